@@ -1,0 +1,155 @@
+using MultiMax.Generator.Model;
+
+namespace MultiMax.Generator.Emit;
+
+internal static partial class CpuEmitter
+{
+    /// <summary>
+    /// Forward, per row: (1) σ into y and its maximum, (2) exp(σ − max σ) and its sum, (3) normalise.
+    /// The row stays in cache between passes, so memory sees one read of x and one write of y.
+    /// </summary>
+    private static void WriteForward(SourceWriter writer, NormalizerSpec spec, ModulatorCode modulator)
+    {
+        ElementType type = spec.ElementType;
+        string t = type.Keyword(), math = type.MathClass();
+        bool log = spec.Output == NormalizerOutputKind.LogProbabilities;
+        Lanes vector = Lanes.Vector(type), scalar = Lanes.Scalar(type);
+
+        using var method = writer.Block($"public static void Forward(ReadOnlySpan<{t}> x, Span<{t}> y, int rowLength, ReadOnlySpan<{t}> parameters)");
+        modulator.WriteParameterLocals(writer, withSlopes: false);
+        writer.Line($"var zero = Vector<{t}>.Zero;");
+        writer.Line($"var negativeInfinity = new Vector<{t}>({t}.NegativeInfinity);");
+        using var rows = RowLoop(writer, type, "x", "y");
+
+        // With σ the identity, pass 1 only needs the maximum and pass 2 reads x; otherwise σ is stored in y.
+        string sigmaRow = modulator.IsIdentity ? "x" : "y";
+        writer.Line(modulator.IsIdentity
+            ? "// Pass 1: the row's maximum."
+            : "// Pass 1: σ(x) into y, and its maximum. Masked entries (x = −∞) never reach σ, which would turn them into NaN or +∞: they stay −∞.");
+        writer.Line("var maxV = negativeInfinity;");
+        writer.Line("int i = 0;");
+        using (writer.Block($"for (; i < vectorEnd; i += Vector<{t}>.Count)"))
+        {
+            writer.Line($"var xv = {Load("x", type)};");
+            if (modulator.IsIdentity)
+            {
+                writer.Line("maxV = Vector.Max(maxV, xv);");
+            }
+            else
+            {
+                writer.Line("var masked = Vector.Equals(xv, negativeInfinity);");
+                writer.Line("var xz = Vector.ConditionalSelect(masked, zero, xv);");
+                string u = modulator.WriteAffine(writer, vector, "xz");
+                modulator.WriteSigma(writer, vector, u, "s");
+                writer.Line("s = Vector.ConditionalSelect(masked, negativeInfinity, s);");
+                writer.Line("maxV = Vector.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN");
+                writer.Line("s.StoreUnsafe(ref yRow, (nuint)i);");
+            }
+        }
+
+        writer.Line();
+        writer.Line($"{t} max = {t}.NegativeInfinity;");
+        using (writer.Block($"for (int lane = 0; lane < Vector<{t}>.Count; lane++)"))
+        {
+            writer.Line("max = Math.Max(max, maxV[lane]);");
+        }
+
+        writer.Line();
+        using (writer.Block("for (; i < rowLength; i++)"))
+        {
+            if (modulator.IsIdentity)
+            {
+                writer.Line($"max = Math.Max(max, {Scalar("x")});");
+            }
+            else
+            {
+                writer.Line($"{t} xs = {Scalar("x")};");
+                writer.Line($"{t} s = {t}.NegativeInfinity;");
+                using (writer.Block($"if (xs != {t}.NegativeInfinity)"))
+                {
+                    string u = modulator.WriteAffine(writer, scalar, "xs");
+                    modulator.WriteSigma(writer, scalar, u, "sigma");
+                    writer.Line("s = sigma;");
+                }
+
+
+                writer.Line("max = Math.Max(max, s);");
+                writer.Line($"{Scalar("y")} = s;");
+            }
+        }
+
+        writer.Line();
+        writer.Line(log
+            ? "// A row with every entry masked has no mass to distribute: every log-probability is −∞ (log 0), not NaN."
+            : "// A row with every entry masked has no mass to distribute: it is all zeros, not NaN.");
+        using (writer.Block($"if (max == {t}.NegativeInfinity)"))
+        {
+            writer.Line(log
+                ? $"MemoryMarshal.CreateSpan(ref yRow, rowLength).Fill({t}.NegativeInfinity);"
+                : "MemoryMarshal.CreateSpan(ref yRow, rowLength).Clear();");
+            writer.Line("continue;");
+        }
+
+        writer.Line();
+        writer.Line(log
+            ? "// Pass 2: Σ exp(σ − max σ). Subtract max σ, not max x: σ is not monotone."
+            : "// Pass 2: e = exp(σ − max σ) into y, and Σ e. Subtract max σ, not max x: σ is not monotone.");
+        writer.Line($"var maxBroadcast = new Vector<{t}>(max);");
+        writer.Line("var sumV = zero;");
+        using (writer.Block($"for (i = 0; i < vectorEnd; i += Vector<{t}>.Count)"))
+        {
+            writer.Line($"var e = Vector.Exp({Load(sigmaRow, type)} - maxBroadcast);");
+            writer.Line("sumV += e;");
+            if (!log)
+            {
+                writer.Line("e.StoreUnsafe(ref yRow, (nuint)i);");
+            }
+        }
+
+        writer.Line();
+        writer.Line($"{t} sum = Vector.Sum(sumV);");
+        using (writer.Block("for (; i < rowLength; i++)"))
+        {
+            writer.Line($"{t} e = {math}.Exp({Scalar(sigmaRow)} - max);");
+            writer.Line("sum += e;");
+            if (!log)
+            {
+                writer.Line($"{Scalar("y")} = e;");
+            }
+        }
+
+        writer.Line();
+        if (log)
+        {
+            writer.Line("// Pass 3: log y = σ − (max σ + log Σ exp(σ − max σ)); masked entries stay −∞.");
+            writer.Line($"{t} offset = max + {math}.Log(sum);");
+            writer.Line($"var offsetBroadcast = new Vector<{t}>(offset);");
+            using (writer.Block($"for (i = 0; i < vectorEnd; i += Vector<{t}>.Count)"))
+            {
+                writer.Line($"({Load(sigmaRow, type)} - offsetBroadcast).StoreUnsafe(ref yRow, (nuint)i);");
+            }
+
+
+            using (writer.Block("for (; i < rowLength; i++)"))
+            {
+                writer.Line($"{Scalar("y")} = {Scalar(sigmaRow)} - offset;");
+            }
+        }
+        else
+        {
+            writer.Line("// Pass 3: normalise, with one division per row.");
+            writer.Line($"{t} inverse = 1 / sum;");
+            writer.Line($"var inverseBroadcast = new Vector<{t}>(inverse);");
+            using (writer.Block($"for (i = 0; i < vectorEnd; i += Vector<{t}>.Count)"))
+            {
+                writer.Line($"({Load("y", type)} * inverseBroadcast).StoreUnsafe(ref yRow, (nuint)i);");
+            }
+
+
+            using (writer.Block("for (; i < rowLength; i++)"))
+            {
+                writer.Line($"{Scalar("y")} *= inverse;");
+            }
+        }
+    }
+}

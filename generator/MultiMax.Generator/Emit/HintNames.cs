@@ -1,0 +1,30 @@
+using System.Linq;
+using System.Text;
+using MultiMax.Generator.Model;
+
+namespace MultiMax.Generator.Emit;
+
+/// <summary>Stable, unique file names for generated sources: namespace, types, method, element type, backend.</summary>
+internal static class HintNames
+{
+    public static string For(NormalizerSpec spec, string backend)
+    {
+        var name = new StringBuilder();
+        foreach (string? part in new[] { spec.Namespace }.Concat(spec.ContainingTypes.Select(t => t.Name)).Concat(new[] { spec.MethodName }))
+        {
+            if (part is null)
+            {
+                continue;
+            }
+
+            foreach (char c in part)
+            {
+                name.Append(char.IsLetterOrDigit(c) || c is '.' or '_' ? c : '_');
+            }
+
+            name.Append('.');
+        }
+
+        return name.Append(spec.ElementType).Append('.').Append(backend).Append(".g.cs").ToString();
+    }
+}

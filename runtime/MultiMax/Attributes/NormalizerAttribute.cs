@@ -1,0 +1,40 @@
+using System;
+
+namespace MultiMax;
+
+/// <summary>
+/// Marks a <c>static partial void</c> method as a row-wise normalizer <c>SoftMax(σ(x))</c> whose implementation
+/// MultiMax generates at build time, together with its backward pass <c>&lt;Name&gt;Backward</c>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The modulator is <c>σ(x) = x + Σ term(x)</c>. <see cref="Order"/> adds the paper's learnable terms; each
+/// <see cref="BelowAttribute"/> and <see cref="AboveAttribute"/> on the same method adds one more, with constant or
+/// learnable coefficient and threshold. Without any term the method is a plain SoftMax.
+/// </para>
+/// <para>
+/// The declaration must be <c>void Name(ReadOnlySpan&lt;T&gt; x, Span&lt;T&gt; y, int rowLength)</c>, with a
+/// trailing <c>ReadOnlySpan&lt;T&gt; parameters</c> exactly when a term is learnable, where <c>T</c> is
+/// <see cref="float"/> or <see cref="double"/>. The parameter layout is the coefficients of the learnable terms in
+/// term order, then their thresholds in term order, then <c>scale, shift</c> when <see cref="Affine"/> is set.
+/// </para>
+/// </remarks>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+public sealed class NormalizerAttribute : Attribute
+{
+    /// <summary>
+    /// The order <c>N</c> of the paper's modulator: for every <c>n = 1..N</c>, one learnable
+    /// <c>Below(n)</c> and one learnable <c>Above(n)</c> term, in that order. 0 (the default) adds none;
+    /// 2 is the paper's MultiMax. At most 8.
+    /// </summary>
+    public int Order { get; set; }
+
+    /// <summary>
+    /// Applies the learnable affine map <c>x' = scale·x + shift</c> before σ (the authors' "V2");
+    /// <c>scale</c> and <c>shift</c> are the last two parameters.
+    /// </summary>
+    public bool Affine { get; set; }
+
+    /// <summary>Whether rows are written as probabilities (the default) or log-probabilities.</summary>
+    public NormalizerOutput Output { get; set; }
+}

@@ -1,0 +1,67 @@
+using System;
+
+namespace MultiMax.CompilerServices;
+
+/// <summary>
+/// The argument checks every normalizer runs before it writes anything, so that bad input never leaves
+/// partial results behind. Each failure is an <see cref="ArgumentException"/> naming the caller's argument.
+/// </summary>
+internal static class NormalizerArguments
+{
+    public static void CheckRows(int length, int rowLength, string lengthName, string rowLengthName)
+    {
+        if (rowLength <= 0)
+        {
+            throw new ArgumentOutOfRangeException(rowLengthName, rowLength, $"{rowLengthName} must be positive.");
+        }
+
+        if (length % rowLength != 0)
+        {
+            throw new ArgumentException(
+                $"{lengthName} has {length} entries, which is not a whole number of rows of {rowLengthName} = {rowLength}.",
+                lengthName);
+        }
+    }
+
+    public static void CheckSameLength(int expected, int actual, string expectedName, string actualName)
+    {
+        if (actual != expected)
+        {
+            throw new ArgumentException(
+                $"{actualName} has {actual} entries but {expectedName} has {expected}: they must be equal.", actualName);
+        }
+    }
+
+    public static void CheckParameterCount(int expected, int actual, string name)
+    {
+        if (actual != expected)
+        {
+            throw new ArgumentException(
+                $"{name} must hold exactly {expected} values (the learnable coefficients, then the thresholds, then scale and shift when affine), but holds {actual}.",
+                name);
+        }
+    }
+
+    /// <summary>
+    /// An output may be the very same buffer as an input (in-place work: every kernel reads entry i before it
+    /// writes entry i) but must not overlap it at an offset, where a row would be overwritten before it is read.
+    /// </summary>
+    public static void CheckNoPartialOverlap<T>(ReadOnlySpan<T> input, ReadOnlySpan<T> output, string inputName, string outputName)
+    {
+        if (input.Overlaps(output, out int offset) && offset != 0)
+        {
+            throw new ArgumentException(
+                $"{outputName} overlaps {inputName} at an offset of {offset} elements: pass the same span for in-place work, or separate buffers.",
+                outputName);
+        }
+    }
+
+    /// <summary>Parameter gradients are an output of their own: they may share no memory with another buffer.</summary>
+    public static void CheckNoOverlap<T>(ReadOnlySpan<T> other, ReadOnlySpan<T> output, string otherName, string outputName)
+    {
+        if (!output.IsEmpty && output.Overlaps(other))
+        {
+            throw new ArgumentException($"{outputName} overlaps {otherName}: it needs a buffer of its own.", outputName);
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using MultiMax.Generator.Tests.Infrastructure;
+using Xunit;
+
+namespace MultiMax.Generator.Tests.Incrementality;
+
+/// <summary>An edit that does not touch a declaration must not re-run its emitter: the models compare equal.</summary>
+public class IncrementalityTests
+{
+    private const string Declaration = """
+        using System;
+        using MultiMax;
+        namespace Demo;
+        public static partial class Ops
+        {
+            [Normalizer(Order = 2)]
+            public static partial void MultiMax2(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters);
+        }
+        """;
+
+    [Fact]
+    public void UnrelatedEditReusesTheCachedOutput()
+    {
+        CSharpCompilation first = GeneratorHarness.Compile(Declaration, "namespace Demo; public class Unrelated { }");
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true).RunGenerators(first);
+
+        SyntaxTree unrelated = first.SyntaxTrees.Last();
+        CSharpCompilation second = first.ReplaceSyntaxTree(unrelated, unrelated.WithChangedText(
+            Microsoft.CodeAnalysis.Text.SourceText.From("namespace Demo; public class Unrelated { public int Field; }")));
+        GeneratorRunResult rerun = driver.RunGenerators(second).GetRunResult().Results.Single();
+
+        Assert.All(rerun.TrackedSteps[MultiMax.Generator.NormalizerGenerator.TrackingNames.Specs].SelectMany(step => step.Outputs),
+            output => Assert.True(output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, output.Reason.ToString()));
+        Assert.All(rerun.TrackedOutputSteps.SelectMany(step => step.Value).SelectMany(step => step.Outputs),
+            output => Assert.True(output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, output.Reason.ToString()));
+    }
+
+    [Fact]
+    public void EditingTheDeclarationRegenerates()
+    {
+        CSharpCompilation first = GeneratorHarness.Compile(Declaration);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true).RunGenerators(first);
+
+        SyntaxTree tree = first.SyntaxTrees.Single();
+        CSharpCompilation second = first.ReplaceSyntaxTree(tree, tree.WithChangedText(
+            Microsoft.CodeAnalysis.Text.SourceText.From(Declaration.Replace("Order = 2", "Order = 1"))));
+        GeneratorRunResult rerun = driver.RunGenerators(second).GetRunResult().Results.Single();
+
+        Assert.Contains(rerun.TrackedSteps[MultiMax.Generator.NormalizerGenerator.TrackingNames.Specs].SelectMany(step => step.Outputs),
+            output => output.Reason == IncrementalStepRunReason.Modified);
+    }
+
+    [Fact]
+    public void ModelsOfTheSameDeclarationCompareEqual()
+    {
+        Model.NormalizerSpec first = ParseOnce(), second = ParseOnce();
+        Assert.NotSame(first, second);
+        Assert.Equal(first, second);
+        Assert.Equal(first.GetHashCode(), second.GetHashCode());
+    }
+
+    private static Model.NormalizerSpec ParseOnce()
+    {
+        CSharpCompilation compilation = GeneratorHarness.Compile(Declaration);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true).RunGenerators(compilation);
+        return (Model.NormalizerSpec)driver.GetRunResult().Results.Single()
+            .TrackedSteps[MultiMax.Generator.NormalizerGenerator.TrackingNames.Specs].Single().Outputs.Single().Value;
+    }
+}
