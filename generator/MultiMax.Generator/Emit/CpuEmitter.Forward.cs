@@ -41,6 +41,7 @@ internal static partial class CpuEmitter
                 writer.Line("var xz = Vector.ConditionalSelect(masked, zero, xv);");
                 string u = modulator.WriteAffine(writer, vector, "xz");
                 modulator.WriteSigma(writer, vector, u, "s");
+                WritePoisonNonFinite(writer, spec, "s", "xz");
                 writer.Line("s = Vector.ConditionalSelect(masked, negativeInfinity, s);");
                 writer.Line("maxV = Vector.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN");
                 writer.Line("s.StoreUnsafe(ref yRow, (nuint)i);");
@@ -69,6 +70,7 @@ internal static partial class CpuEmitter
                 {
                     string u = modulator.WriteAffine(writer, scalar, "xs");
                     modulator.WriteSigma(writer, scalar, u, "sigma");
+                    WritePoisonNonFinite(writer, spec, "sigma", "xs");
                     writer.Line("s = sigma;");
                 }
 
@@ -150,6 +152,18 @@ internal static partial class CpuEmitter
             {
                 writer.Line($"{Scalar("y")} *= inverse;");
             }
+        }
+    }
+
+    /// <summary>
+    /// A negative scale maps x = +∞ to x' = −∞, where σ may be a harmless −∞; adding x − x (0 for finite x, NaN
+    /// otherwise) keeps every NaN or +∞ input poisoning its row, as it does without the affine map.
+    /// </summary>
+    private static void WritePoisonNonFinite(SourceWriter writer, NormalizerSpec spec, string sigma, string input)
+    {
+        if (spec.IsAffine)
+        {
+            writer.Line($"{sigma} += {input} - {input}; // NaN for a non-finite input, whatever the sign of scale");
         }
     }
 }

@@ -77,6 +77,7 @@ namespace MultiMax.Generated
                     s += a0V * r0;
                     var r1 = Vector.MaxNative(u - d1V, zero); // Above(1): max(x' − p[3], 0)
                     s += c1V * r1;
+                    s += xz - xz; // NaN for a non-finite input, whatever the sign of scale
                     s = Vector.ConditionalSelect(masked, negativeInfinity, s);
                     maxV = Vector.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
                     s.StoreUnsafe(ref yRow, (nuint)i);
@@ -100,6 +101,7 @@ namespace MultiMax.Generated
                         sigma += a0 * r0;
                         var r1 = Math.Max(u - d1, 0f); // Above(1): max(x' − p[3], 0)
                         sigma += c1 * r1;
+                        sigma += xs - xs; // NaN for a non-finite input, whatever the sign of scale
                         s = sigma;
                     }
                     max = Math.Max(max, s);
