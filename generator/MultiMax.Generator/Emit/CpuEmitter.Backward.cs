@@ -60,7 +60,7 @@ internal static partial class CpuEmitter
             {
                 writer.Line($"var gv = {Load("dy", type)};");
                 writer.Line($"var yv = {Load("y", type)};");
-                string gs = log ? "gv - Vector.Exp(yv) * sharedBroadcast" : "yv * (gv - sharedBroadcast)";
+                string gs = log ? "gv - VectorMath.Exp(yv) * sharedBroadcast" : "yv * (gv - sharedBroadcast)";
                 if (masks)
                 {
                     writer.Line($"var xv = {Load("x", type)};");

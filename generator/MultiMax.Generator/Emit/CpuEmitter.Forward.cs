@@ -100,7 +100,7 @@ internal static partial class CpuEmitter
         writer.Line("var sumV = zero;");
         using (writer.Block($"for (i = 0; i < vectorEnd; i += Vector<{t}>.Count)"))
         {
-            writer.Line($"var e = Vector.Exp({Load(sigmaRow, type)} - maxBroadcast);");
+            writer.Line($"var e = VectorMath.Exp({Load(sigmaRow, type)} - maxBroadcast);");
             writer.Line("sumV += e;");
             if (!log)
             {

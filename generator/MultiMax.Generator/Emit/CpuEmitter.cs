@@ -27,6 +27,7 @@ internal static partial class CpuEmitter
             writer.Line("using System.Numerics;");
             writer.Line("using System.Runtime.CompilerServices;");
             writer.Line("using System.Runtime.InteropServices;");
+            writer.Line("using MultiMax.CompilerServices;");
             writer.Line();
             WriteKernel(writer, spec, modulator);
         }
@@ -115,7 +116,7 @@ internal static partial class CpuEmitter
         string t = spec.ElementType.Keyword();
         writer.Line($"/// <summary>The fused row kernels of <c>{QualifiedName(spec).Replace("<", "&lt;").Replace(">", "&gt;")}</c>, run by <c>NormalizerRunner</c> on blocks of whole rows.</summary>");
         writer.Line(GeneratedCodeAttribute);
-        using (writer.Block($"file readonly struct {KernelName(spec)} : global::MultiMax.CompilerServices.INormalizerKernel<{t}>"))
+        using (writer.Block($"file readonly struct {KernelName(spec)} : INormalizerKernel<{t}>"))
         {
             writer.Line($"public static int ParameterCount => {spec.ParameterCount};");
             writer.Line();

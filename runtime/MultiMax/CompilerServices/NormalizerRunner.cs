@@ -42,22 +42,7 @@ public static unsafe class NormalizerRunner
             return;
         }
 
-        fixed (T* xPointer = x, yPointer = y, parametersPointer = parameters)
-        {
-            // Addresses cross into the workers as integers: the spans stay pinned until Parallel.For returns.
-            nint xAddress = (nint)xPointer, yAddress = (nint)yPointer, parametersAddress = (nint)parametersPointer;
-            int parameterCount = parameters.Length;
-            Parallel.For(0, blocks, block =>
-            {
-                (int firstRow, int rowCount) = RowBlocks.Range(block, blocks, rows);
-                int start = firstRow * rowLength, length = rowCount * rowLength;
-                TKernel.Forward(
-                    new ReadOnlySpan<T>((T*)xAddress + start, length),
-                    new Span<T>((T*)yAddress + start, length),
-                    rowLength,
-                    new ReadOnlySpan<T>((T*)parametersAddress, parameterCount));
-            });
-        }
+        ForwardInParallel<TKernel, T>(x, y, rowLength, parameters, rows, blocks);
     }
 
     /// <summary>
@@ -107,25 +92,7 @@ public static unsafe class NormalizerRunner
         }
         else
         {
-            fixed (T* xPointer = x, yPointer = y, dyPointer = dy, dxPointer = dx, parametersPointer = parameters)
-            fixed (double* sumsPointer = sums)
-            {
-                nint xAddress = (nint)xPointer, yAddress = (nint)yPointer, dyAddress = (nint)dyPointer;
-                nint dxAddress = (nint)dxPointer, parametersAddress = (nint)parametersPointer, sumsAddress = (nint)sumsPointer;
-                Parallel.For(0, blocks, block =>
-                {
-                    (int firstRow, int rowCount) = RowBlocks.Range(block, blocks, rows);
-                    int start = firstRow * rowLength, length = rowCount * rowLength;
-                    TKernel.Backward(
-                        new ReadOnlySpan<T>((T*)xAddress + start, length),
-                        new ReadOnlySpan<T>((T*)yAddress + start, length),
-                        new ReadOnlySpan<T>((T*)dyAddress + start, length),
-                        new Span<T>((T*)dxAddress + start, length),
-                        rowLength,
-                        new ReadOnlySpan<T>((T*)parametersAddress, parameterCount),
-                        new Span<double>((double*)sumsAddress + block * parameterCount, parameterCount));
-                });
-            }
+            BackwardInParallel<TKernel, T>(x, y, dy, dx, rowLength, parameters, sums, rows, blocks);
         }
 
         for (int p = 0; p < parameterCount; p++)
@@ -142,6 +109,60 @@ public static unsafe class NormalizerRunner
         if (rented is not null)
         {
             ArrayPool<double>.Shared.Return(rented);
+        }
+    }
+
+    // The parallel paths live in methods of their own: a lambda's closure is allocated on entry to the method that
+    // declares what it captures, and the single-threaded path must not pay for it.
+    private static void ForwardInParallel<TKernel, T>(
+        ReadOnlySpan<T> x, Span<T> y, int rowLength, ReadOnlySpan<T> parameters, int rows, int blocks)
+        where TKernel : INormalizerKernel<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        fixed (T* xPointer = x, yPointer = y, parametersPointer = parameters)
+        {
+            // Addresses cross into the workers as integers: the spans stay pinned until Parallel.For returns.
+            nint xAddress = (nint)xPointer, yAddress = (nint)yPointer, parametersAddress = (nint)parametersPointer;
+            int parameterCount = parameters.Length;
+            Parallel.For(0, blocks, block =>
+            {
+                (int firstRow, int rowCount) = RowBlocks.Range(block, blocks, rows);
+                int start = firstRow * rowLength, length = rowCount * rowLength;
+                TKernel.Forward(
+                    new ReadOnlySpan<T>((T*)xAddress + start, length),
+                    new Span<T>((T*)yAddress + start, length),
+                    rowLength,
+                    new ReadOnlySpan<T>((T*)parametersAddress, parameterCount));
+            });
+        }
+    }
+
+    /// <summary>Block <c>b</c> adds its parameter gradients to <c>sums[b·P .. (b+1)·P)</c>.</summary>
+    private static void BackwardInParallel<TKernel, T>(
+        ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx, int rowLength,
+        ReadOnlySpan<T> parameters, Span<double> sums, int rows, int blocks)
+        where TKernel : INormalizerKernel<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int parameterCount = parameters.Length;
+        fixed (T* xPointer = x, yPointer = y, dyPointer = dy, dxPointer = dx, parametersPointer = parameters)
+        fixed (double* sumsPointer = sums)
+        {
+            nint xAddress = (nint)xPointer, yAddress = (nint)yPointer, dyAddress = (nint)dyPointer;
+            nint dxAddress = (nint)dxPointer, parametersAddress = (nint)parametersPointer, sumsAddress = (nint)sumsPointer;
+            Parallel.For(0, blocks, block =>
+            {
+                (int firstRow, int rowCount) = RowBlocks.Range(block, blocks, rows);
+                int start = firstRow * rowLength, length = rowCount * rowLength;
+                TKernel.Backward(
+                    new ReadOnlySpan<T>((T*)xAddress + start, length),
+                    new ReadOnlySpan<T>((T*)yAddress + start, length),
+                    new ReadOnlySpan<T>((T*)dyAddress + start, length),
+                    new Span<T>((T*)dxAddress + start, length),
+                    rowLength,
+                    new ReadOnlySpan<T>((T*)parametersAddress, parameterCount),
+                    new Span<double>((double*)sumsAddress + block * parameterCount, parameterCount));
+            });
         }
     }
 }

@@ -34,10 +34,11 @@ namespace MultiMax.Generated
     using System.Numerics;
     using System.Runtime.CompilerServices;
     using System.Runtime.InteropServices;
+    using MultiMax.CompilerServices;
 
     /// <summary>The fused row kernels of <c>Demo.Ops.MultiMaxV2</c>, run by <c>NormalizerRunner</c> on blocks of whole rows.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "0.1.0")]
-    file readonly struct MultiMaxV2Kernel : global::MultiMax.CompilerServices.INormalizerKernel<float>
+    file readonly struct MultiMaxV2Kernel : INormalizerKernel<float>
     {
         public static int ParameterCount => 6;
 
@@ -120,7 +121,7 @@ namespace MultiMax.Generated
                 var sumV = zero;
                 for (i = 0; i < vectorEnd; i += Vector<float>.Count)
                 {
-                    var e = Vector.Exp(Vector.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
+                    var e = VectorMath.Exp(Vector.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
                     sumV += e;
                     e.StoreUnsafe(ref yRow, (nuint)i);
                 }

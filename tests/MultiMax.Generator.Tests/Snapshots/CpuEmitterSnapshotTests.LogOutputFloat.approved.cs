@@ -33,10 +33,11 @@ namespace MultiMax.Generated
     using System.Numerics;
     using System.Runtime.CompilerServices;
     using System.Runtime.InteropServices;
+    using MultiMax.CompilerServices;
 
     /// <summary>The fused row kernels of <c>Demo.Ops.LogMultiMax2</c>, run by <c>NormalizerRunner</c> on blocks of whole rows.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "0.1.0")]
-    file readonly struct LogMultiMax2Kernel : global::MultiMax.CompilerServices.INormalizerKernel<float>
+    file readonly struct LogMultiMax2Kernel : INormalizerKernel<float>
     {
         public static int ParameterCount => 8;
 
@@ -128,7 +129,7 @@ namespace MultiMax.Generated
                 var sumV = zero;
                 for (i = 0; i < vectorEnd; i += Vector<float>.Count)
                 {
-                    var e = Vector.Exp(Vector.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
+                    var e = VectorMath.Exp(Vector.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
                     sumV += e;
                 }
 
@@ -213,7 +214,7 @@ namespace MultiMax.Generated
                     var yv = Vector.LoadUnsafe(ref yRow, (nuint)i);
                     var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
                     var masked = Vector.Equals(xv, negativeInfinity);
-                    var gs = Vector.ConditionalSelect(masked, zero, gv - Vector.Exp(yv) * sharedBroadcast);
+                    var gs = Vector.ConditionalSelect(masked, zero, gv - VectorMath.Exp(yv) * sharedBroadcast);
                     var xz = Vector.ConditionalSelect(masked, zero, xv);
                     var ds = one;
                     var r0 = Vector.MaxNative(b0V - xz, zero); // Below(1): max(p[4] − x, 0)

@@ -31,10 +31,11 @@ namespace MultiMax.Generated
     using System.Numerics;
     using System.Runtime.CompilerServices;
     using System.Runtime.InteropServices;
+    using MultiMax.CompilerServices;
 
     /// <summary>The fused row kernels of <c>Outer&lt;T&gt;.Inner.Clip</c>, run by <c>NormalizerRunner</c> on blocks of whole rows.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "0.1.0")]
-    file readonly struct ClipKernel : global::MultiMax.CompilerServices.INormalizerKernel<double>
+    file readonly struct ClipKernel : INormalizerKernel<double>
     {
         public static int ParameterCount => 0;
 
@@ -98,7 +99,7 @@ namespace MultiMax.Generated
                 var sumV = zero;
                 for (i = 0; i < vectorEnd; i += Vector<double>.Count)
                 {
-                    var e = Vector.Exp(Vector.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
+                    var e = VectorMath.Exp(Vector.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
                     sumV += e;
                 }
 
@@ -161,7 +162,7 @@ namespace MultiMax.Generated
                     var yv = Vector.LoadUnsafe(ref yRow, (nuint)i);
                     var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
                     var masked = Vector.Equals(xv, negativeInfinity);
-                    var gs = Vector.ConditionalSelect(masked, zero, gv - Vector.Exp(yv) * sharedBroadcast);
+                    var gs = Vector.ConditionalSelect(masked, zero, gv - VectorMath.Exp(yv) * sharedBroadcast);
                     var xz = Vector.ConditionalSelect(masked, zero, xv);
                     var ds = one;
                     var r0 = Vector.MaxNative(xz - d0V, zero); // Above(1): max(x − 0.5, 0)

@@ -1,0 +1,78 @@
+using System;
+using System.Numerics.Tensors;
+using BenchmarkDotNet.Attributes;
+using MultiMax;
+
+namespace MultiMax.Benchmarks;
+
+/// <summary>
+/// Row-wise normalization of a float matrix. The baseline is <c>TensorPrimitives.SoftMax</c> called row by row;
+/// a plain copy of the same bytes marks the memory limit. The generated kernels split rows across cores, so the
+/// single-threaded row loop of MultiMax2 is shown as well, for a like-for-like comparison with the baseline.
+/// </summary>
+[MemoryDiagnoser(false)]
+public class ForwardBenchmarks
+{
+    private float[] x = [], y = [], dy = [], dx = [];
+    private readonly float[] parameters = new float[8], parameterGradients = new float[8];
+    private int rows, rowLength;
+
+    [Params("4096x4096", "75648x197")]
+    public string Shape { get; set; } = "4096x4096";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        string[] parts = Shape.Split('x');
+        (rows, rowLength) = (int.Parse(parts[0]), int.Parse(parts[1]));
+        var random = new Random(42);
+        x = new float[rows * rowLength];
+        y = new float[x.Length];
+        dy = new float[x.Length];
+        dx = new float[x.Length];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = (float)(4 * random.NextDouble() - 2);
+            dy[i] = (float)(random.NextDouble() - 0.5);
+        }
+
+        // Parameters away from zero, so every term of σ does real work.
+        float[] trained = { 0.3f, -0.2f, 0.1f, -0.05f, -1f, 1f, -1.5f, 1.5f };
+        trained.CopyTo(parameters, 0);
+        Normalizers.MultiMax2(x, y, rowLength, parameters);
+    }
+
+    [Benchmark(Description = "Copy (memory limit)")]
+    public void Copy() => x.AsSpan().CopyTo(y);
+
+    [Benchmark(Baseline = true, Description = "TensorPrimitives.SoftMax row loop")]
+    public void TensorPrimitivesSoftMax()
+    {
+        for (int start = 0; start < x.Length; start += rowLength)
+        {
+            TensorPrimitives.SoftMax(x.AsSpan(start, rowLength), y.AsSpan(start, rowLength));
+        }
+    }
+
+    [Benchmark(Description = "Generated SoftMax")]
+    public void SoftMax() => Normalizers.SoftMax(x, y, rowLength);
+
+    [Benchmark(Description = "Generated MultiMax2 forward")]
+    public void MultiMax2Forward() => Normalizers.MultiMax2(x, y, rowLength, parameters);
+
+    [Benchmark(Description = "Generated MultiMax2 forward, 1 thread (row loop)")]
+    public void MultiMax2ForwardSingleThread()
+    {
+        for (int start = 0; start < x.Length; start += rowLength)
+        {
+            Normalizers.MultiMax2(x.AsSpan(start, rowLength), y.AsSpan(start, rowLength), rowLength, parameters);
+        }
+    }
+
+    [Benchmark(Description = "Generated MultiMax2 forward+backward")]
+    public void MultiMax2ForwardBackward()
+    {
+        Normalizers.MultiMax2(x, y, rowLength, parameters);
+        Normalizers.MultiMax2Backward(x, y, dy, dx, rowLength, parameters, parameterGradients);
+    }
+}
