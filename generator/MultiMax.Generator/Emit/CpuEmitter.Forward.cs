@@ -25,7 +25,7 @@ internal static partial class CpuEmitter
         string sigmaRow = modulator.IsIdentity ? "x" : "y";
         writer.Line(modulator.IsIdentity
             ? "// Pass 1: the row's maximum."
-            : "// Pass 1: σ(x) into y, and its maximum. Masked entries (x = −∞) never reach σ, which would turn them into NaN or +∞: they stay −∞.");
+            : "// Pass 1: σ(x) into y, and its maximum. Masked entries (x = −∞) stay −∞: σ(−∞) would be NaN or +∞.");
         writer.Line("var maxV = negativeInfinity;");
         writer.Line("int i = 0;");
         using (writer.Block($"for (; i < vectorEnd; i += Vector<{t}>.Count)"))
@@ -37,12 +37,11 @@ internal static partial class CpuEmitter
             }
             else
             {
-                writer.Line("var masked = Vector.Equals(xv, negativeInfinity);");
-                writer.Line("var xz = Vector.ConditionalSelect(masked, zero, xv);");
-                string u = modulator.WriteAffine(writer, vector, "xz");
+                // σ runs on every lane and masked lanes are overwritten after: cheaper than keeping −∞ out of σ.
+                string u = modulator.WriteAffine(writer, vector, "xv");
                 modulator.WriteSigma(writer, vector, u, "s");
-                WritePoisonNonFinite(writer, spec, "s", "xz");
-                writer.Line("s = Vector.ConditionalSelect(masked, negativeInfinity, s);");
+                WritePoisonNonFinite(writer, spec, "s", "xv");
+                writer.Line("s = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), negativeInfinity, s);");
                 writer.Line("maxV = Vector.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN");
                 writer.Line("s.StoreUnsafe(ref yRow, (nuint)i);");
             }

@@ -9,7 +9,7 @@ namespace MultiMax.Generator.Emit;
 /// </summary>
 internal static partial class CpuEmitter
 {
-    public const string GeneratedCodeAttribute =
+    public static readonly string GeneratedCodeAttribute =
         "[global::System.CodeDom.Compiler.GeneratedCode(\"MultiMax.Generator\", \"" + ThisAssembly.Version + "\")]";
 
     public static string Emit(NormalizerSpec spec)

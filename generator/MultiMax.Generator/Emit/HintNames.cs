@@ -4,7 +4,10 @@ using MultiMax.Generator.Model;
 
 namespace MultiMax.Generator.Emit;
 
-/// <summary>Stable, unique file names for generated sources: namespace, types, method, element type, backend.</summary>
+/// <summary>
+/// Stable, unique file names for generated sources: namespace, types, method, element type, whether it takes
+/// parameters (the only other way two overloads with the same element type can differ), backend.
+/// </summary>
 internal static class HintNames
 {
     public static string For(NormalizerSpec spec, string backend)
@@ -25,6 +28,12 @@ internal static class HintNames
             name.Append('.');
         }
 
-        return name.Append(spec.ElementType).Append('.').Append(backend).Append(".g.cs").ToString();
+        name.Append(spec.ElementType).Append('.');
+        if (spec.Names.Parameters is not null)
+        {
+            name.Append("Parameters.");
+        }
+
+        return name.Append(backend).Append(".g.cs").ToString();
     }
 }

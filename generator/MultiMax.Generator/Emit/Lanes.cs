@@ -39,6 +39,14 @@ internal sealed class Lanes
     /// </summary>
     public string Relu(string e) => IsVector ? $"Vector.MaxNative({e}, zero)" : $"Math.Max({e}, {Zero})";
 
+    /// <summary><c>a·b + c</c> with one rounding: one instruction for every term of σ.</summary>
+    public string MultiplyAdd(string a, string b, string c) =>
+        IsVector ? $"Vector.FusedMultiplyAdd({a}, {b}, {c})" : $"{Type.MathClass()}.FusedMultiplyAdd({a}, {b}, {c})";
+
+    /// <summary>A constant as an operand of this dialect: a literal, or a broadcast the JIT turns into a constant vector.</summary>
+    public string Constant(double value) =>
+        IsVector ? $"new Vector<{Type.Keyword()}>({Type.Literal(value).Trim('(', ')')})" : Type.Literal(value).Trim('(', ')');
+
     public string IsPositive(string e) => IsVector ? $"Vector.GreaterThan({e}, zero)" : $"{e} > {Zero}";
 
     public string Select(string condition, string whenTrue, string whenFalse) =>

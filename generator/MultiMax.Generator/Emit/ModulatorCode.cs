@@ -122,18 +122,14 @@ internal sealed class ModulatorCode
             writer.Line($"var {r} = {Distance(lanes, term, index, u)}; // {Describe(term, index)}");
             string powered = Power(r, term.Power);
             TermValue coefficient = term.Coefficient;
-            if (coefficient.IsLearnable)
-            {
-                writer.Line($"{s} += {lanes.Local(CoefficientSymbol(term, index))} * {Parenthesized(powered)};");
-            }
-            else if (coefficient.Constant is 1 or -1)
+            if (coefficient.IsConstant(1) || coefficient.IsConstant(-1))
             {
                 writer.Line($"{s} {(coefficient.Constant > 0 ? "+=" : "-=")} {powered};");
             }
             else
             {
-                string sign = coefficient.Constant > 0 ? "+=" : "-=";
-                writer.Line($"{s} {sign} {type.Literal(System.Math.Abs(coefficient.Constant))} * {Parenthesized(powered)};");
+                string factor = coefficient.IsLearnable ? lanes.Local(CoefficientSymbol(term, index)) : lanes.Constant(coefficient.Constant);
+                writer.Line($"{s} = {lanes.MultiplyAdd(factor, powered, s)};");
             }
         }
     }

@@ -1,7 +1,7 @@
 namespace MultiMax.Generator;
 
-/// <summary>The version stamped into <c>[GeneratedCode]</c>; kept in step with Directory.Build.props.</summary>
+/// <summary>The generator's version, stamped into <c>[GeneratedCode]</c>: the package version from Directory.Build.props.</summary>
 internal static class ThisAssembly
 {
-    public const string Version = "0.1.0";
+    public static readonly string Version = typeof(ThisAssembly).Assembly.GetName().Version!.ToString(3);
 }

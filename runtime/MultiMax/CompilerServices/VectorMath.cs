@@ -9,9 +9,9 @@ namespace MultiMax.CompilerServices;
 /// Exp on <see cref="Vector{T}"/> through the BCL's fixed-width implementation of the same size.
 /// </summary>
 /// <remarks>
-/// On .NET 10, <see cref="Vector.Exp(Vector{float})"/> measured 2.2× slower than <see cref="Vector256.Exp(Vector256{float})"/>
-/// on the very same 256-bit registers (tests/MultiMax.Benchmarks, ExpBenchmarks). The width checks are JIT-time
-/// constants, so each call compiles to one direct call.
+/// On .NET 10 the fixed-width Exp is about 10 % faster than <see cref="Vector.Exp(Vector{float})"/> on the very same
+/// registers (tests/MultiMax.Benchmarks, ExpBenchmarks: 731 µs against 805 µs per million floats on AVX2/AVX-512).
+/// The width checks are JIT-time constants, so each call compiles to one direct call.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class VectorMath

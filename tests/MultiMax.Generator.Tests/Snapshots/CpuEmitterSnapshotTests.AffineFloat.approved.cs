@@ -64,22 +64,20 @@ namespace MultiMax.Generated
                 ref float xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
                 ref float yRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), rowStart);
 
-                // Pass 1: σ(x) into y, and its maximum. Masked entries (x = −∞) never reach σ, which would turn them into NaN or +∞: they stay −∞.
+                // Pass 1: σ(x) into y, and its maximum. Masked entries (x = −∞) stay −∞: σ(−∞) would be NaN or +∞.
                 var maxV = negativeInfinity;
                 int i = 0;
                 for (; i < vectorEnd; i += Vector<float>.Count)
                 {
                     var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
-                    var masked = Vector.Equals(xv, negativeInfinity);
-                    var xz = Vector.ConditionalSelect(masked, zero, xv);
-                    var u = scaleV * xz + shiftV; // x' = scale·x + shift
+                    var u = scaleV * xv + shiftV; // x' = scale·x + shift
                     var s = u;
                     var r0 = Vector.MaxNative(b0V - u, zero); // Below(1): max(p[2] − x', 0)
-                    s += a0V * r0;
+                    s = Vector.FusedMultiplyAdd(a0V, r0, s);
                     var r1 = Vector.MaxNative(u - d1V, zero); // Above(1): max(x' − p[3], 0)
-                    s += c1V * r1;
-                    s += xz - xz; // NaN for a non-finite input, whatever the sign of scale
-                    s = Vector.ConditionalSelect(masked, negativeInfinity, s);
+                    s = Vector.FusedMultiplyAdd(c1V, r1, s);
+                    s += xv - xv; // NaN for a non-finite input, whatever the sign of scale
+                    s = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), negativeInfinity, s);
                     maxV = Vector.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
                     s.StoreUnsafe(ref yRow, (nuint)i);
                 }
@@ -99,9 +97,9 @@ namespace MultiMax.Generated
                         var u = scale * xs + shift; // x' = scale·x + shift
                         var sigma = u;
                         var r0 = Math.Max(b0 - u, 0f); // Below(1): max(p[2] − x', 0)
-                        sigma += a0 * r0;
+                        sigma = MathF.FusedMultiplyAdd(a0, r0, sigma);
                         var r1 = Math.Max(u - d1, 0f); // Above(1): max(x' − p[3], 0)
-                        sigma += c1 * r1;
+                        sigma = MathF.FusedMultiplyAdd(c1, r1, sigma);
                         sigma += xs - xs; // NaN for a non-finite input, whatever the sign of scale
                         s = sigma;
                     }

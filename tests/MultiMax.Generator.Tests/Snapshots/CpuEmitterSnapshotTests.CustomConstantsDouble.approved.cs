@@ -57,22 +57,20 @@ namespace MultiMax.Generated
                 ref double xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
                 ref double yRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), rowStart);
 
-                // Pass 1: σ(x) into y, and its maximum. Masked entries (x = −∞) never reach σ, which would turn them into NaN or +∞: they stay −∞.
+                // Pass 1: σ(x) into y, and its maximum. Masked entries (x = −∞) stay −∞: σ(−∞) would be NaN or +∞.
                 var maxV = negativeInfinity;
                 int i = 0;
                 for (; i < vectorEnd; i += Vector<double>.Count)
                 {
                     var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
-                    var masked = Vector.Equals(xv, negativeInfinity);
-                    var xz = Vector.ConditionalSelect(masked, zero, xv);
-                    var s = xz;
-                    var r0 = Vector.MaxNative(b0V - xz, zero); // Below(1): max(−1 − x, 0)
-                    s += 2d * r0;
-                    var r1 = Vector.MaxNative(xz - d1V, zero); // Above(2): max(x − p[1], 0)
-                    s += c1V * (r1 * r1);
-                    var r2 = Vector.MaxNative(xz, zero); // Above(3): max(x, 0)
-                    s -= 0.5d * (r2 * r2 * r2);
-                    s = Vector.ConditionalSelect(masked, negativeInfinity, s);
+                    var s = xv;
+                    var r0 = Vector.MaxNative(b0V - xv, zero); // Below(1): max(−1 − x, 0)
+                    s = Vector.FusedMultiplyAdd(new Vector<double>(2d), r0, s);
+                    var r1 = Vector.MaxNative(xv - d1V, zero); // Above(2): max(x − p[1], 0)
+                    s = Vector.FusedMultiplyAdd(c1V, r1 * r1, s);
+                    var r2 = Vector.MaxNative(xv, zero); // Above(3): max(x, 0)
+                    s = Vector.FusedMultiplyAdd(new Vector<double>(-0.5d), r2 * r2 * r2, s);
+                    s = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), negativeInfinity, s);
                     maxV = Vector.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
                     s.StoreUnsafe(ref yRow, (nuint)i);
                 }
@@ -91,11 +89,11 @@ namespace MultiMax.Generated
                     {
                         var sigma = xs;
                         var r0 = Math.Max((-1d) - xs, 0d); // Below(1): max(−1 − x, 0)
-                        sigma += 2d * r0;
+                        sigma = Math.FusedMultiplyAdd(2d, r0, sigma);
                         var r1 = Math.Max(xs - d1, 0d); // Above(2): max(x − p[1], 0)
-                        sigma += c1 * (r1 * r1);
+                        sigma = Math.FusedMultiplyAdd(c1, r1 * r1, sigma);
                         var r2 = Math.Max(xs, 0d); // Above(3): max(x, 0)
-                        sigma -= 0.5d * (r2 * r2 * r2);
+                        sigma = Math.FusedMultiplyAdd(-0.5d, r2 * r2 * r2, sigma);
                         s = sigma;
                     }
                     max = Math.Max(max, s);

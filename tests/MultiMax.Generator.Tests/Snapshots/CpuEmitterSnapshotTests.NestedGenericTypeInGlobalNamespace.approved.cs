@@ -50,18 +50,16 @@ namespace MultiMax.Generated
                 ref double xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
                 ref double yRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), rowStart);
 
-                // Pass 1: σ(x) into y, and its maximum. Masked entries (x = −∞) never reach σ, which would turn them into NaN or +∞: they stay −∞.
+                // Pass 1: σ(x) into y, and its maximum. Masked entries (x = −∞) stay −∞: σ(−∞) would be NaN or +∞.
                 var maxV = negativeInfinity;
                 int i = 0;
                 for (; i < vectorEnd; i += Vector<double>.Count)
                 {
                     var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
-                    var masked = Vector.Equals(xv, negativeInfinity);
-                    var xz = Vector.ConditionalSelect(masked, zero, xv);
-                    var s = xz;
-                    var r0 = Vector.MaxNative(xz - d0V, zero); // Above(1): max(x − 0.5, 0)
+                    var s = xv;
+                    var r0 = Vector.MaxNative(xv - d0V, zero); // Above(1): max(x − 0.5, 0)
                     s += r0;
-                    s = Vector.ConditionalSelect(masked, negativeInfinity, s);
+                    s = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), negativeInfinity, s);
                     maxV = Vector.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
                     s.StoreUnsafe(ref yRow, (nuint)i);
                 }

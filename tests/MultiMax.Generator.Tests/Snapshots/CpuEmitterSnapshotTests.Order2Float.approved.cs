@@ -68,24 +68,22 @@ namespace MultiMax.Generated
                 ref float xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
                 ref float yRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), rowStart);
 
-                // Pass 1: σ(x) into y, and its maximum. Masked entries (x = −∞) never reach σ, which would turn them into NaN or +∞: they stay −∞.
+                // Pass 1: σ(x) into y, and its maximum. Masked entries (x = −∞) stay −∞: σ(−∞) would be NaN or +∞.
                 var maxV = negativeInfinity;
                 int i = 0;
                 for (; i < vectorEnd; i += Vector<float>.Count)
                 {
                     var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
-                    var masked = Vector.Equals(xv, negativeInfinity);
-                    var xz = Vector.ConditionalSelect(masked, zero, xv);
-                    var s = xz;
-                    var r0 = Vector.MaxNative(b0V - xz, zero); // Below(1): max(p[4] − x, 0)
-                    s += a0V * r0;
-                    var r1 = Vector.MaxNative(xz - d1V, zero); // Above(1): max(x − p[5], 0)
-                    s += c1V * r1;
-                    var r2 = Vector.MaxNative(b2V - xz, zero); // Below(2): max(p[6] − x, 0)
-                    s += a2V * (r2 * r2);
-                    var r3 = Vector.MaxNative(xz - d3V, zero); // Above(2): max(x − p[7], 0)
-                    s += c3V * (r3 * r3);
-                    s = Vector.ConditionalSelect(masked, negativeInfinity, s);
+                    var s = xv;
+                    var r0 = Vector.MaxNative(b0V - xv, zero); // Below(1): max(p[4] − x, 0)
+                    s = Vector.FusedMultiplyAdd(a0V, r0, s);
+                    var r1 = Vector.MaxNative(xv - d1V, zero); // Above(1): max(x − p[5], 0)
+                    s = Vector.FusedMultiplyAdd(c1V, r1, s);
+                    var r2 = Vector.MaxNative(b2V - xv, zero); // Below(2): max(p[6] − x, 0)
+                    s = Vector.FusedMultiplyAdd(a2V, r2 * r2, s);
+                    var r3 = Vector.MaxNative(xv - d3V, zero); // Above(2): max(x − p[7], 0)
+                    s = Vector.FusedMultiplyAdd(c3V, r3 * r3, s);
+                    s = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), negativeInfinity, s);
                     maxV = Vector.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
                     s.StoreUnsafe(ref yRow, (nuint)i);
                 }
@@ -104,13 +102,13 @@ namespace MultiMax.Generated
                     {
                         var sigma = xs;
                         var r0 = Math.Max(b0 - xs, 0f); // Below(1): max(p[4] − x, 0)
-                        sigma += a0 * r0;
+                        sigma = MathF.FusedMultiplyAdd(a0, r0, sigma);
                         var r1 = Math.Max(xs - d1, 0f); // Above(1): max(x − p[5], 0)
-                        sigma += c1 * r1;
+                        sigma = MathF.FusedMultiplyAdd(c1, r1, sigma);
                         var r2 = Math.Max(b2 - xs, 0f); // Below(2): max(p[6] − x, 0)
-                        sigma += a2 * (r2 * r2);
+                        sigma = MathF.FusedMultiplyAdd(a2, r2 * r2, sigma);
                         var r3 = Math.Max(xs - d3, 0f); // Above(2): max(x − p[7], 0)
-                        sigma += c3 * (r3 * r3);
+                        sigma = MathF.FusedMultiplyAdd(c3, r3 * r3, sigma);
                         s = sigma;
                     }
                     max = Math.Max(max, s);
