@@ -45,11 +45,24 @@ internal sealed class ModulatorCode
             writer.Line("// Learnable parameters: read once per block of rows, broadcast to every SIMD lane.");
         }
 
+        Lanes vector = Lanes.Vector(type);
         foreach ((ModulatorTerm term, int index) in ActiveTerms)
         {
-            // The backward broadcasts slopes instead of coefficients.
-            WriteValueLocals(writer, term.Coefficient, CoefficientSymbol(term, index), broadcast: !withSlopes, isCoefficient: true);
-            WriteValueLocals(writer, term.Threshold, ThresholdSymbol(term, index), broadcast: true);
+            // Constant coefficients are literals in the code; the backward broadcasts slopes instead of coefficients.
+            if (term.Coefficient.IsLearnable)
+            {
+                WriteLearnable(writer, CoefficientSymbol(term, index), term.Coefficient.ParameterIndex, broadcast: !withSlopes);
+            }
+
+            // Thresholds are subtracted lane by lane, so they are broadcast; a constant 0 folds away entirely.
+            if (term.Threshold.IsLearnable)
+            {
+                WriteLearnable(writer, ThresholdSymbol(term, index), term.Threshold.ParameterIndex, broadcast: true);
+            }
+            else if (!term.Threshold.IsConstant(0))
+            {
+                writer.Line($"var {ThresholdSymbol(term, index)}V = {vector.Constant(term.Threshold.Constant)}; // constant");
+            }
         }
 
         if (spec.IsAffine)
@@ -68,35 +81,26 @@ internal sealed class ModulatorCode
         {
             // σ' needs coefficient·power; with a constant coefficient it is a literal.
             string slope = SlopeSymbol(term, index);
-            string value = term.Coefficient.IsLearnable
-                ? term.Power == 1 ? CoefficientSymbol(term, index) : $"{CoefficientSymbol(term, index)} * {type.Literal(term.Power)}"
-                : type.Literal(term.Coefficient.Constant * term.Power);
             if (term.Coefficient.IsLearnable)
             {
-                writer.Line($"{t} {slope} = {value};");
+                string coefficient = CoefficientSymbol(term, index);
+                writer.Line($"{t} {slope} = {(term.Power == 1 ? coefficient : $"{coefficient} * {type.Literal(term.Power)}")};");
                 writer.Line($"var {slope}V = new Vector<{t}>({slope});");
             }
             else
             {
-                writer.Line($"var {slope}V = new Vector<{t}>({value.Trim('(', ')')}); // constant");
+                writer.Line($"var {slope}V = {vector.Constant(term.Coefficient.Constant * term.Power)}; // constant");
             }
         }
     }
 
-    private void WriteValueLocals(SourceWriter writer, TermValue value, string symbol, bool broadcast, bool isCoefficient = false)
+    private void WriteLearnable(SourceWriter writer, string symbol, int parameterIndex, bool broadcast)
     {
         string t = type.Keyword();
-        if (value.IsLearnable)
+        writer.Line($"{t} {symbol} = parameters[{parameterIndex}];");
+        if (broadcast)
         {
-            writer.Line($"{t} {symbol} = parameters[{value.ParameterIndex}];");
-            if (broadcast)
-            {
-                writer.Line($"var {symbol}V = new Vector<{t}>({symbol});");
-            }
-        }
-        else if (broadcast && !value.IsConstant(0) && !isCoefficient)
-        {
-            writer.Line($"var {symbol}V = new Vector<{t}>({type.Literal(value.Constant).Trim('(', ')')}); // constant");
+            writer.Line($"var {symbol}V = new Vector<{t}>({symbol});");
         }
     }
 
