@@ -130,10 +130,25 @@ internal static partial class CpuEmitter
         string.Join(".", new[] { spec.Namespace }.Concat(spec.ContainingTypes.Select(t => t.Name)).Concat(new[] { spec.MethodName })
             .Where(part => part is not null));
 
+    /// <summary>
+    /// Writes how every row is cut into SIMD work, the same for all rows of a call: whole vectors, then — when the
+    /// row is longer than a vector but not a whole number of them — one last vector ending exactly at the row's end.
+    /// It overlaps the whole vector before it; <c>tailLanes</c> marks its lanes that no whole vector covered, and
+    /// only those enter a sum. Rows shorter than one vector are done by the scalar loops.
+    /// </summary>
+    private static void WriteRowGeometry(SourceWriter writer, ElementType type)
+    {
+        string t = type.Keyword(), index = type.LaneIndexKeyword();
+        writer.Line($"int vectorEnd = rowLength - rowLength % Vector<{t}>.Count;");
+        writer.Line($"bool hasTail = rowLength > Vector<{t}>.Count && vectorEnd < rowLength;");
+        writer.Line($"int tailStart = rowLength - Vector<{t}>.Count;");
+        writer.Line($"var tailLanes = Vector.GreaterThanOrEqual(Vector<{index}>.Indices, new Vector<{index}>(vectorEnd - tailStart));");
+        writer.Line("int scalarStart = hasTail ? rowLength : vectorEnd;");
+    }
+
     /// <summary>Writes the loop over rows shared by both kernels: one row at a time, addressed by reference.</summary>
     private static SourceWriter.Scope RowLoop(SourceWriter writer, ElementType type, params string[] spans)
     {
-        writer.Line($"int vectorEnd = rowLength - rowLength % Vector<{type.Keyword()}>.Count;");
         var loop = writer.Block("for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)");
         foreach (string span in spans)
         {
@@ -144,7 +159,20 @@ internal static partial class CpuEmitter
         return loop;
     }
 
-    private static string Load(string row, ElementType type) => $"Vector.LoadUnsafe(ref {row}Row, (nuint)i)";
+    private static SourceWriter.Scope VectorLoop(SourceWriter writer, ElementType type) =>
+        writer.Block($"for (int i = 0; i < vectorEnd; i += Vector<{type.Keyword()}>.Count)");
+
+    private static SourceWriter.Scope ScalarLoop(SourceWriter writer) =>
+        writer.Block("for (int i = scalarStart; i < rowLength; i++)");
+
+    /// <summary>
+    /// A pass that writes loads its tail vector before the loop: with an output that is also an input (in place),
+    /// the loop overwrites the lanes the tail shares with the last whole vector.
+    /// </summary>
+    private static string Preload(string row, ElementType type) =>
+        $"hasTail ? Vector.LoadUnsafe(ref {row}Row, (nuint)tailStart) : Vector<{type.Keyword()}>.Zero";
+
+    private static string Load(string row, string at = "i") => $"Vector.LoadUnsafe(ref {row}Row, (nuint){at})";
 
     private static string Scalar(string row) => $"Unsafe.Add(ref {row}Row, i)";
 }

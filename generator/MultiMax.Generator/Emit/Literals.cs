@@ -8,6 +8,9 @@ internal static class Literals
 {
     public static string Keyword(this ElementType type) => type == ElementType.Float ? "float" : "double";
 
+    /// <summary>The integer type of the same width: lane masks and lane indices of <c>Vector&lt;T&gt;</c> use it.</summary>
+    public static string LaneIndexKeyword(this ElementType type) => type == ElementType.Float ? "int" : "long";
+
     /// <summary>The class with Exp, Log and Max for scalars of this type.</summary>
     public static string MathClass(this ElementType type) => type == ElementType.Float ? "MathF" : "Math";
 

@@ -59,6 +59,10 @@ namespace MultiMax.Generated
             var zero = Vector<float>.Zero;
             var negativeInfinity = new Vector<float>(float.NegativeInfinity);
             int vectorEnd = rowLength - rowLength % Vector<float>.Count;
+            bool hasTail = rowLength > Vector<float>.Count && vectorEnd < rowLength;
+            int tailStart = rowLength - Vector<float>.Count;
+            var tailLanes = Vector.GreaterThanOrEqual(Vector<int>.Indices, new Vector<int>(vectorEnd - tailStart));
+            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref float xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -66,8 +70,8 @@ namespace MultiMax.Generated
 
                 // Pass 1: σ(x) into y, and its maximum. Masked entries (x = −∞) stay −∞: σ(−∞) would be NaN or +∞.
                 var maxV = negativeInfinity;
-                int i = 0;
-                for (; i < vectorEnd; i += Vector<float>.Count)
+                var xTail = hasTail ? Vector.LoadUnsafe(ref xRow, (nuint)tailStart) : Vector<float>.Zero;
+                for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
                 {
                     var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
                     var u = scaleV * xv + shiftV; // x' = scale·x + shift
@@ -82,13 +86,28 @@ namespace MultiMax.Generated
                     s.StoreUnsafe(ref yRow, (nuint)i);
                 }
 
+                if (hasTail)
+                {
+                    var xv = xTail;
+                    var u = scaleV * xv + shiftV; // x' = scale·x + shift
+                    var s = u;
+                    var r0 = Vector.MaxNative(b0V - u, zero); // Below(1): max(p[2] − x', 0)
+                    s = Vector.FusedMultiplyAdd(a0V, r0, s);
+                    var r1 = Vector.MaxNative(u - d1V, zero); // Above(1): max(x' − p[3], 0)
+                    s = Vector.FusedMultiplyAdd(c1V, r1, s);
+                    s += xv - xv; // NaN for a non-finite input, whatever the sign of scale
+                    s = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), negativeInfinity, s);
+                    maxV = Vector.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
+                    s.StoreUnsafe(ref yRow, (nuint)tailStart);
+                }
+
                 float max = float.NegativeInfinity;
                 for (int lane = 0; lane < Vector<float>.Count; lane++)
                 {
                     max = Math.Max(max, maxV[lane]);
                 }
 
-                for (; i < rowLength; i++)
+                for (int i = scalarStart; i < rowLength; i++)
                 {
                     float xs = Unsafe.Add(ref xRow, i);
                     float s = float.NegativeInfinity;
@@ -103,6 +122,7 @@ namespace MultiMax.Generated
                         sigma += xs - xs; // NaN for a non-finite input, whatever the sign of scale
                         s = sigma;
                     }
+
                     max = Math.Max(max, s);
                     Unsafe.Add(ref yRow, i) = s;
                 }
@@ -117,15 +137,23 @@ namespace MultiMax.Generated
                 // Pass 2: e = exp(σ − max σ) into y, and Σ e. Subtract max σ, not max x: σ is not monotone.
                 var maxBroadcast = new Vector<float>(max);
                 var sumV = zero;
-                for (i = 0; i < vectorEnd; i += Vector<float>.Count)
+                var sigmaTail = hasTail ? Vector.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector<float>.Zero;
+                for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
                 {
                     var e = VectorMath.Exp(Vector.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
                     sumV += e;
                     e.StoreUnsafe(ref yRow, (nuint)i);
                 }
 
+                if (hasTail)
+                {
+                    var e = VectorMath.Exp(sigmaTail - maxBroadcast);
+                    sumV += Vector.ConditionalSelect(tailLanes, e, zero);
+                    e.StoreUnsafe(ref yRow, (nuint)tailStart);
+                }
+
                 float sum = Vector.Sum(sumV);
-                for (; i < rowLength; i++)
+                for (int i = scalarStart; i < rowLength; i++)
                 {
                     float e = MathF.Exp(Unsafe.Add(ref yRow, i) - max);
                     sum += e;
@@ -135,13 +163,18 @@ namespace MultiMax.Generated
                 // Pass 3: normalise, with one division per row.
                 float inverse = 1 / sum;
                 var inverseBroadcast = new Vector<float>(inverse);
-                for (i = 0; i < vectorEnd; i += Vector<float>.Count)
+                var sourceTail = hasTail ? Vector.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector<float>.Zero;
+                for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
                 {
                     (Vector.LoadUnsafe(ref yRow, (nuint)i) * inverseBroadcast).StoreUnsafe(ref yRow, (nuint)i);
                 }
-                for (; i < rowLength; i++)
+                if (hasTail)
                 {
-                    Unsafe.Add(ref yRow, i) *= inverse;
+                    (sourceTail * inverseBroadcast).StoreUnsafe(ref yRow, (nuint)tailStart);
+                }
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    Unsafe.Add(ref yRow, i) = Unsafe.Add(ref yRow, i) * inverse;
                 }
             }
         }
@@ -168,6 +201,10 @@ namespace MultiMax.Generated
             // This block's parameter gradients, summed in double over its rows.
             double gradA0 = 0, gradB0 = 0, gradC1 = 0, gradD1 = 0, gradScale = 0, gradShift = 0;
             int vectorEnd = rowLength - rowLength % Vector<float>.Count;
+            bool hasTail = rowLength > Vector<float>.Count && vectorEnd < rowLength;
+            int tailStart = rowLength - Vector<float>.Count;
+            var tailLanes = Vector.GreaterThanOrEqual(Vector<int>.Indices, new Vector<int>(vectorEnd - tailStart));
+            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref float xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -177,30 +214,34 @@ namespace MultiMax.Generated
 
                 // Pass 1: Σ g·y, the term the SoftMax Jacobian shares across the row.
                 var sharedV = zero;
-                int j = 0;
-                for (; j < vectorEnd; j += Vector<float>.Count)
+                for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
                 {
-                    sharedV += Vector.LoadUnsafe(ref dyRow, (nuint)j) * Vector.LoadUnsafe(ref yRow, (nuint)j);
+                    sharedV += Vector.LoadUnsafe(ref dyRow, (nuint)i) * Vector.LoadUnsafe(ref yRow, (nuint)i);
+                }
+                if (hasTail)
+                {
+                    sharedV += Vector.ConditionalSelect(tailLanes, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector.LoadUnsafe(ref yRow, (nuint)tailStart), zero);
                 }
 
                 float shared = Vector.Sum(sharedV);
-                for (; j < rowLength; j++)
+                for (int i = scalarStart; i < rowLength; i++)
                 {
-                    shared += Unsafe.Add(ref dyRow, j) * Unsafe.Add(ref yRow, j);
+                    shared += Unsafe.Add(ref dyRow, i) * Unsafe.Add(ref yRow, i);
                 }
 
                 // Pass 2: gσ = y·(g − Σ g·y); dx = σ'(x')·gσ; and gσ·∂σ/∂θ for every parameter. Masked entries get 0.
                 var sharedBroadcast = new Vector<float>(shared);
                 Vector<float> gradA0V = zero, gradB0V = zero, gradC1V = zero, gradD1V = zero, gradScaleV = zero, gradShiftV = zero;
-                int i = 0;
-                for (; i < vectorEnd; i += Vector<float>.Count)
+                var dyTail = hasTail ? Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) : Vector<float>.Zero;
+                var yTail = hasTail ? Vector.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector<float>.Zero;
+                var xTail = hasTail ? Vector.LoadUnsafe(ref xRow, (nuint)tailStart) : Vector<float>.Zero;
+                for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
                 {
                     var gv = Vector.LoadUnsafe(ref dyRow, (nuint)i);
                     var yv = Vector.LoadUnsafe(ref yRow, (nuint)i);
                     var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
-                    var masked = Vector.Equals(xv, negativeInfinity);
-                    var gs = Vector.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
-                    var xz = Vector.ConditionalSelect(masked, zero, xv);
+                    var gs = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), zero, yv * (gv - sharedBroadcast));
+                    var xz = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), zero, xv);
                     var u = scaleV * xz + shiftV; // x' = scale·x + shift
                     var ds = one;
                     var r0 = Vector.MaxNative(b0V - u, zero); // Below(1): max(p[2] − x', 0)
@@ -220,13 +261,41 @@ namespace MultiMax.Generated
                     dxv.StoreUnsafe(ref dxRow, (nuint)i);
                 }
 
+                if (hasTail)
+                {
+                    var gv = dyTail;
+                    var yv = yTail;
+                    var xv = xTail;
+                    var gs = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), zero, yv * (gv - sharedBroadcast));
+                    var gsNew = Vector.ConditionalSelect(tailLanes, gs, zero); // lanes no whole vector summed
+                    var xz = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), zero, xv);
+                    var u = scaleV * xz + shiftV; // x' = scale·x + shift
+                    var ds = one;
+                    var r0 = Vector.MaxNative(b0V - u, zero); // Below(1): max(p[2] − x', 0)
+                    var on0 = Vector.GreaterThan(r0, zero);
+                    ds -= Vector.ConditionalSelect(on0, a0pV, zero);
+                    gradA0V += gsNew * r0;
+                    gradB0V += Vector.ConditionalSelect(on0, gsNew, zero);
+                    var r1 = Vector.MaxNative(u - d1V, zero); // Above(1): max(x' − p[3], 0)
+                    var on1 = Vector.GreaterThan(r1, zero);
+                    ds += Vector.ConditionalSelect(on1, c1pV, zero);
+                    gradC1V += gsNew * r1;
+                    gradD1V += Vector.ConditionalSelect(on1, gsNew, zero);
+                    var gds = gs * ds; // gσ·σ'(x'): the gradient at x'
+                    var gdsNew = gsNew * ds;
+                    var dxv = scaleV * gds; // dx = scale·σ'(x')·gσ
+                    gradScaleV += gdsNew * xz;
+                    gradShiftV += gdsNew;
+                    dxv.StoreUnsafe(ref dxRow, (nuint)tailStart);
+                }
+
                 float gradA0Row = Vector.Sum(gradA0V);
                 float gradB0Row = Vector.Sum(gradB0V);
                 float gradC1Row = Vector.Sum(gradC1V);
                 float gradD1Row = Vector.Sum(gradD1V);
                 float gradScaleRow = Vector.Sum(gradScaleV);
                 float gradShiftRow = Vector.Sum(gradShiftV);
-                for (; i < rowLength; i++)
+                for (int i = scalarStart; i < rowLength; i++)
                 {
                     bool masked = Unsafe.Add(ref xRow, i) == float.NegativeInfinity;
                     float gs = masked ? 0 : Unsafe.Add(ref yRow, i) * (Unsafe.Add(ref dyRow, i) - shared);

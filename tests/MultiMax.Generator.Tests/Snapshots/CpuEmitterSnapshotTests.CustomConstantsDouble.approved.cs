@@ -52,6 +52,10 @@ namespace MultiMax.Generated
             var zero = Vector<double>.Zero;
             var negativeInfinity = new Vector<double>(double.NegativeInfinity);
             int vectorEnd = rowLength - rowLength % Vector<double>.Count;
+            bool hasTail = rowLength > Vector<double>.Count && vectorEnd < rowLength;
+            int tailStart = rowLength - Vector<double>.Count;
+            var tailLanes = Vector.GreaterThanOrEqual(Vector<long>.Indices, new Vector<long>(vectorEnd - tailStart));
+            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref double xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -59,8 +63,8 @@ namespace MultiMax.Generated
 
                 // Pass 1: σ(x) into y, and its maximum. Masked entries (x = −∞) stay −∞: σ(−∞) would be NaN or +∞.
                 var maxV = negativeInfinity;
-                int i = 0;
-                for (; i < vectorEnd; i += Vector<double>.Count)
+                var xTail = hasTail ? Vector.LoadUnsafe(ref xRow, (nuint)tailStart) : Vector<double>.Zero;
+                for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
                 {
                     var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
                     var s = xv;
@@ -75,13 +79,28 @@ namespace MultiMax.Generated
                     s.StoreUnsafe(ref yRow, (nuint)i);
                 }
 
+                if (hasTail)
+                {
+                    var xv = xTail;
+                    var s = xv;
+                    var r0 = Vector.MaxNative(b0V - xv, zero); // Below(1): max(−1 − x, 0)
+                    s = Vector.FusedMultiplyAdd(new Vector<double>(2d), r0, s);
+                    var r1 = Vector.MaxNative(xv - d1V, zero); // Above(2): max(x − p[1], 0)
+                    s = Vector.FusedMultiplyAdd(c1V, r1 * r1, s);
+                    var r2 = Vector.MaxNative(xv, zero); // Above(3): max(x, 0)
+                    s = Vector.FusedMultiplyAdd(new Vector<double>(-0.5d), r2 * r2 * r2, s);
+                    s = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), negativeInfinity, s);
+                    maxV = Vector.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
+                    s.StoreUnsafe(ref yRow, (nuint)tailStart);
+                }
+
                 double max = double.NegativeInfinity;
                 for (int lane = 0; lane < Vector<double>.Count; lane++)
                 {
                     max = Math.Max(max, maxV[lane]);
                 }
 
-                for (; i < rowLength; i++)
+                for (int i = scalarStart; i < rowLength; i++)
                 {
                     double xs = Unsafe.Add(ref xRow, i);
                     double s = double.NegativeInfinity;
@@ -96,6 +115,7 @@ namespace MultiMax.Generated
                         sigma = Math.FusedMultiplyAdd(-0.5d, r2 * r2 * r2, sigma);
                         s = sigma;
                     }
+
                     max = Math.Max(max, s);
                     Unsafe.Add(ref yRow, i) = s;
                 }
@@ -110,15 +130,23 @@ namespace MultiMax.Generated
                 // Pass 2: e = exp(σ − max σ) into y, and Σ e. Subtract max σ, not max x: σ is not monotone.
                 var maxBroadcast = new Vector<double>(max);
                 var sumV = zero;
-                for (i = 0; i < vectorEnd; i += Vector<double>.Count)
+                var sigmaTail = hasTail ? Vector.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector<double>.Zero;
+                for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
                 {
                     var e = VectorMath.Exp(Vector.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
                     sumV += e;
                     e.StoreUnsafe(ref yRow, (nuint)i);
                 }
 
+                if (hasTail)
+                {
+                    var e = VectorMath.Exp(sigmaTail - maxBroadcast);
+                    sumV += Vector.ConditionalSelect(tailLanes, e, zero);
+                    e.StoreUnsafe(ref yRow, (nuint)tailStart);
+                }
+
                 double sum = Vector.Sum(sumV);
-                for (; i < rowLength; i++)
+                for (int i = scalarStart; i < rowLength; i++)
                 {
                     double e = Math.Exp(Unsafe.Add(ref yRow, i) - max);
                     sum += e;
@@ -128,13 +156,18 @@ namespace MultiMax.Generated
                 // Pass 3: normalise, with one division per row.
                 double inverse = 1 / sum;
                 var inverseBroadcast = new Vector<double>(inverse);
-                for (i = 0; i < vectorEnd; i += Vector<double>.Count)
+                var sourceTail = hasTail ? Vector.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector<double>.Zero;
+                for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
                 {
                     (Vector.LoadUnsafe(ref yRow, (nuint)i) * inverseBroadcast).StoreUnsafe(ref yRow, (nuint)i);
                 }
-                for (; i < rowLength; i++)
+                if (hasTail)
                 {
-                    Unsafe.Add(ref yRow, i) *= inverse;
+                    (sourceTail * inverseBroadcast).StoreUnsafe(ref yRow, (nuint)tailStart);
+                }
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    Unsafe.Add(ref yRow, i) = Unsafe.Add(ref yRow, i) * inverse;
                 }
             }
         }
@@ -156,6 +189,10 @@ namespace MultiMax.Generated
             // This block's parameter gradients, summed in double over its rows.
             double gradC1 = 0, gradD1 = 0;
             int vectorEnd = rowLength - rowLength % Vector<double>.Count;
+            bool hasTail = rowLength > Vector<double>.Count && vectorEnd < rowLength;
+            int tailStart = rowLength - Vector<double>.Count;
+            var tailLanes = Vector.GreaterThanOrEqual(Vector<long>.Indices, new Vector<long>(vectorEnd - tailStart));
+            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref double xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -165,30 +202,34 @@ namespace MultiMax.Generated
 
                 // Pass 1: Σ g·y, the term the SoftMax Jacobian shares across the row.
                 var sharedV = zero;
-                int j = 0;
-                for (; j < vectorEnd; j += Vector<double>.Count)
+                for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
                 {
-                    sharedV += Vector.LoadUnsafe(ref dyRow, (nuint)j) * Vector.LoadUnsafe(ref yRow, (nuint)j);
+                    sharedV += Vector.LoadUnsafe(ref dyRow, (nuint)i) * Vector.LoadUnsafe(ref yRow, (nuint)i);
+                }
+                if (hasTail)
+                {
+                    sharedV += Vector.ConditionalSelect(tailLanes, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector.LoadUnsafe(ref yRow, (nuint)tailStart), zero);
                 }
 
                 double shared = Vector.Sum(sharedV);
-                for (; j < rowLength; j++)
+                for (int i = scalarStart; i < rowLength; i++)
                 {
-                    shared += Unsafe.Add(ref dyRow, j) * Unsafe.Add(ref yRow, j);
+                    shared += Unsafe.Add(ref dyRow, i) * Unsafe.Add(ref yRow, i);
                 }
 
                 // Pass 2: gσ = y·(g − Σ g·y); dx = σ'(x')·gσ; and gσ·∂σ/∂θ for every parameter. Masked entries get 0.
                 var sharedBroadcast = new Vector<double>(shared);
                 Vector<double> gradC1V = zero, gradD1V = zero;
-                int i = 0;
-                for (; i < vectorEnd; i += Vector<double>.Count)
+                var dyTail = hasTail ? Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) : Vector<double>.Zero;
+                var yTail = hasTail ? Vector.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector<double>.Zero;
+                var xTail = hasTail ? Vector.LoadUnsafe(ref xRow, (nuint)tailStart) : Vector<double>.Zero;
+                for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
                 {
                     var gv = Vector.LoadUnsafe(ref dyRow, (nuint)i);
                     var yv = Vector.LoadUnsafe(ref yRow, (nuint)i);
                     var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
-                    var masked = Vector.Equals(xv, negativeInfinity);
-                    var gs = Vector.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
-                    var xz = Vector.ConditionalSelect(masked, zero, xv);
+                    var gs = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), zero, yv * (gv - sharedBroadcast));
+                    var xz = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), zero, xv);
                     var ds = one;
                     var r0 = Vector.MaxNative(b0V - xz, zero); // Below(1): max(−1 − x, 0)
                     var on0 = Vector.GreaterThan(r0, zero);
@@ -204,9 +245,32 @@ namespace MultiMax.Generated
                     dxv.StoreUnsafe(ref dxRow, (nuint)i);
                 }
 
+                if (hasTail)
+                {
+                    var gv = dyTail;
+                    var yv = yTail;
+                    var xv = xTail;
+                    var gs = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), zero, yv * (gv - sharedBroadcast));
+                    var gsNew = Vector.ConditionalSelect(tailLanes, gs, zero); // lanes no whole vector summed
+                    var xz = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), zero, xv);
+                    var ds = one;
+                    var r0 = Vector.MaxNative(b0V - xz, zero); // Below(1): max(−1 − x, 0)
+                    var on0 = Vector.GreaterThan(r0, zero);
+                    ds -= Vector.ConditionalSelect(on0, a0pV, zero);
+                    var r1 = Vector.MaxNative(xz - d1V, zero); // Above(2): max(x − p[1], 0)
+                    ds += c1pV * r1;
+                    gradC1V += gsNew * (r1 * r1);
+                    gradD1V += gsNew * r1;
+                    var r2 = Vector.MaxNative(xz, zero); // Above(3): max(x, 0)
+                    var r2Pm1 = r2 * r2;
+                    ds += c2pV * r2Pm1;
+                    var dxv = gs * ds; // dx = σ'(x)·gσ
+                    dxv.StoreUnsafe(ref dxRow, (nuint)tailStart);
+                }
+
                 double gradC1Row = Vector.Sum(gradC1V);
                 double gradD1Row = Vector.Sum(gradD1V);
-                for (; i < rowLength; i++)
+                for (int i = scalarStart; i < rowLength; i++)
                 {
                     bool masked = Unsafe.Add(ref xRow, i) == double.NegativeInfinity;
                     double gs = masked ? 0 : Unsafe.Add(ref yRow, i) * (Unsafe.Add(ref dyRow, i) - shared);

@@ -63,6 +63,10 @@ namespace MultiMax.Generated
             var zero = Vector<float>.Zero;
             var negativeInfinity = new Vector<float>(float.NegativeInfinity);
             int vectorEnd = rowLength - rowLength % Vector<float>.Count;
+            bool hasTail = rowLength > Vector<float>.Count && vectorEnd < rowLength;
+            int tailStart = rowLength - Vector<float>.Count;
+            var tailLanes = Vector.GreaterThanOrEqual(Vector<int>.Indices, new Vector<int>(vectorEnd - tailStart));
+            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref float xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -70,8 +74,8 @@ namespace MultiMax.Generated
 
                 // Pass 1: σ(x) into y, and its maximum. Masked entries (x = −∞) stay −∞: σ(−∞) would be NaN or +∞.
                 var maxV = negativeInfinity;
-                int i = 0;
-                for (; i < vectorEnd; i += Vector<float>.Count)
+                var xTail = hasTail ? Vector.LoadUnsafe(ref xRow, (nuint)tailStart) : Vector<float>.Zero;
+                for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
                 {
                     var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
                     var s = xv;
@@ -88,13 +92,30 @@ namespace MultiMax.Generated
                     s.StoreUnsafe(ref yRow, (nuint)i);
                 }
 
+                if (hasTail)
+                {
+                    var xv = xTail;
+                    var s = xv;
+                    var r0 = Vector.MaxNative(b0V - xv, zero); // Below(1): max(p[4] − x, 0)
+                    s = Vector.FusedMultiplyAdd(a0V, r0, s);
+                    var r1 = Vector.MaxNative(xv - d1V, zero); // Above(1): max(x − p[5], 0)
+                    s = Vector.FusedMultiplyAdd(c1V, r1, s);
+                    var r2 = Vector.MaxNative(b2V - xv, zero); // Below(2): max(p[6] − x, 0)
+                    s = Vector.FusedMultiplyAdd(a2V, r2 * r2, s);
+                    var r3 = Vector.MaxNative(xv - d3V, zero); // Above(2): max(x − p[7], 0)
+                    s = Vector.FusedMultiplyAdd(c3V, r3 * r3, s);
+                    s = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), negativeInfinity, s);
+                    maxV = Vector.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
+                    s.StoreUnsafe(ref yRow, (nuint)tailStart);
+                }
+
                 float max = float.NegativeInfinity;
                 for (int lane = 0; lane < Vector<float>.Count; lane++)
                 {
                     max = Math.Max(max, maxV[lane]);
                 }
 
-                for (; i < rowLength; i++)
+                for (int i = scalarStart; i < rowLength; i++)
                 {
                     float xs = Unsafe.Add(ref xRow, i);
                     float s = float.NegativeInfinity;
@@ -111,6 +132,7 @@ namespace MultiMax.Generated
                         sigma = MathF.FusedMultiplyAdd(c3, r3 * r3, sigma);
                         s = sigma;
                     }
+
                     max = Math.Max(max, s);
                     Unsafe.Add(ref yRow, i) = s;
                 }
@@ -125,14 +147,20 @@ namespace MultiMax.Generated
                 // Pass 2: Σ exp(σ − max σ). Subtract max σ, not max x: σ is not monotone.
                 var maxBroadcast = new Vector<float>(max);
                 var sumV = zero;
-                for (i = 0; i < vectorEnd; i += Vector<float>.Count)
+                for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
                 {
                     var e = VectorMath.Exp(Vector.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
                     sumV += e;
                 }
 
+                if (hasTail)
+                {
+                    var e = VectorMath.Exp(Vector.LoadUnsafe(ref yRow, (nuint)tailStart) - maxBroadcast);
+                    sumV += Vector.ConditionalSelect(tailLanes, e, zero);
+                }
+
                 float sum = Vector.Sum(sumV);
-                for (; i < rowLength; i++)
+                for (int i = scalarStart; i < rowLength; i++)
                 {
                     float e = MathF.Exp(Unsafe.Add(ref yRow, i) - max);
                     sum += e;
@@ -141,11 +169,16 @@ namespace MultiMax.Generated
                 // Pass 3: log y = σ − (max σ + log Σ exp(σ − max σ)); masked entries stay −∞.
                 float offset = max + MathF.Log(sum);
                 var offsetBroadcast = new Vector<float>(offset);
-                for (i = 0; i < vectorEnd; i += Vector<float>.Count)
+                var sourceTail = hasTail ? Vector.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector<float>.Zero;
+                for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
                 {
                     (Vector.LoadUnsafe(ref yRow, (nuint)i) - offsetBroadcast).StoreUnsafe(ref yRow, (nuint)i);
                 }
-                for (; i < rowLength; i++)
+                if (hasTail)
+                {
+                    (sourceTail - offsetBroadcast).StoreUnsafe(ref yRow, (nuint)tailStart);
+                }
+                for (int i = scalarStart; i < rowLength; i++)
                 {
                     Unsafe.Add(ref yRow, i) = Unsafe.Add(ref yRow, i) - offset;
                 }
@@ -181,6 +214,10 @@ namespace MultiMax.Generated
             // This block's parameter gradients, summed in double over its rows.
             double gradA0 = 0, gradB0 = 0, gradC1 = 0, gradD1 = 0, gradA2 = 0, gradB2 = 0, gradC3 = 0, gradD3 = 0;
             int vectorEnd = rowLength - rowLength % Vector<float>.Count;
+            bool hasTail = rowLength > Vector<float>.Count && vectorEnd < rowLength;
+            int tailStart = rowLength - Vector<float>.Count;
+            var tailLanes = Vector.GreaterThanOrEqual(Vector<int>.Indices, new Vector<int>(vectorEnd - tailStart));
+            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref float xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -190,30 +227,34 @@ namespace MultiMax.Generated
 
                 // Pass 1: Σ g over the unmasked entries (a masked output is the constant −∞: its g reaches nothing).
                 var sharedV = zero;
-                int j = 0;
-                for (; j < vectorEnd; j += Vector<float>.Count)
+                for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
                 {
-                    sharedV += Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)j), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)j));
+                    sharedV += Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)i), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)i));
+                }
+                if (hasTail)
+                {
+                    sharedV += Vector.ConditionalSelect(tailLanes, Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart)), zero);
                 }
 
                 float shared = Vector.Sum(sharedV);
-                for (; j < rowLength; j++)
+                for (int i = scalarStart; i < rowLength; i++)
                 {
-                    shared += Unsafe.Add(ref xRow, j) == float.NegativeInfinity ? 0 : Unsafe.Add(ref dyRow, j);
+                    shared += Unsafe.Add(ref xRow, i) == float.NegativeInfinity ? 0 : Unsafe.Add(ref dyRow, i);
                 }
 
                 // Pass 2: gσ = g − exp(y)·Σ g; dx = σ'(x')·gσ; and gσ·∂σ/∂θ for every parameter. Masked entries get 0.
                 var sharedBroadcast = new Vector<float>(shared);
                 Vector<float> gradA0V = zero, gradB0V = zero, gradC1V = zero, gradD1V = zero, gradA2V = zero, gradB2V = zero, gradC3V = zero, gradD3V = zero;
-                int i = 0;
-                for (; i < vectorEnd; i += Vector<float>.Count)
+                var dyTail = hasTail ? Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) : Vector<float>.Zero;
+                var yTail = hasTail ? Vector.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector<float>.Zero;
+                var xTail = hasTail ? Vector.LoadUnsafe(ref xRow, (nuint)tailStart) : Vector<float>.Zero;
+                for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
                 {
                     var gv = Vector.LoadUnsafe(ref dyRow, (nuint)i);
                     var yv = Vector.LoadUnsafe(ref yRow, (nuint)i);
                     var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
-                    var masked = Vector.Equals(xv, negativeInfinity);
-                    var gs = Vector.ConditionalSelect(masked, zero, gv - VectorMath.Exp(yv) * sharedBroadcast);
-                    var xz = Vector.ConditionalSelect(masked, zero, xv);
+                    var gs = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), zero, gv - VectorMath.Exp(yv) * sharedBroadcast);
+                    var xz = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), zero, xv);
                     var ds = one;
                     var r0 = Vector.MaxNative(b0V - xz, zero); // Below(1): max(p[4] − x, 0)
                     var on0 = Vector.GreaterThan(r0, zero);
@@ -237,6 +278,37 @@ namespace MultiMax.Generated
                     dxv.StoreUnsafe(ref dxRow, (nuint)i);
                 }
 
+                if (hasTail)
+                {
+                    var gv = dyTail;
+                    var yv = yTail;
+                    var xv = xTail;
+                    var gs = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), zero, gv - VectorMath.Exp(yv) * sharedBroadcast);
+                    var gsNew = Vector.ConditionalSelect(tailLanes, gs, zero); // lanes no whole vector summed
+                    var xz = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), zero, xv);
+                    var ds = one;
+                    var r0 = Vector.MaxNative(b0V - xz, zero); // Below(1): max(p[4] − x, 0)
+                    var on0 = Vector.GreaterThan(r0, zero);
+                    ds -= Vector.ConditionalSelect(on0, a0pV, zero);
+                    gradA0V += gsNew * r0;
+                    gradB0V += Vector.ConditionalSelect(on0, gsNew, zero);
+                    var r1 = Vector.MaxNative(xz - d1V, zero); // Above(1): max(x − p[5], 0)
+                    var on1 = Vector.GreaterThan(r1, zero);
+                    ds += Vector.ConditionalSelect(on1, c1pV, zero);
+                    gradC1V += gsNew * r1;
+                    gradD1V += Vector.ConditionalSelect(on1, gsNew, zero);
+                    var r2 = Vector.MaxNative(b2V - xz, zero); // Below(2): max(p[6] − x, 0)
+                    ds -= a2pV * r2;
+                    gradA2V += gsNew * (r2 * r2);
+                    gradB2V += gsNew * r2;
+                    var r3 = Vector.MaxNative(xz - d3V, zero); // Above(2): max(x − p[7], 0)
+                    ds += c3pV * r3;
+                    gradC3V += gsNew * (r3 * r3);
+                    gradD3V += gsNew * r3;
+                    var dxv = gs * ds; // dx = σ'(x)·gσ
+                    dxv.StoreUnsafe(ref dxRow, (nuint)tailStart);
+                }
+
                 float gradA0Row = Vector.Sum(gradA0V);
                 float gradB0Row = Vector.Sum(gradB0V);
                 float gradC1Row = Vector.Sum(gradC1V);
@@ -245,7 +317,7 @@ namespace MultiMax.Generated
                 float gradB2Row = Vector.Sum(gradB2V);
                 float gradC3Row = Vector.Sum(gradC3V);
                 float gradD3Row = Vector.Sum(gradD3V);
-                for (; i < rowLength; i++)
+                for (int i = scalarStart; i < rowLength; i++)
                 {
                     bool masked = Unsafe.Add(ref xRow, i) == float.NegativeInfinity;
                     float gs = masked ? 0 : Unsafe.Add(ref dyRow, i) - MathF.Exp(Unsafe.Add(ref yRow, i)) * shared;

@@ -45,6 +45,10 @@ namespace MultiMax.Generated
             var zero = Vector<double>.Zero;
             var negativeInfinity = new Vector<double>(double.NegativeInfinity);
             int vectorEnd = rowLength - rowLength % Vector<double>.Count;
+            bool hasTail = rowLength > Vector<double>.Count && vectorEnd < rowLength;
+            int tailStart = rowLength - Vector<double>.Count;
+            var tailLanes = Vector.GreaterThanOrEqual(Vector<long>.Indices, new Vector<long>(vectorEnd - tailStart));
+            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref double xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -52,8 +56,8 @@ namespace MultiMax.Generated
 
                 // Pass 1: σ(x) into y, and its maximum. Masked entries (x = −∞) stay −∞: σ(−∞) would be NaN or +∞.
                 var maxV = negativeInfinity;
-                int i = 0;
-                for (; i < vectorEnd; i += Vector<double>.Count)
+                var xTail = hasTail ? Vector.LoadUnsafe(ref xRow, (nuint)tailStart) : Vector<double>.Zero;
+                for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
                 {
                     var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
                     var s = xv;
@@ -64,13 +68,24 @@ namespace MultiMax.Generated
                     s.StoreUnsafe(ref yRow, (nuint)i);
                 }
 
+                if (hasTail)
+                {
+                    var xv = xTail;
+                    var s = xv;
+                    var r0 = Vector.MaxNative(xv - d0V, zero); // Above(1): max(x − 0.5, 0)
+                    s += r0;
+                    s = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), negativeInfinity, s);
+                    maxV = Vector.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
+                    s.StoreUnsafe(ref yRow, (nuint)tailStart);
+                }
+
                 double max = double.NegativeInfinity;
                 for (int lane = 0; lane < Vector<double>.Count; lane++)
                 {
                     max = Math.Max(max, maxV[lane]);
                 }
 
-                for (; i < rowLength; i++)
+                for (int i = scalarStart; i < rowLength; i++)
                 {
                     double xs = Unsafe.Add(ref xRow, i);
                     double s = double.NegativeInfinity;
@@ -81,6 +96,7 @@ namespace MultiMax.Generated
                         sigma += r0;
                         s = sigma;
                     }
+
                     max = Math.Max(max, s);
                     Unsafe.Add(ref yRow, i) = s;
                 }
@@ -95,14 +111,20 @@ namespace MultiMax.Generated
                 // Pass 2: Σ exp(σ − max σ). Subtract max σ, not max x: σ is not monotone.
                 var maxBroadcast = new Vector<double>(max);
                 var sumV = zero;
-                for (i = 0; i < vectorEnd; i += Vector<double>.Count)
+                for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
                 {
                     var e = VectorMath.Exp(Vector.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
                     sumV += e;
                 }
 
+                if (hasTail)
+                {
+                    var e = VectorMath.Exp(Vector.LoadUnsafe(ref yRow, (nuint)tailStart) - maxBroadcast);
+                    sumV += Vector.ConditionalSelect(tailLanes, e, zero);
+                }
+
                 double sum = Vector.Sum(sumV);
-                for (; i < rowLength; i++)
+                for (int i = scalarStart; i < rowLength; i++)
                 {
                     double e = Math.Exp(Unsafe.Add(ref yRow, i) - max);
                     sum += e;
@@ -111,11 +133,16 @@ namespace MultiMax.Generated
                 // Pass 3: log y = σ − (max σ + log Σ exp(σ − max σ)); masked entries stay −∞.
                 double offset = max + Math.Log(sum);
                 var offsetBroadcast = new Vector<double>(offset);
-                for (i = 0; i < vectorEnd; i += Vector<double>.Count)
+                var sourceTail = hasTail ? Vector.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector<double>.Zero;
+                for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
                 {
                     (Vector.LoadUnsafe(ref yRow, (nuint)i) - offsetBroadcast).StoreUnsafe(ref yRow, (nuint)i);
                 }
-                for (; i < rowLength; i++)
+                if (hasTail)
+                {
+                    (sourceTail - offsetBroadcast).StoreUnsafe(ref yRow, (nuint)tailStart);
+                }
+                for (int i = scalarStart; i < rowLength; i++)
                 {
                     Unsafe.Add(ref yRow, i) = Unsafe.Add(ref yRow, i) - offset;
                 }
@@ -130,6 +157,10 @@ namespace MultiMax.Generated
             var one = Vector<double>.One;
             var negativeInfinity = new Vector<double>(double.NegativeInfinity);
             int vectorEnd = rowLength - rowLength % Vector<double>.Count;
+            bool hasTail = rowLength > Vector<double>.Count && vectorEnd < rowLength;
+            int tailStart = rowLength - Vector<double>.Count;
+            var tailLanes = Vector.GreaterThanOrEqual(Vector<long>.Indices, new Vector<long>(vectorEnd - tailStart));
+            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref double xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -139,29 +170,33 @@ namespace MultiMax.Generated
 
                 // Pass 1: Σ g over the unmasked entries (a masked output is the constant −∞: its g reaches nothing).
                 var sharedV = zero;
-                int j = 0;
-                for (; j < vectorEnd; j += Vector<double>.Count)
+                for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
                 {
-                    sharedV += Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)j), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)j));
+                    sharedV += Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)i), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)i));
+                }
+                if (hasTail)
+                {
+                    sharedV += Vector.ConditionalSelect(tailLanes, Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart)), zero);
                 }
 
                 double shared = Vector.Sum(sharedV);
-                for (; j < rowLength; j++)
+                for (int i = scalarStart; i < rowLength; i++)
                 {
-                    shared += Unsafe.Add(ref xRow, j) == double.NegativeInfinity ? 0 : Unsafe.Add(ref dyRow, j);
+                    shared += Unsafe.Add(ref xRow, i) == double.NegativeInfinity ? 0 : Unsafe.Add(ref dyRow, i);
                 }
 
                 // Pass 2: gσ = g − exp(y)·Σ g; dx = σ'(x')·gσ; and gσ·∂σ/∂θ for every parameter. Masked entries get 0.
                 var sharedBroadcast = new Vector<double>(shared);
-                int i = 0;
-                for (; i < vectorEnd; i += Vector<double>.Count)
+                var dyTail = hasTail ? Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) : Vector<double>.Zero;
+                var yTail = hasTail ? Vector.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector<double>.Zero;
+                var xTail = hasTail ? Vector.LoadUnsafe(ref xRow, (nuint)tailStart) : Vector<double>.Zero;
+                for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
                 {
                     var gv = Vector.LoadUnsafe(ref dyRow, (nuint)i);
                     var yv = Vector.LoadUnsafe(ref yRow, (nuint)i);
                     var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
-                    var masked = Vector.Equals(xv, negativeInfinity);
-                    var gs = Vector.ConditionalSelect(masked, zero, gv - VectorMath.Exp(yv) * sharedBroadcast);
-                    var xz = Vector.ConditionalSelect(masked, zero, xv);
+                    var gs = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), zero, gv - VectorMath.Exp(yv) * sharedBroadcast);
+                    var xz = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), zero, xv);
                     var ds = one;
                     var r0 = Vector.MaxNative(xz - d0V, zero); // Above(1): max(x − 0.5, 0)
                     var on0 = Vector.GreaterThan(r0, zero);
@@ -170,7 +205,22 @@ namespace MultiMax.Generated
                     dxv.StoreUnsafe(ref dxRow, (nuint)i);
                 }
 
-                for (; i < rowLength; i++)
+                if (hasTail)
+                {
+                    var gv = dyTail;
+                    var yv = yTail;
+                    var xv = xTail;
+                    var gs = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), zero, gv - VectorMath.Exp(yv) * sharedBroadcast);
+                    var xz = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), zero, xv);
+                    var ds = one;
+                    var r0 = Vector.MaxNative(xz - d0V, zero); // Above(1): max(x − 0.5, 0)
+                    var on0 = Vector.GreaterThan(r0, zero);
+                    ds += Vector.ConditionalSelect(on0, c0pV, zero);
+                    var dxv = gs * ds; // dx = σ'(x)·gσ
+                    dxv.StoreUnsafe(ref dxRow, (nuint)tailStart);
+                }
+
+                for (int i = scalarStart; i < rowLength; i++)
                 {
                     bool masked = Unsafe.Add(ref xRow, i) == double.NegativeInfinity;
                     double gs = masked ? 0 : Unsafe.Add(ref dyRow, i) - Math.Exp(Unsafe.Add(ref yRow, i)) * shared;

@@ -63,6 +63,10 @@ namespace MultiMax.Generated
             var zero = Vector<double>.Zero;
             var negativeInfinity = new Vector<double>(double.NegativeInfinity);
             int vectorEnd = rowLength - rowLength % Vector<double>.Count;
+            bool hasTail = rowLength > Vector<double>.Count && vectorEnd < rowLength;
+            int tailStart = rowLength - Vector<double>.Count;
+            var tailLanes = Vector.GreaterThanOrEqual(Vector<long>.Indices, new Vector<long>(vectorEnd - tailStart));
+            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref double xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -70,8 +74,8 @@ namespace MultiMax.Generated
 
                 // Pass 1: σ(x) into y, and its maximum. Masked entries (x = −∞) stay −∞: σ(−∞) would be NaN or +∞.
                 var maxV = negativeInfinity;
-                int i = 0;
-                for (; i < vectorEnd; i += Vector<double>.Count)
+                var xTail = hasTail ? Vector.LoadUnsafe(ref xRow, (nuint)tailStart) : Vector<double>.Zero;
+                for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
                 {
                     var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
                     var s = xv;
@@ -88,13 +92,30 @@ namespace MultiMax.Generated
                     s.StoreUnsafe(ref yRow, (nuint)i);
                 }
 
+                if (hasTail)
+                {
+                    var xv = xTail;
+                    var s = xv;
+                    var r0 = Vector.MaxNative(b0V - xv, zero); // Below(1): max(p[4] − x, 0)
+                    s = Vector.FusedMultiplyAdd(a0V, r0, s);
+                    var r1 = Vector.MaxNative(xv - d1V, zero); // Above(1): max(x − p[5], 0)
+                    s = Vector.FusedMultiplyAdd(c1V, r1, s);
+                    var r2 = Vector.MaxNative(b2V - xv, zero); // Below(2): max(p[6] − x, 0)
+                    s = Vector.FusedMultiplyAdd(a2V, r2 * r2, s);
+                    var r3 = Vector.MaxNative(xv - d3V, zero); // Above(2): max(x − p[7], 0)
+                    s = Vector.FusedMultiplyAdd(c3V, r3 * r3, s);
+                    s = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), negativeInfinity, s);
+                    maxV = Vector.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
+                    s.StoreUnsafe(ref yRow, (nuint)tailStart);
+                }
+
                 double max = double.NegativeInfinity;
                 for (int lane = 0; lane < Vector<double>.Count; lane++)
                 {
                     max = Math.Max(max, maxV[lane]);
                 }
 
-                for (; i < rowLength; i++)
+                for (int i = scalarStart; i < rowLength; i++)
                 {
                     double xs = Unsafe.Add(ref xRow, i);
                     double s = double.NegativeInfinity;
@@ -111,6 +132,7 @@ namespace MultiMax.Generated
                         sigma = Math.FusedMultiplyAdd(c3, r3 * r3, sigma);
                         s = sigma;
                     }
+
                     max = Math.Max(max, s);
                     Unsafe.Add(ref yRow, i) = s;
                 }
@@ -125,15 +147,23 @@ namespace MultiMax.Generated
                 // Pass 2: e = exp(σ − max σ) into y, and Σ e. Subtract max σ, not max x: σ is not monotone.
                 var maxBroadcast = new Vector<double>(max);
                 var sumV = zero;
-                for (i = 0; i < vectorEnd; i += Vector<double>.Count)
+                var sigmaTail = hasTail ? Vector.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector<double>.Zero;
+                for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
                 {
                     var e = VectorMath.Exp(Vector.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
                     sumV += e;
                     e.StoreUnsafe(ref yRow, (nuint)i);
                 }
 
+                if (hasTail)
+                {
+                    var e = VectorMath.Exp(sigmaTail - maxBroadcast);
+                    sumV += Vector.ConditionalSelect(tailLanes, e, zero);
+                    e.StoreUnsafe(ref yRow, (nuint)tailStart);
+                }
+
                 double sum = Vector.Sum(sumV);
-                for (; i < rowLength; i++)
+                for (int i = scalarStart; i < rowLength; i++)
                 {
                     double e = Math.Exp(Unsafe.Add(ref yRow, i) - max);
                     sum += e;
@@ -143,13 +173,18 @@ namespace MultiMax.Generated
                 // Pass 3: normalise, with one division per row.
                 double inverse = 1 / sum;
                 var inverseBroadcast = new Vector<double>(inverse);
-                for (i = 0; i < vectorEnd; i += Vector<double>.Count)
+                var sourceTail = hasTail ? Vector.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector<double>.Zero;
+                for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
                 {
                     (Vector.LoadUnsafe(ref yRow, (nuint)i) * inverseBroadcast).StoreUnsafe(ref yRow, (nuint)i);
                 }
-                for (; i < rowLength; i++)
+                if (hasTail)
                 {
-                    Unsafe.Add(ref yRow, i) *= inverse;
+                    (sourceTail * inverseBroadcast).StoreUnsafe(ref yRow, (nuint)tailStart);
+                }
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    Unsafe.Add(ref yRow, i) = Unsafe.Add(ref yRow, i) * inverse;
                 }
             }
         }
@@ -183,6 +218,10 @@ namespace MultiMax.Generated
             // This block's parameter gradients, summed in double over its rows.
             double gradA0 = 0, gradB0 = 0, gradC1 = 0, gradD1 = 0, gradA2 = 0, gradB2 = 0, gradC3 = 0, gradD3 = 0;
             int vectorEnd = rowLength - rowLength % Vector<double>.Count;
+            bool hasTail = rowLength > Vector<double>.Count && vectorEnd < rowLength;
+            int tailStart = rowLength - Vector<double>.Count;
+            var tailLanes = Vector.GreaterThanOrEqual(Vector<long>.Indices, new Vector<long>(vectorEnd - tailStart));
+            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref double xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -192,30 +231,34 @@ namespace MultiMax.Generated
 
                 // Pass 1: Σ g·y, the term the SoftMax Jacobian shares across the row.
                 var sharedV = zero;
-                int j = 0;
-                for (; j < vectorEnd; j += Vector<double>.Count)
+                for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
                 {
-                    sharedV += Vector.LoadUnsafe(ref dyRow, (nuint)j) * Vector.LoadUnsafe(ref yRow, (nuint)j);
+                    sharedV += Vector.LoadUnsafe(ref dyRow, (nuint)i) * Vector.LoadUnsafe(ref yRow, (nuint)i);
+                }
+                if (hasTail)
+                {
+                    sharedV += Vector.ConditionalSelect(tailLanes, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector.LoadUnsafe(ref yRow, (nuint)tailStart), zero);
                 }
 
                 double shared = Vector.Sum(sharedV);
-                for (; j < rowLength; j++)
+                for (int i = scalarStart; i < rowLength; i++)
                 {
-                    shared += Unsafe.Add(ref dyRow, j) * Unsafe.Add(ref yRow, j);
+                    shared += Unsafe.Add(ref dyRow, i) * Unsafe.Add(ref yRow, i);
                 }
 
                 // Pass 2: gσ = y·(g − Σ g·y); dx = σ'(x')·gσ; and gσ·∂σ/∂θ for every parameter. Masked entries get 0.
                 var sharedBroadcast = new Vector<double>(shared);
                 Vector<double> gradA0V = zero, gradB0V = zero, gradC1V = zero, gradD1V = zero, gradA2V = zero, gradB2V = zero, gradC3V = zero, gradD3V = zero;
-                int i = 0;
-                for (; i < vectorEnd; i += Vector<double>.Count)
+                var dyTail = hasTail ? Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) : Vector<double>.Zero;
+                var yTail = hasTail ? Vector.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector<double>.Zero;
+                var xTail = hasTail ? Vector.LoadUnsafe(ref xRow, (nuint)tailStart) : Vector<double>.Zero;
+                for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
                 {
                     var gv = Vector.LoadUnsafe(ref dyRow, (nuint)i);
                     var yv = Vector.LoadUnsafe(ref yRow, (nuint)i);
                     var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
-                    var masked = Vector.Equals(xv, negativeInfinity);
-                    var gs = Vector.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
-                    var xz = Vector.ConditionalSelect(masked, zero, xv);
+                    var gs = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), zero, yv * (gv - sharedBroadcast));
+                    var xz = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), zero, xv);
                     var ds = one;
                     var r0 = Vector.MaxNative(b0V - xz, zero); // Below(1): max(p[4] − x, 0)
                     var on0 = Vector.GreaterThan(r0, zero);
@@ -239,6 +282,37 @@ namespace MultiMax.Generated
                     dxv.StoreUnsafe(ref dxRow, (nuint)i);
                 }
 
+                if (hasTail)
+                {
+                    var gv = dyTail;
+                    var yv = yTail;
+                    var xv = xTail;
+                    var gs = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), zero, yv * (gv - sharedBroadcast));
+                    var gsNew = Vector.ConditionalSelect(tailLanes, gs, zero); // lanes no whole vector summed
+                    var xz = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), zero, xv);
+                    var ds = one;
+                    var r0 = Vector.MaxNative(b0V - xz, zero); // Below(1): max(p[4] − x, 0)
+                    var on0 = Vector.GreaterThan(r0, zero);
+                    ds -= Vector.ConditionalSelect(on0, a0pV, zero);
+                    gradA0V += gsNew * r0;
+                    gradB0V += Vector.ConditionalSelect(on0, gsNew, zero);
+                    var r1 = Vector.MaxNative(xz - d1V, zero); // Above(1): max(x − p[5], 0)
+                    var on1 = Vector.GreaterThan(r1, zero);
+                    ds += Vector.ConditionalSelect(on1, c1pV, zero);
+                    gradC1V += gsNew * r1;
+                    gradD1V += Vector.ConditionalSelect(on1, gsNew, zero);
+                    var r2 = Vector.MaxNative(b2V - xz, zero); // Below(2): max(p[6] − x, 0)
+                    ds -= a2pV * r2;
+                    gradA2V += gsNew * (r2 * r2);
+                    gradB2V += gsNew * r2;
+                    var r3 = Vector.MaxNative(xz - d3V, zero); // Above(2): max(x − p[7], 0)
+                    ds += c3pV * r3;
+                    gradC3V += gsNew * (r3 * r3);
+                    gradD3V += gsNew * r3;
+                    var dxv = gs * ds; // dx = σ'(x)·gσ
+                    dxv.StoreUnsafe(ref dxRow, (nuint)tailStart);
+                }
+
                 double gradA0Row = Vector.Sum(gradA0V);
                 double gradB0Row = Vector.Sum(gradB0V);
                 double gradC1Row = Vector.Sum(gradC1V);
@@ -247,7 +321,7 @@ namespace MultiMax.Generated
                 double gradB2Row = Vector.Sum(gradB2V);
                 double gradC3Row = Vector.Sum(gradC3V);
                 double gradD3Row = Vector.Sum(gradD3V);
-                for (; i < rowLength; i++)
+                for (int i = scalarStart; i < rowLength; i++)
                 {
                     bool masked = Unsafe.Add(ref xRow, i) == double.NegativeInfinity;
                     double gs = masked ? 0 : Unsafe.Add(ref yRow, i) * (Unsafe.Add(ref dyRow, i) - shared);

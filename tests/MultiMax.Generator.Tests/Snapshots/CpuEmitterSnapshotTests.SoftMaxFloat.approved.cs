@@ -44,6 +44,10 @@ namespace MultiMax.Generated
             var zero = Vector<float>.Zero;
             var negativeInfinity = new Vector<float>(float.NegativeInfinity);
             int vectorEnd = rowLength - rowLength % Vector<float>.Count;
+            bool hasTail = rowLength > Vector<float>.Count && vectorEnd < rowLength;
+            int tailStart = rowLength - Vector<float>.Count;
+            var tailLanes = Vector.GreaterThanOrEqual(Vector<int>.Indices, new Vector<int>(vectorEnd - tailStart));
+            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref float xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -51,11 +55,13 @@ namespace MultiMax.Generated
 
                 // Pass 1: the row's maximum.
                 var maxV = negativeInfinity;
-                int i = 0;
-                for (; i < vectorEnd; i += Vector<float>.Count)
+                for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
                 {
-                    var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
-                    maxV = Vector.Max(maxV, xv);
+                    maxV = Vector.Max(maxV, Vector.LoadUnsafe(ref xRow, (nuint)i));
+                }
+                if (hasTail)
+                {
+                    maxV = Vector.Max(maxV, Vector.LoadUnsafe(ref xRow, (nuint)tailStart));
                 }
 
                 float max = float.NegativeInfinity;
@@ -64,7 +70,7 @@ namespace MultiMax.Generated
                     max = Math.Max(max, maxV[lane]);
                 }
 
-                for (; i < rowLength; i++)
+                for (int i = scalarStart; i < rowLength; i++)
                 {
                     max = Math.Max(max, Unsafe.Add(ref xRow, i));
                 }
@@ -79,15 +85,23 @@ namespace MultiMax.Generated
                 // Pass 2: e = exp(σ − max σ) into y, and Σ e. Subtract max σ, not max x: σ is not monotone.
                 var maxBroadcast = new Vector<float>(max);
                 var sumV = zero;
-                for (i = 0; i < vectorEnd; i += Vector<float>.Count)
+                var sigmaTail = hasTail ? Vector.LoadUnsafe(ref xRow, (nuint)tailStart) : Vector<float>.Zero;
+                for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
                 {
                     var e = VectorMath.Exp(Vector.LoadUnsafe(ref xRow, (nuint)i) - maxBroadcast);
                     sumV += e;
                     e.StoreUnsafe(ref yRow, (nuint)i);
                 }
 
+                if (hasTail)
+                {
+                    var e = VectorMath.Exp(sigmaTail - maxBroadcast);
+                    sumV += Vector.ConditionalSelect(tailLanes, e, zero);
+                    e.StoreUnsafe(ref yRow, (nuint)tailStart);
+                }
+
                 float sum = Vector.Sum(sumV);
-                for (; i < rowLength; i++)
+                for (int i = scalarStart; i < rowLength; i++)
                 {
                     float e = MathF.Exp(Unsafe.Add(ref xRow, i) - max);
                     sum += e;
@@ -97,13 +111,18 @@ namespace MultiMax.Generated
                 // Pass 3: normalise, with one division per row.
                 float inverse = 1 / sum;
                 var inverseBroadcast = new Vector<float>(inverse);
-                for (i = 0; i < vectorEnd; i += Vector<float>.Count)
+                var sourceTail = hasTail ? Vector.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector<float>.Zero;
+                for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
                 {
                     (Vector.LoadUnsafe(ref yRow, (nuint)i) * inverseBroadcast).StoreUnsafe(ref yRow, (nuint)i);
                 }
-                for (; i < rowLength; i++)
+                if (hasTail)
                 {
-                    Unsafe.Add(ref yRow, i) *= inverse;
+                    (sourceTail * inverseBroadcast).StoreUnsafe(ref yRow, (nuint)tailStart);
+                }
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    Unsafe.Add(ref yRow, i) = Unsafe.Add(ref yRow, i) * inverse;
                 }
             }
         }
@@ -112,6 +131,10 @@ namespace MultiMax.Generated
         {
             var zero = Vector<float>.Zero;
             int vectorEnd = rowLength - rowLength % Vector<float>.Count;
+            bool hasTail = rowLength > Vector<float>.Count && vectorEnd < rowLength;
+            int tailStart = rowLength - Vector<float>.Count;
+            var tailLanes = Vector.GreaterThanOrEqual(Vector<int>.Indices, new Vector<int>(vectorEnd - tailStart));
+            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref float xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -121,22 +144,26 @@ namespace MultiMax.Generated
 
                 // Pass 1: Σ g·y, the term the SoftMax Jacobian shares across the row.
                 var sharedV = zero;
-                int j = 0;
-                for (; j < vectorEnd; j += Vector<float>.Count)
+                for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
                 {
-                    sharedV += Vector.LoadUnsafe(ref dyRow, (nuint)j) * Vector.LoadUnsafe(ref yRow, (nuint)j);
+                    sharedV += Vector.LoadUnsafe(ref dyRow, (nuint)i) * Vector.LoadUnsafe(ref yRow, (nuint)i);
+                }
+                if (hasTail)
+                {
+                    sharedV += Vector.ConditionalSelect(tailLanes, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector.LoadUnsafe(ref yRow, (nuint)tailStart), zero);
                 }
 
                 float shared = Vector.Sum(sharedV);
-                for (; j < rowLength; j++)
+                for (int i = scalarStart; i < rowLength; i++)
                 {
-                    shared += Unsafe.Add(ref dyRow, j) * Unsafe.Add(ref yRow, j);
+                    shared += Unsafe.Add(ref dyRow, i) * Unsafe.Add(ref yRow, i);
                 }
 
                 // Pass 2: dx = gσ = y·(g − Σ g·y); masked entries get 0.
                 var sharedBroadcast = new Vector<float>(shared);
-                int i = 0;
-                for (; i < vectorEnd; i += Vector<float>.Count)
+                var dyTail = hasTail ? Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) : Vector<float>.Zero;
+                var yTail = hasTail ? Vector.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector<float>.Zero;
+                for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
                 {
                     var gv = Vector.LoadUnsafe(ref dyRow, (nuint)i);
                     var yv = Vector.LoadUnsafe(ref yRow, (nuint)i);
@@ -145,7 +172,16 @@ namespace MultiMax.Generated
                     dxv.StoreUnsafe(ref dxRow, (nuint)i);
                 }
 
-                for (; i < rowLength; i++)
+                if (hasTail)
+                {
+                    var gv = dyTail;
+                    var yv = yTail;
+                    var gs = yv * (gv - sharedBroadcast);
+                    var dxv = gs;
+                    dxv.StoreUnsafe(ref dxRow, (nuint)tailStart);
+                }
+
+                for (int i = scalarStart; i < rowLength; i++)
                 {
                     float gs = Unsafe.Add(ref yRow, i) * (Unsafe.Add(ref dyRow, i) - shared);
                     var dxv = gs;
