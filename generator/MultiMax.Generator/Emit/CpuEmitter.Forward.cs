@@ -137,11 +137,7 @@ internal static partial class CpuEmitter
         }
 
         writer.Line();
-        writer.Line($"{t} max = {t}.NegativeInfinity;");
-        using (writer.Block($"for (int lane = 0; lane < Vector<{t}>.Count; lane++)"))
-        {
-            writer.Line("max = Math.Max(max, maxV[lane]);");
-        }
+        writer.Line($"{t} max = VectorMath.MaxAcross(maxV);");
 
         writer.Line();
         using (ScalarLoop(writer))

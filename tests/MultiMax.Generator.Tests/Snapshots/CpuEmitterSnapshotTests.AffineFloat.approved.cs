@@ -101,11 +101,7 @@ namespace MultiMax.Generated
                     s.StoreUnsafe(ref yRow, (nuint)tailStart);
                 }
 
-                float max = float.NegativeInfinity;
-                for (int lane = 0; lane < Vector<float>.Count; lane++)
-                {
-                    max = Math.Max(max, maxV[lane]);
-                }
+                float max = VectorMath.MaxAcross(maxV);
 
                 for (int i = scalarStart; i < rowLength; i++)
                 {

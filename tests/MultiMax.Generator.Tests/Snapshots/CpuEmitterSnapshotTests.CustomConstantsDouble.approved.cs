@@ -94,11 +94,7 @@ namespace MultiMax.Generated
                     s.StoreUnsafe(ref yRow, (nuint)tailStart);
                 }
 
-                double max = double.NegativeInfinity;
-                for (int lane = 0; lane < Vector<double>.Count; lane++)
-                {
-                    max = Math.Max(max, maxV[lane]);
-                }
+                double max = VectorMath.MaxAcross(maxV);
 
                 for (int i = scalarStart; i < rowLength; i++)
                 {

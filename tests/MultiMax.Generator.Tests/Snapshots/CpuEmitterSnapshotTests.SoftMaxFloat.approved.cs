@@ -64,11 +64,7 @@ namespace MultiMax.Generated
                     maxV = Vector.Max(maxV, Vector.LoadUnsafe(ref xRow, (nuint)tailStart));
                 }
 
-                float max = float.NegativeInfinity;
-                for (int lane = 0; lane < Vector<float>.Count; lane++)
-                {
-                    max = Math.Max(max, maxV[lane]);
-                }
+                float max = VectorMath.MaxAcross(maxV);
 
                 for (int i = scalarStart; i < rowLength; i++)
                 {
