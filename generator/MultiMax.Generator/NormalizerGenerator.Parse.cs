@@ -69,7 +69,7 @@ public sealed partial class NormalizerGenerator
         else if (elementType is { } missingType && learnable > 0 && !takesParameters)
         {
             diagnostics.Add(DiagnosticInfo.Create(
-                DiagnosticDescriptors.MissingParametersArgument, location, method.Name, learnable, Keyword(missingType)));
+                DiagnosticDescriptors.MissingParametersArgument, location, method.Name, learnable, missingType.Keyword()));
         }
 
         if (diagnostics.Count > 0 || elementType is null)
@@ -202,7 +202,7 @@ public sealed partial class NormalizerGenerator
                     diagnostics.Add(DiagnosticInfo.Create(
                         DiagnosticDescriptors.NonFiniteConstant, termLocation, argument.Key, side,
                         value.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
-                        elementType is ElementType.Float ? "float" : "double"));
+                        (elementType ?? ElementType.Double).Keyword()));
                 }
 
                 if (argument.Key == "Coefficient")
@@ -236,8 +236,6 @@ public sealed partial class NormalizerGenerator
                 _ => type.Keyword.ValueText,
             },
             type.Identifier.ValueText + type.TypeParameterList?.ToString())).ToEquatableArray();
-
-    private static string Keyword(ElementType type) => type == ElementType.Float ? "float" : "double";
 
     /// <summary>A term as written: constants where given, null where learnable.</summary>
     private readonly record struct DeclaredTerm(TermSide Side, int Power, double? Coefficient, double? Threshold);

@@ -6,8 +6,6 @@ namespace MultiMax.Generator.Emit;
 /// <summary>C# spellings of numbers and types for one element type.</summary>
 internal static class Literals
 {
-    public static string Keyword(this ElementType type) => type == ElementType.Float ? "float" : "double";
-
     /// <summary>The integer type of the same width: lane masks and lane indices of <c>Vector&lt;T&gt;</c> use it.</summary>
     public static string LaneIndexKeyword(this ElementType type) => type == ElementType.Float ? "int" : "long";
 
