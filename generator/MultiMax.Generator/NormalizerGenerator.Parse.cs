@@ -47,6 +47,12 @@ public sealed partial class NormalizerGenerator
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericMethod, location, method.Name));
         }
 
+        if (syntax.SyntaxTree.Options is CSharpParseOptions { LanguageVersion: < LanguageVersion.CSharp11 } options)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.LanguageVersionTooLow, location, method.Name, options.LanguageVersion.ToDisplayString()));
+        }
+
         foreach (TypeDeclarationSyntax type in syntax.Ancestors().OfType<TypeDeclarationSyntax>())
         {
             if (!type.Modifiers.Any(SyntaxKind.PartialKeyword))

@@ -75,6 +75,11 @@ internal static class DiagnosticDescriptors
         "Modulator term without [Normalizer]",
         "[{0}] on method '{1}' has no effect because the method has no [Normalizer] attribute");
 
+    public static readonly DiagnosticDescriptor LanguageVersionTooLow = Error(
+        "MMX0014",
+        "C# 11 or later is required",
+        "Normalizer method '{0}' needs C# 11 or later (the generated kernels use file-local types and static abstract interface members), but the project uses C# {1}");
+
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 

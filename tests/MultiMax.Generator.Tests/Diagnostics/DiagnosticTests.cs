@@ -1,5 +1,6 @@
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using MultiMax.Generator.Tests.Infrastructure;
 using Xunit;
 
@@ -85,6 +86,19 @@ public class DiagnosticTests
     public void MMX0013_TermWithoutNormalizer() => AssertSingle(
         "[Below(1)] public static void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength) { }",
         "MMX0013", "Below(1)", "[Below] on method 'Soft' has no effect");
+
+    [Fact]
+    public void MMX0014_LanguageVersionTooLow()
+    {
+        string source = Wrap("[Normalizer] public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength);", "public static partial class");
+        (GeneratorRunResult result, _) = GeneratorHarness.Run(new CSharpParseOptions(LanguageVersion.CSharp10), source);
+        Diagnostic diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("MMX0014", diagnostic.Id);
+        Assert.Contains("needs C# 11 or later", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Contains("C# 10", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("Soft", source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
+        Assert.Empty(result.GeneratedSources);
+    }
 
     [Fact]
     public void EveryProblemOfADeclarationIsReportedAtOnce()

@@ -22,10 +22,12 @@ internal static class GeneratorHarness
             .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
             .ToImmutableArray();
 
-    public static CSharpCompilation Compile(params string[] sources) =>
+    public static CSharpCompilation Compile(params string[] sources) => Compile(ParseOptions, sources);
+
+    public static CSharpCompilation Compile(CSharpParseOptions parseOptions, params string[] sources) =>
         CSharpCompilation.Create(
             "Consumer",
-            sources.Select((source, i) => CSharpSyntaxTree.ParseText(source, ParseOptions, path: $"Source{i}.cs")),
+            sources.Select((source, i) => CSharpSyntaxTree.ParseText(source, parseOptions, path: $"Source{i}.cs")),
             References,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
 
@@ -36,9 +38,11 @@ internal static class GeneratorHarness
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: trackSteps));
 
     /// <summary>Runs the generator and returns its result and the compilation that includes its output.</summary>
-    public static (GeneratorRunResult Result, Compilation Output) Run(params string[] sources)
+    public static (GeneratorRunResult Result, Compilation Output) Run(params string[] sources) => Run(ParseOptions, sources);
+
+    public static (GeneratorRunResult Result, Compilation Output) Run(CSharpParseOptions parseOptions, params string[] sources)
     {
-        CSharpCompilation input = Compile(sources);
+        CSharpCompilation input = Compile(parseOptions, sources);
         GeneratorDriver driver = CreateDriver().RunGeneratorsAndUpdateCompilation(input, out Compilation output, out _);
         GeneratorRunResult result = driver.GetRunResult().Results.Single();
         Assert.Null(result.Exception);
