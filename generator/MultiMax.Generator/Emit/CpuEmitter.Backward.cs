@@ -144,15 +144,22 @@ internal static partial class CpuEmitter
         SourceWriter writer, NormalizerSpec spec, ModulatorCode modulator, Lanes vector, bool log, bool masks, bool tail)
     {
         string gs = log ? "gv - VectorMath.Exp(yv) * sharedBroadcast" : "yv * (gv - sharedBroadcast)";
-        writer.Line(masks
-            ? $"var gs = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), zero, {gs});"
-            : $"var gs = {gs};");
+        if (masks)
+        {
+            writer.Line("var masked = Vector.Equals(xv, negativeInfinity);");
+            writer.Line($"var gs = Vector.ConditionalSelect(masked, zero, {gs});");
+        }
+        else
+        {
+            writer.Line($"var gs = {gs};");
+        }
+
         if (tail)
         {
             writer.Line("var gsNew = Vector.ConditionalSelect(tailLanes, gs, zero); // lanes no whole vector summed");
         }
 
-        WriteInputGradient(writer, spec, modulator, vector, "Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), zero, xv)", tail ? "gsNew" : "gs");
+        WriteInputGradient(writer, spec, modulator, vector, "Vector.ConditionalSelect(masked, zero, xv)", tail ? "gsNew" : "gs");
     }
 
     /// <summary>Pass 1 of the backward: the sum every entry's gradient shares. It only reads, so the tail needs no preload.</summary>

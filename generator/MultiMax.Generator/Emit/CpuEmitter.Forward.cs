@@ -101,7 +101,7 @@ internal static partial class CpuEmitter
     {
         ElementType type = spec.ElementType;
         string t = type.Keyword();
-        Lanes vector = Lanes.Vector(type), scalar = Lanes.Scalar(type);
+        Lanes vector = Lanes.Vector(type);
         if (modulator.IsIdentity)
         {
             writer.Line("// Pass 1: the row's maximum.");
@@ -145,23 +145,31 @@ internal static partial class CpuEmitter
             if (modulator.IsIdentity)
             {
                 writer.Line($"max = Math.Max(max, {Scalar("x")});");
-                return;
             }
-
-            writer.Line($"{t} xs = {Scalar("x")};");
-            writer.Line($"{t} s = {t}.NegativeInfinity;");
-            using (writer.Block($"if (xs != {t}.NegativeInfinity)"))
+            else
             {
-                string u = modulator.WriteAffine(writer, scalar, "xs");
-                modulator.WriteSigma(writer, scalar, u, "sigma");
-                WritePoisonNonFinite(writer, spec, "sigma", "xs");
-                writer.Line("s = sigma;");
+                WriteScalarSigmaStore(writer, spec, modulator);
             }
-
-            writer.Line();
-            writer.Line("max = Math.Max(max, s);");
-            writer.Line($"{Scalar("y")} = s;");
         }
+    }
+
+    /// <summary>The scalar form of pass 1 for one entry: σ, unless the entry is masked, into y and the maximum.</summary>
+    private static void WriteScalarSigmaStore(SourceWriter writer, NormalizerSpec spec, ModulatorCode modulator)
+    {
+        string t = spec.ElementType.Keyword();
+        writer.Line($"{t} xs = {Scalar("x")};");
+        writer.Line($"{t} s = {t}.NegativeInfinity;");
+        using (writer.Block($"if (xs != {t}.NegativeInfinity)"))
+        {
+            string u = modulator.WriteAffine(writer, Lanes.Scalar(spec.ElementType), "xs");
+            modulator.WriteSigma(writer, Lanes.Scalar(spec.ElementType), u, "sigma");
+            WritePoisonNonFinite(writer, spec, "sigma", "xs");
+            writer.Line("s = sigma;");
+        }
+
+        writer.Line();
+        writer.Line("max = Math.Max(max, s);");
+        writer.Line($"{Scalar("y")} = s;");
     }
 
     /// <summary>σ of the vector <c>xv</c>, stored into y at <paramref name="offset"/>, and folded into <c>maxV</c>.</summary>

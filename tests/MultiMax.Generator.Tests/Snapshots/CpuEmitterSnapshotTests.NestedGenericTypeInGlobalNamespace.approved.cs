@@ -191,8 +191,9 @@ namespace MultiMax.Generated
                     var gv = Vector.LoadUnsafe(ref dyRow, (nuint)i);
                     var yv = Vector.LoadUnsafe(ref yRow, (nuint)i);
                     var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
-                    var gs = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), zero, gv - VectorMath.Exp(yv) * sharedBroadcast);
-                    var xz = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), zero, xv);
+                    var masked = Vector.Equals(xv, negativeInfinity);
+                    var gs = Vector.ConditionalSelect(masked, zero, gv - VectorMath.Exp(yv) * sharedBroadcast);
+                    var xz = Vector.ConditionalSelect(masked, zero, xv);
                     var ds = one;
                     var r0 = Vector.MaxNative(xz - d0V, zero); // Above(1): max(x − 0.5, 0)
                     var on0 = Vector.GreaterThan(r0, zero);
@@ -206,8 +207,9 @@ namespace MultiMax.Generated
                     var gv = dyTail;
                     var yv = yTail;
                     var xv = xTail;
-                    var gs = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), zero, gv - VectorMath.Exp(yv) * sharedBroadcast);
-                    var xz = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), zero, xv);
+                    var masked = Vector.Equals(xv, negativeInfinity);
+                    var gs = Vector.ConditionalSelect(masked, zero, gv - VectorMath.Exp(yv) * sharedBroadcast);
+                    var xz = Vector.ConditionalSelect(masked, zero, xv);
                     var ds = one;
                     var r0 = Vector.MaxNative(xz - d0V, zero); // Above(1): max(x − 0.5, 0)
                     var on0 = Vector.GreaterThan(r0, zero);

@@ -253,8 +253,9 @@ namespace MultiMax.Generated
                     var gv = Vector.LoadUnsafe(ref dyRow, (nuint)i);
                     var yv = Vector.LoadUnsafe(ref yRow, (nuint)i);
                     var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
-                    var gs = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), zero, yv * (gv - sharedBroadcast));
-                    var xz = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), zero, xv);
+                    var masked = Vector.Equals(xv, negativeInfinity);
+                    var gs = Vector.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
+                    var xz = Vector.ConditionalSelect(masked, zero, xv);
                     var ds = one;
                     var r0 = Vector.MaxNative(b0V - xz, zero); // Below(1): max(p[4] − x, 0)
                     var on0 = Vector.GreaterThan(r0, zero);
@@ -283,9 +284,10 @@ namespace MultiMax.Generated
                     var gv = dyTail;
                     var yv = yTail;
                     var xv = xTail;
-                    var gs = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), zero, yv * (gv - sharedBroadcast));
+                    var masked = Vector.Equals(xv, negativeInfinity);
+                    var gs = Vector.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
                     var gsNew = Vector.ConditionalSelect(tailLanes, gs, zero); // lanes no whole vector summed
-                    var xz = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), zero, xv);
+                    var xz = Vector.ConditionalSelect(masked, zero, xv);
                     var ds = one;
                     var r0 = Vector.MaxNative(b0V - xz, zero); // Below(1): max(p[4] − x, 0)
                     var on0 = Vector.GreaterThan(r0, zero);
