@@ -66,6 +66,13 @@ public sealed partial class NormalizerGenerator
         ElementType? elementType = ParseSignature(method, location, diagnostics, out bool takesParameters);
         ModulatorShape shape = ParseModulator(context.Attributes[0], method, elementType, diagnostics, token);
 
+        if (FindOverloadWithOtherModulator(method, shape, token) is { } overload)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.OverloadModulatorMismatch, location, method.Name,
+                overload.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat)));
+        }
+
         int learnable = shape.LearnableCount;
         if (elementType is not null && learnable == 0 && takesParameters)
         {
@@ -227,6 +234,32 @@ public sealed partial class NormalizerGenerator
         return shape;
     }
 
+    /// <summary>
+    /// Overloads of one name (float and double) share their generated Function, Module and GPU classes, so they must
+    /// declare the same modulator: returns the first [Normalizer] overload that does not.
+    /// </summary>
+    private static IMethodSymbol? FindOverloadWithOtherModulator(IMethodSymbol method, ModulatorShape shape, CancellationToken token)
+    {
+        foreach (IMethodSymbol overload in method.ContainingType.GetMembers(method.Name).OfType<IMethodSymbol>())
+        {
+            AttributeData? normalizer = overload.GetAttributes()
+                .FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == NormalizerAttributeName);
+            if (SymbolEqualityComparer.Default.Equals(overload, method) || normalizer is null)
+            {
+                continue;
+            }
+
+            // Its own problems are reported on its own declaration.
+            ModulatorShape other = ParseModulator(normalizer, overload, null, ImmutableArray.CreateBuilder<DiagnosticInfo>(), token);
+            if (!other.SameAs(shape))
+            {
+                return overload;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>A constant must stay finite in the element type: 1e300 is a fine double but an infinite float.</summary>
     private static bool IsFinite(double value, ElementType? elementType) =>
         elementType is ElementType.Float
@@ -265,6 +298,9 @@ public sealed partial class NormalizerGenerator
 
         public int LearnableCount =>
             AllTerms.Sum(t => (t.Coefficient is null ? 1 : 0) + (t.Threshold is null ? 1 : 0)) + (Affine ? 2 : 0);
+
+        public bool SameAs(ModulatorShape other) =>
+            Affine == other.Affine && Output == other.Output && BuildTerms().Equals(other.BuildTerms());
 
         /// <summary>Assigns the layout: learnable coefficients in term order, then learnable thresholds, then scale and shift.</summary>
         public EquatableArray<ModulatorTerm> BuildTerms()

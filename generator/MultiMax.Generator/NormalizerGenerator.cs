@@ -6,7 +6,8 @@ namespace MultiMax.Generator;
 /// <summary>
 /// Turns every <c>[Normalizer]</c> declaration into fused SIMD kernels and a backward pass.
 /// The pipeline: <see cref="Parse"/> (symbols → <see cref="Model.NormalizerSpec"/> plus diagnostics, no symbols
-/// kept), then one pure emitter per backend, then sources added under stable hint names.
+/// kept), then one pure emitter per backend (CPU always; TorchSharp when the compilation can use it), then sources
+/// added under stable hint names.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed partial class NormalizerGenerator : IIncrementalGenerator
@@ -22,6 +23,8 @@ public sealed partial class NormalizerGenerator : IIncrementalGenerator
         public const string Specs = nameof(Specs);
         public const string Diagnostics = nameof(Diagnostics);
         public const string OrphanTerms = nameof(OrphanTerms);
+        public const string TorchAvailable = nameof(TorchAvailable);
+        public const string TorchModules = nameof(TorchModules);
     }
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -45,6 +48,7 @@ public sealed partial class NormalizerGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(specs, static (context, spec) =>
             context.AddSource(HintNames.For(spec, "Cpu"), CpuEmitter.Emit(spec)));
 
+        RegisterTorchModules(context, specs);
         RegisterOrphanTermWarnings(context, BelowAttributeName);
         RegisterOrphanTermWarnings(context, AboveAttributeName);
     }

@@ -80,6 +80,11 @@ internal static class DiagnosticDescriptors
         "C# 11 or later is required",
         "Normalizer method '{0}' needs C# 11 or later (the generated kernels use file-local types and static abstract interface members), but the project uses C# {1}");
 
+    public static readonly DiagnosticDescriptor OverloadModulatorMismatch = Error(
+        "MMX0015",
+        "Overloads of a normalizer declare different modulators",
+        "Normalizer method '{0}' declares a different modulator from its overload '{1}': overloads share the generated Function, Module and GPU classes, so their [Normalizer], [Below] and [Above] attributes must match");
+
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 

@@ -35,6 +35,14 @@ internal static partial class CpuEmitter
         return writer.ToString();
     }
 
+    /// <summary>A cref to the declared span method that names its overload, e.g. <c>Soft(ReadOnlySpan{float}, Span{float}, int)</c>.</summary>
+    public static string ForwardCref(NormalizerSpec spec)
+    {
+        string t = spec.ElementType.Keyword();
+        return $"{spec.MethodName}(global::System.ReadOnlySpan{{{t}}}, global::System.Span{{{t}}}, int"
+            + (spec.Names.Parameters is null ? ")" : $", global::System.ReadOnlySpan{{{t}}})");
+    }
+
     /// <summary>The kernel is file-local, so a short name cannot clash with anything the user declares.</summary>
     private static string KernelName(NormalizerSpec spec) => spec.MethodName + "Kernel";
 
@@ -81,9 +89,7 @@ internal static partial class CpuEmitter
         writer.Line($"    => {runner}.Forward<{kernel}, {t}>({names.X}, {names.Y}, {names.RowLength}, {names.Parameters ?? noParameters});");
         writer.Line();
 
-        string cref = $"{spec.MethodName}({readOnlySpan.Replace('<', '{').Replace('>', '}')}, {span.Replace('<', '{').Replace('>', '}')}, int"
-            + (names.Parameters is null ? ")" : $", {readOnlySpan.Replace('<', '{').Replace('>', '}')})");
-        writer.Line($"/// <summary>The backward pass of <see cref=\"{cref}\"/>: gradients of a loss with respect to its inputs.</summary>");
+        writer.Line($"/// <summary>The backward pass of <see cref=\"{ForwardCref(spec)}\"/>: gradients of a loss with respect to its inputs.</summary>");
         writer.Line("/// <param name=\"x\">The forward input.</param>");
         writer.Line("/// <param name=\"y\">The forward output for <paramref name=\"x\"/>.</param>");
         writer.Line("/// <param name=\"dy\">The gradient of the loss with respect to <paramref name=\"y\"/>.</param>");

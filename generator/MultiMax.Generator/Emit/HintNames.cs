@@ -12,6 +12,22 @@ internal static class HintNames
 {
     public static string For(NormalizerSpec spec, string backend)
     {
+        StringBuilder name = Declaration(spec);
+        name.Append(spec.ElementType).Append('.');
+        if (spec.Names.Parameters is not null)
+        {
+            name.Append("Parameters.");
+        }
+
+        return name.Append(backend).Append(".g.cs").ToString();
+    }
+
+    /// <summary>For output shared by every overload of a normalizer, such as its TorchSharp module.</summary>
+    public static string ForAllOverloads(NormalizerSpec spec, string backend) =>
+        Declaration(spec).Append(backend).Append(".g.cs").ToString();
+
+    private static StringBuilder Declaration(NormalizerSpec spec)
+    {
         var name = new StringBuilder();
         foreach (string? part in new[] { spec.Namespace }.Concat(spec.ContainingTypes.Select(t => t.Name)).Concat(new[] { spec.MethodName }))
         {
@@ -28,12 +44,6 @@ internal static class HintNames
             name.Append('.');
         }
 
-        name.Append(spec.ElementType).Append('.');
-        if (spec.Names.Parameters is not null)
-        {
-            name.Append("Parameters.");
-        }
-
-        return name.Append(backend).Append(".g.cs").ToString();
+        return name;
     }
 }

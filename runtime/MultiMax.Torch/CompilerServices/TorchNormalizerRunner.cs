@@ -1,0 +1,182 @@
+using System;
+using System.Collections.Generic;
+using System.ComponentModel;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MultiMax.Torch.CompilerServices;
+
+/// <summary>
+/// What generated <c>&lt;Name&gt;Function</c> and <c>&lt;Name&gt;Module</c> classes call: argument checks, the choice
+/// between the fused span kernels and the torch-ops formula, and the kernels run over a tensor's own memory.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class TorchNormalizerRunner
+{
+    /// <summary>The standard deviation the reference code initialises <c>ts</c> and <c>ranges</c> with.</summary>
+    public const double InitialStandardDeviation = 0.02;
+
+    /// <summary>Throws <see cref="ArgumentException"/> for input no path can normalize; nothing has run then.</summary>
+    public static void CheckArguments(Tensor x, Tensor? parameters, int parameterCount)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (!x.is_floating_point())
+        {
+            throw new ArgumentException($"The input must be a floating-point tensor, but its dtype is {x.dtype}.", nameof(x));
+        }
+
+        if (x.dim() == 0)
+        {
+            throw new ArgumentException("The input must have at least one axis: normalization runs along the last.", nameof(x));
+        }
+
+        if (parameterCount == 0)
+        {
+            return;
+        }
+
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (parameters.dim() != 1 || parameters.shape[0] != parameterCount)
+        {
+            throw new ArgumentException(
+                $"The parameters must be a vector of {parameterCount} values, but their shape is [{string.Join(", ", parameters.shape)}].",
+                nameof(parameters));
+        }
+
+        if (parameters.dtype != x.dtype || parameters.device_type != x.device_type)
+        {
+            throw new ArgumentException(
+                $"The parameters ({parameters.dtype} on {parameters.device}) must have the input's dtype and device ({x.dtype} on {x.device}).",
+                nameof(parameters));
+        }
+    }
+
+    /// <summary>Whether the span kernels can run on <paramref name="x"/>: a CPU tensor of a declared element type.</summary>
+    public static bool CanFuse(Tensor x, bool fusesFloat, bool fusesDouble) =>
+        x.device_type == DeviceType.CPU
+        && ((x.dtype == ScalarType.Float32 && fusesFloat) || (x.dtype == ScalarType.Float64 && fusesDouble))
+        && x.shape[^1] <= int.MaxValue / sizeof(double);
+
+    /// <summary>Runs a span forward over contiguous <paramref name="x"/>'s memory; returns the new output.</summary>
+    public static Tensor Forward<T>(Tensor x, Tensor? parameters, SpanForward<T> kernel)
+        where T : unmanaged
+    {
+        Tensor y = empty_like(x);
+        if (x.numel() == 0)
+        {
+            return y;
+        }
+
+        int rowLength = checked((int)x.shape[^1]);
+        ReadOnlySpan<T> parameterSpan = parameters is null ? default : Elements<T>(parameters);
+        foreach ((long first, long count) in RowChunks<T>(x))
+        {
+            using Tensor xRows = Rows(x, first, count, rowLength), yRows = Rows(y, first, count, rowLength);
+            kernel(Elements<T>(xRows), Elements<T>(yRows), rowLength, parameterSpan);
+        }
+
+        return y;
+    }
+
+    /// <summary>
+    /// Runs a span backward; returns the input gradient and the parameter gradients summed over every row (null
+    /// without parameters).
+    /// </summary>
+    public static (Tensor Dx, Tensor? ParameterGradients) Backward<T>(
+        Tensor x, Tensor y, Tensor dy, Tensor? parameters, SpanBackward<T> kernel)
+        where T : unmanaged, INumberBase<T>
+    {
+        using Tensor upstream = dy.dtype == x.dtype ? dy.contiguous() : dy.to(x.dtype).contiguous();
+        Tensor dx = empty_like(x);
+        Tensor? parameterGradients = parameters is null ? null : zeros_like(parameters);
+        if (x.numel() == 0)
+        {
+            return (dx, parameterGradients);
+        }
+
+        int rowLength = checked((int)x.shape[^1]);
+        ReadOnlySpan<T> parameterSpan = parameters is null ? default : Elements<T>(parameters);
+        Span<T> gradientSpan = parameterGradients is null ? default : Elements<T>(parameterGradients);
+        List<(long First, long Count)> chunks = RowChunks<T>(x);
+
+        // One chunk (every tensor under 2 GB) writes the gradients directly; more add up per-chunk sums.
+        Span<T> chunkGradients = chunks.Count == 1 ? gradientSpan : new T[gradientSpan.Length];
+        var total = new double[gradientSpan.Length];
+        foreach ((long first, long count) in chunks)
+        {
+            using Tensor xRows = Rows(x, first, count, rowLength), yRows = Rows(y, first, count, rowLength),
+                dyRows = Rows(upstream, first, count, rowLength), dxRows = Rows(dx, first, count, rowLength);
+            kernel(Elements<T>(xRows), Elements<T>(yRows), Elements<T>(dyRows), Elements<T>(dxRows), rowLength, parameterSpan, chunkGradients);
+            if (chunks.Count > 1)
+            {
+                for (int i = 0; i < total.Length; i++)
+                {
+                    total[i] += double.CreateTruncating(chunkGradients[i]);
+                }
+            }
+        }
+
+        if (chunks.Count > 1)
+        {
+            for (int i = 0; i < total.Length; i++)
+            {
+                gradientSpan[i] = T.CreateTruncating(total[i]);
+            }
+        }
+
+        return (dx, parameterGradients);
+    }
+
+    /// <summary>
+    /// SoftMax (or LogSoftMax) of σ along the last axis with masked entries at probability 0 (log −∞), and fully
+    /// masked rows all 0 (all −∞) rather than NaN: the torch-ops form of the span kernels' semantics.
+    /// </summary>
+    public static Tensor MaskedSoftMax(Tensor sigma, Tensor masked, bool logarithm)
+    {
+        using var scope = NewDisposeScope();
+        Tensor rowMasked = masked.all(-1, keepdim: true);
+        // A fully masked row gets σ = 0 before SoftMax, so that no (−∞) − (−∞) makes a NaN, and is then overwritten.
+        Tensor logits = sigma.masked_fill(masked, double.NegativeInfinity).masked_fill(rowMasked, 0);
+        Tensor y = logarithm
+            ? nn.functional.log_softmax(logits, -1).masked_fill(rowMasked, double.NegativeInfinity)
+            : nn.functional.softmax(logits, -1).masked_fill(rowMasked, 0);
+        return y.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>A fresh vector drawn as the reference code draws <c>ts</c> and <c>ranges</c>: truncated normal, std 0.02.</summary>
+    public static Tensor TruncatedNormal(int length)
+    {
+        using (no_grad())
+        {
+            return nn.init.trunc_normal_(empty(length), mean: 0, std: InitialStandardDeviation, a: -2, b: 2);
+        }
+    }
+
+    /// <summary>
+    /// Whole rows, in chunks whose bytes a span can address (2 GB): one chunk for every tensor smaller than that.
+    /// </summary>
+    private static List<(long First, long Count)> RowChunks<T>(Tensor x)
+        where T : unmanaged
+    {
+        long rowLength = x.shape[^1], rows = x.numel() / rowLength;
+        long rowsPerChunk = Math.Max(1, int.MaxValue / (rowLength * Marshal.SizeOf<T>()));
+        var chunks = new List<(long, long)>();
+        for (long first = 0; first < rows; first += rowsPerChunk)
+        {
+            chunks.Add((first, Math.Min(rowsPerChunk, rows - first)));
+        }
+
+        return chunks;
+    }
+
+    /// <summary>Rows [first, first + count) of a contiguous tensor, as a view over the same memory.</summary>
+    private static Tensor Rows(Tensor contiguous, long first, long count, int rowLength) =>
+        contiguous.view(-1, rowLength).narrow(0, first, count);
+
+    /// <summary>The elements of a contiguous CPU tensor, as a span over its native memory (no copy).</summary>
+    private static Span<T> Elements<T>(Tensor contiguous)
+        where T : unmanaged =>
+        MemoryMarshal.Cast<byte, T>(contiguous.bytes);
+}
