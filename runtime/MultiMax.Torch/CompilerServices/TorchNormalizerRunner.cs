@@ -145,12 +145,29 @@ public static class TorchNormalizerRunner
         return y.MoveToOuterDisposeScope();
     }
 
-    /// <summary>A fresh vector drawn as the reference code draws <c>ts</c> and <c>ranges</c>: truncated normal, std 0.02.</summary>
+    /// <summary>
+    /// A fresh vector drawn as the reference code draws <c>ts</c> and <c>ranges</c>: <c>trunc_normal_(std=.02)</c>,
+    /// a normal with mean 0 and std 0.02 truncated to [−2, 2], by inverse transform sampling as PyTorch does it.
+    /// </summary>
+    /// <remarks>TorchSharp 0.107's own <c>nn.init.trunc_normal_</c> fills the tensor with the std (a bug), so it is not used.</remarks>
     public static Tensor TruncatedNormal(int length)
     {
+        const double Mean = 0, Lower = -2, Upper = 2;
         using (no_grad())
         {
-            return nn.init.trunc_normal_(empty(length), mean: 0, std: InitialStandardDeviation, a: -2, b: 2);
+            using var scope = NewDisposeScope();
+            // Φ(z) = (1 + erf(z/√2))/2; sample erf's argument image uniformly between the bounds' images.
+            double lower = ErfImage((Lower - Mean) / InitialStandardDeviation);
+            double upper = ErfImage((Upper - Mean) / InitialStandardDeviation);
+            Tensor draws = empty(length).uniform_(lower, upper).erfinv_()
+                .mul_(InitialStandardDeviation * Math.Sqrt(2)).add_(Mean).clamp_(Lower, Upper);
+            return draws.MoveToOuterDisposeScope();
+        }
+
+        static double ErfImage(double z)
+        {
+            using Tensor image = tensor(z / Math.Sqrt(2), ScalarType.Float64).erf();
+            return image.item<double>();
         }
     }
 
