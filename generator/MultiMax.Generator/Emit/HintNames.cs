@@ -5,21 +5,15 @@ using MultiMax.Generator.Model;
 namespace MultiMax.Generator.Emit;
 
 /// <summary>
-/// Stable, unique file names for generated sources: namespace, types, method, element type, whether it takes
-/// parameters (the only other way two overloads with the same element type can differ), backend.
+/// Stable, unique file names for generated sources: namespace, types, method, element type (overloads of one name
+/// differ only in it, MMX0015), backend.
 /// </summary>
 internal static class HintNames
 {
     public static string For(NormalizerSpec spec, string backend)
     {
         StringBuilder name = Declaration(spec);
-        name.Append(spec.ElementType).Append('.');
-        if (spec.Names.Parameters is not null)
-        {
-            name.Append("Parameters.");
-        }
-
-        return name.Append(backend).Append(".g.cs").ToString();
+        return name.Append(spec.ElementType).Append('.').Append(backend).Append(".g.cs").ToString();
     }
 
     /// <summary>For output shared by every overload of a normalizer, such as its TorchSharp module.</summary>

@@ -252,6 +252,11 @@ internal sealed class ModulatorCode
             return term.Side == TermSide.Below ? $"max(−{u}, 0)" : $"max({u}, 0)";
         }
 
+        if (term.Side == TermSide.Above && !term.Threshold.IsLearnable && term.Threshold.Constant < 0)
+        {
+            return $"max({u} + {Number(-term.Threshold.Constant)}, 0)";
+        }
+
         string threshold = Describe(term.Threshold);
         return term.Side == TermSide.Below ? $"max({threshold} − {u}, 0)" : $"max({u} − {threshold}, 0)";
     }

@@ -73,7 +73,9 @@ internal static class TorchEmitter
         writer.Line(CpuEmitter.GeneratedCodeAttribute);
         using (writer.Block($"{Accessibility(spec)} sealed class {name} : global::TorchSharp.torch.autograd.SingleTensorFunction<{name}>"))
         {
-            writer.Line("/// <summary>The length of the parameters tensor: learnable coefficients, then thresholds" + (spec.IsAffine ? ", then scale and shift" : "") + ".</summary>");
+            writer.Line(spec.HasParameters
+                ? "/// <summary>The length of the parameters tensor: learnable coefficients, then thresholds" + (spec.IsAffine ? ", then scale and shift" : "") + ".</summary>"
+                : "/// <summary>No learnable parameters: <see cref=\"Apply\"/> takes the input alone.</summary>");
             writer.Line($"public const int ParameterCount = {spec.ParameterCount};");
             writer.Line();
             writer.Line("/// <inheritdoc/>");
@@ -152,7 +154,8 @@ internal static class TorchEmitter
             string call = spec.HasParameters
                 ? $"{spec.MethodName}Backward(x, y, dy, dx, rowLength, parameters, parameterGradients)"
                 : $"{spec.MethodName}Backward(x, y, dy, dx, rowLength)";
-            WriteDispatch(writer, module, $"({Tensor} dx, {Tensor}? parameterGradients) = ", type =>
+            string target = spec.HasParameters ? $"({Tensor} dx, {Tensor}? parameterGradients) = " : $"({Tensor} dx, _) = ";
+            WriteDispatch(writer, module, target, type =>
                 $"{Runner}.Backward<{type.Keyword()}>({arguments}, static (x, y, dy, dx, rowLength, parameters, parameterGradients) => {call})");
             writer.Line("// One gradient per argument of apply.");
             writer.Line(spec.HasParameters ? "return new() { dx, parameterGradients! };" : "return new() { dx };");
@@ -241,12 +244,12 @@ internal static class TorchEmitter
         var owned = new List<(string Field, string Initializer, string Summary)>();
         if (coefficients > 0)
         {
-            owned.Add(("ts", $"{Runner}.TruncatedNormal({coefficients})", $"The {coefficients} learnable coefficients, in term order (the reference code's <c>ts</c>)."));
+            owned.Add(("ts", $"{Runner}.TruncatedNormal({coefficients})", $"The {Count(coefficients, "learnable coefficient")}, in term order (the reference code's <c>ts</c>)."));
         }
 
         if (thresholds > 0)
         {
-            owned.Add(("ranges", $"{Runner}.TruncatedNormal({thresholds})", $"The {thresholds} learnable thresholds, in term order (the reference code's <c>ranges</c>)."));
+            owned.Add(("ranges", $"{Runner}.TruncatedNormal({thresholds})", $"The {Count(thresholds, "learnable threshold")}, in term order (the reference code's <c>ranges</c>)."));
         }
 
         if (spec.IsAffine)
@@ -315,6 +318,8 @@ internal static class TorchEmitter
             }
         }
     }
+
+    private static string Count(int count, string noun) => count == 1 ? $"{count} {noun}" : $"{count} {noun}s";
 
     private static string TorchDType(ElementType type) => type == ElementType.Float ? "float32" : "float64";
 

@@ -101,6 +101,35 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void MMX0015_OverloadModulatorMismatch()
+    {
+        string source = Wrap("""
+            [Normalizer(Order = 2)] public static partial void Mixed(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters);
+            [Normalizer(Order = 1)] public static partial void Mixed(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters);
+            """, "public static partial class");
+        (GeneratorRunResult result, _) = GeneratorHarness.Run(source);
+        Assert.Equal(2, result.Diagnostics.Length);
+        Assert.All(result.Diagnostics, diagnostic =>
+        {
+            Assert.Equal("MMX0015", diagnostic.Id);
+            Assert.Contains("declares a different modulator from its overload", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal("Mixed", source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
+        });
+        Assert.Empty(result.GeneratedSources);
+    }
+
+    [Fact]
+    public void OverloadsWithTheSameModulatorAreAccepted()
+    {
+        (GeneratorRunResult result, _) = GeneratorHarness.Run(Wrap("""
+            [Normalizer] [Above(2, Threshold = 1.0)] public static partial void Same(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters);
+            [Normalizer] [Above(2, Threshold = 1.0)] public static partial void Same(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters);
+            """, "public static partial class"));
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(2, result.GeneratedSources.Length);
+    }
+
+    [Fact]
     public void EveryProblemOfADeclarationIsReportedAtOnce()
     {
         (GeneratorRunResult result, _) = GeneratorHarness.Run(Wrap(

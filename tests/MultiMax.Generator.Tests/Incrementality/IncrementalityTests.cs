@@ -38,6 +38,24 @@ public class IncrementalityTests
     }
 
     [Fact]
+    public void UnrelatedEditReusesTheCachedTorchModule()
+    {
+        CSharpCompilation first = GeneratorHarness.CompileWithTorch(Declaration, "namespace Demo; public class Unrelated { }");
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true).RunGenerators(first);
+
+        SyntaxTree unrelated = first.SyntaxTrees.Last();
+        CSharpCompilation second = first.ReplaceSyntaxTree(unrelated, unrelated.WithChangedText(
+            Microsoft.CodeAnalysis.Text.SourceText.From("namespace Demo; public class Unrelated { public int Field; }")));
+        GeneratorRunResult rerun = driver.RunGenerators(second).GetRunResult().Results.Single();
+
+        Assert.Contains(rerun.GeneratedSources, s => s.HintName.EndsWith(".Torch.g.cs", System.StringComparison.Ordinal));
+        Assert.All(rerun.TrackedSteps[MultiMax.Generator.NormalizerGenerator.TrackingNames.TorchModules].SelectMany(step => step.Outputs),
+            output => Assert.True(output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, output.Reason.ToString()));
+        Assert.All(rerun.TrackedOutputSteps.SelectMany(step => step.Value).SelectMany(step => step.Outputs),
+            output => Assert.True(output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, output.Reason.ToString()));
+    }
+
+    [Fact]
     public void EditingTheDeclarationRegenerates()
     {
         CSharpCompilation first = GeneratorHarness.Compile(Declaration);

@@ -22,13 +22,24 @@ internal static class GeneratorHarness
             .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
             .ToImmutableArray();
 
+    /// <summary>What a consumer of MultiMax.Torch compiles against: the above plus TorchSharp and MultiMax.Torch.</summary>
+    private static readonly ImmutableArray<MetadataReference> TorchReferences = References
+        .Add(MetadataReference.CreateFromFile(typeof(TorchSharp.torch).Assembly.Location))
+        .Add(MetadataReference.CreateFromFile(typeof(MultiMax.Torch.TorchNormalizers).Assembly.Location));
+
     public static CSharpCompilation Compile(params string[] sources) => Compile(ParseOptions, sources);
 
     public static CSharpCompilation Compile(CSharpParseOptions parseOptions, params string[] sources) =>
+        Compile(parseOptions, References, sources);
+
+    /// <summary>A compilation that references MultiMax.Torch, so the TorchSharp emitter runs too.</summary>
+    public static CSharpCompilation CompileWithTorch(params string[] sources) => Compile(ParseOptions, TorchReferences, sources);
+
+    private static CSharpCompilation Compile(CSharpParseOptions parseOptions, ImmutableArray<MetadataReference> references, string[] sources) =>
         CSharpCompilation.Create(
             "Consumer",
             sources.Select((source, i) => CSharpSyntaxTree.ParseText(source, parseOptions, path: $"Source{i}.cs")),
-            References,
+            references,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
 
     public static GeneratorDriver CreateDriver(bool trackSteps = false) =>
@@ -40,9 +51,13 @@ internal static class GeneratorHarness
     /// <summary>Runs the generator and returns its result and the compilation that includes its output.</summary>
     public static (GeneratorRunResult Result, Compilation Output) Run(params string[] sources) => Run(ParseOptions, sources);
 
-    public static (GeneratorRunResult Result, Compilation Output) Run(CSharpParseOptions parseOptions, params string[] sources)
+    public static (GeneratorRunResult Result, Compilation Output) Run(CSharpParseOptions parseOptions, params string[] sources) =>
+        Run(Compile(parseOptions, sources));
+
+    public static (GeneratorRunResult Result, Compilation Output) RunWithTorch(params string[] sources) => Run(CompileWithTorch(sources));
+
+    private static (GeneratorRunResult Result, Compilation Output) Run(CSharpCompilation input)
     {
-        CSharpCompilation input = Compile(parseOptions, sources);
         GeneratorDriver driver = CreateDriver().RunGeneratorsAndUpdateCompilation(input, out Compilation output, out _);
         GeneratorRunResult result = driver.GetRunResult().Results.Single();
         Assert.Null(result.Exception);
@@ -50,9 +65,14 @@ internal static class GeneratorHarness
     }
 
     /// <summary>Runs the generator on a valid declaration and checks that the generated code compiles cleanly.</summary>
-    public static ImmutableArray<GeneratedSourceResult> GenerateValid(string source)
+    public static ImmutableArray<GeneratedSourceResult> GenerateValid(string source) => GenerateValid(Compile(source));
+
+    /// <summary>As <see cref="GenerateValid(string)"/>, in a compilation that references MultiMax.Torch.</summary>
+    public static ImmutableArray<GeneratedSourceResult> GenerateValidWithTorch(string source) => GenerateValid(CompileWithTorch(source));
+
+    private static ImmutableArray<GeneratedSourceResult> GenerateValid(CSharpCompilation input)
     {
-        (GeneratorRunResult result, Compilation output) = Run(source);
+        (GeneratorRunResult result, Compilation output) = Run(input);
         Assert.Empty(result.Diagnostics);
         Diagnostic[] problems = output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToArray();
         Assert.True(problems.Length == 0, "The generated code does not compile cleanly:\n" + string.Join("\n", problems.Select(p => p.ToString())));

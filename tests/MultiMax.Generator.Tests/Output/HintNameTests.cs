@@ -19,16 +19,16 @@ public class HintNameTests
                 [Normalizer]
                 public static partial void Norm(ReadOnlySpan<float> x, Span<float> y, int rowLength);
 
-                [Normalizer(Order = 1)]
-                public static partial void Norm(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters);
-
                 [Normalizer]
                 public static partial void Norm(ReadOnlySpan<double> x, Span<double> y, int rowLength);
+
+                [Normalizer]
+                public static partial void Other(ReadOnlySpan<double> x, Span<double> y, int rowLength);
             }
             """);
 
         Assert.Equal(
-            new[] { "Demo.Ops.Norm.Double.Cpu.g.cs", "Demo.Ops.Norm.Float.Cpu.g.cs", "Demo.Ops.Norm.Float.Parameters.Cpu.g.cs" },
+            new[] { "Demo.Ops.Norm.Double.Cpu.g.cs", "Demo.Ops.Norm.Float.Cpu.g.cs", "Demo.Ops.Other.Double.Cpu.g.cs" },
             sources.Select(s => s.HintName).OrderBy(n => n, System.StringComparer.Ordinal));
     }
 }

@@ -1,0 +1,56 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using MultiMax.Generator.Tests.Infrastructure;
+using Xunit;
+
+namespace MultiMax.Generator.Tests.Output;
+
+/// <summary>A backend whose library the compilation does not reference is not emitted.</summary>
+public class BackendSelectionTests
+{
+    private const string Overloads = """
+        using System;
+        using MultiMax;
+        namespace Demo;
+        public static partial class Ops
+        {
+            [Normalizer(Order = 1)]
+            public static partial void MultiMax1(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters);
+
+            [Normalizer(Order = 1)]
+            public static partial void MultiMax1(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters);
+        }
+        """;
+
+    [Fact]
+    public void WithoutMultiMaxTorchOnlyTheCpuKernelsAreEmitted()
+    {
+        Assert.Equal(
+            new[] { "Demo.Ops.MultiMax1.Double.Cpu.g.cs", "Demo.Ops.MultiMax1.Float.Cpu.g.cs" },
+            GeneratorHarness.GenerateValid(Overloads).Select(s => s.HintName).OrderBy(n => n, System.StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void WithMultiMaxTorchBothOverloadsShareOneModule()
+    {
+        Assert.Equal(
+            new[] { "Demo.Ops.MultiMax1.Double.Cpu.g.cs", "Demo.Ops.MultiMax1.Float.Cpu.g.cs", "Demo.Ops.MultiMax1.Torch.g.cs" },
+            GeneratorHarness.GenerateValidWithTorch(Overloads).Select(s => s.HintName).OrderBy(n => n, System.StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void ADeclarationWithErrorsGetsNoModule()
+    {
+        (GeneratorRunResult result, _) = GeneratorHarness.RunWithTorch("""
+            using System;
+            using MultiMax;
+            public static partial class Ops
+            {
+                [Normalizer(Order = 1)]
+                public static partial void Broken(ReadOnlySpan<float> x, Span<float> y, int rowLength);
+            }
+            """);
+        Assert.Equal("MMX0007", Assert.Single(result.Diagnostics).Id);
+        Assert.Empty(result.GeneratedSources);
+    }
+}
