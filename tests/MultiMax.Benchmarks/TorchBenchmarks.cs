@@ -11,6 +11,7 @@ namespace MultiMax.Benchmarks;
 /// <c>torch.softmax</c> and against the reference formula as separate torch ops — what the authors' PyTorch code
 /// runs — forward and forward+backward, on float32 CPU tensors. Torch and the fused kernels both use every core.
 /// </summary>
+/// <remarks>Program.cs runs these in process; it says why.</remarks>
 [MemoryDiagnoser(false)]
 public class TorchBenchmarks
 {

@@ -35,6 +35,20 @@ public sealed class FunctionTests
     }
 
     [Fact]
+    public void AViewThatStartsInsideItsStorageIsReadFromItsOwnStart()
+    {
+        // Rows 2..4 of a larger tensor: contiguous, but at an offset into the storage.
+        using var scope = NewDisposeScope();
+        manual_seed(6);
+        Tensor parameters = cat(new[] { rand(4) * 1.6 - 0.8, randn(4) });
+        Tensor rows = randn(6, 11).narrow(0, 2, 3);
+        Assert.True(rows.is_contiguous());
+        TensorAssert.Close(
+            TorchNormalizers.MultiMax2Function.Formula(rows.clone(), parameters),
+            TorchNormalizers.MultiMax2Function.Apply(rows, parameters), 2e-6, 2e-5, "y");
+    }
+
+    [Fact]
     public void AFloat32TensorOfADoubleOnlyDeclarationTakesTheFormula()
     {
         using var scope = NewDisposeScope();
