@@ -31,12 +31,7 @@ public static class Figures
             line.LineWidth = 2;
         }
 
-        plot.Title("Training loss (moving average of 25 steps)");
-        plot.XLabel("step");
-        plot.YLabel("cross-entropy");
-        plot.ShowLegend();
-        plot.SavePng(path, 900, 500);
-        return path;
+        return Save(plot, path, "Training loss (moving average of 25 steps)", "step", "cross-entropy", height: 500);
     }
 
     /// <summary>σ(x) of each layer's learned MultiMax against the identity, over the range attention scores take.</summary>
@@ -56,12 +51,7 @@ public static class Figures
             line.LineWidth = 2;
         }
 
-        plot.Title("Learned MultiMax modulators (cf. the paper's Figure 3)");
-        plot.XLabel("attention score x");
-        plot.YLabel("σ(x)");
-        plot.ShowLegend();
-        plot.SavePng(path, 900, 600);
-        return path;
+        return Save(plot, path, "Learned MultiMax modulators (cf. the paper's Figure 3)", "attention score x", "σ(x)", height: 600);
     }
 
     /// <summary>Histograms of the [CLS] query's attention weights, counts on a log scale (cf. the paper's Figure 5).</summary>
@@ -91,11 +81,16 @@ public static class Figures
             plot.Legend.ManualItems.Add(new LegendItem { LabelText = runs[r].Name, FillColor = r == 0 ? Colors.SteelBlue : Colors.OrangeRed });
         }
 
-        plot.Title("Attention weights of the [CLS] query, all layers (cf. the paper's Figure 5)");
-        plot.XLabel("attention weight");
-        plot.YLabel("log10(count + 1)");
+        return Save(plot, path, "Attention weights of the [CLS] query, all layers (cf. the paper's Figure 5)", "attention weight", "log10(count + 1)", height: 500);
+    }
+
+    private static string Save(Plot plot, string path, string title, string xLabel, string yLabel, int height)
+    {
+        plot.Title(title);
+        plot.XLabel(xLabel);
+        plot.YLabel(yLabel);
         plot.ShowLegend();
-        plot.SavePng(path, 900, 500);
+        plot.SavePng(path, 900, height);
         return path;
     }
 

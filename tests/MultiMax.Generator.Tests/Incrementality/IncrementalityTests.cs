@@ -23,13 +23,7 @@ public class IncrementalityTests
     [Fact]
     public void UnrelatedEditReusesTheCachedOutput()
     {
-        CSharpCompilation first = GeneratorHarness.Compile(Declaration, "namespace Demo; public class Unrelated { }");
-        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true).RunGenerators(first);
-
-        SyntaxTree unrelated = first.SyntaxTrees.Last();
-        CSharpCompilation second = first.ReplaceSyntaxTree(unrelated, unrelated.WithChangedText(
-            Microsoft.CodeAnalysis.Text.SourceText.From("namespace Demo; public class Unrelated { public int Field; }")));
-        GeneratorRunResult rerun = driver.RunGenerators(second).GetRunResult().Results.Single();
+        GeneratorRunResult rerun = RerunAfterUnrelatedEdit(GeneratorHarness.Compile(Declaration, Unrelated));
 
         Assert.All(rerun.TrackedSteps[MultiMax.Generator.NormalizerGenerator.TrackingNames.Specs].SelectMany(step => step.Outputs),
             output => Assert.True(output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, output.Reason.ToString()));
@@ -40,13 +34,7 @@ public class IncrementalityTests
     [Fact]
     public void UnrelatedEditReusesTheCachedTorchModule()
     {
-        CSharpCompilation first = GeneratorHarness.CompileWithTorch(Declaration, "namespace Demo; public class Unrelated { }");
-        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true).RunGenerators(first);
-
-        SyntaxTree unrelated = first.SyntaxTrees.Last();
-        CSharpCompilation second = first.ReplaceSyntaxTree(unrelated, unrelated.WithChangedText(
-            Microsoft.CodeAnalysis.Text.SourceText.From("namespace Demo; public class Unrelated { public int Field; }")));
-        GeneratorRunResult rerun = driver.RunGenerators(second).GetRunResult().Results.Single();
+        GeneratorRunResult rerun = RerunAfterUnrelatedEdit(GeneratorHarness.CompileWithTorch(Declaration, Unrelated));
 
         Assert.Contains(rerun.GeneratedSources, s => s.HintName.EndsWith(".Torch.g.cs", System.StringComparison.Ordinal));
         Assert.All(rerun.TrackedSteps[MultiMax.Generator.NormalizerGenerator.TrackingNames.TorchModules].SelectMany(step => step.Outputs),
@@ -77,6 +65,18 @@ public class IncrementalityTests
         Assert.NotSame(first, second);
         Assert.Equal(first, second);
         Assert.Equal(first.GetHashCode(), second.GetHashCode());
+    }
+
+    private const string Unrelated = "namespace Demo; public class Unrelated { }";
+
+    /// <summary>Runs the generator, adds a field to the unrelated class, and runs it again on the same driver.</summary>
+    private static GeneratorRunResult RerunAfterUnrelatedEdit(CSharpCompilation first)
+    {
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true).RunGenerators(first);
+        SyntaxTree unrelated = first.SyntaxTrees.Last();
+        CSharpCompilation second = first.ReplaceSyntaxTree(unrelated, unrelated.WithChangedText(
+            Microsoft.CodeAnalysis.Text.SourceText.From("namespace Demo; public class Unrelated { public int Field; }")));
+        return driver.RunGenerators(second).GetRunResult().Results.Single();
     }
 
     private static Model.NormalizerSpec ParseOnce()

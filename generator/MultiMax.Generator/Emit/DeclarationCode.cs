@@ -1,0 +1,54 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using MultiMax.Generator.Model;
+
+namespace MultiMax.Generator.Emit;
+
+/// <summary>What every emitter writes about the declaration itself: where it lives, its name, its accessibility.</summary>
+internal static class DeclarationCode
+{
+    /// <summary>Re-opens the declaration's namespace and containing types (as <c>partial</c>); disposing closes them.</summary>
+    public static IDisposable OpenContainers(SourceWriter writer, NormalizerSpec spec)
+    {
+        var scopes = new List<SourceWriter.Scope>();
+        if (spec.Namespace is not null)
+        {
+            scopes.Add(writer.Block($"namespace {spec.Namespace}"));
+        }
+
+        foreach (ContainingType type in spec.ContainingTypes)
+        {
+            scopes.Add(writer.Block($"partial {type.Keyword} {type.Name}"));
+        }
+
+        return new Containers(scopes);
+    }
+
+    /// <summary>e.g. <c>Demo.Ops&lt;T&gt;.MultiMax2</c>.</summary>
+    public static string QualifiedName(NormalizerSpec spec) =>
+        string.Join(".", new[] { spec.Namespace }.Concat(spec.ContainingTypes.Select(t => t.Name)).Concat(new[] { spec.MethodName })
+            .Where(part => part is not null));
+
+    /// <summary>The declaration's accessibility followed by a space, e.g. <c>"public "</c>, or empty when it has none.</summary>
+    public static string AccessibilityPrefix(NormalizerSpec spec)
+    {
+        string accessibility = string.Join(" ", spec.Modifiers.Split(' ').Where(m => m is "public" or "internal" or "protected" or "private"));
+        return accessibility.Length == 0 ? "" : accessibility + " ";
+    }
+
+    private sealed class Containers : IDisposable
+    {
+        private readonly List<SourceWriter.Scope> scopes;
+
+        public Containers(List<SourceWriter.Scope> scopes) => this.scopes = scopes;
+
+        public void Dispose()
+        {
+            for (int i = scopes.Count - 1; i >= 0; i--)
+            {
+                scopes[i].Dispose();
+            }
+        }
+    }
+}
