@@ -53,7 +53,10 @@ public static class TorchNormalizerRunner
         }
     }
 
-    /// <summary>Whether the span kernels can run on <paramref name="x"/>: a CPU tensor of a declared element type.</summary>
+    /// <summary>
+    /// Whether the span kernels can run on <paramref name="x"/>: a CPU tensor of a declared element type whose rows
+    /// fit in a span (chunks of whole rows are at most 2 GB).
+    /// </summary>
     public static bool CanFuse(Tensor x, bool fusesFloat, bool fusesDouble) =>
         x.device_type == DeviceType.CPU
         && ((x.dtype == ScalarType.Float32 && fusesFloat) || (x.dtype == ScalarType.Float64 && fusesDouble))
@@ -189,8 +192,11 @@ public static class TorchNormalizerRunner
     }
 
     /// <summary>Rows [first, first + count) of a contiguous tensor, as a view over the same memory.</summary>
-    private static Tensor Rows(Tensor contiguous, long first, long count, int rowLength) =>
-        contiguous.view(-1, rowLength).narrow(0, first, count);
+    private static Tensor Rows(Tensor contiguous, long first, long count, int rowLength)
+    {
+        using Tensor matrix = contiguous.view(-1, rowLength);
+        return matrix.narrow(0, first, count);
+    }
 
     /// <summary>The elements of a contiguous CPU tensor, as a span over its native memory (no copy).</summary>
     private static Span<T> Elements<T>(Tensor contiguous)
