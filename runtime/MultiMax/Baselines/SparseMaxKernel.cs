@@ -1,0 +1,104 @@
+using System;
+using System.Buffers;
+using System.Numerics;
+using MultiMax.CompilerServices;
+
+namespace MultiMax.Baselines;
+
+/// <summary>
+/// SparseMax (Martins &amp; Astudillo, 2016): the Euclidean projection of a row onto the probability simplex,
+/// y = max(x − τ, 0), with τ from one sort of the row.
+/// </summary>
+internal readonly struct SparseMaxKernel<T> : INormalizerKernel<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static int ParameterCount => 0;
+
+    public static void Forward(ReadOnlySpan<T> x, Span<T> y, int rowLength, ReadOnlySpan<T> parameters)
+    {
+        double[] scratch = ArrayPool<double>.Shared.Rent(rowLength);
+        try
+        {
+            for (int start = 0; start < x.Length; start += rowLength)
+            {
+                ReadOnlySpan<T> row = x.Slice(start, rowLength);
+                Span<T> output = y.Slice(start, rowLength);
+                RowContent content = RowScratch.Gather(row, scratch, out int count);
+                if (RowScratch.WriteSpecialRow(content, output))
+                {
+                    continue;
+                }
+
+                double tau = Threshold(scratch.AsSpan(0, count));
+                for (int i = 0; i < rowLength; i++)
+                {
+                    // Masked entries (−∞) stay at 0; reading x[i] before writing y[i] keeps in-place use correct.
+                    output[i] = T.CreateTruncating(Math.Max(double.CreateTruncating(row[i]) - tau, 0));
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary>
+    /// τ = (Σ_{j≤k} z_(j) − 1) / k for the largest k with 1 + k·z_(k) &gt; Σ_{j≤k} z_(j), z sorted descending.
+    /// The condition holds exactly for k up to the support size, so the scan stops at its first failure.
+    /// </summary>
+    internal static double Threshold(Span<double> finite)
+    {
+        finite.Sort();
+        double sum = 0, supportSum = 0;
+        int support = 0;
+        for (int k = 1; k <= finite.Length; k++)
+        {
+            double z = finite[^k];
+            sum += z;
+            if (1 + k * z <= sum)
+            {
+                break;
+            }
+
+            support = k;
+            supportSum = sum;
+        }
+
+        return (supportSum - 1) / support;
+    }
+
+    /// <summary>On the support S = {y &gt; 0}: dx = dy − mean_S(dy); elsewhere 0.</summary>
+    public static void Backward(
+        ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx, int rowLength,
+        ReadOnlySpan<T> parameters, Span<double> parameterGradients)
+    {
+        for (int start = 0; start < y.Length; start += rowLength)
+        {
+            ReadOnlySpan<T> output = y.Slice(start, rowLength), upstream = dy.Slice(start, rowLength);
+            Span<T> gradient = dx.Slice(start, rowLength);
+            if (RowScratch.HasNaN(output))
+            {
+                gradient.Fill(T.NaN);
+                continue;
+            }
+
+            double sum = 0;
+            int support = 0;
+            for (int i = 0; i < rowLength; i++)
+            {
+                if (output[i] > T.Zero)
+                {
+                    sum += double.CreateTruncating(upstream[i]);
+                    support++;
+                }
+            }
+
+            double mean = support == 0 ? 0 : sum / support;
+            for (int i = 0; i < rowLength; i++)
+            {
+                gradient[i] = output[i] > T.Zero ? T.CreateTruncating(double.CreateTruncating(upstream[i]) - mean) : T.Zero;
+            }
+        }
+    }
+}
