@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Numerics.Tensors;
 using MultiMax.CompilerServices;
 
 namespace MultiMax.Baselines;
@@ -40,19 +41,25 @@ internal readonly struct EvSoftMaxKernel<T> : INormalizerKernel<T>
                 continue;
             }
 
-            // The maximum is at or above the mean, so it is in the support and stabilises the exponentials.
-            double mean = sum / count, total = 0;
-            foreach (T entry in row)
-            {
-                double value = double.CreateTruncating(entry);
-                total += value >= mean ? Math.Exp(value - max) : 0;
-            }
-
+            // Below the mean (of the unmasked entries) the exponent becomes −∞, so exp gives exactly 0; the maximum
+            // is at or above the mean, so it is in the support and stabilises the exponentials. Each x[i] is read
+            // before y[i] is written, which keeps in-place use correct.
+            T mean = T.CreateTruncating(sum / count), top = T.CreateTruncating(max);
             for (int i = 0; i < rowLength; i++)
             {
-                double value = double.CreateTruncating(row[i]);
-                output[i] = value >= mean ? T.CreateTruncating(Math.Exp(value - max) / total) : T.Zero;
+                output[i] = row[i] >= mean ? row[i] - top : T.NegativeInfinity;
             }
+
+            TensorPrimitives.Exp<T>(output, output);
+
+            // Summed in double and in order, so that a row gives the same bits wherever it sits in memory.
+            double total = 0;
+            foreach (T p in output)
+            {
+                total += double.CreateTruncating(p);
+            }
+
+            TensorPrimitives.Divide<T>(output, T.CreateTruncating(total), output);
         }
     }
 

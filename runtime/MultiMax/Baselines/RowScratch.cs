@@ -19,11 +19,17 @@ internal enum RowContent
 /// <summary>Row steps the sort-based baselines share. Everything is computed in double, whatever the element type.</summary>
 internal static class RowScratch
 {
-    /// <summary>Copies the finite entries of <paramref name="row"/> into <paramref name="finite"/>; −∞ entries are masked.</summary>
-    public static RowContent Gather<T>(ReadOnlySpan<T> row, Span<double> finite, out int count)
+    /// <summary>
+    /// Copies into <paramref name="candidates"/> the entries of <paramref name="row"/> above max − <paramref name="margin"/>:
+    /// the only ones that can be in the support, since τ is at least that far below the maximum (τ ≥ max − 1 for
+    /// SparseMax; max/2 − τ ≤ 1, so x &gt; max − 2, for 1.5-EntMax). The sort then runs over the candidates alone.
+    /// −∞ entries are masked.
+    /// </summary>
+    public static RowContent GatherCandidates<T>(ReadOnlySpan<T> row, Span<double> candidates, double margin, out int count)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         count = 0;
+        double max = double.NegativeInfinity;
         foreach (T value in row)
         {
             if (T.IsNaN(value) || T.IsPositiveInfinity(value))
@@ -31,13 +37,25 @@ internal static class RowScratch
                 return RowContent.Poisoned;
             }
 
-            if (!T.IsNegativeInfinity(value))
+            max = Math.Max(max, double.CreateTruncating(value));
+        }
+
+        if (double.IsNegativeInfinity(max))
+        {
+            return RowContent.FullyMasked;
+        }
+
+        double floor = max - margin;
+        foreach (T value in row)
+        {
+            double v = double.CreateTruncating(value);
+            if (v > floor)
             {
-                finite[count++] = double.CreateTruncating(value);
+                candidates[count++] = v;
             }
         }
 
-        return count == 0 ? RowContent.FullyMasked : RowContent.Finite;
+        return RowContent.Finite;
     }
 
     /// <summary>Writes the row for a fully masked or poisoned input and returns true; false for a finite one.</summary>

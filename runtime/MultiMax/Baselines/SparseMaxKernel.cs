@@ -12,6 +12,9 @@ namespace MultiMax.Baselines;
 internal readonly struct SparseMaxKernel<T> : INormalizerKernel<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>τ ≥ max − 1 (the top entry alone would hold more than everything), so only x &gt; max − 1 can count.</summary>
+    private const double SupportMargin = 1;
+
     public static int ParameterCount => 0;
 
     public static void Forward(ReadOnlySpan<T> x, Span<T> y, int rowLength, ReadOnlySpan<T> parameters)
@@ -23,7 +26,7 @@ internal readonly struct SparseMaxKernel<T> : INormalizerKernel<T>
             {
                 ReadOnlySpan<T> row = x.Slice(start, rowLength);
                 Span<T> output = y.Slice(start, rowLength);
-                RowContent content = RowScratch.Gather(row, scratch, out int count);
+                RowContent content = RowScratch.GatherCandidates(row, scratch, SupportMargin, out int count);
                 if (RowScratch.WriteSpecialRow(content, output))
                 {
                     continue;

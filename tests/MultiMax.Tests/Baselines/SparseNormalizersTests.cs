@@ -191,7 +191,10 @@ public sealed class SparseNormalizersTests
         {
             var single = new double[Length];
             Functions[name].Forward(x.AsSpan(row * Length, Length), single, Length);
-            Close.All(single, whole.AsSpan(row * Length, Length).ToArray(), 0, 0, $"{name} row {row}");
+            // Bit for bit, except EvSoftMax: TensorPrimitives.Exp may take a different (equally accurate) path for an
+            // element depending on its memory alignment, which differs between a row in the block and a row alone.
+            double relative = name == "EvSoftMax" ? 1e-15 : 0;
+            Close.All(single, whole.AsSpan(row * Length, Length).ToArray(), 0, relative, $"{name} row {row}");
         }
     }
 
