@@ -6,7 +6,7 @@ namespace MultiMax.Baselines;
 /// <summary>What a row holds once its masked entries are set aside.</summary>
 internal enum RowContent
 {
-    /// <summary>At least one finite entry; the finite entries were gathered.</summary>
+    /// <summary>At least one finite entry; the candidates for the support were gathered.</summary>
     Finite,
 
     /// <summary>Every entry is −∞: the output row is all zeros.</summary>

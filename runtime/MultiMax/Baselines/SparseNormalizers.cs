@@ -8,8 +8,8 @@ namespace MultiMax;
 /// The sparse normalizers the MultiMax paper compares with, with the span API of the generated operators: row-major
 /// <c>x</c> of <c>x.Length / rowLength</c> rows, the same argument checks before any write, the same masking
 /// (−∞ entries get 0 and gradient 0; a fully masked row is all zeros; NaN or +∞ poisons its row only), in place
-/// allowed, and large inputs split over the thread pool. Thresholds come from one sort per row, computed in double,
-/// into a buffer rented once per block of rows.
+/// allowed, and large inputs split over the thread pool. Thresholds come from one sort per row, of only the entries
+/// that can be in the support, computed in double in a buffer rented once per block of rows.
 /// </summary>
 public static class SparseNormalizers
 {
