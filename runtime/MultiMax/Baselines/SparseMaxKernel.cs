@@ -1,5 +1,4 @@
 using System;
-using System.Buffers;
 using System.Numerics;
 using MultiMax.CompilerServices;
 
@@ -9,55 +8,28 @@ namespace MultiMax.Baselines;
 /// SparseMax (Martins &amp; Astudillo, 2016): the Euclidean projection of a row onto the probability simplex,
 /// y = max(x − τ, 0), with τ from one sort of the row.
 /// </summary>
-internal readonly struct SparseMaxKernel<T> : INormalizerKernel<T>
+internal readonly struct SparseMaxKernel<T> : INormalizerKernel<T>, ISortedThreshold
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>τ ≥ max − 1 (the top entry alone would hold more than everything), so only x &gt; max − 1 can count.</summary>
-    private const double SupportMargin = 1;
+    public static double SupportMargin => 1;
 
     public static int ParameterCount => 0;
 
-    public static void Forward(ReadOnlySpan<T> x, Span<T> y, int rowLength, ReadOnlySpan<T> parameters)
-    {
-        double[] scratch = ArrayPool<double>.Shared.Rent(rowLength);
-        try
-        {
-            for (int start = 0; start < x.Length; start += rowLength)
-            {
-                ReadOnlySpan<T> row = x.Slice(start, rowLength);
-                Span<T> output = y.Slice(start, rowLength);
-                RowContent content = RowScratch.GatherCandidates(row, scratch, SupportMargin, out int count);
-                if (RowScratch.WriteSpecialRow(content, output))
-                {
-                    continue;
-                }
-
-                double tau = Threshold(scratch.AsSpan(0, count));
-                for (int i = 0; i < rowLength; i++)
-                {
-                    // Masked entries (−∞) stay at 0; reading x[i] before writing y[i] keeps in-place use correct.
-                    output[i] = T.CreateTruncating(Math.Max(double.CreateTruncating(row[i]) - tau, 0));
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<double>.Shared.Return(scratch);
-        }
-    }
+    public static void Forward(ReadOnlySpan<T> x, Span<T> y, int rowLength, ReadOnlySpan<T> parameters) =>
+        SortedThreshold.Forward<SparseMaxKernel<T>, T>(x, y, rowLength);
 
     /// <summary>
     /// τ = (Σ_{j≤k} z_(j) − 1) / k for the largest k with 1 + k·z_(k) &gt; Σ_{j≤k} z_(j), z sorted descending.
     /// The condition holds exactly for k up to the support size, so the scan stops at its first failure.
     /// </summary>
-    internal static double Threshold(Span<double> finite)
+    public static double Threshold(ReadOnlySpan<double> sortedCandidates)
     {
-        finite.Sort();
         double sum = 0, supportSum = 0;
         int support = 0;
-        for (int k = 1; k <= finite.Length; k++)
+        for (int k = 1; k <= sortedCandidates.Length; k++)
         {
-            double z = finite[^k];
+            double z = sortedCandidates[^k];
             sum += z;
             if (1 + k * z <= sum)
             {
@@ -70,6 +42,8 @@ internal readonly struct SparseMaxKernel<T> : INormalizerKernel<T>
 
         return (supportSum - 1) / support;
     }
+
+    public static double Weight(double x, double max, double tau) => Math.Max(x - tau, 0);
 
     /// <summary>On the support S = {y &gt; 0}: dx = dy − mean_S(dy); elsewhere 0.</summary>
     public static void Backward(
