@@ -85,6 +85,11 @@ internal static class DiagnosticDescriptors
         "Overloads of a normalizer declare different modulators",
         "Normalizer method '{0}' declares a different modulator from its overload '{1}': overloads share the generated Function, Module and GPU classes, so their [Normalizer], [Below] and [Above] attributes must match");
 
+    public static readonly DiagnosticDescriptor TorchSharpWithoutMultiMaxTorch = Warning(
+        "MMX0016",
+        "TorchSharp is referenced without MultiMax.Torch",
+        "The project references TorchSharp but not MultiMax.Torch, so no <Name>Function or <Name>Module is generated; reference the MultiMax.Torch package to get them");
+
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 

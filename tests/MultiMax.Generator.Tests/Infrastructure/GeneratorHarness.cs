@@ -27,7 +27,13 @@ internal static class GeneratorHarness
         .Add(MetadataReference.CreateFromFile(typeof(TorchSharp.torch).Assembly.Location))
         .Add(MetadataReference.CreateFromFile(typeof(MultiMax.Torch.TorchNormalizers).Assembly.Location));
 
+    /// <summary>What a project that references TorchSharp but not MultiMax.Torch compiles against.</summary>
+    private static readonly ImmutableArray<MetadataReference> TorchSharpOnlyReferences = References
+        .Add(MetadataReference.CreateFromFile(typeof(TorchSharp.torch).Assembly.Location));
+
     public static CSharpCompilation Compile(params string[] sources) => Compile(ParseOptions, sources);
+
+    public static CSharpCompilation CompileWithTorchSharpOnly(params string[] sources) => Compile(ParseOptions, TorchSharpOnlyReferences, sources);
 
     public static CSharpCompilation Compile(CSharpParseOptions parseOptions, params string[] sources) =>
         Compile(parseOptions, References, sources);
@@ -55,6 +61,8 @@ internal static class GeneratorHarness
         Run(Compile(parseOptions, sources));
 
     public static (GeneratorRunResult Result, Compilation Output) RunWithTorch(params string[] sources) => Run(CompileWithTorch(sources));
+
+    public static (GeneratorRunResult Result, Compilation Output) RunWithTorchSharpOnly(params string[] sources) => Run(CompileWithTorchSharpOnly(sources));
 
     private static (GeneratorRunResult Result, Compilation Output) Run(CSharpCompilation input)
     {

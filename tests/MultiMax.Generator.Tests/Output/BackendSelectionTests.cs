@@ -39,6 +39,24 @@ public class BackendSelectionTests
     }
 
     [Fact]
+    public void MMX0016_TorchSharpWithoutMultiMaxTorchWarnsOnceAndEmitsTheCpuKernels()
+    {
+        (GeneratorRunResult result, _) = GeneratorHarness.RunWithTorchSharpOnly(Overloads);
+        Diagnostic warning = Assert.Single(result.Diagnostics);
+        Assert.Equal("MMX0016", warning.Id);
+        Assert.Equal(DiagnosticSeverity.Warning, warning.Severity);
+        Assert.Contains("reference the MultiMax.Torch package", warning.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(2, result.GeneratedSources.Length);
+    }
+
+    [Fact]
+    public void TorchSharpWithoutDeclarationsDoesNotWarn()
+    {
+        (GeneratorRunResult result, _) = GeneratorHarness.RunWithTorchSharpOnly("public static class Nothing { }");
+        Assert.Empty(result.Diagnostics);
+    }
+
+    [Fact]
     public void ADeclarationWithErrorsGetsNoModule()
     {
         (GeneratorRunResult result, _) = GeneratorHarness.RunWithTorch("""
