@@ -28,8 +28,8 @@ public sealed partial class NormalizerGenerator
 
         IncrementalValueProvider<(ImmutableArray<NormalizerSpec> Specs, TorchSupport Support)> input = specs.Collect().Combine(torchSupport);
 
-        IncrementalValuesProvider<TorchModuleSpec> modules = input
-            .SelectMany(static (input, _) => input.Support == TorchSupport.Available ? GroupOverloads(input.Specs) : ImmutableArray<TorchModuleSpec>.Empty)
+        IncrementalValuesProvider<OverloadGroup> modules = input
+            .SelectMany(static (input, _) => input.Support == TorchSupport.Available ? GroupOverloads(input.Specs) : ImmutableArray<OverloadGroup>.Empty)
             .WithTrackingName(TrackingNames.TorchModules);
 
         context.RegisterSourceOutput(modules, static (context, module) =>
@@ -52,17 +52,4 @@ public sealed partial class NormalizerGenerator
         TorchSharpOnly,
         Available,
     }
-
-    private static ImmutableArray<TorchModuleSpec> GroupOverloads(ImmutableArray<NormalizerSpec> specs) =>
-        specs
-            .GroupBy(spec => (spec.Namespace, spec.ContainingTypes, spec.MethodName))
-            .Select(overloads =>
-            {
-                NormalizerSpec[] ordered = overloads.OrderBy(spec => spec.ElementType).ToArray();
-                return new TorchModuleSpec(
-                    ordered[0],
-                    FusesFloat: ordered.Any(spec => spec.ElementType == ElementType.Float),
-                    FusesDouble: ordered.Any(spec => spec.ElementType == ElementType.Double));
-            })
-            .ToImmutableArray();
 }

@@ -6,7 +6,7 @@ namespace MultiMax.Generator;
 /// <summary>
 /// Turns every <c>[Normalizer]</c> declaration into fused SIMD kernels and a backward pass.
 /// The pipeline: <see cref="Parse"/> (symbols → <see cref="Model.NormalizerSpec"/> plus diagnostics, no symbols
-/// kept), then one pure emitter per backend (CPU always; TorchSharp when the compilation can use it), then sources
+/// kept), then one pure emitter per backend (CPU always; TorchSharp and ILGPU when the compilation can use them), then sources
 /// added under stable hint names.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
@@ -25,6 +25,8 @@ public sealed partial class NormalizerGenerator : IIncrementalGenerator
         public const string OrphanTerms = nameof(OrphanTerms);
         public const string TorchAvailable = nameof(TorchAvailable);
         public const string TorchModules = nameof(TorchModules);
+        public const string GpuAvailable = nameof(GpuAvailable);
+        public const string GpuClasses = nameof(GpuClasses);
     }
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -49,6 +51,7 @@ public sealed partial class NormalizerGenerator : IIncrementalGenerator
             context.AddSource(HintNames.For(spec, "Cpu"), CpuEmitter.Emit(spec)));
 
         RegisterTorchModules(context, specs);
+        RegisterGpuClasses(context, specs);
         RegisterOrphanTermWarnings(context, BelowAttributeName);
         RegisterOrphanTermWarnings(context, AboveAttributeName);
     }

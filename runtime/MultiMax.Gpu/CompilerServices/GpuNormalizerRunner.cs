@@ -1,0 +1,158 @@
+using System;
+using System.Collections.Concurrent;
+using System.ComponentModel;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Algorithms.ScanReduceOperations;
+using ILGPU.Runtime;
+
+namespace MultiMax.Gpu.CompilerServices;
+
+/// <summary>
+/// What generated <c>&lt;Name&gt;Gpu</c> classes call: argument checks on the host before any launch, the launch shape
+/// (one group per row), the per-accelerator kernel cache, and the final reduction of parameter gradients.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class GpuNormalizerRunner
+{
+    /// <summary>The largest group launched: enough lanes to stream a long row, few enough to fill the device with rows.</summary>
+    public const int MaxGroupSize = 256;
+
+    private static readonly ConditionalWeakTable<Accelerator, ConcurrentDictionary<MethodInfo, Lazy<Delegate>>> Kernels = new();
+
+    /// <summary>Checks a forward call's views; returns the number of rows.</summary>
+    public static int CheckForward(long xLength, long yLength, int rowLength, long parametersLength, int parameterCount)
+    {
+        int rows = CheckRows(xLength, rowLength);
+        CheckSame(xLength, yLength, "y");
+        CheckParameters(parametersLength, parameterCount, "parameters");
+        return rows;
+    }
+
+    /// <summary>Checks a backward call's views; returns the number of rows.</summary>
+    public static int CheckBackward(
+        long xLength, long yLength, long dyLength, long dxLength, int rowLength,
+        long parametersLength, long parameterGradientsLength, int parameterCount)
+    {
+        int rows = CheckRows(xLength, rowLength);
+        CheckSame(xLength, yLength, "y");
+        CheckSame(xLength, dyLength, "dy");
+        CheckSame(xLength, dxLength, "dx");
+        CheckParameters(parametersLength, parameterCount, "parameters");
+        CheckParameters(parameterGradientsLength, parameterCount, "parameterGradients");
+        return rows;
+    }
+
+    /// <summary>
+    /// One group per row. Short rows get the smallest whole number of warps that covers them, so that no lane idles
+    /// through the reductions; long rows get <see cref="MaxGroupSize"/> lanes (or the device's maximum).
+    /// </summary>
+    public static KernelConfig Rows(Accelerator accelerator, int rows, int rowLength)
+    {
+        int warp = Math.Max(1, accelerator.WarpSize);
+        int limit = Math.Max(warp, Math.Min(MaxGroupSize, accelerator.MaxNumThreadsPerGroup) / warp * warp);
+        int group = Math.Min(limit, (rowLength + warp - 1) / warp * warp);
+        return new KernelConfig(rows, group);
+    }
+
+    /// <summary>The kernel compiled for this accelerator: compiled on first use, then reused; thread-safe.</summary>
+    public static TLauncher Load<TLauncher>(Accelerator accelerator, Delegate kernel, Func<Accelerator, TLauncher> compile)
+        where TLauncher : Delegate
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        ObjectDisposedException.ThrowIf(accelerator.IsDisposed, accelerator);
+        ConcurrentDictionary<MethodInfo, Lazy<Delegate>> cache = Kernels.GetValue(accelerator, static accelerator =>
+        {
+            // The accelerator disposes its kernels; forget them with it.
+            accelerator.Disposed += static (sender, _) => Kernels.Remove((Accelerator)sender!);
+            return new();
+        });
+        return (TLauncher)cache.GetOrAdd(kernel.Method, _ => new Lazy<Delegate>(() => compile(accelerator))).Value;
+    }
+
+    /// <summary>Writes Σ over rows of the per-row parameter gradients into <paramref name="parameterGradients"/>.</summary>
+    public static void SumRows(AcceleratorStream stream, ArrayView<float> partials, ArrayView<float> parameterGradients, int rows)
+    {
+        var sum = Load(stream.Accelerator, SumRowsFloat, static a => a.LoadKernel<ArrayView<float>, ArrayView<float>, int>(SumRowsFloat));
+        sum(stream, new KernelConfig((int)parameterGradients.Length, Rows(stream.Accelerator, 1, rows).GroupDim.X), partials, parameterGradients, rows);
+    }
+
+    /// <inheritdoc cref="SumRows(AcceleratorStream, ArrayView{float}, ArrayView{float}, int)"/>
+    public static void SumRows(AcceleratorStream stream, ArrayView<double> partials, ArrayView<double> parameterGradients, int rows)
+    {
+        var sum = Load(stream.Accelerator, SumRowsDouble, static a => a.LoadKernel<ArrayView<double>, ArrayView<double>, int>(SumRowsDouble));
+        sum(stream, new KernelConfig((int)parameterGradients.Length, Rows(stream.Accelerator, 1, rows).GroupDim.X), partials, parameterGradients, rows);
+    }
+
+    /// <summary>One group per parameter: partials holds rows × parameterCount values, row-major.</summary>
+    private static void SumRowsFloat(ArrayView<float> partials, ArrayView<float> parameterGradients, int rows)
+    {
+        int parameter = Grid.IdxX, count = (int)parameterGradients.Length;
+        float sum = 0;
+        for (int row = Group.IdxX; row < rows; row += Group.DimX)
+        {
+            sum += partials[(long)row * count + parameter];
+        }
+
+        sum = GroupExtensions.AllReduce<float, AddFloat>(sum);
+        if (Group.IdxX == 0)
+        {
+            parameterGradients[parameter] = sum;
+        }
+    }
+
+    private static void SumRowsDouble(ArrayView<double> partials, ArrayView<double> parameterGradients, int rows)
+    {
+        int parameter = Grid.IdxX, count = (int)parameterGradients.Length;
+        double sum = 0;
+        for (int row = Group.IdxX; row < rows; row += Group.DimX)
+        {
+            sum += partials[(long)row * count + parameter];
+        }
+
+        sum = GroupExtensions.AllReduce<double, AddDouble>(sum);
+        if (Group.IdxX == 0)
+        {
+            parameterGradients[parameter] = sum;
+        }
+    }
+
+    private static int CheckRows(long length, int rowLength)
+    {
+        if (rowLength <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rowLength), rowLength, "The row length must be positive.");
+        }
+
+        if (length % rowLength != 0)
+        {
+            throw new ArgumentException($"x has {length} entries, which is not a whole number of rows of {rowLength}.", "x");
+        }
+
+        long rows = length / rowLength;
+        if (rows > int.MaxValue)
+        {
+            throw new ArgumentException($"x has {rows} rows; one launch handles at most {int.MaxValue}.", "x");
+        }
+
+        return (int)rows;
+    }
+
+    private static void CheckSame(long expected, long actual, string name)
+    {
+        if (expected != actual)
+        {
+            throw new ArgumentException($"{name} has {actual} entries but x has {expected}: they must be equal.", name);
+        }
+    }
+
+    private static void CheckParameters(long actual, int expected, string name)
+    {
+        if (actual != expected)
+        {
+            throw new ArgumentException($"{name} has {actual} entries but the normalizer has {expected} learnable parameters.", name);
+        }
+    }
+}
