@@ -13,7 +13,7 @@ namespace MultiMax.Generator.Emit;
 internal static class GpuEmitter
 {
     private const string Runner = "global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner";
-    private const string Reduce = "global::ILGPU.Algorithms.GroupExtensions.AllReduce";
+    private const string Reduce = "global::MultiMax.Gpu.CompilerServices.GroupReduce";
 
     public static string Emit(OverloadGroup group)
     {
@@ -158,40 +158,46 @@ internal static class GpuEmitter
         {
             writer.Line("long start = (long)global::ILGPU.Grid.IdxX * rowLength;");
             writer.Line();
-            writer.Line("// Pass 1: max σ over the unmasked entries (not max x: σ need not be monotone); NaN or +∞ poisons the row.");
+            writer.Line("// Pass 1: max σ over the unmasked entries (not max x: σ need not be monotone). NaN or +∞ in x, or a NaN σ,");
+            writer.Line("// poisons the row: its lane's max becomes +∞, so the group's max says it without a second reduction.");
             writer.Line($"{t} max = {t}.NegativeInfinity;");
-            writer.Line("int poisoned = 0;");
             using (RowLoop(writer))
             {
                 writer.Line($"{t} v = x[start + i];");
-                writer.Line($"if ({t}.IsNaN(v) || {t}.IsPositiveInfinity(v)) poisoned = 1;");
-                writer.Line($"else if (v != {t}.NegativeInfinity) max = global::ILGPU.Algorithms.XMath.Max(max, {sigma});");
+                writer.Line($"if ({t}.IsNaN(v) || {t}.IsPositiveInfinity(v)) max = {t}.PositiveInfinity;");
+                using (writer.Block($"else if (v != {t}.NegativeInfinity)"))
+                {
+                    writer.Line($"{t} s = {sigma};");
+                    writer.Line($"max = {t}.IsNaN(s) ? {t}.PositiveInfinity : global::ILGPU.Algorithms.XMath.Max(max, s);");
+                }
             }
 
-            writer.Line($"max = {Reduce}<{t}, global::ILGPU.Algorithms.ScanReduceOperations.Max{Suffix(type)}>(max);");
-            writer.Line($"poisoned = {Reduce}<int, global::ILGPU.Algorithms.ScanReduceOperations.MaxInt32>(poisoned);");
+            writer.Line($"max = {Reduce}.Max(max);");
+            writer.Line("// −∞: every entry is masked; +∞: poisoned. Neither computes an exponential (ILGPU's CPU emulator never returns");
+            writer.Line("// from exp(NaN)).");
+            writer.Line($"bool live = {t}.IsFinite(max);");
             writer.Line();
-            writer.Line("// Pass 2: Σ exp(σ − max σ); a fully masked row (max = −∞) sums nothing, nor does a poisoned one (exp(NaN) is");
-            writer.Line("// never computed: ILGPU's CPU emulator does not return from it).");
+            writer.Line("// Pass 2: Σ exp(σ − max σ), re-reading x and recomputing σ rather than storing it.");
             writer.Line($"{t} sum = 0;");
             using (RowLoop(writer))
             {
                 writer.Line($"{t} v = x[start + i];");
-                writer.Line($"if (poisoned == 0 && v != {t}.NegativeInfinity && max != {t}.NegativeInfinity) sum += global::ILGPU.Algorithms.XMath.Exp({sigma} - max);");
+                writer.Line($"if (live && v != {t}.NegativeInfinity) sum += global::ILGPU.Algorithms.XMath.Exp({sigma} - max);");
             }
 
-            writer.Line($"sum = {Reduce}<{t}, global::ILGPU.Algorithms.ScanReduceOperations.Add{Suffix(type)}>(sum);");
+            writer.Line($"sum = {Reduce}.Sum(sum);");
             writer.Line();
             writer.Line(logarithm
-                ? "// Pass 3: log-probabilities; masked entries and fully masked rows are −∞ (log 0). x[i] is read before y[i] is written (in place is fine)."
+                ? "// Pass 3: log-probabilities σ − max − log Σ; masked entries and fully masked rows are −∞ (log 0). x[i] is read before y[i] is written (in place is fine)."
                 : "// Pass 3: probabilities; masked entries and fully masked rows are 0. x[i] is read before y[i] is written (in place is fine).");
-            writer.Line(logarithm ? $"{t} logSum = sum > 0 ? global::ILGPU.Algorithms.XMath.Log(sum) : 0;" : $"{t} inverse = 1 / sum;");
+            writer.Line(logarithm ? $"{t} logSum = live ? global::ILGPU.Algorithms.XMath.Log(sum) : 0;" : $"{t} inverse = 1 / sum;");
+            writer.Line($"{t} dead = max == {t}.NegativeInfinity ? {(logarithm ? $"{t}.NegativeInfinity" : "0")} : {t}.NaN;");
             using (RowLoop(writer))
             {
                 writer.Line($"{t} v = x[start + i];");
                 string masked = logarithm ? $"{t}.NegativeInfinity" : "0";
                 string value = logarithm ? $"{sigma} - max - logSum" : $"global::ILGPU.Algorithms.XMath.Exp({sigma} - max) * inverse";
-                writer.Line($"y[start + i] = poisoned != 0 ? {t}.NaN : v == {t}.NegativeInfinity || max == {t}.NegativeInfinity ? {masked} : {value};");
+                writer.Line($"y[start + i] = !live ? dead : v == {t}.NegativeInfinity ? {masked} : {value};");
             }
         }
     }
@@ -220,7 +226,7 @@ internal static class GpuEmitter
                 writer.Line($"if (x[start + i] != {t}.NegativeInfinity) dot += {(logarithm ? "dy[start + i]" : "dy[start + i] * y[start + i]")};");
             }
 
-            writer.Line($"dot = {Reduce}<{t}, global::ILGPU.Algorithms.ScanReduceOperations.Add{suffix}>(dot);");
+            writer.Line($"dot = {Reduce}.Sum(dot);");
             writer.Line();
             List<(string Name, int Index)> gradients = Gradients(spec, modulator).Select(g => (g.Name, g.Index)).Distinct().ToList();
             writer.Line("// Pass 2: dx = σ'(x)·gσ (masked: 0), and this lane's share of every parameter gradient.");
@@ -267,7 +273,7 @@ internal static class GpuEmitter
             writer.Line("// Sum each gradient over the group; lane 0 writes this row's slot.");
             foreach ((string name, int _) in gradients)
             {
-                writer.Line($"{name} = {Reduce}<{t}, global::ILGPU.Algorithms.ScanReduceOperations.Add{suffix}>({name});");
+                writer.Line($"{name} = {Reduce}.Sum({name});");
             }
 
             using (writer.Block("if (global::ILGPU.Group.IdxX == 0)"))
@@ -298,21 +304,19 @@ internal static class GpuEmitter
             return;
         }
 
-        // Only where the term is active (r > 0): elsewhere both gradients are 0, also for a NaN entry.
-        using (writer.Block($"if ({r} > 0)"))
+        // No branch: where the term is inactive r = 0 and both products are 0 — unless gσ is NaN (a poisoned row), which
+        // then makes every parameter gradient NaN, as autograd does, on every accelerator alike.
+        if (term.Coefficient.IsLearnable)
         {
-            if (term.Coefficient.IsLearnable)
-            {
-                writer.Line($"grad{term.Coefficient.ParameterIndex} += gs * {Power(r, term.Power)};");
-            }
+            writer.Line($"grad{term.Coefficient.ParameterIndex} += gs * {Power(r, term.Power)};");
+        }
 
-            if (term.Threshold.IsLearnable)
-            {
-                // d/db = gσ·a·p·max(b − x, 0)^(p−1); d/dd = −gσ·c·p·max(x − d, 0)^(p−1).
-                writer.Line(term.Side == TermSide.Below
-                    ? $"grad{term.Threshold.ParameterIndex} += gs * slope{index};"
-                    : $"grad{term.Threshold.ParameterIndex} -= gs * slope{index};");
-            }
+        if (term.Threshold.IsLearnable)
+        {
+            // d/db = gσ·a·p·max(b − x, 0)^(p−1); d/dd = −gσ·c·p·max(x − d, 0)^(p−1).
+            writer.Line(term.Side == TermSide.Below
+                ? $"grad{term.Threshold.ParameterIndex} += gs * slope{index};"
+                : $"grad{term.Threshold.ParameterIndex} -= gs * slope{index};");
         }
     }
 

@@ -4,8 +4,6 @@ using System.ComponentModel;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using ILGPU;
-using ILGPU.Algorithms;
-using ILGPU.Algorithms.ScanReduceOperations;
 using ILGPU.Runtime;
 
 namespace MultiMax.Gpu.CompilerServices;
@@ -96,7 +94,7 @@ public static class GpuNormalizerRunner
             sum += partials[(long)row * count + parameter];
         }
 
-        sum = GroupExtensions.AllReduce<float, AddFloat>(sum);
+        sum = GroupReduce.Sum(sum);
         if (Group.IdxX == 0)
         {
             parameterGradients[parameter] = sum;
@@ -112,7 +110,7 @@ public static class GpuNormalizerRunner
             sum += partials[(long)row * count + parameter];
         }
 
-        sum = GroupExtensions.AllReduce<double, AddDouble>(sum);
+        sum = GroupReduce.Sum(sum);
         if (Group.IdxX == 0)
         {
             parameterGradients[parameter] = sum;

@@ -11,8 +11,8 @@ namespace MultiMax.Gpu.Tests.Normalizers;
 
 /// <summary>
 /// Every generated GPU class, run on ILGPU's CPU accelerator, against the CPU span operators and the independent
-/// double reference: forward, input gradient and parameter gradients, with a masked entry, a fully masked row and
-/// a NaN row, over short, odd and longer-than-a-group rows.
+/// double reference: forward, input gradient and parameter gradients, with a masked entry and a fully masked row,
+/// over rows of one entry, odd rows, and rows longer than a group (the CPU accelerator's groups hold 16 lanes).
 /// </summary>
 public sealed class AgreementTests : IDisposable
 {
@@ -30,7 +30,7 @@ public sealed class AgreementTests : IDisposable
         GpuCase normalizer = GpuCase.Named(name);
         foreach (int rowLength in RowLengths)
         {
-            (double[] x, double[] dy, double[] parameters) = Inputs(normalizer.Layout, rowLength, seed: rowLength);
+            (double[] x, double[] dy, double[] parameters) = Inputs(normalizer.Layout, rowLength, seed: rowLength, poisoned: false);
             (double[] y, double[] dx, double[] gradients) = RunGpu(x, dy, parameters, rowLength, normalizer.ForwardDouble!, normalizer.BackwardDouble!);
 
             var cpuY = new double[x.Length];
@@ -58,7 +58,7 @@ public sealed class AgreementTests : IDisposable
         GpuCase normalizer = GpuCase.Named(name);
         foreach (int rowLength in RowLengths)
         {
-            (double[] xd, double[] dyd, double[] pd) = Inputs(normalizer.Layout, rowLength, seed: 100 + rowLength);
+            (double[] xd, double[] dyd, double[] pd) = Inputs(normalizer.Layout, rowLength, seed: 100 + rowLength, poisoned: false);
             float[] x = TestData.ToFloat(xd), dy = TestData.ToFloat(dyd), parameters = TestData.ToFloat(pd);
             (float[] y, float[] dx, float[] gradients) = RunGpu(x, dy, parameters, rowLength, normalizer.ForwardFloat!, normalizer.BackwardFloat!);
 
@@ -80,7 +80,7 @@ public sealed class AgreementTests : IDisposable
     public void ForwardInPlaceGivesTheSameResult(string name)
     {
         GpuCase normalizer = GpuCase.Named(name);
-        (double[] x, _, double[] parameters) = Inputs(normalizer.Layout, 17, seed: 7);
+        (double[] x, _, double[] parameters) = Inputs(normalizer.Layout, 17, seed: 7, poisoned: true);
         var expected = new double[x.Length];
         normalizer.CpuDouble!(x, expected, 17, parameters);
 
@@ -91,13 +91,43 @@ public sealed class AgreementTests : IDisposable
         Close.All(expected, data.GetAsArray1D(), 1e-13, 1e-12, name + " in place");
     }
 
+    [Theory]
+    [MemberData(nameof(DoubleCases))]
+    public void NaNOrInfinityPoisonsOnlyItsRowAndTheParameterGradients(string name)
+    {
+        GpuCase normalizer = GpuCase.Named(name);
+        foreach (int rowLength in new[] { 1, 17 })
+        {
+            (double[] x, double[] dy, double[] parameters) = Inputs(normalizer.Layout, rowLength, seed: 50 + rowLength, poisoned: true);
+            (double[] y, double[] dx, double[] gradients) = RunGpu(x, dy, parameters, rowLength, normalizer.ForwardDouble!, normalizer.BackwardDouble!);
+
+            // Rows 4 (a NaN) and 5 (a +∞) are NaN throughout, in y and dx; every other row is untouched by them.
+            var cpuY = new double[x.Length];
+            var cpuDx = new double[x.Length];
+            normalizer.CpuDouble!(x, cpuY, rowLength, parameters);
+            normalizer.CpuDoubleBackward!(x, cpuY, dy, cpuDx, rowLength, parameters, new double[parameters.Length]);
+            string what = $"{name}, rows of {rowLength}";
+            Assert.All(y[(4 * rowLength)..], v => Assert.True(double.IsNaN(v), what + ": a poisoned row's y"));
+            Assert.All(dx[(4 * rowLength)..], v => Assert.True(double.IsNaN(v), what + ": a poisoned row's dx"));
+            Close.All(cpuY, y, 1e-13, 1e-12, what + " y vs CPU");
+            Close.All(cpuDx, dx, 1e-12, 1e-10, what + " dx vs CPU");
+
+            // The parameter gradients sum over every row: autograd of the reference formula makes them NaN, and so does
+            // the GPU backward, on every accelerator (no branch skips a poisoned entry's terms).
+            Assert.All(gradients, g => Assert.True(double.IsNaN(g), what + ": a parameter gradient after a poisoned row"));
+        }
+    }
+
     public void Dispose() => device.Dispose();
 
-    /// <summary>Five rows: row 0 has a masked entry, row 1 is fully masked, row 2 holds a NaN; parameters make σ non-monotone.</summary>
-    private static (double[] X, double[] Dy, double[] Parameters) Inputs(ParameterLayout layout, int rowLength, int seed)
+    /// <summary>
+    /// Rows of random scores: row 0 has a masked entry, row 1 is fully masked, rows 2 and 3 are plain; when
+    /// <paramref name="poisoned"/>, row 4 holds a NaN and row 5 a +∞. The parameters make σ non-monotone.
+    /// </summary>
+    private static (double[] X, double[] Dy, double[] Parameters) Inputs(ParameterLayout layout, int rowLength, int seed, bool poisoned)
     {
         var random = new Random(seed);
-        double[] x = TestData.Normal(random, 5 * rowLength, 2.0);
+        double[] x = TestData.Normal(random, (poisoned ? 6 : 4) * rowLength, 2.0);
         double[] dy = TestData.Normal(random, x.Length, 1.0);
         double[] parameters = TestData.Parameters(random, layout);
         if (rowLength > 1)
@@ -106,7 +136,12 @@ public sealed class AgreementTests : IDisposable
         }
 
         Array.Fill(x, double.NegativeInfinity, rowLength, rowLength);
-        x[2 * rowLength] = double.NaN;
+        if (poisoned)
+        {
+            x[4 * rowLength + rowLength / 2] = double.NaN;
+            x[5 * rowLength] = double.PositiveInfinity;
+        }
+
         return (x, dy, parameters);
     }
 
