@@ -1,5 +1,5 @@
-using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
+using MultiMax.Generator.Diagnostics;
 using MultiMax.Generator.Emit;
 using MultiMax.Generator.Model;
 
@@ -16,17 +16,12 @@ public sealed partial class NormalizerGenerator
     /// </summary>
     private static void RegisterGpuClasses(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<NormalizerSpec> specs)
     {
-        // A bool, so that edits which do not change it leave everything downstream cached.
-        IncrementalValueProvider<bool> gpuAvailable = context.CompilationProvider
-            .Select(static (compilation, _) => compilation.GetTypeByMetadataName(GpuRunnerName) is not null)
+        IncrementalValueProvider<BackendSupport> gpuSupport = context.CompilationProvider
+            .Select(static (compilation, _) => Support(compilation, GpuRunnerName, "ILGPU"))
             .WithTrackingName(TrackingNames.GpuAvailable);
 
-        IncrementalValuesProvider<OverloadGroup> classes = specs.Collect()
-            .Combine(gpuAvailable)
-            .SelectMany(static (input, _) => input.Right ? GroupOverloads(input.Left) : ImmutableArray<OverloadGroup>.Empty)
-            .WithTrackingName(TrackingNames.GpuClasses);
-
-        context.RegisterSourceOutput(classes, static (context, group) =>
-            context.AddSource(HintNames.ForAllOverloads(group.Modulator, "Gpu"), GpuEmitter.Emit(group)));
+        RegisterGroupedBackend(
+            context, specs, gpuSupport, TrackingNames.GpuClasses, "Gpu", GpuEmitter.Emit,
+            DiagnosticDescriptors.IlgpuWithoutMultiMaxGpu);
     }
 }

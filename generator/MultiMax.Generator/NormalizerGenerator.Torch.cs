@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Linq;
 using Microsoft.CodeAnalysis;
 using MultiMax.Generator.Diagnostics;
 using MultiMax.Generator.Emit;
@@ -18,38 +17,12 @@ public sealed partial class NormalizerGenerator
     /// </summary>
     private static void RegisterTorchModules(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<NormalizerSpec> specs)
     {
-        // An enum, so that edits which do not change it leave everything downstream cached.
-        IncrementalValueProvider<TorchSupport> torchSupport = context.CompilationProvider
-            .Select(static (compilation, _) =>
-                compilation.GetTypeByMetadataName(TorchRunnerName) is not null ? TorchSupport.Available
-                : compilation.ReferencedAssemblyNames.Any(a => a.Name == "TorchSharp") ? TorchSupport.TorchSharpOnly
-                : TorchSupport.None)
+        IncrementalValueProvider<BackendSupport> torchSupport = context.CompilationProvider
+            .Select(static (compilation, _) => Support(compilation, TorchRunnerName, "TorchSharp"))
             .WithTrackingName(TrackingNames.TorchAvailable);
 
-        IncrementalValueProvider<(ImmutableArray<NormalizerSpec> Specs, TorchSupport Support)> input = specs.Collect().Combine(torchSupport);
-
-        IncrementalValuesProvider<OverloadGroup> modules = input
-            .SelectMany(static (input, _) => input.Support == TorchSupport.Available ? GroupOverloads(input.Specs) : ImmutableArray<OverloadGroup>.Empty)
-            .WithTrackingName(TrackingNames.TorchModules);
-
-        context.RegisterSourceOutput(modules, static (context, module) =>
-            context.AddSource(HintNames.ForAllOverloads(module.Modulator, "Torch"), TorchEmitter.Emit(module)));
-
-        // TorchSharp without MultiMax.Torch: say once why no module appears, rather than leave the user guessing.
-        context.RegisterSourceOutput(input, static (context, input) =>
-        {
-            if (input.Support == TorchSupport.TorchSharpOnly && !input.Specs.IsEmpty)
-            {
-                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.TorchSharpWithoutMultiMaxTorch, Location.None));
-            }
-        });
-    }
-
-    /// <summary>What the compilation offers the TorchSharp emitter.</summary>
-    private enum TorchSupport
-    {
-        None,
-        TorchSharpOnly,
-        Available,
+        RegisterGroupedBackend(
+            context, specs, torchSupport, TrackingNames.TorchModules, "Torch", TorchEmitter.Emit,
+            DiagnosticDescriptors.TorchSharpWithoutMultiMaxTorch);
     }
 }

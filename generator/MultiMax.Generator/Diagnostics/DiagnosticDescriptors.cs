@@ -90,6 +90,11 @@ internal static class DiagnosticDescriptors
         "TorchSharp is referenced without MultiMax.Torch",
         "The project references TorchSharp but not MultiMax.Torch, so no <Name>Function or <Name>Module is generated; reference the MultiMax.Torch package to get them");
 
+    public static readonly DiagnosticDescriptor IlgpuWithoutMultiMaxGpu = Warning(
+        "MMX0017",
+        "ILGPU is referenced without MultiMax.Gpu",
+        "The project references ILGPU but not MultiMax.Gpu, so no <Name>Gpu class is generated; reference the MultiMax.Gpu package to get them");
+
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 

@@ -54,7 +54,7 @@ internal static class GpuEmitter
                     writer.Line();
                     WriteSigma(writer, spec, modulator, type);
                     writer.Line();
-                    WriteForwardKernel(writer, spec, type);
+                    WriteForwardKernel(writer, spec, modulator, type);
                     writer.Line();
                     WriteBackwardKernel(writer, spec, modulator, type);
                 }
@@ -148,7 +148,7 @@ internal static class GpuEmitter
         }
     }
 
-    private static void WriteForwardKernel(SourceWriter writer, NormalizerSpec spec, ElementType type)
+    private static void WriteForwardKernel(SourceWriter writer, NormalizerSpec spec, ModulatorCode modulator, ElementType type)
     {
         string t = type.Keyword(), suffix = Suffix(type), view = View(type);
         string parameters = spec.HasParameters ? $", {view} parameters" : "";
@@ -158,7 +158,9 @@ internal static class GpuEmitter
         {
             writer.Line("long start = (long)global::ILGPU.Grid.IdxX * rowLength;");
             writer.Line();
-            writer.Line("// Pass 1: max σ over the unmasked entries (not max x: σ need not be monotone). NaN or +∞ in x, or a NaN σ,");
+            writer.Line(modulator.IsIdentity
+                ? "// Pass 1: max σ over the unmasked entries. NaN or +∞ in x, or a NaN σ,"
+                : "// Pass 1: max σ over the unmasked entries (not max x: σ need not be monotone). NaN or +∞ in x, or a NaN σ,");
             writer.Line("// poisons the row: its lane's max becomes +∞, so the group's max says it without a second reduction.");
             writer.Line($"{t} max = {t}.NegativeInfinity;");
             using (RowLoop(writer))
@@ -229,7 +231,15 @@ internal static class GpuEmitter
             writer.Line($"dot = {Reduce}.Sum(dot);");
             writer.Line();
             List<(string Name, int Index)> gradients = Gradients(spec, modulator).Select(g => (g.Name, g.Index)).Distinct().ToList();
-            writer.Line("// Pass 2: dx = σ'(x)·gσ (masked: 0), and this lane's share of every parameter gradient.");
+            writer.Line(spec.HasParameters
+                ? "// Pass 2: dx = σ'(x)·gσ (masked: 0), and this lane's share of every parameter gradient."
+                : "// Pass 2: dx = σ'(x)·gσ (masked: 0).");
+            if (spec.HasParameters)
+            {
+                writer.Line("// The shares add up without a branch: an inactive term has r = 0 and adds 0, and a poisoned row (gσ = NaN)");
+                writer.Line("// makes them NaN, as autograd of the formula does.");
+            }
+
             foreach ((string name, int _) in gradients)
             {
                 writer.Line($"{t} {name} = 0;");

@@ -44,6 +44,18 @@ public class IncrementalityTests
     }
 
     [Fact]
+    public void UnrelatedEditReusesTheCachedGpuClass()
+    {
+        GeneratorRunResult rerun = RerunAfterUnrelatedEdit(GeneratorHarness.CompileWithGpu(Declaration, Unrelated));
+
+        Assert.Contains(rerun.GeneratedSources, s => s.HintName.EndsWith(".Gpu.g.cs", System.StringComparison.Ordinal));
+        Assert.All(rerun.TrackedSteps[MultiMax.Generator.NormalizerGenerator.TrackingNames.GpuClasses].SelectMany(step => step.Outputs),
+            output => Assert.True(output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, output.Reason.ToString()));
+        Assert.All(rerun.TrackedOutputSteps.SelectMany(step => step.Value).SelectMany(step => step.Outputs),
+            output => Assert.True(output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, output.Reason.ToString()));
+    }
+
+    [Fact]
     public void EditingTheDeclarationRegenerates()
     {
         CSharpCompilation first = GeneratorHarness.Compile(Declaration);

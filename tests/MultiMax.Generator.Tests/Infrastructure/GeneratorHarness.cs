@@ -31,7 +31,22 @@ internal static class GeneratorHarness
     private static readonly ImmutableArray<MetadataReference> TorchSharpOnlyReferences = References
         .Add(MetadataReference.CreateFromFile(typeof(TorchSharp.torch).Assembly.Location));
 
+    /// <summary>What a consumer of MultiMax.Gpu compiles against: the base references plus ILGPU and MultiMax.Gpu.</summary>
+    private static readonly ImmutableArray<MetadataReference> GpuReferences = References
+        .Add(MetadataReference.CreateFromFile(typeof(ILGPU.Context).Assembly.Location))
+        .Add(MetadataReference.CreateFromFile(typeof(ILGPU.Algorithms.XMath).Assembly.Location))
+        .Add(MetadataReference.CreateFromFile(typeof(MultiMax.Gpu.GpuDevice).Assembly.Location));
+
+    /// <summary>What a project that references ILGPU but not MultiMax.Gpu compiles against.</summary>
+    private static readonly ImmutableArray<MetadataReference> IlgpuOnlyReferences = References
+        .Add(MetadataReference.CreateFromFile(typeof(ILGPU.Context).Assembly.Location));
+
     public static CSharpCompilation Compile(params string[] sources) => Compile(ParseOptions, sources);
+
+    /// <summary>A compilation that references MultiMax.Gpu, so the ILGPU emitter runs too.</summary>
+    public static CSharpCompilation CompileWithGpu(params string[] sources) => Compile(ParseOptions, GpuReferences, sources);
+
+    public static CSharpCompilation CompileWithIlgpuOnly(params string[] sources) => Compile(ParseOptions, IlgpuOnlyReferences, sources);
 
     public static CSharpCompilation CompileWithTorchSharpOnly(params string[] sources) => Compile(ParseOptions, TorchSharpOnlyReferences, sources);
 
@@ -64,6 +79,8 @@ internal static class GeneratorHarness
 
     public static (GeneratorRunResult Result, Compilation Output) RunWithTorchSharpOnly(params string[] sources) => Run(CompileWithTorchSharpOnly(sources));
 
+    public static (GeneratorRunResult Result, Compilation Output) RunWithIlgpuOnly(params string[] sources) => Run(CompileWithIlgpuOnly(sources));
+
     private static (GeneratorRunResult Result, Compilation Output) Run(CSharpCompilation input)
     {
         GeneratorDriver driver = CreateDriver().RunGeneratorsAndUpdateCompilation(input, out Compilation output, out _);
@@ -77,6 +94,9 @@ internal static class GeneratorHarness
 
     /// <summary>As <see cref="GenerateValid(string)"/>, in a compilation that references MultiMax.Torch.</summary>
     public static ImmutableArray<GeneratedSourceResult> GenerateValidWithTorch(string source) => GenerateValid(CompileWithTorch(source));
+
+    /// <summary>As <see cref="GenerateValid(string)"/>, in a compilation that references MultiMax.Gpu.</summary>
+    public static ImmutableArray<GeneratedSourceResult> GenerateValidWithGpu(string source) => GenerateValid(CompileWithGpu(source));
 
     private static ImmutableArray<GeneratedSourceResult> GenerateValid(CSharpCompilation input)
     {

@@ -23,7 +23,7 @@ public class BackendSelectionTests
         """;
 
     [Fact]
-    public void WithoutMultiMaxTorchOnlyTheCpuKernelsAreEmitted()
+    public void WithoutMultiMaxTorchOrGpuOnlyTheCpuKernelsAreEmitted()
     {
         Assert.Equal(
             new[] { "Demo.Ops.MultiMax1.Double.Cpu.g.cs", "Demo.Ops.MultiMax1.Float.Cpu.g.cs" },
@@ -47,6 +47,32 @@ public class BackendSelectionTests
         Assert.Equal(DiagnosticSeverity.Warning, warning.Severity);
         Assert.Contains("reference the MultiMax.Torch package", warning.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(2, result.GeneratedSources.Length);
+    }
+
+    [Fact]
+    public void WithMultiMaxGpuBothOverloadsShareOneGpuClass()
+    {
+        Assert.Equal(
+            new[] { "Demo.Ops.MultiMax1.Double.Cpu.g.cs", "Demo.Ops.MultiMax1.Float.Cpu.g.cs", "Demo.Ops.MultiMax1.Gpu.g.cs" },
+            GeneratorHarness.GenerateValidWithGpu(Overloads).Select(s => s.HintName).OrderBy(n => n, System.StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void MMX0017_IlgpuWithoutMultiMaxGpuWarnsOnceAndEmitsTheCpuKernels()
+    {
+        (GeneratorRunResult result, _) = GeneratorHarness.RunWithIlgpuOnly(Overloads);
+        Diagnostic warning = Assert.Single(result.Diagnostics);
+        Assert.Equal("MMX0017", warning.Id);
+        Assert.Equal(DiagnosticSeverity.Warning, warning.Severity);
+        Assert.Contains("reference the MultiMax.Gpu package", warning.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(2, result.GeneratedSources.Length);
+    }
+
+    [Fact]
+    public void IlgpuWithoutDeclarationsDoesNotWarn()
+    {
+        (GeneratorRunResult result, _) = GeneratorHarness.RunWithIlgpuOnly("public static class Nothing { }");
+        Assert.Empty(result.Diagnostics);
     }
 
     [Fact]

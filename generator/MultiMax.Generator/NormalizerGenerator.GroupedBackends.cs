@@ -1,0 +1,64 @@
+using System;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using MultiMax.Generator.Emit;
+using MultiMax.Generator.Model;
+
+namespace MultiMax.Generator;
+
+public sealed partial class NormalizerGenerator
+{
+    /// <summary>Groups the float and double overloads of each normalizer name: backends that emit one class per name use it.</summary>
+    internal static ImmutableArray<OverloadGroup> GroupOverloads(ImmutableArray<NormalizerSpec> specs) =>
+        specs
+            .GroupBy(spec => (spec.Namespace, spec.ContainingTypes, spec.MethodName))
+            .Select(overloads =>
+            {
+                NormalizerSpec[] ordered = overloads.OrderBy(spec => spec.ElementType).ToArray();
+                return new OverloadGroup(
+                    ordered[0],
+                    HasFloat: ordered.Any(spec => spec.ElementType == ElementType.Float),
+                    HasDouble: ordered.Any(spec => spec.ElementType == ElementType.Double));
+            })
+            .ToImmutableArray();
+
+    /// <summary>Whether the compilation has the runtime type a backend's output calls, or only the library under it.</summary>
+    private static BackendSupport Support(Compilation compilation, string runnerName, string libraryAssembly) =>
+        compilation.GetTypeByMetadataName(runnerName) is not null ? BackendSupport.Available
+        : compilation.ReferencedAssemblyNames.Any(a => a.Name == libraryAssembly) ? BackendSupport.LibraryOnly
+        : BackendSupport.None;
+
+    /// <summary>
+    /// Wires a backend that emits one file per normalizer name (TorchSharp, ILGPU): emitted only where
+    /// <paramref name="support"/> is <see cref="BackendSupport.Available"/>; where only the library is referenced, one
+    /// warning says which package is missing instead of leaving the user to wonder why nothing appears.
+    /// </summary>
+    private static void RegisterGroupedBackend(
+        IncrementalGeneratorInitializationContext context,
+        IncrementalValuesProvider<NormalizerSpec> specs,
+        IncrementalValueProvider<BackendSupport> support,
+        string trackingName,
+        string hintSuffix,
+        Func<OverloadGroup, string> emit,
+        DiagnosticDescriptor missingPackage)
+    {
+        // The support is an enum, so edits that do not change it leave everything downstream cached.
+        IncrementalValueProvider<(ImmutableArray<NormalizerSpec> Specs, BackendSupport Support)> input = specs.Collect().Combine(support);
+
+        IncrementalValuesProvider<OverloadGroup> groups = input
+            .SelectMany(static (input, _) => input.Support == BackendSupport.Available ? GroupOverloads(input.Specs) : ImmutableArray<OverloadGroup>.Empty)
+            .WithTrackingName(trackingName);
+
+        context.RegisterSourceOutput(groups, (context, group) =>
+            context.AddSource(HintNames.ForAllOverloads(group.Modulator, hintSuffix), emit(group)));
+
+        context.RegisterSourceOutput(input, (context, input) =>
+        {
+            if (input.Support == BackendSupport.LibraryOnly && !input.Specs.IsEmpty)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(missingPackage, Location.None));
+            }
+        });
+    }
+}
