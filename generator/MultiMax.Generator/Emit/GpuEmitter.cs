@@ -122,11 +122,11 @@ internal static class GpuEmitter
         }
     }
 
-    /// <summary>σ of one unmasked entry, constants folded; learnable values read from the parameters view.</summary>
+    /// <summary>σ of one unmasked entry, constants folded; learnable values passed in registers (p0, p1, …).</summary>
     private static void WriteSigma(SourceWriter writer, NormalizerSpec spec, ModulatorCode modulator, ElementType type)
     {
         string t = type.Keyword();
-        string parameters = spec.HasParameters ? $", {View(type)} parameters" : "";
+        string parameters = string.Concat(Enumerable.Range(0, spec.ParameterCount).Select(k => $", {t} p{k}"));
         using (writer.Block($"private static {t} Sigma{Suffix(type)}({t} x{parameters})"))
         {
             if (modulator.IsIdentity)
@@ -135,7 +135,7 @@ internal static class GpuEmitter
                 return;
             }
 
-            writer.Line(spec.IsAffine ? $"{t} u = parameters[{spec.ScaleIndex}] * x + parameters[{spec.ShiftIndex}];" : $"{t} u = x;");
+            writer.Line(spec.IsAffine ? $"{t} u = p{spec.ScaleIndex} * x + p{spec.ShiftIndex};" : $"{t} u = x;");
             writer.Line($"{t} sigma = u;");
             foreach ((ModulatorTerm term, int index) in modulator.ActiveTerms)
             {
@@ -152,11 +152,12 @@ internal static class GpuEmitter
     {
         string t = type.Keyword(), suffix = Suffix(type), view = View(type);
         string parameters = spec.HasParameters ? $", {view} parameters" : "";
-        string sigma = $"Sigma{suffix}(v{(spec.HasParameters ? ", parameters" : "")})";
+        string sigma = $"Sigma{suffix}(v{string.Concat(Enumerable.Range(0, spec.ParameterCount).Select(k => $", p{k}"))})";
         bool logarithm = spec.Output == NormalizerOutputKind.LogProbabilities;
         using (writer.Block($"private static void Forward{suffix}Kernel({view} x, {view} y, int rowLength{parameters})"))
         {
             writer.Line("long start = (long)global::ILGPU.Grid.IdxX * rowLength;");
+            WriteParameterLocals(writer, spec, type);
             writer.Line();
             writer.Line(modulator.IsIdentity
                 ? "// Pass 1: max σ over the unmasked entries. NaN or +∞ in x, or a NaN σ,"
@@ -213,10 +214,7 @@ internal static class GpuEmitter
         {
             writer.Line("int row = global::ILGPU.Grid.IdxX;");
             writer.Line("long start = (long)row * rowLength;");
-            foreach ((string name, int index) in ParameterLocals(spec))
-            {
-                writer.Line($"{t} {name} = parameters[{index}];");
-            }
+            WriteParameterLocals(writer, spec, type);
 
             writer.Line();
             writer.Line(logarithm
@@ -259,14 +257,14 @@ internal static class GpuEmitter
                 writer.Line(logarithm
                     ? $"{t} gs = {t}.IsNaN(yi) ? yi : dy[start + i] - global::ILGPU.Algorithms.XMath.Exp(yi) * dot;"
                     : $"{t} gs = yi * (dy[start + i] - dot);");
-                writer.Line(spec.IsAffine ? $"{t} u = scale * v + shift;" : $"{t} u = v;");
+                writer.Line(spec.IsAffine ? $"{t} u = p{spec.ScaleIndex} * v + p{spec.ShiftIndex};" : $"{t} u = v;");
                 writer.Line($"{t} ds = 1;");
                 foreach ((ModulatorTerm term, int index) in modulator.ActiveTerms)
                 {
                     WriteTermBackward(writer, type, term, index);
                 }
 
-                writer.Line(spec.IsAffine ? "dx[start + i] = scale * ds * gs;" : "dx[start + i] = ds * gs;");
+                writer.Line(spec.IsAffine ? $"dx[start + i] = p{spec.ScaleIndex} * ds * gs;" : "dx[start + i] = ds * gs;");
                 if (spec.IsAffine)
                 {
                     writer.Line("gradScale += gs * ds * v;");
@@ -330,13 +328,18 @@ internal static class GpuEmitter
         }
     }
 
-    /// <summary>The locals the backward kernel reads once: the affine scale and shift (terms read their parameters in place).</summary>
-    private static IEnumerable<(string Name, int Index)> ParameterLocals(NormalizerSpec spec)
+    /// <summary>Every learnable parameter read once into a register, rather than from memory for every entry.</summary>
+    private static void WriteParameterLocals(SourceWriter writer, NormalizerSpec spec, ElementType type)
     {
-        if (spec.IsAffine)
+        if (!spec.HasParameters)
         {
-            yield return ("scale", spec.ScaleIndex);
-            yield return ("shift", spec.ShiftIndex);
+            return;
+        }
+
+        writer.Line("// The learnable parameters p[k], read once into registers rather than from memory for every entry.");
+        for (int k = 0; k < spec.ParameterCount; k++)
+        {
+            writer.Line($"{type.Keyword()} p{k} = parameters[{k}];");
         }
     }
 
@@ -378,7 +381,7 @@ internal static class GpuEmitter
     }
 
     private static string Value(ElementType type, TermValue value) =>
-        value.IsLearnable ? $"parameters[{value.ParameterIndex}]" : type.Literal(value.Constant);
+        value.IsLearnable ? $"p{value.ParameterIndex}" : type.Literal(value.Constant);
 
     private static string Power(string r, int power) => power == 1 ? r : "(" + string.Join(" * ", Enumerable.Repeat(r, power)) + ")";
 

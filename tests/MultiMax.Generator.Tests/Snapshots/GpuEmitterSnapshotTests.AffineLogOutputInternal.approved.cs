@@ -49,20 +49,27 @@ namespace Demo
                 stream.Synchronize();
             }
 
-            private static float SigmaFloat(float x, global::ILGPU.ArrayView<float> parameters)
+            private static float SigmaFloat(float x, float p0, float p1, float p2, float p3, float p4, float p5)
             {
-                float u = parameters[4] * x + parameters[5];
+                float u = p4 * x + p5;
                 float sigma = u;
-                float r0 = global::ILGPU.Algorithms.XMath.Max(parameters[2] - u, 0f);
-                sigma += parameters[0] * r0;
-                float r1 = global::ILGPU.Algorithms.XMath.Max(u - parameters[3], 0f);
-                sigma += parameters[1] * r1;
+                float r0 = global::ILGPU.Algorithms.XMath.Max(p2 - u, 0f);
+                sigma += p0 * r0;
+                float r1 = global::ILGPU.Algorithms.XMath.Max(u - p3, 0f);
+                sigma += p1 * r1;
                 return sigma;
             }
 
             private static void ForwardFloatKernel(global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, int rowLength, global::ILGPU.ArrayView<float> parameters)
             {
                 long start = (long)global::ILGPU.Grid.IdxX * rowLength;
+                // The learnable parameters p[k], read once into registers rather than from memory for every entry.
+                float p0 = parameters[0];
+                float p1 = parameters[1];
+                float p2 = parameters[2];
+                float p3 = parameters[3];
+                float p4 = parameters[4];
+                float p5 = parameters[5];
 
                 // Pass 1: max σ over the unmasked entries (not max x: σ need not be monotone). NaN or +∞ in x, or a NaN σ,
                 // poisons the row: its lane's max becomes +∞, so the group's max says it without a second reduction.
@@ -73,7 +80,7 @@ namespace Demo
                     if (float.IsNaN(v) || float.IsPositiveInfinity(v)) max = float.PositiveInfinity;
                     else if (v != float.NegativeInfinity)
                     {
-                        float s = SigmaFloat(v, parameters);
+                        float s = SigmaFloat(v, p0, p1, p2, p3, p4, p5);
                         max = float.IsNaN(s) ? float.PositiveInfinity : global::ILGPU.Algorithms.XMath.Max(max, s);
                     }
                 }
@@ -87,7 +94,7 @@ namespace Demo
                 for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
                 {
                     float v = x[start + i];
-                    if (live && v != float.NegativeInfinity) sum += global::ILGPU.Algorithms.XMath.Exp(SigmaFloat(v, parameters) - max);
+                    if (live && v != float.NegativeInfinity) sum += global::ILGPU.Algorithms.XMath.Exp(SigmaFloat(v, p0, p1, p2, p3, p4, p5) - max);
                 }
                 sum = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(sum);
 
@@ -97,7 +104,7 @@ namespace Demo
                 for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
                 {
                     float v = x[start + i];
-                    y[start + i] = !live ? dead : v == float.NegativeInfinity ? float.NegativeInfinity : SigmaFloat(v, parameters) - max - logSum;
+                    y[start + i] = !live ? dead : v == float.NegativeInfinity ? float.NegativeInfinity : SigmaFloat(v, p0, p1, p2, p3, p4, p5) - max - logSum;
                 }
             }
 
@@ -105,8 +112,13 @@ namespace Demo
             {
                 int row = global::ILGPU.Grid.IdxX;
                 long start = (long)row * rowLength;
-                float scale = parameters[4];
-                float shift = parameters[5];
+                // The learnable parameters p[k], read once into registers rather than from memory for every entry.
+                float p0 = parameters[0];
+                float p1 = parameters[1];
+                float p2 = parameters[2];
+                float p3 = parameters[3];
+                float p4 = parameters[4];
+                float p5 = parameters[5];
 
                 // Pass 1: Σ g over the unmasked entries (for log-probabilities, gσ = g − exp(y)·Σ g).
                 float dot = 0;
@@ -135,19 +147,19 @@ namespace Demo
                     }
                     float yi = y[start + i];
                     float gs = float.IsNaN(yi) ? yi : dy[start + i] - global::ILGPU.Algorithms.XMath.Exp(yi) * dot;
-                    float u = scale * v + shift;
+                    float u = p4 * v + p5;
                     float ds = 1;
-                    float r0 = global::ILGPU.Algorithms.XMath.Max(parameters[2] - u, 0f);
-                    float slope0 = (r0 > 0 ? parameters[0] : 0);
+                    float r0 = global::ILGPU.Algorithms.XMath.Max(p2 - u, 0f);
+                    float slope0 = (r0 > 0 ? p0 : 0);
                     ds -= slope0;
                     grad0 += gs * r0;
                     grad2 += gs * slope0;
-                    float r1 = global::ILGPU.Algorithms.XMath.Max(u - parameters[3], 0f);
-                    float slope1 = (r1 > 0 ? parameters[1] : 0);
+                    float r1 = global::ILGPU.Algorithms.XMath.Max(u - p3, 0f);
+                    float slope1 = (r1 > 0 ? p1 : 0);
                     ds += slope1;
                     grad1 += gs * r1;
                     grad3 -= gs * slope1;
-                    dx[start + i] = scale * ds * gs;
+                    dx[start + i] = p4 * ds * gs;
                     gradScale += gs * ds * v;
                     gradShift += gs * ds;
                 }

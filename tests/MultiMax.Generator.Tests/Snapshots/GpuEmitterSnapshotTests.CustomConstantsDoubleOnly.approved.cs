@@ -48,14 +48,14 @@ namespace Demo
                 stream.Synchronize();
             }
 
-            private static double SigmaDouble(double x, global::ILGPU.ArrayView<double> parameters)
+            private static double SigmaDouble(double x, double p0, double p1)
             {
                 double u = x;
                 double sigma = u;
                 double r0 = global::ILGPU.Algorithms.XMath.Max((-1d) - u, 0d);
                 sigma += 2d * r0;
-                double r1 = global::ILGPU.Algorithms.XMath.Max(u - parameters[1], 0d);
-                sigma += parameters[0] * (r1 * r1);
+                double r1 = global::ILGPU.Algorithms.XMath.Max(u - p1, 0d);
+                sigma += p0 * (r1 * r1);
                 double r2 = global::ILGPU.Algorithms.XMath.Max(u - (-0.25d), 0d);
                 sigma += (-0.5d) * (r2 * r2 * r2);
                 return sigma;
@@ -64,6 +64,9 @@ namespace Demo
             private static void ForwardDoubleKernel(global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, int rowLength, global::ILGPU.ArrayView<double> parameters)
             {
                 long start = (long)global::ILGPU.Grid.IdxX * rowLength;
+                // The learnable parameters p[k], read once into registers rather than from memory for every entry.
+                double p0 = parameters[0];
+                double p1 = parameters[1];
 
                 // Pass 1: max σ over the unmasked entries (not max x: σ need not be monotone). NaN or +∞ in x, or a NaN σ,
                 // poisons the row: its lane's max becomes +∞, so the group's max says it without a second reduction.
@@ -74,7 +77,7 @@ namespace Demo
                     if (double.IsNaN(v) || double.IsPositiveInfinity(v)) max = double.PositiveInfinity;
                     else if (v != double.NegativeInfinity)
                     {
-                        double s = SigmaDouble(v, parameters);
+                        double s = SigmaDouble(v, p0, p1);
                         max = double.IsNaN(s) ? double.PositiveInfinity : global::ILGPU.Algorithms.XMath.Max(max, s);
                     }
                 }
@@ -88,7 +91,7 @@ namespace Demo
                 for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
                 {
                     double v = x[start + i];
-                    if (live && v != double.NegativeInfinity) sum += global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(v, parameters) - max);
+                    if (live && v != double.NegativeInfinity) sum += global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(v, p0, p1) - max);
                 }
                 sum = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(sum);
 
@@ -98,7 +101,7 @@ namespace Demo
                 for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
                 {
                     double v = x[start + i];
-                    y[start + i] = !live ? dead : v == double.NegativeInfinity ? 0 : global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(v, parameters) - max) * inverse;
+                    y[start + i] = !live ? dead : v == double.NegativeInfinity ? 0 : global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(v, p0, p1) - max) * inverse;
                 }
             }
 
@@ -106,6 +109,9 @@ namespace Demo
             {
                 int row = global::ILGPU.Grid.IdxX;
                 long start = (long)row * rowLength;
+                // The learnable parameters p[k], read once into registers rather than from memory for every entry.
+                double p0 = parameters[0];
+                double p1 = parameters[1];
 
                 // Pass 1: Σ g·y over the unmasked entries (gσ = y·(g − Σ g·y)).
                 double dot = 0;
@@ -135,8 +141,8 @@ namespace Demo
                     double r0 = global::ILGPU.Algorithms.XMath.Max((-1d) - u, 0d);
                     double slope0 = (r0 > 0 ? 2d : 0);
                     ds -= slope0;
-                    double r1 = global::ILGPU.Algorithms.XMath.Max(u - parameters[1], 0d);
-                    double slope1 = parameters[0] * 2d * r1;
+                    double r1 = global::ILGPU.Algorithms.XMath.Max(u - p1, 0d);
+                    double slope1 = p0 * 2d * r1;
                     ds += slope1;
                     grad0 += gs * (r1 * r1);
                     grad1 -= gs * slope1;

@@ -80,24 +80,33 @@ namespace Demo
                 stream.Synchronize();
             }
 
-            private static float SigmaFloat(float x, global::ILGPU.ArrayView<float> parameters)
+            private static float SigmaFloat(float x, float p0, float p1, float p2, float p3, float p4, float p5, float p6, float p7)
             {
                 float u = x;
                 float sigma = u;
-                float r0 = global::ILGPU.Algorithms.XMath.Max(parameters[4] - u, 0f);
-                sigma += parameters[0] * r0;
-                float r1 = global::ILGPU.Algorithms.XMath.Max(u - parameters[5], 0f);
-                sigma += parameters[1] * r1;
-                float r2 = global::ILGPU.Algorithms.XMath.Max(parameters[6] - u, 0f);
-                sigma += parameters[2] * (r2 * r2);
-                float r3 = global::ILGPU.Algorithms.XMath.Max(u - parameters[7], 0f);
-                sigma += parameters[3] * (r3 * r3);
+                float r0 = global::ILGPU.Algorithms.XMath.Max(p4 - u, 0f);
+                sigma += p0 * r0;
+                float r1 = global::ILGPU.Algorithms.XMath.Max(u - p5, 0f);
+                sigma += p1 * r1;
+                float r2 = global::ILGPU.Algorithms.XMath.Max(p6 - u, 0f);
+                sigma += p2 * (r2 * r2);
+                float r3 = global::ILGPU.Algorithms.XMath.Max(u - p7, 0f);
+                sigma += p3 * (r3 * r3);
                 return sigma;
             }
 
             private static void ForwardFloatKernel(global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, int rowLength, global::ILGPU.ArrayView<float> parameters)
             {
                 long start = (long)global::ILGPU.Grid.IdxX * rowLength;
+                // The learnable parameters p[k], read once into registers rather than from memory for every entry.
+                float p0 = parameters[0];
+                float p1 = parameters[1];
+                float p2 = parameters[2];
+                float p3 = parameters[3];
+                float p4 = parameters[4];
+                float p5 = parameters[5];
+                float p6 = parameters[6];
+                float p7 = parameters[7];
 
                 // Pass 1: max σ over the unmasked entries (not max x: σ need not be monotone). NaN or +∞ in x, or a NaN σ,
                 // poisons the row: its lane's max becomes +∞, so the group's max says it without a second reduction.
@@ -108,7 +117,7 @@ namespace Demo
                     if (float.IsNaN(v) || float.IsPositiveInfinity(v)) max = float.PositiveInfinity;
                     else if (v != float.NegativeInfinity)
                     {
-                        float s = SigmaFloat(v, parameters);
+                        float s = SigmaFloat(v, p0, p1, p2, p3, p4, p5, p6, p7);
                         max = float.IsNaN(s) ? float.PositiveInfinity : global::ILGPU.Algorithms.XMath.Max(max, s);
                     }
                 }
@@ -122,7 +131,7 @@ namespace Demo
                 for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
                 {
                     float v = x[start + i];
-                    if (live && v != float.NegativeInfinity) sum += global::ILGPU.Algorithms.XMath.Exp(SigmaFloat(v, parameters) - max);
+                    if (live && v != float.NegativeInfinity) sum += global::ILGPU.Algorithms.XMath.Exp(SigmaFloat(v, p0, p1, p2, p3, p4, p5, p6, p7) - max);
                 }
                 sum = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(sum);
 
@@ -132,7 +141,7 @@ namespace Demo
                 for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
                 {
                     float v = x[start + i];
-                    y[start + i] = !live ? dead : v == float.NegativeInfinity ? 0 : global::ILGPU.Algorithms.XMath.Exp(SigmaFloat(v, parameters) - max) * inverse;
+                    y[start + i] = !live ? dead : v == float.NegativeInfinity ? 0 : global::ILGPU.Algorithms.XMath.Exp(SigmaFloat(v, p0, p1, p2, p3, p4, p5, p6, p7) - max) * inverse;
                 }
             }
 
@@ -140,6 +149,15 @@ namespace Demo
             {
                 int row = global::ILGPU.Grid.IdxX;
                 long start = (long)row * rowLength;
+                // The learnable parameters p[k], read once into registers rather than from memory for every entry.
+                float p0 = parameters[0];
+                float p1 = parameters[1];
+                float p2 = parameters[2];
+                float p3 = parameters[3];
+                float p4 = parameters[4];
+                float p5 = parameters[5];
+                float p6 = parameters[6];
+                float p7 = parameters[7];
 
                 // Pass 1: Σ g·y over the unmasked entries (gσ = y·(g − Σ g·y)).
                 float dot = 0;
@@ -172,23 +190,23 @@ namespace Demo
                     float gs = yi * (dy[start + i] - dot);
                     float u = v;
                     float ds = 1;
-                    float r0 = global::ILGPU.Algorithms.XMath.Max(parameters[4] - u, 0f);
-                    float slope0 = (r0 > 0 ? parameters[0] : 0);
+                    float r0 = global::ILGPU.Algorithms.XMath.Max(p4 - u, 0f);
+                    float slope0 = (r0 > 0 ? p0 : 0);
                     ds -= slope0;
                     grad0 += gs * r0;
                     grad4 += gs * slope0;
-                    float r1 = global::ILGPU.Algorithms.XMath.Max(u - parameters[5], 0f);
-                    float slope1 = (r1 > 0 ? parameters[1] : 0);
+                    float r1 = global::ILGPU.Algorithms.XMath.Max(u - p5, 0f);
+                    float slope1 = (r1 > 0 ? p1 : 0);
                     ds += slope1;
                     grad1 += gs * r1;
                     grad5 -= gs * slope1;
-                    float r2 = global::ILGPU.Algorithms.XMath.Max(parameters[6] - u, 0f);
-                    float slope2 = parameters[2] * 2f * r2;
+                    float r2 = global::ILGPU.Algorithms.XMath.Max(p6 - u, 0f);
+                    float slope2 = p2 * 2f * r2;
                     ds -= slope2;
                     grad2 += gs * (r2 * r2);
                     grad6 += gs * slope2;
-                    float r3 = global::ILGPU.Algorithms.XMath.Max(u - parameters[7], 0f);
-                    float slope3 = parameters[3] * 2f * r3;
+                    float r3 = global::ILGPU.Algorithms.XMath.Max(u - p7, 0f);
+                    float slope3 = p3 * 2f * r3;
                     ds += slope3;
                     grad3 += gs * (r3 * r3);
                     grad7 -= gs * slope3;
@@ -217,24 +235,33 @@ namespace Demo
                 }
             }
 
-            private static double SigmaDouble(double x, global::ILGPU.ArrayView<double> parameters)
+            private static double SigmaDouble(double x, double p0, double p1, double p2, double p3, double p4, double p5, double p6, double p7)
             {
                 double u = x;
                 double sigma = u;
-                double r0 = global::ILGPU.Algorithms.XMath.Max(parameters[4] - u, 0d);
-                sigma += parameters[0] * r0;
-                double r1 = global::ILGPU.Algorithms.XMath.Max(u - parameters[5], 0d);
-                sigma += parameters[1] * r1;
-                double r2 = global::ILGPU.Algorithms.XMath.Max(parameters[6] - u, 0d);
-                sigma += parameters[2] * (r2 * r2);
-                double r3 = global::ILGPU.Algorithms.XMath.Max(u - parameters[7], 0d);
-                sigma += parameters[3] * (r3 * r3);
+                double r0 = global::ILGPU.Algorithms.XMath.Max(p4 - u, 0d);
+                sigma += p0 * r0;
+                double r1 = global::ILGPU.Algorithms.XMath.Max(u - p5, 0d);
+                sigma += p1 * r1;
+                double r2 = global::ILGPU.Algorithms.XMath.Max(p6 - u, 0d);
+                sigma += p2 * (r2 * r2);
+                double r3 = global::ILGPU.Algorithms.XMath.Max(u - p7, 0d);
+                sigma += p3 * (r3 * r3);
                 return sigma;
             }
 
             private static void ForwardDoubleKernel(global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, int rowLength, global::ILGPU.ArrayView<double> parameters)
             {
                 long start = (long)global::ILGPU.Grid.IdxX * rowLength;
+                // The learnable parameters p[k], read once into registers rather than from memory for every entry.
+                double p0 = parameters[0];
+                double p1 = parameters[1];
+                double p2 = parameters[2];
+                double p3 = parameters[3];
+                double p4 = parameters[4];
+                double p5 = parameters[5];
+                double p6 = parameters[6];
+                double p7 = parameters[7];
 
                 // Pass 1: max σ over the unmasked entries (not max x: σ need not be monotone). NaN or +∞ in x, or a NaN σ,
                 // poisons the row: its lane's max becomes +∞, so the group's max says it without a second reduction.
@@ -245,7 +272,7 @@ namespace Demo
                     if (double.IsNaN(v) || double.IsPositiveInfinity(v)) max = double.PositiveInfinity;
                     else if (v != double.NegativeInfinity)
                     {
-                        double s = SigmaDouble(v, parameters);
+                        double s = SigmaDouble(v, p0, p1, p2, p3, p4, p5, p6, p7);
                         max = double.IsNaN(s) ? double.PositiveInfinity : global::ILGPU.Algorithms.XMath.Max(max, s);
                     }
                 }
@@ -259,7 +286,7 @@ namespace Demo
                 for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
                 {
                     double v = x[start + i];
-                    if (live && v != double.NegativeInfinity) sum += global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(v, parameters) - max);
+                    if (live && v != double.NegativeInfinity) sum += global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(v, p0, p1, p2, p3, p4, p5, p6, p7) - max);
                 }
                 sum = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(sum);
 
@@ -269,7 +296,7 @@ namespace Demo
                 for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
                 {
                     double v = x[start + i];
-                    y[start + i] = !live ? dead : v == double.NegativeInfinity ? 0 : global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(v, parameters) - max) * inverse;
+                    y[start + i] = !live ? dead : v == double.NegativeInfinity ? 0 : global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(v, p0, p1, p2, p3, p4, p5, p6, p7) - max) * inverse;
                 }
             }
 
@@ -277,6 +304,15 @@ namespace Demo
             {
                 int row = global::ILGPU.Grid.IdxX;
                 long start = (long)row * rowLength;
+                // The learnable parameters p[k], read once into registers rather than from memory for every entry.
+                double p0 = parameters[0];
+                double p1 = parameters[1];
+                double p2 = parameters[2];
+                double p3 = parameters[3];
+                double p4 = parameters[4];
+                double p5 = parameters[5];
+                double p6 = parameters[6];
+                double p7 = parameters[7];
 
                 // Pass 1: Σ g·y over the unmasked entries (gσ = y·(g − Σ g·y)).
                 double dot = 0;
@@ -309,23 +345,23 @@ namespace Demo
                     double gs = yi * (dy[start + i] - dot);
                     double u = v;
                     double ds = 1;
-                    double r0 = global::ILGPU.Algorithms.XMath.Max(parameters[4] - u, 0d);
-                    double slope0 = (r0 > 0 ? parameters[0] : 0);
+                    double r0 = global::ILGPU.Algorithms.XMath.Max(p4 - u, 0d);
+                    double slope0 = (r0 > 0 ? p0 : 0);
                     ds -= slope0;
                     grad0 += gs * r0;
                     grad4 += gs * slope0;
-                    double r1 = global::ILGPU.Algorithms.XMath.Max(u - parameters[5], 0d);
-                    double slope1 = (r1 > 0 ? parameters[1] : 0);
+                    double r1 = global::ILGPU.Algorithms.XMath.Max(u - p5, 0d);
+                    double slope1 = (r1 > 0 ? p1 : 0);
                     ds += slope1;
                     grad1 += gs * r1;
                     grad5 -= gs * slope1;
-                    double r2 = global::ILGPU.Algorithms.XMath.Max(parameters[6] - u, 0d);
-                    double slope2 = parameters[2] * 2d * r2;
+                    double r2 = global::ILGPU.Algorithms.XMath.Max(p6 - u, 0d);
+                    double slope2 = p2 * 2d * r2;
                     ds -= slope2;
                     grad2 += gs * (r2 * r2);
                     grad6 += gs * slope2;
-                    double r3 = global::ILGPU.Algorithms.XMath.Max(u - parameters[7], 0d);
-                    double slope3 = parameters[3] * 2d * r3;
+                    double r3 = global::ILGPU.Algorithms.XMath.Max(u - p7, 0d);
+                    double slope3 = p3 * 2d * r3;
                     ds += slope3;
                     grad3 += gs * (r3 * r3);
                     grad7 -= gs * slope3;
