@@ -3,6 +3,7 @@ using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
+using MultiMax.Gpu.CompilerServices;
 
 namespace MultiMax.Gpu;
 
@@ -11,10 +12,15 @@ namespace MultiMax.Gpu;
 /// there is one, else ILGPU's CPU accelerator (an emulator: correct, slow). Dispose it to release both.
 /// </summary>
 /// <example>
+/// Host arrays in, host array out:
 /// <code>
 /// using var device = GpuDevice.Create();
-/// using var scores = device.Accelerator.Allocate1D(hostScores);
-/// GpuNormalizers.SoftMaxGpu.Forward(device.Stream, scores.View, scores.View, rowLength);
+/// float[] probabilities = device.Normalize(GpuNormalizers.MultiMax2Gpu.Forward, scores, rowLength, parameters);
+/// </code>
+/// Data that stays on the device:
+/// <code>
+/// using var x = device.Accelerator.Allocate1D(scores);
+/// GpuNormalizers.SoftMaxGpu.Forward(device.Stream, x.View, x.View, rowLength);
 /// </code>
 /// </example>
 public sealed class GpuDevice : IDisposable
@@ -61,6 +67,44 @@ public sealed class GpuDevice : IDisposable
     {
         Context context = Context.Create(builder => builder.CPU(CPUDeviceKind.Default).EnableAlgorithms());
         return new GpuDevice(context, context.CreateCPUAccelerator(0));
+    }
+
+    /// <summary>
+    /// Copies <paramref name="x"/> to the device, runs <paramref name="forward"/> (a generated <c>&lt;Name&gt;Gpu.Forward</c>)
+    /// on every row, and returns the result. For data that stays on the device, call the generated method on views.
+    /// </summary>
+    /// <exception cref="ArgumentException">A length is inconsistent (checked before anything is copied).</exception>
+    public T[] Normalize<T>(GpuForward<T> forward, T[] x, int rowLength)
+        where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(forward);
+        ArgumentNullException.ThrowIfNull(x);
+        if (GpuNormalizerRunner.CheckForward(x.Length, x.Length, rowLength, 0, 0) == 0)
+        {
+            return []; // ILGPU cannot dispose an empty buffer cleanly: allocate none
+        }
+
+        using MemoryBuffer1D<T, Stride1D.Dense> data = Accelerator.Allocate1D(x);
+        forward(Stream, data.View, data.View, rowLength);
+        return data.GetAsArray1D(Stream);
+    }
+
+    /// <inheritdoc cref="Normalize{T}(GpuForward{T}, T[], int)"/>
+    public T[] Normalize<T>(GpuForwardWithParameters<T> forward, T[] x, int rowLength, T[] parameters)
+        where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(forward);
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (GpuNormalizerRunner.CheckForward(x.Length, x.Length, rowLength, parameters.Length, parameters.Length) == 0)
+        {
+            return [];
+        }
+
+        using MemoryBuffer1D<T, Stride1D.Dense> data = Accelerator.Allocate1D(x);
+        using MemoryBuffer1D<T, Stride1D.Dense> learnable = Accelerator.Allocate1D(parameters);
+        forward(Stream, data.View, data.View, rowLength, learnable.View);
+        return data.GetAsArray1D(Stream);
     }
 
     /// <inheritdoc/>

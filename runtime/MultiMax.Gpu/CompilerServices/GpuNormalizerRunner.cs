@@ -70,6 +70,10 @@ public static class GpuNormalizerRunner
         return (TLauncher)cache.GetOrAdd(kernel.Method, _ => new Lazy<Delegate>(() => compile(accelerator))).Value;
     }
 
+    /// <summary>How many kernels are cached for <paramref name="accelerator"/> (0 once it is disposed).</summary>
+    internal static int CachedKernelCount(Accelerator accelerator) =>
+        Kernels.TryGetValue(accelerator, out ConcurrentDictionary<MethodInfo, Lazy<Delegate>>? cache) ? cache.Count : 0;
+
     /// <summary>Writes Σ over rows of the per-row parameter gradients into <paramref name="parameterGradients"/>.</summary>
     public static void SumRows(AcceleratorStream stream, ArrayView<float> partials, ArrayView<float> parameterGradients, int rows)
     {

@@ -16,7 +16,7 @@ namespace MultiMax.Gpu.Tests.Normalizers;
 /// </summary>
 public sealed class AgreementTests : IDisposable
 {
-    private static readonly int[] RowLengths = { 1, 3, 17, 40 };
+    private static readonly int[] RowLengths = { 1, 2, 3, 17, 40, 300 };
     private readonly GpuDevice device = GpuDevice.CreateCpu();
 
     public static IEnumerable<object[]> DoubleCases() => GpuCase.All().Where(c => c.ForwardDouble is not null).Select(c => new object[] { c.Name });

@@ -1,0 +1,53 @@
+using System;
+using ILGPU.Runtime;
+using MultiMax.Tests.Support;
+using Xunit;
+
+namespace MultiMax.Gpu.Tests;
+
+/// <summary>Device setup with a CPU fallback, and the host-array helpers: the three-line path of the README.</summary>
+public sealed class GpuDeviceTests
+{
+    [Fact]
+    public void PreferringTheCpuGivesTheCpuAccelerator()
+    {
+        using GpuDevice device = GpuDevice.Create(preferCpu: true);
+        Assert.Equal(AcceleratorType.CPU, device.Accelerator.AcceleratorType);
+        Assert.False(device.IsGpu);
+    }
+
+    [Fact]
+    public void CreateGivesAWorkingAcceleratorWhateverTheMachine()
+    {
+        // CUDA where there is one, the CPU accelerator elsewhere (as in CI): either way the kernels run.
+        using GpuDevice device = GpuDevice.Create();
+        Assert.Equal(device.Accelerator.AcceleratorType != AcceleratorType.CPU, device.IsGpu);
+        double[] y = device.Normalize(GpuNormalizers.SoftMaxGpu.Forward, new double[] { 0, Math.Log(3) }, 2);
+        Close.All(new[] { 0.25, 0.75 }, y, 1e-12, 1e-12, "SoftMax of (0, log 3)");
+    }
+
+    [Fact]
+    public void NormalizeCopiesInRunsAndCopiesOut()
+    {
+        using GpuDevice device = GpuDevice.CreateCpu();
+        float[] scores = { 0.5f, -1f, 2f, float.NegativeInfinity, 1f, 0f };
+        float[] parameters = { 0.2f, -0.1f, 0.05f, 0.02f, -1f, 1f, -0.5f, 0.5f };
+        var expected = new float[scores.Length];
+        GpuNormalizers.MultiMax2(scores, expected, 3, parameters);
+
+        float[] y = device.Normalize(GpuNormalizers.MultiMax2Gpu.Forward, scores, 3, parameters);
+
+        Close.All(TestData.ToDouble(expected), TestData.ToDouble(y), 1e-6, 1e-5, "MultiMax2 through Normalize");
+        Assert.Equal(0.5f, scores[0]); // the input array is left as it was
+    }
+
+    [Fact]
+    public void NormalizeRefusesBadInputBeforeCopying()
+    {
+        using GpuDevice device = GpuDevice.CreateCpu();
+        Assert.Equal("x", Assert.Throws<ArgumentException>(() => device.Normalize(GpuNormalizers.SoftMaxGpu.Forward, new float[5], 2)).ParamName);
+        Assert.Equal("parameters", Assert.Throws<ArgumentException>(() =>
+            device.Normalize(GpuNormalizers.MultiMax2Gpu.Forward, new float[4], 2, new float[3])).ParamName);
+        Assert.Empty(device.Normalize(GpuNormalizers.SoftMaxGpu.Forward, Array.Empty<float>(), 2));
+    }
+}
