@@ -62,6 +62,13 @@ public sealed class GpuDevice : IDisposable
         }
     }
 
+    /// <summary>Whether ILGPU finds a CUDA device on this machine (what <see cref="Create"/> would pick).</summary>
+    public static bool IsCudaAvailable()
+    {
+        using Context context = Context.Create(builder => builder.Cuda());
+        return context.GetCudaDevices().Count > 0;
+    }
+
     /// <summary>ILGPU's CPU accelerator with small groups: what the tests run the kernels on.</summary>
     public static GpuDevice CreateCpu()
     {

@@ -22,6 +22,7 @@ public sealed class GpuDeviceTests
         // CUDA where there is one, the CPU accelerator elsewhere (as in CI): either way the kernels run.
         using GpuDevice device = GpuDevice.Create();
         Assert.Equal(device.Accelerator.AcceleratorType != AcceleratorType.CPU, device.IsGpu);
+        Assert.Equal(GpuDevice.IsCudaAvailable(), device.IsGpu);
         double[] y = device.Normalize(GpuNormalizers.SoftMaxGpu.Forward, new double[] { 0, Math.Log(3) }, 2);
         Close.All(new[] { 0.25, 0.75 }, y, 1e-12, 1e-12, "SoftMax of (0, log 3)");
     }
