@@ -176,8 +176,7 @@ internal static class GpuEmitter
             }
 
             writer.Line($"max = {Reduce}.Max(max);");
-            writer.Line("// −∞: every entry is masked; +∞: poisoned. Neither computes an exponential (ILGPU's CPU emulator never returns");
-            writer.Line("// from exp(NaN)).");
+            writer.Line("// −∞: every entry is masked; +∞: poisoned. Either way the output is fixed and no exponential is needed.");
             writer.Line($"bool live = {t}.IsFinite(max);");
             writer.Line();
             writer.Line("// Pass 2: Σ exp(σ − max σ), re-reading x and recomputing σ rather than storing it.");
@@ -253,9 +252,8 @@ internal static class GpuEmitter
                 }
 
                 writer.Line($"{t} yi = y[start + i];");
-                // exp is skipped on a poisoned (NaN) row: it gains nothing, and ILGPU's CPU emulator never returns from exp(NaN).
                 writer.Line(logarithm
-                    ? $"{t} gs = {t}.IsNaN(yi) ? yi : dy[start + i] - global::ILGPU.Algorithms.XMath.Exp(yi) * dot;"
+                    ? $"{t} gs = dy[start + i] - global::ILGPU.Algorithms.XMath.Exp(yi) * dot;"
                     : $"{t} gs = yi * (dy[start + i] - dot);");
                 writer.Line(spec.IsAffine ? $"{t} u = p{spec.ScaleIndex} * v + p{spec.ShiftIndex};" : $"{t} u = v;");
                 writer.Line($"{t} ds = 1;");

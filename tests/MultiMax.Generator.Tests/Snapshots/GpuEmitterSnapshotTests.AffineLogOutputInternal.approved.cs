@@ -85,8 +85,7 @@ namespace Demo
                     }
                 }
                 max = global::MultiMax.Gpu.CompilerServices.GroupReduce.Max(max);
-                // −∞: every entry is masked; +∞: poisoned. Neither computes an exponential (ILGPU's CPU emulator never returns
-                // from exp(NaN)).
+                // −∞: every entry is masked; +∞: poisoned. Either way the output is fixed and no exponential is needed.
                 bool live = float.IsFinite(max);
 
                 // Pass 2: Σ exp(σ − max σ), re-reading x and recomputing σ rather than storing it.
@@ -146,7 +145,7 @@ namespace Demo
                         continue;
                     }
                     float yi = y[start + i];
-                    float gs = float.IsNaN(yi) ? yi : dy[start + i] - global::ILGPU.Algorithms.XMath.Exp(yi) * dot;
+                    float gs = dy[start + i] - global::ILGPU.Algorithms.XMath.Exp(yi) * dot;
                     float u = p4 * v + p5;
                     float ds = 1;
                     float r0 = global::ILGPU.Algorithms.XMath.Max(p2 - u, 0f);

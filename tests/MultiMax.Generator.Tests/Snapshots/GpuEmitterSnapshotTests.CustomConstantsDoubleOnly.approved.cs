@@ -82,8 +82,7 @@ namespace Demo
                     }
                 }
                 max = global::MultiMax.Gpu.CompilerServices.GroupReduce.Max(max);
-                // −∞: every entry is masked; +∞: poisoned. Neither computes an exponential (ILGPU's CPU emulator never returns
-                // from exp(NaN)).
+                // −∞: every entry is masked; +∞: poisoned. Either way the output is fixed and no exponential is needed.
                 bool live = double.IsFinite(max);
 
                 // Pass 2: Σ exp(σ − max σ), re-reading x and recomputing σ rather than storing it.
