@@ -74,7 +74,16 @@ internal static class GpuEmitter
         string parameters = spec.HasParameters ? $", {view} parameters" : "";
         string parameterArgument = spec.HasParameters ? ", parameters" : "";
         string viewTypes = spec.HasParameters ? $"{view}, {view}, int, {view}" : $"{view}, {view}, int";
-        writer.Line("/// <summary>Normalizes every row of <paramref name=\"x\"/> into <paramref name=\"y\"/> (which may be <paramref name=\"x\"/>), asynchronously on <paramref name=\"stream\"/>.</summary>");
+        writer.Line("/// <summary>Normalizes every row of <paramref name=\"x\"/> into <paramref name=\"y\"/>, asynchronously on <paramref name=\"stream\"/>.</summary>");
+        writer.Line("/// <param name=\"stream\">The stream to launch on; its accelerator holds the views.</param>");
+        writer.Line("/// <param name=\"x\">The scores, row after row; −∞ masks an entry.</param>");
+        writer.Line("/// <param name=\"y\">Receives the output; may be <paramref name=\"x\"/>.</param>");
+        writer.Line("/// <param name=\"rowLength\">The number of entries in each row.</param>");
+        if (spec.HasParameters)
+        {
+            writer.Line($"/// <param name=\"parameters\">The {spec.ParameterCount} learnable parameters, in the span operator's layout.</param>");
+        }
+
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A view length or the row length is inconsistent; nothing is launched then.</exception>");
         using (writer.Block($"public static void Forward(global::ILGPU.Runtime.AcceleratorStream stream, {view} x, {view} y, int rowLength{parameters})"))
         {
@@ -91,6 +100,18 @@ internal static class GpuEmitter
         string view = View(type), t = type.Keyword(), kernel = "Backward" + Suffix(type) + "Kernel";
         string parameters = spec.HasParameters ? $", {view} parameters, {view} parameterGradients" : "";
         writer.Line("/// <summary>The backward pass: writes <paramref name=\"dx\"/>" + (spec.HasParameters ? " and overwrites <paramref name=\"parameterGradients\"/> with the sums over all rows (this waits for the stream)" : "") + ".</summary>");
+        writer.Line("/// <param name=\"stream\">The stream to launch on; its accelerator holds the views.</param>");
+        writer.Line("/// <param name=\"x\">The forward input.</param>");
+        writer.Line("/// <param name=\"y\">The forward output for <paramref name=\"x\"/>.</param>");
+        writer.Line("/// <param name=\"dy\">The gradient of the loss with respect to <paramref name=\"y\"/>.</param>");
+        writer.Line("/// <param name=\"dx\">Receives the gradient with respect to <paramref name=\"x\"/> (0 at masked entries).</param>");
+        writer.Line("/// <param name=\"rowLength\">The number of entries in each row.</param>");
+        if (spec.HasParameters)
+        {
+            writer.Line("/// <param name=\"parameters\">The learnable parameters the forward pass used.</param>");
+            writer.Line("/// <param name=\"parameterGradients\">Overwritten with the parameter gradients summed over all rows.</param>");
+        }
+
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A view length or the row length is inconsistent; nothing is launched then.</exception>");
         using (writer.Block($"public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, {view} x, {view} y, {view} dy, {view} dx, int rowLength{parameters})"))
         {

@@ -17,7 +17,12 @@ namespace Demo
             /// <summary>The length of the parameters view.</summary>
             public const int ParameterCount = 6;
 
-            /// <summary>Normalizes every row of <paramref name="x"/> into <paramref name="y"/> (which may be <paramref name="x"/>), asynchronously on <paramref name="stream"/>.</summary>
+            /// <summary>Normalizes every row of <paramref name="x"/> into <paramref name="y"/>, asynchronously on <paramref name="stream"/>.</summary>
+            /// <param name="stream">The stream to launch on; its accelerator holds the views.</param>
+            /// <param name="x">The scores, row after row; −∞ masks an entry.</param>
+            /// <param name="y">Receives the output; may be <paramref name="x"/>.</param>
+            /// <param name="rowLength">The number of entries in each row.</param>
+            /// <param name="parameters">The 6 learnable parameters, in the span operator's layout.</param>
             /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent; nothing is launched then.</exception>
             public static void Forward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, int rowLength, global::ILGPU.ArrayView<float> parameters)
             {
@@ -29,6 +34,14 @@ namespace Demo
             }
 
             /// <summary>The backward pass: writes <paramref name="dx"/> and overwrites <paramref name="parameterGradients"/> with the sums over all rows (this waits for the stream).</summary>
+            /// <param name="stream">The stream to launch on; its accelerator holds the views.</param>
+            /// <param name="x">The forward input.</param>
+            /// <param name="y">The forward output for <paramref name="x"/>.</param>
+            /// <param name="dy">The gradient of the loss with respect to <paramref name="y"/>.</param>
+            /// <param name="dx">Receives the gradient with respect to <paramref name="x"/> (0 at masked entries).</param>
+            /// <param name="rowLength">The number of entries in each row.</param>
+            /// <param name="parameters">The learnable parameters the forward pass used.</param>
+            /// <param name="parameterGradients">Overwritten with the parameter gradients summed over all rows.</param>
             /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent; nothing is launched then.</exception>
             public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, global::ILGPU.ArrayView<float> dy, global::ILGPU.ArrayView<float> dx, int rowLength, global::ILGPU.ArrayView<float> parameters, global::ILGPU.ArrayView<float> parameterGradients)
             {
