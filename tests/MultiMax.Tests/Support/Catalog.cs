@@ -45,6 +45,9 @@ public static class Catalog
 
     public static IEnumerable<object[]> Double => All.Where(n => n.ForwardDouble is not null).Select(n => new object[] { n.Name });
 
+    /// <summary>Every normalizer once, whatever its element types: for tests of the reference, which is double throughout.</summary>
+    public static IEnumerable<object[]> Names => All.Select(n => new object[] { n.Name });
+
     public static Normalizer Get(string name) => All.Single(n => n.Name == name);
 
     private static ParameterLayout MixedLayout() =>
