@@ -66,6 +66,21 @@ public class GpuEmitterSnapshotTests
         }
         """);
 
+    [Fact]
+    public void NestedGenericTypeInGlobalNamespace() => VerifyGpu("""
+        using System;
+        using MultiMax;
+        internal partial record struct Outer<T>
+        {
+            internal static partial class Inner
+            {
+                [Normalizer(Output = NormalizerOutput.LogProbabilities)]
+                [Above(1, Coefficient = 1.0, Threshold = 0.5)]
+                static partial void Clip(ReadOnlySpan<double> input, Span<double> output, int n);
+            }
+        }
+        """);
+
     private static void VerifyGpu(string source)
     {
         GeneratedSourceResult generated = Assert.Single(

@@ -16,3 +16,15 @@ public static partial class Ops
     [Normalizer(Order = 1, Affine = true, Output = NormalizerOutput.LogProbabilities)]
     public static partial void LogV2(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters);
 }
+
+/// <summary>A generic container in the global namespace and the span operator's own parameter names: the GPU class nests the same way.</summary>
+internal partial record struct Outer<TTag>
+{
+    internal static partial class Inner
+    {
+        /// <summary>Constants only, in log space, double only: no parameters view.</summary>
+        [Normalizer(Output = NormalizerOutput.LogProbabilities)]
+        [Above(1, Coefficient = 1.0, Threshold = 0.5)]
+        internal static partial void Clip(ReadOnlySpan<double> input, Span<double> output, int n);
+    }
+}

@@ -46,6 +46,12 @@ public sealed record GpuCase(
             GpuNormalizers.LogMultiMax2, GpuNormalizers.LogMultiMax2Backward, GpuNormalizers.LogMultiMax2, GpuNormalizers.LogMultiMax2Backward);
         yield return new("Custom", new ParameterLayout().With(Side.Below, 1, 2.0, -1.0).With(Side.Above, 2).With(Side.Above, 3, -0.25, -0.5),
             Ops.CustomGpu.Forward, Ops.CustomGpu.Backward, null, null, Ops.Custom, Ops.CustomBackward, null, null);
+        yield return new("Clip", new ParameterLayout(log: true).With(Side.Above, 1, 1.0, 0.5),
+            (s, x, y, n, _) => Outer<int>.Inner.ClipGpu.Forward(s, x, y, n),
+            (s, x, y, dy, dx, n, _, _) => Outer<int>.Inner.ClipGpu.Backward(s, x, y, dy, dx, n),
+            null, null,
+            (x, y, n, _) => Outer<int>.Inner.Clip(x, y, n), (x, y, dy, dx, n, _, _) => Outer<int>.Inner.ClipBackward(x, y, dy, dx, n),
+            null, null);
         yield return new("LogV2", new ParameterLayout(order: 1, affine: true, log: true),
             null, null, Ops.LogV2Gpu.Forward, Ops.LogV2Gpu.Backward, null, null, Ops.LogV2, Ops.LogV2Backward);
     }

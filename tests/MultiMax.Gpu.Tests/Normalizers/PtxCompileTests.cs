@@ -23,8 +23,11 @@ public sealed class PtxCompileTests
     /// <summary>Volta: the oldest architecture with the warp shuffles and double atomics the kernels may use.</summary>
     private static readonly CudaArchitecture Architecture = CudaArchitecture.SM_70;
 
+    /// <summary>The types whose nested <c>…Gpu</c> classes (or own methods) hold kernels; a generic container closed.</summary>
+    private static readonly Type[] KernelHosts = { typeof(GpuNormalizers), typeof(Ops), typeof(Outer<int>.Inner), typeof(GpuNormalizerRunner) };
+
     public static IEnumerable<object[]> Kernels() =>
-        new[] { typeof(GpuNormalizers), typeof(Ops), typeof(GpuNormalizerRunner) }
+        KernelHosts
             .SelectMany(type => type.GetNestedTypes(BindingFlags.Public | BindingFlags.NonPublic).Append(type))
             .SelectMany(type => type.GetMethods(BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
             .Where(method => method.Name.EndsWith("Kernel", StringComparison.Ordinal) || method.Name.StartsWith("SumRows", StringComparison.Ordinal))
@@ -44,6 +47,7 @@ public sealed class PtxCompileTests
 
         Assert.Contains("CustomGpu.BackwardDoubleKernel", kernels);
         Assert.Contains("LogV2Gpu.BackwardFloatKernel", kernels);
+        Assert.Contains("ClipGpu.ForwardDoubleKernel", kernels);
         Assert.Contains("GpuNormalizerRunner.SumRowsFloat", kernels);
     }
 
@@ -67,7 +71,7 @@ public sealed class PtxCompileTests
     private static MethodInfo Find(string kernel)
     {
         string[] parts = kernel.Split('.');
-        Type type = new[] { typeof(GpuNormalizers), typeof(Ops), typeof(GpuNormalizerRunner) }
+        Type type = KernelHosts
             .SelectMany(t => t.GetNestedTypes(BindingFlags.Public | BindingFlags.NonPublic).Append(t))
             .Single(t => t.Name == parts[0]);
         return type.GetMethod(parts[1], BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.DeclaredOnly)!;
