@@ -31,7 +31,7 @@ public sealed class GpuDevice : IDisposable
         Accelerator = accelerator;
     }
 
-    /// <summary>The ILGPU context, with the algorithms library enabled (the kernels use its group reductions).</summary>
+    /// <summary>The ILGPU context, with the algorithms library enabled (the kernels use its XMath exp, log and max).</summary>
     public Context Context { get; }
 
     /// <summary>The accelerator the kernels run on.</summary>
