@@ -81,16 +81,7 @@ internal static partial class CpuEmitter
         writer.Line();
 
         writer.Line($"/// <summary>The backward pass of <see cref=\"{ForwardCref(spec)}\"/>: gradients of a loss with respect to its inputs.</summary>");
-        writer.Line("/// <param name=\"x\">The forward input.</param>");
-        writer.Line("/// <param name=\"y\">The forward output for <paramref name=\"x\"/>.</param>");
-        writer.Line("/// <param name=\"dy\">The gradient of the loss with respect to <paramref name=\"y\"/>.</param>");
-        writer.Line("/// <param name=\"dx\">Receives the gradient with respect to <paramref name=\"x\"/> (0 at masked entries).</param>");
-        writer.Line("/// <param name=\"rowLength\">The number of entries in each row.</param>");
-        if (spec.HasParameters)
-        {
-            writer.Line("/// <param name=\"parameters\">The learnable parameters the forward pass used.</param>");
-            writer.Line("/// <param name=\"parameterGradients\">Overwritten with the parameter gradients summed over all rows.</param>");
-        }
+        DeclarationCode.WriteBackwardParameterDocs(writer, spec);
 
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length or the row length is inconsistent, or an output overlaps an input; nothing is written then.</exception>");
         writer.Line(GeneratedCodeAttribute);

@@ -37,6 +37,24 @@ internal static class DeclarationCode
         return accessibility.Length == 0 ? "" : accessibility + " ";
     }
 
+    /// <summary>
+    /// The doc comments of a backward pass's own arguments, shared by every backend's <c>Backward</c>
+    /// (<c>x, y, dy, dx, rowLength[, parameters, parameterGradients]</c>).
+    /// </summary>
+    public static void WriteBackwardParameterDocs(SourceWriter writer, NormalizerSpec spec)
+    {
+        writer.Line("/// <param name=\"x\">The forward input.</param>");
+        writer.Line("/// <param name=\"y\">The forward output for <paramref name=\"x\"/>.</param>");
+        writer.Line("/// <param name=\"dy\">The gradient of the loss with respect to <paramref name=\"y\"/>.</param>");
+        writer.Line("/// <param name=\"dx\">Receives the gradient with respect to <paramref name=\"x\"/> (0 at masked entries).</param>");
+        writer.Line("/// <param name=\"rowLength\">The number of entries in each row.</param>");
+        if (spec.HasParameters)
+        {
+            writer.Line("/// <param name=\"parameters\">The learnable parameters the forward pass used.</param>");
+            writer.Line("/// <param name=\"parameterGradients\">Overwritten with the parameter gradients summed over all rows.</param>");
+        }
+    }
+
     private sealed class Containers : IDisposable
     {
         private readonly List<SourceWriter.Scope> scopes;

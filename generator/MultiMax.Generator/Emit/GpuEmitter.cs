@@ -101,16 +101,7 @@ internal static class GpuEmitter
         string parameters = spec.HasParameters ? $", {view} parameters, {view} parameterGradients" : "";
         writer.Line("/// <summary>The backward pass: writes <paramref name=\"dx\"/>" + (spec.HasParameters ? " and overwrites <paramref name=\"parameterGradients\"/> with the sums over all rows (this waits for the stream)" : "") + ".</summary>");
         writer.Line("/// <param name=\"stream\">The stream to launch on; its accelerator holds the views.</param>");
-        writer.Line("/// <param name=\"x\">The forward input.</param>");
-        writer.Line("/// <param name=\"y\">The forward output for <paramref name=\"x\"/>.</param>");
-        writer.Line("/// <param name=\"dy\">The gradient of the loss with respect to <paramref name=\"y\"/>.</param>");
-        writer.Line("/// <param name=\"dx\">Receives the gradient with respect to <paramref name=\"x\"/> (0 at masked entries).</param>");
-        writer.Line("/// <param name=\"rowLength\">The number of entries in each row.</param>");
-        if (spec.HasParameters)
-        {
-            writer.Line("/// <param name=\"parameters\">The learnable parameters the forward pass used.</param>");
-            writer.Line("/// <param name=\"parameterGradients\">Overwritten with the parameter gradients summed over all rows.</param>");
-        }
+        DeclarationCode.WriteBackwardParameterDocs(writer, spec);
 
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A view length or the row length is inconsistent; nothing is launched then.</exception>");
         using (writer.Block($"public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, {view} x, {view} y, {view} dy, {view} dx, int rowLength{parameters})"))
