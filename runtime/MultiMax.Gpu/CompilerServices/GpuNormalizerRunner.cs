@@ -4,6 +4,7 @@ using System.ComponentModel;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using ILGPU;
+using ILGPU.Algorithms.ScanReduceOperations;
 using ILGPU.Runtime;
 
 namespace MultiMax.Gpu.CompilerServices;
@@ -75,46 +76,35 @@ public static class GpuNormalizerRunner
         Kernels.TryGetValue(accelerator, out ConcurrentDictionary<MethodInfo, Lazy<Delegate>>? cache) ? cache.Count : 0;
 
     /// <summary>Writes Σ over rows of the per-row parameter gradients into <paramref name="parameterGradients"/>.</summary>
-    public static void SumRows(AcceleratorStream stream, ArrayView<float> partials, ArrayView<float> parameterGradients, int rows)
-    {
-        var sum = Load(stream.Accelerator, SumRowsFloat, static a => a.LoadKernel<ArrayView<float>, ArrayView<float>, int>(SumRowsFloat));
-        sum(stream, new KernelConfig((int)parameterGradients.Length, Rows(stream.Accelerator, 1, rows).GroupDim.X), partials, parameterGradients, rows);
-    }
+    public static void SumRows(AcceleratorStream stream, ArrayView<float> partials, ArrayView<float> parameterGradients, int rows) =>
+        SumRows<float, AddFloat>(stream, partials, parameterGradients, rows);
 
     /// <inheritdoc cref="SumRows(AcceleratorStream, ArrayView{float}, ArrayView{float}, int)"/>
-    public static void SumRows(AcceleratorStream stream, ArrayView<double> partials, ArrayView<double> parameterGradients, int rows)
+    public static void SumRows(AcceleratorStream stream, ArrayView<double> partials, ArrayView<double> parameterGradients, int rows) =>
+        SumRows<double, AddDouble>(stream, partials, parameterGradients, rows);
+
+    private static void SumRows<T, TAdd>(AcceleratorStream stream, ArrayView<T> partials, ArrayView<T> parameterGradients, int rows)
+        where T : unmanaged
+        where TAdd : struct, IScanReduceOperation<T>
     {
-        var sum = Load(stream.Accelerator, SumRowsDouble, static a => a.LoadKernel<ArrayView<double>, ArrayView<double>, int>(SumRowsDouble));
+        var sum = Load(stream.Accelerator, SumRowsKernel<T, TAdd>, static a => a.LoadKernel<ArrayView<T>, ArrayView<T>, int>(SumRowsKernel<T, TAdd>));
         sum(stream, new KernelConfig((int)parameterGradients.Length, Rows(stream.Accelerator, 1, rows).GroupDim.X), partials, parameterGradients, rows);
     }
 
     /// <summary>One group per parameter: partials holds rows × parameterCount values, row-major.</summary>
-    private static void SumRowsFloat(ArrayView<float> partials, ArrayView<float> parameterGradients, int rows)
+    internal static void SumRowsKernel<T, TAdd>(ArrayView<T> partials, ArrayView<T> parameterGradients, int rows)
+        where T : unmanaged
+        where TAdd : struct, IScanReduceOperation<T>
     {
+        TAdd add = default;
         int parameter = Grid.IdxX, count = (int)parameterGradients.Length;
-        float sum = 0;
+        T sum = add.Identity;
         for (int row = Group.IdxX; row < rows; row += Group.DimX)
         {
-            sum += partials[(long)row * count + parameter];
+            sum = add.Apply(sum, partials[(long)row * count + parameter]);
         }
 
-        sum = GroupReduce.Sum(sum);
-        if (Group.IdxX == 0)
-        {
-            parameterGradients[parameter] = sum;
-        }
-    }
-
-    private static void SumRowsDouble(ArrayView<double> partials, ArrayView<double> parameterGradients, int rows)
-    {
-        int parameter = Grid.IdxX, count = (int)parameterGradients.Length;
-        double sum = 0;
-        for (int row = Group.IdxX; row < rows; row += Group.DimX)
-        {
-            sum += partials[(long)row * count + parameter];
-        }
-
-        sum = GroupReduce.Sum(sum);
+        sum = GroupReduce.Reduce<T, TAdd>(sum);
         if (Group.IdxX == 0)
         {
             parameterGradients[parameter] = sum;

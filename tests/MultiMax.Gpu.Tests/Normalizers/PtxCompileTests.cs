@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Reflection;
 using ILGPU;
+using ILGPU.Algorithms.ScanReduceOperations;
 using ILGPU.Backends.EntryPoints;
 using ILGPU.Backends.PTX;
 using ILGPU.Runtime;
@@ -20,18 +21,23 @@ namespace MultiMax.Gpu.Tests.Normalizers;
 /// </summary>
 public sealed class PtxCompileTests
 {
-    /// <summary>Volta: the oldest architecture with the warp shuffles and double atomics the kernels may use.</summary>
+    /// <summary>Volta (sm_70), an old architecture: what compiles for it compiles for the later ones.</summary>
     private static readonly CudaArchitecture Architecture = CudaArchitecture.SM_70;
 
-    /// <summary>The types whose nested <c>…Gpu</c> classes (or own methods) hold kernels; a generic container closed.</summary>
-    private static readonly Type[] KernelHosts = { typeof(GpuNormalizers), typeof(Ops), typeof(Outer<int>.Inner), typeof(GpuNormalizerRunner) };
+    /// <summary>The types whose nested <c>…Gpu</c> classes hold the generated kernels; a generic container closed.</summary>
+    private static readonly Type[] GeneratedHosts = { typeof(GpuNormalizers), typeof(Ops), typeof(Outer<int>.Inner) };
 
-    public static IEnumerable<object[]> Kernels() =>
-        KernelHosts
-            .SelectMany(type => type.GetNestedTypes(BindingFlags.Public | BindingFlags.NonPublic).Append(type))
-            .SelectMany(type => type.GetMethods(BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
-            .Where(method => method.Name.EndsWith("Kernel", StringComparison.Ordinal) || method.Name.StartsWith("SumRows", StringComparison.Ordinal))
-            .Select(method => new object[] { method.DeclaringType!.Name + "." + method.Name });
+    /// <summary>Every kernel by a readable name: the generated ones, and the runtime's gradient sum for each element type.</summary>
+    private static readonly Dictionary<string, MethodInfo> AllKernels = GeneratedHosts
+        .SelectMany(type => type.GetNestedTypes(BindingFlags.Public | BindingFlags.NonPublic))
+        .SelectMany(type => type.GetMethods(BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+        .Where(method => method.Name.EndsWith("Kernel", StringComparison.Ordinal))
+        .Select(method => (Name: method.DeclaringType!.Name + "." + method.Name, Method: method))
+        .Append(SumRows<float, AddFloat>())
+        .Append(SumRows<double, AddDouble>())
+        .ToDictionary(kernel => kernel.Name, kernel => kernel.Method);
+
+    public static IEnumerable<object[]> Kernels() => AllKernels.Keys.Select(name => new object[] { name });
 
     [Fact]
     public void EveryGeneratedClassHasItsKernels()
@@ -48,14 +54,15 @@ public sealed class PtxCompileTests
         Assert.Contains("CustomGpu.BackwardDoubleKernel", kernels);
         Assert.Contains("LogV2Gpu.BackwardFloatKernel", kernels);
         Assert.Contains("ClipGpu.ForwardDoubleKernel", kernels);
-        Assert.Contains("GpuNormalizerRunner.SumRowsFloat", kernels);
+        Assert.Contains("GpuNormalizerRunner.SumRowsKernel<Single>", kernels);
+        Assert.Contains("GpuNormalizerRunner.SumRowsKernel<Double>", kernels);
     }
 
     [Theory]
     [MemberData(nameof(Kernels))]
     public void CompilesToPtx(string kernel)
     {
-        MethodInfo method = Find(kernel);
+        MethodInfo method = AllKernels[kernel];
 
         // A failed compile leaves its context unusable: one context per kernel.
         using Context context = Context.Create(builder => builder.EnableAlgorithms());
@@ -63,17 +70,15 @@ public sealed class PtxCompileTests
         var compiled = (PTXCompiledKernel)backend.Compile(
             EntryPointDescription.FromExplicitlyGroupedKernel(method), KernelSpecialization.Empty);
 
-        if (Environment.GetEnvironmentVariable("MMX_DUMP_PTX") is { Length: > 0 } folder) System.IO.File.WriteAllText(System.IO.Path.Combine(folder, kernel + ".ptx"), compiled.PTXAssembly);
         Assert.Contains(".entry", compiled.PTXAssembly, StringComparison.Ordinal);
         Assert.Contains(".target sm_70", compiled.PTXAssembly, StringComparison.Ordinal);
     }
 
-    private static MethodInfo Find(string kernel)
+    private static (string Name, MethodInfo Method) SumRows<T, TAdd>()
+        where T : unmanaged
+        where TAdd : struct, IScanReduceOperation<T>
     {
-        string[] parts = kernel.Split('.');
-        Type type = KernelHosts
-            .SelectMany(t => t.GetNestedTypes(BindingFlags.Public | BindingFlags.NonPublic).Append(t))
-            .Single(t => t.Name == parts[0]);
-        return type.GetMethod(parts[1], BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.DeclaredOnly)!;
+        Action<ArrayView<T>, ArrayView<T>, int> kernel = GpuNormalizerRunner.SumRowsKernel<T, TAdd>;
+        return ($"{nameof(GpuNormalizerRunner)}.{nameof(GpuNormalizerRunner.SumRowsKernel)}<{typeof(T).Name}>", kernel.Method);
     }
 }
