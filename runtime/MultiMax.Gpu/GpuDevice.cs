@@ -86,7 +86,7 @@ public sealed class GpuDevice : IDisposable
     {
         ArgumentNullException.ThrowIfNull(forward);
         ArgumentNullException.ThrowIfNull(x);
-        if (GpuNormalizerRunner.CheckForward(x.Length, x.Length, rowLength, 0, 0) == 0)
+        if (GpuNormalizerRunner.CheckRows(x.Length, rowLength) == 0)
         {
             return []; // ILGPU cannot dispose an empty buffer cleanly: allocate none
         }
@@ -103,7 +103,7 @@ public sealed class GpuDevice : IDisposable
         ArgumentNullException.ThrowIfNull(forward);
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(parameters);
-        if (GpuNormalizerRunner.CheckForward(x.Length, x.Length, rowLength, parameters.Length, parameters.Length) == 0)
+        if (GpuNormalizerRunner.CheckRows(x.Length, rowLength) == 0)
         {
             return [];
         }

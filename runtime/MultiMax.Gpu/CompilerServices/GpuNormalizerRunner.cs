@@ -111,7 +111,8 @@ public static class GpuNormalizerRunner
         }
     }
 
-    private static int CheckRows(long length, int rowLength)
+    /// <summary>Checks that <paramref name="length"/> is a whole number of rows; returns that number.</summary>
+    internal static int CheckRows(long length, int rowLength)
     {
         if (rowLength <= 0)
         {

@@ -101,19 +101,7 @@ public class CpuEmitterSnapshotTests
         """);
 
     [Fact]
-    public void NestedGenericTypeInGlobalNamespace() => VerifyGenerated("""
-        using System;
-        using MultiMax;
-        internal partial record struct Outer<T>
-        {
-            internal static partial class Inner
-            {
-                [Normalizer(Output = NormalizerOutput.LogProbabilities)]
-                [Above(1, Coefficient = 1.0, Threshold = 0.5)]
-                static partial void Clip(ReadOnlySpan<double> input, Span<double> output, int n);
-            }
-        }
-        """);
+    public void NestedGenericTypeInGlobalNamespace() => VerifyGenerated(CanonicalDeclarations.NestedGenericTypeInGlobalNamespace);
 
     private static void VerifyGenerated(string source)
     {

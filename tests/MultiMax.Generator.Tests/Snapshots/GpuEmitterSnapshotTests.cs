@@ -13,73 +13,19 @@ namespace MultiMax.Generator.Tests.Snapshots;
 public class GpuEmitterSnapshotTests
 {
     [Fact]
-    public void Order2FloatAndDoubleShareOneClass() => VerifyGpu("""
-        using System;
-        using MultiMax;
-        namespace Demo;
-        public static partial class Ops
-        {
-            [Normalizer(Order = 2)]
-            public static partial void MultiMax2(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters);
-
-            [Normalizer(Order = 2)]
-            public static partial void MultiMax2(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters);
-        }
-        """);
+    public void Order2FloatAndDoubleShareOneClass() => VerifyGpu(CanonicalDeclarations.Order2FloatAndDouble);
 
     [Fact]
-    public void SoftMaxWithoutParameters() => VerifyGpu("""
-        using System;
-        using MultiMax;
-        namespace Demo;
-        public static partial class Ops
-        {
-            [Normalizer]
-            public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength);
-        }
-        """);
+    public void SoftMaxWithoutParameters() => VerifyGpu(CanonicalDeclarations.SoftMaxWithoutParameters);
 
     [Fact]
-    public void CustomConstantsDoubleOnly() => VerifyGpu("""
-        using System;
-        using MultiMax;
-        namespace Demo;
-        public static partial class Ops
-        {
-            [Normalizer]
-            [Below(1, Coefficient = 2.0, Threshold = -1.0)]
-            [Above(2)]
-            [Above(3, Coefficient = -0.5, Threshold = -0.25)]
-            public static partial void Custom(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters);
-        }
-        """);
+    public void CustomConstantsDoubleOnly() => VerifyGpu(CanonicalDeclarations.CustomConstantsDoubleOnly);
 
     [Fact]
-    public void AffineLogOutputInternal() => VerifyGpu("""
-        using System;
-        using MultiMax;
-        namespace Demo;
-        internal static partial class Layers
-        {
-            [Normalizer(Order = 1, Affine = true, Output = NormalizerOutput.LogProbabilities)]
-            internal static partial void LogV2(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters);
-        }
-        """);
+    public void AffineLogOutputInternal() => VerifyGpu(CanonicalDeclarations.AffineLogOutputInternal);
 
     [Fact]
-    public void NestedGenericTypeInGlobalNamespace() => VerifyGpu("""
-        using System;
-        using MultiMax;
-        internal partial record struct Outer<T>
-        {
-            internal static partial class Inner
-            {
-                [Normalizer(Output = NormalizerOutput.LogProbabilities)]
-                [Above(1, Coefficient = 1.0, Threshold = 0.5)]
-                static partial void Clip(ReadOnlySpan<double> input, Span<double> output, int n);
-            }
-        }
-        """);
+    public void NestedGenericTypeInGlobalNamespace() => VerifyGpu(CanonicalDeclarations.NestedGenericTypeInGlobalNamespace);
 
     private static void VerifyGpu(string source)
     {

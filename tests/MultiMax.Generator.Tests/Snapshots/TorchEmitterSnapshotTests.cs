@@ -13,58 +13,16 @@ namespace MultiMax.Generator.Tests.Snapshots;
 public class TorchEmitterSnapshotTests
 {
     [Fact]
-    public void Order2FloatAndDoubleShareOneModule() => VerifyTorch("""
-        using System;
-        using MultiMax;
-        namespace Demo;
-        public static partial class Ops
-        {
-            [Normalizer(Order = 2)]
-            public static partial void MultiMax2(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters);
-
-            [Normalizer(Order = 2)]
-            public static partial void MultiMax2(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters);
-        }
-        """);
+    public void Order2FloatAndDoubleShareOneModule() => VerifyTorch(CanonicalDeclarations.Order2FloatAndDouble);
 
     [Fact]
-    public void SoftMaxWithoutParameters() => VerifyTorch("""
-        using System;
-        using MultiMax;
-        namespace Demo;
-        public static partial class Ops
-        {
-            [Normalizer]
-            public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength);
-        }
-        """);
+    public void SoftMaxWithoutParameters() => VerifyTorch(CanonicalDeclarations.SoftMaxWithoutParameters);
 
     [Fact]
-    public void CustomConstantsDoubleOnly() => VerifyTorch("""
-        using System;
-        using MultiMax;
-        namespace Demo;
-        public static partial class Ops
-        {
-            [Normalizer]
-            [Below(1, Coefficient = 2.0, Threshold = -1.0)]
-            [Above(2)]
-            [Above(3, Coefficient = -0.5, Threshold = -0.25)]
-            public static partial void Custom(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters);
-        }
-        """);
+    public void CustomConstantsDoubleOnly() => VerifyTorch(CanonicalDeclarations.CustomConstantsDoubleOnly);
 
     [Fact]
-    public void AffineLogOutputInternal() => VerifyTorch("""
-        using System;
-        using MultiMax;
-        namespace Demo;
-        internal static partial class Layers
-        {
-            [Normalizer(Order = 1, Affine = true, Output = NormalizerOutput.LogProbabilities)]
-            internal static partial void LogV2(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters);
-        }
-        """);
+    public void AffineLogOutputInternal() => VerifyTorch(CanonicalDeclarations.AffineLogOutputInternal);
 
     private static void VerifyTorch(string source)
     {
