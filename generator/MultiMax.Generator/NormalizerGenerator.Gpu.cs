@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using MultiMax.Generator.Diagnostics;
 using MultiMax.Generator.Emit;
@@ -14,14 +15,15 @@ public sealed partial class NormalizerGenerator
     /// Emits the nested static class <c>&lt;Name&gt;Gpu</c> once per normalizer name (its float and double overloads
     /// share it), only in compilations that reference MultiMax.Gpu.
     /// </summary>
-    private static void RegisterGpuClasses(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<NormalizerSpec> specs)
+    private static void RegisterGpuClasses(IncrementalGeneratorInitializationContext context, IncrementalValueProvider<ImmutableArray<NormalizerSpec>> specs,
+        IncrementalValuesProvider<BackendDiagnostic> backendDiagnostics)
     {
         IncrementalValueProvider<BackendSupport> gpuSupport = context.CompilationProvider
             .Select(static (compilation, _) => Support(compilation, GpuRunnerName, "ILGPU"))
             .WithTrackingName(TrackingNames.GpuAvailable);
 
         RegisterGroupedBackend(
-            context, specs, gpuSupport, TrackingNames.GpuClasses, "Gpu", GpuEmitter.Emit,
+            context, specs, backendDiagnostics, gpuSupport, TrackingNames.GpuClasses, Backends.Gpu, GpuEmitter.Emit,
             DiagnosticDescriptors.IlgpuWithoutMultiMaxGpu);
     }
 }

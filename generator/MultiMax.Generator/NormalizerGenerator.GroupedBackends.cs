@@ -9,7 +9,7 @@ namespace MultiMax.Generator;
 
 public sealed partial class NormalizerGenerator
 {
-    /// <summary>Groups the float and double overloads of each normalizer name: backends that emit one class per name use it.</summary>
+    /// <summary>Groups the float and double overloads of each normalizer name: outputs that emit one class per name use it.</summary>
     internal static ImmutableArray<OverloadGroup> GroupOverloads(ImmutableArray<NormalizerSpec> specs) =>
         specs
             .GroupBy(spec => (spec.Namespace, spec.ContainingTypes, spec.MethodName))
@@ -31,27 +31,40 @@ public sealed partial class NormalizerGenerator
 
     /// <summary>
     /// Wires a backend that emits one file per normalizer name (TorchSharp, ILGPU): emitted only where
-    /// <paramref name="support"/> is <see cref="BackendSupport.Available"/>; where only the library is referenced, one
-    /// warning says which package is missing instead of leaving the user to wonder why nothing appears.
+    /// <paramref name="support"/> is <see cref="BackendSupport.Available"/>, and not for a normalizer whose generated
+    /// names in this backend are taken (its <see cref="BackendDiagnostic"/>s say so, only here). Where only the library
+    /// is referenced, one warning says which package is missing instead of leaving the user to wonder why nothing
+    /// appears.
     /// </summary>
     private static void RegisterGroupedBackend(
         IncrementalGeneratorInitializationContext context,
-        IncrementalValuesProvider<NormalizerSpec> specs,
+        IncrementalValueProvider<ImmutableArray<NormalizerSpec>> specs,
+        IncrementalValuesProvider<BackendDiagnostic> backendDiagnostics,
         IncrementalValueProvider<BackendSupport> support,
         string trackingName,
-        string hintSuffix,
+        string backend,
         Func<OverloadGroup, string> emit,
         DiagnosticDescriptor missingPackage)
     {
         // The support is an enum, so edits that do not change it leave everything downstream cached.
-        IncrementalValueProvider<(ImmutableArray<NormalizerSpec> Specs, BackendSupport Support)> input = specs.Collect().Combine(support);
+        IncrementalValueProvider<(ImmutableArray<NormalizerSpec> Specs, BackendSupport Support)> input = specs.Combine(support);
 
         IncrementalValuesProvider<OverloadGroup> groups = input
-            .SelectMany(static (input, _) => input.Support == BackendSupport.Available ? GroupOverloads(input.Specs) : ImmutableArray<OverloadGroup>.Empty)
+            .SelectMany((input, _) => input.Support == BackendSupport.Available
+                ? GroupOverloads(input.Specs.Where(spec => !spec.BlockedBackends.Contains(backend)).ToImmutableArray())
+                : ImmutableArray<OverloadGroup>.Empty)
             .WithTrackingName(trackingName);
 
         context.RegisterSourceOutput(groups, (context, group) =>
-            context.AddSource(HintNames.ForAllOverloads(group.Modulator, hintSuffix), emit(group)));
+            context.AddSource(HintNames.ForAllOverloads(group.Modulator, backend), emit(group)));
+
+        context.RegisterSourceOutput(backendDiagnostics.Where(d => d.Backend == backend).Combine(support), static (context, pair) =>
+        {
+            if (pair.Right == BackendSupport.Available)
+            {
+                context.ReportDiagnostic(pair.Left.Diagnostic.ToDiagnostic());
+            }
+        });
 
         context.RegisterSourceOutput(input, (context, input) =>
         {

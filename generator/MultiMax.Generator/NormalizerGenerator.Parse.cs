@@ -1,4 +1,3 @@
-using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -25,6 +24,14 @@ public sealed partial class NormalizerGenerator
     {
         var method = (IMethodSymbol)context.TargetSymbol;
         var syntax = (MethodDeclarationSyntax)context.TargetNode;
+
+        // A second defining declaration of the same partial method is the compiler's CS0756: the first one is parsed,
+        // the others add nothing (a second model would also need the same generated files).
+        if (IsRepeatedDefinition(method))
+        {
+            return ParseResult.Nothing;
+        }
+
         var diagnostics = ImmutableArray.CreateBuilder<DiagnosticInfo>();
         LocationInfo? location = LocationInfo.From(syntax.Identifier.GetLocation());
 
@@ -32,10 +39,57 @@ public sealed partial class NormalizerGenerator
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MethodNotPartial, location, method.Name));
         }
-        else if (syntax.Body is not null || syntax.ExpressionBody is not null)
+        else if (syntax.Body is not null || syntax.ExpressionBody is not null || syntax.Modifiers.Any(SyntaxKind.ExternKeyword)
+                 || method.PartialImplementationPart is not null)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MethodHasBody, location, method.Name));
         }
+
+        if (syntax.SyntaxTree.Options is CSharpParseOptions { LanguageVersion: < LanguageVersion.CSharp11 } options)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.LanguageVersionTooLow, location, method.Name, options.LanguageVersion.ToDisplayString()));
+        }
+
+        foreach (TypeDeclarationSyntax type in syntax.Ancestors().OfType<TypeDeclarationSyntax>())
+        {
+            LocationInfo? typeLocation = LocationInfo.From(type.Identifier.GetLocation());
+            if (!type.Modifiers.Any(SyntaxKind.PartialKeyword))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.ContainingTypeNotPartial, typeLocation, type.Identifier.ValueText, method.Name));
+            }
+
+            if (type.Modifiers.Any(SyntaxKind.FileKeyword))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.UnsupportedContainingType, location, method.Name, type.Identifier.ValueText,
+                    "a file-local type, which the generated code in another file cannot see"));
+            }
+            else if (type is InterfaceDeclarationSyntax { TypeParameterList: { } typeParameters }
+                     && typeParameters.Parameters.Any(p => !p.VarianceKeyword.IsKind(SyntaxKind.None)))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.UnsupportedContainingType, location, method.Name, type.Identifier.ValueText,
+                    "an interface with in/out type parameters, which cannot hold the generated nested classes"));
+            }
+        }
+
+        string modifiers = string.Join(" ", syntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
+        return ParseDeclaration(method, context.Attributes[0], method.ContainingType, modifiers, location, diagnostics, token);
+    }
+
+    /// <summary>
+    /// The checks and the model that do not depend on syntax, shared by declarations in this compilation and those
+    /// imported with <c>[NormalizersFrom]</c>: the signature, the modulator, agreement with overloads, the parameters
+    /// argument, and the names the generated members take in <paramref name="host"/>, the type that receives them.
+    /// </summary>
+    private static ParseResult ParseDeclaration(
+        IMethodSymbol method, AttributeData normalizer, INamedTypeSymbol host, string modifiers, LocationInfo? location,
+        ImmutableArray<DiagnosticInfo>.Builder diagnostics, CancellationToken token)
+    {
+        bool imported = !SymbolEqualityComparer.Default.Equals(host, method.ContainingType);
+        var backendDiagnostics = ImmutableArray.CreateBuilder<BackendDiagnostic>();
 
         if (!method.IsStatic)
         {
@@ -47,24 +101,8 @@ public sealed partial class NormalizerGenerator
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericMethod, location, method.Name));
         }
 
-        if (syntax.SyntaxTree.Options is CSharpParseOptions { LanguageVersion: < LanguageVersion.CSharp11 } options)
-        {
-            diagnostics.Add(DiagnosticInfo.Create(
-                DiagnosticDescriptors.LanguageVersionTooLow, location, method.Name, options.LanguageVersion.ToDisplayString()));
-        }
-
-        foreach (TypeDeclarationSyntax type in syntax.Ancestors().OfType<TypeDeclarationSyntax>())
-        {
-            if (!type.Modifiers.Any(SyntaxKind.PartialKeyword))
-            {
-                diagnostics.Add(DiagnosticInfo.Create(
-                    DiagnosticDescriptors.ContainingTypeNotPartial, LocationInfo.From(type.Identifier.GetLocation()),
-                    type.Identifier.ValueText, method.Name));
-            }
-        }
-
         ElementType? elementType = ParseSignature(method, location, diagnostics, out bool takesParameters);
-        ModulatorShape shape = ParseModulator(context.Attributes[0], method, elementType, diagnostics, token);
+        ModulatorShape shape = ParseModulator(normalizer, method, elementType, diagnostics, token);
 
         if (FindOverloadWithOtherModulator(method, shape, token) is { } overload)
         {
@@ -73,28 +111,56 @@ public sealed partial class NormalizerGenerator
                 overload.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat)));
         }
 
+        // With an invalid Order the number of learnable parameters is unknown: MMX0009 says enough.
         int learnable = shape.LearnableCount;
-        if (elementType is not null && learnable == 0 && takesParameters)
+        if (elementType is not null && shape.OrderIsValid && learnable == 0 && takesParameters)
         {
             diagnostics.Add(DiagnosticInfo.Create(
                 DiagnosticDescriptors.UnexpectedParametersArgument, location, method.Name, method.Parameters[3].Name));
         }
-        else if (elementType is { } missingType && learnable > 0 && !takesParameters)
+        else if (elementType is { } missingType && shape.OrderIsValid && learnable > 0 && !takesParameters)
         {
             diagnostics.Add(DiagnosticInfo.Create(
                 DiagnosticDescriptors.MissingParametersArgument, location, method.Name, learnable, missingType.Keyword()));
         }
 
+        var blockedBackends = new List<string>();
+        foreach (GeneratedMember member in GeneratedMembers)
+        {
+            // An imported normalizer gets only the optional backends: its span operators and layout already exist.
+            if (imported && member.Backend is null)
+            {
+                continue;
+            }
+
+            string name = method.Name + member.Suffix;
+            if (NameOccupant(host, method, name, member.IsBackwardMethod) is not { } occupant)
+            {
+                continue;
+            }
+
+            var taken = DiagnosticInfo.Create(DiagnosticDescriptors.GeneratedNameTaken, location, method.Name, name, member.Description, occupant);
+            if (member.Backend is null)
+            {
+                diagnostics.Add(taken);
+            }
+            else
+            {
+                backendDiagnostics.Add(new BackendDiagnostic(member.Backend, taken));
+                blockedBackends.Add(member.Backend);
+            }
+        }
+
         if (diagnostics.Count > 0 || elementType is null)
         {
-            return new ParseResult(null, diagnostics.ToImmutable().ToEquatableArray());
+            return new ParseResult(null, diagnostics.ToImmutable().ToEquatableArray(), backendDiagnostics.ToImmutable().ToEquatableArray());
         }
 
         var spec = new NormalizerSpec(
-            Namespace: method.ContainingNamespace.IsGlobalNamespace ? null : method.ContainingNamespace.ToDisplayString(),
-            ContainingTypes: ContainingTypes(syntax),
+            Namespace: host.ContainingNamespace.IsGlobalNamespace ? null : NamespaceName(host.ContainingNamespace),
+            ContainingTypes: ContainingTypes(host),
             MethodName: method.Name,
-            Modifiers: string.Join(" ", syntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text)),
+            Modifiers: modifiers,
             ElementType: elementType.Value,
             Output: shape.Output,
             Terms: shape.BuildTerms(),
@@ -102,8 +168,12 @@ public sealed partial class NormalizerGenerator
             ParameterCount: learnable,
             Names: new SignatureNames(
                 method.Parameters[0].Name, method.Parameters[1].Name, method.Parameters[2].Name,
-                takesParameters ? method.Parameters[3].Name : null));
-        return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty);
+                takesParameters ? method.Parameters[3].Name : null,
+                Scoped: method.Parameters.Select((p, i) => p.ScopedKind == ScopedKind.None ? 0 : 1 << i).Sum()),
+            IsExtension: method.IsExtensionMethod,
+            BlockedBackends: blockedBackends.Distinct().ToEquatableArray(),
+            DeclaringType: imported ? TypeName(method.ContainingType) : null);
+        return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty, backendDiagnostics.ToImmutable().ToEquatableArray());
     }
 
     /// <summary>
@@ -153,163 +223,4 @@ public sealed partial class NormalizerGenerator
         && name == spanName && ns.ContainingNamespace.IsGlobalNamespace
             ? span.TypeArguments[0]
             : null;
-
-    /// <summary>Reads Order, Affine, Output and every [Below]/[Above] term, checking powers and constants.</summary>
-    private static ModulatorShape ParseModulator(
-        AttributeData normalizer, IMethodSymbol method, ElementType? elementType,
-        ImmutableArray<DiagnosticInfo>.Builder diagnostics, CancellationToken token)
-    {
-        LocationInfo? normalizerLocation = LocationInfo.From(normalizer.ApplicationSyntaxReference?.GetSyntax(token));
-        var shape = new ModulatorShape();
-
-        foreach (KeyValuePair<string, TypedConstant> argument in normalizer.NamedArguments)
-        {
-            switch (argument.Key)
-            {
-                case "Order" when argument.Value.Value is int order:
-                    if (order is < 0 or > MaximumPower)
-                    {
-                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOrder, normalizerLocation, order, MaximumPower));
-                    }
-                    else
-                    {
-                        shape.Order = order;
-                    }
-
-                    break;
-                case "Affine" when argument.Value.Value is bool affine:
-                    shape.Affine = affine;
-                    break;
-                case "Output" when argument.Value.Value is int output:
-                    shape.Output = (NormalizerOutputKind)output;
-                    break;
-            }
-        }
-
-        // Explicit terms apply in declaration order, whichever attribute they use.
-        IEnumerable<AttributeData> explicitTerms = method.GetAttributes()
-            .Where(a => a.AttributeClass?.ToDisplayString() is BelowAttributeName or AboveAttributeName)
-            .OrderBy(a => a.ApplicationSyntaxReference?.SyntaxTree.FilePath, StringComparer.Ordinal)
-            .ThenBy(a => a.ApplicationSyntaxReference?.Span.Start ?? 0);
-
-        foreach (AttributeData attribute in explicitTerms)
-        {
-            TermSide side = attribute.AttributeClass!.Name == "BelowAttribute" ? TermSide.Below : TermSide.Above;
-            LocationInfo? termLocation = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(token));
-            int power = attribute.ConstructorArguments.FirstOrDefault().Value is int p ? p : 1;
-            if (power is < 1 or > MaximumPower)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidPower, termLocation, side, power, MaximumPower));
-            }
-
-            double? coefficient = null, threshold = null;
-            foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
-            {
-                if (argument.Value.Value is not double value)
-                {
-                    continue;
-                }
-
-                if (!IsFinite(value, elementType))
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(
-                        DiagnosticDescriptors.NonFiniteConstant, termLocation, argument.Key, side,
-                        value.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
-                        (elementType ?? ElementType.Double).Keyword()));
-                }
-
-                if (argument.Key == "Coefficient")
-                {
-                    coefficient = value;
-                }
-                else if (argument.Key == "Threshold")
-                {
-                    threshold = value;
-                }
-            }
-
-            shape.Explicit.Add(new DeclaredTerm(side, power, coefficient, threshold));
-        }
-
-        return shape;
-    }
-
-    /// <summary>
-    /// Overloads of one name (float and double) share their generated Function, Module and GPU classes, so they must
-    /// declare the same modulator: returns the first [Normalizer] overload that does not.
-    /// </summary>
-    private static IMethodSymbol? FindOverloadWithOtherModulator(IMethodSymbol method, ModulatorShape shape, CancellationToken token)
-    {
-        foreach (IMethodSymbol overload in method.ContainingType.GetMembers(method.Name).OfType<IMethodSymbol>())
-        {
-            AttributeData? normalizer = overload.GetAttributes()
-                .FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == NormalizerAttributeName);
-            if (SymbolEqualityComparer.Default.Equals(overload, method) || normalizer is null)
-            {
-                continue;
-            }
-
-            // Its own problems are reported on its own declaration.
-            ModulatorShape other = ParseModulator(normalizer, overload, null, ImmutableArray.CreateBuilder<DiagnosticInfo>(), token);
-            if (!other.SameAs(shape))
-            {
-                return overload;
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>A constant must stay finite in the element type: 1e300 is a fine double but an infinite float.</summary>
-    private static bool IsFinite(double value, ElementType? elementType) =>
-        elementType is ElementType.Float
-            ? !float.IsNaN((float)value) && !float.IsInfinity((float)value)
-            : !double.IsNaN(value) && !double.IsInfinity(value);
-
-    private static EquatableArray<ContainingType> ContainingTypes(MethodDeclarationSyntax syntax) =>
-        syntax.Ancestors().OfType<TypeDeclarationSyntax>().Reverse().Select(type => new ContainingType(
-            type switch
-            {
-                RecordDeclarationSyntax record when record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) => "record struct",
-                RecordDeclarationSyntax => "record",
-                _ => type.Keyword.ValueText,
-            },
-            type.Identifier.ValueText + type.TypeParameterList?.ToString())).ToEquatableArray();
-
-    /// <summary>A term as written: constants where given, null where learnable.</summary>
-    private readonly record struct DeclaredTerm(TermSide Side, int Power, double? Coefficient, double? Threshold);
-
-    /// <summary>The modulator as declared, before parameter indices are assigned.</summary>
-    private sealed class ModulatorShape
-    {
-        public int Order { get; set; }
-
-        public bool Affine { get; set; }
-
-        public NormalizerOutputKind Output { get; set; }
-
-        public List<DeclaredTerm> Explicit { get; } = new();
-
-        /// <summary>Order-implied terms Below(1), Above(1), Below(2), Above(2), …, then the explicit ones.</summary>
-        private IEnumerable<DeclaredTerm> AllTerms =>
-            Enumerable.Range(1, Order)
-                .SelectMany(n => new[] { new DeclaredTerm(TermSide.Below, n, null, null), new DeclaredTerm(TermSide.Above, n, null, null) })
-                .Concat(Explicit);
-
-        public int LearnableCount =>
-            AllTerms.Sum(t => (t.Coefficient is null ? 1 : 0) + (t.Threshold is null ? 1 : 0)) + (Affine ? 2 : 0);
-
-        public bool SameAs(ModulatorShape other) =>
-            Affine == other.Affine && Output == other.Output && BuildTerms().Equals(other.BuildTerms());
-
-        /// <summary>Assigns the layout: learnable coefficients in term order, then learnable thresholds, then scale and shift.</summary>
-        public EquatableArray<ModulatorTerm> BuildTerms()
-        {
-            List<DeclaredTerm> terms = AllTerms.ToList();
-            int next = 0;
-            var coefficients = terms.Select(t => t.Coefficient is { } c ? TermValue.Folded(c) : TermValue.Learnable(next++)).ToList();
-            var thresholds = terms.Select(t => t.Threshold is { } d ? TermValue.Folded(d) : TermValue.Learnable(next++)).ToList();
-            return terms.Select((t, i) => new ModulatorTerm(t.Side, t.Power, coefficients[i], thresholds[i])).ToEquatableArray();
-        }
-    }
 }

@@ -15,14 +15,15 @@ public sealed partial class NormalizerGenerator
     /// Emits <c>&lt;Name&gt;Function</c> and <c>&lt;Name&gt;Module</c> once per normalizer name (its float and double
     /// overloads share them), only in compilations that reference MultiMax.Torch.
     /// </summary>
-    private static void RegisterTorchModules(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<NormalizerSpec> specs)
+    private static void RegisterTorchModules(IncrementalGeneratorInitializationContext context, IncrementalValueProvider<ImmutableArray<NormalizerSpec>> specs,
+        IncrementalValuesProvider<BackendDiagnostic> backendDiagnostics)
     {
         IncrementalValueProvider<BackendSupport> torchSupport = context.CompilationProvider
             .Select(static (compilation, _) => Support(compilation, TorchRunnerName, "TorchSharp"))
             .WithTrackingName(TrackingNames.TorchAvailable);
 
         RegisterGroupedBackend(
-            context, specs, torchSupport, TrackingNames.TorchModules, "Torch", TorchEmitter.Emit,
+            context, specs, backendDiagnostics, torchSupport, TrackingNames.TorchModules, Backends.Torch, TorchEmitter.Emit,
             DiagnosticDescriptors.TorchSharpWithoutMultiMaxTorch);
     }
 }

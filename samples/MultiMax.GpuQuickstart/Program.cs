@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using ILGPU;
 using ILGPU.Runtime;
+using MultiMax;
 using MultiMax.Gpu;
 using MultiMax.GpuQuickstart;
 using Spectre.Console;
@@ -24,7 +25,7 @@ float[] parameters = { 0.3f, -0.2f, 0.1f, -0.05f, -1f, 1f, -1.5f, 1.5f };
 // 1. The built-in MultiMax2, host arrays in and out.
 float[] probabilities = device.Normalize(GpuNormalizers.MultiMax2Gpu.Forward, scores, rowLength, parameters);
 var cpuProbabilities = new float[scores.Length];
-GpuNormalizers.MultiMax2(scores, cpuProbabilities, rowLength, parameters);
+Normalizers.MultiMax2(scores, cpuProbabilities, rowLength, parameters);
 
 // 2. This program's own declaration, forward and backward on device views, against its CPU kernels.
 float[] sharpenParameters = { 0.4f, -0.3f };

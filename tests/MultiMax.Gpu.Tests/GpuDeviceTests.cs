@@ -34,7 +34,7 @@ public sealed class GpuDeviceTests
         float[] scores = { 0.5f, -1f, 2f, float.NegativeInfinity, 1f, 0f };
         float[] parameters = { 0.2f, -0.1f, 0.05f, 0.02f, -1f, 1f, -0.5f, 0.5f };
         var expected = new float[scores.Length];
-        GpuNormalizers.MultiMax2(scores, expected, 3, parameters);
+        MultiMax.Normalizers.MultiMax2(scores, expected, 3, parameters);
 
         float[] y = device.Normalize(GpuNormalizers.MultiMax2Gpu.Forward, scores, 3, parameters);
 

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using MultiMax.Generator.Model;
+using MultiMax.Generator.Modulator;
 
 namespace MultiMax.Generator.Emit;
 
@@ -10,116 +11,136 @@ internal static partial class CpuEmitter
     /// Backward, per row: (1) the Jacobian's shared term — Σ g·y for SoftMax, Σ g for LogSoftMax — and (2) in one
     /// fused pass gσ, dx = σ'(x')·gσ and every parameter's gσ·∂σ/∂θ. Per-row sums go to double block totals.
     /// </summary>
-    private static void WriteBackward(SourceWriter writer, NormalizerSpec spec, ModulatorCode modulator)
+    private static void WriteBackward(CpuKernelScope kernel, NormalizerSpec spec)
     {
-        ElementType type = spec.ElementType;
-        string t = type.Keyword();
+        SourceWriter writer = kernel.Writer;
+        ModulatorMath math = kernel.Math;
+        string t = kernel.T;
         bool log = spec.Output == NormalizerOutputKind.LogProbabilities;
-        Lanes vector = Lanes.Vector(type), scalar = Lanes.Scalar(type);
-        List<(string Name, int ParameterIndex, string? Factor)> gradients = modulator.Gradients().ToList();
+        IReadOnlyList<ParameterGradient> gradients = math.Gradients;
         // SoftMax writes y = 0 exactly at masked entries, so gσ = y·(…) vanishes there by itself; everything else masks.
-        bool masks = log || !modulator.IsIdentity;
+        bool masks = log || !math.IsIdentity;
+        Local x = new("x"), y = new("y"), dy = new("dy"), dx = new("dx"), rowLength = new("rowLength"), parameterGradients = new("parameterGradients");
 
         using var method = writer.Block(
-            $"public static void Backward(ReadOnlySpan<{t}> x, ReadOnlySpan<{t}> y, ReadOnlySpan<{t}> dy, Span<{t}> dx, int rowLength, ReadOnlySpan<{t}> parameters, Span<double> parameterGradients)");
-        modulator.WriteParameterLocals(writer, withSlopes: true);
-        writer.Line($"var zero = Vector<{t}>.Zero;");
-        if (modulator.ActiveTerms.Count > 0)
+            $"public static void Backward(ReadOnlySpan<{t}> {x}, ReadOnlySpan<{t}> {y}, ReadOnlySpan<{t}> {dy}, Span<{t}> {dx}, int {rowLength}, ReadOnlySpan<{t}> {kernel.Parameters}, Span<double> {parameterGradients})");
+        kernel.WriteParameterLocals(backward: true);
+        kernel.DeclareZero();
+        if (math.Terms.Count > 0)
         {
-            writer.Line($"var one = Vector<{t}>.One;");
+            kernel.DeclareOne();
         }
 
         if (masks)
         {
-            writer.Line($"var negativeInfinity = new Vector<{t}>({t}.NegativeInfinity);");
+            kernel.DeclareNegativeInfinity();
         }
 
+        // Three accumulators per gradient: the block's total in double, a row's vector lanes, then the row's scalar.
+        Local BlockTotal(ParameterGradient g) => new(g.AccumulatorStem);
+        Local LaneSum(ParameterGradient g) => new(g.AccumulatorStem + "V");
+        Local RowSum(ParameterGradient g) => new(g.AccumulatorStem + "Row");
         if (gradients.Count > 0)
         {
             writer.Line("// This block's parameter gradients, summed in double over its rows.");
-            writer.Line("double " + string.Join(", ", gradients.Select(g => g.Name + " = 0")) + ";");
+            writer.Line("double " + string.Join(", ", gradients.Select(g => BlockTotal(g) + " = 0")) + ";");
         }
 
-        WriteRowGeometry(writer, type);
-        using (RowLoop(writer, type, "x", "y", "dy", "dx"))
+        kernel.WriteRowGeometry(rowLength);
+        using (kernel.RowLoop(x, rowLength, x, y, dy, dx))
         {
-            WriteSharedTerm(writer, type, log);
+            Local shared = WriteSharedTerm(kernel, x, y, dy, rowLength, log);
             writer.Line();
             string softMaxGradient = log ? "gσ = g − exp(y)·Σ g" : "gσ = y·(g − Σ g·y)";
-            writer.Line(modulator.IsIdentity
+            writer.Line(math.IsIdentity
                 ? $"// Pass 2: dx = {softMaxGradient}; masked entries get 0."
                 : $"// Pass 2: {softMaxGradient}; dx = σ'(x')·gσ; and gσ·∂σ/∂θ for every parameter. Masked entries get 0.");
-            writer.Line($"var sharedBroadcast = new Vector<{t}>(shared);");
+            Local sharedBroadcast = new("sharedBroadcast");
+            writer.Line($"var {sharedBroadcast} = new Vector<{t}>({shared});");
             if (gradients.Count > 0)
             {
-                writer.Line($"Vector<{t}> {string.Join(", ", gradients.Select(g => vector.Accumulator(g.Name) + " = zero"))};");
+                writer.Line($"Vector<{t}> {string.Join(", ", gradients.Select(g => LaneSum(g) + $" = {kernel.Zero}"))};");
             }
 
-            writer.Line($"var dyTail = {Preload("dy", type)};");
-            writer.Line($"var yTail = {Preload("y", type)};");
+            var gv = new Local("gv");
+            var yv = new Local("yv");
+            var xv = new Local("xv");
+            Local dyTail = new("dyTail"), yTail = new("yTail"), xTail = new("xTail");
+            writer.Line($"var {dyTail} = {kernel.Preload(dy)};");
+            writer.Line($"var {yTail} = {kernel.Preload(y)};");
             if (masks)
             {
-                writer.Line($"var xTail = {Preload("x", type)};");
+                writer.Line($"var {xTail} = {kernel.Preload(x)};");
             }
 
-            using (VectorLoop(writer, type))
+            using (kernel.VectorLoop())
             {
-                writer.Line($"var gv = {Load("dy")};");
-                writer.Line($"var yv = {Load("y")};");
+                writer.Line($"var {gv} = {kernel.Load(dy)};");
+                writer.Line($"var {yv} = {kernel.Load(y)};");
                 if (masks)
                 {
-                    writer.Line($"var xv = {Load("x")};");
+                    writer.Line($"var {xv} = {kernel.Load(x)};");
                 }
 
-                WriteGradientVector(writer, spec, modulator, vector, log, masks, tail: false);
-                writer.Line("dxv.StoreUnsafe(ref dxRow, (nuint)i);");
+                Local dxv = WriteGradientVector(kernel, gv, yv, masks ? xv : null, sharedBroadcast, log, LaneSum, tail: false);
+                writer.Line(kernel.Store(dxv.Name, dx));
             }
 
             writer.Line();
-            using (writer.Block("if (hasTail)"))
+            using (writer.Block($"if ({kernel.HasTail})"))
             {
-                writer.Line("var gv = dyTail;");
-                writer.Line("var yv = yTail;");
+                writer.Line($"var {gv} = {dyTail};");
+                writer.Line($"var {yv} = {yTail};");
                 if (masks)
                 {
-                    writer.Line("var xv = xTail;");
+                    writer.Line($"var {xv} = {xTail};");
                 }
 
-                WriteGradientVector(writer, spec, modulator, vector, log, masks, tail: gradients.Count > 0);
-                writer.Line("dxv.StoreUnsafe(ref dxRow, (nuint)tailStart);");
+                Local dxv = WriteGradientVector(kernel, gv, yv, masks ? xv : null, sharedBroadcast, log, LaneSum, tail: gradients.Count > 0);
+                writer.Line(kernel.Store(dxv.Name, dx, kernel.TailStart));
             }
 
             writer.Line();
-            foreach ((string name, _, _) in gradients)
+            foreach (ParameterGradient gradient in gradients)
             {
-                writer.Line($"{t} {scalar.Accumulator(name)} = Vector.Sum({vector.Accumulator(name)});");
+                writer.Line($"{t} {RowSum(gradient)} = Vector.Sum({LaneSum(gradient)});");
             }
 
-            using (ScalarLoop(writer))
+            using (kernel.ScalarLoop(rowLength))
             {
-                string gs = log
-                    ? $"{Scalar("dy")} - {type.MathClass()}.Exp({Scalar("y")}) * shared"
-                    : $"{Scalar("y")} * ({Scalar("dy")} - shared)";
+                string gsValue = log
+                    ? $"{kernel.Element(dy)} - {kernel.Type.MathClass()}.Exp({kernel.Element(y)}) * {shared}"
+                    : $"{kernel.Element(y)} * ({kernel.Element(dy)} - {shared})";
+                Local gs = new("gs"), masked = new("masked");
                 if (masks)
                 {
-                    writer.Line($"bool masked = {Scalar("x")} == {t}.NegativeInfinity;");
-                    writer.Line($"{t} gs = masked ? 0 : {gs};");
+                    writer.Line($"bool {masked} = {kernel.Element(x)} == {t}.NegativeInfinity;");
+                    writer.Line($"{t} {gs} = {masked} ? 0 : {gsValue};");
                 }
                 else
                 {
-                    writer.Line($"{t} gs = {gs};");
+                    writer.Line($"{t} {gs} = {gsValue};");
                 }
 
-                WriteInputGradient(writer, spec, modulator, scalar, $"masked ? 0 : {Scalar("x")}", "gs");
-                writer.Line($"{Scalar("dx")} = dxv;");
+                // With σ the identity dx is gσ; otherwise every entry is checked for a mask (masks is true).
+                Local dxs = gs;
+                if (!math.IsIdentity)
+                {
+                    // Masked entries evaluate σ' at 0 instead of −∞: finite, and multiplied by gσ = 0.
+                    var xz = new Local("xz");
+                    writer.Line($"var {xz} = {masked} ? 0 : {kernel.Element(x)};");
+                    dxs = kernel.Scalars.WriteInputGradient(writer, xz, gs, gs, RowSum, "dxv");
+                }
+
+                writer.Line($"{kernel.Element(dx)} = {dxs};");
             }
 
             if (gradients.Count > 0)
             {
                 writer.Line();
-                foreach ((string name, _, _) in gradients)
+                foreach (ParameterGradient gradient in gradients)
                 {
-                    writer.Line($"{name} += {scalar.Accumulator(name)};");
+                    writer.Line($"{BlockTotal(gradient)} += {RowSum(gradient)};");
                 }
             }
         }
@@ -128,113 +149,90 @@ internal static partial class CpuEmitter
         {
             writer.Line();
             writer.Line("// Add this block's sums; a threshold's gradient carries the factor ∓coefficient·power left out above.");
-            foreach ((string name, int index, string? factor) in gradients)
+            ModulatorPrinter scalars = kernel.Scalars;
+            foreach (ParameterGradient gradient in gradients)
             {
+                string? factor = scalars.GradientFactor(gradient);
                 writer.Line(factor is null
-                    ? $"parameterGradients[{index}] += {name};"
-                    : $"parameterGradients[{index}] += {factor} * {name};");
+                    ? $"{parameterGradients}[{gradient.ParameterIndex}] += {BlockTotal(gradient)};"
+                    : $"{parameterGradients}[{gradient.ParameterIndex}] += {factor} * {BlockTotal(gradient)};");
             }
         }
     }
 
     /// <summary>
-    /// gσ and dx of the vector (gv, yv[, xv]). For the tail vector, only its new lanes enter the parameter sums.
+    /// gσ and dx of one vector of the row (<paramref name="gv"/>, <paramref name="yv"/>, and <paramref name="xv"/> when
+    /// entries may be masked). For the tail vector only its new lanes enter the parameter sums. Returns dx.
     /// </summary>
-    private static void WriteGradientVector(
-        SourceWriter writer, NormalizerSpec spec, ModulatorCode modulator, Lanes vector, bool log, bool masks, bool tail)
+    private static Local WriteGradientVector(
+        CpuKernelScope kernel, Local gv, Local yv, Local? xv, Local shared, bool log,
+        System.Func<ParameterGradient, Local> laneSum, bool tail)
     {
-        string gs = log ? "gv - VectorMath.Exp(yv) * sharedBroadcast" : "yv * (gv - sharedBroadcast)";
-        if (masks)
+        SourceWriter writer = kernel.Writer;
+        Local gs = new("gs"), masked = new("masked");
+        string gsValue = log ? $"{gv} - VectorMath.Exp({yv}) * {shared}" : $"{yv} * ({gv} - {shared})";
+        if (xv is not null)
         {
-            writer.Line("var masked = Vector.Equals(xv, negativeInfinity);");
-            writer.Line($"var gs = Vector.ConditionalSelect(masked, zero, {gs});");
+            writer.Line($"var {masked} = Vector.Equals({xv}, {kernel.NegativeInfinity});");
+            writer.Line($"var {gs} = Vector.ConditionalSelect({masked}, {kernel.Zero}, {gsValue});");
         }
         else
         {
-            writer.Line($"var gs = {gs};");
+            writer.Line($"var {gs} = {gsValue};");
         }
 
+        Local gsForSums = gs;
         if (tail)
         {
-            writer.Line("var gsNew = Vector.ConditionalSelect(tailLanes, gs, zero); // lanes no whole vector summed");
+            gsForSums = new Local("gsNew");
+            writer.Line($"var {gsForSums} = Vector.ConditionalSelect({kernel.TailLanes}, {gs}, {kernel.Zero}); // lanes no whole vector summed");
         }
 
-        WriteInputGradient(writer, spec, modulator, vector, "Vector.ConditionalSelect(masked, zero, xv)", tail ? "gsNew" : "gs");
+        // With σ the identity dx is gσ; otherwise the entries are checked for masks (xv is given).
+        if (kernel.Math.IsIdentity || xv is not { } entries)
+        {
+            return gs;
+        }
+
+        // Masked lanes evaluate σ' at 0 instead of −∞: finite, and multiplied by gσ = 0.
+        var xz = new Local("xz");
+        writer.Line($"var {xz} = Vector.ConditionalSelect({masked}, {kernel.Zero}, {entries});");
+        return kernel.Lanes.WriteInputGradient(writer, xz, gs, gsForSums, laneSum, "dxv");
     }
 
     /// <summary>Pass 1 of the backward: the sum every entry's gradient shares. It only reads, so the tail needs no preload.</summary>
-    private static void WriteSharedTerm(SourceWriter writer, ElementType type, bool log)
+    private static Local WriteSharedTerm(CpuKernelScope kernel, Local x, Local y, Local dy, Local rowLength, bool log)
     {
-        string t = type.Keyword();
+        SourceWriter writer = kernel.Writer;
+        string t = kernel.T;
         writer.Line(log
             ? "// Pass 1: Σ g over the unmasked entries (a masked output is the constant −∞: its g reaches nothing)."
             : "// Pass 1: Σ g·y, the term the SoftMax Jacobian shares across the row.");
-        string Term(string at) => log
-            ? $"Vector.ConditionalSelect(Vector.Equals({Load("x", at)}, negativeInfinity), zero, {Load("dy", at)})"
-            : $"{Load("dy", at)} * {Load("y", at)}";
+        string Term(Local? at) => log
+            ? $"Vector.ConditionalSelect(Vector.Equals({kernel.Load(x, at)}, {kernel.NegativeInfinity}), {kernel.Zero}, {kernel.Load(dy, at)})"
+            : $"{kernel.Load(dy, at)} * {kernel.Load(y, at)}";
 
-        writer.Line("var sharedV = zero;");
-        using (VectorLoop(writer, type))
+        Local sharedV = new("sharedV"), shared = new("shared");
+        writer.Line($"var {sharedV} = {kernel.Zero};");
+        using (kernel.VectorLoop())
         {
-            writer.Line($"sharedV += {Term("i")};");
+            writer.Line($"{sharedV} += {Term(null)};");
         }
 
-        using (writer.Block("if (hasTail)"))
+        using (writer.Block($"if ({kernel.HasTail})"))
         {
-            writer.Line($"sharedV += Vector.ConditionalSelect(tailLanes, {Term("tailStart")}, zero);");
+            writer.Line($"{sharedV} += Vector.ConditionalSelect({kernel.TailLanes}, {Term(kernel.TailStart)}, {kernel.Zero});");
         }
-
 
         writer.Line();
-        writer.Line($"{t} shared = Vector.Sum(sharedV);");
-        using (ScalarLoop(writer))
+        writer.Line($"{t} {shared} = Vector.Sum({sharedV});");
+        using (kernel.ScalarLoop(rowLength))
         {
             writer.Line(log
-                ? $"shared += {Scalar("x")} == {t}.NegativeInfinity ? 0 : {Scalar("dy")};"
-                : $"shared += {Scalar("dy")} * {Scalar("y")};");
-        }
-    }
-
-    /// <summary>
-    /// Writes <c>dxv</c> = x'-slope·σ'(x')·gσ and the parameter-gradient updates, in either dialect; the sums take
-    /// <paramref name="gsForSums"/>, which is gσ itself except for the tail vector's already-summed lanes.
-    /// </summary>
-    private static void WriteInputGradient(
-        SourceWriter writer, NormalizerSpec spec, ModulatorCode modulator, Lanes lanes, string maskedInput, string gsForSums)
-    {
-        bool hasTerms = modulator.ActiveTerms.Count > 0;
-        if (!hasTerms && !spec.IsAffine)
-        {
-            writer.Line("var dxv = gs;");
-            return;
+                ? $"{shared} += {kernel.Element(x)} == {t}.NegativeInfinity ? 0 : {kernel.Element(dy)};"
+                : $"{shared} += {kernel.Element(dy)} * {kernel.Element(y)};");
         }
 
-        // Masked entries evaluate σ' at 0 instead of −∞: finite, and multiplied by gσ = 0.
-        writer.Line($"var xz = {maskedInput};");
-        string u = modulator.WriteAffine(writer, lanes, "xz");
-        if (!spec.IsAffine)
-        {
-            modulator.WriteSigmaDerivative(writer, lanes, u, gsForSums, "ds");
-            writer.Line("var dxv = gs * ds; // dx = σ'(x)·gσ");
-            return;
-        }
-
-        string chain = "gs", chainForSums = gsForSums;
-        if (hasTerms)
-        {
-            modulator.WriteSigmaDerivative(writer, lanes, u, gsForSums, "ds");
-            writer.Line("var gds = gs * ds; // gσ·σ'(x'): the gradient at x'");
-            chain = "gds";
-            chainForSums = "gds";
-            if (gsForSums != "gs")
-            {
-                writer.Line($"var gdsNew = {gsForSums} * ds;");
-                chainForSums = "gdsNew";
-            }
-        }
-
-        writer.Line($"var dxv = {lanes.Local("scale")} * {chain}; // dx = scale·σ'(x')·gσ");
-        writer.Line($"{lanes.Accumulator("gradScale")} += {chainForSums} * xz;");
-        writer.Line($"{lanes.Accumulator("gradShift")} += {chainForSums};");
+        return shared;
     }
 }

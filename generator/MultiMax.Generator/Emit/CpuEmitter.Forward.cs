@@ -1,4 +1,5 @@
 using MultiMax.Generator.Model;
+using MultiMax.Generator.Modulator;
 
 namespace MultiMax.Generator.Emit;
 
@@ -8,32 +9,33 @@ internal static partial class CpuEmitter
     /// Forward, per row: (1) σ into y and its maximum, (2) exp(σ − max σ) and its sum, (3) normalise.
     /// The row stays in cache between passes, so memory sees one read of x and one write of y.
     /// </summary>
-    private static void WriteForward(SourceWriter writer, NormalizerSpec spec, ModulatorCode modulator)
+    private static void WriteForward(CpuKernelScope kernel, NormalizerSpec spec)
     {
-        ElementType type = spec.ElementType;
-        string t = type.Keyword(), math = type.MathClass();
+        SourceWriter writer = kernel.Writer;
+        string t = kernel.T, math = kernel.Type.MathClass();
         bool log = spec.Output == NormalizerOutputKind.LogProbabilities;
+        Local x = new("x"), y = new("y"), rowLength = new("rowLength");
 
-        using var method = writer.Block($"public static void Forward(ReadOnlySpan<{t}> x, Span<{t}> y, int rowLength, ReadOnlySpan<{t}> parameters)");
-        modulator.WriteParameterLocals(writer, withSlopes: false);
-        writer.Line($"var zero = Vector<{t}>.Zero;");
-        writer.Line($"var negativeInfinity = new Vector<{t}>({t}.NegativeInfinity);");
-        WriteRowGeometry(writer, type);
-        using var rows = RowLoop(writer, type, "x", "y");
+        using var method = writer.Block($"public static void Forward(ReadOnlySpan<{t}> {x}, Span<{t}> {y}, int {rowLength}, ReadOnlySpan<{t}> {kernel.Parameters})");
+        kernel.WriteParameterLocals(backward: false);
+        kernel.DeclareZero();
+        kernel.DeclareNegativeInfinity();
+        kernel.WriteRowGeometry(rowLength);
+        using var rows = kernel.RowLoop(x, rowLength, x, y);
 
         // With σ the identity, pass 1 only needs the maximum and pass 2 reads x; otherwise σ is stored in y.
-        string sigmaRow = modulator.IsIdentity ? "x" : "y";
-        WriteMaximumPass(writer, spec, modulator);
+        Local sigmaRow = kernel.Math.IsIdentity ? x : y;
+        Local max = WriteMaximumPass(kernel, x, y, rowLength);
 
         writer.Line();
         writer.Line(log
             ? "// A row with every entry masked has no mass to distribute: every log-probability is −∞ (log 0), not NaN."
             : "// A row with every entry masked has no mass to distribute: it is all zeros, not NaN.");
-        using (writer.Block($"if (max == {t}.NegativeInfinity)"))
+        using (writer.Block($"if ({max} == {t}.NegativeInfinity)"))
         {
             writer.Line(log
-                ? $"MemoryMarshal.CreateSpan(ref yRow, rowLength).Fill({t}.NegativeInfinity);"
-                : "MemoryMarshal.CreateSpan(ref yRow, rowLength).Clear();");
+                ? $"MemoryMarshal.CreateSpan(ref {CpuKernelScope.Row(y)}, {rowLength}).Fill({t}.NegativeInfinity);"
+                : $"MemoryMarshal.CreateSpan(ref {CpuKernelScope.Row(y)}, {rowLength}).Clear();");
             writer.Line("continue;");
         }
 
@@ -41,43 +43,45 @@ internal static partial class CpuEmitter
         writer.Line(log
             ? "// Pass 2: Σ exp(σ − max σ). Subtract max σ, not max x: σ is not monotone."
             : "// Pass 2: e = exp(σ − max σ) into y, and Σ e. Subtract max σ, not max x: σ is not monotone.");
-        writer.Line($"var maxBroadcast = new Vector<{t}>(max);");
-        writer.Line("var sumV = zero;");
+        Local maxBroadcast = new("maxBroadcast"), sumV = new("sumV"), sigmaTail = new("sigmaTail"), e = new("e");
+        writer.Line($"var {maxBroadcast} = new Vector<{t}>({max});");
+        writer.Line($"var {sumV} = {kernel.Zero};");
         if (!log)
         {
-            writer.Line($"var sigmaTail = {Preload(sigmaRow, type)};");
+            writer.Line($"var {sigmaTail} = {kernel.Preload(sigmaRow)};");
         }
 
-        using (VectorLoop(writer, type))
+        using (kernel.VectorLoop())
         {
-            writer.Line($"var e = VectorMath.Exp({Load(sigmaRow)} - maxBroadcast);");
-            writer.Line("sumV += e;");
+            writer.Line($"var {e} = VectorMath.Exp({kernel.Load(sigmaRow)} - {maxBroadcast});");
+            writer.Line($"{sumV} += {e};");
             if (!log)
             {
-                writer.Line("e.StoreUnsafe(ref yRow, (nuint)i);");
+                writer.Line(kernel.Store(e.Name, y));
             }
         }
 
         writer.Line();
-        using (writer.Block("if (hasTail)"))
+        using (writer.Block($"if ({kernel.HasTail})"))
         {
-            writer.Line($"var e = VectorMath.Exp({(log ? Load(sigmaRow, "tailStart") : "sigmaTail")} - maxBroadcast);");
-            writer.Line("sumV += Vector.ConditionalSelect(tailLanes, e, zero);");
+            writer.Line($"var {e} = VectorMath.Exp({(log ? kernel.Load(sigmaRow, kernel.TailStart) : sigmaTail.Name)} - {maxBroadcast});");
+            writer.Line($"{sumV} += Vector.ConditionalSelect({kernel.TailLanes}, {e}, {kernel.Zero});");
             if (!log)
             {
-                writer.Line("e.StoreUnsafe(ref yRow, (nuint)tailStart);");
+                writer.Line(kernel.Store(e.Name, y, kernel.TailStart));
             }
         }
 
         writer.Line();
-        writer.Line($"{t} sum = Vector.Sum(sumV);");
-        using (ScalarLoop(writer))
+        Local sum = new("sum");
+        writer.Line($"{t} {sum} = Vector.Sum({sumV});");
+        using (kernel.ScalarLoop(rowLength))
         {
-            writer.Line($"{t} e = {math}.Exp({Scalar(sigmaRow)} - max);");
-            writer.Line("sum += e;");
+            writer.Line($"{t} {e} = {math}.Exp({kernel.Element(sigmaRow)} - {max});");
+            writer.Line($"{sum} += {e};");
             if (!log)
             {
-                writer.Line($"{Scalar("y")} = e;");
+                writer.Line($"{kernel.Element(y)} = {e};");
             }
         }
 
@@ -85,125 +89,134 @@ internal static partial class CpuEmitter
         if (log)
         {
             writer.Line("// Pass 3: log y = σ − (max σ + log Σ exp(σ − max σ)); masked entries stay −∞.");
-            writer.Line($"{t} offset = max + {math}.Log(sum);");
-            WriteMapPass(writer, type, sigmaRow, "offsetBroadcast", $"new Vector<{t}>(offset)", "{0} - offsetBroadcast", "{0} - offset");
+            Local offset = new("offset");
+            writer.Line($"{t} {offset} = {max} + {math}.Log({sum});");
+            WriteMapPass(kernel, sigmaRow, y, rowLength, offset, "{0} - {1}");
         }
         else
         {
             writer.Line("// Pass 3: normalise, with one division per row.");
-            writer.Line($"{t} inverse = 1 / sum;");
-            WriteMapPass(writer, type, "y", "inverseBroadcast", $"new Vector<{t}>(inverse)", "{0} * inverseBroadcast", "{0} * inverse");
+            Local inverse = new("inverse");
+            writer.Line($"{t} {inverse} = 1 / {sum};");
+            WriteMapPass(kernel, y, y, rowLength, inverse, "{0} * {1}");
         }
     }
 
     /// <summary>Pass 1: the row's maximum — of x for plain SoftMax, of σ(x), stored into y, otherwise.</summary>
-    private static void WriteMaximumPass(SourceWriter writer, NormalizerSpec spec, ModulatorCode modulator)
+    private static Local WriteMaximumPass(CpuKernelScope kernel, Local x, Local y, Local rowLength)
     {
-        ElementType type = spec.ElementType;
-        string t = type.Keyword();
-        Lanes vector = Lanes.Vector(type);
-        if (modulator.IsIdentity)
+        SourceWriter writer = kernel.Writer;
+        Local maxV = new("maxV"), max = new("max");
+        if (kernel.Math.IsIdentity)
         {
             writer.Line("// Pass 1: the row's maximum.");
-            writer.Line("var maxV = negativeInfinity;");
-            using (VectorLoop(writer, type))
+            writer.Line($"var {maxV} = {kernel.NegativeInfinity};");
+            using (kernel.VectorLoop())
             {
-                writer.Line($"maxV = Vector.Max(maxV, {Load("x")});");
+                writer.Line($"{maxV} = Vector.Max({maxV}, {kernel.Load(x)});");
             }
 
-            using (writer.Block("if (hasTail)"))
+            using (writer.Block($"if ({kernel.HasTail})"))
             {
-                writer.Line($"maxV = Vector.Max(maxV, {Load("x", "tailStart")});");
+                writer.Line($"{maxV} = Vector.Max({maxV}, {kernel.Load(x, kernel.TailStart)});");
             }
-
         }
         else
         {
             writer.Line("// Pass 1: σ(x) into y, and its maximum. Masked entries (x = −∞) stay −∞: σ(−∞) would be NaN or +∞.");
-            writer.Line("var maxV = negativeInfinity;");
-            writer.Line($"var xTail = {Preload("x", type)};");
-            using (VectorLoop(writer, type))
+            writer.Line($"var {maxV} = {kernel.NegativeInfinity};");
+            Local xTail = new("xTail"), xv = new("xv");
+            writer.Line($"var {xTail} = {kernel.Preload(x)};");
+            using (kernel.VectorLoop())
             {
-                writer.Line($"var xv = {Load("x")};");
-                WriteSigmaStore(writer, spec, modulator, vector, "i");
+                writer.Line($"var {xv} = {kernel.Load(x)};");
+                WriteSigmaStore(kernel, xv, maxV, y, kernel.Index);
             }
 
             writer.Line();
-            using (writer.Block("if (hasTail)"))
+            using (writer.Block($"if ({kernel.HasTail})"))
             {
-                writer.Line("var xv = xTail;");
-                WriteSigmaStore(writer, spec, modulator, vector, "tailStart");
+                writer.Line($"var {xv} = {xTail};");
+                WriteSigmaStore(kernel, xv, maxV, y, kernel.TailStart);
             }
         }
 
         writer.Line();
-        writer.Line($"{t} max = VectorMath.MaxAcross(maxV);");
+        writer.Line($"{kernel.T} {max} = VectorMath.MaxAcross({maxV});");
 
         writer.Line();
-        using (ScalarLoop(writer))
+        using (kernel.ScalarLoop(rowLength))
         {
-            if (modulator.IsIdentity)
+            if (kernel.Math.IsIdentity)
             {
-                writer.Line($"max = Math.Max(max, {Scalar("x")});");
+                writer.Line($"{max} = Math.Max({max}, {kernel.Element(x)});");
             }
             else
             {
-                WriteScalarSigmaStore(writer, spec, modulator);
+                WriteScalarSigmaStore(kernel, x, y, max);
             }
         }
+
+        return max;
+    }
+
+    /// <summary>σ of the vector <paramref name="xv"/>, stored into y at <paramref name="offset"/>, and folded into the maximum.</summary>
+    private static void WriteSigmaStore(CpuKernelScope kernel, Local xv, Local maxV, Local y, Local offset)
+    {
+        SourceWriter writer = kernel.Writer;
+        ModulatorPrinter lanes = kernel.Lanes;
+
+        // σ runs on every lane and masked lanes are overwritten after: cheaper than keeping −∞ out of σ.
+        Local u = lanes.WriteAffine(writer, xv);
+        Local s = lanes.WriteSigma(writer, u, "s");
+        WritePoisonNonFinite(kernel, s, xv);
+        writer.Line($"{s} = Vector.ConditionalSelect(Vector.Equals({xv}, {kernel.NegativeInfinity}), {kernel.NegativeInfinity}, {s});");
+        writer.Line($"{maxV} = Vector.Max({maxV}, {s}); // NaN-propagating: a NaN anywhere makes the row NaN");
+        writer.Line(kernel.Store(s.Name, y, offset));
     }
 
     /// <summary>The scalar form of pass 1 for one entry: σ, unless the entry is masked, into y and the maximum.</summary>
-    private static void WriteScalarSigmaStore(SourceWriter writer, NormalizerSpec spec, ModulatorCode modulator)
+    private static void WriteScalarSigmaStore(CpuKernelScope kernel, Local x, Local y, Local max)
     {
-        string t = spec.ElementType.Keyword();
-        writer.Line($"{t} xs = {Scalar("x")};");
-        writer.Line($"{t} s = {t}.NegativeInfinity;");
-        using (writer.Block($"if (xs != {t}.NegativeInfinity)"))
+        SourceWriter writer = kernel.Writer;
+        string t = kernel.T;
+        Local xs = new("xs"), s = new("s");
+        writer.Line($"{t} {xs} = {kernel.Element(x)};");
+        writer.Line($"{t} {s} = {t}.NegativeInfinity;");
+        using (writer.Block($"if ({xs} != {t}.NegativeInfinity)"))
         {
-            string u = modulator.WriteAffine(writer, Lanes.Scalar(spec.ElementType), "xs");
-            modulator.WriteSigma(writer, Lanes.Scalar(spec.ElementType), u, "sigma");
-            WritePoisonNonFinite(writer, spec, "sigma", "xs");
-            writer.Line("s = sigma;");
+            ModulatorPrinter scalars = kernel.Scalars;
+            Local u = scalars.WriteAffine(writer, xs);
+            Local sigma = scalars.WriteSigma(writer, u, "sigma");
+            WritePoisonNonFinite(kernel, sigma, xs);
+            writer.Line($"{s} = {sigma};");
         }
 
         writer.Line();
-        writer.Line("max = Math.Max(max, s);");
-        writer.Line($"{Scalar("y")} = s;");
+        writer.Line($"{max} = Math.Max({max}, {s});");
+        writer.Line($"{kernel.Element(y)} = {s};");
     }
 
-    /// <summary>σ of the vector <c>xv</c>, stored into y at <paramref name="offset"/>, and folded into <c>maxV</c>.</summary>
-    private static void WriteSigmaStore(SourceWriter writer, NormalizerSpec spec, ModulatorCode modulator, Lanes vector, string offset)
+    /// <summary>Pass 3: <c>y = format(source, by)</c> element-wise, with <paramref name="by"/> broadcast for the lanes.</summary>
+    private static void WriteMapPass(CpuKernelScope kernel, Local source, Local y, Local rowLength, Local by, string format)
     {
-        // σ runs on every lane and masked lanes are overwritten after: cheaper than keeping −∞ out of σ.
-        string u = modulator.WriteAffine(writer, vector, "xv");
-        modulator.WriteSigma(writer, vector, u, "s");
-        WritePoisonNonFinite(writer, spec, "s", "xv");
-        writer.Line("s = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), negativeInfinity, s);");
-        writer.Line("maxV = Vector.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN");
-        writer.Line($"s.StoreUnsafe(ref yRow, (nuint){offset});");
-    }
-
-    /// <summary>Pass 3: y = f(source) element-wise, where f is given as a vector and a scalar format.</summary>
-    private static void WriteMapPass(
-        SourceWriter writer, ElementType type, string sourceRow, string broadcast, string broadcastValue, string vectorFormat, string scalarFormat)
-    {
-        writer.Line($"var {broadcast} = {broadcastValue};");
-        writer.Line($"var sourceTail = {Preload(sourceRow, type)};");
-        using (VectorLoop(writer, type))
+        SourceWriter writer = kernel.Writer;
+        Local broadcast = new(by.Name + "Broadcast"), sourceTail = new("sourceTail");
+        writer.Line($"var {broadcast} = new Vector<{kernel.T}>({by});");
+        writer.Line($"var {sourceTail} = {kernel.Preload(source)};");
+        using (kernel.VectorLoop())
         {
-            writer.Line($"({string.Format(vectorFormat, Load(sourceRow))}).StoreUnsafe(ref yRow, (nuint)i);");
+            writer.Line(kernel.Store($"({string.Format(format, kernel.Load(source), broadcast)})", y));
         }
 
-        using (writer.Block("if (hasTail)"))
+        using (writer.Block($"if ({kernel.HasTail})"))
         {
-            writer.Line($"({string.Format(vectorFormat, "sourceTail")}).StoreUnsafe(ref yRow, (nuint)tailStart);");
+            writer.Line(kernel.Store($"({string.Format(format, sourceTail, broadcast)})", y, kernel.TailStart));
         }
 
-
-        using (ScalarLoop(writer))
+        using (kernel.ScalarLoop(rowLength))
         {
-            writer.Line($"{Scalar("y")} = {string.Format(scalarFormat, Scalar(sourceRow))};");
+            writer.Line($"{kernel.Element(y)} = {string.Format(format, kernel.Element(source), by)};");
         }
     }
 
@@ -211,11 +224,11 @@ internal static partial class CpuEmitter
     /// A negative scale maps x = +∞ to x' = −∞, where σ may be a harmless −∞; adding x − x (0 for finite x, NaN
     /// otherwise) keeps every NaN or +∞ input poisoning its row, as it does without the affine map.
     /// </summary>
-    private static void WritePoisonNonFinite(SourceWriter writer, NormalizerSpec spec, string sigma, string input)
+    private static void WritePoisonNonFinite(CpuKernelScope kernel, Local sigma, Local input)
     {
-        if (spec.IsAffine)
+        if (kernel.Math.IsAffine)
         {
-            writer.Line($"{sigma} += {input} - {input}; // NaN for a non-finite input, whatever the sign of scale");
+            kernel.Writer.Line($"{sigma} += {input} - {input}; // NaN for a non-finite input, whatever the sign of scale");
         }
     }
 }

@@ -8,26 +8,51 @@ namespace MultiMax.Generator.Emit;
 /// <summary>What every emitter writes about the declaration itself: where it lives, its name, its accessibility.</summary>
 internal static class DeclarationCode
 {
+    /// <summary>
+    /// The <c>[GeneratedCode]</c> attribute on every generated member, stamped with the generator's version.
+    /// </summary>
+    public static readonly string GeneratedCodeAttribute =
+        "[global::System.CodeDom.Compiler.GeneratedCode(\"MultiMax.Generator\", \"" + ThisAssembly.Version + "\")]";
+
     /// <summary>Re-opens the declaration's namespace and containing types (as <c>partial</c>); disposing closes them.</summary>
     public static IDisposable OpenContainers(SourceWriter writer, NormalizerSpec spec)
     {
         var scopes = new List<SourceWriter.Scope>();
         if (spec.Namespace is not null)
         {
-            scopes.Add(writer.Block($"namespace {spec.Namespace}"));
+            scopes.Add(writer.Block($"namespace {Identifiers.EscapeNamespace(spec.Namespace)}"));
         }
 
         foreach (ContainingType type in spec.ContainingTypes)
         {
-            scopes.Add(writer.Block($"partial {type.Keyword} {type.Name}"));
+            scopes.Add(writer.Block($"partial {type.Keyword} {TypeName(type, withVariance: true)}"));
         }
 
         return new Containers(scopes);
     }
 
-    /// <summary>e.g. <c>Demo.Ops&lt;T&gt;.MultiMax2</c>.</summary>
+    /// <summary>
+    /// The fully qualified, escaped name of the type that receives the generated members, e.g. <c>global::Demo.Ops&lt;T&gt;</c>:
+    /// generated code refers to them through it, so that no member of the user's (or of a base class) can capture the
+    /// name.
+    /// </summary>
+    public static string HostType(NormalizerSpec spec) =>
+        "global::" + string.Join(".",
+            (spec.Namespace is null ? Enumerable.Empty<string>() : new[] { Identifiers.EscapeNamespace(spec.Namespace) })
+            .Concat(spec.ContainingTypes.Select(type => TypeName(type, withVariance: false))));
+
+    /// <summary>A generated member of the receiving type, fully qualified: <c>global::Demo.Ops.MultiMax2Function</c>.</summary>
+    public static string HostMember(NormalizerSpec spec, string name) => $"{HostType(spec)}.{Identifiers.Escape(name)}";
+
+    /// <summary>
+    /// A span operator of the normalizer, fully qualified: <c>global::Demo.Ops.MultiMax2</c> or <c>…MultiMax2Backward</c>,
+    /// in the declaring type — which for a normalizer imported with <c>[NormalizersFrom]</c> is not the receiving one.
+    /// </summary>
+    public static string Operator(NormalizerSpec spec, string name) => $"{spec.DeclaringType ?? HostType(spec)}.{Identifiers.Escape(name)}";
+
+    /// <summary>e.g. <c>Demo.Ops&lt;T&gt;.MultiMax2</c>, for comments.</summary>
     public static string QualifiedName(NormalizerSpec spec) =>
-        string.Join(".", new[] { spec.Namespace }.Concat(spec.ContainingTypes.Select(t => t.Name)).Concat(new[] { spec.MethodName })
+        string.Join(".", new[] { spec.Namespace }.Concat(spec.ContainingTypes.Select(t => t.DisplayName)).Concat(new[] { spec.MethodName })
             .Where(part => part is not null));
 
     /// <summary>The declaration's accessibility followed by a space, e.g. <c>"public "</c>, or empty when it has none.</summary>
@@ -35,6 +60,23 @@ internal static class DeclarationCode
     {
         string accessibility = string.Join(" ", spec.Modifiers.Split(' ').Where(m => m is "public" or "internal" or "protected" or "private"));
         return accessibility.Length == 0 ? "" : accessibility + " ";
+    }
+
+    /// <summary><c>"this "</c> for an extension method's first parameter, else empty.</summary>
+    public static string FirstParameterPrefix(NormalizerSpec spec) => spec.IsExtension ? "this " : "";
+
+    /// <summary>
+    /// A cref to the declared span method that names its overload, e.g. <c>Soft(ReadOnlySpan{float}, Span{float}, int)</c>;
+    /// qualified when the method is imported from another type.
+    /// </summary>
+    public static string ForwardCref(NormalizerSpec spec)
+    {
+        string t = spec.ElementType.Keyword();
+        string method = spec.DeclaringType is null
+            ? Identifiers.Escape(spec.MethodName)
+            : Operator(spec, spec.MethodName).Replace('<', '{').Replace('>', '}');
+        return $"{method}(global::System.ReadOnlySpan{{{t}}}, global::System.Span{{{t}}}, int"
+            + (spec.Names.Parameters is null ? ")" : $", global::System.ReadOnlySpan{{{t}}})");
     }
 
     /// <summary>
@@ -53,6 +95,29 @@ internal static class DeclarationCode
             writer.Line("/// <param name=\"parameters\">The learnable parameters the forward pass used.</param>");
             writer.Line("/// <param name=\"parameterGradients\">Overwritten with the parameter gradients summed over all rows.</param>");
         }
+    }
+
+    /// <summary>
+    /// A containing type escaped, with its type parameters: with their variance to re-declare the type, without it to
+    /// refer to the type. Attributes on type parameters are left out: the user's declaration already applies them.
+    /// </summary>
+    private static string TypeName(ContainingType type, bool withVariance) =>
+        type.TypeParameters.IsEmpty
+            ? Identifiers.Escape(type.Name)
+            : $"{Identifiers.Escape(type.Name)}<{string.Join(", ", type.TypeParameters.Select(p => TypeParameter(p, withVariance)))}>";
+
+    private static string TypeParameter(string parameter, bool withVariance)
+    {
+        foreach (string variance in new[] { "in ", "out " })
+        {
+            if (parameter.StartsWith(variance, StringComparison.Ordinal))
+            {
+                string name = Identifiers.Escape(parameter.Substring(variance.Length));
+                return withVariance ? variance + name : name;
+            }
+        }
+
+        return Identifiers.Escape(parameter);
     }
 
     private sealed class Containers : IDisposable

@@ -1,4 +1,8 @@
+using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
+using System.Text;
+using ApprovalTests.Namers;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using MultiMax.Generator.Tests.Infrastructure;
@@ -6,143 +10,194 @@ using Xunit;
 
 namespace MultiMax.Generator.Tests.Diagnostics;
 
-/// <summary>One test per diagnostic: the id, the message, and the source the location points at.</summary>
+/// <summary>
+/// One test per diagnostic, each pinned by a snapshot of what the user sees: id, severity, the source the location
+/// points at, and the message (<c>DiagnosticTests.&lt;Test&gt;.approved.txt</c>). A declaration with an error gets no
+/// generated code. Every compilation references MultiMax.Torch and MultiMax.Gpu, so every backend's checks run.
+/// </summary>
 public class DiagnosticTests
 {
     [Fact]
-    public void MMX0001_MethodNotPartial() => AssertSingle(
-        "[Normalizer] public static void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength) { }",
-        "MMX0001", "Soft", "must be declared 'partial'");
+    public void MMX0001_MethodNotPartial() => Verify(
+        "[Normalizer] public static void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength) { }");
 
     [Fact]
-    public void MMX0002_MethodNotStatic() => AssertSingle(
-        "[Normalizer] public partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength);",
-        "MMX0002", "Soft", "must be 'static'", typeModifiers: "public partial class");
+    public void MMX0002_MethodNotStatic() => Verify(
+        "[Normalizer] public partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength);", typeModifiers: "public partial class");
 
     [Fact]
-    public void MMX0003_ContainingTypeNotPartial() => AssertSingle(
-        "[Normalizer] public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength);",
-        "MMX0003", "Ops", "Type 'Ops' must be declared 'partial'", typeModifiers: "public static class");
+    public void MMX0003_ContainingTypeNotPartial() => Verify(
+        "[Normalizer] public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength);", typeModifiers: "public static class");
 
     [Fact]
-    public void MMX0004_UnsupportedElementType() => AssertSingle(
-        "[Normalizer] public static partial void Soft(ReadOnlySpan<Half> x, Span<Half> y, int rowLength);",
-        "MMX0004", "Soft", "works on 'System.Half'");
+    public void MMX0004_UnsupportedElementType() => Verify(
+        "[Normalizer] public static partial void Soft(ReadOnlySpan<Half> x, Span<Half> y, int rowLength);");
 
     [Theory]
-    [InlineData("public static partial int Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength);")]
-    [InlineData("public static partial void Soft(Span<float> x, Span<float> y, int rowLength);")]
-    [InlineData("public static partial void Soft(ReadOnlySpan<float> x, Span<double> y, int rowLength);")]
-    [InlineData("public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, long rowLength);")]
-    [InlineData("public static partial void Soft(ReadOnlySpan<float> x, Span<float> y);")]
-    [InlineData("public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, ref int rowLength);")]
-    [InlineData("public static partial void Soft(float[] x, float[] y, int rowLength);")]
-    public void MMX0005_InvalidSignature(string declaration) => AssertSingle(
-        "[Normalizer] " + declaration, "MMX0005", "Soft", "must have the signature");
+    [InlineData("ReturnsInt", "public static partial int Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength);")]
+    [InlineData("WritableInput", "public static partial void Soft(Span<float> x, Span<float> y, int rowLength);")]
+    [InlineData("MixedElementTypes", "public static partial void Soft(ReadOnlySpan<float> x, Span<double> y, int rowLength);")]
+    [InlineData("LongRowLength", "public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, long rowLength);")]
+    [InlineData("NoRowLength", "public static partial void Soft(ReadOnlySpan<float> x, Span<float> y);")]
+    [InlineData("RefRowLength", "public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, ref int rowLength);")]
+    [InlineData("Arrays", "public static partial void Soft(float[] x, float[] y, int rowLength);")]
+    public void MMX0005_InvalidSignature(string scenario, string declaration) => Verify("[Normalizer] " + declaration, scenario: scenario);
 
     [Fact]
-    public void MMX0006_UnexpectedParametersArgument() => AssertSingle(
-        "[Normalizer] public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> weights);",
-        "MMX0006", "Soft", "must not take the argument 'weights'");
+    public void MMX0006_UnexpectedParametersArgument() => Verify(
+        "[Normalizer] public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> weights);");
 
     [Fact]
-    public void MMX0007_MissingParametersArgument() => AssertSingle(
-        "[Normalizer(Order = 2)] public static partial void Multi(ReadOnlySpan<float> x, Span<float> y, int rowLength);",
-        "MMX0007", "Multi", "has 8 learnable parameter(s)");
+    public void MMX0007_MissingParametersArgument() => Verify(
+        "[Normalizer(Order = 2)] public static partial void Multi(ReadOnlySpan<float> x, Span<float> y, int rowLength);");
 
     [Theory]
-    [InlineData("Below(0, Coefficient = 1, Threshold = 0)")]
-    [InlineData("Above(9, Coefficient = 1, Threshold = 0)")]
-    public void MMX0008_InvalidPower(string term) => AssertSingle(
-        $"[Normalizer] [{term}] public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength);",
-        "MMX0008", term, "must be between 1 and 8");
+    [InlineData("Zero", "Below(0, Coefficient = 1, Threshold = 0)")]
+    [InlineData("Nine", "Above(9, Coefficient = 1, Threshold = 0)")]
+    public void MMX0008_InvalidPower(string scenario, string term) => Verify(
+        $"[Normalizer] [{term}] public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength);", scenario: scenario);
 
     [Theory]
-    [InlineData(-1)]
-    [InlineData(9)]
-    public void MMX0009_InvalidOrder(int order) => AssertSingle(
-        $"[Normalizer(Order = {order})] public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength);",
-        "MMX0009", $"Normalizer(Order = {order})", $"Order must be between 0 and 8, but is {order}");
+    [InlineData("Negative", -1)]
+    [InlineData("Nine", 9)]
+    public void MMX0009_InvalidOrder(string scenario, int order) => Verify(
+        $"[Normalizer(Order = {order})] public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength);", scenario: scenario);
+
+    /// <summary>An invalid Order leaves the parameter count unknown: no second diagnostic about the parameters argument.</summary>
+    [Fact]
+    public void MMX0009_InvalidOrderWithAParametersArgumentIsReportedAlone() => Verify(
+        "[Normalizer(Order = 9)] public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters);");
 
     [Theory]
-    [InlineData("double", "Coefficient = double.NaN, Threshold = 0", "Coefficient", "NaN")]
-    [InlineData("double", "Coefficient = 1, Threshold = double.PositiveInfinity", "Threshold", "Infinity")]
-    [InlineData("float", "Coefficient = 1e300, Threshold = 0", "Coefficient", "1E+300")]
-    public void MMX0010_NonFiniteConstant(string type, string arguments, string property, string shown) => AssertSingle(
+    [InlineData("NaNCoefficient", "double", "Coefficient = double.NaN, Threshold = 0")]
+    [InlineData("InfiniteThreshold", "double", "Coefficient = 1, Threshold = double.PositiveInfinity")]
+    [InlineData("InfiniteAsFloat", "float", "Coefficient = 1e300, Threshold = 0")]
+    public void MMX0010_NonFiniteConstant(string scenario, string type, string arguments) => Verify(
         $"[Normalizer] [Below(1, {arguments})] public static partial void Soft(ReadOnlySpan<{type}> x, Span<{type}> y, int rowLength);",
-        "MMX0010", $"Below(1, {arguments})", $"The {property} of a [Below] term must be a finite {type}, but is {shown}");
+        scenario: scenario);
 
     [Fact]
-    public void MMX0011_GenericMethod() => AssertSingle(
-        "[Normalizer] public static partial void Soft<T>(ReadOnlySpan<T> x, Span<T> y, int rowLength);",
-        "MMX0011", "Soft", "must not be generic");
+    public void MMX0011_GenericMethod() => Verify(
+        "[Normalizer] public static partial void Soft<T>(ReadOnlySpan<T> x, Span<T> y, int rowLength);");
+
+    [Theory]
+    [InlineData("Body", "[Normalizer] public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength) { }")]
+    [InlineData("Extern", "[Normalizer] public static extern partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength);")]
+    [InlineData("ImplementingPart", """
+        [Normalizer] public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength);
+            public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength) { }
+        """)]
+    public void MMX0012_MethodHasImplementation(string scenario, string member) => Verify(member, scenario: scenario);
 
     [Fact]
-    public void MMX0012_MethodHasBody() => AssertSingle(
-        "[Normalizer] public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength) { }",
-        "MMX0012", "Soft", "without a body");
+    public void MMX0013_TermWithoutNormalizer() => Verify(
+        "[Below(1)] public static void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength) { }");
 
+    /// <summary>A second defining declaration is the compiler's CS0756; the generator adds nothing misleading to it.</summary>
     [Fact]
-    public void MMX0013_TermWithoutNormalizer() => AssertSingle(
-        "[Below(1)] public static void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength) { }",
-        "MMX0013", "Below(1)", "[Below] on method 'Soft' has no effect");
+    public void DuplicateDefiningDeclarationGetsNoGeneratorDiagnostic()
+    {
+        (GeneratorRunResult result, _) = GeneratorHarness.Run(GeneratorHarness.CompileWithEveryBackend(Wrap("""
+            [Normalizer] [Below(1)] public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters);
+                [Normalizer] [Below(1)] public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters);
+            """, "public static partial class")));
+        Assert.Empty(result.Diagnostics);
+    }
 
     [Fact]
     public void MMX0014_LanguageVersionTooLow()
     {
         string source = Wrap("[Normalizer] public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength);", "public static partial class");
         (GeneratorRunResult result, _) = GeneratorHarness.Run(new CSharpParseOptions(LanguageVersion.CSharp10), source);
-        Diagnostic diagnostic = Assert.Single(result.Diagnostics);
-        Assert.Equal("MMX0014", diagnostic.Id);
-        Assert.Contains("needs C# 11 or later", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Contains("C# 10", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Equal("Soft", source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
         Assert.Empty(result.GeneratedSources);
+        Snapshot.Verify(Describe(result.Diagnostics, source), ".txt");
     }
 
     [Fact]
-    public void MMX0015_OverloadModulatorMismatch()
-    {
-        string source = Wrap("""
-            [Normalizer(Order = 2)] public static partial void Mixed(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters);
+    public void MMX0015_OverloadModulatorMismatch() => Verify("""
+        [Normalizer(Order = 2)] public static partial void Mixed(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters);
             [Normalizer(Order = 1)] public static partial void Mixed(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters);
-            """, "public static partial class");
-        (GeneratorRunResult result, _) = GeneratorHarness.Run(source);
-        Assert.Equal(2, result.Diagnostics.Length);
-        Assert.All(result.Diagnostics, diagnostic =>
-        {
-            Assert.Equal("MMX0015", diagnostic.Id);
-            Assert.Contains("declares a different modulator from its overload", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
-            Assert.Equal("Mixed", source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
-        });
-        Assert.Empty(result.GeneratedSources);
+        """);
+
+    [Fact]
+    public void MMX0018_FileLocalContainingType() => Verify(
+        "[Normalizer] public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength);", typeModifiers: "file static partial class");
+
+    [Fact]
+    public void MMX0018_VariantInterface() => Verify(
+        "[Normalizer] public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength);", typeModifiers: "public partial interface", typeName: "IOps<in T>");
+
+    [Fact]
+    public void MMX0019_InvalidOutput() => Verify(
+        "[Normalizer(Output = (NormalizerOutput)7)] public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength);");
+
+    [Theory]
+    [InlineData("Float", "float", "Above(8, Coefficient = 1e38)")]
+    [InlineData("Double", "double", "Above(2, Coefficient = 1e308)")]
+    public void MMX0020_SlopeOverflow(string scenario, string type, string term) => Verify(
+        $"[Normalizer] [{term}] public static partial void Soft(ReadOnlySpan<{type}> x, Span<{type}> y, int rowLength, ReadOnlySpan<{type}> parameters);",
+        scenario: scenario);
+
+    /// <summary>
+    /// A name the span side needs is an error (nothing is generated); a name only TorchSharp or ILGPU needs leaves that
+    /// backend out for this normalizer, and the rest (CPU kernels, layout, the other backend) is generated.
+    /// </summary>
+    [Theory]
+    [InlineData("BackwardField", "public static int SoftBackward;", 0)]
+    [InlineData("BackwardSameSignature", "public static void SoftBackward(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c, Span<float> d, int e) { }", 0)]
+    [InlineData("ParametersProperty", "public static int SoftParameters => 0;", 0)]
+    [InlineData("ModuleClass", "public sealed class SoftModule { }", 3)]
+    [InlineData("FunctionMethod", "public static void SoftFunction() { }", 3)]
+    [InlineData("GpuClass", "public static class SoftGpu { }", 3)]
+    public void MMX0021_GeneratedNameTaken(string scenario, string member, int files) => Verify(
+        "[Normalizer] public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength);\n    " + member, scenario: scenario, files: files);
+
+    [Fact]
+    public void MMX0021_ContainingTypeHasTheGeneratedName() => Verify(
+        "[Normalizer] public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength);", typeName: "SoftGpu", files: 3);
+
+    [Fact]
+    public void MMX0021_TypeParameterHasTheGeneratedName() => Verify(
+        "[Normalizer] public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength);", typeName: "Ops<SoftModule>", files: 3);
+
+    /// <summary>A backend's names are checked only where it is emitted: without MultiMax.Torch, SoftModule is the user's.</summary>
+    [Fact]
+    public void AMemberNamedLikeAnAbsentBackendsClassIsFine()
+    {
+        var sources = GeneratorHarness.GenerateValid(Wrap("""
+            [Normalizer] public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength);
+                public sealed class SoftModule { }
+            """, "public static partial class"));
+        Assert.Equal(2, sources.Length);
     }
+
+    /// <summary>A backward of another signature is an overload, not a collision.</summary>
+    [Fact]
+    public void AMethodNamedLikeTheBackwardWithAnotherSignatureIsFine() =>
+        GeneratorHarness.GenerateValidWithEveryBackend(Wrap("""
+            [Normalizer] public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength);
+                public static void SoftBackward(int unrelated) { }
+            """, "public static partial class"));
 
     [Fact]
     public void OverloadsWithTheSameModulatorAreAccepted()
     {
-        (GeneratorRunResult result, _) = GeneratorHarness.Run(Wrap("""
+        var sources = GeneratorHarness.GenerateValid(Wrap("""
             [Normalizer] [Above(2, Threshold = 1.0)] public static partial void Same(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters);
-            [Normalizer] [Above(2, Threshold = 1.0)] public static partial void Same(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters);
+                [Normalizer] [Above(2, Threshold = 1.0)] public static partial void Same(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters);
             """, "public static partial class"));
-        Assert.Empty(result.Diagnostics);
-        Assert.Equal(2, result.GeneratedSources.Length);
+        Assert.Equal(3, sources.Length); // the float and double kernels, and the shared SameParameters
     }
 
     [Fact]
-    public void EveryProblemOfADeclarationIsReportedAtOnce()
-    {
-        (GeneratorRunResult result, _) = GeneratorHarness.Run(Wrap(
-            "[Normalizer(Order = 1)] [Above(0)] public void Bad(ReadOnlySpan<float> x, Span<float> y, int rowLength) { }",
-            "public partial class"));
-        Assert.Equal(new[] { "MMX0001", "MMX0002", "MMX0007", "MMX0008" }, result.Diagnostics.Select(d => d.Id).OrderBy(id => id));
-        Assert.Empty(result.GeneratedSources);
-    }
+    public void EveryProblemOfADeclarationIsReportedAtOnce() => Verify(
+        "[Normalizer(Order = 1)] [Above(0)] public void Bad(ReadOnlySpan<float> x, Span<float> y, int rowLength) { }",
+        typeModifiers: "public partial class");
 
     [Fact]
     public void BrokenSourceNeverCrashesTheGenerator()
     {
-        (GeneratorRunResult result, _) = GeneratorHarness.Run("""
+        (GeneratorRunResult result, _) = GeneratorHarness.Run(GeneratorHarness.CompileWithEveryBackend("""
             using MultiMax;
             static partial class Ops
             {
@@ -150,30 +205,67 @@ public class DiagnosticTests
                 [Below(Coefficient = "x")]
                 static partial void Broken(ReadOnlySpan<Missing> x, Span<float> y, int
             }
-            """);
+            """));
         Assert.Null(result.Exception);
         Assert.Empty(result.GeneratedSources);
     }
 
-    private static string Wrap(string member, string typeModifiers) => $$"""
+    [Fact]
+    public void EveryDescriptorHasADescriptionAndTheHelpLink()
+    {
+        IEnumerable<DiagnosticDescriptor> descriptors = typeof(MultiMax.Generator.Diagnostics.DiagnosticDescriptors)
+            .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Select(field => field.GetValue(null)).OfType<DiagnosticDescriptor>().ToList();
+        Assert.Equal(22, descriptors.Count());
+        Assert.All(descriptors, descriptor =>
+        {
+            Assert.False(string.IsNullOrWhiteSpace(descriptor.Description.ToString(CultureInfo.InvariantCulture)), descriptor.Id);
+            Assert.EndsWith("README.md#diagnostics", descriptor.HelpLinkUri);
+        });
+        Assert.Equal(descriptors.Count(), descriptors.Select(d => d.Id).Distinct().Count());
+    }
+
+    private static string Wrap(string member, string typeModifiers, string typeName = "Ops") => $$"""
         using System;
         using MultiMax;
         namespace Demo;
-        {{typeModifiers}} Ops
+        {{typeModifiers}} {{typeName}}
         {
             {{member}}
         }
         """;
 
-    private static void AssertSingle(string member, string id, string locatedText, string messagePart, string typeModifiers = "public static partial class")
+    /// <summary>
+    /// Runs the generator with every backend on the wrapped member and approves what it reports; a declaration with
+    /// an error must get no generated file.
+    /// </summary>
+    /// <param name="files">How many files are still generated: 0 for an error, more where only one backend is left out.</param>
+    private static void Verify(string member, string typeModifiers = "public static partial class", string typeName = "Ops", string? scenario = null, int files = 0)
     {
-        (GeneratorRunResult result, _) = GeneratorHarness.Run(Wrap(member, typeModifiers));
-        Diagnostic diagnostic = Assert.Single(result.Diagnostics);
-        Assert.Equal(id, diagnostic.Id);
-        Assert.Contains(messagePart, diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
-        Location location = diagnostic.Location;
-        string source = Wrap(member, typeModifiers);
-        Assert.Equal(locatedText, source.Substring(location.SourceSpan.Start, location.SourceSpan.Length));
-        Assert.Empty(result.GeneratedSources);
+        string source = Wrap(member, typeModifiers, typeName);
+        (GeneratorRunResult result, _) = GeneratorHarness.Run(GeneratorHarness.CompileWithEveryBackend(source));
+        Assert.NotEmpty(result.Diagnostics);
+        Assert.Equal(files, result.GeneratedSources.Length);
+
+        using (scenario is null ? null : ApprovalResults.ForScenario(scenario))
+        {
+            Snapshot.Verify(Describe(result.Diagnostics, source), ".txt");
+        }
+    }
+
+    /// <summary>Each diagnostic as the user meets it: id, severity, line and column, the located text, the message.</summary>
+    private static string Describe(IEnumerable<Diagnostic> diagnostics, string source)
+    {
+        var text = new StringBuilder();
+        foreach (Diagnostic diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start).ThenBy(d => d.Id, System.StringComparer.Ordinal))
+        {
+            FileLinePositionSpan line = diagnostic.Location.GetLineSpan();
+            string located = diagnostic.Location == Location.None ? "" : source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length);
+            text.Append(diagnostic.Id).Append(' ').Append(diagnostic.Severity)
+                .Append($" at {line.StartLinePosition.Line + 1}:{line.StartLinePosition.Character + 1} `{located}`\n")
+                .Append("    ").Append(diagnostic.GetMessage(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        return text.ToString();
     }
 }

@@ -36,7 +36,7 @@ public class IncrementalityTests
     {
         GeneratorRunResult rerun = RerunAfterUnrelatedEdit(GeneratorHarness.CompileWithTorch(Declaration, Unrelated));
 
-        Assert.Contains(rerun.GeneratedSources, s => s.HintName.EndsWith(".Torch.g.cs", System.StringComparison.Ordinal));
+        Assert.Contains(rerun.GeneratedSources, s => s.HintName.Contains(".Torch.", System.StringComparison.Ordinal));
         Assert.All(rerun.TrackedSteps[MultiMax.Generator.NormalizerGenerator.TrackingNames.TorchModules].SelectMany(step => step.Outputs),
             output => Assert.True(output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, output.Reason.ToString()));
         Assert.All(rerun.TrackedOutputSteps.SelectMany(step => step.Value).SelectMany(step => step.Outputs),
@@ -48,8 +48,26 @@ public class IncrementalityTests
     {
         GeneratorRunResult rerun = RerunAfterUnrelatedEdit(GeneratorHarness.CompileWithGpu(Declaration, Unrelated));
 
-        Assert.Contains(rerun.GeneratedSources, s => s.HintName.EndsWith(".Gpu.g.cs", System.StringComparison.Ordinal));
+        Assert.Contains(rerun.GeneratedSources, s => s.HintName.Contains(".Gpu.", System.StringComparison.Ordinal));
         Assert.All(rerun.TrackedSteps[MultiMax.Generator.NormalizerGenerator.TrackingNames.GpuClasses].SelectMany(step => step.Outputs),
+            output => Assert.True(output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, output.Reason.ToString()));
+        Assert.All(rerun.TrackedOutputSteps.SelectMany(step => step.Value).SelectMany(step => step.Outputs),
+            output => Assert.True(output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, output.Reason.ToString()));
+    }
+
+    [Fact]
+    public void UnrelatedEditReusesTheCachedImports()
+    {
+        const string Importer = """
+            using MultiMax;
+            namespace Demo;
+            [NormalizersFrom(typeof(Ops))]
+            public static partial class Layers { }
+            """;
+        GeneratorRunResult rerun = RerunAfterUnrelatedEdit(GeneratorHarness.CompileWithEveryBackend(Declaration, Importer, Unrelated));
+
+        Assert.Contains(rerun.GeneratedSources, s => s.HintName.StartsWith("Demo.Layers.MultiMax2.Torch.", System.StringComparison.Ordinal));
+        Assert.All(rerun.TrackedSteps[MultiMax.Generator.NormalizerGenerator.TrackingNames.Imports].SelectMany(step => step.Outputs),
             output => Assert.True(output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, output.Reason.ToString()));
         Assert.All(rerun.TrackedOutputSteps.SelectMany(step => step.Value).SelectMany(step => step.Outputs),
             output => Assert.True(output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, output.Reason.ToString()));

@@ -37,6 +37,11 @@ internal static class GeneratorHarness
         .Add(MetadataReference.CreateFromFile(typeof(ILGPU.Algorithms.XMath).Assembly.Location))
         .Add(MetadataReference.CreateFromFile(typeof(MultiMax.Gpu.GpuDevice).Assembly.Location));
 
+    /// <summary>What a project that references MultiMax.Torch and MultiMax.Gpu compiles against: every backend runs.</summary>
+    private static readonly ImmutableArray<MetadataReference> EveryBackendReferences = GpuReferences
+        .Add(MetadataReference.CreateFromFile(typeof(TorchSharp.torch).Assembly.Location))
+        .Add(MetadataReference.CreateFromFile(typeof(MultiMax.Torch.TorchNormalizers).Assembly.Location));
+
     /// <summary>What a project that references ILGPU but not MultiMax.Gpu compiles against.</summary>
     private static readonly ImmutableArray<MetadataReference> IlgpuOnlyReferences = References
         .Add(MetadataReference.CreateFromFile(typeof(ILGPU.Context).Assembly.Location));
@@ -45,6 +50,9 @@ internal static class GeneratorHarness
 
     /// <summary>A compilation that references MultiMax.Gpu, so the ILGPU emitter runs too.</summary>
     public static CSharpCompilation CompileWithGpu(params string[] sources) => Compile(ParseOptions, GpuReferences, sources);
+
+    /// <summary>A compilation that references MultiMax.Torch and MultiMax.Gpu, so every emitter runs.</summary>
+    public static CSharpCompilation CompileWithEveryBackend(params string[] sources) => Compile(ParseOptions, EveryBackendReferences, sources);
 
     public static CSharpCompilation CompileWithIlgpuOnly(params string[] sources) => Compile(ParseOptions, IlgpuOnlyReferences, sources);
 
@@ -81,13 +89,21 @@ internal static class GeneratorHarness
 
     public static (GeneratorRunResult Result, Compilation Output) RunWithIlgpuOnly(params string[] sources) => Run(CompileWithIlgpuOnly(sources));
 
-    private static (GeneratorRunResult Result, Compilation Output) Run(CSharpCompilation input)
+    public static (GeneratorRunResult Result, Compilation Output) Run(CSharpCompilation input)
     {
         GeneratorDriver driver = CreateDriver().RunGeneratorsAndUpdateCompilation(input, out Compilation output, out _);
         GeneratorRunResult result = driver.GetRunResult().Results.Single();
         Assert.Null(result.Exception);
         return (result, output);
     }
+
+    /// <summary>A hint name without its hash, e.g. <c>Demo.Ops.Norm.Float.Cpu.g.cs</c>: what a test can spell out.</summary>
+    public static string WithoutHash(string hintName) =>
+        System.Text.RegularExpressions.Regex.Replace(hintName, @"\.[0-9a-f]{16}\.g\.cs$", ".g.cs");
+
+    /// <summary>The readable hint names of <paramref name="sources"/>, sorted.</summary>
+    public static string[] ReadableHintNames(System.Collections.Generic.IEnumerable<GeneratedSourceResult> sources) =>
+        sources.Select(s => WithoutHash(s.HintName)).OrderBy(n => n, StringComparer.Ordinal).ToArray();
 
     /// <summary>Runs the generator on a valid declaration and checks that the generated code compiles cleanly.</summary>
     public static ImmutableArray<GeneratedSourceResult> GenerateValid(string source) => GenerateValid(Compile(source));
@@ -98,7 +114,11 @@ internal static class GeneratorHarness
     /// <summary>As <see cref="GenerateValid(string)"/>, in a compilation that references MultiMax.Gpu.</summary>
     public static ImmutableArray<GeneratedSourceResult> GenerateValidWithGpu(string source) => GenerateValid(CompileWithGpu(source));
 
-    private static ImmutableArray<GeneratedSourceResult> GenerateValid(CSharpCompilation input)
+    /// <summary>As <see cref="GenerateValid(string)"/>, in a compilation where every backend runs.</summary>
+    public static ImmutableArray<GeneratedSourceResult> GenerateValidWithEveryBackend(string source) => GenerateValid(CompileWithEveryBackend(source));
+
+    /// <summary>Runs the generator on a compilation of valid declarations and checks that the generated code compiles cleanly.</summary>
+    public static ImmutableArray<GeneratedSourceResult> GenerateValid(CSharpCompilation input)
     {
         (GeneratorRunResult result, Compilation output) = Run(input);
         Assert.Empty(result.Diagnostics);

@@ -23,19 +23,19 @@ public class BackendSelectionTests
         """;
 
     [Fact]
-    public void WithoutMultiMaxTorchOrGpuOnlyTheCpuKernelsAreEmitted()
+    public void WithoutMultiMaxTorchOrGpuOnlyTheCpuKernelsAndTheLayoutAreEmitted()
     {
         Assert.Equal(
-            new[] { "Demo.Ops.MultiMax1.Double.Cpu.g.cs", "Demo.Ops.MultiMax1.Float.Cpu.g.cs" },
-            GeneratorHarness.GenerateValid(Overloads).Select(s => s.HintName).OrderBy(n => n, System.StringComparer.Ordinal));
+            new[] { "Demo.Ops.MultiMax1.Double.Cpu.g.cs", "Demo.Ops.MultiMax1.Float.Cpu.g.cs", "Demo.Ops.MultiMax1.Parameters.g.cs" },
+            GeneratorHarness.ReadableHintNames(GeneratorHarness.GenerateValid(Overloads)));
     }
 
     [Fact]
     public void WithMultiMaxTorchBothOverloadsShareOneModule()
     {
         Assert.Equal(
-            new[] { "Demo.Ops.MultiMax1.Double.Cpu.g.cs", "Demo.Ops.MultiMax1.Float.Cpu.g.cs", "Demo.Ops.MultiMax1.Torch.g.cs" },
-            GeneratorHarness.GenerateValidWithTorch(Overloads).Select(s => s.HintName).OrderBy(n => n, System.StringComparer.Ordinal));
+            new[] { "Demo.Ops.MultiMax1.Double.Cpu.g.cs", "Demo.Ops.MultiMax1.Float.Cpu.g.cs", "Demo.Ops.MultiMax1.Parameters.g.cs", "Demo.Ops.MultiMax1.Torch.g.cs" },
+            GeneratorHarness.ReadableHintNames(GeneratorHarness.GenerateValidWithTorch(Overloads)));
     }
 
     [Fact]
@@ -46,15 +46,15 @@ public class BackendSelectionTests
         Assert.Equal("MMX0016", warning.Id);
         Assert.Equal(DiagnosticSeverity.Warning, warning.Severity);
         Assert.Contains("reference the MultiMax.Torch package", warning.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Equal(2, result.GeneratedSources.Length);
+        Assert.Equal(3, result.GeneratedSources.Length); // the two CPU files and MultiMax1Parameters
     }
 
     [Fact]
     public void WithMultiMaxGpuBothOverloadsShareOneGpuClass()
     {
         Assert.Equal(
-            new[] { "Demo.Ops.MultiMax1.Double.Cpu.g.cs", "Demo.Ops.MultiMax1.Float.Cpu.g.cs", "Demo.Ops.MultiMax1.Gpu.g.cs" },
-            GeneratorHarness.GenerateValidWithGpu(Overloads).Select(s => s.HintName).OrderBy(n => n, System.StringComparer.Ordinal));
+            new[] { "Demo.Ops.MultiMax1.Double.Cpu.g.cs", "Demo.Ops.MultiMax1.Float.Cpu.g.cs", "Demo.Ops.MultiMax1.Gpu.g.cs", "Demo.Ops.MultiMax1.Parameters.g.cs" },
+            GeneratorHarness.ReadableHintNames(GeneratorHarness.GenerateValidWithGpu(Overloads)));
     }
 
     [Fact]
@@ -65,7 +65,7 @@ public class BackendSelectionTests
         Assert.Equal("MMX0017", warning.Id);
         Assert.Equal(DiagnosticSeverity.Warning, warning.Severity);
         Assert.Contains("reference the MultiMax.Gpu package", warning.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Equal(2, result.GeneratedSources.Length);
+        Assert.Equal(3, result.GeneratedSources.Length); // the two CPU files and MultiMax1Parameters
     }
 
     [Fact]

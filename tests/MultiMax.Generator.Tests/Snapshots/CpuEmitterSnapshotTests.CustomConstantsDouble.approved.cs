@@ -8,7 +8,7 @@ namespace Demo
 {
     partial class Ops
     {
-        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "0.1.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
         public static partial void Custom(global::System.ReadOnlySpan<double> x, global::System.Span<double> y, int rowLength, global::System.ReadOnlySpan<double> parameters)
             => global::MultiMax.CompilerServices.NormalizerRunner.Forward<global::MultiMax.Generated.CustomKernel, double>(x, y, rowLength, parameters);
 
@@ -21,7 +21,7 @@ namespace Demo
         /// <param name="parameters">The learnable parameters the forward pass used.</param>
         /// <param name="parameterGradients">Overwritten with the parameter gradients summed over all rows.</param>
         /// <exception cref="global::System.ArgumentException">A length or the row length is inconsistent, or an output overlaps an input; nothing is written then.</exception>
-        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "0.1.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
         public static void CustomBackward(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> dy, global::System.Span<double> dx, int rowLength, global::System.ReadOnlySpan<double> parameters, global::System.Span<double> parameterGradients)
             => global::MultiMax.CompilerServices.NormalizerRunner.Backward<global::MultiMax.Generated.CustomKernel, double>(x, y, dy, dx, rowLength, parameters, parameterGradients);
     }
@@ -36,7 +36,7 @@ namespace MultiMax.Generated
     using MultiMax.CompilerServices;
 
     /// <summary>The fused row kernels of <c>Demo.Ops.Custom</c>, run by <c>NormalizerRunner</c> on blocks of whole rows.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "0.1.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
     file readonly struct CustomKernel : INormalizerKernel<double>
     {
         public static int ParameterCount => 3;
@@ -44,7 +44,6 @@ namespace MultiMax.Generated
         public static void Forward(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters)
         {
             // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
-            var b0V = new Vector<double>(-1d); // constant
             double c1 = parameters[0];
             var c1V = new Vector<double>(c1);
             double d1 = parameters[1];
@@ -68,7 +67,7 @@ namespace MultiMax.Generated
                 {
                     var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
                     var s = xv;
-                    var r0 = Vector.MaxNative(b0V - xv, zero); // Below(1): max(−1 − x, 0)
+                    var r0 = Vector.MaxNative(new Vector<double>(-1d) - xv, zero); // Below(1): max(−1 − x, 0)
                     s = Vector.FusedMultiplyAdd(new Vector<double>(2d), r0, s);
                     var r1 = Vector.MaxNative(xv - d1V, zero); // Above(2): max(x − p[1], 0)
                     s = Vector.FusedMultiplyAdd(c1V, r1 * r1, s);
@@ -83,7 +82,7 @@ namespace MultiMax.Generated
                 {
                     var xv = xTail;
                     var s = xv;
-                    var r0 = Vector.MaxNative(b0V - xv, zero); // Below(1): max(−1 − x, 0)
+                    var r0 = Vector.MaxNative(new Vector<double>(-1d) - xv, zero); // Below(1): max(−1 − x, 0)
                     s = Vector.FusedMultiplyAdd(new Vector<double>(2d), r0, s);
                     var r1 = Vector.MaxNative(xv - d1V, zero); // Above(2): max(x − p[1], 0)
                     s = Vector.FusedMultiplyAdd(c1V, r1 * r1, s);
@@ -103,7 +102,7 @@ namespace MultiMax.Generated
                     if (xs != double.NegativeInfinity)
                     {
                         var sigma = xs;
-                        var r0 = Math.Max((-1d) - xs, 0d); // Below(1): max(−1 − x, 0)
+                        var r0 = Math.Max(-1d - xs, 0d); // Below(1): max(−1 − x, 0)
                         sigma = Math.FusedMultiplyAdd(2d, r0, sigma);
                         var r1 = Math.Max(xs - d1, 0d); // Above(2): max(x − p[1], 0)
                         sigma = Math.FusedMultiplyAdd(c1, r1 * r1, sigma);
@@ -171,14 +170,11 @@ namespace MultiMax.Generated
         public static void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> dy, Span<double> dx, int rowLength, ReadOnlySpan<double> parameters, Span<double> parameterGradients)
         {
             // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
-            var b0V = new Vector<double>(-1d); // constant
             double c1 = parameters[0];
             double d1 = parameters[1];
             var d1V = new Vector<double>(d1);
-            var a0pV = new Vector<double>(2d); // constant
             double c1p = c1 * 2d;
             var c1pV = new Vector<double>(c1p);
-            var c2pV = new Vector<double>(-1.5d); // constant
             var zero = Vector<double>.Zero;
             var one = Vector<double>.One;
             var negativeInfinity = new Vector<double>(double.NegativeInfinity);
@@ -228,16 +224,16 @@ namespace MultiMax.Generated
                     var gs = Vector.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
                     var xz = Vector.ConditionalSelect(masked, zero, xv);
                     var ds = one;
-                    var r0 = Vector.MaxNative(b0V - xz, zero); // Below(1): max(−1 − x, 0)
-                    var on0 = Vector.GreaterThan(r0, zero);
-                    ds -= Vector.ConditionalSelect(on0, a0pV, zero);
+                    var r0 = Vector.MaxNative(new Vector<double>(-1d) - xz, zero); // Below(1): max(−1 − x, 0)
+                    var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
+                    ds -= new Vector<double>(2d) * on0;
                     var r1 = Vector.MaxNative(xz - d1V, zero); // Above(2): max(x − p[1], 0)
                     ds += c1pV * r1;
                     gradC1V += gs * (r1 * r1);
                     gradD1V += gs * r1;
                     var r2 = Vector.MaxNative(xz, zero); // Above(3): max(x, 0)
                     var r2Pm1 = r2 * r2;
-                    ds += c2pV * r2Pm1;
+                    ds += new Vector<double>(-1.5d) * r2Pm1;
                     var dxv = gs * ds; // dx = σ'(x)·gσ
                     dxv.StoreUnsafe(ref dxRow, (nuint)i);
                 }
@@ -252,16 +248,16 @@ namespace MultiMax.Generated
                     var gsNew = Vector.ConditionalSelect(tailLanes, gs, zero); // lanes no whole vector summed
                     var xz = Vector.ConditionalSelect(masked, zero, xv);
                     var ds = one;
-                    var r0 = Vector.MaxNative(b0V - xz, zero); // Below(1): max(−1 − x, 0)
-                    var on0 = Vector.GreaterThan(r0, zero);
-                    ds -= Vector.ConditionalSelect(on0, a0pV, zero);
+                    var r0 = Vector.MaxNative(new Vector<double>(-1d) - xz, zero); // Below(1): max(−1 − x, 0)
+                    var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
+                    ds -= new Vector<double>(2d) * on0;
                     var r1 = Vector.MaxNative(xz - d1V, zero); // Above(2): max(x − p[1], 0)
                     ds += c1pV * r1;
                     gradC1V += gsNew * (r1 * r1);
                     gradD1V += gsNew * r1;
                     var r2 = Vector.MaxNative(xz, zero); // Above(3): max(x, 0)
                     var r2Pm1 = r2 * r2;
-                    ds += c2pV * r2Pm1;
+                    ds += new Vector<double>(-1.5d) * r2Pm1;
                     var dxv = gs * ds; // dx = σ'(x)·gσ
                     dxv.StoreUnsafe(ref dxRow, (nuint)tailStart);
                 }
@@ -274,16 +270,16 @@ namespace MultiMax.Generated
                     double gs = masked ? 0 : Unsafe.Add(ref yRow, i) * (Unsafe.Add(ref dyRow, i) - shared);
                     var xz = masked ? 0 : Unsafe.Add(ref xRow, i);
                     var ds = 1d;
-                    var r0 = Math.Max((-1d) - xz, 0d); // Below(1): max(−1 − x, 0)
-                    var on0 = r0 > 0d;
-                    ds -= on0 ? 2d : 0d;
+                    var r0 = Math.Max(-1d - xz, 0d); // Below(1): max(−1 − x, 0)
+                    var on0 = r0 > 0d ? 1d : 0d;
+                    ds -= 2d * on0;
                     var r1 = Math.Max(xz - d1, 0d); // Above(2): max(x − p[1], 0)
                     ds += c1p * r1;
                     gradC1Row += gs * (r1 * r1);
                     gradD1Row += gs * r1;
                     var r2 = Math.Max(xz, 0d); // Above(3): max(x, 0)
                     var r2Pm1 = r2 * r2;
-                    ds += (-1.5d) * r2Pm1;
+                    ds += -1.5d * r2Pm1;
                     var dxv = gs * ds; // dx = σ'(x)·gσ
                     Unsafe.Add(ref dxRow, i) = dxv;
                 }

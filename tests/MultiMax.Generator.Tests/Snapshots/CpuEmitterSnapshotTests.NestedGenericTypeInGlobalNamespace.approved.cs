@@ -8,7 +8,7 @@ partial record struct Outer<T>
 {
     partial class Inner
     {
-        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "0.1.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
         static partial void Clip(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, int n)
             => global::MultiMax.CompilerServices.NormalizerRunner.Forward<global::MultiMax.Generated.ClipKernel, double>(input, output, n, global::System.ReadOnlySpan<double>.Empty);
 
@@ -19,7 +19,7 @@ partial record struct Outer<T>
         /// <param name="dx">Receives the gradient with respect to <paramref name="x"/> (0 at masked entries).</param>
         /// <param name="rowLength">The number of entries in each row.</param>
         /// <exception cref="global::System.ArgumentException">A length or the row length is inconsistent, or an output overlaps an input; nothing is written then.</exception>
-        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "0.1.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
         static void ClipBackward(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> dy, global::System.Span<double> dx, int rowLength)
             => global::MultiMax.CompilerServices.NormalizerRunner.Backward<global::MultiMax.Generated.ClipKernel, double>(x, y, dy, dx, rowLength, global::System.ReadOnlySpan<double>.Empty, global::System.Span<double>.Empty);
     }
@@ -34,14 +34,13 @@ namespace MultiMax.Generated
     using MultiMax.CompilerServices;
 
     /// <summary>The fused row kernels of <c>Outer&lt;T&gt;.Inner.Clip</c>, run by <c>NormalizerRunner</c> on blocks of whole rows.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "0.1.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
     file readonly struct ClipKernel : INormalizerKernel<double>
     {
         public static int ParameterCount => 0;
 
         public static void Forward(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters)
         {
-            var d0V = new Vector<double>(0.5d); // constant
             var zero = Vector<double>.Zero;
             var negativeInfinity = new Vector<double>(double.NegativeInfinity);
             int vectorEnd = rowLength - rowLength % Vector<double>.Count;
@@ -61,7 +60,7 @@ namespace MultiMax.Generated
                 {
                     var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
                     var s = xv;
-                    var r0 = Vector.MaxNative(xv - d0V, zero); // Above(1): max(x − 0.5, 0)
+                    var r0 = Vector.MaxNative(xv - new Vector<double>(0.5d), zero); // Above(1): max(x − 0.5, 0)
                     s += r0;
                     s = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), negativeInfinity, s);
                     maxV = Vector.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
@@ -72,7 +71,7 @@ namespace MultiMax.Generated
                 {
                     var xv = xTail;
                     var s = xv;
-                    var r0 = Vector.MaxNative(xv - d0V, zero); // Above(1): max(x − 0.5, 0)
+                    var r0 = Vector.MaxNative(xv - new Vector<double>(0.5d), zero); // Above(1): max(x − 0.5, 0)
                     s += r0;
                     s = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), negativeInfinity, s);
                     maxV = Vector.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
@@ -147,8 +146,6 @@ namespace MultiMax.Generated
 
         public static void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> dy, Span<double> dx, int rowLength, ReadOnlySpan<double> parameters, Span<double> parameterGradients)
         {
-            var d0V = new Vector<double>(0.5d); // constant
-            var c0pV = new Vector<double>(1d); // constant
             var zero = Vector<double>.Zero;
             var one = Vector<double>.One;
             var negativeInfinity = new Vector<double>(double.NegativeInfinity);
@@ -195,9 +192,9 @@ namespace MultiMax.Generated
                     var gs = Vector.ConditionalSelect(masked, zero, gv - VectorMath.Exp(yv) * sharedBroadcast);
                     var xz = Vector.ConditionalSelect(masked, zero, xv);
                     var ds = one;
-                    var r0 = Vector.MaxNative(xz - d0V, zero); // Above(1): max(x − 0.5, 0)
-                    var on0 = Vector.GreaterThan(r0, zero);
-                    ds += Vector.ConditionalSelect(on0, c0pV, zero);
+                    var r0 = Vector.MaxNative(xz - new Vector<double>(0.5d), zero); // Above(1): max(x − 0.5, 0)
+                    var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
+                    ds += new Vector<double>(1d) * on0;
                     var dxv = gs * ds; // dx = σ'(x)·gσ
                     dxv.StoreUnsafe(ref dxRow, (nuint)i);
                 }
@@ -211,9 +208,9 @@ namespace MultiMax.Generated
                     var gs = Vector.ConditionalSelect(masked, zero, gv - VectorMath.Exp(yv) * sharedBroadcast);
                     var xz = Vector.ConditionalSelect(masked, zero, xv);
                     var ds = one;
-                    var r0 = Vector.MaxNative(xz - d0V, zero); // Above(1): max(x − 0.5, 0)
-                    var on0 = Vector.GreaterThan(r0, zero);
-                    ds += Vector.ConditionalSelect(on0, c0pV, zero);
+                    var r0 = Vector.MaxNative(xz - new Vector<double>(0.5d), zero); // Above(1): max(x − 0.5, 0)
+                    var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
+                    ds += new Vector<double>(1d) * on0;
                     var dxv = gs * ds; // dx = σ'(x)·gσ
                     dxv.StoreUnsafe(ref dxRow, (nuint)tailStart);
                 }
@@ -225,8 +222,8 @@ namespace MultiMax.Generated
                     var xz = masked ? 0 : Unsafe.Add(ref xRow, i);
                     var ds = 1d;
                     var r0 = Math.Max(xz - 0.5d, 0d); // Above(1): max(x − 0.5, 0)
-                    var on0 = r0 > 0d;
-                    ds += on0 ? 1d : 0d;
+                    var on0 = r0 > 0d ? 1d : 0d;
+                    ds += 1d * on0;
                     var dxv = gs * ds; // dx = σ'(x)·gσ
                     Unsafe.Add(ref dxRow, i) = dxv;
                 }

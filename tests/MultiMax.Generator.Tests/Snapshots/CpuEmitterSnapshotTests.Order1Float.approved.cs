@@ -8,7 +8,7 @@ namespace Demo
 {
     partial class Ops
     {
-        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "0.1.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
         public static partial void MultiMax1(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rowLength, global::System.ReadOnlySpan<float> parameters)
             => global::MultiMax.CompilerServices.NormalizerRunner.Forward<global::MultiMax.Generated.MultiMax1Kernel, float>(x, y, rowLength, parameters);
 
@@ -21,7 +21,7 @@ namespace Demo
         /// <param name="parameters">The learnable parameters the forward pass used.</param>
         /// <param name="parameterGradients">Overwritten with the parameter gradients summed over all rows.</param>
         /// <exception cref="global::System.ArgumentException">A length or the row length is inconsistent, or an output overlaps an input; nothing is written then.</exception>
-        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "0.1.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
         public static void MultiMax1Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rowLength, global::System.ReadOnlySpan<float> parameters, global::System.Span<float> parameterGradients)
             => global::MultiMax.CompilerServices.NormalizerRunner.Backward<global::MultiMax.Generated.MultiMax1Kernel, float>(x, y, dy, dx, rowLength, parameters, parameterGradients);
     }
@@ -36,7 +36,7 @@ namespace MultiMax.Generated
     using MultiMax.CompilerServices;
 
     /// <summary>The fused row kernels of <c>Demo.Ops.MultiMax1</c>, run by <c>NormalizerRunner</c> on blocks of whole rows.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "0.1.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
     file readonly struct MultiMax1Kernel : INormalizerKernel<float>
     {
         public static int ParameterCount => 4;
@@ -228,15 +228,15 @@ namespace MultiMax.Generated
                     var xz = Vector.ConditionalSelect(masked, zero, xv);
                     var ds = one;
                     var r0 = Vector.MaxNative(b0V - xz, zero); // Below(1): max(p[2] − x, 0)
-                    var on0 = Vector.GreaterThan(r0, zero);
-                    ds -= Vector.ConditionalSelect(on0, a0pV, zero);
+                    var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
+                    ds -= a0pV * on0;
                     gradA0V += gs * r0;
-                    gradB0V += Vector.ConditionalSelect(on0, gs, zero);
+                    gradB0V += gs * on0;
                     var r1 = Vector.MaxNative(xz - d1V, zero); // Above(1): max(x − p[3], 0)
-                    var on1 = Vector.GreaterThan(r1, zero);
-                    ds += Vector.ConditionalSelect(on1, c1pV, zero);
+                    var on1 = Vector.ConditionalSelect(Vector.GreaterThan(r1, zero), one, zero);
+                    ds += c1pV * on1;
                     gradC1V += gs * r1;
-                    gradD1V += Vector.ConditionalSelect(on1, gs, zero);
+                    gradD1V += gs * on1;
                     var dxv = gs * ds; // dx = σ'(x)·gσ
                     dxv.StoreUnsafe(ref dxRow, (nuint)i);
                 }
@@ -252,15 +252,15 @@ namespace MultiMax.Generated
                     var xz = Vector.ConditionalSelect(masked, zero, xv);
                     var ds = one;
                     var r0 = Vector.MaxNative(b0V - xz, zero); // Below(1): max(p[2] − x, 0)
-                    var on0 = Vector.GreaterThan(r0, zero);
-                    ds -= Vector.ConditionalSelect(on0, a0pV, zero);
+                    var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
+                    ds -= a0pV * on0;
                     gradA0V += gsNew * r0;
-                    gradB0V += Vector.ConditionalSelect(on0, gsNew, zero);
+                    gradB0V += gsNew * on0;
                     var r1 = Vector.MaxNative(xz - d1V, zero); // Above(1): max(x − p[3], 0)
-                    var on1 = Vector.GreaterThan(r1, zero);
-                    ds += Vector.ConditionalSelect(on1, c1pV, zero);
+                    var on1 = Vector.ConditionalSelect(Vector.GreaterThan(r1, zero), one, zero);
+                    ds += c1pV * on1;
                     gradC1V += gsNew * r1;
-                    gradD1V += Vector.ConditionalSelect(on1, gsNew, zero);
+                    gradD1V += gsNew * on1;
                     var dxv = gs * ds; // dx = σ'(x)·gσ
                     dxv.StoreUnsafe(ref dxRow, (nuint)tailStart);
                 }
@@ -276,15 +276,15 @@ namespace MultiMax.Generated
                     var xz = masked ? 0 : Unsafe.Add(ref xRow, i);
                     var ds = 1f;
                     var r0 = Math.Max(b0 - xz, 0f); // Below(1): max(p[2] − x, 0)
-                    var on0 = r0 > 0f;
-                    ds -= on0 ? a0p : 0f;
+                    var on0 = r0 > 0f ? 1f : 0f;
+                    ds -= a0p * on0;
                     gradA0Row += gs * r0;
-                    gradB0Row += on0 ? gs : 0f;
+                    gradB0Row += gs * on0;
                     var r1 = Math.Max(xz - d1, 0f); // Above(1): max(x − p[3], 0)
-                    var on1 = r1 > 0f;
-                    ds += on1 ? c1p : 0f;
+                    var on1 = r1 > 0f ? 1f : 0f;
+                    ds += c1p * on1;
                     gradC1Row += gs * r1;
-                    gradD1Row += on1 ? gs : 0f;
+                    gradD1Row += gs * on1;
                     var dxv = gs * ds; // dx = σ'(x)·gσ
                     Unsafe.Add(ref dxRow, i) = dxv;
                 }

@@ -8,7 +8,7 @@ namespace Demo
 {
     partial class Ops
     {
-        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "0.1.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
         public static partial void MultiMax2(global::System.ReadOnlySpan<double> x, global::System.Span<double> y, int rowLength, global::System.ReadOnlySpan<double> parameters)
             => global::MultiMax.CompilerServices.NormalizerRunner.Forward<global::MultiMax.Generated.MultiMax2Kernel, double>(x, y, rowLength, parameters);
 
@@ -21,7 +21,7 @@ namespace Demo
         /// <param name="parameters">The learnable parameters the forward pass used.</param>
         /// <param name="parameterGradients">Overwritten with the parameter gradients summed over all rows.</param>
         /// <exception cref="global::System.ArgumentException">A length or the row length is inconsistent, or an output overlaps an input; nothing is written then.</exception>
-        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "0.1.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
         public static void MultiMax2Backward(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> dy, global::System.Span<double> dx, int rowLength, global::System.ReadOnlySpan<double> parameters, global::System.Span<double> parameterGradients)
             => global::MultiMax.CompilerServices.NormalizerRunner.Backward<global::MultiMax.Generated.MultiMax2Kernel, double>(x, y, dy, dx, rowLength, parameters, parameterGradients);
     }
@@ -36,7 +36,7 @@ namespace MultiMax.Generated
     using MultiMax.CompilerServices;
 
     /// <summary>The fused row kernels of <c>Demo.Ops.MultiMax2</c>, run by <c>NormalizerRunner</c> on blocks of whole rows.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "0.1.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
     file readonly struct MultiMax2Kernel : INormalizerKernel<double>
     {
         public static int ParameterCount => 8;
@@ -258,15 +258,15 @@ namespace MultiMax.Generated
                     var xz = Vector.ConditionalSelect(masked, zero, xv);
                     var ds = one;
                     var r0 = Vector.MaxNative(b0V - xz, zero); // Below(1): max(p[4] − x, 0)
-                    var on0 = Vector.GreaterThan(r0, zero);
-                    ds -= Vector.ConditionalSelect(on0, a0pV, zero);
+                    var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
+                    ds -= a0pV * on0;
                     gradA0V += gs * r0;
-                    gradB0V += Vector.ConditionalSelect(on0, gs, zero);
+                    gradB0V += gs * on0;
                     var r1 = Vector.MaxNative(xz - d1V, zero); // Above(1): max(x − p[5], 0)
-                    var on1 = Vector.GreaterThan(r1, zero);
-                    ds += Vector.ConditionalSelect(on1, c1pV, zero);
+                    var on1 = Vector.ConditionalSelect(Vector.GreaterThan(r1, zero), one, zero);
+                    ds += c1pV * on1;
                     gradC1V += gs * r1;
-                    gradD1V += Vector.ConditionalSelect(on1, gs, zero);
+                    gradD1V += gs * on1;
                     var r2 = Vector.MaxNative(b2V - xz, zero); // Below(2): max(p[6] − x, 0)
                     ds -= a2pV * r2;
                     gradA2V += gs * (r2 * r2);
@@ -290,15 +290,15 @@ namespace MultiMax.Generated
                     var xz = Vector.ConditionalSelect(masked, zero, xv);
                     var ds = one;
                     var r0 = Vector.MaxNative(b0V - xz, zero); // Below(1): max(p[4] − x, 0)
-                    var on0 = Vector.GreaterThan(r0, zero);
-                    ds -= Vector.ConditionalSelect(on0, a0pV, zero);
+                    var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
+                    ds -= a0pV * on0;
                     gradA0V += gsNew * r0;
-                    gradB0V += Vector.ConditionalSelect(on0, gsNew, zero);
+                    gradB0V += gsNew * on0;
                     var r1 = Vector.MaxNative(xz - d1V, zero); // Above(1): max(x − p[5], 0)
-                    var on1 = Vector.GreaterThan(r1, zero);
-                    ds += Vector.ConditionalSelect(on1, c1pV, zero);
+                    var on1 = Vector.ConditionalSelect(Vector.GreaterThan(r1, zero), one, zero);
+                    ds += c1pV * on1;
                     gradC1V += gsNew * r1;
-                    gradD1V += Vector.ConditionalSelect(on1, gsNew, zero);
+                    gradD1V += gsNew * on1;
                     var r2 = Vector.MaxNative(b2V - xz, zero); // Below(2): max(p[6] − x, 0)
                     ds -= a2pV * r2;
                     gradA2V += gsNew * (r2 * r2);
@@ -326,15 +326,15 @@ namespace MultiMax.Generated
                     var xz = masked ? 0 : Unsafe.Add(ref xRow, i);
                     var ds = 1d;
                     var r0 = Math.Max(b0 - xz, 0d); // Below(1): max(p[4] − x, 0)
-                    var on0 = r0 > 0d;
-                    ds -= on0 ? a0p : 0d;
+                    var on0 = r0 > 0d ? 1d : 0d;
+                    ds -= a0p * on0;
                     gradA0Row += gs * r0;
-                    gradB0Row += on0 ? gs : 0d;
+                    gradB0Row += gs * on0;
                     var r1 = Math.Max(xz - d1, 0d); // Above(1): max(x − p[5], 0)
-                    var on1 = r1 > 0d;
-                    ds += on1 ? c1p : 0d;
+                    var on1 = r1 > 0d ? 1d : 0d;
+                    ds += c1p * on1;
                     gradC1Row += gs * r1;
-                    gradD1Row += on1 ? gs : 0d;
+                    gradD1Row += gs * on1;
                     var r2 = Math.Max(b2 - xz, 0d); // Below(2): max(p[6] − x, 0)
                     ds -= a2p * r2;
                     gradA2Row += gs * (r2 * r2);

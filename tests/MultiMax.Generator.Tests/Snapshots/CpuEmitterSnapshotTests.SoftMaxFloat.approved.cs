@@ -8,7 +8,7 @@ namespace Demo
 {
     partial class Ops
     {
-        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "0.1.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
         public static partial void Soft(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int rowLength)
             => global::MultiMax.CompilerServices.NormalizerRunner.Forward<global::MultiMax.Generated.SoftKernel, float>(x, y, rowLength, global::System.ReadOnlySpan<float>.Empty);
 
@@ -19,7 +19,7 @@ namespace Demo
         /// <param name="dx">Receives the gradient with respect to <paramref name="x"/> (0 at masked entries).</param>
         /// <param name="rowLength">The number of entries in each row.</param>
         /// <exception cref="global::System.ArgumentException">A length or the row length is inconsistent, or an output overlaps an input; nothing is written then.</exception>
-        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "0.1.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
         public static void SoftBackward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rowLength)
             => global::MultiMax.CompilerServices.NormalizerRunner.Backward<global::MultiMax.Generated.SoftKernel, float>(x, y, dy, dx, rowLength, global::System.ReadOnlySpan<float>.Empty, global::System.Span<float>.Empty);
     }
@@ -34,7 +34,7 @@ namespace MultiMax.Generated
     using MultiMax.CompilerServices;
 
     /// <summary>The fused row kernels of <c>Demo.Ops.Soft</c>, run by <c>NormalizerRunner</c> on blocks of whole rows.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "0.1.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
     file readonly struct SoftKernel : INormalizerKernel<float>
     {
         public static int ParameterCount => 0;
@@ -164,8 +164,7 @@ namespace MultiMax.Generated
                     var gv = Vector.LoadUnsafe(ref dyRow, (nuint)i);
                     var yv = Vector.LoadUnsafe(ref yRow, (nuint)i);
                     var gs = yv * (gv - sharedBroadcast);
-                    var dxv = gs;
-                    dxv.StoreUnsafe(ref dxRow, (nuint)i);
+                    gs.StoreUnsafe(ref dxRow, (nuint)i);
                 }
 
                 if (hasTail)
@@ -173,15 +172,13 @@ namespace MultiMax.Generated
                     var gv = dyTail;
                     var yv = yTail;
                     var gs = yv * (gv - sharedBroadcast);
-                    var dxv = gs;
-                    dxv.StoreUnsafe(ref dxRow, (nuint)tailStart);
+                    gs.StoreUnsafe(ref dxRow, (nuint)tailStart);
                 }
 
                 for (int i = scalarStart; i < rowLength; i++)
                 {
                     float gs = Unsafe.Add(ref yRow, i) * (Unsafe.Add(ref dyRow, i) - shared);
-                    var dxv = gs;
-                    Unsafe.Add(ref dxRow, i) = dxv;
+                    Unsafe.Add(ref dxRow, i) = gs;
                 }
             }
         }

@@ -1,5 +1,4 @@
 using System.Linq;
-using ApprovalTests;
 using Microsoft.CodeAnalysis;
 using MultiMax.Generator.Tests.Infrastructure;
 using Xunit;
@@ -105,7 +104,8 @@ public class CpuEmitterSnapshotTests
 
     private static void VerifyGenerated(string source)
     {
-        GeneratedSourceResult generated = Assert.Single(GeneratorHarness.GenerateValid(source));
-        Approvals.VerifyWithExtension(generated.SourceText.ToString(), ".cs");
+        GeneratedSourceResult generated = Assert.Single(
+            GeneratorHarness.GenerateValid(source), s => s.HintName.Contains(".Cpu.", System.StringComparison.Ordinal));
+        Snapshot.Verify(generated.SourceText.ToString());
     }
 }

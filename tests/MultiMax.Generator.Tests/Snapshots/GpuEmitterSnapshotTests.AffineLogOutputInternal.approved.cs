@@ -2,7 +2,7 @@
 // MultiMax.Generator: ILGPU kernels for Demo.Layers.LogV2.
 //   x' = p[4]·x + p[5]
 //   σ = x' + p[0]·max(p[2] − x', 0) + p[1]·max(x' − p[3], 0)
-//   y = LogSoftMax(σ) along each row; entries with x = −∞ are masked.
+//   y = LogSoftMax(σ) along each row; entries with x = −∞ are masked: y = −∞.
 //   One group per row; σ is recomputed in each pass instead of stored.
 #nullable enable
 
@@ -11,7 +11,7 @@ namespace Demo
     partial class Layers
     {
         /// <summary><see cref="LogV2(global::System.ReadOnlySpan{float}, global::System.Span{float}, int, global::System.ReadOnlySpan{float})"/> as ILGPU kernels, on any accelerator; each kernel is compiled once per accelerator.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "0.1.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
         internal static class LogV2Gpu
         {
             /// <summary>The length of the parameters view.</summary>
@@ -62,27 +62,27 @@ namespace Demo
                 stream.Synchronize();
             }
 
-            private static float SigmaFloat(float x, float p0, float p1, float p2, float p3, float p4, float p5)
+            private static float SigmaFloat(float x, float a0, float b0, float c1, float d1, float scale, float shift)
             {
-                float u = p4 * x + p5;
-                float sigma = u;
-                float r0 = global::ILGPU.Algorithms.XMath.Max(p2 - u, 0f);
-                sigma += p0 * r0;
-                float r1 = global::ILGPU.Algorithms.XMath.Max(u - p3, 0f);
-                sigma += p1 * r1;
+                var u = scale * x + shift; // x' = scale·x + shift
+                var sigma = u;
+                var r0 = global::ILGPU.Algorithms.XMath.Max(b0 - u, 0f); // Below(1): max(p[2] − x', 0)
+                sigma += a0 * r0;
+                var r1 = global::ILGPU.Algorithms.XMath.Max(u - d1, 0f); // Above(1): max(x' − p[3], 0)
+                sigma += c1 * r1;
                 return sigma;
             }
 
             private static void ForwardFloatKernel(global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, int rowLength, global::ILGPU.ArrayView<float> parameters)
             {
                 long start = (long)global::ILGPU.Grid.IdxX * rowLength;
-                // The learnable parameters p[k], read once into registers rather than from memory for every entry.
-                float p0 = parameters[0];
-                float p1 = parameters[1];
-                float p2 = parameters[2];
-                float p3 = parameters[3];
-                float p4 = parameters[4];
-                float p5 = parameters[5];
+                // The learnable values, read once into registers rather than from memory for every entry.
+                float a0 = parameters[0];
+                float b0 = parameters[2];
+                float c1 = parameters[1];
+                float d1 = parameters[3];
+                float scale = parameters[4];
+                float shift = parameters[5];
 
                 // Pass 1: max σ over the unmasked entries (not max x: σ need not be monotone). NaN or +∞ in x, or a NaN σ,
                 // poisons the row: its lane's max becomes +∞, so the group's max says it without a second reduction.
@@ -93,7 +93,7 @@ namespace Demo
                     if (float.IsNaN(v) || float.IsPositiveInfinity(v)) max = float.PositiveInfinity;
                     else if (v != float.NegativeInfinity)
                     {
-                        float s = SigmaFloat(v, p0, p1, p2, p3, p4, p5);
+                        float s = SigmaFloat(v, a0, b0, c1, d1, scale, shift);
                         max = float.IsNaN(s) ? float.PositiveInfinity : global::ILGPU.Algorithms.XMath.Max(max, s);
                     }
                 }
@@ -106,7 +106,7 @@ namespace Demo
                 for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
                 {
                     float v = x[start + i];
-                    if (live && v != float.NegativeInfinity) sum += global::ILGPU.Algorithms.XMath.Exp(SigmaFloat(v, p0, p1, p2, p3, p4, p5) - max);
+                    if (live && v != float.NegativeInfinity) sum += global::ILGPU.Algorithms.XMath.Exp(SigmaFloat(v, a0, b0, c1, d1, scale, shift) - max);
                 }
                 sum = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(sum);
 
@@ -116,7 +116,7 @@ namespace Demo
                 for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
                 {
                     float v = x[start + i];
-                    y[start + i] = !live ? dead : v == float.NegativeInfinity ? float.NegativeInfinity : SigmaFloat(v, p0, p1, p2, p3, p4, p5) - max - logSum;
+                    y[start + i] = !live ? dead : v == float.NegativeInfinity ? float.NegativeInfinity : SigmaFloat(v, a0, b0, c1, d1, scale, shift) - max - logSum;
                 }
             }
 
@@ -124,13 +124,15 @@ namespace Demo
             {
                 int row = global::ILGPU.Grid.IdxX;
                 long start = (long)row * rowLength;
-                // The learnable parameters p[k], read once into registers rather than from memory for every entry.
-                float p0 = parameters[0];
-                float p1 = parameters[1];
-                float p2 = parameters[2];
-                float p3 = parameters[3];
-                float p4 = parameters[4];
-                float p5 = parameters[5];
+                // The learnable values, read once into registers rather than from memory for every entry.
+                float a0 = parameters[0];
+                float b0 = parameters[2];
+                float c1 = parameters[1];
+                float d1 = parameters[3];
+                float scale = parameters[4];
+                float shift = parameters[5];
+                float a0p = a0;
+                float c1p = c1;
 
                 // Pass 1: Σ g over the unmasked entries (for log-probabilities, gσ = g − exp(y)·Σ g).
                 float dot = 0;
@@ -143,10 +145,10 @@ namespace Demo
                 // Pass 2: dx = σ'(x)·gσ (masked: 0), and this lane's share of every parameter gradient.
                 // The shares add up without a branch: an inactive term has r = 0 and adds 0, and a poisoned row (gσ = NaN)
                 // makes them NaN, as autograd of the formula does.
-                float grad0 = 0;
-                float grad1 = 0;
-                float grad2 = 0;
-                float grad3 = 0;
+                float gradA0 = 0;
+                float gradB0 = 0;
+                float gradC1 = 0;
+                float gradD1 = 0;
                 float gradScale = 0;
                 float gradShift = 0;
                 for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
@@ -159,36 +161,38 @@ namespace Demo
                     }
                     float yi = y[start + i];
                     float gs = dy[start + i] - global::ILGPU.Algorithms.XMath.Exp(yi) * dot;
-                    float u = p4 * v + p5;
-                    float ds = 1;
-                    float r0 = global::ILGPU.Algorithms.XMath.Max(p2 - u, 0f);
-                    float slope0 = (r0 > 0 ? p0 : 0);
-                    ds -= slope0;
-                    grad0 += gs * r0;
-                    grad2 += gs * slope0;
-                    float r1 = global::ILGPU.Algorithms.XMath.Max(u - p3, 0f);
-                    float slope1 = (r1 > 0 ? p1 : 0);
-                    ds += slope1;
-                    grad1 += gs * r1;
-                    grad3 -= gs * slope1;
-                    dx[start + i] = p4 * ds * gs;
-                    gradScale += gs * ds * v;
-                    gradShift += gs * ds;
+                    var u = scale * v + shift; // x' = scale·x + shift
+                    var ds = 1f;
+                    var r0 = global::ILGPU.Algorithms.XMath.Max(b0 - u, 0f); // Below(1): max(p[2] − x', 0)
+                    var on0 = r0 > 0f ? 1f : 0f;
+                    ds -= a0p * on0;
+                    gradA0 += gs * r0;
+                    gradB0 += gs * on0;
+                    var r1 = global::ILGPU.Algorithms.XMath.Max(u - d1, 0f); // Above(1): max(x' − p[3], 0)
+                    var on1 = r1 > 0f ? 1f : 0f;
+                    ds += c1p * on1;
+                    gradC1 += gs * r1;
+                    gradD1 += gs * on1;
+                    var gds = gs * ds; // gσ·σ'(x'): the gradient at x'
+                    var dxi = scale * gds; // dx = scale·σ'(x')·gσ
+                    gradScale += gds * v;
+                    gradShift += gds;
+                    dx[start + i] = dxi;
                 }
 
-                // Sum each gradient over the group; lane 0 writes this row's slot.
-                grad0 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(grad0);
-                grad1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(grad1);
-                grad2 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(grad2);
-                grad3 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(grad3);
+                // Sum each gradient over the group; lane 0 writes this row's slot (a threshold's with its factor ∓slope).
+                gradA0 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradA0);
+                gradB0 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradB0);
+                gradC1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradC1);
+                gradD1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradD1);
                 gradScale = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradScale);
                 gradShift = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradShift);
                 if (global::ILGPU.Group.IdxX == 0)
                 {
-                    partials[(long)row * 6 + 0] = grad0;
-                    partials[(long)row * 6 + 1] = grad1;
-                    partials[(long)row * 6 + 2] = grad2;
-                    partials[(long)row * 6 + 3] = grad3;
+                    partials[(long)row * 6 + 0] = gradA0;
+                    partials[(long)row * 6 + 1] = gradC1;
+                    partials[(long)row * 6 + 2] = a0p * gradB0;
+                    partials[(long)row * 6 + 3] = -c1p * gradD1;
                     partials[(long)row * 6 + 4] = gradScale;
                     partials[(long)row * 6 + 5] = gradShift;
                 }

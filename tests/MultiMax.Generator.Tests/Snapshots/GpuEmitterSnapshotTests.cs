@@ -1,5 +1,4 @@
 using System.Linq;
-using ApprovalTests;
 using Microsoft.CodeAnalysis;
 using MultiMax.Generator.Tests.Infrastructure;
 using Xunit;
@@ -30,7 +29,7 @@ public class GpuEmitterSnapshotTests
     private static void VerifyGpu(string source)
     {
         GeneratedSourceResult generated = Assert.Single(
-            GeneratorHarness.GenerateValidWithGpu(source), s => s.HintName.EndsWith(".Gpu.g.cs", System.StringComparison.Ordinal));
-        Approvals.VerifyWithExtension(generated.SourceText.ToString(), ".cs");
+            GeneratorHarness.GenerateValidWithGpu(source), s => s.HintName.Contains(".Gpu.", System.StringComparison.Ordinal));
+        Snapshot.Verify(generated.SourceText.ToString());
     }
 }

@@ -2,7 +2,7 @@
 // MultiMax.Generator: TorchSharp autograd function and module for Demo.Layers.LogV2.
 //   x' = p[4]·x + p[5]
 //   σ = x' + p[0]·max(p[2] − x', 0) + p[1]·max(x' − p[3], 0)
-//   y = LogSoftMax(σ) along the last axis; entries with x = −∞ are masked.
+//   y = LogSoftMax(σ) along the last axis; entries with x = −∞ are masked: y = −∞.
 //   CPU float32 tensors run the fused span kernels; other devices and dtypes the same formula as torch ops.
 #nullable enable
 
@@ -14,7 +14,7 @@ namespace Demo
         /// <see cref="LogV2(global::System.ReadOnlySpan{float}, global::System.Span{float}, int, global::System.ReadOnlySpan{float})"/> as a TorchSharp autograd function, along the last axis of a tensor of any shape.
         /// Call <see cref="Apply"/>: it picks the fused kernels or the torch-ops formula.
         /// </summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "0.1.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
         internal sealed class LogV2Function : global::TorchSharp.torch.autograd.SingleTensorFunction<LogV2Function>
         {
             /// <summary>The length of the parameters tensor: learnable coefficients, then thresholds, then scale and shift.</summary>
@@ -41,7 +41,7 @@ namespace Demo
                 // Made contiguous once (a no-op when already contiguous): the kernels read rows as spans over the tensor's memory.
                 global::TorchSharp.torch.Tensor x = ((global::TorchSharp.torch.Tensor)vars[0]).contiguous();
                 global::TorchSharp.torch.Tensor parameters = ((global::TorchSharp.torch.Tensor)vars[1]).contiguous();
-                global::TorchSharp.torch.Tensor y = global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.Forward<float>(x, parameters, static (x, y, rowLength, parameters) => LogV2(x, y, rowLength, parameters));
+                global::TorchSharp.torch.Tensor y = global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.Forward<float>(x, parameters, static (x, y, rowLength, parameters) => global::Demo.Layers.LogV2(x, y, rowLength, parameters));
                 ctx.save_for_backward(new() { x, y, parameters });
                 return y;
             }
@@ -51,7 +51,7 @@ namespace Demo
             {
                 global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor> saved = ctx.get_saved_variables();
                 global::TorchSharp.torch.Tensor x = saved[0], y = saved[1], parameters = saved[2];
-                (global::TorchSharp.torch.Tensor dx, global::TorchSharp.torch.Tensor? parameterGradients) = global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.Backward<float>(x, y, dy, parameters, static (x, y, dy, dx, rowLength, parameters, parameterGradients) => LogV2Backward(x, y, dy, dx, rowLength, parameters, parameterGradients));
+                (global::TorchSharp.torch.Tensor dx, global::TorchSharp.torch.Tensor? parameterGradients) = global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.Backward<float>(x, y, dy, parameters, static (x, y, dy, dx, rowLength, parameters, parameterGradients) => global::Demo.Layers.LogV2Backward(x, y, dy, dx, rowLength, parameters, parameterGradients));
                 // One gradient per argument of apply.
                 return new() { dx, parameterGradients! };
             }
@@ -62,9 +62,13 @@ namespace Demo
                 using var scope = global::TorchSharp.torch.NewDisposeScope();
                 global::TorchSharp.torch.Tensor masked = x.eq(double.NegativeInfinity);
                 // σ is never evaluated at a masked entry: σ(−∞) is NaN or ±∞ for most parameters.
-                global::TorchSharp.torch.Tensor u = x.masked_fill(masked, 0);
-                u = parameters[4] * u + parameters[5];
-                global::TorchSharp.torch.Tensor sigma = u + parameters[0] * global::TorchSharp.torch.nn.functional.relu(parameters[2] - u) + parameters[1] * global::TorchSharp.torch.nn.functional.relu(u - parameters[3]);
+                global::TorchSharp.torch.Tensor xz = x.masked_fill(masked, 0);
+                global::TorchSharp.torch.Tensor u = parameters[4] * xz + parameters[5]; // x' = scale·x + shift
+                global::TorchSharp.torch.Tensor sigma = u;
+                global::TorchSharp.torch.Tensor r0 = global::TorchSharp.torch.nn.functional.relu(parameters[2] - u); // Below(1): max(p[2] − x', 0)
+                sigma += parameters[0] * r0;
+                global::TorchSharp.torch.Tensor r1 = global::TorchSharp.torch.nn.functional.relu(u - parameters[3]); // Above(1): max(x' − p[3], 0)
+                sigma += parameters[1] * r1;
                 return global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.MaskedSoftMax(sigma, masked, logarithm: true).MoveToOuterDisposeScope();
             }
         }
@@ -73,7 +77,7 @@ namespace Demo
         /// <see cref="LogV2(global::System.ReadOnlySpan{float}, global::System.Span{float}, int, global::System.ReadOnlySpan{float})"/> as a layer: normalizes the last axis of a float32 or float64 tensor of any shape,
         /// with autograd to the input and to every parameter it owns.
         /// </summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "0.1.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
         internal sealed class LogV2Module : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>
         {
             private global::TorchSharp.Modules.Parameter _ts;
@@ -127,7 +131,7 @@ namespace Demo
             {
                 // The parameter layout of the span operator is exactly this concatenation; the cast to x's dtype is differentiable.
                 using global::TorchSharp.torch.Tensor parameters = global::TorchSharp.torch.cat(new global::TorchSharp.torch.Tensor[] { ts, ranges, scale, shift }).to(x.dtype);
-                return LogV2Function.Apply(x, parameters);
+                return global::Demo.Layers.LogV2Function.Apply(x, parameters);
             }
         }
     }

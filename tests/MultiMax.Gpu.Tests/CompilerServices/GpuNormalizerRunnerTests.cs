@@ -59,7 +59,7 @@ public sealed class GpuNormalizerRunnerTests
         using GpuDevice device = GpuDevice.CreateCpu();
         float[] scores = { 1, 2, 3, 4, -1, 0, 1, 2 };
         float[] expected = new float[scores.Length];
-        GpuNormalizers.SoftMax(scores, expected, 4);
+        MultiMax.Normalizers.SoftMax(scores, expected, 4);
 
         float[][] results = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
         {

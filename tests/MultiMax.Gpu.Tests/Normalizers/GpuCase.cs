@@ -30,20 +30,20 @@ public sealed record GpuCase(
             (s, x, y, dy, dx, n, _, _) => GpuNormalizers.SoftMaxGpu.Backward(s, x, y, dy, dx, n),
             (s, x, y, n, _) => GpuNormalizers.SoftMaxGpu.Forward(s, x, y, n),
             (s, x, y, dy, dx, n, _, _) => GpuNormalizers.SoftMaxGpu.Backward(s, x, y, dy, dx, n),
-            (x, y, n, _) => GpuNormalizers.SoftMax(x, y, n), (x, y, dy, dx, n, _, _) => GpuNormalizers.SoftMaxBackward(x, y, dy, dx, n),
-            (x, y, n, _) => GpuNormalizers.SoftMax(x, y, n), (x, y, dy, dx, n, _, _) => GpuNormalizers.SoftMaxBackward(x, y, dy, dx, n));
+            (x, y, n, _) => MultiMax.Normalizers.SoftMax(x, y, n), (x, y, dy, dx, n, _, _) => MultiMax.Normalizers.SoftMaxBackward(x, y, dy, dx, n),
+            (x, y, n, _) => MultiMax.Normalizers.SoftMax(x, y, n), (x, y, dy, dx, n, _, _) => MultiMax.Normalizers.SoftMaxBackward(x, y, dy, dx, n));
         yield return Learnable("MultiMax1", new ParameterLayout(order: 1),
             GpuNormalizers.MultiMax1Gpu.Forward, GpuNormalizers.MultiMax1Gpu.Backward, GpuNormalizers.MultiMax1Gpu.Forward, GpuNormalizers.MultiMax1Gpu.Backward,
-            GpuNormalizers.MultiMax1, GpuNormalizers.MultiMax1Backward, GpuNormalizers.MultiMax1, GpuNormalizers.MultiMax1Backward);
+            MultiMax.Normalizers.MultiMax1, MultiMax.Normalizers.MultiMax1Backward, MultiMax.Normalizers.MultiMax1, MultiMax.Normalizers.MultiMax1Backward);
         yield return Learnable("MultiMax2", new ParameterLayout(order: 2),
             GpuNormalizers.MultiMax2Gpu.Forward, GpuNormalizers.MultiMax2Gpu.Backward, GpuNormalizers.MultiMax2Gpu.Forward, GpuNormalizers.MultiMax2Gpu.Backward,
-            GpuNormalizers.MultiMax2, GpuNormalizers.MultiMax2Backward, GpuNormalizers.MultiMax2, GpuNormalizers.MultiMax2Backward);
+            MultiMax.Normalizers.MultiMax2, MultiMax.Normalizers.MultiMax2Backward, MultiMax.Normalizers.MultiMax2, MultiMax.Normalizers.MultiMax2Backward);
         yield return Learnable("MultiMaxV2", new ParameterLayout(order: 1, affine: true),
             GpuNormalizers.MultiMaxV2Gpu.Forward, GpuNormalizers.MultiMaxV2Gpu.Backward, GpuNormalizers.MultiMaxV2Gpu.Forward, GpuNormalizers.MultiMaxV2Gpu.Backward,
-            GpuNormalizers.MultiMaxV2, GpuNormalizers.MultiMaxV2Backward, GpuNormalizers.MultiMaxV2, GpuNormalizers.MultiMaxV2Backward);
+            MultiMax.Normalizers.MultiMaxV2, MultiMax.Normalizers.MultiMaxV2Backward, MultiMax.Normalizers.MultiMaxV2, MultiMax.Normalizers.MultiMaxV2Backward);
         yield return Learnable("LogMultiMax2", new ParameterLayout(order: 2, log: true),
             GpuNormalizers.LogMultiMax2Gpu.Forward, GpuNormalizers.LogMultiMax2Gpu.Backward, GpuNormalizers.LogMultiMax2Gpu.Forward, GpuNormalizers.LogMultiMax2Gpu.Backward,
-            GpuNormalizers.LogMultiMax2, GpuNormalizers.LogMultiMax2Backward, GpuNormalizers.LogMultiMax2, GpuNormalizers.LogMultiMax2Backward);
+            MultiMax.Normalizers.LogMultiMax2, MultiMax.Normalizers.LogMultiMax2Backward, MultiMax.Normalizers.LogMultiMax2, MultiMax.Normalizers.LogMultiMax2Backward);
         yield return new("Custom", new ParameterLayout().With(Side.Below, 1, 2.0, -1.0).With(Side.Above, 2).With(Side.Above, 3, -0.25, -0.5),
             Ops.CustomGpu.Forward, Ops.CustomGpu.Backward, null, null, Ops.Custom, Ops.CustomBackward, null, null);
         yield return new("Clip", new ParameterLayout(log: true).With(Side.Above, 1, 1.0, 0.5),

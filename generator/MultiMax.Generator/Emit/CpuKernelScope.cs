@@ -1,0 +1,151 @@
+using System;
+using MultiMax.Generator.Model;
+using MultiMax.Generator.Modulator;
+using MultiMax.Generator.Modulator.Dialects;
+
+namespace MultiMax.Generator.Emit;
+
+/// <summary>
+/// The locals of one CPU kernel method and the loops over them. The method declares each local once, through this
+/// scope, and every helper reads the handle it gets here: none spells a name it hopes another helper has declared.
+/// </summary>
+internal sealed class CpuKernelScope
+{
+    private Local? one;
+    private Local? negativeInfinity;
+
+    public CpuKernelScope(SourceWriter writer, ModulatorMath math)
+    {
+        Writer = writer;
+        Math = math;
+        Type = math.Type;
+        T = Type.Keyword();
+    }
+
+    public SourceWriter Writer { get; }
+
+    public ModulatorMath Math { get; }
+
+    public ElementType Type { get; }
+
+    /// <summary>The element type's keyword.</summary>
+    public string T { get; }
+
+    public Local Parameters { get; } = new("parameters");
+
+    public Local Zero { get; } = new("zero");
+
+    public Local One => one ?? throw new InvalidOperationException("DeclareOne was not called.");
+
+    public Local NegativeInfinity => negativeInfinity ?? throw new InvalidOperationException("DeclareNegativeInfinity was not called.");
+
+    /// <summary>The loop index of the vector and scalar loops.</summary>
+    public Local Index { get; } = new("i");
+
+    public Local RowStart { get; } = new("rowStart");
+
+    // The row geometry: see WriteRowGeometry.
+    public Local VectorEnd { get; } = new("vectorEnd");
+
+    public Local HasTail { get; } = new("hasTail");
+
+    public Local TailStart { get; } = new("tailStart");
+
+    public Local TailLanes { get; } = new("tailLanes");
+
+    public Local ScalarStart { get; } = new("scalarStart");
+
+    /// <summary>σ in SIMD lanes; valid once <see cref="DeclareZero"/> (and, for σ′, <see cref="DeclareOne"/>) ran.</summary>
+    public ModulatorPrinter Lanes => new(Math, new VectorDialect(Type, Zero, one));
+
+    /// <summary>σ in scalars, for the entries past the last whole vector.</summary>
+    public ModulatorPrinter Scalars => new(Math, new ScalarDialect(Type));
+
+    public void DeclareZero() => Writer.Line($"var {Zero} = Vector<{T}>.Zero;");
+
+    public void DeclareOne()
+    {
+        one = new Local("one");
+        Writer.Line($"var {one} = Vector<{T}>.One;");
+    }
+
+    public void DeclareNegativeInfinity()
+    {
+        negativeInfinity = new Local("negativeInfinity");
+        Writer.Line($"var {negativeInfinity} = new Vector<{T}>({T}.NegativeInfinity);");
+    }
+
+    /// <summary>
+    /// Reads the learnable parameters once per block of rows and broadcasts what the SIMD lanes use: σ's coefficients
+    /// and thresholds in the forward; thresholds and slopes in the backward, which needs a coefficient only as a slope.
+    /// </summary>
+    public void WriteParameterLocals(bool backward)
+    {
+        if (Math.ParameterCount > 0)
+        {
+            Writer.Line("// Learnable parameters: read once per block of rows, broadcast to every SIMD lane.");
+        }
+
+        ModulatorPrinter scalars = Scalars;
+        foreach (Symbol symbol in backward ? Math.DerivativeSymbols : Math.SigmaSymbols)
+        {
+            Writer.Line($"{T} {symbol.Name} = {scalars.Definition(symbol, Parameters)};");
+            bool usedAsCoefficient = symbol.Kind == SymbolKind.Parameter && System.Linq.Enumerable.Any(Math.Terms, t => t.Coefficient == symbol);
+            if (!(backward && usedAsCoefficient))
+            {
+                Writer.Line($"var {VectorDialect.Broadcast(symbol)} = new Vector<{T}>({symbol.Name});");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes how every row is cut into SIMD work, the same for all rows of a call: whole vectors, then — when the
+    /// row is longer than a vector but not a whole number of them — one last vector ending exactly at the row's end.
+    /// It overlaps the whole vector before it; <see cref="TailLanes"/> marks its lanes that no whole vector covered, and
+    /// only those enter a sum. Rows shorter than one vector are done by the scalar loops.
+    /// </summary>
+    public void WriteRowGeometry(Local rowLength)
+    {
+        string index = Type.LaneIndexKeyword();
+        Writer.Line($"int {VectorEnd} = {rowLength} - {rowLength} % Vector<{T}>.Count;");
+        Writer.Line($"bool {HasTail} = {rowLength} > Vector<{T}>.Count && {VectorEnd} < {rowLength};");
+        Writer.Line($"int {TailStart} = {rowLength} - Vector<{T}>.Count;");
+        Writer.Line($"var {TailLanes} = Vector.GreaterThanOrEqual(Vector<{index}>.Indices, new Vector<{index}>({VectorEnd} - {TailStart}));");
+        Writer.Line($"int {ScalarStart} = {HasTail} ? {rowLength} : {VectorEnd};");
+    }
+
+    /// <summary>The loop over rows: one row at a time, each span addressed by a reference to its row, <see cref="Row"/>.</summary>
+    public SourceWriter.Scope RowLoop(Local x, Local rowLength, params Local[] spans)
+    {
+        SourceWriter.Scope loop = Writer.Block($"for (int {RowStart} = 0; {RowStart} < {x}.Length; {RowStart} += {rowLength})");
+        foreach (Local span in spans)
+        {
+            Writer.Line($"ref {T} {Row(span)} = ref Unsafe.Add(ref MemoryMarshal.GetReference({span}), {RowStart});");
+        }
+
+        Writer.Line();
+        return loop;
+    }
+
+    /// <summary>The reference to the current row of <paramref name="span"/>, declared by <see cref="RowLoop"/>.</summary>
+    public static Local Row(Local span) => new(span.Name + "Row");
+
+    public SourceWriter.Scope VectorLoop() => Writer.Block($"for (int {Index} = 0; {Index} < {VectorEnd}; {Index} += Vector<{T}>.Count)");
+
+    public SourceWriter.Scope ScalarLoop(Local rowLength) => Writer.Block($"for (int {Index} = {ScalarStart}; {Index} < {rowLength}; {Index}++)");
+
+    /// <summary>The vector of <paramref name="span"/>'s row at the loop index, or at <paramref name="at"/>.</summary>
+    public string Load(Local span, Local? at = null) => $"Vector.LoadUnsafe(ref {Row(span)}, (nuint){at ?? Index})";
+
+    /// <summary>The entry of <paramref name="span"/>'s row at the loop index.</summary>
+    public string Element(Local span) => $"Unsafe.Add(ref {Row(span)}, {Index})";
+
+    /// <summary>Stores a vector into <paramref name="span"/>'s row at the loop index, or at <paramref name="at"/>.</summary>
+    public string Store(string vector, Local span, Local? at = null) => $"{vector}.StoreUnsafe(ref {Row(span)}, (nuint){at ?? Index});";
+
+    /// <summary>
+    /// The tail vector of a pass that writes, loaded before its loop: with an output that is also an input (in place),
+    /// the loop overwrites the lanes the tail shares with the last whole vector.
+    /// </summary>
+    public string Preload(Local span) => $"{HasTail} ? {Load(span, TailStart)} : Vector<{T}>.Zero";
+}

@@ -1,0 +1,34 @@
+using MultiMax.Generator.Emit;
+using MultiMax.Generator.Model;
+
+namespace MultiMax.Generator.Modulator.Dialects;
+
+/// <summary>
+/// Scalars of the element type, for the entries of a CPU row past its last whole vector: the same operations as
+/// <see cref="VectorDialect"/>, one rounding each, so the tail computes exactly what the lanes do.
+/// </summary>
+internal sealed class ScalarDialect(ElementType type) : IDialect
+{
+    public ElementType Type => type;
+
+    public string Zero => type.Literal(0);
+
+    public string One => type.Literal(1);
+
+    public string Constant(double value) => type.Literal(value);
+
+    public string Reference(Symbol symbol) => symbol.IsConstant ? Constant(symbol.Value) : symbol.Name;
+
+    public string Declare(Local local, string value) => $"var {local} = {value};";
+
+    public string Relu(string difference) => $"Math.Max({difference}, {Zero})";
+
+    public string Power(Local r, int power) => ModulatorPrinter.Product(r, power);
+
+    public string AddProduct(Local target, string factor, string product) =>
+        $"{target} = {type.MathClass()}.FusedMultiplyAdd({factor}, {product}, {target});";
+
+    public string IsPositive(Local r) => $"{r} > {Zero}";
+
+    public string Select(string condition, string whenTrue, string whenFalse) => $"{condition} ? {whenTrue} : {whenFalse}";
+}

@@ -1,0 +1,41 @@
+using MultiMax.Generator.Emit;
+using MultiMax.Generator.Model;
+
+namespace MultiMax.Generator.Modulator.Dialects;
+
+/// <summary>
+/// TorchSharp tensor ops, for the <c>Formula</c> path that autograd differentiates: learnable symbols are elements of
+/// the <paramref name="parameters"/> tensor, constants are double literals (a double scalar keeps a tensor's dtype).
+/// </summary>
+internal sealed class TorchDialect(Local parameters) : IDialect
+{
+    private const string Tensor = "global::TorchSharp.torch.Tensor";
+
+    public ElementType Type => ElementType.Double;
+
+    public string Zero => "0d";
+
+    public string One => "1d";
+
+    public string Constant(double value) => ElementType.Double.Literal(value);
+
+    public string Reference(Symbol symbol) => symbol.IsConstant ? Constant(symbol.Value) : $"{parameters}[{symbol.ParameterIndex}]";
+
+    public string Declare(Local local, string value) => $"{Tensor} {local} = {value};";
+
+    public string Relu(string difference) => $"global::TorchSharp.torch.nn.functional.relu({difference})";
+
+    public string Power(Local r, int power) => power switch
+    {
+        1 => r.Name,
+        2 => $"{r}.square()",
+        _ => $"{r}.pow({power})",
+    };
+
+    public string AddProduct(Local target, string factor, string product) => $"{target} += {factor} * {ModulatorPrinter.Parenthesized(product)};";
+
+    public string IsPositive(Local r) => $"{r}.gt(0)";
+
+    public string Select(string condition, string whenTrue, string whenFalse) =>
+        $"global::TorchSharp.torch.where({condition}, {whenTrue}, {whenFalse})";
+}

@@ -1,0 +1,42 @@
+using MultiMax.Generator.Emit;
+using MultiMax.Generator.Model;
+
+namespace MultiMax.Generator.Modulator.Dialects;
+
+/// <summary>
+/// SIMD lanes of <c>Vector&lt;T&gt;</c>, for the body of a CPU row. Learnable symbols are read from their broadcast
+/// locals (<c>a0V</c>), which the kernel declares once per block; <paramref name="zero"/> and <paramref name="one"/> are
+/// the kernel's own broadcast locals (<paramref name="one"/> only where σ′ is printed).
+/// </summary>
+internal sealed class VectorDialect(ElementType type, Local zero, Local? one) : IDialect
+{
+    public ElementType Type => type;
+
+    public string Zero => zero.Name;
+
+    /// <summary>Only σ′ needs it: a kernel that prints σ′ declares the broadcast 1 and passes it in.</summary>
+    public string One => one?.Name ?? throw new System.InvalidOperationException("This kernel declared no broadcast 1.");
+
+    /// <summary>The broadcast local of a learnable symbol: <c>a0</c> → <c>a0V</c>.</summary>
+    public static Local Broadcast(Symbol symbol) => new(symbol.Name + "V");
+
+    public string Constant(double value) => $"new Vector<{type.Keyword()}>({type.Literal(value)})";
+
+    public string Reference(Symbol symbol) => symbol.IsConstant ? Constant(symbol.Value) : Broadcast(symbol).Name;
+
+    public string Declare(Local local, string value) => $"var {local} = {value};";
+
+    /// <summary>
+    /// The native instruction: it returns 0 for a NaN difference, which is harmless only because a NaN input already
+    /// makes σ NaN through its leading x.
+    /// </summary>
+    public string Relu(string difference) => $"Vector.MaxNative({difference}, {zero})";
+
+    public string Power(Local r, int power) => ModulatorPrinter.Product(r, power);
+
+    public string AddProduct(Local target, string factor, string product) => $"{target} = Vector.FusedMultiplyAdd({factor}, {product}, {target});";
+
+    public string IsPositive(Local r) => $"Vector.GreaterThan({r}, {zero})";
+
+    public string Select(string condition, string whenTrue, string whenFalse) => $"Vector.ConditionalSelect({condition}, {whenTrue}, {whenFalse})";
+}

@@ -1,0 +1,45 @@
+using MultiMax.Generator.Model;
+
+namespace MultiMax.Generator.Modulator;
+
+/// <summary>
+/// How one target spells the few operations σ is made of. <see cref="ModulatorPrinter"/> owns the mathematics and
+/// writes it through a dialect: SIMD lanes (<see cref="Dialects.VectorDialect"/>), scalars
+/// (<see cref="Dialects.ScalarDialect"/>), ILGPU kernel code (<see cref="Dialects.GpuDialect"/>) or torch ops
+/// (<see cref="Dialects.TorchDialect"/>). Operands are C# expressions built from <see cref="Local"/> handles and
+/// symbols; the usual operators <c>+ − *</c> work on all four, so only what differs is here.
+/// </summary>
+internal interface IDialect
+{
+    ElementType Type { get; }
+
+    /// <summary>The operand 0.</summary>
+    string Zero { get; }
+
+    /// <summary>The operand 1.</summary>
+    string One { get; }
+
+    /// <summary>A constant as an operand: a literal, or a broadcast of one.</summary>
+    string Constant(double value);
+
+    /// <summary>A symbol as an operand: a constant's literal, or the local or parameter that holds the value.</summary>
+    string Reference(Symbol symbol);
+
+    /// <summary>The statement declaring <paramref name="local"/> with <paramref name="value"/>.</summary>
+    string Declare(Local local, string value);
+
+    /// <summary><c>max(difference, 0)</c>.</summary>
+    string Relu(string difference);
+
+    /// <summary><c>r^power</c> for power ≥ 1, unrolled where that is how the target multiplies.</summary>
+    string Power(Local r, int power);
+
+    /// <summary>The statement <c>target = factor·product + target</c>, fused into one rounding where the target can.</summary>
+    string AddProduct(Local target, string factor, string product);
+
+    /// <summary>The condition <c>r &gt; 0</c>, as a value <see cref="Select"/> takes.</summary>
+    string IsPositive(Local r);
+
+    /// <summary><c>condition ? whenTrue : whenFalse</c>, lane by lane where there are lanes.</summary>
+    string Select(string condition, string whenTrue, string whenFalse);
+}

@@ -1,0 +1,211 @@
+using System;
+using System.Linq;
+using MultiMax.Generator.Emit;
+using MultiMax.Generator.Model;
+
+namespace MultiMax.Generator.Modulator;
+
+/// <summary>
+/// Writes σ, σ′ and gσ·∂σ/∂θ of one <see cref="ModulatorMath"/> in one <see cref="IDialect"/>, as straight-line code:
+/// constants folded in, powers unrolled, terms with a constant zero coefficient absent. Every backend calls it, so
+/// the mathematics is written here and nowhere else; callers hand in the locals it reads and get back the locals it
+/// declares.
+/// </summary>
+/// <remarks>
+/// The locals it declares are its own and carry fixed names that no emitter uses for anything else: <c>u</c> (x′),
+/// <c>r{k}</c>, <c>on{k}</c> and <c>r{k}Pm1</c> per term, <c>ds</c> (σ′), <c>gds</c>/<c>gdsNew</c>, and the names the
+/// caller passes for σ and dx.
+/// </remarks>
+internal sealed class ModulatorPrinter(ModulatorMath math, IDialect dialect)
+{
+    public ModulatorMath Math => math;
+
+    /// <summary>Writes <c>u = scale·x + shift</c> when σ is affine and returns u; otherwise returns x itself.</summary>
+    public Local WriteAffine(SourceWriter writer, Local x)
+    {
+        if (math.Scale is null || math.Shift is null)
+        {
+            return x;
+        }
+
+        var u = new Local("u");
+        writer.Line($"{dialect.Declare(u, $"{dialect.Reference(math.Scale)} * {x} + {dialect.Reference(math.Shift)}")} // x' = scale·x + shift");
+        return u;
+    }
+
+    /// <summary>Declares <paramref name="name"/> = σ(u), one statement per term, and returns it.</summary>
+    public Local WriteSigma(SourceWriter writer, Local u, string name)
+    {
+        var sigma = new Local(name);
+        writer.Line(dialect.Declare(sigma, u.Name));
+        foreach (TermMath term in math.Terms)
+        {
+            Local r = WriteDistance(writer, term, u);
+            string powered = dialect.Power(r, term.Power);
+            if (term.Coefficient.IsConstantValue(1) || term.Coefficient.IsConstantValue(-1))
+            {
+                writer.Line($"{sigma} {(term.Coefficient.Value > 0 ? "+=" : "-=")} {powered};");
+            }
+            else
+            {
+                writer.Line(dialect.AddProduct(sigma, dialect.Reference(term.Coefficient), powered));
+            }
+        }
+
+        return sigma;
+    }
+
+    /// <summary>
+    /// Writes the input gradient of one entry from gσ, and adds gσ·∂σ/∂θ to every parameter's accumulator; returns
+    /// the local holding dx (gσ itself when σ is the identity).
+    /// </summary>
+    /// <param name="x">The entry (not yet affine-mapped); a masked entry must arrive as a finite stand-in.</param>
+    /// <param name="gs">gσ, the gradient with respect to σ.</param>
+    /// <param name="gsForSums">What the parameter sums take instead of gσ: gσ with lanes already summed zeroed.</param>
+    /// <param name="accumulator">The local that sums each parameter's gradient.</param>
+    /// <param name="name">The name to declare dx under.</param>
+    public Local WriteInputGradient(
+        SourceWriter writer, Local x, Local gs, Local gsForSums, Func<ParameterGradient, Local> accumulator, string name)
+    {
+        if (math.IsIdentity)
+        {
+            return gs;
+        }
+
+        var dx = new Local(name);
+        Local u = WriteAffine(writer, x);
+        if (math.Scale is null)
+        {
+            Local ds = WriteDerivative(writer, u, gsForSums, accumulator);
+            writer.Line($"{dialect.Declare(dx, $"{gs} * {ds}")} // dx = σ'(x)·gσ");
+            return dx;
+        }
+
+        // Through the affine map: the gradient at x' is gσ·σ'(x'), and x' = scale·x + shift passes it on.
+        Local chain = gs, chainForSums = gsForSums;
+        if (math.Terms.Count > 0)
+        {
+            Local ds = WriteDerivative(writer, u, gsForSums, accumulator);
+            chain = chainForSums = new Local("gds");
+            writer.Line($"{dialect.Declare(chain, $"{gs} * {ds}")} // gσ·σ'(x'): the gradient at x'");
+            if (gsForSums != gs)
+            {
+                chainForSums = new Local("gdsNew");
+                writer.Line(dialect.Declare(chainForSums, $"{gsForSums} * {ds}"));
+            }
+        }
+
+        writer.Line($"{dialect.Declare(dx, $"{dialect.Reference(math.Scale)} * {chain}")} // dx = scale·σ'(x')·gσ");
+        writer.Line($"{accumulator(Gradient("Scale"))} += {chainForSums} * {x};");
+        writer.Line($"{accumulator(Gradient("Shift"))} += {chainForSums};");
+        return dx;
+    }
+
+    /// <summary>
+    /// The factor a threshold's summed gradient is multiplied by once, after the sum: <c>d/db = +slope·Σ gσ·r^(p−1)</c>
+    /// (Below), <c>d/dd = −slope·Σ gσ·r^(p−1)</c> (Above); null for the other parameters.
+    /// </summary>
+    public string? GradientFactor(ParameterGradient gradient)
+    {
+        if (!gradient.IsThreshold || gradient.Term is not { } term)
+        {
+            return null;
+        }
+
+        bool negative = term.Side == TermSide.Above;
+        return term.Slope.IsConstant
+            ? dialect.Constant(negative ? -term.Slope.Value : term.Slope.Value)
+            : negative ? "-" + dialect.Reference(term.Slope) : dialect.Reference(term.Slope);
+    }
+
+    /// <summary>How a learnable symbol is computed once per call: <c>parameters[k]</c>, or a slope from its coefficient.</summary>
+    public string Definition(Symbol symbol, Local parameters) => symbol switch
+    {
+        { Kind: SymbolKind.Parameter } => $"{parameters}[{symbol.ParameterIndex}]",
+        { Kind: SymbolKind.Slope, Coefficient: { } coefficient } =>
+            symbol.Power == 1 ? coefficient.Name : $"{coefficient.Name} * {dialect.Constant(symbol.Power)}",
+        _ => dialect.Reference(symbol),
+    };
+
+    /// <summary><c>r * r * …</c>, <paramref name="power"/> factors.</summary>
+    public static string Product(Local r, int power) => string.Join(" * ", Enumerable.Repeat(r.Name, power));
+
+    /// <summary>An operand as a factor: parenthesized when it is itself an operation.</summary>
+    public static string Parenthesized(string operand) => operand.Contains(" ") ? $"({operand})" : operand;
+
+    /// <summary>
+    /// Declares <c>ds</c> = σ′(u), and adds gσ·∂σ/∂θ to the accumulator of every learnable coefficient and threshold
+    /// (thresholds without their factor ∓slope: <see cref="GradientFactor"/>).
+    /// </summary>
+    private Local WriteDerivative(SourceWriter writer, Local u, Local gs, Func<ParameterGradient, Local> accumulator)
+    {
+        var ds = new Local("ds");
+        writer.Line(dialect.Declare(ds, dialect.One));
+        foreach (TermMath term in math.Terms)
+        {
+            Local r = WriteDistance(writer, term, u);
+            string slope = dialect.Reference(term.Slope);
+            string towards = term.SlopeIsSubtracted ? "-=" : "+=";
+            string coefficientGradient, thresholdGradient;
+            if (term.Power == 1)
+            {
+                // The relu's slope as a number, 1 where the distance is positive and 0 at the kink itself (as PyTorch's
+                // relu): a product with it keeps a NaN gσ or slope NaN, as autograd does, where a select would drop it.
+                var on = new Local("on" + term.Index);
+                writer.Line(dialect.Declare(on, dialect.Select(dialect.IsPositive(r), dialect.One, dialect.Zero)));
+                writer.Line($"{ds} {towards} {slope} * {on};");
+                coefficientGradient = $"{gs} * {r}";
+                thresholdGradient = $"{gs} * {on}";
+            }
+            else
+            {
+                string below = dialect.Power(r, term.Power - 1);
+                if (term.Power > 2)
+                {
+                    var powered = new Local(r.Name + "Pm1");
+                    writer.Line(dialect.Declare(powered, below));
+                    below = powered.Name;
+                }
+
+                writer.Line($"{ds} {towards} {slope} * {Parenthesized(below)};");
+                coefficientGradient = $"{gs} * ({below} * {r})";
+                thresholdGradient = $"{gs} * {Parenthesized(below)}";
+            }
+
+            if (term.Coefficient.Kind == SymbolKind.Parameter)
+            {
+                writer.Line($"{accumulator(Gradient(term, threshold: false))} += {coefficientGradient};");
+            }
+
+            if (term.Threshold.Kind == SymbolKind.Parameter)
+            {
+                writer.Line($"{accumulator(Gradient(term, threshold: true))} += {thresholdGradient};");
+            }
+        }
+
+        return ds;
+    }
+
+    /// <summary>Declares the term's clipped distance r = max(b − u, 0) or max(u − d, 0), with a comment saying which.</summary>
+    private Local WriteDistance(SourceWriter writer, TermMath term, Local u)
+    {
+        Symbol threshold = term.Threshold;
+        string difference = (term.Side, threshold) switch
+        {
+            (TermSide.Below, { IsConstant: true, Value: 0 }) => $"-{u}",
+            (TermSide.Above, { IsConstant: true, Value: 0 }) => u.Name,
+            (TermSide.Above, { IsConstant: true, Value: < 0 }) => $"{u} + {dialect.Constant(-threshold.Value)}",
+            (TermSide.Below, _) => $"{dialect.Reference(threshold)} - {u}",
+            _ => $"{u} - {dialect.Reference(threshold)}",
+        };
+
+        Local r = term.Distance;
+        writer.Line($"{dialect.Declare(r, dialect.Relu(difference))} // {ModulatorText.Term(term, math.IsAffine)}");
+        return r;
+    }
+
+    private ParameterGradient Gradient(TermMath term, bool threshold) =>
+        math.Gradients.Single(g => g.Term == term && g.IsThreshold == threshold);
+
+    private ParameterGradient Gradient(string name) => math.Gradients.Single(g => g.Term is null && g.Name == name);
+}

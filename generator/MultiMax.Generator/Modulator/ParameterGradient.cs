@@ -1,0 +1,14 @@
+namespace MultiMax.Generator.Modulator;
+
+/// <summary>
+/// The gradient of one learnable parameter that σ depends on, as an accumulated sum of gσ·∂σ/∂θ over the entries.
+/// A threshold's sum leaves out its constant factor ∓slope, which <see cref="ModulatorPrinter.GradientFactor"/> gives
+/// and the kernel applies once, after the sum.
+/// </summary>
+/// <param name="Name">Its accumulator's stem: <c>A0</c>, <c>B0</c>, … after the symbol, or <c>Scale</c>, <c>Shift</c>.</param>
+/// <param name="Term">The term whose coefficient or threshold it is; null for scale and shift.</param>
+internal sealed record ParameterGradient(string Name, int ParameterIndex, TermMath? Term, bool IsThreshold)
+{
+    /// <summary>The conventional accumulator name, <c>grad</c> + <see cref="Name"/>.</summary>
+    public string AccumulatorStem => "grad" + Name;
+}

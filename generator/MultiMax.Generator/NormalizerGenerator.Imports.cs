@@ -1,0 +1,79 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using MultiMax.Generator.Diagnostics;
+using MultiMax.Generator.Helpers;
+using MultiMax.Generator.Model;
+
+namespace MultiMax.Generator;
+
+public sealed partial class NormalizerGenerator
+{
+    internal const string NormalizersFromAttributeName = "MultiMax.NormalizersFromAttribute";
+
+    /// <summary>
+    /// Reads every <c>[NormalizersFrom(typeof(T))]</c> class: each [Normalizer] method of T becomes a model whose
+    /// generated TorchSharp and ILGPU classes go into the marked class and call T's span operators, so a library's
+    /// normalizers get those backends without a second declaration or a second copy of their CPU kernels.
+    /// </summary>
+    private static IncrementalValuesProvider<ParseResult> ParseImports(IncrementalGeneratorInitializationContext context) =>
+        context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                NormalizersFromAttributeName,
+                predicate: static (node, _) => node is TypeDeclarationSyntax,
+                transform: static (context, token) => ParseImport(context, token))
+            .SelectMany(static (results, _) => results)
+            .WithTrackingName(TrackingNames.Imports);
+
+    private static EquatableArray<ParseResult> ParseImport(GeneratorAttributeSyntaxContext context, CancellationToken token)
+    {
+        var host = (INamedTypeSymbol)context.TargetSymbol;
+        var syntax = (TypeDeclarationSyntax)context.TargetNode;
+        var results = new List<ParseResult>();
+        foreach (AttributeData attribute in context.Attributes)
+        {
+            LocationInfo? location = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(token));
+            var source = attribute.ConstructorArguments.FirstOrDefault().Value as INamedTypeSymbol;
+            if (source is null or { TypeKind: TypeKind.Error })
+            {
+                continue; // the compiler reports the broken typeof
+            }
+
+            List<(IMethodSymbol Method, AttributeData Normalizer)> normalizers = source.GetMembers().OfType<IMethodSymbol>()
+                .Select(method => (method, normalizer: method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == NormalizerAttributeName)))
+                .Where(pair => pair.normalizer is not null)
+                .Select(pair => (pair.method, pair.normalizer!))
+                .ToList();
+
+            string? nothing =
+                SymbolEqualityComparer.Default.Equals(source, host) ? "it is the marked class itself, whose normalizers get every backend already"
+                : source.IsUnboundGenericType ? "an unbound generic type has no operators to call; name a constructed one"
+                : normalizers.Count == 0 ? "it declares no [Normalizer] method"
+                : normalizers.Any(n => !context.SemanticModel.Compilation.IsSymbolAccessibleWithin(n.Method, host)) ? "its normalizers are not accessible from here"
+                : !syntax.Modifiers.Any(SyntaxKind.PartialKeyword) ? "the marked class must be partial to receive the generated classes"
+                : null;
+            if (nothing is not null)
+            {
+                results.Add(new ParseResult(
+                    null,
+                    new[] { DiagnosticInfo.Create(DiagnosticDescriptors.NothingToImport, location, host.Name, source.ToDisplayString(), nothing) }.ToEquatableArray(),
+                    EquatableArray<BackendDiagnostic>.Empty));
+                continue;
+            }
+
+            foreach ((IMethodSymbol method, AttributeData normalizer) in normalizers)
+            {
+                // The generated classes are as accessible as the operator they wrap, and no more than the marked class.
+                string accessibility = method.DeclaredAccessibility == Accessibility.Public ? "public" : "internal";
+                results.Add(ParseDeclaration(
+                    method, normalizer, host, accessibility + " static", location, ImmutableArray.CreateBuilder<DiagnosticInfo>(), token));
+            }
+        }
+
+        return results.ToEquatableArray();
+    }
+}
