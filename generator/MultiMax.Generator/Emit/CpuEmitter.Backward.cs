@@ -22,6 +22,7 @@ internal static partial class CpuEmitter
         bool masks = log || !math.IsIdentity;
         Local x = new("x"), y = new("y"), dy = new("dy"), dx = new("dx"), rowLength = new("rowLength"), parameterGradients = new("parameterGradients");
 
+        writer.Line(AggressiveOptimization);
         using var method = writer.Block(
             $"public static void Backward(ReadOnlySpan<{t}> {x}, ReadOnlySpan<{t}> {y}, ReadOnlySpan<{t}> {dy}, Span<{t}> {dx}, int {rowLength}, ReadOnlySpan<{t}> {kernel.Parameters}, Span<double> {parameterGradients})");
         kernel.WriteParameterLocals(backward: true);
@@ -36,14 +37,16 @@ internal static partial class CpuEmitter
             kernel.DeclareNegativeInfinity();
         }
 
-        // Three accumulators per gradient: the block's total in double, a row's vector lanes, then the row's scalar.
-        Local BlockTotal(ParameterGradient g) => new(g.AccumulatorStem);
-        Local LaneSum(ParameterGradient g) => new(g.AccumulatorStem + "V");
-        Local RowSum(ParameterGradient g) => new(g.AccumulatorStem + "Row");
+        kernel.DeclarePoisonFlag();
+
+        // Each gradient is summed in double over the block: a chunk's (or the tail's) lanes, then the scalar entries.
+        Local Total(ParameterGradient g) => new(g.AccumulatorStem);
+        Local Lanes(ParameterGradient g) => new(g.AccumulatorStem + "V");
+        (Local, Local)[] gradientSums = gradients.Select(g => (Lanes(g), Total(g))).ToArray();
         if (gradients.Count > 0)
         {
             writer.Line("// This block's parameter gradients, summed in double over its rows.");
-            writer.Line("double " + string.Join(", ", gradients.Select(g => BlockTotal(g) + " = 0")) + ";");
+            writer.Line("double " + string.Join(", ", gradients.Select(g => Total(g) + " = 0")) + ";");
         }
 
         kernel.WriteRowGeometry(rowLength);
@@ -57,10 +60,6 @@ internal static partial class CpuEmitter
                 : $"// Pass 2: {softMaxGradient}; dx = σ'(x')·gσ; and gσ·∂σ/∂θ for every parameter. Masked entries get 0.");
             Local sharedBroadcast = new("sharedBroadcast");
             writer.Line($"var {sharedBroadcast} = new Vector<{t}>({shared});");
-            if (gradients.Count > 0)
-            {
-                writer.Line($"Vector<{t}> {string.Join(", ", gradients.Select(g => LaneSum(g) + $" = {kernel.Zero}"))};");
-            }
 
             var gv = new Local("gv");
             var yv = new Local("yv");
@@ -73,7 +72,7 @@ internal static partial class CpuEmitter
                 writer.Line($"var {xTail} = {kernel.Preload(x)};");
             }
 
-            using (kernel.VectorLoop())
+            kernel.WriteChunkedVectorLoop(gradientSums, () =>
             {
                 writer.Line($"var {gv} = {kernel.Load(dy)};");
                 writer.Line($"var {yv} = {kernel.Load(y)};");
@@ -82,30 +81,28 @@ internal static partial class CpuEmitter
                     writer.Line($"var {xv} = {kernel.Load(x)};");
                 }
 
-                Local dxv = WriteGradientVector(kernel, gv, yv, masks ? xv : null, sharedBroadcast, log, LaneSum, tail: false);
-                writer.Line(kernel.Store(dxv.Name, dx));
-            }
+                string dxv = WriteGradientVector(kernel, gv, yv, masks ? xv : null, sharedBroadcast, log, Lanes, tail: false);
+                writer.Line(kernel.Store(dxv, dx));
+            });
 
             writer.Line();
             using (writer.Block($"if ({kernel.HasTail})"))
             {
-                writer.Line($"var {gv} = {dyTail};");
-                writer.Line($"var {yv} = {yTail};");
-                if (masks)
+                kernel.WriteLaneSums(gradientSums, () =>
                 {
-                    writer.Line($"var {xv} = {xTail};");
-                }
+                    writer.Line($"var {gv} = {dyTail};");
+                    writer.Line($"var {yv} = {yTail};");
+                    if (masks)
+                    {
+                        writer.Line($"var {xv} = {xTail};");
+                    }
 
-                Local dxv = WriteGradientVector(kernel, gv, yv, masks ? xv : null, sharedBroadcast, log, LaneSum, tail: gradients.Count > 0);
-                writer.Line(kernel.Store(dxv.Name, dx, kernel.TailStart));
+                    string dxv = WriteGradientVector(kernel, gv, yv, masks ? xv : null, sharedBroadcast, log, Lanes, tail: gradients.Count > 0);
+                    writer.Line(kernel.Store(dxv, dx, kernel.TailStart));
+                });
             }
 
             writer.Line();
-            foreach (ParameterGradient gradient in gradients)
-            {
-                writer.Line($"{t} {RowSum(gradient)} = Vector.Sum({LaneSum(gradient)});");
-            }
-
             using (kernel.ScalarLoop(rowLength))
             {
                 string gsValue = log
@@ -123,48 +120,46 @@ internal static partial class CpuEmitter
                 }
 
                 // With σ the identity dx is gσ; otherwise every entry is checked for a mask (masks is true).
-                Local dxs = gs;
+                string dxs = gs.Name;
                 if (!math.IsIdentity)
                 {
-                    // Masked entries evaluate σ' at 0 instead of −∞: finite, and multiplied by gσ = 0.
+                    // Masked entries evaluate σ' at 0 instead of −∞ (finite, and multiplied by gσ = 0); their dx is 0.
                     var xz = new Local("xz");
                     writer.Line($"var {xz} = {masked} ? 0 : {kernel.Element(x)};");
-                    dxs = kernel.Scalars.WriteInputGradient(writer, xz, gs, gs, RowSum, "dxv");
+                    dxs = $"{masked} ? 0 : {kernel.Scalars.WriteInputGradient(writer, xz, gs, gs, Total, "dxv")}";
                 }
 
                 writer.Line($"{kernel.Element(dx)} = {dxs};");
-            }
-
-            if (gradients.Count > 0)
-            {
-                writer.Line();
-                foreach (ParameterGradient gradient in gradients)
-                {
-                    writer.Line($"{BlockTotal(gradient)} += {RowSum(gradient)};");
-                }
             }
         }
 
         if (gradients.Count > 0)
         {
             writer.Line();
-            writer.Line("// Add this block's sums; a threshold's gradient carries the factor ∓coefficient·power left out above.");
-            ModulatorPrinter scalars = kernel.Scalars;
+            if (kernel.Poisoned is { } poisoned)
+            {
+                writer.Line($"// A NaN parameter σ reads makes every gradient NaN, as autograd of the formula does, even where no row was live.");
+                using (writer.Block($"if ({poisoned})"))
+                {
+                    writer.Line(string.Join(" = ", gradients.Select(g => Total(g).Name)) + " = double.NaN;");
+                }
+
+                writer.Line();
+            }
+
+            writer.Line("// Add this block's sums; an Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.");
             foreach (ParameterGradient gradient in gradients)
             {
-                string? factor = scalars.GradientFactor(gradient);
-                writer.Line(factor is null
-                    ? $"{parameterGradients}[{gradient.ParameterIndex}] += {BlockTotal(gradient)};"
-                    : $"{parameterGradients}[{gradient.ParameterIndex}] += {factor} * {BlockTotal(gradient)};");
+                writer.Line($"{parameterGradients}[{gradient.ParameterIndex}] {(ModulatorPrinter.IsSubtracted(gradient) ? "-=" : "+=")} {Total(gradient)};");
             }
         }
     }
 
     /// <summary>
     /// gσ and dx of one vector of the row (<paramref name="gv"/>, <paramref name="yv"/>, and <paramref name="xv"/> when
-    /// entries may be masked). For the tail vector only its new lanes enter the parameter sums. Returns dx.
+    /// entries may be masked). For the tail vector only its new lanes enter the parameter sums. Returns the dx to store.
     /// </summary>
-    private static Local WriteGradientVector(
+    private static string WriteGradientVector(
         CpuKernelScope kernel, Local gv, Local yv, Local? xv, Local shared, bool log,
         System.Func<ParameterGradient, Local> laneSum, bool tail)
     {
@@ -191,16 +186,21 @@ internal static partial class CpuEmitter
         // With σ the identity dx is gσ; otherwise the entries are checked for masks (xv is given).
         if (kernel.Math.IsIdentity || xv is not { } entries)
         {
-            return gs;
+            return gs.Name;
         }
 
-        // Masked lanes evaluate σ' at 0 instead of −∞: finite, and multiplied by gσ = 0.
+        // Masked lanes evaluate σ' at 0 instead of −∞ (finite, and multiplied by gσ = 0), and their dx is set to 0
+        // after: a NaN parameter would make σ' NaN there too.
         var xz = new Local("xz");
         writer.Line($"var {xz} = Vector.ConditionalSelect({masked}, {kernel.Zero}, {entries});");
-        return kernel.Lanes.WriteInputGradient(writer, xz, gs, gsForSums, laneSum, "dxv");
+        Local dx = kernel.Lanes.WriteInputGradient(writer, xz, gs, gsForSums, laneSum, "dxv");
+        return $"Vector.ConditionalSelect({masked}, {kernel.Zero}, {dx})";
     }
 
-    /// <summary>Pass 1 of the backward: the sum every entry's gradient shares. It only reads, so the tail needs no preload.</summary>
+    /// <summary>
+    /// Pass 1 of the backward: the sum every entry's gradient shares, in double. It only reads, so the tail needs no
+    /// preload. A poisoned row (a NaN parameter) shares NaN, so that its unmasked entries get NaN gradients.
+    /// </summary>
     private static Local WriteSharedTerm(CpuKernelScope kernel, Local x, Local y, Local dy, Local rowLength, bool log)
     {
         SourceWriter writer = kernel.Writer;
@@ -212,27 +212,24 @@ internal static partial class CpuEmitter
             ? $"Vector.ConditionalSelect(Vector.Equals({kernel.Load(x, at)}, {kernel.NegativeInfinity}), {kernel.Zero}, {kernel.Load(dy, at)})"
             : $"{kernel.Load(dy, at)} * {kernel.Load(y, at)}";
 
-        Local sharedV = new("sharedV"), shared = new("shared");
-        writer.Line($"var {sharedV} = {kernel.Zero};");
-        using (kernel.VectorLoop())
-        {
-            writer.Line($"{sharedV} += {Term(null)};");
-        }
-
+        Local sharedV = new("sharedV"), total = new("sharedTotal"), shared = new("shared");
+        writer.Line($"double {total} = 0;");
+        kernel.WriteChunkedVectorLoop(new[] { (sharedV, total) }, () => writer.Line($"{sharedV} += {Term(null)};"));
         using (writer.Block($"if ({kernel.HasTail})"))
         {
-            writer.Line($"{sharedV} += Vector.ConditionalSelect({kernel.TailLanes}, {Term(kernel.TailStart)}, {kernel.Zero});");
+            writer.Line($"{total} += Vector.Sum(Vector.ConditionalSelect({kernel.TailLanes}, {Term(kernel.TailStart)}, {kernel.Zero}));");
         }
 
-        writer.Line();
-        writer.Line($"{t} {shared} = Vector.Sum({sharedV});");
         using (kernel.ScalarLoop(rowLength))
         {
             writer.Line(log
-                ? $"{shared} += {kernel.Element(x)} == {t}.NegativeInfinity ? 0 : {kernel.Element(dy)};"
-                : $"{shared} += {kernel.Element(dy)} * {kernel.Element(y)};");
+                ? $"{total} += {kernel.Element(x)} == {t}.NegativeInfinity ? 0 : {kernel.Element(dy)};"
+                : $"{total} += {kernel.Element(dy)} * {kernel.Element(y)};");
         }
 
+        writer.Line(kernel.Poisoned is { } poisoned
+            ? $"{t} {shared} = {poisoned} ? {t}.NaN : ({t}){total};"
+            : $"{t} {shared} = ({t}){total};");
         return shared;
     }
 }

@@ -1,3 +1,4 @@
+using System;
 using MultiMax.Generator.Model;
 using MultiMax.Generator.Modulator;
 
@@ -16,16 +17,22 @@ internal static partial class CpuEmitter
         bool log = spec.Output == NormalizerOutputKind.LogProbabilities;
         Local x = new("x"), y = new("y"), rowLength = new("rowLength");
 
+        writer.Line(AggressiveOptimization);
         using var method = writer.Block($"public static void Forward(ReadOnlySpan<{t}> {x}, Span<{t}> {y}, int {rowLength}, ReadOnlySpan<{t}> {kernel.Parameters})");
         kernel.WriteParameterLocals(backward: false);
         kernel.DeclareZero();
         kernel.DeclareNegativeInfinity();
+        kernel.DeclarePoisonFlag();
         kernel.WriteRowGeometry(rowLength);
         using var rows = kernel.RowLoop(x, rowLength, x, y);
 
         // With σ the identity, pass 1 only needs the maximum and pass 2 reads x; otherwise σ is stored in y.
         Local sigmaRow = kernel.Math.IsIdentity ? x : y;
         Local max = WriteMaximumPass(kernel, x, y, rowLength);
+        if (kernel.Poisoned is { } poisoned)
+        {
+            writer.Line($"if ({poisoned} && {max} != {t}.NegativeInfinity) {max} = {t}.NaN;");
+        }
 
         writer.Line();
         writer.Line(log
@@ -41,17 +48,17 @@ internal static partial class CpuEmitter
 
         writer.Line();
         writer.Line(log
-            ? "// Pass 2: Σ exp(σ − max σ). Subtract max σ, not max x: σ is not monotone."
-            : "// Pass 2: e = exp(σ − max σ) into y, and Σ e. Subtract max σ, not max x: σ is not monotone.");
-        Local maxBroadcast = new("maxBroadcast"), sumV = new("sumV"), sigmaTail = new("sigmaTail"), e = new("e");
+            ? "// Pass 2: Σ exp(σ − max σ), in double. Subtract max σ, not max x: σ is not monotone."
+            : "// Pass 2: e = exp(σ − max σ) into y, and Σ e in double. Subtract max σ, not max x: σ is not monotone.");
+        Local maxBroadcast = new("maxBroadcast"), sumV = new("sumV"), sum = new("sum"), sigmaTail = new("sigmaTail"), e = new("e");
         writer.Line($"var {maxBroadcast} = new Vector<{t}>({max});");
-        writer.Line($"var {sumV} = {kernel.Zero};");
+        writer.Line($"double {sum} = 0;");
         if (!log)
         {
             writer.Line($"var {sigmaTail} = {kernel.Preload(sigmaRow)};");
         }
 
-        using (kernel.VectorLoop())
+        kernel.WriteChunkedVectorLoop(new[] { (sumV, sum) }, () =>
         {
             writer.Line($"var {e} = VectorMath.Exp({kernel.Load(sigmaRow)} - {maxBroadcast});");
             writer.Line($"{sumV} += {e};");
@@ -59,13 +66,13 @@ internal static partial class CpuEmitter
             {
                 writer.Line(kernel.Store(e.Name, y));
             }
-        }
+        });
 
         writer.Line();
         using (writer.Block($"if ({kernel.HasTail})"))
         {
             writer.Line($"var {e} = VectorMath.Exp({(log ? kernel.Load(sigmaRow, kernel.TailStart) : sigmaTail.Name)} - {maxBroadcast});");
-            writer.Line($"{sumV} += Vector.ConditionalSelect({kernel.TailLanes}, {e}, {kernel.Zero});");
+            writer.Line($"{sum} += Vector.Sum(Vector.ConditionalSelect({kernel.TailLanes}, {e}, {kernel.Zero}));");
             if (!log)
             {
                 writer.Line(kernel.Store(e.Name, y, kernel.TailStart));
@@ -73,8 +80,6 @@ internal static partial class CpuEmitter
         }
 
         writer.Line();
-        Local sum = new("sum");
-        writer.Line($"{t} {sum} = Vector.Sum({sumV});");
         using (kernel.ScalarLoop(rowLength))
         {
             writer.Line($"{t} {e} = {math}.Exp({kernel.Element(sigmaRow)} - {max});");
@@ -88,17 +93,21 @@ internal static partial class CpuEmitter
         writer.Line();
         if (log)
         {
-            writer.Line("// Pass 3: log y = σ − (max σ + log Σ exp(σ − max σ)); masked entries stay −∞.");
-            Local offset = new("offset");
-            writer.Line($"{t} {offset} = {max} + {math}.Log({sum});");
-            WriteMapPass(kernel, sigmaRow, y, rowLength, offset, "{0} - {1}");
+            writer.Line("// Pass 3: log y = (σ − max σ) − log Σ, in that order: max σ + log Σ would round log Σ away when |max σ| is large.");
+            Local logSum = new("logSum"), logSumBroadcast = new("logSumBroadcast");
+            writer.Line($"{t} {logSum} = ({t})Math.Log({sum});");
+            writer.Line($"var {logSumBroadcast} = new Vector<{t}>({logSum});");
+            WriteMapPass(kernel, sigmaRow, y, rowLength,
+                lanes => $"{lanes} - {maxBroadcast} - {logSumBroadcast}",
+                entry => $"{entry} - {max} - {logSum}");
         }
         else
         {
             writer.Line("// Pass 3: normalise, with one division per row.");
-            Local inverse = new("inverse");
-            writer.Line($"{t} {inverse} = 1 / {sum};");
-            WriteMapPass(kernel, y, y, rowLength, inverse, "{0} * {1}");
+            Local inverse = new("inverse"), inverseBroadcast = new("inverseBroadcast");
+            writer.Line($"{t} {inverse} = ({t})(1 / {sum});");
+            writer.Line($"var {inverseBroadcast} = new Vector<{t}>({inverse});");
+            WriteMapPass(kernel, y, y, rowLength, lanes => $"{lanes} * {inverseBroadcast}", entry => $"{entry} * {inverse}");
         }
     }
 
@@ -197,26 +206,25 @@ internal static partial class CpuEmitter
         writer.Line($"{kernel.Element(y)} = {s};");
     }
 
-    /// <summary>Pass 3: <c>y = format(source, by)</c> element-wise, with <paramref name="by"/> broadcast for the lanes.</summary>
-    private static void WriteMapPass(CpuKernelScope kernel, Local source, Local y, Local rowLength, Local by, string format)
+    /// <summary>Pass 3: <c>y = map(source)</c> element-wise, given as a lane form and a scalar form of the same operations.</summary>
+    private static void WriteMapPass(CpuKernelScope kernel, Local source, Local y, Local rowLength, Func<string, string> lanes, Func<string, string> entry)
     {
         SourceWriter writer = kernel.Writer;
-        Local broadcast = new(by.Name + "Broadcast"), sourceTail = new("sourceTail");
-        writer.Line($"var {broadcast} = new Vector<{kernel.T}>({by});");
+        Local sourceTail = new("sourceTail");
         writer.Line($"var {sourceTail} = {kernel.Preload(source)};");
         using (kernel.VectorLoop())
         {
-            writer.Line(kernel.Store($"({string.Format(format, kernel.Load(source), broadcast)})", y));
+            writer.Line(kernel.Store($"({lanes(kernel.Load(source))})", y));
         }
 
         using (writer.Block($"if ({kernel.HasTail})"))
         {
-            writer.Line(kernel.Store($"({string.Format(format, sourceTail, broadcast)})", y, kernel.TailStart));
+            writer.Line(kernel.Store($"({lanes(sourceTail.Name)})", y, kernel.TailStart));
         }
 
         using (kernel.ScalarLoop(rowLength))
         {
-            writer.Line($"{kernel.Element(y)} = {string.Format(format, kernel.Element(source), by)};");
+            writer.Line($"{kernel.Element(y)} = {entry(kernel.Element(source))};");
         }
     }
 

@@ -32,6 +32,12 @@ internal static partial class CpuEmitter
         return writer.ToString();
     }
 
+    /// <summary>
+    /// On each kernel method: compiled fully optimized at its first call, so the first call is as fast as the
+    /// hundredth and gives the same bits (tiered compilation would start with unoptimized code that rounds differently).
+    /// </summary>
+    private const string AggressiveOptimization = "[MethodImpl(MethodImplOptions.AggressiveOptimization)]";
+
     /// <summary>The kernel is file-local, so a short name cannot clash with anything the user declares.</summary>
     private static string KernelName(NormalizerSpec spec) => spec.MethodName + "Kernel";
 

@@ -158,6 +158,7 @@ internal static class GpuEmitter
         {
             writer.Line("long start = (long)global::ILGPU.Grid.IdxX * rowLength;");
             WriteParameterLocals(writer, printer, printer.Math.SigmaSymbols);
+            string poisoned = WritePoisonFlag(writer, printer);
             writer.Line();
             writer.Line(printer.Math.IsIdentity
                 ? "// Pass 1: max σ over the unmasked entries. NaN or +∞ in x, or a NaN σ,"
@@ -171,7 +172,7 @@ internal static class GpuEmitter
                 using (writer.Block($"else if ({v} != {t}.NegativeInfinity)"))
                 {
                     writer.Line($"{t} s = {sigma};");
-                    writer.Line($"max = {t}.IsNaN(s) ? {t}.PositiveInfinity : global::ILGPU.Algorithms.XMath.Max(max, s);");
+                    writer.Line($"max = {poisoned}{t}.IsNaN(s) ? {t}.PositiveInfinity : global::ILGPU.Algorithms.XMath.Max(max, s);");
                 }
             }
 
@@ -215,6 +216,7 @@ internal static class GpuEmitter
             writer.Line("int row = global::ILGPU.Grid.IdxX;");
             writer.Line("long start = (long)row * rowLength;");
             WriteParameterLocals(writer, printer, math.DerivativeSymbols);
+            string poisoned = WritePoisonFlag(writer, printer);
 
             writer.Line();
             writer.Line(logarithm
@@ -227,6 +229,11 @@ internal static class GpuEmitter
             }
 
             writer.Line($"dot = {Reduce}.Sum(dot);");
+            if (poisoned.Length > 0)
+            {
+                writer.Line($"if (poisoned) dot = {t}.NaN; // every unmasked entry's gσ is NaN");
+            }
+
             writer.Line();
             writer.Line(spec.HasParameters
                 ? "// Pass 2: dx = σ'(x)·gσ (masked: 0), and this lane's share of every parameter gradient."
@@ -268,7 +275,7 @@ internal static class GpuEmitter
             }
 
             writer.Line();
-            writer.Line("// Sum each gradient over the group; lane 0 writes this row's slot (a threshold's with its factor ∓slope).");
+            writer.Line("// Sum each gradient over the group; lane 0 writes this row's slot (an Above threshold's negated).");
             foreach (ParameterGradient gradient in math.Gradients)
             {
                 writer.Line($"{Accumulator(gradient)} = {Reduce}.Sum({Accumulator(gradient)});");
@@ -281,12 +288,36 @@ internal static class GpuEmitter
                     // A learnable threshold of a term with a constant zero coefficient: σ does not depend on it.
                     ParameterGradient? gradient = math.Gradients.FirstOrDefault(g => g.ParameterIndex == k);
                     string value = gradient is null ? "0"
-                        : printer.GradientFactor(gradient) is { } factor ? $"{factor} * {Accumulator(gradient)}"
+                        : ModulatorPrinter.IsSubtracted(gradient) ? $"-{Accumulator(gradient)}"
                         : Accumulator(gradient).Name;
+                    if (gradient is not null && poisoned.Length > 0)
+                    {
+                        value = $"poisoned ? {t}.NaN : {value}";
+                    }
+
                     writer.Line($"partials[(long)row * {spec.ParameterCount} + {k}] = {value};");
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Declares <c>poisoned</c> when σ reads learnable parameters: a NaN among them makes σ NaN at every entry, which
+    /// the kernels make explicit (XMath.Max drops a NaN on CUDA and keeps it on the CPU accelerator). Returns the
+    /// condition's prefix for pass 1 (<c>"poisoned || "</c>), or empty when there is nothing to check.
+    /// </summary>
+    private static string WritePoisonFlag(SourceWriter writer, ModulatorPrinter printer)
+    {
+        string t = printer.Math.Type.Keyword();
+        string[] checks = printer.Math.SigmaSymbols.Select(symbol => $"{t}.IsNaN({symbol.Name})").ToArray();
+        if (checks.Length == 0)
+        {
+            return "";
+        }
+
+        writer.Line("// A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.");
+        writer.Line($"bool poisoned = {string.Join(" | ", checks)};");
+        return "poisoned || ";
     }
 
     /// <summary>Every learnable value the kernel reads, into a register once rather than from memory for every entry.</summary>

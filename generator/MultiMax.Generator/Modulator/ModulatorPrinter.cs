@@ -13,7 +13,7 @@ namespace MultiMax.Generator.Modulator;
 /// </summary>
 /// <remarks>
 /// The locals it declares are its own and carry fixed names that no emitter uses for anything else: <c>u</c> (x′),
-/// <c>r{k}</c>, <c>on{k}</c> and <c>r{k}Pm1</c> per term, <c>ds</c> (σ′), <c>gds</c>/<c>gdsNew</c>, and the names the
+/// <c>r{k}</c>, <c>on{k}</c> and <c>slope{k}</c> per term, <c>ds</c> (σ′), <c>gds</c>/<c>gdsNew</c>, and the names the
 /// caller passes for σ and dx.
 /// </remarks>
 internal sealed class ModulatorPrinter(ModulatorMath math, IDialect dialect)
@@ -34,6 +34,11 @@ internal sealed class ModulatorPrinter(ModulatorMath math, IDialect dialect)
     }
 
     /// <summary>Declares <paramref name="name"/> = σ(u), one statement per term, and returns it.</summary>
+    /// <remarks>
+    /// A term is <c>(a·r)·r^(p−1)</c>, multiplied left to right and added in one fused step: a zero coefficient
+    /// contributes exactly 0 however large r is (0·r is 0 while r is finite; a·r^p would be 0·∞), and a finite input
+    /// overflows only where the term itself does.
+    /// </remarks>
     public Local WriteSigma(SourceWriter writer, Local u, string name)
     {
         var sigma = new Local(name);
@@ -41,14 +46,13 @@ internal sealed class ModulatorPrinter(ModulatorMath math, IDialect dialect)
         foreach (TermMath term in math.Terms)
         {
             Local r = WriteDistance(writer, term, u);
-            string powered = dialect.Power(r, term.Power);
             if (term.Coefficient.IsConstantValue(1) || term.Coefficient.IsConstantValue(-1))
             {
-                writer.Line($"{sigma} {(term.Coefficient.Value > 0 ? "+=" : "-=")} {powered};");
+                writer.Line($"{sigma} {(term.Coefficient.Value > 0 ? "+=" : "-=")} {dialect.Power(r, term.Power)};");
             }
             else
             {
-                writer.Line(dialect.AddProduct(sigma, dialect.Reference(term.Coefficient), powered));
+                writer.Line(dialect.AddProduct(sigma, TimesPower(dialect.Reference(term.Coefficient), r, term.Power - 1), r.Name));
             }
         }
 
@@ -102,21 +106,10 @@ internal sealed class ModulatorPrinter(ModulatorMath math, IDialect dialect)
     }
 
     /// <summary>
-    /// The factor a threshold's summed gradient is multiplied by once, after the sum: <c>d/db = +slope·Σ gσ·r^(p−1)</c>
-    /// (Below), <c>d/dd = −slope·Σ gσ·r^(p−1)</c> (Above); null for the other parameters.
+    /// Whether a threshold's accumulated sum is subtracted: <c>d/dd = −Σ gσ·c·p·max(x − d, 0)^(p−1)</c> (Above) while
+    /// <c>d/db = +Σ gσ·a·p·max(b − x, 0)^(p−1)</c> (Below). The accumulators hold the sums of gσ·(slope term).
     /// </summary>
-    public string? GradientFactor(ParameterGradient gradient)
-    {
-        if (!gradient.IsThreshold || gradient.Term is not { } term)
-        {
-            return null;
-        }
-
-        bool negative = term.Side == TermSide.Above;
-        return term.Slope.IsConstant
-            ? dialect.Constant(negative ? -term.Slope.Value : term.Slope.Value)
-            : negative ? "-" + dialect.Reference(term.Slope) : dialect.Reference(term.Slope);
-    }
+    public static bool IsSubtracted(ParameterGradient gradient) => gradient is { IsThreshold: true, Term.Side: TermSide.Above };
 
     /// <summary>How a learnable symbol is computed once per call: <c>parameters[k]</c>, or a slope from its coefficient.</summary>
     public string Definition(Symbol symbol, Local parameters) => symbol switch
@@ -130,13 +123,24 @@ internal sealed class ModulatorPrinter(ModulatorMath math, IDialect dialect)
     /// <summary><c>r * r * …</c>, <paramref name="power"/> factors.</summary>
     public static string Product(Local r, int power) => string.Join(" * ", Enumerable.Repeat(r.Name, power));
 
+    /// <summary>
+    /// <c>factor · r · r · …</c> with <paramref name="power"/> factors of r, multiplied left to right — so a zero factor
+    /// stays 0 through any number of finite r — or the factor alone for power 0.
+    /// </summary>
+    public static string TimesPower(string factor, Local r, int power) =>
+        power == 0 ? factor : factor + string.Concat(Enumerable.Repeat(" * " + r.Name, power));
+
     /// <summary>An operand as a factor: parenthesized when it is itself an operation.</summary>
     public static string Parenthesized(string operand) => operand.Contains(" ") ? $"({operand})" : operand;
 
     /// <summary>
     /// Declares <c>ds</c> = σ′(u), and adds gσ·∂σ/∂θ to the accumulator of every learnable coefficient and threshold
-    /// (thresholds without their factor ∓slope: <see cref="GradientFactor"/>).
+    /// (a threshold's without its sign: <see cref="IsSubtracted"/>).
     /// </summary>
+    /// <remarks>
+    /// Each term's slope <c>a·p·r^(p−1)</c> is multiplied left to right from the coefficient, and the gradients from
+    /// gσ, so a zero coefficient or a zero gσ gives exactly 0 at any finite r, and a NaN in either gives NaN.
+    /// </remarks>
     private Local WriteDerivative(SourceWriter writer, Local u, Local gs, Func<ParameterGradient, Local> accumulator)
     {
         var ds = new Local("ds");
@@ -144,42 +148,29 @@ internal sealed class ModulatorPrinter(ModulatorMath math, IDialect dialect)
         foreach (TermMath term in math.Terms)
         {
             Local r = WriteDistance(writer, term, u);
-            string slope = dialect.Reference(term.Slope);
-            string towards = term.SlopeIsSubtracted ? "-=" : "+=";
-            string coefficientGradient, thresholdGradient;
+            var slope = new Local("slope" + term.Index);
             if (term.Power == 1)
             {
                 // The relu's slope as a number, 1 where the distance is positive and 0 at the kink itself (as PyTorch's
                 // relu): a product with it keeps a NaN gσ or slope NaN, as autograd does, where a select would drop it.
                 var on = new Local("on" + term.Index);
                 writer.Line(dialect.Declare(on, dialect.Select(dialect.IsPositive(r), dialect.One, dialect.Zero)));
-                writer.Line($"{ds} {towards} {slope} * {on};");
-                coefficientGradient = $"{gs} * {r}";
-                thresholdGradient = $"{gs} * {on}";
+                writer.Line(dialect.Declare(slope, $"{dialect.Reference(term.Slope)} * {on}"));
             }
             else
             {
-                string below = dialect.Power(r, term.Power - 1);
-                if (term.Power > 2)
-                {
-                    var powered = new Local(r.Name + "Pm1");
-                    writer.Line(dialect.Declare(powered, below));
-                    below = powered.Name;
-                }
-
-                writer.Line($"{ds} {towards} {slope} * {Parenthesized(below)};");
-                coefficientGradient = $"{gs} * ({below} * {r})";
-                thresholdGradient = $"{gs} * {Parenthesized(below)}";
+                writer.Line(dialect.Declare(slope, TimesPower(dialect.Reference(term.Slope), r, term.Power - 1)));
             }
 
+            writer.Line($"{ds} {(term.SlopeIsSubtracted ? "-=" : "+=")} {slope}; // σ′ {(term.SlopeIsSubtracted ? "−" : "+")}= coefficient·power·r^(power−1)");
             if (term.Coefficient.Kind == SymbolKind.Parameter)
             {
-                writer.Line($"{accumulator(Gradient(term, threshold: false))} += {coefficientGradient};");
+                writer.Line($"{accumulator(Gradient(term, threshold: false))} += {TimesPower(gs.Name, r, term.Power)};");
             }
 
             if (term.Threshold.Kind == SymbolKind.Parameter)
             {
-                writer.Line($"{accumulator(Gradient(term, threshold: true))} += {thresholdGradient};");
+                writer.Line($"{accumulator(Gradient(term, threshold: true))} += {gs} * {slope};");
             }
         }
 

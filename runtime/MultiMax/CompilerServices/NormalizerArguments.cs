@@ -56,7 +56,10 @@ internal static class NormalizerArguments
         }
     }
 
-    /// <summary>Parameter gradients are an output of their own: they may share no memory with another buffer.</summary>
+    /// <summary>
+    /// An output that is not the same shape as the input (y against parameters, anything against parameterGradients)
+    /// may share no memory with it at all: a threaded kernel would read values another block already overwrote.
+    /// </summary>
     public static void CheckNoOverlap<T>(ReadOnlySpan<T> other, ReadOnlySpan<T> output, string otherName, string outputName)
     {
         if (!output.IsEmpty && output.Overlaps(other))

@@ -33,6 +33,7 @@ public static unsafe class NormalizerRunner
         NormalizerArguments.CheckSameLength(x.Length, y.Length, xName, yName);
         NormalizerArguments.CheckParameterCount(TKernel.ParameterCount, parameters.Length, parametersName);
         NormalizerArguments.CheckNoPartialOverlap(x, y, xName, yName);
+        NormalizerArguments.CheckNoOverlap(parameters, y, parametersName, yName);
 
         int rows = x.Length / rowLength;
         int blocks = RowBlocks.Count(rows, rowLength);
@@ -71,6 +72,10 @@ public static unsafe class NormalizerRunner
         NormalizerArguments.CheckNoPartialOverlap(x, dx, xName, dxName);
         NormalizerArguments.CheckNoPartialOverlap(y, dx, yName, dxName);
         NormalizerArguments.CheckNoPartialOverlap(dy, dx, dyName, dxName);
+        NormalizerArguments.CheckNoOverlap(parameters, dx, parametersName, dxName);
+        NormalizerArguments.CheckNoOverlap(x, parameterGradients, xName, parameterGradientsName);
+        NormalizerArguments.CheckNoOverlap(y, parameterGradients, yName, parameterGradientsName);
+        NormalizerArguments.CheckNoOverlap(dy, parameterGradients, dyName, parameterGradientsName);
         NormalizerArguments.CheckNoOverlap<T>(dx, parameterGradients, dxName, parameterGradientsName);
         NormalizerArguments.CheckNoOverlap(parameters, parameterGradients, parametersName, parameterGradientsName);
 

@@ -41,6 +41,7 @@ namespace MultiMax.Generated
     {
         public static int ParameterCount => 3;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Forward(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters)
         {
             // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
@@ -50,6 +51,8 @@ namespace MultiMax.Generated
             var d1V = new Vector<double>(d1);
             var zero = Vector<double>.Zero;
             var negativeInfinity = new Vector<double>(double.NegativeInfinity);
+            // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
+            bool poisoned = double.IsNaN(c1) | double.IsNaN(d1);
             int vectorEnd = rowLength - rowLength % Vector<double>.Count;
             bool hasTail = rowLength > Vector<double>.Count && vectorEnd < rowLength;
             int tailStart = rowLength - Vector<double>.Count;
@@ -70,9 +73,9 @@ namespace MultiMax.Generated
                     var r0 = Vector.MaxNative(new Vector<double>(-1d) - xv, zero); // Below(1): max(−1 − x, 0)
                     s = Vector.FusedMultiplyAdd(new Vector<double>(2d), r0, s);
                     var r1 = Vector.MaxNative(xv - d1V, zero); // Above(2): max(x − p[1], 0)
-                    s = Vector.FusedMultiplyAdd(c1V, r1 * r1, s);
+                    s = Vector.FusedMultiplyAdd(c1V * r1, r1, s);
                     var r2 = Vector.MaxNative(xv, zero); // Above(3): max(x, 0)
-                    s = Vector.FusedMultiplyAdd(new Vector<double>(-0.5d), r2 * r2 * r2, s);
+                    s = Vector.FusedMultiplyAdd(new Vector<double>(-0.5d) * r2 * r2, r2, s);
                     s = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), negativeInfinity, s);
                     maxV = Vector.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
                     s.StoreUnsafe(ref yRow, (nuint)i);
@@ -85,9 +88,9 @@ namespace MultiMax.Generated
                     var r0 = Vector.MaxNative(new Vector<double>(-1d) - xv, zero); // Below(1): max(−1 − x, 0)
                     s = Vector.FusedMultiplyAdd(new Vector<double>(2d), r0, s);
                     var r1 = Vector.MaxNative(xv - d1V, zero); // Above(2): max(x − p[1], 0)
-                    s = Vector.FusedMultiplyAdd(c1V, r1 * r1, s);
+                    s = Vector.FusedMultiplyAdd(c1V * r1, r1, s);
                     var r2 = Vector.MaxNative(xv, zero); // Above(3): max(x, 0)
-                    s = Vector.FusedMultiplyAdd(new Vector<double>(-0.5d), r2 * r2 * r2, s);
+                    s = Vector.FusedMultiplyAdd(new Vector<double>(-0.5d) * r2 * r2, r2, s);
                     s = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), negativeInfinity, s);
                     maxV = Vector.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
                     s.StoreUnsafe(ref yRow, (nuint)tailStart);
@@ -102,18 +105,19 @@ namespace MultiMax.Generated
                     if (xs != double.NegativeInfinity)
                     {
                         var sigma = xs;
-                        var r0 = Math.Max(-1d - xs, 0d); // Below(1): max(−1 − x, 0)
+                        var r0 = double.MaxNative(-1d - xs, 0d); // Below(1): max(−1 − x, 0)
                         sigma = Math.FusedMultiplyAdd(2d, r0, sigma);
-                        var r1 = Math.Max(xs - d1, 0d); // Above(2): max(x − p[1], 0)
-                        sigma = Math.FusedMultiplyAdd(c1, r1 * r1, sigma);
-                        var r2 = Math.Max(xs, 0d); // Above(3): max(x, 0)
-                        sigma = Math.FusedMultiplyAdd(-0.5d, r2 * r2 * r2, sigma);
+                        var r1 = double.MaxNative(xs - d1, 0d); // Above(2): max(x − p[1], 0)
+                        sigma = Math.FusedMultiplyAdd(c1 * r1, r1, sigma);
+                        var r2 = double.MaxNative(xs, 0d); // Above(3): max(x, 0)
+                        sigma = Math.FusedMultiplyAdd(-0.5d * r2 * r2, r2, sigma);
                         s = sigma;
                     }
 
                     max = Math.Max(max, s);
                     Unsafe.Add(ref yRow, i) = s;
                 }
+                if (poisoned && max != double.NegativeInfinity) max = double.NaN;
 
                 // A row with every entry masked has no mass to distribute: it is all zeros, not NaN.
                 if (max == double.NegativeInfinity)
@@ -122,25 +126,30 @@ namespace MultiMax.Generated
                     continue;
                 }
 
-                // Pass 2: e = exp(σ − max σ) into y, and Σ e. Subtract max σ, not max x: σ is not monotone.
+                // Pass 2: e = exp(σ − max σ) into y, and Σ e in double. Subtract max σ, not max x: σ is not monotone.
                 var maxBroadcast = new Vector<double>(max);
-                var sumV = zero;
+                double sum = 0;
                 var sigmaTail = hasTail ? Vector.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector<double>.Zero;
-                for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
+                for (int chunk = 0; chunk < vectorEnd; chunk += 1024)
                 {
-                    var e = VectorMath.Exp(Vector.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
-                    sumV += e;
-                    e.StoreUnsafe(ref yRow, (nuint)i);
+                    int chunkEnd = Math.Min(chunk + 1024, vectorEnd);
+                    Vector<double> sumV = zero;
+                    for (int i = chunk; i < chunkEnd; i += Vector<double>.Count)
+                    {
+                        var e = VectorMath.Exp(Vector.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
+                        sumV += e;
+                        e.StoreUnsafe(ref yRow, (nuint)i);
+                    }
+                    sum += Vector.Sum(sumV);
                 }
 
                 if (hasTail)
                 {
                     var e = VectorMath.Exp(sigmaTail - maxBroadcast);
-                    sumV += Vector.ConditionalSelect(tailLanes, e, zero);
+                    sum += Vector.Sum(Vector.ConditionalSelect(tailLanes, e, zero));
                     e.StoreUnsafe(ref yRow, (nuint)tailStart);
                 }
 
-                double sum = Vector.Sum(sumV);
                 for (int i = scalarStart; i < rowLength; i++)
                 {
                     double e = Math.Exp(Unsafe.Add(ref yRow, i) - max);
@@ -149,7 +158,7 @@ namespace MultiMax.Generated
                 }
 
                 // Pass 3: normalise, with one division per row.
-                double inverse = 1 / sum;
+                double inverse = (double)(1 / sum);
                 var inverseBroadcast = new Vector<double>(inverse);
                 var sourceTail = hasTail ? Vector.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector<double>.Zero;
                 for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
@@ -167,6 +176,7 @@ namespace MultiMax.Generated
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> dy, Span<double> dx, int rowLength, ReadOnlySpan<double> parameters, Span<double> parameterGradients)
         {
             // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
@@ -178,6 +188,8 @@ namespace MultiMax.Generated
             var zero = Vector<double>.Zero;
             var one = Vector<double>.One;
             var negativeInfinity = new Vector<double>(double.NegativeInfinity);
+            // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
+            bool poisoned = double.IsNaN(c1) | double.IsNaN(d1);
             // This block's parameter gradients, summed in double over its rows.
             double gradC1 = 0, gradD1 = 0;
             int vectorEnd = rowLength - rowLength % Vector<double>.Count;
@@ -193,53 +205,67 @@ namespace MultiMax.Generated
                 ref double dxRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(dx), rowStart);
 
                 // Pass 1: Σ g·y, the term the SoftMax Jacobian shares across the row.
-                var sharedV = zero;
-                for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
+                double sharedTotal = 0;
+                for (int chunk = 0; chunk < vectorEnd; chunk += 1024)
                 {
-                    sharedV += Vector.LoadUnsafe(ref dyRow, (nuint)i) * Vector.LoadUnsafe(ref yRow, (nuint)i);
+                    int chunkEnd = Math.Min(chunk + 1024, vectorEnd);
+                    Vector<double> sharedV = zero;
+                    for (int i = chunk; i < chunkEnd; i += Vector<double>.Count)
+                    {
+                        sharedV += Vector.LoadUnsafe(ref dyRow, (nuint)i) * Vector.LoadUnsafe(ref yRow, (nuint)i);
+                    }
+                    sharedTotal += Vector.Sum(sharedV);
                 }
                 if (hasTail)
                 {
-                    sharedV += Vector.ConditionalSelect(tailLanes, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector.LoadUnsafe(ref yRow, (nuint)tailStart), zero);
+                    sharedTotal += Vector.Sum(Vector.ConditionalSelect(tailLanes, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector.LoadUnsafe(ref yRow, (nuint)tailStart), zero));
                 }
-
-                double shared = Vector.Sum(sharedV);
                 for (int i = scalarStart; i < rowLength; i++)
                 {
-                    shared += Unsafe.Add(ref dyRow, i) * Unsafe.Add(ref yRow, i);
+                    sharedTotal += Unsafe.Add(ref dyRow, i) * Unsafe.Add(ref yRow, i);
                 }
+                double shared = poisoned ? double.NaN : (double)sharedTotal;
 
                 // Pass 2: gσ = y·(g − Σ g·y); dx = σ'(x')·gσ; and gσ·∂σ/∂θ for every parameter. Masked entries get 0.
                 var sharedBroadcast = new Vector<double>(shared);
-                Vector<double> gradC1V = zero, gradD1V = zero;
                 var dyTail = hasTail ? Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) : Vector<double>.Zero;
                 var yTail = hasTail ? Vector.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector<double>.Zero;
                 var xTail = hasTail ? Vector.LoadUnsafe(ref xRow, (nuint)tailStart) : Vector<double>.Zero;
-                for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
+                for (int chunk = 0; chunk < vectorEnd; chunk += 1024)
                 {
-                    var gv = Vector.LoadUnsafe(ref dyRow, (nuint)i);
-                    var yv = Vector.LoadUnsafe(ref yRow, (nuint)i);
-                    var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
-                    var masked = Vector.Equals(xv, negativeInfinity);
-                    var gs = Vector.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
-                    var xz = Vector.ConditionalSelect(masked, zero, xv);
-                    var ds = one;
-                    var r0 = Vector.MaxNative(new Vector<double>(-1d) - xz, zero); // Below(1): max(−1 − x, 0)
-                    var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
-                    ds -= new Vector<double>(2d) * on0;
-                    var r1 = Vector.MaxNative(xz - d1V, zero); // Above(2): max(x − p[1], 0)
-                    ds += c1pV * r1;
-                    gradC1V += gs * (r1 * r1);
-                    gradD1V += gs * r1;
-                    var r2 = Vector.MaxNative(xz, zero); // Above(3): max(x, 0)
-                    var r2Pm1 = r2 * r2;
-                    ds += new Vector<double>(-1.5d) * r2Pm1;
-                    var dxv = gs * ds; // dx = σ'(x)·gσ
-                    dxv.StoreUnsafe(ref dxRow, (nuint)i);
+                    int chunkEnd = Math.Min(chunk + 1024, vectorEnd);
+                    Vector<double> gradC1V = zero, gradD1V = zero;
+                    for (int i = chunk; i < chunkEnd; i += Vector<double>.Count)
+                    {
+                        var gv = Vector.LoadUnsafe(ref dyRow, (nuint)i);
+                        var yv = Vector.LoadUnsafe(ref yRow, (nuint)i);
+                        var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
+                        var masked = Vector.Equals(xv, negativeInfinity);
+                        var gs = Vector.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
+                        var xz = Vector.ConditionalSelect(masked, zero, xv);
+                        var ds = one;
+                        var r0 = Vector.MaxNative(new Vector<double>(-1d) - xz, zero); // Below(1): max(−1 − x, 0)
+                        var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
+                        var slope0 = new Vector<double>(2d) * on0;
+                        ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
+                        var r1 = Vector.MaxNative(xz - d1V, zero); // Above(2): max(x − p[1], 0)
+                        var slope1 = c1pV * r1;
+                        ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                        gradC1V += gs * r1 * r1;
+                        gradD1V += gs * slope1;
+                        var r2 = Vector.MaxNative(xz, zero); // Above(3): max(x, 0)
+                        var slope2 = new Vector<double>(-1.5d) * r2 * r2;
+                        ds += slope2; // σ′ += coefficient·power·r^(power−1)
+                        var dxv = gs * ds; // dx = σ'(x)·gσ
+                        Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
+                    }
+                    gradC1 += Vector.Sum(gradC1V);
+                    gradD1 += Vector.Sum(gradD1V);
                 }
 
                 if (hasTail)
                 {
+                    Vector<double> gradC1V = zero, gradD1V = zero;
                     var gv = dyTail;
                     var yv = yTail;
                     var xv = xTail;
@@ -250,47 +276,54 @@ namespace MultiMax.Generated
                     var ds = one;
                     var r0 = Vector.MaxNative(new Vector<double>(-1d) - xz, zero); // Below(1): max(−1 − x, 0)
                     var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
-                    ds -= new Vector<double>(2d) * on0;
+                    var slope0 = new Vector<double>(2d) * on0;
+                    ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
                     var r1 = Vector.MaxNative(xz - d1V, zero); // Above(2): max(x − p[1], 0)
-                    ds += c1pV * r1;
-                    gradC1V += gsNew * (r1 * r1);
-                    gradD1V += gsNew * r1;
+                    var slope1 = c1pV * r1;
+                    ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                    gradC1V += gsNew * r1 * r1;
+                    gradD1V += gsNew * slope1;
                     var r2 = Vector.MaxNative(xz, zero); // Above(3): max(x, 0)
-                    var r2Pm1 = r2 * r2;
-                    ds += new Vector<double>(-1.5d) * r2Pm1;
+                    var slope2 = new Vector<double>(-1.5d) * r2 * r2;
+                    ds += slope2; // σ′ += coefficient·power·r^(power−1)
                     var dxv = gs * ds; // dx = σ'(x)·gσ
-                    dxv.StoreUnsafe(ref dxRow, (nuint)tailStart);
+                    Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
+                    gradC1 += Vector.Sum(gradC1V);
+                    gradD1 += Vector.Sum(gradD1V);
                 }
 
-                double gradC1Row = Vector.Sum(gradC1V);
-                double gradD1Row = Vector.Sum(gradD1V);
                 for (int i = scalarStart; i < rowLength; i++)
                 {
                     bool masked = Unsafe.Add(ref xRow, i) == double.NegativeInfinity;
                     double gs = masked ? 0 : Unsafe.Add(ref yRow, i) * (Unsafe.Add(ref dyRow, i) - shared);
                     var xz = masked ? 0 : Unsafe.Add(ref xRow, i);
                     var ds = 1d;
-                    var r0 = Math.Max(-1d - xz, 0d); // Below(1): max(−1 − x, 0)
+                    var r0 = double.MaxNative(-1d - xz, 0d); // Below(1): max(−1 − x, 0)
                     var on0 = r0 > 0d ? 1d : 0d;
-                    ds -= 2d * on0;
-                    var r1 = Math.Max(xz - d1, 0d); // Above(2): max(x − p[1], 0)
-                    ds += c1p * r1;
-                    gradC1Row += gs * (r1 * r1);
-                    gradD1Row += gs * r1;
-                    var r2 = Math.Max(xz, 0d); // Above(3): max(x, 0)
-                    var r2Pm1 = r2 * r2;
-                    ds += -1.5d * r2Pm1;
+                    var slope0 = 2d * on0;
+                    ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
+                    var r1 = double.MaxNative(xz - d1, 0d); // Above(2): max(x − p[1], 0)
+                    var slope1 = c1p * r1;
+                    ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                    gradC1 += gs * r1 * r1;
+                    gradD1 += gs * slope1;
+                    var r2 = double.MaxNative(xz, 0d); // Above(3): max(x, 0)
+                    var slope2 = -1.5d * r2 * r2;
+                    ds += slope2; // σ′ += coefficient·power·r^(power−1)
                     var dxv = gs * ds; // dx = σ'(x)·gσ
-                    Unsafe.Add(ref dxRow, i) = dxv;
+                    Unsafe.Add(ref dxRow, i) = masked ? 0 : dxv;
                 }
-
-                gradC1 += gradC1Row;
-                gradD1 += gradD1Row;
             }
 
-            // Add this block's sums; a threshold's gradient carries the factor ∓coefficient·power left out above.
+            // A NaN parameter σ reads makes every gradient NaN, as autograd of the formula does, even where no row was live.
+            if (poisoned)
+            {
+                gradC1 = gradD1 = double.NaN;
+            }
+
+            // Add this block's sums; an Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
             parameterGradients[0] += gradC1;
-            parameterGradients[1] += -c1p * gradD1;
+            parameterGradients[1] -= gradD1;
         }
     }
 }

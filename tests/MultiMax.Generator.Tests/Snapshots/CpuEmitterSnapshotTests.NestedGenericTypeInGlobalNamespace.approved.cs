@@ -39,6 +39,7 @@ namespace MultiMax.Generated
     {
         public static int ParameterCount => 0;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Forward(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters)
         {
             var zero = Vector<double>.Zero;
@@ -87,7 +88,7 @@ namespace MultiMax.Generated
                     if (xs != double.NegativeInfinity)
                     {
                         var sigma = xs;
-                        var r0 = Math.Max(xs - 0.5d, 0d); // Above(1): max(x − 0.5, 0)
+                        var r0 = double.MaxNative(xs - 0.5d, 0d); // Above(1): max(x − 0.5, 0)
                         sigma += r0;
                         s = sigma;
                     }
@@ -103,47 +104,53 @@ namespace MultiMax.Generated
                     continue;
                 }
 
-                // Pass 2: Σ exp(σ − max σ). Subtract max σ, not max x: σ is not monotone.
+                // Pass 2: Σ exp(σ − max σ), in double. Subtract max σ, not max x: σ is not monotone.
                 var maxBroadcast = new Vector<double>(max);
-                var sumV = zero;
-                for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
+                double sum = 0;
+                for (int chunk = 0; chunk < vectorEnd; chunk += 1024)
                 {
-                    var e = VectorMath.Exp(Vector.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
-                    sumV += e;
+                    int chunkEnd = Math.Min(chunk + 1024, vectorEnd);
+                    Vector<double> sumV = zero;
+                    for (int i = chunk; i < chunkEnd; i += Vector<double>.Count)
+                    {
+                        var e = VectorMath.Exp(Vector.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
+                        sumV += e;
+                    }
+                    sum += Vector.Sum(sumV);
                 }
 
                 if (hasTail)
                 {
                     var e = VectorMath.Exp(Vector.LoadUnsafe(ref yRow, (nuint)tailStart) - maxBroadcast);
-                    sumV += Vector.ConditionalSelect(tailLanes, e, zero);
+                    sum += Vector.Sum(Vector.ConditionalSelect(tailLanes, e, zero));
                 }
 
-                double sum = Vector.Sum(sumV);
                 for (int i = scalarStart; i < rowLength; i++)
                 {
                     double e = Math.Exp(Unsafe.Add(ref yRow, i) - max);
                     sum += e;
                 }
 
-                // Pass 3: log y = σ − (max σ + log Σ exp(σ − max σ)); masked entries stay −∞.
-                double offset = max + Math.Log(sum);
-                var offsetBroadcast = new Vector<double>(offset);
+                // Pass 3: log y = (σ − max σ) − log Σ, in that order: max σ + log Σ would round log Σ away when |max σ| is large.
+                double logSum = (double)Math.Log(sum);
+                var logSumBroadcast = new Vector<double>(logSum);
                 var sourceTail = hasTail ? Vector.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector<double>.Zero;
                 for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
                 {
-                    (Vector.LoadUnsafe(ref yRow, (nuint)i) - offsetBroadcast).StoreUnsafe(ref yRow, (nuint)i);
+                    (Vector.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast - logSumBroadcast).StoreUnsafe(ref yRow, (nuint)i);
                 }
                 if (hasTail)
                 {
-                    (sourceTail - offsetBroadcast).StoreUnsafe(ref yRow, (nuint)tailStart);
+                    (sourceTail - maxBroadcast - logSumBroadcast).StoreUnsafe(ref yRow, (nuint)tailStart);
                 }
                 for (int i = scalarStart; i < rowLength; i++)
                 {
-                    Unsafe.Add(ref yRow, i) = Unsafe.Add(ref yRow, i) - offset;
+                    Unsafe.Add(ref yRow, i) = Unsafe.Add(ref yRow, i) - max - logSum;
                 }
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> dy, Span<double> dx, int rowLength, ReadOnlySpan<double> parameters, Span<double> parameterGradients)
         {
             var zero = Vector<double>.Zero;
@@ -162,41 +169,51 @@ namespace MultiMax.Generated
                 ref double dxRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(dx), rowStart);
 
                 // Pass 1: Σ g over the unmasked entries (a masked output is the constant −∞: its g reaches nothing).
-                var sharedV = zero;
-                for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
+                double sharedTotal = 0;
+                for (int chunk = 0; chunk < vectorEnd; chunk += 1024)
                 {
-                    sharedV += Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)i), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)i));
+                    int chunkEnd = Math.Min(chunk + 1024, vectorEnd);
+                    Vector<double> sharedV = zero;
+                    for (int i = chunk; i < chunkEnd; i += Vector<double>.Count)
+                    {
+                        sharedV += Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)i), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)i));
+                    }
+                    sharedTotal += Vector.Sum(sharedV);
                 }
                 if (hasTail)
                 {
-                    sharedV += Vector.ConditionalSelect(tailLanes, Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart)), zero);
+                    sharedTotal += Vector.Sum(Vector.ConditionalSelect(tailLanes, Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart)), zero));
                 }
-
-                double shared = Vector.Sum(sharedV);
                 for (int i = scalarStart; i < rowLength; i++)
                 {
-                    shared += Unsafe.Add(ref xRow, i) == double.NegativeInfinity ? 0 : Unsafe.Add(ref dyRow, i);
+                    sharedTotal += Unsafe.Add(ref xRow, i) == double.NegativeInfinity ? 0 : Unsafe.Add(ref dyRow, i);
                 }
+                double shared = (double)sharedTotal;
 
                 // Pass 2: gσ = g − exp(y)·Σ g; dx = σ'(x')·gσ; and gσ·∂σ/∂θ for every parameter. Masked entries get 0.
                 var sharedBroadcast = new Vector<double>(shared);
                 var dyTail = hasTail ? Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) : Vector<double>.Zero;
                 var yTail = hasTail ? Vector.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector<double>.Zero;
                 var xTail = hasTail ? Vector.LoadUnsafe(ref xRow, (nuint)tailStart) : Vector<double>.Zero;
-                for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
+                for (int chunk = 0; chunk < vectorEnd; chunk += 1024)
                 {
-                    var gv = Vector.LoadUnsafe(ref dyRow, (nuint)i);
-                    var yv = Vector.LoadUnsafe(ref yRow, (nuint)i);
-                    var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
-                    var masked = Vector.Equals(xv, negativeInfinity);
-                    var gs = Vector.ConditionalSelect(masked, zero, gv - VectorMath.Exp(yv) * sharedBroadcast);
-                    var xz = Vector.ConditionalSelect(masked, zero, xv);
-                    var ds = one;
-                    var r0 = Vector.MaxNative(xz - new Vector<double>(0.5d), zero); // Above(1): max(x − 0.5, 0)
-                    var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
-                    ds += new Vector<double>(1d) * on0;
-                    var dxv = gs * ds; // dx = σ'(x)·gσ
-                    dxv.StoreUnsafe(ref dxRow, (nuint)i);
+                    int chunkEnd = Math.Min(chunk + 1024, vectorEnd);
+                    for (int i = chunk; i < chunkEnd; i += Vector<double>.Count)
+                    {
+                        var gv = Vector.LoadUnsafe(ref dyRow, (nuint)i);
+                        var yv = Vector.LoadUnsafe(ref yRow, (nuint)i);
+                        var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
+                        var masked = Vector.Equals(xv, negativeInfinity);
+                        var gs = Vector.ConditionalSelect(masked, zero, gv - VectorMath.Exp(yv) * sharedBroadcast);
+                        var xz = Vector.ConditionalSelect(masked, zero, xv);
+                        var ds = one;
+                        var r0 = Vector.MaxNative(xz - new Vector<double>(0.5d), zero); // Above(1): max(x − 0.5, 0)
+                        var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
+                        var slope0 = new Vector<double>(1d) * on0;
+                        ds += slope0; // σ′ += coefficient·power·r^(power−1)
+                        var dxv = gs * ds; // dx = σ'(x)·gσ
+                        Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
+                    }
                 }
 
                 if (hasTail)
@@ -210,9 +227,10 @@ namespace MultiMax.Generated
                     var ds = one;
                     var r0 = Vector.MaxNative(xz - new Vector<double>(0.5d), zero); // Above(1): max(x − 0.5, 0)
                     var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
-                    ds += new Vector<double>(1d) * on0;
+                    var slope0 = new Vector<double>(1d) * on0;
+                    ds += slope0; // σ′ += coefficient·power·r^(power−1)
                     var dxv = gs * ds; // dx = σ'(x)·gσ
-                    dxv.StoreUnsafe(ref dxRow, (nuint)tailStart);
+                    Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
                 }
 
                 for (int i = scalarStart; i < rowLength; i++)
@@ -221,11 +239,12 @@ namespace MultiMax.Generated
                     double gs = masked ? 0 : Unsafe.Add(ref dyRow, i) - Math.Exp(Unsafe.Add(ref yRow, i)) * shared;
                     var xz = masked ? 0 : Unsafe.Add(ref xRow, i);
                     var ds = 1d;
-                    var r0 = Math.Max(xz - 0.5d, 0d); // Above(1): max(x − 0.5, 0)
+                    var r0 = double.MaxNative(xz - 0.5d, 0d); // Above(1): max(x − 0.5, 0)
                     var on0 = r0 > 0d ? 1d : 0d;
-                    ds += 1d * on0;
+                    var slope0 = 1d * on0;
+                    ds += slope0; // σ′ += coefficient·power·r^(power−1)
                     var dxv = gs * ds; // dx = σ'(x)·gσ
-                    Unsafe.Add(ref dxRow, i) = dxv;
+                    Unsafe.Add(ref dxRow, i) = masked ? 0 : dxv;
                 }
             }
         }

@@ -41,6 +41,7 @@ namespace MultiMax.Generated
     {
         public static int ParameterCount => 4;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Forward(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters)
         {
             // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
@@ -54,6 +55,8 @@ namespace MultiMax.Generated
             var d1V = new Vector<float>(d1);
             var zero = Vector<float>.Zero;
             var negativeInfinity = new Vector<float>(float.NegativeInfinity);
+            // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
+            bool poisoned = float.IsNaN(a0) | float.IsNaN(b0) | float.IsNaN(c1) | float.IsNaN(d1);
             int vectorEnd = rowLength - rowLength % Vector<float>.Count;
             bool hasTail = rowLength > Vector<float>.Count && vectorEnd < rowLength;
             int tailStart = rowLength - Vector<float>.Count;
@@ -102,9 +105,9 @@ namespace MultiMax.Generated
                     if (xs != float.NegativeInfinity)
                     {
                         var sigma = xs;
-                        var r0 = Math.Max(b0 - xs, 0f); // Below(1): max(p[2] − x, 0)
+                        var r0 = float.MaxNative(b0 - xs, 0f); // Below(1): max(p[2] − x, 0)
                         sigma = MathF.FusedMultiplyAdd(a0, r0, sigma);
-                        var r1 = Math.Max(xs - d1, 0f); // Above(1): max(x − p[3], 0)
+                        var r1 = float.MaxNative(xs - d1, 0f); // Above(1): max(x − p[3], 0)
                         sigma = MathF.FusedMultiplyAdd(c1, r1, sigma);
                         s = sigma;
                     }
@@ -112,6 +115,7 @@ namespace MultiMax.Generated
                     max = Math.Max(max, s);
                     Unsafe.Add(ref yRow, i) = s;
                 }
+                if (poisoned && max != float.NegativeInfinity) max = float.NaN;
 
                 // A row with every entry masked has no mass to distribute: it is all zeros, not NaN.
                 if (max == float.NegativeInfinity)
@@ -120,25 +124,30 @@ namespace MultiMax.Generated
                     continue;
                 }
 
-                // Pass 2: e = exp(σ − max σ) into y, and Σ e. Subtract max σ, not max x: σ is not monotone.
+                // Pass 2: e = exp(σ − max σ) into y, and Σ e in double. Subtract max σ, not max x: σ is not monotone.
                 var maxBroadcast = new Vector<float>(max);
-                var sumV = zero;
+                double sum = 0;
                 var sigmaTail = hasTail ? Vector.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector<float>.Zero;
-                for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
+                for (int chunk = 0; chunk < vectorEnd; chunk += 1024)
                 {
-                    var e = VectorMath.Exp(Vector.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
-                    sumV += e;
-                    e.StoreUnsafe(ref yRow, (nuint)i);
+                    int chunkEnd = Math.Min(chunk + 1024, vectorEnd);
+                    Vector<float> sumV = zero;
+                    for (int i = chunk; i < chunkEnd; i += Vector<float>.Count)
+                    {
+                        var e = VectorMath.Exp(Vector.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
+                        sumV += e;
+                        e.StoreUnsafe(ref yRow, (nuint)i);
+                    }
+                    sum += Vector.Sum(sumV);
                 }
 
                 if (hasTail)
                 {
                     var e = VectorMath.Exp(sigmaTail - maxBroadcast);
-                    sumV += Vector.ConditionalSelect(tailLanes, e, zero);
+                    sum += Vector.Sum(Vector.ConditionalSelect(tailLanes, e, zero));
                     e.StoreUnsafe(ref yRow, (nuint)tailStart);
                 }
 
-                float sum = Vector.Sum(sumV);
                 for (int i = scalarStart; i < rowLength; i++)
                 {
                     float e = MathF.Exp(Unsafe.Add(ref yRow, i) - max);
@@ -147,7 +156,7 @@ namespace MultiMax.Generated
                 }
 
                 // Pass 3: normalise, with one division per row.
-                float inverse = 1 / sum;
+                float inverse = (float)(1 / sum);
                 var inverseBroadcast = new Vector<float>(inverse);
                 var sourceTail = hasTail ? Vector.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector<float>.Zero;
                 for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
@@ -165,6 +174,7 @@ namespace MultiMax.Generated
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rowLength, ReadOnlySpan<float> parameters, Span<double> parameterGradients)
         {
             // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
@@ -181,6 +191,8 @@ namespace MultiMax.Generated
             var zero = Vector<float>.Zero;
             var one = Vector<float>.One;
             var negativeInfinity = new Vector<float>(float.NegativeInfinity);
+            // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
+            bool poisoned = float.IsNaN(a0) | float.IsNaN(b0) | float.IsNaN(c1) | float.IsNaN(d1);
             // This block's parameter gradients, summed in double over its rows.
             double gradA0 = 0, gradB0 = 0, gradC1 = 0, gradD1 = 0;
             int vectorEnd = rowLength - rowLength % Vector<float>.Count;
@@ -196,53 +208,69 @@ namespace MultiMax.Generated
                 ref float dxRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(dx), rowStart);
 
                 // Pass 1: Σ g·y, the term the SoftMax Jacobian shares across the row.
-                var sharedV = zero;
-                for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
+                double sharedTotal = 0;
+                for (int chunk = 0; chunk < vectorEnd; chunk += 1024)
                 {
-                    sharedV += Vector.LoadUnsafe(ref dyRow, (nuint)i) * Vector.LoadUnsafe(ref yRow, (nuint)i);
+                    int chunkEnd = Math.Min(chunk + 1024, vectorEnd);
+                    Vector<float> sharedV = zero;
+                    for (int i = chunk; i < chunkEnd; i += Vector<float>.Count)
+                    {
+                        sharedV += Vector.LoadUnsafe(ref dyRow, (nuint)i) * Vector.LoadUnsafe(ref yRow, (nuint)i);
+                    }
+                    sharedTotal += Vector.Sum(sharedV);
                 }
                 if (hasTail)
                 {
-                    sharedV += Vector.ConditionalSelect(tailLanes, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector.LoadUnsafe(ref yRow, (nuint)tailStart), zero);
+                    sharedTotal += Vector.Sum(Vector.ConditionalSelect(tailLanes, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector.LoadUnsafe(ref yRow, (nuint)tailStart), zero));
                 }
-
-                float shared = Vector.Sum(sharedV);
                 for (int i = scalarStart; i < rowLength; i++)
                 {
-                    shared += Unsafe.Add(ref dyRow, i) * Unsafe.Add(ref yRow, i);
+                    sharedTotal += Unsafe.Add(ref dyRow, i) * Unsafe.Add(ref yRow, i);
                 }
+                float shared = poisoned ? float.NaN : (float)sharedTotal;
 
                 // Pass 2: gσ = y·(g − Σ g·y); dx = σ'(x')·gσ; and gσ·∂σ/∂θ for every parameter. Masked entries get 0.
                 var sharedBroadcast = new Vector<float>(shared);
-                Vector<float> gradA0V = zero, gradB0V = zero, gradC1V = zero, gradD1V = zero;
                 var dyTail = hasTail ? Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) : Vector<float>.Zero;
                 var yTail = hasTail ? Vector.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector<float>.Zero;
                 var xTail = hasTail ? Vector.LoadUnsafe(ref xRow, (nuint)tailStart) : Vector<float>.Zero;
-                for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
+                for (int chunk = 0; chunk < vectorEnd; chunk += 1024)
                 {
-                    var gv = Vector.LoadUnsafe(ref dyRow, (nuint)i);
-                    var yv = Vector.LoadUnsafe(ref yRow, (nuint)i);
-                    var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
-                    var masked = Vector.Equals(xv, negativeInfinity);
-                    var gs = Vector.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
-                    var xz = Vector.ConditionalSelect(masked, zero, xv);
-                    var ds = one;
-                    var r0 = Vector.MaxNative(b0V - xz, zero); // Below(1): max(p[2] − x, 0)
-                    var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
-                    ds -= a0pV * on0;
-                    gradA0V += gs * r0;
-                    gradB0V += gs * on0;
-                    var r1 = Vector.MaxNative(xz - d1V, zero); // Above(1): max(x − p[3], 0)
-                    var on1 = Vector.ConditionalSelect(Vector.GreaterThan(r1, zero), one, zero);
-                    ds += c1pV * on1;
-                    gradC1V += gs * r1;
-                    gradD1V += gs * on1;
-                    var dxv = gs * ds; // dx = σ'(x)·gσ
-                    dxv.StoreUnsafe(ref dxRow, (nuint)i);
+                    int chunkEnd = Math.Min(chunk + 1024, vectorEnd);
+                    Vector<float> gradA0V = zero, gradB0V = zero, gradC1V = zero, gradD1V = zero;
+                    for (int i = chunk; i < chunkEnd; i += Vector<float>.Count)
+                    {
+                        var gv = Vector.LoadUnsafe(ref dyRow, (nuint)i);
+                        var yv = Vector.LoadUnsafe(ref yRow, (nuint)i);
+                        var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
+                        var masked = Vector.Equals(xv, negativeInfinity);
+                        var gs = Vector.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
+                        var xz = Vector.ConditionalSelect(masked, zero, xv);
+                        var ds = one;
+                        var r0 = Vector.MaxNative(b0V - xz, zero); // Below(1): max(p[2] − x, 0)
+                        var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
+                        var slope0 = a0pV * on0;
+                        ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
+                        gradA0V += gs * r0;
+                        gradB0V += gs * slope0;
+                        var r1 = Vector.MaxNative(xz - d1V, zero); // Above(1): max(x − p[3], 0)
+                        var on1 = Vector.ConditionalSelect(Vector.GreaterThan(r1, zero), one, zero);
+                        var slope1 = c1pV * on1;
+                        ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                        gradC1V += gs * r1;
+                        gradD1V += gs * slope1;
+                        var dxv = gs * ds; // dx = σ'(x)·gσ
+                        Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
+                    }
+                    gradA0 += Vector.Sum(gradA0V);
+                    gradB0 += Vector.Sum(gradB0V);
+                    gradC1 += Vector.Sum(gradC1V);
+                    gradD1 += Vector.Sum(gradD1V);
                 }
 
                 if (hasTail)
                 {
+                    Vector<float> gradA0V = zero, gradB0V = zero, gradC1V = zero, gradD1V = zero;
                     var gv = dyTail;
                     var yv = yTail;
                     var xv = xTail;
@@ -253,53 +281,58 @@ namespace MultiMax.Generated
                     var ds = one;
                     var r0 = Vector.MaxNative(b0V - xz, zero); // Below(1): max(p[2] − x, 0)
                     var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
-                    ds -= a0pV * on0;
+                    var slope0 = a0pV * on0;
+                    ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
                     gradA0V += gsNew * r0;
-                    gradB0V += gsNew * on0;
+                    gradB0V += gsNew * slope0;
                     var r1 = Vector.MaxNative(xz - d1V, zero); // Above(1): max(x − p[3], 0)
                     var on1 = Vector.ConditionalSelect(Vector.GreaterThan(r1, zero), one, zero);
-                    ds += c1pV * on1;
+                    var slope1 = c1pV * on1;
+                    ds += slope1; // σ′ += coefficient·power·r^(power−1)
                     gradC1V += gsNew * r1;
-                    gradD1V += gsNew * on1;
+                    gradD1V += gsNew * slope1;
                     var dxv = gs * ds; // dx = σ'(x)·gσ
-                    dxv.StoreUnsafe(ref dxRow, (nuint)tailStart);
+                    Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
+                    gradA0 += Vector.Sum(gradA0V);
+                    gradB0 += Vector.Sum(gradB0V);
+                    gradC1 += Vector.Sum(gradC1V);
+                    gradD1 += Vector.Sum(gradD1V);
                 }
 
-                float gradA0Row = Vector.Sum(gradA0V);
-                float gradB0Row = Vector.Sum(gradB0V);
-                float gradC1Row = Vector.Sum(gradC1V);
-                float gradD1Row = Vector.Sum(gradD1V);
                 for (int i = scalarStart; i < rowLength; i++)
                 {
                     bool masked = Unsafe.Add(ref xRow, i) == float.NegativeInfinity;
                     float gs = masked ? 0 : Unsafe.Add(ref yRow, i) * (Unsafe.Add(ref dyRow, i) - shared);
                     var xz = masked ? 0 : Unsafe.Add(ref xRow, i);
                     var ds = 1f;
-                    var r0 = Math.Max(b0 - xz, 0f); // Below(1): max(p[2] − x, 0)
+                    var r0 = float.MaxNative(b0 - xz, 0f); // Below(1): max(p[2] − x, 0)
                     var on0 = r0 > 0f ? 1f : 0f;
-                    ds -= a0p * on0;
-                    gradA0Row += gs * r0;
-                    gradB0Row += gs * on0;
-                    var r1 = Math.Max(xz - d1, 0f); // Above(1): max(x − p[3], 0)
+                    var slope0 = a0p * on0;
+                    ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
+                    gradA0 += gs * r0;
+                    gradB0 += gs * slope0;
+                    var r1 = float.MaxNative(xz - d1, 0f); // Above(1): max(x − p[3], 0)
                     var on1 = r1 > 0f ? 1f : 0f;
-                    ds += c1p * on1;
-                    gradC1Row += gs * r1;
-                    gradD1Row += gs * on1;
+                    var slope1 = c1p * on1;
+                    ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                    gradC1 += gs * r1;
+                    gradD1 += gs * slope1;
                     var dxv = gs * ds; // dx = σ'(x)·gσ
-                    Unsafe.Add(ref dxRow, i) = dxv;
+                    Unsafe.Add(ref dxRow, i) = masked ? 0 : dxv;
                 }
-
-                gradA0 += gradA0Row;
-                gradB0 += gradB0Row;
-                gradC1 += gradC1Row;
-                gradD1 += gradD1Row;
             }
 
-            // Add this block's sums; a threshold's gradient carries the factor ∓coefficient·power left out above.
+            // A NaN parameter σ reads makes every gradient NaN, as autograd of the formula does, even where no row was live.
+            if (poisoned)
+            {
+                gradA0 = gradB0 = gradC1 = gradD1 = double.NaN;
+            }
+
+            // Add this block's sums; an Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
             parameterGradients[0] += gradA0;
-            parameterGradients[2] += a0p * gradB0;
+            parameterGradients[2] += gradB0;
             parameterGradients[1] += gradC1;
-            parameterGradients[3] += -c1p * gradD1;
+            parameterGradients[3] -= gradD1;
         }
     }
 }

@@ -41,6 +41,7 @@ namespace MultiMax.Generated
     {
         public static int ParameterCount => 8;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Forward(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters)
         {
             // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
@@ -62,6 +63,8 @@ namespace MultiMax.Generated
             var d3V = new Vector<double>(d3);
             var zero = Vector<double>.Zero;
             var negativeInfinity = new Vector<double>(double.NegativeInfinity);
+            // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
+            bool poisoned = double.IsNaN(a0) | double.IsNaN(b0) | double.IsNaN(c1) | double.IsNaN(d1) | double.IsNaN(a2) | double.IsNaN(b2) | double.IsNaN(c3) | double.IsNaN(d3);
             int vectorEnd = rowLength - rowLength % Vector<double>.Count;
             bool hasTail = rowLength > Vector<double>.Count && vectorEnd < rowLength;
             int tailStart = rowLength - Vector<double>.Count;
@@ -84,9 +87,9 @@ namespace MultiMax.Generated
                     var r1 = Vector.MaxNative(xv - d1V, zero); // Above(1): max(x − p[5], 0)
                     s = Vector.FusedMultiplyAdd(c1V, r1, s);
                     var r2 = Vector.MaxNative(b2V - xv, zero); // Below(2): max(p[6] − x, 0)
-                    s = Vector.FusedMultiplyAdd(a2V, r2 * r2, s);
+                    s = Vector.FusedMultiplyAdd(a2V * r2, r2, s);
                     var r3 = Vector.MaxNative(xv - d3V, zero); // Above(2): max(x − p[7], 0)
-                    s = Vector.FusedMultiplyAdd(c3V, r3 * r3, s);
+                    s = Vector.FusedMultiplyAdd(c3V * r3, r3, s);
                     s = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), negativeInfinity, s);
                     maxV = Vector.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
                     s.StoreUnsafe(ref yRow, (nuint)i);
@@ -101,9 +104,9 @@ namespace MultiMax.Generated
                     var r1 = Vector.MaxNative(xv - d1V, zero); // Above(1): max(x − p[5], 0)
                     s = Vector.FusedMultiplyAdd(c1V, r1, s);
                     var r2 = Vector.MaxNative(b2V - xv, zero); // Below(2): max(p[6] − x, 0)
-                    s = Vector.FusedMultiplyAdd(a2V, r2 * r2, s);
+                    s = Vector.FusedMultiplyAdd(a2V * r2, r2, s);
                     var r3 = Vector.MaxNative(xv - d3V, zero); // Above(2): max(x − p[7], 0)
-                    s = Vector.FusedMultiplyAdd(c3V, r3 * r3, s);
+                    s = Vector.FusedMultiplyAdd(c3V * r3, r3, s);
                     s = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), negativeInfinity, s);
                     maxV = Vector.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
                     s.StoreUnsafe(ref yRow, (nuint)tailStart);
@@ -118,20 +121,21 @@ namespace MultiMax.Generated
                     if (xs != double.NegativeInfinity)
                     {
                         var sigma = xs;
-                        var r0 = Math.Max(b0 - xs, 0d); // Below(1): max(p[4] − x, 0)
+                        var r0 = double.MaxNative(b0 - xs, 0d); // Below(1): max(p[4] − x, 0)
                         sigma = Math.FusedMultiplyAdd(a0, r0, sigma);
-                        var r1 = Math.Max(xs - d1, 0d); // Above(1): max(x − p[5], 0)
+                        var r1 = double.MaxNative(xs - d1, 0d); // Above(1): max(x − p[5], 0)
                         sigma = Math.FusedMultiplyAdd(c1, r1, sigma);
-                        var r2 = Math.Max(b2 - xs, 0d); // Below(2): max(p[6] − x, 0)
-                        sigma = Math.FusedMultiplyAdd(a2, r2 * r2, sigma);
-                        var r3 = Math.Max(xs - d3, 0d); // Above(2): max(x − p[7], 0)
-                        sigma = Math.FusedMultiplyAdd(c3, r3 * r3, sigma);
+                        var r2 = double.MaxNative(b2 - xs, 0d); // Below(2): max(p[6] − x, 0)
+                        sigma = Math.FusedMultiplyAdd(a2 * r2, r2, sigma);
+                        var r3 = double.MaxNative(xs - d3, 0d); // Above(2): max(x − p[7], 0)
+                        sigma = Math.FusedMultiplyAdd(c3 * r3, r3, sigma);
                         s = sigma;
                     }
 
                     max = Math.Max(max, s);
                     Unsafe.Add(ref yRow, i) = s;
                 }
+                if (poisoned && max != double.NegativeInfinity) max = double.NaN;
 
                 // A row with every entry masked has no mass to distribute: it is all zeros, not NaN.
                 if (max == double.NegativeInfinity)
@@ -140,25 +144,30 @@ namespace MultiMax.Generated
                     continue;
                 }
 
-                // Pass 2: e = exp(σ − max σ) into y, and Σ e. Subtract max σ, not max x: σ is not monotone.
+                // Pass 2: e = exp(σ − max σ) into y, and Σ e in double. Subtract max σ, not max x: σ is not monotone.
                 var maxBroadcast = new Vector<double>(max);
-                var sumV = zero;
+                double sum = 0;
                 var sigmaTail = hasTail ? Vector.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector<double>.Zero;
-                for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
+                for (int chunk = 0; chunk < vectorEnd; chunk += 1024)
                 {
-                    var e = VectorMath.Exp(Vector.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
-                    sumV += e;
-                    e.StoreUnsafe(ref yRow, (nuint)i);
+                    int chunkEnd = Math.Min(chunk + 1024, vectorEnd);
+                    Vector<double> sumV = zero;
+                    for (int i = chunk; i < chunkEnd; i += Vector<double>.Count)
+                    {
+                        var e = VectorMath.Exp(Vector.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
+                        sumV += e;
+                        e.StoreUnsafe(ref yRow, (nuint)i);
+                    }
+                    sum += Vector.Sum(sumV);
                 }
 
                 if (hasTail)
                 {
                     var e = VectorMath.Exp(sigmaTail - maxBroadcast);
-                    sumV += Vector.ConditionalSelect(tailLanes, e, zero);
+                    sum += Vector.Sum(Vector.ConditionalSelect(tailLanes, e, zero));
                     e.StoreUnsafe(ref yRow, (nuint)tailStart);
                 }
 
-                double sum = Vector.Sum(sumV);
                 for (int i = scalarStart; i < rowLength; i++)
                 {
                     double e = Math.Exp(Unsafe.Add(ref yRow, i) - max);
@@ -167,7 +176,7 @@ namespace MultiMax.Generated
                 }
 
                 // Pass 3: normalise, with one division per row.
-                double inverse = 1 / sum;
+                double inverse = (double)(1 / sum);
                 var inverseBroadcast = new Vector<double>(inverse);
                 var sourceTail = hasTail ? Vector.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector<double>.Zero;
                 for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
@@ -185,6 +194,7 @@ namespace MultiMax.Generated
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> dy, Span<double> dx, int rowLength, ReadOnlySpan<double> parameters, Span<double> parameterGradients)
         {
             // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
@@ -211,6 +221,8 @@ namespace MultiMax.Generated
             var zero = Vector<double>.Zero;
             var one = Vector<double>.One;
             var negativeInfinity = new Vector<double>(double.NegativeInfinity);
+            // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
+            bool poisoned = double.IsNaN(a0) | double.IsNaN(b0) | double.IsNaN(c1) | double.IsNaN(d1) | double.IsNaN(a2) | double.IsNaN(b2) | double.IsNaN(c3) | double.IsNaN(d3);
             // This block's parameter gradients, summed in double over its rows.
             double gradA0 = 0, gradB0 = 0, gradC1 = 0, gradD1 = 0, gradA2 = 0, gradB2 = 0, gradC3 = 0, gradD3 = 0;
             int vectorEnd = rowLength - rowLength % Vector<double>.Count;
@@ -226,61 +238,83 @@ namespace MultiMax.Generated
                 ref double dxRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(dx), rowStart);
 
                 // Pass 1: Σ g·y, the term the SoftMax Jacobian shares across the row.
-                var sharedV = zero;
-                for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
+                double sharedTotal = 0;
+                for (int chunk = 0; chunk < vectorEnd; chunk += 1024)
                 {
-                    sharedV += Vector.LoadUnsafe(ref dyRow, (nuint)i) * Vector.LoadUnsafe(ref yRow, (nuint)i);
+                    int chunkEnd = Math.Min(chunk + 1024, vectorEnd);
+                    Vector<double> sharedV = zero;
+                    for (int i = chunk; i < chunkEnd; i += Vector<double>.Count)
+                    {
+                        sharedV += Vector.LoadUnsafe(ref dyRow, (nuint)i) * Vector.LoadUnsafe(ref yRow, (nuint)i);
+                    }
+                    sharedTotal += Vector.Sum(sharedV);
                 }
                 if (hasTail)
                 {
-                    sharedV += Vector.ConditionalSelect(tailLanes, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector.LoadUnsafe(ref yRow, (nuint)tailStart), zero);
+                    sharedTotal += Vector.Sum(Vector.ConditionalSelect(tailLanes, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector.LoadUnsafe(ref yRow, (nuint)tailStart), zero));
                 }
-
-                double shared = Vector.Sum(sharedV);
                 for (int i = scalarStart; i < rowLength; i++)
                 {
-                    shared += Unsafe.Add(ref dyRow, i) * Unsafe.Add(ref yRow, i);
+                    sharedTotal += Unsafe.Add(ref dyRow, i) * Unsafe.Add(ref yRow, i);
                 }
+                double shared = poisoned ? double.NaN : (double)sharedTotal;
 
                 // Pass 2: gσ = y·(g − Σ g·y); dx = σ'(x')·gσ; and gσ·∂σ/∂θ for every parameter. Masked entries get 0.
                 var sharedBroadcast = new Vector<double>(shared);
-                Vector<double> gradA0V = zero, gradB0V = zero, gradC1V = zero, gradD1V = zero, gradA2V = zero, gradB2V = zero, gradC3V = zero, gradD3V = zero;
                 var dyTail = hasTail ? Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) : Vector<double>.Zero;
                 var yTail = hasTail ? Vector.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector<double>.Zero;
                 var xTail = hasTail ? Vector.LoadUnsafe(ref xRow, (nuint)tailStart) : Vector<double>.Zero;
-                for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
+                for (int chunk = 0; chunk < vectorEnd; chunk += 1024)
                 {
-                    var gv = Vector.LoadUnsafe(ref dyRow, (nuint)i);
-                    var yv = Vector.LoadUnsafe(ref yRow, (nuint)i);
-                    var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
-                    var masked = Vector.Equals(xv, negativeInfinity);
-                    var gs = Vector.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
-                    var xz = Vector.ConditionalSelect(masked, zero, xv);
-                    var ds = one;
-                    var r0 = Vector.MaxNative(b0V - xz, zero); // Below(1): max(p[4] − x, 0)
-                    var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
-                    ds -= a0pV * on0;
-                    gradA0V += gs * r0;
-                    gradB0V += gs * on0;
-                    var r1 = Vector.MaxNative(xz - d1V, zero); // Above(1): max(x − p[5], 0)
-                    var on1 = Vector.ConditionalSelect(Vector.GreaterThan(r1, zero), one, zero);
-                    ds += c1pV * on1;
-                    gradC1V += gs * r1;
-                    gradD1V += gs * on1;
-                    var r2 = Vector.MaxNative(b2V - xz, zero); // Below(2): max(p[6] − x, 0)
-                    ds -= a2pV * r2;
-                    gradA2V += gs * (r2 * r2);
-                    gradB2V += gs * r2;
-                    var r3 = Vector.MaxNative(xz - d3V, zero); // Above(2): max(x − p[7], 0)
-                    ds += c3pV * r3;
-                    gradC3V += gs * (r3 * r3);
-                    gradD3V += gs * r3;
-                    var dxv = gs * ds; // dx = σ'(x)·gσ
-                    dxv.StoreUnsafe(ref dxRow, (nuint)i);
+                    int chunkEnd = Math.Min(chunk + 1024, vectorEnd);
+                    Vector<double> gradA0V = zero, gradB0V = zero, gradC1V = zero, gradD1V = zero, gradA2V = zero, gradB2V = zero, gradC3V = zero, gradD3V = zero;
+                    for (int i = chunk; i < chunkEnd; i += Vector<double>.Count)
+                    {
+                        var gv = Vector.LoadUnsafe(ref dyRow, (nuint)i);
+                        var yv = Vector.LoadUnsafe(ref yRow, (nuint)i);
+                        var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
+                        var masked = Vector.Equals(xv, negativeInfinity);
+                        var gs = Vector.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
+                        var xz = Vector.ConditionalSelect(masked, zero, xv);
+                        var ds = one;
+                        var r0 = Vector.MaxNative(b0V - xz, zero); // Below(1): max(p[4] − x, 0)
+                        var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
+                        var slope0 = a0pV * on0;
+                        ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
+                        gradA0V += gs * r0;
+                        gradB0V += gs * slope0;
+                        var r1 = Vector.MaxNative(xz - d1V, zero); // Above(1): max(x − p[5], 0)
+                        var on1 = Vector.ConditionalSelect(Vector.GreaterThan(r1, zero), one, zero);
+                        var slope1 = c1pV * on1;
+                        ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                        gradC1V += gs * r1;
+                        gradD1V += gs * slope1;
+                        var r2 = Vector.MaxNative(b2V - xz, zero); // Below(2): max(p[6] − x, 0)
+                        var slope2 = a2pV * r2;
+                        ds -= slope2; // σ′ −= coefficient·power·r^(power−1)
+                        gradA2V += gs * r2 * r2;
+                        gradB2V += gs * slope2;
+                        var r3 = Vector.MaxNative(xz - d3V, zero); // Above(2): max(x − p[7], 0)
+                        var slope3 = c3pV * r3;
+                        ds += slope3; // σ′ += coefficient·power·r^(power−1)
+                        gradC3V += gs * r3 * r3;
+                        gradD3V += gs * slope3;
+                        var dxv = gs * ds; // dx = σ'(x)·gσ
+                        Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
+                    }
+                    gradA0 += Vector.Sum(gradA0V);
+                    gradB0 += Vector.Sum(gradB0V);
+                    gradC1 += Vector.Sum(gradC1V);
+                    gradD1 += Vector.Sum(gradD1V);
+                    gradA2 += Vector.Sum(gradA2V);
+                    gradB2 += Vector.Sum(gradB2V);
+                    gradC3 += Vector.Sum(gradC3V);
+                    gradD3 += Vector.Sum(gradD3V);
                 }
 
                 if (hasTail)
                 {
+                    Vector<double> gradA0V = zero, gradB0V = zero, gradC1V = zero, gradD1V = zero, gradA2V = zero, gradB2V = zero, gradC3V = zero, gradD3V = zero;
                     var gv = dyTail;
                     var yv = yTail;
                     var xv = xTail;
@@ -291,81 +325,86 @@ namespace MultiMax.Generated
                     var ds = one;
                     var r0 = Vector.MaxNative(b0V - xz, zero); // Below(1): max(p[4] − x, 0)
                     var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
-                    ds -= a0pV * on0;
+                    var slope0 = a0pV * on0;
+                    ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
                     gradA0V += gsNew * r0;
-                    gradB0V += gsNew * on0;
+                    gradB0V += gsNew * slope0;
                     var r1 = Vector.MaxNative(xz - d1V, zero); // Above(1): max(x − p[5], 0)
                     var on1 = Vector.ConditionalSelect(Vector.GreaterThan(r1, zero), one, zero);
-                    ds += c1pV * on1;
+                    var slope1 = c1pV * on1;
+                    ds += slope1; // σ′ += coefficient·power·r^(power−1)
                     gradC1V += gsNew * r1;
-                    gradD1V += gsNew * on1;
+                    gradD1V += gsNew * slope1;
                     var r2 = Vector.MaxNative(b2V - xz, zero); // Below(2): max(p[6] − x, 0)
-                    ds -= a2pV * r2;
-                    gradA2V += gsNew * (r2 * r2);
-                    gradB2V += gsNew * r2;
+                    var slope2 = a2pV * r2;
+                    ds -= slope2; // σ′ −= coefficient·power·r^(power−1)
+                    gradA2V += gsNew * r2 * r2;
+                    gradB2V += gsNew * slope2;
                     var r3 = Vector.MaxNative(xz - d3V, zero); // Above(2): max(x − p[7], 0)
-                    ds += c3pV * r3;
-                    gradC3V += gsNew * (r3 * r3);
-                    gradD3V += gsNew * r3;
+                    var slope3 = c3pV * r3;
+                    ds += slope3; // σ′ += coefficient·power·r^(power−1)
+                    gradC3V += gsNew * r3 * r3;
+                    gradD3V += gsNew * slope3;
                     var dxv = gs * ds; // dx = σ'(x)·gσ
-                    dxv.StoreUnsafe(ref dxRow, (nuint)tailStart);
+                    Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
+                    gradA0 += Vector.Sum(gradA0V);
+                    gradB0 += Vector.Sum(gradB0V);
+                    gradC1 += Vector.Sum(gradC1V);
+                    gradD1 += Vector.Sum(gradD1V);
+                    gradA2 += Vector.Sum(gradA2V);
+                    gradB2 += Vector.Sum(gradB2V);
+                    gradC3 += Vector.Sum(gradC3V);
+                    gradD3 += Vector.Sum(gradD3V);
                 }
 
-                double gradA0Row = Vector.Sum(gradA0V);
-                double gradB0Row = Vector.Sum(gradB0V);
-                double gradC1Row = Vector.Sum(gradC1V);
-                double gradD1Row = Vector.Sum(gradD1V);
-                double gradA2Row = Vector.Sum(gradA2V);
-                double gradB2Row = Vector.Sum(gradB2V);
-                double gradC3Row = Vector.Sum(gradC3V);
-                double gradD3Row = Vector.Sum(gradD3V);
                 for (int i = scalarStart; i < rowLength; i++)
                 {
                     bool masked = Unsafe.Add(ref xRow, i) == double.NegativeInfinity;
                     double gs = masked ? 0 : Unsafe.Add(ref yRow, i) * (Unsafe.Add(ref dyRow, i) - shared);
                     var xz = masked ? 0 : Unsafe.Add(ref xRow, i);
                     var ds = 1d;
-                    var r0 = Math.Max(b0 - xz, 0d); // Below(1): max(p[4] − x, 0)
+                    var r0 = double.MaxNative(b0 - xz, 0d); // Below(1): max(p[4] − x, 0)
                     var on0 = r0 > 0d ? 1d : 0d;
-                    ds -= a0p * on0;
-                    gradA0Row += gs * r0;
-                    gradB0Row += gs * on0;
-                    var r1 = Math.Max(xz - d1, 0d); // Above(1): max(x − p[5], 0)
+                    var slope0 = a0p * on0;
+                    ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
+                    gradA0 += gs * r0;
+                    gradB0 += gs * slope0;
+                    var r1 = double.MaxNative(xz - d1, 0d); // Above(1): max(x − p[5], 0)
                     var on1 = r1 > 0d ? 1d : 0d;
-                    ds += c1p * on1;
-                    gradC1Row += gs * r1;
-                    gradD1Row += gs * on1;
-                    var r2 = Math.Max(b2 - xz, 0d); // Below(2): max(p[6] − x, 0)
-                    ds -= a2p * r2;
-                    gradA2Row += gs * (r2 * r2);
-                    gradB2Row += gs * r2;
-                    var r3 = Math.Max(xz - d3, 0d); // Above(2): max(x − p[7], 0)
-                    ds += c3p * r3;
-                    gradC3Row += gs * (r3 * r3);
-                    gradD3Row += gs * r3;
+                    var slope1 = c1p * on1;
+                    ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                    gradC1 += gs * r1;
+                    gradD1 += gs * slope1;
+                    var r2 = double.MaxNative(b2 - xz, 0d); // Below(2): max(p[6] − x, 0)
+                    var slope2 = a2p * r2;
+                    ds -= slope2; // σ′ −= coefficient·power·r^(power−1)
+                    gradA2 += gs * r2 * r2;
+                    gradB2 += gs * slope2;
+                    var r3 = double.MaxNative(xz - d3, 0d); // Above(2): max(x − p[7], 0)
+                    var slope3 = c3p * r3;
+                    ds += slope3; // σ′ += coefficient·power·r^(power−1)
+                    gradC3 += gs * r3 * r3;
+                    gradD3 += gs * slope3;
                     var dxv = gs * ds; // dx = σ'(x)·gσ
-                    Unsafe.Add(ref dxRow, i) = dxv;
+                    Unsafe.Add(ref dxRow, i) = masked ? 0 : dxv;
                 }
-
-                gradA0 += gradA0Row;
-                gradB0 += gradB0Row;
-                gradC1 += gradC1Row;
-                gradD1 += gradD1Row;
-                gradA2 += gradA2Row;
-                gradB2 += gradB2Row;
-                gradC3 += gradC3Row;
-                gradD3 += gradD3Row;
             }
 
-            // Add this block's sums; a threshold's gradient carries the factor ∓coefficient·power left out above.
+            // A NaN parameter σ reads makes every gradient NaN, as autograd of the formula does, even where no row was live.
+            if (poisoned)
+            {
+                gradA0 = gradB0 = gradC1 = gradD1 = gradA2 = gradB2 = gradC3 = gradD3 = double.NaN;
+            }
+
+            // Add this block's sums; an Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
             parameterGradients[0] += gradA0;
-            parameterGradients[4] += a0p * gradB0;
+            parameterGradients[4] += gradB0;
             parameterGradients[1] += gradC1;
-            parameterGradients[5] += -c1p * gradD1;
+            parameterGradients[5] -= gradD1;
             parameterGradients[2] += gradA2;
-            parameterGradients[6] += a2p * gradB2;
+            parameterGradients[6] += gradB2;
             parameterGradients[3] += gradC3;
-            parameterGradients[7] += -c3p * gradD3;
+            parameterGradients[7] -= gradD3;
         }
     }
 }

@@ -39,6 +39,7 @@ namespace MultiMax.Generated
     {
         public static int ParameterCount => 0;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Forward(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters)
         {
             var zero = Vector<float>.Zero;
@@ -78,25 +79,30 @@ namespace MultiMax.Generated
                     continue;
                 }
 
-                // Pass 2: e = exp(σ − max σ) into y, and Σ e. Subtract max σ, not max x: σ is not monotone.
+                // Pass 2: e = exp(σ − max σ) into y, and Σ e in double. Subtract max σ, not max x: σ is not monotone.
                 var maxBroadcast = new Vector<float>(max);
-                var sumV = zero;
+                double sum = 0;
                 var sigmaTail = hasTail ? Vector.LoadUnsafe(ref xRow, (nuint)tailStart) : Vector<float>.Zero;
-                for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
+                for (int chunk = 0; chunk < vectorEnd; chunk += 1024)
                 {
-                    var e = VectorMath.Exp(Vector.LoadUnsafe(ref xRow, (nuint)i) - maxBroadcast);
-                    sumV += e;
-                    e.StoreUnsafe(ref yRow, (nuint)i);
+                    int chunkEnd = Math.Min(chunk + 1024, vectorEnd);
+                    Vector<float> sumV = zero;
+                    for (int i = chunk; i < chunkEnd; i += Vector<float>.Count)
+                    {
+                        var e = VectorMath.Exp(Vector.LoadUnsafe(ref xRow, (nuint)i) - maxBroadcast);
+                        sumV += e;
+                        e.StoreUnsafe(ref yRow, (nuint)i);
+                    }
+                    sum += Vector.Sum(sumV);
                 }
 
                 if (hasTail)
                 {
                     var e = VectorMath.Exp(sigmaTail - maxBroadcast);
-                    sumV += Vector.ConditionalSelect(tailLanes, e, zero);
+                    sum += Vector.Sum(Vector.ConditionalSelect(tailLanes, e, zero));
                     e.StoreUnsafe(ref yRow, (nuint)tailStart);
                 }
 
-                float sum = Vector.Sum(sumV);
                 for (int i = scalarStart; i < rowLength; i++)
                 {
                     float e = MathF.Exp(Unsafe.Add(ref xRow, i) - max);
@@ -105,7 +111,7 @@ namespace MultiMax.Generated
                 }
 
                 // Pass 3: normalise, with one division per row.
-                float inverse = 1 / sum;
+                float inverse = (float)(1 / sum);
                 var inverseBroadcast = new Vector<float>(inverse);
                 var sourceTail = hasTail ? Vector.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector<float>.Zero;
                 for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
@@ -123,6 +129,7 @@ namespace MultiMax.Generated
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rowLength, ReadOnlySpan<float> parameters, Span<double> parameterGradients)
         {
             var zero = Vector<float>.Zero;
@@ -139,32 +146,41 @@ namespace MultiMax.Generated
                 ref float dxRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(dx), rowStart);
 
                 // Pass 1: Σ g·y, the term the SoftMax Jacobian shares across the row.
-                var sharedV = zero;
-                for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
+                double sharedTotal = 0;
+                for (int chunk = 0; chunk < vectorEnd; chunk += 1024)
                 {
-                    sharedV += Vector.LoadUnsafe(ref dyRow, (nuint)i) * Vector.LoadUnsafe(ref yRow, (nuint)i);
+                    int chunkEnd = Math.Min(chunk + 1024, vectorEnd);
+                    Vector<float> sharedV = zero;
+                    for (int i = chunk; i < chunkEnd; i += Vector<float>.Count)
+                    {
+                        sharedV += Vector.LoadUnsafe(ref dyRow, (nuint)i) * Vector.LoadUnsafe(ref yRow, (nuint)i);
+                    }
+                    sharedTotal += Vector.Sum(sharedV);
                 }
                 if (hasTail)
                 {
-                    sharedV += Vector.ConditionalSelect(tailLanes, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector.LoadUnsafe(ref yRow, (nuint)tailStart), zero);
+                    sharedTotal += Vector.Sum(Vector.ConditionalSelect(tailLanes, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector.LoadUnsafe(ref yRow, (nuint)tailStart), zero));
                 }
-
-                float shared = Vector.Sum(sharedV);
                 for (int i = scalarStart; i < rowLength; i++)
                 {
-                    shared += Unsafe.Add(ref dyRow, i) * Unsafe.Add(ref yRow, i);
+                    sharedTotal += Unsafe.Add(ref dyRow, i) * Unsafe.Add(ref yRow, i);
                 }
+                float shared = (float)sharedTotal;
 
                 // Pass 2: dx = gσ = y·(g − Σ g·y); masked entries get 0.
                 var sharedBroadcast = new Vector<float>(shared);
                 var dyTail = hasTail ? Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) : Vector<float>.Zero;
                 var yTail = hasTail ? Vector.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector<float>.Zero;
-                for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
+                for (int chunk = 0; chunk < vectorEnd; chunk += 1024)
                 {
-                    var gv = Vector.LoadUnsafe(ref dyRow, (nuint)i);
-                    var yv = Vector.LoadUnsafe(ref yRow, (nuint)i);
-                    var gs = yv * (gv - sharedBroadcast);
-                    gs.StoreUnsafe(ref dxRow, (nuint)i);
+                    int chunkEnd = Math.Min(chunk + 1024, vectorEnd);
+                    for (int i = chunk; i < chunkEnd; i += Vector<float>.Count)
+                    {
+                        var gv = Vector.LoadUnsafe(ref dyRow, (nuint)i);
+                        var yv = Vector.LoadUnsafe(ref yRow, (nuint)i);
+                        var gs = yv * (gv - sharedBroadcast);
+                        gs.StoreUnsafe(ref dxRow, (nuint)i);
+                    }
                 }
 
                 if (hasTail)

@@ -83,6 +83,8 @@ namespace Demo
                 float d1 = parameters[3];
                 float scale = parameters[4];
                 float shift = parameters[5];
+                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
+                bool poisoned = float.IsNaN(a0) | float.IsNaN(b0) | float.IsNaN(c1) | float.IsNaN(d1) | float.IsNaN(scale) | float.IsNaN(shift);
 
                 // Pass 1: max σ over the unmasked entries (not max x: σ need not be monotone). NaN or +∞ in x, or a NaN σ,
                 // poisons the row: its lane's max becomes +∞, so the group's max says it without a second reduction.
@@ -94,7 +96,7 @@ namespace Demo
                     else if (v != float.NegativeInfinity)
                     {
                         float s = SigmaFloat(v, a0, b0, c1, d1, scale, shift);
-                        max = float.IsNaN(s) ? float.PositiveInfinity : global::ILGPU.Algorithms.XMath.Max(max, s);
+                        max = poisoned || float.IsNaN(s) ? float.PositiveInfinity : global::ILGPU.Algorithms.XMath.Max(max, s);
                     }
                 }
                 max = global::MultiMax.Gpu.CompilerServices.GroupReduce.Max(max);
@@ -133,6 +135,8 @@ namespace Demo
                 float shift = parameters[5];
                 float a0p = a0;
                 float c1p = c1;
+                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
+                bool poisoned = float.IsNaN(a0) | float.IsNaN(b0) | float.IsNaN(c1) | float.IsNaN(d1) | float.IsNaN(scale) | float.IsNaN(shift);
 
                 // Pass 1: Σ g over the unmasked entries (for log-probabilities, gσ = g − exp(y)·Σ g).
                 float dot = 0;
@@ -141,6 +145,7 @@ namespace Demo
                     if (x[start + i] != float.NegativeInfinity) dot += dy[start + i];
                 }
                 dot = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(dot);
+                if (poisoned) dot = float.NaN; // every unmasked entry's gσ is NaN
 
                 // Pass 2: dx = σ'(x)·gσ (masked: 0), and this lane's share of every parameter gradient.
                 // The shares add up without a branch: an inactive term has r = 0 and adds 0, and a poisoned row (gσ = NaN)
@@ -165,14 +170,16 @@ namespace Demo
                     var ds = 1f;
                     var r0 = global::ILGPU.Algorithms.XMath.Max(b0 - u, 0f); // Below(1): max(p[2] − x', 0)
                     var on0 = r0 > 0f ? 1f : 0f;
-                    ds -= a0p * on0;
+                    var slope0 = a0p * on0;
+                    ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
                     gradA0 += gs * r0;
-                    gradB0 += gs * on0;
+                    gradB0 += gs * slope0;
                     var r1 = global::ILGPU.Algorithms.XMath.Max(u - d1, 0f); // Above(1): max(x' − p[3], 0)
                     var on1 = r1 > 0f ? 1f : 0f;
-                    ds += c1p * on1;
+                    var slope1 = c1p * on1;
+                    ds += slope1; // σ′ += coefficient·power·r^(power−1)
                     gradC1 += gs * r1;
-                    gradD1 += gs * on1;
+                    gradD1 += gs * slope1;
                     var gds = gs * ds; // gσ·σ'(x'): the gradient at x'
                     var dxi = scale * gds; // dx = scale·σ'(x')·gσ
                     gradScale += gds * v;
@@ -180,7 +187,7 @@ namespace Demo
                     dx[start + i] = dxi;
                 }
 
-                // Sum each gradient over the group; lane 0 writes this row's slot (a threshold's with its factor ∓slope).
+                // Sum each gradient over the group; lane 0 writes this row's slot (an Above threshold's negated).
                 gradA0 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradA0);
                 gradB0 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradB0);
                 gradC1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradC1);
@@ -189,12 +196,12 @@ namespace Demo
                 gradShift = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradShift);
                 if (global::ILGPU.Group.IdxX == 0)
                 {
-                    partials[(long)row * 6 + 0] = gradA0;
-                    partials[(long)row * 6 + 1] = gradC1;
-                    partials[(long)row * 6 + 2] = a0p * gradB0;
-                    partials[(long)row * 6 + 3] = -c1p * gradD1;
-                    partials[(long)row * 6 + 4] = gradScale;
-                    partials[(long)row * 6 + 5] = gradShift;
+                    partials[(long)row * 6 + 0] = poisoned ? float.NaN : gradA0;
+                    partials[(long)row * 6 + 1] = poisoned ? float.NaN : gradC1;
+                    partials[(long)row * 6 + 2] = poisoned ? float.NaN : gradB0;
+                    partials[(long)row * 6 + 3] = poisoned ? float.NaN : -gradD1;
+                    partials[(long)row * 6 + 4] = poisoned ? float.NaN : gradScale;
+                    partials[(long)row * 6 + 5] = poisoned ? float.NaN : gradShift;
                 }
             }
         }

@@ -67,9 +67,9 @@ namespace Demo
                 var r0 = global::ILGPU.Algorithms.XMath.Max(-1d - x, 0d); // Below(1): max(−1 − x, 0)
                 sigma += 2d * r0;
                 var r1 = global::ILGPU.Algorithms.XMath.Max(x - d1, 0d); // Above(2): max(x − p[1], 0)
-                sigma += c1 * (r1 * r1);
+                sigma += c1 * r1 * r1;
                 var r2 = global::ILGPU.Algorithms.XMath.Max(x + 0.25d, 0d); // Above(3): max(x + 0.25, 0)
-                sigma += -0.5d * (r2 * r2 * r2);
+                sigma += -0.5d * r2 * r2 * r2;
                 return sigma;
             }
 
@@ -79,6 +79,8 @@ namespace Demo
                 // The learnable values, read once into registers rather than from memory for every entry.
                 double c1 = parameters[0];
                 double d1 = parameters[1];
+                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
+                bool poisoned = double.IsNaN(c1) | double.IsNaN(d1);
 
                 // Pass 1: max σ over the unmasked entries (not max x: σ need not be monotone). NaN or +∞ in x, or a NaN σ,
                 // poisons the row: its lane's max becomes +∞, so the group's max says it without a second reduction.
@@ -90,7 +92,7 @@ namespace Demo
                     else if (v != double.NegativeInfinity)
                     {
                         double s = SigmaDouble(v, c1, d1);
-                        max = double.IsNaN(s) ? double.PositiveInfinity : global::ILGPU.Algorithms.XMath.Max(max, s);
+                        max = poisoned || double.IsNaN(s) ? double.PositiveInfinity : global::ILGPU.Algorithms.XMath.Max(max, s);
                     }
                 }
                 max = global::MultiMax.Gpu.CompilerServices.GroupReduce.Max(max);
@@ -124,6 +126,8 @@ namespace Demo
                 double c1 = parameters[0];
                 double d1 = parameters[1];
                 double c1p = c1 * 2d;
+                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
+                bool poisoned = double.IsNaN(c1) | double.IsNaN(d1);
 
                 // Pass 1: Σ g·y over the unmasked entries (gσ = y·(g − Σ g·y)).
                 double dot = 0;
@@ -132,6 +136,7 @@ namespace Demo
                     if (x[start + i] != double.NegativeInfinity) dot += dy[start + i] * y[start + i];
                 }
                 dot = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(dot);
+                if (poisoned) dot = double.NaN; // every unmasked entry's gσ is NaN
 
                 // Pass 2: dx = σ'(x)·gσ (masked: 0), and this lane's share of every parameter gradient.
                 // The shares add up without a branch: an inactive term has r = 0 and adds 0, and a poisoned row (gσ = NaN)
@@ -151,25 +156,27 @@ namespace Demo
                     var ds = 1d;
                     var r0 = global::ILGPU.Algorithms.XMath.Max(-1d - v, 0d); // Below(1): max(−1 − x, 0)
                     var on0 = r0 > 0d ? 1d : 0d;
-                    ds -= 2d * on0;
+                    var slope0 = 2d * on0;
+                    ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
                     var r1 = global::ILGPU.Algorithms.XMath.Max(v - d1, 0d); // Above(2): max(x − p[1], 0)
-                    ds += c1p * r1;
-                    gradC1 += gs * (r1 * r1);
-                    gradD1 += gs * r1;
+                    var slope1 = c1p * r1;
+                    ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                    gradC1 += gs * r1 * r1;
+                    gradD1 += gs * slope1;
                     var r2 = global::ILGPU.Algorithms.XMath.Max(v + 0.25d, 0d); // Above(3): max(x + 0.25, 0)
-                    var r2Pm1 = r2 * r2;
-                    ds += -1.5d * r2Pm1;
+                    var slope2 = -1.5d * r2 * r2;
+                    ds += slope2; // σ′ += coefficient·power·r^(power−1)
                     var dxi = gs * ds; // dx = σ'(x)·gσ
                     dx[start + i] = dxi;
                 }
 
-                // Sum each gradient over the group; lane 0 writes this row's slot (a threshold's with its factor ∓slope).
+                // Sum each gradient over the group; lane 0 writes this row's slot (an Above threshold's negated).
                 gradC1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradC1);
                 gradD1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradD1);
                 if (global::ILGPU.Group.IdxX == 0)
                 {
-                    partials[(long)row * 2 + 0] = gradC1;
-                    partials[(long)row * 2 + 1] = -c1p * gradD1;
+                    partials[(long)row * 2 + 0] = poisoned ? double.NaN : gradC1;
+                    partials[(long)row * 2 + 1] = poisoned ? double.NaN : -gradD1;
                 }
             }
         }

@@ -123,7 +123,8 @@ partial record struct Outer<T>
                     var ds = 1d;
                     var r0 = global::ILGPU.Algorithms.XMath.Max(v - 0.5d, 0d); // Above(1): max(x − 0.5, 0)
                     var on0 = r0 > 0d ? 1d : 0d;
-                    ds += 1d * on0;
+                    var slope0 = 1d * on0;
+                    ds += slope0; // σ′ += coefficient·power·r^(power−1)
                     var dxi = gs * ds; // dx = σ'(x)·gσ
                     dx[start + i] = dxi;
                 }

@@ -114,9 +114,9 @@ namespace Demo
                 var r1 = global::ILGPU.Algorithms.XMath.Max(x - d1, 0f); // Above(1): max(x − p[5], 0)
                 sigma += c1 * r1;
                 var r2 = global::ILGPU.Algorithms.XMath.Max(b2 - x, 0f); // Below(2): max(p[6] − x, 0)
-                sigma += a2 * (r2 * r2);
+                sigma += a2 * r2 * r2;
                 var r3 = global::ILGPU.Algorithms.XMath.Max(x - d3, 0f); // Above(2): max(x − p[7], 0)
-                sigma += c3 * (r3 * r3);
+                sigma += c3 * r3 * r3;
                 return sigma;
             }
 
@@ -132,6 +132,8 @@ namespace Demo
                 float b2 = parameters[6];
                 float c3 = parameters[3];
                 float d3 = parameters[7];
+                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
+                bool poisoned = float.IsNaN(a0) | float.IsNaN(b0) | float.IsNaN(c1) | float.IsNaN(d1) | float.IsNaN(a2) | float.IsNaN(b2) | float.IsNaN(c3) | float.IsNaN(d3);
 
                 // Pass 1: max σ over the unmasked entries (not max x: σ need not be monotone). NaN or +∞ in x, or a NaN σ,
                 // poisons the row: its lane's max becomes +∞, so the group's max says it without a second reduction.
@@ -143,7 +145,7 @@ namespace Demo
                     else if (v != float.NegativeInfinity)
                     {
                         float s = SigmaFloat(v, a0, b0, c1, d1, a2, b2, c3, d3);
-                        max = float.IsNaN(s) ? float.PositiveInfinity : global::ILGPU.Algorithms.XMath.Max(max, s);
+                        max = poisoned || float.IsNaN(s) ? float.PositiveInfinity : global::ILGPU.Algorithms.XMath.Max(max, s);
                     }
                 }
                 max = global::MultiMax.Gpu.CompilerServices.GroupReduce.Max(max);
@@ -186,6 +188,8 @@ namespace Demo
                 float c1p = c1;
                 float a2p = a2 * 2f;
                 float c3p = c3 * 2f;
+                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
+                bool poisoned = float.IsNaN(a0) | float.IsNaN(b0) | float.IsNaN(c1) | float.IsNaN(d1) | float.IsNaN(a2) | float.IsNaN(b2) | float.IsNaN(c3) | float.IsNaN(d3);
 
                 // Pass 1: Σ g·y over the unmasked entries (gσ = y·(g − Σ g·y)).
                 float dot = 0;
@@ -194,6 +198,7 @@ namespace Demo
                     if (x[start + i] != float.NegativeInfinity) dot += dy[start + i] * y[start + i];
                 }
                 dot = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(dot);
+                if (poisoned) dot = float.NaN; // every unmasked entry's gσ is NaN
 
                 // Pass 2: dx = σ'(x)·gσ (masked: 0), and this lane's share of every parameter gradient.
                 // The shares add up without a branch: an inactive term has r = 0 and adds 0, and a poisoned row (gσ = NaN)
@@ -219,27 +224,31 @@ namespace Demo
                     var ds = 1f;
                     var r0 = global::ILGPU.Algorithms.XMath.Max(b0 - v, 0f); // Below(1): max(p[4] − x, 0)
                     var on0 = r0 > 0f ? 1f : 0f;
-                    ds -= a0p * on0;
+                    var slope0 = a0p * on0;
+                    ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
                     gradA0 += gs * r0;
-                    gradB0 += gs * on0;
+                    gradB0 += gs * slope0;
                     var r1 = global::ILGPU.Algorithms.XMath.Max(v - d1, 0f); // Above(1): max(x − p[5], 0)
                     var on1 = r1 > 0f ? 1f : 0f;
-                    ds += c1p * on1;
+                    var slope1 = c1p * on1;
+                    ds += slope1; // σ′ += coefficient·power·r^(power−1)
                     gradC1 += gs * r1;
-                    gradD1 += gs * on1;
+                    gradD1 += gs * slope1;
                     var r2 = global::ILGPU.Algorithms.XMath.Max(b2 - v, 0f); // Below(2): max(p[6] − x, 0)
-                    ds -= a2p * r2;
-                    gradA2 += gs * (r2 * r2);
-                    gradB2 += gs * r2;
+                    var slope2 = a2p * r2;
+                    ds -= slope2; // σ′ −= coefficient·power·r^(power−1)
+                    gradA2 += gs * r2 * r2;
+                    gradB2 += gs * slope2;
                     var r3 = global::ILGPU.Algorithms.XMath.Max(v - d3, 0f); // Above(2): max(x − p[7], 0)
-                    ds += c3p * r3;
-                    gradC3 += gs * (r3 * r3);
-                    gradD3 += gs * r3;
+                    var slope3 = c3p * r3;
+                    ds += slope3; // σ′ += coefficient·power·r^(power−1)
+                    gradC3 += gs * r3 * r3;
+                    gradD3 += gs * slope3;
                     var dxi = gs * ds; // dx = σ'(x)·gσ
                     dx[start + i] = dxi;
                 }
 
-                // Sum each gradient over the group; lane 0 writes this row's slot (a threshold's with its factor ∓slope).
+                // Sum each gradient over the group; lane 0 writes this row's slot (an Above threshold's negated).
                 gradA0 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradA0);
                 gradB0 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradB0);
                 gradC1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradC1);
@@ -250,14 +259,14 @@ namespace Demo
                 gradD3 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradD3);
                 if (global::ILGPU.Group.IdxX == 0)
                 {
-                    partials[(long)row * 8 + 0] = gradA0;
-                    partials[(long)row * 8 + 1] = gradC1;
-                    partials[(long)row * 8 + 2] = gradA2;
-                    partials[(long)row * 8 + 3] = gradC3;
-                    partials[(long)row * 8 + 4] = a0p * gradB0;
-                    partials[(long)row * 8 + 5] = -c1p * gradD1;
-                    partials[(long)row * 8 + 6] = a2p * gradB2;
-                    partials[(long)row * 8 + 7] = -c3p * gradD3;
+                    partials[(long)row * 8 + 0] = poisoned ? float.NaN : gradA0;
+                    partials[(long)row * 8 + 1] = poisoned ? float.NaN : gradC1;
+                    partials[(long)row * 8 + 2] = poisoned ? float.NaN : gradA2;
+                    partials[(long)row * 8 + 3] = poisoned ? float.NaN : gradC3;
+                    partials[(long)row * 8 + 4] = poisoned ? float.NaN : gradB0;
+                    partials[(long)row * 8 + 5] = poisoned ? float.NaN : -gradD1;
+                    partials[(long)row * 8 + 6] = poisoned ? float.NaN : gradB2;
+                    partials[(long)row * 8 + 7] = poisoned ? float.NaN : -gradD3;
                 }
             }
 
@@ -269,9 +278,9 @@ namespace Demo
                 var r1 = global::ILGPU.Algorithms.XMath.Max(x - d1, 0d); // Above(1): max(x − p[5], 0)
                 sigma += c1 * r1;
                 var r2 = global::ILGPU.Algorithms.XMath.Max(b2 - x, 0d); // Below(2): max(p[6] − x, 0)
-                sigma += a2 * (r2 * r2);
+                sigma += a2 * r2 * r2;
                 var r3 = global::ILGPU.Algorithms.XMath.Max(x - d3, 0d); // Above(2): max(x − p[7], 0)
-                sigma += c3 * (r3 * r3);
+                sigma += c3 * r3 * r3;
                 return sigma;
             }
 
@@ -287,6 +296,8 @@ namespace Demo
                 double b2 = parameters[6];
                 double c3 = parameters[3];
                 double d3 = parameters[7];
+                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
+                bool poisoned = double.IsNaN(a0) | double.IsNaN(b0) | double.IsNaN(c1) | double.IsNaN(d1) | double.IsNaN(a2) | double.IsNaN(b2) | double.IsNaN(c3) | double.IsNaN(d3);
 
                 // Pass 1: max σ over the unmasked entries (not max x: σ need not be monotone). NaN or +∞ in x, or a NaN σ,
                 // poisons the row: its lane's max becomes +∞, so the group's max says it without a second reduction.
@@ -298,7 +309,7 @@ namespace Demo
                     else if (v != double.NegativeInfinity)
                     {
                         double s = SigmaDouble(v, a0, b0, c1, d1, a2, b2, c3, d3);
-                        max = double.IsNaN(s) ? double.PositiveInfinity : global::ILGPU.Algorithms.XMath.Max(max, s);
+                        max = poisoned || double.IsNaN(s) ? double.PositiveInfinity : global::ILGPU.Algorithms.XMath.Max(max, s);
                     }
                 }
                 max = global::MultiMax.Gpu.CompilerServices.GroupReduce.Max(max);
@@ -341,6 +352,8 @@ namespace Demo
                 double c1p = c1;
                 double a2p = a2 * 2d;
                 double c3p = c3 * 2d;
+                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
+                bool poisoned = double.IsNaN(a0) | double.IsNaN(b0) | double.IsNaN(c1) | double.IsNaN(d1) | double.IsNaN(a2) | double.IsNaN(b2) | double.IsNaN(c3) | double.IsNaN(d3);
 
                 // Pass 1: Σ g·y over the unmasked entries (gσ = y·(g − Σ g·y)).
                 double dot = 0;
@@ -349,6 +362,7 @@ namespace Demo
                     if (x[start + i] != double.NegativeInfinity) dot += dy[start + i] * y[start + i];
                 }
                 dot = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(dot);
+                if (poisoned) dot = double.NaN; // every unmasked entry's gσ is NaN
 
                 // Pass 2: dx = σ'(x)·gσ (masked: 0), and this lane's share of every parameter gradient.
                 // The shares add up without a branch: an inactive term has r = 0 and adds 0, and a poisoned row (gσ = NaN)
@@ -374,27 +388,31 @@ namespace Demo
                     var ds = 1d;
                     var r0 = global::ILGPU.Algorithms.XMath.Max(b0 - v, 0d); // Below(1): max(p[4] − x, 0)
                     var on0 = r0 > 0d ? 1d : 0d;
-                    ds -= a0p * on0;
+                    var slope0 = a0p * on0;
+                    ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
                     gradA0 += gs * r0;
-                    gradB0 += gs * on0;
+                    gradB0 += gs * slope0;
                     var r1 = global::ILGPU.Algorithms.XMath.Max(v - d1, 0d); // Above(1): max(x − p[5], 0)
                     var on1 = r1 > 0d ? 1d : 0d;
-                    ds += c1p * on1;
+                    var slope1 = c1p * on1;
+                    ds += slope1; // σ′ += coefficient·power·r^(power−1)
                     gradC1 += gs * r1;
-                    gradD1 += gs * on1;
+                    gradD1 += gs * slope1;
                     var r2 = global::ILGPU.Algorithms.XMath.Max(b2 - v, 0d); // Below(2): max(p[6] − x, 0)
-                    ds -= a2p * r2;
-                    gradA2 += gs * (r2 * r2);
-                    gradB2 += gs * r2;
+                    var slope2 = a2p * r2;
+                    ds -= slope2; // σ′ −= coefficient·power·r^(power−1)
+                    gradA2 += gs * r2 * r2;
+                    gradB2 += gs * slope2;
                     var r3 = global::ILGPU.Algorithms.XMath.Max(v - d3, 0d); // Above(2): max(x − p[7], 0)
-                    ds += c3p * r3;
-                    gradC3 += gs * (r3 * r3);
-                    gradD3 += gs * r3;
+                    var slope3 = c3p * r3;
+                    ds += slope3; // σ′ += coefficient·power·r^(power−1)
+                    gradC3 += gs * r3 * r3;
+                    gradD3 += gs * slope3;
                     var dxi = gs * ds; // dx = σ'(x)·gσ
                     dx[start + i] = dxi;
                 }
 
-                // Sum each gradient over the group; lane 0 writes this row's slot (a threshold's with its factor ∓slope).
+                // Sum each gradient over the group; lane 0 writes this row's slot (an Above threshold's negated).
                 gradA0 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradA0);
                 gradB0 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradB0);
                 gradC1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradC1);
@@ -405,14 +423,14 @@ namespace Demo
                 gradD3 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradD3);
                 if (global::ILGPU.Group.IdxX == 0)
                 {
-                    partials[(long)row * 8 + 0] = gradA0;
-                    partials[(long)row * 8 + 1] = gradC1;
-                    partials[(long)row * 8 + 2] = gradA2;
-                    partials[(long)row * 8 + 3] = gradC3;
-                    partials[(long)row * 8 + 4] = a0p * gradB0;
-                    partials[(long)row * 8 + 5] = -c1p * gradD1;
-                    partials[(long)row * 8 + 6] = a2p * gradB2;
-                    partials[(long)row * 8 + 7] = -c3p * gradD3;
+                    partials[(long)row * 8 + 0] = poisoned ? double.NaN : gradA0;
+                    partials[(long)row * 8 + 1] = poisoned ? double.NaN : gradC1;
+                    partials[(long)row * 8 + 2] = poisoned ? double.NaN : gradA2;
+                    partials[(long)row * 8 + 3] = poisoned ? double.NaN : gradC3;
+                    partials[(long)row * 8 + 4] = poisoned ? double.NaN : gradB0;
+                    partials[(long)row * 8 + 5] = poisoned ? double.NaN : -gradD1;
+                    partials[(long)row * 8 + 6] = poisoned ? double.NaN : gradB2;
+                    partials[(long)row * 8 + 7] = poisoned ? double.NaN : -gradD3;
                 }
             }
         }

@@ -66,9 +66,9 @@ namespace Demo
                 global::TorchSharp.torch.Tensor r0 = global::TorchSharp.torch.nn.functional.relu(-1d - xz); // Below(1): max(−1 − x, 0)
                 sigma += 2d * r0;
                 global::TorchSharp.torch.Tensor r1 = global::TorchSharp.torch.nn.functional.relu(xz - parameters[1]); // Above(2): max(x − p[1], 0)
-                sigma += parameters[0] * r1.square();
+                sigma += parameters[0] * r1 * r1;
                 global::TorchSharp.torch.Tensor r2 = global::TorchSharp.torch.nn.functional.relu(xz + 0.25d); // Above(3): max(x + 0.25, 0)
-                sigma += -0.5d * r2.pow(3);
+                sigma += -0.5d * r2 * r2 * r2;
                 return global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.MaskedSoftMax(sigma, masked, logarithm: false).MoveToOuterDisposeScope();
             }
         }

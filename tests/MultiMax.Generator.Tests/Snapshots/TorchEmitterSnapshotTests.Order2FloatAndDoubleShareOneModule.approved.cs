@@ -72,9 +72,9 @@ namespace Demo
                 global::TorchSharp.torch.Tensor r1 = global::TorchSharp.torch.nn.functional.relu(xz - parameters[5]); // Above(1): max(x − p[5], 0)
                 sigma += parameters[1] * r1;
                 global::TorchSharp.torch.Tensor r2 = global::TorchSharp.torch.nn.functional.relu(parameters[6] - xz); // Below(2): max(p[6] − x, 0)
-                sigma += parameters[2] * r2.square();
+                sigma += parameters[2] * r2 * r2;
                 global::TorchSharp.torch.Tensor r3 = global::TorchSharp.torch.nn.functional.relu(xz - parameters[7]); // Above(2): max(x − p[7], 0)
-                sigma += parameters[3] * r3.square();
+                sigma += parameters[3] * r3 * r3;
                 return global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.MaskedSoftMax(sigma, masked, logarithm: false).MoveToOuterDisposeScope();
             }
         }

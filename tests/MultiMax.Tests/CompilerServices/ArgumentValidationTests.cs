@@ -97,6 +97,43 @@ public class ArgumentValidationTests
         Assert.Equal("parameterGradients", e.ParamName);
     }
 
+    /// <summary>
+    /// Parameters inside the output were accepted, and a threaded forward then read parameters that another block had
+    /// already overwritten (wrong rows in 4 of 30 runs): every output is checked against every input.
+    /// </summary>
+    [Fact]
+    public void ForwardParametersMayNotLieInsideTheOutput()
+    {
+        const int rowLength = 64, rows = 1024; // threaded: 65 536 entries
+        float[] buffer = Enumerable.Repeat(Untouched, rows * rowLength).ToArray();
+        ArgumentException e = Assert.Throws<ArgumentException>(() =>
+            MultiMax.Normalizers.MultiMax2(new float[rows * rowLength], buffer, rowLength, buffer.AsSpan(5000, 8)));
+        Assert.Equal("y", e.ParamName); // the output is the argument that must move
+        Assert.All(buffer, v => Assert.Equal(Untouched, v));
+    }
+
+    [Theory]
+    [InlineData("x")]
+    [InlineData("y")]
+    [InlineData("dy")]
+    [InlineData("parameters")]
+    public void BackwardOutputsMayNotShareMemoryWithTheInputs(string shared)
+    {
+        float[] buffer = Enumerable.Repeat(Untouched, 64).ToArray();
+        float[] x = new float[8], y = new float[8], dy = new float[8], parameters = new float[8];
+        float[] dx = Enumerable.Repeat(Untouched, 8).ToArray(), dp = Enumerable.Repeat(Untouched, 8).ToArray();
+        Span<float> Pick(string name, float[] own, int offset) => shared == name ? buffer.AsSpan(offset, 8) : own;
+
+        // The shared input and parameterGradients overlap; so do parameters and dx when "parameters" is shared.
+        ArgumentException e = Assert.Throws<ArgumentException>(() => MultiMax.Normalizers.MultiMax2Backward(
+            Pick("x", x, 0), Pick("y", y, 0), Pick("dy", dy, 0), shared == "parameters" ? buffer.AsSpan(4, 8) : dx, 4,
+            Pick("parameters", parameters, 0), shared == "parameters" ? dp : buffer.AsSpan(4, 8)));
+        Assert.Equal(shared == "parameters" ? "dx" : "parameterGradients", e.ParamName);
+        Assert.All(buffer.AsSpan(8).ToArray(), v => Assert.Equal(Untouched, v));
+        Assert.All(dx, v => Assert.Equal(Untouched, v));
+        Assert.All(dp, v => Assert.Equal(Untouched, v));
+    }
+
     private static void AssertRejected<TException>(string argument, SpanAction action)
         where TException : ArgumentException
     {

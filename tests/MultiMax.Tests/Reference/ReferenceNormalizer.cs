@@ -27,7 +27,8 @@ public sealed record ReferenceNormalizer(IReadOnlyList<Term> Terms, double Scale
         foreach (Term term in Terms)
         {
             double r = term.Side == Side.Below ? term.Threshold - u : u - term.Threshold;
-            if (r > 0)
+            // A zero coefficient is no term at all, however large r^p gets: 0·∞ is not what a user means by 0.
+            if (r > 0 && term.Coefficient != 0)
             {
                 sigma += term.Coefficient * Math.Pow(r, term.Power);
             }
@@ -44,7 +45,7 @@ public sealed record ReferenceNormalizer(IReadOnlyList<Term> Terms, double Scale
         foreach (Term term in Terms)
         {
             double r = term.Side == Side.Below ? term.Threshold - u : u - term.Threshold;
-            if (r > 0)
+            if (r > 0 && term.Coefficient != 0)
             {
                 double d = term.Coefficient * term.Power * Math.Pow(r, term.Power - 1);
                 slope += term.Side == Side.Below ? -d : d;
@@ -155,10 +156,10 @@ public sealed record ReferenceNormalizer(IReadOnlyList<Term> Terms, double Scale
                 {
                     Term term = Terms[t];
                     double r = term.Side == Side.Below ? term.Threshold - u : u - term.Threshold;
-                    if (r > 0)
+                    if (r > 0 && gSigma[i] != 0)
                     {
                         gradients.Coefficients[t] += gSigma[i] * Math.Pow(r, term.Power);
-                        double slope = term.Coefficient * term.Power * Math.Pow(r, term.Power - 1);
+                        double slope = term.Coefficient == 0 ? 0 : term.Coefficient * term.Power * Math.Pow(r, term.Power - 1);
                         gradients.Thresholds[t] += gSigma[i] * (term.Side == Side.Below ? slope : -slope);
                     }
                 }
