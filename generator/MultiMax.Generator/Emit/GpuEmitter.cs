@@ -77,11 +77,12 @@ internal static class GpuEmitter
             writer.Line($"/// <param name=\"parameters\">The {spec.ParameterCount} learnable parameters, in the span operator's layout.</param>");
         }
 
-        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A view length or the row length is inconsistent; nothing is launched then.</exception>");
+        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A view length or the row length is inconsistent, or an output overlaps an input; nothing is launched then.</exception>");
         using (writer.Block($"public static void Forward(global::ILGPU.Runtime.AcceleratorStream stream, {view} x, {view} y, int rowLength{parameters})"))
         {
             writer.Line("global::System.ArgumentNullException.ThrowIfNull(stream);");
             writer.Line($"int rows = {Runner}.CheckForward(x.Length, y.Length, rowLength, {(spec.HasParameters ? "parameters.Length" : "0")}, ParameterCount);");
+            writer.Line($"{Runner}.CheckForwardOverlaps(x, y, {(spec.HasParameters ? "parameters" : "default")});");
             writer.Line("if (rows == 0) return;");
             writer.Line($"var launch = {Runner}.Load(stream.Accelerator, {kernel}, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{viewTypes}>(accelerator, {kernel}));");
             writer.Line($"launch(stream, {Runner}.Rows(stream.Accelerator, rows, rowLength), x, y, rowLength{parameterArgument});");
@@ -96,12 +97,13 @@ internal static class GpuEmitter
         writer.Line("/// <param name=\"stream\">The stream to launch on; its accelerator holds the views.</param>");
         DeclarationCode.WriteBackwardParameterDocs(writer, spec);
 
-        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A view length or the row length is inconsistent; nothing is launched then.</exception>");
+        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A view length or the row length is inconsistent, or an output overlaps an input; nothing is launched then.</exception>");
         using (writer.Block($"public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, {view} x, {view} y, {view} dy, {view} dx, int rowLength{parameters})"))
         {
             writer.Line("global::System.ArgumentNullException.ThrowIfNull(stream);");
             string lengths = spec.HasParameters ? "parameters.Length, parameterGradients.Length" : "0, 0";
             writer.Line($"int rows = {Runner}.CheckBackward(x.Length, y.Length, dy.Length, dx.Length, rowLength, {lengths}, ParameterCount);");
+            writer.Line($"{Runner}.CheckBackwardOverlaps(x, y, dy, dx, {(spec.HasParameters ? "parameters, parameterGradients" : "default, default")});");
             if (!spec.HasParameters)
             {
                 writer.Line("if (rows == 0) return;");

@@ -45,6 +45,36 @@ public static class GpuNormalizerRunner
     }
 
     /// <summary>
+    /// Checks that the forward's output shares no memory with its inputs: <paramref name="y"/> may be <paramref name="x"/>
+    /// itself (in place) but not overlap it at an offset, and may not overlap <paramref name="parameters"/> at all.
+    /// </summary>
+    public static void CheckForwardOverlaps<T>(ArrayView<T> x, ArrayView<T> y, ArrayView<T> parameters)
+        where T : unmanaged
+    {
+        CheckNoOverlap(x, y, "x", "y", inPlace: true);
+        CheckNoOverlap(parameters, y, "parameters", "y", inPlace: false);
+    }
+
+    /// <summary>
+    /// Checks that the backward's outputs share no memory with its inputs: <paramref name="dx"/> may be
+    /// <paramref name="x"/>, <paramref name="y"/> or <paramref name="dy"/> itself, and <paramref name="parameterGradients"/>
+    /// overlaps nothing.
+    /// </summary>
+    public static void CheckBackwardOverlaps<T>(
+        ArrayView<T> x, ArrayView<T> y, ArrayView<T> dy, ArrayView<T> dx, ArrayView<T> parameters, ArrayView<T> parameterGradients)
+        where T : unmanaged
+    {
+        CheckNoOverlap(x, dx, "x", "dx", inPlace: true);
+        CheckNoOverlap(y, dx, "y", "dx", inPlace: true);
+        CheckNoOverlap(dy, dx, "dy", "dx", inPlace: true);
+        CheckNoOverlap(parameters, dx, "parameters", "dx", inPlace: false);
+        foreach ((ArrayView<T> input, string name) in new[] { (x, "x"), (y, "y"), (dy, "dy"), (dx, "dx"), (parameters, "parameters") })
+        {
+            CheckNoOverlap(input, parameterGradients, name, "parameterGradients", inPlace: false);
+        }
+    }
+
+    /// <summary>
     /// One group per row. Short rows get the smallest whole number of warps that covers them, so that no lane idles
     /// through the reductions; long rows get <see cref="MaxGroupSize"/> lanes (or the device's maximum).
     /// </summary>
@@ -131,6 +161,43 @@ public static class GpuNormalizerRunner
         }
 
         return (int)rows;
+    }
+
+    /// <summary>
+    /// Views of different buffers never overlap; views of one buffer overlap where their element ranges meet. ILGPU 1.5
+    /// exposes a view's buffer but keeps its offset internal (<see cref="ViewOffset{T}"/> reads it).
+    /// </summary>
+    private static void CheckNoOverlap<T>(ArrayView<T> input, ArrayView<T> output, string inputName, string outputName, bool inPlace)
+        where T : unmanaged
+    {
+        if (input.Length == 0 || output.Length == 0 || !ReferenceEquals(((IArrayView)input).Buffer, ((IArrayView)output).Buffer)
+            || ViewOffset<T>.Of(input) is not { } inputStart || ViewOffset<T>.Of(output) is not { } outputStart)
+        {
+            return;
+        }
+
+        bool overlaps = inputStart < outputStart + output.Length && outputStart < inputStart + input.Length;
+        bool same = inputStart == outputStart && input.Length == output.Length;
+        if (overlaps && !(inPlace && same))
+        {
+            throw new ArgumentException(
+                inPlace
+                    ? $"{outputName} overlaps {inputName} at an offset of {outputStart - inputStart} elements: pass the same view for in-place work, or separate memory."
+                    : $"{outputName} overlaps {inputName}: it needs memory of its own.",
+                outputName);
+        }
+    }
+
+    /// <summary>
+    /// A view's offset within its buffer, in elements: ILGPU's internal <c>ArrayView&lt;T&gt;.Index</c>, read once per
+    /// element type. Null (and no overlap check) should a later ILGPU rename it.
+    /// </summary>
+    private static class ViewOffset<T>
+        where T : unmanaged
+    {
+        private static readonly PropertyInfo? Index = typeof(ArrayView<T>).GetProperty("Index", BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic);
+
+        public static long? Of(ArrayView<T> view) => Index?.GetValue(view) is long offset ? offset : null;
     }
 
     private static void CheckSame(long expected, long actual, string name)

@@ -23,11 +23,12 @@ namespace Demo
             /// <param name="y">Receives the output; may be <paramref name="x"/>.</param>
             /// <param name="rowLength">The number of entries in each row.</param>
             /// <param name="parameters">The 6 learnable parameters, in the span operator's layout.</param>
-            /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent; nothing is launched then.</exception>
+            /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent, or an output overlaps an input; nothing is launched then.</exception>
             public static void Forward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, int rowLength, global::ILGPU.ArrayView<float> parameters)
             {
                 global::System.ArgumentNullException.ThrowIfNull(stream);
                 int rows = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckForward(x.Length, y.Length, rowLength, parameters.Length, ParameterCount);
+                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckForwardOverlaps(x, y, parameters);
                 if (rows == 0) return;
                 var launch = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(stream.Accelerator, ForwardFloatKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, global::ILGPU.ArrayView<float>>(accelerator, ForwardFloatKernel));
                 launch(stream, global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Rows(stream.Accelerator, rows, rowLength), x, y, rowLength, parameters);
@@ -42,11 +43,12 @@ namespace Demo
             /// <param name="rowLength">The number of entries in each row.</param>
             /// <param name="parameters">The learnable parameters the forward pass used.</param>
             /// <param name="parameterGradients">Overwritten with the parameter gradients summed over all rows.</param>
-            /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent; nothing is launched then.</exception>
+            /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent, or an output overlaps an input; nothing is launched then.</exception>
             public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, global::ILGPU.ArrayView<float> dy, global::ILGPU.ArrayView<float> dx, int rowLength, global::ILGPU.ArrayView<float> parameters, global::ILGPU.ArrayView<float> parameterGradients)
             {
                 global::System.ArgumentNullException.ThrowIfNull(stream);
                 int rows = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckBackward(x.Length, y.Length, dy.Length, dx.Length, rowLength, parameters.Length, parameterGradients.Length, ParameterCount);
+                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckBackwardOverlaps(x, y, dy, dx, parameters, parameterGradients);
                 if (rows == 0)
                 {
                     global::ILGPU.Runtime.ArrayViewExtensions.MemSetToZero(parameterGradients, stream);

@@ -22,11 +22,12 @@ namespace Demo
             /// <param name="y">Receives the output; may be <paramref name="x"/>.</param>
             /// <param name="rowLength">The number of entries in each row.</param>
             /// <param name="parameters">The 8 learnable parameters, in the span operator's layout.</param>
-            /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent; nothing is launched then.</exception>
+            /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent, or an output overlaps an input; nothing is launched then.</exception>
             public static void Forward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, int rowLength, global::ILGPU.ArrayView<float> parameters)
             {
                 global::System.ArgumentNullException.ThrowIfNull(stream);
                 int rows = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckForward(x.Length, y.Length, rowLength, parameters.Length, ParameterCount);
+                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckForwardOverlaps(x, y, parameters);
                 if (rows == 0) return;
                 var launch = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(stream.Accelerator, ForwardFloatKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, global::ILGPU.ArrayView<float>>(accelerator, ForwardFloatKernel));
                 launch(stream, global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Rows(stream.Accelerator, rows, rowLength), x, y, rowLength, parameters);
@@ -41,11 +42,12 @@ namespace Demo
             /// <param name="rowLength">The number of entries in each row.</param>
             /// <param name="parameters">The learnable parameters the forward pass used.</param>
             /// <param name="parameterGradients">Overwritten with the parameter gradients summed over all rows.</param>
-            /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent; nothing is launched then.</exception>
+            /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent, or an output overlaps an input; nothing is launched then.</exception>
             public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, global::ILGPU.ArrayView<float> dy, global::ILGPU.ArrayView<float> dx, int rowLength, global::ILGPU.ArrayView<float> parameters, global::ILGPU.ArrayView<float> parameterGradients)
             {
                 global::System.ArgumentNullException.ThrowIfNull(stream);
                 int rows = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckBackward(x.Length, y.Length, dy.Length, dx.Length, rowLength, parameters.Length, parameterGradients.Length, ParameterCount);
+                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckBackwardOverlaps(x, y, dy, dx, parameters, parameterGradients);
                 if (rows == 0)
                 {
                     global::ILGPU.Runtime.ArrayViewExtensions.MemSetToZero(parameterGradients, stream);
@@ -67,11 +69,12 @@ namespace Demo
             /// <param name="y">Receives the output; may be <paramref name="x"/>.</param>
             /// <param name="rowLength">The number of entries in each row.</param>
             /// <param name="parameters">The 8 learnable parameters, in the span operator's layout.</param>
-            /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent; nothing is launched then.</exception>
+            /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent, or an output overlaps an input; nothing is launched then.</exception>
             public static void Forward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, int rowLength, global::ILGPU.ArrayView<double> parameters)
             {
                 global::System.ArgumentNullException.ThrowIfNull(stream);
                 int rows = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckForward(x.Length, y.Length, rowLength, parameters.Length, ParameterCount);
+                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckForwardOverlaps(x, y, parameters);
                 if (rows == 0) return;
                 var launch = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(stream.Accelerator, ForwardDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, int, global::ILGPU.ArrayView<double>>(accelerator, ForwardDoubleKernel));
                 launch(stream, global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Rows(stream.Accelerator, rows, rowLength), x, y, rowLength, parameters);
@@ -86,11 +89,12 @@ namespace Demo
             /// <param name="rowLength">The number of entries in each row.</param>
             /// <param name="parameters">The learnable parameters the forward pass used.</param>
             /// <param name="parameterGradients">Overwritten with the parameter gradients summed over all rows.</param>
-            /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent; nothing is launched then.</exception>
+            /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent, or an output overlaps an input; nothing is launched then.</exception>
             public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, global::ILGPU.ArrayView<double> dy, global::ILGPU.ArrayView<double> dx, int rowLength, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<double> parameterGradients)
             {
                 global::System.ArgumentNullException.ThrowIfNull(stream);
                 int rows = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckBackward(x.Length, y.Length, dy.Length, dx.Length, rowLength, parameters.Length, parameterGradients.Length, ParameterCount);
+                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckBackwardOverlaps(x, y, dy, dx, parameters, parameterGradients);
                 if (rows == 0)
                 {
                     global::ILGPU.Runtime.ArrayViewExtensions.MemSetToZero(parameterGradients, stream);

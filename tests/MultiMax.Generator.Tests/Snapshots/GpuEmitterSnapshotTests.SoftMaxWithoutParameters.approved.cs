@@ -21,11 +21,12 @@ namespace Demo
             /// <param name="x">The scores, row after row; −∞ masks an entry.</param>
             /// <param name="y">Receives the output; may be <paramref name="x"/>.</param>
             /// <param name="rowLength">The number of entries in each row.</param>
-            /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent; nothing is launched then.</exception>
+            /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent, or an output overlaps an input; nothing is launched then.</exception>
             public static void Forward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, int rowLength)
             {
                 global::System.ArgumentNullException.ThrowIfNull(stream);
                 int rows = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckForward(x.Length, y.Length, rowLength, 0, ParameterCount);
+                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckForwardOverlaps(x, y, default);
                 if (rows == 0) return;
                 var launch = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(stream.Accelerator, ForwardFloatKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int>(accelerator, ForwardFloatKernel));
                 launch(stream, global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Rows(stream.Accelerator, rows, rowLength), x, y, rowLength);
@@ -38,11 +39,12 @@ namespace Demo
             /// <param name="dy">The gradient of the loss with respect to <paramref name="y"/>.</param>
             /// <param name="dx">Receives the gradient with respect to <paramref name="x"/> (0 at masked entries).</param>
             /// <param name="rowLength">The number of entries in each row.</param>
-            /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent; nothing is launched then.</exception>
+            /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent, or an output overlaps an input; nothing is launched then.</exception>
             public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, global::ILGPU.ArrayView<float> dy, global::ILGPU.ArrayView<float> dx, int rowLength)
             {
                 global::System.ArgumentNullException.ThrowIfNull(stream);
                 int rows = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckBackward(x.Length, y.Length, dy.Length, dx.Length, rowLength, 0, 0, ParameterCount);
+                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckBackwardOverlaps(x, y, dy, dx, default, default);
                 if (rows == 0) return;
                 var launch = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(stream.Accelerator, BackwardFloatKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int>(accelerator, BackwardFloatKernel));
                 launch(stream, global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Rows(stream.Accelerator, rows, rowLength), x, y, dy, dx, rowLength);

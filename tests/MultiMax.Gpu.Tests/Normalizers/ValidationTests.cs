@@ -41,6 +41,29 @@ public sealed class ValidationTests : IDisposable
         AssertNothingWritten();
     }
 
+    /// <summary>Every output is checked against every input: in place is fine, any other shared memory is refused.</summary>
+    [Fact]
+    public void OutputsOverlappingInputsAreRefused()
+    {
+        using MemoryBuffer1D<float, Stride1D.Dense> shared = device.Accelerator.Allocate1D(new float[20]);
+        ArrayView<float> view = shared.View;
+        Assert.Equal("y", Assert.Throws<ArgumentException>(() =>
+            GpuNormalizers.MultiMax2Gpu.Forward(device.Stream, view.SubView(0, 6), view.SubView(3, 6), 3, parameters.View)).ParamName);
+        Assert.Equal("y", Assert.Throws<ArgumentException>(() =>
+            GpuNormalizers.MultiMax2Gpu.Forward(device.Stream, x.View, view.SubView(0, 6), 3, view.SubView(4, 8))).ParamName);
+        Assert.Equal("dx", Assert.Throws<ArgumentException>(() =>
+            GpuNormalizers.MultiMax2Gpu.Backward(device.Stream, x.View, y.View, dy.View, view.SubView(0, 6), 3, view.SubView(2, 8), gradients.View)).ParamName);
+        Assert.Equal("parameterGradients", Assert.Throws<ArgumentException>(() =>
+            GpuNormalizers.MultiMax2Gpu.Backward(device.Stream, view.SubView(0, 6), y.View, dy.View, dx.View, 3, parameters.View, view.SubView(4, 8))).ParamName);
+        Assert.Equal("parameterGradients", Assert.Throws<ArgumentException>(() =>
+            GpuNormalizers.MultiMax2Gpu.Backward(device.Stream, x.View, y.View, dy.View, view.SubView(0, 6), 3, parameters.View, view.SubView(5, 8))).ParamName);
+        AssertNothingWritten();
+
+        // In place is fine: the same view as input and output.
+        GpuNormalizers.MultiMax2Gpu.Forward(device.Stream, view.SubView(0, 6), view.SubView(0, 6), 3, parameters.View);
+        device.Stream.Synchronize();
+    }
+
     [Fact]
     public void ForwardViewsOfTheWrongLengthAreRefused()
     {
