@@ -101,11 +101,10 @@ internal static class TorchEmitter
         writer.Line("/// <inheritdoc/>");
         using (writer.Block($"public override {Tensor} forward(global::TorchSharp.torch.autograd.AutogradContext ctx, params object[] vars)"))
         {
-            writer.Line("// Made contiguous once (a no-op when already contiguous): the kernels read rows as spans over the tensor's memory.");
-            writer.Line($"{Tensor} x = (({Tensor})vars[0]).contiguous();");
+            writer.Line($"{Tensor} x = ({Tensor})vars[0];");
             if (spec.HasParameters)
             {
-                writer.Line($"{Tensor} parameters = (({Tensor})vars[1]).contiguous();");
+                writer.Line($"{Tensor} parameters = ({Tensor})vars[1];");
             }
 
             string arguments = spec.HasParameters ? "x, parameters" : "x, null";
@@ -114,10 +113,11 @@ internal static class TorchEmitter
             string call = spec.HasParameters ? $"{forward}(x, y, rowLength, parameters)" : $"{forward}(x, y, rowLength)";
             WriteDispatch(writer, module, $"{Tensor} y = ", type =>
                 $"{Runner}.Forward<{type.Keyword()}>({arguments}, static (x, y, rowLength, parameters) => {call})");
+            writer.Line("// x and the parameters as given, not contiguous copies: a double backward differentiates the formula through them.");
             writer.Line(spec.HasParameters
                 ? "ctx.save_for_backward(new() { x, y, parameters });"
                 : "ctx.save_for_backward(new() { x, y });");
-            writer.Line("return y;");
+            writer.Line($"return {Runner}.AsOutput(y);");
         }
     }
 
@@ -125,24 +125,30 @@ internal static class TorchEmitter
     {
         NormalizerSpec spec = module.Modulator;
         string list = $"global::System.Collections.Generic.List<{Tensor}>";
-        writer.Line("/// <inheritdoc/>");
-        using (writer.Block($"public override {list} backward(global::TorchSharp.torch.autograd.AutogradContext ctx, {Tensor} dy)"))
+        string backward = DeclarationCode.Operator(spec, spec.MethodName + "Backward");
+        string call = spec.HasParameters
+            ? $"{backward}(x, y, dy, dx, rowLength, parameters, parameterGradients)"
+            : $"{backward}(x, y, dy, dx, rowLength)";
+        writer.Line("/// <summary>");
+        writer.Line("/// The fused span backward; under <c>create_graph</c>, autograd of <see cref=\"Formula\"/> instead, so that the gradients");
+        writer.Line("/// can be differentiated again. A failure never leaves this method (see <see cref=\"global::MultiMax.Torch.BackwardFailures\"/>).");
+        writer.Line("/// </summary>");
+        writer.Line($"public override {list} backward(global::TorchSharp.torch.autograd.AutogradContext ctx, {Tensor} dy) =>");
+        writer.Line(spec.HasParameters
+            ? $"    {Runner}.Backward(ctx, dy, Name, inputs: 2, static (x, parameters) => Formula(x, parameters!), static (x, y, dy, parameters) =>"
+            : $"    {Runner}.Backward(ctx, dy, Name, inputs: 1, static (x, _) => Formula(x), static (x, y, dy, parameters) =>");
+        string arguments = spec.HasParameters ? "x, y, dy, parameters" : "x, y, dy, null";
+        string Kernel(ElementType type) =>
+            $"{Runner}.Backward<{type.Keyword()}>({arguments}, static (x, y, dy, dx, rowLength, parameters, parameterGradients) => {call})";
+        if (module.HasFloat && module.HasDouble)
         {
-            writer.Line($"{list} saved = ctx.get_saved_variables();");
-            writer.Line(spec.HasParameters
-                ? $"{Tensor} x = saved[0], y = saved[1], parameters = saved[2];"
-                : $"{Tensor} x = saved[0], y = saved[1];");
-            string arguments = spec.HasParameters ? "x, y, dy, parameters" : "x, y, dy, null";
-            string backward = DeclarationCode.Operator(spec, spec.MethodName + "Backward");
-            string call = spec.HasParameters
-                ? $"{backward}(x, y, dy, dx, rowLength, parameters, parameterGradients)"
-                : $"{backward}(x, y, dy, dx, rowLength)";
-            // var (…, _): a discard even where the user's type has a member named _.
-            string target = spec.HasParameters ? $"({Tensor} dx, {Tensor}? parameterGradients) = " : "var (dx, _) = ";
-            WriteDispatch(writer, module, target, type =>
-                $"{Runner}.Backward<{type.Keyword()}>({arguments}, static (x, y, dy, dx, rowLength, parameters, parameterGradients) => {call})");
-            writer.Line("// One gradient per argument of apply.");
-            writer.Line(spec.HasParameters ? "return new() { dx, parameterGradients! };" : "return new() { dx };");
+            writer.Line("        x.dtype == global::TorchSharp.torch.ScalarType.Float32");
+            writer.Line($"            ? {Kernel(ElementType.Float)}");
+            writer.Line($"            : {Kernel(ElementType.Double)});");
+        }
+        else
+        {
+            writer.Line($"        {Kernel(module.ElementTypes.Single())});");
         }
     }
 

@@ -62,26 +62,38 @@ public static class TorchNormalizerRunner
         && ((x.dtype == ScalarType.Float32 && fusesFloat) || (x.dtype == ScalarType.Float64 && fusesDouble))
         && x.shape[^1] <= int.MaxValue / sizeof(double);
 
-    /// <summary>Runs a span forward over contiguous <paramref name="x"/>'s memory; returns the new output.</summary>
+    /// <summary>
+    /// Runs a span forward over <paramref name="x"/>'s memory (made contiguous first, a no-op when it already is);
+    /// returns the new output.
+    /// </summary>
     public static Tensor Forward<T>(Tensor x, Tensor? parameters, SpanForward<T> kernel)
         where T : unmanaged
     {
-        Tensor y = empty_like(x);
-        if (x.numel() == 0)
+        using Tensor input = x.contiguous();
+        using Tensor? weights = parameters?.contiguous();
+        Tensor y = empty_like(input);
+        if (input.numel() == 0)
         {
             return y;
         }
 
-        int rowLength = checked((int)x.shape[^1]);
-        ReadOnlySpan<T> parameterSpan = parameters is null ? default : Elements<T>(parameters);
-        foreach ((long first, long count) in RowChunks<T>(x))
+        int rowLength = checked((int)input.shape[^1]);
+        ReadOnlySpan<T> parameterSpan = weights is null ? default : Elements<T>(weights);
+        foreach ((long first, long count) in RowChunks<T>(input))
         {
-            using Tensor xRows = Rows(x, first, count, rowLength), yRows = Rows(y, first, count, rowLength);
+            using Tensor xRows = Rows(input, first, count, rowLength), yRows = Rows(y, first, count, rowLength);
             kernel(Elements<T>(xRows), Elements<T>(yRows), rowLength, parameterSpan);
         }
 
         return y;
     }
+
+    /// <summary>
+    /// The tensor a generated forward returns: a view of <paramref name="y"/>, which PyTorch treats as made inside the
+    /// custom function, so that editing it in place is refused at once with PyTorch's own message (the backward reads
+    /// y; an edit would make its gradients wrong, and an error inside the backward could not reach the caller).
+    /// </summary>
+    public static Tensor AsOutput(Tensor y) => y.view(y.shape);
 
     /// <summary>
     /// Runs a span backward; returns the input gradient and the parameter gradients summed over every row (null
@@ -91,25 +103,27 @@ public static class TorchNormalizerRunner
         Tensor x, Tensor y, Tensor dy, Tensor? parameters, SpanBackward<T> kernel)
         where T : unmanaged, INumberBase<T>
     {
+        using Tensor input = x.contiguous();
+        using Tensor? weights = parameters?.contiguous();
         using Tensor upstream = dy.dtype == x.dtype ? dy.contiguous() : dy.to(x.dtype).contiguous();
-        Tensor dx = empty_like(x);
-        Tensor? parameterGradients = parameters is null ? null : zeros_like(parameters);
-        if (x.numel() == 0)
+        Tensor dx = empty_like(input);
+        Tensor? parameterGradients = weights is null ? null : zeros_like(weights);
+        if (input.numel() == 0)
         {
             return (dx, parameterGradients);
         }
 
-        int rowLength = checked((int)x.shape[^1]);
-        ReadOnlySpan<T> parameterSpan = parameters is null ? default : Elements<T>(parameters);
+        int rowLength = checked((int)input.shape[^1]);
+        ReadOnlySpan<T> parameterSpan = weights is null ? default : Elements<T>(weights);
         Span<T> gradientSpan = parameterGradients is null ? default : Elements<T>(parameterGradients);
-        List<(long First, long Count)> chunks = RowChunks<T>(x);
+        List<(long First, long Count)> chunks = RowChunks<T>(input);
 
         // One chunk (every tensor under 2 GB) writes the gradients directly; more add up per-chunk sums.
         Span<T> chunkGradients = chunks.Count == 1 ? gradientSpan : new T[gradientSpan.Length];
         var total = new double[gradientSpan.Length];
         foreach ((long first, long count) in chunks)
         {
-            using Tensor xRows = Rows(x, first, count, rowLength), yRows = Rows(y, first, count, rowLength),
+            using Tensor xRows = Rows(input, first, count, rowLength), yRows = Rows(y, first, count, rowLength),
                 dyRows = Rows(upstream, first, count, rowLength), dxRows = Rows(dx, first, count, rowLength);
             kernel(Elements<T>(xRows), Elements<T>(yRows), Elements<T>(dyRows), Elements<T>(dxRows), rowLength, parameterSpan, chunkGradients);
             if (chunks.Count > 1)
@@ -130,6 +144,89 @@ public static class TorchNormalizerRunner
         }
 
         return (dx, parameterGradients);
+    }
+
+    /// <summary>
+    /// A generated autograd function's backward, from its saved <c>x, y[, parameters]</c>: the fused span backward
+    /// (<paramref name="kernels"/>), or — when the caller asked for a graph of the gradients (<c>create_graph</c>, so
+    /// grad mode is on) — autograd of <paramref name="formula"/>, whose gradients are differentiable again (double
+    /// backward: gradient penalties, Hessian-vector products).
+    /// </summary>
+    /// <remarks>
+    /// No exception may leave a managed backward: the native autograd engine that calls it cannot carry one, and the
+    /// process would end. A failure is kept in <see cref="BackwardFailures"/> and answered with a gradient of the wrong
+    /// shape, which the engine refuses with an error that <c>Tensor.backward()</c> throws as a catchable exception.
+    /// </remarks>
+    /// <param name="ctx">The context the forward saved <c>x, y[, parameters]</c> in.</param>
+    /// <param name="dy">The gradient with respect to the forward's output.</param>
+    /// <param name="function">The function's name, for <see cref="BackwardFailures"/>.</param>
+    /// <param name="inputs">How many tensors <c>apply</c> took: 1 (x), or 2 (x, parameters).</param>
+    /// <param name="formula">The normalizer as torch ops, for a differentiable backward.</param>
+    /// <param name="kernels">The fused backward, from x, y, dy and the parameters.</param>
+    public static List<Tensor> Backward(
+        autograd.AutogradContext ctx, Tensor dy, string function, int inputs,
+        Func<Tensor, Tensor?, Tensor> formula,
+        Func<Tensor, Tensor, Tensor, Tensor?, (Tensor Dx, Tensor? ParameterGradients)> kernels)
+    {
+        try
+        {
+            List<Tensor> saved = ctx.get_saved_variables();
+            Tensor x = saved[0], y = saved[1];
+            Tensor? parameters = saved.Count > 2 ? saved[2] : null;
+            if (is_grad_enabled())
+            {
+                return DifferentiableBackward(x, parameters, dy, formula);
+            }
+
+            (Tensor dx, Tensor? parameterGradients) = kernels(x, y, dy, parameters);
+            return parameterGradients is null ? new() { dx } : new() { dx, parameterGradients };
+        }
+        catch (Exception exception)
+        {
+            BackwardFailures.Record(function, exception);
+            var invalid = new List<Tensor>();
+            for (int i = 0; i < inputs; i++)
+            {
+                invalid.Add(empty(0));
+            }
+
+            return invalid;
+        }
+    }
+
+    /// <summary>Autograd of the formula at the saved inputs, recorded for a further backward.</summary>
+    private static List<Tensor> DifferentiableBackward(Tensor x, Tensor? parameters, Tensor dy, Func<Tensor, Tensor?, Tensor> formula)
+    {
+        // torch.autograd.grad must only be asked about tensors that require grad (others end the process).
+        var inputs = new List<Tensor>();
+        if (x.requires_grad)
+        {
+            inputs.Add(x);
+        }
+
+        if (parameters is { requires_grad: true })
+        {
+            inputs.Add(parameters);
+        }
+
+        Tensor Zeros(Tensor like) => zeros_like(like);
+        if (inputs.Count == 0)
+        {
+            return parameters is null ? new() { Zeros(x) } : new() { Zeros(x), Zeros(parameters) };
+        }
+
+        using (enable_grad())
+        {
+            Tensor y = formula(x, parameters);
+            IList<Tensor> found = autograd.grad(new[] { y }, inputs, new[] { dy }, retain_graph: true, create_graph: true, allow_unused: true);
+            Tensor Gradient(Tensor input)
+            {
+                int index = inputs.IndexOf(input);
+                return index < 0 || found[index] is null || found[index].IsInvalid ? Zeros(input) : found[index];
+            }
+
+            return parameters is null ? new() { Gradient(x) } : new() { Gradient(x), Gradient(parameters) };
+        }
     }
 
     /// <summary>

@@ -36,22 +36,20 @@ namespace Demo
             /// <inheritdoc/>
             public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.autograd.AutogradContext ctx, params object[] vars)
             {
-                // Made contiguous once (a no-op when already contiguous): the kernels read rows as spans over the tensor's memory.
-                global::TorchSharp.torch.Tensor x = ((global::TorchSharp.torch.Tensor)vars[0]).contiguous();
+                global::TorchSharp.torch.Tensor x = (global::TorchSharp.torch.Tensor)vars[0];
                 global::TorchSharp.torch.Tensor y = global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.Forward<float>(x, null, static (x, y, rowLength, parameters) => global::Demo.Ops.Soft(x, y, rowLength));
+                // x and the parameters as given, not contiguous copies: a double backward differentiates the formula through them.
                 ctx.save_for_backward(new() { x, y });
-                return y;
+                return global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.AsOutput(y);
             }
 
-            /// <inheritdoc/>
-            public override global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor> backward(global::TorchSharp.torch.autograd.AutogradContext ctx, global::TorchSharp.torch.Tensor dy)
-            {
-                global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor> saved = ctx.get_saved_variables();
-                global::TorchSharp.torch.Tensor x = saved[0], y = saved[1];
-                var (dx, _) = global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.Backward<float>(x, y, dy, null, static (x, y, dy, dx, rowLength, parameters, parameterGradients) => global::Demo.Ops.SoftBackward(x, y, dy, dx, rowLength));
-                // One gradient per argument of apply.
-                return new() { dx };
-            }
+            /// <summary>
+            /// The fused span backward; under <c>create_graph</c>, autograd of <see cref="Formula"/> instead, so that the gradients
+            /// can be differentiated again. A failure never leaves this method (see <see cref="global::MultiMax.Torch.BackwardFailures"/>).
+            /// </summary>
+            public override global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor> backward(global::TorchSharp.torch.autograd.AutogradContext ctx, global::TorchSharp.torch.Tensor dy) =>
+                global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.Backward(ctx, dy, Name, inputs: 1, static (x, _) => Formula(x), static (x, y, dy, parameters) =>
+                    global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.Backward<float>(x, y, dy, null, static (x, y, dy, dx, rowLength, parameters, parameterGradients) => global::Demo.Ops.SoftBackward(x, y, dy, dx, rowLength)));
 
             /// <summary>The same normalizer built from torch ops, differentiated by autograd: the path for other devices and dtypes.</summary>
             public static global::TorchSharp.torch.Tensor Formula(global::TorchSharp.torch.Tensor x)
