@@ -9,10 +9,14 @@ namespace MultiMax.Generator;
 
 public sealed partial class NormalizerGenerator
 {
-    /// <summary>Groups the float and double overloads of each normalizer name: outputs that emit one class per name use it.</summary>
+    /// <summary>
+    /// Groups the float and double overloads of each normalizer name (from one declaring type): outputs that emit one
+    /// class per name use it. Should two sources still claim one name in one class (imports on two parts of a partial
+    /// class, which no single parse sees together), the first in a fixed order keeps it, so no file is added twice.
+    /// </summary>
     internal static ImmutableArray<OverloadGroup> GroupOverloads(ImmutableArray<NormalizerSpec> specs) =>
         specs
-            .GroupBy(spec => (spec.Namespace, spec.ContainingTypes, spec.MethodName))
+            .GroupBy(spec => (spec.Namespace, spec.ContainingTypes, spec.MethodName, spec.DeclaringType))
             .Select(overloads =>
             {
                 NormalizerSpec[] ordered = overloads.OrderBy(spec => spec.ElementType).ToArray();
@@ -21,6 +25,8 @@ public sealed partial class NormalizerGenerator
                     HasFloat: ordered.Any(spec => spec.ElementType == ElementType.Float),
                     HasDouble: ordered.Any(spec => spec.ElementType == ElementType.Double));
             })
+            .GroupBy(group => (group.Modulator.Namespace, group.Modulator.ContainingTypes, group.Modulator.MethodName))
+            .Select(claims => claims.OrderBy(group => group.Modulator.DeclaringType, StringComparer.Ordinal).First())
             .ToImmutableArray();
 
     /// <summary>Whether the compilation has the runtime type a backend's output calls, or only the library under it.</summary>

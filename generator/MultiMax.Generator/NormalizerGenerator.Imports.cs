@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -34,6 +35,11 @@ public sealed partial class NormalizerGenerator
         var host = (INamedTypeSymbol)context.TargetSymbol;
         var syntax = (TypeDeclarationSyntax)context.TargetNode;
         var results = new List<ParseResult>();
+
+        // A name gives one set of generated classes per class: a normalizer declared here, or one imported earlier, has it.
+        var claimed = host.GetMembers().OfType<IMethodSymbol>()
+            .Where(method => method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == NormalizerAttributeName))
+            .ToDictionary(method => method.Name, _ => $"'{host.Name}' declares a normalizer of that name", StringComparer.Ordinal);
         foreach (AttributeData attribute in context.Attributes)
         {
             LocationInfo? location = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(token));
@@ -54,7 +60,6 @@ public sealed partial class NormalizerGenerator
                 : source.IsUnboundGenericType ? "an unbound generic type has no operators to call; name a constructed one"
                 : normalizers.Count == 0 ? "it declares no [Normalizer] method"
                 : normalizers.Any(n => !context.SemanticModel.Compilation.IsSymbolAccessibleWithin(n.Method, host)) ? "its normalizers are not accessible from here"
-                : !syntax.Modifiers.Any(SyntaxKind.PartialKeyword) ? "the marked class must be partial to receive the generated classes"
                 : null;
             if (nothing is not null)
             {
@@ -65,12 +70,37 @@ public sealed partial class NormalizerGenerator
                 continue;
             }
 
+            // The marked class and its containers receive the generated classes, as a declaration's would.
+            var containers = ImmutableArray.CreateBuilder<DiagnosticInfo>();
+            CheckContainingTypes(new[] { syntax }.Concat(syntax.Ancestors().OfType<TypeDeclarationSyntax>()), $"{source.Name}.{normalizers[0].Method.Name}", location, containers);
+            if (containers.Count > 0)
+            {
+                results.Add(new ParseResult(null, containers.ToImmutable().ToEquatableArray(), EquatableArray<BackendDiagnostic>.Empty));
+                continue;
+            }
+
             foreach ((IMethodSymbol method, AttributeData normalizer) in normalizers)
             {
+                if (claimed.TryGetValue(method.Name, out string? occupant))
+                {
+                    results.Add(new ParseResult(
+                        null,
+                        new[] { DiagnosticInfo.Create(DiagnosticDescriptors.GeneratedNameTaken, location, method.Name, method.Name + "Function", "TorchSharp and ILGPU classes", occupant) }.ToEquatableArray(),
+                        EquatableArray<BackendDiagnostic>.Empty));
+                    continue;
+                }
+
                 // The generated classes are as accessible as the operator they wrap, and no more than the marked class.
                 string accessibility = method.DeclaredAccessibility == Accessibility.Public ? "public" : "internal";
                 results.Add(ParseDeclaration(
                     method, normalizer, host, accessibility + " static", location, ImmutableArray.CreateBuilder<DiagnosticInfo>(), token));
+            }
+
+            // Overloads of one name (float and double) come from one source and share its classes; a later source
+            // may not offer the name again.
+            foreach ((IMethodSymbol method, _) in normalizers)
+            {
+                claimed[method.Name] = $"'{source.ToDisplayString()}', also imported into '{host.Name}', has a normalizer of that name";
             }
         }
 

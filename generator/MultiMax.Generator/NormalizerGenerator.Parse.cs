@@ -51,32 +51,41 @@ public sealed partial class NormalizerGenerator
                 DiagnosticDescriptors.LanguageVersionTooLow, location, method.Name, options.LanguageVersion.ToDisplayString()));
         }
 
-        foreach (TypeDeclarationSyntax type in syntax.Ancestors().OfType<TypeDeclarationSyntax>())
+        CheckContainingTypes(syntax.Ancestors().OfType<TypeDeclarationSyntax>(), method.Name, location, diagnostics);
+
+        string modifiers = string.Join(" ", syntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
+        return ParseDeclaration(method, context.Attributes[0], method.ContainingType, modifiers, location, diagnostics, token);
+    }
+
+    /// <summary>
+    /// Every type that will receive generated members must be partial, visible from another file (not <c>file</c>),
+    /// and able to hold nested classes (not an interface with in/out type parameters).
+    /// </summary>
+    private static void CheckContainingTypes(
+        IEnumerable<TypeDeclarationSyntax> types, string normalizer, LocationInfo? location, ImmutableArray<DiagnosticInfo>.Builder diagnostics)
+    {
+        foreach (TypeDeclarationSyntax type in types)
         {
-            LocationInfo? typeLocation = LocationInfo.From(type.Identifier.GetLocation());
             if (!type.Modifiers.Any(SyntaxKind.PartialKeyword))
             {
                 diagnostics.Add(DiagnosticInfo.Create(
-                    DiagnosticDescriptors.ContainingTypeNotPartial, typeLocation, type.Identifier.ValueText, method.Name));
+                    DiagnosticDescriptors.ContainingTypeNotPartial, LocationInfo.From(type.Identifier.GetLocation()), type.Identifier.ValueText, normalizer));
             }
 
             if (type.Modifiers.Any(SyntaxKind.FileKeyword))
             {
                 diagnostics.Add(DiagnosticInfo.Create(
-                    DiagnosticDescriptors.UnsupportedContainingType, location, method.Name, type.Identifier.ValueText,
+                    DiagnosticDescriptors.UnsupportedContainingType, location, normalizer, type.Identifier.ValueText,
                     "a file-local type, which the generated code in another file cannot see"));
             }
             else if (type is InterfaceDeclarationSyntax { TypeParameterList: { } typeParameters }
                      && typeParameters.Parameters.Any(p => !p.VarianceKeyword.IsKind(SyntaxKind.None)))
             {
                 diagnostics.Add(DiagnosticInfo.Create(
-                    DiagnosticDescriptors.UnsupportedContainingType, location, method.Name, type.Identifier.ValueText,
+                    DiagnosticDescriptors.UnsupportedContainingType, location, normalizer, type.Identifier.ValueText,
                     "an interface with in/out type parameters, which cannot hold the generated nested classes"));
             }
         }
-
-        string modifiers = string.Join(" ", syntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
-        return ParseDeclaration(method, context.Attributes[0], method.ContainingType, modifiers, location, diagnostics, token);
     }
 
     /// <summary>

@@ -4,10 +4,11 @@ using MultiMax.Benchmarks;
 
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --filter '*' --job short
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --filter '*Gpu*'     (on a machine with a CUDA device)
+// dotnet run -c Release --project tests/MultiMax.Benchmarks -- --filter '*FirstCall*'   (its own jobs: first calls in fresh processes, and warm)
 //
 // The span benchmarks run out of process, as BenchmarkDotNet prefers. TorchBenchmarks run in this process: the
 // project BenchmarkDotNet generates for an out-of-process run does not import Directory.Build.targets, so its copy of
 // libLibTorchSharp.so would miss the libstdc++ step and fail to load on Debian 12; this process's copy has it.
-BenchmarkSwitcher.FromTypes(new[] { typeof(ForwardBenchmarks), typeof(BaselineBenchmarks), typeof(ExpBenchmarks), typeof(GpuBenchmarks) }).Run(args);
+BenchmarkSwitcher.FromTypes(new[] { typeof(ForwardBenchmarks), typeof(FirstCallBenchmarks), typeof(BaselineBenchmarks), typeof(ExpBenchmarks), typeof(GpuBenchmarks) }).Run(args);
 BenchmarkSwitcher.FromTypes(new[] { typeof(TorchBenchmarks) })
     .Run(args.Contains("--inProcess") ? args : args.Append("--inProcess").ToArray());

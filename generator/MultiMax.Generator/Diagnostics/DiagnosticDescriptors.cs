@@ -146,7 +146,7 @@ internal static class DiagnosticDescriptors
         "MMX0022",
         "[NormalizersFrom] imports nothing",
         "[NormalizersFrom] on '{0}' imports nothing from '{1}': {2}",
-        "[NormalizersFrom(typeof(T))] gives the marked class the TorchSharp and ILGPU faces of T's [Normalizer] methods; T must be another, non-generic type that declares some, accessible from the marked class.");
+        "[NormalizersFrom(typeof(T))] gives the marked class the TorchSharp and ILGPU faces of T's [Normalizer] methods; T must be another type (constructed if generic) that declares some, accessible from the marked class.");
 
     private static DiagnosticDescriptor Error(string id, string title, string message, string description) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, description, HelpLink);

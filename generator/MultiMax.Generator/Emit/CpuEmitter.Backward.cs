@@ -18,8 +18,8 @@ internal static partial class CpuEmitter
         string t = kernel.T;
         bool log = spec.Output == NormalizerOutputKind.LogProbabilities;
         IReadOnlyList<ParameterGradient> gradients = math.Gradients;
-        // SoftMax writes y = 0 exactly at masked entries, so gσ = y·(…) vanishes there by itself; everything else masks.
-        bool masks = log || !math.IsIdentity;
+        // Every backward reads x to find the masked entries: their g may be anything (∞ from a log of their y = 0, say)
+        // and must reach nothing — not the shared sum, not their own dx.
         Local x = new("x"), y = new("y"), dy = new("dy"), dx = new("dx"), rowLength = new("rowLength"), parameterGradients = new("parameterGradients");
 
         writer.Line(AggressiveOptimization);
@@ -32,11 +32,7 @@ internal static partial class CpuEmitter
             kernel.DeclareOne();
         }
 
-        if (masks)
-        {
-            kernel.DeclareNegativeInfinity();
-        }
-
+        kernel.DeclareNegativeInfinity();
         kernel.DeclarePoisonFlag();
 
         // Each gradient is summed in double over the block: a chunk's (or the tail's) lanes, then the scalar entries.
@@ -67,21 +63,14 @@ internal static partial class CpuEmitter
             Local dyTail = new("dyTail"), yTail = new("yTail"), xTail = new("xTail");
             writer.Line($"var {dyTail} = {kernel.Preload(dy)};");
             writer.Line($"var {yTail} = {kernel.Preload(y)};");
-            if (masks)
-            {
-                writer.Line($"var {xTail} = {kernel.Preload(x)};");
-            }
+            writer.Line($"var {xTail} = {kernel.Preload(x)};");
 
             kernel.WriteChunkedVectorLoop(gradientSums, () =>
             {
                 writer.Line($"var {gv} = {kernel.Load(dy)};");
                 writer.Line($"var {yv} = {kernel.Load(y)};");
-                if (masks)
-                {
-                    writer.Line($"var {xv} = {kernel.Load(x)};");
-                }
-
-                string dxv = WriteGradientVector(kernel, gv, yv, masks ? xv : null, sharedBroadcast, log, Lanes, tail: false);
+                writer.Line($"var {xv} = {kernel.Load(x)};");
+                string dxv = WriteGradientVector(kernel, gv, yv, xv, sharedBroadcast, log, Lanes, tail: false);
                 writer.Line(kernel.Store(dxv, dx));
             });
 
@@ -92,12 +81,8 @@ internal static partial class CpuEmitter
                 {
                     writer.Line($"var {gv} = {dyTail};");
                     writer.Line($"var {yv} = {yTail};");
-                    if (masks)
-                    {
-                        writer.Line($"var {xv} = {xTail};");
-                    }
-
-                    string dxv = WriteGradientVector(kernel, gv, yv, masks ? xv : null, sharedBroadcast, log, Lanes, tail: gradients.Count > 0);
+                    writer.Line($"var {xv} = {xTail};");
+                    string dxv = WriteGradientVector(kernel, gv, yv, xv, sharedBroadcast, log, Lanes, tail: gradients.Count > 0);
                     writer.Line(kernel.Store(dxv, dx, kernel.TailStart));
                 });
             }
@@ -109,17 +94,10 @@ internal static partial class CpuEmitter
                     ? $"{kernel.Element(dy)} - {kernel.Type.MathClass()}.Exp({kernel.Element(y)}) * {shared}"
                     : $"{kernel.Element(y)} * ({kernel.Element(dy)} - {shared})";
                 Local gs = new("gs"), masked = new("masked");
-                if (masks)
-                {
-                    writer.Line($"bool {masked} = {kernel.Element(x)} == {t}.NegativeInfinity;");
-                    writer.Line($"{t} {gs} = {masked} ? 0 : {gsValue};");
-                }
-                else
-                {
-                    writer.Line($"{t} {gs} = {gsValue};");
-                }
+                writer.Line($"bool {masked} = {kernel.Element(x)} == {t}.NegativeInfinity;");
+                writer.Line($"{t} {gs} = {masked} ? 0 : {gsValue};");
 
-                // With σ the identity dx is gσ; otherwise every entry is checked for a mask (masks is true).
+                // With σ the identity dx is gσ (0 where masked).
                 string dxs = gs.Name;
                 if (!math.IsIdentity)
                 {
@@ -156,25 +134,19 @@ internal static partial class CpuEmitter
     }
 
     /// <summary>
-    /// gσ and dx of one vector of the row (<paramref name="gv"/>, <paramref name="yv"/>, and <paramref name="xv"/> when
-    /// entries may be masked). For the tail vector only its new lanes enter the parameter sums. Returns the dx to store.
+    /// gσ and dx of one vector of the row (<paramref name="gv"/>, <paramref name="yv"/>, <paramref name="xv"/>); masked
+    /// lanes get gσ = 0 and dx = 0. For the tail vector only its new lanes enter the parameter sums. Returns the dx to
+    /// store.
     /// </summary>
     private static string WriteGradientVector(
-        CpuKernelScope kernel, Local gv, Local yv, Local? xv, Local shared, bool log,
+        CpuKernelScope kernel, Local gv, Local yv, Local xv, Local shared, bool log,
         System.Func<ParameterGradient, Local> laneSum, bool tail)
     {
         SourceWriter writer = kernel.Writer;
         Local gs = new("gs"), masked = new("masked");
         string gsValue = log ? $"{gv} - VectorMath.Exp({yv}) * {shared}" : $"{yv} * ({gv} - {shared})";
-        if (xv is not null)
-        {
-            writer.Line($"var {masked} = Vector.Equals({xv}, {kernel.NegativeInfinity});");
-            writer.Line($"var {gs} = Vector.ConditionalSelect({masked}, {kernel.Zero}, {gsValue});");
-        }
-        else
-        {
-            writer.Line($"var {gs} = {gsValue};");
-        }
+        writer.Line($"var {masked} = Vector.Equals({xv}, {kernel.NegativeInfinity});");
+        writer.Line($"var {gs} = Vector.ConditionalSelect({masked}, {kernel.Zero}, {gsValue});");
 
         Local gsForSums = gs;
         if (tail)
@@ -183,8 +155,7 @@ internal static partial class CpuEmitter
             writer.Line($"var {gsForSums} = Vector.ConditionalSelect({kernel.TailLanes}, {gs}, {kernel.Zero}); // lanes no whole vector summed");
         }
 
-        // With σ the identity dx is gσ; otherwise the entries are checked for masks (xv is given).
-        if (kernel.Math.IsIdentity || xv is not { } entries)
+        if (kernel.Math.IsIdentity)
         {
             return gs.Name;
         }
@@ -192,7 +163,7 @@ internal static partial class CpuEmitter
         // Masked lanes evaluate σ' at 0 instead of −∞ (finite, and multiplied by gσ = 0), and their dx is set to 0
         // after: a NaN parameter would make σ' NaN there too.
         var xz = new Local("xz");
-        writer.Line($"var {xz} = Vector.ConditionalSelect({masked}, {kernel.Zero}, {entries});");
+        writer.Line($"var {xz} = Vector.ConditionalSelect({masked}, {kernel.Zero}, {xv});");
         Local dx = kernel.Lanes.WriteInputGradient(writer, xz, gs, gsForSums, laneSum, "dxv");
         return $"Vector.ConditionalSelect({masked}, {kernel.Zero}, {dx})";
     }
@@ -207,10 +178,9 @@ internal static partial class CpuEmitter
         string t = kernel.T;
         writer.Line(log
             ? "// Pass 1: Σ g over the unmasked entries (a masked output is the constant −∞: its g reaches nothing)."
-            : "// Pass 1: Σ g·y, the term the SoftMax Jacobian shares across the row.");
-        string Term(Local? at) => log
-            ? $"Vector.ConditionalSelect(Vector.Equals({kernel.Load(x, at)}, {kernel.NegativeInfinity}), {kernel.Zero}, {kernel.Load(dy, at)})"
-            : $"{kernel.Load(dy, at)} * {kernel.Load(y, at)}";
+            : "// Pass 1: Σ g·y over the unmasked entries, the term the SoftMax Jacobian shares across the row.");
+        string Term(Local? at) =>
+            $"Vector.ConditionalSelect(Vector.Equals({kernel.Load(x, at)}, {kernel.NegativeInfinity}), {kernel.Zero}, {(log ? kernel.Load(dy, at) : $"{kernel.Load(dy, at)} * {kernel.Load(y, at)}")})";
 
         Local sharedV = new("sharedV"), total = new("sharedTotal"), shared = new("shared");
         writer.Line($"double {total} = 0;");
@@ -224,7 +194,7 @@ internal static partial class CpuEmitter
         {
             writer.Line(log
                 ? $"{total} += {kernel.Element(x)} == {t}.NegativeInfinity ? 0 : {kernel.Element(dy)};"
-                : $"{total} += {kernel.Element(dy)} * {kernel.Element(y)};");
+                : $"{total} += {kernel.Element(x)} == {t}.NegativeInfinity ? 0 : {kernel.Element(dy)} * {kernel.Element(y)};");
         }
 
         writer.Line(kernel.Poisoned is { } poisoned

@@ -116,20 +116,19 @@ internal sealed class CpuKernelScope
     }
 
     /// <summary>
-    /// Declares <c>poisoned</c> when σ reads learnable parameters: a NaN among them makes σ NaN at every entry it is
-    /// evaluated on, which the kernels turn into a NaN row explicitly — the SIMD relu would hide a NaN threshold.
+    /// Declares <c>poisoned</c> when σ reads learnable parameters (<see cref="ModulatorPrinter.AnyParameterIsNaN"/>):
+    /// a NaN among them makes σ NaN at every entry it is evaluated on, which the kernels turn into NaN rows explicitly.
     /// </summary>
     public void DeclarePoisonFlag()
     {
-        string[] checks = Math.SigmaSymbols.Select(symbol => $"{T}.IsNaN({symbol.Name})").ToArray();
-        if (checks.Length == 0)
+        if (Scalars.AnyParameterIsNaN() is not { } check)
         {
             return;
         }
 
         poisoned = new Local("poisoned");
         Writer.Line("// A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.");
-        Writer.Line($"bool {poisoned} = {string.Join(" | ", checks)};");
+        Writer.Line($"bool {poisoned} = {check};");
     }
 
     /// <summary>
@@ -139,9 +138,10 @@ internal sealed class CpuKernelScope
     /// </summary>
     public void WriteChunkedVectorLoop(IReadOnlyList<(Local Lanes, Local Total)> sums, Action body)
     {
-        using (Writer.Block($"for (int {ChunkStart} = 0; {ChunkStart} < {VectorEnd}; {ChunkStart} += {ChunkLength})"))
+        // chunk + ChunkLength could overflow for a row near int.MaxValue entries; chunk + min(…) cannot.
+        using (Writer.Block($"for (int {ChunkStart} = 0, {ChunkEnd}; {ChunkStart} < {VectorEnd}; {ChunkStart} = {ChunkEnd})"))
         {
-            Writer.Line($"int {ChunkEnd} = Math.Min({ChunkStart} + {ChunkLength}, {VectorEnd});");
+            Writer.Line($"{ChunkEnd} = {ChunkStart} + Math.Min({ChunkLength}, {VectorEnd} - {ChunkStart});");
             WriteLaneSums(sums, () =>
             {
                 using (Writer.Block($"for (int {Index} = {ChunkStart}; {Index} < {ChunkEnd}; {Index} += Vector<{T}>.Count)"))

@@ -50,10 +50,21 @@ internal static class DeclarationCode
     /// </summary>
     public static string Operator(NormalizerSpec spec, string name) => $"{spec.DeclaringType ?? HostType(spec)}.{Identifiers.Escape(name)}";
 
-    /// <summary>e.g. <c>Demo.Ops&lt;T&gt;.MultiMax2</c>, for comments.</summary>
-    public static string QualifiedName(NormalizerSpec spec) =>
-        string.Join(".", new[] { spec.Namespace }.Concat(spec.ContainingTypes.Select(t => t.DisplayName)).Concat(new[] { spec.MethodName })
-            .Where(part => part is not null));
+    /// <summary>
+    /// The normalizer as a header names it: <c>Demo.Ops&lt;T&gt;.MultiMax2</c>, or for an import
+    /// <c>MultiMax.Normalizers.MultiMax2 in MultiMax.Torch.TorchNormalizers</c>.
+    /// </summary>
+    public static string Describe(NormalizerSpec spec) =>
+        spec.DeclaringType is null
+            ? QualifiedName(spec)
+            : $"{spec.DeclaringType.Replace("global::", "")}.{spec.MethodName} in {HostName(spec)}";
+
+    /// <summary>The receiving type as people read it, e.g. <c>Demo.Ops&lt;T&gt;</c>.</summary>
+    private static string HostName(NormalizerSpec spec) =>
+        string.Join(".", new[] { spec.Namespace }.Concat(spec.ContainingTypes.Select(t => t.DisplayName)).Where(part => part is not null));
+
+    /// <summary>e.g. <c>Demo.Ops&lt;T&gt;.MultiMax2</c>, for comments and file names.</summary>
+    public static string QualifiedName(NormalizerSpec spec) => $"{HostName(spec)}.{spec.MethodName}".TrimStart('.');
 
     /// <summary>The declaration's accessibility followed by a space, e.g. <c>"public "</c>, or empty when it has none.</summary>
     public static string AccessibilityPrefix(NormalizerSpec spec)

@@ -22,7 +22,7 @@ internal static class GpuEmitter
         NormalizerSpec spec = group.Modulator;
         var writer = new SourceWriter();
         var math = new ModulatorMath(spec);
-        FileHeader.Write(writer, spec, math, $"ILGPU kernels for {DeclarationCode.QualifiedName(spec)}", "each row",
+        FileHeader.Write(writer, spec, math, $"ILGPU kernels for {DeclarationCode.Describe(spec)}", "each row",
             "One group per row; σ is recomputed in each pass instead of stored.");
 
         using (DeclarationCode.OpenContainers(writer, spec))
@@ -160,7 +160,7 @@ internal static class GpuEmitter
         {
             writer.Line("long start = (long)global::ILGPU.Grid.IdxX * rowLength;");
             WriteParameterLocals(writer, printer, printer.Math.SigmaSymbols);
-            string poisoned = WritePoisonFlag(writer, printer);
+            Local? poisoned = WritePoisonFlag(writer, printer);
             writer.Line();
             writer.Line(printer.Math.IsIdentity
                 ? "// Pass 1: max σ over the unmasked entries. NaN or +∞ in x, or a NaN σ,"
@@ -174,7 +174,8 @@ internal static class GpuEmitter
                 using (writer.Block($"else if ({v} != {t}.NegativeInfinity)"))
                 {
                     writer.Line($"{t} s = {sigma};");
-                    writer.Line($"max = {poisoned}{t}.IsNaN(s) ? {t}.PositiveInfinity : global::ILGPU.Algorithms.XMath.Max(max, s);");
+                    string poison = poisoned is null ? "" : $"{poisoned} || ";
+                    writer.Line($"max = {poison}{t}.IsNaN(s) ? {t}.PositiveInfinity : global::ILGPU.Algorithms.XMath.Max(max, s);");
                 }
             }
 
@@ -218,7 +219,7 @@ internal static class GpuEmitter
             writer.Line("int row = global::ILGPU.Grid.IdxX;");
             writer.Line("long start = (long)row * rowLength;");
             WriteParameterLocals(writer, printer, math.DerivativeSymbols);
-            string poisoned = WritePoisonFlag(writer, printer);
+            Local? poisoned = WritePoisonFlag(writer, printer);
 
             writer.Line();
             writer.Line(logarithm
@@ -231,15 +232,15 @@ internal static class GpuEmitter
             }
 
             writer.Line($"dot = {Reduce}.Sum(dot);");
-            if (poisoned.Length > 0)
+            if (poisoned is not null)
             {
-                writer.Line($"if (poisoned) dot = {t}.NaN; // every unmasked entry's gσ is NaN");
+                writer.Line($"if ({poisoned}) dot = {t}.NaN; // every unmasked entry's gσ is NaN");
             }
 
             writer.Line();
             writer.Line(spec.HasParameters
-                ? "// Pass 2: dx = σ'(x)·gσ (masked: 0), and this lane's share of every parameter gradient."
-                : "// Pass 2: dx = σ'(x)·gσ (masked: 0).");
+                ? $"// Pass 2: {(spec.IsAffine ? "dx = scale·σ'(x')·gσ" : "dx = σ'(x)·gσ")} (masked: 0), and this lane's share of every parameter gradient."
+                : $"// Pass 2: {(spec.IsAffine ? "dx = scale·σ'(x')·gσ" : "dx = σ'(x)·gσ")} (masked: 0).");
             if (spec.HasParameters)
             {
                 writer.Line("// The shares add up without a branch: an inactive term has r = 0 and adds 0, and a poisoned row (gσ = NaN)");
@@ -292,9 +293,9 @@ internal static class GpuEmitter
                     string value = gradient is null ? "0"
                         : ModulatorPrinter.IsSubtracted(gradient) ? $"-{Accumulator(gradient)}"
                         : Accumulator(gradient).Name;
-                    if (gradient is not null && poisoned.Length > 0)
+                    if (gradient is not null && poisoned is not null)
                     {
-                        value = $"poisoned ? {t}.NaN : {value}";
+                        value = $"{poisoned} ? {t}.NaN : {value}";
                     }
 
                     writer.Line($"partials[(long)row * {spec.ParameterCount} + {k}] = {value};");
@@ -304,22 +305,21 @@ internal static class GpuEmitter
     }
 
     /// <summary>
-    /// Declares <c>poisoned</c> when σ reads learnable parameters: a NaN among them makes σ NaN at every entry, which
-    /// the kernels make explicit (XMath.Max drops a NaN on CUDA and keeps it on the CPU accelerator). Returns the
-    /// condition's prefix for pass 1 (<c>"poisoned || "</c>), or empty when there is nothing to check.
+    /// Declares <c>poisoned</c> when σ reads learnable parameters (<see cref="ModulatorPrinter.AnyParameterIsNaN"/>) and
+    /// returns it; the kernels make NaN rows of it explicitly, since XMath.Max drops a NaN on CUDA and keeps it on the CPU
+    /// accelerator.
     /// </summary>
-    private static string WritePoisonFlag(SourceWriter writer, ModulatorPrinter printer)
+    private static Local? WritePoisonFlag(SourceWriter writer, ModulatorPrinter printer)
     {
-        string t = printer.Math.Type.Keyword();
-        string[] checks = printer.Math.SigmaSymbols.Select(symbol => $"{t}.IsNaN({symbol.Name})").ToArray();
-        if (checks.Length == 0)
+        if (printer.AnyParameterIsNaN() is not { } check)
         {
-            return "";
+            return null;
         }
 
+        var poisoned = new Local("poisoned");
         writer.Line("// A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.");
-        writer.Line($"bool poisoned = {string.Join(" | ", checks)};");
-        return "poisoned || ";
+        writer.Line($"bool {poisoned} = {check};");
+        return poisoned;
     }
 
     /// <summary>Every learnable value the kernel reads, into a register once rather than from memory for every entry.</summary>

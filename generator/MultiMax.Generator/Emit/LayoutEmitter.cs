@@ -62,7 +62,8 @@ internal static class LayoutEmitter
         for (int t = 0; t < spec.Terms.Count; t++)
         {
             ModulatorTerm term = spec.Terms[t];
-            string describe = $"term {t}, {term.Side}({term.Power}): " + (term.Side == TermSide.Below ? "a·max(b − x, 0)" : "c·max(x − d, 0)") + (term.Power == 1 ? "" : "^" + term.Power);
+            string u = spec.IsAffine ? "x'" : "x";
+            string describe = $"term {t}, {term.Side}({term.Power}): " + (term.Side == TermSide.Below ? $"a·max(b − {u}, 0)" : $"c·max({u} − d, 0)") + (term.Power == 1 ? "" : "^" + term.Power);
             if (term.Coefficient.IsLearnable)
             {
                 entries[term.Coefficient.ParameterIndex] = ($"ts[{coefficients++}]", $"the coefficient {(term.Side == TermSide.Below ? "a" : "c")} of {describe}");

@@ -25,13 +25,31 @@ internal static class Literals
             return float.IsNaN(single) ? "float.NaN"
                 : float.IsPositiveInfinity(single) ? "float.PositiveInfinity"
                 : float.IsNegativeInfinity(single) ? "float.NegativeInfinity"
-                : single.ToString("R", CultureInfo.InvariantCulture) + "f";
+                : RoundTrip(single) + "f";
         }
 
         return double.IsNaN(value) ? $"{keyword}.NaN"
             : double.IsPositiveInfinity(value) ? $"{keyword}.PositiveInfinity"
             : double.IsNegativeInfinity(value) ? $"{keyword}.NegativeInfinity"
-            : value.ToString("R", CultureInfo.InvariantCulture) + "d";
+            : RoundTrip(value) + "d";
+    }
+
+    /// <summary>
+    /// The shortest digits that parse back to <paramref name="value"/>. "R" gives them on .NET Core, but the generator
+    /// also runs on .NET Framework (Visual Studio, full MSBuild), where "R" misses for some values: checked, and 17
+    /// significant digits where it does.
+    /// </summary>
+    private static string RoundTrip(double value)
+    {
+        string digits = value.ToString("R", CultureInfo.InvariantCulture);
+        return double.Parse(digits, CultureInfo.InvariantCulture) == value ? digits : value.ToString("G17", CultureInfo.InvariantCulture);
+    }
+
+    /// <inheritdoc cref="RoundTrip(double)"/>
+    private static string RoundTrip(float value)
+    {
+        string digits = value.ToString("R", CultureInfo.InvariantCulture);
+        return float.Parse(digits, CultureInfo.InvariantCulture) == value ? digits : value.ToString("G9", CultureInfo.InvariantCulture);
     }
 
     /// <summary>A number for a comment or a formula: round-trip digits with a typographic minus, e.g. <c>−0.5</c>.</summary>

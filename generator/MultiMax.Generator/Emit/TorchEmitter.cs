@@ -37,7 +37,7 @@ internal static class TorchEmitter
         NormalizerSpec spec = module.Modulator;
         string fused = string.Join(" and ", module.ElementTypes.Select(TorchDType));
         FileHeader.Write(writer, spec, new ModulatorMath(spec),
-            $"TorchSharp autograd function and module for {DeclarationCode.QualifiedName(spec)}", "the last axis",
+            $"TorchSharp autograd function and module for {DeclarationCode.Describe(spec)}", "the last axis",
             $"CPU {fused} tensors run the fused span kernels; other devices and dtypes the same formula as torch ops.");
     }
 
@@ -272,7 +272,8 @@ internal static class TorchEmitter
             {
                 writer.Line("// The parameter layout of the span operator is exactly this concatenation; the cast to x's dtype is differentiable.");
                 string parts = string.Join(", ", owned.Select(o => o.Field));
-                writer.Line($"using {Tensor} parameters = global::TorchSharp.torch.cat(new {Tensor}[] {{ {parts} }}).to(x.dtype);");
+                writer.Line($"using {Tensor} concatenated = global::TorchSharp.torch.cat(new {Tensor}[] {{ {parts} }});");
+                writer.Line($"using {Tensor} parameters = concatenated.to(x.dtype);");
                 writer.Line($"return {DeclarationCode.HostMember(spec, spec.MethodName + "Function")}.Apply(x, parameters);");
             }
         }

@@ -9,7 +9,7 @@ namespace MultiMax.Generator.Model;
 /// <param name="Namespace">The declaration's namespace (dotted, unescaped), or null for the global namespace.</param>
 /// <param name="MethodName">The method's name, unescaped (<c>event</c> for <c>@event</c>).</param>
 /// <param name="ContainingTypes">Enclosing types, outermost first.</param>
-/// <param name="Modifiers">The declaration's modifiers up to and including <c>static</c>, e.g. "public static".</param>
+/// <param name="Modifiers">The declaration's modifiers but <c>partial</c>, e.g. "public static", repeated by the implementation.</param>
 /// <param name="Terms">σ's terms in parameter-layout order: Order-implied, then explicit in declaration order.</param>
 /// <param name="ScaleIndex">The parameter index of the affine scale, or -1 when not affine (shift follows it).</param>
 /// <param name="ParameterCount">The number of learnable parameters: the length of <c>parameters</c>.</param>

@@ -11,6 +11,7 @@ namespace MultiMax.Generator.Modulator;
 /// </summary>
 internal interface IDialect
 {
+    /// <summary>The element type of the values it computes on (double for torch ops, whose scalars keep a tensor's dtype).</summary>
     ElementType Type { get; }
 
     /// <summary>The operand 0.</summary>
@@ -34,7 +35,10 @@ internal interface IDialect
     /// <summary><c>r^power</c> for power ≥ 1, unrolled where that is how the target multiplies.</summary>
     string Power(Local r, int power);
 
-    /// <summary>The statement <c>target = factor·product + target</c>, fused into one rounding where the target can.</summary>
+    /// <summary>
+    /// The statement <c>target = factor·product + target</c>, fused into one rounding where the target can;
+    /// <paramref name="product"/> is a local, <paramref name="factor"/> any product of operands (multiplied left to right).
+    /// </summary>
     string AddProduct(Local target, string factor, string product);
 
     /// <summary>The condition <c>r &gt; 0</c>, as a value <see cref="Select"/> takes.</summary>

@@ -120,6 +120,17 @@ internal sealed class ModulatorPrinter(ModulatorMath math, IDialect dialect)
         _ => dialect.Reference(symbol),
     };
 
+    /// <summary>
+    /// The condition that a learnable parameter σ reads is NaN, over the locals that hold them (<c>a0</c>, <c>b0</c>, …),
+    /// or null when σ reads none. A kernel turns it into NaN rows explicitly: the relu's native max would hide a NaN
+    /// threshold (x86 returns the second operand).
+    /// </summary>
+    public string? AnyParameterIsNaN()
+    {
+        string[] checks = math.SigmaSymbols.Select(symbol => $"{dialect.Type.Keyword()}.IsNaN({symbol.Name})").ToArray();
+        return checks.Length == 0 ? null : string.Join(" | ", checks);
+    }
+
     /// <summary><c>r * r * …</c>, <paramref name="power"/> factors.</summary>
     public static string Product(Local r, int power) => string.Join(" * ", Enumerable.Repeat(r.Name, power));
 
@@ -131,8 +142,6 @@ internal sealed class ModulatorPrinter(ModulatorMath math, IDialect dialect)
         power == 0 ? factor : factor + string.Concat(Enumerable.Repeat(" * " + r.Name, power));
 
     /// <summary>An operand as a factor: parenthesized when it is itself an operation.</summary>
-    public static string Parenthesized(string operand) => operand.Contains(" ") ? $"({operand})" : operand;
-
     /// <summary>
     /// Declares <c>ds</c> = σ′(u), and adds gσ·∂σ/∂θ to the accumulator of every learnable coefficient and threshold
     /// (a threshold's without its sign: <see cref="IsSubtracted"/>).

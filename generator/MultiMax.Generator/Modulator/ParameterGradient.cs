@@ -2,8 +2,7 @@ namespace MultiMax.Generator.Modulator;
 
 /// <summary>
 /// The gradient of one learnable parameter that σ depends on, as an accumulated sum of gσ·∂σ/∂θ over the entries.
-/// A threshold's sum leaves out its sign, which <see cref="ModulatorPrinter.IsSubtracted"/> gives and the kernel
-/// applies once, after the sum.
+/// An Above threshold's sum is negated once, after the sum (<see cref="ModulatorPrinter.IsSubtracted"/>).
 /// </summary>
 /// <param name="Name">Its accumulator's stem: <c>A0</c>, <c>B0</c>, … after the symbol, or <c>Scale</c>, <c>Shift</c>.</param>
 /// <param name="Term">The term whose coefficient or threshold it is; null for scale and shift.</param>

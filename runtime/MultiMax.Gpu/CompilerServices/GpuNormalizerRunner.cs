@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.ComponentModel;
 using System.Reflection;
 using System.Runtime.CompilerServices;
@@ -98,7 +99,17 @@ public static class GpuNormalizerRunner
             accelerator.Disposed += static (sender, _) => Kernels.Remove((Accelerator)sender!);
             return new();
         });
-        return (TLauncher)cache.GetOrAdd(kernel.Method, _ => new Lazy<Delegate>(() => compile(accelerator))).Value;
+        Lazy<Delegate> entry = cache.GetOrAdd(kernel.Method, _ => new Lazy<Delegate>(() => compile(accelerator)));
+        try
+        {
+            return (TLauncher)entry.Value;
+        }
+        catch
+        {
+            // A Lazy keeps its exception: forget the entry, so that a later call compiles afresh.
+            cache.TryRemove(new KeyValuePair<MethodInfo, Lazy<Delegate>>(kernel.Method, entry));
+            throw;
+        }
     }
 
     /// <summary>How many kernels are cached for <paramref name="accelerator"/> (0 once it is disposed).</summary>

@@ -45,7 +45,7 @@ public static class TorchNormalizerRunner
                 nameof(parameters));
         }
 
-        if (parameters.dtype != x.dtype || parameters.device_type != x.device_type)
+        if (parameters.dtype != x.dtype || parameters.device_type != x.device_type || parameters.device_index != x.device_index)
         {
             throw new ArgumentException(
                 $"The parameters ({parameters.dtype} on {parameters.device}) must have the input's dtype and device ({x.dtype} on {x.device}).",
@@ -105,7 +105,8 @@ public static class TorchNormalizerRunner
     {
         using Tensor input = x.contiguous();
         using Tensor? weights = parameters?.contiguous();
-        using Tensor upstream = dy.dtype == x.dtype ? dy.contiguous() : dy.to(x.dtype).contiguous();
+        using Tensor converted = dy.dtype == x.dtype ? dy.alias() : dy.to(x.dtype);
+        using Tensor upstream = converted.contiguous();
         Tensor dx = empty_like(input);
         Tensor? parameterGradients = weights is null ? null : zeros_like(weights);
         if (input.numel() == 0)
@@ -239,9 +240,11 @@ public static class TorchNormalizerRunner
         Tensor rowMasked = masked.all(-1, keepdim: true);
         // A fully masked row gets σ = 0 before SoftMax, so that no (−∞) − (−∞) makes a NaN, and is then overwritten.
         Tensor logits = sigma.masked_fill(masked, double.NegativeInfinity).masked_fill(rowMasked, 0);
+        // Filling every masked entry (not only fully masked rows) after the SoftMax keeps a masked entry's upstream
+        // gradient out of the row's shared sum, as the fused kernels do: it may be anything, ∞ from a log of its 0.
         Tensor y = logarithm
-            ? nn.functional.log_softmax(logits, -1).masked_fill(rowMasked, double.NegativeInfinity)
-            : nn.functional.softmax(logits, -1).masked_fill(rowMasked, 0);
+            ? nn.functional.log_softmax(logits, -1).masked_fill(masked, double.NegativeInfinity)
+            : nn.functional.softmax(logits, -1).masked_fill(masked, 0);
         return y.MoveToOuterDisposeScope();
     }
 

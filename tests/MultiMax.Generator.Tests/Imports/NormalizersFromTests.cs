@@ -74,7 +74,6 @@ public class NormalizersFromTests
     [Theory]
     [InlineData("Itself", "[NormalizersFrom(typeof(Layers))] public static partial class Layers { [Normalizer] public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength); }")]
     [InlineData("NoNormalizers", "[NormalizersFrom(typeof(System.Math))] public static partial class Layers { }")]
-    [InlineData("NotPartial", "[NormalizersFrom(typeof(Library.Shared))] public static class Layers { }")]
     [InlineData("Inaccessible", "[NormalizersFrom(typeof(Hidden))] public static partial class Layers { } public static partial class Hidden { [Normalizer] private static partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength); }")]
     public void MMX0022_NothingToImport(string scenario, string declaration)
     {
@@ -84,6 +83,36 @@ public class NormalizersFromTests
         Assert.Equal(DiagnosticSeverity.Warning, diagnostic.Severity);
         Assert.StartsWith("NormalizersFrom(", source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
         Assert.DoesNotContain(result.GeneratedSources, s => s.HintName.StartsWith("Layers.", System.StringComparison.Ordinal) && !s.HintName.Contains(".Soft.", System.StringComparison.Ordinal));
+        Assert.NotNull(scenario);
+    }
+
+    /// <summary>The marked class and the types around it receive generated classes: each must be partial.</summary>
+    [Theory]
+    [InlineData("[NormalizersFrom(typeof(Library.Shared))] public static class Layers { }")]
+    [InlineData("public static class Outer { [NormalizersFrom(typeof(Library.Shared))] public static partial class Layers { } }")]
+    public void MMX0003_TheMarkedClassAndItsContainersMustBePartial(string declaration)
+    {
+        (GeneratorRunResult result, _) = GeneratorHarness.Run(
+            GeneratorHarness.CompileWithEveryBackend("using System;\nusing MultiMax;\n" + declaration).AddReferences(CompileLibrary()));
+        Assert.Equal("MMX0003", Assert.Single(result.Diagnostics).Id);
+        Assert.Empty(result.GeneratedSources);
+    }
+
+    /// <summary>
+    /// One name, one set of classes per class: a normalizer of the same name declared in the marked class, or imported
+    /// from an earlier source, keeps it, and the import is an MMX0021 at its attribute.
+    /// </summary>
+    [Theory]
+    [InlineData("Declared", "[NormalizersFrom(typeof(Library.Shared))] public static partial class Layers { [Normalizer] public static partial void LogSoft(ReadOnlySpan<float> x, Span<float> y, int rowLength); }")]
+    [InlineData("ImportedTwice", "[NormalizersFrom(typeof(Library.Shared))] [NormalizersFrom(typeof(Other))] public static partial class Layers { } public static partial class Other { [Normalizer] public static partial void LogSoft(ReadOnlySpan<float> x, Span<float> y, int rowLength); }")]
+    public void MMX0021_AnImportedNameThatIsTaken(string scenario, string declaration)
+    {
+        (GeneratorRunResult result, Compilation output) = GeneratorHarness.Run(
+            GeneratorHarness.CompileWithEveryBackend("using System;\nusing MultiMax;\n" + declaration).AddReferences(CompileLibrary()));
+        Diagnostic taken = Assert.Single(result.Diagnostics);
+        Assert.Equal("MMX0021", taken.Id);
+        Assert.Contains("'LogSoftFunction'", taken.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error && d.Location.SourceTree != output.SyntaxTrees.First()));
         Assert.NotNull(scenario);
     }
 

@@ -139,9 +139,9 @@ namespace MultiMax.Generated
                 var maxBroadcast = new Vector<float>(max);
                 double sum = 0;
                 var sigmaTail = hasTail ? Vector.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector<float>.Zero;
-                for (int chunk = 0; chunk < vectorEnd; chunk += 1024)
+                for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
                 {
-                    int chunkEnd = Math.Min(chunk + 1024, vectorEnd);
+                    chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
                     Vector<float> sumV = zero;
                     for (int i = chunk; i < chunkEnd; i += Vector<float>.Count)
                     {
@@ -222,25 +222,25 @@ namespace MultiMax.Generated
                 ref float dyRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(dy), rowStart);
                 ref float dxRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(dx), rowStart);
 
-                // Pass 1: Σ g·y, the term the SoftMax Jacobian shares across the row.
+                // Pass 1: Σ g·y over the unmasked entries, the term the SoftMax Jacobian shares across the row.
                 double sharedTotal = 0;
-                for (int chunk = 0; chunk < vectorEnd; chunk += 1024)
+                for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
                 {
-                    int chunkEnd = Math.Min(chunk + 1024, vectorEnd);
+                    chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
                     Vector<float> sharedV = zero;
                     for (int i = chunk; i < chunkEnd; i += Vector<float>.Count)
                     {
-                        sharedV += Vector.LoadUnsafe(ref dyRow, (nuint)i) * Vector.LoadUnsafe(ref yRow, (nuint)i);
+                        sharedV += Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)i), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)i) * Vector.LoadUnsafe(ref yRow, (nuint)i));
                     }
                     sharedTotal += Vector.Sum(sharedV);
                 }
                 if (hasTail)
                 {
-                    sharedTotal += Vector.Sum(Vector.ConditionalSelect(tailLanes, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector.LoadUnsafe(ref yRow, (nuint)tailStart), zero));
+                    sharedTotal += Vector.Sum(Vector.ConditionalSelect(tailLanes, Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector.LoadUnsafe(ref yRow, (nuint)tailStart)), zero));
                 }
                 for (int i = scalarStart; i < rowLength; i++)
                 {
-                    sharedTotal += Unsafe.Add(ref dyRow, i) * Unsafe.Add(ref yRow, i);
+                    sharedTotal += Unsafe.Add(ref xRow, i) == float.NegativeInfinity ? 0 : Unsafe.Add(ref dyRow, i) * Unsafe.Add(ref yRow, i);
                 }
                 float shared = poisoned ? float.NaN : (float)sharedTotal;
 
@@ -249,9 +249,9 @@ namespace MultiMax.Generated
                 var dyTail = hasTail ? Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) : Vector<float>.Zero;
                 var yTail = hasTail ? Vector.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector<float>.Zero;
                 var xTail = hasTail ? Vector.LoadUnsafe(ref xRow, (nuint)tailStart) : Vector<float>.Zero;
-                for (int chunk = 0; chunk < vectorEnd; chunk += 1024)
+                for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
                 {
-                    int chunkEnd = Math.Min(chunk + 1024, vectorEnd);
+                    chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
                     Vector<float> gradA0V = zero, gradB0V = zero, gradC1V = zero, gradD1V = zero, gradScaleV = zero, gradShiftV = zero;
                     for (int i = chunk; i < chunkEnd; i += Vector<float>.Count)
                     {

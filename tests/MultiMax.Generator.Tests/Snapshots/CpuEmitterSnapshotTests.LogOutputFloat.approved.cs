@@ -147,9 +147,9 @@ namespace MultiMax.Generated
                 // Pass 2: Σ exp(σ − max σ), in double. Subtract max σ, not max x: σ is not monotone.
                 var maxBroadcast = new Vector<float>(max);
                 double sum = 0;
-                for (int chunk = 0; chunk < vectorEnd; chunk += 1024)
+                for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
                 {
-                    int chunkEnd = Math.Min(chunk + 1024, vectorEnd);
+                    chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
                     Vector<float> sumV = zero;
                     for (int i = chunk; i < chunkEnd; i += Vector<float>.Count)
                     {
@@ -235,9 +235,9 @@ namespace MultiMax.Generated
 
                 // Pass 1: Σ g over the unmasked entries (a masked output is the constant −∞: its g reaches nothing).
                 double sharedTotal = 0;
-                for (int chunk = 0; chunk < vectorEnd; chunk += 1024)
+                for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
                 {
-                    int chunkEnd = Math.Min(chunk + 1024, vectorEnd);
+                    chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
                     Vector<float> sharedV = zero;
                     for (int i = chunk; i < chunkEnd; i += Vector<float>.Count)
                     {
@@ -260,9 +260,9 @@ namespace MultiMax.Generated
                 var dyTail = hasTail ? Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) : Vector<float>.Zero;
                 var yTail = hasTail ? Vector.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector<float>.Zero;
                 var xTail = hasTail ? Vector.LoadUnsafe(ref xRow, (nuint)tailStart) : Vector<float>.Zero;
-                for (int chunk = 0; chunk < vectorEnd; chunk += 1024)
+                for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
                 {
-                    int chunkEnd = Math.Min(chunk + 1024, vectorEnd);
+                    chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
                     Vector<float> gradA0V = zero, gradB0V = zero, gradC1V = zero, gradD1V = zero, gradA2V = zero, gradB2V = zero, gradC3V = zero, gradD3V = zero;
                     for (int i = chunk; i < chunkEnd; i += Vector<float>.Count)
                     {

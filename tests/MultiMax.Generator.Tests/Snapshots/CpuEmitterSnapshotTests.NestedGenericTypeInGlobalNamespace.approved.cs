@@ -107,9 +107,9 @@ namespace MultiMax.Generated
                 // Pass 2: Σ exp(σ − max σ), in double. Subtract max σ, not max x: σ is not monotone.
                 var maxBroadcast = new Vector<double>(max);
                 double sum = 0;
-                for (int chunk = 0; chunk < vectorEnd; chunk += 1024)
+                for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
                 {
-                    int chunkEnd = Math.Min(chunk + 1024, vectorEnd);
+                    chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
                     Vector<double> sumV = zero;
                     for (int i = chunk; i < chunkEnd; i += Vector<double>.Count)
                     {
@@ -170,9 +170,9 @@ namespace MultiMax.Generated
 
                 // Pass 1: Σ g over the unmasked entries (a masked output is the constant −∞: its g reaches nothing).
                 double sharedTotal = 0;
-                for (int chunk = 0; chunk < vectorEnd; chunk += 1024)
+                for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
                 {
-                    int chunkEnd = Math.Min(chunk + 1024, vectorEnd);
+                    chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
                     Vector<double> sharedV = zero;
                     for (int i = chunk; i < chunkEnd; i += Vector<double>.Count)
                     {
@@ -195,9 +195,9 @@ namespace MultiMax.Generated
                 var dyTail = hasTail ? Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) : Vector<double>.Zero;
                 var yTail = hasTail ? Vector.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector<double>.Zero;
                 var xTail = hasTail ? Vector.LoadUnsafe(ref xRow, (nuint)tailStart) : Vector<double>.Zero;
-                for (int chunk = 0; chunk < vectorEnd; chunk += 1024)
+                for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
                 {
-                    int chunkEnd = Math.Min(chunk + 1024, vectorEnd);
+                    chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
                     for (int i = chunk; i < chunkEnd; i += Vector<double>.Count)
                     {
                         var gv = Vector.LoadUnsafe(ref dyRow, (nuint)i);

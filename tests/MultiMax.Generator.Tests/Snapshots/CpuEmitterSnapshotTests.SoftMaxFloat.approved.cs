@@ -83,9 +83,9 @@ namespace MultiMax.Generated
                 var maxBroadcast = new Vector<float>(max);
                 double sum = 0;
                 var sigmaTail = hasTail ? Vector.LoadUnsafe(ref xRow, (nuint)tailStart) : Vector<float>.Zero;
-                for (int chunk = 0; chunk < vectorEnd; chunk += 1024)
+                for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
                 {
-                    int chunkEnd = Math.Min(chunk + 1024, vectorEnd);
+                    chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
                     Vector<float> sumV = zero;
                     for (int i = chunk; i < chunkEnd; i += Vector<float>.Count)
                     {
@@ -133,6 +133,7 @@ namespace MultiMax.Generated
         public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rowLength, ReadOnlySpan<float> parameters, Span<double> parameterGradients)
         {
             var zero = Vector<float>.Zero;
+            var negativeInfinity = new Vector<float>(float.NegativeInfinity);
             int vectorEnd = rowLength - rowLength % Vector<float>.Count;
             bool hasTail = rowLength > Vector<float>.Count && vectorEnd < rowLength;
             int tailStart = rowLength - Vector<float>.Count;
@@ -145,25 +146,25 @@ namespace MultiMax.Generated
                 ref float dyRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(dy), rowStart);
                 ref float dxRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(dx), rowStart);
 
-                // Pass 1: Σ g·y, the term the SoftMax Jacobian shares across the row.
+                // Pass 1: Σ g·y over the unmasked entries, the term the SoftMax Jacobian shares across the row.
                 double sharedTotal = 0;
-                for (int chunk = 0; chunk < vectorEnd; chunk += 1024)
+                for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
                 {
-                    int chunkEnd = Math.Min(chunk + 1024, vectorEnd);
+                    chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
                     Vector<float> sharedV = zero;
                     for (int i = chunk; i < chunkEnd; i += Vector<float>.Count)
                     {
-                        sharedV += Vector.LoadUnsafe(ref dyRow, (nuint)i) * Vector.LoadUnsafe(ref yRow, (nuint)i);
+                        sharedV += Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)i), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)i) * Vector.LoadUnsafe(ref yRow, (nuint)i));
                     }
                     sharedTotal += Vector.Sum(sharedV);
                 }
                 if (hasTail)
                 {
-                    sharedTotal += Vector.Sum(Vector.ConditionalSelect(tailLanes, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector.LoadUnsafe(ref yRow, (nuint)tailStart), zero));
+                    sharedTotal += Vector.Sum(Vector.ConditionalSelect(tailLanes, Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector.LoadUnsafe(ref yRow, (nuint)tailStart)), zero));
                 }
                 for (int i = scalarStart; i < rowLength; i++)
                 {
-                    sharedTotal += Unsafe.Add(ref dyRow, i) * Unsafe.Add(ref yRow, i);
+                    sharedTotal += Unsafe.Add(ref xRow, i) == float.NegativeInfinity ? 0 : Unsafe.Add(ref dyRow, i) * Unsafe.Add(ref yRow, i);
                 }
                 float shared = (float)sharedTotal;
 
@@ -171,14 +172,17 @@ namespace MultiMax.Generated
                 var sharedBroadcast = new Vector<float>(shared);
                 var dyTail = hasTail ? Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) : Vector<float>.Zero;
                 var yTail = hasTail ? Vector.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector<float>.Zero;
-                for (int chunk = 0; chunk < vectorEnd; chunk += 1024)
+                var xTail = hasTail ? Vector.LoadUnsafe(ref xRow, (nuint)tailStart) : Vector<float>.Zero;
+                for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
                 {
-                    int chunkEnd = Math.Min(chunk + 1024, vectorEnd);
+                    chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
                     for (int i = chunk; i < chunkEnd; i += Vector<float>.Count)
                     {
                         var gv = Vector.LoadUnsafe(ref dyRow, (nuint)i);
                         var yv = Vector.LoadUnsafe(ref yRow, (nuint)i);
-                        var gs = yv * (gv - sharedBroadcast);
+                        var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
+                        var masked = Vector.Equals(xv, negativeInfinity);
+                        var gs = Vector.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
                         gs.StoreUnsafe(ref dxRow, (nuint)i);
                     }
                 }
@@ -187,13 +191,16 @@ namespace MultiMax.Generated
                 {
                     var gv = dyTail;
                     var yv = yTail;
-                    var gs = yv * (gv - sharedBroadcast);
+                    var xv = xTail;
+                    var masked = Vector.Equals(xv, negativeInfinity);
+                    var gs = Vector.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
                     gs.StoreUnsafe(ref dxRow, (nuint)tailStart);
                 }
 
                 for (int i = scalarStart; i < rowLength; i++)
                 {
-                    float gs = Unsafe.Add(ref yRow, i) * (Unsafe.Add(ref dyRow, i) - shared);
+                    bool masked = Unsafe.Add(ref xRow, i) == float.NegativeInfinity;
+                    float gs = masked ? 0 : Unsafe.Add(ref yRow, i) * (Unsafe.Add(ref dyRow, i) - shared);
                     Unsafe.Add(ref dxRow, i) = gs;
                 }
             }

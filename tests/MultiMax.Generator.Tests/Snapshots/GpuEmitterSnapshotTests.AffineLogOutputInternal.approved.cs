@@ -149,7 +149,7 @@ namespace Demo
                 dot = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(dot);
                 if (poisoned) dot = float.NaN; // every unmasked entry's gσ is NaN
 
-                // Pass 2: dx = σ'(x)·gσ (masked: 0), and this lane's share of every parameter gradient.
+                // Pass 2: dx = scale·σ'(x')·gσ (masked: 0), and this lane's share of every parameter gradient.
                 // The shares add up without a branch: an inactive term has r = 0 and adds 0, and a poisoned row (gσ = NaN)
                 // makes them NaN, as autograd of the formula does.
                 float gradA0 = 0;

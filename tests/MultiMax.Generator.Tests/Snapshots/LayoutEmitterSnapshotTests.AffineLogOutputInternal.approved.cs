@@ -13,10 +13,10 @@ namespace Demo
         /// <remarks>
         /// <list type="table">
         /// <listheader><term>Index and name</term><description>What it is</description></listheader>
-        /// <item><term>0: <c>ts[0]</c></term><description>the coefficient a of term 0, Below(1): a·max(b − x, 0)</description></item>
-        /// <item><term>1: <c>ts[1]</c></term><description>the coefficient c of term 1, Above(1): c·max(x − d, 0)</description></item>
-        /// <item><term>2: <c>ranges[0]</c></term><description>the threshold b of term 0, Below(1): a·max(b − x, 0)</description></item>
-        /// <item><term>3: <c>ranges[1]</c></term><description>the threshold d of term 1, Above(1): c·max(x − d, 0)</description></item>
+        /// <item><term>0: <c>ts[0]</c></term><description>the coefficient a of term 0, Below(1): a·max(b − x', 0)</description></item>
+        /// <item><term>1: <c>ts[1]</c></term><description>the coefficient c of term 1, Above(1): c·max(x' − d, 0)</description></item>
+        /// <item><term>2: <c>ranges[0]</c></term><description>the threshold b of term 0, Below(1): a·max(b − x', 0)</description></item>
+        /// <item><term>3: <c>ranges[1]</c></term><description>the threshold d of term 1, Above(1): c·max(x' − d, 0)</description></item>
         /// <item><term>4: <c>scale</c></term><description>the affine scale s of x' = s·x + t, applied before σ</description></item>
         /// <item><term>5: <c>shift</c></term><description>the affine shift t of x' = s·x + t</description></item>
         /// </list>

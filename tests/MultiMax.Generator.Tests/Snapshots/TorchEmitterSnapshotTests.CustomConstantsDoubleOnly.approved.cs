@@ -108,7 +108,8 @@ namespace Demo
             public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor x)
             {
                 // The parameter layout of the span operator is exactly this concatenation; the cast to x's dtype is differentiable.
-                using global::TorchSharp.torch.Tensor parameters = global::TorchSharp.torch.cat(new global::TorchSharp.torch.Tensor[] { ts, ranges }).to(x.dtype);
+                using global::TorchSharp.torch.Tensor concatenated = global::TorchSharp.torch.cat(new global::TorchSharp.torch.Tensor[] { ts, ranges });
+                using global::TorchSharp.torch.Tensor parameters = concatenated.to(x.dtype);
                 return global::Demo.Ops.CustomFunction.Apply(x, parameters);
             }
         }

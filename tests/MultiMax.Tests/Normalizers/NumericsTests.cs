@@ -152,6 +152,37 @@ public class NumericsTests
         }
     }
 
+    /// <summary>
+    /// A masked entry's upstream gradient reaches nothing — neither the row's shared sum nor its own dx — even when it is
+    /// ∞ or NaN, as it is for a loss that takes the log of the masked probability 0.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Catalog.Double), MemberType = typeof(Catalog))]
+    public void AMaskedEntrysUpstreamGradientReachesNothing(string name)
+    {
+        Normalizer normalizer = Catalog.Get(name);
+        ParameterLayout layout = normalizer.Layout();
+        var random = new Random(41);
+        const int rowLength = 19;
+        double[] x = TestData.Normal(random, 3 * rowLength, 2), dy = TestData.Normal(random, x.Length, 1);
+        double[] parameters = TestData.Parameters(random, layout);
+        double[] quiet = (double[])dy.Clone();
+        foreach (int masked in new[] { 2, rowLength + 5, 2 * rowLength + 18 })
+        {
+            x[masked] = double.NegativeInfinity;
+            dy[masked] = masked % 2 == 0 ? double.PositiveInfinity : double.NaN;
+            quiet[masked] = 0;
+        }
+
+        double[] y = new double[x.Length];
+        normalizer.ForwardDouble!(x, y, rowLength, parameters);
+        double[] dx = new double[x.Length], expected = new double[x.Length], dp = new double[layout.Count], expectedDp = new double[layout.Count];
+        normalizer.BackwardDouble!(x, y, dy, dx, rowLength, parameters, dp);
+        normalizer.BackwardDouble!(x, y, quiet, expected, rowLength, parameters, expectedDp);
+        Assert.Equal(expected, dx);
+        Assert.Equal(expectedDp, dp);
+    }
+
     /// <summary>Sums over long rows go through double: one float row of 10⁷ entries once summed to 1 − 2.1·10⁻⁴.</summary>
     [Fact]
     public void LongRowsSumToOne()

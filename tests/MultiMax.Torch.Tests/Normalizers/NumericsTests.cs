@@ -33,6 +33,35 @@ public sealed class NumericsTests
         TensorAssert.Close(expected, TorchNormalizers.LogMultiMax2Function.Apply(x, zeros(8)).to(ScalarType.Float64), 2e-6, 1e-6, "fused");
     }
 
+    /// <summary>Both paths keep a masked entry's upstream gradient (here ∞) out of the row: dx is finite, 0 where masked.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AMaskedEntrysUpstreamGradientReachesNothingOnBothPaths(bool logarithm)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(31);
+        Tensor x = randn(2, 6, ScalarType.Float64);
+        x[0, 2] = double.NegativeInfinity;
+        Tensor parameters = rand(8, ScalarType.Float64);
+        Tensor upstream = randn(2, 6, ScalarType.Float64);
+        upstream[0, 2] = double.PositiveInfinity;
+        foreach (bool fused in new[] { true, false })
+        {
+            Tensor input = x.clone().requires_grad_(true);
+            Tensor y = (logarithm, fused) switch
+            {
+                (false, true) => TorchNormalizers.MultiMax2Function.Apply(input, parameters),
+                (false, false) => TorchNormalizers.MultiMax2Function.Formula(input, parameters),
+                (true, true) => TorchNormalizers.LogMultiMax2Function.Apply(input, parameters),
+                _ => TorchNormalizers.LogMultiMax2Function.Formula(input, parameters),
+            };
+            y.backward(new[] { upstream });
+            Assert.True(input.grad!.isfinite().all().item<bool>(), $"fused: {fused}");
+            Assert.Equal(0.0, input.grad![0, 2].item<double>());
+        }
+    }
+
     /// <summary>A NaN parameter gives NaN rows on both paths alike, at every row length; fully masked rows stay 0.</summary>
     [Theory]
     [InlineData(4)]

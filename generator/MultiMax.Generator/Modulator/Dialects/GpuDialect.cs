@@ -27,8 +27,8 @@ internal sealed class GpuDialect(ElementType type) : IDialect
 
     public string Power(Local r, int power) => ModulatorPrinter.Product(r, power);
 
-    /// <summary>A multiply and an add: the PTX backend contracts them into one fused instruction.</summary>
-    public string AddProduct(Local target, string factor, string product) => $"{target} += {factor} * {ModulatorPrinter.Parenthesized(product)};";
+    /// <summary>A multiply and an add, which CUDA's compiler contracts into one fused instruction.</summary>
+    public string AddProduct(Local target, string factor, string product) => $"{target} += {factor} * {product};";
 
     public string IsPositive(Local r) => $"{r} > {Zero}";
 

@@ -21,7 +21,7 @@ internal sealed class ScalarDialect(ElementType type) : IDialect
 
     public string Declare(Local local, string value) => $"var {local} = {value};";
 
-    /// <summary>The same instruction as the lanes' <c>Vector.MaxNative</c>, so a NaN difference gives 0 here as there.</summary>
+    /// <summary>The same instruction as the lanes' <c>Vector.MaxNative</c>, so a NaN difference gives here what it gives there.</summary>
     public string Relu(string difference) => $"{type.Keyword()}.MaxNative({difference}, {Zero})";
 
     public string Power(Local r, int power) => ModulatorPrinter.Product(r, power);

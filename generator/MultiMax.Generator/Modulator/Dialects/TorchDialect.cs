@@ -32,7 +32,7 @@ internal sealed class TorchDialect(Local parameters) : IDialect
         _ => $"{r}.pow({power})",
     };
 
-    public string AddProduct(Local target, string factor, string product) => $"{target} += {factor} * {ModulatorPrinter.Parenthesized(product)};";
+    public string AddProduct(Local target, string factor, string product) => $"{target} += {factor} * {product};";
 
     public string IsPositive(Local r) => $"{r}.gt(0)";
 

@@ -27,8 +27,8 @@ internal sealed class VectorDialect(ElementType type, Local zero, Local? one) : 
     public string Declare(Local local, string value) => $"var {local} = {value};";
 
     /// <summary>
-    /// The native instruction: it returns 0 for a NaN difference, which is harmless only because a NaN input already
-    /// makes σ NaN through its leading x.
+    /// The native instruction: on x86 it returns 0 for a NaN difference (Arm64's returns NaN). Either is harmless: a NaN
+    /// input makes σ NaN through its leading x, and a NaN parameter is checked for explicitly.
     /// </summary>
     public string Relu(string difference) => $"Vector.MaxNative({difference}, {zero})";
 
