@@ -5,9 +5,10 @@ namespace MultiMax.Generator.Modulator.Dialects;
 
 /// <summary>
 /// Scalars of the element type, for the entries of a CPU row past its last whole vector: the same operations as
-/// <see cref="VectorDialect"/>, one rounding each, so the tail computes exactly what the lanes do.
+/// <see cref="VectorDialect"/>, one rounding each, so the tail computes exactly what the lanes do. ILGPU kernel code is
+/// scalars too, and differs only in two spellings (<see cref="GpuDialect"/>).
 /// </summary>
-internal sealed class ScalarDialect(ElementType type) : IDialect
+internal class ScalarDialect(ElementType type) : IDialect
 {
     public ElementType Type => type;
 
@@ -22,11 +23,11 @@ internal sealed class ScalarDialect(ElementType type) : IDialect
     public string Declare(Local local, string value) => $"var {local} = {value};";
 
     /// <summary>The same instruction as the lanes' <c>Vector.MaxNative</c>, so a NaN difference gives here what it gives there.</summary>
-    public string Relu(string difference) => $"{type.Keyword()}.MaxNative({difference}, {Zero})";
+    public virtual string Relu(string difference) => $"{type.Keyword()}.MaxNative({difference}, {Zero})";
 
     public string Power(Local r, int power) => ModulatorPrinter.Product(r, power);
 
-    public string AddProduct(Local target, string factor, string product) =>
+    public virtual string AddProduct(Local target, string factor, string product) =>
         $"{target} = {type.MathClass()}.FusedMultiplyAdd({factor}, {product}, {target});";
 
     public string IsPositive(Local r) => $"{r} > {Zero}";
