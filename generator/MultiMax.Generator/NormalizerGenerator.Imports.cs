@@ -39,7 +39,9 @@ public sealed partial class NormalizerGenerator
         // A name gives one set of generated classes per class: a normalizer declared here, or one imported earlier, has it.
         var claimed = host.GetMembers().OfType<IMethodSymbol>()
             .Where(method => method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == NormalizerAttributeName))
-            .ToDictionary(method => method.Name, _ => $"'{host.Name}' declares a normalizer of that name", StringComparer.Ordinal);
+            .Select(method => method.Name)
+            .Distinct(StringComparer.Ordinal)
+            .ToDictionary(name => name, _ => $"'{host.Name}' declares a normalizer of that name", StringComparer.Ordinal);
         foreach (AttributeData attribute in context.Attributes)
         {
             LocationInfo? location = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(token));
@@ -79,14 +81,30 @@ public sealed partial class NormalizerGenerator
                 continue;
             }
 
+            var refused = new HashSet<string>(StringComparer.Ordinal);
             foreach ((IMethodSymbol method, AttributeData normalizer) in normalizers)
             {
                 if (claimed.TryGetValue(method.Name, out string? occupant))
                 {
+                    if (!refused.Add(method.Name))
+                    {
+                        continue; // its other overload, already reported
+                    }
+
                     results.Add(new ParseResult(
                         null,
                         new[] { DiagnosticInfo.Create(DiagnosticDescriptors.GeneratedNameTaken, location, method.Name, method.Name + "Function", "TorchSharp and ILGPU classes", occupant) }.ToEquatableArray(),
                         EquatableArray<BackendDiagnostic>.Empty));
+                    continue;
+                }
+
+                // Only a normalizer that has its span operators can be imported: one declared in this compilation must pass
+                // its own checks (it reports what fails at its declaration), one from a library must carry its backward.
+                bool implemented = method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(token) is MethodDeclarationSyntax declaration
+                    ? ParseSource(method, declaration, normalizer, token).Spec is not null
+                    : source.GetMembers(method.Name + "Backward").OfType<IMethodSymbol>().Any(backward => HasBackwardSignature(backward, method));
+                if (!implemented)
+                {
                     continue;
                 }
 

@@ -20,10 +20,12 @@ public sealed partial class NormalizerGenerator
     /// Reads one <c>[Normalizer]</c> declaration into a <see cref="NormalizerSpec"/>, or reports why it cannot be
     /// implemented. Every check runs, so the user sees all problems of a declaration at once.
     /// </summary>
-    internal static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken token)
+    internal static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken token) =>
+        ParseSource((IMethodSymbol)context.TargetSymbol, (MethodDeclarationSyntax)context.TargetNode, context.Attributes[0], token);
+
+    /// <summary>The checks of <see cref="Parse"/> on a declaration in this compilation, from its symbol and syntax.</summary>
+    private static ParseResult ParseSource(IMethodSymbol method, MethodDeclarationSyntax syntax, AttributeData normalizer, CancellationToken token)
     {
-        var method = (IMethodSymbol)context.TargetSymbol;
-        var syntax = (MethodDeclarationSyntax)context.TargetNode;
 
         // A second defining declaration of the same partial method is the compiler's CS0756: the first one is parsed,
         // the others add nothing (a second model would also need the same generated files).
@@ -54,7 +56,7 @@ public sealed partial class NormalizerGenerator
         CheckContainingTypes(syntax.Ancestors().OfType<TypeDeclarationSyntax>(), method.Name, location, diagnostics);
 
         string modifiers = string.Join(" ", syntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
-        return ParseDeclaration(method, context.Attributes[0], method.ContainingType, modifiers, location, diagnostics, token);
+        return ParseDeclaration(method, normalizer, method.ContainingType, modifiers, location, diagnostics, token);
     }
 
     /// <summary>

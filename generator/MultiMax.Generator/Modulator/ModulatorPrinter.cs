@@ -141,10 +141,9 @@ internal sealed class ModulatorPrinter(ModulatorMath math, IDialect dialect)
     public static string TimesPower(string factor, Local r, int power) =>
         power == 0 ? factor : factor + string.Concat(Enumerable.Repeat(" * " + r.Name, power));
 
-    /// <summary>An operand as a factor: parenthesized when it is itself an operation.</summary>
     /// <summary>
     /// Declares <c>ds</c> = σ′(u), and adds gσ·∂σ/∂θ to the accumulator of every learnable coefficient and threshold
-    /// (a threshold's without its sign: <see cref="IsSubtracted"/>).
+    /// (an Above threshold's sum is negated once, after: <see cref="IsSubtracted"/>).
     /// </summary>
     /// <remarks>
     /// Each term's slope <c>a·p·r^(p−1)</c> is multiplied left to right from the coefficient, and the gradients from

@@ -103,8 +103,8 @@ public class NormalizersFromTests
     /// from an earlier source, keeps it, and the import is an MMX0021 at its attribute.
     /// </summary>
     [Theory]
-    [InlineData("Declared", "[NormalizersFrom(typeof(Library.Shared))] public static partial class Layers { [Normalizer] public static partial void LogSoft(ReadOnlySpan<float> x, Span<float> y, int rowLength); }")]
-    [InlineData("ImportedTwice", "[NormalizersFrom(typeof(Library.Shared))] [NormalizersFrom(typeof(Other))] public static partial class Layers { } public static partial class Other { [Normalizer] public static partial void LogSoft(ReadOnlySpan<float> x, Span<float> y, int rowLength); }")]
+    [InlineData("Declared", "[NormalizersFrom(typeof(Library.Shared))] public static partial class Layers { [Normalizer] public static partial void LogSoft(ReadOnlySpan<float> x, Span<float> y, int rowLength); [Normalizer] public static partial void LogSoft(ReadOnlySpan<double> x, Span<double> y, int rowLength); }")]
+    [InlineData("ImportedTwice", "[NormalizersFrom(typeof(Library.Shared))] [NormalizersFrom(typeof(Other))] public static partial class Layers { } public static partial class Other { [Normalizer] public static partial void LogSoft(ReadOnlySpan<float> x, Span<float> y, int rowLength); [Normalizer] public static partial void LogSoft(ReadOnlySpan<double> x, Span<double> y, int rowLength); }")]
     public void MMX0021_AnImportedNameThatIsTaken(string scenario, string declaration)
     {
         (GeneratorRunResult result, Compilation output) = GeneratorHarness.Run(

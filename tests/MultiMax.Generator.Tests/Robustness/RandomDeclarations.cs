@@ -12,7 +12,8 @@ namespace MultiMax.Generator.Tests.Robustness;
 /// constants at the edges of the element type, orders, outputs and affine maps, float and double overloads, scoped and
 /// extension parameters, members named like generated ones — and, now and then, a mistake the generator must
 /// diagnose (a power, order or output out of range, a non-finite constant, a missing or extra parameters argument, a
-/// container that is not partial or is file-local, a method that is not static or is generic).
+/// container that is not partial or is file-local, a method that is not static or is generic) — and classes that import
+/// other containers' normalizers with <c>[NormalizersFrom]</c>.
 /// </summary>
 internal sealed class RandomDeclarations
 {
@@ -34,6 +35,8 @@ internal sealed class RandomDeclarations
 
     private readonly Random random;
     private readonly StringBuilder source = new();
+    private readonly List<string> importable = new();
+    private string? currentNamespace;
     private int names;
 
     private RandomDeclarations(int seed) => random = new Random(seed);
@@ -53,7 +56,8 @@ internal sealed class RandomDeclarations
         bool fileScoped = Chance(0.3);
         if (fileScoped)
         {
-            source.Append($"namespace {Pick("Demo", "@namespace.Inner", "Deep.Er.Still", "Ünïcode")};\n\n");
+            currentNamespace = Pick("Demo", "@namespace.Inner", "Deep.Er.Still", "Ünïcode");
+            source.Append($"namespace {currentNamespace};\n\n");
         }
 
         for (int unit = 0, units = random.Next(1, 4); unit < units; unit++)
@@ -61,14 +65,29 @@ internal sealed class RandomDeclarations
             bool block = !fileScoped && Chance(0.5);
             if (block)
             {
-                source.Append($"namespace {Pick("Demo", "@class", "A.B")}\n{{\n");
+                currentNamespace = Pick("Demo", "@class", "A.B");
+                source.Append($"namespace {currentNamespace}\n{{\n");
             }
 
             WriteContainers(depth: random.Next(1, 4), topLevel: true);
             if (block)
             {
                 source.Append("}\n");
+                currentNamespace = null;
             }
+        }
+
+        // Classes that import the normalizers of others (now and then the same ones twice, or their own kind).
+        for (int i = 0, importers = importable.Count == 0 ? 0 : random.Next(0, 3); i < importers; i++)
+        {
+            string attributes = string.Concat(Enumerable.Range(0, random.Next(1, 3)).Select(_ => $"[NormalizersFrom(typeof({Pick(importable.ToArray())}))]\n"));
+            source.Append($"{attributes}public static partial class Importer{names++}\n{{\n");
+            if (Chance(0.3))
+            {
+                WriteNormalizer(inInterface: false);
+            }
+
+            source.Append("}\n\n");
         }
     }
 
@@ -81,7 +100,13 @@ internal sealed class RandomDeclarations
             + (topLevel && Chance(0.03) ? "file " : "")
             + (Chance(0.03) ? "" : "partial ");
         string typeParameters = Chance(0.25) ? TypeParameterList(keyword == "interface") : "";
-        source.Append($"{modifiers}{keyword} {Pick(TypeNames)}{names++}{typeParameters}\n{{\n");
+        string name = Pick(TypeNames) + names++;
+        if (topLevel && typeParameters.Length == 0 && !modifiers.Contains("file "))
+        {
+            importable.Add("global::" + (currentNamespace is null ? "" : currentNamespace + ".") + name);
+        }
+
+        source.Append($"{modifiers}{keyword} {name}{typeParameters}\n{{\n");
 
         if (depth > 1)
         {
