@@ -71,6 +71,7 @@ internal static partial class CpuEmitter
         writer.Line(spec.HasParameters
             ? $"    => {runner}.Backward<{kernel}, {t}>(x, y, dy, dx, rowLength, parameters, parameterGradients);"
             : $"    => {runner}.Backward<{kernel}, {t}>(x, y, dy, dx, rowLength, {noParameters}, {span}.Empty);");
+        WriteAttentionDeclarations(writer, spec);
     }
 
     private static void WriteKernel(SourceWriter writer, NormalizerSpec spec, ModulatorMath math)
@@ -86,5 +87,8 @@ internal static partial class CpuEmitter
             writer.Line();
             WriteBackward(new CpuKernelScope(writer, math), spec);
         }
+
+        writer.Line();
+        WriteModulatorKernel(writer, spec, math);
     }
 }

@@ -1,0 +1,34 @@
+using System;
+
+namespace MultiMax;
+
+/// <summary>
+/// The shape of one fused attention call: <c>query</c> and <c>output</c> are <c>[Batch, Heads, Queries, HeadSize]</c>,
+/// <c>key</c> and <c>value</c> <c>[Batch, Heads, Keys, HeadSize]</c>, all row-major; <c>logSumExp</c> is
+/// <c>[Batch, Heads, Queries]</c>, and a key padding mask <c>[Batch, Keys]</c>.
+/// </summary>
+/// <param name="Batch">The number of sequences.</param>
+/// <param name="Heads">The number of heads per sequence.</param>
+/// <param name="Queries">The number of queries per head (0 is allowed: nothing to compute).</param>
+/// <param name="Keys">The number of keys and values per head (0 is allowed: every query is fully masked).</param>
+/// <param name="HeadSize">The length of each query, key and value vector.</param>
+public readonly record struct AttentionShape(int Batch, int Heads, int Queries, int Keys, int HeadSize)
+{
+    /// <summary>The number of (batch, head) pairs, each an independent attention problem.</summary>
+    public long HeadCount => (long)Batch * Heads;
+
+    /// <summary>Entries of <c>query</c>, <c>output</c> and their gradients.</summary>
+    public long QueryLength => HeadCount * Queries * HeadSize;
+
+    /// <summary>Entries of <c>key</c>, <c>value</c> and their gradients.</summary>
+    public long KeyLength => HeadCount * Keys * HeadSize;
+
+    /// <summary>Entries of <c>logSumExp</c>: one per query of every head.</summary>
+    public long LogSumExpLength => HeadCount * Queries;
+
+    /// <summary>Entries of a key padding mask: one per key of every sequence.</summary>
+    public long MaskLength => (long)Batch * Keys;
+
+    /// <summary>The score scale when none is given: 1/√<see cref="HeadSize"/>.</summary>
+    public double DefaultScale => 1 / Math.Sqrt(HeadSize);
+}

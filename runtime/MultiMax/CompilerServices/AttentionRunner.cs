@@ -1,0 +1,276 @@
+using System;
+using System.ComponentModel;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Threading.Tasks;
+
+namespace MultiMax.CompilerServices;
+
+/// <summary>
+/// Runs the fused attention of a generated <see cref="IModulatorKernel{T}"/>: checks every argument before the first
+/// write, then runs the tile loops of <see cref="AttentionTiles{TKernel, T}"/> across the thread pool — the forward
+/// over (head, block of queries), the backward over heads, each head's gradients written by one thread.
+/// </summary>
+/// <remarks>
+/// Infrastructure for generated code (<c>&lt;Name&gt;Attention</c>, <c>&lt;Name&gt;AttentionBackward</c>). Parameter
+/// gradients are summed per head in double, tile by tile in a fixed order, then over heads in order, then rounded once:
+/// the same bits on every run, whatever the scheduling.
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static unsafe class AttentionRunner
+{
+    /// <summary>Below this many multiply-adds (queries × keys × head size, over all heads) a call stays on its thread.</summary>
+    private const long ParallelThreshold = 1 << 20;
+
+    /// <summary>Validates the arguments, then writes the attention output and the per-query log-sum-exp of σ.</summary>
+    public static void Forward<TKernel, T>(
+        ReadOnlySpan<T> query, ReadOnlySpan<T> key, ReadOnlySpan<T> value, Span<T> output, Span<T> logSumExp,
+        AttentionShape shape, ReadOnlySpan<T> parameters, ReadOnlySpan<bool> keyPaddingMask, bool causal, T? scale,
+        [CallerArgumentExpression(nameof(query))] string queryName = "query",
+        [CallerArgumentExpression(nameof(key))] string keyName = "key",
+        [CallerArgumentExpression(nameof(value))] string valueName = "value",
+        [CallerArgumentExpression(nameof(output))] string outputName = "output",
+        [CallerArgumentExpression(nameof(logSumExp))] string logSumExpName = "logSumExp",
+        [CallerArgumentExpression(nameof(shape))] string shapeName = "shape",
+        [CallerArgumentExpression(nameof(parameters))] string parametersName = "parameters",
+        [CallerArgumentExpression(nameof(keyPaddingMask))] string keyPaddingMaskName = "keyPaddingMask",
+        [CallerArgumentExpression(nameof(scale))] string scaleName = "scale")
+        where TKernel : IModulatorKernel<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckShape(shape, shapeName);
+        CheckLength(query.Length, shape.QueryLength, queryName, "batch × heads × queries × headSize");
+        CheckLength(key.Length, shape.KeyLength, keyName, "batch × heads × keys × headSize");
+        CheckLength(value.Length, shape.KeyLength, valueName, "batch × heads × keys × headSize");
+        CheckLength(output.Length, shape.QueryLength, outputName, "batch × heads × queries × headSize");
+        CheckLength(logSumExp.Length, shape.LogSumExpLength, logSumExpName, "batch × heads × queries");
+        CheckMask(keyPaddingMask.Length, shape, keyPaddingMaskName);
+        NormalizerArguments.CheckParameterCount(TKernel.ParameterCount, parameters.Length, parametersName);
+        T scaleValue = CheckScale(scale, shape, scaleName);
+        // The outputs need memory of their own: no input may share a byte with them.
+        CheckSeparate(output, outputName, query, queryName, key, keyName, value, valueName, parameters, parametersName);
+        CheckSeparate(logSumExp, logSumExpName, query, queryName, key, keyName, value, valueName, parameters, parametersName);
+        NormalizerArguments.CheckNoOverlap<T>(output, logSumExp, outputName, logSumExpName);
+        if (shape.QueryLength == 0)
+        {
+            return;
+        }
+
+        fixed (T* queryPointer = query, keyPointer = key, valuePointer = value, outputPointer = output, logSumExpPointer = logSumExp, parametersPointer = parameters)
+        fixed (bool* maskPointer = keyPaddingMask)
+        {
+            var problem = new AttentionProblem<T>
+            {
+                Shape = shape, Scale = scaleValue, Causal = causal, Poisoned = TKernel.IsPoisoned(parameters),
+                Query = queryPointer, Key = keyPointer, Value = valuePointer, Output = outputPointer, LogSumExp = logSumExpPointer,
+                KeyPadding = keyPaddingMask.IsEmpty ? null : maskPointer, Parameters = parametersPointer, ParameterCount = parameters.Length,
+            };
+
+            int blocks = problem.QueryBlocks;
+            long items = shape.HeadCount * blocks;
+            if (items == 1 || Work(shape) < ParallelThreshold)
+            {
+                var scratch = new AttentionScratch<T>(shape.HeadSize, shape.Queries, backward: false);
+                for (long item = 0; item < items; item++)
+                {
+                    AttentionTiles<TKernel, T>.Forward(problem, (int)(item / blocks), (int)(item % blocks), scratch);
+                }
+
+                return;
+            }
+
+            ForwardInParallel<TKernel, T>(problem, items, blocks);
+        }
+    }
+
+    /// <summary>
+    /// Validates the arguments, then writes the gradients of query, key and value and overwrites
+    /// <paramref name="parameterGradients"/> with the parameter gradients summed over every score.
+    /// </summary>
+    public static void Backward<TKernel, T>(
+        ReadOnlySpan<T> query, ReadOnlySpan<T> key, ReadOnlySpan<T> value, ReadOnlySpan<T> output, ReadOnlySpan<T> logSumExp,
+        ReadOnlySpan<T> outputGradient, Span<T> queryGradient, Span<T> keyGradient, Span<T> valueGradient,
+        AttentionShape shape, ReadOnlySpan<T> parameters, Span<T> parameterGradients, ReadOnlySpan<bool> keyPaddingMask, bool causal, T? scale,
+        [CallerArgumentExpression(nameof(query))] string queryName = "query",
+        [CallerArgumentExpression(nameof(key))] string keyName = "key",
+        [CallerArgumentExpression(nameof(value))] string valueName = "value",
+        [CallerArgumentExpression(nameof(output))] string outputName = "output",
+        [CallerArgumentExpression(nameof(logSumExp))] string logSumExpName = "logSumExp",
+        [CallerArgumentExpression(nameof(outputGradient))] string outputGradientName = "outputGradient",
+        [CallerArgumentExpression(nameof(queryGradient))] string queryGradientName = "queryGradient",
+        [CallerArgumentExpression(nameof(keyGradient))] string keyGradientName = "keyGradient",
+        [CallerArgumentExpression(nameof(valueGradient))] string valueGradientName = "valueGradient",
+        [CallerArgumentExpression(nameof(shape))] string shapeName = "shape",
+        [CallerArgumentExpression(nameof(parameters))] string parametersName = "parameters",
+        [CallerArgumentExpression(nameof(parameterGradients))] string parameterGradientsName = "parameterGradients",
+        [CallerArgumentExpression(nameof(keyPaddingMask))] string keyPaddingMaskName = "keyPaddingMask",
+        [CallerArgumentExpression(nameof(scale))] string scaleName = "scale")
+        where TKernel : IModulatorKernel<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckShape(shape, shapeName);
+        CheckLength(query.Length, shape.QueryLength, queryName, "batch × heads × queries × headSize");
+        CheckLength(key.Length, shape.KeyLength, keyName, "batch × heads × keys × headSize");
+        CheckLength(value.Length, shape.KeyLength, valueName, "batch × heads × keys × headSize");
+        CheckLength(output.Length, shape.QueryLength, outputName, "batch × heads × queries × headSize");
+        CheckLength(logSumExp.Length, shape.LogSumExpLength, logSumExpName, "batch × heads × queries");
+        CheckLength(outputGradient.Length, shape.QueryLength, outputGradientName, "batch × heads × queries × headSize");
+        CheckLength(queryGradient.Length, shape.QueryLength, queryGradientName, "batch × heads × queries × headSize");
+        CheckLength(keyGradient.Length, shape.KeyLength, keyGradientName, "batch × heads × keys × headSize");
+        CheckLength(valueGradient.Length, shape.KeyLength, valueGradientName, "batch × heads × keys × headSize");
+        CheckMask(keyPaddingMask.Length, shape, keyPaddingMaskName);
+        NormalizerArguments.CheckParameterCount(TKernel.ParameterCount, parameters.Length, parametersName);
+        NormalizerArguments.CheckParameterCount(TKernel.ParameterCount, parameterGradients.Length, parameterGradientsName);
+        T scaleValue = CheckScale(scale, shape, scaleName);
+
+        // Every output needs memory of its own: no input, and no other output, may share a byte with it.
+        CheckSeparate(queryGradient, queryGradientName, query, queryName, key, keyName, value, valueName, parameters, parametersName);
+        CheckSeparate(queryGradient, queryGradientName, output, outputName, logSumExp, logSumExpName, outputGradient, outputGradientName, default, "");
+        CheckSeparate(keyGradient, keyGradientName, query, queryName, key, keyName, value, valueName, parameters, parametersName);
+        CheckSeparate(keyGradient, keyGradientName, output, outputName, logSumExp, logSumExpName, outputGradient, outputGradientName, queryGradient, queryGradientName);
+        CheckSeparate(valueGradient, valueGradientName, query, queryName, key, keyName, value, valueName, parameters, parametersName);
+        CheckSeparate(valueGradient, valueGradientName, output, outputName, logSumExp, logSumExpName, outputGradient, outputGradientName, queryGradient, queryGradientName);
+        CheckSeparate(valueGradient, valueGradientName, keyGradient, keyGradientName, default, "", default, "", default, "");
+        CheckSeparate(parameterGradients, parameterGradientsName, query, queryName, key, keyName, value, valueName, parameters, parametersName);
+        CheckSeparate(parameterGradients, parameterGradientsName, output, outputName, logSumExp, logSumExpName, outputGradient, outputGradientName, queryGradient, queryGradientName);
+        CheckSeparate(parameterGradients, parameterGradientsName, keyGradient, keyGradientName, valueGradient, valueGradientName, default, "", default, "");
+
+        int parameterCount = parameters.Length;
+        int heads = checked((int)shape.HeadCount);
+        var sums = new double[Math.Max(1, heads * parameterCount)];
+        fixed (T* queryPointer = query, keyPointer = key, valuePointer = value, outputPointer = output, logSumExpPointer = logSumExp)
+        fixed (T* outputGradientPointer = outputGradient, queryGradientPointer = queryGradient, keyGradientPointer = keyGradient, valueGradientPointer = valueGradient)
+        fixed (T* parametersPointer = parameters)
+        fixed (bool* maskPointer = keyPaddingMask)
+        {
+            var problem = new AttentionProblem<T>
+            {
+                Shape = shape, Scale = scaleValue, Causal = causal, Poisoned = TKernel.IsPoisoned(parameters),
+                Query = queryPointer, Key = keyPointer, Value = valuePointer, Output = outputPointer, LogSumExp = logSumExpPointer,
+                KeyPadding = keyPaddingMask.IsEmpty ? null : maskPointer, Parameters = parametersPointer, ParameterCount = parameterCount,
+                OutputGradient = outputGradientPointer, QueryGradient = queryGradientPointer,
+                KeyGradient = keyGradientPointer, ValueGradient = valueGradientPointer,
+            };
+
+            if (heads == 1 || Work(shape) < ParallelThreshold)
+            {
+                var scratch = new AttentionScratch<T>(shape.HeadSize, shape.Queries, backward: true);
+                for (int head = 0; head < heads; head++)
+                {
+                    AttentionTiles<TKernel, T>.Backward(problem, head, scratch, sums.AsSpan(head * parameterCount, parameterCount));
+                }
+            }
+            else
+            {
+                BackwardInParallel<TKernel, T>(problem, heads, sums);
+            }
+
+            for (int p = 0; p < parameterCount; p++)
+            {
+                double total = 0;
+                for (int head = 0; head < heads; head++)
+                {
+                    total += sums[head * parameterCount + p];
+                }
+
+                // A NaN parameter σ reads makes every gradient NaN, as autograd of the formula does, even with nothing visible.
+                parameterGradients[p] = problem.Poisoned ? T.NaN : T.CreateTruncating(total);
+            }
+        }
+    }
+
+    // The parallel paths live in methods of their own: a lambda's closure is allocated on entry to the method that
+    // declares what it captures, and the single-threaded path must not pay for it.
+    private static void ForwardInParallel<TKernel, T>(AttentionProblem<T> problem, long items, int blocks)
+        where TKernel : IModulatorKernel<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Parallel.For(
+            0L, items,
+            () => new AttentionScratch<T>(problem.Shape.HeadSize, problem.Shape.Queries, backward: false),
+            (item, _, scratch) =>
+            {
+                AttentionTiles<TKernel, T>.Forward(problem, (int)(item / blocks), (int)(item % blocks), scratch);
+                return scratch;
+            },
+            _ => { });
+    }
+
+    /// <summary>Head <c>h</c> adds its parameter gradients to <c>sums[h·P .. (h+1)·P)</c>.</summary>
+    private static void BackwardInParallel<TKernel, T>(AttentionProblem<T> problem, int heads, double[] sums)
+        where TKernel : IModulatorKernel<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int parameterCount = problem.ParameterCount;
+        Parallel.For(
+            0, heads,
+            () => new AttentionScratch<T>(problem.Shape.HeadSize, problem.Shape.Queries, backward: true),
+            (head, _, scratch) =>
+            {
+                AttentionTiles<TKernel, T>.Backward(problem, head, scratch, sums.AsSpan(head * parameterCount, parameterCount));
+                return scratch;
+            },
+            _ => { });
+    }
+
+    /// <summary>Throws when <paramref name="written"/> shares memory with any of the others (empty ones share none).</summary>
+    private static void CheckSeparate<T>(
+        ReadOnlySpan<T> written, string writtenName,
+        ReadOnlySpan<T> first, string firstName, ReadOnlySpan<T> second, string secondName,
+        ReadOnlySpan<T> third, string thirdName, ReadOnlySpan<T> fourth, string fourthName)
+    {
+        NormalizerArguments.CheckNoOverlap(first, written, firstName, writtenName);
+        NormalizerArguments.CheckNoOverlap(second, written, secondName, writtenName);
+        NormalizerArguments.CheckNoOverlap(third, written, thirdName, writtenName);
+        NormalizerArguments.CheckNoOverlap(fourth, written, fourthName, writtenName);
+    }
+
+    private static long Work(AttentionShape shape) => shape.HeadCount * shape.Queries * shape.Keys * shape.HeadSize;
+
+    private static void CheckShape(AttentionShape shape, string name)
+    {
+        if (shape.Batch <= 0 || shape.Heads <= 0 || shape.HeadSize <= 0 || shape.Queries < 0 || shape.Keys < 0)
+        {
+            throw new ArgumentOutOfRangeException(name, shape,
+                $"{name} must have a positive batch, head count and head size, and no negative query or key count.");
+        }
+
+        if (shape.QueryLength > int.MaxValue || shape.KeyLength > int.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(name, shape, $"{name} describes more entries than a span can hold.");
+        }
+    }
+
+    private static void CheckLength(int actual, long expected, string name, string formula)
+    {
+        if (actual != expected)
+        {
+            throw new ArgumentException($"{name} has {actual} entries but the shape needs {formula} = {expected}.", name);
+        }
+    }
+
+    private static void CheckMask(int actual, AttentionShape shape, string name)
+    {
+        if (actual != 0 && actual != shape.MaskLength)
+        {
+            throw new ArgumentException(
+                $"{name} has {actual} entries but must be empty (no mask) or hold batch × keys = {shape.MaskLength} (true = padding).", name);
+        }
+    }
+
+    private static T CheckScale<T>(T? scale, AttentionShape shape, string name)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (scale is not { } given)
+        {
+            return T.CreateTruncating(shape.DefaultScale);
+        }
+
+        if (!T.IsFinite(given))
+        {
+            throw new ArgumentOutOfRangeException(name, given, $"{name} must be finite.");
+        }
+
+        return given;
+    }
+}

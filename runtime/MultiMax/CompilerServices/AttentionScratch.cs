@@ -1,0 +1,56 @@
+using System;
+using System.Numerics;
+
+namespace MultiMax.CompilerServices;
+
+/// <summary>
+/// The working memory of one worker thread: a few tiles, independent of the sequence length except for the
+/// backward's per-query <c>D</c>. This and the outputs are all a fused attention call allocates.
+/// </summary>
+internal sealed class AttentionScratch<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public AttentionScratch(int headSize, int queries, bool backward)
+    {
+        int stride = AttentionProblem<T>.TileStride, tile = AttentionProblem<T>.QueryBlock * stride;
+        KeysTransposed = new T[headSize * stride];
+        Scores = new T[tile];
+        Weights = new T[tile];
+        RowMaximum = new T[AttentionProblem<T>.QueryBlock];
+        RowSum = new double[AttentionProblem<T>.QueryBlock];
+        PaddedColumns = new int[AttentionProblem<T>.KeyBlock];
+        if (backward)
+        {
+            ValuesTransposed = new T[headSize * stride];
+            WeightGradients = new T[tile];
+            Shared = new T[queries];
+        }
+    }
+
+    /// <summary>A block of keys turned to [headSize × tile stride], so that keys run along SIMD lanes.</summary>
+    public T[] KeysTransposed { get; }
+
+    /// <summary>The backward's block of values, turned likewise.</summary>
+    public T[]? ValuesTransposed { get; }
+
+    /// <summary>The scores s of a tile, [query block × tile stride].</summary>
+    public T[] Scores { get; }
+
+    /// <summary>σ(s), then the weights P of a tile.</summary>
+    public T[] Weights { get; }
+
+    /// <summary>The backward's dP, then gσ, then ds of a tile.</summary>
+    public T[]? WeightGradients { get; }
+
+    /// <summary>The forward's running maximum of σ per query of the block.</summary>
+    public T[] RowMaximum { get; }
+
+    /// <summary>The forward's running Σ exp(σ − max) per query, in double.</summary>
+    public double[] RowSum { get; }
+
+    /// <summary>The columns of the current tile whose key is padding.</summary>
+    public int[] PaddedColumns { get; }
+
+    /// <summary>The backward's D = rowsum(dO ∘ O) per query of the head.</summary>
+    public T[]? Shared { get; }
+}

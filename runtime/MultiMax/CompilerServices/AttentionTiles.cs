@@ -1,0 +1,336 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace MultiMax.CompilerServices;
+
+/// <summary>
+/// The flash-style tile loops of fused attention, the same for every σ: <typeparamref name="TKernel"/> supplies σ and
+/// σ′ of a tile. Nothing of size queries × keys is ever held; a tile of scores lives only while its block is worked on.
+/// </summary>
+/// <remarks>
+/// Forward, per block of queries, streaming blocks of keys: s = scale·Q·Kᵀ; σ(s) (masked scores never reach σ: they
+/// are set to −∞ after it); a running maximum m and sum l of exp(σ − m) per query, the online SoftMax taken over σ(s),
+/// not over s (σ is not monotone); O += P·V with earlier blocks rescaled by exp(m_old − m_new). Stored per query:
+/// L = m + log l, from which the backward recomputes P = exp(σ − L) tile by tile.
+/// </remarks>
+internal static unsafe class AttentionTiles<TKernel, T>
+    where TKernel : IModulatorKernel<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private static int Width => Vector<T>.Count;
+
+    /// <summary>The output rows and log-sum-exp of one block of queries of one head.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Forward(in AttentionProblem<T> problem, int head, int queryBlock, AttentionScratch<T> scratch)
+    {
+        AttentionShape shape = problem.Shape;
+        int headSize = shape.HeadSize, stride = AttentionProblem<T>.TileStride;
+        int firstQuery = queryBlock * AttentionProblem<T>.QueryBlock;
+        int queries = Math.Min(AttentionProblem<T>.QueryBlock, shape.Queries - firstQuery);
+        T* query = problem.Query + problem.QueryOffset(head) + (long)firstQuery * headSize;
+        T* output = problem.Output + problem.QueryOffset(head) + (long)firstQuery * headSize;
+        T* key = problem.Key + problem.KeyOffset(head), value = problem.Value + problem.KeyOffset(head);
+        bool* padding = problem.PaddingOf(head);
+
+        Span<T> maximum = scratch.RowMaximum.AsSpan(0, queries);
+        Span<double> sum = scratch.RowSum.AsSpan(0, queries);
+        maximum.Fill(T.NegativeInfinity);
+        sum.Clear();
+        new Span<T>(output, queries * headSize).Clear();
+        ref T weights = ref MemoryMarshal.GetArrayDataReference(scratch.Weights);
+
+        int visibleKeys = problem.VisibleKeys(firstQuery, queries);
+        for (int firstKey = 0; firstKey < visibleKeys; firstKey += AttentionProblem<T>.KeyBlock)
+        {
+            int keys = Math.Min(AttentionProblem<T>.KeyBlock, visibleKeys - firstKey);
+            int padded = PaddedColumns(padding, firstKey, keys, scratch.PaddedColumns);
+            if (padded == keys)
+            {
+                continue; // every key of the tile is padding: skipped, not computed and masked
+            }
+
+            // σ(scale·Q·Kᵀ) into the weights tile, masked entries then set to −∞.
+            ComputeSigma(problem, query, key, firstKey, keys, queries, scratch, scoresToo: false);
+            Mask(problem, ref weights, ref Unsafe.NullRef<T>(), firstQuery, queries, firstKey, keys, scratch.PaddedColumns.AsSpan(0, padded));
+
+            // Online SoftMax over σ: P = exp(σ − m_new); earlier blocks' output and sum are rescaled by exp(m_old − m_new).
+            for (int row = 0; row < queries; row++)
+            {
+                ref T weightRow = ref Unsafe.Add(ref weights, row * stride);
+                T rowMaximum = RowMaximum(ref weightRow, stride);
+                if (problem.Poisoned && rowMaximum != T.NegativeInfinity)
+                {
+                    rowMaximum = T.NaN;
+                }
+
+                T newMaximum = T.Max(maximum[row], rowMaximum);
+                if (newMaximum == T.NegativeInfinity)
+                {
+                    MemoryMarshal.CreateSpan(ref weightRow, stride).Clear(); // nothing visible yet: no weight
+                    continue;
+                }
+
+                T correction = T.Exp(maximum[row] - newMaximum);
+                sum[row] = sum[row] * double.CreateTruncating(correction) + ExponentiateRow(ref weightRow, stride, newMaximum);
+                maximum[row] = newMaximum;
+                if (correction != T.One)
+                {
+                    Scale(output + (long)row * headSize, headSize, correction);
+                }
+            }
+
+            // O += P·V.
+            TileMath.Multiply(ref weights, stride, 1, ref *(value + (long)firstKey * headSize), headSize,
+                ref *output, headSize, queries, keys, headSize, T.One, accumulate: true);
+        }
+
+        // O /= l and L = m + log l; a query with no visible key gets O = 0 and L = −∞.
+        T* logSumExp = problem.LogSumExp + (long)head * shape.Queries + firstQuery;
+        for (int row = 0; row < queries; row++)
+        {
+            if (maximum[row] == T.NegativeInfinity)
+            {
+                logSumExp[row] = T.NegativeInfinity;
+                continue;
+            }
+
+            Scale(output + (long)row * headSize, headSize, T.CreateTruncating(1 / sum[row]));
+            logSumExp[row] = maximum[row] + T.CreateTruncating(Math.Log(sum[row]));
+        }
+    }
+
+    /// <summary>
+    /// The gradients of one head: dV, dK (per block of keys, over every block of queries that sees it) and dQ, and the
+    /// head's parameter gradients added to <paramref name="parameterGradients"/> tile by tile, in a fixed order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Backward(in AttentionProblem<T> problem, int head, AttentionScratch<T> scratch, Span<double> parameterGradients)
+    {
+        AttentionShape shape = problem.Shape;
+        int headSize = shape.HeadSize, stride = AttentionProblem<T>.TileStride;
+        long queryOffset = problem.QueryOffset(head), keyOffset = problem.KeyOffset(head);
+        T* query = problem.Query + queryOffset, output = problem.Output + queryOffset;
+        T* outputGradient = problem.OutputGradient + queryOffset, queryGradient = problem.QueryGradient + queryOffset;
+        T* key = problem.Key + keyOffset, value = problem.Value + keyOffset;
+        T* keyGradient = problem.KeyGradient + keyOffset, valueGradient = problem.ValueGradient + keyOffset;
+        T* logSumExp = problem.LogSumExp + (long)head * shape.Queries;
+        bool* padding = problem.PaddingOf(head);
+
+        new Span<T>(queryGradient, shape.Queries * headSize).Clear();
+        new Span<T>(keyGradient, shape.Keys * headSize).Clear();
+        new Span<T>(valueGradient, shape.Keys * headSize).Clear();
+
+        // D = rowsum(dO ∘ O), in double.
+        T[] shared = scratch.Shared!;
+        for (int row = 0; row < shape.Queries; row++)
+        {
+            shared[row] = T.CreateTruncating(Dot(outputGradient + (long)row * headSize, output + (long)row * headSize, headSize));
+        }
+
+        ref T scores = ref MemoryMarshal.GetArrayDataReference(scratch.Scores);
+        ref T weights = ref MemoryMarshal.GetArrayDataReference(scratch.Weights);
+        ref T weightGradients = ref MemoryMarshal.GetArrayDataReference(scratch.WeightGradients!);
+        ref T valuesTransposed = ref MemoryMarshal.GetArrayDataReference(scratch.ValuesTransposed!);
+        for (int firstKey = 0; firstKey < shape.Keys; firstKey += AttentionProblem<T>.KeyBlock)
+        {
+            int keys = Math.Min(AttentionProblem<T>.KeyBlock, shape.Keys - firstKey);
+            int padded = PaddedColumns(padding, firstKey, keys, scratch.PaddedColumns);
+            if (padded == keys)
+            {
+                continue;
+            }
+
+            T* keyBlock = key + (long)firstKey * headSize, valueBlock = value + (long)firstKey * headSize;
+            TileMath.Transpose(ref *valueBlock, headSize, keys, headSize, ref valuesTransposed, stride, stride);
+
+            // With a causal mask the first query that sees key j is query j.
+            int firstQueryBlock = problem.Causal ? firstKey / AttentionProblem<T>.QueryBlock : 0;
+            for (int firstQuery = firstQueryBlock * AttentionProblem<T>.QueryBlock; firstQuery < shape.Queries; firstQuery += AttentionProblem<T>.QueryBlock)
+            {
+                int queries = Math.Min(AttentionProblem<T>.QueryBlock, shape.Queries - firstQuery);
+                T* queryBlock = query + (long)firstQuery * headSize, outputGradientBlock = outputGradient + (long)firstQuery * headSize;
+
+                // s (masked: the finite stand-in 0, which σ′ may read safely) and σ(s) (masked: −∞).
+                ComputeSigma(problem, queryBlock, key, firstKey, keys, queries, scratch, scoresToo: true);
+                Mask(problem, ref weights, ref scores, firstQuery, queries, firstKey, keys, scratch.PaddedColumns.AsSpan(0, padded));
+
+                // P = exp(σ − L); a query with no visible key (L = −∞) has P = 0.
+                for (int row = 0; row < queries; row++)
+                {
+                    ref T weightRow = ref Unsafe.Add(ref weights, row * stride);
+                    T rowLogSumExp = logSumExp[firstQuery + row];
+                    if (rowLogSumExp == T.NegativeInfinity)
+                    {
+                        MemoryMarshal.CreateSpan(ref weightRow, stride).Clear();
+                    }
+                    else
+                    {
+                        ExponentiateRow(ref weightRow, stride, rowLogSumExp);
+                    }
+                }
+
+                // dV += Pᵀ·dO.
+                TileMath.Multiply(ref weights, 1, stride, ref *outputGradientBlock, headSize,
+                    ref *(valueGradient + (long)firstKey * headSize), headSize, keys, queries, headSize, T.One, accumulate: true);
+
+                // dP = dO·Vᵀ, then gσ = P ∘ (dP − D) in place.
+                TileMath.Multiply(ref *outputGradientBlock, headSize, 1, ref valuesTransposed, stride,
+                    ref weightGradients, stride, queries, headSize, stride, T.One, accumulate: false);
+                for (int row = 0; row < queries; row++)
+                {
+                    WeightGradientRow(ref Unsafe.Add(ref weights, row * stride), ref Unsafe.Add(ref weightGradients, row * stride), stride, shared[firstQuery + row]);
+                }
+
+                // ds = σ′(s)·gσ, and Σ gσ·∂σ/∂θ into this head's sums (tile by tile, always in this order).
+                TKernel.Derivative(
+                    MemoryMarshal.CreateReadOnlySpan(ref scores, queries * stride),
+                    MemoryMarshal.CreateSpan(ref weightGradients, queries * stride),
+                    problem.ParameterSpan, parameterGradients);
+
+                // dQ += scale·ds·K and dK += scale·dsᵀ·Q.
+                TileMath.Multiply(ref weightGradients, stride, 1, ref *keyBlock, headSize,
+                    ref *(queryGradient + (long)firstQuery * headSize), headSize, queries, keys, headSize, problem.Scale, accumulate: true);
+                TileMath.Multiply(ref weightGradients, 1, stride, ref *queryBlock, headSize,
+                    ref *(keyGradient + (long)firstKey * headSize), headSize, keys, queries, headSize, problem.Scale, accumulate: true);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Computes s = scale·Q·Kᵀ of a tile and σ(s) into the weights tile; with <paramref name="scoresToo"/> s is kept in
+    /// the scores tile (the backward reads it for σ′), otherwise σ overwrites it in place.
+    /// </summary>
+    private static void ComputeSigma(
+        in AttentionProblem<T> problem, T* queryBlock, T* key, int firstKey, int keys, int queries, AttentionScratch<T> scratch, bool scoresToo)
+    {
+        int headSize = problem.Shape.HeadSize, stride = AttentionProblem<T>.TileStride;
+        ref T keysTransposed = ref MemoryMarshal.GetArrayDataReference(scratch.KeysTransposed);
+        TileMath.Transpose(ref *(key + (long)firstKey * headSize), headSize, keys, headSize, ref keysTransposed, stride, stride);
+
+        T[] target = scoresToo ? scratch.Scores : scratch.Weights;
+        TileMath.Multiply(ref *queryBlock, headSize, 1, ref keysTransposed, stride,
+            ref MemoryMarshal.GetArrayDataReference(target), stride, queries, headSize, stride, problem.Scale, accumulate: false);
+        int length = queries * stride;
+        TKernel.Sigma(target.AsSpan(0, length), scratch.Weights.AsSpan(0, length), problem.ParameterSpan);
+    }
+
+    /// <summary>
+    /// Counts the padding keys among <c>[firstKey, firstKey + keys)</c> and lists their tile columns.
+    /// </summary>
+    private static int PaddedColumns(bool* padding, int firstKey, int keys, int[] columns)
+    {
+        if (padding is null)
+        {
+            return 0;
+        }
+
+        int count = 0;
+        for (int column = 0; column < keys; column++)
+        {
+            if (padding[firstKey + column])
+            {
+                columns[count++] = column;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>
+    /// Sets σ to −∞ (and s, when given, to the stand-in 0) at the tile's masked entries: the columns past its last key,
+    /// padding keys, and with a causal mask the keys after each query.
+    /// </summary>
+    private static void Mask(
+        in AttentionProblem<T> problem, ref T sigma, ref T scores, int firstQuery, int queries, int firstKey, int keys, ReadOnlySpan<int> paddedColumns)
+    {
+        int stride = AttentionProblem<T>.TileStride;
+        bool hasScores = !Unsafe.IsNullRef(ref scores);
+        bool causalCut = problem.Causal && firstKey + keys - 1 > firstQuery;
+        if (keys == stride && paddedColumns.IsEmpty && !causalCut)
+        {
+            return;
+        }
+
+        for (int row = 0; row < queries; row++)
+        {
+            // Columns from maskFrom on are past the tile's keys or, causally, after this query.
+            int maskFrom = problem.Causal ? Math.Clamp(firstQuery + row - firstKey + 1, 0, keys) : keys;
+            ref T sigmaRow = ref Unsafe.Add(ref sigma, row * stride);
+            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref sigmaRow, maskFrom), stride - maskFrom).Fill(T.NegativeInfinity);
+            foreach (int column in paddedColumns)
+            {
+                Unsafe.Add(ref sigmaRow, column) = T.NegativeInfinity;
+            }
+
+            if (hasScores)
+            {
+                ref T scoreRow = ref Unsafe.Add(ref scores, row * stride);
+                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref scoreRow, maskFrom), stride - maskFrom).Clear();
+                foreach (int column in paddedColumns)
+                {
+                    Unsafe.Add(ref scoreRow, column) = T.Zero;
+                }
+            }
+        }
+    }
+
+    /// <summary>The largest entry of a tile row (NaN if any is NaN).</summary>
+    private static T RowMaximum(ref T row, int length)
+    {
+        var maximum = new Vector<T>(T.NegativeInfinity);
+        for (int i = 0; i < length; i += Width)
+        {
+            maximum = Vector.Max(maximum, Vector.LoadUnsafe(ref row, (nuint)i));
+        }
+
+        return TileMath.MaxAcross(maximum);
+    }
+
+    /// <summary>Replaces each entry e of a tile row by exp(e − shift) and returns their sum.</summary>
+    private static double ExponentiateRow(ref T row, int length, T shift)
+    {
+        var shiftBroadcast = new Vector<T>(shift);
+        Vector<T> sum = Vector<T>.Zero;
+        for (int i = 0; i < length; i += Width)
+        {
+            Vector<T> e = TileMath.Exp(Vector.LoadUnsafe(ref row, (nuint)i) - shiftBroadcast);
+            sum += e;
+            e.StoreUnsafe(ref row, (nuint)i);
+        }
+
+        return double.CreateTruncating(Vector.Sum(sum));
+    }
+
+    /// <summary>gσ = P ∘ (dP − D) over a tile row, written over dP.</summary>
+    private static void WeightGradientRow(ref T weightRow, ref T gradientRow, int length, T shared)
+    {
+        var sharedBroadcast = new Vector<T>(shared);
+        for (int i = 0; i < length; i += Width)
+        {
+            Vector<T> gradient = Vector.LoadUnsafe(ref weightRow, (nuint)i) * (Vector.LoadUnsafe(ref gradientRow, (nuint)i) - sharedBroadcast);
+            gradient.StoreUnsafe(ref gradientRow, (nuint)i);
+        }
+    }
+
+    private static void Scale(T* row, int length, T factor)
+    {
+        Span<T> span = new(row, length);
+        for (int i = 0; i < span.Length; i++)
+        {
+            span[i] *= factor;
+        }
+    }
+
+    private static double Dot(T* a, T* b, int length)
+    {
+        double sum = 0;
+        for (int i = 0; i < length; i++)
+        {
+            sum += double.CreateTruncating(a[i]) * double.CreateTruncating(b[i]);
+        }
+
+        return sum;
+    }
+}
