@@ -35,11 +35,23 @@ public sealed partial class NormalizerGenerator
 
     /// <summary>A member the generator adds beside every normalizer <c>Name</c>: <c>Name + Suffix</c>.</summary>
     /// <param name="Backend">The optional backend that emits it, or null when it is always emitted.</param>
-    private sealed record GeneratedMember(string Suffix, string Description, string? Backend, bool IsBackwardMethod = false);
+    /// <param name="Method">For a generated method, which: a user's overload of another signature can stand beside it.</param>
+    private sealed record GeneratedMember(string Suffix, string Description, string? Backend, GeneratedMethod Method = GeneratedMethod.None);
+
+    /// <summary>The generated span methods, whose parameter types <see cref="GeneratedSignature"/> knows.</summary>
+    private enum GeneratedMethod
+    {
+        None,
+        Backward,
+        Attention,
+        AttentionBackward,
+    }
 
     private static readonly GeneratedMember[] GeneratedMembers =
     {
-        new("Backward", "backward pass", null, IsBackwardMethod: true),
+        new("Backward", "backward pass", null, GeneratedMethod.Backward),
+        new("Attention", "fused attention", null, GeneratedMethod.Attention),
+        new("AttentionBackward", "fused attention backward pass", null, GeneratedMethod.AttentionBackward),
         new("Parameters", "parameter layout class", null),
         new("Function", "TorchSharp autograd function", Backends.Torch),
         new("Module", "TorchSharp module", Backends.Torch),
@@ -51,7 +63,7 @@ public sealed partial class NormalizerGenerator
     /// that name (a member cannot be named like its type), a type parameter does, or the type or a base type declares a
     /// member of that name — for the backward method, only a member that is not a method of another signature.
     /// </summary>
-    private static string? NameOccupant(INamedTypeSymbol type, IMethodSymbol method, string name, bool isBackwardMethod)
+    private static string? NameOccupant(INamedTypeSymbol type, IMethodSymbol method, string name, GeneratedMethod generated)
     {
         if (type.Name == name)
         {
@@ -75,7 +87,8 @@ public sealed partial class NormalizerGenerator
                     continue;
                 }
 
-                if (isBackwardMethod && member is IMethodSymbol other && !HasBackwardSignature(other, method))
+                if (generated != GeneratedMethod.None && member is IMethodSymbol other
+                    && !other.Parameters.Select(p => p.Type.ToDisplayString()).SequenceEqual(GeneratedSignature(method, generated)))
                 {
                     continue; // an overload of another signature: both can exist
                 }
@@ -87,23 +100,29 @@ public sealed partial class NormalizerGenerator
         return null;
     }
 
-    /// <summary>Whether <paramref name="other"/> has the parameter types the backward of <paramref name="method"/> gets.</summary>
-    private static bool HasBackwardSignature(IMethodSymbol other, IMethodSymbol method)
+    /// <summary>The parameter types of the generated method <paramref name="generated"/> for <paramref name="method"/>, as symbols display them.</summary>
+    private static IEnumerable<string> GeneratedSignature(IMethodSymbol method, GeneratedMethod generated)
     {
         ITypeSymbol? element = SpanElement(method.Parameters.ElementAtOrDefault(0), "ReadOnlySpan");
         if (element is null)
         {
-            return false;
+            return Enumerable.Empty<string>();
         }
 
-        string readOnlySpan = $"System.ReadOnlySpan<{element.ToDisplayString()}>", span = $"System.Span<{element.ToDisplayString()}>";
-        var expected = new List<string> { readOnlySpan, readOnlySpan, readOnlySpan, span, "int" };
-        if (method.Parameters.Length == 4)
+        string t = element.ToDisplayString();
+        string readOnlySpan = $"System.ReadOnlySpan<{t}>", span = $"System.Span<{t}>";
+        bool hasParameters = method.Parameters.Length == 4;
+        string[] parameters = hasParameters ? new[] { readOnlySpan } : new string[0];
+        string[] parameterGradients = hasParameters ? new[] { readOnlySpan, span } : new string[0];
+        string[] settings = { "System.ReadOnlySpan<bool>", "bool", t + "?" };
+        return generated switch
         {
-            expected.AddRange(new[] { readOnlySpan, span });
-        }
-
-        return other.Parameters.Select(p => p.Type.ToDisplayString()).SequenceEqual(expected);
+            GeneratedMethod.Backward => new[] { readOnlySpan, readOnlySpan, readOnlySpan, span, "int" }.Concat(parameterGradients),
+            GeneratedMethod.Attention => new[] { readOnlySpan, readOnlySpan, readOnlySpan, span, span, "MultiMax.AttentionShape" }
+                .Concat(parameters).Concat(settings),
+            _ => new[] { readOnlySpan, readOnlySpan, readOnlySpan, readOnlySpan, readOnlySpan, readOnlySpan, span, span, span, "MultiMax.AttentionShape" }
+                .Concat(parameterGradients).Concat(settings),
+        };
     }
 
     /// <summary>

@@ -145,7 +145,7 @@ public sealed partial class NormalizerGenerator
             }
 
             string name = method.Name + member.Suffix;
-            if (NameOccupant(host, method, name, member.IsBackwardMethod) is not { } occupant)
+            if (NameOccupant(host, method, name, member.Method) is not { } occupant)
             {
                 continue;
             }

@@ -145,6 +145,9 @@ public class DiagnosticTests
     [Theory]
     [InlineData("BackwardField", "public static int SoftBackward;", 0)]
     [InlineData("BackwardSameSignature", "public static void SoftBackward(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c, Span<float> d, int e) { }", 0)]
+    [InlineData("AttentionProperty", "public static int SoftAttention => 0;", 0)]
+    [InlineData("AttentionSameSignature", "public static void SoftAttention(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> o, Span<float> l, MultiMax.AttentionShape s, ReadOnlySpan<bool> m, bool c, float? a) { }", 0)]
+    [InlineData("AttentionBackwardClass", "public sealed class SoftAttentionBackward { }", 0)]
     [InlineData("ParametersProperty", "public static int SoftParameters => 0;", 0)]
     [InlineData("ModuleClass", "public sealed class SoftModule { }", 3)]
     [InlineData("FunctionMethod", "public static void SoftFunction() { }", 3)]
@@ -171,12 +174,14 @@ public class DiagnosticTests
         Assert.Equal(2, sources.Length);
     }
 
-    /// <summary>A backward of another signature is an overload, not a collision.</summary>
+    /// <summary>A backward or an attention method of another signature is an overload, not a collision.</summary>
     [Fact]
-    public void AMethodNamedLikeTheBackwardWithAnotherSignatureIsFine() =>
+    public void MethodsNamedLikeTheGeneratedOnesWithOtherSignaturesAreFine() =>
         GeneratorHarness.GenerateValidWithEveryBackend(Wrap("""
             [Normalizer] public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength);
                 public static void SoftBackward(int unrelated) { }
+                public static void SoftAttention(int unrelated) { }
+                public static void SoftAttentionBackward(string unrelated) { }
             """, "public static partial class"));
 
     [Fact]

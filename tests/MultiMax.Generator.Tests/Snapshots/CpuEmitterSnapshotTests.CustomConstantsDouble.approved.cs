@@ -24,6 +24,48 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
         public static void CustomBackward(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> dy, global::System.Span<double> dx, int rowLength, global::System.ReadOnlySpan<double> parameters, global::System.Span<double> parameterGradients)
             => global::MultiMax.CompilerServices.NormalizerRunner.Backward<global::MultiMax.Generated.CustomKernel, double>(x, y, dy, dx, rowLength, parameters, parameterGradients);
+
+        /// <summary>
+        /// Fused scaled-dot-product attention weighted by <see cref="Custom(global::System.ReadOnlySpan{double}, global::System.Span{double}, int, global::System.ReadOnlySpan{double})"/>: for every query,
+        /// <c>output = Σ_j p_j·value_j</c> with <c>p = SoftMax(σ(scale·query·keyᵀ))</c> over its visible keys, computed tile by tile
+        /// (flash-style): nothing of size queries × keys is ever allocated. The weights are probabilities whatever the
+        /// declaration's output kind.
+        /// </summary>
+        /// <param name="query">[batch, heads, queries, headSize], row-major.</param>
+        /// <param name="key">[batch, heads, keys, headSize].</param>
+        /// <param name="value">[batch, heads, keys, headSize].</param>
+        /// <param name="shape">The batch, head, query and key counts and the head size.</param>
+        /// <param name="parameters">σ's learnable parameters, in the layout of the row operator.</param>
+        /// <param name="output">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>
+        /// <param name="logSumExp">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key), for the backward.</param>
+        /// <param name="keyPaddingMask">Empty, or [batch, keys] with true where a key is padding and gets no weight.</param>
+        /// <param name="causal">Whether query i sees only keys j ≤ i.</param>
+        /// <param name="scale">The score scale; 1/√headSize when null.</param>
+        /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input; nothing is written then.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
+        public static void CustomAttention(global::System.ReadOnlySpan<double> query, global::System.ReadOnlySpan<double> key, global::System.ReadOnlySpan<double> value, global::System.Span<double> output, global::System.Span<double> logSumExp, global::MultiMax.AttentionShape shape, global::System.ReadOnlySpan<double> parameters, global::System.ReadOnlySpan<bool> keyPaddingMask = default, bool causal = false, double? scale = null)
+            => global::MultiMax.CompilerServices.AttentionRunner.Forward<global::MultiMax.Generated.CustomModulator, double>(query, key, value, output, logSumExp, shape, parameters, keyPaddingMask, causal, scale);
+
+        /// <summary>The backward pass of <c>CustomAttention</c>: recomputes each tile's weights from <paramref name="logSumExp"/>.</summary>
+        /// <param name="query">[batch, heads, queries, headSize], row-major.</param>
+        /// <param name="key">[batch, heads, keys, headSize].</param>
+        /// <param name="value">[batch, heads, keys, headSize].</param>
+        /// <param name="shape">The batch, head, query and key counts and the head size.</param>
+        /// <param name="parameters">σ's learnable parameters, in the layout of the row operator.</param>
+        /// <param name="output">The forward's output.</param>
+        /// <param name="logSumExp">The forward's log-sum-exp.</param>
+        /// <param name="outputGradient">The gradient of the loss with respect to <paramref name="output"/>.</param>
+        /// <param name="queryGradient">Receives the gradient with respect to <paramref name="query"/>.</param>
+        /// <param name="keyGradient">Receives the gradient with respect to <paramref name="key"/>.</param>
+        /// <param name="valueGradient">Receives the gradient with respect to <paramref name="value"/>.</param>
+        /// <param name="parameterGradients">Overwritten with the parameter gradients, summed over every score; the same bits on every run.</param>
+        /// <param name="keyPaddingMask">Empty, or [batch, keys] with true where a key is padding and gets no weight.</param>
+        /// <param name="causal">Whether query i sees only keys j ≤ i.</param>
+        /// <param name="scale">The score scale; 1/√headSize when null.</param>
+        /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input or another output; nothing is written then.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
+        public static void CustomAttentionBackward(global::System.ReadOnlySpan<double> query, global::System.ReadOnlySpan<double> key, global::System.ReadOnlySpan<double> value, global::System.ReadOnlySpan<double> output, global::System.ReadOnlySpan<double> logSumExp, global::System.ReadOnlySpan<double> outputGradient, global::System.Span<double> queryGradient, global::System.Span<double> keyGradient, global::System.Span<double> valueGradient, global::MultiMax.AttentionShape shape, global::System.ReadOnlySpan<double> parameters, global::System.Span<double> parameterGradients, global::System.ReadOnlySpan<bool> keyPaddingMask = default, bool causal = false, double? scale = null)
+            => global::MultiMax.CompilerServices.AttentionRunner.Backward<global::MultiMax.Generated.CustomModulator, double>(query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, parameters, parameterGradients, keyPaddingMask, causal, scale);
     }
 }
 
@@ -322,6 +364,128 @@ namespace MultiMax.Generated
             }
 
             // Add this block's sums; an Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
+            parameterGradients[0] += gradC1;
+            parameterGradients[1] -= gradD1;
+        }
+    }
+
+    /// <summary>σ of <c>Demo.Ops.Custom</c> over tiles of attention scores, for <c>AttentionRunner</c>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
+    file readonly struct CustomModulator : IModulatorKernel<double>
+    {
+        public static int ParameterCount => 3;
+
+        public static bool IsPoisoned(ReadOnlySpan<double> parameters)
+        {
+            double c1 = parameters[0];
+            double d1 = parameters[1];
+            return double.IsNaN(c1) | double.IsNaN(d1);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Sigma(ReadOnlySpan<double> s, Span<double> sigma, ReadOnlySpan<double> parameters)
+        {
+            // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
+            double c1 = parameters[0];
+            var c1V = new Vector<double>(c1);
+            double d1 = parameters[1];
+            var d1V = new Vector<double>(d1);
+            var zero = Vector<double>.Zero;
+            int vectorEnd = s.Length - s.Length % Vector<double>.Count;
+            ref double sRow = ref MemoryMarshal.GetReference(s);
+            ref double sigmaRow = ref MemoryMarshal.GetReference(sigma);
+            for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
+            {
+                var sv = Vector.LoadUnsafe(ref sRow, (nuint)i);
+                var sigmaV = sv;
+                var r0 = Vector.MaxNative(new Vector<double>(-1d) - sv, zero); // Below(1): max(−1 − x, 0)
+                sigmaV = Vector.FusedMultiplyAdd(new Vector<double>(2d), r0, sigmaV);
+                var r1 = Vector.MaxNative(sv - d1V, zero); // Above(2): max(x − p[1], 0)
+                sigmaV = Vector.FusedMultiplyAdd(c1V * r1, r1, sigmaV);
+                var r2 = Vector.MaxNative(sv, zero); // Above(3): max(x, 0)
+                sigmaV = Vector.FusedMultiplyAdd(new Vector<double>(-0.5d) * r2 * r2, r2, sigmaV);
+                sigmaV.StoreUnsafe(ref sigmaRow, (nuint)i);
+            }
+
+            for (int i = vectorEnd; i < s.Length; i++)
+            {
+                double ss = Unsafe.Add(ref sRow, i);
+                var sigmaS = ss;
+                var r0 = double.MaxNative(-1d - ss, 0d); // Below(1): max(−1 − x, 0)
+                sigmaS = Math.FusedMultiplyAdd(2d, r0, sigmaS);
+                var r1 = double.MaxNative(ss - d1, 0d); // Above(2): max(x − p[1], 0)
+                sigmaS = Math.FusedMultiplyAdd(c1 * r1, r1, sigmaS);
+                var r2 = double.MaxNative(ss, 0d); // Above(3): max(x, 0)
+                sigmaS = Math.FusedMultiplyAdd(-0.5d * r2 * r2, r2, sigmaS);
+                Unsafe.Add(ref sigmaRow, i) = sigmaS;
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Derivative(ReadOnlySpan<double> s, Span<double> gradient, ReadOnlySpan<double> parameters, Span<double> parameterGradients)
+        {
+            // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
+            double c1 = parameters[0];
+            double d1 = parameters[1];
+            var d1V = new Vector<double>(d1);
+            double c1p = c1 * 2d;
+            var c1pV = new Vector<double>(c1p);
+            var zero = Vector<double>.Zero;
+            var one = Vector<double>.One;
+            double gradC1 = 0, gradD1 = 0;
+            int vectorEnd = s.Length - s.Length % Vector<double>.Count;
+            ref double sRow = ref MemoryMarshal.GetReference(s);
+            ref double gradientRow = ref MemoryMarshal.GetReference(gradient);
+            for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
+            {
+                chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
+                Vector<double> gradC1V = zero, gradD1V = zero;
+                for (int i = chunk; i < chunkEnd; i += Vector<double>.Count)
+                {
+                    var sv = Vector.LoadUnsafe(ref sRow, (nuint)i);
+                    var gv = Vector.LoadUnsafe(ref gradientRow, (nuint)i);
+                    var ds = one;
+                    var r0 = Vector.MaxNative(new Vector<double>(-1d) - sv, zero); // Below(1): max(−1 − x, 0)
+                    var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
+                    var slope0 = new Vector<double>(2d) * on0;
+                    ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
+                    var r1 = Vector.MaxNative(sv - d1V, zero); // Above(2): max(x − p[1], 0)
+                    var slope1 = c1pV * r1;
+                    ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                    gradC1V += gv * r1 * r1;
+                    gradD1V += gv * slope1;
+                    var r2 = Vector.MaxNative(sv, zero); // Above(3): max(x, 0)
+                    var slope2 = new Vector<double>(-1.5d) * r2 * r2;
+                    ds += slope2; // σ′ += coefficient·power·r^(power−1)
+                    var dsV = gv * ds; // dx = σ'(x)·gσ
+                    dsV.StoreUnsafe(ref gradientRow, (nuint)i);
+                }
+                gradC1 += Vector.Sum(gradC1V);
+                gradD1 += Vector.Sum(gradD1V);
+            }
+
+            for (int i = vectorEnd; i < s.Length; i++)
+            {
+                double ss = Unsafe.Add(ref sRow, i);
+                double gs = Unsafe.Add(ref gradientRow, i);
+                var ds = 1d;
+                var r0 = double.MaxNative(-1d - ss, 0d); // Below(1): max(−1 − x, 0)
+                var on0 = r0 > 0d ? 1d : 0d;
+                var slope0 = 2d * on0;
+                ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
+                var r1 = double.MaxNative(ss - d1, 0d); // Above(2): max(x − p[1], 0)
+                var slope1 = c1p * r1;
+                ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                gradC1 += gs * r1 * r1;
+                gradD1 += gs * slope1;
+                var r2 = double.MaxNative(ss, 0d); // Above(3): max(x, 0)
+                var slope2 = -1.5d * r2 * r2;
+                ds += slope2; // σ′ += coefficient·power·r^(power−1)
+                var dsS = gs * ds; // dx = σ'(x)·gσ
+                Unsafe.Add(ref gradientRow, i) = dsS;
+            }
+
+            // An Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
             parameterGradients[0] += gradC1;
             parameterGradients[1] -= gradD1;
         }

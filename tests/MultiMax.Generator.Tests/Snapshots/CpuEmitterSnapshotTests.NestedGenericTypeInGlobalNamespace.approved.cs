@@ -22,6 +22,45 @@ partial record struct Outer<T>
         [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
         static void ClipBackward(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> dy, global::System.Span<double> dx, int rowLength)
             => global::MultiMax.CompilerServices.NormalizerRunner.Backward<global::MultiMax.Generated.ClipKernel, double>(x, y, dy, dx, rowLength, global::System.ReadOnlySpan<double>.Empty, global::System.Span<double>.Empty);
+
+        /// <summary>
+        /// Fused scaled-dot-product attention weighted by <see cref="Clip(global::System.ReadOnlySpan{double}, global::System.Span{double}, int)"/>: for every query,
+        /// <c>output = Σ_j p_j·value_j</c> with <c>p = SoftMax(σ(scale·query·keyᵀ))</c> over its visible keys, computed tile by tile
+        /// (flash-style): nothing of size queries × keys is ever allocated. The weights are probabilities whatever the
+        /// declaration's output kind.
+        /// </summary>
+        /// <param name="query">[batch, heads, queries, headSize], row-major.</param>
+        /// <param name="key">[batch, heads, keys, headSize].</param>
+        /// <param name="value">[batch, heads, keys, headSize].</param>
+        /// <param name="shape">The batch, head, query and key counts and the head size.</param>
+        /// <param name="output">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>
+        /// <param name="logSumExp">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key), for the backward.</param>
+        /// <param name="keyPaddingMask">Empty, or [batch, keys] with true where a key is padding and gets no weight.</param>
+        /// <param name="causal">Whether query i sees only keys j ≤ i.</param>
+        /// <param name="scale">The score scale; 1/√headSize when null.</param>
+        /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input; nothing is written then.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
+        static void ClipAttention(global::System.ReadOnlySpan<double> query, global::System.ReadOnlySpan<double> key, global::System.ReadOnlySpan<double> value, global::System.Span<double> output, global::System.Span<double> logSumExp, global::MultiMax.AttentionShape shape, global::System.ReadOnlySpan<bool> keyPaddingMask = default, bool causal = false, double? scale = null)
+            => global::MultiMax.CompilerServices.AttentionRunner.Forward<global::MultiMax.Generated.ClipModulator, double>(query, key, value, output, logSumExp, shape, global::System.ReadOnlySpan<double>.Empty, keyPaddingMask, causal, scale);
+
+        /// <summary>The backward pass of <c>ClipAttention</c>: recomputes each tile's weights from <paramref name="logSumExp"/>.</summary>
+        /// <param name="query">[batch, heads, queries, headSize], row-major.</param>
+        /// <param name="key">[batch, heads, keys, headSize].</param>
+        /// <param name="value">[batch, heads, keys, headSize].</param>
+        /// <param name="shape">The batch, head, query and key counts and the head size.</param>
+        /// <param name="output">The forward's output.</param>
+        /// <param name="logSumExp">The forward's log-sum-exp.</param>
+        /// <param name="outputGradient">The gradient of the loss with respect to <paramref name="output"/>.</param>
+        /// <param name="queryGradient">Receives the gradient with respect to <paramref name="query"/>.</param>
+        /// <param name="keyGradient">Receives the gradient with respect to <paramref name="key"/>.</param>
+        /// <param name="valueGradient">Receives the gradient with respect to <paramref name="value"/>.</param>
+        /// <param name="keyPaddingMask">Empty, or [batch, keys] with true where a key is padding and gets no weight.</param>
+        /// <param name="causal">Whether query i sees only keys j ≤ i.</param>
+        /// <param name="scale">The score scale; 1/√headSize when null.</param>
+        /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input or another output; nothing is written then.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
+        static void ClipAttentionBackward(global::System.ReadOnlySpan<double> query, global::System.ReadOnlySpan<double> key, global::System.ReadOnlySpan<double> value, global::System.ReadOnlySpan<double> output, global::System.ReadOnlySpan<double> logSumExp, global::System.ReadOnlySpan<double> outputGradient, global::System.Span<double> queryGradient, global::System.Span<double> keyGradient, global::System.Span<double> valueGradient, global::MultiMax.AttentionShape shape, global::System.ReadOnlySpan<bool> keyPaddingMask = default, bool causal = false, double? scale = null)
+            => global::MultiMax.CompilerServices.AttentionRunner.Backward<global::MultiMax.Generated.ClipModulator, double>(query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, global::System.ReadOnlySpan<double>.Empty, global::System.Span<double>.Empty, keyPaddingMask, causal, scale);
     }
 }
 
@@ -246,6 +285,80 @@ namespace MultiMax.Generated
                     var dxv = gs * ds; // dx = σ'(x)·gσ
                     Unsafe.Add(ref dxRow, i) = masked ? 0 : dxv;
                 }
+            }
+        }
+    }
+
+    /// <summary>σ of <c>Outer&lt;T&gt;.Inner.Clip</c> over tiles of attention scores, for <c>AttentionRunner</c>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
+    file readonly struct ClipModulator : IModulatorKernel<double>
+    {
+        public static int ParameterCount => 0;
+
+        public static bool IsPoisoned(ReadOnlySpan<double> parameters) => false; // σ reads no learnable parameter
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Sigma(ReadOnlySpan<double> s, Span<double> sigma, ReadOnlySpan<double> parameters)
+        {
+            var zero = Vector<double>.Zero;
+            int vectorEnd = s.Length - s.Length % Vector<double>.Count;
+            ref double sRow = ref MemoryMarshal.GetReference(s);
+            ref double sigmaRow = ref MemoryMarshal.GetReference(sigma);
+            for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
+            {
+                var sv = Vector.LoadUnsafe(ref sRow, (nuint)i);
+                var sigmaV = sv;
+                var r0 = Vector.MaxNative(sv - new Vector<double>(0.5d), zero); // Above(1): max(x − 0.5, 0)
+                sigmaV += r0;
+                sigmaV.StoreUnsafe(ref sigmaRow, (nuint)i);
+            }
+
+            for (int i = vectorEnd; i < s.Length; i++)
+            {
+                double ss = Unsafe.Add(ref sRow, i);
+                var sigmaS = ss;
+                var r0 = double.MaxNative(ss - 0.5d, 0d); // Above(1): max(x − 0.5, 0)
+                sigmaS += r0;
+                Unsafe.Add(ref sigmaRow, i) = sigmaS;
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Derivative(ReadOnlySpan<double> s, Span<double> gradient, ReadOnlySpan<double> parameters, Span<double> parameterGradients)
+        {
+            var zero = Vector<double>.Zero;
+            var one = Vector<double>.One;
+            int vectorEnd = s.Length - s.Length % Vector<double>.Count;
+            ref double sRow = ref MemoryMarshal.GetReference(s);
+            ref double gradientRow = ref MemoryMarshal.GetReference(gradient);
+            for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
+            {
+                chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
+                for (int i = chunk; i < chunkEnd; i += Vector<double>.Count)
+                {
+                    var sv = Vector.LoadUnsafe(ref sRow, (nuint)i);
+                    var gv = Vector.LoadUnsafe(ref gradientRow, (nuint)i);
+                    var ds = one;
+                    var r0 = Vector.MaxNative(sv - new Vector<double>(0.5d), zero); // Above(1): max(x − 0.5, 0)
+                    var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
+                    var slope0 = new Vector<double>(1d) * on0;
+                    ds += slope0; // σ′ += coefficient·power·r^(power−1)
+                    var dsV = gv * ds; // dx = σ'(x)·gσ
+                    dsV.StoreUnsafe(ref gradientRow, (nuint)i);
+                }
+            }
+
+            for (int i = vectorEnd; i < s.Length; i++)
+            {
+                double ss = Unsafe.Add(ref sRow, i);
+                double gs = Unsafe.Add(ref gradientRow, i);
+                var ds = 1d;
+                var r0 = double.MaxNative(ss - 0.5d, 0d); // Above(1): max(x − 0.5, 0)
+                var on0 = r0 > 0d ? 1d : 0d;
+                var slope0 = 1d * on0;
+                ds += slope0; // σ′ += coefficient·power·r^(power−1)
+                var dsS = gs * ds; // dx = σ'(x)·gσ
+                Unsafe.Add(ref gradientRow, i) = dsS;
             }
         }
     }

@@ -24,6 +24,48 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
         public static void MultiMax2Backward(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> dy, global::System.Span<double> dx, int rowLength, global::System.ReadOnlySpan<double> parameters, global::System.Span<double> parameterGradients)
             => global::MultiMax.CompilerServices.NormalizerRunner.Backward<global::MultiMax.Generated.MultiMax2Kernel, double>(x, y, dy, dx, rowLength, parameters, parameterGradients);
+
+        /// <summary>
+        /// Fused scaled-dot-product attention weighted by <see cref="MultiMax2(global::System.ReadOnlySpan{double}, global::System.Span{double}, int, global::System.ReadOnlySpan{double})"/>: for every query,
+        /// <c>output = Σ_j p_j·value_j</c> with <c>p = SoftMax(σ(scale·query·keyᵀ))</c> over its visible keys, computed tile by tile
+        /// (flash-style): nothing of size queries × keys is ever allocated. The weights are probabilities whatever the
+        /// declaration's output kind.
+        /// </summary>
+        /// <param name="query">[batch, heads, queries, headSize], row-major.</param>
+        /// <param name="key">[batch, heads, keys, headSize].</param>
+        /// <param name="value">[batch, heads, keys, headSize].</param>
+        /// <param name="shape">The batch, head, query and key counts and the head size.</param>
+        /// <param name="parameters">σ's learnable parameters, in the layout of the row operator.</param>
+        /// <param name="output">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>
+        /// <param name="logSumExp">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key), for the backward.</param>
+        /// <param name="keyPaddingMask">Empty, or [batch, keys] with true where a key is padding and gets no weight.</param>
+        /// <param name="causal">Whether query i sees only keys j ≤ i.</param>
+        /// <param name="scale">The score scale; 1/√headSize when null.</param>
+        /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input; nothing is written then.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
+        public static void MultiMax2Attention(global::System.ReadOnlySpan<double> query, global::System.ReadOnlySpan<double> key, global::System.ReadOnlySpan<double> value, global::System.Span<double> output, global::System.Span<double> logSumExp, global::MultiMax.AttentionShape shape, global::System.ReadOnlySpan<double> parameters, global::System.ReadOnlySpan<bool> keyPaddingMask = default, bool causal = false, double? scale = null)
+            => global::MultiMax.CompilerServices.AttentionRunner.Forward<global::MultiMax.Generated.MultiMax2Modulator, double>(query, key, value, output, logSumExp, shape, parameters, keyPaddingMask, causal, scale);
+
+        /// <summary>The backward pass of <c>MultiMax2Attention</c>: recomputes each tile's weights from <paramref name="logSumExp"/>.</summary>
+        /// <param name="query">[batch, heads, queries, headSize], row-major.</param>
+        /// <param name="key">[batch, heads, keys, headSize].</param>
+        /// <param name="value">[batch, heads, keys, headSize].</param>
+        /// <param name="shape">The batch, head, query and key counts and the head size.</param>
+        /// <param name="parameters">σ's learnable parameters, in the layout of the row operator.</param>
+        /// <param name="output">The forward's output.</param>
+        /// <param name="logSumExp">The forward's log-sum-exp.</param>
+        /// <param name="outputGradient">The gradient of the loss with respect to <paramref name="output"/>.</param>
+        /// <param name="queryGradient">Receives the gradient with respect to <paramref name="query"/>.</param>
+        /// <param name="keyGradient">Receives the gradient with respect to <paramref name="key"/>.</param>
+        /// <param name="valueGradient">Receives the gradient with respect to <paramref name="value"/>.</param>
+        /// <param name="parameterGradients">Overwritten with the parameter gradients, summed over every score; the same bits on every run.</param>
+        /// <param name="keyPaddingMask">Empty, or [batch, keys] with true where a key is padding and gets no weight.</param>
+        /// <param name="causal">Whether query i sees only keys j ≤ i.</param>
+        /// <param name="scale">The score scale; 1/√headSize when null.</param>
+        /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input or another output; nothing is written then.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
+        public static void MultiMax2AttentionBackward(global::System.ReadOnlySpan<double> query, global::System.ReadOnlySpan<double> key, global::System.ReadOnlySpan<double> value, global::System.ReadOnlySpan<double> output, global::System.ReadOnlySpan<double> logSumExp, global::System.ReadOnlySpan<double> outputGradient, global::System.Span<double> queryGradient, global::System.Span<double> keyGradient, global::System.Span<double> valueGradient, global::MultiMax.AttentionShape shape, global::System.ReadOnlySpan<double> parameters, global::System.Span<double> parameterGradients, global::System.ReadOnlySpan<bool> keyPaddingMask = default, bool causal = false, double? scale = null)
+            => global::MultiMax.CompilerServices.AttentionRunner.Backward<global::MultiMax.Generated.MultiMax2Modulator, double>(query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, parameters, parameterGradients, keyPaddingMask, causal, scale);
     }
 }
 
@@ -397,6 +439,197 @@ namespace MultiMax.Generated
             }
 
             // Add this block's sums; an Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
+            parameterGradients[0] += gradA0;
+            parameterGradients[4] += gradB0;
+            parameterGradients[1] += gradC1;
+            parameterGradients[5] -= gradD1;
+            parameterGradients[2] += gradA2;
+            parameterGradients[6] += gradB2;
+            parameterGradients[3] += gradC3;
+            parameterGradients[7] -= gradD3;
+        }
+    }
+
+    /// <summary>σ of <c>Demo.Ops.MultiMax2</c> over tiles of attention scores, for <c>AttentionRunner</c>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
+    file readonly struct MultiMax2Modulator : IModulatorKernel<double>
+    {
+        public static int ParameterCount => 8;
+
+        public static bool IsPoisoned(ReadOnlySpan<double> parameters)
+        {
+            double a0 = parameters[0];
+            double b0 = parameters[4];
+            double c1 = parameters[1];
+            double d1 = parameters[5];
+            double a2 = parameters[2];
+            double b2 = parameters[6];
+            double c3 = parameters[3];
+            double d3 = parameters[7];
+            return double.IsNaN(a0) | double.IsNaN(b0) | double.IsNaN(c1) | double.IsNaN(d1) | double.IsNaN(a2) | double.IsNaN(b2) | double.IsNaN(c3) | double.IsNaN(d3);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Sigma(ReadOnlySpan<double> s, Span<double> sigma, ReadOnlySpan<double> parameters)
+        {
+            // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
+            double a0 = parameters[0];
+            var a0V = new Vector<double>(a0);
+            double b0 = parameters[4];
+            var b0V = new Vector<double>(b0);
+            double c1 = parameters[1];
+            var c1V = new Vector<double>(c1);
+            double d1 = parameters[5];
+            var d1V = new Vector<double>(d1);
+            double a2 = parameters[2];
+            var a2V = new Vector<double>(a2);
+            double b2 = parameters[6];
+            var b2V = new Vector<double>(b2);
+            double c3 = parameters[3];
+            var c3V = new Vector<double>(c3);
+            double d3 = parameters[7];
+            var d3V = new Vector<double>(d3);
+            var zero = Vector<double>.Zero;
+            int vectorEnd = s.Length - s.Length % Vector<double>.Count;
+            ref double sRow = ref MemoryMarshal.GetReference(s);
+            ref double sigmaRow = ref MemoryMarshal.GetReference(sigma);
+            for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
+            {
+                var sv = Vector.LoadUnsafe(ref sRow, (nuint)i);
+                var sigmaV = sv;
+                var r0 = Vector.MaxNative(b0V - sv, zero); // Below(1): max(p[4] − x, 0)
+                sigmaV = Vector.FusedMultiplyAdd(a0V, r0, sigmaV);
+                var r1 = Vector.MaxNative(sv - d1V, zero); // Above(1): max(x − p[5], 0)
+                sigmaV = Vector.FusedMultiplyAdd(c1V, r1, sigmaV);
+                var r2 = Vector.MaxNative(b2V - sv, zero); // Below(2): max(p[6] − x, 0)
+                sigmaV = Vector.FusedMultiplyAdd(a2V * r2, r2, sigmaV);
+                var r3 = Vector.MaxNative(sv - d3V, zero); // Above(2): max(x − p[7], 0)
+                sigmaV = Vector.FusedMultiplyAdd(c3V * r3, r3, sigmaV);
+                sigmaV.StoreUnsafe(ref sigmaRow, (nuint)i);
+            }
+
+            for (int i = vectorEnd; i < s.Length; i++)
+            {
+                double ss = Unsafe.Add(ref sRow, i);
+                var sigmaS = ss;
+                var r0 = double.MaxNative(b0 - ss, 0d); // Below(1): max(p[4] − x, 0)
+                sigmaS = Math.FusedMultiplyAdd(a0, r0, sigmaS);
+                var r1 = double.MaxNative(ss - d1, 0d); // Above(1): max(x − p[5], 0)
+                sigmaS = Math.FusedMultiplyAdd(c1, r1, sigmaS);
+                var r2 = double.MaxNative(b2 - ss, 0d); // Below(2): max(p[6] − x, 0)
+                sigmaS = Math.FusedMultiplyAdd(a2 * r2, r2, sigmaS);
+                var r3 = double.MaxNative(ss - d3, 0d); // Above(2): max(x − p[7], 0)
+                sigmaS = Math.FusedMultiplyAdd(c3 * r3, r3, sigmaS);
+                Unsafe.Add(ref sigmaRow, i) = sigmaS;
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Derivative(ReadOnlySpan<double> s, Span<double> gradient, ReadOnlySpan<double> parameters, Span<double> parameterGradients)
+        {
+            // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
+            double a0 = parameters[0];
+            double b0 = parameters[4];
+            var b0V = new Vector<double>(b0);
+            double c1 = parameters[1];
+            double d1 = parameters[5];
+            var d1V = new Vector<double>(d1);
+            double a2 = parameters[2];
+            double b2 = parameters[6];
+            var b2V = new Vector<double>(b2);
+            double c3 = parameters[3];
+            double d3 = parameters[7];
+            var d3V = new Vector<double>(d3);
+            double a0p = a0;
+            var a0pV = new Vector<double>(a0p);
+            double c1p = c1;
+            var c1pV = new Vector<double>(c1p);
+            double a2p = a2 * 2d;
+            var a2pV = new Vector<double>(a2p);
+            double c3p = c3 * 2d;
+            var c3pV = new Vector<double>(c3p);
+            var zero = Vector<double>.Zero;
+            var one = Vector<double>.One;
+            double gradA0 = 0, gradB0 = 0, gradC1 = 0, gradD1 = 0, gradA2 = 0, gradB2 = 0, gradC3 = 0, gradD3 = 0;
+            int vectorEnd = s.Length - s.Length % Vector<double>.Count;
+            ref double sRow = ref MemoryMarshal.GetReference(s);
+            ref double gradientRow = ref MemoryMarshal.GetReference(gradient);
+            for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
+            {
+                chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
+                Vector<double> gradA0V = zero, gradB0V = zero, gradC1V = zero, gradD1V = zero, gradA2V = zero, gradB2V = zero, gradC3V = zero, gradD3V = zero;
+                for (int i = chunk; i < chunkEnd; i += Vector<double>.Count)
+                {
+                    var sv = Vector.LoadUnsafe(ref sRow, (nuint)i);
+                    var gv = Vector.LoadUnsafe(ref gradientRow, (nuint)i);
+                    var ds = one;
+                    var r0 = Vector.MaxNative(b0V - sv, zero); // Below(1): max(p[4] − x, 0)
+                    var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
+                    var slope0 = a0pV * on0;
+                    ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
+                    gradA0V += gv * r0;
+                    gradB0V += gv * slope0;
+                    var r1 = Vector.MaxNative(sv - d1V, zero); // Above(1): max(x − p[5], 0)
+                    var on1 = Vector.ConditionalSelect(Vector.GreaterThan(r1, zero), one, zero);
+                    var slope1 = c1pV * on1;
+                    ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                    gradC1V += gv * r1;
+                    gradD1V += gv * slope1;
+                    var r2 = Vector.MaxNative(b2V - sv, zero); // Below(2): max(p[6] − x, 0)
+                    var slope2 = a2pV * r2;
+                    ds -= slope2; // σ′ −= coefficient·power·r^(power−1)
+                    gradA2V += gv * r2 * r2;
+                    gradB2V += gv * slope2;
+                    var r3 = Vector.MaxNative(sv - d3V, zero); // Above(2): max(x − p[7], 0)
+                    var slope3 = c3pV * r3;
+                    ds += slope3; // σ′ += coefficient·power·r^(power−1)
+                    gradC3V += gv * r3 * r3;
+                    gradD3V += gv * slope3;
+                    var dsV = gv * ds; // dx = σ'(x)·gσ
+                    dsV.StoreUnsafe(ref gradientRow, (nuint)i);
+                }
+                gradA0 += Vector.Sum(gradA0V);
+                gradB0 += Vector.Sum(gradB0V);
+                gradC1 += Vector.Sum(gradC1V);
+                gradD1 += Vector.Sum(gradD1V);
+                gradA2 += Vector.Sum(gradA2V);
+                gradB2 += Vector.Sum(gradB2V);
+                gradC3 += Vector.Sum(gradC3V);
+                gradD3 += Vector.Sum(gradD3V);
+            }
+
+            for (int i = vectorEnd; i < s.Length; i++)
+            {
+                double ss = Unsafe.Add(ref sRow, i);
+                double gs = Unsafe.Add(ref gradientRow, i);
+                var ds = 1d;
+                var r0 = double.MaxNative(b0 - ss, 0d); // Below(1): max(p[4] − x, 0)
+                var on0 = r0 > 0d ? 1d : 0d;
+                var slope0 = a0p * on0;
+                ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
+                gradA0 += gs * r0;
+                gradB0 += gs * slope0;
+                var r1 = double.MaxNative(ss - d1, 0d); // Above(1): max(x − p[5], 0)
+                var on1 = r1 > 0d ? 1d : 0d;
+                var slope1 = c1p * on1;
+                ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                gradC1 += gs * r1;
+                gradD1 += gs * slope1;
+                var r2 = double.MaxNative(b2 - ss, 0d); // Below(2): max(p[6] − x, 0)
+                var slope2 = a2p * r2;
+                ds -= slope2; // σ′ −= coefficient·power·r^(power−1)
+                gradA2 += gs * r2 * r2;
+                gradB2 += gs * slope2;
+                var r3 = double.MaxNative(ss - d3, 0d); // Above(2): max(x − p[7], 0)
+                var slope3 = c3p * r3;
+                ds += slope3; // σ′ += coefficient·power·r^(power−1)
+                gradC3 += gs * r3 * r3;
+                gradD3 += gs * slope3;
+                var dsS = gs * ds; // dx = σ'(x)·gσ
+                Unsafe.Add(ref gradientRow, i) = dsS;
+            }
+
+            // An Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
             parameterGradients[0] += gradA0;
             parameterGradients[4] += gradB0;
             parameterGradients[1] += gradC1;

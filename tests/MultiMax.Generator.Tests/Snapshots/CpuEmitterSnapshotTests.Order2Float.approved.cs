@@ -24,6 +24,48 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
         public static void MultiMax2Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rowLength, global::System.ReadOnlySpan<float> parameters, global::System.Span<float> parameterGradients)
             => global::MultiMax.CompilerServices.NormalizerRunner.Backward<global::MultiMax.Generated.MultiMax2Kernel, float>(x, y, dy, dx, rowLength, parameters, parameterGradients);
+
+        /// <summary>
+        /// Fused scaled-dot-product attention weighted by <see cref="MultiMax2(global::System.ReadOnlySpan{float}, global::System.Span{float}, int, global::System.ReadOnlySpan{float})"/>: for every query,
+        /// <c>output = Σ_j p_j·value_j</c> with <c>p = SoftMax(σ(scale·query·keyᵀ))</c> over its visible keys, computed tile by tile
+        /// (flash-style): nothing of size queries × keys is ever allocated. The weights are probabilities whatever the
+        /// declaration's output kind.
+        /// </summary>
+        /// <param name="query">[batch, heads, queries, headSize], row-major.</param>
+        /// <param name="key">[batch, heads, keys, headSize].</param>
+        /// <param name="value">[batch, heads, keys, headSize].</param>
+        /// <param name="shape">The batch, head, query and key counts and the head size.</param>
+        /// <param name="parameters">σ's learnable parameters, in the layout of the row operator.</param>
+        /// <param name="output">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>
+        /// <param name="logSumExp">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key), for the backward.</param>
+        /// <param name="keyPaddingMask">Empty, or [batch, keys] with true where a key is padding and gets no weight.</param>
+        /// <param name="causal">Whether query i sees only keys j ≤ i.</param>
+        /// <param name="scale">The score scale; 1/√headSize when null.</param>
+        /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input; nothing is written then.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
+        public static void MultiMax2Attention(global::System.ReadOnlySpan<float> query, global::System.ReadOnlySpan<float> key, global::System.ReadOnlySpan<float> value, global::System.Span<float> output, global::System.Span<float> logSumExp, global::MultiMax.AttentionShape shape, global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<bool> keyPaddingMask = default, bool causal = false, float? scale = null)
+            => global::MultiMax.CompilerServices.AttentionRunner.Forward<global::MultiMax.Generated.MultiMax2Modulator, float>(query, key, value, output, logSumExp, shape, parameters, keyPaddingMask, causal, scale);
+
+        /// <summary>The backward pass of <c>MultiMax2Attention</c>: recomputes each tile's weights from <paramref name="logSumExp"/>.</summary>
+        /// <param name="query">[batch, heads, queries, headSize], row-major.</param>
+        /// <param name="key">[batch, heads, keys, headSize].</param>
+        /// <param name="value">[batch, heads, keys, headSize].</param>
+        /// <param name="shape">The batch, head, query and key counts and the head size.</param>
+        /// <param name="parameters">σ's learnable parameters, in the layout of the row operator.</param>
+        /// <param name="output">The forward's output.</param>
+        /// <param name="logSumExp">The forward's log-sum-exp.</param>
+        /// <param name="outputGradient">The gradient of the loss with respect to <paramref name="output"/>.</param>
+        /// <param name="queryGradient">Receives the gradient with respect to <paramref name="query"/>.</param>
+        /// <param name="keyGradient">Receives the gradient with respect to <paramref name="key"/>.</param>
+        /// <param name="valueGradient">Receives the gradient with respect to <paramref name="value"/>.</param>
+        /// <param name="parameterGradients">Overwritten with the parameter gradients, summed over every score; the same bits on every run.</param>
+        /// <param name="keyPaddingMask">Empty, or [batch, keys] with true where a key is padding and gets no weight.</param>
+        /// <param name="causal">Whether query i sees only keys j ≤ i.</param>
+        /// <param name="scale">The score scale; 1/√headSize when null.</param>
+        /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input or another output; nothing is written then.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
+        public static void MultiMax2AttentionBackward(global::System.ReadOnlySpan<float> query, global::System.ReadOnlySpan<float> key, global::System.ReadOnlySpan<float> value, global::System.ReadOnlySpan<float> output, global::System.ReadOnlySpan<float> logSumExp, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> queryGradient, global::System.Span<float> keyGradient, global::System.Span<float> valueGradient, global::MultiMax.AttentionShape shape, global::System.ReadOnlySpan<float> parameters, global::System.Span<float> parameterGradients, global::System.ReadOnlySpan<bool> keyPaddingMask = default, bool causal = false, float? scale = null)
+            => global::MultiMax.CompilerServices.AttentionRunner.Backward<global::MultiMax.Generated.MultiMax2Modulator, float>(query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, parameters, parameterGradients, keyPaddingMask, causal, scale);
     }
 }
 
@@ -397,6 +439,197 @@ namespace MultiMax.Generated
             }
 
             // Add this block's sums; an Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
+            parameterGradients[0] += gradA0;
+            parameterGradients[4] += gradB0;
+            parameterGradients[1] += gradC1;
+            parameterGradients[5] -= gradD1;
+            parameterGradients[2] += gradA2;
+            parameterGradients[6] += gradB2;
+            parameterGradients[3] += gradC3;
+            parameterGradients[7] -= gradD3;
+        }
+    }
+
+    /// <summary>σ of <c>Demo.Ops.MultiMax2</c> over tiles of attention scores, for <c>AttentionRunner</c>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
+    file readonly struct MultiMax2Modulator : IModulatorKernel<float>
+    {
+        public static int ParameterCount => 8;
+
+        public static bool IsPoisoned(ReadOnlySpan<float> parameters)
+        {
+            float a0 = parameters[0];
+            float b0 = parameters[4];
+            float c1 = parameters[1];
+            float d1 = parameters[5];
+            float a2 = parameters[2];
+            float b2 = parameters[6];
+            float c3 = parameters[3];
+            float d3 = parameters[7];
+            return float.IsNaN(a0) | float.IsNaN(b0) | float.IsNaN(c1) | float.IsNaN(d1) | float.IsNaN(a2) | float.IsNaN(b2) | float.IsNaN(c3) | float.IsNaN(d3);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Sigma(ReadOnlySpan<float> s, Span<float> sigma, ReadOnlySpan<float> parameters)
+        {
+            // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
+            float a0 = parameters[0];
+            var a0V = new Vector<float>(a0);
+            float b0 = parameters[4];
+            var b0V = new Vector<float>(b0);
+            float c1 = parameters[1];
+            var c1V = new Vector<float>(c1);
+            float d1 = parameters[5];
+            var d1V = new Vector<float>(d1);
+            float a2 = parameters[2];
+            var a2V = new Vector<float>(a2);
+            float b2 = parameters[6];
+            var b2V = new Vector<float>(b2);
+            float c3 = parameters[3];
+            var c3V = new Vector<float>(c3);
+            float d3 = parameters[7];
+            var d3V = new Vector<float>(d3);
+            var zero = Vector<float>.Zero;
+            int vectorEnd = s.Length - s.Length % Vector<float>.Count;
+            ref float sRow = ref MemoryMarshal.GetReference(s);
+            ref float sigmaRow = ref MemoryMarshal.GetReference(sigma);
+            for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
+            {
+                var sv = Vector.LoadUnsafe(ref sRow, (nuint)i);
+                var sigmaV = sv;
+                var r0 = Vector.MaxNative(b0V - sv, zero); // Below(1): max(p[4] − x, 0)
+                sigmaV = Vector.FusedMultiplyAdd(a0V, r0, sigmaV);
+                var r1 = Vector.MaxNative(sv - d1V, zero); // Above(1): max(x − p[5], 0)
+                sigmaV = Vector.FusedMultiplyAdd(c1V, r1, sigmaV);
+                var r2 = Vector.MaxNative(b2V - sv, zero); // Below(2): max(p[6] − x, 0)
+                sigmaV = Vector.FusedMultiplyAdd(a2V * r2, r2, sigmaV);
+                var r3 = Vector.MaxNative(sv - d3V, zero); // Above(2): max(x − p[7], 0)
+                sigmaV = Vector.FusedMultiplyAdd(c3V * r3, r3, sigmaV);
+                sigmaV.StoreUnsafe(ref sigmaRow, (nuint)i);
+            }
+
+            for (int i = vectorEnd; i < s.Length; i++)
+            {
+                float ss = Unsafe.Add(ref sRow, i);
+                var sigmaS = ss;
+                var r0 = float.MaxNative(b0 - ss, 0f); // Below(1): max(p[4] − x, 0)
+                sigmaS = MathF.FusedMultiplyAdd(a0, r0, sigmaS);
+                var r1 = float.MaxNative(ss - d1, 0f); // Above(1): max(x − p[5], 0)
+                sigmaS = MathF.FusedMultiplyAdd(c1, r1, sigmaS);
+                var r2 = float.MaxNative(b2 - ss, 0f); // Below(2): max(p[6] − x, 0)
+                sigmaS = MathF.FusedMultiplyAdd(a2 * r2, r2, sigmaS);
+                var r3 = float.MaxNative(ss - d3, 0f); // Above(2): max(x − p[7], 0)
+                sigmaS = MathF.FusedMultiplyAdd(c3 * r3, r3, sigmaS);
+                Unsafe.Add(ref sigmaRow, i) = sigmaS;
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Derivative(ReadOnlySpan<float> s, Span<float> gradient, ReadOnlySpan<float> parameters, Span<double> parameterGradients)
+        {
+            // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
+            float a0 = parameters[0];
+            float b0 = parameters[4];
+            var b0V = new Vector<float>(b0);
+            float c1 = parameters[1];
+            float d1 = parameters[5];
+            var d1V = new Vector<float>(d1);
+            float a2 = parameters[2];
+            float b2 = parameters[6];
+            var b2V = new Vector<float>(b2);
+            float c3 = parameters[3];
+            float d3 = parameters[7];
+            var d3V = new Vector<float>(d3);
+            float a0p = a0;
+            var a0pV = new Vector<float>(a0p);
+            float c1p = c1;
+            var c1pV = new Vector<float>(c1p);
+            float a2p = a2 * 2f;
+            var a2pV = new Vector<float>(a2p);
+            float c3p = c3 * 2f;
+            var c3pV = new Vector<float>(c3p);
+            var zero = Vector<float>.Zero;
+            var one = Vector<float>.One;
+            double gradA0 = 0, gradB0 = 0, gradC1 = 0, gradD1 = 0, gradA2 = 0, gradB2 = 0, gradC3 = 0, gradD3 = 0;
+            int vectorEnd = s.Length - s.Length % Vector<float>.Count;
+            ref float sRow = ref MemoryMarshal.GetReference(s);
+            ref float gradientRow = ref MemoryMarshal.GetReference(gradient);
+            for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
+            {
+                chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
+                Vector<float> gradA0V = zero, gradB0V = zero, gradC1V = zero, gradD1V = zero, gradA2V = zero, gradB2V = zero, gradC3V = zero, gradD3V = zero;
+                for (int i = chunk; i < chunkEnd; i += Vector<float>.Count)
+                {
+                    var sv = Vector.LoadUnsafe(ref sRow, (nuint)i);
+                    var gv = Vector.LoadUnsafe(ref gradientRow, (nuint)i);
+                    var ds = one;
+                    var r0 = Vector.MaxNative(b0V - sv, zero); // Below(1): max(p[4] − x, 0)
+                    var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
+                    var slope0 = a0pV * on0;
+                    ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
+                    gradA0V += gv * r0;
+                    gradB0V += gv * slope0;
+                    var r1 = Vector.MaxNative(sv - d1V, zero); // Above(1): max(x − p[5], 0)
+                    var on1 = Vector.ConditionalSelect(Vector.GreaterThan(r1, zero), one, zero);
+                    var slope1 = c1pV * on1;
+                    ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                    gradC1V += gv * r1;
+                    gradD1V += gv * slope1;
+                    var r2 = Vector.MaxNative(b2V - sv, zero); // Below(2): max(p[6] − x, 0)
+                    var slope2 = a2pV * r2;
+                    ds -= slope2; // σ′ −= coefficient·power·r^(power−1)
+                    gradA2V += gv * r2 * r2;
+                    gradB2V += gv * slope2;
+                    var r3 = Vector.MaxNative(sv - d3V, zero); // Above(2): max(x − p[7], 0)
+                    var slope3 = c3pV * r3;
+                    ds += slope3; // σ′ += coefficient·power·r^(power−1)
+                    gradC3V += gv * r3 * r3;
+                    gradD3V += gv * slope3;
+                    var dsV = gv * ds; // dx = σ'(x)·gσ
+                    dsV.StoreUnsafe(ref gradientRow, (nuint)i);
+                }
+                gradA0 += Vector.Sum(gradA0V);
+                gradB0 += Vector.Sum(gradB0V);
+                gradC1 += Vector.Sum(gradC1V);
+                gradD1 += Vector.Sum(gradD1V);
+                gradA2 += Vector.Sum(gradA2V);
+                gradB2 += Vector.Sum(gradB2V);
+                gradC3 += Vector.Sum(gradC3V);
+                gradD3 += Vector.Sum(gradD3V);
+            }
+
+            for (int i = vectorEnd; i < s.Length; i++)
+            {
+                float ss = Unsafe.Add(ref sRow, i);
+                float gs = Unsafe.Add(ref gradientRow, i);
+                var ds = 1f;
+                var r0 = float.MaxNative(b0 - ss, 0f); // Below(1): max(p[4] − x, 0)
+                var on0 = r0 > 0f ? 1f : 0f;
+                var slope0 = a0p * on0;
+                ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
+                gradA0 += gs * r0;
+                gradB0 += gs * slope0;
+                var r1 = float.MaxNative(ss - d1, 0f); // Above(1): max(x − p[5], 0)
+                var on1 = r1 > 0f ? 1f : 0f;
+                var slope1 = c1p * on1;
+                ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                gradC1 += gs * r1;
+                gradD1 += gs * slope1;
+                var r2 = float.MaxNative(b2 - ss, 0f); // Below(2): max(p[6] − x, 0)
+                var slope2 = a2p * r2;
+                ds -= slope2; // σ′ −= coefficient·power·r^(power−1)
+                gradA2 += gs * r2 * r2;
+                gradB2 += gs * slope2;
+                var r3 = float.MaxNative(ss - d3, 0f); // Above(2): max(x − p[7], 0)
+                var slope3 = c3p * r3;
+                ds += slope3; // σ′ += coefficient·power·r^(power−1)
+                gradC3 += gs * r3 * r3;
+                gradD3 += gs * slope3;
+                var dsS = gs * ds; // dx = σ'(x)·gσ
+                Unsafe.Add(ref gradientRow, i) = dsS;
+            }
+
+            // An Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
             parameterGradients[0] += gradA0;
             parameterGradients[4] += gradB0;
             parameterGradients[1] += gradC1;

@@ -22,6 +22,45 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
         public static void SoftBackward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int rowLength)
             => global::MultiMax.CompilerServices.NormalizerRunner.Backward<global::MultiMax.Generated.SoftKernel, float>(x, y, dy, dx, rowLength, global::System.ReadOnlySpan<float>.Empty, global::System.Span<float>.Empty);
+
+        /// <summary>
+        /// Fused scaled-dot-product attention weighted by <see cref="Soft(global::System.ReadOnlySpan{float}, global::System.Span{float}, int)"/>: for every query,
+        /// <c>output = Σ_j p_j·value_j</c> with <c>p = SoftMax(σ(scale·query·keyᵀ))</c> over its visible keys, computed tile by tile
+        /// (flash-style): nothing of size queries × keys is ever allocated. The weights are probabilities whatever the
+        /// declaration's output kind.
+        /// </summary>
+        /// <param name="query">[batch, heads, queries, headSize], row-major.</param>
+        /// <param name="key">[batch, heads, keys, headSize].</param>
+        /// <param name="value">[batch, heads, keys, headSize].</param>
+        /// <param name="shape">The batch, head, query and key counts and the head size.</param>
+        /// <param name="output">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>
+        /// <param name="logSumExp">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key), for the backward.</param>
+        /// <param name="keyPaddingMask">Empty, or [batch, keys] with true where a key is padding and gets no weight.</param>
+        /// <param name="causal">Whether query i sees only keys j ≤ i.</param>
+        /// <param name="scale">The score scale; 1/√headSize when null.</param>
+        /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input; nothing is written then.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
+        public static void SoftAttention(global::System.ReadOnlySpan<float> query, global::System.ReadOnlySpan<float> key, global::System.ReadOnlySpan<float> value, global::System.Span<float> output, global::System.Span<float> logSumExp, global::MultiMax.AttentionShape shape, global::System.ReadOnlySpan<bool> keyPaddingMask = default, bool causal = false, float? scale = null)
+            => global::MultiMax.CompilerServices.AttentionRunner.Forward<global::MultiMax.Generated.SoftModulator, float>(query, key, value, output, logSumExp, shape, global::System.ReadOnlySpan<float>.Empty, keyPaddingMask, causal, scale);
+
+        /// <summary>The backward pass of <c>SoftAttention</c>: recomputes each tile's weights from <paramref name="logSumExp"/>.</summary>
+        /// <param name="query">[batch, heads, queries, headSize], row-major.</param>
+        /// <param name="key">[batch, heads, keys, headSize].</param>
+        /// <param name="value">[batch, heads, keys, headSize].</param>
+        /// <param name="shape">The batch, head, query and key counts and the head size.</param>
+        /// <param name="output">The forward's output.</param>
+        /// <param name="logSumExp">The forward's log-sum-exp.</param>
+        /// <param name="outputGradient">The gradient of the loss with respect to <paramref name="output"/>.</param>
+        /// <param name="queryGradient">Receives the gradient with respect to <paramref name="query"/>.</param>
+        /// <param name="keyGradient">Receives the gradient with respect to <paramref name="key"/>.</param>
+        /// <param name="valueGradient">Receives the gradient with respect to <paramref name="value"/>.</param>
+        /// <param name="keyPaddingMask">Empty, or [batch, keys] with true where a key is padding and gets no weight.</param>
+        /// <param name="causal">Whether query i sees only keys j ≤ i.</param>
+        /// <param name="scale">The score scale; 1/√headSize when null.</param>
+        /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input or another output; nothing is written then.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
+        public static void SoftAttentionBackward(global::System.ReadOnlySpan<float> query, global::System.ReadOnlySpan<float> key, global::System.ReadOnlySpan<float> value, global::System.ReadOnlySpan<float> output, global::System.ReadOnlySpan<float> logSumExp, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> queryGradient, global::System.Span<float> keyGradient, global::System.Span<float> valueGradient, global::MultiMax.AttentionShape shape, global::System.ReadOnlySpan<bool> keyPaddingMask = default, bool causal = false, float? scale = null)
+            => global::MultiMax.CompilerServices.AttentionRunner.Backward<global::MultiMax.Generated.SoftModulator, float>(query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, global::System.ReadOnlySpan<float>.Empty, global::System.Span<float>.Empty, keyPaddingMask, causal, scale);
     }
 }
 
@@ -204,6 +243,28 @@ namespace MultiMax.Generated
                     Unsafe.Add(ref dxRow, i) = gs;
                 }
             }
+        }
+    }
+
+    /// <summary>σ of <c>Demo.Ops.Soft</c> over tiles of attention scores, for <c>AttentionRunner</c>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
+    file readonly struct SoftModulator : IModulatorKernel<float>
+    {
+        public static int ParameterCount => 0;
+
+        public static bool IsPoisoned(ReadOnlySpan<float> parameters) => false; // σ reads no learnable parameter
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Sigma(ReadOnlySpan<float> s, Span<float> sigma, ReadOnlySpan<float> parameters)
+        {
+            // σ is the identity.
+            s.CopyTo(sigma);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Derivative(ReadOnlySpan<float> s, Span<float> gradient, ReadOnlySpan<float> parameters, Span<double> parameterGradients)
+        {
+            // σ is the identity: ds = gσ, and there is no parameter.
         }
     }
 }
