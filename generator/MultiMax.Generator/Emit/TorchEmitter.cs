@@ -26,7 +26,7 @@ internal static class TorchEmitter
         {
             WriteFunction(writer, module);
             writer.Line();
-            WriteModule(writer, spec);
+            WriteModule(writer, module);
         }
 
         return writer.ToString();
@@ -195,8 +195,9 @@ internal static class TorchEmitter
         }
     }
 
-    private static void WriteModule(SourceWriter writer, NormalizerSpec spec)
+    private static void WriteModule(SourceWriter writer, OverloadGroup module)
     {
+        NormalizerSpec spec = module.Modulator;
         string name = Identifiers.Escape(spec.MethodName + "Module");
         int coefficients = spec.Terms.Count(t => t.Coefficient.IsLearnable);
         int thresholds = spec.Terms.Count(t => t.Threshold.IsLearnable);
@@ -222,7 +223,7 @@ internal static class TorchEmitter
         writer.Line($"/// with autograd to the input{(owned.Count > 0 ? " and to every parameter it owns" : "")}.");
         writer.Line($"/// </summary>");
         writer.Line(DeclarationCode.GeneratedCodeAttribute);
-        using (writer.Block($"{DeclarationCode.AccessibilityPrefix(spec)}sealed class {name} : global::TorchSharp.torch.nn.Module<{Tensor}, {Tensor}>"))
+        using (writer.Block($"{DeclarationCode.AccessibilityPrefix(spec)}sealed class {name} : global::TorchSharp.torch.nn.Module<{Tensor}, {Tensor}>, {FusedNormalizer}"))
         {
             foreach ((string field, string _, string _) in owned)
             {
@@ -261,21 +262,69 @@ internal static class TorchEmitter
             }
 
             writer.Line();
+            string function = DeclarationCode.HostMember(spec, spec.MethodName + "Function");
             writer.Line("/// <inheritdoc/>");
-            if (owned.Count == 0)
+            writer.Line(owned.Count == 0
+                ? $"public override {Tensor} forward({Tensor} x) => {function}.Apply(x);"
+                : $"public override {Tensor} forward({Tensor} x) => {function}.Apply(x, Parameters(x.dtype));");
+
+            if (owned.Count > 0)
             {
-                writer.Line($"public override {Tensor} forward({Tensor} x) => {DeclarationCode.HostMember(spec, spec.MethodName + "Function")}.Apply(x);");
-                return;
+                writer.Line();
+                writer.Line("/// <summary>The parameters in the span operator's layout, which is exactly this concatenation; the cast is differentiable.</summary>");
+                using (writer.Block($"private {Tensor} Parameters(global::TorchSharp.torch.ScalarType dtype)"))
+                {
+                    writer.Line($"using {Tensor} concatenated = global::TorchSharp.torch.cat(new {Tensor}[] {{ {string.Join(", ", owned.Select(o => o.Field))} }});");
+                    writer.Line("return concatenated.to(dtype);");
+                }
             }
 
-            using (writer.Block($"public override {Tensor} forward({Tensor} x)"))
+            WriteFusedNormalizer(writer, module, function, owned.Count > 0);
+        }
+    }
+
+    private const string FusedNormalizer = "global::MultiMax.Torch.CompilerServices.IFusedNormalizer";
+
+    /// <summary>
+    /// What <c>FusedAttention</c> asks of the module: its parameters, its formula, and the generated span attention per
+    /// element type, held in static fields so that a call allocates nothing for them.
+    /// </summary>
+    private static void WriteFusedNormalizer(SourceWriter writer, OverloadGroup module, string function, bool hasParameters)
+    {
+        NormalizerSpec spec = module.Modulator;
+        writer.Line();
+        writer.Line($"bool {FusedNormalizer}.IsLogProbabilities => {Bool(spec.Output == NormalizerOutputKind.LogProbabilities)};");
+        writer.Line();
+        writer.Line(hasParameters
+            ? $"{Tensor}? {FusedNormalizer}.ParameterVector(global::TorchSharp.torch.ScalarType dtype) => Parameters(dtype);"
+            : $"{Tensor}? {FusedNormalizer}.ParameterVector(global::TorchSharp.torch.ScalarType dtype) => null;");
+        writer.Line();
+        writer.Line(hasParameters
+            ? $"{Tensor} {FusedNormalizer}.Formula({Tensor} x, {Tensor}? parameters) => {function}.Formula(x, parameters!);"
+            : $"{Tensor} {FusedNormalizer}.Formula({Tensor} x, {Tensor}? parameters) => {function}.Formula(x);");
+        foreach ((ElementType type, string property) in new[] { (ElementType.Float, "FloatAttention"), (ElementType.Double, "DoubleAttention") })
+        {
+            string t = type.Keyword();
+            string kernels = $"global::MultiMax.Torch.CompilerServices.AttentionKernels<{t}>";
+            writer.Line();
+            if (!module.ElementTypes.Contains(type))
             {
-                writer.Line("// The parameter layout of the span operator is exactly this concatenation; the cast to x's dtype is differentiable.");
-                string parts = string.Join(", ", owned.Select(o => o.Field));
-                writer.Line($"using {Tensor} concatenated = global::TorchSharp.torch.cat(new {Tensor}[] {{ {parts} }});");
-                writer.Line($"using {Tensor} parameters = concatenated.to(x.dtype);");
-                writer.Line($"return {DeclarationCode.HostMember(spec, spec.MethodName + "Function")}.Apply(x, parameters);");
+                writer.Line($"{kernels}? {FusedNormalizer}.{property} => null;");
+                continue;
             }
+
+            string attention = DeclarationCode.Operator(spec, spec.MethodName + "Attention");
+            string forward = hasParameters
+                ? $"static (q, k, v, o, l, shape, p, mask, causal, scale) => {attention}(q, k, v, o, l, shape, p, mask, causal, scale)"
+                : $"static (q, k, v, o, l, shape, _, mask, causal, scale) => {attention}(q, k, v, o, l, shape, mask, causal, scale)";
+            string backward = hasParameters
+                ? $"static (q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, mask, causal, scale) => {attention}Backward(q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, mask, causal, scale)"
+                : $"static (q, k, v, o, l, dO, dq, dk, dv, shape, _, _, mask, causal, scale) => {attention}Backward(q, k, v, o, l, dO, dq, dk, dv, shape, mask, causal, scale)";
+            writer.Line($"private static readonly {kernels} {property}Kernels = new(");
+            writer.Line($"    {forward},");
+            writer.Line($"    {backward});");
+            writer.Line();
+            writer.Line($"{kernels}? {FusedNormalizer}.{property} => {property}Kernels;");
         }
     }
 

@@ -9,3 +9,20 @@ public delegate void SpanForward<T>(ReadOnlySpan<T> x, Span<T> y, int rowLength,
 public delegate void SpanBackward<T>(
     ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx, int rowLength,
     ReadOnlySpan<T> parameters, Span<T> parameterGradients);
+
+/// <summary>A generated <c>&lt;Name&gt;Attention</c> as the Torch runner calls it (an empty parameters span where it has none).</summary>
+public delegate void SpanAttentionForward<T>(
+    ReadOnlySpan<T> query, ReadOnlySpan<T> key, ReadOnlySpan<T> value, Span<T> output, Span<T> logSumExp,
+    AttentionShape shape, ReadOnlySpan<T> parameters, ReadOnlySpan<bool> keyPaddingMask, bool causal, T? scale)
+    where T : struct;
+
+/// <summary>A generated <c>&lt;Name&gt;AttentionBackward</c> as the Torch runner calls it.</summary>
+public delegate void SpanAttentionBackward<T>(
+    ReadOnlySpan<T> query, ReadOnlySpan<T> key, ReadOnlySpan<T> value, ReadOnlySpan<T> output, ReadOnlySpan<T> logSumExp,
+    ReadOnlySpan<T> outputGradient, Span<T> queryGradient, Span<T> keyGradient, Span<T> valueGradient,
+    AttentionShape shape, ReadOnlySpan<T> parameters, Span<T> parameterGradients, ReadOnlySpan<bool> keyPaddingMask, bool causal, T? scale)
+    where T : struct;
+
+/// <summary>The fused attention of one declaration in one element type.</summary>
+public sealed record AttentionKernels<T>(SpanAttentionForward<T> Forward, SpanAttentionBackward<T> Backward)
+    where T : struct;

@@ -299,7 +299,7 @@ public static class TorchNormalizerRunner
     }
 
     /// <summary>The elements of a contiguous CPU tensor, as a span over its native memory (no copy).</summary>
-    private static Span<T> Elements<T>(Tensor contiguous)
+    internal static Span<T> Elements<T>(Tensor contiguous)
         where T : unmanaged =>
         MemoryMarshal.Cast<byte, T>(contiguous.bytes);
 }

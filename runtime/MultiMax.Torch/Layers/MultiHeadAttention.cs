@@ -54,30 +54,36 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
     public nn.Module<Tensor, Tensor> Normalizer => normalizer;
 
     /// <summary>Self-attention over <paramref name="x"/> [batch, sequence, embedding], without masks.</summary>
-    public override Tensor forward(Tensor x) => Attend(x).Output;
+    public override Tensor forward(Tensor x) => forward(x, null);
 
-    /// <summary>Self-attention with optional masks.</summary>
+    /// <summary>
+    /// Self-attention with optional masks, through <see cref="FusedAttention.ScaledDotProduct"/>: fused, without a
+    /// [queries × keys] tensor, when the normalizer is a generated module and the tensors are CPU float32/float64.
+    /// </summary>
     /// <param name="x">[batch, sequence, embedding].</param>
     /// <param name="keyPaddingMask">Optional [batch, sequence] booleans, true where a key is padding and must get no weight.</param>
     /// <param name="causal">Whether each query sees only itself and earlier positions.</param>
-    public Tensor forward(Tensor x, Tensor? keyPaddingMask, bool causal = false) => Attend(x, keyPaddingMask, causal).Output;
+    public Tensor forward(Tensor x, Tensor? keyPaddingMask, bool causal = false)
+    {
+        CheckInput(x, keyPaddingMask);
+        long batch = x.shape[0], length = x.shape[1];
+        using var scope = NewDisposeScope();
+        Tensor q = SplitHeads(query.forward(x), batch, length);
+        Tensor k = SplitHeads(key.forward(x), batch, length);
+        Tensor v = SplitHeads(value.forward(x), batch, length);
+        Tensor attended = FusedAttention.ScaledDotProduct(q, k, v, normalizer, keyPaddingMask, causal, 1 / Math.Sqrt(headSize));
+        return output.forward(attended.transpose(1, 2).reshape(batch, length, heads * headSize)).MoveToOuterDisposeScope();
+    }
 
-    /// <summary>Self-attention that also returns the attention weights [batch, heads, queries, keys].</summary>
+    /// <summary>
+    /// Self-attention that also returns the attention weights [batch, heads, queries, keys]: the materialized path,
+    /// since the weights are asked for.
+    /// </summary>
     /// <inheritdoc cref="forward(Tensor, Tensor?, bool)"/>
     public (Tensor Output, Tensor Weights) Attend(Tensor x, Tensor? keyPaddingMask = null, bool causal = false)
     {
-        ArgumentNullException.ThrowIfNull(x);
-        if (x.dim() != 3)
-        {
-            throw new ArgumentException($"The input must be [batch, sequence, embedding], but its shape is [{string.Join(", ", x.shape)}].", nameof(x));
-        }
-
+        CheckInput(x, keyPaddingMask);
         long batch = x.shape[0], length = x.shape[1];
-        if (keyPaddingMask is not null && (keyPaddingMask.dim() != 2 || keyPaddingMask.shape[0] != batch || keyPaddingMask.shape[1] != length))
-        {
-            throw new ArgumentException($"The key padding mask must be [batch, sequence] = [{batch}, {length}].", nameof(keyPaddingMask));
-        }
-
         using var scope = NewDisposeScope();
         Tensor q = SplitHeads(query.forward(x), batch, length);
         Tensor k = SplitHeads(key.forward(x), batch, length);
@@ -98,6 +104,21 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
         Tensor weights = normalizer.forward(scores);
         Tensor attended = matmul(weights, v).transpose(1, 2).reshape(batch, length, heads * headSize);
         return (output.forward(attended).MoveToOuterDisposeScope(), weights.MoveToOuterDisposeScope());
+    }
+
+    private static void CheckInput(Tensor x, Tensor? keyPaddingMask)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (x.dim() != 3)
+        {
+            throw new ArgumentException($"The input must be [batch, sequence, embedding], but its shape is [{string.Join(", ", x.shape)}].", nameof(x));
+        }
+
+        long batch = x.shape[0], length = x.shape[1];
+        if (keyPaddingMask is not null && (keyPaddingMask.dim() != 2 || keyPaddingMask.shape[0] != batch || keyPaddingMask.shape[1] != length))
+        {
+            throw new ArgumentException($"The key padding mask must be [batch, sequence] = [{batch}, {length}].", nameof(keyPaddingMask));
+        }
     }
 
     private Tensor SplitHeads(Tensor projected, long batch, long length) =>
