@@ -9,41 +9,44 @@ using Term = MultiMax.Torch.Tests.Reference.ReferenceFormula.Term;
 namespace MultiMax.Torch.Tests.Support;
 
 /// <summary>
-/// A generated module under test and its reference formula: <see cref="Reference"/> maps the module's parameters
-/// (by name, as float64 leaves) and a float64 input to the reference output.
+/// A generated module under test and its reference formula: <see cref="Sigma"/> maps the module's parameters (by
+/// name, as float64 leaves) and a float64 input to σ, and <see cref="Reference"/> to the reference output.
 /// </summary>
 public sealed record NormalizerCase(
     string Name,
     Func<nn.Module<Tensor, Tensor>> Create,
-    Func<Tensor, IReadOnlyDictionary<string, Tensor>, Tensor> Reference,
+    Func<Tensor, IReadOnlyDictionary<string, Tensor>, Tensor> Sigma,
     bool Logarithm)
 {
     public override string ToString() => Name;
 
+    /// <summary>SoftMax (or LogSoftMax) of σ along the last axis.</summary>
+    public Tensor Reference(Tensor x, IReadOnlyDictionary<string, Tensor> parameters) => ReferenceFormula.Normalize(Sigma(x, parameters), Logarithm);
+
     public static IEnumerable<NormalizerCase> All()
     {
-        yield return new("SoftMax", () => new TorchNormalizers.SoftMaxModule(), (x, _) => ReferenceFormula.Normalize(x, false), false);
+        yield return new("SoftMax", () => new TorchNormalizers.SoftMaxModule(), (x, _) => x, false);
         yield return Order("MultiMax1", 1, () => new TorchNormalizers.MultiMax1Module(), logarithm: false);
         yield return Order("MultiMax2", 2, () => new TorchNormalizers.MultiMax2Module(), logarithm: false);
         yield return Order("LogMultiMax2", 2, () => new TorchNormalizers.LogMultiMax2Module(), logarithm: true);
-        yield return new("MultiMaxV2", () => new TorchNormalizers.MultiMaxV2Module(), (x, p) => ReferenceFormula.Normalize(
-            ReferenceFormula.Sigma(x, ReferenceFormula.OrderTerms(1, p["ts"], p["ranges"]), p["scale"][0], p["shift"][0]), false), false);
-        yield return new("Custom", () => new Ops.CustomModule(), (x, p) => ReferenceFormula.Normalize(ReferenceFormula.Sigma(x, new[]
+        yield return new("MultiMaxV2", () => new TorchNormalizers.MultiMaxV2Module(), (x, p) =>
+            ReferenceFormula.Sigma(x, ReferenceFormula.OrderTerms(1, p["ts"], p["ranges"]), p["scale"][0], p["shift"][0]), false);
+        yield return new("Custom", () => new Ops.CustomModule(), (x, p) => ReferenceFormula.Sigma(x, new[]
         {
             new Term(true, 1, tensor(2.0), tensor(-1.0)),
             new Term(false, 2, p["ts"][0], p["ranges"][0]),
-        }), false), false);
-        yield return new("LogCubic", () => new Ops.LogCubicModule(), (x, p) => ReferenceFormula.Normalize(ReferenceFormula.Sigma(x, new[]
+        }), false);
+        yield return new("LogCubic", () => new Ops.LogCubicModule(), (x, p) => ReferenceFormula.Sigma(x, new[]
         {
             new Term(false, 3, p["ts"][0], tensor(0.5)),
             new Term(true, 1, p["ts"][1], tensor(-0.25)),
-        }), true), true);
+        }), true);
     }
 
     public static NormalizerCase Named(string name) => All().Single(c => c.Name == name);
 
     private static NormalizerCase Order(string name, int order, Func<nn.Module<Tensor, Tensor>> create, bool logarithm) =>
-        new(name, create, (x, p) => ReferenceFormula.Normalize(ReferenceFormula.Sigma(x, ReferenceFormula.OrderTerms(order, p["ts"], p["ranges"])), logarithm), logarithm);
+        new(name, create, (x, p) => ReferenceFormula.Sigma(x, ReferenceFormula.OrderTerms(order, p["ts"], p["ranges"])), logarithm);
 
     /// <summary>
     /// Replaces the near-zero initial parameters with large random ones, so that σ is far from the identity and
