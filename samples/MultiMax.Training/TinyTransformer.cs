@@ -30,9 +30,19 @@ public sealed class TinyTransformer : nn.Module<Tensor, Tensor>
     /// <summary>The attention layers, first to last.</summary>
     public IEnumerable<MultiHeadAttention> Attention => blocks.Select(b => b.Attention);
 
-    public override Tensor forward(Tensor tokens) => Run(tokens).Logits;
+    /// <summary>Class logits, through fused attention: training never holds a [queries × keys] tensor.</summary>
+    public override Tensor forward(Tensor tokens)
+    {
+        Tensor x = embedding.forward(tokens);
+        foreach (Block block in blocks)
+        {
+            x = block.forward(x);
+        }
 
-    /// <summary>Class logits, and every layer's attention weights [batch, heads, queries, keys].</summary>
+        return classifier.forward(norm.forward(x.select(1, 0)));
+    }
+
+    /// <summary>Class logits, and every layer's attention weights [batch, heads, queries, keys] (materialized, for the metrics).</summary>
     public (Tensor Logits, IReadOnlyList<Tensor> Weights) Run(Tensor tokens)
     {
         Tensor x = embedding.forward(tokens);
@@ -64,7 +74,11 @@ public sealed class TinyTransformer : nn.Module<Tensor, Tensor>
 
         public MultiHeadAttention Attention => attention;
 
-        public override Tensor forward(Tensor x) => Run(x).Output;
+        public override Tensor forward(Tensor x)
+        {
+            x = x + attention.forward(attentionNorm.forward(x));
+            return x + feedForward.forward(feedForwardNorm.forward(x));
+        }
 
         public (Tensor Output, Tensor Weights) Run(Tensor x)
         {

@@ -5,10 +5,17 @@ using MultiMax.Benchmarks;
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --filter '*' --job short
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --filter '*Gpu*'     (on a machine with a CUDA device)
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --filter '*FirstCall*'   (its own jobs: first calls in fresh processes, and warm)
+// dotnet run -c Release --project tests/MultiMax.Benchmarks -- --attention-memory fused 4096   (peak memory, one process per measurement)
 //
 // The span benchmarks run out of process, as BenchmarkDotNet prefers. TorchBenchmarks run in this process: the
 // project BenchmarkDotNet generates for an out-of-process run does not import Directory.Build.targets, so its copy of
 // libLibTorchSharp.so would miss the libstdc++ step and fail to load on Debian 12; this process's copy has it.
+if (args is ["--attention-memory", string path, ..])
+{
+    AttentionMemory.Run(path, args.Length > 2 ? int.Parse(args[2]) : 4096);
+    return;
+}
+
 BenchmarkSwitcher.FromTypes(new[] { typeof(ForwardBenchmarks), typeof(FirstCallBenchmarks), typeof(BaselineBenchmarks), typeof(ExpBenchmarks), typeof(GpuBenchmarks) }).Run(args);
-BenchmarkSwitcher.FromTypes(new[] { typeof(TorchBenchmarks) })
+BenchmarkSwitcher.FromTypes(new[] { typeof(TorchBenchmarks), typeof(AttentionBenchmarks) })
     .Run(args.Contains("--inProcess") ? args : args.Append("--inProcess").ToArray());
