@@ -65,7 +65,7 @@ namespace App
         /// with autograd to the input.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
-        public sealed class LogSoftModule : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>
+        public sealed class LogSoftModule : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>, global::MultiMax.Torch.CompilerServices.IFusedNormalizer
         {
             /// <summary>A layer without learnable parameters.</summary>
             public LogSoftModule() : base(nameof(LogSoftModule))
@@ -74,6 +74,20 @@ namespace App
 
             /// <inheritdoc/>
             public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor x) => global::App.Layers.LogSoftFunction.Apply(x);
+
+            bool global::MultiMax.Torch.CompilerServices.IFusedNormalizer.IsLogProbabilities => true;
+
+            global::TorchSharp.torch.Tensor? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.ParameterVector(global::TorchSharp.torch.ScalarType dtype) => null;
+
+            global::TorchSharp.torch.Tensor global::MultiMax.Torch.CompilerServices.IFusedNormalizer.Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? parameters) => global::App.Layers.LogSoftFunction.Formula(x);
+
+            global::MultiMax.Torch.CompilerServices.AttentionKernels<float>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.FloatAttention => null;
+
+            private static readonly global::MultiMax.Torch.CompilerServices.AttentionKernels<double> DoubleAttentionKernels = new(
+                static (q, k, v, o, l, shape, _, mask, causal, scale) => global::Library.Shared.LogSoftAttention(q, k, v, o, l, shape, mask, causal, scale),
+                static (q, k, v, o, l, dO, dq, dk, dv, shape, _, _, mask, causal, scale) => global::Library.Shared.LogSoftAttentionBackward(q, k, v, o, l, dO, dq, dk, dv, shape, mask, causal, scale));
+
+            global::MultiMax.Torch.CompilerServices.AttentionKernels<double>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.DoubleAttention => DoubleAttentionKernels;
         }
     }
 }

@@ -76,7 +76,7 @@ namespace Demo
         /// with autograd to the input and to every parameter it owns.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
-        public sealed class CustomModule : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>
+        public sealed class CustomModule : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>, global::MultiMax.Torch.CompilerServices.IFusedNormalizer
         {
             private global::TorchSharp.Modules.Parameter _ts;
             private global::TorchSharp.Modules.Parameter _ranges;
@@ -105,13 +105,28 @@ namespace Demo
             }
 
             /// <inheritdoc/>
-            public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor x)
+            public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor x) => global::Demo.Ops.CustomFunction.Apply(x, Parameters(x.dtype));
+
+            /// <summary>The parameters in the span operator's layout, which is exactly this concatenation; the cast is differentiable.</summary>
+            private global::TorchSharp.torch.Tensor Parameters(global::TorchSharp.torch.ScalarType dtype)
             {
-                // The parameter layout of the span operator is exactly this concatenation; the cast to x's dtype is differentiable.
                 using global::TorchSharp.torch.Tensor concatenated = global::TorchSharp.torch.cat(new global::TorchSharp.torch.Tensor[] { ts, ranges });
-                using global::TorchSharp.torch.Tensor parameters = concatenated.to(x.dtype);
-                return global::Demo.Ops.CustomFunction.Apply(x, parameters);
+                return concatenated.to(dtype);
             }
+
+            bool global::MultiMax.Torch.CompilerServices.IFusedNormalizer.IsLogProbabilities => false;
+
+            global::TorchSharp.torch.Tensor? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.ParameterVector(global::TorchSharp.torch.ScalarType dtype) => Parameters(dtype);
+
+            global::TorchSharp.torch.Tensor global::MultiMax.Torch.CompilerServices.IFusedNormalizer.Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? parameters) => global::Demo.Ops.CustomFunction.Formula(x, parameters!);
+
+            global::MultiMax.Torch.CompilerServices.AttentionKernels<float>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.FloatAttention => null;
+
+            private static readonly global::MultiMax.Torch.CompilerServices.AttentionKernels<double> DoubleAttentionKernels = new(
+                static (q, k, v, o, l, shape, p, mask, causal, scale) => global::Demo.Ops.CustomAttention(q, k, v, o, l, shape, p, mask, causal, scale),
+                static (q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, mask, causal, scale) => global::Demo.Ops.CustomAttentionBackward(q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, mask, causal, scale));
+
+            global::MultiMax.Torch.CompilerServices.AttentionKernels<double>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.DoubleAttention => DoubleAttentionKernels;
         }
     }
 }

@@ -82,7 +82,7 @@ namespace Demo
         /// with autograd to the input and to every parameter it owns.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
-        public sealed class MultiMax2Module : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>
+        public sealed class MultiMax2Module : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>, global::MultiMax.Torch.CompilerServices.IFusedNormalizer
         {
             private global::TorchSharp.Modules.Parameter _ts;
             private global::TorchSharp.Modules.Parameter _ranges;
@@ -111,13 +111,32 @@ namespace Demo
             }
 
             /// <inheritdoc/>
-            public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor x)
+            public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor x) => global::Demo.Ops.MultiMax2Function.Apply(x, Parameters(x.dtype));
+
+            /// <summary>The parameters in the span operator's layout, which is exactly this concatenation; the cast is differentiable.</summary>
+            private global::TorchSharp.torch.Tensor Parameters(global::TorchSharp.torch.ScalarType dtype)
             {
-                // The parameter layout of the span operator is exactly this concatenation; the cast to x's dtype is differentiable.
                 using global::TorchSharp.torch.Tensor concatenated = global::TorchSharp.torch.cat(new global::TorchSharp.torch.Tensor[] { ts, ranges });
-                using global::TorchSharp.torch.Tensor parameters = concatenated.to(x.dtype);
-                return global::Demo.Ops.MultiMax2Function.Apply(x, parameters);
+                return concatenated.to(dtype);
             }
+
+            bool global::MultiMax.Torch.CompilerServices.IFusedNormalizer.IsLogProbabilities => false;
+
+            global::TorchSharp.torch.Tensor? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.ParameterVector(global::TorchSharp.torch.ScalarType dtype) => Parameters(dtype);
+
+            global::TorchSharp.torch.Tensor global::MultiMax.Torch.CompilerServices.IFusedNormalizer.Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? parameters) => global::Demo.Ops.MultiMax2Function.Formula(x, parameters!);
+
+            private static readonly global::MultiMax.Torch.CompilerServices.AttentionKernels<float> FloatAttentionKernels = new(
+                static (q, k, v, o, l, shape, p, mask, causal, scale) => global::Demo.Ops.MultiMax2Attention(q, k, v, o, l, shape, p, mask, causal, scale),
+                static (q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, mask, causal, scale) => global::Demo.Ops.MultiMax2AttentionBackward(q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, mask, causal, scale));
+
+            global::MultiMax.Torch.CompilerServices.AttentionKernels<float>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.FloatAttention => FloatAttentionKernels;
+
+            private static readonly global::MultiMax.Torch.CompilerServices.AttentionKernels<double> DoubleAttentionKernels = new(
+                static (q, k, v, o, l, shape, p, mask, causal, scale) => global::Demo.Ops.MultiMax2Attention(q, k, v, o, l, shape, p, mask, causal, scale),
+                static (q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, mask, causal, scale) => global::Demo.Ops.MultiMax2AttentionBackward(q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, mask, causal, scale));
+
+            global::MultiMax.Torch.CompilerServices.AttentionKernels<double>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.DoubleAttention => DoubleAttentionKernels;
         }
     }
 }

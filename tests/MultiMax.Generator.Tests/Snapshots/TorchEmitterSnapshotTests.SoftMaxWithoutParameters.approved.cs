@@ -65,7 +65,7 @@ namespace Demo
         /// with autograd to the input.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
-        public sealed class SoftModule : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>
+        public sealed class SoftModule : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>, global::MultiMax.Torch.CompilerServices.IFusedNormalizer
         {
             /// <summary>A layer without learnable parameters.</summary>
             public SoftModule() : base(nameof(SoftModule))
@@ -74,6 +74,20 @@ namespace Demo
 
             /// <inheritdoc/>
             public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor x) => global::Demo.Ops.SoftFunction.Apply(x);
+
+            bool global::MultiMax.Torch.CompilerServices.IFusedNormalizer.IsLogProbabilities => false;
+
+            global::TorchSharp.torch.Tensor? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.ParameterVector(global::TorchSharp.torch.ScalarType dtype) => null;
+
+            global::TorchSharp.torch.Tensor global::MultiMax.Torch.CompilerServices.IFusedNormalizer.Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? parameters) => global::Demo.Ops.SoftFunction.Formula(x);
+
+            private static readonly global::MultiMax.Torch.CompilerServices.AttentionKernels<float> FloatAttentionKernels = new(
+                static (q, k, v, o, l, shape, _, mask, causal, scale) => global::Demo.Ops.SoftAttention(q, k, v, o, l, shape, mask, causal, scale),
+                static (q, k, v, o, l, dO, dq, dk, dv, shape, _, _, mask, causal, scale) => global::Demo.Ops.SoftAttentionBackward(q, k, v, o, l, dO, dq, dk, dv, shape, mask, causal, scale));
+
+            global::MultiMax.Torch.CompilerServices.AttentionKernels<float>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.FloatAttention => FloatAttentionKernels;
+
+            global::MultiMax.Torch.CompilerServices.AttentionKernels<double>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.DoubleAttention => null;
         }
     }
 }
