@@ -45,6 +45,8 @@ public sealed partial class NormalizerGenerator
         Backward,
         Attention,
         AttentionBackward,
+        CrossEntropy,
+        CrossEntropyBackward,
     }
 
     private static readonly GeneratedMember[] GeneratedMembers =
@@ -52,6 +54,8 @@ public sealed partial class NormalizerGenerator
         new("Backward", "backward pass", null, GeneratedMethod.Backward),
         new("Attention", "fused attention", null, GeneratedMethod.Attention),
         new("AttentionBackward", "fused attention backward pass", null, GeneratedMethod.AttentionBackward),
+        new("CrossEntropy", "fused output-layer loss", null, GeneratedMethod.CrossEntropy),
+        new("CrossEntropyBackward", "fused output-layer loss with gradients", null, GeneratedMethod.CrossEntropyBackward),
         new("Parameters", "parameter layout class", null),
         new("Function", "TorchSharp autograd function", Backends.Torch),
         new("Module", "TorchSharp module", Backends.Torch),
@@ -115,13 +119,16 @@ public sealed partial class NormalizerGenerator
         string[] parameters = hasParameters ? new[] { readOnlySpan } : new string[0];
         string[] parameterGradients = hasParameters ? new[] { readOnlySpan, span } : new string[0];
         string[] settings = { "System.ReadOnlySpan<bool>", "bool", t + "?" };
+        string[] lossInputs = { readOnlySpan, readOnlySpan, readOnlySpan, "System.ReadOnlySpan<long>", "MultiMax.CrossEntropyShape" };
         return generated switch
         {
             GeneratedMethod.Backward => new[] { readOnlySpan, readOnlySpan, readOnlySpan, span, "int" }.Concat(parameterGradients),
             GeneratedMethod.Attention => new[] { readOnlySpan, readOnlySpan, readOnlySpan, span, span, "MultiMax.AttentionShape" }
                 .Concat(parameters).Concat(settings),
-            _ => new[] { readOnlySpan, readOnlySpan, readOnlySpan, readOnlySpan, readOnlySpan, readOnlySpan, span, span, span, "MultiMax.AttentionShape" }
+            GeneratedMethod.AttentionBackward => new[] { readOnlySpan, readOnlySpan, readOnlySpan, readOnlySpan, readOnlySpan, readOnlySpan, span, span, span, "MultiMax.AttentionShape" }
                 .Concat(parameterGradients).Concat(settings),
+            GeneratedMethod.CrossEntropy => lossInputs.Concat(parameters).Concat(new[] { "long" }),
+            _ => lossInputs.Concat(parameters).Concat(new[] { span, span, span }).Concat(hasParameters ? new[] { span } : new string[0]).Concat(new[] { "long" }),
         };
     }
 

@@ -6,6 +6,7 @@ using MultiMax.Benchmarks;
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --filter '*Gpu*'     (on a machine with a CUDA device)
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --filter '*FirstCall*'   (its own jobs: first calls in fresh processes, and warm)
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --attention-memory fused 4096   (peak memory, one process per measurement)
+// dotnet run -c Release --project tests/MultiMax.Benchmarks -- --loss-memory fused 32768       (likewise, for the output-layer loss)
 //
 // The span benchmarks run out of process, as BenchmarkDotNet prefers. TorchBenchmarks run in this process: the
 // project BenchmarkDotNet generates for an out-of-process run does not import Directory.Build.targets, so its copy of
@@ -16,6 +17,12 @@ if (args is ["--attention-memory", string path, ..])
     return;
 }
 
+if (args is ["--loss-memory", string lossPath, ..])
+{
+    CrossEntropyMemory.Run(lossPath, args.Length > 2 ? int.Parse(args[2]) : 32768);
+    return;
+}
+
 BenchmarkSwitcher.FromTypes(new[] { typeof(ForwardBenchmarks), typeof(FirstCallBenchmarks), typeof(BaselineBenchmarks), typeof(ExpBenchmarks), typeof(GpuBenchmarks) }).Run(args);
-BenchmarkSwitcher.FromTypes(new[] { typeof(TorchBenchmarks), typeof(AttentionBenchmarks) })
+BenchmarkSwitcher.FromTypes(new[] { typeof(TorchBenchmarks), typeof(AttentionBenchmarks), typeof(CrossEntropyBenchmarks) })
     .Run(args.Contains("--inProcess") ? args : args.Append("--inProcess").ToArray());

@@ -72,6 +72,7 @@ internal static partial class CpuEmitter
             ? $"    => {runner}.Backward<{kernel}, {t}>(x, y, dy, dx, rowLength, parameters, parameterGradients);"
             : $"    => {runner}.Backward<{kernel}, {t}>(x, y, dy, dx, rowLength, {noParameters}, {span}.Empty);");
         WriteAttentionDeclarations(writer, spec);
+        WriteCrossEntropyDeclarations(writer, spec);
     }
 
     private static void WriteKernel(SourceWriter writer, NormalizerSpec spec, ModulatorMath math)

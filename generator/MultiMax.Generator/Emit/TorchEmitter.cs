@@ -130,7 +130,7 @@ internal static class TorchEmitter
             ? $"{backward}(x, y, dy, dx, rowLength, parameters, parameterGradients)"
             : $"{backward}(x, y, dy, dx, rowLength)";
         writer.Line("/// <summary>");
-        writer.Line("/// The fused span backward; under <c>create_graph</c>, autograd of <see cref=\"Formula\"/> instead, so that the gradients");
+        writer.Line("/// The fused span backward; under <c>create_graph</c>, autograd of <c>Formula</c> instead, so that the gradients");
         writer.Line("/// can be differentiated again. A failure never leaves this method (see <see cref=\"global::MultiMax.Torch.BackwardFailures\"/>).");
         writer.Line("/// </summary>");
         writer.Line($"public override {list} backward(global::TorchSharp.torch.autograd.AutogradContext ctx, {Tensor} dy) =>");
@@ -178,7 +178,15 @@ internal static class TorchEmitter
         var printer = new ModulatorPrinter(math, new TorchDialect(parameters));
         writer.Line("/// <summary>The same normalizer built from torch ops, differentiated by autograd: the path for other devices and dtypes.</summary>");
         string signature = spec.HasParameters ? $"{Tensor} {x}, {Tensor} {parameters}" : $"{Tensor} {x}";
-        using (writer.Block($"public static {Tensor} Formula({signature})"))
+        string arguments = spec.HasParameters ? $"{x}, {parameters}" : $"{x}";
+        bool log = spec.Output == NormalizerOutputKind.LogProbabilities;
+        writer.Line($"public static {Tensor} Formula({signature}) => Formula({arguments}, logarithm: {Bool(log)});");
+        writer.Line();
+        writer.Line("/// <summary>");
+        writer.Line("/// The formula with either output kind, whatever the declaration's: the fused operators need probabilities for");
+        writer.Line("/// attention weights and log-probabilities for the loss, each computed directly, never one from the other.");
+        writer.Line("/// </summary>");
+        using (writer.Block($"public static {Tensor} Formula({signature}, bool logarithm)"))
         {
             writer.Line("using var scope = global::TorchSharp.torch.NewDisposeScope();");
             writer.Line($"{Tensor} masked = {x}.eq(double.NegativeInfinity);");
@@ -191,7 +199,7 @@ internal static class TorchEmitter
                 sigma = printer.WriteSigma(writer, printer.WriteAffine(writer, unmasked), "sigma");
             }
 
-            writer.Line($"return {Runner}.MaskedSoftMax({sigma}, masked, logarithm: {Bool(spec.Output == NormalizerOutputKind.LogProbabilities)}).MoveToOuterDisposeScope();");
+            writer.Line($"return {Runner}.MaskedSoftMax({sigma}, masked, logarithm).MoveToOuterDisposeScope();");
         }
     }
 
@@ -286,8 +294,9 @@ internal static class TorchEmitter
     private const string FusedNormalizer = "global::MultiMax.Torch.CompilerServices.IFusedNormalizer";
 
     /// <summary>
-    /// What <c>FusedAttention</c> asks of the module: its parameters, its formula, and the generated span attention per
-    /// element type, held in static fields so that a call allocates nothing for them.
+    /// What the fused operators (<c>FusedAttention</c>, <c>FusedCrossEntropy</c>) ask of the module: its parameters, its
+    /// formula, and the generated span operators per element type, held in static fields so that a call allocates
+    /// nothing for them.
     /// </summary>
     private static void WriteFusedNormalizer(SourceWriter writer, OverloadGroup module, string function, bool hasParameters)
     {
@@ -300,32 +309,47 @@ internal static class TorchEmitter
             : $"{Tensor}? {FusedNormalizer}.ParameterVector(global::TorchSharp.torch.ScalarType dtype) => null;");
         writer.Line();
         writer.Line(hasParameters
-            ? $"{Tensor} {FusedNormalizer}.Formula({Tensor} x, {Tensor}? parameters) => {function}.Formula(x, parameters!);"
-            : $"{Tensor} {FusedNormalizer}.Formula({Tensor} x, {Tensor}? parameters) => {function}.Formula(x);");
-        foreach ((ElementType type, string property) in new[] { (ElementType.Float, "FloatAttention"), (ElementType.Double, "DoubleAttention") })
+            ? $"{Tensor} {FusedNormalizer}.Formula({Tensor} x, {Tensor}? parameters, bool logarithm) => {function}.Formula(x, parameters!, logarithm);"
+            : $"{Tensor} {FusedNormalizer}.Formula({Tensor} x, {Tensor}? parameters, bool logarithm) => {function}.Formula(x, logarithm);");
+        string attention = DeclarationCode.Operator(spec, spec.MethodName + "Attention");
+        string crossEntropy = DeclarationCode.Operator(spec, spec.MethodName + "CrossEntropy");
+        foreach (ElementType type in new[] { ElementType.Float, ElementType.Double })
         {
-            string t = type.Keyword();
-            string kernels = $"global::MultiMax.Torch.CompilerServices.AttentionKernels<{t}>";
-            writer.Line();
-            if (!module.ElementTypes.Contains(type))
-            {
-                writer.Line($"{kernels}? {FusedNormalizer}.{property} => null;");
-                continue;
-            }
-
-            string attention = DeclarationCode.Operator(spec, spec.MethodName + "Attention");
-            string forward = hasParameters
-                ? $"static (q, k, v, o, l, shape, p, mask, causal, scale) => {attention}(q, k, v, o, l, shape, p, mask, causal, scale)"
-                : $"static (q, k, v, o, l, shape, _, mask, causal, scale) => {attention}(q, k, v, o, l, shape, mask, causal, scale)";
-            string backward = hasParameters
-                ? $"static (q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, mask, causal, scale) => {attention}Backward(q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, mask, causal, scale)"
-                : $"static (q, k, v, o, l, dO, dq, dk, dv, shape, _, _, mask, causal, scale) => {attention}Backward(q, k, v, o, l, dO, dq, dk, dv, shape, mask, causal, scale)";
-            writer.Line($"private static readonly {kernels} {property}Kernels = new(");
-            writer.Line($"    {forward},");
-            writer.Line($"    {backward});");
-            writer.Line();
-            writer.Line($"{kernels}? {FusedNormalizer}.{property} => {property}Kernels;");
+            string prefix = type == ElementType.Float ? "Float" : "Double";
+            WriteKernelProperty(writer, module, type, prefix + "Attention", "AttentionKernels",
+                hasParameters
+                    ? $"static (q, k, v, o, l, shape, p, mask, causal, scale) => {attention}(q, k, v, o, l, shape, p, mask, causal, scale)"
+                    : $"static (q, k, v, o, l, shape, _, mask, causal, scale) => {attention}(q, k, v, o, l, shape, mask, causal, scale)",
+                hasParameters
+                    ? $"static (q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, mask, causal, scale) => {attention}Backward(q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, mask, causal, scale)"
+                    : $"static (q, k, v, o, l, dO, dq, dk, dv, shape, _, _, mask, causal, scale) => {attention}Backward(q, k, v, o, l, dO, dq, dk, dv, shape, mask, causal, scale)");
+            WriteKernelProperty(writer, module, type, prefix + "CrossEntropy", "CrossEntropyKernels",
+                hasParameters
+                    ? $"static (h, w, b, t, shape, p, ignore) => {crossEntropy}(h, w, b, t, shape, p, ignore)"
+                    : $"static (h, w, b, t, shape, _, ignore) => {crossEntropy}(h, w, b, t, shape, ignore)",
+                hasParameters
+                    ? $"static (h, w, b, t, shape, p, dh, dw, db, dp, ignore) => {crossEntropy}Backward(h, w, b, t, shape, p, dh, dw, db, dp, ignore)"
+                    : $"static (h, w, b, t, shape, _, dh, dw, db, _, ignore) => {crossEntropy}Backward(h, w, b, t, shape, dh, dw, db, ignore)");
         }
+    }
+
+    /// <summary>An <c>IFusedNormalizer</c> property with a pair of generated span operators, or null for an element type not declared.</summary>
+    private static void WriteKernelProperty(
+        SourceWriter writer, OverloadGroup module, ElementType type, string property, string record, string first, string second)
+    {
+        string kernels = $"global::MultiMax.Torch.CompilerServices.{record}<{type.Keyword()}>";
+        writer.Line();
+        if (!module.ElementTypes.Contains(type))
+        {
+            writer.Line($"{kernels}? {FusedNormalizer}.{property} => null;");
+            return;
+        }
+
+        writer.Line($"private static readonly {kernels} {property}Kernels = new(");
+        writer.Line($"    {first},");
+        writer.Line($"    {second});");
+        writer.Line();
+        writer.Line($"{kernels}? {FusedNormalizer}.{property} => {property}Kernels;");
     }
 
     private static string Count(int count, string noun) => count == 1 ? $"{count} {noun}" : $"{count} {noun}s";

@@ -129,11 +129,8 @@ internal sealed class FusedAttentionFunction : autograd.SingleTensorFunction<Fus
             using (enable_grad())
             {
                 using Tensor? mask = call.Mask is null ? null : tensor(call.Mask).view(call.Shape.Batch, call.Shape.Keys);
-                Tensor output = FusedAttention.Materialized(query, key, value, mask, call.Causal, call.Scale, scores =>
-                {
-                    Tensor weights = call.Normalizer.Formula(scores, parameters);
-                    return call.Normalizer.IsLogProbabilities ? weights.exp() : weights;
-                });
+                Tensor output = FusedAttention.Materialized(query, key, value, mask, call.Causal, call.Scale,
+                    scores => call.Normalizer.Formula(scores, parameters, logarithm: false));
                 found = autograd.grad(new[] { output }, inputs, new[] { outputGradient }, retain_graph: true, create_graph: true, allow_unused: true);
             }
         }

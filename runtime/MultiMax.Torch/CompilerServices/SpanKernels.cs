@@ -26,3 +26,17 @@ public delegate void SpanAttentionBackward<T>(
 /// <summary>The fused attention of one declaration in one element type.</summary>
 public sealed record AttentionKernels<T>(SpanAttentionForward<T> Forward, SpanAttentionBackward<T> Backward)
     where T : struct;
+
+/// <summary>A generated <c>&lt;Name&gt;CrossEntropy</c> as the Torch runner calls it (an empty parameters span where it has none).</summary>
+public delegate double SpanCrossEntropyLoss<T>(
+    ReadOnlySpan<T> hidden, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, ReadOnlySpan<long> targets,
+    CrossEntropyShape shape, ReadOnlySpan<T> parameters, long ignoreIndex);
+
+/// <summary>A generated <c>&lt;Name&gt;CrossEntropyBackward</c> as the Torch runner calls it.</summary>
+public delegate double SpanCrossEntropyGradients<T>(
+    ReadOnlySpan<T> hidden, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, ReadOnlySpan<long> targets,
+    CrossEntropyShape shape, ReadOnlySpan<T> parameters,
+    Span<T> hiddenGradient, Span<T> weightGradient, Span<T> biasGradient, Span<T> parameterGradients, long ignoreIndex);
+
+/// <summary>The fused output-layer loss of one declaration in one element type.</summary>
+public sealed record CrossEntropyKernels<T>(SpanCrossEntropyLoss<T> Loss, SpanCrossEntropyGradients<T> Gradients);

@@ -66,6 +66,45 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
         public static void CustomAttentionBackward(global::System.ReadOnlySpan<double> query, global::System.ReadOnlySpan<double> key, global::System.ReadOnlySpan<double> value, global::System.ReadOnlySpan<double> output, global::System.ReadOnlySpan<double> logSumExp, global::System.ReadOnlySpan<double> outputGradient, global::System.Span<double> queryGradient, global::System.Span<double> keyGradient, global::System.Span<double> valueGradient, global::MultiMax.AttentionShape shape, global::System.ReadOnlySpan<double> parameters, global::System.Span<double> parameterGradients, global::System.ReadOnlySpan<bool> keyPaddingMask = default, bool causal = false, double? scale = null)
             => global::MultiMax.CompilerServices.AttentionRunner.Backward<global::MultiMax.Generated.CustomModulator, double>(query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, parameters, parameterGradients, keyPaddingMask, causal, scale);
+
+        /// <summary>
+        /// The fused output-layer loss with <see cref="Custom(global::System.ReadOnlySpan{double}, global::System.Span{double}, int, global::System.ReadOnlySpan{double})"/>'s σ: the mean, over the tokens whose target
+        /// is not <paramref name="ignoreIndex"/>, of <c>−log SoftMax(σ(hidden·weightᵀ + bias))[target]</c>. The logits are formed a
+        /// chunk of tokens at a time: nothing of size tokens × vocab is ever allocated.
+        /// </summary>
+        /// <param name="hidden">[tokens, dim], row-major.</param>
+        /// <param name="weight">[vocab, dim].</param>
+        /// <param name="bias">[vocab], or empty for none. A bias of −∞ forbids a class: probability 0, gradient 0.</param>
+        /// <param name="targets">[tokens]: a class in [0, vocab), or <paramref name="ignoreIndex"/>.</param>
+        /// <param name="shape">The token count, dim and vocabulary size.</param>
+        /// <param name="parameters">σ's learnable parameters, in the layout of the row operator.</param>
+        /// <param name="ignoreIndex">A target that marks a token to leave out of the loss and its mean.</param>
+        /// <returns>The mean loss; 0 when every target is ignored, NaN when a parameter σ reads is NaN.</returns>
+        /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or a target is neither a class nor the ignore index.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
+        public static double CustomCrossEntropy(global::System.ReadOnlySpan<double> hidden, global::System.ReadOnlySpan<double> weight, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<long> targets, global::MultiMax.CrossEntropyShape shape, global::System.ReadOnlySpan<double> parameters, long ignoreIndex = -100)
+            => global::MultiMax.CompilerServices.CrossEntropyRunner.Loss<global::MultiMax.Generated.CustomModulator, double>(hidden, weight, bias, targets, shape, parameters, ignoreIndex);
+
+        /// <summary>
+        /// The loss of <c>CustomCrossEntropy</c> and, in the same pass, its gradients (those of the mean: multiply them by the upstream
+        /// gradient of the loss). Parameter gradients are summed in double in a fixed order: the same bits on every run.
+        /// </summary>
+        /// <param name="hidden">[tokens, dim], row-major.</param>
+        /// <param name="weight">[vocab, dim].</param>
+        /// <param name="bias">[vocab], or empty for none. A bias of −∞ forbids a class: probability 0, gradient 0.</param>
+        /// <param name="targets">[tokens]: a class in [0, vocab), or <paramref name="ignoreIndex"/>.</param>
+        /// <param name="shape">The token count, dim and vocabulary size.</param>
+        /// <param name="parameters">σ's learnable parameters, in the layout of the row operator.</param>
+        /// <param name="ignoreIndex">A target that marks a token to leave out of the loss and its mean.</param>
+        /// <param name="hiddenGradient">Receives [tokens, dim]; an ignored token's row is 0.</param>
+        /// <param name="weightGradient">Receives [vocab, dim].</param>
+        /// <param name="biasGradient">Receives [vocab]; empty when <paramref name="bias"/> is.</param>
+        /// <param name="parameterGradients">Overwritten with the gradients of σ's parameters.</param>
+        /// <returns>The mean loss, as <c>CustomCrossEntropy</c> returns it.</returns>
+        /// <exception cref="global::System.ArgumentException">A length does not fit the shape, a target is neither a class nor the ignore index, or an output overlaps an input or another output; nothing is written then.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
+        public static double CustomCrossEntropyBackward(global::System.ReadOnlySpan<double> hidden, global::System.ReadOnlySpan<double> weight, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<long> targets, global::MultiMax.CrossEntropyShape shape, global::System.ReadOnlySpan<double> parameters, global::System.Span<double> hiddenGradient, global::System.Span<double> weightGradient, global::System.Span<double> biasGradient, global::System.Span<double> parameterGradients, long ignoreIndex = -100)
+            => global::MultiMax.CompilerServices.CrossEntropyRunner.LossAndGradients<global::MultiMax.Generated.CustomModulator, double>(hidden, weight, bias, targets, shape, parameters, hiddenGradient, weightGradient, biasGradient, parameterGradients, ignoreIndex);
     }
 }
 
@@ -369,7 +408,7 @@ namespace MultiMax.Generated
         }
     }
 
-    /// <summary>σ of <c>Demo.Ops.Custom</c> over tiles of attention scores, for <c>AttentionRunner</c>.</summary>
+    /// <summary>σ of <c>Demo.Ops.Custom</c> over tiles of attention scores and blocks of logits, for <c>AttentionRunner</c> and <c>CrossEntropyRunner</c>.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
     file readonly struct CustomModulator : IModulatorKernel<double>
     {

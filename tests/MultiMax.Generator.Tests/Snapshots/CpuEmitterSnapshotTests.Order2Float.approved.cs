@@ -66,6 +66,45 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
         public static void MultiMax2AttentionBackward(global::System.ReadOnlySpan<float> query, global::System.ReadOnlySpan<float> key, global::System.ReadOnlySpan<float> value, global::System.ReadOnlySpan<float> output, global::System.ReadOnlySpan<float> logSumExp, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> queryGradient, global::System.Span<float> keyGradient, global::System.Span<float> valueGradient, global::MultiMax.AttentionShape shape, global::System.ReadOnlySpan<float> parameters, global::System.Span<float> parameterGradients, global::System.ReadOnlySpan<bool> keyPaddingMask = default, bool causal = false, float? scale = null)
             => global::MultiMax.CompilerServices.AttentionRunner.Backward<global::MultiMax.Generated.MultiMax2Modulator, float>(query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, parameters, parameterGradients, keyPaddingMask, causal, scale);
+
+        /// <summary>
+        /// The fused output-layer loss with <see cref="MultiMax2(global::System.ReadOnlySpan{float}, global::System.Span{float}, int, global::System.ReadOnlySpan{float})"/>'s σ: the mean, over the tokens whose target
+        /// is not <paramref name="ignoreIndex"/>, of <c>−log SoftMax(σ(hidden·weightᵀ + bias))[target]</c>. The logits are formed a
+        /// chunk of tokens at a time: nothing of size tokens × vocab is ever allocated.
+        /// </summary>
+        /// <param name="hidden">[tokens, dim], row-major.</param>
+        /// <param name="weight">[vocab, dim].</param>
+        /// <param name="bias">[vocab], or empty for none. A bias of −∞ forbids a class: probability 0, gradient 0.</param>
+        /// <param name="targets">[tokens]: a class in [0, vocab), or <paramref name="ignoreIndex"/>.</param>
+        /// <param name="shape">The token count, dim and vocabulary size.</param>
+        /// <param name="parameters">σ's learnable parameters, in the layout of the row operator.</param>
+        /// <param name="ignoreIndex">A target that marks a token to leave out of the loss and its mean.</param>
+        /// <returns>The mean loss; 0 when every target is ignored, NaN when a parameter σ reads is NaN.</returns>
+        /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or a target is neither a class nor the ignore index.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
+        public static double MultiMax2CrossEntropy(global::System.ReadOnlySpan<float> hidden, global::System.ReadOnlySpan<float> weight, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<long> targets, global::MultiMax.CrossEntropyShape shape, global::System.ReadOnlySpan<float> parameters, long ignoreIndex = -100)
+            => global::MultiMax.CompilerServices.CrossEntropyRunner.Loss<global::MultiMax.Generated.MultiMax2Modulator, float>(hidden, weight, bias, targets, shape, parameters, ignoreIndex);
+
+        /// <summary>
+        /// The loss of <c>MultiMax2CrossEntropy</c> and, in the same pass, its gradients (those of the mean: multiply them by the upstream
+        /// gradient of the loss). Parameter gradients are summed in double in a fixed order: the same bits on every run.
+        /// </summary>
+        /// <param name="hidden">[tokens, dim], row-major.</param>
+        /// <param name="weight">[vocab, dim].</param>
+        /// <param name="bias">[vocab], or empty for none. A bias of −∞ forbids a class: probability 0, gradient 0.</param>
+        /// <param name="targets">[tokens]: a class in [0, vocab), or <paramref name="ignoreIndex"/>.</param>
+        /// <param name="shape">The token count, dim and vocabulary size.</param>
+        /// <param name="parameters">σ's learnable parameters, in the layout of the row operator.</param>
+        /// <param name="ignoreIndex">A target that marks a token to leave out of the loss and its mean.</param>
+        /// <param name="hiddenGradient">Receives [tokens, dim]; an ignored token's row is 0.</param>
+        /// <param name="weightGradient">Receives [vocab, dim].</param>
+        /// <param name="biasGradient">Receives [vocab]; empty when <paramref name="bias"/> is.</param>
+        /// <param name="parameterGradients">Overwritten with the gradients of σ's parameters.</param>
+        /// <returns>The mean loss, as <c>MultiMax2CrossEntropy</c> returns it.</returns>
+        /// <exception cref="global::System.ArgumentException">A length does not fit the shape, a target is neither a class nor the ignore index, or an output overlaps an input or another output; nothing is written then.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
+        public static double MultiMax2CrossEntropyBackward(global::System.ReadOnlySpan<float> hidden, global::System.ReadOnlySpan<float> weight, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<long> targets, global::MultiMax.CrossEntropyShape shape, global::System.ReadOnlySpan<float> parameters, global::System.Span<float> hiddenGradient, global::System.Span<float> weightGradient, global::System.Span<float> biasGradient, global::System.Span<float> parameterGradients, long ignoreIndex = -100)
+            => global::MultiMax.CompilerServices.CrossEntropyRunner.LossAndGradients<global::MultiMax.Generated.MultiMax2Modulator, float>(hidden, weight, bias, targets, shape, parameters, hiddenGradient, weightGradient, biasGradient, parameterGradients, ignoreIndex);
     }
 }
 
@@ -450,7 +489,7 @@ namespace MultiMax.Generated
         }
     }
 
-    /// <summary>σ of <c>Demo.Ops.MultiMax2</c> over tiles of attention scores, for <c>AttentionRunner</c>.</summary>
+    /// <summary>σ of <c>Demo.Ops.MultiMax2</c> over tiles of attention scores and blocks of logits, for <c>AttentionRunner</c> and <c>CrossEntropyRunner</c>.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
     file readonly struct MultiMax2Modulator : IModulatorKernel<float>
     {

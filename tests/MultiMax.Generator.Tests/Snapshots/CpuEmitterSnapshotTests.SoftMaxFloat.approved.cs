@@ -61,6 +61,42 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
         public static void SoftAttentionBackward(global::System.ReadOnlySpan<float> query, global::System.ReadOnlySpan<float> key, global::System.ReadOnlySpan<float> value, global::System.ReadOnlySpan<float> output, global::System.ReadOnlySpan<float> logSumExp, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> queryGradient, global::System.Span<float> keyGradient, global::System.Span<float> valueGradient, global::MultiMax.AttentionShape shape, global::System.ReadOnlySpan<bool> keyPaddingMask = default, bool causal = false, float? scale = null)
             => global::MultiMax.CompilerServices.AttentionRunner.Backward<global::MultiMax.Generated.SoftModulator, float>(query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, global::System.ReadOnlySpan<float>.Empty, global::System.Span<float>.Empty, keyPaddingMask, causal, scale);
+
+        /// <summary>
+        /// The fused output-layer loss with <see cref="Soft(global::System.ReadOnlySpan{float}, global::System.Span{float}, int)"/>'s σ: the mean, over the tokens whose target
+        /// is not <paramref name="ignoreIndex"/>, of <c>−log SoftMax(σ(hidden·weightᵀ + bias))[target]</c>. The logits are formed a
+        /// chunk of tokens at a time: nothing of size tokens × vocab is ever allocated.
+        /// </summary>
+        /// <param name="hidden">[tokens, dim], row-major.</param>
+        /// <param name="weight">[vocab, dim].</param>
+        /// <param name="bias">[vocab], or empty for none. A bias of −∞ forbids a class: probability 0, gradient 0.</param>
+        /// <param name="targets">[tokens]: a class in [0, vocab), or <paramref name="ignoreIndex"/>.</param>
+        /// <param name="shape">The token count, dim and vocabulary size.</param>
+        /// <param name="ignoreIndex">A target that marks a token to leave out of the loss and its mean.</param>
+        /// <returns>The mean loss; 0 when every target is ignored, NaN when a parameter σ reads is NaN.</returns>
+        /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or a target is neither a class nor the ignore index.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
+        public static double SoftCrossEntropy(global::System.ReadOnlySpan<float> hidden, global::System.ReadOnlySpan<float> weight, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<long> targets, global::MultiMax.CrossEntropyShape shape, long ignoreIndex = -100)
+            => global::MultiMax.CompilerServices.CrossEntropyRunner.Loss<global::MultiMax.Generated.SoftModulator, float>(hidden, weight, bias, targets, shape, global::System.ReadOnlySpan<float>.Empty, ignoreIndex);
+
+        /// <summary>
+        /// The loss of <c>SoftCrossEntropy</c> and, in the same pass, its gradients (those of the mean: multiply them by the upstream
+        /// gradient of the loss). Parameter gradients are summed in double in a fixed order: the same bits on every run.
+        /// </summary>
+        /// <param name="hidden">[tokens, dim], row-major.</param>
+        /// <param name="weight">[vocab, dim].</param>
+        /// <param name="bias">[vocab], or empty for none. A bias of −∞ forbids a class: probability 0, gradient 0.</param>
+        /// <param name="targets">[tokens]: a class in [0, vocab), or <paramref name="ignoreIndex"/>.</param>
+        /// <param name="shape">The token count, dim and vocabulary size.</param>
+        /// <param name="ignoreIndex">A target that marks a token to leave out of the loss and its mean.</param>
+        /// <param name="hiddenGradient">Receives [tokens, dim]; an ignored token's row is 0.</param>
+        /// <param name="weightGradient">Receives [vocab, dim].</param>
+        /// <param name="biasGradient">Receives [vocab]; empty when <paramref name="bias"/> is.</param>
+        /// <returns>The mean loss, as <c>SoftCrossEntropy</c> returns it.</returns>
+        /// <exception cref="global::System.ArgumentException">A length does not fit the shape, a target is neither a class nor the ignore index, or an output overlaps an input or another output; nothing is written then.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
+        public static double SoftCrossEntropyBackward(global::System.ReadOnlySpan<float> hidden, global::System.ReadOnlySpan<float> weight, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<long> targets, global::MultiMax.CrossEntropyShape shape, global::System.Span<float> hiddenGradient, global::System.Span<float> weightGradient, global::System.Span<float> biasGradient, long ignoreIndex = -100)
+            => global::MultiMax.CompilerServices.CrossEntropyRunner.LossAndGradients<global::MultiMax.Generated.SoftModulator, float>(hidden, weight, bias, targets, shape, global::System.ReadOnlySpan<float>.Empty, hiddenGradient, weightGradient, biasGradient, global::System.Span<float>.Empty, ignoreIndex);
     }
 }
 
@@ -246,7 +282,7 @@ namespace MultiMax.Generated
         }
     }
 
-    /// <summary>σ of <c>Demo.Ops.Soft</c> over tiles of attention scores, for <c>AttentionRunner</c>.</summary>
+    /// <summary>σ of <c>Demo.Ops.Soft</c> over tiles of attention scores and blocks of logits, for <c>AttentionRunner</c> and <c>CrossEntropyRunner</c>.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
     file readonly struct SoftModulator : IModulatorKernel<float>
     {

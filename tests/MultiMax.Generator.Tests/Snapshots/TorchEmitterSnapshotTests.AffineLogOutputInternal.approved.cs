@@ -47,7 +47,7 @@ namespace Demo
             }
 
             /// <summary>
-            /// The fused span backward; under <c>create_graph</c>, autograd of <see cref="Formula"/> instead, so that the gradients
+            /// The fused span backward; under <c>create_graph</c>, autograd of <c>Formula</c> instead, so that the gradients
             /// can be differentiated again. A failure never leaves this method (see <see cref="global::MultiMax.Torch.BackwardFailures"/>).
             /// </summary>
             public override global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor> backward(global::TorchSharp.torch.autograd.AutogradContext ctx, global::TorchSharp.torch.Tensor dy) =>
@@ -55,7 +55,13 @@ namespace Demo
                     global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.Backward<float>(x, y, dy, parameters, static (x, y, dy, dx, rowLength, parameters, parameterGradients) => global::Demo.Layers.LogV2Backward(x, y, dy, dx, rowLength, parameters, parameterGradients)));
 
             /// <summary>The same normalizer built from torch ops, differentiated by autograd: the path for other devices and dtypes.</summary>
-            public static global::TorchSharp.torch.Tensor Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor parameters)
+            public static global::TorchSharp.torch.Tensor Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor parameters) => Formula(x, parameters, logarithm: true);
+
+            /// <summary>
+            /// The formula with either output kind, whatever the declaration's: the fused operators need probabilities for
+            /// attention weights and log-probabilities for the loss, each computed directly, never one from the other.
+            /// </summary>
+            public static global::TorchSharp.torch.Tensor Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor parameters, bool logarithm)
             {
                 using var scope = global::TorchSharp.torch.NewDisposeScope();
                 global::TorchSharp.torch.Tensor masked = x.eq(double.NegativeInfinity);
@@ -67,7 +73,7 @@ namespace Demo
                 sigma += parameters[0] * r0;
                 global::TorchSharp.torch.Tensor r1 = global::TorchSharp.torch.nn.functional.relu(u - parameters[3]); // Above(1): max(x' − p[3], 0)
                 sigma += parameters[1] * r1;
-                return global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.MaskedSoftMax(sigma, masked, logarithm: true).MoveToOuterDisposeScope();
+                return global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.MaskedSoftMax(sigma, masked, logarithm).MoveToOuterDisposeScope();
             }
         }
 
@@ -138,7 +144,7 @@ namespace Demo
 
             global::TorchSharp.torch.Tensor? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.ParameterVector(global::TorchSharp.torch.ScalarType dtype) => Parameters(dtype);
 
-            global::TorchSharp.torch.Tensor global::MultiMax.Torch.CompilerServices.IFusedNormalizer.Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? parameters) => global::Demo.Layers.LogV2Function.Formula(x, parameters!);
+            global::TorchSharp.torch.Tensor global::MultiMax.Torch.CompilerServices.IFusedNormalizer.Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? parameters, bool logarithm) => global::Demo.Layers.LogV2Function.Formula(x, parameters!, logarithm);
 
             private static readonly global::MultiMax.Torch.CompilerServices.AttentionKernels<float> FloatAttentionKernels = new(
                 static (q, k, v, o, l, shape, p, mask, causal, scale) => global::Demo.Layers.LogV2Attention(q, k, v, o, l, shape, p, mask, causal, scale),
@@ -146,7 +152,15 @@ namespace Demo
 
             global::MultiMax.Torch.CompilerServices.AttentionKernels<float>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.FloatAttention => FloatAttentionKernels;
 
+            private static readonly global::MultiMax.Torch.CompilerServices.CrossEntropyKernels<float> FloatCrossEntropyKernels = new(
+                static (h, w, b, t, shape, p, ignore) => global::Demo.Layers.LogV2CrossEntropy(h, w, b, t, shape, p, ignore),
+                static (h, w, b, t, shape, p, dh, dw, db, dp, ignore) => global::Demo.Layers.LogV2CrossEntropyBackward(h, w, b, t, shape, p, dh, dw, db, dp, ignore));
+
+            global::MultiMax.Torch.CompilerServices.CrossEntropyKernels<float>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.FloatCrossEntropy => FloatCrossEntropyKernels;
+
             global::MultiMax.Torch.CompilerServices.AttentionKernels<double>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.DoubleAttention => null;
+
+            global::MultiMax.Torch.CompilerServices.CrossEntropyKernels<double>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.DoubleCrossEntropy => null;
         }
     }
 }

@@ -46,7 +46,7 @@ namespace Demo
             }
 
             /// <summary>
-            /// The fused span backward; under <c>create_graph</c>, autograd of <see cref="Formula"/> instead, so that the gradients
+            /// The fused span backward; under <c>create_graph</c>, autograd of <c>Formula</c> instead, so that the gradients
             /// can be differentiated again. A failure never leaves this method (see <see cref="global::MultiMax.Torch.BackwardFailures"/>).
             /// </summary>
             public override global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor> backward(global::TorchSharp.torch.autograd.AutogradContext ctx, global::TorchSharp.torch.Tensor dy) =>
@@ -54,7 +54,13 @@ namespace Demo
                     global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.Backward<double>(x, y, dy, parameters, static (x, y, dy, dx, rowLength, parameters, parameterGradients) => global::Demo.Ops.CustomBackward(x, y, dy, dx, rowLength, parameters, parameterGradients)));
 
             /// <summary>The same normalizer built from torch ops, differentiated by autograd: the path for other devices and dtypes.</summary>
-            public static global::TorchSharp.torch.Tensor Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor parameters)
+            public static global::TorchSharp.torch.Tensor Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor parameters) => Formula(x, parameters, logarithm: false);
+
+            /// <summary>
+            /// The formula with either output kind, whatever the declaration's: the fused operators need probabilities for
+            /// attention weights and log-probabilities for the loss, each computed directly, never one from the other.
+            /// </summary>
+            public static global::TorchSharp.torch.Tensor Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor parameters, bool logarithm)
             {
                 using var scope = global::TorchSharp.torch.NewDisposeScope();
                 global::TorchSharp.torch.Tensor masked = x.eq(double.NegativeInfinity);
@@ -67,7 +73,7 @@ namespace Demo
                 sigma += parameters[0] * r1 * r1;
                 global::TorchSharp.torch.Tensor r2 = global::TorchSharp.torch.nn.functional.relu(xz + 0.25d); // Above(3): max(x + 0.25, 0)
                 sigma += -0.5d * r2 * r2 * r2;
-                return global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.MaskedSoftMax(sigma, masked, logarithm: false).MoveToOuterDisposeScope();
+                return global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.MaskedSoftMax(sigma, masked, logarithm).MoveToOuterDisposeScope();
             }
         }
 
@@ -118,15 +124,23 @@ namespace Demo
 
             global::TorchSharp.torch.Tensor? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.ParameterVector(global::TorchSharp.torch.ScalarType dtype) => Parameters(dtype);
 
-            global::TorchSharp.torch.Tensor global::MultiMax.Torch.CompilerServices.IFusedNormalizer.Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? parameters) => global::Demo.Ops.CustomFunction.Formula(x, parameters!);
+            global::TorchSharp.torch.Tensor global::MultiMax.Torch.CompilerServices.IFusedNormalizer.Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? parameters, bool logarithm) => global::Demo.Ops.CustomFunction.Formula(x, parameters!, logarithm);
 
             global::MultiMax.Torch.CompilerServices.AttentionKernels<float>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.FloatAttention => null;
+
+            global::MultiMax.Torch.CompilerServices.CrossEntropyKernels<float>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.FloatCrossEntropy => null;
 
             private static readonly global::MultiMax.Torch.CompilerServices.AttentionKernels<double> DoubleAttentionKernels = new(
                 static (q, k, v, o, l, shape, p, mask, causal, scale) => global::Demo.Ops.CustomAttention(q, k, v, o, l, shape, p, mask, causal, scale),
                 static (q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, mask, causal, scale) => global::Demo.Ops.CustomAttentionBackward(q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, mask, causal, scale));
 
             global::MultiMax.Torch.CompilerServices.AttentionKernels<double>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.DoubleAttention => DoubleAttentionKernels;
+
+            private static readonly global::MultiMax.Torch.CompilerServices.CrossEntropyKernels<double> DoubleCrossEntropyKernels = new(
+                static (h, w, b, t, shape, p, ignore) => global::Demo.Ops.CustomCrossEntropy(h, w, b, t, shape, p, ignore),
+                static (h, w, b, t, shape, p, dh, dw, db, dp, ignore) => global::Demo.Ops.CustomCrossEntropyBackward(h, w, b, t, shape, p, dh, dw, db, dp, ignore));
+
+            global::MultiMax.Torch.CompilerServices.CrossEntropyKernels<double>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.DoubleCrossEntropy => DoubleCrossEntropyKernels;
         }
     }
 }

@@ -48,7 +48,7 @@ namespace Demo
             }
 
             /// <summary>
-            /// The fused span backward; under <c>create_graph</c>, autograd of <see cref="Formula"/> instead, so that the gradients
+            /// The fused span backward; under <c>create_graph</c>, autograd of <c>Formula</c> instead, so that the gradients
             /// can be differentiated again. A failure never leaves this method (see <see cref="global::MultiMax.Torch.BackwardFailures"/>).
             /// </summary>
             public override global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor> backward(global::TorchSharp.torch.autograd.AutogradContext ctx, global::TorchSharp.torch.Tensor dy) =>
@@ -58,7 +58,13 @@ namespace Demo
                         : global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.Backward<double>(x, y, dy, parameters, static (x, y, dy, dx, rowLength, parameters, parameterGradients) => global::Demo.Ops.MultiMax2Backward(x, y, dy, dx, rowLength, parameters, parameterGradients)));
 
             /// <summary>The same normalizer built from torch ops, differentiated by autograd: the path for other devices and dtypes.</summary>
-            public static global::TorchSharp.torch.Tensor Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor parameters)
+            public static global::TorchSharp.torch.Tensor Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor parameters) => Formula(x, parameters, logarithm: false);
+
+            /// <summary>
+            /// The formula with either output kind, whatever the declaration's: the fused operators need probabilities for
+            /// attention weights and log-probabilities for the loss, each computed directly, never one from the other.
+            /// </summary>
+            public static global::TorchSharp.torch.Tensor Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor parameters, bool logarithm)
             {
                 using var scope = global::TorchSharp.torch.NewDisposeScope();
                 global::TorchSharp.torch.Tensor masked = x.eq(double.NegativeInfinity);
@@ -73,7 +79,7 @@ namespace Demo
                 sigma += parameters[2] * r2 * r2;
                 global::TorchSharp.torch.Tensor r3 = global::TorchSharp.torch.nn.functional.relu(xz - parameters[7]); // Above(2): max(x − p[7], 0)
                 sigma += parameters[3] * r3 * r3;
-                return global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.MaskedSoftMax(sigma, masked, logarithm: false).MoveToOuterDisposeScope();
+                return global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.MaskedSoftMax(sigma, masked, logarithm).MoveToOuterDisposeScope();
             }
         }
 
@@ -124,7 +130,7 @@ namespace Demo
 
             global::TorchSharp.torch.Tensor? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.ParameterVector(global::TorchSharp.torch.ScalarType dtype) => Parameters(dtype);
 
-            global::TorchSharp.torch.Tensor global::MultiMax.Torch.CompilerServices.IFusedNormalizer.Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? parameters) => global::Demo.Ops.MultiMax2Function.Formula(x, parameters!);
+            global::TorchSharp.torch.Tensor global::MultiMax.Torch.CompilerServices.IFusedNormalizer.Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? parameters, bool logarithm) => global::Demo.Ops.MultiMax2Function.Formula(x, parameters!, logarithm);
 
             private static readonly global::MultiMax.Torch.CompilerServices.AttentionKernels<float> FloatAttentionKernels = new(
                 static (q, k, v, o, l, shape, p, mask, causal, scale) => global::Demo.Ops.MultiMax2Attention(q, k, v, o, l, shape, p, mask, causal, scale),
@@ -132,11 +138,23 @@ namespace Demo
 
             global::MultiMax.Torch.CompilerServices.AttentionKernels<float>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.FloatAttention => FloatAttentionKernels;
 
+            private static readonly global::MultiMax.Torch.CompilerServices.CrossEntropyKernels<float> FloatCrossEntropyKernels = new(
+                static (h, w, b, t, shape, p, ignore) => global::Demo.Ops.MultiMax2CrossEntropy(h, w, b, t, shape, p, ignore),
+                static (h, w, b, t, shape, p, dh, dw, db, dp, ignore) => global::Demo.Ops.MultiMax2CrossEntropyBackward(h, w, b, t, shape, p, dh, dw, db, dp, ignore));
+
+            global::MultiMax.Torch.CompilerServices.CrossEntropyKernels<float>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.FloatCrossEntropy => FloatCrossEntropyKernels;
+
             private static readonly global::MultiMax.Torch.CompilerServices.AttentionKernels<double> DoubleAttentionKernels = new(
                 static (q, k, v, o, l, shape, p, mask, causal, scale) => global::Demo.Ops.MultiMax2Attention(q, k, v, o, l, shape, p, mask, causal, scale),
                 static (q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, mask, causal, scale) => global::Demo.Ops.MultiMax2AttentionBackward(q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, mask, causal, scale));
 
             global::MultiMax.Torch.CompilerServices.AttentionKernels<double>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.DoubleAttention => DoubleAttentionKernels;
+
+            private static readonly global::MultiMax.Torch.CompilerServices.CrossEntropyKernels<double> DoubleCrossEntropyKernels = new(
+                static (h, w, b, t, shape, p, ignore) => global::Demo.Ops.MultiMax2CrossEntropy(h, w, b, t, shape, p, ignore),
+                static (h, w, b, t, shape, p, dh, dw, db, dp, ignore) => global::Demo.Ops.MultiMax2CrossEntropyBackward(h, w, b, t, shape, p, dh, dw, db, dp, ignore));
+
+            global::MultiMax.Torch.CompilerServices.CrossEntropyKernels<double>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.DoubleCrossEntropy => DoubleCrossEntropyKernels;
         }
     }
 }

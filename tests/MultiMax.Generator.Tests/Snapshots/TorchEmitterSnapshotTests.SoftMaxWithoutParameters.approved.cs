@@ -44,7 +44,7 @@ namespace Demo
             }
 
             /// <summary>
-            /// The fused span backward; under <c>create_graph</c>, autograd of <see cref="Formula"/> instead, so that the gradients
+            /// The fused span backward; under <c>create_graph</c>, autograd of <c>Formula</c> instead, so that the gradients
             /// can be differentiated again. A failure never leaves this method (see <see cref="global::MultiMax.Torch.BackwardFailures"/>).
             /// </summary>
             public override global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor> backward(global::TorchSharp.torch.autograd.AutogradContext ctx, global::TorchSharp.torch.Tensor dy) =>
@@ -52,11 +52,17 @@ namespace Demo
                     global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.Backward<float>(x, y, dy, null, static (x, y, dy, dx, rowLength, parameters, parameterGradients) => global::Demo.Ops.SoftBackward(x, y, dy, dx, rowLength)));
 
             /// <summary>The same normalizer built from torch ops, differentiated by autograd: the path for other devices and dtypes.</summary>
-            public static global::TorchSharp.torch.Tensor Formula(global::TorchSharp.torch.Tensor x)
+            public static global::TorchSharp.torch.Tensor Formula(global::TorchSharp.torch.Tensor x) => Formula(x, logarithm: false);
+
+            /// <summary>
+            /// The formula with either output kind, whatever the declaration's: the fused operators need probabilities for
+            /// attention weights and log-probabilities for the loss, each computed directly, never one from the other.
+            /// </summary>
+            public static global::TorchSharp.torch.Tensor Formula(global::TorchSharp.torch.Tensor x, bool logarithm)
             {
                 using var scope = global::TorchSharp.torch.NewDisposeScope();
                 global::TorchSharp.torch.Tensor masked = x.eq(double.NegativeInfinity);
-                return global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.MaskedSoftMax(x, masked, logarithm: false).MoveToOuterDisposeScope();
+                return global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.MaskedSoftMax(x, masked, logarithm).MoveToOuterDisposeScope();
             }
         }
 
@@ -79,7 +85,7 @@ namespace Demo
 
             global::TorchSharp.torch.Tensor? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.ParameterVector(global::TorchSharp.torch.ScalarType dtype) => null;
 
-            global::TorchSharp.torch.Tensor global::MultiMax.Torch.CompilerServices.IFusedNormalizer.Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? parameters) => global::Demo.Ops.SoftFunction.Formula(x);
+            global::TorchSharp.torch.Tensor global::MultiMax.Torch.CompilerServices.IFusedNormalizer.Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? parameters, bool logarithm) => global::Demo.Ops.SoftFunction.Formula(x, logarithm);
 
             private static readonly global::MultiMax.Torch.CompilerServices.AttentionKernels<float> FloatAttentionKernels = new(
                 static (q, k, v, o, l, shape, _, mask, causal, scale) => global::Demo.Ops.SoftAttention(q, k, v, o, l, shape, mask, causal, scale),
@@ -87,7 +93,15 @@ namespace Demo
 
             global::MultiMax.Torch.CompilerServices.AttentionKernels<float>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.FloatAttention => FloatAttentionKernels;
 
+            private static readonly global::MultiMax.Torch.CompilerServices.CrossEntropyKernels<float> FloatCrossEntropyKernels = new(
+                static (h, w, b, t, shape, _, ignore) => global::Demo.Ops.SoftCrossEntropy(h, w, b, t, shape, ignore),
+                static (h, w, b, t, shape, _, dh, dw, db, _, ignore) => global::Demo.Ops.SoftCrossEntropyBackward(h, w, b, t, shape, dh, dw, db, ignore));
+
+            global::MultiMax.Torch.CompilerServices.CrossEntropyKernels<float>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.FloatCrossEntropy => FloatCrossEntropyKernels;
+
             global::MultiMax.Torch.CompilerServices.AttentionKernels<double>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.DoubleAttention => null;
+
+            global::MultiMax.Torch.CompilerServices.CrossEntropyKernels<double>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.DoubleCrossEntropy => null;
         }
     }
 }

@@ -1,0 +1,208 @@
+using System;
+using System.ComponentModel;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace MultiMax.CompilerServices;
+
+/// <summary>
+/// Runs the fused output-layer loss of a generated <see cref="IModulatorKernel{T}"/>: the mean over counted tokens of
+/// <c>−log SoftMax(σ(hidden·weightᵀ + bias))[target]</c>, with every argument checked before the first write, then
+/// <see cref="CrossEntropyPass{TKernel, T}"/>'s chunks — never the [tokens × vocab] logits.
+/// </summary>
+/// <remarks>
+/// Infrastructure for generated code (<c>&lt;Name&gt;CrossEntropy</c>, <c>&lt;Name&gt;CrossEntropyBackward</c>).
+/// Tokens whose target is <c>ignoreIndex</c> contribute nothing; the mean is over the others, and with none the loss is
+/// 0 and every gradient 0. A NaN learnable parameter makes the loss and every gradient NaN, as autograd of the formula does.
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static unsafe class CrossEntropyRunner
+{
+    /// <summary>Validates the arguments and returns the mean loss.</summary>
+    public static double Loss<TKernel, T>(
+        ReadOnlySpan<T> hidden, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, ReadOnlySpan<long> targets,
+        CrossEntropyShape shape, ReadOnlySpan<T> parameters, long ignoreIndex,
+        [CallerArgumentExpression(nameof(hidden))] string hiddenName = "hidden",
+        [CallerArgumentExpression(nameof(weight))] string weightName = "weight",
+        [CallerArgumentExpression(nameof(bias))] string biasName = "bias",
+        [CallerArgumentExpression(nameof(targets))] string targetsName = "targets",
+        [CallerArgumentExpression(nameof(shape))] string shapeName = "shape",
+        [CallerArgumentExpression(nameof(parameters))] string parametersName = "parameters")
+        where TKernel : IModulatorKernel<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int counted = CheckInputs<TKernel, T>(hidden, weight, bias, targets, shape, parameters, ignoreIndex,
+            hiddenName, weightName, biasName, targetsName, shapeName, parametersName);
+        return Run<TKernel, T>(hidden, weight, bias, targets, shape, parameters, ignoreIndex, counted, default, default, default, default);
+    }
+
+    /// <summary>
+    /// Validates the arguments, writes the gradients of the mean loss with respect to hidden, weight, bias and σ's
+    /// parameters (the parameter gradients overwritten), and returns the mean loss.
+    /// </summary>
+    public static double LossAndGradients<TKernel, T>(
+        ReadOnlySpan<T> hidden, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, ReadOnlySpan<long> targets,
+        CrossEntropyShape shape, ReadOnlySpan<T> parameters,
+        Span<T> hiddenGradient, Span<T> weightGradient, Span<T> biasGradient, Span<T> parameterGradients, long ignoreIndex,
+        [CallerArgumentExpression(nameof(hidden))] string hiddenName = "hidden",
+        [CallerArgumentExpression(nameof(weight))] string weightName = "weight",
+        [CallerArgumentExpression(nameof(bias))] string biasName = "bias",
+        [CallerArgumentExpression(nameof(targets))] string targetsName = "targets",
+        [CallerArgumentExpression(nameof(shape))] string shapeName = "shape",
+        [CallerArgumentExpression(nameof(parameters))] string parametersName = "parameters",
+        [CallerArgumentExpression(nameof(hiddenGradient))] string hiddenGradientName = "hiddenGradient",
+        [CallerArgumentExpression(nameof(weightGradient))] string weightGradientName = "weightGradient",
+        [CallerArgumentExpression(nameof(biasGradient))] string biasGradientName = "biasGradient",
+        [CallerArgumentExpression(nameof(parameterGradients))] string parameterGradientsName = "parameterGradients")
+        where TKernel : IModulatorKernel<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int counted = CheckInputs<TKernel, T>(hidden, weight, bias, targets, shape, parameters, ignoreIndex,
+            hiddenName, weightName, biasName, targetsName, shapeName, parametersName);
+        CheckLength(hiddenGradient.Length, shape.HiddenLength, hiddenGradientName, "tokens × dim");
+        CheckLength(weightGradient.Length, shape.WeightLength, weightGradientName, "vocab × dim");
+        if (biasGradient.Length != bias.Length)
+        {
+            throw new ArgumentException(
+                $"{biasGradientName} has {biasGradient.Length} entries but {biasName} has {bias.Length}: it must be empty without a bias and hold vocab = {shape.Vocab} entries with one.",
+                biasGradientName);
+        }
+
+        NormalizerArguments.CheckParameterCount(TKernel.ParameterCount, parameterGradients.Length, parameterGradientsName);
+
+        // Every output needs memory of its own: no input, and no other output, may share a byte with it.
+        ReadOnlySpan<byte> h = AsBytes(hidden), w = AsBytes(weight), b = AsBytes(bias), t = MemoryMarshal.AsBytes(targets), p = AsBytes(parameters);
+        ReadOnlySpan<byte> dh = AsBytes(hiddenGradient), dw = AsBytes(weightGradient), db = AsBytes(biasGradient), dp = AsBytes(parameterGradients);
+        CheckSeparate(dh, hiddenGradientName, h, hiddenName, w, weightName, b, biasName, t, targetsName, p, parametersName);
+        CheckSeparate(dw, weightGradientName, h, hiddenName, w, weightName, b, biasName, t, targetsName, p, parametersName);
+        CheckSeparate(db, biasGradientName, h, hiddenName, w, weightName, b, biasName, t, targetsName, p, parametersName);
+        CheckSeparate(dp, parameterGradientsName, h, hiddenName, w, weightName, b, biasName, t, targetsName, p, parametersName);
+        CheckSeparate(dw, weightGradientName, dh, hiddenGradientName, default, "", default, "", default, "", default, "");
+        CheckSeparate(db, biasGradientName, dh, hiddenGradientName, dw, weightGradientName, default, "", default, "", default, "");
+        CheckSeparate(dp, parameterGradientsName, dh, hiddenGradientName, dw, weightGradientName, db, biasGradientName, default, "", default, "");
+
+        return Run<TKernel, T>(hidden, weight, bias, targets, shape, parameters, ignoreIndex, counted,
+            hiddenGradient, weightGradient, biasGradient, parameterGradients);
+    }
+
+    private static double Run<TKernel, T>(
+        ReadOnlySpan<T> hidden, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, ReadOnlySpan<long> targets,
+        CrossEntropyShape shape, ReadOnlySpan<T> parameters, long ignoreIndex, int counted,
+        Span<T> hiddenGradient, Span<T> weightGradient, Span<T> biasGradient, Span<T> parameterGradients)
+        where TKernel : IModulatorKernel<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        bool withGradients = hiddenGradient.Length + weightGradient.Length > 0;
+        if (counted == 0)
+        {
+            // Nothing counts: the mean over no tokens is defined as 0, not 0/0, and so is every gradient.
+            hiddenGradient.Clear();
+            weightGradient.Clear();
+            biasGradient.Clear();
+            parameterGradients.Clear();
+            return 0;
+        }
+
+        if (TKernel.IsPoisoned(parameters))
+        {
+            hiddenGradient.Fill(T.NaN);
+            weightGradient.Fill(T.NaN);
+            biasGradient.Fill(T.NaN);
+            parameterGradients.Fill(T.NaN);
+            return double.NaN;
+        }
+
+        Span<double> parameterSums = stackalloc double[parameters.Length];
+        double loss;
+        fixed (T* hiddenPointer = hidden, weightPointer = weight, biasPointer = bias, parametersPointer = parameters)
+        fixed (T* hiddenGradientPointer = hiddenGradient, weightGradientPointer = weightGradient, biasGradientPointer = biasGradient)
+        fixed (long* targetsPointer = targets)
+        {
+            var pass = new CrossEntropyPass<TKernel, T>(
+                shape, hiddenPointer, weightPointer, bias.IsEmpty ? null : biasPointer, targetsPointer, ignoreIndex,
+                parametersPointer, parameters.Length,
+                withGradients ? hiddenGradientPointer : null, withGradients ? weightGradientPointer : null,
+                withGradients && !bias.IsEmpty ? biasGradientPointer : null);
+            loss = pass.Run(counted, parameterSums);
+        }
+
+        for (int p = 0; p < parameterGradients.Length; p++)
+        {
+            parameterGradients[p] = T.CreateTruncating(parameterSums[p]);
+        }
+
+        return loss / counted;
+    }
+
+    /// <summary>Checks the inputs and returns how many tokens count (their target is not <paramref name="ignoreIndex"/>).</summary>
+    private static int CheckInputs<TKernel, T>(
+        ReadOnlySpan<T> hidden, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, ReadOnlySpan<long> targets,
+        CrossEntropyShape shape, ReadOnlySpan<T> parameters, long ignoreIndex,
+        string hiddenName, string weightName, string biasName, string targetsName, string shapeName, string parametersName)
+        where TKernel : IModulatorKernel<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (shape.Tokens < 0 || shape.Dim <= 0 || shape.Vocab <= 0)
+        {
+            throw new ArgumentOutOfRangeException(shapeName, shape, $"{shapeName} must have a positive dim and vocab, and no negative token count.");
+        }
+
+        if ((long)shape.Vocab * CrossEntropyPass<TKernel, T>.ChunkColumns(shape) > Array.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(shapeName, shape, $"{shapeName} has a vocabulary too large for one chunk of logits.");
+        }
+
+        CheckLength(hidden.Length, shape.HiddenLength, hiddenName, "tokens × dim");
+        CheckLength(weight.Length, shape.WeightLength, weightName, "vocab × dim");
+        CheckLength(targets.Length, shape.Tokens, targetsName, "tokens");
+        if (!bias.IsEmpty)
+        {
+            CheckLength(bias.Length, shape.Vocab, biasName, "vocab (or empty: no bias)");
+        }
+
+        NormalizerArguments.CheckParameterCount(TKernel.ParameterCount, parameters.Length, parametersName);
+        int counted = 0;
+        for (int t = 0; t < targets.Length; t++)
+        {
+            long target = targets[t];
+            if (target == ignoreIndex)
+            {
+                continue;
+            }
+
+            if ((ulong)target >= (ulong)shape.Vocab)
+            {
+                throw new ArgumentOutOfRangeException(targetsName, target,
+                    $"{targetsName}[{t}] is {target}: a target must be a class in [0, {shape.Vocab}) or the ignore index {ignoreIndex}.");
+            }
+
+            counted++;
+        }
+
+        return counted;
+    }
+
+    private static void CheckLength(int actual, long expected, string name, string formula)
+    {
+        if (actual != expected)
+        {
+            throw new ArgumentException($"{name} has {actual} entries but the shape needs {formula} = {expected}.", name);
+        }
+    }
+
+    private static ReadOnlySpan<byte> AsBytes<T>(ReadOnlySpan<T> span)
+        where T : unmanaged => MemoryMarshal.AsBytes(span);
+
+    /// <summary>Throws when <paramref name="written"/> shares memory with any of the others (empty ones share none).</summary>
+    private static void CheckSeparate(
+        ReadOnlySpan<byte> written, string writtenName, ReadOnlySpan<byte> a, string aName, ReadOnlySpan<byte> b, string bName,
+        ReadOnlySpan<byte> c, string cName, ReadOnlySpan<byte> d, string dName, ReadOnlySpan<byte> e, string eName)
+    {
+        NormalizerArguments.CheckNoOverlap(a, written, aName, writtenName);
+        NormalizerArguments.CheckNoOverlap(b, written, bName, writtenName);
+        NormalizerArguments.CheckNoOverlap(c, written, cName, writtenName);
+        NormalizerArguments.CheckNoOverlap(d, written, dName, writtenName);
+        NormalizerArguments.CheckNoOverlap(e, written, eName, writtenName);
+    }
+}
