@@ -107,35 +107,12 @@ internal sealed class FusedAttentionFunction : autograd.SingleTensorFunction<Fus
     private static (Tensor, Tensor, Tensor, Tensor?) DifferentiableBackward(
         Call call, Tensor query, Tensor key, Tensor value, Tensor? parameters, Tensor outputGradient)
     {
-        // torch.autograd.grad must only be asked about tensors that require grad (others end the process).
-        var inputs = new List<Tensor>();
-        foreach (Tensor? input in new[] { query, key, value, parameters })
-        {
-            if (input is { requires_grad: true })
-            {
-                inputs.Add(input);
-            }
-        }
-
-        Tensor Gradient(Tensor input, IList<Tensor>? found)
-        {
-            int index = inputs.IndexOf(input);
-            return found is null || index < 0 || found[index] is null || found[index].IsInvalid ? zeros_like(input) : found[index];
-        }
-
-        IList<Tensor>? found = null;
-        if (inputs.Count > 0)
-        {
-            using (enable_grad())
-            {
-                using Tensor? mask = call.Mask is null ? null : tensor(call.Mask).view(call.Shape.Batch, call.Shape.Keys);
-                Tensor output = FusedAttention.Materialized(query, key, value, mask, call.Causal, call.Scale,
-                    scores => call.Normalizer.Formula(scores, parameters, logarithm: false));
-                found = autograd.grad(new[] { output }, inputs, new[] { outputGradient }, retain_graph: true, create_graph: true, allow_unused: true);
-            }
-        }
-
-        return (Gradient(query, found), Gradient(key, found), Gradient(value, found), parameters is null ? null : Gradient(parameters, found));
+        using Tensor? mask = call.Mask is null ? null : tensor(call.Mask).view(call.Shape.Batch, call.Shape.Keys);
+        Tensor?[] gradients = GraphGradients.Of(
+            () => FusedAttention.Materialized(query, key, value, mask, call.Causal, call.Scale,
+                scores => call.Normalizer.Formula(scores, parameters, logarithm: false)),
+            outputGradient, query, key, value, parameters);
+        return (gradients[0]!, gradients[1]!, gradients[2]!, gradients[3]);
     }
 
     private static Span<T> Span<T>(Tensor contiguous)

@@ -198,36 +198,8 @@ public static class TorchNormalizerRunner
     /// <summary>Autograd of the formula at the saved inputs, recorded for a further backward.</summary>
     private static List<Tensor> DifferentiableBackward(Tensor x, Tensor? parameters, Tensor dy, Func<Tensor, Tensor?, Tensor> formula)
     {
-        // torch.autograd.grad must only be asked about tensors that require grad (others end the process).
-        var inputs = new List<Tensor>();
-        if (x.requires_grad)
-        {
-            inputs.Add(x);
-        }
-
-        if (parameters is { requires_grad: true })
-        {
-            inputs.Add(parameters);
-        }
-
-        Tensor Zeros(Tensor like) => zeros_like(like);
-        if (inputs.Count == 0)
-        {
-            return parameters is null ? new() { Zeros(x) } : new() { Zeros(x), Zeros(parameters) };
-        }
-
-        using (enable_grad())
-        {
-            Tensor y = formula(x, parameters);
-            IList<Tensor> found = autograd.grad(new[] { y }, inputs, new[] { dy }, retain_graph: true, create_graph: true, allow_unused: true);
-            Tensor Gradient(Tensor input)
-            {
-                int index = inputs.IndexOf(input);
-                return index < 0 || found[index] is null || found[index].IsInvalid ? Zeros(input) : found[index];
-            }
-
-            return parameters is null ? new() { Gradient(x) } : new() { Gradient(x), Gradient(parameters) };
-        }
+        Tensor?[] gradients = GraphGradients.Of(() => formula(x, parameters), dy, x, parameters);
+        return parameters is null ? new() { gradients[0]! } : new() { gradients[0]!, gradients[1]! };
     }
 
     /// <summary>

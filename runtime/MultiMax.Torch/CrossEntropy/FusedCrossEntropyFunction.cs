@@ -130,36 +130,12 @@ internal sealed class FusedCrossEntropyFunction : autograd.SingleTensorFunction<
     private static (Tensor, Tensor, Tensor?, Tensor?) DifferentiableBackward(
         Call call, Tensor hidden, Tensor weight, Tensor? bias, Tensor? parameters, Tensor lossGradient)
     {
-        // torch.autograd.grad must only be asked about tensors that require grad (others end the process).
-        var inputs = new List<Tensor>();
-        foreach (Tensor? input in new[] { hidden, weight, bias, parameters })
-        {
-            if (input is { requires_grad: true })
-            {
-                inputs.Add(input);
-            }
-        }
-
-        Tensor Gradient(Tensor input, IList<Tensor>? found)
-        {
-            int index = inputs.IndexOf(input);
-            return found is null || index < 0 || found[index] is null || found[index].IsInvalid ? zeros_like(input) : found[index];
-        }
-
-        IList<Tensor>? found = null;
-        if (inputs.Count > 0)
-        {
-            using (enable_grad())
-            {
-                using Tensor targets = tensor(call.Targets);
-                Tensor loss = FusedCrossEntropy.Materialized(hidden, weight, bias, targets, call.IgnoreIndex,
-                    logits => call.Normalizer.Formula(logits, parameters, logarithm: true));
-                found = autograd.grad(new[] { loss }, inputs, new[] { lossGradient }, retain_graph: true, create_graph: true, allow_unused: true);
-            }
-        }
-
-        return (Gradient(hidden, found), Gradient(weight, found),
-            bias is null ? null : Gradient(bias, found), parameters is null ? null : Gradient(parameters, found));
+        using Tensor targets = tensor(call.Targets);
+        Tensor?[] gradients = GraphGradients.Of(
+            () => FusedCrossEntropy.Materialized(hidden, weight, bias, targets, call.IgnoreIndex,
+                logits => call.Normalizer.Formula(logits, parameters, logarithm: true)),
+            lossGradient, hidden, weight, bias, parameters);
+        return (gradients[0]!, gradients[1]!, gradients[2], gradients[3]);
     }
 
     private static Span<T> Span<T>(Tensor contiguous)
