@@ -302,8 +302,6 @@ internal static class TorchEmitter
     {
         NormalizerSpec spec = module.Modulator;
         writer.Line();
-        writer.Line($"bool {FusedNormalizer}.IsLogProbabilities => {Bool(spec.Output == NormalizerOutputKind.LogProbabilities)};");
-        writer.Line();
         writer.Line(hasParameters
             ? $"{Tensor}? {FusedNormalizer}.ParameterVector(global::TorchSharp.torch.ScalarType dtype) => Parameters(dtype);"
             : $"{Tensor}? {FusedNormalizer}.ParameterVector(global::TorchSharp.torch.ScalarType dtype) => null;");

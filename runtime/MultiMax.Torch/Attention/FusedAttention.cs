@@ -1,6 +1,7 @@
 using System;
 using MultiMax.Torch.CompilerServices;
 using TorchSharp;
+using static MultiMax.Torch.CompilerServices.TensorArguments;
 using static TorchSharp.torch;
 
 namespace MultiMax.Torch;
@@ -21,8 +22,9 @@ public static class FusedAttention
     /// <param name="value">[batch, heads, keys, headSize].</param>
     /// <param name="normalizer">
     /// Normalizes the last axis of the scores. A generated <c>&lt;Name&gt;Module</c> runs fused on CPU float32/float64
-    /// tensors (a query whose keys are all masked then gets output 0); any other module, device or dtype runs the
-    /// materialized scores through <c>normalizer.forward</c>. A module whose output is log-probabilities weights by their exponential.
+    /// tensors (a query whose keys are all masked then gets output 0), and on any other device or dtype its formula's
+    /// probabilities on the materialized scores (whatever its declared output). Any other module's output on the
+    /// materialized scores is taken as the weights.
     /// </param>
     /// <param name="keyPaddingMask">Optional [batch, keys] booleans, true where a key is padding.</param>
     /// <param name="causal">Whether query i sees only keys j ≤ i (aligned at the top left, as PyTorch's <c>is_causal</c>).</param>
@@ -42,12 +44,14 @@ public static class FusedAttention
             return FusedAttentionFunction.apply(query, key, value, parameters, call);
         }
 
-        bool exponentiate = normalizer is IFusedNormalizer { IsLogProbabilities: true };
-        return Materialized(query, key, value, keyPaddingMask, causal, scaleValue, scores =>
+        if (normalizer is IFusedNormalizer formula)
         {
-            Tensor weights = normalizer.forward(scores);
-            return exponentiate ? weights.exp() : weights;
-        });
+            using Tensor? parameters = formula.ParameterVector(query.dtype);
+            return Materialized(query, key, value, keyPaddingMask, causal, scaleValue,
+                scores => formula.Formula(scores, parameters, logarithm: false));
+        }
+
+        return Materialized(query, key, value, keyPaddingMask, causal, scaleValue, normalizer.forward);
     }
 
     /// <summary>The scores as a tensor of their own, masked with −∞, normalized by <paramref name="normalize"/>, times V.</summary>
@@ -107,7 +111,6 @@ public static class FusedAttention
             throw new ArgumentOutOfRangeException(nameof(scale), given, "scale must be finite.");
         }
 
-        static int Fit(long size) => size <= int.MaxValue ? (int)size : int.MaxValue;
         return new AttentionShape(Fit(query.shape[0]), Fit(query.shape[1]), Fit(query.shape[2]), Fit(key.shape[2]), Fit(query.shape[3]));
     }
 
@@ -122,8 +125,4 @@ public static class FusedAttention
         using Tensor flat = keyPaddingMask.to(ScalarType.Bool).cpu().contiguous().flatten();
         return flat.data<bool>().ToArray();
     }
-
-    private static bool SameDevice(Tensor a, Tensor b) => a.device_type == b.device_type && a.device_index == b.device_index;
-
-    private static string Shape(Tensor tensor) => $"[{string.Join(", ", tensor.shape)}]";
 }

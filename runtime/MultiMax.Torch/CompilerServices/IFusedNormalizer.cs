@@ -12,9 +12,6 @@ namespace MultiMax.Torch.CompilerServices;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public interface IFusedNormalizer
 {
-    /// <summary>Whether the normalizer's own output is log-probabilities (attention weights by their exponential).</summary>
-    bool IsLogProbabilities { get; }
-
     /// <summary>The learnable parameters in the span layout, cast to <paramref name="dtype"/> differentiably; null when there are none.</summary>
     Tensor? ParameterVector(ScalarType dtype);
 

@@ -45,7 +45,7 @@ public static class TorchNormalizerRunner
                 nameof(parameters));
         }
 
-        if (parameters.dtype != x.dtype || parameters.device_type != x.device_type || parameters.device_index != x.device_index)
+        if (parameters.dtype != x.dtype || !TensorArguments.SameDevice(parameters, x))
         {
             throw new ArgumentException(
                 $"The parameters ({parameters.dtype} on {parameters.device}) must have the input's dtype and device ({x.dtype} on {x.device}).",

@@ -1,6 +1,7 @@
 using System;
 using MultiMax.Torch.CompilerServices;
 using TorchSharp;
+using static MultiMax.Torch.CompilerServices.TensorArguments;
 using static TorchSharp.torch;
 
 namespace MultiMax.Torch;
@@ -118,7 +119,6 @@ public static class FusedCrossEntropy
             }
         }
 
-        static int Fit(long size) => size <= int.MaxValue ? (int)size : int.MaxValue;
         return new CrossEntropyShape(Fit(hidden.shape[0]), Fit(hidden.shape[1]), Fit(vocab));
     }
 
@@ -128,8 +128,4 @@ public static class FusedCrossEntropy
         using Tensor flat = targets.cpu().contiguous();
         return flat.data<long>().ToArray();
     }
-
-    private static bool SameDevice(Tensor a, Tensor b) => a.device_type == b.device_type && a.device_index == b.device_index;
-
-    private static string Shape(Tensor tensor) => $"[{string.Join(", ", tensor.shape)}]";
 }

@@ -39,17 +39,17 @@ public static unsafe class AttentionRunner
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckShape(shape, shapeName);
-        CheckLength(query.Length, shape.QueryLength, queryName, "batch × heads × queries × headSize");
-        CheckLength(key.Length, shape.KeyLength, keyName, "batch × heads × keys × headSize");
-        CheckLength(value.Length, shape.KeyLength, valueName, "batch × heads × keys × headSize");
-        CheckLength(output.Length, shape.QueryLength, outputName, "batch × heads × queries × headSize");
-        CheckLength(logSumExp.Length, shape.LogSumExpLength, logSumExpName, "batch × heads × queries");
+        NormalizerArguments.CheckLength(query.Length, shape.QueryLength, queryName, "batch × heads × queries × headSize");
+        NormalizerArguments.CheckLength(key.Length, shape.KeyLength, keyName, "batch × heads × keys × headSize");
+        NormalizerArguments.CheckLength(value.Length, shape.KeyLength, valueName, "batch × heads × keys × headSize");
+        NormalizerArguments.CheckLength(output.Length, shape.QueryLength, outputName, "batch × heads × queries × headSize");
+        NormalizerArguments.CheckLength(logSumExp.Length, shape.LogSumExpLength, logSumExpName, "batch × heads × queries");
         CheckMask(keyPaddingMask.Length, shape, keyPaddingMaskName);
         NormalizerArguments.CheckParameterCount(TKernel.ParameterCount, parameters.Length, parametersName);
         T scaleValue = CheckScale(scale, shape, scaleName);
         // The outputs need memory of their own: no input may share a byte with them.
-        CheckSeparate(output, outputName, query, queryName, key, keyName, value, valueName, parameters, parametersName);
-        CheckSeparate(logSumExp, logSumExpName, query, queryName, key, keyName, value, valueName, parameters, parametersName);
+        NormalizerArguments.CheckSeparate(output, outputName, query, queryName, key, keyName, value, valueName, parameters, parametersName);
+        NormalizerArguments.CheckSeparate(logSumExp, logSumExpName, query, queryName, key, keyName, value, valueName, parameters, parametersName);
         NormalizerArguments.CheckNoOverlap<T>(output, logSumExp, outputName, logSumExpName);
         if (shape.QueryLength == 0)
         {
@@ -109,31 +109,31 @@ public static unsafe class AttentionRunner
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckShape(shape, shapeName);
-        CheckLength(query.Length, shape.QueryLength, queryName, "batch × heads × queries × headSize");
-        CheckLength(key.Length, shape.KeyLength, keyName, "batch × heads × keys × headSize");
-        CheckLength(value.Length, shape.KeyLength, valueName, "batch × heads × keys × headSize");
-        CheckLength(output.Length, shape.QueryLength, outputName, "batch × heads × queries × headSize");
-        CheckLength(logSumExp.Length, shape.LogSumExpLength, logSumExpName, "batch × heads × queries");
-        CheckLength(outputGradient.Length, shape.QueryLength, outputGradientName, "batch × heads × queries × headSize");
-        CheckLength(queryGradient.Length, shape.QueryLength, queryGradientName, "batch × heads × queries × headSize");
-        CheckLength(keyGradient.Length, shape.KeyLength, keyGradientName, "batch × heads × keys × headSize");
-        CheckLength(valueGradient.Length, shape.KeyLength, valueGradientName, "batch × heads × keys × headSize");
+        NormalizerArguments.CheckLength(query.Length, shape.QueryLength, queryName, "batch × heads × queries × headSize");
+        NormalizerArguments.CheckLength(key.Length, shape.KeyLength, keyName, "batch × heads × keys × headSize");
+        NormalizerArguments.CheckLength(value.Length, shape.KeyLength, valueName, "batch × heads × keys × headSize");
+        NormalizerArguments.CheckLength(output.Length, shape.QueryLength, outputName, "batch × heads × queries × headSize");
+        NormalizerArguments.CheckLength(logSumExp.Length, shape.LogSumExpLength, logSumExpName, "batch × heads × queries");
+        NormalizerArguments.CheckLength(outputGradient.Length, shape.QueryLength, outputGradientName, "batch × heads × queries × headSize");
+        NormalizerArguments.CheckLength(queryGradient.Length, shape.QueryLength, queryGradientName, "batch × heads × queries × headSize");
+        NormalizerArguments.CheckLength(keyGradient.Length, shape.KeyLength, keyGradientName, "batch × heads × keys × headSize");
+        NormalizerArguments.CheckLength(valueGradient.Length, shape.KeyLength, valueGradientName, "batch × heads × keys × headSize");
         CheckMask(keyPaddingMask.Length, shape, keyPaddingMaskName);
         NormalizerArguments.CheckParameterCount(TKernel.ParameterCount, parameters.Length, parametersName);
         NormalizerArguments.CheckParameterCount(TKernel.ParameterCount, parameterGradients.Length, parameterGradientsName);
         T scaleValue = CheckScale(scale, shape, scaleName);
 
         // Every output needs memory of its own: no input, and no other output, may share a byte with it.
-        CheckSeparate(queryGradient, queryGradientName, query, queryName, key, keyName, value, valueName, parameters, parametersName);
-        CheckSeparate(queryGradient, queryGradientName, output, outputName, logSumExp, logSumExpName, outputGradient, outputGradientName, default, "");
-        CheckSeparate(keyGradient, keyGradientName, query, queryName, key, keyName, value, valueName, parameters, parametersName);
-        CheckSeparate(keyGradient, keyGradientName, output, outputName, logSumExp, logSumExpName, outputGradient, outputGradientName, queryGradient, queryGradientName);
-        CheckSeparate(valueGradient, valueGradientName, query, queryName, key, keyName, value, valueName, parameters, parametersName);
-        CheckSeparate(valueGradient, valueGradientName, output, outputName, logSumExp, logSumExpName, outputGradient, outputGradientName, queryGradient, queryGradientName);
-        CheckSeparate(valueGradient, valueGradientName, keyGradient, keyGradientName, default, "", default, "", default, "");
-        CheckSeparate(parameterGradients, parameterGradientsName, query, queryName, key, keyName, value, valueName, parameters, parametersName);
-        CheckSeparate(parameterGradients, parameterGradientsName, output, outputName, logSumExp, logSumExpName, outputGradient, outputGradientName, queryGradient, queryGradientName);
-        CheckSeparate(parameterGradients, parameterGradientsName, keyGradient, keyGradientName, valueGradient, valueGradientName, default, "", default, "");
+        NormalizerArguments.CheckSeparate(queryGradient, queryGradientName, query, queryName, key, keyName, value, valueName, parameters, parametersName);
+        NormalizerArguments.CheckSeparate(queryGradient, queryGradientName, output, outputName, logSumExp, logSumExpName, outputGradient, outputGradientName, default, "");
+        NormalizerArguments.CheckSeparate(keyGradient, keyGradientName, query, queryName, key, keyName, value, valueName, parameters, parametersName);
+        NormalizerArguments.CheckSeparate(keyGradient, keyGradientName, output, outputName, logSumExp, logSumExpName, outputGradient, outputGradientName, queryGradient, queryGradientName);
+        NormalizerArguments.CheckSeparate(valueGradient, valueGradientName, query, queryName, key, keyName, value, valueName, parameters, parametersName);
+        NormalizerArguments.CheckSeparate(valueGradient, valueGradientName, output, outputName, logSumExp, logSumExpName, outputGradient, outputGradientName, queryGradient, queryGradientName);
+        NormalizerArguments.CheckSeparate(valueGradient, valueGradientName, keyGradient, keyGradientName, default, "", default, "", default, "");
+        NormalizerArguments.CheckSeparate(parameterGradients, parameterGradientsName, query, queryName, key, keyName, value, valueName, parameters, parametersName);
+        NormalizerArguments.CheckSeparate(parameterGradients, parameterGradientsName, output, outputName, logSumExp, logSumExpName, outputGradient, outputGradientName, queryGradient, queryGradientName);
+        NormalizerArguments.CheckSeparate(parameterGradients, parameterGradientsName, keyGradient, keyGradientName, valueGradient, valueGradientName, default, "", default, "");
 
         int parameterCount = parameters.Length;
         int heads = checked((int)shape.HeadCount);
@@ -213,18 +213,6 @@ public static unsafe class AttentionRunner
             _ => { });
     }
 
-    /// <summary>Throws when <paramref name="written"/> shares memory with any of the others (empty ones share none).</summary>
-    private static void CheckSeparate<T>(
-        ReadOnlySpan<T> written, string writtenName,
-        ReadOnlySpan<T> first, string firstName, ReadOnlySpan<T> second, string secondName,
-        ReadOnlySpan<T> third, string thirdName, ReadOnlySpan<T> fourth, string fourthName)
-    {
-        NormalizerArguments.CheckNoOverlap(first, written, firstName, writtenName);
-        NormalizerArguments.CheckNoOverlap(second, written, secondName, writtenName);
-        NormalizerArguments.CheckNoOverlap(third, written, thirdName, writtenName);
-        NormalizerArguments.CheckNoOverlap(fourth, written, fourthName, writtenName);
-    }
-
     private static long Work(AttentionShape shape) => shape.HeadCount * shape.Queries * shape.Keys * shape.HeadSize;
 
     private static void CheckShape(AttentionShape shape, string name)
@@ -238,14 +226,6 @@ public static unsafe class AttentionRunner
         if (shape.QueryLength > int.MaxValue || shape.KeyLength > int.MaxValue)
         {
             throw new ArgumentOutOfRangeException(name, shape, $"{name} describes more entries than a span can hold.");
-        }
-    }
-
-    private static void CheckLength(int actual, long expected, string name, string formula)
-    {
-        if (actual != expected)
-        {
-            throw new ArgumentException($"{name} has {actual} entries but the shape needs {formula} = {expected}.", name);
         }
     }
 

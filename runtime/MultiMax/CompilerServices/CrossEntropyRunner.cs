@@ -60,8 +60,8 @@ public static unsafe class CrossEntropyRunner
     {
         int counted = CheckInputs<TKernel, T>(hidden, weight, bias, targets, shape, parameters, ignoreIndex,
             hiddenName, weightName, biasName, targetsName, shapeName, parametersName);
-        CheckLength(hiddenGradient.Length, shape.HiddenLength, hiddenGradientName, "tokens × dim");
-        CheckLength(weightGradient.Length, shape.WeightLength, weightGradientName, "vocab × dim");
+        NormalizerArguments.CheckLength(hiddenGradient.Length, shape.HiddenLength, hiddenGradientName, "tokens × dim");
+        NormalizerArguments.CheckLength(weightGradient.Length, shape.WeightLength, weightGradientName, "vocab × dim");
         if (biasGradient.Length != bias.Length)
         {
             throw new ArgumentException(
@@ -71,16 +71,19 @@ public static unsafe class CrossEntropyRunner
 
         NormalizerArguments.CheckParameterCount(TKernel.ParameterCount, parameterGradients.Length, parameterGradientsName);
 
-        // Every output needs memory of its own: no input, and no other output, may share a byte with it.
-        ReadOnlySpan<byte> h = AsBytes(hidden), w = AsBytes(weight), b = AsBytes(bias), t = MemoryMarshal.AsBytes(targets), p = AsBytes(parameters);
-        ReadOnlySpan<byte> dh = AsBytes(hiddenGradient), dw = AsBytes(weightGradient), db = AsBytes(biasGradient), dp = AsBytes(parameterGradients);
-        CheckSeparate(dh, hiddenGradientName, h, hiddenName, w, weightName, b, biasName, t, targetsName, p, parametersName);
-        CheckSeparate(dw, weightGradientName, h, hiddenName, w, weightName, b, biasName, t, targetsName, p, parametersName);
-        CheckSeparate(db, biasGradientName, h, hiddenName, w, weightName, b, biasName, t, targetsName, p, parametersName);
-        CheckSeparate(dp, parameterGradientsName, h, hiddenName, w, weightName, b, biasName, t, targetsName, p, parametersName);
-        CheckSeparate(dw, weightGradientName, dh, hiddenGradientName, default, "", default, "", default, "", default, "");
-        CheckSeparate(db, biasGradientName, dh, hiddenGradientName, dw, weightGradientName, default, "", default, "", default, "");
-        CheckSeparate(dp, parameterGradientsName, dh, hiddenGradientName, dw, weightGradientName, db, biasGradientName, default, "", default, "");
+        // Every output needs memory of its own: no input (targets included), and no other output, may share a byte with it.
+        NormalizerArguments.CheckSeparate<T>(hiddenGradient, hiddenGradientName, hidden, hiddenName, weight, weightName, bias, biasName, parameters, parametersName);
+        NormalizerArguments.CheckSeparate<T>(weightGradient, weightGradientName, hidden, hiddenName, weight, weightName, bias, biasName, parameters, parametersName);
+        NormalizerArguments.CheckSeparate<T>(biasGradient, biasGradientName, hidden, hiddenName, weight, weightName, bias, biasName, parameters, parametersName);
+        NormalizerArguments.CheckSeparate<T>(parameterGradients, parameterGradientsName, hidden, hiddenName, weight, weightName, bias, biasName, parameters, parametersName);
+        NormalizerArguments.CheckSeparate<T>(weightGradient, weightGradientName, hiddenGradient, hiddenGradientName, default, "", default, "", default, "");
+        NormalizerArguments.CheckSeparate<T>(biasGradient, biasGradientName, hiddenGradient, hiddenGradientName, weightGradient, weightGradientName, default, "", default, "");
+        NormalizerArguments.CheckSeparate<T>(parameterGradients, parameterGradientsName, hiddenGradient, hiddenGradientName, weightGradient, weightGradientName, biasGradient, biasGradientName, default, "");
+        ReadOnlySpan<byte> targetBytes = MemoryMarshal.AsBytes(targets);
+        NormalizerArguments.CheckNoOverlap(targetBytes, MemoryMarshal.AsBytes<T>(hiddenGradient), targetsName, hiddenGradientName);
+        NormalizerArguments.CheckNoOverlap(targetBytes, MemoryMarshal.AsBytes<T>(weightGradient), targetsName, weightGradientName);
+        NormalizerArguments.CheckNoOverlap(targetBytes, MemoryMarshal.AsBytes<T>(biasGradient), targetsName, biasGradientName);
+        NormalizerArguments.CheckNoOverlap(targetBytes, MemoryMarshal.AsBytes<T>(parameterGradients), targetsName, parameterGradientsName);
 
         return Run<TKernel, T>(hidden, weight, bias, targets, shape, parameters, ignoreIndex, counted,
             hiddenGradient, weightGradient, biasGradient, parameterGradients);
@@ -153,12 +156,12 @@ public static unsafe class CrossEntropyRunner
             throw new ArgumentOutOfRangeException(shapeName, shape, $"{shapeName} has a vocabulary too large for one chunk of logits.");
         }
 
-        CheckLength(hidden.Length, shape.HiddenLength, hiddenName, "tokens × dim");
-        CheckLength(weight.Length, shape.WeightLength, weightName, "vocab × dim");
-        CheckLength(targets.Length, shape.Tokens, targetsName, "tokens");
+        NormalizerArguments.CheckLength(hidden.Length, shape.HiddenLength, hiddenName, "tokens × dim");
+        NormalizerArguments.CheckLength(weight.Length, shape.WeightLength, weightName, "vocab × dim");
+        NormalizerArguments.CheckLength(targets.Length, shape.Tokens, targetsName, "tokens");
         if (!bias.IsEmpty)
         {
-            CheckLength(bias.Length, shape.Vocab, biasName, "vocab (or empty: no bias)");
+            NormalizerArguments.CheckLength(bias.Length, shape.Vocab, biasName, "vocab (or empty: no bias)");
         }
 
         NormalizerArguments.CheckParameterCount(TKernel.ParameterCount, parameters.Length, parametersName);
@@ -181,28 +184,5 @@ public static unsafe class CrossEntropyRunner
         }
 
         return counted;
-    }
-
-    private static void CheckLength(int actual, long expected, string name, string formula)
-    {
-        if (actual != expected)
-        {
-            throw new ArgumentException($"{name} has {actual} entries but the shape needs {formula} = {expected}.", name);
-        }
-    }
-
-    private static ReadOnlySpan<byte> AsBytes<T>(ReadOnlySpan<T> span)
-        where T : unmanaged => MemoryMarshal.AsBytes(span);
-
-    /// <summary>Throws when <paramref name="written"/> shares memory with any of the others (empty ones share none).</summary>
-    private static void CheckSeparate(
-        ReadOnlySpan<byte> written, string writtenName, ReadOnlySpan<byte> a, string aName, ReadOnlySpan<byte> b, string bName,
-        ReadOnlySpan<byte> c, string cName, ReadOnlySpan<byte> d, string dName, ReadOnlySpan<byte> e, string eName)
-    {
-        NormalizerArguments.CheckNoOverlap(a, written, aName, writtenName);
-        NormalizerArguments.CheckNoOverlap(b, written, bName, writtenName);
-        NormalizerArguments.CheckNoOverlap(c, written, cName, writtenName);
-        NormalizerArguments.CheckNoOverlap(d, written, dName, writtenName);
-        NormalizerArguments.CheckNoOverlap(e, written, eName, writtenName);
     }
 }

@@ -67,4 +67,25 @@ internal static class NormalizerArguments
             throw new ArgumentException($"{outputName} overlaps {otherName}: it needs a buffer of its own.", outputName);
         }
     }
+
+    /// <summary>A span's length against what a fused operator's shape needs, e.g. <c>batch × heads × queries × headSize</c>.</summary>
+    public static void CheckLength(int actual, long expected, string name, string formula)
+    {
+        if (actual != expected)
+        {
+            throw new ArgumentException($"{name} has {actual} entries but the shape needs {formula} = {expected}.", name);
+        }
+    }
+
+    /// <summary>Throws when <paramref name="written"/> shares memory with any of the others (empty ones share none).</summary>
+    public static void CheckSeparate<T>(
+        ReadOnlySpan<T> written, string writtenName,
+        ReadOnlySpan<T> first, string firstName, ReadOnlySpan<T> second, string secondName,
+        ReadOnlySpan<T> third, string thirdName, ReadOnlySpan<T> fourth, string fourthName)
+    {
+        CheckNoOverlap(first, written, firstName, writtenName);
+        CheckNoOverlap(second, written, secondName, writtenName);
+        CheckNoOverlap(third, written, thirdName, writtenName);
+        CheckNoOverlap(fourth, written, fourthName, writtenName);
+    }
 }

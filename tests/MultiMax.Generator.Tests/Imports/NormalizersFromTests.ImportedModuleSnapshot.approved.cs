@@ -81,8 +81,6 @@ namespace App
             /// <inheritdoc/>
             public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor x) => global::App.Layers.LogSoftFunction.Apply(x);
 
-            bool global::MultiMax.Torch.CompilerServices.IFusedNormalizer.IsLogProbabilities => true;
-
             global::TorchSharp.torch.Tensor? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.ParameterVector(global::TorchSharp.torch.ScalarType dtype) => null;
 
             global::TorchSharp.torch.Tensor global::MultiMax.Torch.CompilerServices.IFusedNormalizer.Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? parameters, bool logarithm) => global::App.Layers.LogSoftFunction.Formula(x, logarithm);

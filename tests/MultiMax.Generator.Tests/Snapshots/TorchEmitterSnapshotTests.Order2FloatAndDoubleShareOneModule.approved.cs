@@ -126,8 +126,6 @@ namespace Demo
                 return concatenated.to(dtype);
             }
 
-            bool global::MultiMax.Torch.CompilerServices.IFusedNormalizer.IsLogProbabilities => false;
-
             global::TorchSharp.torch.Tensor? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.ParameterVector(global::TorchSharp.torch.ScalarType dtype) => Parameters(dtype);
 
             global::TorchSharp.torch.Tensor global::MultiMax.Torch.CompilerServices.IFusedNormalizer.Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? parameters, bool logarithm) => global::Demo.Ops.MultiMax2Function.Formula(x, parameters!, logarithm);

@@ -81,8 +81,6 @@ namespace Demo
             /// <inheritdoc/>
             public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor x) => global::Demo.Ops.SoftFunction.Apply(x);
 
-            bool global::MultiMax.Torch.CompilerServices.IFusedNormalizer.IsLogProbabilities => false;
-
             global::TorchSharp.torch.Tensor? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.ParameterVector(global::TorchSharp.torch.ScalarType dtype) => null;
 
             global::TorchSharp.torch.Tensor global::MultiMax.Torch.CompilerServices.IFusedNormalizer.Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? parameters, bool logarithm) => global::Demo.Ops.SoftFunction.Formula(x, logarithm);
