@@ -108,7 +108,7 @@ public class FusedAttentionTests
     private static void Check(NormalizerCase normalizer, ScalarType dtype, Shape shape, bool createGraph)
     {
         using var scope = NewDisposeScope();
-        manual_seed(shape.GetHashCode() & 0xFFFF);
+        manual_seed(StableSeed.Of(shape.ToString()));
         nn.Module<Tensor, Tensor> module = normalizer.Create();
         NormalizerCase.Randomize(module);
         module.to(dtype);
@@ -139,7 +139,10 @@ public class FusedAttentionTests
 
         (double absolute, double relative) = TensorAssert.For(dtype);
         string what = $"{normalizer.Name} {dtype} {shape}";
-        TensorAssert.Close(expected, output, absolute, relative, what + " output");
+        // The output averages rows of v, so its rounding scales with |v| and not with the average, which can cancel
+        // to near 0 (a steep σ, such as LogCubic's cubic term, amplifies float32 score rounding into the weights).
+        double valueMagnitude = 1 + v.abs().max().ToDouble();
+        TensorAssert.Close(expected, output, absolute * valueMagnitude, relative, what + " output");
         string[] names = new[] { "query", "key", "value" }.Concat(module.named_parameters().Select(p => p.name)).ToArray();
         for (int i = 0; i < names.Length; i++)
         {
