@@ -33,16 +33,19 @@ public static class MultiMaxParameters
 
     /// <summary>
     /// AdamW parameter groups: every parameter of <paramref name="model"/> with <paramref name="weightDecay"/>, except the
-    /// MultiMax parameters (<see cref="Of"/>), which get none. Pass them to <c>optim.AdamW(groups, lr)</c>.
+    /// MultiMax parameters (<see cref="Of"/>), which get none. Pass them to <c>optim.AdamW(groups, lr)</c>: the groups set
+    /// only their weight decay, so the learning rate, betas and ε are the optimizer's.
     /// </summary>
     public static AdamW.ParamGroup[] AdamWGroups(nn.Module model, double weightDecay)
     {
         IReadOnlyList<Parameter> multiMax = Of(model);
         var decayed = model.parameters().Where(p => !multiMax.Contains(p)).ToList();
+
+        // Not ParamGroup(parameters, weight_decay: …): its lr defaults to 1e-3 and would override the optimizer's.
         return new[]
         {
-            new AdamW.ParamGroup(decayed, weight_decay: weightDecay),
-            new AdamW.ParamGroup(multiMax, weight_decay: 0),
+            new AdamW.ParamGroup(decayed, new AdamW.Options { weight_decay = weightDecay }),
+            new AdamW.ParamGroup(multiMax, new AdamW.Options { weight_decay = 0 }),
         };
     }
 }

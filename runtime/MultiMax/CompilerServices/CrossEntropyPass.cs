@@ -150,7 +150,7 @@ internal sealed unsafe class CrossEntropyPass<TKernel, T>
             }
 
             int groupSize = TokenGroupSize();
-            ForEach((count + groupSize - 1) / groupSize, (group, _) => HiddenGradient(group, groupSize));
+            ForEach((count + groupSize - 1) / groupSize, group => HiddenGradient(group, groupSize));
         }
 
         parameterTotals.CopyTo(parameterSums);
@@ -379,5 +379,21 @@ internal sealed unsafe class CrossEntropyPass<TKernel, T>
             work(item, scratch);
             return scratch;
         }, _ => { });
+    }
+
+    /// <summary>Runs <paramref name="work"/> for items 0 … <paramref name="items"/> − 1, on every core when the pass is parallel.</summary>
+    private void ForEach(int items, Action<int> work)
+    {
+        if (!parallel || items == 1)
+        {
+            for (int item = 0; item < items; item++)
+            {
+                work(item);
+            }
+
+            return;
+        }
+
+        Parallel.For(0, items, work);
     }
 }

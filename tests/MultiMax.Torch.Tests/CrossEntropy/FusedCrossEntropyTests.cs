@@ -126,20 +126,6 @@ public class FusedCrossEntropyTests
         Assert.All(layer.parameters(), p => Assert.True(p.grad is not null && p.grad.abs().sum().item<float>() > 0));
     }
 
-    [Fact]
-    public void AdamWGroupsExcludeTheMultiMaxParametersFromWeightDecay()
-    {
-        using var scope = NewDisposeScope();
-        var model = nn.Sequential(("attention", new MultiHeadAttention(8, 2, NormalizerKind.MultiMax2)), ("output", new OutputLayer(8, 12, NormalizerKind.MultiMax2)));
-        TorchSharp.Modules.AdamW.ParamGroup[] groups = MultiMaxParameters.AdamWGroups(model, 0.1);
-        Assert.Equal(0.1, groups[0].Options.weight_decay);
-        Assert.Equal(0.0, groups[1].Options.weight_decay);
-        Assert.Equal(4, groups[1].Parameters.Count()); // ts and ranges of two MultiMax2 layers
-        Assert.Equal(model.parameters().Count(), groups.Sum(g => g.Parameters.Count()));
-        Assert.Empty(groups[0].Parameters.Intersect(groups[1].Parameters));
-        using var optimizer = optim.AdamW(groups, 1e-3);
-    }
-
     private static void Check(NormalizerCase normalizer, ScalarType dtype, Shape shape, bool createGraph, double upstream)
     {
         using var scope = NewDisposeScope();

@@ -6,10 +6,10 @@ using MultiMax.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace MultiMax.Training;
+namespace MultiMax.Training.Counting;
 
 /// <summary>Sizes and budget of one comparison; both runs use all of it.</summary>
-public sealed record TrainingOptions(
+public sealed record CountingOptions(
     int Epochs, int Seed, int TrainExamples = 8192, int TestExamples = 2048, int BatchSize = 64,
     int Length = 128, int Width = 32, int Heads = 2, int Layers = 2, double LearningRate = 3e-3)
 {
@@ -21,21 +21,21 @@ public sealed record TrainingOptions(
 /// <summary>What one run learned, measured on the held-out set.</summary>
 /// <param name="NoiseMass">Per layer, the [CLS] query's attention on noise tokens (mean over examples and heads).</param>
 /// <param name="DigitMass">Per layer, the [CLS] query's attention on the digits it must add.</param>
-/// <param name="ModesKept">Per layer, how many keys get at least <see cref="Trainer.ModeThreshold"/> of the [CLS] query's attention.</param>
-/// <param name="ClsWeights">The [CLS] query's attention weights on every other token, all layers, for the histogram.</param>
+/// <param name="ModesKept">Per layer, how many keys get at least <see cref="CountingTrainer.ModeThreshold"/> of the [CLS] query's attention.</param>
+/// <param name="ClsWeights">Per layer, the [CLS] query's attention weights on every other token (256 examples), for the histograms.</param>
 /// <param name="Modulators">Per layer, the normalizer's learned (ts, ranges), or none for SoftMax.</param>
-public sealed record RunResult(
+public sealed record CountingResult(
     string Name, IReadOnlyList<float> StepLosses, double TestLoss, double Accuracy, double[] NoiseMass, double[] DigitMass,
-    double[] ModesKept, double[] ClsWeights, IReadOnlyList<(double[] Ts, double[] Ranges)> Modulators, TimeSpan Elapsed);
+    double[] ModesKept, double[][] ClsWeights, IReadOnlyList<(double[] Ts, double[] Ranges)> Modulators, TimeSpan Elapsed);
 
 /// <summary>Trains and evaluates one model; the data and every initial weight outside the normalizers are shared.</summary>
-public static class Trainer
+public static class CountingTrainer
 {
     public const double ModeThreshold = 0.05;
 
     private const double MaxGradientNorm = 1.0;
 
-    public static RunResult Run(string name, NormalizerKind kind, TrainingOptions options, TaskData data, Action<int, float> onStep)
+    public static CountingResult Run(string name, NormalizerKind kind, CountingOptions options, CountingData data, Action<int, float> onStep)
     {
         // The normalizers draw their parameters from their own seed, so that every other weight starts the same in
         // both runs: SoftMax draws nothing, MultiMax draws 8 numbers per layer.
@@ -43,7 +43,8 @@ public static class Trainer
         var normalizers = Enumerable.Range(0, options.Layers).Select(_ => TorchNormalizers.Create(kind)).ToList();
         manual_seed(options.Seed);
         var model = new TinyTransformer(CountingTask.Vocabulary, options.Width, options.Heads, CountingTask.Classes, normalizers);
-        var optimizer = optim.AdamW(model.parameters(), lr: options.LearningRate, weight_decay: 0.01);
+        // The authors' practice: weight decay for every weight but the MultiMax parameters, which decay would pull back to SoftMax.
+        var optimizer = optim.AdamW(MultiMaxParameters.AdamWGroups(model, weightDecay: 0.01), options.LearningRate);
         // Cosine decay and gradient clipping keep both runs free of the loss spikes a constant rate gives here, so
         // the comparison is of what each model learned, not of where a spike happened to fall.
         var schedule = optim.lr_scheduler.CosineAnnealingLR(optimizer, options.Steps);
@@ -75,7 +76,7 @@ public static class Trainer
         return Evaluate(name, model, data, losses, clock.Elapsed);
     }
 
-    private static RunResult Evaluate(string name, TinyTransformer model, TaskData data, List<float> losses, TimeSpan elapsed)
+    private static CountingResult Evaluate(string name, TinyTransformer model, CountingData data, List<float> losses, TimeSpan elapsed)
     {
         model.eval();
         using var scope = NewDisposeScope();
@@ -91,27 +92,27 @@ public static class Trainer
         double[] noiseMass = cls.Select(c => (c * (1 - digit)).sum(-1).mean().item<double>()).ToArray();
         double[] digitMass = cls.Select(c => (c * digit).sum(-1).mean().item<double>()).ToArray();
         double[] modes = cls.Select(c => c.ge(ModeThreshold).sum(-1).to(ScalarType.Float64).mean().item<double>()).ToArray();
-        double[] histogram = cls.SelectMany(c => Values(c.narrow(0, 0, Math.Min(256, c.shape[0])))).ToArray();
+        double[][] histogram = cls.Select(c => Values(c.narrow(0, 0, Math.Min(256, c.shape[0])))).ToArray();
 
         var modulators = model.Attention
             .Select(a => a.Normalizer is TorchNormalizers.MultiMax2Module m ? (Values(m.ts), Values(m.ranges)) : (Array.Empty<double>(), Array.Empty<double>()))
             .Where(m => m.Item1.Length > 0)
             .ToList();
-        return new RunResult(name, losses, testLoss, accuracy, noiseMass, digitMass, modes, histogram, modulators, elapsed);
+        return new CountingResult(name, losses, testLoss, accuracy, noiseMass, digitMass, modes, histogram, modulators, elapsed);
     }
 
     private static double[] Values(Tensor t) => t.detach().to(ScalarType.Float64).contiguous().data<double>().ToArray();
 }
 
 /// <summary>The training and test sets, drawn once from the seed and shared by both runs.</summary>
-public sealed record TaskData(Tensor TrainTokens, Tensor TrainLabels, Tensor TestTokens, Tensor TestLabels, Tensor TestIsDigit)
+public sealed record CountingData(Tensor TrainTokens, Tensor TrainLabels, Tensor TestTokens, Tensor TestLabels, Tensor TestIsDigit)
 {
-    public static TaskData Create(TrainingOptions options)
+    public static CountingData Create(CountingOptions options)
     {
         var task = new CountingTask(options.Length);
         var random = new Random(options.Seed);
         (Tensor trainTokens, Tensor trainLabels, _) = task.Sample(options.TrainExamples, random);
         (Tensor testTokens, Tensor testLabels, Tensor testIsDigit) = task.Sample(options.TestExamples, random);
-        return new TaskData(trainTokens, trainLabels, testTokens, testLabels, testIsDigit);
+        return new CountingData(trainTokens, trainLabels, testTokens, testLabels, testIsDigit);
     }
 }

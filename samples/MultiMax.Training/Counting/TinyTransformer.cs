@@ -4,7 +4,7 @@ using MultiMax.Torch;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace MultiMax.Training;
+namespace MultiMax.Training.Counting;
 
 /// <summary>
 /// A small pre-norm transformer encoder that classifies from its [CLS] position. Its attention normalizers are
@@ -13,7 +13,7 @@ namespace MultiMax.Training;
 public sealed class TinyTransformer : nn.Module<Tensor, Tensor>
 {
     private readonly Embedding embedding;
-    private readonly ModuleList<Block> blocks;
+    private readonly ModuleList<TransformerBlock> blocks;
     private readonly LayerNorm norm;
     private readonly Linear classifier;
 
@@ -21,7 +21,7 @@ public sealed class TinyTransformer : nn.Module<Tensor, Tensor>
         : base(nameof(TinyTransformer))
     {
         embedding = nn.Embedding(vocabulary, width);
-        blocks = nn.ModuleList(normalizers.Select(n => new Block(width, heads, n)).ToArray());
+        blocks = nn.ModuleList(normalizers.Select(n => new TransformerBlock(width, heads, n)).ToArray());
         norm = nn.LayerNorm(width);
         classifier = nn.Linear(width, classes);
         RegisterComponents();
@@ -34,7 +34,7 @@ public sealed class TinyTransformer : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor tokens)
     {
         Tensor x = embedding.forward(tokens);
-        foreach (Block block in blocks)
+        foreach (TransformerBlock block in blocks)
         {
             x = block.forward(x);
         }
@@ -47,44 +47,12 @@ public sealed class TinyTransformer : nn.Module<Tensor, Tensor>
     {
         Tensor x = embedding.forward(tokens);
         var weights = new List<Tensor>();
-        foreach (Block block in blocks)
+        foreach (TransformerBlock block in blocks)
         {
             (x, Tensor layerWeights) = block.Run(x);
             weights.Add(layerWeights);
         }
 
         return (classifier.forward(norm.forward(x.select(1, 0))), weights);
-    }
-
-    private sealed class Block : nn.Module<Tensor, Tensor>
-    {
-        private readonly LayerNorm attentionNorm, feedForwardNorm;
-        private readonly MultiHeadAttention attention;
-        private readonly Sequential feedForward;
-
-        public Block(int width, int heads, nn.Module<Tensor, Tensor> normalizer)
-            : base(nameof(Block))
-        {
-            attentionNorm = nn.LayerNorm(width);
-            attention = new MultiHeadAttention(width, heads, normalizer);
-            feedForwardNorm = nn.LayerNorm(width);
-            feedForward = nn.Sequential(nn.Linear(width, 2 * width), nn.GELU(), nn.Linear(2 * width, width));
-            RegisterComponents();
-        }
-
-        public MultiHeadAttention Attention => attention;
-
-        public override Tensor forward(Tensor x)
-        {
-            x = x + attention.forward(attentionNorm.forward(x));
-            return x + feedForward.forward(feedForwardNorm.forward(x));
-        }
-
-        public (Tensor Output, Tensor Weights) Run(Tensor x)
-        {
-            (Tensor attended, Tensor weights) = attention.Attend(attentionNorm.forward(x));
-            x = x + attended;
-            return (x + feedForward.forward(feedForwardNorm.forward(x)), weights);
-        }
     }
 }

@@ -1,7 +1,7 @@
 using System;
 using static TorchSharp.torch;
 
-namespace MultiMax.Training;
+namespace MultiMax.Training.Counting;
 
 /// <summary>
 /// The synthetic task: a sequence holds a [CLS] token, <see cref="Digits"/> digit tokens (values 0–4) at random
