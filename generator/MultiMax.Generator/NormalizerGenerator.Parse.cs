@@ -56,7 +56,34 @@ public sealed partial class NormalizerGenerator
         CheckContainingTypes(syntax.Ancestors().OfType<TypeDeclarationSyntax>(), method.Name, location, diagnostics);
 
         string modifiers = string.Join(" ", syntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
-        return ParseDeclaration(method, normalizer, method.ContainingType, modifiers, location, diagnostics, token);
+        ParseResult result = ParseDeclaration(method, normalizer, method.ContainingType, modifiers, location, diagnostics, token);
+        return result.Spec is null && IsBodilessPartialDefinition(method, syntax) ? ExplainMissingImplementation(result, method.Name) : result;
+    }
+
+    /// <summary>A <c>partial</c> definition with no implementing part anywhere: one that the compiler reports as CS8795
+    /// when the generator gives it none.</summary>
+    private static bool IsBodilessPartialDefinition(IMethodSymbol method, MethodDeclarationSyntax syntax) =>
+        syntax.Modifiers.Any(SyntaxKind.PartialKeyword) && !syntax.Modifiers.Any(SyntaxKind.ExternKeyword)
+        && syntax.Body is null && syntax.ExpressionBody is null && method.PartialImplementationPart is null;
+
+    /// <summary>
+    /// A declaration with an error gets no generated code, so the compiler adds CS8795 ("must have an implementation
+    /// part") for it. Errors cannot be suppressed; instead the first error says that CS8795 follows from it.
+    /// </summary>
+    private static ParseResult ExplainMissingImplementation(ParseResult result, string methodName)
+    {
+        DiagnosticInfo[] diagnostics = result.Diagnostics.ToArray();
+        int first = System.Array.FindIndex(diagnostics, d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error);
+        if (first < 0)
+        {
+            return result;
+        }
+
+        diagnostics[first] = diagnostics[first] with
+        {
+            Consequence = $"Until it is fixed MultiMax generates no implementation of '{methodName}', which is why the compiler also reports CS8795",
+        };
+        return result with { Diagnostics = diagnostics.ToEquatableArray() };
     }
 
     /// <summary>
@@ -132,7 +159,8 @@ public sealed partial class NormalizerGenerator
         else if (elementType is { } missingType && shape.OrderIsValid && learnable > 0 && !takesParameters)
         {
             diagnostics.Add(DiagnosticInfo.Create(
-                DiagnosticDescriptors.MissingParametersArgument, location, method.Name, learnable, missingType.Keyword()));
+                DiagnosticDescriptors.MissingParametersArgument, location, method.Name,
+                learnable == 1 ? "1 learnable parameter" : $"{learnable} learnable parameters", missingType.Keyword()));
         }
 
         var blockedBackends = new List<string>();
@@ -198,18 +226,11 @@ public sealed partial class NormalizerGenerator
         takesParameters = parameters.Length == 4;
 
         ITypeSymbol? element = SpanElement(parameters.ElementAtOrDefault(0), "ReadOnlySpan");
-        bool shapeIsValid =
-            method.ReturnsVoid
-            && parameters.Length is 3 or 4
-            && parameters.All(p => p.RefKind == RefKind.None && !p.IsParams)
-            && element is not null
-            && SymbolEqualityComparer.Default.Equals(SpanElement(parameters[1], "Span"), element)
-            && parameters[2].Type.SpecialType == SpecialType.System_Int32
-            && (!takesParameters || SymbolEqualityComparer.Default.Equals(SpanElement(parameters[3], "ReadOnlySpan"), element));
-
-        if (!shapeIsValid)
+        if (SignatureProblem(method, element) is { } problem)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidSignature, location, method.Name));
+            diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.InvalidSignature, LocationInfo.From(problem.Parameter?.Locations.FirstOrDefault()) ?? location,
+                method.Name, problem.What));
             return null;
         }
 
@@ -226,6 +247,64 @@ public sealed partial class NormalizerGenerator
                     DiagnosticDescriptors.UnsupportedElementType, location, method.Name, element.ToDisplayString()));
                 return null;
         }
+    }
+
+    /// <summary>
+    /// What keeps <paramref name="method"/> from the normalizer signature, naming the first parameter at fault (null when
+    /// the fault is the return type or the parameter count), or null when the signature is right.
+    /// </summary>
+    private static (string What, IParameterSymbol? Parameter)? SignatureProblem(IMethodSymbol method, ITypeSymbol? element)
+    {
+        ImmutableArray<IParameterSymbol> parameters = method.Parameters;
+        if (!method.ReturnsVoid)
+        {
+            return ($"it returns '{Display(method.ReturnType)}'", null);
+        }
+
+        if (parameters.Length is not (3 or 4))
+        {
+            return ($"it has {parameters.Length} parameter{(parameters.Length == 1 ? "" : "s")}, not 3 (x, y, rowLength) or 4 (x, y, rowLength, parameters)", null);
+        }
+
+        foreach (IParameterSymbol parameter in parameters)
+        {
+            string? modifier = parameter.IsParams ? "params" : parameter.RefKind switch
+            {
+                RefKind.Ref => "ref",
+                RefKind.Out => "out",
+                RefKind.In => "in",
+                RefKind.None => null,
+                _ => "ref readonly",
+            };
+            if (modifier is not null)
+            {
+                return ($"parameter '{parameter.Name}' is '{modifier}'", parameter);
+            }
+        }
+
+        string t = element is null ? "T" : Display(element);
+        (IParameterSymbol Parameter, bool IsRight, string Expected)[] positions =
+        {
+            (parameters[0], element is not null, "ReadOnlySpan<T>"),
+            (parameters[1], element is not null && SymbolEqualityComparer.Default.Equals(SpanElement(parameters[1], "Span"), element), $"Span<{t}>"),
+            (parameters[2], parameters[2].Type.SpecialType == SpecialType.System_Int32, "int"),
+        };
+        foreach ((IParameterSymbol parameter, bool isRight, string expected) in positions)
+        {
+            if (!isRight)
+            {
+                return ($"parameter '{parameter.Name}' is '{Display(parameter.Type)}', not '{expected}'", parameter);
+            }
+        }
+
+        if (parameters.Length == 4 && !SymbolEqualityComparer.Default.Equals(SpanElement(parameters[3], "ReadOnlySpan"), element))
+        {
+            return ($"parameter '{parameters[3].Name}' is '{Display(parameters[3].Type)}', not 'ReadOnlySpan<{t}>'", parameters[3]);
+        }
+
+        return null;
+
+        static string Display(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
     }
 
     /// <summary>The T of a <c>System.Span&lt;T&gt;</c> or <c>System.ReadOnlySpan&lt;T&gt;</c> parameter, else null.</summary>

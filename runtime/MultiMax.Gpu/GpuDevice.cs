@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
@@ -42,6 +43,15 @@ public sealed class GpuDevice : IDisposable
 
     /// <summary>Whether this is a real GPU rather than the CPU emulator.</summary>
     public bool IsGpu => Accelerator.AcceleratorType != AcceleratorType.CPU;
+
+    /// <summary>
+    /// What the device is, for logs: the GPU's name, kind and memory (e.g. "NVIDIA H100 80GB HBM3 (Cuda, 79.1 GiB)"),
+    /// or that it is ILGPU's CPU accelerator, which emulates a GPU.
+    /// </summary>
+    public override string ToString() =>
+        IsGpu
+            ? string.Create(CultureInfo.InvariantCulture, $"{Accelerator.Name} ({Accelerator.AcceleratorType}, {Accelerator.MemorySize / (1024.0 * 1024 * 1024):0.0} GiB)")
+            : $"ILGPU CPU accelerator ({Accelerator.Name}, a GPU emulated on {Environment.ProcessorCount} cores)";
 
     /// <summary>
     /// The first CUDA device, or the CPU accelerator where there is none (or when <paramref name="preferCpu"/>).

@@ -30,38 +30,82 @@ public static class FigureWriter
     /// Figure 1: inputs v(θ) = 1.5·(1, 1, 1) + cos θ·e₁ + sin θ·e₂, a unit circle in the plane orthogonal to (1, 1, 1)
     /// (every direction of difference between three scores) around MultiMax's lower threshold (the other functions
     /// ignore the offset), mapped by each function and drawn on the 2-simplex.
-    /// Sparse functions run along the edges (an entry exactly 0) and into the corners (one entry alone).
+    /// One small simplex per function, so that curves on the same edges (SparseMax, EvSoftMax) stay apart; a dot every
+    /// 10° of θ shows where the circle's points pile up (in the corners, for the sparse functions). SoftMax T = 1 is
+    /// drawn faintly in every panel as the common reference.
     /// </summary>
     private static string Simplex(string path)
     {
-        var plot = new Plot();
-        Coordinates[] corners = { new(0, 0), new(1, 0), new(0.5, Math.Sqrt(3) / 2), new(0, 0) };
-        var triangle = plot.Add.ScatterLine(corners);
-        triangle.Color = Colors.Gray;
-        triangle.LineWidth = 1;
-        string[] labels = { "p₁ = 1", "p₂ = 1", "p₃ = 1" };
-        for (int i = 0; i < 3; i++)
-        {
-            var label = plot.Add.Text(labels[i], corners[i].X + (i == 0 ? -0.08 : i == 1 ? 0.01 : -0.04), corners[i].Y + (i == 2 ? 0.02 : -0.05));
-            label.LabelFontSize = 14;
-        }
-
+        const int Columns = 4;
+        const double Width = 1.3, Height = 1.2;
         double[] e1 = { 1 / Math.Sqrt(2), -1 / Math.Sqrt(2), 0 }, e2 = { 1 / Math.Sqrt(6), 1 / Math.Sqrt(6), -2 / Math.Sqrt(6) };
-        double[] angles = Enumerable.Range(0, 721).Select(i => i * 2 * Math.PI / 720).ToArray();
-        foreach (Compared function in Compared.All)
+        Coordinates[] Image(Compared function, int steps) => Enumerable.Range(0, steps + 1).Select(i =>
         {
-            Coordinates[] points = angles.Select(theta =>
+            double theta = i * 2 * Math.PI / steps;
+            double[] v = Enumerable.Range(0, 3).Select(k => 1.5 + Math.Cos(theta) * e1[k] + Math.Sin(theta) * e2[k]).ToArray();
+            double[] p = function.Apply(v);
+            return new Coordinates(p[1] + 0.5 * p[2], Math.Sqrt(3) / 2 * p[2]);
+        }).ToArray();
+
+        var plot = new Plot();
+        Compared reference = Compared.All.Single(f => f.Name == "SoftMax T=1");
+        for (int index = 0; index < Compared.All.Count; index++)
+        {
+            Compared function = Compared.All[index];
+            // Panel origin: four simplices per row, rows going down.
+            double left = index % Columns * Width, bottom = -(index / Columns) * Height;
+            Coordinates[] Shift(Coordinates[] points) => points.Select(c => new Coordinates(c.X + left, c.Y + bottom)).ToArray();
+
+            var triangle = plot.Add.ScatterLine(Shift(new Coordinates[] { new(0, 0), new(1, 0), new(0.5, Math.Sqrt(3) / 2), new(0, 0) }));
+            triangle.Color = Colors.Gray.WithAlpha(0.6);
+            triangle.LineWidth = 1;
+            if (function != reference)
             {
-                double[] v = Enumerable.Range(0, 3).Select(k => 1.5 + Math.Cos(theta) * e1[k] + Math.Sin(theta) * e2[k]).ToArray();
-                double[] p = function.Apply(v);
-                return new Coordinates(p[1] + 0.5 * p[2], Math.Sqrt(3) / 2 * p[2]);
-            }).ToArray();
-            Style(plot.Add.ScatterLine(points), function);
+                var faint = plot.Add.ScatterLine(Shift(Image(reference, 360)));
+                faint.Color = Colors.Gray.WithAlpha(0.5);
+                faint.LinePattern = LinePattern.Dotted;
+            }
+
+            var curve = plot.Add.ScatterLine(Shift(Image(function, 720)));
+            curve.Color = Color(function);
+            curve.LineWidth = 2.5f;
+            var dots = plot.Add.ScatterPoints(Shift(Image(function, 36)));
+            dots.Color = Color(function);
+            dots.MarkerSize = 6;
+
+            var name = plot.Add.Text(function.Name, left + 0.5, bottom + 0.93);
+            name.LabelFontSize = 15;
+            name.LabelBold = true;
+            name.LabelAlignment = Alignment.LowerCenter;
+            if (index == 0)
+            {
+                // The corners are the same in every panel: label them once.
+                foreach ((string text, double x, double y, Alignment alignment) in new[]
+                {
+                    ("p₁ = 1", left, bottom - 0.03, Alignment.UpperCenter),
+                    ("p₂ = 1", left + 1, bottom - 0.03, Alignment.UpperCenter),
+                    ("p₃ = 1", left + 0.56, bottom + Math.Sqrt(3) / 2, Alignment.MiddleLeft),
+                })
+                {
+                    var corner = plot.Add.Text(text, x, y);
+                    corner.LabelFontSize = 12;
+                    corner.LabelAlignment = alignment;
+                }
+            }
         }
 
+        // The eighth cell is free: the key goes there.
+        var note = plot.Add.Text("dotted: SoftMax T=1, for comparison\ndots: every 10° of the input circle",
+            3 * Width + 0.5, -Height + 0.45);
+        note.LabelFontSize = 12;
+        note.LabelAlignment = Alignment.MiddleCenter;
+
+        plot.Axes.Frameless();
+        plot.HideGrid();
         plot.Axes.SquareUnits();
-        plot.Legend.Alignment = Alignment.UpperRight;
-        return Save(plot, path, "Figure 1: a circle of inputs v ∈ R³ mapped onto the 2-simplex", "", "", 900, 760);
+        plot.Title("Figure 1: a circle of inputs v ∈ R³ mapped onto the 2-simplex");
+        plot.SavePng(path, 1100, 640);
+        return path;
     }
 
     /// <summary>Figure 2: how each function weighs the first of two entries, x = (t, 0).</summary>
@@ -136,16 +180,19 @@ public static class FigureWriter
         return text.ToString();
     }
 
-    /// <summary>One colour per function in every figure; MultiMax drawn thicker.</summary>
+    /// <summary>One colour per function in every figure.</summary>
+    private static Color Color(Compared function) =>
+        new ScottPlot.Palettes.Category10().GetColor(Compared.All.ToList().IndexOf(function));
+
+    /// <summary>The function's colour; MultiMax drawn thicker.</summary>
     private static void Style(ScottPlot.Plottables.Scatter curve, Compared function)
     {
-        int index = Compared.All.ToList().IndexOf(function);
         curve.LegendText = function.Name;
-        curve.Color = new ScottPlot.Palettes.Category10().GetColor(index);
+        curve.Color = Color(function);
         curve.LineWidth = function.Name == "MultiMax" ? 3 : 2;
         if (function.Name == "EvSoftMax")
         {
-            // Dashed, so that SparseMax shows where the two run along the same edges.
+            // Dashed, so that SparseMax shows where the two run along the same lines.
             curve.LinePattern = LinePattern.Dashed;
         }
     }

@@ -11,7 +11,7 @@ using Spectre.Console;
 using var device = GpuDevice.Create(preferCpu: args.Contains("--cpu"));
 AnsiConsole.Write(new Rule("[bold]MultiMax.NET on ILGPU[/]"));
 AnsiConsole.MarkupLine(device.IsGpu
-    ? $"device: [green]{Markup.Escape(device.Accelerator.Name)}[/] ({device.Accelerator.AcceleratorType})"
+    ? $"device: [green]{Markup.Escape(device.ToString())}[/]"
     : "device: [yellow]ILGPU's CPU accelerator[/] (no CUDA device here, or --cpu): the same kernels, emulated");
 
 // Attention-shaped scores: 64 query rows over 197 keys, with the last 5 keys masked (−∞) in every row.

@@ -17,6 +17,15 @@ public sealed class GpuDeviceTests
     }
 
     [Fact]
+    public void PrintsWhatItIsNotItsTypeName()
+    {
+        using GpuDevice device = GpuDevice.CreateCpu();
+        string text = device.ToString();
+        Assert.StartsWith("ILGPU CPU accelerator (", text);
+        Assert.DoesNotContain(nameof(GpuDevice), text);
+    }
+
+    [Fact]
     public void CreateGivesAWorkingAcceleratorWhateverTheMachine()
     {
         // CUDA where there is one, the CPU accelerator elsewhere (as in CI): either way the kernels run.

@@ -43,7 +43,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InvalidSignature = Error(
         "MMX0005",
         "Normalizer method has the wrong signature",
-        "Normalizer method '{0}' must have the signature " + Signature,
+        "Normalizer method '{0}' must have the signature " + Signature + ", but {1}",
         "Parameters may have any names and may be 'scoped'; none may be ref, in, out or params.");
 
     public static readonly DiagnosticDescriptor UnexpectedParametersArgument = Error(
@@ -55,13 +55,13 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor MissingParametersArgument = Error(
         "MMX0007",
         "Normalizer with learnable parameters lacks the parameters argument",
-        "Normalizer method '{0}' has {1} learnable parameter(s), so it must end with a 'ReadOnlySpan<{2}> parameters' argument",
+        "Normalizer method '{0}' has {1}, so it must end with a 'ReadOnlySpan<{2}> parameters' argument",
         "The parameters argument exists exactly when something is learnable; its layout is the learnable coefficients, then the learnable thresholds, then scale and shift.");
 
     public static readonly DiagnosticDescriptor InvalidPower = Error(
         "MMX0008",
         "Term power out of range",
-        "The power of a [{0}] term must be between 1 and {2}, but is {1}",
+        "The power of the [{0}] term must be between 1 and {2}, but is {1}",
         "Powers are unrolled into products in the generated code, so they are kept small.");
 
     public static readonly DiagnosticDescriptor InvalidOrder = Error(
@@ -73,7 +73,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NonFiniteConstant = Error(
         "MMX0010",
         "Term constant is not finite",
-        "The {0} of a [{1}] term must be a finite {3}, but is {2}",
+        "The {0} of the [{1}] term must be a finite {3}, but is {2}",
         "Constants are folded into the kernels in the element type: 1e300 is a finite double but an infinite float.");
 
     public static readonly DiagnosticDescriptor GenericMethod = Error(
@@ -133,7 +133,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor SlopeOverflow = Error(
         "MMX0020",
         "Term slope overflows the element type",
-        "The slope Coefficient × power of a [{0}] term is {1} × {2}, which is not a finite {3}: σ′ would be infinite or NaN; use a smaller coefficient or power",
+        "The slope Coefficient × power of the [{0}] term is {1} × {2}, which is not a finite {3}: σ′ would be infinite or NaN; use a smaller coefficient or power",
         "σ′ folds the constant Coefficient × power into the code; it must be finite in the element type.");
 
     public static readonly DiagnosticDescriptor GeneratedNameTaken = Error(

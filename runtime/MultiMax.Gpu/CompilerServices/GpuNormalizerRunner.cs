@@ -162,7 +162,7 @@ public static class GpuNormalizerRunner
 
         if (length % rowLength != 0)
         {
-            throw new ArgumentException($"x has {length} entries, which is not a whole number of rows of {rowLength}.", "x");
+            throw new ArgumentException($"x has {length} entr{(length == 1 ? "y" : "ies")}, which is not a whole number of rows of {rowLength}.", "x");
         }
 
         long rows = length / rowLength;
@@ -215,7 +215,7 @@ public static class GpuNormalizerRunner
     {
         if (expected != actual)
         {
-            throw new ArgumentException($"{name} has {actual} entries but x has {expected}: they must be equal.", name);
+            throw new ArgumentException($"{name} has {actual} entr{(actual == 1 ? "y" : "ies")} but x has {expected}: they must be equal.", name);
         }
     }
 
@@ -223,7 +223,7 @@ public static class GpuNormalizerRunner
     {
         if (actual != expected)
         {
-            throw new ArgumentException($"{name} has {actual} entries but the normalizer has {expected} learnable parameters.", name);
+            throw new ArgumentException($"{name} has {actual} entr{(actual == 1 ? "y" : "ies")} but the normalizer has {expected} learnable parameter{(expected == 1 ? "" : "s")}.", name);
         }
     }
 }

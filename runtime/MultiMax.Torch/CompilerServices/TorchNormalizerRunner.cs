@@ -41,7 +41,7 @@ public static class TorchNormalizerRunner
         if (parameters.dim() != 1 || parameters.shape[0] != parameterCount)
         {
             throw new ArgumentException(
-                $"The parameters must be a vector of {parameterCount} values, but their shape is [{string.Join(", ", parameters.shape)}].",
+                $"The parameters must be a vector of {parameterCount} value{(parameterCount == 1 ? "" : "s")}, but their shape is [{string.Join(", ", parameters.shape)}].",
                 nameof(parameters));
         }
 

@@ -234,7 +234,7 @@ public static unsafe class AttentionRunner
         if (actual != 0 && actual != shape.MaskLength)
         {
             throw new ArgumentException(
-                $"{name} has {actual} entries but must be empty (no mask) or hold batch × keys = {shape.MaskLength} (true = padding).", name);
+                $"{name} has {NormalizerArguments.Count(actual, "entry")} but must be empty (no mask) or hold batch × keys = {shape.MaskLength} (true = padding).", name);
         }
     }
 

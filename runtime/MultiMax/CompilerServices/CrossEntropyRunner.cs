@@ -65,7 +65,7 @@ public static unsafe class CrossEntropyRunner
         if (biasGradient.Length != bias.Length)
         {
             throw new ArgumentException(
-                $"{biasGradientName} has {biasGradient.Length} entries but {biasName} has {bias.Length}: it must be empty without a bias and hold vocab = {shape.Vocab} entries with one.",
+                $"{biasGradientName} has {NormalizerArguments.Count(biasGradient.Length, "entry")} but {biasName} has {bias.Length}: it must be empty without a bias and hold vocab = {shape.Vocab} entries with one.",
                 biasGradientName);
         }
 

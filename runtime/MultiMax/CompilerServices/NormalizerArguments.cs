@@ -18,7 +18,7 @@ internal static class NormalizerArguments
         if (length % rowLength != 0)
         {
             throw new ArgumentException(
-                $"{lengthName} has {length} entries, which is not a whole number of rows of {rowLengthName} = {rowLength}.",
+                $"{lengthName} has {Count(length, "entry")}, which is not a whole number of rows of {rowLengthName} = {rowLength}.",
                 lengthName);
         }
     }
@@ -28,7 +28,7 @@ internal static class NormalizerArguments
         if (actual != expected)
         {
             throw new ArgumentException(
-                $"{actualName} has {actual} entries but {expectedName} has {expected}: they must be equal.", actualName);
+                $"{actualName} has {Count(actual, "entry")} but {expectedName} has {expected}: they must be equal.", actualName);
         }
     }
 
@@ -37,7 +37,7 @@ internal static class NormalizerArguments
         if (actual != expected)
         {
             throw new ArgumentException(
-                $"{name} must hold exactly {expected} values (the learnable coefficients, then the thresholds, then scale and shift when affine), but holds {actual}.",
+                $"{name} must hold exactly {Count(expected, "value")}, in the order the normalizer's generated <Name>Parameters.Names lists, but holds {actual}.",
                 name);
         }
     }
@@ -51,7 +51,7 @@ internal static class NormalizerArguments
         if (input.Overlaps(output, out int offset) && offset != 0)
         {
             throw new ArgumentException(
-                $"{outputName} overlaps {inputName} at an offset of {offset} elements: pass the same span for in-place work, or separate buffers.",
+                $"{outputName} overlaps {inputName} at an offset of {Count(offset, "element")}: pass the same span for in-place work, or separate buffers.",
                 outputName);
         }
     }
@@ -73,7 +73,7 @@ internal static class NormalizerArguments
     {
         if (actual != expected)
         {
-            throw new ArgumentException($"{name} has {actual} entries but the shape needs {formula} = {expected}.", name);
+            throw new ArgumentException($"{name} has {Count(actual, "entry")} but the shape needs {formula} = {expected}.", name);
         }
     }
 
@@ -88,4 +88,8 @@ internal static class NormalizerArguments
         CheckNoOverlap(third, written, thirdName, writtenName);
         CheckNoOverlap(fourth, written, fourthName, writtenName);
     }
+
+    /// <summary>"1 entry", "8 values": messages read as English at every count.</summary>
+    internal static string Count(long count, string noun) =>
+        count == 1 ? $"1 {noun}" : noun.EndsWith("y", StringComparison.Ordinal) ? $"{count} {noun[..^1]}ies" : $"{count} {noun}s";
 }

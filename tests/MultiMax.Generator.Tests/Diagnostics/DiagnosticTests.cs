@@ -242,15 +242,21 @@ public class DiagnosticTests
 
     /// <summary>
     /// Runs the generator with every backend on the wrapped member and approves what it reports; a declaration with
-    /// an error must get no generated file.
+    /// an error must get no generated file, and its CS8795 (if any) must be explained.
     /// </summary>
     /// <param name="files">How many files are still generated: 0 for an error, more where only one backend is left out.</param>
     private static void Verify(string member, string typeModifiers = "public static partial class", string typeName = "Ops", string? scenario = null, int files = 0)
     {
         string source = Wrap(member, typeModifiers, typeName);
-        (GeneratorRunResult result, _) = GeneratorHarness.Run(GeneratorHarness.CompileWithEveryBackend(source));
+        (GeneratorRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.CompileWithEveryBackend(source));
         Assert.NotEmpty(result.Diagnostics);
         Assert.Equal(files, result.GeneratedSources.Length);
+
+        // A partial method left without a generated body is also the compiler's CS8795: exactly then, an MMX error
+        // says that it follows from it.
+        Assert.Equal(
+            output.GetDiagnostics().Any(d => d.Id == "CS8795"),
+            result.Diagnostics.Any(d => d.GetMessage(CultureInfo.InvariantCulture).Contains("CS8795")));
 
         using (scenario is null ? null : ApprovalResults.ForScenario(scenario))
         {
