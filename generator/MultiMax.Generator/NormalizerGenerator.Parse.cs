@@ -60,15 +60,20 @@ public sealed partial class NormalizerGenerator
         return result.Spec is null && IsBodilessPartialDefinition(method, syntax) ? ExplainMissingImplementation(result, method.Name) : result;
     }
 
-    /// <summary>A <c>partial</c> definition with no implementing part anywhere: one that the compiler reports as CS8795
-    /// when the generator gives it none.</summary>
+    /// <summary>
+    /// A <c>partial</c> definition with an access modifier and no implementing part anywhere: one that the compiler
+    /// reports as CS8795 when the generator gives it none (without an access modifier, a partial void method may
+    /// legally have no implementation).
+    /// </summary>
     private static bool IsBodilessPartialDefinition(IMethodSymbol method, MethodDeclarationSyntax syntax) =>
         syntax.Modifiers.Any(SyntaxKind.PartialKeyword) && !syntax.Modifiers.Any(SyntaxKind.ExternKeyword)
+        && syntax.Modifiers.Any(m => m.IsKind(SyntaxKind.PublicKeyword) || m.IsKind(SyntaxKind.InternalKeyword)
+                                     || m.IsKind(SyntaxKind.PrivateKeyword) || m.IsKind(SyntaxKind.ProtectedKeyword))
         && syntax.Body is null && syntax.ExpressionBody is null && method.PartialImplementationPart is null;
 
     /// <summary>
     /// A declaration with an error gets no generated code, so the compiler adds CS8795 ("must have an implementation
-    /// part") for it. Errors cannot be suppressed; instead the first error says that CS8795 follows from it.
+    /// part") for it. Errors cannot be suppressed; instead the first error says that CS8795 follows from the errors.
     /// </summary>
     private static ParseResult ExplainMissingImplementation(ParseResult result, string methodName)
     {
@@ -81,7 +86,7 @@ public sealed partial class NormalizerGenerator
 
         diagnostics[first] = diagnostics[first] with
         {
-            Consequence = $"Until it is fixed MultiMax generates no implementation of '{methodName}', which is why the compiler also reports CS8795",
+            Consequence = $"Until the MMX errors of '{methodName}' are fixed, MultiMax generates no implementation of it, which is why the compiler also reports CS8795",
         };
         return result with { Diagnostics = diagnostics.ToEquatableArray() };
     }

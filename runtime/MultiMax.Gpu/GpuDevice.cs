@@ -51,7 +51,7 @@ public sealed class GpuDevice : IDisposable
     public override string ToString() =>
         IsGpu
             ? string.Create(CultureInfo.InvariantCulture, $"{Accelerator.Name} ({Accelerator.AcceleratorType}, {Accelerator.MemorySize / (1024.0 * 1024 * 1024):0.0} GiB)")
-            : $"ILGPU CPU accelerator ({Accelerator.Name}, a GPU emulated on {Environment.ProcessorCount} cores)";
+            : $"ILGPU CPU accelerator (a GPU emulated on the CPU: warps of {Accelerator.WarpSize}, up to {Accelerator.MaxNumThreadsPerGroup} threads per group)";
 
     /// <summary>
     /// The first CUDA device, or the CPU accelerator where there is none (or when <paramref name="preferCpu"/>).

@@ -32,7 +32,7 @@ public static class FigureWriter
     /// ignore the offset), mapped by each function and drawn on the 2-simplex.
     /// One small simplex per function, so that curves on the same edges (SparseMax, EvSoftMax) stay apart; a dot every
     /// 10° of θ shows where the circle's points pile up (in the corners, for the sparse functions). SoftMax T = 1 is
-    /// drawn faintly in every panel as the common reference.
+    /// drawn faintly in every other panel as the common reference. Seven functions fill seven of the eight cells.
     /// </summary>
     private static string Simplex(string path)
     {

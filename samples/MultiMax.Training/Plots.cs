@@ -62,6 +62,62 @@ public static class Plots
         return Save(plot, path, title, xLabel, "σ(x)", height: 600);
     }
 
+    /// <summary>
+    /// Histograms of attention weights, one panel per layer, counts on a log scale (cf. the paper's Figure 5); within
+    /// each bin the runs' bars stand side by side, in the order given.
+    /// </summary>
+    /// <param name="what">What the weights are, for the panel titles (e.g. "attention weights of the [CLS] query").</param>
+    /// <param name="runs">Each run's name and, per layer, its weights.</param>
+    public static string AttentionHistograms(string path, string what, params (string Name, double[][] Layers)[] runs)
+    {
+        const int Bins = 40;
+        double width = 1.0 / Bins, bar = 1.0 / runs.Length;
+        Color[] colors = { Colors.SteelBlue, Colors.OrangeRed, Colors.SeaGreen, Colors.Purple };
+        var panels = new List<Plot>();
+        int layers = runs[0].Layers.Length;
+        for (int layer = 0; layer < layers; layer++)
+        {
+            var plot = new Plot();
+            for (int r = 0; r < runs.Length; r++)
+            {
+                var counts = new double[Bins];
+                foreach (double w in runs[r].Layers[layer])
+                {
+                    counts[Math.Clamp((int)(w / width), 0, Bins - 1)]++;
+                }
+
+                plot.Add.Bars(counts.Select((c, i) => new Bar
+                {
+                    Position = (i + bar * (r + 0.5)) * width,
+                    Value = Math.Log10(c + 1),
+                    Size = width * bar,
+                    FillColor = colors[r % colors.Length],
+                    LineWidth = 0,
+                }).ToList());
+                plot.Legend.ManualItems.Add(new LegendItem { LabelText = runs[r].Name, FillColor = colors[r % colors.Length] });
+            }
+
+            // Most weights are near 0, so the bars are lowest on the right: the legend goes there.
+            plot.Legend.Alignment = Alignment.UpperRight;
+            plot.Axes.SetLimitsX(0, 1);
+            plot.Title($"Layer {layer + 1}: {what} (cf. the paper's Figure 5)");
+            plot.XLabel("attention weight");
+            plot.YLabel("log10(count + 1)");
+            plot.ShowLegend();
+            panels.Add(plot);
+        }
+
+        // A Multiplot starts with the panel it is given: the first layer's.
+        var figure = new Multiplot(panels[0]);
+        foreach (Plot panel in panels.Skip(1))
+        {
+            figure.AddPlot(panel);
+        }
+
+        figure.SavePng(path, 900, 380 * layers);
+        return path;
+    }
+
     public static string Save(Plot plot, string path, string title, string xLabel, string yLabel, int height)
     {
         plot.Title(title);

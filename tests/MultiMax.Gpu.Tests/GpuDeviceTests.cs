@@ -21,7 +21,9 @@ public sealed class GpuDeviceTests
     {
         using GpuDevice device = GpuDevice.CreateCpu();
         string text = device.ToString();
-        Assert.StartsWith("ILGPU CPU accelerator (", text);
+        Assert.Equal(
+            $"ILGPU CPU accelerator (a GPU emulated on the CPU: warps of {device.Accelerator.WarpSize}, up to {device.Accelerator.MaxNumThreadsPerGroup} threads per group)",
+            text);
         Assert.DoesNotContain(nameof(GpuDevice), text);
     }
 

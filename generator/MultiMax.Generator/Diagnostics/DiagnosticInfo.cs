@@ -27,7 +27,8 @@ internal sealed record DiagnosticInfo(DiagnosticDescriptor Descriptor, LocationI
         }
 
         // The same id, severity, title and help link as the descriptor; only the message grows by one sentence.
-        string message = string.Format(CultureInfo.InvariantCulture, Descriptor.MessageFormat.ToString(CultureInfo.InvariantCulture), arguments);
+        // Roslyn formats the descriptor's message (and never throws doing so).
+        string message = Diagnostic.Create(Descriptor, null, arguments).GetMessage(CultureInfo.InvariantCulture);
         return Diagnostic.Create(
             Descriptor.Id, Descriptor.Category, $"{message}. {Consequence}", Descriptor.DefaultSeverity, Descriptor.DefaultSeverity,
             Descriptor.IsEnabledByDefault, warningLevel: Descriptor.DefaultSeverity == DiagnosticSeverity.Error ? 0 : 1,

@@ -193,7 +193,7 @@ public static class GpuNormalizerRunner
         {
             throw new ArgumentException(
                 inPlace
-                    ? $"{outputName} overlaps {inputName} at an offset of {outputStart - inputStart} elements: pass the same view for in-place work, or separate memory."
+                    ? $"{outputName} overlaps {inputName} at an offset of {outputStart - inputStart} element{(outputStart - inputStart is 1 or -1 ? "" : "s")}: pass the same view for in-place work, or separate memory."
                     : $"{outputName} overlaps {inputName}: it needs memory of its own.",
                 outputName);
         }

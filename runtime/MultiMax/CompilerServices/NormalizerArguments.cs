@@ -37,7 +37,7 @@ internal static class NormalizerArguments
         if (actual != expected)
         {
             throw new ArgumentException(
-                $"{name} must hold exactly {Count(expected, "value")}, in the order the normalizer's generated <Name>Parameters.Names lists, but holds {actual}.",
+                $"{name} must hold exactly {Count(expected, "value")}, one per learnable parameter of the normalizer, but holds {actual}.",
                 name);
         }
     }

@@ -33,6 +33,11 @@ public class DiagnosticTests
     public void MMX0004_UnsupportedElementType() => Verify(
         "[Normalizer] public static partial void Soft(ReadOnlySpan<Half> x, Span<Half> y, int rowLength);");
 
+    /// <summary>Without an access modifier a partial void method may go unimplemented: no CS8795, so no word about it.</summary>
+    [Fact]
+    public void MMX0004_WithoutAnAccessModifierNoCS8795IsExplained() => Verify(
+        "[Normalizer] static partial void Soft(ReadOnlySpan<Half> x, Span<Half> y, int rowLength);");
+
     [Theory]
     [InlineData("ReturnsInt", "public static partial int Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength);")]
     [InlineData("WritableInput", "public static partial void Soft(Span<float> x, Span<float> y, int rowLength);")]
