@@ -18,7 +18,7 @@ public static class VisionDemo
 {
     public const int DefaultEpochs = 5;
 
-    public const int DefaultTrainSize = 15_000;
+    public const int DefaultTrainSize = 30_000;
 
     private static readonly (string Name, NormalizerKind Kind)[] Runs = { ("SoftMax", NormalizerKind.SoftMax), ("MultiMax", NormalizerKind.MultiMax2) };
 

@@ -8,8 +8,11 @@ using Xunit;
 namespace MultiMax.Torch.Tests.Samples.Vision;
 
 /// <summary>
-/// The vision demo end to end on a tiny synthetic image set that needs attention to tell its classes apart: a bright
-/// bar in the top or in the bottom half of the image.
+/// The vision demo end to end on a tiny synthetic image set: noise, with or without a bright band three rows high.
+/// The head reads only the [CLS] position, which sees the image through attention alone, so learning the task shows
+/// that patches, attention, head and optimizer are wired together (the task needs no positions: a mean over the
+/// patches tells the classes apart; a band in the top or the bottom half, which would, was not learned in a budget
+/// a unit test can afford).
 /// </summary>
 public sealed class VisionTrainingTests : IDisposable
 {
@@ -17,7 +20,10 @@ public sealed class VisionTrainingTests : IDisposable
 
     public void Dispose() => output.Delete(recursive: true);
 
-    private static ImageSet Bars(int count, int seed)
+    private const int BandRows = 3;
+
+    /// <summary>Label 0: noise only; label 1: noise and a bright band of <see cref="BandRows"/> rows at a random height.</summary>
+    private static ImageSet Bands(int count, int seed)
     {
         var random = new Random(seed);
         int side = FashionMnist.Side, pixels = side * side;
@@ -26,10 +32,11 @@ public sealed class VisionTrainingTests : IDisposable
         for (int i = 0; i < count; i++)
         {
             labels[i] = (byte)(i % 2);
-            int row = labels[i] == 0 ? random.Next(2, 12) : random.Next(16, 26);
+            int top = labels[i] == 0 ? side : random.Next(0, side - BandRows + 1);
             for (int p = 0; p < pixels; p++)
             {
-                images[i * pixels + p] = (byte)(random.Next(40) + (p / side == row ? 200 : 0));
+                bool inBand = p / side >= top && p / side < top + BandRows;
+                images[i * pixels + p] = (byte)(random.Next(40) + (inBand ? 200 : 0));
             }
         }
 
@@ -39,9 +46,9 @@ public sealed class VisionTrainingTests : IDisposable
     private static readonly VisionOptions Tiny = new(Epochs: 3, TrainSize: 192, BatchSize: 16, Width: 16, Heads: 2, Layers: 2, Patch: 7, LearningRate: 3e-3);
 
     [Fact]
-    public void TheLossFallsAndTheTestAccuracyIsRecordedEachEpoch()
+    public void ItLearnsTheTaskAndRecordsTheTestAccuracyEachEpoch()
     {
-        ImageSet train = Bars(192, seed: 1), test = Bars(64, seed: 2);
+        ImageSet train = Bands(192, seed: 1), test = Bands(64, seed: 2);
         int steps = 0;
         VisionResult result = VisionTrainer.Run("MultiMax", NormalizerKind.MultiMax2, seed: 1, Tiny, train, test, (step, _) => steps = step);
 
@@ -50,7 +57,8 @@ public sealed class VisionTrainingTests : IDisposable
         Assert.True(result.StepLosses.TakeLast(6).Average() < 0.7 * result.StepLosses.Take(6).Average(),
             $"the loss should fall: {string.Join(", ", result.StepLosses)}");
         Assert.Equal(Tiny.Epochs, result.EpochAccuracy.Length);
-        Assert.InRange(result.TestAccuracy, 0, 1);
+        // Chance is 50 %. With these data, model seeds 1 to 6 all reached 94 % or more after three epochs.
+        Assert.True(result.TestAccuracy >= 0.85, $"test accuracy per epoch: {string.Join(", ", result.EpochAccuracy)}");
         Assert.Equal(result.TestAccuracy, result.EpochAccuracy[^1]);
         Assert.Equal(Tiny.Layers, result.Cls.Length);
         Assert.Equal(Tiny.Layers, result.Modulators.Count);
@@ -63,7 +71,7 @@ public sealed class VisionTrainingTests : IDisposable
     [Fact]
     public void TheDemoWritesItsFiguresAndResults()
     {
-        ImageSet train = Bars(96, seed: 3), test = Bars(32, seed: 4);
+        ImageSet train = Bands(96, seed: 3), test = Bands(32, seed: 4);
         int exit = VisionDemo.Run(train, test, Tiny with { Epochs = 1, TrainSize = 96 }, new[] { 1, 2 }, output);
 
         Assert.Equal(0, exit);

@@ -1,0 +1,89 @@
+using System;
+using MultiMax.CompilerServices;
+using MultiMax.Tests.Support;
+using Xunit;
+
+namespace MultiMax.Tests.CompilerServices;
+
+/// <summary>
+/// The tile products against a plain triple loop in double: every register-blocked path (blocks of four rows and single
+/// rows; vector pairs, single vectors, scalar columns), A plain and transposed, overwriting and accumulating.
+/// </summary>
+public class TileMathTests
+{
+    public static TheoryData<int, int, int> Shapes()
+    {
+        var shapes = new TheoryData<int, int, int>();
+        foreach (int m in new[] { 1, 4, 5, 6, 7, 10, 12, 13, 64 })
+        {
+            foreach (int n in new[] { 1, 7, 8, 16, 24, 31, 64, 67 })
+            {
+                shapes.Add(m, 5, n);
+            }
+        }
+
+        shapes.Add(64, 64, 64);
+        shapes.Add(13, 1, 17);
+        return shapes;
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void MultiplyMatchesATripleLoop(int m, int k, int n)
+    {
+        var random = new Random(StableSeed.Of($"{m}x{k}x{n}"));
+        float[] a = Values(random, m * k), b = Values(random, k * n), initial = Values(random, m * n);
+        const float Alpha = 0.75f;
+        foreach (bool transposed in new[] { false, true })
+        {
+            // A[i, t] at a[i·aRow + t·aColumn]: row-major m × k, or stored as its transpose k × m.
+            float[] stored = transposed ? Transpose(a, m, k) : a;
+            (int aRow, int aColumn) = transposed ? (1, m) : (k, 1);
+            foreach (bool accumulate in new[] { false, true })
+            {
+                float[] c = (float[])initial.Clone();
+                TileMath.Multiply(ref stored[0], aRow, aColumn, ref b[0], n, ref c[0], n, m, k, n, Alpha, accumulate);
+                for (int i = 0; i < m; i++)
+                {
+                    for (int column = 0; column < n; column++)
+                    {
+                        double sum = 0;
+                        for (int t = 0; t < k; t++)
+                        {
+                            sum += (double)a[i * k + t] * b[t * n + column];
+                        }
+
+                        double expected = (accumulate ? initial[i * n + column] : 0) + Alpha * sum;
+                        Assert.True(Math.Abs(c[i * n + column] - expected) <= 1e-5 * (1 + k),
+                            $"C[{i}, {column}] = {c[i * n + column]}, expected {expected} (transposed {transposed}, accumulate {accumulate})");
+                    }
+                }
+            }
+        }
+    }
+
+    private static float[] Values(Random random, int count)
+    {
+        var values = new float[count];
+        for (int i = 0; i < count; i++)
+        {
+            values[i] = (float)(2 * random.NextDouble() - 1);
+        }
+
+        return values;
+    }
+
+    private static float[] Transpose(float[] matrix, int rows, int columns)
+    {
+        var result = new float[matrix.Length];
+        for (int i = 0; i < rows; i++)
+        {
+            for (int j = 0; j < columns; j++)
+            {
+                result[j * rows + i] = matrix[i * columns + j];
+            }
+        }
+
+        return result;
+    }
+}
