@@ -1,0 +1,46 @@
+using System;
+using System.Diagnostics;
+
+namespace MultiMax.Benchmarks;
+
+/// <summary>
+/// A steady loop of fused MultiMax2 attention forward+backward calls on the span API, for a sampling profiler:
+/// <c>DOTNET_PerfMapEnabled=1 perf record -F 999 -- dotnet run -c Release --project tests/MultiMax.Benchmarks -- --attention-profile [n] [calls]</c>,
+/// then <c>perf report --sort sym</c>. b1 h8 d64 float, as <see cref="AttentionBenchmarks"/>.
+/// </summary>
+public static class AttentionProfile
+{
+    public static void Run(int n, int calls)
+    {
+        const int Heads = 8, HeadSize = 64;
+        var shape = new AttentionShape(1, Heads, n, n, HeadSize);
+        var random = new Random(42);
+        float[] query = Values(random, Heads * n * HeadSize), key = Values(random, query.Length);
+        float[] value = Values(random, query.Length), outputGradient = Values(random, query.Length);
+        float[] output = new float[query.Length], logSumExp = new float[Heads * n];
+        float[] queryGradient = new float[query.Length], keyGradient = new float[query.Length], valueGradient = new float[query.Length];
+        // Parameters away from zero, so every term of σ does real work (as in the other benchmarks).
+        float[] parameters = { 0.3f, -0.2f, 0.1f, -0.05f, -1f, 1f, -1.5f, 1.5f }, parameterGradients = new float[8];
+
+        var clock = Stopwatch.StartNew();
+        for (int call = 0; call < calls; call++)
+        {
+            Normalizers.MultiMax2Attention(query, key, value, output, logSumExp, shape, parameters);
+            Normalizers.MultiMax2AttentionBackward(query, key, value, output, logSumExp, outputGradient,
+                queryGradient, keyGradient, valueGradient, shape, parameters, parameterGradients);
+        }
+
+        Console.WriteLine($"n = {n}: {calls} forward+backward calls, {clock.Elapsed.TotalMilliseconds / calls:F1} ms each (first calls included)");
+    }
+
+    private static float[] Values(Random random, int count)
+    {
+        var values = new float[count];
+        for (int i = 0; i < count; i++)
+        {
+            values[i] = (float)(2 * random.NextDouble() - 1);
+        }
+
+        return values;
+    }
+}
