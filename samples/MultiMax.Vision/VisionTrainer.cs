@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Linq;
 using MultiMax.Analysis;
 using MultiMax.Torch;
+using MultiMax.Training;
 using MultiMax.Vision.Data;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -38,8 +39,6 @@ public static class VisionTrainer
     /// <summary>How many test images the attention-map figure shows.</summary>
     public const int MapImages = 8;
 
-    private const double MaxGradientNorm = 1.0;
-
     public static VisionResult Run(string name, NormalizerKind kind, int seed, VisionOptions options, ImageSet train, ImageSet test, Action<int, float> onStep)
     {
         ImageSet used = train.Take(options.TrainSize);
@@ -54,27 +53,21 @@ public static class VisionTrainer
         int stepsPerEpoch = options.StepsPerEpoch(used.Count);
         var schedule = optim.lr_scheduler.CosineAnnealingLR(optimizer, options.Epochs * stepsPerEpoch);
         var order = new Random(seed);
-        var losses = new List<float>();
+        var training = new TrainingStep(model, optimizer, schedule, onStep);
         var epochAccuracy = new double[options.Epochs];
         var clock = Stopwatch.StartNew();
 
         for (int epoch = 0; epoch < options.Epochs; epoch++)
         {
             model.train();
-            using Tensor permutation = tensor(Enumerable.Range(0, (int)used.Count).OrderBy(_ => order.Next()).Select(i => (long)i).ToArray());
+            using Tensor permutation = TrainingStep.Shuffled((int)used.Count, order);
             for (int step = 0; step < stepsPerEpoch; step++)
             {
                 using var scope = NewDisposeScope();
                 long start = (long)step * options.BatchSize;
                 Tensor batch = permutation.narrow(0, start, Math.Min(options.BatchSize, used.Count - start));
                 Tensor loss = nn.functional.cross_entropy(model.forward(used.Images[batch]), used.Labels[batch]);
-                optimizer.zero_grad();
-                loss.backward();
-                nn.utils.clip_grad_norm_(model.parameters(), MaxGradientNorm);
-                optimizer.step();
-                schedule.step();
-                losses.Add(loss.ToSingle());
-                onStep(losses.Count, losses[^1]);
+                training.Take(loss);
             }
 
             epochAccuracy[epoch] = Test(model, test).Accuracy;
@@ -87,7 +80,7 @@ public static class VisionTrainer
             .Select(a => a.Normalizer is TorchNormalizers.MultiMax2Module m ? (Values(m.ts), Values(m.ranges)) : (Array.Empty<double>(), Array.Empty<double>()))
             .Where(m => m.Item1.Length > 0)
             .ToList();
-        return new VisionResult(name, seed, losses, epochAccuracy, testLoss, accuracy, cls, clsWeights, maps, modulators, clock.Elapsed);
+        return new VisionResult(name, seed, training.Losses, epochAccuracy, testLoss, accuracy, cls, clsWeights, maps, modulators, clock.Elapsed);
     }
 
     /// <summary>Mean cross-entropy and accuracy over the whole test set, in batches.</summary>

@@ -33,8 +33,6 @@ public static class CountingTrainer
 {
     public const double ModeThreshold = 0.05;
 
-    private const double MaxGradientNorm = 1.0;
-
     public static CountingResult Run(string name, NormalizerKind kind, CountingOptions options, CountingData data, Action<int, float> onStep)
     {
         // The normalizers draw their parameters from their own seed, so that every other weight starts the same in
@@ -49,31 +47,25 @@ public static class CountingTrainer
         // the comparison is of what each model learned, not of where a spike happened to fall.
         var schedule = optim.lr_scheduler.CosineAnnealingLR(optimizer, options.Steps);
         var order = new Random(options.Seed);
-        var losses = new List<float>(options.Steps);
+        var training = new TrainingStep(model, optimizer, schedule, onStep);
         var clock = Stopwatch.StartNew();
 
         model.train();
         for (int epoch = 0; epoch < options.Epochs; epoch++)
         {
-            using Tensor permutation = tensor(Enumerable.Range(0, options.TrainExamples).OrderBy(_ => order.Next()).Select(i => (long)i).ToArray());
+            using Tensor permutation = TrainingStep.Shuffled(options.TrainExamples, order);
             for (int step = 0; step < options.StepsPerEpoch; step++)
             {
                 // Every tensor of a step is freed when the step ends, not when the GC gets round to it.
                 using var scope = NewDisposeScope();
                 Tensor batch = permutation.narrow(0, step * options.BatchSize, options.BatchSize);
                 Tensor loss = nn.functional.cross_entropy(model.forward(data.TrainTokens[batch]), data.TrainLabels[batch]);
-                optimizer.zero_grad();
-                loss.backward();
-                nn.utils.clip_grad_norm_(model.parameters(), MaxGradientNorm);
-                optimizer.step();
-                schedule.step();
-                losses.Add(loss.item<float>());
-                onStep(losses.Count, losses[^1]);
+                training.Take(loss);
             }
         }
 
         clock.Stop();
-        return Evaluate(name, model, data, losses, clock.Elapsed);
+        return Evaluate(name, model, data, training.Losses, clock.Elapsed);
     }
 
     private static CountingResult Evaluate(string name, TinyTransformer model, CountingData data, List<float> losses, TimeSpan elapsed)

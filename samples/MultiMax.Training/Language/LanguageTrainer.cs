@@ -30,7 +30,7 @@ public sealed record LanguageResult(
 /// <summary>Trains and evaluates one language model; the data and every initial weight outside the output normalizer are shared.</summary>
 public static class LanguageTrainer
 {
-    private const double MaxGradientNorm = 1.0, WeightDecay = 0.01;
+    private const double WeightDecay = 0.01;
 
     public static LanguageResult Run(string name, NormalizerKind outputNormalizer, LanguageOptions options, LanguageData data, Action<int, float> onStep)
     {
@@ -46,30 +46,24 @@ public static class LanguageTrainer
         var optimizer = optim.AdamW(MultiMaxParameters.AdamWGroups(model, WeightDecay), options.LearningRate);
         var schedule = optim.lr_scheduler.CosineAnnealingLR(optimizer, options.Steps);
         var order = new Random(options.Seed);
-        var losses = new List<float>(options.Steps);
+        var training = new TrainingStep(model, optimizer, schedule, onStep);
         var clock = Stopwatch.StartNew();
 
         model.train();
         for (int epoch = 0; epoch < options.Epochs; epoch++)
         {
-            using Tensor permutation = tensor(Enumerable.Range(0, options.TrainSequences).OrderBy(_ => order.Next()).Select(i => (long)i).ToArray());
+            using Tensor permutation = TrainingStep.Shuffled(options.TrainSequences, order);
             for (int step = 0; step < options.StepsPerEpoch; step++)
             {
                 using var scope = NewDisposeScope();
                 Tensor batch = data.TrainTokens[permutation.narrow(0, step * options.BatchSize, options.BatchSize)];
                 Tensor loss = model.Loss(batch.narrow(1, 0, options.Length), batch.narrow(1, 1, options.Length));
-                optimizer.zero_grad();
-                loss.backward();
-                nn.utils.clip_grad_norm_(model.parameters(), MaxGradientNorm);
-                optimizer.step();
-                schedule.step();
-                losses.Add(loss.ToSingle());
-                onStep(losses.Count, losses[^1]);
+                training.Take(loss);
             }
         }
 
         clock.Stop();
-        return Evaluate(name, model, options, data, losses, clock.Elapsed);
+        return Evaluate(name, model, options, data, training.Losses, clock.Elapsed);
     }
 
     private static LanguageResult Evaluate(
