@@ -12,7 +12,7 @@ namespace MultiMax.Generator.Emit;
 /// row's max of σ, Σ exp, and the backward's Σ g·y are group-wide reductions; σ is recomputed in each pass rather
 /// than stored; constants are folded in. A pure function of the model.
 /// </summary>
-internal static class GpuEmitter
+internal static partial class GpuEmitter
 {
     private const string Runner = "global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner";
     private const string Reduce = "global::MultiMax.Gpu.CompilerServices.GroupReduce";
@@ -39,6 +39,8 @@ internal static class GpuEmitter
                     WriteForwardHost(writer, spec, type);
                     writer.Line();
                     WriteBackwardHost(writer, spec, type);
+                    writer.Line();
+                    WriteAttentionHosts(writer, spec, type);
                 }
 
                 foreach (ElementType type in group.ElementTypes)
@@ -50,6 +52,8 @@ internal static class GpuEmitter
                     WriteForwardKernel(writer, spec, printer);
                     writer.Line();
                     WriteBackwardKernel(writer, spec, printer);
+                    writer.Line();
+                    WriteAttentionKernels(writer, spec, printer);
                 }
             }
         }

@@ -178,7 +178,7 @@ public static class GpuNormalizerRunner
     /// Views of different buffers never overlap; views of one buffer overlap where their element ranges meet. ILGPU 1.5
     /// exposes a view's buffer but keeps its offset internal (<see cref="ViewOffset{T}"/> reads it).
     /// </summary>
-    private static void CheckNoOverlap<T>(ArrayView<T> input, ArrayView<T> output, string inputName, string outputName, bool inPlace)
+    internal static void CheckNoOverlap<T>(ArrayView<T> input, ArrayView<T> output, string inputName, string outputName, bool inPlace)
         where T : unmanaged
     {
         if (input.Length == 0 || output.Length == 0 || !ReferenceEquals(((IArrayView)input).Buffer, ((IArrayView)output).Buffer)

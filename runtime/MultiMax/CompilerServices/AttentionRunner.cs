@@ -215,7 +215,7 @@ public static unsafe class AttentionRunner
 
     private static long Work(AttentionShape shape) => shape.HeadCount * shape.Queries * shape.Keys * shape.HeadSize;
 
-    private static void CheckShape(AttentionShape shape, string name)
+    internal static void CheckShape(AttentionShape shape, string name)
     {
         if (shape.Batch <= 0 || shape.Heads <= 0 || shape.HeadSize <= 0 || shape.Queries < 0 || shape.Keys < 0)
         {
@@ -229,7 +229,7 @@ public static unsafe class AttentionRunner
         }
     }
 
-    private static void CheckMask(int actual, AttentionShape shape, string name)
+    internal static void CheckMask(long actual, AttentionShape shape, string name)
     {
         if (actual != 0 && actual != shape.MaskLength)
         {
@@ -238,7 +238,7 @@ public static unsafe class AttentionRunner
         }
     }
 
-    private static T CheckScale<T>(T? scale, AttentionShape shape, string name)
+    internal static T CheckScale<T>(T? scale, AttentionShape shape, string name)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (scale is not { } given)

@@ -50,6 +50,72 @@ partial record struct Outer<T>
                 launch(stream, global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Rows(stream.Accelerator, rows, rowLength), x, y, dy, dx, rowLength);
             }
 
+            /// <summary>
+            /// Fused scaled-dot-product attention weighted by <see cref="Clip(global::System.ReadOnlySpan{double}, global::System.Span{double}, int)"/>, as <c>ClipAttention</c> computes it
+            /// on spans, asynchronously on <paramref name="stream"/>: for every query <c>output = Σ_j p_j·value_j</c> with
+            /// <c>p = SoftMax(σ(scale·query·keyᵀ))</c> over its visible keys. Tiles of queries, keys and values live in shared memory;
+            /// nothing of size queries × keys is ever allocated.
+            /// </summary>
+            /// <param name="stream">The stream to launch on; its accelerator holds the views.</param>
+            /// <param name="query">[batch, heads, queries, headSize], row-major.</param>
+            /// <param name="key">[batch, heads, keys, headSize].</param>
+            /// <param name="value">[batch, heads, keys, headSize].</param>
+            /// <param name="shape">The batch, head, query and key counts and the head size.</param>
+            /// <param name="output">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>
+            /// <param name="logSumExp">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key), for the backward.</param>
+            /// <param name="keyPaddingMask">Empty, or [batch, keys], nonzero where a key is padding and gets no weight (ILGPU views hold no <c>bool</c>).</param>
+            /// <param name="causal">Whether query i sees only keys j ≤ i.</param>
+            /// <param name="scale">The score scale; 1/√headSize when null.</param>
+            /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input; nothing is launched then.</exception>
+            public static void Attention(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> query, global::ILGPU.ArrayView<double> key, global::ILGPU.ArrayView<double> value, global::ILGPU.ArrayView<double> output, global::ILGPU.ArrayView<double> logSumExp, global::MultiMax.AttentionShape shape, global::ILGPU.ArrayView<byte> keyPaddingMask = default, bool causal = false, double? scale = null)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(stream);
+                var settings = global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.CheckForward(query, key, value, output, logSumExp, shape, default, ParameterCount, keyPaddingMask, causal, scale);
+                if (shape.QueryLength == 0) return;
+                var (launch, tiles) = global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.Plan<double>(stream.Accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuAttentionPass.Forward);
+                var forward = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(stream.Accelerator, AttentionForwardDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<byte>, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles>(accelerator, AttentionForwardDoubleKernel));
+                forward(stream, launch, query, key, value, output, logSumExp, keyPaddingMask, tiles);
+            }
+
+            /// <summary>The backward pass of <c>Attention</c>: recomputes each tile's weights from <paramref name="logSumExp"/> (this waits for the stream).</summary>
+            /// <param name="stream">The stream to launch on; its accelerator holds the views.</param>
+            /// <param name="query">[batch, heads, queries, headSize], row-major.</param>
+            /// <param name="key">[batch, heads, keys, headSize].</param>
+            /// <param name="value">[batch, heads, keys, headSize].</param>
+            /// <param name="shape">The batch, head, query and key counts and the head size.</param>
+            /// <param name="output">The forward's output.</param>
+            /// <param name="logSumExp">The forward's log-sum-exp.</param>
+            /// <param name="outputGradient">The gradient of the loss with respect to <paramref name="output"/>.</param>
+            /// <param name="queryGradient">Receives the gradient with respect to <paramref name="query"/>.</param>
+            /// <param name="keyGradient">Receives the gradient with respect to <paramref name="key"/>.</param>
+            /// <param name="valueGradient">Receives the gradient with respect to <paramref name="value"/>.</param>
+            /// <param name="keyPaddingMask">Empty, or [batch, keys], nonzero where a key is padding and gets no weight (ILGPU views hold no <c>bool</c>).</param>
+            /// <param name="causal">Whether query i sees only keys j ≤ i.</param>
+            /// <param name="scale">The score scale; 1/√headSize when null.</param>
+            /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input or another output; nothing is launched then.</exception>
+            public static void AttentionBackward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> query, global::ILGPU.ArrayView<double> key, global::ILGPU.ArrayView<double> value, global::ILGPU.ArrayView<double> output, global::ILGPU.ArrayView<double> logSumExp, global::ILGPU.ArrayView<double> outputGradient, global::ILGPU.ArrayView<double> queryGradient, global::ILGPU.ArrayView<double> keyGradient, global::ILGPU.ArrayView<double> valueGradient, global::MultiMax.AttentionShape shape, global::ILGPU.ArrayView<byte> keyPaddingMask = default, bool causal = false, double? scale = null)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(stream);
+                var settings = global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.CheckBackward(query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, default, default, ParameterCount, keyPaddingMask, causal, scale);
+                var accelerator = stream.Accelerator;
+                var (keyLaunch, keyTiles) = global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.Plan<double>(accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuAttentionPass.KeysAndValues);
+                var (queryLaunch, queryTiles) = global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.Plan<double>(accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuAttentionPass.Queries);
+
+                // Three passes and no atomics, so every gradient has the same bits on every run: D = rowsum(dO ∘ O) per query;
+                // one group per block of keys for dK, dV; one group per block of queries for dQ.
+                using var scratch = new global::MultiMax.Gpu.CompilerServices.GpuAttentionScratch<double>(accelerator, settings, keyLaunch.GridDim.X, ParameterCount);
+                global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.OutputDots(stream, outputGradient, output, scratch, shape.HeadSize);
+                var keys = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(accelerator, AttentionKeysDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<byte>, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles>(accelerator, AttentionKeysDoubleKernel));
+                keys(stream, keyLaunch, query, key, value, outputGradient, logSumExp, scratch.Delta, keyGradient, valueGradient, keyPaddingMask, keyTiles);
+                if (shape.QueryLength > 0)
+                {
+                    var queries = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(accelerator, AttentionQueriesDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<byte>, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles>(accelerator, AttentionQueriesDoubleKernel));
+                    queries(stream, queryLaunch, query, key, value, outputGradient, logSumExp, scratch.Delta, queryGradient, keyPaddingMask, queryTiles);
+                }
+                // The scratch is freed when this method returns: wait for the kernels that use it.
+                stream.Synchronize();
+            }
+
             private static double SigmaDouble(double x)
             {
                 var sigma = x;
@@ -130,6 +196,333 @@ partial record struct Outer<T>
                     var dxi = gs * ds; // dx = σ'(x)·gσ
                     dx[start + i] = dxi;
                 }
+            }
+
+            private static double ScoreGradientDouble(double s, double gs)
+            {
+                var ds = 1d;
+                var r0 = global::ILGPU.Algorithms.XMath.Max(s - 0.5d, 0d); // Above(1): max(x − 0.5, 0)
+                var on0 = r0 > 0d ? 1d : 0d;
+                var slope0 = 1d * on0;
+                ds += slope0; // σ′ += coefficient·power·r^(power−1)
+                var scoreGradient = gs * ds; // dx = σ'(x)·gσ
+                return scoreGradient;
+            }
+
+            /// <summary>
+            /// One group per (head, block of queries), streaming tiles of keys and values: σ(scale·q·kᵀ), a running maximum m and
+            /// sum l of exp(σ − m) per query — the online SoftMax over σ, not over the scores (σ need not be monotone) — and
+            /// O += P·V with earlier tiles rescaled by exp(m_old − m_new). Stores L = m + log l for the backward.
+            /// </summary>
+            private static void AttentionForwardDoubleKernel(global::ILGPU.ArrayView<double> query, global::ILGPU.ArrayView<double> key, global::ILGPU.ArrayView<double> value, global::ILGPU.ArrayView<double> output, global::ILGPU.ArrayView<double> logSumExp, global::ILGPU.ArrayView<byte> keyPaddingMask, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles tiles)
+            {
+                int lane = global::ILGPU.Group.IdxX, lanes = global::ILGPU.Group.DimX, headSize = tiles.HeadSize, block = tiles.Block;
+                double scoreScale = (double)tiles.Scale;
+                int head = global::ILGPU.Grid.IdxX / tiles.QueryBlocks;
+                int firstQuery = global::ILGPU.Grid.IdxX % tiles.QueryBlocks * block;
+                int queries = tiles.Queries - firstQuery < block ? tiles.Queries - firstQuery : block;
+                long queryStart = ((long)head * tiles.Queries + firstQuery) * headSize, keyStart = (long)head * tiles.Keys * headSize;
+                long paddingStart = (long)(head / tiles.Heads) * tiles.Keys;
+
+                // Shared: the block's queries and output rows, a key and a value tile, σ then P of the tile; per query m, l and the rescaling.
+                var shared = global::ILGPU.SharedMemory.GetDynamic<double>();
+                var queryTile = shared.SubView(0, block * headSize);
+                var keyTile = shared.SubView(block * headSize, block * headSize);
+                var valueTile = shared.SubView(2 * block * headSize, block * headSize);
+                var outputTile = shared.SubView(3 * block * headSize, block * headSize);
+                var weights = shared.SubView(4 * block * headSize, block * block);
+                var rowMax = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.MaxBlock);
+                var rowSum = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.MaxBlock);
+                var rowRescale = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.MaxBlock);
+                for (int e = lane; e < queries * headSize; e += lanes)
+                {
+                    queryTile[e] = query[queryStart + e];
+                    outputTile[e] = 0;
+                }
+                for (int i = lane; i < queries; i += lanes)
+                {
+                    rowMax[i] = double.NegativeInfinity;
+                    rowSum[i] = 0;
+                }
+
+                int visibleKeys = tiles.Causal != 0 && firstQuery + queries < tiles.Keys ? firstQuery + queries : tiles.Keys;
+                for (int firstKey = 0; firstKey < visibleKeys; firstKey += block)
+                {
+                    int keys = visibleKeys - firstKey < block ? visibleKeys - firstKey : block;
+                    bool anyKey = tiles.Padded == 0;
+                    for (int j = lane; j < keys && !anyKey; j += lanes) anyKey = keyPaddingMask[paddingStart + firstKey + j] == 0;
+                    if (!global::ILGPU.Group.BarrierOr(anyKey)) continue; // every key of the tile is padding: skipped, not computed and masked
+                    for (int e = lane; e < keys * headSize; e += lanes)
+                    {
+                        keyTile[e] = key[keyStart + (long)firstKey * headSize + e];
+                        valueTile[e] = value[keyStart + (long)firstKey * headSize + e];
+                    }
+                    global::ILGPU.Group.Barrier();
+                    // σ(scale·q·kᵀ) of every visible (query, key) pair; masked pairs are −∞ and never reach σ.
+                    for (int e = lane; e < queries * block; e += lanes)
+                    {
+                        int i = e / block, j = e - i * block, qi = firstQuery + i, kj = firstKey + j;
+                        double sigma = double.NegativeInfinity;
+                        if (j < keys && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0))
+                        {
+                            double dot = 0;
+                            for (int c = 0; c < headSize; c++) dot += queryTile[i * headSize + c] * keyTile[j * headSize + c];
+                            sigma = SigmaDouble(scoreScale * dot);
+                        }
+                        weights[e] = sigma;
+                    }
+                    global::ILGPU.Group.Barrier();
+
+                    // One lane per query: the tile's max σ, the new running max, P = exp(σ − m_new) in place, and l rescaled.
+                    // A NaN σ (or a NaN parameter with a visible key) makes the query NaN for good: the max is kept NaN explicitly,
+                    // since XMath.Max drops a NaN on CUDA.
+                    for (int i = lane; i < queries; i += lanes)
+                    {
+                        double tileMax = double.NegativeInfinity;
+                        bool nan = double.IsNaN(rowMax[i]);
+                        for (int j = 0; j < keys; j++)
+                        {
+                            double entry = weights[i * block + j];
+                            nan |= double.IsNaN(entry);
+                            tileMax = global::ILGPU.Algorithms.XMath.Max(tileMax, entry);
+                        }
+                        double newMax = nan ? double.NaN : global::ILGPU.Algorithms.XMath.Max(rowMax[i], tileMax);
+                        if (newMax == double.NegativeInfinity)
+                        {
+                            for (int j = 0; j < keys; j++) weights[i * block + j] = 0; // nothing visible yet: no weight
+                            rowRescale[i] = 1;
+                            continue;
+                        }
+                        double rescale = global::ILGPU.Algorithms.XMath.Exp(rowMax[i] - newMax);
+                        double tileSum = 0;
+                        for (int j = 0; j < keys; j++)
+                        {
+                            double weight = global::ILGPU.Algorithms.XMath.Exp(weights[i * block + j] - newMax);
+                            weights[i * block + j] = weight;
+                            tileSum += weight;
+                        }
+                        rowSum[i] = rowSum[i] * rescale + tileSum;
+                        rowMax[i] = newMax;
+                        rowRescale[i] = rescale;
+                    }
+                    global::ILGPU.Group.Barrier();
+
+                    // O = O·exp(m_old − m_new) + P·V.
+                    for (int e = lane; e < queries * headSize; e += lanes)
+                    {
+                        int i = e / headSize, c = e - i * headSize;
+                        double sum = outputTile[e] * rowRescale[i];
+                        for (int j = 0; j < keys; j++) sum += weights[i * block + j] * valueTile[j * headSize + c];
+                        outputTile[e] = sum;
+                    }
+                }
+                global::ILGPU.Group.Barrier();
+
+                // O / l and L = m + log l; a query with no visible key gets O = 0 and L = −∞.
+                for (int e = lane; e < queries * headSize; e += lanes)
+                {
+                    int i = e / headSize;
+                    output[queryStart + e] = rowMax[i] == double.NegativeInfinity ? 0 : outputTile[e] * (double)(1 / rowSum[i]);
+                }
+                for (int i = lane; i < queries; i += lanes)
+                {
+                    logSumExp[(long)head * tiles.Queries + firstQuery + i] = rowMax[i] == double.NegativeInfinity ? double.NegativeInfinity : rowMax[i] + (double)global::ILGPU.Algorithms.XMath.Log(rowSum[i]);
+                }
+            }
+
+            /// <summary>
+            /// One group per (head, block of keys), over every block of queries that sees it: P = exp(σ − L) and gσ = P·(dO·v − D)
+            /// recomputed per tile, ds = σ′(s)·gσ, dV += Pᵀ·dO and dK += scale·dsᵀ·Q in shared memory.
+            /// </summary>
+            private static void AttentionKeysDoubleKernel(global::ILGPU.ArrayView<double> query, global::ILGPU.ArrayView<double> key, global::ILGPU.ArrayView<double> value, global::ILGPU.ArrayView<double> outputGradient, global::ILGPU.ArrayView<double> logSumExp, global::ILGPU.ArrayView<double> delta, global::ILGPU.ArrayView<double> keyGradient, global::ILGPU.ArrayView<double> valueGradient, global::ILGPU.ArrayView<byte> keyPaddingMask, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles tiles)
+            {
+                int lane = global::ILGPU.Group.IdxX, lanes = global::ILGPU.Group.DimX, headSize = tiles.HeadSize, block = tiles.Block;
+                double scoreScale = (double)tiles.Scale;
+                int head = global::ILGPU.Grid.IdxX / tiles.KeyBlocks;
+                int firstKey = global::ILGPU.Grid.IdxX % tiles.KeyBlocks * block;
+                int keys = tiles.Keys - firstKey < block ? tiles.Keys - firstKey : block;
+                long keyStart = (long)head * tiles.Keys * headSize, paddingStart = (long)(head / tiles.Heads) * tiles.Keys;
+
+                // Shared: the key and value tiles and their gradients, a block of queries and of output gradients, P and ds.
+                var shared = global::ILGPU.SharedMemory.GetDynamic<double>();
+                var keyTile = shared.SubView(0, block * headSize);
+                var valueTile = shared.SubView(block * headSize, block * headSize);
+                var keyGradientTile = shared.SubView(2 * block * headSize, block * headSize);
+                var valueGradientTile = shared.SubView(3 * block * headSize, block * headSize);
+                var queryTile = shared.SubView(4 * block * headSize, block * headSize);
+                var outputGradientTile = shared.SubView(5 * block * headSize, block * headSize);
+                var weights = shared.SubView(6 * block * headSize, block * block);
+                var scoreGradients = shared.SubView(6 * block * headSize + block * block, block * block);
+                var rowLogSumExp = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.MaxBlock);
+                var rowDelta = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.MaxBlock);
+                for (int e = lane; e < keys * headSize; e += lanes)
+                {
+                    keyTile[e] = key[keyStart + (long)firstKey * headSize + e];
+                    valueTile[e] = value[keyStart + (long)firstKey * headSize + e];
+                    keyGradientTile[e] = 0;
+                    valueGradientTile[e] = 0;
+                }
+
+                // A group whose keys are all padding has nothing to add: its gradients stay 0.
+                bool anyKey = keys > 0 && tiles.Padded == 0;
+                for (int j = lane; j < keys && !anyKey; j += lanes) anyKey = keyPaddingMask[paddingStart + firstKey + j] == 0;
+                anyKey = global::ILGPU.Group.BarrierOr(anyKey);
+                // With a causal mask the first query that sees key j is query j.
+                for (int firstQuery = tiles.Causal != 0 ? firstKey : 0; anyKey && firstQuery < tiles.Queries; firstQuery += block)
+                {
+                    int queries = tiles.Queries - firstQuery < block ? tiles.Queries - firstQuery : block;
+                    long queryStart = ((long)head * tiles.Queries + firstQuery) * headSize;
+                    global::ILGPU.Group.Barrier(); // every lane is done with the previous block of queries
+                    for (int e = lane; e < queries * headSize; e += lanes)
+                    {
+                        queryTile[e] = query[queryStart + e];
+                        outputGradientTile[e] = outputGradient[queryStart + e];
+                    }
+                    for (int i = lane; i < queries; i += lanes)
+                    {
+                        rowLogSumExp[i] = logSumExp[(long)head * tiles.Queries + firstQuery + i];
+                        rowDelta[i] = delta[(long)head * tiles.Queries + firstQuery + i];
+                    }
+                    global::ILGPU.Group.Barrier();
+
+                    // P and ds = σ′(s)·gσ of every (query, key) pair of the tile; masked pairs and queries with no visible key get 0.
+                    for (int e = lane; e < queries * block; e += lanes)
+                    {
+                        int i = e / block, j = e - i * block, qi = firstQuery + i, kj = firstKey + j;
+                        double weight = 0, gs = 0, sv = 0;
+                        bool visible = j < keys && rowLogSumExp[i] != double.NegativeInfinity && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0);
+                        if (visible)
+                        {
+                            double dot = 0, outputDot = 0;
+                            for (int c = 0; c < headSize; c++)
+                            {
+                                dot += queryTile[i * headSize + c] * keyTile[j * headSize + c];
+                                outputDot += outputGradientTile[i * headSize + c] * valueTile[j * headSize + c];
+                            }
+                            sv = scoreScale * dot;
+                            weight = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(sv) - rowLogSumExp[i]);
+                            gs = weight * (outputDot - rowDelta[i]);
+                        }
+                        double scoreGradient = 0;
+                        if (visible)
+                        {
+                            var ds = 1d;
+                            var r0 = global::ILGPU.Algorithms.XMath.Max(sv - 0.5d, 0d); // Above(1): max(x − 0.5, 0)
+                            var on0 = r0 > 0d ? 1d : 0d;
+                            var slope0 = 1d * on0;
+                            ds += slope0; // σ′ += coefficient·power·r^(power−1)
+                            var dsi = gs * ds; // dx = σ'(x)·gσ
+                            scoreGradient = dsi;
+                        }
+                        weights[e] = weight;
+                        scoreGradients[e] = scoreGradient;
+                    }
+                    global::ILGPU.Group.Barrier();
+
+                    // dV += Pᵀ·dO and dK += scale·dsᵀ·Q, one lane per (key, column).
+                    for (int e = lane; e < keys * headSize; e += lanes)
+                    {
+                        int j = e / headSize, c = e - j * headSize;
+                        double valueSum = 0, keySum = 0;
+                        for (int i = 0; i < queries; i++)
+                        {
+                            valueSum += weights[i * block + j] * outputGradientTile[i * headSize + c];
+                            keySum += scoreGradients[i * block + j] * queryTile[i * headSize + c];
+                        }
+                        valueGradientTile[e] += valueSum;
+                        keyGradientTile[e] += scoreScale * keySum;
+                    }
+                }
+                global::ILGPU.Group.Barrier();
+                for (int e = lane; e < keys * headSize; e += lanes)
+                {
+                    keyGradient[keyStart + (long)firstKey * headSize + e] = keyGradientTile[e];
+                    valueGradient[keyStart + (long)firstKey * headSize + e] = valueGradientTile[e];
+                }
+            }
+
+            /// <summary>
+            /// One group per (head, block of queries), over every tile of keys it sees: ds = σ′(s)·gσ recomputed per tile and
+            /// dQ += scale·ds·K in shared memory. Written by one group per row, so no atomics: the same bits on every run.
+            /// </summary>
+            private static void AttentionQueriesDoubleKernel(global::ILGPU.ArrayView<double> query, global::ILGPU.ArrayView<double> key, global::ILGPU.ArrayView<double> value, global::ILGPU.ArrayView<double> outputGradient, global::ILGPU.ArrayView<double> logSumExp, global::ILGPU.ArrayView<double> delta, global::ILGPU.ArrayView<double> queryGradient, global::ILGPU.ArrayView<byte> keyPaddingMask, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles tiles)
+            {
+                int lane = global::ILGPU.Group.IdxX, lanes = global::ILGPU.Group.DimX, headSize = tiles.HeadSize, block = tiles.Block;
+                double scoreScale = (double)tiles.Scale;
+                int head = global::ILGPU.Grid.IdxX / tiles.QueryBlocks;
+                int firstQuery = global::ILGPU.Grid.IdxX % tiles.QueryBlocks * block;
+                int queries = tiles.Queries - firstQuery < block ? tiles.Queries - firstQuery : block;
+                long queryStart = ((long)head * tiles.Queries + firstQuery) * headSize, keyStart = (long)head * tiles.Keys * headSize;
+                long paddingStart = (long)(head / tiles.Heads) * tiles.Keys;
+
+                // Shared: the block's queries, output gradients and query gradients, a key and a value tile, and ds of the tile.
+                var shared = global::ILGPU.SharedMemory.GetDynamic<double>();
+                var queryTile = shared.SubView(0, block * headSize);
+                var outputGradientTile = shared.SubView(block * headSize, block * headSize);
+                var queryGradientTile = shared.SubView(2 * block * headSize, block * headSize);
+                var keyTile = shared.SubView(3 * block * headSize, block * headSize);
+                var valueTile = shared.SubView(4 * block * headSize, block * headSize);
+                var scoreGradients = shared.SubView(5 * block * headSize, block * block);
+                var rowLogSumExp = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.MaxBlock);
+                var rowDelta = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.MaxBlock);
+                for (int e = lane; e < queries * headSize; e += lanes)
+                {
+                    queryTile[e] = query[queryStart + e];
+                    outputGradientTile[e] = outputGradient[queryStart + e];
+                }
+                for (int i = lane; i < queries; i += lanes)
+                {
+                    rowLogSumExp[i] = logSumExp[(long)head * tiles.Queries + firstQuery + i];
+                    rowDelta[i] = delta[(long)head * tiles.Queries + firstQuery + i];
+                }
+                for (int e = lane; e < queries * headSize; e += lanes) queryGradientTile[e] = 0;
+
+                int visibleKeys = tiles.Causal != 0 && firstQuery + queries < tiles.Keys ? firstQuery + queries : tiles.Keys;
+                for (int firstKey = 0; firstKey < visibleKeys; firstKey += block)
+                {
+                    int keys = visibleKeys - firstKey < block ? visibleKeys - firstKey : block;
+                    bool anyKey = tiles.Padded == 0;
+                    for (int j = lane; j < keys && !anyKey; j += lanes) anyKey = keyPaddingMask[paddingStart + firstKey + j] == 0;
+                    if (!global::ILGPU.Group.BarrierOr(anyKey)) continue; // every key of the tile is padding: skipped, not computed and masked
+                    for (int e = lane; e < keys * headSize; e += lanes)
+                    {
+                        keyTile[e] = key[keyStart + (long)firstKey * headSize + e];
+                        valueTile[e] = value[keyStart + (long)firstKey * headSize + e];
+                    }
+                    global::ILGPU.Group.Barrier();
+                    // ds of every (query, key) pair of the tile; masked pairs and queries with no visible key get 0.
+                    for (int e = lane; e < queries * block; e += lanes)
+                    {
+                        int i = e / block, j = e - i * block, qi = firstQuery + i, kj = firstKey + j;
+                        double weight = 0, gs = 0, sv = 0;
+                        bool visible = j < keys && rowLogSumExp[i] != double.NegativeInfinity && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0);
+                        if (visible)
+                        {
+                            double dot = 0, outputDot = 0;
+                            for (int c = 0; c < headSize; c++)
+                            {
+                                dot += queryTile[i * headSize + c] * keyTile[j * headSize + c];
+                                outputDot += outputGradientTile[i * headSize + c] * valueTile[j * headSize + c];
+                            }
+                            sv = scoreScale * dot;
+                            weight = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(sv) - rowLogSumExp[i]);
+                            gs = weight * (outputDot - rowDelta[i]);
+                        }
+                        scoreGradients[e] = visible ? ScoreGradientDouble(sv, gs) : 0;
+                    }
+                    global::ILGPU.Group.Barrier();
+
+                    // dQ += scale·ds·K, one lane per (query, column).
+                    for (int e = lane; e < queries * headSize; e += lanes)
+                    {
+                        int i = e / headSize, c = e - i * headSize;
+                        double sum = 0;
+                        for (int j = 0; j < keys; j++) sum += scoreGradients[i * block + j] * keyTile[j * headSize + c];
+                        queryGradientTile[e] += scoreScale * sum;
+                    }
+                }
+                global::ILGPU.Group.Barrier();
+                for (int e = lane; e < queries * headSize; e += lanes) queryGradient[queryStart + e] = queryGradientTile[e];
             }
         }
     }

@@ -63,6 +63,76 @@ namespace Demo
                 stream.Synchronize();
             }
 
+            /// <summary>
+            /// Fused scaled-dot-product attention weighted by <see cref="MultiMax2(global::System.ReadOnlySpan{float}, global::System.Span{float}, int, global::System.ReadOnlySpan{float})"/>, as <c>MultiMax2Attention</c> computes it
+            /// on spans, asynchronously on <paramref name="stream"/>: for every query <c>output = Σ_j p_j·value_j</c> with
+            /// <c>p = SoftMax(σ(scale·query·keyᵀ))</c> over its visible keys. Tiles of queries, keys and values live in shared memory;
+            /// nothing of size queries × keys is ever allocated.
+            /// </summary>
+            /// <param name="stream">The stream to launch on; its accelerator holds the views.</param>
+            /// <param name="query">[batch, heads, queries, headSize], row-major.</param>
+            /// <param name="key">[batch, heads, keys, headSize].</param>
+            /// <param name="value">[batch, heads, keys, headSize].</param>
+            /// <param name="shape">The batch, head, query and key counts and the head size.</param>
+            /// <param name="parameters">σ's learnable parameters, in the layout of the row operator.</param>
+            /// <param name="output">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>
+            /// <param name="logSumExp">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key), for the backward.</param>
+            /// <param name="keyPaddingMask">Empty, or [batch, keys], nonzero where a key is padding and gets no weight (ILGPU views hold no <c>bool</c>).</param>
+            /// <param name="causal">Whether query i sees only keys j ≤ i.</param>
+            /// <param name="scale">The score scale; 1/√headSize when null.</param>
+            /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input; nothing is launched then.</exception>
+            public static void Attention(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> query, global::ILGPU.ArrayView<float> key, global::ILGPU.ArrayView<float> value, global::ILGPU.ArrayView<float> output, global::ILGPU.ArrayView<float> logSumExp, global::MultiMax.AttentionShape shape, global::ILGPU.ArrayView<float> parameters, global::ILGPU.ArrayView<byte> keyPaddingMask = default, bool causal = false, float? scale = null)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(stream);
+                var settings = global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.CheckForward(query, key, value, output, logSumExp, shape, parameters, ParameterCount, keyPaddingMask, causal, scale);
+                if (shape.QueryLength == 0) return;
+                var (launch, tiles) = global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.Plan<float>(stream.Accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuAttentionPass.Forward);
+                var forward = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(stream.Accelerator, AttentionForwardFloatKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<byte>, global::ILGPU.ArrayView<float>, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles>(accelerator, AttentionForwardFloatKernel));
+                forward(stream, launch, query, key, value, output, logSumExp, keyPaddingMask, parameters, tiles);
+            }
+
+            /// <summary>The backward pass of <c>Attention</c>: recomputes each tile's weights from <paramref name="logSumExp"/>, and overwrites <paramref name="parameterGradients"/> (this waits for the stream).</summary>
+            /// <param name="stream">The stream to launch on; its accelerator holds the views.</param>
+            /// <param name="query">[batch, heads, queries, headSize], row-major.</param>
+            /// <param name="key">[batch, heads, keys, headSize].</param>
+            /// <param name="value">[batch, heads, keys, headSize].</param>
+            /// <param name="shape">The batch, head, query and key counts and the head size.</param>
+            /// <param name="parameters">σ's learnable parameters, in the layout of the row operator.</param>
+            /// <param name="output">The forward's output.</param>
+            /// <param name="logSumExp">The forward's log-sum-exp.</param>
+            /// <param name="outputGradient">The gradient of the loss with respect to <paramref name="output"/>.</param>
+            /// <param name="queryGradient">Receives the gradient with respect to <paramref name="query"/>.</param>
+            /// <param name="keyGradient">Receives the gradient with respect to <paramref name="key"/>.</param>
+            /// <param name="valueGradient">Receives the gradient with respect to <paramref name="value"/>.</param>
+            /// <param name="parameterGradients">Overwritten with the parameter gradients, summed over every score; the same bits on every run.</param>
+            /// <param name="keyPaddingMask">Empty, or [batch, keys], nonzero where a key is padding and gets no weight (ILGPU views hold no <c>bool</c>).</param>
+            /// <param name="causal">Whether query i sees only keys j ≤ i.</param>
+            /// <param name="scale">The score scale; 1/√headSize when null.</param>
+            /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input or another output; nothing is launched then.</exception>
+            public static void AttentionBackward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> query, global::ILGPU.ArrayView<float> key, global::ILGPU.ArrayView<float> value, global::ILGPU.ArrayView<float> output, global::ILGPU.ArrayView<float> logSumExp, global::ILGPU.ArrayView<float> outputGradient, global::ILGPU.ArrayView<float> queryGradient, global::ILGPU.ArrayView<float> keyGradient, global::ILGPU.ArrayView<float> valueGradient, global::MultiMax.AttentionShape shape, global::ILGPU.ArrayView<float> parameters, global::ILGPU.ArrayView<float> parameterGradients, global::ILGPU.ArrayView<byte> keyPaddingMask = default, bool causal = false, float? scale = null)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(stream);
+                var settings = global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.CheckBackward(query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, parameters, parameterGradients, ParameterCount, keyPaddingMask, causal, scale);
+                var accelerator = stream.Accelerator;
+                var (keyLaunch, keyTiles) = global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.Plan<float>(accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuAttentionPass.KeysAndValues);
+                var (queryLaunch, queryTiles) = global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.Plan<float>(accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuAttentionPass.Queries);
+
+                // Three passes and no atomics, so every gradient has the same bits on every run: D = rowsum(dO ∘ O) per query;
+                // one group per block of keys for dK, dV and its share of the parameter sums; one group per block of queries for dQ.
+                using var scratch = new global::MultiMax.Gpu.CompilerServices.GpuAttentionScratch<float>(accelerator, settings, keyLaunch.GridDim.X, ParameterCount);
+                global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.OutputDots(stream, outputGradient, output, scratch, shape.HeadSize);
+                var keys = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(accelerator, AttentionKeysFloatKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<byte>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<double>, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles>(accelerator, AttentionKeysFloatKernel));
+                keys(stream, keyLaunch, query, key, value, outputGradient, logSumExp, scratch.Delta, keyGradient, valueGradient, keyPaddingMask, parameters, scratch.Partials, keyTiles);
+                if (shape.QueryLength > 0)
+                {
+                    var queries = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(accelerator, AttentionQueriesFloatKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<byte>, global::ILGPU.ArrayView<float>, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles>(accelerator, AttentionQueriesFloatKernel));
+                    queries(stream, queryLaunch, query, key, value, outputGradient, logSumExp, scratch.Delta, queryGradient, keyPaddingMask, parameters, queryTiles);
+                }
+                global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.SumGroups(stream, scratch, parameterGradients);
+                // The scratch is freed when this method returns: wait for the kernels that use it.
+                stream.Synchronize();
+            }
+
             /// <summary>Normalizes every row of <paramref name="x"/> into <paramref name="y"/>, asynchronously on <paramref name="stream"/>.</summary>
             /// <param name="stream">The stream to launch on; its accelerator holds the views.</param>
             /// <param name="x">The scores, row after row; −∞ masks an entry.</param>
@@ -107,6 +177,76 @@ namespace Demo
                 launch(stream, global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Rows(stream.Accelerator, rows, rowLength), x, y, dy, dx, rowLength, parameters, partials.View);
                 global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.SumRows(stream, partials.View, parameterGradients, rows);
                 // The partial sums are freed when this method returns: wait for the kernels that use them.
+                stream.Synchronize();
+            }
+
+            /// <summary>
+            /// Fused scaled-dot-product attention weighted by <see cref="MultiMax2(global::System.ReadOnlySpan{float}, global::System.Span{float}, int, global::System.ReadOnlySpan{float})"/>, as <c>MultiMax2Attention</c> computes it
+            /// on spans, asynchronously on <paramref name="stream"/>: for every query <c>output = Σ_j p_j·value_j</c> with
+            /// <c>p = SoftMax(σ(scale·query·keyᵀ))</c> over its visible keys. Tiles of queries, keys and values live in shared memory;
+            /// nothing of size queries × keys is ever allocated.
+            /// </summary>
+            /// <param name="stream">The stream to launch on; its accelerator holds the views.</param>
+            /// <param name="query">[batch, heads, queries, headSize], row-major.</param>
+            /// <param name="key">[batch, heads, keys, headSize].</param>
+            /// <param name="value">[batch, heads, keys, headSize].</param>
+            /// <param name="shape">The batch, head, query and key counts and the head size.</param>
+            /// <param name="parameters">σ's learnable parameters, in the layout of the row operator.</param>
+            /// <param name="output">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>
+            /// <param name="logSumExp">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key), for the backward.</param>
+            /// <param name="keyPaddingMask">Empty, or [batch, keys], nonzero where a key is padding and gets no weight (ILGPU views hold no <c>bool</c>).</param>
+            /// <param name="causal">Whether query i sees only keys j ≤ i.</param>
+            /// <param name="scale">The score scale; 1/√headSize when null.</param>
+            /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input; nothing is launched then.</exception>
+            public static void Attention(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> query, global::ILGPU.ArrayView<double> key, global::ILGPU.ArrayView<double> value, global::ILGPU.ArrayView<double> output, global::ILGPU.ArrayView<double> logSumExp, global::MultiMax.AttentionShape shape, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<byte> keyPaddingMask = default, bool causal = false, double? scale = null)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(stream);
+                var settings = global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.CheckForward(query, key, value, output, logSumExp, shape, parameters, ParameterCount, keyPaddingMask, causal, scale);
+                if (shape.QueryLength == 0) return;
+                var (launch, tiles) = global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.Plan<double>(stream.Accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuAttentionPass.Forward);
+                var forward = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(stream.Accelerator, AttentionForwardDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<byte>, global::ILGPU.ArrayView<double>, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles>(accelerator, AttentionForwardDoubleKernel));
+                forward(stream, launch, query, key, value, output, logSumExp, keyPaddingMask, parameters, tiles);
+            }
+
+            /// <summary>The backward pass of <c>Attention</c>: recomputes each tile's weights from <paramref name="logSumExp"/>, and overwrites <paramref name="parameterGradients"/> (this waits for the stream).</summary>
+            /// <param name="stream">The stream to launch on; its accelerator holds the views.</param>
+            /// <param name="query">[batch, heads, queries, headSize], row-major.</param>
+            /// <param name="key">[batch, heads, keys, headSize].</param>
+            /// <param name="value">[batch, heads, keys, headSize].</param>
+            /// <param name="shape">The batch, head, query and key counts and the head size.</param>
+            /// <param name="parameters">σ's learnable parameters, in the layout of the row operator.</param>
+            /// <param name="output">The forward's output.</param>
+            /// <param name="logSumExp">The forward's log-sum-exp.</param>
+            /// <param name="outputGradient">The gradient of the loss with respect to <paramref name="output"/>.</param>
+            /// <param name="queryGradient">Receives the gradient with respect to <paramref name="query"/>.</param>
+            /// <param name="keyGradient">Receives the gradient with respect to <paramref name="key"/>.</param>
+            /// <param name="valueGradient">Receives the gradient with respect to <paramref name="value"/>.</param>
+            /// <param name="parameterGradients">Overwritten with the parameter gradients, summed over every score; the same bits on every run.</param>
+            /// <param name="keyPaddingMask">Empty, or [batch, keys], nonzero where a key is padding and gets no weight (ILGPU views hold no <c>bool</c>).</param>
+            /// <param name="causal">Whether query i sees only keys j ≤ i.</param>
+            /// <param name="scale">The score scale; 1/√headSize when null.</param>
+            /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input or another output; nothing is launched then.</exception>
+            public static void AttentionBackward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> query, global::ILGPU.ArrayView<double> key, global::ILGPU.ArrayView<double> value, global::ILGPU.ArrayView<double> output, global::ILGPU.ArrayView<double> logSumExp, global::ILGPU.ArrayView<double> outputGradient, global::ILGPU.ArrayView<double> queryGradient, global::ILGPU.ArrayView<double> keyGradient, global::ILGPU.ArrayView<double> valueGradient, global::MultiMax.AttentionShape shape, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<double> parameterGradients, global::ILGPU.ArrayView<byte> keyPaddingMask = default, bool causal = false, double? scale = null)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(stream);
+                var settings = global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.CheckBackward(query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, parameters, parameterGradients, ParameterCount, keyPaddingMask, causal, scale);
+                var accelerator = stream.Accelerator;
+                var (keyLaunch, keyTiles) = global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.Plan<double>(accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuAttentionPass.KeysAndValues);
+                var (queryLaunch, queryTiles) = global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.Plan<double>(accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuAttentionPass.Queries);
+
+                // Three passes and no atomics, so every gradient has the same bits on every run: D = rowsum(dO ∘ O) per query;
+                // one group per block of keys for dK, dV and its share of the parameter sums; one group per block of queries for dQ.
+                using var scratch = new global::MultiMax.Gpu.CompilerServices.GpuAttentionScratch<double>(accelerator, settings, keyLaunch.GridDim.X, ParameterCount);
+                global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.OutputDots(stream, outputGradient, output, scratch, shape.HeadSize);
+                var keys = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(accelerator, AttentionKeysDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<byte>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles>(accelerator, AttentionKeysDoubleKernel));
+                keys(stream, keyLaunch, query, key, value, outputGradient, logSumExp, scratch.Delta, keyGradient, valueGradient, keyPaddingMask, parameters, scratch.Partials, keyTiles);
+                if (shape.QueryLength > 0)
+                {
+                    var queries = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(accelerator, AttentionQueriesDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<byte>, global::ILGPU.ArrayView<double>, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles>(accelerator, AttentionQueriesDoubleKernel));
+                    queries(stream, queryLaunch, query, key, value, outputGradient, logSumExp, scratch.Delta, queryGradient, keyPaddingMask, parameters, queryTiles);
+                }
+                global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.SumGroups(stream, scratch, parameterGradients);
+                // The scratch is freed when this method returns: wait for the kernels that use it.
                 stream.Synchronize();
             }
 
@@ -274,6 +414,442 @@ namespace Demo
                 }
             }
 
+            private static float ScoreGradientFloat(float s, float gs, float a0, float b0, float c1, float d1, float a2, float b2, float c3, float d3, float a0p, float c1p, float a2p, float c3p)
+            {
+                // The parameter sums are the key pass's; here they are left unused.
+                double gradA0 = 0, gradB0 = 0, gradC1 = 0, gradD1 = 0, gradA2 = 0, gradB2 = 0, gradC3 = 0, gradD3 = 0;
+                var ds = 1f;
+                var r0 = global::ILGPU.Algorithms.XMath.Max(b0 - s, 0f); // Below(1): max(p[4] − x, 0)
+                var on0 = r0 > 0f ? 1f : 0f;
+                var slope0 = a0p * on0;
+                ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
+                gradA0 += gs * r0;
+                gradB0 += gs * slope0;
+                var r1 = global::ILGPU.Algorithms.XMath.Max(s - d1, 0f); // Above(1): max(x − p[5], 0)
+                var on1 = r1 > 0f ? 1f : 0f;
+                var slope1 = c1p * on1;
+                ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                gradC1 += gs * r1;
+                gradD1 += gs * slope1;
+                var r2 = global::ILGPU.Algorithms.XMath.Max(b2 - s, 0f); // Below(2): max(p[6] − x, 0)
+                var slope2 = a2p * r2;
+                ds -= slope2; // σ′ −= coefficient·power·r^(power−1)
+                gradA2 += gs * r2 * r2;
+                gradB2 += gs * slope2;
+                var r3 = global::ILGPU.Algorithms.XMath.Max(s - d3, 0f); // Above(2): max(x − p[7], 0)
+                var slope3 = c3p * r3;
+                ds += slope3; // σ′ += coefficient·power·r^(power−1)
+                gradC3 += gs * r3 * r3;
+                gradD3 += gs * slope3;
+                var scoreGradient = gs * ds; // dx = σ'(x)·gσ
+                return scoreGradient;
+            }
+
+            /// <summary>
+            /// One group per (head, block of queries), streaming tiles of keys and values: σ(scale·q·kᵀ), a running maximum m and
+            /// sum l of exp(σ − m) per query — the online SoftMax over σ, not over the scores (σ need not be monotone) — and
+            /// O += P·V with earlier tiles rescaled by exp(m_old − m_new). Stores L = m + log l for the backward.
+            /// </summary>
+            private static void AttentionForwardFloatKernel(global::ILGPU.ArrayView<float> query, global::ILGPU.ArrayView<float> key, global::ILGPU.ArrayView<float> value, global::ILGPU.ArrayView<float> output, global::ILGPU.ArrayView<float> logSumExp, global::ILGPU.ArrayView<byte> keyPaddingMask, global::ILGPU.ArrayView<float> parameters, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles tiles)
+            {
+                int lane = global::ILGPU.Group.IdxX, lanes = global::ILGPU.Group.DimX, headSize = tiles.HeadSize, block = tiles.Block;
+                float scoreScale = (float)tiles.Scale;
+                int head = global::ILGPU.Grid.IdxX / tiles.QueryBlocks;
+                int firstQuery = global::ILGPU.Grid.IdxX % tiles.QueryBlocks * block;
+                int queries = tiles.Queries - firstQuery < block ? tiles.Queries - firstQuery : block;
+                long queryStart = ((long)head * tiles.Queries + firstQuery) * headSize, keyStart = (long)head * tiles.Keys * headSize;
+                long paddingStart = (long)(head / tiles.Heads) * tiles.Keys;
+                // The learnable values, read once into registers rather than from memory for every entry.
+                float a0 = parameters[0];
+                float b0 = parameters[4];
+                float c1 = parameters[1];
+                float d1 = parameters[5];
+                float a2 = parameters[2];
+                float b2 = parameters[6];
+                float c3 = parameters[3];
+                float d3 = parameters[7];
+                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
+                bool poisoned = float.IsNaN(a0) | float.IsNaN(b0) | float.IsNaN(c1) | float.IsNaN(d1) | float.IsNaN(a2) | float.IsNaN(b2) | float.IsNaN(c3) | float.IsNaN(d3);
+
+                // Shared: the block's queries and output rows, a key and a value tile, σ then P of the tile; per query m, l and the rescaling.
+                var shared = global::ILGPU.SharedMemory.GetDynamic<float>();
+                var queryTile = shared.SubView(0, block * headSize);
+                var keyTile = shared.SubView(block * headSize, block * headSize);
+                var valueTile = shared.SubView(2 * block * headSize, block * headSize);
+                var outputTile = shared.SubView(3 * block * headSize, block * headSize);
+                var weights = shared.SubView(4 * block * headSize, block * block);
+                var rowMax = global::ILGPU.SharedMemory.Allocate<float>(global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.MaxBlock);
+                var rowSum = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.MaxBlock);
+                var rowRescale = global::ILGPU.SharedMemory.Allocate<float>(global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.MaxBlock);
+                for (int e = lane; e < queries * headSize; e += lanes)
+                {
+                    queryTile[e] = query[queryStart + e];
+                    outputTile[e] = 0;
+                }
+                for (int i = lane; i < queries; i += lanes)
+                {
+                    rowMax[i] = float.NegativeInfinity;
+                    rowSum[i] = 0;
+                }
+
+                int visibleKeys = tiles.Causal != 0 && firstQuery + queries < tiles.Keys ? firstQuery + queries : tiles.Keys;
+                for (int firstKey = 0; firstKey < visibleKeys; firstKey += block)
+                {
+                    int keys = visibleKeys - firstKey < block ? visibleKeys - firstKey : block;
+                    bool anyKey = tiles.Padded == 0;
+                    for (int j = lane; j < keys && !anyKey; j += lanes) anyKey = keyPaddingMask[paddingStart + firstKey + j] == 0;
+                    if (!global::ILGPU.Group.BarrierOr(anyKey)) continue; // every key of the tile is padding: skipped, not computed and masked
+                    for (int e = lane; e < keys * headSize; e += lanes)
+                    {
+                        keyTile[e] = key[keyStart + (long)firstKey * headSize + e];
+                        valueTile[e] = value[keyStart + (long)firstKey * headSize + e];
+                    }
+                    global::ILGPU.Group.Barrier();
+                    // σ(scale·q·kᵀ) of every visible (query, key) pair; masked pairs are −∞ and never reach σ.
+                    for (int e = lane; e < queries * block; e += lanes)
+                    {
+                        int i = e / block, j = e - i * block, qi = firstQuery + i, kj = firstKey + j;
+                        float sigma = float.NegativeInfinity;
+                        if (j < keys && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0))
+                        {
+                            float dot = 0;
+                            for (int c = 0; c < headSize; c++) dot += queryTile[i * headSize + c] * keyTile[j * headSize + c];
+                            sigma = SigmaFloat(scoreScale * dot, a0, b0, c1, d1, a2, b2, c3, d3);
+                        }
+                        weights[e] = sigma;
+                    }
+                    global::ILGPU.Group.Barrier();
+
+                    // One lane per query: the tile's max σ, the new running max, P = exp(σ − m_new) in place, and l rescaled.
+                    // A NaN σ (or a NaN parameter with a visible key) makes the query NaN for good: the max is kept NaN explicitly,
+                    // since XMath.Max drops a NaN on CUDA.
+                    for (int i = lane; i < queries; i += lanes)
+                    {
+                        float tileMax = float.NegativeInfinity;
+                        bool nan = float.IsNaN(rowMax[i]);
+                        for (int j = 0; j < keys; j++)
+                        {
+                            float entry = weights[i * block + j];
+                            nan |= float.IsNaN(entry);
+                            tileMax = global::ILGPU.Algorithms.XMath.Max(tileMax, entry);
+                        }
+                        nan |= poisoned && tileMax != float.NegativeInfinity;
+                        float newMax = nan ? float.NaN : global::ILGPU.Algorithms.XMath.Max(rowMax[i], tileMax);
+                        if (newMax == float.NegativeInfinity)
+                        {
+                            for (int j = 0; j < keys; j++) weights[i * block + j] = 0; // nothing visible yet: no weight
+                            rowRescale[i] = 1;
+                            continue;
+                        }
+                        float rescale = global::ILGPU.Algorithms.XMath.Exp(rowMax[i] - newMax);
+                        double tileSum = 0;
+                        for (int j = 0; j < keys; j++)
+                        {
+                            float weight = global::ILGPU.Algorithms.XMath.Exp(weights[i * block + j] - newMax);
+                            weights[i * block + j] = weight;
+                            tileSum += weight;
+                        }
+                        rowSum[i] = rowSum[i] * rescale + tileSum;
+                        rowMax[i] = newMax;
+                        rowRescale[i] = rescale;
+                    }
+                    global::ILGPU.Group.Barrier();
+
+                    // O = O·exp(m_old − m_new) + P·V.
+                    for (int e = lane; e < queries * headSize; e += lanes)
+                    {
+                        int i = e / headSize, c = e - i * headSize;
+                        float sum = outputTile[e] * rowRescale[i];
+                        for (int j = 0; j < keys; j++) sum += weights[i * block + j] * valueTile[j * headSize + c];
+                        outputTile[e] = sum;
+                    }
+                }
+                global::ILGPU.Group.Barrier();
+
+                // O / l and L = m + log l; a query with no visible key gets O = 0 and L = −∞.
+                for (int e = lane; e < queries * headSize; e += lanes)
+                {
+                    int i = e / headSize;
+                    output[queryStart + e] = rowMax[i] == float.NegativeInfinity ? 0 : outputTile[e] * (float)(1 / rowSum[i]);
+                }
+                for (int i = lane; i < queries; i += lanes)
+                {
+                    logSumExp[(long)head * tiles.Queries + firstQuery + i] = rowMax[i] == float.NegativeInfinity ? float.NegativeInfinity : rowMax[i] + (float)global::ILGPU.Algorithms.XMath.Log(rowSum[i]);
+                }
+            }
+
+            /// <summary>
+            /// One group per (head, block of keys), over every block of queries that sees it: P = exp(σ − L) and gσ = P·(dO·v − D)
+            /// recomputed per tile, ds = σ′(s)·gσ, dV += Pᵀ·dO and dK += scale·dsᵀ·Q in shared memory, and this group's
+            /// share of Σ gσ·∂σ/∂θ, summed per lane in double and over the group in a fixed order, in its own slot of partials.
+            /// </summary>
+            private static void AttentionKeysFloatKernel(global::ILGPU.ArrayView<float> query, global::ILGPU.ArrayView<float> key, global::ILGPU.ArrayView<float> value, global::ILGPU.ArrayView<float> outputGradient, global::ILGPU.ArrayView<float> logSumExp, global::ILGPU.ArrayView<float> delta, global::ILGPU.ArrayView<float> keyGradient, global::ILGPU.ArrayView<float> valueGradient, global::ILGPU.ArrayView<byte> keyPaddingMask, global::ILGPU.ArrayView<float> parameters, global::ILGPU.ArrayView<double> partials, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles tiles)
+            {
+                int lane = global::ILGPU.Group.IdxX, lanes = global::ILGPU.Group.DimX, headSize = tiles.HeadSize, block = tiles.Block;
+                float scoreScale = (float)tiles.Scale;
+                int head = global::ILGPU.Grid.IdxX / tiles.KeyBlocks;
+                int firstKey = global::ILGPU.Grid.IdxX % tiles.KeyBlocks * block;
+                int keys = tiles.Keys - firstKey < block ? tiles.Keys - firstKey : block;
+                long keyStart = (long)head * tiles.Keys * headSize, paddingStart = (long)(head / tiles.Heads) * tiles.Keys;
+                // The learnable values, read once into registers rather than from memory for every entry.
+                float a0 = parameters[0];
+                float b0 = parameters[4];
+                float c1 = parameters[1];
+                float d1 = parameters[5];
+                float a2 = parameters[2];
+                float b2 = parameters[6];
+                float c3 = parameters[3];
+                float d3 = parameters[7];
+                float a0p = a0;
+                float c1p = c1;
+                float a2p = a2 * 2f;
+                float c3p = c3 * 2f;
+                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
+                bool poisoned = float.IsNaN(a0) | float.IsNaN(b0) | float.IsNaN(c1) | float.IsNaN(d1) | float.IsNaN(a2) | float.IsNaN(b2) | float.IsNaN(c3) | float.IsNaN(d3);
+                double gradA0 = 0;
+                double gradB0 = 0;
+                double gradC1 = 0;
+                double gradD1 = 0;
+                double gradA2 = 0;
+                double gradB2 = 0;
+                double gradC3 = 0;
+                double gradD3 = 0;
+
+                // Shared: the key and value tiles and their gradients, a block of queries and of output gradients, P and ds.
+                var shared = global::ILGPU.SharedMemory.GetDynamic<float>();
+                var keyTile = shared.SubView(0, block * headSize);
+                var valueTile = shared.SubView(block * headSize, block * headSize);
+                var keyGradientTile = shared.SubView(2 * block * headSize, block * headSize);
+                var valueGradientTile = shared.SubView(3 * block * headSize, block * headSize);
+                var queryTile = shared.SubView(4 * block * headSize, block * headSize);
+                var outputGradientTile = shared.SubView(5 * block * headSize, block * headSize);
+                var weights = shared.SubView(6 * block * headSize, block * block);
+                var scoreGradients = shared.SubView(6 * block * headSize + block * block, block * block);
+                var rowLogSumExp = global::ILGPU.SharedMemory.Allocate<float>(global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.MaxBlock);
+                var rowDelta = global::ILGPU.SharedMemory.Allocate<float>(global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.MaxBlock);
+                for (int e = lane; e < keys * headSize; e += lanes)
+                {
+                    keyTile[e] = key[keyStart + (long)firstKey * headSize + e];
+                    valueTile[e] = value[keyStart + (long)firstKey * headSize + e];
+                    keyGradientTile[e] = 0;
+                    valueGradientTile[e] = 0;
+                }
+
+                // A group whose keys are all padding has nothing to add: its gradients stay 0.
+                bool anyKey = keys > 0 && tiles.Padded == 0;
+                for (int j = lane; j < keys && !anyKey; j += lanes) anyKey = keyPaddingMask[paddingStart + firstKey + j] == 0;
+                anyKey = global::ILGPU.Group.BarrierOr(anyKey);
+                // With a causal mask the first query that sees key j is query j.
+                for (int firstQuery = tiles.Causal != 0 ? firstKey : 0; anyKey && firstQuery < tiles.Queries; firstQuery += block)
+                {
+                    int queries = tiles.Queries - firstQuery < block ? tiles.Queries - firstQuery : block;
+                    long queryStart = ((long)head * tiles.Queries + firstQuery) * headSize;
+                    global::ILGPU.Group.Barrier(); // every lane is done with the previous block of queries
+                    for (int e = lane; e < queries * headSize; e += lanes)
+                    {
+                        queryTile[e] = query[queryStart + e];
+                        outputGradientTile[e] = outputGradient[queryStart + e];
+                    }
+                    for (int i = lane; i < queries; i += lanes)
+                    {
+                        rowLogSumExp[i] = logSumExp[(long)head * tiles.Queries + firstQuery + i];
+                        rowDelta[i] = delta[(long)head * tiles.Queries + firstQuery + i];
+                    }
+                    global::ILGPU.Group.Barrier();
+
+                    // P and ds = σ′(s)·gσ of every (query, key) pair of the tile; masked pairs and queries with no visible key get 0.
+                    for (int e = lane; e < queries * block; e += lanes)
+                    {
+                        int i = e / block, j = e - i * block, qi = firstQuery + i, kj = firstKey + j;
+                        float weight = 0, gs = 0, sv = 0;
+                        bool visible = j < keys && rowLogSumExp[i] != float.NegativeInfinity && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0);
+                        if (visible)
+                        {
+                            float dot = 0, outputDot = 0;
+                            for (int c = 0; c < headSize; c++)
+                            {
+                                dot += queryTile[i * headSize + c] * keyTile[j * headSize + c];
+                                outputDot += outputGradientTile[i * headSize + c] * valueTile[j * headSize + c];
+                            }
+                            sv = scoreScale * dot;
+                            weight = global::ILGPU.Algorithms.XMath.Exp(SigmaFloat(sv, a0, b0, c1, d1, a2, b2, c3, d3) - rowLogSumExp[i]);
+                            gs = weight * (outputDot - rowDelta[i]);
+                        }
+                        float scoreGradient = 0;
+                        if (visible)
+                        {
+                            var ds = 1f;
+                            var r0 = global::ILGPU.Algorithms.XMath.Max(b0 - sv, 0f); // Below(1): max(p[4] − x, 0)
+                            var on0 = r0 > 0f ? 1f : 0f;
+                            var slope0 = a0p * on0;
+                            ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
+                            gradA0 += gs * r0;
+                            gradB0 += gs * slope0;
+                            var r1 = global::ILGPU.Algorithms.XMath.Max(sv - d1, 0f); // Above(1): max(x − p[5], 0)
+                            var on1 = r1 > 0f ? 1f : 0f;
+                            var slope1 = c1p * on1;
+                            ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                            gradC1 += gs * r1;
+                            gradD1 += gs * slope1;
+                            var r2 = global::ILGPU.Algorithms.XMath.Max(b2 - sv, 0f); // Below(2): max(p[6] − x, 0)
+                            var slope2 = a2p * r2;
+                            ds -= slope2; // σ′ −= coefficient·power·r^(power−1)
+                            gradA2 += gs * r2 * r2;
+                            gradB2 += gs * slope2;
+                            var r3 = global::ILGPU.Algorithms.XMath.Max(sv - d3, 0f); // Above(2): max(x − p[7], 0)
+                            var slope3 = c3p * r3;
+                            ds += slope3; // σ′ += coefficient·power·r^(power−1)
+                            gradC3 += gs * r3 * r3;
+                            gradD3 += gs * slope3;
+                            var dsi = gs * ds; // dx = σ'(x)·gσ
+                            scoreGradient = dsi;
+                        }
+                        weights[e] = weight;
+                        scoreGradients[e] = scoreGradient;
+                    }
+                    global::ILGPU.Group.Barrier();
+
+                    // dV += Pᵀ·dO and dK += scale·dsᵀ·Q, one lane per (key, column).
+                    for (int e = lane; e < keys * headSize; e += lanes)
+                    {
+                        int j = e / headSize, c = e - j * headSize;
+                        float valueSum = 0, keySum = 0;
+                        for (int i = 0; i < queries; i++)
+                        {
+                            valueSum += weights[i * block + j] * outputGradientTile[i * headSize + c];
+                            keySum += scoreGradients[i * block + j] * queryTile[i * headSize + c];
+                        }
+                        valueGradientTile[e] += valueSum;
+                        keyGradientTile[e] += scoreScale * keySum;
+                    }
+                }
+                global::ILGPU.Group.Barrier();
+                for (int e = lane; e < keys * headSize; e += lanes)
+                {
+                    keyGradient[keyStart + (long)firstKey * headSize + e] = keyGradientTile[e];
+                    valueGradient[keyStart + (long)firstKey * headSize + e] = valueGradientTile[e];
+                }
+
+                // Sum each gradient over the group; lane 0 writes this group's slot (an Above threshold's negated). A NaN
+                // parameter σ reads makes every gradient NaN, as autograd of the formula does, even with nothing visible.
+                gradA0 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradA0);
+                gradB0 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradB0);
+                gradC1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradC1);
+                gradD1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradD1);
+                gradA2 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradA2);
+                gradB2 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradB2);
+                gradC3 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradC3);
+                gradD3 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradD3);
+                if (lane == 0)
+                {
+                    partials[(long)global::ILGPU.Grid.IdxX * 8 + 0] = poisoned ? double.NaN : gradA0;
+                    partials[(long)global::ILGPU.Grid.IdxX * 8 + 1] = poisoned ? double.NaN : gradC1;
+                    partials[(long)global::ILGPU.Grid.IdxX * 8 + 2] = poisoned ? double.NaN : gradA2;
+                    partials[(long)global::ILGPU.Grid.IdxX * 8 + 3] = poisoned ? double.NaN : gradC3;
+                    partials[(long)global::ILGPU.Grid.IdxX * 8 + 4] = poisoned ? double.NaN : gradB0;
+                    partials[(long)global::ILGPU.Grid.IdxX * 8 + 5] = poisoned ? double.NaN : -gradD1;
+                    partials[(long)global::ILGPU.Grid.IdxX * 8 + 6] = poisoned ? double.NaN : gradB2;
+                    partials[(long)global::ILGPU.Grid.IdxX * 8 + 7] = poisoned ? double.NaN : -gradD3;
+                }
+            }
+
+            /// <summary>
+            /// One group per (head, block of queries), over every tile of keys it sees: ds = σ′(s)·gσ recomputed per tile and
+            /// dQ += scale·ds·K in shared memory. Written by one group per row, so no atomics: the same bits on every run.
+            /// </summary>
+            private static void AttentionQueriesFloatKernel(global::ILGPU.ArrayView<float> query, global::ILGPU.ArrayView<float> key, global::ILGPU.ArrayView<float> value, global::ILGPU.ArrayView<float> outputGradient, global::ILGPU.ArrayView<float> logSumExp, global::ILGPU.ArrayView<float> delta, global::ILGPU.ArrayView<float> queryGradient, global::ILGPU.ArrayView<byte> keyPaddingMask, global::ILGPU.ArrayView<float> parameters, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles tiles)
+            {
+                int lane = global::ILGPU.Group.IdxX, lanes = global::ILGPU.Group.DimX, headSize = tiles.HeadSize, block = tiles.Block;
+                float scoreScale = (float)tiles.Scale;
+                int head = global::ILGPU.Grid.IdxX / tiles.QueryBlocks;
+                int firstQuery = global::ILGPU.Grid.IdxX % tiles.QueryBlocks * block;
+                int queries = tiles.Queries - firstQuery < block ? tiles.Queries - firstQuery : block;
+                long queryStart = ((long)head * tiles.Queries + firstQuery) * headSize, keyStart = (long)head * tiles.Keys * headSize;
+                long paddingStart = (long)(head / tiles.Heads) * tiles.Keys;
+                // The learnable values, read once into registers rather than from memory for every entry.
+                float a0 = parameters[0];
+                float b0 = parameters[4];
+                float c1 = parameters[1];
+                float d1 = parameters[5];
+                float a2 = parameters[2];
+                float b2 = parameters[6];
+                float c3 = parameters[3];
+                float d3 = parameters[7];
+                float a0p = a0;
+                float c1p = c1;
+                float a2p = a2 * 2f;
+                float c3p = c3 * 2f;
+
+                // Shared: the block's queries, output gradients and query gradients, a key and a value tile, and ds of the tile.
+                var shared = global::ILGPU.SharedMemory.GetDynamic<float>();
+                var queryTile = shared.SubView(0, block * headSize);
+                var outputGradientTile = shared.SubView(block * headSize, block * headSize);
+                var queryGradientTile = shared.SubView(2 * block * headSize, block * headSize);
+                var keyTile = shared.SubView(3 * block * headSize, block * headSize);
+                var valueTile = shared.SubView(4 * block * headSize, block * headSize);
+                var scoreGradients = shared.SubView(5 * block * headSize, block * block);
+                var rowLogSumExp = global::ILGPU.SharedMemory.Allocate<float>(global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.MaxBlock);
+                var rowDelta = global::ILGPU.SharedMemory.Allocate<float>(global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.MaxBlock);
+                for (int e = lane; e < queries * headSize; e += lanes)
+                {
+                    queryTile[e] = query[queryStart + e];
+                    outputGradientTile[e] = outputGradient[queryStart + e];
+                }
+                for (int i = lane; i < queries; i += lanes)
+                {
+                    rowLogSumExp[i] = logSumExp[(long)head * tiles.Queries + firstQuery + i];
+                    rowDelta[i] = delta[(long)head * tiles.Queries + firstQuery + i];
+                }
+                for (int e = lane; e < queries * headSize; e += lanes) queryGradientTile[e] = 0;
+
+                int visibleKeys = tiles.Causal != 0 && firstQuery + queries < tiles.Keys ? firstQuery + queries : tiles.Keys;
+                for (int firstKey = 0; firstKey < visibleKeys; firstKey += block)
+                {
+                    int keys = visibleKeys - firstKey < block ? visibleKeys - firstKey : block;
+                    bool anyKey = tiles.Padded == 0;
+                    for (int j = lane; j < keys && !anyKey; j += lanes) anyKey = keyPaddingMask[paddingStart + firstKey + j] == 0;
+                    if (!global::ILGPU.Group.BarrierOr(anyKey)) continue; // every key of the tile is padding: skipped, not computed and masked
+                    for (int e = lane; e < keys * headSize; e += lanes)
+                    {
+                        keyTile[e] = key[keyStart + (long)firstKey * headSize + e];
+                        valueTile[e] = value[keyStart + (long)firstKey * headSize + e];
+                    }
+                    global::ILGPU.Group.Barrier();
+                    // ds of every (query, key) pair of the tile; masked pairs and queries with no visible key get 0.
+                    for (int e = lane; e < queries * block; e += lanes)
+                    {
+                        int i = e / block, j = e - i * block, qi = firstQuery + i, kj = firstKey + j;
+                        float weight = 0, gs = 0, sv = 0;
+                        bool visible = j < keys && rowLogSumExp[i] != float.NegativeInfinity && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0);
+                        if (visible)
+                        {
+                            float dot = 0, outputDot = 0;
+                            for (int c = 0; c < headSize; c++)
+                            {
+                                dot += queryTile[i * headSize + c] * keyTile[j * headSize + c];
+                                outputDot += outputGradientTile[i * headSize + c] * valueTile[j * headSize + c];
+                            }
+                            sv = scoreScale * dot;
+                            weight = global::ILGPU.Algorithms.XMath.Exp(SigmaFloat(sv, a0, b0, c1, d1, a2, b2, c3, d3) - rowLogSumExp[i]);
+                            gs = weight * (outputDot - rowDelta[i]);
+                        }
+                        scoreGradients[e] = visible ? ScoreGradientFloat(sv, gs, a0, b0, c1, d1, a2, b2, c3, d3, a0p, c1p, a2p, c3p) : 0;
+                    }
+                    global::ILGPU.Group.Barrier();
+
+                    // dQ += scale·ds·K, one lane per (query, column).
+                    for (int e = lane; e < queries * headSize; e += lanes)
+                    {
+                        int i = e / headSize, c = e - i * headSize;
+                        float sum = 0;
+                        for (int j = 0; j < keys; j++) sum += scoreGradients[i * block + j] * keyTile[j * headSize + c];
+                        queryGradientTile[e] += scoreScale * sum;
+                    }
+                }
+                global::ILGPU.Group.Barrier();
+                for (int e = lane; e < queries * headSize; e += lanes) queryGradient[queryStart + e] = queryGradientTile[e];
+            }
+
             private static double SigmaDouble(double x, double a0, double b0, double c1, double d1, double a2, double b2, double c3, double d3)
             {
                 var sigma = x;
@@ -436,6 +1012,442 @@ namespace Demo
                     partials[(long)row * 8 + 6] = poisoned ? double.NaN : gradB2;
                     partials[(long)row * 8 + 7] = poisoned ? double.NaN : -gradD3;
                 }
+            }
+
+            private static double ScoreGradientDouble(double s, double gs, double a0, double b0, double c1, double d1, double a2, double b2, double c3, double d3, double a0p, double c1p, double a2p, double c3p)
+            {
+                // The parameter sums are the key pass's; here they are left unused.
+                double gradA0 = 0, gradB0 = 0, gradC1 = 0, gradD1 = 0, gradA2 = 0, gradB2 = 0, gradC3 = 0, gradD3 = 0;
+                var ds = 1d;
+                var r0 = global::ILGPU.Algorithms.XMath.Max(b0 - s, 0d); // Below(1): max(p[4] − x, 0)
+                var on0 = r0 > 0d ? 1d : 0d;
+                var slope0 = a0p * on0;
+                ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
+                gradA0 += gs * r0;
+                gradB0 += gs * slope0;
+                var r1 = global::ILGPU.Algorithms.XMath.Max(s - d1, 0d); // Above(1): max(x − p[5], 0)
+                var on1 = r1 > 0d ? 1d : 0d;
+                var slope1 = c1p * on1;
+                ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                gradC1 += gs * r1;
+                gradD1 += gs * slope1;
+                var r2 = global::ILGPU.Algorithms.XMath.Max(b2 - s, 0d); // Below(2): max(p[6] − x, 0)
+                var slope2 = a2p * r2;
+                ds -= slope2; // σ′ −= coefficient·power·r^(power−1)
+                gradA2 += gs * r2 * r2;
+                gradB2 += gs * slope2;
+                var r3 = global::ILGPU.Algorithms.XMath.Max(s - d3, 0d); // Above(2): max(x − p[7], 0)
+                var slope3 = c3p * r3;
+                ds += slope3; // σ′ += coefficient·power·r^(power−1)
+                gradC3 += gs * r3 * r3;
+                gradD3 += gs * slope3;
+                var scoreGradient = gs * ds; // dx = σ'(x)·gσ
+                return scoreGradient;
+            }
+
+            /// <summary>
+            /// One group per (head, block of queries), streaming tiles of keys and values: σ(scale·q·kᵀ), a running maximum m and
+            /// sum l of exp(σ − m) per query — the online SoftMax over σ, not over the scores (σ need not be monotone) — and
+            /// O += P·V with earlier tiles rescaled by exp(m_old − m_new). Stores L = m + log l for the backward.
+            /// </summary>
+            private static void AttentionForwardDoubleKernel(global::ILGPU.ArrayView<double> query, global::ILGPU.ArrayView<double> key, global::ILGPU.ArrayView<double> value, global::ILGPU.ArrayView<double> output, global::ILGPU.ArrayView<double> logSumExp, global::ILGPU.ArrayView<byte> keyPaddingMask, global::ILGPU.ArrayView<double> parameters, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles tiles)
+            {
+                int lane = global::ILGPU.Group.IdxX, lanes = global::ILGPU.Group.DimX, headSize = tiles.HeadSize, block = tiles.Block;
+                double scoreScale = (double)tiles.Scale;
+                int head = global::ILGPU.Grid.IdxX / tiles.QueryBlocks;
+                int firstQuery = global::ILGPU.Grid.IdxX % tiles.QueryBlocks * block;
+                int queries = tiles.Queries - firstQuery < block ? tiles.Queries - firstQuery : block;
+                long queryStart = ((long)head * tiles.Queries + firstQuery) * headSize, keyStart = (long)head * tiles.Keys * headSize;
+                long paddingStart = (long)(head / tiles.Heads) * tiles.Keys;
+                // The learnable values, read once into registers rather than from memory for every entry.
+                double a0 = parameters[0];
+                double b0 = parameters[4];
+                double c1 = parameters[1];
+                double d1 = parameters[5];
+                double a2 = parameters[2];
+                double b2 = parameters[6];
+                double c3 = parameters[3];
+                double d3 = parameters[7];
+                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
+                bool poisoned = double.IsNaN(a0) | double.IsNaN(b0) | double.IsNaN(c1) | double.IsNaN(d1) | double.IsNaN(a2) | double.IsNaN(b2) | double.IsNaN(c3) | double.IsNaN(d3);
+
+                // Shared: the block's queries and output rows, a key and a value tile, σ then P of the tile; per query m, l and the rescaling.
+                var shared = global::ILGPU.SharedMemory.GetDynamic<double>();
+                var queryTile = shared.SubView(0, block * headSize);
+                var keyTile = shared.SubView(block * headSize, block * headSize);
+                var valueTile = shared.SubView(2 * block * headSize, block * headSize);
+                var outputTile = shared.SubView(3 * block * headSize, block * headSize);
+                var weights = shared.SubView(4 * block * headSize, block * block);
+                var rowMax = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.MaxBlock);
+                var rowSum = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.MaxBlock);
+                var rowRescale = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.MaxBlock);
+                for (int e = lane; e < queries * headSize; e += lanes)
+                {
+                    queryTile[e] = query[queryStart + e];
+                    outputTile[e] = 0;
+                }
+                for (int i = lane; i < queries; i += lanes)
+                {
+                    rowMax[i] = double.NegativeInfinity;
+                    rowSum[i] = 0;
+                }
+
+                int visibleKeys = tiles.Causal != 0 && firstQuery + queries < tiles.Keys ? firstQuery + queries : tiles.Keys;
+                for (int firstKey = 0; firstKey < visibleKeys; firstKey += block)
+                {
+                    int keys = visibleKeys - firstKey < block ? visibleKeys - firstKey : block;
+                    bool anyKey = tiles.Padded == 0;
+                    for (int j = lane; j < keys && !anyKey; j += lanes) anyKey = keyPaddingMask[paddingStart + firstKey + j] == 0;
+                    if (!global::ILGPU.Group.BarrierOr(anyKey)) continue; // every key of the tile is padding: skipped, not computed and masked
+                    for (int e = lane; e < keys * headSize; e += lanes)
+                    {
+                        keyTile[e] = key[keyStart + (long)firstKey * headSize + e];
+                        valueTile[e] = value[keyStart + (long)firstKey * headSize + e];
+                    }
+                    global::ILGPU.Group.Barrier();
+                    // σ(scale·q·kᵀ) of every visible (query, key) pair; masked pairs are −∞ and never reach σ.
+                    for (int e = lane; e < queries * block; e += lanes)
+                    {
+                        int i = e / block, j = e - i * block, qi = firstQuery + i, kj = firstKey + j;
+                        double sigma = double.NegativeInfinity;
+                        if (j < keys && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0))
+                        {
+                            double dot = 0;
+                            for (int c = 0; c < headSize; c++) dot += queryTile[i * headSize + c] * keyTile[j * headSize + c];
+                            sigma = SigmaDouble(scoreScale * dot, a0, b0, c1, d1, a2, b2, c3, d3);
+                        }
+                        weights[e] = sigma;
+                    }
+                    global::ILGPU.Group.Barrier();
+
+                    // One lane per query: the tile's max σ, the new running max, P = exp(σ − m_new) in place, and l rescaled.
+                    // A NaN σ (or a NaN parameter with a visible key) makes the query NaN for good: the max is kept NaN explicitly,
+                    // since XMath.Max drops a NaN on CUDA.
+                    for (int i = lane; i < queries; i += lanes)
+                    {
+                        double tileMax = double.NegativeInfinity;
+                        bool nan = double.IsNaN(rowMax[i]);
+                        for (int j = 0; j < keys; j++)
+                        {
+                            double entry = weights[i * block + j];
+                            nan |= double.IsNaN(entry);
+                            tileMax = global::ILGPU.Algorithms.XMath.Max(tileMax, entry);
+                        }
+                        nan |= poisoned && tileMax != double.NegativeInfinity;
+                        double newMax = nan ? double.NaN : global::ILGPU.Algorithms.XMath.Max(rowMax[i], tileMax);
+                        if (newMax == double.NegativeInfinity)
+                        {
+                            for (int j = 0; j < keys; j++) weights[i * block + j] = 0; // nothing visible yet: no weight
+                            rowRescale[i] = 1;
+                            continue;
+                        }
+                        double rescale = global::ILGPU.Algorithms.XMath.Exp(rowMax[i] - newMax);
+                        double tileSum = 0;
+                        for (int j = 0; j < keys; j++)
+                        {
+                            double weight = global::ILGPU.Algorithms.XMath.Exp(weights[i * block + j] - newMax);
+                            weights[i * block + j] = weight;
+                            tileSum += weight;
+                        }
+                        rowSum[i] = rowSum[i] * rescale + tileSum;
+                        rowMax[i] = newMax;
+                        rowRescale[i] = rescale;
+                    }
+                    global::ILGPU.Group.Barrier();
+
+                    // O = O·exp(m_old − m_new) + P·V.
+                    for (int e = lane; e < queries * headSize; e += lanes)
+                    {
+                        int i = e / headSize, c = e - i * headSize;
+                        double sum = outputTile[e] * rowRescale[i];
+                        for (int j = 0; j < keys; j++) sum += weights[i * block + j] * valueTile[j * headSize + c];
+                        outputTile[e] = sum;
+                    }
+                }
+                global::ILGPU.Group.Barrier();
+
+                // O / l and L = m + log l; a query with no visible key gets O = 0 and L = −∞.
+                for (int e = lane; e < queries * headSize; e += lanes)
+                {
+                    int i = e / headSize;
+                    output[queryStart + e] = rowMax[i] == double.NegativeInfinity ? 0 : outputTile[e] * (double)(1 / rowSum[i]);
+                }
+                for (int i = lane; i < queries; i += lanes)
+                {
+                    logSumExp[(long)head * tiles.Queries + firstQuery + i] = rowMax[i] == double.NegativeInfinity ? double.NegativeInfinity : rowMax[i] + (double)global::ILGPU.Algorithms.XMath.Log(rowSum[i]);
+                }
+            }
+
+            /// <summary>
+            /// One group per (head, block of keys), over every block of queries that sees it: P = exp(σ − L) and gσ = P·(dO·v − D)
+            /// recomputed per tile, ds = σ′(s)·gσ, dV += Pᵀ·dO and dK += scale·dsᵀ·Q in shared memory, and this group's
+            /// share of Σ gσ·∂σ/∂θ, summed per lane in double and over the group in a fixed order, in its own slot of partials.
+            /// </summary>
+            private static void AttentionKeysDoubleKernel(global::ILGPU.ArrayView<double> query, global::ILGPU.ArrayView<double> key, global::ILGPU.ArrayView<double> value, global::ILGPU.ArrayView<double> outputGradient, global::ILGPU.ArrayView<double> logSumExp, global::ILGPU.ArrayView<double> delta, global::ILGPU.ArrayView<double> keyGradient, global::ILGPU.ArrayView<double> valueGradient, global::ILGPU.ArrayView<byte> keyPaddingMask, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<double> partials, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles tiles)
+            {
+                int lane = global::ILGPU.Group.IdxX, lanes = global::ILGPU.Group.DimX, headSize = tiles.HeadSize, block = tiles.Block;
+                double scoreScale = (double)tiles.Scale;
+                int head = global::ILGPU.Grid.IdxX / tiles.KeyBlocks;
+                int firstKey = global::ILGPU.Grid.IdxX % tiles.KeyBlocks * block;
+                int keys = tiles.Keys - firstKey < block ? tiles.Keys - firstKey : block;
+                long keyStart = (long)head * tiles.Keys * headSize, paddingStart = (long)(head / tiles.Heads) * tiles.Keys;
+                // The learnable values, read once into registers rather than from memory for every entry.
+                double a0 = parameters[0];
+                double b0 = parameters[4];
+                double c1 = parameters[1];
+                double d1 = parameters[5];
+                double a2 = parameters[2];
+                double b2 = parameters[6];
+                double c3 = parameters[3];
+                double d3 = parameters[7];
+                double a0p = a0;
+                double c1p = c1;
+                double a2p = a2 * 2d;
+                double c3p = c3 * 2d;
+                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
+                bool poisoned = double.IsNaN(a0) | double.IsNaN(b0) | double.IsNaN(c1) | double.IsNaN(d1) | double.IsNaN(a2) | double.IsNaN(b2) | double.IsNaN(c3) | double.IsNaN(d3);
+                double gradA0 = 0;
+                double gradB0 = 0;
+                double gradC1 = 0;
+                double gradD1 = 0;
+                double gradA2 = 0;
+                double gradB2 = 0;
+                double gradC3 = 0;
+                double gradD3 = 0;
+
+                // Shared: the key and value tiles and their gradients, a block of queries and of output gradients, P and ds.
+                var shared = global::ILGPU.SharedMemory.GetDynamic<double>();
+                var keyTile = shared.SubView(0, block * headSize);
+                var valueTile = shared.SubView(block * headSize, block * headSize);
+                var keyGradientTile = shared.SubView(2 * block * headSize, block * headSize);
+                var valueGradientTile = shared.SubView(3 * block * headSize, block * headSize);
+                var queryTile = shared.SubView(4 * block * headSize, block * headSize);
+                var outputGradientTile = shared.SubView(5 * block * headSize, block * headSize);
+                var weights = shared.SubView(6 * block * headSize, block * block);
+                var scoreGradients = shared.SubView(6 * block * headSize + block * block, block * block);
+                var rowLogSumExp = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.MaxBlock);
+                var rowDelta = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.MaxBlock);
+                for (int e = lane; e < keys * headSize; e += lanes)
+                {
+                    keyTile[e] = key[keyStart + (long)firstKey * headSize + e];
+                    valueTile[e] = value[keyStart + (long)firstKey * headSize + e];
+                    keyGradientTile[e] = 0;
+                    valueGradientTile[e] = 0;
+                }
+
+                // A group whose keys are all padding has nothing to add: its gradients stay 0.
+                bool anyKey = keys > 0 && tiles.Padded == 0;
+                for (int j = lane; j < keys && !anyKey; j += lanes) anyKey = keyPaddingMask[paddingStart + firstKey + j] == 0;
+                anyKey = global::ILGPU.Group.BarrierOr(anyKey);
+                // With a causal mask the first query that sees key j is query j.
+                for (int firstQuery = tiles.Causal != 0 ? firstKey : 0; anyKey && firstQuery < tiles.Queries; firstQuery += block)
+                {
+                    int queries = tiles.Queries - firstQuery < block ? tiles.Queries - firstQuery : block;
+                    long queryStart = ((long)head * tiles.Queries + firstQuery) * headSize;
+                    global::ILGPU.Group.Barrier(); // every lane is done with the previous block of queries
+                    for (int e = lane; e < queries * headSize; e += lanes)
+                    {
+                        queryTile[e] = query[queryStart + e];
+                        outputGradientTile[e] = outputGradient[queryStart + e];
+                    }
+                    for (int i = lane; i < queries; i += lanes)
+                    {
+                        rowLogSumExp[i] = logSumExp[(long)head * tiles.Queries + firstQuery + i];
+                        rowDelta[i] = delta[(long)head * tiles.Queries + firstQuery + i];
+                    }
+                    global::ILGPU.Group.Barrier();
+
+                    // P and ds = σ′(s)·gσ of every (query, key) pair of the tile; masked pairs and queries with no visible key get 0.
+                    for (int e = lane; e < queries * block; e += lanes)
+                    {
+                        int i = e / block, j = e - i * block, qi = firstQuery + i, kj = firstKey + j;
+                        double weight = 0, gs = 0, sv = 0;
+                        bool visible = j < keys && rowLogSumExp[i] != double.NegativeInfinity && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0);
+                        if (visible)
+                        {
+                            double dot = 0, outputDot = 0;
+                            for (int c = 0; c < headSize; c++)
+                            {
+                                dot += queryTile[i * headSize + c] * keyTile[j * headSize + c];
+                                outputDot += outputGradientTile[i * headSize + c] * valueTile[j * headSize + c];
+                            }
+                            sv = scoreScale * dot;
+                            weight = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(sv, a0, b0, c1, d1, a2, b2, c3, d3) - rowLogSumExp[i]);
+                            gs = weight * (outputDot - rowDelta[i]);
+                        }
+                        double scoreGradient = 0;
+                        if (visible)
+                        {
+                            var ds = 1d;
+                            var r0 = global::ILGPU.Algorithms.XMath.Max(b0 - sv, 0d); // Below(1): max(p[4] − x, 0)
+                            var on0 = r0 > 0d ? 1d : 0d;
+                            var slope0 = a0p * on0;
+                            ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
+                            gradA0 += gs * r0;
+                            gradB0 += gs * slope0;
+                            var r1 = global::ILGPU.Algorithms.XMath.Max(sv - d1, 0d); // Above(1): max(x − p[5], 0)
+                            var on1 = r1 > 0d ? 1d : 0d;
+                            var slope1 = c1p * on1;
+                            ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                            gradC1 += gs * r1;
+                            gradD1 += gs * slope1;
+                            var r2 = global::ILGPU.Algorithms.XMath.Max(b2 - sv, 0d); // Below(2): max(p[6] − x, 0)
+                            var slope2 = a2p * r2;
+                            ds -= slope2; // σ′ −= coefficient·power·r^(power−1)
+                            gradA2 += gs * r2 * r2;
+                            gradB2 += gs * slope2;
+                            var r3 = global::ILGPU.Algorithms.XMath.Max(sv - d3, 0d); // Above(2): max(x − p[7], 0)
+                            var slope3 = c3p * r3;
+                            ds += slope3; // σ′ += coefficient·power·r^(power−1)
+                            gradC3 += gs * r3 * r3;
+                            gradD3 += gs * slope3;
+                            var dsi = gs * ds; // dx = σ'(x)·gσ
+                            scoreGradient = dsi;
+                        }
+                        weights[e] = weight;
+                        scoreGradients[e] = scoreGradient;
+                    }
+                    global::ILGPU.Group.Barrier();
+
+                    // dV += Pᵀ·dO and dK += scale·dsᵀ·Q, one lane per (key, column).
+                    for (int e = lane; e < keys * headSize; e += lanes)
+                    {
+                        int j = e / headSize, c = e - j * headSize;
+                        double valueSum = 0, keySum = 0;
+                        for (int i = 0; i < queries; i++)
+                        {
+                            valueSum += weights[i * block + j] * outputGradientTile[i * headSize + c];
+                            keySum += scoreGradients[i * block + j] * queryTile[i * headSize + c];
+                        }
+                        valueGradientTile[e] += valueSum;
+                        keyGradientTile[e] += scoreScale * keySum;
+                    }
+                }
+                global::ILGPU.Group.Barrier();
+                for (int e = lane; e < keys * headSize; e += lanes)
+                {
+                    keyGradient[keyStart + (long)firstKey * headSize + e] = keyGradientTile[e];
+                    valueGradient[keyStart + (long)firstKey * headSize + e] = valueGradientTile[e];
+                }
+
+                // Sum each gradient over the group; lane 0 writes this group's slot (an Above threshold's negated). A NaN
+                // parameter σ reads makes every gradient NaN, as autograd of the formula does, even with nothing visible.
+                gradA0 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradA0);
+                gradB0 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradB0);
+                gradC1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradC1);
+                gradD1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradD1);
+                gradA2 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradA2);
+                gradB2 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradB2);
+                gradC3 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradC3);
+                gradD3 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradD3);
+                if (lane == 0)
+                {
+                    partials[(long)global::ILGPU.Grid.IdxX * 8 + 0] = poisoned ? double.NaN : gradA0;
+                    partials[(long)global::ILGPU.Grid.IdxX * 8 + 1] = poisoned ? double.NaN : gradC1;
+                    partials[(long)global::ILGPU.Grid.IdxX * 8 + 2] = poisoned ? double.NaN : gradA2;
+                    partials[(long)global::ILGPU.Grid.IdxX * 8 + 3] = poisoned ? double.NaN : gradC3;
+                    partials[(long)global::ILGPU.Grid.IdxX * 8 + 4] = poisoned ? double.NaN : gradB0;
+                    partials[(long)global::ILGPU.Grid.IdxX * 8 + 5] = poisoned ? double.NaN : -gradD1;
+                    partials[(long)global::ILGPU.Grid.IdxX * 8 + 6] = poisoned ? double.NaN : gradB2;
+                    partials[(long)global::ILGPU.Grid.IdxX * 8 + 7] = poisoned ? double.NaN : -gradD3;
+                }
+            }
+
+            /// <summary>
+            /// One group per (head, block of queries), over every tile of keys it sees: ds = σ′(s)·gσ recomputed per tile and
+            /// dQ += scale·ds·K in shared memory. Written by one group per row, so no atomics: the same bits on every run.
+            /// </summary>
+            private static void AttentionQueriesDoubleKernel(global::ILGPU.ArrayView<double> query, global::ILGPU.ArrayView<double> key, global::ILGPU.ArrayView<double> value, global::ILGPU.ArrayView<double> outputGradient, global::ILGPU.ArrayView<double> logSumExp, global::ILGPU.ArrayView<double> delta, global::ILGPU.ArrayView<double> queryGradient, global::ILGPU.ArrayView<byte> keyPaddingMask, global::ILGPU.ArrayView<double> parameters, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles tiles)
+            {
+                int lane = global::ILGPU.Group.IdxX, lanes = global::ILGPU.Group.DimX, headSize = tiles.HeadSize, block = tiles.Block;
+                double scoreScale = (double)tiles.Scale;
+                int head = global::ILGPU.Grid.IdxX / tiles.QueryBlocks;
+                int firstQuery = global::ILGPU.Grid.IdxX % tiles.QueryBlocks * block;
+                int queries = tiles.Queries - firstQuery < block ? tiles.Queries - firstQuery : block;
+                long queryStart = ((long)head * tiles.Queries + firstQuery) * headSize, keyStart = (long)head * tiles.Keys * headSize;
+                long paddingStart = (long)(head / tiles.Heads) * tiles.Keys;
+                // The learnable values, read once into registers rather than from memory for every entry.
+                double a0 = parameters[0];
+                double b0 = parameters[4];
+                double c1 = parameters[1];
+                double d1 = parameters[5];
+                double a2 = parameters[2];
+                double b2 = parameters[6];
+                double c3 = parameters[3];
+                double d3 = parameters[7];
+                double a0p = a0;
+                double c1p = c1;
+                double a2p = a2 * 2d;
+                double c3p = c3 * 2d;
+
+                // Shared: the block's queries, output gradients and query gradients, a key and a value tile, and ds of the tile.
+                var shared = global::ILGPU.SharedMemory.GetDynamic<double>();
+                var queryTile = shared.SubView(0, block * headSize);
+                var outputGradientTile = shared.SubView(block * headSize, block * headSize);
+                var queryGradientTile = shared.SubView(2 * block * headSize, block * headSize);
+                var keyTile = shared.SubView(3 * block * headSize, block * headSize);
+                var valueTile = shared.SubView(4 * block * headSize, block * headSize);
+                var scoreGradients = shared.SubView(5 * block * headSize, block * block);
+                var rowLogSumExp = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.MaxBlock);
+                var rowDelta = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.MaxBlock);
+                for (int e = lane; e < queries * headSize; e += lanes)
+                {
+                    queryTile[e] = query[queryStart + e];
+                    outputGradientTile[e] = outputGradient[queryStart + e];
+                }
+                for (int i = lane; i < queries; i += lanes)
+                {
+                    rowLogSumExp[i] = logSumExp[(long)head * tiles.Queries + firstQuery + i];
+                    rowDelta[i] = delta[(long)head * tiles.Queries + firstQuery + i];
+                }
+                for (int e = lane; e < queries * headSize; e += lanes) queryGradientTile[e] = 0;
+
+                int visibleKeys = tiles.Causal != 0 && firstQuery + queries < tiles.Keys ? firstQuery + queries : tiles.Keys;
+                for (int firstKey = 0; firstKey < visibleKeys; firstKey += block)
+                {
+                    int keys = visibleKeys - firstKey < block ? visibleKeys - firstKey : block;
+                    bool anyKey = tiles.Padded == 0;
+                    for (int j = lane; j < keys && !anyKey; j += lanes) anyKey = keyPaddingMask[paddingStart + firstKey + j] == 0;
+                    if (!global::ILGPU.Group.BarrierOr(anyKey)) continue; // every key of the tile is padding: skipped, not computed and masked
+                    for (int e = lane; e < keys * headSize; e += lanes)
+                    {
+                        keyTile[e] = key[keyStart + (long)firstKey * headSize + e];
+                        valueTile[e] = value[keyStart + (long)firstKey * headSize + e];
+                    }
+                    global::ILGPU.Group.Barrier();
+                    // ds of every (query, key) pair of the tile; masked pairs and queries with no visible key get 0.
+                    for (int e = lane; e < queries * block; e += lanes)
+                    {
+                        int i = e / block, j = e - i * block, qi = firstQuery + i, kj = firstKey + j;
+                        double weight = 0, gs = 0, sv = 0;
+                        bool visible = j < keys && rowLogSumExp[i] != double.NegativeInfinity && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0);
+                        if (visible)
+                        {
+                            double dot = 0, outputDot = 0;
+                            for (int c = 0; c < headSize; c++)
+                            {
+                                dot += queryTile[i * headSize + c] * keyTile[j * headSize + c];
+                                outputDot += outputGradientTile[i * headSize + c] * valueTile[j * headSize + c];
+                            }
+                            sv = scoreScale * dot;
+                            weight = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(sv, a0, b0, c1, d1, a2, b2, c3, d3) - rowLogSumExp[i]);
+                            gs = weight * (outputDot - rowDelta[i]);
+                        }
+                        scoreGradients[e] = visible ? ScoreGradientDouble(sv, gs, a0, b0, c1, d1, a2, b2, c3, d3, a0p, c1p, a2p, c3p) : 0;
+                    }
+                    global::ILGPU.Group.Barrier();
+
+                    // dQ += scale·ds·K, one lane per (query, column).
+                    for (int e = lane; e < queries * headSize; e += lanes)
+                    {
+                        int i = e / headSize, c = e - i * headSize;
+                        double sum = 0;
+                        for (int j = 0; j < keys; j++) sum += scoreGradients[i * block + j] * keyTile[j * headSize + c];
+                        queryGradientTile[e] += scoreScale * sum;
+                    }
+                }
+                global::ILGPU.Group.Barrier();
+                for (int e = lane; e < queries * headSize; e += lanes) queryGradient[queryStart + e] = queryGradientTile[e];
             }
         }
     }

@@ -5,6 +5,7 @@ using ILGPU;
 using ILGPU.Runtime;
 using MultiMax.Tests.Reference;
 using MultiMax.Tests.Support;
+using MultiMax.Gpu.Tests.Support;
 using Xunit;
 
 namespace MultiMax.Gpu.Tests.Normalizers;
@@ -17,7 +18,7 @@ namespace MultiMax.Gpu.Tests.Normalizers;
 public sealed class AgreementTests : IDisposable
 {
     private static readonly int[] RowLengths = { 1, 2, 3, 17, 40, 300 };
-    private readonly GpuDevice device = GpuDevice.CreateCpu();
+    private readonly GpuDevice device = TestDevice.Create();
 
     public static IEnumerable<object[]> DoubleCases() => GpuCase.All().Where(c => c.ForwardDouble is not null).Select(c => new object[] { c.Name });
 

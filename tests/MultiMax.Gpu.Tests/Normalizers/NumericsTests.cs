@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using MultiMax.Tests.Reference;
 using MultiMax.Tests.Support;
+using MultiMax.Gpu.Tests.Support;
 using Xunit;
 
 namespace MultiMax.Gpu.Tests.Normalizers;
@@ -9,7 +10,7 @@ namespace MultiMax.Gpu.Tests.Normalizers;
 /// <summary>The numerical edges of the CPU kernels' NumericsTests, on the GPU kernels (ILGPU's CPU accelerator).</summary>
 public sealed class NumericsTests : IDisposable
 {
-    private readonly GpuDevice device = GpuDevice.CreateCpu();
+    private readonly GpuDevice device = TestDevice.Create();
 
     /// <summary>Log-probabilities are (σ − max) − log Σ on the GPU too: accurate at any magnitude of the row.</summary>
     [Theory]

@@ -27,7 +27,7 @@ public sealed class PtxCompileTests
     /// <summary>The types whose nested <c>…Gpu</c> classes hold the generated kernels; a generic container closed.</summary>
     private static readonly Type[] GeneratedHosts = { typeof(GpuNormalizers), typeof(Ops), typeof(Outer<int>.Inner) };
 
-    /// <summary>Every kernel by a readable name: the generated ones, and the runtime's gradient sum for each element type.</summary>
+    /// <summary>Every kernel by a readable name: the generated ones, and the runtime's helper kernels (gradient sums, D of attention) for each element type.</summary>
     private static readonly Dictionary<string, MethodInfo> AllKernels = GeneratedHosts
         .SelectMany(type => type.GetNestedTypes(BindingFlags.Public | BindingFlags.NonPublic))
         .SelectMany(type => type.GetMethods(BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
@@ -35,6 +35,10 @@ public sealed class PtxCompileTests
         .Select(method => (Name: method.DeclaringType!.Name + "." + method.Name, Method: method))
         .Append(SumRows<float, AddFloat>())
         .Append(SumRows<double, AddDouble>())
+        .Append(Runtime(GpuAttentionRunner.SumGroupsFloatKernel))
+        .Append(Runtime(GpuAttentionRunner.SumGroupsDoubleKernel))
+        .Append(Runtime(GpuAttentionRunner.OutputDotsFloatKernel))
+        .Append(Runtime(GpuAttentionRunner.OutputDotsDoubleKernel))
         .ToDictionary(kernel => kernel.Name, kernel => kernel.Method);
 
     public static IEnumerable<object[]> Kernels() => AllKernels.Keys.Select(name => new object[] { name });
@@ -56,6 +60,15 @@ public sealed class PtxCompileTests
         Assert.Contains("ClipGpu.ForwardDoubleKernel", kernels);
         Assert.Contains("GpuNormalizerRunner.SumRowsKernel<Single>", kernels);
         Assert.Contains("GpuNormalizerRunner.SumRowsKernel<Double>", kernels);
+        foreach (string kernel in new[] { "AttentionForwardFloatKernel", "AttentionKeysFloatKernel", "AttentionQueriesFloatKernel", "AttentionForwardDoubleKernel", "AttentionKeysDoubleKernel", "AttentionQueriesDoubleKernel" })
+        {
+            Assert.Contains($"MultiMax2Gpu.{kernel}", kernels);
+            Assert.Contains($"SoftMaxGpu.{kernel}", kernels);
+        }
+
+        Assert.Contains("CustomGpu.AttentionKeysDoubleKernel", kernels);
+        Assert.Contains("GpuAttentionRunner.SumGroupsFloatKernel", kernels);
+        Assert.Contains("GpuAttentionRunner.OutputDotsDoubleKernel", kernels);
     }
 
     [Theory]
@@ -67,12 +80,17 @@ public sealed class PtxCompileTests
         // A failed compile leaves its context unusable: one context per kernel.
         using Context context = Context.Create(builder => builder.EnableAlgorithms());
         using var backend = new PTXBackend(context, new CudaCapabilityContext(Architecture), Architecture, CudaInstructionSet.ISA_70, null);
+        // The kernels that take their index as a parameter are implicitly grouped; the others launch with explicit groups.
+        bool implicitlyGrouped = method.GetParameters() is [{ ParameterType: var first }, ..] && first == typeof(Index1D);
         var compiled = (PTXCompiledKernel)backend.Compile(
-            EntryPointDescription.FromExplicitlyGroupedKernel(method), KernelSpecialization.Empty);
+            implicitlyGrouped ? EntryPointDescription.FromImplicitlyGroupedKernel(method) : EntryPointDescription.FromExplicitlyGroupedKernel(method),
+            KernelSpecialization.Empty);
 
         Assert.Contains(".entry", compiled.PTXAssembly, StringComparison.Ordinal);
         Assert.Contains(".target sm_70", compiled.PTXAssembly, StringComparison.Ordinal);
     }
+
+    private static (string Name, MethodInfo Method) Runtime(Delegate kernel) => ($"{nameof(GpuAttentionRunner)}.{kernel.Method.Name}", kernel.Method);
 
     private static (string Name, MethodInfo Method) SumRows<T, TAdd>()
         where T : unmanaged

@@ -1,6 +1,7 @@
 using System;
 using ILGPU;
 using ILGPU.Runtime;
+using MultiMax.Gpu.Tests.Support;
 using Xunit;
 
 namespace MultiMax.Gpu.Tests.Normalizers;
@@ -9,7 +10,7 @@ namespace MultiMax.Gpu.Tests.Normalizers;
 public sealed class ValidationTests : IDisposable
 {
     private const float Untouched = 42f;
-    private readonly GpuDevice device = GpuDevice.CreateCpu();
+    private readonly GpuDevice device = TestDevice.Create();
     private readonly MemoryBuffer1D<float, Stride1D.Dense> x, y, dy, dx, parameters, gradients;
 
     public ValidationTests()
