@@ -5,15 +5,15 @@ using BenchmarkDotNet.Running;
 
 namespace MultiMax.Benchmarks;
 
-/// <summary>Adds the throughput column to <see cref="GpuAttentionBenchmarks"/>.</summary>
+/// <summary>Adds the throughput column to <see cref="GpuAttentionBenchmarks"/> and <see cref="GpuCrossEntropyBenchmarks"/>.</summary>
 public sealed class FlopsConfig : ManualConfig
 {
     public FlopsConfig() => AddColumn(new FlopsColumn());
 }
 
 /// <summary>
-/// Achieved GFLOP/s of a fused attention benchmark (<see cref="GpuAttentionBenchmarks.Flops"/> over its mean time), or
-/// for the copy its bandwidth in GB/s (bytes read and written over its mean time).
+/// Achieved GFLOP/s of a fused kernel benchmark (its class's <c>Flops</c> over the mean time), or for the copy its
+/// bandwidth in GB/s (bytes read and written over the mean time).
 /// </summary>
 public sealed class FlopsColumn : IColumn
 {
@@ -31,7 +31,7 @@ public sealed class FlopsColumn : IColumn
 
     public UnitType UnitType => UnitType.Dimensionless;
 
-    public string Legend => "Attention: GFLOP/s, counting 4·b·h·n²·d forward and 2.5 times that backward; copy: GB/s read and written";
+    public string Legend => "GFLOP/s: attention counts 4·b·h·n²·d forward and 2.5 times that backward, the loss 2·t·d·v and 3 times that with gradients; copy: GB/s read and written";
 
     public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
 
@@ -48,9 +48,11 @@ public sealed class FlopsColumn : IColumn
         }
 
         string shape = (string)benchmarkCase.Parameters[nameof(GpuAttentionBenchmarks.Shape)];
+        string method = benchmarkCase.Descriptor.WorkloadMethod.Name;
+        bool loss = benchmarkCase.Descriptor.Type == typeof(GpuCrossEntropyBenchmarks);
         double seconds = nanoseconds.Value * 1e-9;
-        return GpuAttentionBenchmarks.Flops(benchmarkCase.Descriptor.WorkloadMethod.Name, shape) is { } flops
-            ? $"{flops / seconds / 1e9:F0} GFLOP/s"
-            : $"{GpuAttentionBenchmarks.CopyBytes(shape) / seconds / 1e9:F0} GB/s";
+        double? flops = loss ? GpuCrossEntropyBenchmarks.Flops(method, shape) : GpuAttentionBenchmarks.Flops(method, shape);
+        double bytes = loss ? GpuCrossEntropyBenchmarks.CopyBytes(shape) : GpuAttentionBenchmarks.CopyBytes(shape);
+        return flops is { } counted ? $"{counted / seconds / 1e9:F0} GFLOP/s" : $"{bytes / seconds / 1e9:F0} GB/s";
     }
 }

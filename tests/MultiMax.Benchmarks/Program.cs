@@ -3,7 +3,7 @@ using BenchmarkDotNet.Running;
 using MultiMax.Benchmarks;
 
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --filter '*' --job short
-// dotnet run -c Release --project tests/MultiMax.Benchmarks -- --filter '*Gpu*'     (on a machine with a CUDA device: rows and fused attention)
+// dotnet run -c Release --project tests/MultiMax.Benchmarks -- --filter '*Gpu*'     (on a machine with a CUDA device: rows, fused attention and loss)
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --filter '*FirstCall*'   (its own jobs: first calls in fresh processes, and warm)
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --attention-memory fused 4096   (peak memory, one process per measurement)
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --loss-memory fused 32768       (likewise, for the output-layer loss)
@@ -30,6 +30,6 @@ if (args is ["--loss-memory", string lossPath, ..])
     return;
 }
 
-BenchmarkSwitcher.FromTypes(new[] { typeof(ForwardBenchmarks), typeof(FirstCallBenchmarks), typeof(BaselineBenchmarks), typeof(ExpBenchmarks), typeof(GpuBenchmarks), typeof(GpuAttentionBenchmarks) }).Run(args);
+BenchmarkSwitcher.FromTypes(new[] { typeof(ForwardBenchmarks), typeof(FirstCallBenchmarks), typeof(BaselineBenchmarks), typeof(ExpBenchmarks), typeof(GpuBenchmarks), typeof(GpuAttentionBenchmarks), typeof(GpuCrossEntropyBenchmarks) }).Run(args);
 BenchmarkSwitcher.FromTypes(new[] { typeof(TorchBenchmarks), typeof(AttentionBenchmarks), typeof(CrossEntropyBenchmarks) })
     .Run(args.Contains("--inProcess") ? args : args.Append("--inProcess").ToArray());

@@ -8,6 +8,7 @@ internal static partial class GpuEmitter
 {
     private const string AttentionRunner = "global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner";
     private const string AttentionTiles = "global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles";
+    private const string Tiles = "global::MultiMax.Gpu.CompilerServices.GpuTiles";
     private const string AttentionPass = "global::MultiMax.Gpu.CompilerServices.GpuAttentionPass";
     private const string MaskView = "global::ILGPU.ArrayView<byte>";
     private const string Group = "global::ILGPU.Group";
@@ -90,7 +91,7 @@ internal static partial class GpuEmitter
 
             if (spec.HasParameters)
             {
-                writer.Line($"{AttentionRunner}.SumGroups(stream, scratch, parameterGradients);");
+                writer.Line($"{Runner}.SumPartials(stream, scratch.Partials, scratch.KeyGroups, parameterGradients);");
             }
 
             writer.Line("// The scratch is freed when this method returns: wait for the kernels that use it.");
@@ -222,9 +223,9 @@ internal static partial class GpuEmitter
             writer.Line("var valueTile = shared.SubView(2 * block * stride, block * stride);");
             writer.Line("var outputTile = shared.SubView(3 * block * stride, block * stride);");
             writer.Line("var weights = shared.SubView(4 * block * stride, block * block);");
-            writer.Line($"var rowMax = global::ILGPU.SharedMemory.Allocate<{t}>({AttentionRunner}.MaxBlock);");
-            writer.Line($"var rowSum = global::ILGPU.SharedMemory.Allocate<double>({AttentionRunner}.MaxBlock);");
-            writer.Line($"var rowRescale = global::ILGPU.SharedMemory.Allocate<{t}>({AttentionRunner}.MaxBlock);");
+            writer.Line($"var rowMax = global::ILGPU.SharedMemory.Allocate<{t}>({Tiles}.MaxBlock);");
+            writer.Line($"var rowSum = global::ILGPU.SharedMemory.Allocate<double>({Tiles}.MaxBlock);");
+            writer.Line($"var rowRescale = global::ILGPU.SharedMemory.Allocate<{t}>({Tiles}.MaxBlock);");
             using (writer.Block("for (int e = lane; e < queries * headSize; e += lanes)"))
             {
                 writer.Line("queryTile[e + e / headSize] = query[queryStart + e];");
@@ -406,8 +407,8 @@ internal static partial class GpuEmitter
             writer.Line("var outputGradientTile = shared.SubView(5 * block * stride, block * stride);");
             writer.Line("var weights = shared.SubView(6 * block * stride, block * block);");
             writer.Line("var scoreGradients = shared.SubView(6 * block * stride + block * block, block * block);");
-            writer.Line($"var rowLogSumExp = global::ILGPU.SharedMemory.Allocate<{t}>({AttentionRunner}.MaxBlock);");
-            writer.Line($"var rowDelta = global::ILGPU.SharedMemory.Allocate<{t}>({AttentionRunner}.MaxBlock);");
+            writer.Line($"var rowLogSumExp = global::ILGPU.SharedMemory.Allocate<{t}>({Tiles}.MaxBlock);");
+            writer.Line($"var rowDelta = global::ILGPU.SharedMemory.Allocate<{t}>({Tiles}.MaxBlock);");
             using (writer.Block("for (int e = lane; e < keys * headSize; e += lanes)"))
             {
                 writer.Line("keyTile[e + e / headSize] = key[keyStart + (long)firstKey * headSize + e];");
@@ -525,8 +526,8 @@ internal static partial class GpuEmitter
             writer.Line("var keyTile = shared.SubView(3 * block * stride, block * stride);");
             writer.Line("var valueTile = shared.SubView(4 * block * stride, block * stride);");
             writer.Line("var scoreGradients = shared.SubView(5 * block * stride, block * block);");
-            writer.Line($"var rowLogSumExp = global::ILGPU.SharedMemory.Allocate<{t}>({AttentionRunner}.MaxBlock);");
-            writer.Line($"var rowDelta = global::ILGPU.SharedMemory.Allocate<{t}>({AttentionRunner}.MaxBlock);");
+            writer.Line($"var rowLogSumExp = global::ILGPU.SharedMemory.Allocate<{t}>({Tiles}.MaxBlock);");
+            writer.Line($"var rowDelta = global::ILGPU.SharedMemory.Allocate<{t}>({Tiles}.MaxBlock);");
             WriteQueryTileLoad(writer);
             writer.Line("for (int e = lane; e < queries * headSize; e += lanes) queryGradientTile[e] = 0;");
             writer.Line();

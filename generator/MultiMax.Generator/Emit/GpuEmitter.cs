@@ -41,6 +41,8 @@ internal static partial class GpuEmitter
                     WriteBackwardHost(writer, spec, type);
                     writer.Line();
                     WriteAttentionHosts(writer, spec, type);
+                    writer.Line();
+                    WriteCrossEntropyHosts(writer, spec, type);
                 }
 
                 foreach (ElementType type in group.ElementTypes)
@@ -54,6 +56,8 @@ internal static partial class GpuEmitter
                     WriteBackwardKernel(writer, spec, printer);
                     writer.Line();
                     WriteAttentionKernels(writer, spec, printer);
+                    writer.Line();
+                    WriteCrossEntropyKernels(writer, spec, printer);
                 }
             }
         }

@@ -9,38 +9,15 @@ namespace MultiMax.Gpu.CompilerServices;
 /// <summary>
 /// What generated <c>&lt;Name&gt;Gpu.Attention</c>/<c>AttentionBackward</c> call: argument checks on the host before
 /// any launch (the CPU runner's rules and messages), the tile size and group shape of each pass on this accelerator,
-/// and the backward's small helper kernels (D = rowsum(dO ∘ O), the fixed-order sum of the per-group parameter sums).
+/// and the backward's D = rowsum(dO ∘ O).
 /// </summary>
 /// <remarks>
 /// The kernels keep every tile in shared memory: the block of queries, the key and value tiles, the accumulated
-/// output (or gradient) rows and a square tile of scores. The tile size is the largest power of two up to
-/// <see cref="MaxBlock"/> (<see cref="CpuMaxBlock"/> on the CPU accelerator) whose tiles fit <see cref="SharedBudget"/>,
-/// so it shrinks as the head size grows (float, forward: 32 at d = 64, 16 at d = 128, 8 at d = 256).
+/// output (or gradient) rows and a square tile of scores; <see cref="GpuTiles"/> sizes them.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class GpuAttentionRunner
 {
-    /// <summary>The largest tile: the kernels keep per-query values in static shared arrays of this length.</summary>
-    public const int MaxBlock = 64;
-
-    /// <summary>
-    /// Dynamic shared memory a group may use: below the 48 KiB every CUDA device gives a group without an opt-in,
-    /// with room for the static per-query arrays.
-    /// </summary>
-    public const int SharedBudget = 40 * 1024;
-
-    /// <summary>Lanes per group on a GPU: four warps share a tile.</summary>
-    public const int GpuGroupSize = 128;
-
-    /// <summary>Lanes per group on ILGPU's CPU accelerator, where every group-wide barrier is costly.</summary>
-    public const int CpuGroupSize = 16;
-
-    /// <summary>
-    /// The largest tile on ILGPU's CPU accelerator: small, so that the tests' small shapes still span several tiles
-    /// and cut them unevenly.
-    /// </summary>
-    public const int CpuMaxBlock = 8;
-
     /// <summary>Checks a forward call's views and settings; returns them as the kernels see them.</summary>
     public static GpuAttentionTiles CheckForward<T>(
         ArrayView<T> query, ArrayView<T> key, ArrayView<T> value, ArrayView<T> output, ArrayView<T> logSumExp,
@@ -100,13 +77,12 @@ public static class GpuAttentionRunner
     }
 
     /// <summary>
-    /// The launch of one pass: one group per (head, block) and the tile size that fits <see cref="SharedBudget"/>.
+    /// The launch of one pass: one group per (head, block) and the tile size that fits (<see cref="GpuTiles"/>).
     /// Throws before anything is launched when even one query and one key do not fit (a head size in the thousands).
     /// </summary>
     public static (KernelConfig Launch, GpuAttentionTiles Tiles) Plan<T>(Accelerator accelerator, GpuAttentionTiles settings, GpuAttentionPass pass)
         where T : unmanaged
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
         (int rowTiles, int squareTiles) = pass switch
         {
             GpuAttentionPass.Forward => (4, 1),     // Q, K, V and O; σ, then P
@@ -114,28 +90,10 @@ public static class GpuAttentionRunner
             _ => (5, 1),                            // Q, dO, dQ, K and V; ds
         };
 
-        int size = Interop.SizeOf<T>(), budget = (int)Math.Min(SharedBudget, accelerator.MaxSharedMemoryPerGroup - 4096L);
-        long Elements(int block) => (long)rowTiles * block * (settings.HeadSize + 1) + (long)squareTiles * block * block; // rows padded by one
-        int block = accelerator.AcceleratorType == AcceleratorType.CPU ? CpuMaxBlock : MaxBlock;
-        while (block > 1 && Elements(block) * size > budget)
-        {
-            block /= 2;
-        }
-
-        if (Elements(block) * size > budget)
-        {
-            throw new ArgumentOutOfRangeException("shape", settings.HeadSize,
-                $"A head size of {settings.HeadSize} needs {Elements(1) * size} bytes of shared memory per group; this accelerator's kernels have {budget}.");
-        }
-
-        GpuAttentionTiles tiles = settings.WithBlock(block);
-        long groups = tiles.HeadCount * (pass == GpuAttentionPass.KeysAndValues ? tiles.KeyBlocks : tiles.QueryBlocks);
-        if (groups > int.MaxValue)
-        {
-            throw new ArgumentOutOfRangeException("shape", groups, $"The call needs {groups} groups of threads; one launch has at most {int.MaxValue}.");
-        }
-
-        return (new KernelConfig((int)groups, GroupSize(accelerator), SharedMemoryConfig.RequestDynamic<T>((int)Elements(block))), tiles);
+        (KernelConfig launch, int block) = GpuTiles.Plan<T>(accelerator, settings.HeadSize, rowTiles, squareTiles,
+            block => settings.HeadCount * (pass == GpuAttentionPass.KeysAndValues ? settings.WithBlock(block).KeyBlocks : settings.WithBlock(block).QueryBlocks),
+            "head size");
+        return (launch, settings.WithBlock(block));
     }
 
     /// <summary>D_i = Σ_d dO_id·O_id for every query, summed in double: what gσ = P ∘ (dO·Vᵀ − D) subtracts.</summary>
@@ -164,38 +122,6 @@ public static class GpuAttentionRunner
         launch(stream, (int)scratch.Queries, outputGradient, output, scratch.Delta, headSize);
     }
 
-    /// <summary>
-    /// Overwrites <paramref name="parameterGradients"/> with the sums of the key pass's per-group partial sums: one group
-    /// per parameter, lanes over the partials in a fixed stride and a fixed reduction tree, so the same bits on every run.
-    /// </summary>
-    public static void SumGroups(AcceleratorStream stream, GpuAttentionScratch<float> scratch, ArrayView<float> parameterGradients)
-    {
-        if (parameterGradients.Length == 0)
-        {
-            return;
-        }
-
-        var launch = GpuNormalizerRunner.Load(stream.Accelerator, SumGroupsFloatKernel,
-            static a => a.LoadKernel<ArrayView<double>, ArrayView<float>, int>(SumGroupsFloatKernel));
-        launch(stream, SumGroupsLaunch(stream.Accelerator, parameterGradients.Length, scratch.KeyGroups), scratch.Partials, parameterGradients, scratch.KeyGroups);
-    }
-
-    /// <inheritdoc cref="SumGroups(AcceleratorStream, GpuAttentionScratch{float}, ArrayView{float})"/>
-    public static void SumGroups(AcceleratorStream stream, GpuAttentionScratch<double> scratch, ArrayView<double> parameterGradients)
-    {
-        if (parameterGradients.Length == 0)
-        {
-            return;
-        }
-
-        var launch = GpuNormalizerRunner.Load(stream.Accelerator, SumGroupsDoubleKernel,
-            static a => a.LoadKernel<ArrayView<double>, ArrayView<double>, int>(SumGroupsDoubleKernel));
-        launch(stream, SumGroupsLaunch(stream.Accelerator, parameterGradients.Length, scratch.KeyGroups), scratch.Partials, parameterGradients, scratch.KeyGroups);
-    }
-
-    private static KernelConfig SumGroupsLaunch(Accelerator accelerator, long parameterCount, int groups) =>
-        new((int)parameterCount, GpuNormalizerRunner.Rows(accelerator, 1, groups).GroupDim.X);
-
     internal static void OutputDotsFloatKernel(Index1D query, ArrayView<float> outputGradient, ArrayView<float> output, ArrayView<float> delta, int headSize) =>
         delta[query] = (float)RowDot(outputGradient, output, (long)query.X * headSize, headSize);
 
@@ -222,50 +148,6 @@ public static class GpuAttentionRunner
         }
 
         return sum;
-    }
-
-    internal static void SumGroupsFloatKernel(ArrayView<double> partials, ArrayView<float> parameterGradients, int groups) =>
-        StoreGroupSum(partials, parameterGradients, groups);
-
-    internal static void SumGroupsDoubleKernel(ArrayView<double> partials, ArrayView<double> parameterGradients, int groups) =>
-        StoreGroupSum(partials, parameterGradients, groups);
-
-    /// <summary>Parameter Grid.IdxX summed over the groups; lane 0 stores it, rounded once.</summary>
-    private static void StoreGroupSum(ArrayView<double> partials, ArrayView<float> parameterGradients, int groups)
-    {
-        double sum = SumOverGroups(partials, (int)parameterGradients.Length, groups);
-        if (Group.IdxX == 0)
-        {
-            parameterGradients[Grid.IdxX] = (float)sum;
-        }
-    }
-
-    private static void StoreGroupSum(ArrayView<double> partials, ArrayView<double> parameterGradients, int groups)
-    {
-        double sum = SumOverGroups(partials, (int)parameterGradients.Length, groups);
-        if (Group.IdxX == 0)
-        {
-            parameterGradients[Grid.IdxX] = sum;
-        }
-    }
-
-    private static double SumOverGroups(ArrayView<double> partials, int parameterCount, int groups)
-    {
-        double sum = 0;
-        for (int group = Group.IdxX; group < groups; group += Group.DimX)
-        {
-            sum += partials[(long)group * parameterCount + Grid.IdxX];
-        }
-
-        return GroupReduce.Sum(sum);
-    }
-
-    /// <summary>Lanes per group: whole warps, <see cref="GpuGroupSize"/> on a GPU and <see cref="CpuGroupSize"/> on the emulator.</summary>
-    public static int GroupSize(Accelerator accelerator)
-    {
-        int warp = Math.Max(1, accelerator.WarpSize);
-        int wanted = accelerator.AcceleratorType == AcceleratorType.CPU ? CpuGroupSize : GpuGroupSize;
-        return Math.Max(warp, Math.Min(wanted, accelerator.MaxNumThreadsPerGroup) / warp * warp);
     }
 
     private static GpuAttentionTiles CheckCommon<T>(

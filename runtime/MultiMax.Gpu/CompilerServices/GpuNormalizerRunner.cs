@@ -132,6 +132,80 @@ public static class GpuNormalizerRunner
         sum(stream, new KernelConfig((int)parameterGradients.Length, Rows(stream.Accelerator, 1, rows).GroupDim.X), partials, parameterGradients, rows);
     }
 
+    /// <summary>
+    /// Overwrites <paramref name="sums"/> with the sums over <paramref name="groups"/> of a fused kernel's per-group
+    /// partial sums ([groups, sums.Length] in double, row-major): one group per sum, lanes over the partials in a fixed
+    /// stride and a fixed reduction tree, rounded once, so the same bits on every run.
+    /// </summary>
+    public static void SumPartials(AcceleratorStream stream, ArrayView<double> partials, int groups, ArrayView<float> sums)
+    {
+        if (sums.Length == 0)
+        {
+            return;
+        }
+
+        var launch = Load(stream.Accelerator, SumPartialsFloatKernel, static a => a.LoadKernel<ArrayView<double>, ArrayView<float>, int>(SumPartialsFloatKernel));
+        launch(stream, new KernelConfig((int)sums.Length, Rows(stream.Accelerator, 1, groups).GroupDim.X), partials, sums, groups);
+    }
+
+    /// <inheritdoc cref="SumPartials(AcceleratorStream, ArrayView{double}, int, ArrayView{float})"/>
+    public static void SumPartials(AcceleratorStream stream, ArrayView<double> partials, int groups, ArrayView<double> sums)
+    {
+        if (sums.Length == 0)
+        {
+            return;
+        }
+
+        var launch = Load(stream.Accelerator, SumPartialsDoubleKernel, static a => a.LoadKernel<ArrayView<double>, ArrayView<double>, int>(SumPartialsDoubleKernel));
+        launch(stream, new KernelConfig((int)sums.Length, Rows(stream.Accelerator, 1, groups).GroupDim.X), partials, sums, groups);
+    }
+
+    /// <summary>Sets every element of <paramref name="view"/> to <paramref name="value"/> (NaN, say: MemSet only writes bytes).</summary>
+    public static void Fill<T>(AcceleratorStream stream, ArrayView<T> view, T value)
+        where T : unmanaged
+    {
+        if (view.Length == 0)
+        {
+            return;
+        }
+
+        var launch = Load(stream.Accelerator, FillKernel<T>, static a => a.LoadAutoGroupedKernel<Index1D, ArrayView<T>, T>(FillKernel<T>));
+        launch(stream, (int)view.Length, view, value);
+    }
+
+    internal static void FillKernel<T>(Index1D index, ArrayView<T> view, T value)
+        where T : unmanaged => view[index] = value;
+
+    internal static void SumPartialsFloatKernel(ArrayView<double> partials, ArrayView<float> sums, int groups)
+    {
+        double sum = SumOverGroups(partials, (int)sums.Length, groups);
+        if (Group.IdxX == 0)
+        {
+            sums[Grid.IdxX] = (float)sum;
+        }
+    }
+
+    internal static void SumPartialsDoubleKernel(ArrayView<double> partials, ArrayView<double> sums, int groups)
+    {
+        double sum = SumOverGroups(partials, (int)sums.Length, groups);
+        if (Group.IdxX == 0)
+        {
+            sums[Grid.IdxX] = sum;
+        }
+    }
+
+    /// <summary>Column Grid.IdxX of the partials, summed over the groups by this group's lanes.</summary>
+    private static double SumOverGroups(ArrayView<double> partials, int count, int groups)
+    {
+        double sum = 0;
+        for (int group = Group.IdxX; group < groups; group += Group.DimX)
+        {
+            sum += partials[(long)group * count + Grid.IdxX];
+        }
+
+        return GroupReduce.Sum(sum);
+    }
+
     /// <summary>One group per parameter: partials holds rows × parameterCount values, row-major.</summary>
     internal static void SumRowsKernel<T, TAdd>(ArrayView<T> partials, ArrayView<T> parameterGradients, int rows)
         where T : unmanaged

@@ -128,9 +128,81 @@ namespace Demo
                     var queries = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(accelerator, AttentionQueriesDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<byte>, global::ILGPU.ArrayView<double>, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles>(accelerator, AttentionQueriesDoubleKernel));
                     queries(stream, queryLaunch, query, key, value, outputGradient, logSumExp, scratch.Delta, queryGradient, keyPaddingMask, parameters, queryTiles);
                 }
-                global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.SumGroups(stream, scratch, parameterGradients);
+                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.SumPartials(stream, scratch.Partials, scratch.KeyGroups, parameterGradients);
                 // The scratch is freed when this method returns: wait for the kernels that use it.
                 stream.Synchronize();
+            }
+
+            /// <summary>
+            /// The fused output-layer loss with <see cref="Custom(global::System.ReadOnlySpan{double}, global::System.Span{double}, int, global::System.ReadOnlySpan{double})"/>'s σ, as <c>CustomCrossEntropy</c> computes it on spans:
+            /// the mean, over the tokens whose target is not <paramref name="ignoreIndex"/>, of <c>−log SoftMax(σ(hidden·weightᵀ + bias))[target]</c>.
+            /// Tiles of hidden states and weight rows live in shared memory; nothing of size tokens × vocab is ever allocated.
+            /// Copies the targets to the host to check them, and waits for the stream.
+            /// </summary>
+            /// <param name="stream">The stream to launch on; its accelerator holds the views.</param>
+            /// <param name="hidden">[tokens, dim], row-major.</param>
+            /// <param name="weight">[vocab, dim].</param>
+            /// <param name="bias">[vocab], or empty for none. A bias of −∞ forbids a class: probability 0, gradient 0.</param>
+            /// <param name="targets">[tokens]: a class in [0, vocab), or <paramref name="ignoreIndex"/>.</param>
+            /// <param name="shape">The token count, dim and vocabulary size.</param>
+            /// <param name="parameters">σ's learnable parameters, in the layout of the row operator.</param>
+            /// <param name="ignoreIndex">A target that marks a token to leave out of the loss and its mean.</param>
+            /// <returns>The mean loss; 0 when every target is ignored, NaN when a parameter σ reads is NaN.</returns>
+            /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or a target is neither a class nor the ignore index; nothing is launched then.</exception>
+            public static double CrossEntropy(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> hidden, global::ILGPU.ArrayView<double> weight, global::ILGPU.ArrayView<double> bias, global::ILGPU.ArrayView<long> targets, global::MultiMax.CrossEntropyShape shape, global::ILGPU.ArrayView<double> parameters, long ignoreIndex = -100)
+            {
+                var settings = global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyRunner.CheckLoss(stream, hidden, weight, bias, targets, shape, parameters, ParameterCount, ignoreIndex);
+                if (settings.Counted == 0) return 0; // the mean over no tokens
+                var accelerator = stream.Accelerator;
+                var (statisticsLaunch, statisticsTiles) = global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyRunner.Plan<double>(accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyPass.Statistics);
+                using var scratch = new global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyScratch<double>(accelerator, settings, 0, ParameterCount);
+                var statistics = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(accelerator, CrossEntropyStatisticsDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<long>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyTiles>(accelerator, CrossEntropyStatisticsDoubleKernel));
+                statistics(stream, statisticsLaunch, hidden, weight, bias, targets, parameters, scratch.RowMaxima, scratch.RowLogSums, scratch.Losses, statisticsTiles);
+                return global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyRunner.MeanLoss(stream, scratch, settings);
+            }
+
+            /// <summary>
+            /// The loss of <c>CrossEntropy</c> and its gradients (those of the mean: multiply them by the upstream gradient of the
+            /// loss). Parameter gradients are summed in double in a fixed order: the same bits on every run. Waits for the stream.
+            /// </summary>
+            /// <param name="stream">The stream to launch on; its accelerator holds the views.</param>
+            /// <param name="hidden">[tokens, dim], row-major.</param>
+            /// <param name="weight">[vocab, dim].</param>
+            /// <param name="bias">[vocab], or empty for none. A bias of −∞ forbids a class: probability 0, gradient 0.</param>
+            /// <param name="targets">[tokens]: a class in [0, vocab), or <paramref name="ignoreIndex"/>.</param>
+            /// <param name="shape">The token count, dim and vocabulary size.</param>
+            /// <param name="parameters">σ's learnable parameters, in the layout of the row operator.</param>
+            /// <param name="ignoreIndex">A target that marks a token to leave out of the loss and its mean.</param>
+            /// <param name="hiddenGradient">Receives [tokens, dim]; an ignored token's row is 0.</param>
+            /// <param name="weightGradient">Receives [vocab, dim].</param>
+            /// <param name="biasGradient">Receives [vocab]; empty when <paramref name="bias"/> is.</param>
+            /// <param name="parameterGradients">Overwritten with the gradients of σ's parameters.</param>
+            /// <returns>The mean loss, as <c>CrossEntropy</c> returns it.</returns>
+            /// <exception cref="global::System.ArgumentException">A length does not fit the shape, a target is neither a class nor the ignore index, or an output overlaps an input or another output; nothing is launched then.</exception>
+            public static double CrossEntropyBackward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> hidden, global::ILGPU.ArrayView<double> weight, global::ILGPU.ArrayView<double> bias, global::ILGPU.ArrayView<long> targets, global::MultiMax.CrossEntropyShape shape, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<double> hiddenGradient, global::ILGPU.ArrayView<double> weightGradient, global::ILGPU.ArrayView<double> biasGradient, global::ILGPU.ArrayView<double> parameterGradients, long ignoreIndex = -100)
+            {
+                var settings = global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyRunner.CheckLossAndGradients(stream, hidden, weight, bias, targets, shape, parameters, ParameterCount, hiddenGradient, weightGradient, biasGradient, parameterGradients, ignoreIndex);
+                if (settings.Counted == 0)
+                {
+                    global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyRunner.ClearGradients(stream, hiddenGradient, weightGradient, biasGradient, parameterGradients);
+                    return 0; // the mean over no tokens, and every gradient 0
+                }
+                var accelerator = stream.Accelerator;
+                var (statisticsLaunch, statisticsTiles) = global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyRunner.Plan<double>(accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyPass.Statistics);
+                var (classLaunch, classTiles) = global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyRunner.Plan<double>(accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyPass.Classes);
+                var (tokenLaunch, tokenTiles) = global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyRunner.Plan<double>(accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyPass.Tokens);
+
+                // Three passes and no atomics: per token max σ and log Σ (and its loss); one group per block of classes for dW, db
+                // and its share of the parameter sums; one group per block of tokens for dh. The same bits on every run.
+                using var scratch = new global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyScratch<double>(accelerator, settings, classLaunch.GridDim.X, ParameterCount);
+                var statistics = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(accelerator, CrossEntropyStatisticsDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<long>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyTiles>(accelerator, CrossEntropyStatisticsDoubleKernel));
+                statistics(stream, statisticsLaunch, hidden, weight, bias, targets, parameters, scratch.RowMaxima, scratch.RowLogSums, scratch.Losses, statisticsTiles);
+                var classes = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(accelerator, CrossEntropyClassesDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<long>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyTiles>(accelerator, CrossEntropyClassesDoubleKernel));
+                classes(stream, classLaunch, hidden, weight, bias, targets, parameters, scratch.RowMaxima, scratch.RowLogSums, weightGradient, biasGradient, scratch.Partials, classTiles);
+                var tokens = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(accelerator, CrossEntropyTokensDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<long>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyTiles>(accelerator, CrossEntropyTokensDoubleKernel));
+                tokens(stream, tokenLaunch, hidden, weight, bias, targets, parameters, scratch.RowMaxima, scratch.RowLogSums, hiddenGradient, tokenTiles);
+                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.SumPartials(stream, scratch.Partials, scratch.ClassGroups, parameterGradients);
+                return global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyRunner.MeanLoss(stream, scratch, settings); // waits for the stream: the scratch is freed after
             }
 
             private static double SigmaDouble(double x, double c1, double d1)
@@ -281,6 +353,8 @@ namespace Demo
             private static void AttentionForwardDoubleKernel(global::ILGPU.ArrayView<double> query, global::ILGPU.ArrayView<double> key, global::ILGPU.ArrayView<double> value, global::ILGPU.ArrayView<double> output, global::ILGPU.ArrayView<double> logSumExp, global::ILGPU.ArrayView<byte> keyPaddingMask, global::ILGPU.ArrayView<double> parameters, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles tiles)
             {
                 int lane = global::ILGPU.Group.IdxX, lanes = global::ILGPU.Group.DimX, headSize = tiles.HeadSize, block = tiles.Block;
+                // Tile rows are headSize + 1 apart: lanes that read one column of consecutive rows then hit distinct banks.
+                int stride = headSize + 1;
                 double scoreScale = (double)tiles.Scale;
                 int head = global::ILGPU.Grid.IdxX / tiles.QueryBlocks;
                 int firstQuery = global::ILGPU.Grid.IdxX % tiles.QueryBlocks * block;
@@ -295,17 +369,17 @@ namespace Demo
 
                 // Shared: the block's queries and output rows, a key and a value tile, σ then P of the tile; per query m, l and the rescaling.
                 var shared = global::ILGPU.SharedMemory.GetDynamic<double>();
-                var queryTile = shared.SubView(0, block * headSize);
-                var keyTile = shared.SubView(block * headSize, block * headSize);
-                var valueTile = shared.SubView(2 * block * headSize, block * headSize);
-                var outputTile = shared.SubView(3 * block * headSize, block * headSize);
-                var weights = shared.SubView(4 * block * headSize, block * block);
-                var rowMax = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.MaxBlock);
-                var rowSum = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.MaxBlock);
-                var rowRescale = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.MaxBlock);
+                var queryTile = shared.SubView(0, block * stride);
+                var keyTile = shared.SubView(block * stride, block * stride);
+                var valueTile = shared.SubView(2 * block * stride, block * stride);
+                var outputTile = shared.SubView(3 * block * stride, block * stride);
+                var weights = shared.SubView(4 * block * stride, block * block);
+                var rowMax = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
+                var rowSum = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
+                var rowRescale = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
                 for (int e = lane; e < queries * headSize; e += lanes)
                 {
-                    queryTile[e] = query[queryStart + e];
+                    queryTile[e + e / headSize] = query[queryStart + e];
                     outputTile[e] = 0;
                 }
                 for (int i = lane; i < queries; i += lanes)
@@ -323,8 +397,8 @@ namespace Demo
                     if (!global::ILGPU.Group.BarrierOr(anyKey)) continue; // every key of the tile is padding: skipped, not computed and masked
                     for (int e = lane; e < keys * headSize; e += lanes)
                     {
-                        keyTile[e] = key[keyStart + (long)firstKey * headSize + e];
-                        valueTile[e] = value[keyStart + (long)firstKey * headSize + e];
+                        keyTile[e + e / headSize] = key[keyStart + (long)firstKey * headSize + e];
+                        valueTile[e + e / headSize] = value[keyStart + (long)firstKey * headSize + e];
                     }
                     global::ILGPU.Group.Barrier();
                     // σ(scale·q·kᵀ) of every visible (query, key) pair; masked pairs are −∞ and never reach σ.
@@ -335,7 +409,7 @@ namespace Demo
                         if (j < keys && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0))
                         {
                             double dot = 0;
-                            for (int c = 0; c < headSize; c++) dot += queryTile[i * headSize + c] * keyTile[j * headSize + c];
+                            for (int c = 0; c < headSize; c++) dot += queryTile[i * stride + c] * keyTile[j * stride + c];
                             sigma = SigmaDouble(scoreScale * dot, c1, d1);
                         }
                         weights[e] = sigma;
@@ -382,7 +456,7 @@ namespace Demo
                     {
                         int i = e / headSize, c = e - i * headSize;
                         double sum = outputTile[e] * rowRescale[i];
-                        for (int j = 0; j < keys; j++) sum += weights[i * block + j] * valueTile[j * headSize + c];
+                        for (int j = 0; j < keys; j++) sum += weights[i * block + j] * valueTile[j * stride + c];
                         outputTile[e] = sum;
                     }
                 }
@@ -408,6 +482,8 @@ namespace Demo
             private static void AttentionKeysDoubleKernel(global::ILGPU.ArrayView<double> query, global::ILGPU.ArrayView<double> key, global::ILGPU.ArrayView<double> value, global::ILGPU.ArrayView<double> outputGradient, global::ILGPU.ArrayView<double> logSumExp, global::ILGPU.ArrayView<double> delta, global::ILGPU.ArrayView<double> keyGradient, global::ILGPU.ArrayView<double> valueGradient, global::ILGPU.ArrayView<byte> keyPaddingMask, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<double> partials, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles tiles)
             {
                 int lane = global::ILGPU.Group.IdxX, lanes = global::ILGPU.Group.DimX, headSize = tiles.HeadSize, block = tiles.Block;
+                // Tile rows are headSize + 1 apart: lanes that read one column of consecutive rows then hit distinct banks.
+                int stride = headSize + 1;
                 double scoreScale = (double)tiles.Scale;
                 int head = global::ILGPU.Grid.IdxX / tiles.KeyBlocks;
                 int firstKey = global::ILGPU.Grid.IdxX % tiles.KeyBlocks * block;
@@ -424,20 +500,20 @@ namespace Demo
 
                 // Shared: the key and value tiles and their gradients, a block of queries and of output gradients, P and ds.
                 var shared = global::ILGPU.SharedMemory.GetDynamic<double>();
-                var keyTile = shared.SubView(0, block * headSize);
-                var valueTile = shared.SubView(block * headSize, block * headSize);
-                var keyGradientTile = shared.SubView(2 * block * headSize, block * headSize);
-                var valueGradientTile = shared.SubView(3 * block * headSize, block * headSize);
-                var queryTile = shared.SubView(4 * block * headSize, block * headSize);
-                var outputGradientTile = shared.SubView(5 * block * headSize, block * headSize);
-                var weights = shared.SubView(6 * block * headSize, block * block);
-                var scoreGradients = shared.SubView(6 * block * headSize + block * block, block * block);
-                var rowLogSumExp = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.MaxBlock);
-                var rowDelta = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.MaxBlock);
+                var keyTile = shared.SubView(0, block * stride);
+                var valueTile = shared.SubView(block * stride, block * stride);
+                var keyGradientTile = shared.SubView(2 * block * stride, block * stride);
+                var valueGradientTile = shared.SubView(3 * block * stride, block * stride);
+                var queryTile = shared.SubView(4 * block * stride, block * stride);
+                var outputGradientTile = shared.SubView(5 * block * stride, block * stride);
+                var weights = shared.SubView(6 * block * stride, block * block);
+                var scoreGradients = shared.SubView(6 * block * stride + block * block, block * block);
+                var rowLogSumExp = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
+                var rowDelta = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
                 for (int e = lane; e < keys * headSize; e += lanes)
                 {
-                    keyTile[e] = key[keyStart + (long)firstKey * headSize + e];
-                    valueTile[e] = value[keyStart + (long)firstKey * headSize + e];
+                    keyTile[e + e / headSize] = key[keyStart + (long)firstKey * headSize + e];
+                    valueTile[e + e / headSize] = value[keyStart + (long)firstKey * headSize + e];
                     keyGradientTile[e] = 0;
                     valueGradientTile[e] = 0;
                 }
@@ -454,8 +530,8 @@ namespace Demo
                     global::ILGPU.Group.Barrier(); // every lane is done with the previous block of queries
                     for (int e = lane; e < queries * headSize; e += lanes)
                     {
-                        queryTile[e] = query[queryStart + e];
-                        outputGradientTile[e] = outputGradient[queryStart + e];
+                        queryTile[e + e / headSize] = query[queryStart + e];
+                        outputGradientTile[e + e / headSize] = outputGradient[queryStart + e];
                     }
                     for (int i = lane; i < queries; i += lanes)
                     {
@@ -475,8 +551,8 @@ namespace Demo
                             double dot = 0, outputDot = 0;
                             for (int c = 0; c < headSize; c++)
                             {
-                                dot += queryTile[i * headSize + c] * keyTile[j * headSize + c];
-                                outputDot += outputGradientTile[i * headSize + c] * valueTile[j * headSize + c];
+                                dot += queryTile[i * stride + c] * keyTile[j * stride + c];
+                                outputDot += outputGradientTile[i * stride + c] * valueTile[j * stride + c];
                             }
                             sv = scoreScale * dot;
                             weight = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(sv, c1, d1) - rowLogSumExp[i]);
@@ -513,8 +589,8 @@ namespace Demo
                         double valueSum = 0, keySum = 0;
                         for (int i = 0; i < queries; i++)
                         {
-                            valueSum += weights[i * block + j] * outputGradientTile[i * headSize + c];
-                            keySum += scoreGradients[i * block + j] * queryTile[i * headSize + c];
+                            valueSum += weights[i * block + j] * outputGradientTile[i * stride + c];
+                            keySum += scoreGradients[i * block + j] * queryTile[i * stride + c];
                         }
                         valueGradientTile[e] += valueSum;
                         keyGradientTile[e] += scoreScale * keySum;
@@ -545,6 +621,8 @@ namespace Demo
             private static void AttentionQueriesDoubleKernel(global::ILGPU.ArrayView<double> query, global::ILGPU.ArrayView<double> key, global::ILGPU.ArrayView<double> value, global::ILGPU.ArrayView<double> outputGradient, global::ILGPU.ArrayView<double> logSumExp, global::ILGPU.ArrayView<double> delta, global::ILGPU.ArrayView<double> queryGradient, global::ILGPU.ArrayView<byte> keyPaddingMask, global::ILGPU.ArrayView<double> parameters, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles tiles)
             {
                 int lane = global::ILGPU.Group.IdxX, lanes = global::ILGPU.Group.DimX, headSize = tiles.HeadSize, block = tiles.Block;
+                // Tile rows are headSize + 1 apart: lanes that read one column of consecutive rows then hit distinct banks.
+                int stride = headSize + 1;
                 double scoreScale = (double)tiles.Scale;
                 int head = global::ILGPU.Grid.IdxX / tiles.QueryBlocks;
                 int firstQuery = global::ILGPU.Grid.IdxX % tiles.QueryBlocks * block;
@@ -558,18 +636,18 @@ namespace Demo
 
                 // Shared: the block's queries, output gradients and query gradients, a key and a value tile, and ds of the tile.
                 var shared = global::ILGPU.SharedMemory.GetDynamic<double>();
-                var queryTile = shared.SubView(0, block * headSize);
-                var outputGradientTile = shared.SubView(block * headSize, block * headSize);
-                var queryGradientTile = shared.SubView(2 * block * headSize, block * headSize);
-                var keyTile = shared.SubView(3 * block * headSize, block * headSize);
-                var valueTile = shared.SubView(4 * block * headSize, block * headSize);
-                var scoreGradients = shared.SubView(5 * block * headSize, block * block);
-                var rowLogSumExp = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.MaxBlock);
-                var rowDelta = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.MaxBlock);
+                var queryTile = shared.SubView(0, block * stride);
+                var outputGradientTile = shared.SubView(block * stride, block * stride);
+                var queryGradientTile = shared.SubView(2 * block * stride, block * stride);
+                var keyTile = shared.SubView(3 * block * stride, block * stride);
+                var valueTile = shared.SubView(4 * block * stride, block * stride);
+                var scoreGradients = shared.SubView(5 * block * stride, block * block);
+                var rowLogSumExp = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
+                var rowDelta = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
                 for (int e = lane; e < queries * headSize; e += lanes)
                 {
-                    queryTile[e] = query[queryStart + e];
-                    outputGradientTile[e] = outputGradient[queryStart + e];
+                    queryTile[e + e / headSize] = query[queryStart + e];
+                    outputGradientTile[e + e / headSize] = outputGradient[queryStart + e];
                 }
                 for (int i = lane; i < queries; i += lanes)
                 {
@@ -587,8 +665,8 @@ namespace Demo
                     if (!global::ILGPU.Group.BarrierOr(anyKey)) continue; // every key of the tile is padding: skipped, not computed and masked
                     for (int e = lane; e < keys * headSize; e += lanes)
                     {
-                        keyTile[e] = key[keyStart + (long)firstKey * headSize + e];
-                        valueTile[e] = value[keyStart + (long)firstKey * headSize + e];
+                        keyTile[e + e / headSize] = key[keyStart + (long)firstKey * headSize + e];
+                        valueTile[e + e / headSize] = value[keyStart + (long)firstKey * headSize + e];
                     }
                     global::ILGPU.Group.Barrier();
                     // ds of every (query, key) pair of the tile; masked pairs and queries with no visible key get 0.
@@ -602,8 +680,8 @@ namespace Demo
                             double dot = 0, outputDot = 0;
                             for (int c = 0; c < headSize; c++)
                             {
-                                dot += queryTile[i * headSize + c] * keyTile[j * headSize + c];
-                                outputDot += outputGradientTile[i * headSize + c] * valueTile[j * headSize + c];
+                                dot += queryTile[i * stride + c] * keyTile[j * stride + c];
+                                outputDot += outputGradientTile[i * stride + c] * valueTile[j * stride + c];
                             }
                             sv = scoreScale * dot;
                             weight = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(sv, c1, d1) - rowLogSumExp[i]);
@@ -618,12 +696,293 @@ namespace Demo
                     {
                         int i = e / headSize, c = e - i * headSize;
                         double sum = 0;
-                        for (int j = 0; j < keys; j++) sum += scoreGradients[i * block + j] * keyTile[j * headSize + c];
+                        for (int j = 0; j < keys; j++) sum += scoreGradients[i * block + j] * keyTile[j * stride + c];
                         queryGradientTile[e] += scoreScale * sum;
                     }
                 }
                 global::ILGPU.Group.Barrier();
                 for (int e = lane; e < queries * headSize; e += lanes) queryGradient[queryStart + e] = queryGradientTile[e];
+            }
+
+            /// <summary>
+            /// One group per block of tokens, streaming tiles of weight rows: σ(z) of every (token, class), a running maximum m and
+            /// sum l of exp(σ − m) per token (over σ, not z: σ need not be monotone), and σ at the target. Writes m, log l and
+            /// the token's loss (m − σ(z_target)) + log l, in that order so that a large m does not round log l away.
+            /// </summary>
+            private static void CrossEntropyStatisticsDoubleKernel(global::ILGPU.ArrayView<double> hidden, global::ILGPU.ArrayView<double> weight, global::ILGPU.ArrayView<double> bias, global::ILGPU.ArrayView<long> targets, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<double> rowMaxima, global::ILGPU.ArrayView<double> rowLogSums, global::ILGPU.ArrayView<double> losses, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyTiles tiles)
+            {
+                int lane = global::ILGPU.Group.IdxX, lanes = global::ILGPU.Group.DimX, dim = tiles.Dim, block = tiles.Block;
+                // Tile rows are dim + 1 apart: lanes that read one column of consecutive rows then hit distinct banks.
+                int stride = dim + 1;
+                var shared = global::ILGPU.SharedMemory.GetDynamic<double>();
+                int firstToken = global::ILGPU.Grid.IdxX * block;
+                int tokens = tiles.Tokens - firstToken < block ? tiles.Tokens - firstToken : block;
+                // The learnable values, read once into registers rather than from memory for every entry.
+                double c1 = parameters[0];
+                double d1 = parameters[1];
+                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
+                bool poisoned = double.IsNaN(c1) | double.IsNaN(d1);
+
+                // Shared: the block's hidden states, a tile of weight rows, σ of the tile; per token m, l, its target and σ there.
+                var hiddenTile = shared.SubView(0, block * stride);
+                var weightTile = shared.SubView(block * stride, block * stride);
+                var logits = shared.SubView(2 * block * stride, block * block);
+                var rowMax = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
+                var rowSum = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
+                var targetSigma = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
+                var rowTarget = global::ILGPU.SharedMemory.Allocate<long>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
+                for (int e = lane; e < tokens * dim; e += lanes) hiddenTile[e + e / dim] = hidden[(long)firstToken * dim + e];
+                for (int i = lane; i < tokens; i += lanes)
+                {
+                    rowMax[i] = double.NegativeInfinity;
+                    rowSum[i] = 0;
+                    targetSigma[i] = double.NegativeInfinity;
+                    rowTarget[i] = targets[firstToken + i];
+                }
+
+                for (int firstClass = 0; firstClass < tiles.Vocab; firstClass += block)
+                {
+                    int classes = tiles.Vocab - firstClass < block ? tiles.Vocab - firstClass : block;
+                    global::ILGPU.Group.Barrier(); // every lane is done with the previous tile
+                    for (int e = lane; e < classes * dim; e += lanes) weightTile[e + e / dim] = weight[(long)firstClass * dim + e];
+                    global::ILGPU.Group.Barrier();
+
+                    // σ(z) of every (token, class) pair, z = h·w (+ b); a logit of −∞ (a forbidden class) is masked and never reaches σ.
+                    for (int e = lane; e < tokens * block; e += lanes)
+                    {
+                        int i = e / block, j = e - i * block, v = firstClass + j;
+                        double sigma = double.NegativeInfinity;
+                        if (j < classes)
+                        {
+                            double z = 0;
+                            for (int c = 0; c < dim; c++) z += hiddenTile[i * stride + c] * weightTile[j * stride + c];
+                            if (tiles.HasBias != 0) z += bias[v];
+                            if (z != double.NegativeInfinity) sigma = SigmaDouble(z, c1, d1);
+                            if (v == rowTarget[i]) targetSigma[i] = sigma;
+                        }
+                        logits[e] = sigma;
+                    }
+                    global::ILGPU.Group.Barrier();
+
+                    // One lane per token: the online max and sum over σ. A NaN σ (or a NaN parameter) keeps the max NaN explicitly,
+                    // since XMath.Max drops a NaN on CUDA.
+                    for (int i = lane; i < tokens; i += lanes)
+                    {
+                        double tileMax = double.NegativeInfinity;
+                        bool nan = double.IsNaN(rowMax[i]);
+                        for (int j = 0; j < classes; j++)
+                        {
+                            nan |= double.IsNaN(logits[i * block + j]);
+                            tileMax = global::ILGPU.Algorithms.XMath.Max(tileMax, logits[i * block + j]);
+                        }
+                        nan |= poisoned && tileMax != double.NegativeInfinity;
+                        double newMax = nan ? double.NaN : global::ILGPU.Algorithms.XMath.Max(rowMax[i], tileMax);
+                        if (newMax == double.NegativeInfinity) continue; // nothing visible yet
+                        double tileSum = 0;
+                        for (int j = 0; j < classes; j++) tileSum += global::ILGPU.Algorithms.XMath.Exp(logits[i * block + j] - newMax);
+                        rowSum[i] = rowSum[i] * global::ILGPU.Algorithms.XMath.Exp(rowMax[i] - newMax) + tileSum;
+                        rowMax[i] = newMax;
+                    }
+                }
+                global::ILGPU.Group.Barrier();
+
+                // Per token: m and log l for the gradient passes, and the loss (0 for an ignored token).
+                for (int i = lane; i < tokens; i += lanes)
+                {
+                    double logSum = global::ILGPU.Algorithms.XMath.Log(rowSum[i]);
+                    rowMaxima[firstToken + i] = rowMax[i];
+                    rowLogSums[firstToken + i] = (double)logSum;
+                    losses[firstToken + i] = rowTarget[i] == tiles.IgnoreIndex ? 0 : (double)rowMax[i] - (double)targetSigma[i] + logSum;
+                }
+            }
+
+            /// <summary>
+            /// One group per block of classes, over every block of tokens: dz = σ′(z)·w·(P − onehot) recomputed per tile,
+            /// dW += dzᵀ·h and db += Σ dz in shared memory, and this group's share of Σ gσ·∂σ/∂θ in its own slot of partials.
+            /// </summary>
+            private static void CrossEntropyClassesDoubleKernel(global::ILGPU.ArrayView<double> hidden, global::ILGPU.ArrayView<double> weight, global::ILGPU.ArrayView<double> bias, global::ILGPU.ArrayView<long> targets, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<double> rowMaxima, global::ILGPU.ArrayView<double> rowLogSums, global::ILGPU.ArrayView<double> weightGradient, global::ILGPU.ArrayView<double> biasGradient, global::ILGPU.ArrayView<double> partials, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyTiles tiles)
+            {
+                int lane = global::ILGPU.Group.IdxX, lanes = global::ILGPU.Group.DimX, dim = tiles.Dim, block = tiles.Block;
+                // Tile rows are dim + 1 apart: lanes that read one column of consecutive rows then hit distinct banks.
+                int stride = dim + 1;
+                var shared = global::ILGPU.SharedMemory.GetDynamic<double>();
+                double tokenWeight = (double)tiles.TokenWeight;
+                int firstClass = global::ILGPU.Grid.IdxX * block;
+                int classes = tiles.Vocab - firstClass < block ? tiles.Vocab - firstClass : block;
+                // The learnable values, read once into registers rather than from memory for every entry.
+                double c1 = parameters[0];
+                double d1 = parameters[1];
+                double c1p = c1 * 2d;
+                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
+                bool poisoned = double.IsNaN(c1) | double.IsNaN(d1);
+                double gradC1 = 0;
+                double gradD1 = 0;
+
+                // Shared: the block's weight rows and their gradient, a tile of hidden states, dz of the tile; per token m, log l, target.
+                var weightTile = shared.SubView(0, block * stride);
+                var weightGradientTile = shared.SubView(block * stride, block * stride);
+                var hiddenTile = shared.SubView(2 * block * stride, block * stride);
+                var gradients = shared.SubView(3 * block * stride, block * block);
+                var rowMax = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
+                var rowLogSum = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
+                var rowTarget = global::ILGPU.SharedMemory.Allocate<long>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
+                var biasGradientTile = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
+                for (int e = lane; e < classes * dim; e += lanes) weightTile[e + e / dim] = weight[(long)firstClass * dim + e];
+                for (int e = lane; e < classes * dim; e += lanes) weightGradientTile[e] = 0;
+                for (int j = lane; j < classes; j += lanes) biasGradientTile[j] = 0;
+
+                for (int firstToken = 0; firstToken < tiles.Tokens; firstToken += block)
+                {
+                    int tokens = tiles.Tokens - firstToken < block ? tiles.Tokens - firstToken : block;
+                    global::ILGPU.Group.Barrier(); // every lane is done with the previous block of tokens
+                    for (int e = lane; e < tokens * dim; e += lanes) hiddenTile[e + e / dim] = hidden[(long)firstToken * dim + e];
+                    for (int i = lane; i < tokens; i += lanes)
+                    {
+                        rowMax[i] = rowMaxima[firstToken + i];
+                        rowLogSum[i] = rowLogSums[firstToken + i];
+                        rowTarget[i] = targets[firstToken + i];
+                    }
+                    global::ILGPU.Group.Barrier();
+
+                    for (int e = lane; e < tokens * block; e += lanes)
+                    {
+                        int i = e / block, j = e - i * block, v = firstClass + j;
+                        double gradient = 0;
+                        if (j < classes && rowTarget[i] != tiles.IgnoreIndex)
+                        {
+                            double z = 0;
+                            for (int c = 0; c < dim; c++) z += hiddenTile[i * stride + c] * weightTile[j * stride + c];
+                            if (tiles.HasBias != 0) z += bias[v];
+                            if (z != double.NegativeInfinity)
+                            {
+                                double probability = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(z, c1, d1) - rowMax[i] - rowLogSum[i]);
+                                double gs = tokenWeight * (v == rowTarget[i] ? probability - 1 : probability);
+                                var ds = 1d;
+                                var r0 = global::ILGPU.Algorithms.XMath.Max(-1d - z, 0d); // Below(1): max(−1 − x, 0)
+                                var on0 = r0 > 0d ? 1d : 0d;
+                                var slope0 = 2d * on0;
+                                ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
+                                var r1 = global::ILGPU.Algorithms.XMath.Max(z - d1, 0d); // Above(2): max(x − p[1], 0)
+                                var slope1 = c1p * r1;
+                                ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                                gradC1 += gs * r1 * r1;
+                                gradD1 += gs * slope1;
+                                var r2 = global::ILGPU.Algorithms.XMath.Max(z + 0.25d, 0d); // Above(3): max(x + 0.25, 0)
+                                var slope2 = -1.5d * r2 * r2;
+                                ds += slope2; // σ′ += coefficient·power·r^(power−1)
+                                var dz = gs * ds; // dx = σ'(x)·gσ
+                                gradient = dz;
+                            }
+                        }
+                        gradients[e] = gradient;
+                    }
+                    global::ILGPU.Group.Barrier();
+
+                    // dW += dzᵀ·h, one lane per (class, column); db += Σ dz, one lane per class.
+                    for (int e = lane; e < classes * dim; e += lanes)
+                    {
+                        int j = e / dim, c = e - j * dim;
+                        double sum = 0;
+                        for (int i = 0; i < tokens; i++) sum += gradients[i * block + j] * hiddenTile[i * stride + c];
+                        weightGradientTile[e] += sum;
+                    }
+                    for (int j = lane; j < classes; j += lanes)
+                    {
+                        double sum = 0;
+                        for (int i = 0; i < tokens; i++) sum += gradients[i * block + j];
+                        biasGradientTile[j] += sum;
+                    }
+                }
+                global::ILGPU.Group.Barrier();
+                // A NaN parameter σ reads makes every gradient NaN, as autograd of the formula does.
+                for (int e = lane; e < classes * dim; e += lanes) weightGradient[(long)firstClass * dim + e] = poisoned ? double.NaN : weightGradientTile[e];
+                if (tiles.HasBias != 0) for (int j = lane; j < classes; j += lanes) biasGradient[firstClass + j] = poisoned ? double.NaN : biasGradientTile[j];
+
+                // Sum each gradient over the group; lane 0 writes this group's slot (an Above threshold's negated).
+                gradC1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradC1);
+                gradD1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradD1);
+                if (lane == 0)
+                {
+                    partials[(long)global::ILGPU.Grid.IdxX * 2 + 0] = poisoned ? double.NaN : gradC1;
+                    partials[(long)global::ILGPU.Grid.IdxX * 2 + 1] = poisoned ? double.NaN : -gradD1;
+                }
+            }
+
+            /// <summary>
+            /// One group per block of tokens, over every tile of classes: dz recomputed per tile and dh += dz·W in shared memory.
+            /// Written by one group per row, so no atomics: the same bits on every run.
+            /// </summary>
+            private static void CrossEntropyTokensDoubleKernel(global::ILGPU.ArrayView<double> hidden, global::ILGPU.ArrayView<double> weight, global::ILGPU.ArrayView<double> bias, global::ILGPU.ArrayView<long> targets, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<double> rowMaxima, global::ILGPU.ArrayView<double> rowLogSums, global::ILGPU.ArrayView<double> hiddenGradient, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyTiles tiles)
+            {
+                int lane = global::ILGPU.Group.IdxX, lanes = global::ILGPU.Group.DimX, dim = tiles.Dim, block = tiles.Block;
+                // Tile rows are dim + 1 apart: lanes that read one column of consecutive rows then hit distinct banks.
+                int stride = dim + 1;
+                var shared = global::ILGPU.SharedMemory.GetDynamic<double>();
+                double tokenWeight = (double)tiles.TokenWeight;
+                int firstToken = global::ILGPU.Grid.IdxX * block;
+                int tokens = tiles.Tokens - firstToken < block ? tiles.Tokens - firstToken : block;
+                // The learnable values, read once into registers rather than from memory for every entry.
+                double c1 = parameters[0];
+                double d1 = parameters[1];
+                double c1p = c1 * 2d;
+                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
+                bool poisoned = double.IsNaN(c1) | double.IsNaN(d1);
+
+                // Shared: the block's hidden states and their gradient, a tile of weight rows, dz of the tile; per token m, log l, target.
+                var hiddenTile = shared.SubView(0, block * stride);
+                var hiddenGradientTile = shared.SubView(block * stride, block * stride);
+                var weightTile = shared.SubView(2 * block * stride, block * stride);
+                var gradients = shared.SubView(3 * block * stride, block * block);
+                var rowMax = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
+                var rowLogSum = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
+                var rowTarget = global::ILGPU.SharedMemory.Allocate<long>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
+                for (int e = lane; e < tokens * dim; e += lanes) hiddenTile[e + e / dim] = hidden[(long)firstToken * dim + e];
+                for (int e = lane; e < tokens * dim; e += lanes) hiddenGradientTile[e] = 0;
+                for (int i = lane; i < tokens; i += lanes)
+                {
+                    rowMax[i] = rowMaxima[firstToken + i];
+                    rowLogSum[i] = rowLogSums[firstToken + i];
+                    rowTarget[i] = targets[firstToken + i];
+                }
+
+                for (int firstClass = 0; firstClass < tiles.Vocab; firstClass += block)
+                {
+                    int classes = tiles.Vocab - firstClass < block ? tiles.Vocab - firstClass : block;
+                    global::ILGPU.Group.Barrier(); // every lane is done with the previous tile
+                    for (int e = lane; e < classes * dim; e += lanes) weightTile[e + e / dim] = weight[(long)firstClass * dim + e];
+                    global::ILGPU.Group.Barrier();
+
+                    for (int e = lane; e < tokens * block; e += lanes)
+                    {
+                        int i = e / block, j = e - i * block, v = firstClass + j;
+                        double gradient = 0;
+                        if (j < classes && rowTarget[i] != tiles.IgnoreIndex)
+                        {
+                            double z = 0;
+                            for (int c = 0; c < dim; c++) z += hiddenTile[i * stride + c] * weightTile[j * stride + c];
+                            if (tiles.HasBias != 0) z += bias[v];
+                            if (z != double.NegativeInfinity)
+                            {
+                                double probability = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(z, c1, d1) - rowMax[i] - rowLogSum[i]);
+                                double gs = tokenWeight * (v == rowTarget[i] ? probability - 1 : probability);
+                                gradient = ScoreGradientDouble(z, gs, c1, d1, c1p);
+                            }
+                        }
+                        gradients[e] = gradient;
+                    }
+                    global::ILGPU.Group.Barrier();
+
+                    // dh += dz·W, one lane per (token, column).
+                    for (int e = lane; e < tokens * dim; e += lanes)
+                    {
+                        int i = e / dim, c = e - i * dim;
+                        double sum = 0;
+                        for (int j = 0; j < classes; j++) sum += gradients[i * block + j] * weightTile[j * stride + c];
+                        hiddenGradientTile[e] += sum;
+                    }
+                }
+                global::ILGPU.Group.Barrier();
+                for (int e = lane; e < tokens * dim; e += lanes) hiddenGradient[(long)firstToken * dim + e] = poisoned ? double.NaN : hiddenGradientTile[e];
             }
         }
     }

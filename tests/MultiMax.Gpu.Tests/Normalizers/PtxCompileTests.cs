@@ -35,10 +35,11 @@ public sealed class PtxCompileTests
         .Select(method => (Name: method.DeclaringType!.Name + "." + method.Name, Method: method))
         .Append(SumRows<float, AddFloat>())
         .Append(SumRows<double, AddDouble>())
-        .Append(Runtime(GpuAttentionRunner.SumGroupsFloatKernel))
-        .Append(Runtime(GpuAttentionRunner.SumGroupsDoubleKernel))
-        .Append(Runtime(GpuAttentionRunner.OutputDotsFloatKernel))
-        .Append(Runtime(GpuAttentionRunner.OutputDotsDoubleKernel))
+        .Append(Runtime(nameof(GpuNormalizerRunner), GpuNormalizerRunner.SumPartialsFloatKernel))
+        .Append(Runtime(nameof(GpuNormalizerRunner), GpuNormalizerRunner.SumPartialsDoubleKernel))
+        .Append(Runtime(nameof(GpuNormalizerRunner), GpuNormalizerRunner.FillKernel<float>))
+        .Append(Runtime(nameof(GpuAttentionRunner), GpuAttentionRunner.OutputDotsFloatKernel))
+        .Append(Runtime(nameof(GpuAttentionRunner), GpuAttentionRunner.OutputDotsDoubleKernel))
         .ToDictionary(kernel => kernel.Name, kernel => kernel.Method);
 
     public static IEnumerable<object[]> Kernels() => AllKernels.Keys.Select(name => new object[] { name });
@@ -67,7 +68,7 @@ public sealed class PtxCompileTests
         }
 
         Assert.Contains("CustomGpu.AttentionKeysDoubleKernel", kernels);
-        Assert.Contains("GpuAttentionRunner.SumGroupsFloatKernel", kernels);
+        Assert.Contains("GpuNormalizerRunner.SumPartialsFloatKernel", kernels);
         Assert.Contains("GpuAttentionRunner.OutputDotsDoubleKernel", kernels);
     }
 
@@ -90,7 +91,7 @@ public sealed class PtxCompileTests
         Assert.Contains(".target sm_70", compiled.PTXAssembly, StringComparison.Ordinal);
     }
 
-    private static (string Name, MethodInfo Method) Runtime(Delegate kernel) => ($"{nameof(GpuAttentionRunner)}.{kernel.Method.Name}", kernel.Method);
+    private static (string Name, MethodInfo Method) Runtime(string type, Delegate kernel) => ($"{type}.{kernel.Method.Name}", kernel.Method);
 
     private static (string Name, MethodInfo Method) SumRows<T, TAdd>()
         where T : unmanaged

@@ -1,0 +1,17 @@
+using System.ComponentModel;
+
+namespace MultiMax.Gpu.CompilerServices;
+
+/// <summary>The three kernels of the fused output-layer loss on a GPU, each with its own tiles in shared memory.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public enum GpuCrossEntropyPass
+{
+    /// <summary>One group per block of tokens: each token's max of σ, log Σ exp(σ − max) and loss.</summary>
+    Statistics,
+
+    /// <summary>One group per block of classes, over every block of tokens: dW, db and the parameter sums.</summary>
+    Classes,
+
+    /// <summary>One group per block of tokens, over every block of classes: dh.</summary>
+    Tokens,
+}

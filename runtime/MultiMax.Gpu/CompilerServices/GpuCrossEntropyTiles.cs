@@ -1,0 +1,58 @@
+using System.ComponentModel;
+
+namespace MultiMax.Gpu.CompilerServices;
+
+/// <summary>
+/// What a generated fused-loss kernel is told about its call, passed by value: the shape, the settings, the weight of
+/// each counted token in the mean, and the tile size chosen for its pass (<see cref="GpuCrossEntropyRunner.Plan{T}"/>).
+/// Tiles are square: <see cref="Block"/> tokens by <see cref="Block"/> classes.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public readonly struct GpuCrossEntropyTiles
+{
+    /// <summary>The settings of one call, with the tile size of one pass.</summary>
+    public GpuCrossEntropyTiles(CrossEntropyShape shape, bool hasBias, long ignoreIndex, int counted, int block)
+    {
+        Tokens = shape.Tokens;
+        Dim = shape.Dim;
+        Vocab = shape.Vocab;
+        HasBias = hasBias ? 1 : 0;
+        IgnoreIndex = ignoreIndex;
+        Counted = counted;
+        TokenWeight = counted == 0 ? 0 : 1.0 / counted;
+        Block = block;
+    }
+
+    /// <summary>Tokens: rows of the hidden states.</summary>
+    public readonly int Tokens;
+
+    /// <summary>The length of each hidden state and weight row.</summary>
+    public readonly int Dim;
+
+    /// <summary>Classes: rows of the weight.</summary>
+    public readonly int Vocab;
+
+    /// <summary>1 when a bias is given.</summary>
+    public readonly int HasBias;
+
+    /// <summary>A target that leaves its token out.</summary>
+    public readonly long IgnoreIndex;
+
+    /// <summary>Tokens whose target is not <see cref="IgnoreIndex"/>.</summary>
+    public readonly int Counted;
+
+    /// <summary>1/<see cref="Counted"/>: each counted token's weight in the mean loss and its gradients.</summary>
+    public readonly double TokenWeight;
+
+    /// <summary>Tokens and classes per tile.</summary>
+    public readonly int Block;
+
+    /// <summary>Blocks of tokens: the groups of a pass that walks token blocks.</summary>
+    public int TokenBlocks => (Tokens + Block - 1) / Block;
+
+    /// <summary>Blocks of classes: the groups of the pass that writes the weight gradient.</summary>
+    public int ClassBlocks => (Vocab + Block - 1) / Block;
+
+    internal GpuCrossEntropyTiles WithBlock(int block) =>
+        new(new CrossEntropyShape(Tokens, Dim, Vocab), HasBias != 0, IgnoreIndex, Counted, block);
+}
