@@ -18,6 +18,11 @@ namespace MultiMax.Gpu;
 /// using var device = GpuDevice.Create();
 /// float[] probabilities = device.Normalize(GpuNormalizers.MultiMax2Gpu.Forward, scores, rowLength, parameters);
 /// </code>
+/// Fused attention and the fused output loss, likewise:
+/// <code>
+/// float[] output = device.Attention(GpuNormalizers.MultiMax2Gpu.Attention, query, key, value, shape, parameters, causal: true);
+/// double loss = device.CrossEntropy(GpuNormalizers.MultiMax2Gpu.CrossEntropy, hidden, weight, bias, targets, lossShape, parameters);
+/// </code>
 /// Data that stays on the device:
 /// <code>
 /// using var x = device.Accelerator.Allocate1D(scores);
@@ -124,10 +129,113 @@ public sealed class GpuDevice : IDisposable
         return data.GetAsArray1D(Stream);
     }
 
+    /// <summary>
+    /// Copies the inputs to the device, runs <paramref name="attention"/> (a generated <c>&lt;Name&gt;Gpu.Attention</c>)
+    /// and returns the output, [batch, heads, queries, headSize]. For data that stays on the device, call the generated
+    /// method on views.
+    /// </summary>
+    /// <exception cref="ArgumentException">A length does not fit the shape (checked before anything is launched).</exception>
+    public T[] Attention<T>(
+        GpuAttentionWithParameters<T> attention, T[] query, T[] key, T[] value, AttentionShape shape, T[] parameters,
+        bool[]? keyPaddingMask = null, bool causal = false, T? scale = null)
+        where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(attention);
+        ArgumentNullException.ThrowIfNull(parameters);
+        using DeviceArray<T> learnable = new(Accelerator, parameters);
+        return Attention(
+            (stream, q, k, v, o, l, s, m, c, sc) => attention(stream, q, k, v, o, l, s, learnable.View, m, c, sc),
+            query, key, value, shape, keyPaddingMask, causal, scale);
+    }
+
+    /// <inheritdoc cref="Attention{T}(GpuAttentionWithParameters{T}, T[], T[], T[], AttentionShape, T[], bool[], bool, T?)"/>
+    public T[] Attention<T>(
+        GpuAttention<T> attention, T[] query, T[] key, T[] value, AttentionShape shape,
+        bool[]? keyPaddingMask = null, bool causal = false, T? scale = null)
+        where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(attention);
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(value);
+        using DeviceArray<T> q = new(Accelerator, query), k = new(Accelerator, key), v = new(Accelerator, value);
+        using DeviceArray<T> output = new(Accelerator, new T[Math.Max(0, shape.QueryLength)]);
+        using DeviceArray<T> logSumExp = new(Accelerator, new T[Math.Max(0, shape.LogSumExpLength)]);
+        using DeviceArray<byte> mask = new(Accelerator, keyPaddingMask is null ? [] : Array.ConvertAll(keyPaddingMask, padded => padded ? (byte)1 : (byte)0));
+        attention(Stream, q.View, k.View, v.View, output.View, logSumExp.View, shape, mask.View, causal, scale);
+        return output.ToArray(Stream);
+    }
+
+    /// <summary>
+    /// Copies the inputs to the device and returns the mean loss of <paramref name="loss"/> (a generated
+    /// <c>&lt;Name&gt;Gpu.CrossEntropy</c>) over the tokens whose target is not <paramref name="ignoreIndex"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A length does not fit the shape, or a target is neither a class nor the ignore index.</exception>
+    public double CrossEntropy<T>(
+        GpuCrossEntropyWithParameters<T> loss, T[] hidden, T[] weight, T[]? bias, long[] targets, CrossEntropyShape shape, T[] parameters,
+        long ignoreIndex = -100)
+        where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        ArgumentNullException.ThrowIfNull(parameters);
+        using DeviceArray<T> learnable = new(Accelerator, parameters);
+        return CrossEntropy((stream, h, w, b, t, s, i) => loss(stream, h, w, b, t, s, learnable.View, i), hidden, weight, bias, targets, shape, ignoreIndex);
+    }
+
+    /// <inheritdoc cref="CrossEntropy{T}(GpuCrossEntropyWithParameters{T}, T[], T[], T[], long[], CrossEntropyShape, T[], long)"/>
+    public double CrossEntropy<T>(
+        GpuCrossEntropy<T> loss, T[] hidden, T[] weight, T[]? bias, long[] targets, CrossEntropyShape shape, long ignoreIndex = -100)
+        where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        ArgumentNullException.ThrowIfNull(hidden);
+        ArgumentNullException.ThrowIfNull(weight);
+        ArgumentNullException.ThrowIfNull(targets);
+        using DeviceArray<T> h = new(Accelerator, hidden), w = new(Accelerator, weight), b = new(Accelerator, bias ?? []);
+        using DeviceArray<long> t = new(Accelerator, targets);
+        return loss(Stream, h.View, w.View, b.View, t.View, shape, ignoreIndex);
+    }
+
     /// <inheritdoc/>
     public void Dispose()
     {
         Accelerator.Dispose();
         Context.Dispose();
+    }
+
+    /// <summary>
+    /// A host array copied to the device, with a view of exactly its length: the buffer holds at least one element, since
+    /// ILGPU does not release an empty buffer cleanly, and an empty array gives an empty view.
+    /// </summary>
+    private readonly struct DeviceArray<T> : IDisposable
+        where T : unmanaged
+    {
+        private readonly MemoryBuffer1D<T, Stride1D.Dense> buffer;
+
+        public DeviceArray(Accelerator accelerator, T[] data)
+        {
+            buffer = accelerator.Allocate1D<T>(Math.Max(1, data.Length));
+            View = buffer.View.SubView(0, data.Length);
+            if (data.Length > 0)
+            {
+                View.CopyFromCPU(data);
+            }
+        }
+
+        public ArrayView<T> View { get; }
+
+        public T[] ToArray(AcceleratorStream stream)
+        {
+            var data = new T[View.Length];
+            if (data.Length > 0)
+            {
+                View.CopyToCPU(stream, data);
+            }
+
+            stream.Synchronize();
+            return data;
+        }
+
+        public void Dispose() => buffer.Dispose();
     }
 }

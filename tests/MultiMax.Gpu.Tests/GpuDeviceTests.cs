@@ -62,4 +62,44 @@ public sealed class GpuDeviceTests
             device.Normalize(GpuNormalizers.MultiMax2Gpu.Forward, new float[4], 2, new float[3])).ParamName);
         Assert.Empty(device.Normalize(GpuNormalizers.SoftMaxGpu.Forward, Array.Empty<float>(), 2));
     }
+
+    [Fact]
+    public void AttentionCopiesInRunsAndCopiesOut()
+    {
+        using GpuDevice device = GpuDevice.CreateCpu();
+        var random = new Random(11);
+        var shape = new AttentionShape(2, 1, 5, 6, 16);
+        float[] q = TestData.ToFloat(TestData.Normal(random, (int)shape.QueryLength, 1));
+        float[] k = TestData.ToFloat(TestData.Normal(random, (int)shape.KeyLength, 1));
+        float[] v = TestData.ToFloat(TestData.Normal(random, (int)shape.KeyLength, 1));
+        float[] parameters = { 0.2f, -0.1f, 0.05f, 0.02f, -1f, 1f, -0.5f, 0.5f };
+        bool[] padding = { false, false, true, false, false, false, false, true, true, true, true, true };
+        var expected = new float[shape.QueryLength];
+        MultiMax.Normalizers.MultiMax2Attention(q, k, v, expected, new float[shape.LogSumExpLength], shape, parameters, padding, causal: true);
+
+        float[] output = device.Attention(GpuNormalizers.MultiMax2Gpu.Attention, q, k, v, shape, parameters, padding, causal: true);
+
+        Close.All(TestData.ToDouble(expected), TestData.ToDouble(output), 1e-5, 1e-4, "MultiMax2 attention through the host helper");
+        Assert.Equal(
+            TestData.ToDouble(device.Attention(GpuNormalizers.SoftMaxGpu.Attention, q, k, v, shape)),
+            TestData.ToDouble(device.Attention(GpuNormalizers.MultiMax2Gpu.Attention, q, k, v, shape, new float[8])));
+    }
+
+    [Fact]
+    public void CrossEntropyCopiesInAndReturnsTheMeanLoss()
+    {
+        using GpuDevice device = GpuDevice.CreateCpu();
+        var random = new Random(12);
+        var shape = new CrossEntropyShape(7, 8, 11);
+        double[] hidden = TestData.Normal(random, (int)shape.HiddenLength, 1), weight = TestData.Normal(random, (int)shape.WeightLength, 0.3);
+        double[] parameters = { 0.2, -0.1, 0.05, 0.02, -1, 1, -0.5, 0.5 };
+        long[] targets = { 3, -100, 0, 10, 3, 5, -100 };
+        double expected = MultiMax.Normalizers.MultiMax2CrossEntropy(hidden, weight, default, targets, shape, parameters);
+
+        double loss = device.CrossEntropy(GpuNormalizers.MultiMax2Gpu.CrossEntropy, hidden, weight, null, targets, shape, parameters);
+
+        Close.All([expected], [loss], 1e-12, 1e-12, "MultiMax2 loss through the host helper");
+        Assert.Equal("targets", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            device.CrossEntropy(GpuNormalizers.SoftMaxGpu.CrossEntropy, hidden, weight, null, [11, 0, 0, 0, 0, 0, 0], shape)).ParamName);
+    }
 }

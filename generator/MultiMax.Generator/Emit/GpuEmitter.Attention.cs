@@ -241,19 +241,12 @@ internal static partial class GpuEmitter
             writer.Line();
             using (OpenKeyTileLoop(writer))
             {
+                WriteTileProducts(writer, t, "queryTile", "keyTile", "weights", "headSize");
                 writer.Line("// σ(scale·q·kᵀ) of every visible (query, key) pair; masked pairs are −∞ and never reach σ.");
                 using (writer.Block("for (int e = lane; e < queries * block; e += lanes)"))
                 {
                     writer.Line("int i = e / block, j = e - i * block, qi = firstQuery + i, kj = firstKey + j;");
-                    writer.Line($"{t} sigma = {t}.NegativeInfinity;");
-                    using (writer.Block($"if (j < keys && {Visible})"))
-                    {
-                        writer.Line($"{t} dot = 0;");
-                        writer.Line("for (int c = 0; c < headSize; c++) dot += queryTile[i * stride + c] * keyTile[j * stride + c];");
-                        writer.Line($"sigma = {Sigma(printer, new Local("scoreScale * dot"))};");
-                    }
-
-                    writer.Line("weights[e] = sigma;");
+                    writer.Line($"weights[e] = j < keys && {Visible} ? {Sigma(printer, new Local("scoreScale * weights[e]"))} : {t}.NegativeInfinity;");
                 }
 
                 writer.Line($"{Group}.Barrier();");
@@ -302,13 +295,7 @@ internal static partial class GpuEmitter
                 writer.Line($"{Group}.Barrier();");
                 writer.Line();
                 writer.Line("// O = O·exp(m_old − m_new) + P·V.");
-                using (writer.Block("for (int e = lane; e < queries * headSize; e += lanes)"))
-                {
-                    writer.Line("int i = e / headSize, c = e - i * headSize;");
-                    writer.Line($"{t} sum = outputTile[e] * rowRescale[i];");
-                    writer.Line("for (int j = 0; j < keys; j++) sum += weights[i * block + j] * valueTile[j * stride + c];");
-                    writer.Line("outputTile[e] = sum;");
-                }
+                WriteTileAccumulate(writer, t, "outputTile", "weights", transposed: false, "valueTile", "queries", "keys", "headSize", rescale: "rowRescale[{r}]");
             }
 
             writer.Line($"{Group}.Barrier();");
@@ -328,26 +315,19 @@ internal static partial class GpuEmitter
     }
 
     /// <summary>
-    /// Writes, for the entry <c>e</c> of a (query, key) tile, the score <c>sv</c>, P and gσ = P·(dO·v − D): the part of the
-    /// backward both passes recompute. Leaves <c>weight</c> and <c>gs</c> declared; <c>visible</c> says whether they are live.
+    /// For the entry <c>e</c> of a (query, key) tile whose products q·k and dO·v are in <paramref name="scores"/> and
+    /// <paramref name="outputDots"/>: the score <c>sv</c>, P and gσ = P·(dO·v − D), the part of the backward both passes
+    /// recompute. Leaves <c>weight</c> and <c>gs</c> declared; <c>visible</c> says whether they are live.
     /// </summary>
-    private static void WriteWeightGradient(SourceWriter writer, ModulatorPrinter printer, string t)
+    private static void WriteWeightGradient(SourceWriter writer, ModulatorPrinter printer, string t, string scores, string outputDots)
     {
         writer.Line("int i = e / block, j = e - i * block, qi = firstQuery + i, kj = firstKey + j;");
-        writer.Line($"{t} weight = 0, gs = 0, sv = 0;");
+        writer.Line($"{t} weight = 0, gs = 0, sv = scoreScale * {scores}[e];");
         writer.Line($"bool visible = j < keys && rowLogSumExp[i] != {t}.NegativeInfinity && {Visible};");
         using (writer.Block("if (visible)"))
         {
-            writer.Line($"{t} dot = 0, outputDot = 0;");
-            using (writer.Block("for (int c = 0; c < headSize; c++)"))
-            {
-                writer.Line("dot += queryTile[i * stride + c] * keyTile[j * stride + c];");
-                writer.Line("outputDot += outputGradientTile[i * stride + c] * valueTile[j * stride + c];");
-            }
-
-            writer.Line("sv = scoreScale * dot;");
             writer.Line($"weight = {XMath}.Exp({Sigma(printer, new Local("sv"))} - rowLogSumExp[i]);");
-            writer.Line("gs = weight * (outputDot - rowDelta[i]);");
+            writer.Line($"gs = weight * ({outputDots}[e] - rowDelta[i]);");
         }
     }
 
@@ -431,10 +411,13 @@ internal static partial class GpuEmitter
                 WriteQueryTileLoad(writer);
                 writer.Line($"{Group}.Barrier();");
                 writer.Line();
-                writer.Line("// P and ds = σ′(s)·gσ of every (query, key) pair of the tile; masked pairs and queries with no visible key get 0.");
+                WriteTileProducts(writer, t, "queryTile", "keyTile", "weights", "headSize");
+                WriteTileProducts(writer, t, "outputGradientTile", "valueTile", "scoreGradients", "headSize");
+                writer.Line("// P and ds = σ′(s)·gσ of every (query, key) pair of the tile, in place of the products; masked pairs and");
+                writer.Line("// queries with no visible key get 0.");
                 using (writer.Block("for (int e = lane; e < queries * block; e += lanes)"))
                 {
-                    WriteWeightGradient(writer, printer, t);
+                    WriteWeightGradient(writer, printer, t, "weights", "scoreGradients");
                     writer.Line($"{t} scoreGradient = 0;");
                     using (writer.Block("if (visible)"))
                     {
@@ -448,20 +431,9 @@ internal static partial class GpuEmitter
 
                 writer.Line($"{Group}.Barrier();");
                 writer.Line();
-                writer.Line("// dV += Pᵀ·dO and dK += scale·dsᵀ·Q, one lane per (key, column).");
-                using (writer.Block("for (int e = lane; e < keys * headSize; e += lanes)"))
-                {
-                    writer.Line("int j = e / headSize, c = e - j * headSize;");
-                    writer.Line($"{t} valueSum = 0, keySum = 0;");
-                    using (writer.Block("for (int i = 0; i < queries; i++)"))
-                    {
-                        writer.Line("valueSum += weights[i * block + j] * outputGradientTile[i * stride + c];");
-                        writer.Line("keySum += scoreGradients[i * block + j] * queryTile[i * stride + c];");
-                    }
-
-                    writer.Line("valueGradientTile[e] += valueSum;");
-                    writer.Line("keyGradientTile[e] += scoreScale * keySum;");
-                }
+                writer.Line("// dV += Pᵀ·dO and dK += scale·dsᵀ·Q.");
+                WriteTileAccumulate(writer, t, "valueGradientTile", "weights", transposed: true, "outputGradientTile", "keys", "queries", "headSize");
+                WriteTileAccumulate(writer, t, "keyGradientTile", "scoreGradients", transposed: true, "queryTile", "keys", "queries", "headSize", factor: "scoreScale");
             }
 
             writer.Line($"{Group}.Barrier();");
@@ -518,7 +490,7 @@ internal static partial class GpuEmitter
             WriteQueryBlockGeometry(writer);
             WriteParameterLocals(writer, printer, math.DerivativeSymbols);
             writer.Line();
-            writer.Line("// Shared: the block's queries, output gradients and query gradients, a key and a value tile, and ds of the tile.");
+            writer.Line("// Shared: the block's queries, output gradients and query gradients, a key and a value tile; q·k then ds, and dO·v.");
             writer.Line($"var shared = global::ILGPU.SharedMemory.GetDynamic<{t}>();");
             writer.Line("var queryTile = shared.SubView(0, block * stride);");
             writer.Line("var outputGradientTile = shared.SubView(block * stride, block * stride);");
@@ -526,6 +498,7 @@ internal static partial class GpuEmitter
             writer.Line("var keyTile = shared.SubView(3 * block * stride, block * stride);");
             writer.Line("var valueTile = shared.SubView(4 * block * stride, block * stride);");
             writer.Line("var scoreGradients = shared.SubView(5 * block * stride, block * block);");
+            writer.Line("var outputDots = shared.SubView(5 * block * stride + block * block, block * block);");
             writer.Line($"var rowLogSumExp = global::ILGPU.SharedMemory.Allocate<{t}>({Tiles}.MaxBlock);");
             writer.Line($"var rowDelta = global::ILGPU.SharedMemory.Allocate<{t}>({Tiles}.MaxBlock);");
             WriteQueryTileLoad(writer);
@@ -533,23 +506,19 @@ internal static partial class GpuEmitter
             writer.Line();
             using (OpenKeyTileLoop(writer))
             {
-                writer.Line("// ds of every (query, key) pair of the tile; masked pairs and queries with no visible key get 0.");
+                WriteTileProducts(writer, t, "queryTile", "keyTile", "scoreGradients", "headSize");
+                WriteTileProducts(writer, t, "outputGradientTile", "valueTile", "outputDots", "headSize");
+                writer.Line("// ds of every (query, key) pair of the tile, in place of q·k; masked pairs and queries with no visible key get 0.");
                 using (writer.Block("for (int e = lane; e < queries * block; e += lanes)"))
                 {
-                    WriteWeightGradient(writer, printer, t);
+                    WriteWeightGradient(writer, printer, t, "scoreGradients", "outputDots");
                     writer.Line($"scoreGradients[e] = visible ? {ScoreGradient(printer, "sv", "gs")} : 0;");
                 }
 
                 writer.Line($"{Group}.Barrier();");
                 writer.Line();
-                writer.Line("// dQ += scale·ds·K, one lane per (query, column).");
-                using (writer.Block("for (int e = lane; e < queries * headSize; e += lanes)"))
-                {
-                    writer.Line("int i = e / headSize, c = e - i * headSize;");
-                    writer.Line($"{t} sum = 0;");
-                    writer.Line("for (int j = 0; j < keys; j++) sum += scoreGradients[i * block + j] * keyTile[j * stride + c];");
-                    writer.Line("queryGradientTile[e] += scoreScale * sum;");
-                }
+                writer.Line("// dQ += scale·ds·K.");
+                WriteTileAccumulate(writer, t, "queryGradientTile", "scoreGradients", transposed: false, "keyTile", "queries", "keys", "headSize", factor: "scoreScale");
             }
 
             writer.Line($"{Group}.Barrier();");

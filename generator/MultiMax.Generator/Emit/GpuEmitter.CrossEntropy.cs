@@ -150,11 +150,10 @@ internal static partial class GpuEmitter
         writer.Line($"for (int e = lane; e < {count} * dim; e += lanes) {tile}[e + e / dim] = {source}[(long){first} * dim + e];");
     }
 
-    /// <summary>z = h_i·w_j (+ b_v) of the tile entry (i, j).</summary>
-    private static void WriteLogit(SourceWriter writer, string t)
+    /// <summary>z = h_i·w_j (+ b_v) of the tile entry e, from the product <paramref name="products"/> holds.</summary>
+    private static void WriteLogit(SourceWriter writer, string t, string products)
     {
-        writer.Line($"{t} z = 0;");
-        writer.Line("for (int c = 0; c < dim; c++) z += hiddenTile[i * stride + c] * weightTile[j * stride + c];");
+        writer.Line($"{t} z = {products}[e];");
         writer.Line("if (tiles.HasBias != 0) z += bias[v];");
     }
 
@@ -183,15 +182,16 @@ internal static partial class GpuEmitter
     /// </summary>
     private static void WriteLogitGradient(SourceWriter writer, ModulatorPrinter printer, string t, System.Func<ParameterGradient, Local>? accumulator)
     {
-        writer.Line("// dz = σ′(z)·gσ of every (token, class) pair, gσ = w·(P − [class = target]) with P = exp(σ − m − log l);");
-        writer.Line("// a masked logit or an ignored token gets 0.");
+        WriteTileProducts(writer, t, "hiddenTile", "weightTile", "gradients", "dim");
+        writer.Line("// dz = σ′(z)·gσ of every (token, class) pair, in place of h·w: gσ = w·(P − [class = target]) with");
+        writer.Line("// P = exp(σ − m − log l); a masked logit or an ignored token gets 0.");
         using (writer.Block("for (int e = lane; e < tokens * block; e += lanes)"))
         {
             writer.Line("int i = e / block, j = e - i * block, v = firstClass + j;");
             writer.Line($"{t} gradient = 0;");
             using (writer.Block("if (j < classes && rowTarget[i] != tiles.IgnoreIndex)"))
             {
-                WriteLogit(writer, t);
+                WriteLogit(writer, t, "gradients");
                 using (writer.Block($"if (z != {t}.NegativeInfinity)"))
                 {
                     writer.Line($"{t} probability = {XMath}.Exp({Sigma(printer, new Local("z"))} - rowMax[i] - rowLogSum[i]);");
@@ -254,6 +254,7 @@ internal static partial class GpuEmitter
                 WriteRowTileLoad(writer, "weightTile", "weight", "firstClass", "classes");
                 writer.Line($"{Group}.Barrier();");
                 writer.Line();
+                WriteTileProducts(writer, t, "hiddenTile", "weightTile", "logits", "dim");
                 writer.Line("// σ(z) of every (token, class) pair, z = h·w (+ b); a logit of −∞ (a forbidden class) is masked and never reaches σ.");
                 using (writer.Block("for (int e = lane; e < tokens * block; e += lanes)"))
                 {
@@ -261,7 +262,7 @@ internal static partial class GpuEmitter
                     writer.Line($"{t} sigma = {t}.NegativeInfinity;");
                     using (writer.Block("if (j < classes)"))
                     {
-                        WriteLogit(writer, t);
+                        WriteLogit(writer, t, "logits");
                         writer.Line($"if (z != {t}.NegativeInfinity) sigma = {Sigma(printer, new Local("z"))};");
                         writer.Line("if (v == rowTarget[i]) targetSigma[i] = sigma;");
                     }
@@ -357,14 +358,8 @@ internal static partial class GpuEmitter
                 WriteLogitGradient(writer, printer, t, Accumulator);
                 writer.Line($"{Group}.Barrier();");
                 writer.Line();
-                writer.Line("// dW += dzᵀ·h, one lane per (class, column); db += Σ dz, one lane per class.");
-                using (writer.Block("for (int e = lane; e < classes * dim; e += lanes)"))
-                {
-                    writer.Line("int j = e / dim, c = e - j * dim;");
-                    writer.Line($"{t} sum = 0;");
-                    writer.Line("for (int i = 0; i < tokens; i++) sum += gradients[i * block + j] * hiddenTile[i * stride + c];");
-                    writer.Line("weightGradientTile[e] += sum;");
-                }
+                writer.Line("// dW += dzᵀ·h; db += Σ dz, one lane per class.");
+                WriteTileAccumulate(writer, t, "weightGradientTile", "gradients", transposed: true, "hiddenTile", "classes", "tokens", "dim");
 
                 using (writer.Block("for (int j = lane; j < classes; j += lanes)"))
                 {
@@ -451,14 +446,8 @@ internal static partial class GpuEmitter
                 WriteLogitGradient(writer, printer, t, accumulator: null);
                 writer.Line($"{Group}.Barrier();");
                 writer.Line();
-                writer.Line("// dh += dz·W, one lane per (token, column).");
-                using (writer.Block("for (int e = lane; e < tokens * dim; e += lanes)"))
-                {
-                    writer.Line("int i = e / dim, c = e - i * dim;");
-                    writer.Line($"{t} sum = 0;");
-                    writer.Line("for (int j = 0; j < classes; j++) sum += gradients[i * block + j] * weightTile[j * stride + c];");
-                    writer.Line("hiddenGradientTile[e] += sum;");
-                }
+                writer.Line("// dh += dz·W.");
+                WriteTileAccumulate(writer, t, "hiddenGradientTile", "gradients", transposed: false, "weightTile", "tokens", "classes", "dim");
             }
 
             writer.Line($"{Group}.Barrier();");

@@ -87,7 +87,7 @@ public static class GpuAttentionRunner
         {
             GpuAttentionPass.Forward => (4, 1),     // Q, K, V and O; σ, then P
             GpuAttentionPass.KeysAndValues => (6, 2), // K, V, dK, dV, Q and dO; P and ds
-            _ => (5, 1),                            // Q, dO, dQ, K and V; ds
+            _ => (5, 2),                            // Q, dO, dQ, K and V; q·k then ds, and dO·v
         };
 
         (KernelConfig launch, int block) = GpuTiles.Plan<T>(accelerator, settings.HeadSize, rowTiles, squareTiles,

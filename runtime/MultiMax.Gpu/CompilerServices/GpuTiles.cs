@@ -39,7 +39,7 @@ public static class GpuTiles
     /// <summary>
     /// The tile size for <paramref name="rowTiles"/> tiles of rows of <paramref name="width"/> elements and
     /// <paramref name="squareTiles"/> square tiles, and the launch of <paramref name="groups"/>(block) groups with that
-    /// much dynamic shared memory. Throws before anything is launched when even a single row does not fit.
+    /// much dynamic shared memory. Throws before anything is launched when even tiles of two rows do not fit.
     /// </summary>
     public static (KernelConfig Launch, int Block) Plan<T>(
         Accelerator accelerator, int width, int rowTiles, int squareTiles, Func<int, long> groups, string widthName)
@@ -49,7 +49,7 @@ public static class GpuTiles
         int size = Interop.SizeOf<T>(), budget = (int)Math.Min(SharedBudget, accelerator.MaxSharedMemoryPerGroup - 4096L);
         long Elements(int block) => (long)rowTiles * block * (width + 1) + (long)squareTiles * block * block; // rows padded by one
         int block = accelerator.AcceleratorType == AcceleratorType.CPU ? CpuMaxBlock : MaxBlock;
-        while (block > 1 && Elements(block) * size > budget)
+        while (block > 2 && Elements(block) * size > budget) // at least 2: the products give each lane 2 × 2 entries
         {
             block /= 2;
         }
@@ -57,7 +57,7 @@ public static class GpuTiles
         if (Elements(block) * size > budget)
         {
             throw new ArgumentOutOfRangeException("shape", width,
-                $"A {widthName} of {width} needs {Elements(1) * size} bytes of shared memory per group; this accelerator's kernels have {budget}.");
+                $"A {widthName} of {width} needs {Elements(2) * size} bytes of shared memory per group; this accelerator's kernels have {budget}.");
         }
 
         long count = groups(block);

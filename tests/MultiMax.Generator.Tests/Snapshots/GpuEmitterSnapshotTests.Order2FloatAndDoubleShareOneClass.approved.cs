@@ -651,18 +651,30 @@ namespace Demo
                         valueTile[e + e / headSize] = value[keyStart + (long)firstKey * headSize + e];
                     }
                     global::ILGPU.Group.Barrier();
+                    // weights[i, j] = queryTile[i]·keyTile[j], a 2 × 2 block per lane: each shared load feeds two multiply-adds.
+                    for (int e = lane; e < block * block / 4; e += lanes)
+                    {
+                        int half = block / 2, i0 = e / half, j0 = e - i0 * half, i1 = i0 + half, j1 = j0 + half;
+                        float p00 = 0, p01 = 0, p10 = 0, p11 = 0;
+                        for (int c = 0; c < headSize; c++)
+                        {
+                            float x0 = queryTile[i0 * stride + c], x1 = queryTile[i1 * stride + c], y0 = keyTile[j0 * stride + c], y1 = keyTile[j1 * stride + c];
+                            p00 += x0 * y0;
+                            p01 += x0 * y1;
+                            p10 += x1 * y0;
+                            p11 += x1 * y1;
+                        }
+                        weights[i0 * block + j0] = p00;
+                        weights[i0 * block + j1] = p01;
+                        weights[i1 * block + j0] = p10;
+                        weights[i1 * block + j1] = p11;
+                    }
+                    global::ILGPU.Group.Barrier();
                     // σ(scale·q·kᵀ) of every visible (query, key) pair; masked pairs are −∞ and never reach σ.
                     for (int e = lane; e < queries * block; e += lanes)
                     {
                         int i = e / block, j = e - i * block, qi = firstQuery + i, kj = firstKey + j;
-                        float sigma = float.NegativeInfinity;
-                        if (j < keys && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0))
-                        {
-                            float dot = 0;
-                            for (int c = 0; c < headSize; c++) dot += queryTile[i * stride + c] * keyTile[j * stride + c];
-                            sigma = SigmaFloat(scoreScale * dot, a0, b0, c1, d1, a2, b2, c3, d3);
-                        }
-                        weights[e] = sigma;
+                        weights[e] = j < keys && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0) ? SigmaFloat(scoreScale * weights[e], a0, b0, c1, d1, a2, b2, c3, d3) : float.NegativeInfinity;
                     }
                     global::ILGPU.Group.Barrier();
 
@@ -702,12 +714,30 @@ namespace Demo
                     global::ILGPU.Group.Barrier();
 
                     // O = O·exp(m_old − m_new) + P·V.
-                    for (int e = lane; e < queries * headSize; e += lanes)
+                    for (int e = lane, halfWidth = (headSize + 1) / 2; e < block / 2 * halfWidth; e += lanes)
                     {
-                        int i = e / headSize, c = e - i * headSize;
-                        float sum = outputTile[e] * rowRescale[i];
-                        for (int j = 0; j < keys; j++) sum += weights[i * block + j] * valueTile[j * stride + c];
-                        outputTile[e] = sum;
+                        int row0 = e / halfWidth, col0 = e - row0 * halfWidth, row1 = row0 + block / 2, col1 = col0 + halfWidth;
+                        bool pair = col1 < headSize; // an odd width leaves the last lane one column
+                        int col1Read = pair ? col1 : col0;
+                        float s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+                        for (int k = 0; k < keys; k++)
+                        {
+                            float w0 = weights[row0 * block + k], w1 = weights[row1 * block + k], v0 = valueTile[k * stride + col0], v1 = valueTile[k * stride + col1Read];
+                            s00 += w0 * v0;
+                            s01 += w0 * v1;
+                            s10 += w1 * v0;
+                            s11 += w1 * v1;
+                        }
+                        if (row0 < queries)
+                        {
+                            outputTile[row0 * headSize + col0] = outputTile[row0 * headSize + col0] * rowRescale[row0] + s00;
+                            if (pair) outputTile[row0 * headSize + col1] = outputTile[row0 * headSize + col1] * rowRescale[row0] + s01;
+                        }
+                        if (row1 < queries)
+                        {
+                            outputTile[row1 * headSize + col0] = outputTile[row1 * headSize + col0] * rowRescale[row1] + s10;
+                            if (pair) outputTile[row1 * headSize + col1] = outputTile[row1 * headSize + col1] * rowRescale[row1] + s11;
+                        }
                     }
                 }
                 global::ILGPU.Group.Barrier();
@@ -805,23 +835,55 @@ namespace Demo
                     }
                     global::ILGPU.Group.Barrier();
 
-                    // P and ds = σ′(s)·gσ of every (query, key) pair of the tile; masked pairs and queries with no visible key get 0.
+                    // weights[i, j] = queryTile[i]·keyTile[j], a 2 × 2 block per lane: each shared load feeds two multiply-adds.
+                    for (int e = lane; e < block * block / 4; e += lanes)
+                    {
+                        int half = block / 2, i0 = e / half, j0 = e - i0 * half, i1 = i0 + half, j1 = j0 + half;
+                        float p00 = 0, p01 = 0, p10 = 0, p11 = 0;
+                        for (int c = 0; c < headSize; c++)
+                        {
+                            float x0 = queryTile[i0 * stride + c], x1 = queryTile[i1 * stride + c], y0 = keyTile[j0 * stride + c], y1 = keyTile[j1 * stride + c];
+                            p00 += x0 * y0;
+                            p01 += x0 * y1;
+                            p10 += x1 * y0;
+                            p11 += x1 * y1;
+                        }
+                        weights[i0 * block + j0] = p00;
+                        weights[i0 * block + j1] = p01;
+                        weights[i1 * block + j0] = p10;
+                        weights[i1 * block + j1] = p11;
+                    }
+                    global::ILGPU.Group.Barrier();
+                    // scoreGradients[i, j] = outputGradientTile[i]·valueTile[j], a 2 × 2 block per lane: each shared load feeds two multiply-adds.
+                    for (int e = lane; e < block * block / 4; e += lanes)
+                    {
+                        int half = block / 2, i0 = e / half, j0 = e - i0 * half, i1 = i0 + half, j1 = j0 + half;
+                        float p00 = 0, p01 = 0, p10 = 0, p11 = 0;
+                        for (int c = 0; c < headSize; c++)
+                        {
+                            float x0 = outputGradientTile[i0 * stride + c], x1 = outputGradientTile[i1 * stride + c], y0 = valueTile[j0 * stride + c], y1 = valueTile[j1 * stride + c];
+                            p00 += x0 * y0;
+                            p01 += x0 * y1;
+                            p10 += x1 * y0;
+                            p11 += x1 * y1;
+                        }
+                        scoreGradients[i0 * block + j0] = p00;
+                        scoreGradients[i0 * block + j1] = p01;
+                        scoreGradients[i1 * block + j0] = p10;
+                        scoreGradients[i1 * block + j1] = p11;
+                    }
+                    global::ILGPU.Group.Barrier();
+                    // P and ds = σ′(s)·gσ of every (query, key) pair of the tile, in place of the products; masked pairs and
+                    // queries with no visible key get 0.
                     for (int e = lane; e < queries * block; e += lanes)
                     {
                         int i = e / block, j = e - i * block, qi = firstQuery + i, kj = firstKey + j;
-                        float weight = 0, gs = 0, sv = 0;
+                        float weight = 0, gs = 0, sv = scoreScale * weights[e];
                         bool visible = j < keys && rowLogSumExp[i] != float.NegativeInfinity && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0);
                         if (visible)
                         {
-                            float dot = 0, outputDot = 0;
-                            for (int c = 0; c < headSize; c++)
-                            {
-                                dot += queryTile[i * stride + c] * keyTile[j * stride + c];
-                                outputDot += outputGradientTile[i * stride + c] * valueTile[j * stride + c];
-                            }
-                            sv = scoreScale * dot;
                             weight = global::ILGPU.Algorithms.XMath.Exp(SigmaFloat(sv, a0, b0, c1, d1, a2, b2, c3, d3) - rowLogSumExp[i]);
-                            gs = weight * (outputDot - rowDelta[i]);
+                            gs = weight * (scoreGradients[e] - rowDelta[i]);
                         }
                         float scoreGradient = 0;
                         if (visible)
@@ -857,18 +919,56 @@ namespace Demo
                     }
                     global::ILGPU.Group.Barrier();
 
-                    // dV += Pᵀ·dO and dK += scale·dsᵀ·Q, one lane per (key, column).
-                    for (int e = lane; e < keys * headSize; e += lanes)
+                    // dV += Pᵀ·dO and dK += scale·dsᵀ·Q.
+                    for (int e = lane, halfWidth = (headSize + 1) / 2; e < block / 2 * halfWidth; e += lanes)
                     {
-                        int j = e / headSize, c = e - j * headSize;
-                        float valueSum = 0, keySum = 0;
-                        for (int i = 0; i < queries; i++)
+                        int row0 = e / halfWidth, col0 = e - row0 * halfWidth, row1 = row0 + block / 2, col1 = col0 + halfWidth;
+                        bool pair = col1 < headSize; // an odd width leaves the last lane one column
+                        int col1Read = pair ? col1 : col0;
+                        float s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+                        for (int k = 0; k < queries; k++)
                         {
-                            valueSum += weights[i * block + j] * outputGradientTile[i * stride + c];
-                            keySum += scoreGradients[i * block + j] * queryTile[i * stride + c];
+                            float w0 = weights[k * block + row0], w1 = weights[k * block + row1], v0 = outputGradientTile[k * stride + col0], v1 = outputGradientTile[k * stride + col1Read];
+                            s00 += w0 * v0;
+                            s01 += w0 * v1;
+                            s10 += w1 * v0;
+                            s11 += w1 * v1;
                         }
-                        valueGradientTile[e] += valueSum;
-                        keyGradientTile[e] += scoreScale * keySum;
+                        if (row0 < keys)
+                        {
+                            valueGradientTile[row0 * headSize + col0] += s00;
+                            if (pair) valueGradientTile[row0 * headSize + col1] += s01;
+                        }
+                        if (row1 < keys)
+                        {
+                            valueGradientTile[row1 * headSize + col0] += s10;
+                            if (pair) valueGradientTile[row1 * headSize + col1] += s11;
+                        }
+                    }
+                    for (int e = lane, halfWidth = (headSize + 1) / 2; e < block / 2 * halfWidth; e += lanes)
+                    {
+                        int row0 = e / halfWidth, col0 = e - row0 * halfWidth, row1 = row0 + block / 2, col1 = col0 + halfWidth;
+                        bool pair = col1 < headSize; // an odd width leaves the last lane one column
+                        int col1Read = pair ? col1 : col0;
+                        float s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+                        for (int k = 0; k < queries; k++)
+                        {
+                            float w0 = scoreGradients[k * block + row0], w1 = scoreGradients[k * block + row1], v0 = queryTile[k * stride + col0], v1 = queryTile[k * stride + col1Read];
+                            s00 += w0 * v0;
+                            s01 += w0 * v1;
+                            s10 += w1 * v0;
+                            s11 += w1 * v1;
+                        }
+                        if (row0 < keys)
+                        {
+                            keyGradientTile[row0 * headSize + col0] += scoreScale * s00;
+                            if (pair) keyGradientTile[row0 * headSize + col1] += scoreScale * s01;
+                        }
+                        if (row1 < keys)
+                        {
+                            keyGradientTile[row1 * headSize + col0] += scoreScale * s10;
+                            if (pair) keyGradientTile[row1 * headSize + col1] += scoreScale * s11;
+                        }
                     }
                 }
                 global::ILGPU.Group.Barrier();
@@ -930,7 +1030,7 @@ namespace Demo
                 float a2p = a2 * 2f;
                 float c3p = c3 * 2f;
 
-                // Shared: the block's queries, output gradients and query gradients, a key and a value tile, and ds of the tile.
+                // Shared: the block's queries, output gradients and query gradients, a key and a value tile; q·k then ds, and dO·v.
                 var shared = global::ILGPU.SharedMemory.GetDynamic<float>();
                 var queryTile = shared.SubView(0, block * stride);
                 var outputGradientTile = shared.SubView(block * stride, block * stride);
@@ -938,6 +1038,7 @@ namespace Demo
                 var keyTile = shared.SubView(3 * block * stride, block * stride);
                 var valueTile = shared.SubView(4 * block * stride, block * stride);
                 var scoreGradients = shared.SubView(5 * block * stride, block * block);
+                var outputDots = shared.SubView(5 * block * stride + block * block, block * block);
                 var rowLogSumExp = global::ILGPU.SharedMemory.Allocate<float>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
                 var rowDelta = global::ILGPU.SharedMemory.Allocate<float>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
                 for (int e = lane; e < queries * headSize; e += lanes)
@@ -965,35 +1066,84 @@ namespace Demo
                         valueTile[e + e / headSize] = value[keyStart + (long)firstKey * headSize + e];
                     }
                     global::ILGPU.Group.Barrier();
-                    // ds of every (query, key) pair of the tile; masked pairs and queries with no visible key get 0.
+                    // scoreGradients[i, j] = queryTile[i]·keyTile[j], a 2 × 2 block per lane: each shared load feeds two multiply-adds.
+                    for (int e = lane; e < block * block / 4; e += lanes)
+                    {
+                        int half = block / 2, i0 = e / half, j0 = e - i0 * half, i1 = i0 + half, j1 = j0 + half;
+                        float p00 = 0, p01 = 0, p10 = 0, p11 = 0;
+                        for (int c = 0; c < headSize; c++)
+                        {
+                            float x0 = queryTile[i0 * stride + c], x1 = queryTile[i1 * stride + c], y0 = keyTile[j0 * stride + c], y1 = keyTile[j1 * stride + c];
+                            p00 += x0 * y0;
+                            p01 += x0 * y1;
+                            p10 += x1 * y0;
+                            p11 += x1 * y1;
+                        }
+                        scoreGradients[i0 * block + j0] = p00;
+                        scoreGradients[i0 * block + j1] = p01;
+                        scoreGradients[i1 * block + j0] = p10;
+                        scoreGradients[i1 * block + j1] = p11;
+                    }
+                    global::ILGPU.Group.Barrier();
+                    // outputDots[i, j] = outputGradientTile[i]·valueTile[j], a 2 × 2 block per lane: each shared load feeds two multiply-adds.
+                    for (int e = lane; e < block * block / 4; e += lanes)
+                    {
+                        int half = block / 2, i0 = e / half, j0 = e - i0 * half, i1 = i0 + half, j1 = j0 + half;
+                        float p00 = 0, p01 = 0, p10 = 0, p11 = 0;
+                        for (int c = 0; c < headSize; c++)
+                        {
+                            float x0 = outputGradientTile[i0 * stride + c], x1 = outputGradientTile[i1 * stride + c], y0 = valueTile[j0 * stride + c], y1 = valueTile[j1 * stride + c];
+                            p00 += x0 * y0;
+                            p01 += x0 * y1;
+                            p10 += x1 * y0;
+                            p11 += x1 * y1;
+                        }
+                        outputDots[i0 * block + j0] = p00;
+                        outputDots[i0 * block + j1] = p01;
+                        outputDots[i1 * block + j0] = p10;
+                        outputDots[i1 * block + j1] = p11;
+                    }
+                    global::ILGPU.Group.Barrier();
+                    // ds of every (query, key) pair of the tile, in place of q·k; masked pairs and queries with no visible key get 0.
                     for (int e = lane; e < queries * block; e += lanes)
                     {
                         int i = e / block, j = e - i * block, qi = firstQuery + i, kj = firstKey + j;
-                        float weight = 0, gs = 0, sv = 0;
+                        float weight = 0, gs = 0, sv = scoreScale * scoreGradients[e];
                         bool visible = j < keys && rowLogSumExp[i] != float.NegativeInfinity && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0);
                         if (visible)
                         {
-                            float dot = 0, outputDot = 0;
-                            for (int c = 0; c < headSize; c++)
-                            {
-                                dot += queryTile[i * stride + c] * keyTile[j * stride + c];
-                                outputDot += outputGradientTile[i * stride + c] * valueTile[j * stride + c];
-                            }
-                            sv = scoreScale * dot;
                             weight = global::ILGPU.Algorithms.XMath.Exp(SigmaFloat(sv, a0, b0, c1, d1, a2, b2, c3, d3) - rowLogSumExp[i]);
-                            gs = weight * (outputDot - rowDelta[i]);
+                            gs = weight * (outputDots[e] - rowDelta[i]);
                         }
                         scoreGradients[e] = visible ? ScoreGradientFloat(sv, gs, a0, b0, c1, d1, a2, b2, c3, d3, a0p, c1p, a2p, c3p) : 0;
                     }
                     global::ILGPU.Group.Barrier();
 
-                    // dQ += scale·ds·K, one lane per (query, column).
-                    for (int e = lane; e < queries * headSize; e += lanes)
+                    // dQ += scale·ds·K.
+                    for (int e = lane, halfWidth = (headSize + 1) / 2; e < block / 2 * halfWidth; e += lanes)
                     {
-                        int i = e / headSize, c = e - i * headSize;
-                        float sum = 0;
-                        for (int j = 0; j < keys; j++) sum += scoreGradients[i * block + j] * keyTile[j * stride + c];
-                        queryGradientTile[e] += scoreScale * sum;
+                        int row0 = e / halfWidth, col0 = e - row0 * halfWidth, row1 = row0 + block / 2, col1 = col0 + halfWidth;
+                        bool pair = col1 < headSize; // an odd width leaves the last lane one column
+                        int col1Read = pair ? col1 : col0;
+                        float s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+                        for (int k = 0; k < keys; k++)
+                        {
+                            float w0 = scoreGradients[row0 * block + k], w1 = scoreGradients[row1 * block + k], v0 = keyTile[k * stride + col0], v1 = keyTile[k * stride + col1Read];
+                            s00 += w0 * v0;
+                            s01 += w0 * v1;
+                            s10 += w1 * v0;
+                            s11 += w1 * v1;
+                        }
+                        if (row0 < queries)
+                        {
+                            queryGradientTile[row0 * headSize + col0] += scoreScale * s00;
+                            if (pair) queryGradientTile[row0 * headSize + col1] += scoreScale * s01;
+                        }
+                        if (row1 < queries)
+                        {
+                            queryGradientTile[row1 * headSize + col0] += scoreScale * s10;
+                            if (pair) queryGradientTile[row1 * headSize + col1] += scoreScale * s11;
+                        }
                     }
                 }
                 global::ILGPU.Group.Barrier();
@@ -1049,6 +1199,25 @@ namespace Demo
                     for (int e = lane; e < classes * dim; e += lanes) weightTile[e + e / dim] = weight[(long)firstClass * dim + e];
                     global::ILGPU.Group.Barrier();
 
+                    // logits[i, j] = hiddenTile[i]·weightTile[j], a 2 × 2 block per lane: each shared load feeds two multiply-adds.
+                    for (int e = lane; e < block * block / 4; e += lanes)
+                    {
+                        int half = block / 2, i0 = e / half, j0 = e - i0 * half, i1 = i0 + half, j1 = j0 + half;
+                        float p00 = 0, p01 = 0, p10 = 0, p11 = 0;
+                        for (int c = 0; c < dim; c++)
+                        {
+                            float x0 = hiddenTile[i0 * stride + c], x1 = hiddenTile[i1 * stride + c], y0 = weightTile[j0 * stride + c], y1 = weightTile[j1 * stride + c];
+                            p00 += x0 * y0;
+                            p01 += x0 * y1;
+                            p10 += x1 * y0;
+                            p11 += x1 * y1;
+                        }
+                        logits[i0 * block + j0] = p00;
+                        logits[i0 * block + j1] = p01;
+                        logits[i1 * block + j0] = p10;
+                        logits[i1 * block + j1] = p11;
+                    }
+                    global::ILGPU.Group.Barrier();
                     // σ(z) of every (token, class) pair, z = h·w (+ b); a logit of −∞ (a forbidden class) is masked and never reaches σ.
                     for (int e = lane; e < tokens * block; e += lanes)
                     {
@@ -1056,8 +1225,7 @@ namespace Demo
                         float sigma = float.NegativeInfinity;
                         if (j < classes)
                         {
-                            float z = 0;
-                            for (int c = 0; c < dim; c++) z += hiddenTile[i * stride + c] * weightTile[j * stride + c];
+                            float z = logits[e];
                             if (tiles.HasBias != 0) z += bias[v];
                             if (z != float.NegativeInfinity) sigma = SigmaFloat(z, a0, b0, c1, d1, a2, b2, c3, d3);
                             if (v == rowTarget[i]) targetSigma[i] = sigma;
@@ -1161,14 +1329,34 @@ namespace Demo
                     }
                     global::ILGPU.Group.Barrier();
 
+                    // gradients[i, j] = hiddenTile[i]·weightTile[j], a 2 × 2 block per lane: each shared load feeds two multiply-adds.
+                    for (int e = lane; e < block * block / 4; e += lanes)
+                    {
+                        int half = block / 2, i0 = e / half, j0 = e - i0 * half, i1 = i0 + half, j1 = j0 + half;
+                        float p00 = 0, p01 = 0, p10 = 0, p11 = 0;
+                        for (int c = 0; c < dim; c++)
+                        {
+                            float x0 = hiddenTile[i0 * stride + c], x1 = hiddenTile[i1 * stride + c], y0 = weightTile[j0 * stride + c], y1 = weightTile[j1 * stride + c];
+                            p00 += x0 * y0;
+                            p01 += x0 * y1;
+                            p10 += x1 * y0;
+                            p11 += x1 * y1;
+                        }
+                        gradients[i0 * block + j0] = p00;
+                        gradients[i0 * block + j1] = p01;
+                        gradients[i1 * block + j0] = p10;
+                        gradients[i1 * block + j1] = p11;
+                    }
+                    global::ILGPU.Group.Barrier();
+                    // dz = σ′(z)·gσ of every (token, class) pair, in place of h·w: gσ = w·(P − [class = target]) with
+                    // P = exp(σ − m − log l); a masked logit or an ignored token gets 0.
                     for (int e = lane; e < tokens * block; e += lanes)
                     {
                         int i = e / block, j = e - i * block, v = firstClass + j;
                         float gradient = 0;
                         if (j < classes && rowTarget[i] != tiles.IgnoreIndex)
                         {
-                            float z = 0;
-                            for (int c = 0; c < dim; c++) z += hiddenTile[i * stride + c] * weightTile[j * stride + c];
+                            float z = gradients[e];
                             if (tiles.HasBias != 0) z += bias[v];
                             if (z != float.NegativeInfinity)
                             {
@@ -1205,13 +1393,31 @@ namespace Demo
                     }
                     global::ILGPU.Group.Barrier();
 
-                    // dW += dzᵀ·h, one lane per (class, column); db += Σ dz, one lane per class.
-                    for (int e = lane; e < classes * dim; e += lanes)
+                    // dW += dzᵀ·h; db += Σ dz, one lane per class.
+                    for (int e = lane, halfWidth = (dim + 1) / 2; e < block / 2 * halfWidth; e += lanes)
                     {
-                        int j = e / dim, c = e - j * dim;
-                        float sum = 0;
-                        for (int i = 0; i < tokens; i++) sum += gradients[i * block + j] * hiddenTile[i * stride + c];
-                        weightGradientTile[e] += sum;
+                        int row0 = e / halfWidth, col0 = e - row0 * halfWidth, row1 = row0 + block / 2, col1 = col0 + halfWidth;
+                        bool pair = col1 < dim; // an odd width leaves the last lane one column
+                        int col1Read = pair ? col1 : col0;
+                        float s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+                        for (int k = 0; k < tokens; k++)
+                        {
+                            float w0 = gradients[k * block + row0], w1 = gradients[k * block + row1], v0 = hiddenTile[k * stride + col0], v1 = hiddenTile[k * stride + col1Read];
+                            s00 += w0 * v0;
+                            s01 += w0 * v1;
+                            s10 += w1 * v0;
+                            s11 += w1 * v1;
+                        }
+                        if (row0 < classes)
+                        {
+                            weightGradientTile[row0 * dim + col0] += s00;
+                            if (pair) weightGradientTile[row0 * dim + col1] += s01;
+                        }
+                        if (row1 < classes)
+                        {
+                            weightGradientTile[row1 * dim + col0] += s10;
+                            if (pair) weightGradientTile[row1 * dim + col1] += s11;
+                        }
                     }
                     for (int j = lane; j < classes; j += lanes)
                     {
@@ -1300,14 +1506,34 @@ namespace Demo
                     for (int e = lane; e < classes * dim; e += lanes) weightTile[e + e / dim] = weight[(long)firstClass * dim + e];
                     global::ILGPU.Group.Barrier();
 
+                    // gradients[i, j] = hiddenTile[i]·weightTile[j], a 2 × 2 block per lane: each shared load feeds two multiply-adds.
+                    for (int e = lane; e < block * block / 4; e += lanes)
+                    {
+                        int half = block / 2, i0 = e / half, j0 = e - i0 * half, i1 = i0 + half, j1 = j0 + half;
+                        float p00 = 0, p01 = 0, p10 = 0, p11 = 0;
+                        for (int c = 0; c < dim; c++)
+                        {
+                            float x0 = hiddenTile[i0 * stride + c], x1 = hiddenTile[i1 * stride + c], y0 = weightTile[j0 * stride + c], y1 = weightTile[j1 * stride + c];
+                            p00 += x0 * y0;
+                            p01 += x0 * y1;
+                            p10 += x1 * y0;
+                            p11 += x1 * y1;
+                        }
+                        gradients[i0 * block + j0] = p00;
+                        gradients[i0 * block + j1] = p01;
+                        gradients[i1 * block + j0] = p10;
+                        gradients[i1 * block + j1] = p11;
+                    }
+                    global::ILGPU.Group.Barrier();
+                    // dz = σ′(z)·gσ of every (token, class) pair, in place of h·w: gσ = w·(P − [class = target]) with
+                    // P = exp(σ − m − log l); a masked logit or an ignored token gets 0.
                     for (int e = lane; e < tokens * block; e += lanes)
                     {
                         int i = e / block, j = e - i * block, v = firstClass + j;
                         float gradient = 0;
                         if (j < classes && rowTarget[i] != tiles.IgnoreIndex)
                         {
-                            float z = 0;
-                            for (int c = 0; c < dim; c++) z += hiddenTile[i * stride + c] * weightTile[j * stride + c];
+                            float z = gradients[e];
                             if (tiles.HasBias != 0) z += bias[v];
                             if (z != float.NegativeInfinity)
                             {
@@ -1320,13 +1546,31 @@ namespace Demo
                     }
                     global::ILGPU.Group.Barrier();
 
-                    // dh += dz·W, one lane per (token, column).
-                    for (int e = lane; e < tokens * dim; e += lanes)
+                    // dh += dz·W.
+                    for (int e = lane, halfWidth = (dim + 1) / 2; e < block / 2 * halfWidth; e += lanes)
                     {
-                        int i = e / dim, c = e - i * dim;
-                        float sum = 0;
-                        for (int j = 0; j < classes; j++) sum += gradients[i * block + j] * weightTile[j * stride + c];
-                        hiddenGradientTile[e] += sum;
+                        int row0 = e / halfWidth, col0 = e - row0 * halfWidth, row1 = row0 + block / 2, col1 = col0 + halfWidth;
+                        bool pair = col1 < dim; // an odd width leaves the last lane one column
+                        int col1Read = pair ? col1 : col0;
+                        float s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+                        for (int k = 0; k < classes; k++)
+                        {
+                            float w0 = gradients[row0 * block + k], w1 = gradients[row1 * block + k], v0 = weightTile[k * stride + col0], v1 = weightTile[k * stride + col1Read];
+                            s00 += w0 * v0;
+                            s01 += w0 * v1;
+                            s10 += w1 * v0;
+                            s11 += w1 * v1;
+                        }
+                        if (row0 < tokens)
+                        {
+                            hiddenGradientTile[row0 * dim + col0] += s00;
+                            if (pair) hiddenGradientTile[row0 * dim + col1] += s01;
+                        }
+                        if (row1 < tokens)
+                        {
+                            hiddenGradientTile[row1 * dim + col0] += s10;
+                            if (pair) hiddenGradientTile[row1 * dim + col1] += s11;
+                        }
                     }
                 }
                 global::ILGPU.Group.Barrier();
@@ -1590,18 +1834,30 @@ namespace Demo
                         valueTile[e + e / headSize] = value[keyStart + (long)firstKey * headSize + e];
                     }
                     global::ILGPU.Group.Barrier();
+                    // weights[i, j] = queryTile[i]·keyTile[j], a 2 × 2 block per lane: each shared load feeds two multiply-adds.
+                    for (int e = lane; e < block * block / 4; e += lanes)
+                    {
+                        int half = block / 2, i0 = e / half, j0 = e - i0 * half, i1 = i0 + half, j1 = j0 + half;
+                        double p00 = 0, p01 = 0, p10 = 0, p11 = 0;
+                        for (int c = 0; c < headSize; c++)
+                        {
+                            double x0 = queryTile[i0 * stride + c], x1 = queryTile[i1 * stride + c], y0 = keyTile[j0 * stride + c], y1 = keyTile[j1 * stride + c];
+                            p00 += x0 * y0;
+                            p01 += x0 * y1;
+                            p10 += x1 * y0;
+                            p11 += x1 * y1;
+                        }
+                        weights[i0 * block + j0] = p00;
+                        weights[i0 * block + j1] = p01;
+                        weights[i1 * block + j0] = p10;
+                        weights[i1 * block + j1] = p11;
+                    }
+                    global::ILGPU.Group.Barrier();
                     // σ(scale·q·kᵀ) of every visible (query, key) pair; masked pairs are −∞ and never reach σ.
                     for (int e = lane; e < queries * block; e += lanes)
                     {
                         int i = e / block, j = e - i * block, qi = firstQuery + i, kj = firstKey + j;
-                        double sigma = double.NegativeInfinity;
-                        if (j < keys && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0))
-                        {
-                            double dot = 0;
-                            for (int c = 0; c < headSize; c++) dot += queryTile[i * stride + c] * keyTile[j * stride + c];
-                            sigma = SigmaDouble(scoreScale * dot, a0, b0, c1, d1, a2, b2, c3, d3);
-                        }
-                        weights[e] = sigma;
+                        weights[e] = j < keys && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0) ? SigmaDouble(scoreScale * weights[e], a0, b0, c1, d1, a2, b2, c3, d3) : double.NegativeInfinity;
                     }
                     global::ILGPU.Group.Barrier();
 
@@ -1641,12 +1897,30 @@ namespace Demo
                     global::ILGPU.Group.Barrier();
 
                     // O = O·exp(m_old − m_new) + P·V.
-                    for (int e = lane; e < queries * headSize; e += lanes)
+                    for (int e = lane, halfWidth = (headSize + 1) / 2; e < block / 2 * halfWidth; e += lanes)
                     {
-                        int i = e / headSize, c = e - i * headSize;
-                        double sum = outputTile[e] * rowRescale[i];
-                        for (int j = 0; j < keys; j++) sum += weights[i * block + j] * valueTile[j * stride + c];
-                        outputTile[e] = sum;
+                        int row0 = e / halfWidth, col0 = e - row0 * halfWidth, row1 = row0 + block / 2, col1 = col0 + halfWidth;
+                        bool pair = col1 < headSize; // an odd width leaves the last lane one column
+                        int col1Read = pair ? col1 : col0;
+                        double s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+                        for (int k = 0; k < keys; k++)
+                        {
+                            double w0 = weights[row0 * block + k], w1 = weights[row1 * block + k], v0 = valueTile[k * stride + col0], v1 = valueTile[k * stride + col1Read];
+                            s00 += w0 * v0;
+                            s01 += w0 * v1;
+                            s10 += w1 * v0;
+                            s11 += w1 * v1;
+                        }
+                        if (row0 < queries)
+                        {
+                            outputTile[row0 * headSize + col0] = outputTile[row0 * headSize + col0] * rowRescale[row0] + s00;
+                            if (pair) outputTile[row0 * headSize + col1] = outputTile[row0 * headSize + col1] * rowRescale[row0] + s01;
+                        }
+                        if (row1 < queries)
+                        {
+                            outputTile[row1 * headSize + col0] = outputTile[row1 * headSize + col0] * rowRescale[row1] + s10;
+                            if (pair) outputTile[row1 * headSize + col1] = outputTile[row1 * headSize + col1] * rowRescale[row1] + s11;
+                        }
                     }
                 }
                 global::ILGPU.Group.Barrier();
@@ -1744,23 +2018,55 @@ namespace Demo
                     }
                     global::ILGPU.Group.Barrier();
 
-                    // P and ds = σ′(s)·gσ of every (query, key) pair of the tile; masked pairs and queries with no visible key get 0.
+                    // weights[i, j] = queryTile[i]·keyTile[j], a 2 × 2 block per lane: each shared load feeds two multiply-adds.
+                    for (int e = lane; e < block * block / 4; e += lanes)
+                    {
+                        int half = block / 2, i0 = e / half, j0 = e - i0 * half, i1 = i0 + half, j1 = j0 + half;
+                        double p00 = 0, p01 = 0, p10 = 0, p11 = 0;
+                        for (int c = 0; c < headSize; c++)
+                        {
+                            double x0 = queryTile[i0 * stride + c], x1 = queryTile[i1 * stride + c], y0 = keyTile[j0 * stride + c], y1 = keyTile[j1 * stride + c];
+                            p00 += x0 * y0;
+                            p01 += x0 * y1;
+                            p10 += x1 * y0;
+                            p11 += x1 * y1;
+                        }
+                        weights[i0 * block + j0] = p00;
+                        weights[i0 * block + j1] = p01;
+                        weights[i1 * block + j0] = p10;
+                        weights[i1 * block + j1] = p11;
+                    }
+                    global::ILGPU.Group.Barrier();
+                    // scoreGradients[i, j] = outputGradientTile[i]·valueTile[j], a 2 × 2 block per lane: each shared load feeds two multiply-adds.
+                    for (int e = lane; e < block * block / 4; e += lanes)
+                    {
+                        int half = block / 2, i0 = e / half, j0 = e - i0 * half, i1 = i0 + half, j1 = j0 + half;
+                        double p00 = 0, p01 = 0, p10 = 0, p11 = 0;
+                        for (int c = 0; c < headSize; c++)
+                        {
+                            double x0 = outputGradientTile[i0 * stride + c], x1 = outputGradientTile[i1 * stride + c], y0 = valueTile[j0 * stride + c], y1 = valueTile[j1 * stride + c];
+                            p00 += x0 * y0;
+                            p01 += x0 * y1;
+                            p10 += x1 * y0;
+                            p11 += x1 * y1;
+                        }
+                        scoreGradients[i0 * block + j0] = p00;
+                        scoreGradients[i0 * block + j1] = p01;
+                        scoreGradients[i1 * block + j0] = p10;
+                        scoreGradients[i1 * block + j1] = p11;
+                    }
+                    global::ILGPU.Group.Barrier();
+                    // P and ds = σ′(s)·gσ of every (query, key) pair of the tile, in place of the products; masked pairs and
+                    // queries with no visible key get 0.
                     for (int e = lane; e < queries * block; e += lanes)
                     {
                         int i = e / block, j = e - i * block, qi = firstQuery + i, kj = firstKey + j;
-                        double weight = 0, gs = 0, sv = 0;
+                        double weight = 0, gs = 0, sv = scoreScale * weights[e];
                         bool visible = j < keys && rowLogSumExp[i] != double.NegativeInfinity && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0);
                         if (visible)
                         {
-                            double dot = 0, outputDot = 0;
-                            for (int c = 0; c < headSize; c++)
-                            {
-                                dot += queryTile[i * stride + c] * keyTile[j * stride + c];
-                                outputDot += outputGradientTile[i * stride + c] * valueTile[j * stride + c];
-                            }
-                            sv = scoreScale * dot;
                             weight = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(sv, a0, b0, c1, d1, a2, b2, c3, d3) - rowLogSumExp[i]);
-                            gs = weight * (outputDot - rowDelta[i]);
+                            gs = weight * (scoreGradients[e] - rowDelta[i]);
                         }
                         double scoreGradient = 0;
                         if (visible)
@@ -1796,18 +2102,56 @@ namespace Demo
                     }
                     global::ILGPU.Group.Barrier();
 
-                    // dV += Pᵀ·dO and dK += scale·dsᵀ·Q, one lane per (key, column).
-                    for (int e = lane; e < keys * headSize; e += lanes)
+                    // dV += Pᵀ·dO and dK += scale·dsᵀ·Q.
+                    for (int e = lane, halfWidth = (headSize + 1) / 2; e < block / 2 * halfWidth; e += lanes)
                     {
-                        int j = e / headSize, c = e - j * headSize;
-                        double valueSum = 0, keySum = 0;
-                        for (int i = 0; i < queries; i++)
+                        int row0 = e / halfWidth, col0 = e - row0 * halfWidth, row1 = row0 + block / 2, col1 = col0 + halfWidth;
+                        bool pair = col1 < headSize; // an odd width leaves the last lane one column
+                        int col1Read = pair ? col1 : col0;
+                        double s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+                        for (int k = 0; k < queries; k++)
                         {
-                            valueSum += weights[i * block + j] * outputGradientTile[i * stride + c];
-                            keySum += scoreGradients[i * block + j] * queryTile[i * stride + c];
+                            double w0 = weights[k * block + row0], w1 = weights[k * block + row1], v0 = outputGradientTile[k * stride + col0], v1 = outputGradientTile[k * stride + col1Read];
+                            s00 += w0 * v0;
+                            s01 += w0 * v1;
+                            s10 += w1 * v0;
+                            s11 += w1 * v1;
                         }
-                        valueGradientTile[e] += valueSum;
-                        keyGradientTile[e] += scoreScale * keySum;
+                        if (row0 < keys)
+                        {
+                            valueGradientTile[row0 * headSize + col0] += s00;
+                            if (pair) valueGradientTile[row0 * headSize + col1] += s01;
+                        }
+                        if (row1 < keys)
+                        {
+                            valueGradientTile[row1 * headSize + col0] += s10;
+                            if (pair) valueGradientTile[row1 * headSize + col1] += s11;
+                        }
+                    }
+                    for (int e = lane, halfWidth = (headSize + 1) / 2; e < block / 2 * halfWidth; e += lanes)
+                    {
+                        int row0 = e / halfWidth, col0 = e - row0 * halfWidth, row1 = row0 + block / 2, col1 = col0 + halfWidth;
+                        bool pair = col1 < headSize; // an odd width leaves the last lane one column
+                        int col1Read = pair ? col1 : col0;
+                        double s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+                        for (int k = 0; k < queries; k++)
+                        {
+                            double w0 = scoreGradients[k * block + row0], w1 = scoreGradients[k * block + row1], v0 = queryTile[k * stride + col0], v1 = queryTile[k * stride + col1Read];
+                            s00 += w0 * v0;
+                            s01 += w0 * v1;
+                            s10 += w1 * v0;
+                            s11 += w1 * v1;
+                        }
+                        if (row0 < keys)
+                        {
+                            keyGradientTile[row0 * headSize + col0] += scoreScale * s00;
+                            if (pair) keyGradientTile[row0 * headSize + col1] += scoreScale * s01;
+                        }
+                        if (row1 < keys)
+                        {
+                            keyGradientTile[row1 * headSize + col0] += scoreScale * s10;
+                            if (pair) keyGradientTile[row1 * headSize + col1] += scoreScale * s11;
+                        }
                     }
                 }
                 global::ILGPU.Group.Barrier();
@@ -1869,7 +2213,7 @@ namespace Demo
                 double a2p = a2 * 2d;
                 double c3p = c3 * 2d;
 
-                // Shared: the block's queries, output gradients and query gradients, a key and a value tile, and ds of the tile.
+                // Shared: the block's queries, output gradients and query gradients, a key and a value tile; q·k then ds, and dO·v.
                 var shared = global::ILGPU.SharedMemory.GetDynamic<double>();
                 var queryTile = shared.SubView(0, block * stride);
                 var outputGradientTile = shared.SubView(block * stride, block * stride);
@@ -1877,6 +2221,7 @@ namespace Demo
                 var keyTile = shared.SubView(3 * block * stride, block * stride);
                 var valueTile = shared.SubView(4 * block * stride, block * stride);
                 var scoreGradients = shared.SubView(5 * block * stride, block * block);
+                var outputDots = shared.SubView(5 * block * stride + block * block, block * block);
                 var rowLogSumExp = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
                 var rowDelta = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
                 for (int e = lane; e < queries * headSize; e += lanes)
@@ -1904,35 +2249,84 @@ namespace Demo
                         valueTile[e + e / headSize] = value[keyStart + (long)firstKey * headSize + e];
                     }
                     global::ILGPU.Group.Barrier();
-                    // ds of every (query, key) pair of the tile; masked pairs and queries with no visible key get 0.
+                    // scoreGradients[i, j] = queryTile[i]·keyTile[j], a 2 × 2 block per lane: each shared load feeds two multiply-adds.
+                    for (int e = lane; e < block * block / 4; e += lanes)
+                    {
+                        int half = block / 2, i0 = e / half, j0 = e - i0 * half, i1 = i0 + half, j1 = j0 + half;
+                        double p00 = 0, p01 = 0, p10 = 0, p11 = 0;
+                        for (int c = 0; c < headSize; c++)
+                        {
+                            double x0 = queryTile[i0 * stride + c], x1 = queryTile[i1 * stride + c], y0 = keyTile[j0 * stride + c], y1 = keyTile[j1 * stride + c];
+                            p00 += x0 * y0;
+                            p01 += x0 * y1;
+                            p10 += x1 * y0;
+                            p11 += x1 * y1;
+                        }
+                        scoreGradients[i0 * block + j0] = p00;
+                        scoreGradients[i0 * block + j1] = p01;
+                        scoreGradients[i1 * block + j0] = p10;
+                        scoreGradients[i1 * block + j1] = p11;
+                    }
+                    global::ILGPU.Group.Barrier();
+                    // outputDots[i, j] = outputGradientTile[i]·valueTile[j], a 2 × 2 block per lane: each shared load feeds two multiply-adds.
+                    for (int e = lane; e < block * block / 4; e += lanes)
+                    {
+                        int half = block / 2, i0 = e / half, j0 = e - i0 * half, i1 = i0 + half, j1 = j0 + half;
+                        double p00 = 0, p01 = 0, p10 = 0, p11 = 0;
+                        for (int c = 0; c < headSize; c++)
+                        {
+                            double x0 = outputGradientTile[i0 * stride + c], x1 = outputGradientTile[i1 * stride + c], y0 = valueTile[j0 * stride + c], y1 = valueTile[j1 * stride + c];
+                            p00 += x0 * y0;
+                            p01 += x0 * y1;
+                            p10 += x1 * y0;
+                            p11 += x1 * y1;
+                        }
+                        outputDots[i0 * block + j0] = p00;
+                        outputDots[i0 * block + j1] = p01;
+                        outputDots[i1 * block + j0] = p10;
+                        outputDots[i1 * block + j1] = p11;
+                    }
+                    global::ILGPU.Group.Barrier();
+                    // ds of every (query, key) pair of the tile, in place of q·k; masked pairs and queries with no visible key get 0.
                     for (int e = lane; e < queries * block; e += lanes)
                     {
                         int i = e / block, j = e - i * block, qi = firstQuery + i, kj = firstKey + j;
-                        double weight = 0, gs = 0, sv = 0;
+                        double weight = 0, gs = 0, sv = scoreScale * scoreGradients[e];
                         bool visible = j < keys && rowLogSumExp[i] != double.NegativeInfinity && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0);
                         if (visible)
                         {
-                            double dot = 0, outputDot = 0;
-                            for (int c = 0; c < headSize; c++)
-                            {
-                                dot += queryTile[i * stride + c] * keyTile[j * stride + c];
-                                outputDot += outputGradientTile[i * stride + c] * valueTile[j * stride + c];
-                            }
-                            sv = scoreScale * dot;
                             weight = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(sv, a0, b0, c1, d1, a2, b2, c3, d3) - rowLogSumExp[i]);
-                            gs = weight * (outputDot - rowDelta[i]);
+                            gs = weight * (outputDots[e] - rowDelta[i]);
                         }
                         scoreGradients[e] = visible ? ScoreGradientDouble(sv, gs, a0, b0, c1, d1, a2, b2, c3, d3, a0p, c1p, a2p, c3p) : 0;
                     }
                     global::ILGPU.Group.Barrier();
 
-                    // dQ += scale·ds·K, one lane per (query, column).
-                    for (int e = lane; e < queries * headSize; e += lanes)
+                    // dQ += scale·ds·K.
+                    for (int e = lane, halfWidth = (headSize + 1) / 2; e < block / 2 * halfWidth; e += lanes)
                     {
-                        int i = e / headSize, c = e - i * headSize;
-                        double sum = 0;
-                        for (int j = 0; j < keys; j++) sum += scoreGradients[i * block + j] * keyTile[j * stride + c];
-                        queryGradientTile[e] += scoreScale * sum;
+                        int row0 = e / halfWidth, col0 = e - row0 * halfWidth, row1 = row0 + block / 2, col1 = col0 + halfWidth;
+                        bool pair = col1 < headSize; // an odd width leaves the last lane one column
+                        int col1Read = pair ? col1 : col0;
+                        double s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+                        for (int k = 0; k < keys; k++)
+                        {
+                            double w0 = scoreGradients[row0 * block + k], w1 = scoreGradients[row1 * block + k], v0 = keyTile[k * stride + col0], v1 = keyTile[k * stride + col1Read];
+                            s00 += w0 * v0;
+                            s01 += w0 * v1;
+                            s10 += w1 * v0;
+                            s11 += w1 * v1;
+                        }
+                        if (row0 < queries)
+                        {
+                            queryGradientTile[row0 * headSize + col0] += scoreScale * s00;
+                            if (pair) queryGradientTile[row0 * headSize + col1] += scoreScale * s01;
+                        }
+                        if (row1 < queries)
+                        {
+                            queryGradientTile[row1 * headSize + col0] += scoreScale * s10;
+                            if (pair) queryGradientTile[row1 * headSize + col1] += scoreScale * s11;
+                        }
                     }
                 }
                 global::ILGPU.Group.Barrier();
@@ -1988,6 +2382,25 @@ namespace Demo
                     for (int e = lane; e < classes * dim; e += lanes) weightTile[e + e / dim] = weight[(long)firstClass * dim + e];
                     global::ILGPU.Group.Barrier();
 
+                    // logits[i, j] = hiddenTile[i]·weightTile[j], a 2 × 2 block per lane: each shared load feeds two multiply-adds.
+                    for (int e = lane; e < block * block / 4; e += lanes)
+                    {
+                        int half = block / 2, i0 = e / half, j0 = e - i0 * half, i1 = i0 + half, j1 = j0 + half;
+                        double p00 = 0, p01 = 0, p10 = 0, p11 = 0;
+                        for (int c = 0; c < dim; c++)
+                        {
+                            double x0 = hiddenTile[i0 * stride + c], x1 = hiddenTile[i1 * stride + c], y0 = weightTile[j0 * stride + c], y1 = weightTile[j1 * stride + c];
+                            p00 += x0 * y0;
+                            p01 += x0 * y1;
+                            p10 += x1 * y0;
+                            p11 += x1 * y1;
+                        }
+                        logits[i0 * block + j0] = p00;
+                        logits[i0 * block + j1] = p01;
+                        logits[i1 * block + j0] = p10;
+                        logits[i1 * block + j1] = p11;
+                    }
+                    global::ILGPU.Group.Barrier();
                     // σ(z) of every (token, class) pair, z = h·w (+ b); a logit of −∞ (a forbidden class) is masked and never reaches σ.
                     for (int e = lane; e < tokens * block; e += lanes)
                     {
@@ -1995,8 +2408,7 @@ namespace Demo
                         double sigma = double.NegativeInfinity;
                         if (j < classes)
                         {
-                            double z = 0;
-                            for (int c = 0; c < dim; c++) z += hiddenTile[i * stride + c] * weightTile[j * stride + c];
+                            double z = logits[e];
                             if (tiles.HasBias != 0) z += bias[v];
                             if (z != double.NegativeInfinity) sigma = SigmaDouble(z, a0, b0, c1, d1, a2, b2, c3, d3);
                             if (v == rowTarget[i]) targetSigma[i] = sigma;
@@ -2100,14 +2512,34 @@ namespace Demo
                     }
                     global::ILGPU.Group.Barrier();
 
+                    // gradients[i, j] = hiddenTile[i]·weightTile[j], a 2 × 2 block per lane: each shared load feeds two multiply-adds.
+                    for (int e = lane; e < block * block / 4; e += lanes)
+                    {
+                        int half = block / 2, i0 = e / half, j0 = e - i0 * half, i1 = i0 + half, j1 = j0 + half;
+                        double p00 = 0, p01 = 0, p10 = 0, p11 = 0;
+                        for (int c = 0; c < dim; c++)
+                        {
+                            double x0 = hiddenTile[i0 * stride + c], x1 = hiddenTile[i1 * stride + c], y0 = weightTile[j0 * stride + c], y1 = weightTile[j1 * stride + c];
+                            p00 += x0 * y0;
+                            p01 += x0 * y1;
+                            p10 += x1 * y0;
+                            p11 += x1 * y1;
+                        }
+                        gradients[i0 * block + j0] = p00;
+                        gradients[i0 * block + j1] = p01;
+                        gradients[i1 * block + j0] = p10;
+                        gradients[i1 * block + j1] = p11;
+                    }
+                    global::ILGPU.Group.Barrier();
+                    // dz = σ′(z)·gσ of every (token, class) pair, in place of h·w: gσ = w·(P − [class = target]) with
+                    // P = exp(σ − m − log l); a masked logit or an ignored token gets 0.
                     for (int e = lane; e < tokens * block; e += lanes)
                     {
                         int i = e / block, j = e - i * block, v = firstClass + j;
                         double gradient = 0;
                         if (j < classes && rowTarget[i] != tiles.IgnoreIndex)
                         {
-                            double z = 0;
-                            for (int c = 0; c < dim; c++) z += hiddenTile[i * stride + c] * weightTile[j * stride + c];
+                            double z = gradients[e];
                             if (tiles.HasBias != 0) z += bias[v];
                             if (z != double.NegativeInfinity)
                             {
@@ -2144,13 +2576,31 @@ namespace Demo
                     }
                     global::ILGPU.Group.Barrier();
 
-                    // dW += dzᵀ·h, one lane per (class, column); db += Σ dz, one lane per class.
-                    for (int e = lane; e < classes * dim; e += lanes)
+                    // dW += dzᵀ·h; db += Σ dz, one lane per class.
+                    for (int e = lane, halfWidth = (dim + 1) / 2; e < block / 2 * halfWidth; e += lanes)
                     {
-                        int j = e / dim, c = e - j * dim;
-                        double sum = 0;
-                        for (int i = 0; i < tokens; i++) sum += gradients[i * block + j] * hiddenTile[i * stride + c];
-                        weightGradientTile[e] += sum;
+                        int row0 = e / halfWidth, col0 = e - row0 * halfWidth, row1 = row0 + block / 2, col1 = col0 + halfWidth;
+                        bool pair = col1 < dim; // an odd width leaves the last lane one column
+                        int col1Read = pair ? col1 : col0;
+                        double s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+                        for (int k = 0; k < tokens; k++)
+                        {
+                            double w0 = gradients[k * block + row0], w1 = gradients[k * block + row1], v0 = hiddenTile[k * stride + col0], v1 = hiddenTile[k * stride + col1Read];
+                            s00 += w0 * v0;
+                            s01 += w0 * v1;
+                            s10 += w1 * v0;
+                            s11 += w1 * v1;
+                        }
+                        if (row0 < classes)
+                        {
+                            weightGradientTile[row0 * dim + col0] += s00;
+                            if (pair) weightGradientTile[row0 * dim + col1] += s01;
+                        }
+                        if (row1 < classes)
+                        {
+                            weightGradientTile[row1 * dim + col0] += s10;
+                            if (pair) weightGradientTile[row1 * dim + col1] += s11;
+                        }
                     }
                     for (int j = lane; j < classes; j += lanes)
                     {
@@ -2239,14 +2689,34 @@ namespace Demo
                     for (int e = lane; e < classes * dim; e += lanes) weightTile[e + e / dim] = weight[(long)firstClass * dim + e];
                     global::ILGPU.Group.Barrier();
 
+                    // gradients[i, j] = hiddenTile[i]·weightTile[j], a 2 × 2 block per lane: each shared load feeds two multiply-adds.
+                    for (int e = lane; e < block * block / 4; e += lanes)
+                    {
+                        int half = block / 2, i0 = e / half, j0 = e - i0 * half, i1 = i0 + half, j1 = j0 + half;
+                        double p00 = 0, p01 = 0, p10 = 0, p11 = 0;
+                        for (int c = 0; c < dim; c++)
+                        {
+                            double x0 = hiddenTile[i0 * stride + c], x1 = hiddenTile[i1 * stride + c], y0 = weightTile[j0 * stride + c], y1 = weightTile[j1 * stride + c];
+                            p00 += x0 * y0;
+                            p01 += x0 * y1;
+                            p10 += x1 * y0;
+                            p11 += x1 * y1;
+                        }
+                        gradients[i0 * block + j0] = p00;
+                        gradients[i0 * block + j1] = p01;
+                        gradients[i1 * block + j0] = p10;
+                        gradients[i1 * block + j1] = p11;
+                    }
+                    global::ILGPU.Group.Barrier();
+                    // dz = σ′(z)·gσ of every (token, class) pair, in place of h·w: gσ = w·(P − [class = target]) with
+                    // P = exp(σ − m − log l); a masked logit or an ignored token gets 0.
                     for (int e = lane; e < tokens * block; e += lanes)
                     {
                         int i = e / block, j = e - i * block, v = firstClass + j;
                         double gradient = 0;
                         if (j < classes && rowTarget[i] != tiles.IgnoreIndex)
                         {
-                            double z = 0;
-                            for (int c = 0; c < dim; c++) z += hiddenTile[i * stride + c] * weightTile[j * stride + c];
+                            double z = gradients[e];
                             if (tiles.HasBias != 0) z += bias[v];
                             if (z != double.NegativeInfinity)
                             {
@@ -2259,13 +2729,31 @@ namespace Demo
                     }
                     global::ILGPU.Group.Barrier();
 
-                    // dh += dz·W, one lane per (token, column).
-                    for (int e = lane; e < tokens * dim; e += lanes)
+                    // dh += dz·W.
+                    for (int e = lane, halfWidth = (dim + 1) / 2; e < block / 2 * halfWidth; e += lanes)
                     {
-                        int i = e / dim, c = e - i * dim;
-                        double sum = 0;
-                        for (int j = 0; j < classes; j++) sum += gradients[i * block + j] * weightTile[j * stride + c];
-                        hiddenGradientTile[e] += sum;
+                        int row0 = e / halfWidth, col0 = e - row0 * halfWidth, row1 = row0 + block / 2, col1 = col0 + halfWidth;
+                        bool pair = col1 < dim; // an odd width leaves the last lane one column
+                        int col1Read = pair ? col1 : col0;
+                        double s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+                        for (int k = 0; k < classes; k++)
+                        {
+                            double w0 = gradients[row0 * block + k], w1 = gradients[row1 * block + k], v0 = weightTile[k * stride + col0], v1 = weightTile[k * stride + col1Read];
+                            s00 += w0 * v0;
+                            s01 += w0 * v1;
+                            s10 += w1 * v0;
+                            s11 += w1 * v1;
+                        }
+                        if (row0 < tokens)
+                        {
+                            hiddenGradientTile[row0 * dim + col0] += s00;
+                            if (pair) hiddenGradientTile[row0 * dim + col1] += s01;
+                        }
+                        if (row1 < tokens)
+                        {
+                            hiddenGradientTile[row1 * dim + col0] += s10;
+                            if (pair) hiddenGradientTile[row1 * dim + col1] += s11;
+                        }
                     }
                 }
                 global::ILGPU.Group.Barrier();
