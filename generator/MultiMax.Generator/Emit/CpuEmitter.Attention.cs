@@ -28,10 +28,10 @@ internal static partial class CpuEmitter
         writer.Line("/// (flash-style): nothing of size queries × keys is ever allocated. The weights are probabilities whatever the");
         writer.Line("/// declaration's output kind.");
         writer.Line("/// </summary>");
-        WriteAttentionInputDocs(writer, spec);
+        DeclarationCode.WriteAttentionInputDocs(writer, spec);
         writer.Line("/// <param name=\"output\">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>");
         writer.Line("/// <param name=\"logSumExp\">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key), for the backward.</param>");
-        WriteAttentionSettingDocs(writer);
+        DeclarationCode.WriteAttentionSettingDocs(writer, "true");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, or an output overlaps an input; nothing is written then.</exception>");
         writer.Line(DeclarationCode.GeneratedCodeAttribute);
         writer.Line($"{accessibility}static void {Identifiers.Escape(spec.MethodName + "Attention")}({readOnlySpan} query, {readOnlySpan} key, {readOnlySpan} value, {span} output, {span} logSumExp, {shape} shape, {parameters}{mask})");
@@ -39,7 +39,7 @@ internal static partial class CpuEmitter
 
         writer.Line();
         writer.Line($"/// <summary>The backward pass of <c>{Identifiers.Escape(spec.MethodName + "Attention")}</c>: recomputes each tile's weights from <paramref name=\"logSumExp\"/>.</summary>");
-        WriteAttentionInputDocs(writer, spec);
+        DeclarationCode.WriteAttentionInputDocs(writer, spec);
         writer.Line("/// <param name=\"output\">The forward's output.</param>");
         writer.Line("/// <param name=\"logSumExp\">The forward's log-sum-exp.</param>");
         writer.Line("/// <param name=\"outputGradient\">The gradient of the loss with respect to <paramref name=\"output\"/>.</param>");
@@ -51,30 +51,11 @@ internal static partial class CpuEmitter
             writer.Line("/// <param name=\"parameterGradients\">Overwritten with the parameter gradients, summed over every score; the same bits on every run.</param>");
         }
 
-        WriteAttentionSettingDocs(writer);
+        DeclarationCode.WriteAttentionSettingDocs(writer, "true");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, or an output overlaps an input or another output; nothing is written then.</exception>");
         writer.Line(DeclarationCode.GeneratedCodeAttribute);
         string parameterGradients = spec.HasParameters ? $"{span} parameterGradients, " : "";
         writer.Line($"{accessibility}static void {Identifiers.Escape(spec.MethodName + "AttentionBackward")}({readOnlySpan} query, {readOnlySpan} key, {readOnlySpan} value, {readOnlySpan} output, {readOnlySpan} logSumExp, {readOnlySpan} outputGradient, {span} queryGradient, {span} keyGradient, {span} valueGradient, {shape} shape, {parameters}{parameterGradients}{mask})");
         writer.Line($"    => {runner}.Backward<{modulator}, {t}>(query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, {parametersArgument}, {(spec.HasParameters ? "parameterGradients" : $"{span}.Empty")}, keyPaddingMask, causal, scale);");
-    }
-
-    private static void WriteAttentionInputDocs(SourceWriter writer, NormalizerSpec spec)
-    {
-        writer.Line("/// <param name=\"query\">[batch, heads, queries, headSize], row-major.</param>");
-        writer.Line("/// <param name=\"key\">[batch, heads, keys, headSize].</param>");
-        writer.Line("/// <param name=\"value\">[batch, heads, keys, headSize].</param>");
-        writer.Line("/// <param name=\"shape\">The batch, head, query and key counts and the head size.</param>");
-        if (spec.HasParameters)
-        {
-            writer.Line("/// <param name=\"parameters\">σ's learnable parameters, in the layout of the row operator.</param>");
-        }
-    }
-
-    private static void WriteAttentionSettingDocs(SourceWriter writer)
-    {
-        writer.Line("/// <param name=\"keyPaddingMask\">Empty, or [batch, keys] with true where a key is padding and gets no weight.</param>");
-        writer.Line("/// <param name=\"causal\">Whether query i sees only keys j ≤ i.</param>");
-        writer.Line("/// <param name=\"scale\">The score scale; 1/√headSize when null.</param>");
     }
 }

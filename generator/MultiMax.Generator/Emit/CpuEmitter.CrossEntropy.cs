@@ -26,7 +26,7 @@ internal static partial class CpuEmitter
         writer.Line("/// is not <paramref name=\"ignoreIndex\"/>, of <c>−log SoftMax(σ(hidden·weightᵀ + bias))[target]</c>. The logits are formed a");
         writer.Line("/// chunk of tokens at a time: nothing of size tokens × vocab is ever allocated.");
         writer.Line("/// </summary>");
-        WriteCrossEntropyInputDocs(writer, spec);
+        DeclarationCode.WriteCrossEntropyInputDocs(writer, spec);
         writer.Line("/// <returns>The mean loss; 0 when every target is ignored, NaN when a parameter σ reads is NaN.</returns>");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, or a target is neither a class nor the ignore index.</exception>");
         writer.Line(DeclarationCode.GeneratedCodeAttribute);
@@ -38,7 +38,7 @@ internal static partial class CpuEmitter
         writer.Line($"/// The loss of <c>{name}</c> and, in the same pass, its gradients (those of the mean: multiply them by the upstream");
         writer.Line("/// gradient of the loss). Parameter gradients are summed in double in a fixed order: the same bits on every run.");
         writer.Line("/// </summary>");
-        WriteCrossEntropyInputDocs(writer, spec);
+        DeclarationCode.WriteCrossEntropyInputDocs(writer, spec);
         writer.Line("/// <param name=\"hiddenGradient\">Receives [tokens, dim]; an ignored token's row is 0.</param>");
         writer.Line("/// <param name=\"weightGradient\">Receives [vocab, dim].</param>");
         writer.Line("/// <param name=\"biasGradient\">Receives [vocab]; empty when <paramref name=\"bias\"/> is.</param>");
@@ -54,20 +54,5 @@ internal static partial class CpuEmitter
         string gradientArguments = "hiddenGradient, weightGradient, biasGradient, " + (spec.HasParameters ? "parameterGradients" : $"{span}.Empty");
         writer.Line($"{accessibility}static double {Identifiers.Escape(spec.MethodName + "CrossEntropyBackward")}({inputs}, {gradients}, long ignoreIndex = -100)");
         writer.Line($"    => {runner}.LossAndGradients<{modulator}, {t}>({inputArguments}, {gradientArguments}, ignoreIndex);");
-    }
-
-    private static void WriteCrossEntropyInputDocs(SourceWriter writer, NormalizerSpec spec)
-    {
-        writer.Line("/// <param name=\"hidden\">[tokens, dim], row-major.</param>");
-        writer.Line("/// <param name=\"weight\">[vocab, dim].</param>");
-        writer.Line("/// <param name=\"bias\">[vocab], or empty for none. A bias of −∞ forbids a class: probability 0, gradient 0.</param>");
-        writer.Line("/// <param name=\"targets\">[tokens]: a class in [0, vocab), or <paramref name=\"ignoreIndex\"/>.</param>");
-        writer.Line("/// <param name=\"shape\">The token count, dim and vocabulary size.</param>");
-        if (spec.HasParameters)
-        {
-            writer.Line("/// <param name=\"parameters\">σ's learnable parameters, in the layout of the row operator.</param>");
-        }
-
-        writer.Line("/// <param name=\"ignoreIndex\">A target that marks a token to leave out of the loss and its mean.</param>");
     }
 }

@@ -145,4 +145,41 @@ internal static class DeclarationCode
             }
         }
     }
+
+    /// <summary>The parameter docs of a fused attention operator's inputs, on spans or on device views alike.</summary>
+    public static void WriteAttentionInputDocs(SourceWriter writer, NormalizerSpec spec)
+    {
+        writer.Line("/// <param name=\"query\">[batch, heads, queries, headSize], row-major.</param>");
+        writer.Line("/// <param name=\"key\">[batch, heads, keys, headSize].</param>");
+        writer.Line("/// <param name=\"value\">[batch, heads, keys, headSize].</param>");
+        writer.Line("/// <param name=\"shape\">The batch, head, query and key counts and the head size.</param>");
+        if (spec.HasParameters)
+        {
+            writer.Line("/// <param name=\"parameters\">σ's learnable parameters, in the layout of the row operator.</param>");
+        }
+    }
+
+    /// <summary>The parameter docs of a fused attention operator's settings; <paramref name="maskEntries"/> says how padding is marked.</summary>
+    public static void WriteAttentionSettingDocs(SourceWriter writer, string maskEntries)
+    {
+        writer.Line($"/// <param name=\"keyPaddingMask\">Empty, or [batch, keys] with {maskEntries} where a key is padding and gets no weight.</param>");
+        writer.Line("/// <param name=\"causal\">Whether query i sees only keys j ≤ i.</param>");
+        writer.Line("/// <param name=\"scale\">The score scale; 1/√headSize when null.</param>");
+    }
+
+    /// <summary>The parameter docs of a fused loss's inputs, on spans or on device views alike.</summary>
+    public static void WriteCrossEntropyInputDocs(SourceWriter writer, NormalizerSpec spec)
+    {
+        writer.Line("/// <param name=\"hidden\">[tokens, dim], row-major.</param>");
+        writer.Line("/// <param name=\"weight\">[vocab, dim].</param>");
+        writer.Line("/// <param name=\"bias\">[vocab], or empty for none. A bias of −∞ forbids a class: probability 0, gradient 0.</param>");
+        writer.Line("/// <param name=\"targets\">[tokens]: a class in [0, vocab), or <paramref name=\"ignoreIndex\"/>.</param>");
+        writer.Line("/// <param name=\"shape\">The token count, dim and vocabulary size.</param>");
+        if (spec.HasParameters)
+        {
+            writer.Line("/// <param name=\"parameters\">σ's learnable parameters, in the layout of the row operator.</param>");
+        }
+
+        writer.Line("/// <param name=\"ignoreIndex\">A target that marks a token to leave out of the loss and its mean.</param>");
+    }
 }

@@ -33,10 +33,10 @@ internal static partial class GpuEmitter
         writer.Line("/// nothing of size queries × keys is ever allocated.");
         writer.Line("/// </summary>");
         writer.Line("/// <param name=\"stream\">The stream to launch on; its accelerator holds the views.</param>");
-        WriteAttentionViewDocs(writer, spec);
+        DeclarationCode.WriteAttentionInputDocs(writer, spec);
         writer.Line("/// <param name=\"output\">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>");
         writer.Line("/// <param name=\"logSumExp\">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key), for the backward.</param>");
-        WriteAttentionSettingDocs(writer);
+        DeclarationCode.WriteAttentionSettingDocs(writer, "a nonzero byte (ILGPU views hold no <c>bool</c>)");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, or an output overlaps an input; nothing is launched then.</exception>");
         using (writer.Block($"public static void Attention(global::ILGPU.Runtime.AcceleratorStream stream, {view} query, {view} key, {view} value, {view} output, {view} logSumExp, global::MultiMax.AttentionShape shape, {parameters}{settings})"))
         {
@@ -52,7 +52,7 @@ internal static partial class GpuEmitter
         writer.Line();
         writer.Line($"/// <summary>The backward pass of <c>Attention</c>: recomputes each tile's weights from <paramref name=\"logSumExp\"/>{(spec.HasParameters ? ", and overwrites <paramref name=\"parameterGradients\"/> (this waits for the stream)" : " (this waits for the stream)")}.</summary>");
         writer.Line("/// <param name=\"stream\">The stream to launch on; its accelerator holds the views.</param>");
-        WriteAttentionViewDocs(writer, spec);
+        DeclarationCode.WriteAttentionInputDocs(writer, spec);
         writer.Line("/// <param name=\"output\">The forward's output.</param>");
         writer.Line("/// <param name=\"logSumExp\">The forward's log-sum-exp.</param>");
         writer.Line("/// <param name=\"outputGradient\">The gradient of the loss with respect to <paramref name=\"output\"/>.</param>");
@@ -64,7 +64,7 @@ internal static partial class GpuEmitter
             writer.Line("/// <param name=\"parameterGradients\">Overwritten with the parameter gradients, summed over every score; the same bits on every run.</param>");
         }
 
-        WriteAttentionSettingDocs(writer);
+        DeclarationCode.WriteAttentionSettingDocs(writer, "a nonzero byte (ILGPU views hold no <c>bool</c>)");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, or an output overlaps an input or another output; nothing is launched then.</exception>");
         string parameterGradients = spec.HasParameters ? $"{view} parameterGradients, " : "";
         using (writer.Block($"public static void AttentionBackward(global::ILGPU.Runtime.AcceleratorStream stream, {view} query, {view} key, {view} value, {view} output, {view} logSumExp, {view} outputGradient, {view} queryGradient, {view} keyGradient, {view} valueGradient, global::MultiMax.AttentionShape shape, {parameters}{parameterGradients}{settings})"))
@@ -97,25 +97,6 @@ internal static partial class GpuEmitter
             writer.Line("// The scratch is freed when this method returns: wait for the kernels that use it.");
             writer.Line("stream.Synchronize();");
         }
-    }
-
-    private static void WriteAttentionViewDocs(SourceWriter writer, NormalizerSpec spec)
-    {
-        writer.Line("/// <param name=\"query\">[batch, heads, queries, headSize], row-major.</param>");
-        writer.Line("/// <param name=\"key\">[batch, heads, keys, headSize].</param>");
-        writer.Line("/// <param name=\"value\">[batch, heads, keys, headSize].</param>");
-        writer.Line("/// <param name=\"shape\">The batch, head, query and key counts and the head size.</param>");
-        if (spec.HasParameters)
-        {
-            writer.Line("/// <param name=\"parameters\">σ's learnable parameters, in the layout of the row operator.</param>");
-        }
-    }
-
-    private static void WriteAttentionSettingDocs(SourceWriter writer)
-    {
-        writer.Line("/// <param name=\"keyPaddingMask\">Empty, or [batch, keys], nonzero where a key is padding and gets no weight (ILGPU views hold no <c>bool</c>).</param>");
-        writer.Line("/// <param name=\"causal\">Whether query i sees only keys j ≤ i.</param>");
-        writer.Line("/// <param name=\"scale\">The score scale; 1/√headSize when null.</param>");
     }
 
     /// <summary>The three attention kernels of one element type and the σ′·gσ helper the query pass calls.</summary>
@@ -451,27 +432,7 @@ internal static partial class GpuEmitter
             writer.Line();
             writer.Line("// Sum each gradient over the group; lane 0 writes this group's slot (an Above threshold's negated). A NaN");
             writer.Line("// parameter σ reads makes every gradient NaN, as autograd of the formula does, even with nothing visible.");
-            foreach (ParameterGradient gradient in math.Gradients)
-            {
-                writer.Line($"{Accumulator(gradient)} = {Reduce}.Sum({Accumulator(gradient)});");
-            }
-
-            using (writer.Block("if (lane == 0)"))
-            {
-                for (int k = 0; k < spec.ParameterCount; k++)
-                {
-                    ParameterGradient? gradient = math.Gradients.FirstOrDefault(g => g.ParameterIndex == k);
-                    string value = gradient is null ? "0"
-                        : ModulatorPrinter.IsSubtracted(gradient) ? $"-{Accumulator(gradient)}"
-                        : Accumulator(gradient).Name;
-                    if (poisoned is not null)
-                    {
-                        value = $"{poisoned} ? double.NaN : {value}";
-                    }
-
-                    writer.Line($"partials[(long)global::ILGPU.Grid.IdxX * {spec.ParameterCount} + {k}] = {value};");
-                }
-            }
+            WriteParameterSlot(writer, spec, math, poisoned, "lane == 0", "(long)global::ILGPU.Grid.IdxX", "double.NaN", poisonEvery: true);
         }
     }
 

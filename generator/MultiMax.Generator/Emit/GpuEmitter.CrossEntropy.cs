@@ -35,7 +35,7 @@ internal static partial class GpuEmitter
         writer.Line("/// Copies the targets to the host to check them, and waits for the stream.");
         writer.Line("/// </summary>");
         writer.Line("/// <param name=\"stream\">The stream to launch on; its accelerator holds the views.</param>");
-        WriteCrossEntropyViewDocs(writer, spec);
+        DeclarationCode.WriteCrossEntropyInputDocs(writer, spec);
         writer.Line("/// <returns>The mean loss; 0 when every target is ignored, NaN when a parameter σ reads is NaN.</returns>");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, or a target is neither a class nor the ignore index; nothing is launched then.</exception>");
         using (writer.Block($"public static double CrossEntropy({inputs}, long ignoreIndex = -100)"))
@@ -56,7 +56,7 @@ internal static partial class GpuEmitter
         writer.Line("/// loss). Parameter gradients are summed in double in a fixed order: the same bits on every run. Waits for the stream.");
         writer.Line("/// </summary>");
         writer.Line("/// <param name=\"stream\">The stream to launch on; its accelerator holds the views.</param>");
-        WriteCrossEntropyViewDocs(writer, spec);
+        DeclarationCode.WriteCrossEntropyInputDocs(writer, spec);
         writer.Line("/// <param name=\"hiddenGradient\">Receives [tokens, dim]; an ignored token's row is 0.</param>");
         writer.Line("/// <param name=\"weightGradient\">Receives [vocab, dim].</param>");
         writer.Line("/// <param name=\"biasGradient\">Receives [vocab]; empty when <paramref name=\"bias\"/> is.</param>");
@@ -101,21 +101,6 @@ internal static partial class GpuEmitter
 
             writer.Line($"return {LossRunner}.MeanLoss(stream, scratch, settings); // waits for the stream: the scratch is freed after");
         }
-    }
-
-    private static void WriteCrossEntropyViewDocs(SourceWriter writer, NormalizerSpec spec)
-    {
-        writer.Line("/// <param name=\"hidden\">[tokens, dim], row-major.</param>");
-        writer.Line("/// <param name=\"weight\">[vocab, dim].</param>");
-        writer.Line("/// <param name=\"bias\">[vocab], or empty for none. A bias of −∞ forbids a class: probability 0, gradient 0.</param>");
-        writer.Line("/// <param name=\"targets\">[tokens]: a class in [0, vocab), or <paramref name=\"ignoreIndex\"/>.</param>");
-        writer.Line("/// <param name=\"shape\">The token count, dim and vocabulary size.</param>");
-        if (spec.HasParameters)
-        {
-            writer.Line("/// <param name=\"parameters\">σ's learnable parameters, in the layout of the row operator.</param>");
-        }
-
-        writer.Line("/// <param name=\"ignoreIndex\">A target that marks a token to leave out of the loss and its mean.</param>");
     }
 
     /// <summary>The three loss kernels of one element type.</summary>
@@ -385,27 +370,7 @@ internal static partial class GpuEmitter
 
             writer.Line();
             writer.Line("// Sum each gradient over the group; lane 0 writes this group's slot (an Above threshold's negated).");
-            foreach (ParameterGradient gradient in math.Gradients)
-            {
-                writer.Line($"{Accumulator(gradient)} = {Reduce}.Sum({Accumulator(gradient)});");
-            }
-
-            using (writer.Block("if (lane == 0)"))
-            {
-                for (int k = 0; k < spec.ParameterCount; k++)
-                {
-                    ParameterGradient? gradient = math.Gradients.FirstOrDefault(g => g.ParameterIndex == k);
-                    string value = gradient is null ? "0"
-                        : ModulatorPrinter.IsSubtracted(gradient) ? $"-{Accumulator(gradient)}"
-                        : Accumulator(gradient).Name;
-                    if (poisoned is not null)
-                    {
-                        value = $"{poisoned} ? double.NaN : {value}";
-                    }
-
-                    writer.Line($"partials[(long)global::ILGPU.Grid.IdxX * {spec.ParameterCount} + {k}] = {value};");
-                }
-            }
+            WriteParameterSlot(writer, spec, math, poisoned, "lane == 0", "(long)global::ILGPU.Grid.IdxX", "double.NaN", poisonEvery: true);
         }
     }
 

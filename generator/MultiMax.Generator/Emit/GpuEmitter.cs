@@ -287,27 +287,40 @@ internal static partial class GpuEmitter
 
             writer.Line();
             writer.Line("// Sum each gradient over the group; lane 0 writes this row's slot (an Above threshold's negated).");
-            foreach (ParameterGradient gradient in math.Gradients)
-            {
-                writer.Line($"{Accumulator(gradient)} = {Reduce}.Sum({Accumulator(gradient)});");
-            }
+            WriteParameterSlot(writer, spec, math, poisoned, "global::ILGPU.Group.IdxX == 0", "(long)row", $"{t}.NaN", poisonEvery: false);
+        }
+    }
 
-            using (writer.Block("if (global::ILGPU.Group.IdxX == 0)"))
+    /// <summary>
+    /// Sums each parameter-gradient accumulator (<c>grad…</c>) over the group, and has the first lane write them to slot
+    /// <paramref name="slot"/> of <c>partials</c>: an Above threshold's sum negated, 0 for a parameter σ does not depend on
+    /// (the threshold of a term whose coefficient is a constant 0). Where a parameter σ reads is NaN the slot is NaN — for
+    /// the parameters with gradients, as the row operators do, or with <paramref name="poisonEvery"/> for all, as the
+    /// fused operators do.
+    /// </summary>
+    private static void WriteParameterSlot(
+        SourceWriter writer, NormalizerSpec spec, ModulatorMath math, Local? poisoned, string firstLane, string slot, string nan, bool poisonEvery)
+    {
+        static Local Accumulator(ParameterGradient gradient) => new(gradient.AccumulatorStem);
+        foreach (ParameterGradient gradient in math.Gradients)
+        {
+            writer.Line($"{Accumulator(gradient)} = {Reduce}.Sum({Accumulator(gradient)});");
+        }
+
+        using (writer.Block($"if ({firstLane})"))
+        {
+            for (int k = 0; k < spec.ParameterCount; k++)
             {
-                for (int k = 0; k < spec.ParameterCount; k++)
+                ParameterGradient? gradient = math.Gradients.FirstOrDefault(g => g.ParameterIndex == k);
+                string value = gradient is null ? "0"
+                    : ModulatorPrinter.IsSubtracted(gradient) ? $"-{Accumulator(gradient)}"
+                    : Accumulator(gradient).Name;
+                if (poisoned is not null && (gradient is not null || poisonEvery))
                 {
-                    // A learnable threshold of a term with a constant zero coefficient: σ does not depend on it.
-                    ParameterGradient? gradient = math.Gradients.FirstOrDefault(g => g.ParameterIndex == k);
-                    string value = gradient is null ? "0"
-                        : ModulatorPrinter.IsSubtracted(gradient) ? $"-{Accumulator(gradient)}"
-                        : Accumulator(gradient).Name;
-                    if (gradient is not null && poisoned is not null)
-                    {
-                        value = $"{poisoned} ? {t}.NaN : {value}";
-                    }
-
-                    writer.Line($"partials[(long)row * {spec.ParameterCount} + {k}] = {value};");
+                    value = $"{poisoned} ? {nan} : {value}";
                 }
+
+                writer.Line($"partials[{slot} * {spec.ParameterCount} + {k}] = {value};");
             }
         }
     }

@@ -78,7 +78,7 @@ namespace Demo
             /// <param name="parameters">σ's learnable parameters, in the layout of the row operator.</param>
             /// <param name="output">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>
             /// <param name="logSumExp">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key), for the backward.</param>
-            /// <param name="keyPaddingMask">Empty, or [batch, keys], nonzero where a key is padding and gets no weight (ILGPU views hold no <c>bool</c>).</param>
+            /// <param name="keyPaddingMask">Empty, or [batch, keys] with a nonzero byte (ILGPU views hold no <c>bool</c>) where a key is padding and gets no weight.</param>
             /// <param name="causal">Whether query i sees only keys j ≤ i.</param>
             /// <param name="scale">The score scale; 1/√headSize when null.</param>
             /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input; nothing is launched then.</exception>
@@ -106,7 +106,7 @@ namespace Demo
             /// <param name="keyGradient">Receives the gradient with respect to <paramref name="key"/>.</param>
             /// <param name="valueGradient">Receives the gradient with respect to <paramref name="value"/>.</param>
             /// <param name="parameterGradients">Overwritten with the parameter gradients, summed over every score; the same bits on every run.</param>
-            /// <param name="keyPaddingMask">Empty, or [batch, keys], nonzero where a key is padding and gets no weight (ILGPU views hold no <c>bool</c>).</param>
+            /// <param name="keyPaddingMask">Empty, or [batch, keys] with a nonzero byte (ILGPU views hold no <c>bool</c>) where a key is padding and gets no weight.</param>
             /// <param name="causal">Whether query i sees only keys j ≤ i.</param>
             /// <param name="scale">The score scale; 1/√headSize when null.</param>
             /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input or another output; nothing is launched then.</exception>
