@@ -35,13 +35,22 @@ var (cpuY, cpuDx, cpuGradients) = (new float[scores.Length], new float[scores.Le
 Attention.Sharpen(scores, cpuY, rowLength, sharpenParameters);
 Attention.SharpenBackward(scores, cpuY, upstream, cpuDx, rowLength, sharpenParameters, cpuGradients);
 
-var table = new Table().Border(TableBorder.Rounded).Title($"{rows} × {rowLength}, float: the device against the CPU kernels");
+// 3. Fused attention with the same declaration: 2 heads of 96 causal queries over 96 keys, never a 96 × 96 matrix.
+var shape = new AttentionShape(Batch: 1, Heads: 2, Queries: 96, Keys: 96, HeadSize: 32);
+float[] Normal(long length) => Enumerable.Range(0, (int)length).Select(_ => (float)(2 * random.NextDouble() - 1)).ToArray();
+float[] query = Normal(shape.QueryLength), key = Normal(shape.KeyLength), value = Normal(shape.KeyLength);
+float[] attended = device.Attention(Attention.SharpenGpu.Attention, query, key, value, shape, sharpenParameters, causal: true);
+var cpuAttended = new float[shape.QueryLength];
+Attention.SharpenAttention(query, key, value, cpuAttended, new float[shape.LogSumExpLength], shape, sharpenParameters, causal: true);
+
+var table = new Table().Border(TableBorder.Rounded).Title($"float, the device against the CPU kernels: rows {rows} × {rowLength}, attention 2 heads × 96 × 96");
 table.AddColumn("");
 table.AddColumn("max |device − CPU|", c => c.RightAligned());
 table.AddRow("MultiMax2 forward", $"{MaxDifference(probabilities, cpuProbabilities):0.0e+0}");
 table.AddRow("Sharpen forward", $"{MaxDifference(y, cpuY):0.0e+0}");
 table.AddRow("Sharpen input gradient", $"{MaxDifference(dx, cpuDx):0.0e+0}");
 table.AddRow("Sharpen parameter gradients", $"{MaxDifference(gradients, cpuGradients):0.0e+0}");
+table.AddRow("Sharpen fused attention, causal", $"{MaxDifference(attended, cpuAttended):0.0e+0}");
 AnsiConsole.Write(table);
 AnsiConsole.MarkupLine($"row 0 sums to [yellow]{probabilities.Take(rowLength).Sum():F6}[/]; its masked keys get [yellow]{probabilities[rowLength - 1]}[/]");
 
