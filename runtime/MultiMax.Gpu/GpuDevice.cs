@@ -4,6 +4,7 @@ using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
+using MultiMax.CompilerServices;
 using MultiMax.Gpu.CompilerServices;
 
 namespace MultiMax.Gpu;
@@ -158,9 +159,15 @@ public sealed class GpuDevice : IDisposable
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(value);
+
+        // The shape and the host arrays first: nothing is allocated for a call the kernels would refuse.
+        AttentionRunner.CheckShape(shape, nameof(shape));
+        NormalizerArguments.CheckLength(query.Length, shape.QueryLength, nameof(query), "batch × heads × queries × headSize");
+        NormalizerArguments.CheckLength(key.Length, shape.KeyLength, nameof(key), "batch × heads × keys × headSize");
+        NormalizerArguments.CheckLength(value.Length, shape.KeyLength, nameof(value), "batch × heads × keys × headSize");
+        AttentionRunner.CheckMask(keyPaddingMask?.Length ?? 0, shape, nameof(keyPaddingMask));
         using DeviceArray<T> q = new(Accelerator, query), k = new(Accelerator, key), v = new(Accelerator, value);
-        using DeviceArray<T> output = new(Accelerator, new T[Math.Max(0, shape.QueryLength)]);
-        using DeviceArray<T> logSumExp = new(Accelerator, new T[Math.Max(0, shape.LogSumExpLength)]);
+        using DeviceArray<T> output = new(Accelerator, shape.QueryLength), logSumExp = new(Accelerator, shape.LogSumExpLength);
         using DeviceArray<byte> mask = new(Accelerator, keyPaddingMask is null ? [] : Array.ConvertAll(keyPaddingMask, padded => padded ? (byte)1 : (byte)0));
         attention(Stream, q.View, k.View, v.View, output.View, logSumExp.View, shape, mask.View, causal, scale);
         return output.ToArray(Stream);
@@ -213,13 +220,18 @@ public sealed class GpuDevice : IDisposable
         private readonly MemoryBuffer1D<T, Stride1D.Dense> buffer;
 
         public DeviceArray(Accelerator accelerator, T[] data)
+            : this(accelerator, data.Length)
         {
-            buffer = accelerator.Allocate1D<T>(Math.Max(1, data.Length));
-            View = buffer.View.SubView(0, data.Length);
             if (data.Length > 0)
             {
                 View.CopyFromCPU(data);
             }
+        }
+
+        public DeviceArray(Accelerator accelerator, long length)
+        {
+            buffer = accelerator.Allocate1D<T>(Math.Max(1, length));
+            View = buffer.View.SubView(0, length);
         }
 
         public ArrayView<T> View { get; }

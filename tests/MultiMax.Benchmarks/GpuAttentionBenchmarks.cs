@@ -9,8 +9,8 @@ namespace MultiMax.Benchmarks;
 
 /// <summary>
 /// The generated fused attention kernels on a GPU, MultiMax2 beside plain SoftMax, with a device-to-device copy of
-/// the query, key and value bytes in the same run; the FLOP/s column turns each mean into achieved floating-point
-/// throughput (the copy gets its bandwidth instead). On a CUDA device the shapes are b1 h8 d64 at n = 1024 and 4096;
+/// the query, key and value bytes in the same run; the Throughput column turns each mean into achieved FLOP/s (the copy
+/// gets its bandwidth instead). On a CUDA device the shapes are b1 h8 d64 at n = 1024 and 4096;
 /// without one the class still runs, on ILGPU's CPU accelerator at a tiny shape, so that CI exercises the harness
 /// (those numbers say nothing about a GPU).
 /// </summary>

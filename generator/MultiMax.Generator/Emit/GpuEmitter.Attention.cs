@@ -43,7 +43,7 @@ internal static partial class GpuEmitter
             writer.Line("global::System.ArgumentNullException.ThrowIfNull(stream);");
             writer.Line($"var settings = {AttentionRunner}.CheckForward(query, key, value, output, logSumExp, shape, {parametersArgument}, ParameterCount, keyPaddingMask, causal, scale);");
             writer.Line("if (shape.QueryLength == 0) return;");
-            writer.Line($"var (launch, tiles) = {AttentionRunner}.Plan<{t}>(stream.Accelerator, settings, {AttentionPass}.Forward);");
+            writer.Line($"var (launch, tiles) = {AttentionRunner}.Plan<{t}>(stream.Accelerator, settings, {AttentionPass}.Forward, ParameterCount);");
             string kernel = $"AttentionForward{suffix}Kernel";
             writer.Line($"var forward = {Runner}.Load(stream.Accelerator, {kernel}, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{view}, {view}, {view}, {view}, {view}, {MaskView}, {(spec.HasParameters ? view + ", " : "")}{AttentionTiles}>(accelerator, {kernel}));");
             writer.Line($"forward(stream, launch, query, key, value, output, logSumExp, keyPaddingMask, {(spec.HasParameters ? "parameters, " : "")}tiles);");
@@ -72,22 +72,20 @@ internal static partial class GpuEmitter
             writer.Line("global::System.ArgumentNullException.ThrowIfNull(stream);");
             writer.Line($"var settings = {AttentionRunner}.CheckBackward(query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, {parametersArgument}, {(spec.HasParameters ? "parameterGradients" : "default")}, ParameterCount, keyPaddingMask, causal, scale);");
             writer.Line("var accelerator = stream.Accelerator;");
-            writer.Line($"var (keyLaunch, keyTiles) = {AttentionRunner}.Plan<{t}>(accelerator, settings, {AttentionPass}.KeysAndValues);");
-            writer.Line($"var (queryLaunch, queryTiles) = {AttentionRunner}.Plan<{t}>(accelerator, settings, {AttentionPass}.Queries);");
+            writer.Line($"var (keyLaunch, keyTiles) = {AttentionRunner}.Plan<{t}>(accelerator, settings, {AttentionPass}.KeysAndValues, ParameterCount);");
+            writer.Line($"var (queryLaunch, queryTiles) = {AttentionRunner}.Plan<{t}>(accelerator, settings, {AttentionPass}.Queries, ParameterCount);");
             writer.Line();
             writer.Line("// Three passes and no atomics, so every gradient has the same bits on every run: D = rowsum(dO ∘ O) per query;");
             writer.Line("// one group per block of keys for dK, dV" + (spec.HasParameters ? " and its share of the parameter sums" : "") + "; one group per block of queries for dQ.");
-            writer.Line($"using var scratch = new global::MultiMax.Gpu.CompilerServices.GpuAttentionScratch<{t}>(accelerator, settings, keyLaunch.GridDim.X, ParameterCount);");
-            writer.Line($"{AttentionRunner}.OutputDots(stream, outputGradient, output, scratch, shape.HeadSize);");
             string keysKernel = $"AttentionKeys{suffix}Kernel", queriesKernel = $"AttentionQueries{suffix}Kernel";
             string keyParameters = spec.HasParameters ? $"{view}, global::ILGPU.ArrayView<double>, " : "";
+            writer.Line("// Both kernels compiled before the first launch: a failed compile writes nothing.");
             writer.Line($"var keys = {Runner}.Load(accelerator, {keysKernel}, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{view}, {view}, {view}, {view}, {view}, {view}, {view}, {view}, {MaskView}, {keyParameters}{AttentionTiles}>(accelerator, {keysKernel}));");
+            writer.Line($"var queries = {Runner}.Load(accelerator, {queriesKernel}, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{view}, {view}, {view}, {view}, {view}, {view}, {view}, {MaskView}, {(spec.HasParameters ? view + ", " : "")}{AttentionTiles}>(accelerator, {queriesKernel}));");
+            writer.Line($"using var scratch = new global::MultiMax.Gpu.CompilerServices.GpuAttentionScratch<{t}>(accelerator, settings, keyLaunch.GridDim.X, ParameterCount);");
+            writer.Line($"{AttentionRunner}.OutputDots(stream, outputGradient, output, scratch, shape.HeadSize);");
             writer.Line($"keys(stream, keyLaunch, query, key, value, outputGradient, logSumExp, scratch.Delta, keyGradient, valueGradient, keyPaddingMask, {(spec.HasParameters ? "parameters, scratch.Partials, " : "")}keyTiles);");
-            using (writer.Block("if (shape.QueryLength > 0)"))
-            {
-                writer.Line($"var queries = {Runner}.Load(accelerator, {queriesKernel}, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{view}, {view}, {view}, {view}, {view}, {view}, {view}, {MaskView}, {(spec.HasParameters ? view + ", " : "")}{AttentionTiles}>(accelerator, {queriesKernel}));");
-                writer.Line($"queries(stream, queryLaunch, query, key, value, outputGradient, logSumExp, scratch.Delta, queryGradient, keyPaddingMask, {(spec.HasParameters ? "parameters, " : "")}queryTiles);");
-            }
+            writer.Line($"if (shape.QueryLength > 0) queries(stream, queryLaunch, query, key, value, outputGradient, logSumExp, scratch.Delta, queryGradient, keyPaddingMask, {(spec.HasParameters ? "parameters, " : "")}queryTiles);");
 
             if (spec.HasParameters)
             {
@@ -138,12 +136,15 @@ internal static partial class GpuEmitter
     private static void WriteAttentionPreamble(SourceWriter writer, string t)
     {
         writer.Line($"int lane = {Group}.IdxX, lanes = {Group}.DimX, headSize = tiles.HeadSize, block = tiles.Block;");
-        writer.Line("// Tile rows are headSize + 1 apart: lanes that read one column of consecutive rows then hit distinct banks.");
-        writer.Line("int stride = headSize + 1;");
+        writer.Line("// Tile rows are an odd number of elements apart: lanes that read one column of consecutive rows hit distinct banks.");
+        writer.Line("int stride = headSize | 1;");
         writer.Line($"{t} scoreScale = ({t})tiles.Scale;");
     }
 
-    /// <summary>Whether key <c>kj</c> is visible to query <c>qi</c>: causally, and not padding.</summary>
+    /// <summary>
+    /// Whether key <c>kj</c> is visible to query <c>qi</c>: causally, and not padding. Reads the kernel's <c>qi</c>,
+    /// <c>kj</c>, <c>paddingStart</c>, <c>keyPaddingMask</c> and <c>tiles</c>.
+    /// </summary>
     private const string Visible =
         "(tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0)";
 
@@ -162,8 +163,8 @@ internal static partial class GpuEmitter
         writer.Line($"if (!{Group}.BarrierOr(anyKey)) continue; // every key of the tile is padding: skipped, not computed and masked");
         using (writer.Block("for (int e = lane; e < keys * headSize; e += lanes)"))
         {
-            writer.Line("keyTile[e + e / headSize] = key[keyStart + (long)firstKey * headSize + e];");
-            writer.Line("valueTile[e + e / headSize] = value[keyStart + (long)firstKey * headSize + e];");
+            writer.Line("keyTile[e + e / headSize * (stride - headSize)] = key[keyStart + (long)firstKey * headSize + e];");
+            writer.Line("valueTile[e + e / headSize * (stride - headSize)] = value[keyStart + (long)firstKey * headSize + e];");
         }
 
         writer.Line($"{Group}.Barrier();");
@@ -209,7 +210,7 @@ internal static partial class GpuEmitter
             writer.Line($"var rowRescale = global::ILGPU.SharedMemory.Allocate<{t}>({Tiles}.MaxBlock);");
             using (writer.Block("for (int e = lane; e < queries * headSize; e += lanes)"))
             {
-                writer.Line("queryTile[e + e / headSize] = query[queryStart + e];");
+                writer.Line("queryTile[e + e / headSize * (stride - headSize)] = query[queryStart + e];");
                 writer.Line("outputTile[e] = 0;");
             }
 
@@ -276,7 +277,7 @@ internal static partial class GpuEmitter
                 writer.Line($"{Group}.Barrier();");
                 writer.Line();
                 writer.Line("// O = O·exp(m_old − m_new) + P·V.");
-                WriteTileAccumulate(writer, t, "outputTile", "weights", transposed: false, "valueTile", "queries", "keys", "headSize", rescale: "rowRescale[{r}]");
+                WriteTileAccumulate(writer, t, "outputTile", "weights", transposed: false, "valueTile", "queries", "keys", "headSize", rescale: row => $"rowRescale[{row}]");
             }
 
             writer.Line($"{Group}.Barrier();");
@@ -298,7 +299,9 @@ internal static partial class GpuEmitter
     /// <summary>
     /// For the entry <c>e</c> of a (query, key) tile whose products q·k and dO·v are in <paramref name="scores"/> and
     /// <paramref name="outputDots"/>: the score <c>sv</c>, P and gσ = P·(dO·v − D), the part of the backward both passes
-    /// recompute. Leaves <c>weight</c> and <c>gs</c> declared; <c>visible</c> says whether they are live.
+    /// recompute. Leaves <c>weight</c> and <c>gs</c> declared; <c>visible</c> says whether they are live. Reads the
+    /// loop's <c>e</c> and the kernel's tile locals (<c>firstQuery</c>, <c>firstKey</c>, <c>keys</c>, <c>rowLogSumExp</c>,
+    /// <c>rowDelta</c>, <c>scoreScale</c>, and what <see cref="Visible"/> reads).
     /// </summary>
     private static void WriteWeightGradient(SourceWriter writer, ModulatorPrinter printer, string t, string scores, string outputDots)
     {
@@ -317,8 +320,8 @@ internal static partial class GpuEmitter
     {
         using (writer.Block("for (int e = lane; e < queries * headSize; e += lanes)"))
         {
-            writer.Line("queryTile[e + e / headSize] = query[queryStart + e];");
-            writer.Line("outputGradientTile[e + e / headSize] = outputGradient[queryStart + e];");
+            writer.Line("queryTile[e + e / headSize * (stride - headSize)] = query[queryStart + e];");
+            writer.Line("outputGradientTile[e + e / headSize * (stride - headSize)] = outputGradient[queryStart + e];");
         }
 
         using (writer.Block("for (int i = lane; i < queries; i += lanes)"))
@@ -372,8 +375,8 @@ internal static partial class GpuEmitter
             writer.Line($"var rowDelta = global::ILGPU.SharedMemory.Allocate<{t}>({Tiles}.MaxBlock);");
             using (writer.Block("for (int e = lane; e < keys * headSize; e += lanes)"))
             {
-                writer.Line("keyTile[e + e / headSize] = key[keyStart + (long)firstKey * headSize + e];");
-                writer.Line("valueTile[e + e / headSize] = value[keyStart + (long)firstKey * headSize + e];");
+                writer.Line("keyTile[e + e / headSize * (stride - headSize)] = key[keyStart + (long)firstKey * headSize + e];");
+                writer.Line("valueTile[e + e / headSize * (stride - headSize)] = value[keyStart + (long)firstKey * headSize + e];");
                 writer.Line("keyGradientTile[e] = 0;");
                 writer.Line("valueGradientTile[e] = 0;");
             }

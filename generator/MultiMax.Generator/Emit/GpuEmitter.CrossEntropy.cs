@@ -43,7 +43,7 @@ internal static partial class GpuEmitter
             writer.Line($"var settings = {LossRunner}.CheckLoss(stream, hidden, weight, bias, targets, shape, {parametersArgument}, ParameterCount, ignoreIndex);");
             writer.Line("if (settings.Counted == 0) return 0; // the mean over no tokens");
             writer.Line("var accelerator = stream.Accelerator;");
-            writer.Line($"var (statisticsLaunch, statisticsTiles) = {LossRunner}.Plan<{t}>(accelerator, settings, {LossPass}.Statistics);");
+            writer.Line($"var (statisticsLaunch, statisticsTiles) = {LossRunner}.Plan<{t}>(accelerator, settings, {LossPass}.Statistics, ParameterCount);");
             writer.Line($"using var scratch = new global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyScratch<{t}>(accelerator, settings, 0, ParameterCount);");
             writer.Line($"var statistics = {statisticsLoad};");
             writer.Line($"statistics{statisticsCall}");
@@ -79,20 +79,21 @@ internal static partial class GpuEmitter
             }
 
             writer.Line("var accelerator = stream.Accelerator;");
-            writer.Line($"var (statisticsLaunch, statisticsTiles) = {LossRunner}.Plan<{t}>(accelerator, settings, {LossPass}.Statistics);");
-            writer.Line($"var (classLaunch, classTiles) = {LossRunner}.Plan<{t}>(accelerator, settings, {LossPass}.Classes);");
-            writer.Line($"var (tokenLaunch, tokenTiles) = {LossRunner}.Plan<{t}>(accelerator, settings, {LossPass}.Tokens);");
+            writer.Line($"var (statisticsLaunch, statisticsTiles) = {LossRunner}.Plan<{t}>(accelerator, settings, {LossPass}.Statistics, ParameterCount);");
+            writer.Line($"var (classLaunch, classTiles) = {LossRunner}.Plan<{t}>(accelerator, settings, {LossPass}.Classes, ParameterCount);");
+            writer.Line($"var (tokenLaunch, tokenTiles) = {LossRunner}.Plan<{t}>(accelerator, settings, {LossPass}.Tokens, ParameterCount);");
             writer.Line();
             writer.Line("// Three passes and no atomics: per token max σ and log Σ (and its loss); one group per block of classes for dW, db");
             writer.Line("// and its share of the parameter sums; one group per block of tokens for dh. The same bits on every run.");
-            writer.Line($"using var scratch = new global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyScratch<{t}>(accelerator, settings, classLaunch.GridDim.X, ParameterCount);");
-            writer.Line($"var statistics = {statisticsLoad};");
-            writer.Line($"statistics{statisticsCall}");
             string classesKernel = $"CrossEntropyClasses{suffix}Kernel", tokensKernel = $"CrossEntropyTokens{suffix}Kernel";
             string partialsView = spec.HasParameters ? "global::ILGPU.ArrayView<double>, " : "";
+            writer.Line("// Every kernel compiled before the first launch: a failed compile writes nothing.");
+            writer.Line($"var statistics = {statisticsLoad};");
             writer.Line($"var classes = {Runner}.Load(accelerator, {classesKernel}, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{view}, {view}, {view}, {TargetView}, {parametersView}{view}, {view}, {view}, {view}, {partialsView}{LossTiles}>(accelerator, {classesKernel}));");
-            writer.Line($"classes(stream, classLaunch, hidden, weight, bias, targets, {parametersPassed}scratch.RowMaxima, scratch.RowLogSums, weightGradient, biasGradient, {(spec.HasParameters ? "scratch.Partials, " : "")}classTiles);");
             writer.Line($"var tokens = {Runner}.Load(accelerator, {tokensKernel}, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{view}, {view}, {view}, {TargetView}, {parametersView}{view}, {view}, {view}, {LossTiles}>(accelerator, {tokensKernel}));");
+            writer.Line($"using var scratch = new global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyScratch<{t}>(accelerator, settings, classLaunch.GridDim.X, ParameterCount);");
+            writer.Line($"statistics{statisticsCall}");
+            writer.Line($"classes(stream, classLaunch, hidden, weight, bias, targets, {parametersPassed}scratch.RowMaxima, scratch.RowLogSums, weightGradient, biasGradient, {(spec.HasParameters ? "scratch.Partials, " : "")}classTiles);");
             writer.Line($"tokens(stream, tokenLaunch, hidden, weight, bias, targets, {parametersPassed}scratch.RowMaxima, scratch.RowLogSums, hiddenGradient, tokenTiles);");
             if (spec.HasParameters)
             {
@@ -117,8 +118,8 @@ internal static partial class GpuEmitter
     private static void WriteCrossEntropyPreamble(SourceWriter writer, string t)
     {
         writer.Line($"int lane = {Group}.IdxX, lanes = {Group}.DimX, dim = tiles.Dim, block = tiles.Block;");
-        writer.Line("// Tile rows are dim + 1 apart: lanes that read one column of consecutive rows then hit distinct banks.");
-        writer.Line("int stride = dim + 1;");
+        writer.Line("// Tile rows are an odd number of elements apart: lanes that read one column of consecutive rows hit distinct banks.");
+        writer.Line("int stride = dim | 1;");
         writer.Line($"var shared = global::ILGPU.SharedMemory.GetDynamic<{t}>();");
     }
 
@@ -132,7 +133,7 @@ internal static partial class GpuEmitter
     /// <summary>Loads rows [first, first + count) of a [rows, dim] view into a padded tile.</summary>
     private static void WriteRowTileLoad(SourceWriter writer, string tile, string source, string first, string count)
     {
-        writer.Line($"for (int e = lane; e < {count} * dim; e += lanes) {tile}[e + e / dim] = {source}[(long){first} * dim + e];");
+        writer.Line($"for (int e = lane; e < {count} * dim; e += lanes) {tile}[e + e / dim * (stride - dim)] = {source}[(long){first} * dim + e];");
     }
 
     /// <summary>z = h_i·w_j (+ b_v) of the tile entry e, from the product <paramref name="products"/> holds.</summary>
@@ -309,7 +310,7 @@ internal static partial class GpuEmitter
         using (writer.Block($"private static void CrossEntropyClasses{Suffix(math.Type)}Kernel({view} hidden, {view} weight, {view} bias, {TargetView} targets, {parameters}{view} rowMaxima, {view} rowLogSums, {view} weightGradient, {view} biasGradient, {partials}{LossTiles} tiles)"))
         {
             WriteCrossEntropyPreamble(writer, t);
-            writer.Line($"{t} tokenWeight = ({t})tiles.TokenWeight;");
+            writer.Line($"{t} tokenWeight = ({t})1 / tiles.Counted; // each counted token's weight in the mean");
             writer.Line("int firstClass = global::ILGPU.Grid.IdxX * block;");
             writer.Line("int classes = tiles.Vocab - firstClass < block ? tiles.Vocab - firstClass : block;");
             WriteParameterLocals(writer, printer, math.DerivativeSymbols);
@@ -386,7 +387,7 @@ internal static partial class GpuEmitter
         using (writer.Block($"private static void CrossEntropyTokens{Suffix(math.Type)}Kernel({view} hidden, {view} weight, {view} bias, {TargetView} targets, {parameters}{view} rowMaxima, {view} rowLogSums, {view} hiddenGradient, {LossTiles} tiles)"))
         {
             WriteCrossEntropyPreamble(writer, t);
-            writer.Line($"{t} tokenWeight = ({t})tiles.TokenWeight;");
+            writer.Line($"{t} tokenWeight = ({t})1 / tiles.Counted; // each counted token's weight in the mean");
             WriteTokenBlock(writer);
             WriteParameterLocals(writer, printer, math.DerivativeSymbols);
             Local? poisoned = WritePoisonFlag(writer, printer);

@@ -3,14 +3,15 @@ namespace MultiMax.Generator.Emit;
 /// <summary>
 /// The two small matrix products of the fused kernels, over tiles in shared memory, written once for every kernel:
 /// each lane computes a 2 × 2 block of the result in registers, so every shared-memory load feeds two multiply-adds
-/// rather than one (the loads, not the arithmetic, bound these loops). Row tiles are padded (<c>stride</c> = width + 1);
-/// square tiles are <c>block</c> × <c>block</c>; <c>block</c> is a power of two of at least 2.
+/// rather than one (the loads, not the arithmetic, bound these loops). Row tiles have rows <c>stride</c> apart (the
+/// width or the next odd number); square tiles are <c>block</c> × <c>block</c>; <c>block</c> is a power of two of at
+/// least 2. The kernel provides <c>lane</c>, <c>lanes</c>, <c>block</c> and <c>stride</c>.
 /// </summary>
 internal static partial class GpuEmitter
 {
     /// <summary>
     /// <c>output[i, j] = Σ_c left[i, c]·right[j, c]</c> over the whole square tile (entries past the valid rows or
-    /// columns are computed from stale tile rows and never read), then a barrier.
+    /// columns are computed from stale tile rows, and their values are never used), then a barrier.
     /// </summary>
     private static void WriteTileProducts(SourceWriter writer, string t, string left, string right, string output, string width)
     {
@@ -44,14 +45,14 @@ internal static partial class GpuEmitter
     /// </summary>
     private static void WriteTileAccumulate(
         SourceWriter writer, string t, string output, string square, bool transposed, string right, string rows, string depth, string width,
-        string? rescale = null, string? factor = null)
+        System.Func<string, string>? rescale = null, string? factor = null)
     {
         string Weight(string r) => transposed ? $"{square}[k * block + {r}]" : $"{square}[{r} * block + k]";
         string Update(string r, string c, string sum)
         {
             string old = $"{output}[{r} * {width} + {c}]";
             string product = factor is null ? sum : $"{factor} * {sum}";
-            return rescale is null ? $"{old} += {product};" : $"{old} = {old} * {rescale.Replace("{r}", r)} + {product};";
+            return rescale is null ? $"{old} += {product};" : $"{old} = {old} * {rescale(r)} + {product};";
         }
 
         using (writer.Block($"for (int e = lane, halfWidth = ({width} + 1) / 2; e < block / 2 * halfWidth; e += lanes)"))

@@ -25,15 +25,8 @@ public static class GpuAttentionRunner
         where T : unmanaged
     {
         GpuAttentionTiles settings = CheckCommon(query, key, value, output, logSumExp, shape, parameters, parameterCount, keyPaddingMask, causal, scale);
-        foreach ((ArrayView<T> written, string writtenName) in new[] { (output, "output"), (logSumExp, "logSumExp") })
-        {
-            foreach ((ArrayView<T> input, string inputName) in new[] { (query, "query"), (key, "key"), (value, "value"), (parameters, "parameters") })
-            {
-                GpuNormalizerRunner.CheckNoOverlap(input, written, inputName, writtenName, inPlace: false);
-            }
-        }
-
-        GpuNormalizerRunner.CheckNoOverlap(output, logSumExp, "output", "logSumExp", inPlace: false);
+        GpuNormalizerRunner.CheckOutputsSeparate(
+            [(query, "query"), (key, "key"), (value, "value"), (parameters, "parameters")], [(output, "output"), (logSumExp, "logSumExp")]);
         return settings;
     }
 
@@ -46,51 +39,37 @@ public static class GpuAttentionRunner
         where T : unmanaged
     {
         GpuAttentionTiles settings = CheckCommon(query, key, value, output, logSumExp, shape, parameters, parameterCount, keyPaddingMask, causal, scale);
-        NormalizerArguments.CheckLength(Clamp(outputGradient.Length), shape.QueryLength, "outputGradient", "batch × heads × queries × headSize");
-        NormalizerArguments.CheckLength(Clamp(queryGradient.Length), shape.QueryLength, "queryGradient", "batch × heads × queries × headSize");
-        NormalizerArguments.CheckLength(Clamp(keyGradient.Length), shape.KeyLength, "keyGradient", "batch × heads × keys × headSize");
-        NormalizerArguments.CheckLength(Clamp(valueGradient.Length), shape.KeyLength, "valueGradient", "batch × heads × keys × headSize");
-        NormalizerArguments.CheckParameterCount(parameterCount, Clamp(parameterGradients.Length), "parameterGradients");
+        NormalizerArguments.CheckLength(outputGradient.Length, shape.QueryLength, "outputGradient", "batch × heads × queries × headSize");
+        NormalizerArguments.CheckLength(queryGradient.Length, shape.QueryLength, "queryGradient", "batch × heads × queries × headSize");
+        NormalizerArguments.CheckLength(keyGradient.Length, shape.KeyLength, "keyGradient", "batch × heads × keys × headSize");
+        NormalizerArguments.CheckLength(valueGradient.Length, shape.KeyLength, "valueGradient", "batch × heads × keys × headSize");
+        NormalizerArguments.CheckParameterCount(parameterCount, parameterGradients.Length, "parameterGradients");
 
         // Every output needs memory of its own: no input, and no other output, may share an element with it.
-        (ArrayView<T> View, string Name)[] inputs =
-        [
-            (query, "query"), (key, "key"), (value, "value"), (output, "output"), (logSumExp, "logSumExp"),
-            (outputGradient, "outputGradient"), (parameters, "parameters"),
-        ];
-        (ArrayView<T> View, string Name)[] outputs =
-            [(queryGradient, "queryGradient"), (keyGradient, "keyGradient"), (valueGradient, "valueGradient"), (parameterGradients, "parameterGradients")];
-        for (int i = 0; i < outputs.Length; i++)
-        {
-            foreach ((ArrayView<T> input, string inputName) in inputs)
-            {
-                GpuNormalizerRunner.CheckNoOverlap(input, outputs[i].View, inputName, outputs[i].Name, inPlace: false);
-            }
-
-            for (int j = 0; j < i; j++)
-            {
-                GpuNormalizerRunner.CheckNoOverlap(outputs[j].View, outputs[i].View, outputs[j].Name, outputs[i].Name, inPlace: false);
-            }
-        }
-
+        GpuNormalizerRunner.CheckOutputsSeparate(
+            [(query, "query"), (key, "key"), (value, "value"), (output, "output"), (logSumExp, "logSumExp"), (outputGradient, "outputGradient"), (parameters, "parameters")],
+            [(queryGradient, "queryGradient"), (keyGradient, "keyGradient"), (valueGradient, "valueGradient"), (parameterGradients, "parameterGradients")]);
         return settings;
     }
 
     /// <summary>
-    /// The launch of one pass: one group per (head, block) and the tile size that fits (<see cref="GpuTiles"/>).
-    /// Throws before anything is launched when even one query and one key do not fit (a head size in the thousands).
+    /// The launch of one pass: one group per (head, block) and the tile size that fits (<see cref="GpuTiles"/>) beside
+    /// the pass's static shared memory (its per-query arrays and, in the key pass, one group reduction per parameter).
+    /// Throws before anything is launched when even two queries and two keys do not fit (a head size in the thousands).
     /// </summary>
-    public static (KernelConfig Launch, GpuAttentionTiles Tiles) Plan<T>(Accelerator accelerator, GpuAttentionTiles settings, GpuAttentionPass pass)
+    public static (KernelConfig Launch, GpuAttentionTiles Tiles) Plan<T>(Accelerator accelerator, GpuAttentionTiles settings, GpuAttentionPass pass, int parameterCount)
         where T : unmanaged
     {
-        (int rowTiles, int squareTiles) = pass switch
+        (int rowTiles, int squareTiles, int rowArrays) = pass switch
         {
-            GpuAttentionPass.Forward => (4, 1),     // Q, K, V and O; σ, then P
-            GpuAttentionPass.KeysAndValues => (6, 2), // K, V, dK, dV, Q and dO; P and ds
-            _ => (5, 2),                            // Q, dO, dQ, K and V; q·k then ds, and dO·v
+            GpuAttentionPass.Forward => (4, 1, 3),     // Q, K, V and O; σ, then P; m, l, rescale
+            GpuAttentionPass.KeysAndValues => (6, 2, 2), // K, V, dK, dV, Q and dO; P and ds; L, D
+            _ => (5, 2, 2),                            // Q, dO, dQ, K and V; q·k then ds, and dO·v; L, D
         };
 
-        (KernelConfig launch, int block) = GpuTiles.Plan<T>(accelerator, settings.HeadSize, rowTiles, squareTiles,
+        int reductions = pass == GpuAttentionPass.KeysAndValues ? parameterCount : 0;
+        int staticBytes = rowArrays * GpuTiles.RowArrayBytes + reductions * GroupReduce.SharedBytes;
+        (KernelConfig launch, int block) = GpuTiles.Plan<T>(accelerator, settings.HeadSize, rowTiles, squareTiles, staticBytes,
             block => settings.HeadCount * (pass == GpuAttentionPass.KeysAndValues ? settings.WithBlock(block).KeyBlocks : settings.WithBlock(block).QueryBlocks),
             "head size");
         return (launch, settings.WithBlock(block));
@@ -156,17 +135,15 @@ public static class GpuAttentionRunner
         where T : unmanaged
     {
         AttentionRunner.CheckShape(shape, "shape");
-        NormalizerArguments.CheckLength(Clamp(query.Length), shape.QueryLength, "query", "batch × heads × queries × headSize");
-        NormalizerArguments.CheckLength(Clamp(key.Length), shape.KeyLength, "key", "batch × heads × keys × headSize");
-        NormalizerArguments.CheckLength(Clamp(value.Length), shape.KeyLength, "value", "batch × heads × keys × headSize");
-        NormalizerArguments.CheckLength(Clamp(output.Length), shape.QueryLength, "output", "batch × heads × queries × headSize");
-        NormalizerArguments.CheckLength(Clamp(logSumExp.Length), shape.LogSumExpLength, "logSumExp", "batch × heads × queries");
+        NormalizerArguments.CheckLength(query.Length, shape.QueryLength, "query", "batch × heads × queries × headSize");
+        NormalizerArguments.CheckLength(key.Length, shape.KeyLength, "key", "batch × heads × keys × headSize");
+        NormalizerArguments.CheckLength(value.Length, shape.KeyLength, "value", "batch × heads × keys × headSize");
+        NormalizerArguments.CheckLength(output.Length, shape.QueryLength, "output", "batch × heads × queries × headSize");
+        NormalizerArguments.CheckLength(logSumExp.Length, shape.LogSumExpLength, "logSumExp", "batch × heads × queries");
         AttentionRunner.CheckMask(keyPaddingMask.Length, shape, "keyPaddingMask");
-        NormalizerArguments.CheckParameterCount(parameterCount, Clamp(parameters.Length), "parameters");
+        NormalizerArguments.CheckParameterCount(parameterCount, parameters.Length, "parameters");
         double resolved = AttentionRunner.CheckScale(scale, shape, "scale");
         return new GpuAttentionTiles(shape, resolved, causal, keyPaddingMask.Length > 0, block: 1);
     }
 
-    /// <summary>A view's length as the span checks take it (a longer view is wrong either way).</summary>
-    private static int Clamp(long length) => (int)Math.Min(int.MaxValue, length);
 }

@@ -55,10 +55,10 @@ public readonly struct GpuAttentionTiles
     public readonly int Block;
 
     /// <summary>Blocks of queries per head: the groups of a pass that walks query blocks.</summary>
-    public int QueryBlocks => (Queries + Block - 1) / Block;
+    public int QueryBlocks => (int)(((long)Queries + Block - 1) / Block);
 
     /// <summary>Blocks of keys per head, at least 1: the key pass also writes each head's parameter sums when it has no key.</summary>
-    public int KeyBlocks => Keys == 0 ? 1 : (Keys + Block - 1) / Block;
+    public int KeyBlocks => Keys == 0 ? 1 : (int)(((long)Keys + Block - 1) / Block);
 
     /// <summary>Independent attention problems: Batch × Heads.</summary>
     public long HeadCount => (long)Batch * Heads;

@@ -21,56 +21,24 @@ public static class GpuCrossEntropyRunner
         where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(stream);
-        if (shape.Tokens < 0 || shape.Dim <= 0 || shape.Vocab <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(shape), shape, "shape must have a positive dim and vocab, and no negative token count.");
-        }
-
-        NormalizerArguments.CheckLength(Clamp(hidden.Length), shape.HiddenLength, "hidden", "tokens × dim");
-        NormalizerArguments.CheckLength(Clamp(weight.Length), shape.WeightLength, "weight", "vocab × dim");
-        NormalizerArguments.CheckLength(Clamp(targets.Length), shape.Tokens, "targets", "tokens");
-        if (bias.Length != 0)
-        {
-            NormalizerArguments.CheckLength(Clamp(bias.Length), shape.Vocab, "bias", "vocab (or empty: no bias)");
-        }
-
-        NormalizerArguments.CheckParameterCount(parameterCount, Clamp(parameters.Length), "parameters");
-        int counted = 0;
-        if (targets.Length > 0)
-        {
-            var host = new long[targets.Length];
-            targets.CopyToCPU(stream, host);
-            stream.Synchronize();
-            for (int t = 0; t < host.Length; t++)
-            {
-                if (host[t] == ignoreIndex)
-                {
-                    continue;
-                }
-
-                if ((ulong)host[t] >= (ulong)shape.Vocab)
-                {
-                    throw new ArgumentOutOfRangeException(nameof(targets), host[t],
-                        $"targets[{t}] is {host[t]}: a target must be a class in [0, {shape.Vocab}) or the ignore index {ignoreIndex}.");
-                }
-
-                counted++;
-            }
-        }
-
-        return new GpuCrossEntropyTiles(shape, bias.Length != 0, ignoreIndex, counted, block: 1);
+        CheckInputs(hidden, weight, bias, targets, shape, parameters, parameterCount);
+        return Settings(stream, targets, shape, bias.Length != 0, ignoreIndex);
     }
 
-    /// <summary>Checks a loss-and-gradients call's views; returns the settings, with the number of counted tokens.</summary>
+    /// <summary>
+    /// Checks a loss-and-gradients call's views and targets, in the CPU runner's order (inputs, outputs, then the
+    /// targets, whose copy a bad output then never costs); returns the settings, with the number of counted tokens.
+    /// </summary>
     public static GpuCrossEntropyTiles CheckLossAndGradients<T>(
         AcceleratorStream stream, ArrayView<T> hidden, ArrayView<T> weight, ArrayView<T> bias, ArrayView<long> targets,
         CrossEntropyShape shape, ArrayView<T> parameters, int parameterCount,
         ArrayView<T> hiddenGradient, ArrayView<T> weightGradient, ArrayView<T> biasGradient, ArrayView<T> parameterGradients, long ignoreIndex)
         where T : unmanaged
     {
-        // The lengths and overlaps first: a bad output must not cost the copy of the targets.
-        NormalizerArguments.CheckLength(Clamp(hiddenGradient.Length), shape.HiddenLength, "hiddenGradient", "tokens × dim");
-        NormalizerArguments.CheckLength(Clamp(weightGradient.Length), shape.WeightLength, "weightGradient", "vocab × dim");
+        ArgumentNullException.ThrowIfNull(stream);
+        CheckInputs(hidden, weight, bias, targets, shape, parameters, parameterCount);
+        NormalizerArguments.CheckLength(hiddenGradient.Length, shape.HiddenLength, "hiddenGradient", "tokens × dim");
+        NormalizerArguments.CheckLength(weightGradient.Length, shape.WeightLength, "weightGradient", "vocab × dim");
         if (biasGradient.Length != bias.Length)
         {
             throw new ArgumentException(
@@ -78,32 +46,25 @@ public static class GpuCrossEntropyRunner
                 nameof(biasGradient));
         }
 
-        NormalizerArguments.CheckParameterCount(parameterCount, Clamp(parameterGradients.Length), "parameterGradients");
-        (ArrayView<T> View, string Name)[] inputs = [(hidden, "hidden"), (weight, "weight"), (bias, "bias"), (parameters, "parameters")];
-        (ArrayView<T> View, string Name)[] outputs =
-            [(hiddenGradient, "hiddenGradient"), (weightGradient, "weightGradient"), (biasGradient, "biasGradient"), (parameterGradients, "parameterGradients")];
-        for (int i = 0; i < outputs.Length; i++)
-        {
-            foreach ((ArrayView<T> input, string inputName) in inputs)
-            {
-                GpuNormalizerRunner.CheckNoOverlap(input, outputs[i].View, inputName, outputs[i].Name, inPlace: false);
-            }
-
-            for (int j = 0; j < i; j++)
-            {
-                GpuNormalizerRunner.CheckNoOverlap(outputs[j].View, outputs[i].View, outputs[j].Name, outputs[i].Name, inPlace: false);
-            }
-        }
-
-        return CheckLoss(stream, hidden, weight, bias, targets, shape, parameters, parameterCount, ignoreIndex);
+        NormalizerArguments.CheckParameterCount(parameterCount, parameterGradients.Length, "parameterGradients");
+        GpuNormalizerRunner.CheckOutputsSeparate(
+            [(hidden, "hidden"), (weight, "weight"), (bias, "bias"), (parameters, "parameters")],
+            [(hiddenGradient, "hiddenGradient"), (weightGradient, "weightGradient"), (biasGradient, "biasGradient"), (parameterGradients, "parameterGradients")]);
+        return Settings(stream, targets, shape, bias.Length != 0, ignoreIndex);
     }
 
-    /// <summary>The launch of one pass: one group per block of tokens (or of classes) and the tile size that fits.</summary>
-    public static (KernelConfig Launch, GpuCrossEntropyTiles Tiles) Plan<T>(Accelerator accelerator, GpuCrossEntropyTiles settings, GpuCrossEntropyPass pass)
+    /// <summary>
+    /// The launch of one pass: one group per block of tokens (or of classes) and the tile size that fits beside the
+    /// pass's static shared memory (its per-token arrays and, in the class pass, one group reduction per parameter).
+    /// </summary>
+    public static (KernelConfig Launch, GpuCrossEntropyTiles Tiles) Plan<T>(Accelerator accelerator, GpuCrossEntropyTiles settings, GpuCrossEntropyPass pass, int parameterCount)
         where T : unmanaged
     {
         int rowTiles = pass == GpuCrossEntropyPass.Statistics ? 2 : 3; // h and W; or h, W and dW (dh)
-        (KernelConfig launch, int block) = GpuTiles.Plan<T>(accelerator, settings.Dim, rowTiles, squareTiles: 1,
+        int rowArrays = pass == GpuCrossEntropyPass.Tokens ? 3 : 4;    // m, log l (or l), target; σ at the target, or db
+        int reductions = pass == GpuCrossEntropyPass.Classes ? parameterCount : 0;
+        int staticBytes = rowArrays * GpuTiles.RowArrayBytes + reductions * GroupReduce.SharedBytes;
+        (KernelConfig launch, int block) = GpuTiles.Plan<T>(accelerator, settings.Dim, rowTiles, squareTiles: 1, staticBytes,
             block => pass == GpuCrossEntropyPass.Classes ? settings.WithBlock(block).ClassBlocks : settings.WithBlock(block).TokenBlocks,
             "dim");
         return (launch, settings.WithBlock(block));
@@ -124,6 +85,56 @@ public static class GpuCrossEntropyRunner
         return total[0] / settings.Counted;
     }
 
+    private static void CheckInputs<T>(
+        ArrayView<T> hidden, ArrayView<T> weight, ArrayView<T> bias, ArrayView<long> targets, CrossEntropyShape shape, ArrayView<T> parameters, int parameterCount)
+        where T : unmanaged
+    {
+        if (shape.Tokens < 0 || shape.Dim <= 0 || shape.Vocab <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(shape), shape, "shape must have a positive dim and vocab, and no negative token count.");
+        }
+
+        NormalizerArguments.CheckLength(hidden.Length, shape.HiddenLength, "hidden", "tokens × dim");
+        NormalizerArguments.CheckLength(weight.Length, shape.WeightLength, "weight", "vocab × dim");
+        NormalizerArguments.CheckLength(targets.Length, shape.Tokens, "targets", "tokens");
+        if (bias.Length != 0)
+        {
+            NormalizerArguments.CheckLength(bias.Length, shape.Vocab, "bias", "vocab (or empty: no bias)");
+        }
+
+        NormalizerArguments.CheckParameterCount(parameterCount, parameters.Length, "parameters");
+    }
+
+    /// <summary>Copies the targets to the host, checks each, and returns the settings with the number that count.</summary>
+    private static GpuCrossEntropyTiles Settings(AcceleratorStream stream, ArrayView<long> targets, CrossEntropyShape shape, bool hasBias, long ignoreIndex)
+    {
+        var host = new long[targets.Length];
+        if (host.Length > 0)
+        {
+            targets.CopyToCPU(stream, host);
+            stream.Synchronize();
+        }
+
+        int counted = 0;
+        for (int t = 0; t < host.Length; t++)
+        {
+            if (host[t] == ignoreIndex)
+            {
+                continue;
+            }
+
+            if ((ulong)host[t] >= (ulong)shape.Vocab)
+            {
+                throw new ArgumentOutOfRangeException(nameof(targets), host[t],
+                    $"targets[{t}] is {host[t]}: a target must be a class in [0, {shape.Vocab}) or the ignore index {ignoreIndex}.");
+            }
+
+            counted++;
+        }
+
+        return new GpuCrossEntropyTiles(shape, hasBias, ignoreIndex, counted, block: 1);
+    }
+
     /// <summary>Zeroes the gradients of a call in which no token counts (the mean over no tokens is 0, and so is every gradient).</summary>
     public static void ClearGradients<T>(AcceleratorStream stream, ArrayView<T> hiddenGradient, ArrayView<T> weightGradient, ArrayView<T> biasGradient, ArrayView<T> parameterGradients)
         where T : unmanaged
@@ -138,6 +149,4 @@ public static class GpuCrossEntropyRunner
 
         stream.Synchronize();
     }
-
-    private static int Clamp(long length) => (int)Math.Min(int.MaxValue, length);
 }

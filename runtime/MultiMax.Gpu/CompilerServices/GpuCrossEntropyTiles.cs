@@ -19,7 +19,6 @@ public readonly struct GpuCrossEntropyTiles
         HasBias = hasBias ? 1 : 0;
         IgnoreIndex = ignoreIndex;
         Counted = counted;
-        TokenWeight = counted == 0 ? 0 : 1.0 / counted;
         Block = block;
     }
 
@@ -38,20 +37,17 @@ public readonly struct GpuCrossEntropyTiles
     /// <summary>A target that leaves its token out.</summary>
     public readonly long IgnoreIndex;
 
-    /// <summary>Tokens whose target is not <see cref="IgnoreIndex"/>.</summary>
+    /// <summary>Tokens whose target is not <see cref="IgnoreIndex"/>: each has weight 1/Counted in the mean loss.</summary>
     public readonly int Counted;
-
-    /// <summary>1/<see cref="Counted"/>: each counted token's weight in the mean loss and its gradients.</summary>
-    public readonly double TokenWeight;
 
     /// <summary>Tokens and classes per tile.</summary>
     public readonly int Block;
 
     /// <summary>Blocks of tokens: the groups of a pass that walks token blocks.</summary>
-    public int TokenBlocks => (Tokens + Block - 1) / Block;
+    public int TokenBlocks => (int)(((long)Tokens + Block - 1) / Block);
 
     /// <summary>Blocks of classes: the groups of the pass that writes the weight gradient.</summary>
-    public int ClassBlocks => (Vocab + Block - 1) / Block;
+    public int ClassBlocks => (int)(((long)Vocab + Block - 1) / Block);
 
     internal GpuCrossEntropyTiles WithBlock(int block) =>
         new(new CrossEntropyShape(Tokens, Dim, Vocab), HasBias != 0, IgnoreIndex, Counted, block);

@@ -76,6 +76,27 @@ public static class GpuNormalizerRunner
     }
 
     /// <summary>
+    /// Checks that no output of a fused operator shares an element with an input or with another output (they offer no
+    /// in-place work); the first overlap found is an <see cref="ArgumentException"/> naming the output.
+    /// </summary>
+    internal static void CheckOutputsSeparate<T>((ArrayView<T> View, string Name)[] inputs, (ArrayView<T> View, string Name)[] outputs)
+        where T : unmanaged
+    {
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            foreach ((ArrayView<T> input, string inputName) in inputs)
+            {
+                CheckNoOverlap(input, outputs[i].View, inputName, outputs[i].Name, inPlace: false);
+            }
+
+            for (int j = 0; j < i; j++)
+            {
+                CheckNoOverlap(outputs[j].View, outputs[i].View, outputs[j].Name, outputs[i].Name, inPlace: false);
+            }
+        }
+    }
+
+    /// <summary>
     /// One group per row. Short rows get the smallest whole number of warps that covers them, so that no lane idles
     /// through the reductions; long rows get <see cref="MaxGroupSize"/> lanes (or the device's maximum).
     /// </summary>
@@ -159,22 +180,6 @@ public static class GpuNormalizerRunner
         var launch = Load(stream.Accelerator, SumPartialsDoubleKernel, static a => a.LoadKernel<ArrayView<double>, ArrayView<double>, int>(SumPartialsDoubleKernel));
         launch(stream, new KernelConfig((int)sums.Length, Rows(stream.Accelerator, 1, groups).GroupDim.X), partials, sums, groups);
     }
-
-    /// <summary>Sets every element of <paramref name="view"/> to <paramref name="value"/> (NaN, say: MemSet only writes bytes).</summary>
-    public static void Fill<T>(AcceleratorStream stream, ArrayView<T> view, T value)
-        where T : unmanaged
-    {
-        if (view.Length == 0)
-        {
-            return;
-        }
-
-        var launch = Load(stream.Accelerator, FillKernel<T>, static a => a.LoadAutoGroupedKernel<Index1D, ArrayView<T>, T>(FillKernel<T>));
-        launch(stream, (int)view.Length, view, value);
-    }
-
-    internal static void FillKernel<T>(Index1D index, ArrayView<T> view, T value)
-        where T : unmanaged => view[index] = value;
 
     internal static void SumPartialsFloatKernel(ArrayView<double> partials, ArrayView<float> sums, int groups)
     {

@@ -7,10 +7,11 @@ namespace MultiMax.Gpu.CompilerServices;
 
 /// <summary>
 /// The tile size and launch of the fused kernels (attention, output loss): every group keeps a few tiles of rows
-/// (a block of queries, keys, hidden states or classes, each row padded by one element) and a square tile of scores or
-/// logits in shared memory. The tile size is the largest power of two up to <see cref="MaxBlock"/>
-/// (<see cref="CpuMaxBlock"/> on the CPU accelerator) whose tiles fit <see cref="SharedBudget"/>, so it shrinks as the
-/// rows grow (attention forward, float: 32 at d = 64, 16 at d = 128, 8 at d = 256).
+/// (a block of queries, keys, hidden states or classes, each row an odd number of elements apart, so that lanes
+/// reading one column of consecutive rows hit distinct banks) and square tiles of scores or logits in shared memory.
+/// The tile size is the largest power of two up to <see cref="MaxBlock"/> (<see cref="CpuMaxBlock"/> on the CPU
+/// accelerator) whose tiles fit <see cref="SharedLimit"/> beside the kernel's static shared memory, so it shrinks as
+/// the rows grow (attention forward, float: 32 at d = 64, 16 at d = 128, 8 at d = 256).
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class GpuTiles
@@ -25,10 +26,13 @@ public static class GpuTiles
     public const int CpuMaxBlock = 8;
 
     /// <summary>
-    /// Dynamic shared memory a group may use: below the 48 KiB every CUDA device gives a group without an opt-in,
-    /// with room for the static per-row arrays.
+    /// Shared memory a group may use, static and dynamic together: the 48 KiB every CUDA device gives a group without
+    /// an opt-in (less where the accelerator says so).
     /// </summary>
-    public const int SharedBudget = 40 * 1024;
+    public const int SharedLimit = 48 * 1024;
+
+    /// <summary>The static shared memory of one per-row array (<see cref="MaxBlock"/> values of at most 8 bytes).</summary>
+    public const int RowArrayBytes = MaxBlock * sizeof(double);
 
     /// <summary>Lanes per group on a GPU: four warps share a tile.</summary>
     public const int GpuGroupSize = 128;
@@ -38,16 +42,17 @@ public static class GpuTiles
 
     /// <summary>
     /// The tile size for <paramref name="rowTiles"/> tiles of rows of <paramref name="width"/> elements and
-    /// <paramref name="squareTiles"/> square tiles, and the launch of <paramref name="groups"/>(block) groups with that
-    /// much dynamic shared memory. Throws before anything is launched when even tiles of two rows do not fit.
+    /// <paramref name="squareTiles"/> square tiles beside <paramref name="staticBytes"/> of static shared memory, and the
+    /// launch of <paramref name="groups"/>(block) groups with that much dynamic shared memory. Throws before anything is
+    /// launched when even tiles of two rows do not fit.
     /// </summary>
     public static (KernelConfig Launch, int Block) Plan<T>(
-        Accelerator accelerator, int width, int rowTiles, int squareTiles, Func<int, long> groups, string widthName)
+        Accelerator accelerator, int width, int rowTiles, int squareTiles, int staticBytes, Func<int, long> groups, string widthName)
         where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(accelerator);
-        int size = Interop.SizeOf<T>(), budget = (int)Math.Min(SharedBudget, accelerator.MaxSharedMemoryPerGroup - 4096L);
-        long Elements(int block) => (long)rowTiles * block * (width + 1) + (long)squareTiles * block * block; // rows padded by one
+        int size = Interop.SizeOf<T>(), budget = (int)Math.Min(SharedLimit, accelerator.MaxSharedMemoryPerGroup) - staticBytes;
+        long Elements(int block) => (long)rowTiles * block * (width | 1) + (long)squareTiles * block * block; // rows of an odd stride
         int block = accelerator.AcceleratorType == AcceleratorType.CPU ? CpuMaxBlock : MaxBlock;
         while (block > 2 && Elements(block) * size > budget) // at least 2: the products give each lane 2 × 2 entries
         {

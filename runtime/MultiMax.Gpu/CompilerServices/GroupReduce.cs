@@ -20,6 +20,9 @@ public static class GroupReduce
     /// <summary>Slots for the largest group over the smallest warp ILGPU has (4 lanes, on the CPU accelerator).</summary>
     private const int MaxWarps = GpuNormalizerRunner.MaxGroupSize / 4;
 
+    /// <summary>The static shared memory one call allocates, at most (its per-warp slots, in double).</summary>
+    public const int SharedBytes = MaxWarps * sizeof(double);
+
     /// <summary>Σ of <paramref name="value"/> over the group.</summary>
     public static float Sum(float value) => Reduce<float, AddFloat>(value);
 

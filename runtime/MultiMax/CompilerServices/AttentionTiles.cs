@@ -53,7 +53,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
 
             // σ(scale·Q·Kᵀ) into the weights tile, masked entries then set to −∞.
             ComputeSigma(problem, query, key, firstKey, keys, queries, scratch, scoresToo: false);
-            Mask(problem, ref weights, ref Unsafe.NullRef<T>(), firstQuery, queries, firstKey, keys, scratch.PaddedColumns.AsSpan(0, padded));
+            Mask(problem, ref weights, T.NegativeInfinity, ref Unsafe.NullRef<T>(), firstQuery, queries, firstKey, keys, scratch.PaddedColumns.AsSpan(0, padded));
 
             // Online SoftMax over σ: P = exp(σ − m_new); earlier blocks' output and sum are rescaled by exp(m_old − m_new).
             for (int row = 0; row < queries; row++)
@@ -154,7 +154,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
 
                 // s (masked: the finite stand-in 0, which σ′ may read safely) and σ(s) (masked: −∞).
                 ComputeSigma(problem, queryBlock, key, firstKey, keys, queries, scratch, scoresToo: true);
-                Mask(problem, ref weights, ref scores, firstQuery, queries, firstKey, keys, scratch.PaddedColumns.AsSpan(0, padded));
+                Mask(problem, ref weights, T.NegativeInfinity, ref scores, firstQuery, queries, firstKey, keys, scratch.PaddedColumns.AsSpan(0, padded));
 
                 // P = exp(σ − L); a query with no visible key (L = −∞) has P = 0.
                 for (int row = 0; row < queries; row++)
@@ -169,6 +169,13 @@ internal static unsafe class AttentionTiles<TKernel, T>
                     {
                         ExponentiateRow(ref weightRow, stride, rowLogSumExp);
                     }
+                }
+
+                // A NaN parameter makes L NaN, and exp(−∞ − L) NaN at the masked entries too: a masked pair still adds
+                // nothing (as autograd of the formula gives, the mask applied after σ), so P is 0 there.
+                if (problem.Poisoned)
+                {
+                    Mask(problem, ref weights, T.Zero, ref Unsafe.NullRef<T>(), firstQuery, queries, firstKey, keys, scratch.PaddedColumns.AsSpan(0, padded));
                 }
 
                 // dV += Pᵀ·dO.
@@ -188,6 +195,12 @@ internal static unsafe class AttentionTiles<TKernel, T>
                     MemoryMarshal.CreateReadOnlySpan(ref scores, queries * stride),
                     MemoryMarshal.CreateSpan(ref weightGradients, queries * stride),
                     problem.ParameterSpan, parameterGradients);
+
+                // Likewise ds: σ′ of the masked entries' stand-in is NaN under a NaN parameter, and 0·NaN is NaN.
+                if (problem.Poisoned)
+                {
+                    Mask(problem, ref weightGradients, T.Zero, ref Unsafe.NullRef<T>(), firstQuery, queries, firstKey, keys, scratch.PaddedColumns.AsSpan(0, padded));
+                }
 
                 // dQ += scale·ds·K and dK += scale·dsᵀ·Q.
                 TileMath.Multiply(ref weightGradients, stride, 1, ref *keyBlock, headSize,
@@ -239,11 +252,11 @@ internal static unsafe class AttentionTiles<TKernel, T>
     }
 
     /// <summary>
-    /// Sets σ to −∞ (and s, when given, to the stand-in 0) at the tile's masked entries: the columns past its last key,
-    /// padding keys, and with a causal mask the keys after each query.
+    /// Sets a tile to <paramref name="masked"/> (σ to −∞; P or ds to 0) and s, when given, to the stand-in 0 at the
+    /// tile's masked entries: the columns past its last key, padding keys, and with a causal mask the keys after each query.
     /// </summary>
     private static void Mask(
-        in AttentionProblem<T> problem, ref T sigma, ref T scores, int firstQuery, int queries, int firstKey, int keys, ReadOnlySpan<int> paddedColumns)
+        in AttentionProblem<T> problem, ref T tile, T masked, ref T scores, int firstQuery, int queries, int firstKey, int keys, ReadOnlySpan<int> paddedColumns)
     {
         int stride = AttentionProblem<T>.TileStride;
         bool hasScores = !Unsafe.IsNullRef(ref scores);
@@ -257,11 +270,11 @@ internal static unsafe class AttentionTiles<TKernel, T>
         {
             // Columns from maskFrom on are past the tile's keys or, causally, after this query.
             int maskFrom = problem.Causal ? Math.Clamp(firstQuery + row - firstKey + 1, 0, keys) : keys;
-            ref T sigmaRow = ref Unsafe.Add(ref sigma, row * stride);
-            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref sigmaRow, maskFrom), stride - maskFrom).Fill(T.NegativeInfinity);
+            ref T tileRow = ref Unsafe.Add(ref tile, row * stride);
+            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref tileRow, maskFrom), stride - maskFrom).Fill(masked);
             foreach (int column in paddedColumns)
             {
-                Unsafe.Add(ref sigmaRow, column) = T.NegativeInfinity;
+                Unsafe.Add(ref tileRow, column) = masked;
             }
 
             if (hasScores)

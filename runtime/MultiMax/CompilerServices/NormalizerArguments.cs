@@ -32,7 +32,7 @@ internal static class NormalizerArguments
         }
     }
 
-    public static void CheckParameterCount(int expected, int actual, string name)
+    public static void CheckParameterCount(int expected, long actual, string name)
     {
         if (actual != expected)
         {
@@ -69,7 +69,7 @@ internal static class NormalizerArguments
     }
 
     /// <summary>A span's length against what a fused operator's shape needs, e.g. <c>batch × heads × queries × headSize</c>.</summary>
-    public static void CheckLength(int actual, long expected, string name, string formula)
+    public static void CheckLength(long actual, long expected, string name, string formula)
     {
         if (actual != expected)
         {

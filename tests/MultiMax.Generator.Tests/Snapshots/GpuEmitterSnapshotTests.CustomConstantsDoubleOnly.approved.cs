@@ -86,7 +86,7 @@ namespace Demo
                 global::System.ArgumentNullException.ThrowIfNull(stream);
                 var settings = global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.CheckForward(query, key, value, output, logSumExp, shape, parameters, ParameterCount, keyPaddingMask, causal, scale);
                 if (shape.QueryLength == 0) return;
-                var (launch, tiles) = global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.Plan<double>(stream.Accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuAttentionPass.Forward);
+                var (launch, tiles) = global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.Plan<double>(stream.Accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuAttentionPass.Forward, ParameterCount);
                 var forward = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(stream.Accelerator, AttentionForwardDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<byte>, global::ILGPU.ArrayView<double>, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles>(accelerator, AttentionForwardDoubleKernel));
                 forward(stream, launch, query, key, value, output, logSumExp, keyPaddingMask, parameters, tiles);
             }
@@ -114,20 +114,18 @@ namespace Demo
                 global::System.ArgumentNullException.ThrowIfNull(stream);
                 var settings = global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.CheckBackward(query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, parameters, parameterGradients, ParameterCount, keyPaddingMask, causal, scale);
                 var accelerator = stream.Accelerator;
-                var (keyLaunch, keyTiles) = global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.Plan<double>(accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuAttentionPass.KeysAndValues);
-                var (queryLaunch, queryTiles) = global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.Plan<double>(accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuAttentionPass.Queries);
+                var (keyLaunch, keyTiles) = global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.Plan<double>(accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuAttentionPass.KeysAndValues, ParameterCount);
+                var (queryLaunch, queryTiles) = global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.Plan<double>(accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuAttentionPass.Queries, ParameterCount);
 
                 // Three passes and no atomics, so every gradient has the same bits on every run: D = rowsum(dO ∘ O) per query;
                 // one group per block of keys for dK, dV and its share of the parameter sums; one group per block of queries for dQ.
+                // Both kernels compiled before the first launch: a failed compile writes nothing.
+                var keys = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(accelerator, AttentionKeysDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<byte>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles>(accelerator, AttentionKeysDoubleKernel));
+                var queries = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(accelerator, AttentionQueriesDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<byte>, global::ILGPU.ArrayView<double>, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles>(accelerator, AttentionQueriesDoubleKernel));
                 using var scratch = new global::MultiMax.Gpu.CompilerServices.GpuAttentionScratch<double>(accelerator, settings, keyLaunch.GridDim.X, ParameterCount);
                 global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.OutputDots(stream, outputGradient, output, scratch, shape.HeadSize);
-                var keys = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(accelerator, AttentionKeysDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<byte>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles>(accelerator, AttentionKeysDoubleKernel));
                 keys(stream, keyLaunch, query, key, value, outputGradient, logSumExp, scratch.Delta, keyGradient, valueGradient, keyPaddingMask, parameters, scratch.Partials, keyTiles);
-                if (shape.QueryLength > 0)
-                {
-                    var queries = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(accelerator, AttentionQueriesDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<byte>, global::ILGPU.ArrayView<double>, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles>(accelerator, AttentionQueriesDoubleKernel));
-                    queries(stream, queryLaunch, query, key, value, outputGradient, logSumExp, scratch.Delta, queryGradient, keyPaddingMask, parameters, queryTiles);
-                }
+                if (shape.QueryLength > 0) queries(stream, queryLaunch, query, key, value, outputGradient, logSumExp, scratch.Delta, queryGradient, keyPaddingMask, parameters, queryTiles);
                 global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.SumPartials(stream, scratch.Partials, scratch.KeyGroups, parameterGradients);
                 // The scratch is freed when this method returns: wait for the kernels that use it.
                 stream.Synchronize();
@@ -154,7 +152,7 @@ namespace Demo
                 var settings = global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyRunner.CheckLoss(stream, hidden, weight, bias, targets, shape, parameters, ParameterCount, ignoreIndex);
                 if (settings.Counted == 0) return 0; // the mean over no tokens
                 var accelerator = stream.Accelerator;
-                var (statisticsLaunch, statisticsTiles) = global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyRunner.Plan<double>(accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyPass.Statistics);
+                var (statisticsLaunch, statisticsTiles) = global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyRunner.Plan<double>(accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyPass.Statistics, ParameterCount);
                 using var scratch = new global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyScratch<double>(accelerator, settings, 0, ParameterCount);
                 var statistics = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(accelerator, CrossEntropyStatisticsDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<long>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyTiles>(accelerator, CrossEntropyStatisticsDoubleKernel));
                 statistics(stream, statisticsLaunch, hidden, weight, bias, targets, parameters, scratch.RowMaxima, scratch.RowLogSums, scratch.Losses, statisticsTiles);
@@ -188,18 +186,19 @@ namespace Demo
                     return 0; // the mean over no tokens, and every gradient 0
                 }
                 var accelerator = stream.Accelerator;
-                var (statisticsLaunch, statisticsTiles) = global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyRunner.Plan<double>(accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyPass.Statistics);
-                var (classLaunch, classTiles) = global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyRunner.Plan<double>(accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyPass.Classes);
-                var (tokenLaunch, tokenTiles) = global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyRunner.Plan<double>(accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyPass.Tokens);
+                var (statisticsLaunch, statisticsTiles) = global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyRunner.Plan<double>(accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyPass.Statistics, ParameterCount);
+                var (classLaunch, classTiles) = global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyRunner.Plan<double>(accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyPass.Classes, ParameterCount);
+                var (tokenLaunch, tokenTiles) = global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyRunner.Plan<double>(accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyPass.Tokens, ParameterCount);
 
                 // Three passes and no atomics: per token max σ and log Σ (and its loss); one group per block of classes for dW, db
                 // and its share of the parameter sums; one group per block of tokens for dh. The same bits on every run.
-                using var scratch = new global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyScratch<double>(accelerator, settings, classLaunch.GridDim.X, ParameterCount);
+                // Every kernel compiled before the first launch: a failed compile writes nothing.
                 var statistics = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(accelerator, CrossEntropyStatisticsDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<long>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyTiles>(accelerator, CrossEntropyStatisticsDoubleKernel));
-                statistics(stream, statisticsLaunch, hidden, weight, bias, targets, parameters, scratch.RowMaxima, scratch.RowLogSums, scratch.Losses, statisticsTiles);
                 var classes = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(accelerator, CrossEntropyClassesDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<long>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyTiles>(accelerator, CrossEntropyClassesDoubleKernel));
-                classes(stream, classLaunch, hidden, weight, bias, targets, parameters, scratch.RowMaxima, scratch.RowLogSums, weightGradient, biasGradient, scratch.Partials, classTiles);
                 var tokens = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(accelerator, CrossEntropyTokensDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<long>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyTiles>(accelerator, CrossEntropyTokensDoubleKernel));
+                using var scratch = new global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyScratch<double>(accelerator, settings, classLaunch.GridDim.X, ParameterCount);
+                statistics(stream, statisticsLaunch, hidden, weight, bias, targets, parameters, scratch.RowMaxima, scratch.RowLogSums, scratch.Losses, statisticsTiles);
+                classes(stream, classLaunch, hidden, weight, bias, targets, parameters, scratch.RowMaxima, scratch.RowLogSums, weightGradient, biasGradient, scratch.Partials, classTiles);
                 tokens(stream, tokenLaunch, hidden, weight, bias, targets, parameters, scratch.RowMaxima, scratch.RowLogSums, hiddenGradient, tokenTiles);
                 global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.SumPartials(stream, scratch.Partials, scratch.ClassGroups, parameterGradients);
                 return global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyRunner.MeanLoss(stream, scratch, settings); // waits for the stream: the scratch is freed after
@@ -353,8 +352,8 @@ namespace Demo
             private static void AttentionForwardDoubleKernel(global::ILGPU.ArrayView<double> query, global::ILGPU.ArrayView<double> key, global::ILGPU.ArrayView<double> value, global::ILGPU.ArrayView<double> output, global::ILGPU.ArrayView<double> logSumExp, global::ILGPU.ArrayView<byte> keyPaddingMask, global::ILGPU.ArrayView<double> parameters, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles tiles)
             {
                 int lane = global::ILGPU.Group.IdxX, lanes = global::ILGPU.Group.DimX, headSize = tiles.HeadSize, block = tiles.Block;
-                // Tile rows are headSize + 1 apart: lanes that read one column of consecutive rows then hit distinct banks.
-                int stride = headSize + 1;
+                // Tile rows are an odd number of elements apart: lanes that read one column of consecutive rows hit distinct banks.
+                int stride = headSize | 1;
                 double scoreScale = (double)tiles.Scale;
                 int head = global::ILGPU.Grid.IdxX / tiles.QueryBlocks;
                 int firstQuery = global::ILGPU.Grid.IdxX % tiles.QueryBlocks * block;
@@ -379,7 +378,7 @@ namespace Demo
                 var rowRescale = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
                 for (int e = lane; e < queries * headSize; e += lanes)
                 {
-                    queryTile[e + e / headSize] = query[queryStart + e];
+                    queryTile[e + e / headSize * (stride - headSize)] = query[queryStart + e];
                     outputTile[e] = 0;
                 }
                 for (int i = lane; i < queries; i += lanes)
@@ -397,8 +396,8 @@ namespace Demo
                     if (!global::ILGPU.Group.BarrierOr(anyKey)) continue; // every key of the tile is padding: skipped, not computed and masked
                     for (int e = lane; e < keys * headSize; e += lanes)
                     {
-                        keyTile[e + e / headSize] = key[keyStart + (long)firstKey * headSize + e];
-                        valueTile[e + e / headSize] = value[keyStart + (long)firstKey * headSize + e];
+                        keyTile[e + e / headSize * (stride - headSize)] = key[keyStart + (long)firstKey * headSize + e];
+                        valueTile[e + e / headSize * (stride - headSize)] = value[keyStart + (long)firstKey * headSize + e];
                     }
                     global::ILGPU.Group.Barrier();
                     // weights[i, j] = queryTile[i]·keyTile[j], a 2 × 2 block per lane: each shared load feeds two multiply-adds.
@@ -512,8 +511,8 @@ namespace Demo
             private static void AttentionKeysDoubleKernel(global::ILGPU.ArrayView<double> query, global::ILGPU.ArrayView<double> key, global::ILGPU.ArrayView<double> value, global::ILGPU.ArrayView<double> outputGradient, global::ILGPU.ArrayView<double> logSumExp, global::ILGPU.ArrayView<double> delta, global::ILGPU.ArrayView<double> keyGradient, global::ILGPU.ArrayView<double> valueGradient, global::ILGPU.ArrayView<byte> keyPaddingMask, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<double> partials, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles tiles)
             {
                 int lane = global::ILGPU.Group.IdxX, lanes = global::ILGPU.Group.DimX, headSize = tiles.HeadSize, block = tiles.Block;
-                // Tile rows are headSize + 1 apart: lanes that read one column of consecutive rows then hit distinct banks.
-                int stride = headSize + 1;
+                // Tile rows are an odd number of elements apart: lanes that read one column of consecutive rows hit distinct banks.
+                int stride = headSize | 1;
                 double scoreScale = (double)tiles.Scale;
                 int head = global::ILGPU.Grid.IdxX / tiles.KeyBlocks;
                 int firstKey = global::ILGPU.Grid.IdxX % tiles.KeyBlocks * block;
@@ -542,8 +541,8 @@ namespace Demo
                 var rowDelta = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
                 for (int e = lane; e < keys * headSize; e += lanes)
                 {
-                    keyTile[e + e / headSize] = key[keyStart + (long)firstKey * headSize + e];
-                    valueTile[e + e / headSize] = value[keyStart + (long)firstKey * headSize + e];
+                    keyTile[e + e / headSize * (stride - headSize)] = key[keyStart + (long)firstKey * headSize + e];
+                    valueTile[e + e / headSize * (stride - headSize)] = value[keyStart + (long)firstKey * headSize + e];
                     keyGradientTile[e] = 0;
                     valueGradientTile[e] = 0;
                 }
@@ -560,8 +559,8 @@ namespace Demo
                     global::ILGPU.Group.Barrier(); // every lane is done with the previous block of queries
                     for (int e = lane; e < queries * headSize; e += lanes)
                     {
-                        queryTile[e + e / headSize] = query[queryStart + e];
-                        outputGradientTile[e + e / headSize] = outputGradient[queryStart + e];
+                        queryTile[e + e / headSize * (stride - headSize)] = query[queryStart + e];
+                        outputGradientTile[e + e / headSize * (stride - headSize)] = outputGradient[queryStart + e];
                     }
                     for (int i = lane; i < queries; i += lanes)
                     {
@@ -721,8 +720,8 @@ namespace Demo
             private static void AttentionQueriesDoubleKernel(global::ILGPU.ArrayView<double> query, global::ILGPU.ArrayView<double> key, global::ILGPU.ArrayView<double> value, global::ILGPU.ArrayView<double> outputGradient, global::ILGPU.ArrayView<double> logSumExp, global::ILGPU.ArrayView<double> delta, global::ILGPU.ArrayView<double> queryGradient, global::ILGPU.ArrayView<byte> keyPaddingMask, global::ILGPU.ArrayView<double> parameters, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles tiles)
             {
                 int lane = global::ILGPU.Group.IdxX, lanes = global::ILGPU.Group.DimX, headSize = tiles.HeadSize, block = tiles.Block;
-                // Tile rows are headSize + 1 apart: lanes that read one column of consecutive rows then hit distinct banks.
-                int stride = headSize + 1;
+                // Tile rows are an odd number of elements apart: lanes that read one column of consecutive rows hit distinct banks.
+                int stride = headSize | 1;
                 double scoreScale = (double)tiles.Scale;
                 int head = global::ILGPU.Grid.IdxX / tiles.QueryBlocks;
                 int firstQuery = global::ILGPU.Grid.IdxX % tiles.QueryBlocks * block;
@@ -747,8 +746,8 @@ namespace Demo
                 var rowDelta = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
                 for (int e = lane; e < queries * headSize; e += lanes)
                 {
-                    queryTile[e + e / headSize] = query[queryStart + e];
-                    outputGradientTile[e + e / headSize] = outputGradient[queryStart + e];
+                    queryTile[e + e / headSize * (stride - headSize)] = query[queryStart + e];
+                    outputGradientTile[e + e / headSize * (stride - headSize)] = outputGradient[queryStart + e];
                 }
                 for (int i = lane; i < queries; i += lanes)
                 {
@@ -766,8 +765,8 @@ namespace Demo
                     if (!global::ILGPU.Group.BarrierOr(anyKey)) continue; // every key of the tile is padding: skipped, not computed and masked
                     for (int e = lane; e < keys * headSize; e += lanes)
                     {
-                        keyTile[e + e / headSize] = key[keyStart + (long)firstKey * headSize + e];
-                        valueTile[e + e / headSize] = value[keyStart + (long)firstKey * headSize + e];
+                        keyTile[e + e / headSize * (stride - headSize)] = key[keyStart + (long)firstKey * headSize + e];
+                        valueTile[e + e / headSize * (stride - headSize)] = value[keyStart + (long)firstKey * headSize + e];
                     }
                     global::ILGPU.Group.Barrier();
                     // scoreGradients[i, j] = queryTile[i]·keyTile[j], a 2 × 2 block per lane: each shared load feeds two multiply-adds.
@@ -862,8 +861,8 @@ namespace Demo
             private static void CrossEntropyStatisticsDoubleKernel(global::ILGPU.ArrayView<double> hidden, global::ILGPU.ArrayView<double> weight, global::ILGPU.ArrayView<double> bias, global::ILGPU.ArrayView<long> targets, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<double> rowMaxima, global::ILGPU.ArrayView<double> rowLogSums, global::ILGPU.ArrayView<double> losses, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyTiles tiles)
             {
                 int lane = global::ILGPU.Group.IdxX, lanes = global::ILGPU.Group.DimX, dim = tiles.Dim, block = tiles.Block;
-                // Tile rows are dim + 1 apart: lanes that read one column of consecutive rows then hit distinct banks.
-                int stride = dim + 1;
+                // Tile rows are an odd number of elements apart: lanes that read one column of consecutive rows hit distinct banks.
+                int stride = dim | 1;
                 var shared = global::ILGPU.SharedMemory.GetDynamic<double>();
                 int firstToken = global::ILGPU.Grid.IdxX * block;
                 int tokens = tiles.Tokens - firstToken < block ? tiles.Tokens - firstToken : block;
@@ -881,7 +880,7 @@ namespace Demo
                 var rowSum = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
                 var targetSigma = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
                 var rowTarget = global::ILGPU.SharedMemory.Allocate<long>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
-                for (int e = lane; e < tokens * dim; e += lanes) hiddenTile[e + e / dim] = hidden[(long)firstToken * dim + e];
+                for (int e = lane; e < tokens * dim; e += lanes) hiddenTile[e + e / dim * (stride - dim)] = hidden[(long)firstToken * dim + e];
                 for (int i = lane; i < tokens; i += lanes)
                 {
                     rowMax[i] = double.NegativeInfinity;
@@ -894,7 +893,7 @@ namespace Demo
                 {
                     int classes = tiles.Vocab - firstClass < block ? tiles.Vocab - firstClass : block;
                     global::ILGPU.Group.Barrier(); // every lane is done with the previous tile
-                    for (int e = lane; e < classes * dim; e += lanes) weightTile[e + e / dim] = weight[(long)firstClass * dim + e];
+                    for (int e = lane; e < classes * dim; e += lanes) weightTile[e + e / dim * (stride - dim)] = weight[(long)firstClass * dim + e];
                     global::ILGPU.Group.Barrier();
 
                     // logits[i, j] = hiddenTile[i]·weightTile[j], a 2 × 2 block per lane: each shared load feeds two multiply-adds.
@@ -971,10 +970,10 @@ namespace Demo
             private static void CrossEntropyClassesDoubleKernel(global::ILGPU.ArrayView<double> hidden, global::ILGPU.ArrayView<double> weight, global::ILGPU.ArrayView<double> bias, global::ILGPU.ArrayView<long> targets, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<double> rowMaxima, global::ILGPU.ArrayView<double> rowLogSums, global::ILGPU.ArrayView<double> weightGradient, global::ILGPU.ArrayView<double> biasGradient, global::ILGPU.ArrayView<double> partials, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyTiles tiles)
             {
                 int lane = global::ILGPU.Group.IdxX, lanes = global::ILGPU.Group.DimX, dim = tiles.Dim, block = tiles.Block;
-                // Tile rows are dim + 1 apart: lanes that read one column of consecutive rows then hit distinct banks.
-                int stride = dim + 1;
+                // Tile rows are an odd number of elements apart: lanes that read one column of consecutive rows hit distinct banks.
+                int stride = dim | 1;
                 var shared = global::ILGPU.SharedMemory.GetDynamic<double>();
-                double tokenWeight = (double)tiles.TokenWeight;
+                double tokenWeight = (double)1 / tiles.Counted; // each counted token's weight in the mean
                 int firstClass = global::ILGPU.Grid.IdxX * block;
                 int classes = tiles.Vocab - firstClass < block ? tiles.Vocab - firstClass : block;
                 // The learnable values, read once into registers rather than from memory for every entry.
@@ -995,7 +994,7 @@ namespace Demo
                 var rowLogSum = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
                 var rowTarget = global::ILGPU.SharedMemory.Allocate<long>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
                 var biasGradientTile = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
-                for (int e = lane; e < classes * dim; e += lanes) weightTile[e + e / dim] = weight[(long)firstClass * dim + e];
+                for (int e = lane; e < classes * dim; e += lanes) weightTile[e + e / dim * (stride - dim)] = weight[(long)firstClass * dim + e];
                 for (int e = lane; e < classes * dim; e += lanes) weightGradientTile[e] = 0;
                 for (int j = lane; j < classes; j += lanes) biasGradientTile[j] = 0;
 
@@ -1003,7 +1002,7 @@ namespace Demo
                 {
                     int tokens = tiles.Tokens - firstToken < block ? tiles.Tokens - firstToken : block;
                     global::ILGPU.Group.Barrier(); // every lane is done with the previous block of tokens
-                    for (int e = lane; e < tokens * dim; e += lanes) hiddenTile[e + e / dim] = hidden[(long)firstToken * dim + e];
+                    for (int e = lane; e < tokens * dim; e += lanes) hiddenTile[e + e / dim * (stride - dim)] = hidden[(long)firstToken * dim + e];
                     for (int i = lane; i < tokens; i += lanes)
                     {
                         rowMax[i] = rowMaxima[firstToken + i];
@@ -1121,10 +1120,10 @@ namespace Demo
             private static void CrossEntropyTokensDoubleKernel(global::ILGPU.ArrayView<double> hidden, global::ILGPU.ArrayView<double> weight, global::ILGPU.ArrayView<double> bias, global::ILGPU.ArrayView<long> targets, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<double> rowMaxima, global::ILGPU.ArrayView<double> rowLogSums, global::ILGPU.ArrayView<double> hiddenGradient, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyTiles tiles)
             {
                 int lane = global::ILGPU.Group.IdxX, lanes = global::ILGPU.Group.DimX, dim = tiles.Dim, block = tiles.Block;
-                // Tile rows are dim + 1 apart: lanes that read one column of consecutive rows then hit distinct banks.
-                int stride = dim + 1;
+                // Tile rows are an odd number of elements apart: lanes that read one column of consecutive rows hit distinct banks.
+                int stride = dim | 1;
                 var shared = global::ILGPU.SharedMemory.GetDynamic<double>();
-                double tokenWeight = (double)tiles.TokenWeight;
+                double tokenWeight = (double)1 / tiles.Counted; // each counted token's weight in the mean
                 int firstToken = global::ILGPU.Grid.IdxX * block;
                 int tokens = tiles.Tokens - firstToken < block ? tiles.Tokens - firstToken : block;
                 // The learnable values, read once into registers rather than from memory for every entry.
@@ -1142,7 +1141,7 @@ namespace Demo
                 var rowMax = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
                 var rowLogSum = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
                 var rowTarget = global::ILGPU.SharedMemory.Allocate<long>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
-                for (int e = lane; e < tokens * dim; e += lanes) hiddenTile[e + e / dim] = hidden[(long)firstToken * dim + e];
+                for (int e = lane; e < tokens * dim; e += lanes) hiddenTile[e + e / dim * (stride - dim)] = hidden[(long)firstToken * dim + e];
                 for (int e = lane; e < tokens * dim; e += lanes) hiddenGradientTile[e] = 0;
                 for (int i = lane; i < tokens; i += lanes)
                 {
@@ -1155,7 +1154,7 @@ namespace Demo
                 {
                     int classes = tiles.Vocab - firstClass < block ? tiles.Vocab - firstClass : block;
                     global::ILGPU.Group.Barrier(); // every lane is done with the previous tile
-                    for (int e = lane; e < classes * dim; e += lanes) weightTile[e + e / dim] = weight[(long)firstClass * dim + e];
+                    for (int e = lane; e < classes * dim; e += lanes) weightTile[e + e / dim * (stride - dim)] = weight[(long)firstClass * dim + e];
                     global::ILGPU.Group.Barrier();
 
                     // gradients[i, j] = hiddenTile[i]·weightTile[j], a 2 × 2 block per lane: each shared load feeds two multiply-adds.

@@ -32,7 +32,7 @@ public sealed class FusedAttentionTests : IDisposable
         public override string ToString() => $"[{Batch}×{Heads}, {Queries}q × {Keys}k, d{HeadSize}{(Causal ? ", causal" : "")}, {Padding}]";
     }
 
-    /// <summary>One query; counts that are not multiples of the tile; queries ≠ keys; no key at all; head sizes 16 to 64.</summary>
+    /// <summary>One query; counts that are not multiples of the tile; queries ≠ keys; no key, or no query, at all; head sizes 16 to 64.</summary>
     public static readonly Case[] Cases =
     {
         new(1, 1, 1, 1, 16, false, Padding.None),
@@ -41,6 +41,7 @@ public sealed class FusedAttentionTests : IDisposable
         new(2, 1, 17, 17, 16, true, Padding.SomeKeys),
         new(2, 2, 5, 9, 16, false, Padding.LastSequence),
         new(1, 1, 3, 0, 16, false, Padding.None),
+        new(1, 1, 0, 5, 16, false, Padding.None),
         new(1, 1, 9, 10, 64, true, Padding.None),
     };
 
@@ -90,6 +91,7 @@ public sealed class FusedAttentionTests : IDisposable
             Assert.Equal(first.ParameterGradients.Select(BitConverter.SingleToInt32Bits), again.ParameterGradients.Select(BitConverter.SingleToInt32Bits));
             Assert.Equal(first.QueryGradient.Select(BitConverter.SingleToInt32Bits), again.QueryGradient.Select(BitConverter.SingleToInt32Bits));
             Assert.Equal(first.KeyGradient.Select(BitConverter.SingleToInt32Bits), again.KeyGradient.Select(BitConverter.SingleToInt32Bits));
+            Assert.Equal(first.ValueGradient.Select(BitConverter.SingleToInt32Bits), again.ValueGradient.Select(BitConverter.SingleToInt32Bits));
         }
     }
 
@@ -116,6 +118,25 @@ public sealed class FusedAttentionTests : IDisposable
         Assert.All(gpu.Output.AsSpan(0, 3 * 16).ToArray(), value => Assert.True(float.IsNaN(value)));
         Assert.All(gpu.Output.AsSpan(3 * 16).ToArray(), value => Assert.Equal(0f, value)); // the padded sequence sees nothing
         Assert.All(gpu.ParameterGradients, value => Assert.True(float.IsNaN(value)));
+    }
+
+    /// <summary>
+    /// A NaN coefficient (σ′ is NaN everywhere, the stand-in of a masked score included) with padding and a causal mask
+    /// that cut tiles: every gradient NaN where a visible pair reaches it and 0 where none does, on both backends alike.
+    /// </summary>
+    [Fact]
+    public void ANaNParameterGivesTheSameGradientsAsTheCpuOperators()
+    {
+        GpuAttentionCase<double> op = GpuAttentionCatalog.Double().Single(c => c.Name == "MultiMax2");
+        var c = new Case(2, 1, 13, 17, 16, true, Padding.SomeKeys);
+        Inputs<double> inputs = Inputs<double>.Draw(op.Layout, c, v => v, v => v);
+        inputs.Parameters[0] = double.NaN;
+        Results<double> gpu = RunGpu(op, c, inputs, scale: null);
+        Results<double> cpu = RunCpu(op, c, inputs);
+
+        Compare(cpu, gpu, 1e-12, "NaN coefficient, GPU vs CPU");
+        Assert.Contains(gpu.KeyGradient, value => value == 0); // padding keys: no visible pair reaches them
+        Assert.Contains(gpu.KeyGradient, double.IsNaN);
     }
 
     [Fact]

@@ -37,7 +37,6 @@ public sealed class PtxCompileTests
         .Append(SumRows<double, AddDouble>())
         .Append(Runtime(nameof(GpuNormalizerRunner), GpuNormalizerRunner.SumPartialsFloatKernel))
         .Append(Runtime(nameof(GpuNormalizerRunner), GpuNormalizerRunner.SumPartialsDoubleKernel))
-        .Append(Runtime(nameof(GpuNormalizerRunner), GpuNormalizerRunner.FillKernel<float>))
         .Append(Runtime(nameof(GpuAttentionRunner), GpuAttentionRunner.OutputDotsFloatKernel))
         .Append(Runtime(nameof(GpuAttentionRunner), GpuAttentionRunner.OutputDotsDoubleKernel))
         .ToDictionary(kernel => kernel.Name, kernel => kernel.Method);
