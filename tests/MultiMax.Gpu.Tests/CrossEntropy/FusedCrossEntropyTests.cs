@@ -106,6 +106,27 @@ public sealed class FusedCrossEntropyTests : IDisposable
         Assert.All(gpu.HiddenGradient.Concat(gpu.WeightGradient).Concat(gpu.BiasGradient).Concat(gpu.ParameterGradients), value => Assert.True(float.IsNaN(value)));
     }
 
+    /// <summary>
+    /// A bias of −∞ on a token's own target class: that token's loss, and so the mean, is +∞ (−log 0), and the gradients
+    /// are those of the other terms, on both backends alike.
+    /// </summary>
+    [Fact]
+    public void AForbiddenTargetGivesAnInfiniteLossAsOnTheCpu()
+    {
+        GpuCrossEntropyCase<double> op = GpuCrossEntropyCatalog.Double().Single(c => c.Name == "MultiMax2");
+        var c = new Case(5, 8, 11, true, Targets.AllCounted);
+        Inputs<double> inputs = Inputs<double>.Draw(op.Layout, c, v => v, v => v);
+        inputs.Bias[inputs.Targets[2]] = double.NegativeInfinity;
+        Results<double> gpu = RunGpu(op, c, inputs);
+
+        var cpu = new Results<double>(0, 0, new double[inputs.Hidden.Length], new double[inputs.Weight.Length], new double[inputs.Bias.Length], new double[inputs.Parameters.Length]);
+        double cpuLoss = op.Cpu(inputs.Hidden, inputs.Weight, inputs.Bias, inputs.Targets, c.Shape, inputs.Parameters,
+            cpu.HiddenGradient, cpu.WeightGradient, cpu.BiasGradient, cpu.ParameterGradients, -100);
+        Assert.Equal(double.PositiveInfinity, cpuLoss);
+        Assert.Equal(double.PositiveInfinity, gpu.LossOnly);
+        Compare(cpu with { Loss = cpuLoss }, gpu, v => v, 1e-12, "forbidden target, GPU vs CPU");
+    }
+
     [Fact]
     public void BadArgumentsThrowBeforeAnythingIsWritten()
     {
