@@ -17,41 +17,26 @@ namespace MultiMax.Gpu.Tests.Attention;
 /// </summary>
 public sealed class FusedAttentionTests : IDisposable
 {
-    public enum Padding
-    {
-        None,
-        SomeKeys,
-        /// <summary>Every key of the last sequence: its queries see nothing.</summary>
-        LastSequence,
-    }
-
-    public sealed record Case(int Batch, int Heads, int Queries, int Keys, int HeadSize, bool Causal, Padding Padding)
-    {
-        public AttentionShape Shape => new(Batch, Heads, Queries, Keys, HeadSize);
-
-        public override string ToString() => $"[{Batch}×{Heads}, {Queries}q × {Keys}k, d{HeadSize}{(Causal ? ", causal" : "")}, {Padding}]";
-    }
-
     /// <summary>One query; counts that are not multiples of the tile; queries ≠ keys; no key, or no query, at all; head sizes 16 to 64.</summary>
-    public static readonly Case[] Cases =
+    public static readonly AttentionCase[] Cases =
     {
-        new(1, 1, 1, 1, 16, false, Padding.None),
-        new(2, 2, 19, 13, 16, false, Padding.SomeKeys),
-        new(1, 2, 12, 21, 20, true, Padding.None),
-        new(2, 1, 17, 17, 16, true, Padding.SomeKeys),
-        new(2, 2, 5, 9, 16, false, Padding.LastSequence),
-        new(1, 1, 3, 0, 16, false, Padding.None),
-        new(1, 1, 0, 5, 16, false, Padding.None),
-        new(1, 1, 9, 10, 64, true, Padding.None),
+        new(1, 1, 1, 1, 16, false, KeyPadding.None),
+        new(2, 2, 19, 13, 16, false, KeyPadding.SomeKeys),
+        new(1, 2, 12, 21, 20, true, KeyPadding.None),
+        new(2, 1, 17, 17, 16, true, KeyPadding.SomeKeys),
+        new(2, 2, 5, 9, 16, false, KeyPadding.LastSequence),
+        new(1, 1, 3, 0, 16, false, KeyPadding.None),
+        new(1, 1, 0, 5, 16, false, KeyPadding.None),
+        new(1, 1, 9, 10, 64, true, KeyPadding.None),
     };
 
     /// <summary>On a real GPU, where tiles hold up to 64 queries and keys: several tiles per head, head sizes up to 256.</summary>
-    public static readonly Case[] GpuCases =
+    public static readonly AttentionCase[] GpuCases =
     {
-        new(2, 4, 300, 257, 64, true, Padding.SomeKeys),
-        new(1, 2, 129, 200, 128, false, Padding.LastSequence),
-        new(1, 1, 77, 100, 256, true, Padding.None),
-        new(1, 1, 200, 150, 16, false, Padding.None),
+        new(2, 4, 300, 257, 64, true, KeyPadding.SomeKeys),
+        new(1, 2, 129, 200, 128, false, KeyPadding.LastSequence),
+        new(1, 1, 77, 100, 256, true, KeyPadding.None),
+        new(1, 1, 200, 150, 16, false, KeyPadding.None),
     };
 
     private readonly GpuDevice device = TestDevice.Create();
@@ -61,7 +46,7 @@ public sealed class FusedAttentionTests : IDisposable
     public void DoubleMatchesTheCpuOperatorsAndTheReference(string name)
     {
         GpuAttentionCase<double> op = GpuAttentionCatalog.Double().Single(c => c.Name == name);
-        foreach (Case c in device.IsGpu ? Cases.Concat(GpuCases) : Cases)
+        foreach (AttentionCase c in device.IsGpu ? Cases.Concat(GpuCases) : Cases)
         {
             Check(op, c, v => v, v => v, cpuTolerance: 1e-12, referenceTolerance: 1e-10);
         }
@@ -72,7 +57,7 @@ public sealed class FusedAttentionTests : IDisposable
     public void FloatMatchesTheCpuOperatorsAndTheReference(string name)
     {
         GpuAttentionCase<float> op = GpuAttentionCatalog.Float().Single(c => c.Name == name);
-        foreach (Case c in device.IsGpu ? Cases.Concat(GpuCases) : Cases)
+        foreach (AttentionCase c in device.IsGpu ? Cases.Concat(GpuCases) : Cases)
         {
             Check(op, c, TestData.ToFloat, TestData.ToDouble, cpuTolerance: 2e-5, referenceTolerance: 2e-4);
         }
@@ -82,7 +67,7 @@ public sealed class FusedAttentionTests : IDisposable
     public void GradientsAreTheSameBitsOnEveryRun()
     {
         GpuAttentionCase<float> op = GpuAttentionCatalog.Float().Single(c => c.Name == "MultiMax2");
-        var c = new Case(2, 2, 23, 29, 16, false, Padding.SomeKeys);
+        var c = new AttentionCase(2, 2, 23, 29, 16, false, KeyPadding.SomeKeys);
         Inputs<float> inputs = Inputs<float>.Draw(op.Layout, c, TestData.ToFloat, TestData.ToDouble);
         Results<float> first = RunGpu(op, c, inputs, scale: null);
         for (int run = 0; run < 2; run++)
@@ -99,7 +84,7 @@ public sealed class FusedAttentionTests : IDisposable
     public void AGivenScaleIsUsed()
     {
         GpuAttentionCase<double> op = GpuAttentionCatalog.Double().Single(c => c.Name == "MultiMax2");
-        var c = new Case(1, 1, 6, 11, 16, false, Padding.None);
+        var c = new AttentionCase(1, 1, 6, 11, 16, false, KeyPadding.None);
         Inputs<double> inputs = Inputs<double>.Draw(op.Layout, c, v => v, v => v);
         Results<double> gpu = RunGpu(op, c, inputs, scale: 0.7);
         var reference = new ReferenceAttention(op.Layout.Bind(inputs.Parameters), c.Shape, inputs.Padding, c.Causal, 0.7);
@@ -110,7 +95,7 @@ public sealed class FusedAttentionTests : IDisposable
     public void ANaNParameterMakesEveryQueryWithAVisibleKeyAndEveryParameterGradientNaN()
     {
         GpuAttentionCase<float> op = GpuAttentionCatalog.Float().Single(c => c.Name == "MultiMax2");
-        var c = new Case(2, 1, 3, 4, 16, false, Padding.LastSequence);
+        var c = new AttentionCase(2, 1, 3, 4, 16, false, KeyPadding.LastSequence);
         Inputs<float> inputs = Inputs<float>.Draw(op.Layout, c, TestData.ToFloat, TestData.ToDouble);
         inputs.Parameters[5] = float.NaN; // a threshold: the relu alone would hide it
         Results<float> gpu = RunGpu(op, c, inputs, scale: null);
@@ -128,7 +113,7 @@ public sealed class FusedAttentionTests : IDisposable
     public void ANaNParameterGivesTheSameGradientsAsTheCpuOperators()
     {
         GpuAttentionCase<double> op = GpuAttentionCatalog.Double().Single(c => c.Name == "MultiMax2");
-        var c = new Case(2, 1, 13, 17, 16, true, Padding.SomeKeys);
+        var c = new AttentionCase(2, 1, 13, 17, 16, true, KeyPadding.SomeKeys);
         Inputs<double> inputs = Inputs<double>.Draw(op.Layout, c, v => v, v => v);
         inputs.Parameters[0] = double.NaN;
         Results<double> gpu = RunGpu(op, c, inputs, scale: null);
@@ -179,7 +164,7 @@ public sealed class FusedAttentionTests : IDisposable
 
     public void Dispose() => device.Dispose();
 
-    private void Check<T>(GpuAttentionCase<T> op, Case c, Func<double[], T[]> convert, Func<T[], double[]> back, double cpuTolerance, double referenceTolerance)
+    private void Check<T>(GpuAttentionCase<T> op, AttentionCase c, Func<double[], T[]> convert, Func<T[], double[]> back, double cpuTolerance, double referenceTolerance)
         where T : unmanaged
     {
         Inputs<T> inputs = Inputs<T>.Draw(op.Layout, c, convert, back);
@@ -206,7 +191,7 @@ public sealed class FusedAttentionTests : IDisposable
         Close.All(expected.ParameterGradients, actual.ParameterGradients, tolerance * 20 * scale, tolerance * 50, what + ": parameter gradients");
     }
 
-    private Results<T> RunGpu<T>(GpuAttentionCase<T> op, Case c, Inputs<T> inputs, T? scale)
+    private Results<T> RunGpu<T>(GpuAttentionCase<T> op, AttentionCase c, Inputs<T> inputs, T? scale)
         where T : unmanaged
     {
         Accelerator accelerator = device.Accelerator;
@@ -259,7 +244,7 @@ public sealed class FusedAttentionTests : IDisposable
             Download(keyGradient, shape.KeyLength), Download(valueGradient, shape.KeyLength), Download(parameterGradients, inputs.Parameters.Length));
     }
 
-    private static Results<T> RunCpu<T>(GpuAttentionCase<T> op, Case c, Inputs<T> inputs)
+    private static Results<T> RunCpu<T>(GpuAttentionCase<T> op, AttentionCase c, Inputs<T> inputs)
         where T : unmanaged
     {
         AttentionShape shape = c.Shape;
@@ -274,16 +259,11 @@ public sealed class FusedAttentionTests : IDisposable
 
     private sealed record Inputs<T>(T[] Query, T[] Key, T[] Value, T[] OutputGradient, T[] Parameters, bool[]? Padding)
     {
-        public static Inputs<T> Draw(ParameterLayout layout, Case c, Func<double[], T[]> convert, Func<T[], double[]> back)
+        public static Inputs<T> Draw(ParameterLayout layout, AttentionCase c, Func<double[], T[]> convert, Func<T[], double[]> back)
         {
             var random = new Random(StableSeed.Of(c.ToString()));
             AttentionShape shape = c.Shape;
-            bool[]? padding = c.Padding switch
-            {
-                FusedAttentionTests.Padding.None => null,
-                FusedAttentionTests.Padding.SomeKeys => Enumerable.Range(0, (int)shape.MaskLength).Select(_ => random.Next(3) == 0).ToArray(),
-                _ => Enumerable.Range(0, (int)shape.MaskLength).Select(i => i >= (c.Batch - 1) * c.Keys).ToArray(),
-            };
+            bool[]? padding = c.DrawMask(random);
 
             return new Inputs<T>(
                 convert(TestData.Normal(random, (int)shape.QueryLength, 1)), convert(TestData.Normal(random, (int)shape.KeyLength, 1)),

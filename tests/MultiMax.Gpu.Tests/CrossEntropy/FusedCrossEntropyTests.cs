@@ -17,38 +17,23 @@ namespace MultiMax.Gpu.Tests.CrossEntropy;
 /// </summary>
 public sealed class FusedCrossEntropyTests : IDisposable
 {
-    public enum Targets
-    {
-        AllCounted,
-        SomeIgnored,
-        AllIgnored,
-    }
-
-    public sealed record Case(int Tokens, int Dim, int Vocab, bool Bias, Targets Targets, bool ForbiddenClasses = false)
-    {
-        public CrossEntropyShape Shape => new(Tokens, Dim, Vocab);
-
-        public override string ToString() =>
-            $"[{Tokens} tokens, d{Dim}, vocab {Vocab}{(Bias ? ", bias" : "")}, {Targets}{(ForbiddenClasses ? ", bias −∞ on some classes" : "")}]";
-    }
-
     /// <summary>One token; counts that are not multiples of the tile; every target ignored; forbidden classes; no tokens.</summary>
-    public static readonly Case[] Cases =
+    public static readonly CrossEntropyCase[] Cases =
     {
-        new(1, 16, 5, true, Targets.AllCounted),
-        new(19, 20, 30, true, Targets.SomeIgnored),
-        new(17, 16, 16, false, Targets.AllCounted),
-        new(9, 7, 20, true, Targets.AllIgnored),
-        new(21, 12, 27, true, Targets.SomeIgnored, ForbiddenClasses: true),
-        new(0, 8, 10, false, Targets.AllCounted),
+        new(1, 16, 5, true, TargetMix.AllCounted),
+        new(19, 20, 30, true, TargetMix.SomeIgnored),
+        new(17, 16, 16, false, TargetMix.AllCounted),
+        new(9, 7, 20, true, TargetMix.AllIgnored),
+        new(21, 12, 27, true, TargetMix.SomeIgnored, ForbiddenClasses: true),
+        new(0, 8, 10, false, TargetMix.AllCounted),
     };
 
     /// <summary>On a real GPU, where tiles hold up to 64 tokens and classes: several tiles each way, dims up to 256.</summary>
-    public static readonly Case[] GpuCases =
+    public static readonly CrossEntropyCase[] GpuCases =
     {
-        new(300, 64, 1000, true, Targets.SomeIgnored),
-        new(129, 128, 257, false, Targets.AllCounted),
-        new(70, 256, 130, true, Targets.SomeIgnored, ForbiddenClasses: true),
+        new(300, 64, 1000, true, TargetMix.SomeIgnored),
+        new(129, 128, 257, false, TargetMix.AllCounted),
+        new(70, 256, 130, true, TargetMix.SomeIgnored, ForbiddenClasses: true),
     };
 
     private readonly GpuDevice device = TestDevice.Create();
@@ -58,7 +43,7 @@ public sealed class FusedCrossEntropyTests : IDisposable
     public void DoubleMatchesTheCpuOperatorsAndTheReference(string name)
     {
         GpuCrossEntropyCase<double> op = GpuCrossEntropyCatalog.Double().Single(c => c.Name == name);
-        foreach (Case c in device.IsGpu ? Cases.Concat(GpuCases) : Cases)
+        foreach (CrossEntropyCase c in device.IsGpu ? Cases.Concat(GpuCases) : Cases)
         {
             Check(op, c, v => v, v => v, cpuTolerance: 1e-12, referenceTolerance: 1e-10);
         }
@@ -69,7 +54,7 @@ public sealed class FusedCrossEntropyTests : IDisposable
     public void FloatMatchesTheCpuOperatorsAndTheReference(string name)
     {
         GpuCrossEntropyCase<float> op = GpuCrossEntropyCatalog.Float().Single(c => c.Name == name);
-        foreach (Case c in device.IsGpu ? Cases.Concat(GpuCases) : Cases)
+        foreach (CrossEntropyCase c in device.IsGpu ? Cases.Concat(GpuCases) : Cases)
         {
             Check(op, c, TestData.ToFloat, TestData.ToDouble, cpuTolerance: 1e-5, referenceTolerance: 2e-5);
         }
@@ -79,7 +64,7 @@ public sealed class FusedCrossEntropyTests : IDisposable
     public void TheLossAndEveryGradientAreTheSameBitsOnEveryRun()
     {
         GpuCrossEntropyCase<float> op = GpuCrossEntropyCatalog.Float().Single(c => c.Name == "MultiMax2");
-        var c = new Case(23, 16, 37, true, Targets.SomeIgnored);
+        var c = new CrossEntropyCase(23, 16, 37, true, TargetMix.SomeIgnored);
         Inputs<float> inputs = Inputs<float>.Draw(op.Layout, c, TestData.ToFloat, TestData.ToDouble);
         Results<float> first = RunGpu(op, c, inputs);
         for (int run = 0; run < 2; run++)
@@ -96,7 +81,7 @@ public sealed class FusedCrossEntropyTests : IDisposable
     public void ANaNParameterMakesTheLossAndEveryGradientNaN()
     {
         GpuCrossEntropyCase<float> op = GpuCrossEntropyCatalog.Float().Single(c => c.Name == "MultiMax2");
-        var c = new Case(3, 4, 6, true, Targets.AllCounted);
+        var c = new CrossEntropyCase(3, 4, 6, true, TargetMix.AllCounted);
         Inputs<float> inputs = Inputs<float>.Draw(op.Layout, c, TestData.ToFloat, TestData.ToDouble);
         inputs.Parameters[5] = float.NaN; // a threshold: the relu alone would hide it
         Results<float> gpu = RunGpu(op, c, inputs);
@@ -114,7 +99,7 @@ public sealed class FusedCrossEntropyTests : IDisposable
     public void AForbiddenTargetGivesAnInfiniteLossAsOnTheCpu()
     {
         GpuCrossEntropyCase<double> op = GpuCrossEntropyCatalog.Double().Single(c => c.Name == "MultiMax2");
-        var c = new Case(5, 8, 11, true, Targets.AllCounted);
+        var c = new CrossEntropyCase(5, 8, 11, true, TargetMix.AllCounted);
         Inputs<double> inputs = Inputs<double>.Draw(op.Layout, c, v => v, v => v);
         inputs.Bias[inputs.Targets[2]] = double.NegativeInfinity;
         Results<double> gpu = RunGpu(op, c, inputs);
@@ -158,7 +143,7 @@ public sealed class FusedCrossEntropyTests : IDisposable
 
     public void Dispose() => device.Dispose();
 
-    private void Check<T>(GpuCrossEntropyCase<T> op, Case c, Func<double[], T[]> convert, Func<T[], double[]> back, double cpuTolerance, double referenceTolerance)
+    private void Check<T>(GpuCrossEntropyCase<T> op, CrossEntropyCase c, Func<double[], T[]> convert, Func<T[], double[]> back, double cpuTolerance, double referenceTolerance)
         where T : unmanaged
     {
         Inputs<T> inputs = Inputs<T>.Draw(op.Layout, c, convert, back);
@@ -200,7 +185,7 @@ public sealed class FusedCrossEntropyTests : IDisposable
         Close.All(parameters, back(actual.ParameterGradients), tolerance * 10 * scale, tolerance * 50, what + ": parameter gradients");
     }
 
-    private Results<T> RunGpu<T>(GpuCrossEntropyCase<T> op, Case c, Inputs<T> inputs)
+    private Results<T> RunGpu<T>(GpuCrossEntropyCase<T> op, CrossEntropyCase c, Inputs<T> inputs)
         where T : unmanaged
     {
         Accelerator accelerator = device.Accelerator;
@@ -245,7 +230,7 @@ public sealed class FusedCrossEntropyTests : IDisposable
 
     private sealed record Inputs<T>(T[] Hidden, T[] Weight, T[] Bias, long[] Targets, T[] Parameters)
     {
-        public static Inputs<T> Draw(ParameterLayout layout, Case c, Func<double[], T[]> convert, Func<T[], double[]> back)
+        public static Inputs<T> Draw(ParameterLayout layout, CrossEntropyCase c, Func<double[], T[]> convert, Func<T[], double[]> back)
         {
             var random = new Random(StableSeed.Of(c.ToString()));
             CrossEntropyShape shape = c.Shape;
@@ -253,22 +238,8 @@ public sealed class FusedCrossEntropyTests : IDisposable
             double[] w = TestData.Normal(random, (int)shape.WeightLength, 1 / Math.Sqrt(shape.Dim));
             double[] b = c.Bias ? TestData.Normal(random, shape.Vocab, 0.5) : [];
             double[] parameters = TestData.Parameters(random, layout);
-            long[] targets = Enumerable.Range(0, shape.Tokens).Select(_ => c.Targets switch
-            {
-                FusedCrossEntropyTests.Targets.AllIgnored => -100L,
-                FusedCrossEntropyTests.Targets.SomeIgnored when random.Next(4) == 0 => -100L,
-                _ => random.Next(shape.Vocab),
-            }).ToArray();
-            if (c.ForbiddenClasses)
-            {
-                for (int v = 0; v < shape.Vocab; v += 3)
-                {
-                    if (!targets.Contains(v))
-                    {
-                        b[v] = double.NegativeInfinity;
-                    }
-                }
-            }
+            long[] targets = c.DrawTargets(random);
+            c.ForbidClasses(b, targets);
 
             return new Inputs<T>(convert(h), convert(w), convert(b), targets, convert(parameters));
         }

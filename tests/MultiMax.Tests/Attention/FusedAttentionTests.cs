@@ -13,32 +13,17 @@ namespace MultiMax.Tests.Attention;
 /// </summary>
 public class FusedAttentionTests
 {
-    public enum Padding
-    {
-        None,
-        SomeKeys,
-        /// <summary>Every key of the last sequence: its queries see nothing.</summary>
-        LastSequence,
-    }
-
-    public sealed record Case(int Batch, int Heads, int Queries, int Keys, int HeadSize, bool Causal, Padding Padding)
-    {
-        public AttentionShape Shape => new(Batch, Heads, Queries, Keys, HeadSize);
-
-        public override string ToString() => $"[{Batch}×{Heads}, {Queries}q × {Keys}k, d{HeadSize}{(Causal ? ", causal" : "")}, {Padding}]";
-    }
-
     /// <summary>One query; counts that are not multiples of the tiles; queries ≠ keys; head sizes 16 to 128 and one that is not a lane multiple.</summary>
-    public static readonly Case[] Cases =
+    public static readonly AttentionCase[] Cases =
     {
-        new(1, 1, 1, 1, 16, false, Padding.None),
-        new(2, 3, 70, 67, 16, false, Padding.SomeKeys),
-        new(1, 2, 65, 130, 64, true, Padding.None),
-        new(2, 1, 33, 40, 20, true, Padding.SomeKeys),
-        new(2, 2, 5, 9, 16, false, Padding.LastSequence),
-        new(1, 1, 130, 70, 16, true, Padding.LastSequence),
-        new(1, 1, 3, 0, 16, false, Padding.None),
-        new(1, 1, 40, 64, 128, false, Padding.None),
+        new(1, 1, 1, 1, 16, false, KeyPadding.None),
+        new(2, 3, 70, 67, 16, false, KeyPadding.SomeKeys),
+        new(1, 2, 65, 130, 64, true, KeyPadding.None),
+        new(2, 1, 33, 40, 20, true, KeyPadding.SomeKeys),
+        new(2, 2, 5, 9, 16, false, KeyPadding.LastSequence),
+        new(1, 1, 130, 70, 16, true, KeyPadding.LastSequence),
+        new(1, 1, 3, 0, 16, false, KeyPadding.None),
+        new(1, 1, 40, 64, 128, false, KeyPadding.None),
     };
 
     [Theory]
@@ -46,7 +31,7 @@ public class FusedAttentionTests
     public void FloatMatchesTheReference(string name)
     {
         AttentionOperator op = AttentionCatalog.Get(name);
-        foreach (Case c in Cases)
+        foreach (AttentionCase c in Cases)
         {
             Check(op, c, op.ForwardFloat!, op.BackwardFloat!, TestData.ToFloat, TestData.ToDouble, tolerance: 2e-4);
         }
@@ -57,7 +42,7 @@ public class FusedAttentionTests
     public void DoubleMatchesTheReference(string name)
     {
         AttentionOperator op = AttentionCatalog.Get(name);
-        foreach (Case c in Cases)
+        foreach (AttentionCase c in Cases)
         {
             Check(op, c, op.ForwardDouble!, op.BackwardDouble!, v => v, v => v, tolerance: 1e-10);
         }
@@ -68,7 +53,7 @@ public class FusedAttentionTests
     {
         AttentionOperator op = AttentionCatalog.Get("Ops.Custom");
         var random = new Random(7);
-        var c = new Case(1, 2, 5, 7, 16, true, Padding.None);
+        var c = new AttentionCase(1, 2, 5, 7, 16, true, KeyPadding.None);
         AttentionShape shape = c.Shape;
         double[] q = TestData.Normal(random, (int)shape.QueryLength, 1), k = TestData.Normal(random, (int)shape.KeyLength, 1);
         double[] v = TestData.Normal(random, (int)shape.KeyLength, 1), dO = TestData.Normal(random, (int)shape.QueryLength, 1);
@@ -144,7 +129,7 @@ public class FusedAttentionTests
     }
 
     private static void Check<T>(
-        AttentionOperator op, Case c, AttentionForward<T> forward, AttentionBackward<T> backward,
+        AttentionOperator op, AttentionCase c, AttentionForward<T> forward, AttentionBackward<T> backward,
         Func<double[], T[]> convert, Func<T[], double[]> back, double tolerance)
         where T : struct
     {
@@ -154,12 +139,7 @@ public class FusedAttentionTests
         double[] q = TestData.Normal(random, (int)shape.QueryLength, 1), k = TestData.Normal(random, (int)shape.KeyLength, 1);
         double[] v = TestData.Normal(random, (int)shape.KeyLength, 1), dO = TestData.Normal(random, (int)shape.QueryLength, 1);
         double[] parameters = TestData.Parameters(random, layout);
-        bool[]? padding = c.Padding switch
-        {
-            Padding.None => null,
-            Padding.SomeKeys => Enumerable.Range(0, (int)shape.MaskLength).Select(_ => random.Next(3) == 0).ToArray(),
-            _ => Enumerable.Range(0, (int)shape.MaskLength).Select(i => i >= (c.Batch - 1) * c.Keys).ToArray(),
-        };
+        bool[]? padding = c.DrawMask(random);
 
         // Rounded once to T, so that the reference sees exactly what the kernels see.
         q = back(convert(q)); k = back(convert(k)); v = back(convert(v)); dO = back(convert(dO)); parameters = back(convert(parameters));

@@ -14,30 +14,15 @@ namespace MultiMax.Tests.CrossEntropy;
 /// </summary>
 public class FusedCrossEntropyTests
 {
-    public enum Targets
-    {
-        AllCounted,
-        SomeIgnored,
-        AllIgnored,
-    }
-
-    public sealed record Case(int Tokens, int Dim, int Vocab, bool Bias, Targets Targets, bool ForbiddenClasses = false)
-    {
-        public CrossEntropyShape Shape => new(Tokens, Dim, Vocab);
-
-        public override string ToString() =>
-            $"[{Tokens} tokens, d{Dim}, vocab {Vocab}{(Bias ? ", bias" : "")}, {Targets}{(ForbiddenClasses ? ", bias −∞ on some classes" : "")}]";
-    }
-
     /// <summary>One token; vocabularies that are not multiples of the 64-row blocks; dims that are not lane multiples; no tokens.</summary>
-    public static readonly Case[] Cases =
+    public static readonly CrossEntropyCase[] Cases =
     {
-        new(1, 16, 5, true, Targets.AllCounted),
-        new(37, 20, 130, true, Targets.SomeIgnored),
-        new(70, 16, 64, false, Targets.AllCounted),
-        new(9, 7, 200, true, Targets.AllIgnored),
-        new(21, 12, 97, true, Targets.SomeIgnored, ForbiddenClasses: true),
-        new(0, 8, 10, false, Targets.AllCounted),
+        new(1, 16, 5, true, TargetMix.AllCounted),
+        new(37, 20, 130, true, TargetMix.SomeIgnored),
+        new(70, 16, 64, false, TargetMix.AllCounted),
+        new(9, 7, 200, true, TargetMix.AllIgnored),
+        new(21, 12, 97, true, TargetMix.SomeIgnored, ForbiddenClasses: true),
+        new(0, 8, 10, false, TargetMix.AllCounted),
     };
 
     [Theory]
@@ -45,7 +30,7 @@ public class FusedCrossEntropyTests
     public void FloatMatchesTheReference(string name)
     {
         CrossEntropyOperator op = CrossEntropyCatalog.Get(name);
-        foreach (Case c in Cases)
+        foreach (CrossEntropyCase c in Cases)
         {
             Check(op, c, op.LossFloat!, op.GradientsFloat!, TestData.ToFloat, TestData.ToDouble, tolerance: 2e-5);
         }
@@ -56,7 +41,7 @@ public class FusedCrossEntropyTests
     public void DoubleMatchesTheReference(string name)
     {
         CrossEntropyOperator op = CrossEntropyCatalog.Get(name);
-        foreach (Case c in Cases)
+        foreach (CrossEntropyCase c in Cases)
         {
             Check(op, c, op.LossDouble!, op.GradientsDouble!, v => v, v => v, tolerance: 1e-11);
         }
@@ -67,7 +52,7 @@ public class FusedCrossEntropyTests
     public void ManyChunksMatchTheReference()
     {
         CrossEntropyOperator op = CrossEntropyCatalog.Get("MultiMax2");
-        var c = new Case(37, 3, 1 << 19, true, Targets.SomeIgnored);
+        var c = new CrossEntropyCase(37, 3, 1 << 19, true, TargetMix.SomeIgnored);
         Check(op, c, op.LossFloat!, op.GradientsFloat!, TestData.ToFloat, TestData.ToDouble, tolerance: 2e-5);
         Check(op, c, op.LossDouble!, op.GradientsDouble!, v => v, v => v, tolerance: 1e-11);
     }
@@ -183,7 +168,7 @@ public class FusedCrossEntropyTests
     private static float[] Sentinels(int length) => Enumerable.Repeat(-7f, length).ToArray();
 
     private static void Check<T>(
-        CrossEntropyOperator op, Case c, CrossEntropyLoss<T> loss, CrossEntropyGradients<T> gradients,
+        CrossEntropyOperator op, CrossEntropyCase c, CrossEntropyLoss<T> loss, CrossEntropyGradients<T> gradients,
         Func<double[], T[]> convert, Func<T[], double[]> back, double tolerance)
         where T : struct
     {
@@ -194,21 +179,10 @@ public class FusedCrossEntropyTests
         double[] w = TestData.Normal(random, (int)shape.WeightLength, 1 / Math.Sqrt(shape.Dim));
         double[]? b = c.Bias ? TestData.Normal(random, shape.Vocab, 0.5) : null;
         double[] parameters = TestData.Parameters(random, layout);
-        long[] targets = Enumerable.Range(0, shape.Tokens).Select(_ => c.Targets switch
+        long[] targets = c.DrawTargets(random);
+        if (b is not null)
         {
-            Targets.AllIgnored => -100L,
-            Targets.SomeIgnored when random.Next(4) == 0 => -100L,
-            _ => random.Next(shape.Vocab),
-        }).ToArray();
-        if (c.ForbiddenClasses)
-        {
-            for (int v = 0; v < shape.Vocab; v += 3)
-            {
-                if (!targets.Contains(v))
-                {
-                    b![v] = double.NegativeInfinity;
-                }
-            }
+            c.ForbidClasses(b, targets);
         }
 
         // Rounded once to T, so that the reference sees exactly what the kernels see.
