@@ -43,6 +43,12 @@ internal readonly unsafe struct AttentionProblem<T>
 
     public int ParameterCount { get; init; }
 
+    /// <summary>
+    /// Forward only: every head's keys turned once per call, block by block, each block [headSize × tile stride] with
+    /// zeros past the last key, so that keys run along SIMD lanes in the score products (<see cref="KeyTile"/>).
+    /// </summary>
+    public T* KeysTransposed { get; init; }
+
     // Backward only.
     public T* OutputGradient { get; init; }
 
@@ -58,6 +64,15 @@ internal readonly unsafe struct AttentionProblem<T>
     public static int TileStride => (KeyBlock + Vector<T>.Count - 1) / Vector<T>.Count * Vector<T>.Count;
 
     public int QueryBlocks => (Shape.Queries + QueryBlock - 1) / QueryBlock;
+
+    public int KeyBlocks => (Shape.Keys + KeyBlock - 1) / KeyBlock;
+
+    /// <summary>The length of <see cref="KeysTransposed"/> in elements.</summary>
+    public long KeysTransposedLength => Shape.HeadCount * KeyBlocks * Shape.HeadSize * TileStride;
+
+    /// <summary>The turned block of keys that starts at key <paramref name="firstKey"/> of head <paramref name="head"/>.</summary>
+    public T* KeyTile(int head, int firstKey) =>
+        KeysTransposed + ((long)head * KeyBlocks + firstKey / KeyBlock) * Shape.HeadSize * TileStride;
 
     /// <summary>The offset of head <paramref name="head"/>'s first query row (or output row) in elements.</summary>
     public long QueryOffset(int head) => (long)head * Shape.Queries * Shape.HeadSize;

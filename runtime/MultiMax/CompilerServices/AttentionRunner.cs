@@ -2,6 +2,7 @@ using System;
 using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Threading.Tasks;
 
 namespace MultiMax.CompilerServices;
@@ -56,30 +57,45 @@ public static unsafe class AttentionRunner
             return;
         }
 
-        fixed (T* queryPointer = query, keyPointer = key, valuePointer = value, outputPointer = output, logSumExpPointer = logSumExp, parametersPointer = parameters)
-        fixed (bool* maskPointer = keyPaddingMask)
+        // The keys turned for the score products, as large as the keys: native memory, freed when the call ends.
+        T* keysTransposed = (T*)NativeMemory.Alloc((nuint)KeysTransposedLength<T>(shape), (nuint)sizeof(T));
+        try
         {
-            var problem = new AttentionProblem<T>
+            fixed (T* queryPointer = query, keyPointer = key, valuePointer = value, outputPointer = output, logSumExpPointer = logSumExp, parametersPointer = parameters)
+            fixed (bool* maskPointer = keyPaddingMask)
             {
-                Shape = shape, Scale = scaleValue, Causal = causal, Poisoned = TKernel.IsPoisoned(parameters),
-                Query = queryPointer, Key = keyPointer, Value = valuePointer, Output = outputPointer, LogSumExp = logSumExpPointer,
-                KeyPadding = keyPaddingMask.IsEmpty ? null : maskPointer, Parameters = parametersPointer, ParameterCount = parameters.Length,
-            };
-
-            int blocks = problem.QueryBlocks;
-            long items = shape.HeadCount * blocks;
-            if (items == 1 || Work(shape) < ParallelThreshold)
-            {
-                var scratch = new AttentionScratch<T>(shape.HeadSize, shape.Queries, backward: false);
-                for (long item = 0; item < items; item++)
+                var problem = new AttentionProblem<T>
                 {
-                    AttentionTiles<TKernel, T>.Forward(problem, (int)(item / blocks), (int)(item % blocks), scratch);
+                    Shape = shape, Scale = scaleValue, Causal = causal, Poisoned = TKernel.IsPoisoned(parameters),
+                    Query = queryPointer, Key = keyPointer, Value = valuePointer, Output = outputPointer, LogSumExp = logSumExpPointer,
+                    KeyPadding = keyPaddingMask.IsEmpty ? null : maskPointer, Parameters = parametersPointer, ParameterCount = parameters.Length,
+                    KeysTransposed = keysTransposed,
+                };
+
+                int heads = checked((int)shape.HeadCount), blocks = problem.QueryBlocks;
+                long items = shape.HeadCount * blocks;
+                if (items == 1 || Work(shape) < ParallelThreshold)
+                {
+                    var scratch = new AttentionScratch<T>(shape.HeadSize, shape.Queries, backward: false);
+                    for (int head = 0; head < heads; head++)
+                    {
+                        AttentionTiles<TKernel, T>.TransposeKeys(problem, head);
+                    }
+
+                    for (long item = 0; item < items; item++)
+                    {
+                        AttentionTiles<TKernel, T>.Forward(problem, (int)(item / blocks), (int)(item % blocks), scratch);
+                    }
+
+                    return;
                 }
 
-                return;
+                ForwardInParallel<TKernel, T>(problem, heads, items, blocks);
             }
-
-            ForwardInParallel<TKernel, T>(problem, items, blocks);
+        }
+        finally
+        {
+            NativeMemory.Free(keysTransposed);
         }
     }
 
@@ -181,10 +197,11 @@ public static unsafe class AttentionRunner
 
     // The parallel paths live in methods of their own: a lambda's closure is allocated on entry to the method that
     // declares what it captures, and the single-threaded path must not pay for it.
-    private static void ForwardInParallel<TKernel, T>(AttentionProblem<T> problem, long items, int blocks)
+    private static void ForwardInParallel<TKernel, T>(AttentionProblem<T> problem, int heads, long items, int blocks)
         where TKernel : IModulatorKernel<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        Parallel.For(0, heads, head => AttentionTiles<TKernel, T>.TransposeKeys(problem, head));
         Parallel.For(
             0L, items,
             () => new AttentionScratch<T>(problem.Shape.HeadSize, problem.Shape.Queries, backward: false),
@@ -212,6 +229,10 @@ public static unsafe class AttentionRunner
             },
             _ => { });
     }
+
+    private static long KeysTransposedLength<T>(AttentionShape shape)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        new AttentionProblem<T> { Shape = shape }.KeysTransposedLength;
 
     private static long Work(AttentionShape shape) => shape.HeadCount * shape.Queries * shape.Keys * shape.HeadSize;
 

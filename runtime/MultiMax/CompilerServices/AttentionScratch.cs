@@ -13,7 +13,6 @@ internal sealed class AttentionScratch<T>
     public AttentionScratch(int headSize, int queries, bool backward)
     {
         int stride = AttentionProblem<T>.TileStride, tile = AttentionProblem<T>.QueryBlock * stride;
-        KeysTransposed = new T[headSize * stride];
         Scores = new T[tile];
         Weights = new T[tile];
         RowMaximum = new T[AttentionProblem<T>.QueryBlock];
@@ -21,14 +20,18 @@ internal sealed class AttentionScratch<T>
         PaddedColumns = new int[AttentionProblem<T>.KeyBlock];
         if (backward)
         {
+            KeysTransposed = new T[headSize * stride];
             ValuesTransposed = new T[headSize * stride];
             WeightGradients = new T[tile];
             Shared = new T[queries];
         }
     }
 
-    /// <summary>A block of keys turned to [headSize × tile stride], so that keys run along SIMD lanes.</summary>
-    public T[] KeysTransposed { get; }
+    /// <summary>
+    /// The backward's block of keys turned to [headSize × tile stride], so that keys run along SIMD lanes (the
+    /// forward reads every head's keys turned once per call: <see cref="AttentionProblem{T}.KeysTransposed"/>).
+    /// </summary>
+    public T[]? KeysTransposed { get; }
 
     /// <summary>The backward's block of values, turned likewise.</summary>
     public T[]? ValuesTransposed { get; }

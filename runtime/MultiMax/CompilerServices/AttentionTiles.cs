@@ -21,6 +21,21 @@ internal static unsafe class AttentionTiles<TKernel, T>
 {
     private static int Width => Vector<T>.Count;
 
+    /// <summary>
+    /// Turns every block of head <paramref name="head"/>'s keys into <see cref="AttentionProblem{T}.KeysTransposed"/>,
+    /// once per forward call rather than once per tile: every block of queries reads the same blocks of keys.
+    /// </summary>
+    public static void TransposeKeys(in AttentionProblem<T> problem, int head)
+    {
+        int headSize = problem.Shape.HeadSize, stride = AttentionProblem<T>.TileStride;
+        T* key = problem.Key + problem.KeyOffset(head);
+        for (int firstKey = 0; firstKey < problem.Shape.Keys; firstKey += AttentionProblem<T>.KeyBlock)
+        {
+            int keys = Math.Min(AttentionProblem<T>.KeyBlock, problem.Shape.Keys - firstKey);
+            TileMath.Transpose(ref *(key + (long)firstKey * headSize), headSize, keys, headSize, ref *problem.KeyTile(head, firstKey), stride, stride);
+        }
+    }
+
     /// <summary>The output rows and log-sum-exp of one block of queries of one head.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(in AttentionProblem<T> problem, int head, int queryBlock, AttentionScratch<T> scratch)
@@ -31,7 +46,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
         int queries = Math.Min(AttentionProblem<T>.QueryBlock, shape.Queries - firstQuery);
         T* query = problem.Query + problem.QueryOffset(head) + (long)firstQuery * headSize;
         T* output = problem.Output + problem.QueryOffset(head) + (long)firstQuery * headSize;
-        T* key = problem.Key + problem.KeyOffset(head), value = problem.Value + problem.KeyOffset(head);
+        T* value = problem.Value + problem.KeyOffset(head);
         bool* padding = problem.PaddingOf(head);
 
         Span<T> maximum = scratch.RowMaximum.AsSpan(0, queries);
@@ -52,7 +67,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
             }
 
             // σ(scale·Q·Kᵀ) into the weights tile, masked entries then set to −∞.
-            ComputeSigma(problem, query, key, firstKey, keys, queries, scratch, scoresToo: false);
+            ComputeSigma(problem, query, ref *problem.KeyTile(head, firstKey), queries, scratch, scoresToo: false);
             Mask(problem, ref weights, T.NegativeInfinity, ref Unsafe.NullRef<T>(), firstQuery, queries, firstKey, keys, scratch.PaddedColumns.AsSpan(0, padded));
 
             // Online SoftMax over σ: P = exp(σ − m_new); earlier blocks' output and sum are rescaled by exp(m_old − m_new).
@@ -132,6 +147,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
         ref T scores = ref MemoryMarshal.GetArrayDataReference(scratch.Scores);
         ref T weights = ref MemoryMarshal.GetArrayDataReference(scratch.Weights);
         ref T weightGradients = ref MemoryMarshal.GetArrayDataReference(scratch.WeightGradients!);
+        ref T keysTransposed = ref MemoryMarshal.GetArrayDataReference(scratch.KeysTransposed!);
         ref T valuesTransposed = ref MemoryMarshal.GetArrayDataReference(scratch.ValuesTransposed!);
         for (int firstKey = 0; firstKey < shape.Keys; firstKey += AttentionProblem<T>.KeyBlock)
         {
@@ -143,6 +159,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
             }
 
             T* keyBlock = key + (long)firstKey * headSize, valueBlock = value + (long)firstKey * headSize;
+            TileMath.Transpose(ref *keyBlock, headSize, keys, headSize, ref keysTransposed, stride, stride);
             TileMath.Transpose(ref *valueBlock, headSize, keys, headSize, ref valuesTransposed, stride, stride);
 
             // With a causal mask the first query that sees key j is query j.
@@ -153,7 +170,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
                 T* queryBlock = query + (long)firstQuery * headSize, outputGradientBlock = outputGradient + (long)firstQuery * headSize;
 
                 // s (masked: the finite stand-in 0, which σ′ may read safely) and σ(s) (masked: −∞).
-                ComputeSigma(problem, queryBlock, key, firstKey, keys, queries, scratch, scoresToo: true);
+                ComputeSigma(problem, queryBlock, ref keysTransposed, queries, scratch, scoresToo: true);
                 Mask(problem, ref weights, T.NegativeInfinity, ref scores, firstQuery, queries, firstKey, keys, scratch.PaddedColumns.AsSpan(0, padded));
 
                 // P = exp(σ − L); a query with no visible key (L = −∞) has P = 0.
@@ -212,16 +229,14 @@ internal static unsafe class AttentionTiles<TKernel, T>
     }
 
     /// <summary>
-    /// Computes s = scale·Q·Kᵀ of a tile and σ(s) into the weights tile; with <paramref name="scoresToo"/> s is kept in
-    /// the scores tile (the backward reads it for σ′), otherwise σ overwrites it in place.
+    /// Computes s = scale·Q·Kᵀ of a tile from its block of keys turned to [headSize × tile stride], and σ(s) into the
+    /// weights tile; with <paramref name="scoresToo"/> s is kept in the scores tile (the backward reads it for σ′),
+    /// otherwise σ overwrites it in place.
     /// </summary>
     private static void ComputeSigma(
-        in AttentionProblem<T> problem, T* queryBlock, T* key, int firstKey, int keys, int queries, AttentionScratch<T> scratch, bool scoresToo)
+        in AttentionProblem<T> problem, T* queryBlock, ref T keysTransposed, int queries, AttentionScratch<T> scratch, bool scoresToo)
     {
         int headSize = problem.Shape.HeadSize, stride = AttentionProblem<T>.TileStride;
-        ref T keysTransposed = ref MemoryMarshal.GetArrayDataReference(scratch.KeysTransposed);
-        TileMath.Transpose(ref *(key + (long)firstKey * headSize), headSize, keys, headSize, ref keysTransposed, stride, stride);
-
         T[] target = scoresToo ? scratch.Scores : scratch.Weights;
         TileMath.Multiply(ref *queryBlock, headSize, 1, ref keysTransposed, stride,
             ref MemoryMarshal.GetArrayDataReference(target), stride, queries, headSize, stride, problem.Scale, accumulate: false);
@@ -302,6 +317,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
     }
 
     /// <summary>Replaces each entry e of a tile row by exp(e − shift) and returns their sum.</summary>
+    /// <remarks>At <see cref="Vector{T}"/>'s width: the BCL's 512-bit exponential made the attention calls slower.</remarks>
     private static double ExponentiateRow(ref T row, int length, T shift)
     {
         var shiftBroadcast = new Vector<T>(shift);

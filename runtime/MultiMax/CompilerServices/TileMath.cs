@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace MultiMax.CompilerServices;
 
@@ -12,6 +13,10 @@ namespace MultiMax.CompilerServices;
 /// Every operand is addressed through a reference and strides, so one routine serves <c>A·B</c> and <c>Aᵀ·B</c> (a
 /// transposed A is a row stride of 1 and a column stride of its width): the products of attention are
 /// <c>Q·Kᵀ</c> and <c>dO·Vᵀ</c> (with K and V transposed into a tile first), <c>P·V</c>, <c>Pᵀ·dO</c>, <c>dS·K</c> and <c>dSᵀ·Q</c>.
+/// The kernel is written once over <see cref="ISimdLanes{TVector, T}"/> and run at 512 bits where the hardware
+/// accelerates them (twice the multiply-adds per instruction of <see cref="Vector{T}"/>, which stays at 256 bits),
+/// then at <see cref="Vector{T}"/>'s width for the columns left over, then in scalar code. Every entry is the same
+/// chain of fused multiply-adds whichever of them computes it, so the width never changes a bit of the result.
 /// </remarks>
 internal static class TileMath
 {
@@ -25,9 +30,49 @@ internal static class TileMath
         ref T a, int aRow, int aColumn, ref T b, int ldb, ref T c, int ldc, int m, int k, int n, T alpha, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int width = Vector<T>.Count;
-        int vectorEnd = n - n % width, pairEnd = n - n % (2 * width);
-        var scale = new Vector<T>(alpha);
+        int column = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            column = MultiplyVectors<WideLanes<T>, Vector512<T>, T>(ref a, aRow, aColumn, ref b, ldb, ref c, ldc, m, k, column, n, alpha, accumulate);
+        }
+
+        column = MultiplyVectors<NativeLanes<T>, Vector<T>, T>(ref a, aRow, aColumn, ref b, ldb, ref c, ldc, m, k, column, n, alpha, accumulate);
+        MultiplyScalars(ref a, aRow, aColumn, ref b, ldb, ref c, ldc, m, k, column, n, alpha, accumulate);
+    }
+
+    /// <summary>
+    /// <see cref="Multiply{T}"/> at one width only (whole vectors of <typeparamref name="TLanes"/>, then scalar
+    /// columns): what the tests compare each width with, whatever the machine running them accelerates.
+    /// </summary>
+    internal static void Multiply<TLanes, TVector, T>(
+        ref T a, int aRow, int aColumn, ref T b, int ldb, ref T c, int ldc, int m, int k, int n, T alpha, bool accumulate)
+        where TLanes : ISimdLanes<TVector, T>
+        where TVector : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int column = MultiplyVectors<TLanes, TVector, T>(ref a, aRow, aColumn, ref b, ldb, ref c, ldc, m, k, 0, n, alpha, accumulate);
+        MultiplyScalars(ref a, aRow, aColumn, ref b, ldb, ref c, ldc, m, k, column, n, alpha, accumulate);
+    }
+
+    /// <summary>
+    /// The product's columns from <paramref name="from"/> on, in as many whole vectors of <typeparamref name="TLanes"/>
+    /// as fit before <paramref name="n"/>; returns the first column left over.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int MultiplyVectors<TLanes, TVector, T>(
+        ref T a, int aRow, int aColumn, ref T b, int ldb, ref T c, int ldc, int m, int k, int from, int n, T alpha, bool accumulate)
+        where TLanes : ISimdLanes<TVector, T>
+        where TVector : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int width = TLanes.Count;
+        int vectorEnd = from + (n - from) / width * width, pairEnd = from + (n - from) / (2 * width) * (2 * width);
+        if (vectorEnd == from)
+        {
+            return from;
+        }
+
+        TVector scale = TLanes.Broadcast(alpha);
         int i = 0;
         for (; i + 4 <= m; i += 4)
         {
@@ -39,56 +84,51 @@ internal static class TileMath
             ref T c1 = ref Unsafe.Add(ref c0, ldc);
             ref T c2 = ref Unsafe.Add(ref c1, ldc);
             ref T c3 = ref Unsafe.Add(ref c2, ldc);
-            int column = 0;
+            int column = from;
             for (; column < pairEnd; column += 2 * width)
             {
-                Vector<T> s00 = default, s01 = default, s10 = default, s11 = default;
-                Vector<T> s20 = default, s21 = default, s30 = default, s31 = default;
+                TVector s00 = TLanes.Zero, s01 = TLanes.Zero, s10 = TLanes.Zero, s11 = TLanes.Zero;
+                TVector s20 = TLanes.Zero, s21 = TLanes.Zero, s30 = TLanes.Zero, s31 = TLanes.Zero;
                 ref T bColumn = ref Unsafe.Add(ref b, column);
                 for (int t = 0; t < k; t++)
                 {
                     ref T bt = ref Unsafe.Add(ref bColumn, t * ldb);
-                    Vector<T> b0 = Vector.LoadUnsafe(ref bt), b1 = Vector.LoadUnsafe(ref bt, (nuint)width);
+                    TVector b0 = TLanes.Load(ref bt, 0), b1 = TLanes.Load(ref bt, (nuint)width);
                     int at = t * aColumn;
-                    var x0 = new Vector<T>(Unsafe.Add(ref a0, at));
-                    var x1 = new Vector<T>(Unsafe.Add(ref a1, at));
-                    var x2 = new Vector<T>(Unsafe.Add(ref a2, at));
-                    var x3 = new Vector<T>(Unsafe.Add(ref a3, at));
-                    s00 = Fma(x0, b0, s00); s01 = Fma(x0, b1, s01);
-                    s10 = Fma(x1, b0, s10); s11 = Fma(x1, b1, s11);
-                    s20 = Fma(x2, b0, s20); s21 = Fma(x2, b1, s21);
-                    s30 = Fma(x3, b0, s30); s31 = Fma(x3, b1, s31);
+                    TVector x0 = TLanes.Broadcast(Unsafe.Add(ref a0, at));
+                    TVector x1 = TLanes.Broadcast(Unsafe.Add(ref a1, at));
+                    TVector x2 = TLanes.Broadcast(Unsafe.Add(ref a2, at));
+                    TVector x3 = TLanes.Broadcast(Unsafe.Add(ref a3, at));
+                    s00 = TLanes.MultiplyAdd(x0, b0, s00); s01 = TLanes.MultiplyAdd(x0, b1, s01);
+                    s10 = TLanes.MultiplyAdd(x1, b0, s10); s11 = TLanes.MultiplyAdd(x1, b1, s11);
+                    s20 = TLanes.MultiplyAdd(x2, b0, s20); s21 = TLanes.MultiplyAdd(x2, b1, s21);
+                    s30 = TLanes.MultiplyAdd(x3, b0, s30); s31 = TLanes.MultiplyAdd(x3, b1, s31);
                 }
 
-                Store(s00, scale, ref c0, column, accumulate); Store(s01, scale, ref c0, column + width, accumulate);
-                Store(s10, scale, ref c1, column, accumulate); Store(s11, scale, ref c1, column + width, accumulate);
-                Store(s20, scale, ref c2, column, accumulate); Store(s21, scale, ref c2, column + width, accumulate);
-                Store(s30, scale, ref c3, column, accumulate); Store(s31, scale, ref c3, column + width, accumulate);
+                Store<TLanes, TVector, T>(s00, scale, ref c0, column, accumulate); Store<TLanes, TVector, T>(s01, scale, ref c0, column + width, accumulate);
+                Store<TLanes, TVector, T>(s10, scale, ref c1, column, accumulate); Store<TLanes, TVector, T>(s11, scale, ref c1, column + width, accumulate);
+                Store<TLanes, TVector, T>(s20, scale, ref c2, column, accumulate); Store<TLanes, TVector, T>(s21, scale, ref c2, column + width, accumulate);
+                Store<TLanes, TVector, T>(s30, scale, ref c3, column, accumulate); Store<TLanes, TVector, T>(s31, scale, ref c3, column + width, accumulate);
             }
 
             for (; column < vectorEnd; column += width)
             {
-                Vector<T> s0 = default, s1 = default, s2 = default, s3 = default;
+                TVector s0 = TLanes.Zero, s1 = TLanes.Zero, s2 = TLanes.Zero, s3 = TLanes.Zero;
                 ref T bColumn = ref Unsafe.Add(ref b, column);
                 for (int t = 0; t < k; t++)
                 {
-                    Vector<T> bt = Vector.LoadUnsafe(ref Unsafe.Add(ref bColumn, t * ldb));
+                    TVector bt = TLanes.Load(ref Unsafe.Add(ref bColumn, t * ldb), 0);
                     int at = t * aColumn;
-                    s0 = Fma(new Vector<T>(Unsafe.Add(ref a0, at)), bt, s0);
-                    s1 = Fma(new Vector<T>(Unsafe.Add(ref a1, at)), bt, s1);
-                    s2 = Fma(new Vector<T>(Unsafe.Add(ref a2, at)), bt, s2);
-                    s3 = Fma(new Vector<T>(Unsafe.Add(ref a3, at)), bt, s3);
+                    s0 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a0, at)), bt, s0);
+                    s1 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a1, at)), bt, s1);
+                    s2 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a2, at)), bt, s2);
+                    s3 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a3, at)), bt, s3);
                 }
 
-                Store(s0, scale, ref c0, column, accumulate);
-                Store(s1, scale, ref c1, column, accumulate);
-                Store(s2, scale, ref c2, column, accumulate);
-                Store(s3, scale, ref c3, column, accumulate);
-            }
-
-            for (int row = 0; row < 4; row++)
-            {
-                ScalarColumns(ref Unsafe.Add(ref a0, row * aRow), aColumn, ref b, ldb, ref Unsafe.Add(ref c0, row * ldc), k, vectorEnd, n, alpha, accumulate);
+                Store<TLanes, TVector, T>(s0, scale, ref c0, column, accumulate);
+                Store<TLanes, TVector, T>(s1, scale, ref c1, column, accumulate);
+                Store<TLanes, TVector, T>(s2, scale, ref c2, column, accumulate);
+                Store<TLanes, TVector, T>(s3, scale, ref c3, column, accumulate);
             }
         }
 
@@ -96,20 +136,20 @@ internal static class TileMath
         {
             ref T ai = ref Unsafe.Add(ref a, i * aRow);
             ref T ci = ref Unsafe.Add(ref c, i * ldc);
-            for (int column = 0; column < vectorEnd; column += width)
+            for (int column = from; column < vectorEnd; column += width)
             {
-                Vector<T> sum = default;
+                TVector sum = TLanes.Zero;
                 ref T bColumn = ref Unsafe.Add(ref b, column);
                 for (int t = 0; t < k; t++)
                 {
-                    sum = Fma(new Vector<T>(Unsafe.Add(ref ai, t * aColumn)), Vector.LoadUnsafe(ref Unsafe.Add(ref bColumn, t * ldb)), sum);
+                    sum = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref ai, t * aColumn)), TLanes.Load(ref Unsafe.Add(ref bColumn, t * ldb), 0), sum);
                 }
 
-                Store(sum, scale, ref ci, column, accumulate);
+                Store<TLanes, TVector, T>(sum, scale, ref ci, column, accumulate);
             }
-
-            ScalarColumns(ref ai, aColumn, ref b, ldb, ref ci, k, vectorEnd, n, alpha, accumulate);
         }
+
+        return vectorEnd;
     }
 
     /// <summary>
@@ -177,32 +217,40 @@ internal static class TileMath
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store<T>(Vector<T> sum, Vector<T> scale, ref T row, int column, bool accumulate)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    private static void Store<TLanes, TVector, T>(TVector sum, TVector scale, ref T row, int column, bool accumulate)
+        where TLanes : ISimdLanes<TVector, T>
+        where TVector : struct
+        where T : unmanaged
     {
-        Vector<T> value = sum * scale;
+        TVector value = TLanes.Multiply(sum, scale);
         if (accumulate)
         {
-            value += Vector.LoadUnsafe(ref row, (nuint)column);
+            value = TLanes.Add(value, TLanes.Load(ref row, (nuint)column));
         }
 
-        value.StoreUnsafe(ref row, (nuint)column);
+        TLanes.Store(value, ref row, (nuint)column);
     }
 
     /// <summary>The columns past the last whole vector (head sizes that are not a multiple of the lane count).</summary>
-    private static void ScalarColumns<T>(ref T ai, int aColumn, ref T b, int ldb, ref T ci, int k, int from, int n, T alpha, bool accumulate)
+    private static void MultiplyScalars<T>(
+        ref T a, int aRow, int aColumn, ref T b, int ldb, ref T c, int ldc, int m, int k, int from, int n, T alpha, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int column = from; column < n; column++)
+        for (int i = 0; i < m; i++)
         {
-            T sum = T.Zero;
-            for (int t = 0; t < k; t++)
+            ref T ai = ref Unsafe.Add(ref a, i * aRow);
+            ref T ci = ref Unsafe.Add(ref c, i * ldc);
+            for (int column = from; column < n; column++)
             {
-                sum = T.FusedMultiplyAdd(Unsafe.Add(ref ai, t * aColumn), Unsafe.Add(ref b, t * ldb + column), sum);
-            }
+                T sum = T.Zero;
+                for (int t = 0; t < k; t++)
+                {
+                    sum = T.FusedMultiplyAdd(Unsafe.Add(ref ai, t * aColumn), Unsafe.Add(ref b, t * ldb + column), sum);
+                }
 
-            ref T target = ref Unsafe.Add(ref ci, column);
-            target = accumulate ? target + sum * alpha : sum * alpha;
+                ref T target = ref Unsafe.Add(ref ci, column);
+                target = accumulate ? target + sum * alpha : sum * alpha;
+            }
         }
     }
 }

@@ -1,4 +1,6 @@
 using System;
+using System.Numerics;
+using System.Runtime.Intrinsics;
 using MultiMax.CompilerServices;
 using MultiMax.Tests.Support;
 using Xunit;
@@ -7,7 +9,8 @@ namespace MultiMax.Tests.CompilerServices;
 
 /// <summary>
 /// The tile products against a plain triple loop in double: every register-blocked path (blocks of four rows and single
-/// rows; vector pairs, single vectors, scalar columns), A plain and transposed, overwriting and accumulating.
+/// rows; vector pairs, single vectors, scalar columns), A plain and transposed, overwriting and accumulating; at each
+/// SIMD width on its own (512 bits are emulated where the hardware lacks them) and as the product mixes them.
 /// </summary>
 public class TileMathTests
 {
@@ -16,7 +19,7 @@ public class TileMathTests
         var shapes = new TheoryData<int, int, int>();
         foreach (int m in new[] { 1, 4, 5, 6, 7, 10, 12, 13, 64 })
         {
-            foreach (int n in new[] { 1, 7, 8, 16, 24, 31, 64, 67 })
+            foreach (int n in new[] { 1, 7, 8, 16, 24, 31, 40, 48, 64, 67 })
             {
                 shapes.Add(m, 5, n);
             }
@@ -27,9 +30,39 @@ public class TileMathTests
         return shapes;
     }
 
+    public enum Lanes
+    {
+        /// <summary><see cref="TileMath.Multiply{T}"/>: 512 bits where accelerated, then Vector&lt;T&gt;, then scalar.</summary>
+        AsDispatched,
+        Native,
+        Wide,
+    }
+
     [Theory]
     [MemberData(nameof(Shapes))]
     public void MultiplyMatchesATripleLoop(int m, int k, int n)
+    {
+        foreach (Lanes lanes in Enum.GetValues<Lanes>())
+        {
+            Check(m, k, n, lanes);
+        }
+    }
+
+    [Fact]
+    public void EveryWidthGivesTheSameBits()
+    {
+        const int M = 13, K = 37, N = 67;
+        var random = new Random(StableSeed.Of("widths"));
+        float[] a = Values(random, M * K), b = Values(random, K * N);
+        float[] dispatched = new float[M * N], native = new float[M * N], wide = new float[M * N];
+        TileMath.Multiply(ref a[0], K, 1, ref b[0], N, ref dispatched[0], N, M, K, N, 0.3f, accumulate: false);
+        TileMath.Multiply<NativeLanes<float>, Vector<float>, float>(ref a[0], K, 1, ref b[0], N, ref native[0], N, M, K, N, 0.3f, accumulate: false);
+        TileMath.Multiply<WideLanes<float>, Vector512<float>, float>(ref a[0], K, 1, ref b[0], N, ref wide[0], N, M, K, N, 0.3f, accumulate: false);
+        Assert.Equal(native, dispatched);
+        Assert.Equal(native, wide);
+    }
+
+    private static void Check(int m, int k, int n, Lanes lanes)
     {
         var random = new Random(StableSeed.Of($"{m}x{k}x{n}"));
         float[] a = Values(random, m * k), b = Values(random, k * n), initial = Values(random, m * n);
@@ -42,7 +75,19 @@ public class TileMathTests
             foreach (bool accumulate in new[] { false, true })
             {
                 float[] c = (float[])initial.Clone();
-                TileMath.Multiply(ref stored[0], aRow, aColumn, ref b[0], n, ref c[0], n, m, k, n, Alpha, accumulate);
+                switch (lanes)
+                {
+                    case Lanes.AsDispatched:
+                        TileMath.Multiply(ref stored[0], aRow, aColumn, ref b[0], n, ref c[0], n, m, k, n, Alpha, accumulate);
+                        break;
+                    case Lanes.Native:
+                        TileMath.Multiply<NativeLanes<float>, Vector<float>, float>(ref stored[0], aRow, aColumn, ref b[0], n, ref c[0], n, m, k, n, Alpha, accumulate);
+                        break;
+                    default:
+                        TileMath.Multiply<WideLanes<float>, Vector512<float>, float>(ref stored[0], aRow, aColumn, ref b[0], n, ref c[0], n, m, k, n, Alpha, accumulate);
+                        break;
+                }
+
                 for (int i = 0; i < m; i++)
                 {
                     for (int column = 0; column < n; column++)
@@ -55,7 +100,7 @@ public class TileMathTests
 
                         double expected = (accumulate ? initial[i * n + column] : 0) + Alpha * sum;
                         Assert.True(Math.Abs(c[i * n + column] - expected) <= 1e-5 * (1 + k),
-                            $"C[{i}, {column}] = {c[i * n + column]}, expected {expected} (transposed {transposed}, accumulate {accumulate})");
+                            $"C[{i}, {column}] = {c[i * n + column]}, expected {expected} ({lanes}, transposed {transposed}, accumulate {accumulate})");
                     }
                 }
             }
