@@ -24,7 +24,7 @@ internal static partial class CpuEmitter
 
         writer.Line(AggressiveOptimization);
         using var method = writer.Block(
-            $"public static void Backward(ReadOnlySpan<{t}> {x}, ReadOnlySpan<{t}> {y}, ReadOnlySpan<{t}> {dy}, Span<{t}> {dx}, int {rowLength}, ReadOnlySpan<{t}> {kernel.Parameters}, Span<double> {parameterGradients})");
+            $"private static void Backward{kernel.Width}(ReadOnlySpan<{t}> {x}, ReadOnlySpan<{t}> {y}, ReadOnlySpan<{t}> {dy}, Span<{t}> {dx}, int {rowLength}, ReadOnlySpan<{t}> {kernel.Parameters}, Span<double> {parameterGradients})");
         kernel.WriteParameterLocals(backward: true);
         kernel.DeclareZero();
         if (math.Terms.Count > 0)
@@ -55,7 +55,7 @@ internal static partial class CpuEmitter
                 ? $"// Pass 2: dx = {softMaxGradient}; masked entries get 0."
                 : $"// Pass 2: {softMaxGradient}; dx = σ'(x')·gσ; and gσ·∂σ/∂θ for every parameter. Masked entries get 0.");
             Local sharedBroadcast = new("sharedBroadcast");
-            writer.Line($"var {sharedBroadcast} = new Vector<{t}>({shared});");
+            writer.Line($"var {sharedBroadcast} = {kernel.Width.Broadcast(t, shared.Name)};");
 
             var gv = new Local("gv");
             var yv = new Local("yv");
@@ -145,14 +145,14 @@ internal static partial class CpuEmitter
         SourceWriter writer = kernel.Writer;
         Local gs = new("gs"), masked = new("masked");
         string gsValue = log ? $"{gv} - VectorMath.Exp({yv}) * {shared}" : $"{yv} * ({gv} - {shared})";
-        writer.Line($"var {masked} = Vector.Equals({xv}, {kernel.NegativeInfinity});");
-        writer.Line($"var {gs} = Vector.ConditionalSelect({masked}, {kernel.Zero}, {gsValue});");
+        writer.Line($"var {masked} = {kernel.Api}.Equals({xv}, {kernel.NegativeInfinity});");
+        writer.Line($"var {gs} = {kernel.Api}.ConditionalSelect({masked}, {kernel.Zero}, {gsValue});");
 
         Local gsForSums = gs;
         if (tail)
         {
             gsForSums = new Local("gsNew");
-            writer.Line($"var {gsForSums} = Vector.ConditionalSelect({kernel.TailLanes}, {gs}, {kernel.Zero}); // lanes no whole vector summed");
+            writer.Line($"var {gsForSums} = {kernel.Api}.ConditionalSelect({kernel.TailLanes}, {gs}, {kernel.Zero}); // lanes no whole vector summed");
         }
 
         if (kernel.Math.IsIdentity)
@@ -163,9 +163,9 @@ internal static partial class CpuEmitter
         // Masked lanes evaluate σ' at 0 instead of −∞ (finite, and multiplied by gσ = 0), and their dx is set to 0
         // after: a NaN parameter would make σ' NaN there too.
         var xz = new Local("xz");
-        writer.Line($"var {xz} = Vector.ConditionalSelect({masked}, {kernel.Zero}, {xv});");
+        writer.Line($"var {xz} = {kernel.Api}.ConditionalSelect({masked}, {kernel.Zero}, {xv});");
         Local dx = kernel.Lanes.WriteInputGradient(writer, xz, gs, gsForSums, laneSum, "dxv");
-        return $"Vector.ConditionalSelect({masked}, {kernel.Zero}, {dx})";
+        return $"{kernel.Api}.ConditionalSelect({masked}, {kernel.Zero}, {dx})";
     }
 
     /// <summary>
@@ -180,14 +180,14 @@ internal static partial class CpuEmitter
             ? "// Pass 1: Σ g over the unmasked entries (a masked output is the constant −∞: its g reaches nothing)."
             : "// Pass 1: Σ g·y over the unmasked entries, the term the SoftMax Jacobian shares across the row.");
         string Term(Local? at) =>
-            $"Vector.ConditionalSelect(Vector.Equals({kernel.Load(x, at)}, {kernel.NegativeInfinity}), {kernel.Zero}, {(log ? kernel.Load(dy, at) : $"{kernel.Load(dy, at)} * {kernel.Load(y, at)}")})";
+            $"{kernel.Api}.ConditionalSelect({kernel.Api}.Equals({kernel.Load(x, at)}, {kernel.NegativeInfinity}), {kernel.Zero}, {(log ? kernel.Load(dy, at) : $"{kernel.Load(dy, at)} * {kernel.Load(y, at)}")})";
 
         Local sharedV = new("sharedV"), total = new("sharedTotal"), shared = new("shared");
         writer.Line($"double {total} = 0;");
         kernel.WriteChunkedVectorLoop(new[] { (sharedV, total) }, () => writer.Line($"{sharedV} += {Term(null)};"));
         using (writer.Block($"if ({kernel.HasTail})"))
         {
-            writer.Line($"{total} += Vector.Sum(Vector.ConditionalSelect({kernel.TailLanes}, {Term(kernel.TailStart)}, {kernel.Zero}));");
+            writer.Line($"{total} += {kernel.Api}.Sum({kernel.Api}.ConditionalSelect({kernel.TailLanes}, {Term(kernel.TailStart)}, {kernel.Zero}));");
         }
 
         using (kernel.ScalarLoop(rowLength))

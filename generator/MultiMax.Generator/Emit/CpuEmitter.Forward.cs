@@ -18,7 +18,7 @@ internal static partial class CpuEmitter
         Local x = new("x"), y = new("y"), rowLength = new("rowLength");
 
         writer.Line(AggressiveOptimization);
-        using var method = writer.Block($"public static void Forward(ReadOnlySpan<{t}> {x}, Span<{t}> {y}, int {rowLength}, ReadOnlySpan<{t}> {kernel.Parameters})");
+        using var method = writer.Block($"private static void Forward{kernel.Width}(ReadOnlySpan<{t}> {x}, Span<{t}> {y}, int {rowLength}, ReadOnlySpan<{t}> {kernel.Parameters})");
         kernel.WriteParameterLocals(backward: false);
         kernel.DeclareZero();
         kernel.DeclareNegativeInfinity();
@@ -51,7 +51,7 @@ internal static partial class CpuEmitter
             ? "// Pass 2: Σ exp(σ − max σ), in double. Subtract max σ, not max x: σ is not monotone."
             : "// Pass 2: e = exp(σ − max σ) into y, and Σ e in double. Subtract max σ, not max x: σ is not monotone.");
         Local maxBroadcast = new("maxBroadcast"), sumV = new("sumV"), sum = new("sum"), sigmaTail = new("sigmaTail"), e = new("e");
-        writer.Line($"var {maxBroadcast} = new Vector<{t}>({max});");
+        writer.Line($"var {maxBroadcast} = {kernel.Width.Broadcast(t, max.Name)};");
         writer.Line($"double {sum} = 0;");
         if (!log)
         {
@@ -72,7 +72,7 @@ internal static partial class CpuEmitter
         using (writer.Block($"if ({kernel.HasTail})"))
         {
             writer.Line($"var {e} = VectorMath.Exp({(log ? kernel.Load(sigmaRow, kernel.TailStart) : sigmaTail.Name)} - {maxBroadcast});");
-            writer.Line($"{sum} += Vector.Sum(Vector.ConditionalSelect({kernel.TailLanes}, {e}, {kernel.Zero}));");
+            writer.Line($"{sum} += {kernel.Api}.Sum({kernel.Api}.ConditionalSelect({kernel.TailLanes}, {e}, {kernel.Zero}));");
             if (!log)
             {
                 writer.Line(kernel.Store(e.Name, y, kernel.TailStart));
@@ -96,7 +96,7 @@ internal static partial class CpuEmitter
             writer.Line("// Pass 3: log y = (σ − max σ) − log Σ, in that order: max σ + log Σ would round log Σ away when |max σ| is large.");
             Local logSum = new("logSum"), logSumBroadcast = new("logSumBroadcast");
             writer.Line($"{t} {logSum} = ({t})Math.Log({sum});");
-            writer.Line($"var {logSumBroadcast} = new Vector<{t}>({logSum});");
+            writer.Line($"var {logSumBroadcast} = {kernel.Width.Broadcast(t, logSum.Name)};");
             WriteMapPass(kernel, sigmaRow, y, rowLength,
                 lanes => $"{lanes} - {maxBroadcast} - {logSumBroadcast}",
                 entry => $"{entry} - {max} - {logSum}");
@@ -106,7 +106,7 @@ internal static partial class CpuEmitter
             writer.Line("// Pass 3: normalise, with one division per row.");
             Local inverse = new("inverse"), inverseBroadcast = new("inverseBroadcast");
             writer.Line($"{t} {inverse} = ({t})(1 / {sum});");
-            writer.Line($"var {inverseBroadcast} = new Vector<{t}>({inverse});");
+            writer.Line($"var {inverseBroadcast} = {kernel.Width.Broadcast(t, inverse.Name)};");
             WriteMapPass(kernel, y, y, rowLength, lanes => $"{lanes} * {inverseBroadcast}", entry => $"{entry} * {inverse}");
         }
     }
@@ -122,12 +122,12 @@ internal static partial class CpuEmitter
             writer.Line($"var {maxV} = {kernel.NegativeInfinity};");
             using (kernel.VectorLoop())
             {
-                writer.Line($"{maxV} = Vector.Max({maxV}, {kernel.Load(x)});");
+                writer.Line($"{maxV} = {kernel.Api}.Max({maxV}, {kernel.Load(x)});");
             }
 
             using (writer.Block($"if ({kernel.HasTail})"))
             {
-                writer.Line($"{maxV} = Vector.Max({maxV}, {kernel.Load(x, kernel.TailStart)});");
+                writer.Line($"{maxV} = {kernel.Api}.Max({maxV}, {kernel.Load(x, kernel.TailStart)});");
             }
         }
         else
@@ -179,8 +179,8 @@ internal static partial class CpuEmitter
         Local u = lanes.WriteAffine(writer, xv);
         Local s = lanes.WriteSigma(writer, u, "s");
         WritePoisonNonFinite(kernel, s, xv);
-        writer.Line($"{s} = Vector.ConditionalSelect(Vector.Equals({xv}, {kernel.NegativeInfinity}), {kernel.NegativeInfinity}, {s});");
-        writer.Line($"{maxV} = Vector.Max({maxV}, {s}); // NaN-propagating: a NaN anywhere makes the row NaN");
+        writer.Line($"{s} = {kernel.Api}.ConditionalSelect({kernel.Api}.Equals({xv}, {kernel.NegativeInfinity}), {kernel.NegativeInfinity}, {s});");
+        writer.Line($"{maxV} = {kernel.Api}.Max({maxV}, {s}); // NaN-propagating: a NaN anywhere makes the row NaN");
         writer.Line(kernel.Store(s.Name, y, offset));
     }
 

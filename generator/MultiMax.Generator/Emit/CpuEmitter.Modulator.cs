@@ -23,11 +23,11 @@ internal static partial class CpuEmitter
         {
             writer.Line($"public static int ParameterCount => {spec.ParameterCount};");
             writer.Line();
-            WriteIsPoisoned(new CpuKernelScope(writer, math));
+            WriteIsPoisoned(new CpuKernelScope(writer, math, LaneWidth.Native));
             writer.Line();
-            WriteTileSigma(new CpuKernelScope(writer, math));
+            WriteTileSigma(new CpuKernelScope(writer, math, LaneWidth.Native));
             writer.Line();
-            WriteTileDerivative(new CpuKernelScope(writer, math));
+            WriteTileDerivative(new CpuKernelScope(writer, math, LaneWidth.Native));
         }
     }
 

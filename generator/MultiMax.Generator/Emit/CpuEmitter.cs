@@ -24,6 +24,7 @@ internal static partial class CpuEmitter
             writer.Line("using System.Numerics;");
             writer.Line("using System.Runtime.CompilerServices;");
             writer.Line("using System.Runtime.InteropServices;");
+            writer.Line("using System.Runtime.Intrinsics;");
             writer.Line("using MultiMax.CompilerServices;");
             writer.Line();
             WriteKernel(writer, spec, math);
@@ -37,6 +38,25 @@ internal static partial class CpuEmitter
     /// hundredth and gives the same bits (tiered compilation would start with unoptimized code that rounds differently).
     /// </summary>
     private const string AggressiveOptimization = "[MethodImpl(MethodImplOptions.AggressiveOptimization)]";
+
+    /// <summary>The widths every row kernel is printed at, the one <see cref="WriteWidthDispatch"/> tries first, first.</summary>
+    private static readonly LaneWidth[] Widths = { LaneWidth.Wide, LaneWidth.Native };
+
+    /// <summary>
+    /// The kernel method <paramref name="name"/> of <c>INormalizerKernel&lt;T&gt;</c>: it runs the rows at 512 bits where
+    /// the hardware accelerates them and at <c>Vector&lt;T&gt;</c>'s width elsewhere.
+    /// </summary>
+    private static void WriteWidthDispatch(SourceWriter writer, string name, string parameters, string arguments)
+    {
+        writer.Line();
+        writer.Line(AggressiveOptimization);
+        using (writer.Block($"public static void {name}({parameters})"))
+        {
+            writer.Line("// 512-bit lanes where the hardware accelerates them (Vector<T> stays at 256 bits there), Vector<T> elsewhere.");
+            writer.Line($"if (Vector512.IsHardwareAccelerated) {name}{LaneWidth.Wide}({arguments});");
+            writer.Line($"else {name}{LaneWidth.Native}({arguments});");
+        }
+    }
 
     /// <summary>The kernel is file-local, so a short name cannot clash with anything the user declares.</summary>
     private static string KernelName(NormalizerSpec spec) => spec.MethodName + "Kernel";
@@ -83,10 +103,23 @@ internal static partial class CpuEmitter
         using (writer.Block($"file readonly struct {KernelName(spec)} : INormalizerKernel<{t}>"))
         {
             writer.Line($"public static int ParameterCount => {spec.ParameterCount};");
-            writer.Line();
-            WriteForward(new CpuKernelScope(writer, math), spec);
-            writer.Line();
-            WriteBackward(new CpuKernelScope(writer, math), spec);
+            string parameters = $"ReadOnlySpan<{t}> parameters";
+            WriteWidthDispatch(writer, "Forward", $"ReadOnlySpan<{t}> x, Span<{t}> y, int rowLength, {parameters}", "x, y, rowLength, parameters");
+            foreach (LaneWidth width in Widths)
+            {
+                writer.Line();
+                WriteForward(new CpuKernelScope(writer, math, width), spec);
+            }
+
+            WriteWidthDispatch(
+                writer, "Backward",
+                $"ReadOnlySpan<{t}> x, ReadOnlySpan<{t}> y, ReadOnlySpan<{t}> dy, Span<{t}> dx, int rowLength, {parameters}, Span<double> parameterGradients",
+                "x, y, dy, dx, rowLength, parameters, parameterGradients");
+            foreach (LaneWidth width in Widths)
+            {
+                writer.Line();
+                WriteBackward(new CpuKernelScope(writer, math, width), spec);
+            }
         }
 
         writer.Line();

@@ -24,10 +24,11 @@ internal sealed class CpuKernelScope
     private Local? negativeInfinity;
     private Local? poisoned;
 
-    public CpuKernelScope(SourceWriter writer, ModulatorMath math)
+    public CpuKernelScope(SourceWriter writer, ModulatorMath math, LaneWidth width)
     {
         Writer = writer;
         Math = math;
+        Width = width;
         Type = math.Type;
         T = Type.Keyword();
     }
@@ -35,6 +36,15 @@ internal sealed class CpuKernelScope
     public SourceWriter Writer { get; }
 
     public ModulatorMath Math { get; }
+
+    /// <summary>The SIMD register type this kernel is printed for.</summary>
+    public LaneWidth Width { get; }
+
+    /// <summary>The register type of the element type's lanes: <c>Vector&lt;float&gt;</c>, <c>Vector512&lt;float&gt;</c>….</summary>
+    public string VectorType => Width.Type(T);
+
+    /// <summary>The static class of the vector operations at this width: <c>Vector</c> or <c>Vector512</c>.</summary>
+    public string Api => Width.Api;
 
     public ElementType Type { get; }
 
@@ -73,23 +83,23 @@ internal sealed class CpuKernelScope
     public Local ScalarStart { get; } = new("scalarStart");
 
     /// <summary>σ in SIMD lanes; valid once <see cref="DeclareZero"/> (and, for σ′, <see cref="DeclareOne"/>) ran.</summary>
-    public ModulatorPrinter Lanes => new(Math, new VectorDialect(Type, Zero, one));
+    public ModulatorPrinter Lanes => new(Math, new VectorDialect(Type, Width, Zero, one));
 
     /// <summary>σ in scalars, for the entries past the last whole vector.</summary>
     public ModulatorPrinter Scalars => new(Math, new ScalarDialect(Type));
 
-    public void DeclareZero() => Writer.Line($"var {Zero} = Vector<{T}>.Zero;");
+    public void DeclareZero() => Writer.Line($"var {Zero} = {Width.Zero(T)};");
 
     public void DeclareOne()
     {
         one = new Local("one");
-        Writer.Line($"var {one} = Vector<{T}>.One;");
+        Writer.Line($"var {one} = {Width.One(T)};");
     }
 
     public void DeclareNegativeInfinity()
     {
         negativeInfinity = new Local("negativeInfinity");
-        Writer.Line($"var {negativeInfinity} = new Vector<{T}>({T}.NegativeInfinity);");
+        Writer.Line($"var {negativeInfinity} = {Width.Broadcast(T, T + ".NegativeInfinity")};");
     }
 
     /// <summary>
@@ -110,7 +120,7 @@ internal sealed class CpuKernelScope
             bool usedAsCoefficient = symbol.Kind == SymbolKind.Parameter && Math.Terms.Any(t => t.Coefficient == symbol);
             if (!(backward && usedAsCoefficient))
             {
-                Writer.Line($"var {VectorDialect.Broadcast(symbol)} = new Vector<{T}>({symbol.Name});");
+                Writer.Line($"var {VectorDialect.Broadcast(symbol)} = {Width.Broadcast(T, symbol.Name)};");
             }
         }
     }
@@ -144,7 +154,7 @@ internal sealed class CpuKernelScope
             Writer.Line($"{ChunkEnd} = {ChunkStart} + Math.Min({ChunkLength}, {VectorEnd} - {ChunkStart});");
             WriteLaneSums(sums, () =>
             {
-                using (Writer.Block($"for (int {Index} = {ChunkStart}; {Index} < {ChunkEnd}; {Index} += Vector<{T}>.Count)"))
+                using (Writer.Block($"for (int {Index} = {ChunkStart}; {Index} < {ChunkEnd}; {Index} += {Width.Count(T)})"))
                 {
                     body();
                 }
@@ -157,13 +167,13 @@ internal sealed class CpuKernelScope
     {
         if (sums.Count > 0)
         {
-            Writer.Line($"Vector<{T}> {string.Join(", ", sums.Select(sum => $"{sum.Lanes} = {Zero}"))};");
+            Writer.Line($"{VectorType} {string.Join(", ", sums.Select(sum => $"{sum.Lanes} = {Zero}"))};");
         }
 
         body();
         foreach ((Local lanes, Local total) in sums)
         {
-            Writer.Line($"{total} += Vector.Sum({lanes});");
+            Writer.Line($"{total} += {Api}.Sum({lanes});");
         }
     }
 
@@ -175,11 +185,11 @@ internal sealed class CpuKernelScope
     /// </summary>
     public void WriteRowGeometry(Local rowLength)
     {
-        string index = Type.LaneIndexKeyword();
-        Writer.Line($"int {VectorEnd} = {rowLength} - {rowLength} % Vector<{T}>.Count;");
-        Writer.Line($"bool {HasTail} = {rowLength} > Vector<{T}>.Count && {VectorEnd} < {rowLength};");
-        Writer.Line($"int {TailStart} = {rowLength} - Vector<{T}>.Count;");
-        Writer.Line($"var {TailLanes} = Vector.GreaterThanOrEqual(Vector<{index}>.Indices, new Vector<{index}>({VectorEnd} - {TailStart}));");
+        string count = Width.Count(T);
+        Writer.Line($"int {VectorEnd} = {rowLength} - {rowLength} % {count};");
+        Writer.Line($"bool {HasTail} = {rowLength} > {count} && {VectorEnd} < {rowLength};");
+        Writer.Line($"int {TailStart} = {rowLength} - {count};");
+        Writer.Line($"var {TailLanes} = {Width.LanesFrom(Type, $"{VectorEnd} - {TailStart}")};");
         Writer.Line($"int {ScalarStart} = {HasTail} ? {rowLength} : {VectorEnd};");
     }
 
@@ -200,12 +210,12 @@ internal sealed class CpuKernelScope
     public static Local Row(Local span) => new(span.Name + "Row");
 
     /// <summary>The loop over whole vectors, for passes that sum nothing.</summary>
-    public SourceWriter.Scope VectorLoop() => Writer.Block($"for (int {Index} = 0; {Index} < {VectorEnd}; {Index} += Vector<{T}>.Count)");
+    public SourceWriter.Scope VectorLoop() => Writer.Block($"for (int {Index} = 0; {Index} < {VectorEnd}; {Index} += {Width.Count(T)})");
 
     public SourceWriter.Scope ScalarLoop(Local rowLength) => Writer.Block($"for (int {Index} = {ScalarStart}; {Index} < {rowLength}; {Index}++)");
 
     /// <summary>The vector of <paramref name="span"/>'s row at the loop index, or at <paramref name="at"/>.</summary>
-    public string Load(Local span, Local? at = null) => $"Vector.LoadUnsafe(ref {Row(span)}, (nuint){at ?? Index})";
+    public string Load(Local span, Local? at = null) => $"{Api}.LoadUnsafe(ref {Row(span)}, (nuint){at ?? Index})";
 
     /// <summary>The entry of <paramref name="span"/>'s row at the loop index.</summary>
     public string Element(Local span) => $"Unsafe.Add(ref {Row(span)}, {Index})";
@@ -217,5 +227,5 @@ internal sealed class CpuKernelScope
     /// The tail vector of a pass that writes, loaded before its loop: with an output that is also an input (in place),
     /// the loop overwrites the lanes the tail shares with the last whole vector.
     /// </summary>
-    public string Preload(Local span) => $"{HasTail} ? {Load(span, TailStart)} : Vector<{T}>.Zero";
+    public string Preload(Local span) => $"{HasTail} ? {Load(span, TailStart)} : {Width.Zero(T)}";
 }

@@ -7,16 +7,16 @@ using System.Runtime.Intrinsics;
 namespace MultiMax.CompilerServices;
 
 /// <summary>
-/// Exp and the horizontal maximum of a <see cref="Vector{T}"/>, through the BCL's fixed-width vectors of the same size.
+/// Exp and the horizontal maximum of a <see cref="Vector{T}"/>, through the BCL's fixed-width vectors of the same size,
+/// and of a <see cref="Vector512{T}"/> for the generated kernels' 512-bit path (VectorMath.Vector512.cs).
 /// </summary>
 /// <remarks>
 /// On .NET 10 the fixed-width Exp takes 0.54–0.91× the time of <see cref="Vector.Exp(Vector{float})"/> on the very
-/// same registers (tests/MultiMax.Benchmarks, ExpBenchmarks, over several runs on x86-64-v4), and is also faster than
-/// a hand-written single-precision exponential (SinglePrecisionExp there).
-/// The width checks are JIT-time constants, so each call compiles to one direct call.
+/// same registers (measured on x86-64-v4). The width checks are JIT-time constants, so each call compiles to one
+/// direct call.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class VectorMath
+public static partial class VectorMath
 {
     /// <summary>e raised to each lane of <paramref name="x"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -77,9 +77,7 @@ public static class VectorMath
 
         if (Vector<float>.Count == Vector512<float>.Count)
         {
-            Vector512<float> v = x.AsVector512();
-            Vector256<float> half = Vector256.Max(v.GetLower(), v.GetUpper());
-            return MaxAcross(Vector128.Max(half.GetLower(), half.GetUpper()));
+            return MaxAcross(x.AsVector512());
         }
 
         if (Vector<float>.Count == Vector128<float>.Count)
@@ -108,9 +106,7 @@ public static class VectorMath
 
         if (Vector<double>.Count == Vector512<double>.Count)
         {
-            Vector512<double> v = x.AsVector512();
-            Vector256<double> half = Vector256.Max(v.GetLower(), v.GetUpper());
-            return MaxAcross(Vector128.Max(half.GetLower(), half.GetUpper()));
+            return MaxAcross(x.AsVector512());
         }
 
         if (Vector<double>.Count == Vector128<double>.Count)

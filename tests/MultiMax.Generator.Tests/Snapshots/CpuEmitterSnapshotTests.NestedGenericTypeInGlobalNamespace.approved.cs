@@ -106,6 +106,7 @@ namespace MultiMax.Generated
     using System.Numerics;
     using System.Runtime.CompilerServices;
     using System.Runtime.InteropServices;
+    using System.Runtime.Intrinsics;
     using MultiMax.CompilerServices;
 
     /// <summary>The fused row kernels of <c>Outer&lt;T&gt;.Inner.Clip</c>, run by <c>NormalizerRunner</c> on blocks of whole rows.</summary>
@@ -116,6 +117,125 @@ namespace MultiMax.Generated
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Forward(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters)
+        {
+            // 512-bit lanes where the hardware accelerates them (Vector<T> stays at 256 bits there), Vector<T> elsewhere.
+            if (Vector512.IsHardwareAccelerated) ForwardWide(x, y, rowLength, parameters);
+            else ForwardNative(x, y, rowLength, parameters);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void ForwardWide(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters)
+        {
+            var zero = Vector512<double>.Zero;
+            var negativeInfinity = Vector512.Create(double.NegativeInfinity);
+            int vectorEnd = rowLength - rowLength % Vector512<double>.Count;
+            bool hasTail = rowLength > Vector512<double>.Count && vectorEnd < rowLength;
+            int tailStart = rowLength - Vector512<double>.Count;
+            var tailLanes = Vector512.GreaterThanOrEqual(Vector512<long>.Indices, Vector512.Create<long>(vectorEnd - tailStart)).As<long, double>();
+            int scalarStart = hasTail ? rowLength : vectorEnd;
+            for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
+            {
+                ref double xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
+                ref double yRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), rowStart);
+
+                // Pass 1: σ(x) into y, and its maximum. Masked entries (x = −∞) stay −∞: σ(−∞) would be NaN or +∞.
+                var maxV = negativeInfinity;
+                var xTail = hasTail ? Vector512.LoadUnsafe(ref xRow, (nuint)tailStart) : Vector512<double>.Zero;
+                for (int i = 0; i < vectorEnd; i += Vector512<double>.Count)
+                {
+                    var xv = Vector512.LoadUnsafe(ref xRow, (nuint)i);
+                    var s = xv;
+                    var r0 = Vector512.MaxNative(xv - Vector512.Create(0.5d), zero); // Above(1): max(x − 0.5, 0)
+                    s += r0;
+                    s = Vector512.ConditionalSelect(Vector512.Equals(xv, negativeInfinity), negativeInfinity, s);
+                    maxV = Vector512.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
+                    s.StoreUnsafe(ref yRow, (nuint)i);
+                }
+
+                if (hasTail)
+                {
+                    var xv = xTail;
+                    var s = xv;
+                    var r0 = Vector512.MaxNative(xv - Vector512.Create(0.5d), zero); // Above(1): max(x − 0.5, 0)
+                    s += r0;
+                    s = Vector512.ConditionalSelect(Vector512.Equals(xv, negativeInfinity), negativeInfinity, s);
+                    maxV = Vector512.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
+                    s.StoreUnsafe(ref yRow, (nuint)tailStart);
+                }
+
+                double max = VectorMath.MaxAcross(maxV);
+
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    double xs = Unsafe.Add(ref xRow, i);
+                    double s = double.NegativeInfinity;
+                    if (xs != double.NegativeInfinity)
+                    {
+                        var sigma = xs;
+                        var r0 = double.MaxNative(xs - 0.5d, 0d); // Above(1): max(x − 0.5, 0)
+                        sigma += r0;
+                        s = sigma;
+                    }
+
+                    max = Math.Max(max, s);
+                    Unsafe.Add(ref yRow, i) = s;
+                }
+
+                // A row with every entry masked has no mass to distribute: every log-probability is −∞ (log 0), not NaN.
+                if (max == double.NegativeInfinity)
+                {
+                    MemoryMarshal.CreateSpan(ref yRow, rowLength).Fill(double.NegativeInfinity);
+                    continue;
+                }
+
+                // Pass 2: Σ exp(σ − max σ), in double. Subtract max σ, not max x: σ is not monotone.
+                var maxBroadcast = Vector512.Create(max);
+                double sum = 0;
+                for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
+                {
+                    chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
+                    Vector512<double> sumV = zero;
+                    for (int i = chunk; i < chunkEnd; i += Vector512<double>.Count)
+                    {
+                        var e = VectorMath.Exp(Vector512.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
+                        sumV += e;
+                    }
+                    sum += Vector512.Sum(sumV);
+                }
+
+                if (hasTail)
+                {
+                    var e = VectorMath.Exp(Vector512.LoadUnsafe(ref yRow, (nuint)tailStart) - maxBroadcast);
+                    sum += Vector512.Sum(Vector512.ConditionalSelect(tailLanes, e, zero));
+                }
+
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    double e = Math.Exp(Unsafe.Add(ref yRow, i) - max);
+                    sum += e;
+                }
+
+                // Pass 3: log y = (σ − max σ) − log Σ, in that order: max σ + log Σ would round log Σ away when |max σ| is large.
+                double logSum = (double)Math.Log(sum);
+                var logSumBroadcast = Vector512.Create(logSum);
+                var sourceTail = hasTail ? Vector512.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector512<double>.Zero;
+                for (int i = 0; i < vectorEnd; i += Vector512<double>.Count)
+                {
+                    (Vector512.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast - logSumBroadcast).StoreUnsafe(ref yRow, (nuint)i);
+                }
+                if (hasTail)
+                {
+                    (sourceTail - maxBroadcast - logSumBroadcast).StoreUnsafe(ref yRow, (nuint)tailStart);
+                }
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    Unsafe.Add(ref yRow, i) = Unsafe.Add(ref yRow, i) - max - logSum;
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void ForwardNative(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters)
         {
             var zero = Vector<double>.Zero;
             var negativeInfinity = new Vector<double>(double.NegativeInfinity);
@@ -227,6 +347,113 @@ namespace MultiMax.Generated
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> dy, Span<double> dx, int rowLength, ReadOnlySpan<double> parameters, Span<double> parameterGradients)
+        {
+            // 512-bit lanes where the hardware accelerates them (Vector<T> stays at 256 bits there), Vector<T> elsewhere.
+            if (Vector512.IsHardwareAccelerated) BackwardWide(x, y, dy, dx, rowLength, parameters, parameterGradients);
+            else BackwardNative(x, y, dy, dx, rowLength, parameters, parameterGradients);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void BackwardWide(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> dy, Span<double> dx, int rowLength, ReadOnlySpan<double> parameters, Span<double> parameterGradients)
+        {
+            var zero = Vector512<double>.Zero;
+            var one = Vector512<double>.One;
+            var negativeInfinity = Vector512.Create(double.NegativeInfinity);
+            int vectorEnd = rowLength - rowLength % Vector512<double>.Count;
+            bool hasTail = rowLength > Vector512<double>.Count && vectorEnd < rowLength;
+            int tailStart = rowLength - Vector512<double>.Count;
+            var tailLanes = Vector512.GreaterThanOrEqual(Vector512<long>.Indices, Vector512.Create<long>(vectorEnd - tailStart)).As<long, double>();
+            int scalarStart = hasTail ? rowLength : vectorEnd;
+            for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
+            {
+                ref double xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
+                ref double yRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), rowStart);
+                ref double dyRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(dy), rowStart);
+                ref double dxRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(dx), rowStart);
+
+                // Pass 1: Σ g over the unmasked entries (a masked output is the constant −∞: its g reaches nothing).
+                double sharedTotal = 0;
+                for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
+                {
+                    chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
+                    Vector512<double> sharedV = zero;
+                    for (int i = chunk; i < chunkEnd; i += Vector512<double>.Count)
+                    {
+                        sharedV += Vector512.ConditionalSelect(Vector512.Equals(Vector512.LoadUnsafe(ref xRow, (nuint)i), negativeInfinity), zero, Vector512.LoadUnsafe(ref dyRow, (nuint)i));
+                    }
+                    sharedTotal += Vector512.Sum(sharedV);
+                }
+                if (hasTail)
+                {
+                    sharedTotal += Vector512.Sum(Vector512.ConditionalSelect(tailLanes, Vector512.ConditionalSelect(Vector512.Equals(Vector512.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector512.LoadUnsafe(ref dyRow, (nuint)tailStart)), zero));
+                }
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    sharedTotal += Unsafe.Add(ref xRow, i) == double.NegativeInfinity ? 0 : Unsafe.Add(ref dyRow, i);
+                }
+                double shared = (double)sharedTotal;
+
+                // Pass 2: gσ = g − exp(y)·Σ g; dx = σ'(x')·gσ; and gσ·∂σ/∂θ for every parameter. Masked entries get 0.
+                var sharedBroadcast = Vector512.Create(shared);
+                var dyTail = hasTail ? Vector512.LoadUnsafe(ref dyRow, (nuint)tailStart) : Vector512<double>.Zero;
+                var yTail = hasTail ? Vector512.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector512<double>.Zero;
+                var xTail = hasTail ? Vector512.LoadUnsafe(ref xRow, (nuint)tailStart) : Vector512<double>.Zero;
+                for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
+                {
+                    chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
+                    for (int i = chunk; i < chunkEnd; i += Vector512<double>.Count)
+                    {
+                        var gv = Vector512.LoadUnsafe(ref dyRow, (nuint)i);
+                        var yv = Vector512.LoadUnsafe(ref yRow, (nuint)i);
+                        var xv = Vector512.LoadUnsafe(ref xRow, (nuint)i);
+                        var masked = Vector512.Equals(xv, negativeInfinity);
+                        var gs = Vector512.ConditionalSelect(masked, zero, gv - VectorMath.Exp(yv) * sharedBroadcast);
+                        var xz = Vector512.ConditionalSelect(masked, zero, xv);
+                        var ds = one;
+                        var r0 = Vector512.MaxNative(xz - Vector512.Create(0.5d), zero); // Above(1): max(x − 0.5, 0)
+                        var on0 = Vector512.ConditionalSelect(Vector512.GreaterThan(r0, zero), one, zero);
+                        var slope0 = Vector512.Create(1d) * on0;
+                        ds += slope0; // σ′ += coefficient·power·r^(power−1)
+                        var dxv = gs * ds; // dx = σ'(x)·gσ
+                        Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
+                    }
+                }
+
+                if (hasTail)
+                {
+                    var gv = dyTail;
+                    var yv = yTail;
+                    var xv = xTail;
+                    var masked = Vector512.Equals(xv, negativeInfinity);
+                    var gs = Vector512.ConditionalSelect(masked, zero, gv - VectorMath.Exp(yv) * sharedBroadcast);
+                    var xz = Vector512.ConditionalSelect(masked, zero, xv);
+                    var ds = one;
+                    var r0 = Vector512.MaxNative(xz - Vector512.Create(0.5d), zero); // Above(1): max(x − 0.5, 0)
+                    var on0 = Vector512.ConditionalSelect(Vector512.GreaterThan(r0, zero), one, zero);
+                    var slope0 = Vector512.Create(1d) * on0;
+                    ds += slope0; // σ′ += coefficient·power·r^(power−1)
+                    var dxv = gs * ds; // dx = σ'(x)·gσ
+                    Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
+                }
+
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    bool masked = Unsafe.Add(ref xRow, i) == double.NegativeInfinity;
+                    double gs = masked ? 0 : Unsafe.Add(ref dyRow, i) - Math.Exp(Unsafe.Add(ref yRow, i)) * shared;
+                    var xz = masked ? 0 : Unsafe.Add(ref xRow, i);
+                    var ds = 1d;
+                    var r0 = double.MaxNative(xz - 0.5d, 0d); // Above(1): max(x − 0.5, 0)
+                    var on0 = r0 > 0d ? 1d : 0d;
+                    var slope0 = 1d * on0;
+                    ds += slope0; // σ′ += coefficient·power·r^(power−1)
+                    var dxv = gs * ds; // dx = σ'(x)·gσ
+                    Unsafe.Add(ref dxRow, i) = masked ? 0 : dxv;
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void BackwardNative(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> dy, Span<double> dx, int rowLength, ReadOnlySpan<double> parameters, Span<double> parameterGradients)
         {
             var zero = Vector<double>.Zero;
             var one = Vector<double>.One;

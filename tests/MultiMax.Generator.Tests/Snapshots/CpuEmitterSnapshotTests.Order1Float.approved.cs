@@ -114,6 +114,7 @@ namespace MultiMax.Generated
     using System.Numerics;
     using System.Runtime.CompilerServices;
     using System.Runtime.InteropServices;
+    using System.Runtime.Intrinsics;
     using MultiMax.CompilerServices;
 
     /// <summary>The fused row kernels of <c>Demo.Ops.MultiMax1</c>, run by <c>NormalizerRunner</c> on blocks of whole rows.</summary>
@@ -124,6 +125,147 @@ namespace MultiMax.Generated
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Forward(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters)
+        {
+            // 512-bit lanes where the hardware accelerates them (Vector<T> stays at 256 bits there), Vector<T> elsewhere.
+            if (Vector512.IsHardwareAccelerated) ForwardWide(x, y, rowLength, parameters);
+            else ForwardNative(x, y, rowLength, parameters);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void ForwardWide(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters)
+        {
+            // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
+            float a0 = parameters[0];
+            var a0V = Vector512.Create(a0);
+            float b0 = parameters[2];
+            var b0V = Vector512.Create(b0);
+            float c1 = parameters[1];
+            var c1V = Vector512.Create(c1);
+            float d1 = parameters[3];
+            var d1V = Vector512.Create(d1);
+            var zero = Vector512<float>.Zero;
+            var negativeInfinity = Vector512.Create(float.NegativeInfinity);
+            // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
+            bool poisoned = float.IsNaN(a0) | float.IsNaN(b0) | float.IsNaN(c1) | float.IsNaN(d1);
+            int vectorEnd = rowLength - rowLength % Vector512<float>.Count;
+            bool hasTail = rowLength > Vector512<float>.Count && vectorEnd < rowLength;
+            int tailStart = rowLength - Vector512<float>.Count;
+            var tailLanes = Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create<int>(vectorEnd - tailStart)).As<int, float>();
+            int scalarStart = hasTail ? rowLength : vectorEnd;
+            for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
+            {
+                ref float xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
+                ref float yRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), rowStart);
+
+                // Pass 1: σ(x) into y, and its maximum. Masked entries (x = −∞) stay −∞: σ(−∞) would be NaN or +∞.
+                var maxV = negativeInfinity;
+                var xTail = hasTail ? Vector512.LoadUnsafe(ref xRow, (nuint)tailStart) : Vector512<float>.Zero;
+                for (int i = 0; i < vectorEnd; i += Vector512<float>.Count)
+                {
+                    var xv = Vector512.LoadUnsafe(ref xRow, (nuint)i);
+                    var s = xv;
+                    var r0 = Vector512.MaxNative(b0V - xv, zero); // Below(1): max(p[2] − x, 0)
+                    s = Vector512.FusedMultiplyAdd(a0V, r0, s);
+                    var r1 = Vector512.MaxNative(xv - d1V, zero); // Above(1): max(x − p[3], 0)
+                    s = Vector512.FusedMultiplyAdd(c1V, r1, s);
+                    s = Vector512.ConditionalSelect(Vector512.Equals(xv, negativeInfinity), negativeInfinity, s);
+                    maxV = Vector512.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
+                    s.StoreUnsafe(ref yRow, (nuint)i);
+                }
+
+                if (hasTail)
+                {
+                    var xv = xTail;
+                    var s = xv;
+                    var r0 = Vector512.MaxNative(b0V - xv, zero); // Below(1): max(p[2] − x, 0)
+                    s = Vector512.FusedMultiplyAdd(a0V, r0, s);
+                    var r1 = Vector512.MaxNative(xv - d1V, zero); // Above(1): max(x − p[3], 0)
+                    s = Vector512.FusedMultiplyAdd(c1V, r1, s);
+                    s = Vector512.ConditionalSelect(Vector512.Equals(xv, negativeInfinity), negativeInfinity, s);
+                    maxV = Vector512.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
+                    s.StoreUnsafe(ref yRow, (nuint)tailStart);
+                }
+
+                float max = VectorMath.MaxAcross(maxV);
+
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    float xs = Unsafe.Add(ref xRow, i);
+                    float s = float.NegativeInfinity;
+                    if (xs != float.NegativeInfinity)
+                    {
+                        var sigma = xs;
+                        var r0 = float.MaxNative(b0 - xs, 0f); // Below(1): max(p[2] − x, 0)
+                        sigma = MathF.FusedMultiplyAdd(a0, r0, sigma);
+                        var r1 = float.MaxNative(xs - d1, 0f); // Above(1): max(x − p[3], 0)
+                        sigma = MathF.FusedMultiplyAdd(c1, r1, sigma);
+                        s = sigma;
+                    }
+
+                    max = Math.Max(max, s);
+                    Unsafe.Add(ref yRow, i) = s;
+                }
+                if (poisoned && max != float.NegativeInfinity) max = float.NaN;
+
+                // A row with every entry masked has no mass to distribute: it is all zeros, not NaN.
+                if (max == float.NegativeInfinity)
+                {
+                    MemoryMarshal.CreateSpan(ref yRow, rowLength).Clear();
+                    continue;
+                }
+
+                // Pass 2: e = exp(σ − max σ) into y, and Σ e in double. Subtract max σ, not max x: σ is not monotone.
+                var maxBroadcast = Vector512.Create(max);
+                double sum = 0;
+                var sigmaTail = hasTail ? Vector512.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector512<float>.Zero;
+                for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
+                {
+                    chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
+                    Vector512<float> sumV = zero;
+                    for (int i = chunk; i < chunkEnd; i += Vector512<float>.Count)
+                    {
+                        var e = VectorMath.Exp(Vector512.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
+                        sumV += e;
+                        e.StoreUnsafe(ref yRow, (nuint)i);
+                    }
+                    sum += Vector512.Sum(sumV);
+                }
+
+                if (hasTail)
+                {
+                    var e = VectorMath.Exp(sigmaTail - maxBroadcast);
+                    sum += Vector512.Sum(Vector512.ConditionalSelect(tailLanes, e, zero));
+                    e.StoreUnsafe(ref yRow, (nuint)tailStart);
+                }
+
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    float e = MathF.Exp(Unsafe.Add(ref yRow, i) - max);
+                    sum += e;
+                    Unsafe.Add(ref yRow, i) = e;
+                }
+
+                // Pass 3: normalise, with one division per row.
+                float inverse = (float)(1 / sum);
+                var inverseBroadcast = Vector512.Create(inverse);
+                var sourceTail = hasTail ? Vector512.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector512<float>.Zero;
+                for (int i = 0; i < vectorEnd; i += Vector512<float>.Count)
+                {
+                    (Vector512.LoadUnsafe(ref yRow, (nuint)i) * inverseBroadcast).StoreUnsafe(ref yRow, (nuint)i);
+                }
+                if (hasTail)
+                {
+                    (sourceTail * inverseBroadcast).StoreUnsafe(ref yRow, (nuint)tailStart);
+                }
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    Unsafe.Add(ref yRow, i) = Unsafe.Add(ref yRow, i) * inverse;
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void ForwardNative(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters)
         {
             // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
             float a0 = parameters[0];
@@ -257,6 +399,175 @@ namespace MultiMax.Generated
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rowLength, ReadOnlySpan<float> parameters, Span<double> parameterGradients)
+        {
+            // 512-bit lanes where the hardware accelerates them (Vector<T> stays at 256 bits there), Vector<T> elsewhere.
+            if (Vector512.IsHardwareAccelerated) BackwardWide(x, y, dy, dx, rowLength, parameters, parameterGradients);
+            else BackwardNative(x, y, dy, dx, rowLength, parameters, parameterGradients);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void BackwardWide(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rowLength, ReadOnlySpan<float> parameters, Span<double> parameterGradients)
+        {
+            // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
+            float a0 = parameters[0];
+            float b0 = parameters[2];
+            var b0V = Vector512.Create(b0);
+            float c1 = parameters[1];
+            float d1 = parameters[3];
+            var d1V = Vector512.Create(d1);
+            float a0p = a0;
+            var a0pV = Vector512.Create(a0p);
+            float c1p = c1;
+            var c1pV = Vector512.Create(c1p);
+            var zero = Vector512<float>.Zero;
+            var one = Vector512<float>.One;
+            var negativeInfinity = Vector512.Create(float.NegativeInfinity);
+            // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
+            bool poisoned = float.IsNaN(a0) | float.IsNaN(b0) | float.IsNaN(c1) | float.IsNaN(d1);
+            // This block's parameter gradients, summed in double over its rows.
+            double gradA0 = 0, gradB0 = 0, gradC1 = 0, gradD1 = 0;
+            int vectorEnd = rowLength - rowLength % Vector512<float>.Count;
+            bool hasTail = rowLength > Vector512<float>.Count && vectorEnd < rowLength;
+            int tailStart = rowLength - Vector512<float>.Count;
+            var tailLanes = Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create<int>(vectorEnd - tailStart)).As<int, float>();
+            int scalarStart = hasTail ? rowLength : vectorEnd;
+            for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
+            {
+                ref float xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
+                ref float yRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), rowStart);
+                ref float dyRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(dy), rowStart);
+                ref float dxRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(dx), rowStart);
+
+                // Pass 1: Σ g·y over the unmasked entries, the term the SoftMax Jacobian shares across the row.
+                double sharedTotal = 0;
+                for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
+                {
+                    chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
+                    Vector512<float> sharedV = zero;
+                    for (int i = chunk; i < chunkEnd; i += Vector512<float>.Count)
+                    {
+                        sharedV += Vector512.ConditionalSelect(Vector512.Equals(Vector512.LoadUnsafe(ref xRow, (nuint)i), negativeInfinity), zero, Vector512.LoadUnsafe(ref dyRow, (nuint)i) * Vector512.LoadUnsafe(ref yRow, (nuint)i));
+                    }
+                    sharedTotal += Vector512.Sum(sharedV);
+                }
+                if (hasTail)
+                {
+                    sharedTotal += Vector512.Sum(Vector512.ConditionalSelect(tailLanes, Vector512.ConditionalSelect(Vector512.Equals(Vector512.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector512.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector512.LoadUnsafe(ref yRow, (nuint)tailStart)), zero));
+                }
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    sharedTotal += Unsafe.Add(ref xRow, i) == float.NegativeInfinity ? 0 : Unsafe.Add(ref dyRow, i) * Unsafe.Add(ref yRow, i);
+                }
+                float shared = poisoned ? float.NaN : (float)sharedTotal;
+
+                // Pass 2: gσ = y·(g − Σ g·y); dx = σ'(x')·gσ; and gσ·∂σ/∂θ for every parameter. Masked entries get 0.
+                var sharedBroadcast = Vector512.Create(shared);
+                var dyTail = hasTail ? Vector512.LoadUnsafe(ref dyRow, (nuint)tailStart) : Vector512<float>.Zero;
+                var yTail = hasTail ? Vector512.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector512<float>.Zero;
+                var xTail = hasTail ? Vector512.LoadUnsafe(ref xRow, (nuint)tailStart) : Vector512<float>.Zero;
+                for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
+                {
+                    chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
+                    Vector512<float> gradA0V = zero, gradB0V = zero, gradC1V = zero, gradD1V = zero;
+                    for (int i = chunk; i < chunkEnd; i += Vector512<float>.Count)
+                    {
+                        var gv = Vector512.LoadUnsafe(ref dyRow, (nuint)i);
+                        var yv = Vector512.LoadUnsafe(ref yRow, (nuint)i);
+                        var xv = Vector512.LoadUnsafe(ref xRow, (nuint)i);
+                        var masked = Vector512.Equals(xv, negativeInfinity);
+                        var gs = Vector512.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
+                        var xz = Vector512.ConditionalSelect(masked, zero, xv);
+                        var ds = one;
+                        var r0 = Vector512.MaxNative(b0V - xz, zero); // Below(1): max(p[2] − x, 0)
+                        var on0 = Vector512.ConditionalSelect(Vector512.GreaterThan(r0, zero), one, zero);
+                        var slope0 = a0pV * on0;
+                        ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
+                        gradA0V += gs * r0;
+                        gradB0V += gs * slope0;
+                        var r1 = Vector512.MaxNative(xz - d1V, zero); // Above(1): max(x − p[3], 0)
+                        var on1 = Vector512.ConditionalSelect(Vector512.GreaterThan(r1, zero), one, zero);
+                        var slope1 = c1pV * on1;
+                        ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                        gradC1V += gs * r1;
+                        gradD1V += gs * slope1;
+                        var dxv = gs * ds; // dx = σ'(x)·gσ
+                        Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
+                    }
+                    gradA0 += Vector512.Sum(gradA0V);
+                    gradB0 += Vector512.Sum(gradB0V);
+                    gradC1 += Vector512.Sum(gradC1V);
+                    gradD1 += Vector512.Sum(gradD1V);
+                }
+
+                if (hasTail)
+                {
+                    Vector512<float> gradA0V = zero, gradB0V = zero, gradC1V = zero, gradD1V = zero;
+                    var gv = dyTail;
+                    var yv = yTail;
+                    var xv = xTail;
+                    var masked = Vector512.Equals(xv, negativeInfinity);
+                    var gs = Vector512.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
+                    var gsNew = Vector512.ConditionalSelect(tailLanes, gs, zero); // lanes no whole vector summed
+                    var xz = Vector512.ConditionalSelect(masked, zero, xv);
+                    var ds = one;
+                    var r0 = Vector512.MaxNative(b0V - xz, zero); // Below(1): max(p[2] − x, 0)
+                    var on0 = Vector512.ConditionalSelect(Vector512.GreaterThan(r0, zero), one, zero);
+                    var slope0 = a0pV * on0;
+                    ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
+                    gradA0V += gsNew * r0;
+                    gradB0V += gsNew * slope0;
+                    var r1 = Vector512.MaxNative(xz - d1V, zero); // Above(1): max(x − p[3], 0)
+                    var on1 = Vector512.ConditionalSelect(Vector512.GreaterThan(r1, zero), one, zero);
+                    var slope1 = c1pV * on1;
+                    ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                    gradC1V += gsNew * r1;
+                    gradD1V += gsNew * slope1;
+                    var dxv = gs * ds; // dx = σ'(x)·gσ
+                    Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
+                    gradA0 += Vector512.Sum(gradA0V);
+                    gradB0 += Vector512.Sum(gradB0V);
+                    gradC1 += Vector512.Sum(gradC1V);
+                    gradD1 += Vector512.Sum(gradD1V);
+                }
+
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    bool masked = Unsafe.Add(ref xRow, i) == float.NegativeInfinity;
+                    float gs = masked ? 0 : Unsafe.Add(ref yRow, i) * (Unsafe.Add(ref dyRow, i) - shared);
+                    var xz = masked ? 0 : Unsafe.Add(ref xRow, i);
+                    var ds = 1f;
+                    var r0 = float.MaxNative(b0 - xz, 0f); // Below(1): max(p[2] − x, 0)
+                    var on0 = r0 > 0f ? 1f : 0f;
+                    var slope0 = a0p * on0;
+                    ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
+                    gradA0 += gs * r0;
+                    gradB0 += gs * slope0;
+                    var r1 = float.MaxNative(xz - d1, 0f); // Above(1): max(x − p[3], 0)
+                    var on1 = r1 > 0f ? 1f : 0f;
+                    var slope1 = c1p * on1;
+                    ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                    gradC1 += gs * r1;
+                    gradD1 += gs * slope1;
+                    var dxv = gs * ds; // dx = σ'(x)·gσ
+                    Unsafe.Add(ref dxRow, i) = masked ? 0 : dxv;
+                }
+            }
+
+            // A NaN parameter σ reads makes every gradient NaN, as autograd of the formula does, even where no row was live.
+            if (poisoned)
+            {
+                gradA0 = gradB0 = gradC1 = gradD1 = double.NaN;
+            }
+
+            // Add this block's sums; an Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
+            parameterGradients[0] += gradA0;
+            parameterGradients[2] += gradB0;
+            parameterGradients[1] += gradC1;
+            parameterGradients[3] -= gradD1;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void BackwardNative(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rowLength, ReadOnlySpan<float> parameters, Span<double> parameterGradients)
         {
             // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
             float a0 = parameters[0];

@@ -114,6 +114,7 @@ namespace MultiMax.Generated
     using System.Numerics;
     using System.Runtime.CompilerServices;
     using System.Runtime.InteropServices;
+    using System.Runtime.Intrinsics;
     using MultiMax.CompilerServices;
 
     /// <summary>The fused row kernels of <c>Demo.Ops.MultiMax2</c>, run by <c>NormalizerRunner</c> on blocks of whole rows.</summary>
@@ -124,6 +125,167 @@ namespace MultiMax.Generated
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Forward(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters)
+        {
+            // 512-bit lanes where the hardware accelerates them (Vector<T> stays at 256 bits there), Vector<T> elsewhere.
+            if (Vector512.IsHardwareAccelerated) ForwardWide(x, y, rowLength, parameters);
+            else ForwardNative(x, y, rowLength, parameters);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void ForwardWide(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters)
+        {
+            // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
+            double a0 = parameters[0];
+            var a0V = Vector512.Create(a0);
+            double b0 = parameters[4];
+            var b0V = Vector512.Create(b0);
+            double c1 = parameters[1];
+            var c1V = Vector512.Create(c1);
+            double d1 = parameters[5];
+            var d1V = Vector512.Create(d1);
+            double a2 = parameters[2];
+            var a2V = Vector512.Create(a2);
+            double b2 = parameters[6];
+            var b2V = Vector512.Create(b2);
+            double c3 = parameters[3];
+            var c3V = Vector512.Create(c3);
+            double d3 = parameters[7];
+            var d3V = Vector512.Create(d3);
+            var zero = Vector512<double>.Zero;
+            var negativeInfinity = Vector512.Create(double.NegativeInfinity);
+            // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
+            bool poisoned = double.IsNaN(a0) | double.IsNaN(b0) | double.IsNaN(c1) | double.IsNaN(d1) | double.IsNaN(a2) | double.IsNaN(b2) | double.IsNaN(c3) | double.IsNaN(d3);
+            int vectorEnd = rowLength - rowLength % Vector512<double>.Count;
+            bool hasTail = rowLength > Vector512<double>.Count && vectorEnd < rowLength;
+            int tailStart = rowLength - Vector512<double>.Count;
+            var tailLanes = Vector512.GreaterThanOrEqual(Vector512<long>.Indices, Vector512.Create<long>(vectorEnd - tailStart)).As<long, double>();
+            int scalarStart = hasTail ? rowLength : vectorEnd;
+            for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
+            {
+                ref double xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
+                ref double yRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), rowStart);
+
+                // Pass 1: σ(x) into y, and its maximum. Masked entries (x = −∞) stay −∞: σ(−∞) would be NaN or +∞.
+                var maxV = negativeInfinity;
+                var xTail = hasTail ? Vector512.LoadUnsafe(ref xRow, (nuint)tailStart) : Vector512<double>.Zero;
+                for (int i = 0; i < vectorEnd; i += Vector512<double>.Count)
+                {
+                    var xv = Vector512.LoadUnsafe(ref xRow, (nuint)i);
+                    var s = xv;
+                    var r0 = Vector512.MaxNative(b0V - xv, zero); // Below(1): max(p[4] − x, 0)
+                    s = Vector512.FusedMultiplyAdd(a0V, r0, s);
+                    var r1 = Vector512.MaxNative(xv - d1V, zero); // Above(1): max(x − p[5], 0)
+                    s = Vector512.FusedMultiplyAdd(c1V, r1, s);
+                    var r2 = Vector512.MaxNative(b2V - xv, zero); // Below(2): max(p[6] − x, 0)
+                    s = Vector512.FusedMultiplyAdd(a2V * r2, r2, s);
+                    var r3 = Vector512.MaxNative(xv - d3V, zero); // Above(2): max(x − p[7], 0)
+                    s = Vector512.FusedMultiplyAdd(c3V * r3, r3, s);
+                    s = Vector512.ConditionalSelect(Vector512.Equals(xv, negativeInfinity), negativeInfinity, s);
+                    maxV = Vector512.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
+                    s.StoreUnsafe(ref yRow, (nuint)i);
+                }
+
+                if (hasTail)
+                {
+                    var xv = xTail;
+                    var s = xv;
+                    var r0 = Vector512.MaxNative(b0V - xv, zero); // Below(1): max(p[4] − x, 0)
+                    s = Vector512.FusedMultiplyAdd(a0V, r0, s);
+                    var r1 = Vector512.MaxNative(xv - d1V, zero); // Above(1): max(x − p[5], 0)
+                    s = Vector512.FusedMultiplyAdd(c1V, r1, s);
+                    var r2 = Vector512.MaxNative(b2V - xv, zero); // Below(2): max(p[6] − x, 0)
+                    s = Vector512.FusedMultiplyAdd(a2V * r2, r2, s);
+                    var r3 = Vector512.MaxNative(xv - d3V, zero); // Above(2): max(x − p[7], 0)
+                    s = Vector512.FusedMultiplyAdd(c3V * r3, r3, s);
+                    s = Vector512.ConditionalSelect(Vector512.Equals(xv, negativeInfinity), negativeInfinity, s);
+                    maxV = Vector512.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
+                    s.StoreUnsafe(ref yRow, (nuint)tailStart);
+                }
+
+                double max = VectorMath.MaxAcross(maxV);
+
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    double xs = Unsafe.Add(ref xRow, i);
+                    double s = double.NegativeInfinity;
+                    if (xs != double.NegativeInfinity)
+                    {
+                        var sigma = xs;
+                        var r0 = double.MaxNative(b0 - xs, 0d); // Below(1): max(p[4] − x, 0)
+                        sigma = Math.FusedMultiplyAdd(a0, r0, sigma);
+                        var r1 = double.MaxNative(xs - d1, 0d); // Above(1): max(x − p[5], 0)
+                        sigma = Math.FusedMultiplyAdd(c1, r1, sigma);
+                        var r2 = double.MaxNative(b2 - xs, 0d); // Below(2): max(p[6] − x, 0)
+                        sigma = Math.FusedMultiplyAdd(a2 * r2, r2, sigma);
+                        var r3 = double.MaxNative(xs - d3, 0d); // Above(2): max(x − p[7], 0)
+                        sigma = Math.FusedMultiplyAdd(c3 * r3, r3, sigma);
+                        s = sigma;
+                    }
+
+                    max = Math.Max(max, s);
+                    Unsafe.Add(ref yRow, i) = s;
+                }
+                if (poisoned && max != double.NegativeInfinity) max = double.NaN;
+
+                // A row with every entry masked has no mass to distribute: it is all zeros, not NaN.
+                if (max == double.NegativeInfinity)
+                {
+                    MemoryMarshal.CreateSpan(ref yRow, rowLength).Clear();
+                    continue;
+                }
+
+                // Pass 2: e = exp(σ − max σ) into y, and Σ e in double. Subtract max σ, not max x: σ is not monotone.
+                var maxBroadcast = Vector512.Create(max);
+                double sum = 0;
+                var sigmaTail = hasTail ? Vector512.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector512<double>.Zero;
+                for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
+                {
+                    chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
+                    Vector512<double> sumV = zero;
+                    for (int i = chunk; i < chunkEnd; i += Vector512<double>.Count)
+                    {
+                        var e = VectorMath.Exp(Vector512.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
+                        sumV += e;
+                        e.StoreUnsafe(ref yRow, (nuint)i);
+                    }
+                    sum += Vector512.Sum(sumV);
+                }
+
+                if (hasTail)
+                {
+                    var e = VectorMath.Exp(sigmaTail - maxBroadcast);
+                    sum += Vector512.Sum(Vector512.ConditionalSelect(tailLanes, e, zero));
+                    e.StoreUnsafe(ref yRow, (nuint)tailStart);
+                }
+
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    double e = Math.Exp(Unsafe.Add(ref yRow, i) - max);
+                    sum += e;
+                    Unsafe.Add(ref yRow, i) = e;
+                }
+
+                // Pass 3: normalise, with one division per row.
+                double inverse = (double)(1 / sum);
+                var inverseBroadcast = Vector512.Create(inverse);
+                var sourceTail = hasTail ? Vector512.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector512<double>.Zero;
+                for (int i = 0; i < vectorEnd; i += Vector512<double>.Count)
+                {
+                    (Vector512.LoadUnsafe(ref yRow, (nuint)i) * inverseBroadcast).StoreUnsafe(ref yRow, (nuint)i);
+                }
+                if (hasTail)
+                {
+                    (sourceTail * inverseBroadcast).StoreUnsafe(ref yRow, (nuint)tailStart);
+                }
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    Unsafe.Add(ref yRow, i) = Unsafe.Add(ref yRow, i) * inverse;
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void ForwardNative(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters)
         {
             // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
             double a0 = parameters[0];
@@ -277,6 +439,227 @@ namespace MultiMax.Generated
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> dy, Span<double> dx, int rowLength, ReadOnlySpan<double> parameters, Span<double> parameterGradients)
+        {
+            // 512-bit lanes where the hardware accelerates them (Vector<T> stays at 256 bits there), Vector<T> elsewhere.
+            if (Vector512.IsHardwareAccelerated) BackwardWide(x, y, dy, dx, rowLength, parameters, parameterGradients);
+            else BackwardNative(x, y, dy, dx, rowLength, parameters, parameterGradients);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void BackwardWide(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> dy, Span<double> dx, int rowLength, ReadOnlySpan<double> parameters, Span<double> parameterGradients)
+        {
+            // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
+            double a0 = parameters[0];
+            double b0 = parameters[4];
+            var b0V = Vector512.Create(b0);
+            double c1 = parameters[1];
+            double d1 = parameters[5];
+            var d1V = Vector512.Create(d1);
+            double a2 = parameters[2];
+            double b2 = parameters[6];
+            var b2V = Vector512.Create(b2);
+            double c3 = parameters[3];
+            double d3 = parameters[7];
+            var d3V = Vector512.Create(d3);
+            double a0p = a0;
+            var a0pV = Vector512.Create(a0p);
+            double c1p = c1;
+            var c1pV = Vector512.Create(c1p);
+            double a2p = a2 * 2d;
+            var a2pV = Vector512.Create(a2p);
+            double c3p = c3 * 2d;
+            var c3pV = Vector512.Create(c3p);
+            var zero = Vector512<double>.Zero;
+            var one = Vector512<double>.One;
+            var negativeInfinity = Vector512.Create(double.NegativeInfinity);
+            // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
+            bool poisoned = double.IsNaN(a0) | double.IsNaN(b0) | double.IsNaN(c1) | double.IsNaN(d1) | double.IsNaN(a2) | double.IsNaN(b2) | double.IsNaN(c3) | double.IsNaN(d3);
+            // This block's parameter gradients, summed in double over its rows.
+            double gradA0 = 0, gradB0 = 0, gradC1 = 0, gradD1 = 0, gradA2 = 0, gradB2 = 0, gradC3 = 0, gradD3 = 0;
+            int vectorEnd = rowLength - rowLength % Vector512<double>.Count;
+            bool hasTail = rowLength > Vector512<double>.Count && vectorEnd < rowLength;
+            int tailStart = rowLength - Vector512<double>.Count;
+            var tailLanes = Vector512.GreaterThanOrEqual(Vector512<long>.Indices, Vector512.Create<long>(vectorEnd - tailStart)).As<long, double>();
+            int scalarStart = hasTail ? rowLength : vectorEnd;
+            for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
+            {
+                ref double xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
+                ref double yRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), rowStart);
+                ref double dyRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(dy), rowStart);
+                ref double dxRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(dx), rowStart);
+
+                // Pass 1: Σ g·y over the unmasked entries, the term the SoftMax Jacobian shares across the row.
+                double sharedTotal = 0;
+                for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
+                {
+                    chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
+                    Vector512<double> sharedV = zero;
+                    for (int i = chunk; i < chunkEnd; i += Vector512<double>.Count)
+                    {
+                        sharedV += Vector512.ConditionalSelect(Vector512.Equals(Vector512.LoadUnsafe(ref xRow, (nuint)i), negativeInfinity), zero, Vector512.LoadUnsafe(ref dyRow, (nuint)i) * Vector512.LoadUnsafe(ref yRow, (nuint)i));
+                    }
+                    sharedTotal += Vector512.Sum(sharedV);
+                }
+                if (hasTail)
+                {
+                    sharedTotal += Vector512.Sum(Vector512.ConditionalSelect(tailLanes, Vector512.ConditionalSelect(Vector512.Equals(Vector512.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector512.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector512.LoadUnsafe(ref yRow, (nuint)tailStart)), zero));
+                }
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    sharedTotal += Unsafe.Add(ref xRow, i) == double.NegativeInfinity ? 0 : Unsafe.Add(ref dyRow, i) * Unsafe.Add(ref yRow, i);
+                }
+                double shared = poisoned ? double.NaN : (double)sharedTotal;
+
+                // Pass 2: gσ = y·(g − Σ g·y); dx = σ'(x')·gσ; and gσ·∂σ/∂θ for every parameter. Masked entries get 0.
+                var sharedBroadcast = Vector512.Create(shared);
+                var dyTail = hasTail ? Vector512.LoadUnsafe(ref dyRow, (nuint)tailStart) : Vector512<double>.Zero;
+                var yTail = hasTail ? Vector512.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector512<double>.Zero;
+                var xTail = hasTail ? Vector512.LoadUnsafe(ref xRow, (nuint)tailStart) : Vector512<double>.Zero;
+                for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
+                {
+                    chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
+                    Vector512<double> gradA0V = zero, gradB0V = zero, gradC1V = zero, gradD1V = zero, gradA2V = zero, gradB2V = zero, gradC3V = zero, gradD3V = zero;
+                    for (int i = chunk; i < chunkEnd; i += Vector512<double>.Count)
+                    {
+                        var gv = Vector512.LoadUnsafe(ref dyRow, (nuint)i);
+                        var yv = Vector512.LoadUnsafe(ref yRow, (nuint)i);
+                        var xv = Vector512.LoadUnsafe(ref xRow, (nuint)i);
+                        var masked = Vector512.Equals(xv, negativeInfinity);
+                        var gs = Vector512.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
+                        var xz = Vector512.ConditionalSelect(masked, zero, xv);
+                        var ds = one;
+                        var r0 = Vector512.MaxNative(b0V - xz, zero); // Below(1): max(p[4] − x, 0)
+                        var on0 = Vector512.ConditionalSelect(Vector512.GreaterThan(r0, zero), one, zero);
+                        var slope0 = a0pV * on0;
+                        ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
+                        gradA0V += gs * r0;
+                        gradB0V += gs * slope0;
+                        var r1 = Vector512.MaxNative(xz - d1V, zero); // Above(1): max(x − p[5], 0)
+                        var on1 = Vector512.ConditionalSelect(Vector512.GreaterThan(r1, zero), one, zero);
+                        var slope1 = c1pV * on1;
+                        ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                        gradC1V += gs * r1;
+                        gradD1V += gs * slope1;
+                        var r2 = Vector512.MaxNative(b2V - xz, zero); // Below(2): max(p[6] − x, 0)
+                        var slope2 = a2pV * r2;
+                        ds -= slope2; // σ′ −= coefficient·power·r^(power−1)
+                        gradA2V += gs * r2 * r2;
+                        gradB2V += gs * slope2;
+                        var r3 = Vector512.MaxNative(xz - d3V, zero); // Above(2): max(x − p[7], 0)
+                        var slope3 = c3pV * r3;
+                        ds += slope3; // σ′ += coefficient·power·r^(power−1)
+                        gradC3V += gs * r3 * r3;
+                        gradD3V += gs * slope3;
+                        var dxv = gs * ds; // dx = σ'(x)·gσ
+                        Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
+                    }
+                    gradA0 += Vector512.Sum(gradA0V);
+                    gradB0 += Vector512.Sum(gradB0V);
+                    gradC1 += Vector512.Sum(gradC1V);
+                    gradD1 += Vector512.Sum(gradD1V);
+                    gradA2 += Vector512.Sum(gradA2V);
+                    gradB2 += Vector512.Sum(gradB2V);
+                    gradC3 += Vector512.Sum(gradC3V);
+                    gradD3 += Vector512.Sum(gradD3V);
+                }
+
+                if (hasTail)
+                {
+                    Vector512<double> gradA0V = zero, gradB0V = zero, gradC1V = zero, gradD1V = zero, gradA2V = zero, gradB2V = zero, gradC3V = zero, gradD3V = zero;
+                    var gv = dyTail;
+                    var yv = yTail;
+                    var xv = xTail;
+                    var masked = Vector512.Equals(xv, negativeInfinity);
+                    var gs = Vector512.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
+                    var gsNew = Vector512.ConditionalSelect(tailLanes, gs, zero); // lanes no whole vector summed
+                    var xz = Vector512.ConditionalSelect(masked, zero, xv);
+                    var ds = one;
+                    var r0 = Vector512.MaxNative(b0V - xz, zero); // Below(1): max(p[4] − x, 0)
+                    var on0 = Vector512.ConditionalSelect(Vector512.GreaterThan(r0, zero), one, zero);
+                    var slope0 = a0pV * on0;
+                    ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
+                    gradA0V += gsNew * r0;
+                    gradB0V += gsNew * slope0;
+                    var r1 = Vector512.MaxNative(xz - d1V, zero); // Above(1): max(x − p[5], 0)
+                    var on1 = Vector512.ConditionalSelect(Vector512.GreaterThan(r1, zero), one, zero);
+                    var slope1 = c1pV * on1;
+                    ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                    gradC1V += gsNew * r1;
+                    gradD1V += gsNew * slope1;
+                    var r2 = Vector512.MaxNative(b2V - xz, zero); // Below(2): max(p[6] − x, 0)
+                    var slope2 = a2pV * r2;
+                    ds -= slope2; // σ′ −= coefficient·power·r^(power−1)
+                    gradA2V += gsNew * r2 * r2;
+                    gradB2V += gsNew * slope2;
+                    var r3 = Vector512.MaxNative(xz - d3V, zero); // Above(2): max(x − p[7], 0)
+                    var slope3 = c3pV * r3;
+                    ds += slope3; // σ′ += coefficient·power·r^(power−1)
+                    gradC3V += gsNew * r3 * r3;
+                    gradD3V += gsNew * slope3;
+                    var dxv = gs * ds; // dx = σ'(x)·gσ
+                    Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
+                    gradA0 += Vector512.Sum(gradA0V);
+                    gradB0 += Vector512.Sum(gradB0V);
+                    gradC1 += Vector512.Sum(gradC1V);
+                    gradD1 += Vector512.Sum(gradD1V);
+                    gradA2 += Vector512.Sum(gradA2V);
+                    gradB2 += Vector512.Sum(gradB2V);
+                    gradC3 += Vector512.Sum(gradC3V);
+                    gradD3 += Vector512.Sum(gradD3V);
+                }
+
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    bool masked = Unsafe.Add(ref xRow, i) == double.NegativeInfinity;
+                    double gs = masked ? 0 : Unsafe.Add(ref yRow, i) * (Unsafe.Add(ref dyRow, i) - shared);
+                    var xz = masked ? 0 : Unsafe.Add(ref xRow, i);
+                    var ds = 1d;
+                    var r0 = double.MaxNative(b0 - xz, 0d); // Below(1): max(p[4] − x, 0)
+                    var on0 = r0 > 0d ? 1d : 0d;
+                    var slope0 = a0p * on0;
+                    ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
+                    gradA0 += gs * r0;
+                    gradB0 += gs * slope0;
+                    var r1 = double.MaxNative(xz - d1, 0d); // Above(1): max(x − p[5], 0)
+                    var on1 = r1 > 0d ? 1d : 0d;
+                    var slope1 = c1p * on1;
+                    ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                    gradC1 += gs * r1;
+                    gradD1 += gs * slope1;
+                    var r2 = double.MaxNative(b2 - xz, 0d); // Below(2): max(p[6] − x, 0)
+                    var slope2 = a2p * r2;
+                    ds -= slope2; // σ′ −= coefficient·power·r^(power−1)
+                    gradA2 += gs * r2 * r2;
+                    gradB2 += gs * slope2;
+                    var r3 = double.MaxNative(xz - d3, 0d); // Above(2): max(x − p[7], 0)
+                    var slope3 = c3p * r3;
+                    ds += slope3; // σ′ += coefficient·power·r^(power−1)
+                    gradC3 += gs * r3 * r3;
+                    gradD3 += gs * slope3;
+                    var dxv = gs * ds; // dx = σ'(x)·gσ
+                    Unsafe.Add(ref dxRow, i) = masked ? 0 : dxv;
+                }
+            }
+
+            // A NaN parameter σ reads makes every gradient NaN, as autograd of the formula does, even where no row was live.
+            if (poisoned)
+            {
+                gradA0 = gradB0 = gradC1 = gradD1 = gradA2 = gradB2 = gradC3 = gradD3 = double.NaN;
+            }
+
+            // Add this block's sums; an Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
+            parameterGradients[0] += gradA0;
+            parameterGradients[4] += gradB0;
+            parameterGradients[1] += gradC1;
+            parameterGradients[5] -= gradD1;
+            parameterGradients[2] += gradA2;
+            parameterGradients[6] += gradB2;
+            parameterGradients[3] += gradC3;
+            parameterGradients[7] -= gradD3;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void BackwardNative(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> dy, Span<double> dx, int rowLength, ReadOnlySpan<double> parameters, Span<double> parameterGradients)
         {
             // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
             double a0 = parameters[0];

@@ -106,6 +106,7 @@ namespace MultiMax.Generated
     using System.Numerics;
     using System.Runtime.CompilerServices;
     using System.Runtime.InteropServices;
+    using System.Runtime.Intrinsics;
     using MultiMax.CompilerServices;
 
     /// <summary>The fused row kernels of <c>Demo.Ops.Soft</c>, run by <c>NormalizerRunner</c> on blocks of whole rows.</summary>
@@ -116,6 +117,104 @@ namespace MultiMax.Generated
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Forward(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters)
+        {
+            // 512-bit lanes where the hardware accelerates them (Vector<T> stays at 256 bits there), Vector<T> elsewhere.
+            if (Vector512.IsHardwareAccelerated) ForwardWide(x, y, rowLength, parameters);
+            else ForwardNative(x, y, rowLength, parameters);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void ForwardWide(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters)
+        {
+            var zero = Vector512<float>.Zero;
+            var negativeInfinity = Vector512.Create(float.NegativeInfinity);
+            int vectorEnd = rowLength - rowLength % Vector512<float>.Count;
+            bool hasTail = rowLength > Vector512<float>.Count && vectorEnd < rowLength;
+            int tailStart = rowLength - Vector512<float>.Count;
+            var tailLanes = Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create<int>(vectorEnd - tailStart)).As<int, float>();
+            int scalarStart = hasTail ? rowLength : vectorEnd;
+            for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
+            {
+                ref float xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
+                ref float yRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), rowStart);
+
+                // Pass 1: the row's maximum.
+                var maxV = negativeInfinity;
+                for (int i = 0; i < vectorEnd; i += Vector512<float>.Count)
+                {
+                    maxV = Vector512.Max(maxV, Vector512.LoadUnsafe(ref xRow, (nuint)i));
+                }
+                if (hasTail)
+                {
+                    maxV = Vector512.Max(maxV, Vector512.LoadUnsafe(ref xRow, (nuint)tailStart));
+                }
+
+                float max = VectorMath.MaxAcross(maxV);
+
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    max = Math.Max(max, Unsafe.Add(ref xRow, i));
+                }
+
+                // A row with every entry masked has no mass to distribute: it is all zeros, not NaN.
+                if (max == float.NegativeInfinity)
+                {
+                    MemoryMarshal.CreateSpan(ref yRow, rowLength).Clear();
+                    continue;
+                }
+
+                // Pass 2: e = exp(σ − max σ) into y, and Σ e in double. Subtract max σ, not max x: σ is not monotone.
+                var maxBroadcast = Vector512.Create(max);
+                double sum = 0;
+                var sigmaTail = hasTail ? Vector512.LoadUnsafe(ref xRow, (nuint)tailStart) : Vector512<float>.Zero;
+                for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
+                {
+                    chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
+                    Vector512<float> sumV = zero;
+                    for (int i = chunk; i < chunkEnd; i += Vector512<float>.Count)
+                    {
+                        var e = VectorMath.Exp(Vector512.LoadUnsafe(ref xRow, (nuint)i) - maxBroadcast);
+                        sumV += e;
+                        e.StoreUnsafe(ref yRow, (nuint)i);
+                    }
+                    sum += Vector512.Sum(sumV);
+                }
+
+                if (hasTail)
+                {
+                    var e = VectorMath.Exp(sigmaTail - maxBroadcast);
+                    sum += Vector512.Sum(Vector512.ConditionalSelect(tailLanes, e, zero));
+                    e.StoreUnsafe(ref yRow, (nuint)tailStart);
+                }
+
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    float e = MathF.Exp(Unsafe.Add(ref xRow, i) - max);
+                    sum += e;
+                    Unsafe.Add(ref yRow, i) = e;
+                }
+
+                // Pass 3: normalise, with one division per row.
+                float inverse = (float)(1 / sum);
+                var inverseBroadcast = Vector512.Create(inverse);
+                var sourceTail = hasTail ? Vector512.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector512<float>.Zero;
+                for (int i = 0; i < vectorEnd; i += Vector512<float>.Count)
+                {
+                    (Vector512.LoadUnsafe(ref yRow, (nuint)i) * inverseBroadcast).StoreUnsafe(ref yRow, (nuint)i);
+                }
+                if (hasTail)
+                {
+                    (sourceTail * inverseBroadcast).StoreUnsafe(ref yRow, (nuint)tailStart);
+                }
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    Unsafe.Add(ref yRow, i) = Unsafe.Add(ref yRow, i) * inverse;
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void ForwardNative(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters)
         {
             var zero = Vector<float>.Zero;
             var negativeInfinity = new Vector<float>(float.NegativeInfinity);
@@ -206,6 +305,91 @@ namespace MultiMax.Generated
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rowLength, ReadOnlySpan<float> parameters, Span<double> parameterGradients)
+        {
+            // 512-bit lanes where the hardware accelerates them (Vector<T> stays at 256 bits there), Vector<T> elsewhere.
+            if (Vector512.IsHardwareAccelerated) BackwardWide(x, y, dy, dx, rowLength, parameters, parameterGradients);
+            else BackwardNative(x, y, dy, dx, rowLength, parameters, parameterGradients);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void BackwardWide(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rowLength, ReadOnlySpan<float> parameters, Span<double> parameterGradients)
+        {
+            var zero = Vector512<float>.Zero;
+            var negativeInfinity = Vector512.Create(float.NegativeInfinity);
+            int vectorEnd = rowLength - rowLength % Vector512<float>.Count;
+            bool hasTail = rowLength > Vector512<float>.Count && vectorEnd < rowLength;
+            int tailStart = rowLength - Vector512<float>.Count;
+            var tailLanes = Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create<int>(vectorEnd - tailStart)).As<int, float>();
+            int scalarStart = hasTail ? rowLength : vectorEnd;
+            for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
+            {
+                ref float xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
+                ref float yRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), rowStart);
+                ref float dyRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(dy), rowStart);
+                ref float dxRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(dx), rowStart);
+
+                // Pass 1: Σ g·y over the unmasked entries, the term the SoftMax Jacobian shares across the row.
+                double sharedTotal = 0;
+                for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
+                {
+                    chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
+                    Vector512<float> sharedV = zero;
+                    for (int i = chunk; i < chunkEnd; i += Vector512<float>.Count)
+                    {
+                        sharedV += Vector512.ConditionalSelect(Vector512.Equals(Vector512.LoadUnsafe(ref xRow, (nuint)i), negativeInfinity), zero, Vector512.LoadUnsafe(ref dyRow, (nuint)i) * Vector512.LoadUnsafe(ref yRow, (nuint)i));
+                    }
+                    sharedTotal += Vector512.Sum(sharedV);
+                }
+                if (hasTail)
+                {
+                    sharedTotal += Vector512.Sum(Vector512.ConditionalSelect(tailLanes, Vector512.ConditionalSelect(Vector512.Equals(Vector512.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector512.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector512.LoadUnsafe(ref yRow, (nuint)tailStart)), zero));
+                }
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    sharedTotal += Unsafe.Add(ref xRow, i) == float.NegativeInfinity ? 0 : Unsafe.Add(ref dyRow, i) * Unsafe.Add(ref yRow, i);
+                }
+                float shared = (float)sharedTotal;
+
+                // Pass 2: dx = gσ = y·(g − Σ g·y); masked entries get 0.
+                var sharedBroadcast = Vector512.Create(shared);
+                var dyTail = hasTail ? Vector512.LoadUnsafe(ref dyRow, (nuint)tailStart) : Vector512<float>.Zero;
+                var yTail = hasTail ? Vector512.LoadUnsafe(ref yRow, (nuint)tailStart) : Vector512<float>.Zero;
+                var xTail = hasTail ? Vector512.LoadUnsafe(ref xRow, (nuint)tailStart) : Vector512<float>.Zero;
+                for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
+                {
+                    chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
+                    for (int i = chunk; i < chunkEnd; i += Vector512<float>.Count)
+                    {
+                        var gv = Vector512.LoadUnsafe(ref dyRow, (nuint)i);
+                        var yv = Vector512.LoadUnsafe(ref yRow, (nuint)i);
+                        var xv = Vector512.LoadUnsafe(ref xRow, (nuint)i);
+                        var masked = Vector512.Equals(xv, negativeInfinity);
+                        var gs = Vector512.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
+                        gs.StoreUnsafe(ref dxRow, (nuint)i);
+                    }
+                }
+
+                if (hasTail)
+                {
+                    var gv = dyTail;
+                    var yv = yTail;
+                    var xv = xTail;
+                    var masked = Vector512.Equals(xv, negativeInfinity);
+                    var gs = Vector512.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
+                    gs.StoreUnsafe(ref dxRow, (nuint)tailStart);
+                }
+
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    bool masked = Unsafe.Add(ref xRow, i) == float.NegativeInfinity;
+                    float gs = masked ? 0 : Unsafe.Add(ref yRow, i) * (Unsafe.Add(ref dyRow, i) - shared);
+                    Unsafe.Add(ref dxRow, i) = gs;
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void BackwardNative(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rowLength, ReadOnlySpan<float> parameters, Span<double> parameterGradients)
         {
             var zero = Vector<float>.Zero;
             var negativeInfinity = new Vector<float>(float.NegativeInfinity);

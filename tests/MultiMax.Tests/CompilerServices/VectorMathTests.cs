@@ -1,6 +1,8 @@
 using System;
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using MultiMax.CompilerServices;
+using MultiMax.Tests.Support;
 using Xunit;
 
 namespace MultiMax.Tests.CompilerServices;
@@ -14,6 +16,44 @@ public class VectorMathTests
         {
             Assert.Equal(Math.Exp(v), VectorMath.Exp(new Vector<double>(v))[0], Math.Exp(v) * 1e-15);
             Assert.Equal(MathF.Exp((float)v), VectorMath.Exp(new Vector<float>((float)v))[Vector<float>.Count - 1], MathF.Exp((float)v) * 1e-6f);
+        }
+    }
+
+    /// <summary>
+    /// The wide path's own single-precision exponential, against exp in double rounded to float: within 2 ulp over the
+    /// whole range where exp is finite and normal, and right at the edges (subnormal results, underflow to 0, overflow
+    /// to +∞, ±∞ and NaN).
+    /// </summary>
+    [Fact]
+    public void WideFloatExpIsWithinTwoUlpOfExp()
+    {
+        var random = new Random(StableSeed.Of("wide exp"));
+        var arguments = new float[1 << 16];
+        for (int i = 0; i < arguments.Length; i++)
+        {
+            arguments[i] = i % 2 == 0 ? (float)(176 * random.NextDouble() - 88) : (float)(8 * random.NextDouble() - 4);
+        }
+
+        int worst = 0;
+        for (int i = 0; i < arguments.Length; i += Vector512<float>.Count)
+        {
+            Vector512<float> result = VectorMath.Exp(Vector512.Create(arguments, i));
+            for (int lane = 0; lane < Vector512<float>.Count; lane++)
+            {
+                float expected = (float)Math.Exp(arguments[i + lane]);
+                worst = Math.Max(worst, Math.Abs(BitConverter.SingleToInt32Bits(result[lane]) - BitConverter.SingleToInt32Bits(expected)));
+            }
+        }
+
+        Assert.True(worst <= 2, $"{worst} ulp");
+
+        float[] edges = { float.NegativeInfinity, -1000f, -104f, -103.5f, -100f, -95f, -88f, 0f, -0f, 1e-30f, 88.7f, 88.8f, 89f, 1000f, float.PositiveInfinity, float.NaN };
+        foreach (float edge in edges)
+        {
+            float expected = (float)Math.Exp(edge), actual = VectorMath.Exp(Vector512.Create(edge)).ToScalar();
+            Assert.True(
+                expected.Equals(actual) || Math.Abs(BitConverter.SingleToInt32Bits(actual) - BitConverter.SingleToInt32Bits(expected)) <= 2,
+                $"exp({edge}) = {actual}, expected {expected}");
         }
     }
 
@@ -41,5 +81,24 @@ public class VectorMathTests
         }
 
         Assert.Equal(float.NegativeInfinity, VectorMath.MaxAcross(new Vector<float>(float.NegativeInfinity)));
+        for (int lane = 0; lane < Vector512<float>.Count; lane++)
+        {
+            var values = new float[Vector512<float>.Count];
+            Array.Fill(values, -3f);
+            values[lane] = 4f;
+            Assert.Equal(4f, VectorMath.MaxAcross(Vector512.Create(values)));
+            values[(lane + 5) % values.Length] = float.NaN;
+            Assert.True(float.IsNaN(VectorMath.MaxAcross(Vector512.Create(values))));
+        }
+
+        for (int lane = 0; lane < Vector512<double>.Count; lane++)
+        {
+            var values = new double[Vector512<double>.Count];
+            Array.Fill(values, -1.0);
+            values[lane] = 7.0;
+            Assert.Equal(7.0, VectorMath.MaxAcross(Vector512.Create(values)));
+            values[lane] = double.NaN;
+            Assert.True(double.IsNaN(VectorMath.MaxAcross(Vector512.Create(values))));
+        }
     }
 }

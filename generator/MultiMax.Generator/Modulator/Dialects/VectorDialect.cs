@@ -4,11 +4,11 @@ using MultiMax.Generator.Model;
 namespace MultiMax.Generator.Modulator.Dialects;
 
 /// <summary>
-/// SIMD lanes of <c>Vector&lt;T&gt;</c>, for the body of a CPU row. Learnable symbols are read from their broadcast
+/// SIMD lanes of <c>Vector&lt;T&gt;</c> or <c>Vector512&lt;T&gt;</c> (<paramref name="width"/>), for the body of a CPU row. Learnable symbols are read from their broadcast
 /// locals (<c>a0V</c>), which the kernel declares once per block; <paramref name="zero"/> and <paramref name="one"/> are
 /// the kernel's own broadcast locals (<paramref name="one"/> only where σ′ is printed).
 /// </summary>
-internal sealed class VectorDialect(ElementType type, Local zero, Local? one) : IDialect
+internal sealed class VectorDialect(ElementType type, LaneWidth width, Local zero, Local? one) : IDialect
 {
     public ElementType Type => type;
 
@@ -20,7 +20,7 @@ internal sealed class VectorDialect(ElementType type, Local zero, Local? one) : 
     /// <summary>The broadcast local of a learnable symbol: <c>a0</c> → <c>a0V</c>.</summary>
     public static Local Broadcast(Symbol symbol) => new(symbol.Name + "V");
 
-    public string Constant(double value) => $"new Vector<{type.Keyword()}>({type.Literal(value)})";
+    public string Constant(double value) => width.Broadcast(type.Keyword(), type.Literal(value));
 
     public string Reference(Symbol symbol) => symbol.IsConstant ? Constant(symbol.Value) : Broadcast(symbol).Name;
 
@@ -30,13 +30,13 @@ internal sealed class VectorDialect(ElementType type, Local zero, Local? one) : 
     /// The native instruction: on x86 it returns 0 for a NaN difference (Arm64's returns NaN). Either is harmless: a NaN
     /// input makes σ NaN through its leading x, and a NaN parameter is checked for explicitly.
     /// </summary>
-    public string Relu(string difference) => $"Vector.MaxNative({difference}, {zero})";
+    public string Relu(string difference) => $"{width.Api}.MaxNative({difference}, {zero})";
 
     public string Power(Local r, int power) => ModulatorPrinter.Product(r, power);
 
-    public string AddProduct(Local target, string factor, string product) => $"{target} = Vector.FusedMultiplyAdd({factor}, {product}, {target});";
+    public string AddProduct(Local target, string factor, string product) => $"{target} = {width.Api}.FusedMultiplyAdd({factor}, {product}, {target});";
 
-    public string IsPositive(Local r) => $"Vector.GreaterThan({r}, {zero})";
+    public string IsPositive(Local r) => $"{width.Api}.GreaterThan({r}, {zero})";
 
-    public string Select(string condition, string whenTrue, string whenFalse) => $"Vector.ConditionalSelect({condition}, {whenTrue}, {whenFalse})";
+    public string Select(string condition, string whenTrue, string whenFalse) => $"{width.Api}.ConditionalSelect({condition}, {whenTrue}, {whenFalse})";
 }

@@ -1,0 +1,71 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace MultiMax.CompilerServices;
+
+// The 512-bit forms, for the generated row kernels' wide path (Vector<T> stays at 256 bits on AVX-512 hardware).
+public static partial class VectorMath
+{
+    /// <summary>
+    /// e raised to each lane of <paramref name="x"/>, in single precision throughout and inlined into its caller:
+    /// within 2 ulp of exp (subnormal results kept, ±∞ and NaN as exp gives them).
+    /// </summary>
+    /// <remarks>
+    /// Written here rather than calling <see cref="Vector512.Exp(Vector512{float})"/>, which widens to double and is
+    /// too large to be inlined into the generated kernels (compiled fully optimized, without the profile that lets
+    /// tiered code inline it): as a call it made the wide SoftMax row loop take 1.6× as long (ExpBenchmarks).
+    /// Cody–Waite reduction <c>x = n·ln 2 + r</c>, |r| ≤ ln 2 / 2, with ln 2 split in two so that <c>n·ln 2</c> is
+    /// subtracted exactly; then <c>exp r = 1 + r + r²·P(r)</c> with Moshier's degree-5 minimax polynomial (Cephes
+    /// <c>expf</c>); then the scaling by 2ⁿ in two halves, so that neither factor leaves the normal range.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Exp(Vector512<float> x)
+    {
+        // Beyond these, exp x is +∞ or rounds to 0 anyway; the clamp keeps n within what the two halves can scale by.
+        Vector512<float> clamped = Vector512.MinNative(Vector512.MaxNative(x, Vector512.Create(-104f)), Vector512.Create(89f));
+
+        // Adding 1.5·2²³ rounds x·log₂e to the nearest integer n and leaves n in the sum's low mantissa bits.
+        const float RoundingShift = 12_582_912f;
+        Vector512<float> shifted = Vector512.FusedMultiplyAdd(clamped, Vector512.Create(1.44269504088896341f), Vector512.Create(RoundingShift));
+        Vector512<float> n = shifted - Vector512.Create(RoundingShift);
+        Vector512<float> r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-0.693359375f), clamped);
+        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(2.12194440e-4f), r);
+
+        Vector512<float> p = Vector512.FusedMultiplyAdd(Vector512.Create(1.9875691500e-4f), r, Vector512.Create(1.3981999507e-3f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(8.3334519073e-3f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(4.1665795894e-2f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.6666665459e-1f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(5.0000001201e-1f));
+        Vector512<float> expR = Vector512.FusedMultiplyAdd(p, r * r, r + Vector512<float>.One);
+
+        // 2ⁿ = 2^⌊n/2⌋ · 2^(n − ⌊n/2⌋), each built from its exponent bits: n ∈ [−150, 128] after the clamp.
+        Vector512<int> nInt = shifted.AsInt32() - Vector512.Create(RoundingShift).AsInt32();
+        Vector512<int> half = Vector512.ShiftRightArithmetic(nInt, 1);
+        Vector512<int> bias = Vector512.Create(127);
+        Vector512<float> low = Vector512.ShiftLeft(half + bias, 23).AsSingle();
+        Vector512<float> high = Vector512.ShiftLeft(nInt - half + bias, 23).AsSingle();
+
+        // NaN in, NaN out: the clamp may have replaced it.
+        return Vector512.ConditionalSelect(Vector512.Equals(x, x), expR * low * high, x);
+    }
+
+    /// <summary>e raised to each lane of <paramref name="x"/> (the BCL's).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> Exp(Vector512<double> x) => Vector512.Exp(x);
+
+    /// <inheritdoc cref="MaxAcross(System.Numerics.Vector{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MaxAcross(Vector512<float> x)
+    {
+        Vector256<float> half = Vector256.Max(x.GetLower(), x.GetUpper());
+        return MaxAcross(Vector128.Max(half.GetLower(), half.GetUpper()));
+    }
+
+    /// <inheritdoc cref="MaxAcross(System.Numerics.Vector{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double MaxAcross(Vector512<double> x)
+    {
+        Vector256<double> half = Vector256.Max(x.GetLower(), x.GetUpper());
+        return MaxAcross(Vector128.Max(half.GetLower(), half.GetUpper()));
+    }
+}
