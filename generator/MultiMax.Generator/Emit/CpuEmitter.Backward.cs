@@ -24,7 +24,7 @@ internal static partial class CpuEmitter
 
         writer.Line(AggressiveOptimization);
         using var method = writer.Block(
-            $"private static void Backward{kernel.Width}(ReadOnlySpan<{t}> {x}, ReadOnlySpan<{t}> {y}, ReadOnlySpan<{t}> {dy}, Span<{t}> {dx}, int {rowLength}, ReadOnlySpan<{t}> {kernel.Parameters}, Span<double> {parameterGradients})");
+            $"private static void Backward{kernel.Width.Name}(ReadOnlySpan<{t}> {x}, ReadOnlySpan<{t}> {y}, ReadOnlySpan<{t}> {dy}, Span<{t}> {dx}, int {rowLength}, ReadOnlySpan<{t}> {kernel.Parameters}, Span<double> {parameterGradients})");
         kernel.WriteParameterLocals(backward: true);
         kernel.DeclareZero();
         if (math.Terms.Count > 0)

@@ -18,7 +18,7 @@ internal static partial class CpuEmitter
         Local x = new("x"), y = new("y"), rowLength = new("rowLength");
 
         writer.Line(AggressiveOptimization);
-        using var method = writer.Block($"private static void Forward{kernel.Width}(ReadOnlySpan<{t}> {x}, Span<{t}> {y}, int {rowLength}, ReadOnlySpan<{t}> {kernel.Parameters})");
+        using var method = writer.Block($"private static void Forward{kernel.Width.Name}(ReadOnlySpan<{t}> {x}, Span<{t}> {y}, int {rowLength}, ReadOnlySpan<{t}> {kernel.Parameters})");
         kernel.WriteParameterLocals(backward: false);
         kernel.DeclareZero();
         kernel.DeclareNegativeInfinity();

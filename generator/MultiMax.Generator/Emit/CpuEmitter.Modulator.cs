@@ -155,7 +155,7 @@ internal static partial class CpuEmitter
     private static void WriteTileGeometry(CpuKernelScope kernel, Local length, params Local[] spans)
     {
         SourceWriter writer = kernel.Writer;
-        writer.Line($"int {kernel.VectorEnd} = {length}.Length - {length}.Length % Vector<{kernel.T}>.Count;");
+        writer.Line($"int {kernel.VectorEnd} = {length}.Length - {length}.Length % {kernel.Width.Count(kernel.T)};");
         foreach (Local span in spans.Distinct())
         {
             writer.Line($"ref {kernel.T} {CpuKernelScope.Row(span)} = ref MemoryMarshal.GetReference({span});");

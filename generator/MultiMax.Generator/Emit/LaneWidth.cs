@@ -54,6 +54,4 @@ internal sealed class LaneWidth
         string mask = $"{Api}.GreaterThanOrEqual({Type(index)}.Indices, {from})";
         return this == Native ? mask : $"{mask}.As<{index}, {type.Keyword()}>()";
     }
-
-    public override string ToString() => Name;
 }

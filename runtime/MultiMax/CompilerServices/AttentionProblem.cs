@@ -65,14 +65,16 @@ internal readonly unsafe struct AttentionProblem<T>
 
     public int QueryBlocks => (Shape.Queries + QueryBlock - 1) / QueryBlock;
 
-    public int KeyBlocks => (Shape.Keys + KeyBlock - 1) / KeyBlock;
+    public int KeyBlocks => KeyBlocksOf(Shape);
 
-    /// <summary>The length of <see cref="KeysTransposed"/> in elements.</summary>
-    public long KeysTransposedLength => Shape.HeadCount * KeyBlocks * Shape.HeadSize * TileStride;
+    /// <summary>The length of <see cref="KeysTransposed"/> for a call of shape <paramref name="shape"/>, in elements.</summary>
+    public static long KeysTransposedLength(AttentionShape shape) => shape.HeadCount * KeyBlocksOf(shape) * shape.HeadSize * TileStride;
 
     /// <summary>The turned block of keys that starts at key <paramref name="firstKey"/> of head <paramref name="head"/>.</summary>
     public T* KeyTile(int head, int firstKey) =>
         KeysTransposed + ((long)head * KeyBlocks + firstKey / KeyBlock) * Shape.HeadSize * TileStride;
+
+    private static int KeyBlocksOf(AttentionShape shape) => (shape.Keys + KeyBlock - 1) / KeyBlock;
 
     /// <summary>The offset of head <paramref name="head"/>'s first query row (or output row) in elements.</summary>
     public long QueryOffset(int head) => (long)head * Shape.Queries * Shape.HeadSize;

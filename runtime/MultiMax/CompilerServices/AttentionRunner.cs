@@ -57,8 +57,9 @@ public static unsafe class AttentionRunner
             return;
         }
 
-        // The keys turned for the score products, as large as the keys: native memory, freed when the call ends.
-        T* keysTransposed = (T*)NativeMemory.Alloc((nuint)KeysTransposedLength<T>(shape), (nuint)sizeof(T));
+        // The keys turned for the score products (the keys, each head's padded to whole key blocks): native memory,
+        // freed when the call ends.
+        T* keysTransposed = (T*)NativeMemory.Alloc(checked((nuint)AttentionProblem<T>.KeysTransposedLength(shape)), (nuint)sizeof(T));
         try
         {
             fixed (T* queryPointer = query, keyPointer = key, valuePointer = value, outputPointer = output, logSumExpPointer = logSumExp, parametersPointer = parameters)
@@ -229,10 +230,6 @@ public static unsafe class AttentionRunner
             },
             _ => { });
     }
-
-    private static long KeysTransposedLength<T>(AttentionShape shape)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
-        new AttentionProblem<T> { Shape = shape }.KeysTransposedLength;
 
     private static long Work(AttentionShape shape) => shape.HeadCount * shape.Queries * shape.Keys * shape.HeadSize;
 

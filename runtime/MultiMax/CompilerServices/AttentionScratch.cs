@@ -5,7 +5,8 @@ namespace MultiMax.CompilerServices;
 
 /// <summary>
 /// The working memory of one worker thread: a few tiles, independent of the sequence length except for the
-/// backward's per-query <c>D</c>. This and the outputs are all a fused attention call allocates.
+/// backward's per-query <c>D</c>. This, the forward's turned keys (the keys, each head's padded to whole key blocks,
+/// freed when the call ends) and the outputs are all a fused attention call allocates.
 /// </summary>
 internal sealed class AttentionScratch<T>
     where T : unmanaged, IFloatingPointIeee754<T>

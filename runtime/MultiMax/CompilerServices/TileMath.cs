@@ -188,7 +188,7 @@ internal static class TileMath
         return Vector.FusedMultiplyAdd(a.As<T, double>(), b.As<T, double>(), c.As<T, double>()).As<double, T>();
     }
 
-    /// <summary>e raised to each lane (the same routine the generated row kernels use).</summary>
+    /// <summary>e raised to each lane (the same routine the generated row kernels use at <see cref="Vector{T}"/>'s width).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<T> Exp<T>(Vector<T> x)
         where T : unmanaged

@@ -118,8 +118,8 @@ namespace MultiMax.Generated
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Forward(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters)
         {
-            // 512-bit lanes where the hardware accelerates them (Vector<T> stays at 256 bits there), Vector<T> elsewhere.
-            if (Vector512.IsHardwareAccelerated) ForwardWide(x, y, rowLength, parameters);
+            // 512-bit lanes where the hardware accelerates them (Vector<T> is usually 256 bits there) and a row fills one.
+            if (Vector512.IsHardwareAccelerated && rowLength >= Vector512<double>.Count) ForwardWide(x, y, rowLength, parameters);
             else ForwardNative(x, y, rowLength, parameters);
         }
 
@@ -348,8 +348,8 @@ namespace MultiMax.Generated
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> dy, Span<double> dx, int rowLength, ReadOnlySpan<double> parameters, Span<double> parameterGradients)
         {
-            // 512-bit lanes where the hardware accelerates them (Vector<T> stays at 256 bits there), Vector<T> elsewhere.
-            if (Vector512.IsHardwareAccelerated) BackwardWide(x, y, dy, dx, rowLength, parameters, parameterGradients);
+            // 512-bit lanes where the hardware accelerates them (Vector<T> is usually 256 bits there) and a row fills one.
+            if (Vector512.IsHardwareAccelerated && rowLength >= Vector512<double>.Count) BackwardWide(x, y, dy, dx, rowLength, parameters, parameterGradients);
             else BackwardNative(x, y, dy, dx, rowLength, parameters, parameterGradients);
         }
 

@@ -126,8 +126,8 @@ namespace MultiMax.Generated
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Forward(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters)
         {
-            // 512-bit lanes where the hardware accelerates them (Vector<T> stays at 256 bits there), Vector<T> elsewhere.
-            if (Vector512.IsHardwareAccelerated) ForwardWide(x, y, rowLength, parameters);
+            // 512-bit lanes where the hardware accelerates them (Vector<T> is usually 256 bits there) and a row fills one.
+            if (Vector512.IsHardwareAccelerated && rowLength >= Vector512<float>.Count) ForwardWide(x, y, rowLength, parameters);
             else ForwardNative(x, y, rowLength, parameters);
         }
 
@@ -400,8 +400,8 @@ namespace MultiMax.Generated
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rowLength, ReadOnlySpan<float> parameters, Span<double> parameterGradients)
         {
-            // 512-bit lanes where the hardware accelerates them (Vector<T> stays at 256 bits there), Vector<T> elsewhere.
-            if (Vector512.IsHardwareAccelerated) BackwardWide(x, y, dy, dx, rowLength, parameters, parameterGradients);
+            // 512-bit lanes where the hardware accelerates them (Vector<T> is usually 256 bits there) and a row fills one.
+            if (Vector512.IsHardwareAccelerated && rowLength >= Vector512<float>.Count) BackwardWide(x, y, dy, dx, rowLength, parameters, parameterGradients);
             else BackwardNative(x, y, dy, dx, rowLength, parameters, parameterGradients);
         }
 

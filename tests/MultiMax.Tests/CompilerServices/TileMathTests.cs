@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Numerics;
 using System.Runtime.Intrinsics;
 using MultiMax.CompilerServices;
@@ -48,24 +49,36 @@ public class TileMathTests
         }
     }
 
+    /// <summary>91 columns: five 512-bit float vectors, then a 256-bit one, then scalars, when dispatched.</summary>
     [Fact]
     public void EveryWidthGivesTheSameBits()
     {
-        const int M = 13, K = 37, N = 67;
         var random = new Random(StableSeed.Of("widths"));
-        float[] a = Values(random, M * K), b = Values(random, K * N);
-        float[] dispatched = new float[M * N], native = new float[M * N], wide = new float[M * N];
-        TileMath.Multiply(ref a[0], K, 1, ref b[0], N, ref dispatched[0], N, M, K, N, 0.3f, accumulate: false);
-        TileMath.Multiply<NativeLanes<float>, Vector<float>, float>(ref a[0], K, 1, ref b[0], N, ref native[0], N, M, K, N, 0.3f, accumulate: false);
-        TileMath.Multiply<WideLanes<float>, Vector512<float>, float>(ref a[0], K, 1, ref b[0], N, ref wide[0], N, M, K, N, 0.3f, accumulate: false);
+        SameBits(random, 0.3f);
+        SameBits(random, 0.3);
+    }
+
+    private static void SameBits<T>(Random random, T alpha)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        const int M = 13, K = 37, N = 91;
+        T[] a = Values<T>(random, M * K), b = Values<T>(random, K * N);
+        T[] dispatched = new T[M * N], native = new T[M * N], wide = new T[M * N];
+        TileMath.Multiply(ref a[0], K, 1, ref b[0], N, ref dispatched[0], N, M, K, N, alpha, accumulate: false);
+        TileMath.Multiply<NativeLanes<T>, Vector<T>, T>(ref a[0], K, 1, ref b[0], N, ref native[0], N, M, K, N, alpha, accumulate: false);
+        TileMath.Multiply<WideLanes<T>, Vector512<T>, T>(ref a[0], K, 1, ref b[0], N, ref wide[0], N, M, K, N, alpha, accumulate: false);
         Assert.Equal(native, dispatched);
         Assert.Equal(native, wide);
     }
 
+    private static T[] Values<T>(Random random, int count)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> =>
+        Enumerable.Range(0, count).Select(_ => T.CreateTruncating(2 * random.NextDouble() - 1)).ToArray();
+
     private static void Check(int m, int k, int n, Lanes lanes)
     {
         var random = new Random(StableSeed.Of($"{m}x{k}x{n}"));
-        float[] a = Values(random, m * k), b = Values(random, k * n), initial = Values(random, m * n);
+        float[] a = Values<float>(random, m * k), b = Values<float>(random, k * n), initial = Values<float>(random, m * n);
         const float Alpha = 0.75f;
         foreach (bool transposed in new[] { false, true })
         {
@@ -105,17 +118,6 @@ public class TileMathTests
                 }
             }
         }
-    }
-
-    private static float[] Values(Random random, int count)
-    {
-        var values = new float[count];
-        for (int i = 0; i < count; i++)
-        {
-            values[i] = (float)(2 * random.NextDouble() - 1);
-        }
-
-        return values;
     }
 
     private static float[] Transpose(float[] matrix, int rows, int columns)
