@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace MultiMax.CompilerServices;
 
@@ -16,7 +17,7 @@ public static partial class VectorMath
     /// tiered code inline it): as a call it made the wide SoftMax row loop take 1.6× as long (ExpBenchmarks).
     /// Cody–Waite reduction <c>x = n·ln 2 + r</c>, |r| ≤ ln 2 / 2, with ln 2 split in two so that <c>n·ln 2</c> is
     /// subtracted exactly; then <c>exp r = 1 + r + r²·P(r)</c> with Moshier's degree-5 minimax polynomial (Cephes
-    /// <c>expf</c>); then the scaling by 2ⁿ in two halves, so that neither factor leaves the normal range.
+    /// <c>expf</c>); then the scaling by 2ⁿ, rounded once.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Exp(Vector512<float> x)
@@ -38,15 +39,27 @@ public static partial class VectorMath
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(5.0000001201e-1f));
         Vector512<float> expR = Vector512.FusedMultiplyAdd(p, r * r, r + Vector512<float>.One);
 
-        // 2ⁿ = 2^⌊n/2⌋ · 2^(n − ⌊n/2⌋), each built from its exponent bits: n ∈ [−150, 128] after the clamp.
-        Vector512<int> nInt = shifted.AsInt32() - Vector512.Create(RoundingShift).AsInt32();
+        // expR·2ⁿ, rounded once (subnormal results included): one instruction (VSCALEFPS) where there is one.
+        Vector512<float> scaled = Avx512F.IsSupported ? Avx512F.Scale(expR, n) : ScaleByHalves(expR, n);
+
+        // NaN in, NaN out: the clamp may have replaced it.
+        return Vector512.ConditionalSelect(Vector512.Equals(x, x), scaled, x);
+    }
+
+    /// <summary>
+    /// <c>value·2ⁿ</c> for integral <paramref name="n"/> in [−150, 128] without VSCALEFPS: 2ⁿ = 2^⌊n/2⌋·2^(n − ⌊n/2⌋),
+    /// each factor built from its exponent bits and normal, so that for <paramref name="value"/> in [½, 2) only the
+    /// second product rounds.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> ScaleByHalves(Vector512<float> value, Vector512<float> n)
+    {
+        Vector512<int> nInt = Vector512.ConvertToInt32(n);
         Vector512<int> half = Vector512.ShiftRightArithmetic(nInt, 1);
         Vector512<int> bias = Vector512.Create(127);
         Vector512<float> low = Vector512.ShiftLeft(half + bias, 23).AsSingle();
         Vector512<float> high = Vector512.ShiftLeft(nInt - half + bias, 23).AsSingle();
-
-        // NaN in, NaN out: the clamp may have replaced it.
-        return Vector512.ConditionalSelect(Vector512.Equals(x, x), expR * low * high, x);
+        return value * low * high;
     }
 
     /// <summary>

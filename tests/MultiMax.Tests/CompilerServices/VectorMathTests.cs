@@ -57,6 +57,27 @@ public class VectorMathTests
         }
     }
 
+    /// <summary>The scaling by 2ⁿ where VSCALEFPS is missing: one rounding, from the largest finite to the subnormals.</summary>
+    [Fact]
+    public void ScalingByHalvesRoundsOnce()
+    {
+        var random = new Random(StableSeed.Of("scale by halves"));
+        for (int n = -150; n <= 128; n++)
+        {
+            var values = new float[Vector512<float>.Count];
+            for (int lane = 0; lane < values.Length; lane++)
+            {
+                values[lane] = (float)(0.5 + 1.5 * random.NextDouble());
+            }
+
+            Vector512<float> scaled = VectorMath.ScaleByHalves(Vector512.Create(values), Vector512.Create((float)n));
+            for (int lane = 0; lane < values.Length; lane++)
+            {
+                Assert.Equal((float)Math.ScaleB(values[lane], n), scaled[lane]);
+            }
+        }
+    }
+
     [Fact]
     public void WideDoubleExpMatchesMathExp()
     {
