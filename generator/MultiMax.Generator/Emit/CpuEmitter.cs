@@ -39,7 +39,7 @@ internal static partial class CpuEmitter
     /// </summary>
     private const string AggressiveOptimization = "[MethodImpl(MethodImplOptions.AggressiveOptimization)]";
 
-    /// <summary>The widths every row kernel is printed at, the one <see cref="WriteWidthDispatch"/> tries first, first.</summary>
+    /// <summary>The widths every row kernel is printed at, in the order <see cref="WriteWidthDispatch"/> tries them.</summary>
     private static readonly LaneWidth[] Widths = { LaneWidth.Wide, LaneWidth.Native };
 
     /// <summary>
