@@ -37,14 +37,8 @@ public static class GpuCrossEntropyRunner
     {
         ArgumentNullException.ThrowIfNull(stream);
         CheckInputs(hidden, weight, bias, targets, shape, parameters, parameterCount);
-        NormalizerArguments.CheckLength(hiddenGradient.Length, shape.HiddenLength, "hiddenGradient", "tokens × dim");
-        NormalizerArguments.CheckLength(weightGradient.Length, shape.WeightLength, "weightGradient", "vocab × dim");
-        if (biasGradient.Length != bias.Length)
-        {
-            throw new ArgumentException(
-                $"biasGradient has {NormalizerArguments.Count(biasGradient.Length, "entry")} but bias has {bias.Length}: it must be empty without a bias and hold vocab = {shape.Vocab} entries with one.",
-                nameof(biasGradient));
-        }
+        CrossEntropyRunner.CheckGradientLengths(shape, hiddenGradient.Length, weightGradient.Length, biasGradient.Length, bias.Length,
+            "hiddenGradient", "weightGradient", "biasGradient", "bias");
 
         NormalizerArguments.CheckParameterCount(parameterCount, parameterGradients.Length, "parameterGradients");
         GpuNormalizerRunner.CheckOutputsSeparate(
@@ -89,19 +83,8 @@ public static class GpuCrossEntropyRunner
         ArrayView<T> hidden, ArrayView<T> weight, ArrayView<T> bias, ArrayView<long> targets, CrossEntropyShape shape, ArrayView<T> parameters, int parameterCount)
         where T : unmanaged
     {
-        if (shape.Tokens < 0 || shape.Dim <= 0 || shape.Vocab <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(shape), shape, "shape must have a positive dim and vocab, and no negative token count.");
-        }
-
-        NormalizerArguments.CheckLength(hidden.Length, shape.HiddenLength, "hidden", "tokens × dim");
-        NormalizerArguments.CheckLength(weight.Length, shape.WeightLength, "weight", "vocab × dim");
-        NormalizerArguments.CheckLength(targets.Length, shape.Tokens, "targets", "tokens");
-        if (bias.Length != 0)
-        {
-            NormalizerArguments.CheckLength(bias.Length, shape.Vocab, "bias", "vocab (or empty: no bias)");
-        }
-
+        CrossEntropyRunner.CheckShape(shape, "shape");
+        CrossEntropyRunner.CheckInputLengths(shape, hidden.Length, weight.Length, bias.Length, targets.Length, "hidden", "weight", "bias", "targets");
         NormalizerArguments.CheckParameterCount(parameterCount, parameters.Length, "parameters");
     }
 
@@ -115,23 +98,7 @@ public static class GpuCrossEntropyRunner
             stream.Synchronize();
         }
 
-        int counted = 0;
-        for (int t = 0; t < host.Length; t++)
-        {
-            if (host[t] == ignoreIndex)
-            {
-                continue;
-            }
-
-            if ((ulong)host[t] >= (ulong)shape.Vocab)
-            {
-                throw new ArgumentOutOfRangeException(nameof(targets), host[t],
-                    $"targets[{t}] is {host[t]}: a target must be a class in [0, {shape.Vocab}) or the ignore index {ignoreIndex}.");
-            }
-
-            counted++;
-        }
-
+        int counted = CrossEntropyRunner.CountTargets(host, shape.Vocab, ignoreIndex, nameof(targets));
         return new GpuCrossEntropyTiles(shape, hasBias, ignoreIndex, counted, block: 1);
     }
 

@@ -60,14 +60,8 @@ public static unsafe class CrossEntropyRunner
     {
         int counted = CheckInputs<TKernel, T>(hidden, weight, bias, targets, shape, parameters, ignoreIndex,
             hiddenName, weightName, biasName, targetsName, shapeName, parametersName);
-        NormalizerArguments.CheckLength(hiddenGradient.Length, shape.HiddenLength, hiddenGradientName, "tokens × dim");
-        NormalizerArguments.CheckLength(weightGradient.Length, shape.WeightLength, weightGradientName, "vocab × dim");
-        if (biasGradient.Length != bias.Length)
-        {
-            throw new ArgumentException(
-                $"{biasGradientName} has {NormalizerArguments.Count(biasGradient.Length, "entry")} but {biasName} has {bias.Length}: it must be empty without a bias and hold vocab = {shape.Vocab} entries with one.",
-                biasGradientName);
-        }
+        CheckGradientLengths(shape, hiddenGradient.Length, weightGradient.Length, biasGradient.Length, bias.Length,
+            hiddenGradientName, weightGradientName, biasGradientName, biasName);
 
         NormalizerArguments.CheckParameterCount(TKernel.ParameterCount, parameterGradients.Length, parameterGradientsName);
 
@@ -146,25 +140,56 @@ public static unsafe class CrossEntropyRunner
         where TKernel : IModulatorKernel<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (shape.Tokens < 0 || shape.Dim <= 0 || shape.Vocab <= 0)
-        {
-            throw new ArgumentOutOfRangeException(shapeName, shape, $"{shapeName} must have a positive dim and vocab, and no negative token count.");
-        }
-
+        CheckShape(shape, shapeName);
         if ((long)shape.Vocab * CrossEntropyPass<TKernel, T>.ChunkColumns(shape) > Array.MaxLength)
         {
             throw new ArgumentOutOfRangeException(shapeName, shape, $"{shapeName} has a vocabulary too large for one chunk of logits.");
         }
 
-        NormalizerArguments.CheckLength(hidden.Length, shape.HiddenLength, hiddenName, "tokens × dim");
-        NormalizerArguments.CheckLength(weight.Length, shape.WeightLength, weightName, "vocab × dim");
-        NormalizerArguments.CheckLength(targets.Length, shape.Tokens, targetsName, "tokens");
-        if (!bias.IsEmpty)
-        {
-            NormalizerArguments.CheckLength(bias.Length, shape.Vocab, biasName, "vocab (or empty: no bias)");
-        }
-
+        CheckInputLengths(shape, hidden.Length, weight.Length, bias.Length, targets.Length, hiddenName, weightName, biasName, targetsName);
         NormalizerArguments.CheckParameterCount(TKernel.ParameterCount, parameters.Length, parametersName);
+        return CountTargets(targets, shape.Vocab, ignoreIndex, targetsName);
+    }
+
+    // The checks below are shared with the GPU operator (MultiMax.Gpu's GpuCrossEntropyRunner), which passes lengths.
+
+    internal static void CheckShape(CrossEntropyShape shape, string name)
+    {
+        if (shape.Tokens < 0 || shape.Dim <= 0 || shape.Vocab <= 0)
+        {
+            throw new ArgumentOutOfRangeException(name, shape, $"{name} must have a positive dim and vocab, and no negative token count.");
+        }
+    }
+
+    internal static void CheckInputLengths(
+        CrossEntropyShape shape, long hidden, long weight, long bias, long targets, string hiddenName, string weightName, string biasName, string targetsName)
+    {
+        NormalizerArguments.CheckLength(hidden, shape.HiddenLength, hiddenName, "tokens × dim");
+        NormalizerArguments.CheckLength(weight, shape.WeightLength, weightName, "vocab × dim");
+        NormalizerArguments.CheckLength(targets, shape.Tokens, targetsName, "tokens");
+        if (bias != 0)
+        {
+            NormalizerArguments.CheckLength(bias, shape.Vocab, biasName, "vocab (or empty: no bias)");
+        }
+    }
+
+    internal static void CheckGradientLengths(
+        CrossEntropyShape shape, long hiddenGradient, long weightGradient, long biasGradient, long bias,
+        string hiddenGradientName, string weightGradientName, string biasGradientName, string biasName)
+    {
+        NormalizerArguments.CheckLength(hiddenGradient, shape.HiddenLength, hiddenGradientName, "tokens × dim");
+        NormalizerArguments.CheckLength(weightGradient, shape.WeightLength, weightGradientName, "vocab × dim");
+        if (biasGradient != bias)
+        {
+            throw new ArgumentException(
+                $"{biasGradientName} has {NormalizerArguments.Count(biasGradient, "entry")} but {biasName} has {bias}: it must be empty without a bias and hold vocab = {shape.Vocab} entries with one.",
+                biasGradientName);
+        }
+    }
+
+    /// <summary>How many tokens count (their target is not <paramref name="ignoreIndex"/>); any other target outside the vocabulary throws.</summary>
+    internal static int CountTargets(ReadOnlySpan<long> targets, int vocab, long ignoreIndex, string name)
+    {
         int counted = 0;
         for (int t = 0; t < targets.Length; t++)
         {
@@ -174,10 +199,10 @@ public static unsafe class CrossEntropyRunner
                 continue;
             }
 
-            if ((ulong)target >= (ulong)shape.Vocab)
+            if ((ulong)target >= (ulong)vocab)
             {
-                throw new ArgumentOutOfRangeException(targetsName, target,
-                    $"{targetsName}[{t}] is {target}: a target must be a class in [0, {shape.Vocab}) or the ignore index {ignoreIndex}.");
+                throw new ArgumentOutOfRangeException(name, target,
+                    $"{name}[{t}] is {target}: a target must be a class in [0, {vocab}) or the ignore index {ignoreIndex}.");
             }
 
             counted++;
