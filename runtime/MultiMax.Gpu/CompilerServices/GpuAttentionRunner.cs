@@ -39,10 +39,8 @@ public static class GpuAttentionRunner
         where T : unmanaged
     {
         GpuAttentionTiles settings = CheckCommon(query, key, value, output, logSumExp, shape, parameters, parameterCount, keyPaddingMask, causal, scale);
-        NormalizerArguments.CheckLength(outputGradient.Length, shape.QueryLength, "outputGradient", "batch × heads × queries × headSize");
-        NormalizerArguments.CheckLength(queryGradient.Length, shape.QueryLength, "queryGradient", "batch × heads × queries × headSize");
-        NormalizerArguments.CheckLength(keyGradient.Length, shape.KeyLength, "keyGradient", "batch × heads × keys × headSize");
-        NormalizerArguments.CheckLength(valueGradient.Length, shape.KeyLength, "valueGradient", "batch × heads × keys × headSize");
+        AttentionRunner.CheckGradientLengths(shape, outputGradient.Length, queryGradient.Length, keyGradient.Length, valueGradient.Length,
+            "outputGradient", "queryGradient", "keyGradient", "valueGradient");
         NormalizerArguments.CheckParameterCount(parameterCount, parameterGradients.Length, "parameterGradients");
 
         // Every output needs memory of its own: no input, and no other output, may share an element with it.
@@ -135,11 +133,7 @@ public static class GpuAttentionRunner
         where T : unmanaged
     {
         AttentionRunner.CheckShape(shape, "shape");
-        NormalizerArguments.CheckLength(query.Length, shape.QueryLength, "query", "batch × heads × queries × headSize");
-        NormalizerArguments.CheckLength(key.Length, shape.KeyLength, "key", "batch × heads × keys × headSize");
-        NormalizerArguments.CheckLength(value.Length, shape.KeyLength, "value", "batch × heads × keys × headSize");
-        NormalizerArguments.CheckLength(output.Length, shape.QueryLength, "output", "batch × heads × queries × headSize");
-        NormalizerArguments.CheckLength(logSumExp.Length, shape.LogSumExpLength, "logSumExp", "batch × heads × queries");
+        AttentionRunner.CheckLengths(shape, query.Length, key.Length, value.Length, output.Length, logSumExp.Length, "query", "key", "value", "output", "logSumExp");
         AttentionRunner.CheckMask(keyPaddingMask.Length, shape, "keyPaddingMask");
         NormalizerArguments.CheckParameterCount(parameterCount, parameters.Length, "parameters");
         double resolved = AttentionRunner.CheckScale(scale, shape, "scale");

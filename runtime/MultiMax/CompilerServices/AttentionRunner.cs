@@ -40,11 +40,7 @@ public static unsafe class AttentionRunner
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckShape(shape, shapeName);
-        NormalizerArguments.CheckLength(query.Length, shape.QueryLength, queryName, "batch × heads × queries × headSize");
-        NormalizerArguments.CheckLength(key.Length, shape.KeyLength, keyName, "batch × heads × keys × headSize");
-        NormalizerArguments.CheckLength(value.Length, shape.KeyLength, valueName, "batch × heads × keys × headSize");
-        NormalizerArguments.CheckLength(output.Length, shape.QueryLength, outputName, "batch × heads × queries × headSize");
-        NormalizerArguments.CheckLength(logSumExp.Length, shape.LogSumExpLength, logSumExpName, "batch × heads × queries");
+        CheckLengths(shape, query.Length, key.Length, value.Length, output.Length, logSumExp.Length, queryName, keyName, valueName, outputName, logSumExpName);
         CheckMask(keyPaddingMask.Length, shape, keyPaddingMaskName);
         NormalizerArguments.CheckParameterCount(TKernel.ParameterCount, parameters.Length, parametersName);
         T scaleValue = CheckScale(scale, shape, scaleName);
@@ -126,15 +122,9 @@ public static unsafe class AttentionRunner
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckShape(shape, shapeName);
-        NormalizerArguments.CheckLength(query.Length, shape.QueryLength, queryName, "batch × heads × queries × headSize");
-        NormalizerArguments.CheckLength(key.Length, shape.KeyLength, keyName, "batch × heads × keys × headSize");
-        NormalizerArguments.CheckLength(value.Length, shape.KeyLength, valueName, "batch × heads × keys × headSize");
-        NormalizerArguments.CheckLength(output.Length, shape.QueryLength, outputName, "batch × heads × queries × headSize");
-        NormalizerArguments.CheckLength(logSumExp.Length, shape.LogSumExpLength, logSumExpName, "batch × heads × queries");
-        NormalizerArguments.CheckLength(outputGradient.Length, shape.QueryLength, outputGradientName, "batch × heads × queries × headSize");
-        NormalizerArguments.CheckLength(queryGradient.Length, shape.QueryLength, queryGradientName, "batch × heads × queries × headSize");
-        NormalizerArguments.CheckLength(keyGradient.Length, shape.KeyLength, keyGradientName, "batch × heads × keys × headSize");
-        NormalizerArguments.CheckLength(valueGradient.Length, shape.KeyLength, valueGradientName, "batch × heads × keys × headSize");
+        CheckLengths(shape, query.Length, key.Length, value.Length, output.Length, logSumExp.Length, queryName, keyName, valueName, outputName, logSumExpName);
+        CheckGradientLengths(shape, outputGradient.Length, queryGradient.Length, keyGradient.Length, valueGradient.Length,
+            outputGradientName, queryGradientName, keyGradientName, valueGradientName);
         CheckMask(keyPaddingMask.Length, shape, keyPaddingMaskName);
         NormalizerArguments.CheckParameterCount(TKernel.ParameterCount, parameters.Length, parametersName);
         NormalizerArguments.CheckParameterCount(TKernel.ParameterCount, parameterGradients.Length, parameterGradientsName);
@@ -232,6 +222,31 @@ public static unsafe class AttentionRunner
     }
 
     private static long Work(AttentionShape shape) => shape.HeadCount * shape.Queries * shape.Keys * shape.HeadSize;
+
+    // The length checks are shared with the GPU operator (MultiMax.Gpu's GpuAttentionRunner), which passes lengths.
+
+    /// <summary>The inputs' and the forward outputs' lengths against the shape.</summary>
+    internal static void CheckLengths(
+        AttentionShape shape, long query, long key, long value, long output, long logSumExp,
+        string queryName, string keyName, string valueName, string outputName, string logSumExpName)
+    {
+        NormalizerArguments.CheckLength(query, shape.QueryLength, queryName, "batch × heads × queries × headSize");
+        NormalizerArguments.CheckLength(key, shape.KeyLength, keyName, "batch × heads × keys × headSize");
+        NormalizerArguments.CheckLength(value, shape.KeyLength, valueName, "batch × heads × keys × headSize");
+        NormalizerArguments.CheckLength(output, shape.QueryLength, outputName, "batch × heads × queries × headSize");
+        NormalizerArguments.CheckLength(logSumExp, shape.LogSumExpLength, logSumExpName, "batch × heads × queries");
+    }
+
+    /// <summary>The backward's gradient lengths against the shape.</summary>
+    internal static void CheckGradientLengths(
+        AttentionShape shape, long outputGradient, long queryGradient, long keyGradient, long valueGradient,
+        string outputGradientName, string queryGradientName, string keyGradientName, string valueGradientName)
+    {
+        NormalizerArguments.CheckLength(outputGradient, shape.QueryLength, outputGradientName, "batch × heads × queries × headSize");
+        NormalizerArguments.CheckLength(queryGradient, shape.QueryLength, queryGradientName, "batch × heads × queries × headSize");
+        NormalizerArguments.CheckLength(keyGradient, shape.KeyLength, keyGradientName, "batch × heads × keys × headSize");
+        NormalizerArguments.CheckLength(valueGradient, shape.KeyLength, valueGradientName, "batch × heads × keys × headSize");
+    }
 
     internal static void CheckShape(AttentionShape shape, string name)
     {
