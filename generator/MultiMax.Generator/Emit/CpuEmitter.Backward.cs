@@ -65,19 +65,17 @@ internal static partial class CpuEmitter
             writer.Line($"var {yTail} = {kernel.Preload(y)};");
             writer.Line($"var {xTail} = {kernel.Preload(x)};");
 
-            kernel.WriteChunkedVectorLoop(gradientSums, () =>
-            {
-                writer.Line($"var {gv} = {kernel.Load(dy)};");
-                writer.Line($"var {yv} = {kernel.Load(y)};");
-                writer.Line($"var {xv} = {kernel.Load(x)};");
-                string dxv = WriteGradientVector(kernel, gv, yv, xv, sharedBroadcast, log, Lanes, tail: false);
-                writer.Line(kernel.Store(dxv, dx));
-            });
-
-            writer.Line();
-            using (writer.Block($"if ({kernel.HasTail})"))
-            {
-                kernel.WriteLaneSums(gradientSums, () =>
+            kernel.WriteChunkedVectorLoop(
+                gradientSums,
+                body: () =>
+                {
+                    writer.Line($"var {gv} = {kernel.Load(dy)};");
+                    writer.Line($"var {yv} = {kernel.Load(y)};");
+                    writer.Line($"var {xv} = {kernel.Load(x)};");
+                    string dxv = WriteGradientVector(kernel, gv, yv, xv, sharedBroadcast, log, Lanes, tail: false);
+                    writer.Line(kernel.Store(dxv, dx));
+                },
+                tail: () =>
                 {
                     writer.Line($"var {gv} = {dyTail};");
                     writer.Line($"var {yv} = {yTail};");
@@ -85,10 +83,9 @@ internal static partial class CpuEmitter
                     string dxv = WriteGradientVector(kernel, gv, yv, xv, sharedBroadcast, log, Lanes, tail: gradients.Count > 0);
                     writer.Line(kernel.Store(dxv, dx, kernel.TailStart));
                 });
-            }
 
             writer.Line();
-            using (kernel.ScalarLoop(rowLength))
+            kernel.WriteScalarLoop(rowLength, () =>
             {
                 string gsValue = log
                     ? $"{kernel.Element(dy)} - {kernel.Type.MathClass()}.Exp({kernel.Element(y)}) * {shared}"
@@ -108,7 +105,7 @@ internal static partial class CpuEmitter
                 }
 
                 writer.Line($"{kernel.Element(dx)} = {dxs};");
-            }
+            });
         }
 
         if (gradients.Count > 0)
@@ -184,18 +181,13 @@ internal static partial class CpuEmitter
 
         Local sharedV = new("sharedV"), total = new("sharedTotal"), shared = new("shared");
         writer.Line($"double {total} = 0;");
-        kernel.WriteChunkedVectorLoop(new[] { (sharedV, total) }, () => writer.Line($"{sharedV} += {Term(null)};"));
-        using (writer.Block($"if ({kernel.HasTail})"))
-        {
-            writer.Line($"{total} += {kernel.Api}.Sum({kernel.Api}.ConditionalSelect({kernel.TailLanes}, {Term(kernel.TailStart)}, {kernel.Zero}));");
-        }
-
-        using (kernel.ScalarLoop(rowLength))
-        {
-            writer.Line(log
-                ? $"{total} += {kernel.Element(x)} == {t}.NegativeInfinity ? 0 : {kernel.Element(dy)};"
-                : $"{total} += {kernel.Element(x)} == {t}.NegativeInfinity ? 0 : {kernel.Element(dy)} * {kernel.Element(y)};");
-        }
+        kernel.WriteChunkedVectorLoop(
+            new[] { (sharedV, total) },
+            body: () => writer.Line($"{sharedV} += {Term(null)};"),
+            tail: () => writer.Line($"{sharedV} += {kernel.Api}.ConditionalSelect({kernel.TailLanes}, {Term(kernel.TailStart)}, {kernel.Zero});"));
+        kernel.WriteScalarLoop(rowLength, () => writer.Line(log
+            ? $"{total} += {kernel.Element(x)} == {t}.NegativeInfinity ? 0 : {kernel.Element(dy)};"
+            : $"{total} += {kernel.Element(x)} == {t}.NegativeInfinity ? 0 : {kernel.Element(dy)} * {kernel.Element(y)};"));
 
         writer.Line(kernel.Poisoned is { } poisoned
             ? $"{t} {shared} = {poisoned} ? {t}.NaN : ({t}){total};"

@@ -35,14 +35,9 @@ internal static partial class CpuEmitter
         }
 
         writer.Line();
-        writer.Line(log
-            ? "// A row with every entry masked has no mass to distribute: every log-probability is −∞ (log 0), not NaN."
-            : "// A row with every entry masked has no mass to distribute: it is all zeros, not NaN.");
         using (writer.Block($"if ({max} == {t}.NegativeInfinity)"))
         {
-            writer.Line(log
-                ? $"MemoryMarshal.CreateSpan(ref {CpuKernelScope.Row(y)}, {rowLength}).Fill({t}.NegativeInfinity);"
-                : $"MemoryMarshal.CreateSpan(ref {CpuKernelScope.Row(y)}, {rowLength}).Clear();");
+            WriteRowWithoutMass(kernel, sigmaRow, y, rowLength, log);
             writer.Line("continue;");
         }
 
@@ -58,29 +53,29 @@ internal static partial class CpuEmitter
             writer.Line($"var {sigmaTail} = {kernel.Preload(sigmaRow)};");
         }
 
-        kernel.WriteChunkedVectorLoop(new[] { (sumV, sum) }, () =>
-        {
-            writer.Line($"var {e} = VectorMath.Exp({kernel.Load(sigmaRow)} - {maxBroadcast});");
-            writer.Line($"{sumV} += {e};");
-            if (!log)
+        // σ − max σ is at most 0 (or NaN, or −∞ where masked): the exponential needs no upper clamp.
+        kernel.WriteChunkedVectorLoop(
+            new[] { (sumV, sum) },
+            body: () =>
             {
-                writer.Line(kernel.Store(e.Name, y));
-            }
-        });
-
-        writer.Line();
-        using (writer.Block($"if ({kernel.HasTail})"))
-        {
-            writer.Line($"var {e} = VectorMath.Exp({(log ? kernel.Load(sigmaRow, kernel.TailStart) : sigmaTail.Name)} - {maxBroadcast});");
-            writer.Line($"{sum} += {kernel.Api}.Sum({kernel.Api}.ConditionalSelect({kernel.TailLanes}, {e}, {kernel.Zero}));");
-            if (!log)
+                writer.Line($"var {e} = VectorMath.ExpNonPositive({kernel.Load(sigmaRow)} - {maxBroadcast});");
+                writer.Line($"{sumV} += {e};");
+                if (!log)
+                {
+                    writer.Line(kernel.Store(e.Name, y));
+                }
+            },
+            tail: () =>
             {
-                writer.Line(kernel.Store(e.Name, y, kernel.TailStart));
-            }
-        }
+                writer.Line($"var {e} = VectorMath.ExpNonPositive({(log ? kernel.Load(sigmaRow, kernel.TailStart) : sigmaTail.Name)} - {maxBroadcast});");
+                writer.Line($"{sumV} += {kernel.Api}.ConditionalSelect({kernel.TailLanes}, {e}, {kernel.Zero});");
+                if (!log)
+                {
+                    writer.Line(kernel.Store(e.Name, y, kernel.TailStart));
+                }
+            });
 
-        writer.Line();
-        using (kernel.ScalarLoop(rowLength))
+        kernel.WriteScalarLoop(rowLength, () =>
         {
             writer.Line($"{t} {e} = {math}.Exp({kernel.Element(sigmaRow)} - {max});");
             writer.Line($"{sum} += {e};");
@@ -88,7 +83,7 @@ internal static partial class CpuEmitter
             {
                 writer.Line($"{kernel.Element(y)} = {e};");
             }
-        }
+        });
 
         writer.Line();
         if (log)
@@ -111,6 +106,48 @@ internal static partial class CpuEmitter
         }
     }
 
+    /// <summary>
+    /// A row whose maximum is −∞: every σ in it is −∞ (masked) or NaN, which the native maximum may have passed over.
+    /// A NaN makes the row NaN; otherwise the row has no mass to distribute: all zeros (log: all −∞), not NaN.
+    /// </summary>
+    private static void WriteRowWithoutMass(CpuKernelScope kernel, Local sigmaRow, Local y, Local rowLength, bool log)
+    {
+        SourceWriter writer = kernel.Writer;
+        string t = kernel.T;
+        Local hasNaN = new("hasNaN"), v = new("v"), fill = new("fill"), fillV = new("fillV");
+        writer.Line("// Every σ here is −∞ (masked) or NaN, which MaxNative may pass over: a NaN makes the row NaN, and a row with");
+        writer.Line(log
+            ? "// every entry masked has no mass to distribute: every log-probability is −∞ (log 0), not NaN."
+            : "// every entry masked has no mass to distribute: it is all zeros, not NaN.");
+        writer.Line($"bool {hasNaN} = false;");
+        using (kernel.VectorLoop())
+        {
+            writer.Line($"var {v} = {kernel.Load(sigmaRow)};");
+            writer.Line($"{hasNaN} |= !{kernel.Api}.EqualsAll({v}, {v});");
+        }
+
+        using (writer.Block($"if ({kernel.HasTail})"))
+        {
+            writer.Line($"var {v} = {kernel.Load(sigmaRow, kernel.TailStart)};");
+            writer.Line($"{hasNaN} |= !{kernel.Api}.EqualsAll({v}, {v});");
+        }
+
+        kernel.WriteScalarLoop(rowLength, () => writer.Line($"{hasNaN} |= {t}.IsNaN({kernel.Element(sigmaRow)});"));
+        writer.Line($"{t} {fill} = {hasNaN} ? {t}.NaN : {(log ? t + ".NegativeInfinity" : "0")};");
+        writer.Line($"var {fillV} = {kernel.Width.Broadcast(t, fill.Name)};");
+        using (kernel.VectorLoop())
+        {
+            writer.Line(kernel.Store(fillV.Name, y));
+        }
+
+        using (writer.Block($"if ({kernel.HasTail})"))
+        {
+            writer.Line(kernel.Store(fillV.Name, y, kernel.TailStart));
+        }
+
+        kernel.WriteScalarLoop(rowLength, () => writer.Line($"{kernel.Element(y)} = {fill};"));
+    }
+
     /// <summary>Pass 1: the row's maximum — of x for plain SoftMax, of σ(x), stored into y, otherwise.</summary>
     private static Local WriteMaximumPass(CpuKernelScope kernel, Local x, Local y, Local rowLength)
     {
@@ -122,12 +159,12 @@ internal static partial class CpuEmitter
             writer.Line($"var {maxV} = {kernel.NegativeInfinity};");
             using (kernel.VectorLoop())
             {
-                writer.Line($"{maxV} = {kernel.Api}.Max({maxV}, {kernel.Load(x)});");
+                writer.Line($"{maxV} = {kernel.Api}.MaxNative({maxV}, {kernel.Load(x)});");
             }
 
             using (writer.Block($"if ({kernel.HasTail})"))
             {
-                writer.Line($"{maxV} = {kernel.Api}.Max({maxV}, {kernel.Load(x, kernel.TailStart)});");
+                writer.Line($"{maxV} = {kernel.Api}.MaxNative({maxV}, {kernel.Load(x, kernel.TailStart)});");
             }
         }
         else
@@ -151,10 +188,9 @@ internal static partial class CpuEmitter
         }
 
         writer.Line();
-        writer.Line($"{kernel.T} {max} = VectorMath.MaxAcross({maxV});");
+        writer.Line($"{kernel.T} {max} = VectorMath.MaxAcrossNative({maxV});");
 
-        writer.Line();
-        using (kernel.ScalarLoop(rowLength))
+        kernel.WriteScalarLoop(rowLength, () =>
         {
             if (kernel.Math.IsIdentity)
             {
@@ -164,7 +200,7 @@ internal static partial class CpuEmitter
             {
                 WriteScalarSigmaStore(kernel, x, y, max);
             }
-        }
+        });
 
         return max;
     }
@@ -180,7 +216,7 @@ internal static partial class CpuEmitter
         Local s = lanes.WriteSigma(writer, u, "s");
         WritePoisonNonFinite(kernel, s, xv);
         writer.Line($"{s} = {kernel.Api}.ConditionalSelect({kernel.Api}.Equals({xv}, {kernel.NegativeInfinity}), {kernel.NegativeInfinity}, {s});");
-        writer.Line($"{maxV} = {kernel.Api}.Max({maxV}, {s}); // NaN-propagating: a NaN anywhere makes the row NaN");
+        writer.Line($"{maxV} = {kernel.Api}.MaxNative({maxV}, {s});");
         writer.Line(kernel.Store(s.Name, y, offset));
     }
 
@@ -222,10 +258,7 @@ internal static partial class CpuEmitter
             writer.Line(kernel.Store($"({lanes(sourceTail.Name)})", y, kernel.TailStart));
         }
 
-        using (kernel.ScalarLoop(rowLength))
-        {
-            writer.Line($"{kernel.Element(y)} = {entry(kernel.Element(source))};");
-        }
+        kernel.WriteScalarLoop(rowLength, () => writer.Line($"{kernel.Element(y)} = {entry(kernel.Element(source))};"));
     }
 
     /// <summary>

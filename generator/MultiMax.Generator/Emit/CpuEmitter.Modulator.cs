@@ -123,7 +123,7 @@ internal static partial class CpuEmitter
 
         WriteTileGeometry(kernel, s, s, gradient);
         Local sv = new("sv"), gv = new("gv"), ss = new("ss"), gs = new("gs");
-        kernel.WriteChunkedVectorLoop(gradients.Select(g => (Lanes(g), Total(g))).ToArray(), () =>
+        kernel.WriteChunkedVectorLoop(gradients.Select(g => (Lanes(g), Total(g))).ToArray(), body: () =>
         {
             writer.Line($"var {sv} = {kernel.Load(s)};");
             writer.Line($"var {gv} = {kernel.Load(gradient)};");

@@ -144,36 +144,38 @@ internal sealed class CpuKernelScope
     /// <summary>
     /// The vector loop over whole vectors, in chunks of <see cref="ChunkLength"/> entries: each chunk declares the lane
     /// sums of <paramref name="sums"/> at zero, runs <paramref name="body"/> per vector, and adds each lane sum to its
-    /// total in double.
+    /// total in double. Where rows have a tail vector, the last chunk runs <paramref name="tail"/> for it (its new lanes
+    /// join that chunk's lane sums) before the sums are taken: a row of one chunk takes one sum across lanes per total.
     /// </summary>
-    public void WriteChunkedVectorLoop(IReadOnlyList<(Local Lanes, Local Total)> sums, Action body)
+    public void WriteChunkedVectorLoop(IReadOnlyList<(Local Lanes, Local Total)> sums, Action body, Action? tail = null)
     {
         // chunk + ChunkLength could overflow for a row near int.MaxValue entries; chunk + min(…) cannot.
         using (Writer.Block($"for (int {ChunkStart} = 0, {ChunkEnd}; {ChunkStart} < {VectorEnd}; {ChunkStart} = {ChunkEnd})"))
         {
             Writer.Line($"{ChunkEnd} = {ChunkStart} + Math.Min({ChunkLength}, {VectorEnd} - {ChunkStart});");
-            WriteLaneSums(sums, () =>
+            if (sums.Count > 0)
             {
-                using (Writer.Block($"for (int {Index} = {ChunkStart}; {Index} < {ChunkEnd}; {Index} += {Width.Count(T)})"))
+                Writer.Line($"{VectorType} {string.Join(", ", sums.Select(sum => $"{sum.Lanes} = {Zero}"))};");
+            }
+
+            using (Writer.Block($"for (int {Index} = {ChunkStart}; {Index} < {ChunkEnd}; {Index} += {Width.Count(T)})"))
+            {
+                body();
+            }
+
+            if (tail is not null)
+            {
+                // A tail implies a whole vector before it, so the last chunk always runs.
+                using (Writer.Block($"if ({HasTail} && {ChunkEnd} == {VectorEnd})"))
                 {
-                    body();
+                    tail();
                 }
-            });
-        }
-    }
+            }
 
-    /// <summary>Declares the lane sums at zero, runs <paramref name="body"/>, and adds each to its total in double.</summary>
-    public void WriteLaneSums(IReadOnlyList<(Local Lanes, Local Total)> sums, Action body)
-    {
-        if (sums.Count > 0)
-        {
-            Writer.Line($"{VectorType} {string.Join(", ", sums.Select(sum => $"{sum.Lanes} = {Zero}"))};");
-        }
-
-        body();
-        foreach ((Local lanes, Local total) in sums)
-        {
-            Writer.Line($"{total} += {Api}.Sum({lanes});");
+            foreach ((Local lanes, Local total) in sums)
+            {
+                Writer.Line($"{total} += VectorMath.SumAcross({lanes});");
+            }
         }
     }
 
@@ -181,16 +183,21 @@ internal sealed class CpuKernelScope
     /// Writes how every row is cut into SIMD work, the same for all rows of a call: whole vectors, then — when the
     /// row is longer than a vector but not a whole number of them — one last vector ending exactly at the row's end.
     /// It overlaps the whole vector before it; <see cref="TailLanes"/> marks its lanes that no whole vector covered, and
-    /// only those enter a sum. Rows shorter than one vector are done by the scalar loops.
+    /// only those enter a sum. Rows shorter than one vector are done by the scalar loops, at a width that has them.
     /// </summary>
     public void WriteRowGeometry(Local rowLength)
     {
         string count = Width.Count(T);
         Writer.Line($"int {VectorEnd} = {rowLength} - {rowLength} % {count};");
-        Writer.Line($"bool {HasTail} = {rowLength} > {count} && {VectorEnd} < {rowLength};");
+        Writer.Line(Width.RowsFillAVector
+            ? $"bool {HasTail} = {VectorEnd} < {rowLength}; // every row holds a whole vector here"
+            : $"bool {HasTail} = {rowLength} > {count} && {VectorEnd} < {rowLength};");
         Writer.Line($"int {TailStart} = {rowLength} - {count};");
         Writer.Line($"var {TailLanes} = {Width.LanesFrom(Type, $"{VectorEnd} - {TailStart}")};");
-        Writer.Line($"int {ScalarStart} = {HasTail} ? {rowLength} : {VectorEnd};");
+        if (!Width.RowsFillAVector)
+        {
+            Writer.Line($"int {ScalarStart} = {HasTail} ? {rowLength} : {VectorEnd};");
+        }
     }
 
     /// <summary>The loop over rows: one row at a time, each span addressed by a reference to its row, <see cref="Row"/>.</summary>
@@ -212,7 +219,22 @@ internal sealed class CpuKernelScope
     /// <summary>The loop over whole vectors, for passes that sum nothing.</summary>
     public SourceWriter.Scope VectorLoop() => Writer.Block($"for (int {Index} = 0; {Index} < {VectorEnd}; {Index} += {Width.Count(T)})");
 
-    public SourceWriter.Scope ScalarLoop(Local rowLength) => Writer.Block($"for (int {Index} = {ScalarStart}; {Index} < {rowLength}; {Index}++)");
+    /// <summary>
+    /// The loop over the entries no vector covered — every entry of a row shorter than one vector — running
+    /// <paramref name="body"/> per entry; nothing at a width whose rows always fill a vector.
+    /// </summary>
+    public void WriteScalarLoop(Local rowLength, Action body)
+    {
+        if (Width.RowsFillAVector)
+        {
+            return;
+        }
+
+        using (Writer.Block($"for (int {Index} = {ScalarStart}; {Index} < {rowLength}; {Index}++)"))
+        {
+            body();
+        }
+    }
 
     /// <summary>The vector of <paramref name="span"/>'s row at the loop index, or at <paramref name="at"/>.</summary>
     public string Load(Local span, Local? at = null) => $"{Api}.LoadUnsafe(ref {Row(span)}, (nuint){at ?? Index})";

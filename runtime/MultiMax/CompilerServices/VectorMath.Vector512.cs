@@ -23,8 +23,36 @@ public static partial class VectorMath
     public static Vector512<float> Exp(Vector512<float> x)
     {
         // Beyond these, exp x is +∞ or rounds to 0 anyway; the clamp keeps n within what the two halves can scale by.
-        Vector512<float> clamped = Vector512.MinNative(Vector512.MaxNative(x, Vector512.Create(-104f)), Vector512.Create(89f));
+        Vector512<float> clamped = Vector512.MinNative(Vector512.MaxNative(x, Vector512.Create(MinimumArgument)), Vector512.Create(89f));
 
+        // NaN in, NaN out: the clamp may have replaced it.
+        return Vector512.ConditionalSelect(Vector512.Equals(x, x), ExpOfClamped(clamped), x);
+    }
+
+    /// <summary>
+    /// <see cref="Exp(Vector512{float})"/> for arguments that are at most 0 or NaN, as a row's σ − max σ always is: the
+    /// same bits there in 15 instructions instead of 18 (no upper clamp, and a NaN passes the lower one by itself).
+    /// Positive arguments are outside its domain.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> ExpNonPositive(Vector512<float> x)
+    {
+        if (!Avx512F.IsSupported)
+        {
+            return Exp(x);
+        }
+
+        // VMAXPS returns its second operand when either is NaN: a NaN argument goes through, and every step after keeps it.
+        return ExpOfClamped(Avx512F.Max(Vector512.Create(MinimumArgument), x));
+    }
+
+    /// <summary>Below this, exp rounds to 0 in single precision (and a smaller n would not fit the scaling).</summary>
+    private const float MinimumArgument = -104f;
+
+    /// <summary>The exponential of an argument already clamped to [<see cref="MinimumArgument"/>, 89].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> ExpOfClamped(Vector512<float> clamped)
+    {
         // Adding 1.5·2²³ rounds x·log₂e to the nearest integer n and leaves n in the sum's low mantissa bits.
         const float RoundingShift = 12_582_912f;
         Vector512<float> shifted = Vector512.FusedMultiplyAdd(clamped, Vector512.Create(1.44269504088896341f), Vector512.Create(RoundingShift));
@@ -40,10 +68,7 @@ public static partial class VectorMath
         Vector512<float> expR = Vector512.FusedMultiplyAdd(p, r * r, r + Vector512<float>.One);
 
         // expR·2ⁿ, rounded once (subnormal results included): one instruction (VSCALEFPS) where there is one.
-        Vector512<float> scaled = Avx512F.IsSupported ? Avx512F.Scale(expR, n) : ScaleByHalves(expR, n);
-
-        // NaN in, NaN out: the clamp may have replaced it.
-        return Vector512.ConditionalSelect(Vector512.Equals(x, x), scaled, x);
+        return Avx512F.IsSupported ? Avx512F.Scale(expR, n) : ScaleByHalves(expR, n);
     }
 
     /// <summary>
@@ -69,19 +94,7 @@ public static partial class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<double> Exp(Vector512<double> x) => Vector512.Create(Vector256.Exp(x.GetLower()), Vector256.Exp(x.GetUpper()));
 
-    /// <inheritdoc cref="MaxAcross(System.Numerics.Vector{float})"/>
+    /// <summary>The double exponential, which has no cheaper form for non-positive arguments.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float MaxAcross(Vector512<float> x)
-    {
-        Vector256<float> half = Vector256.Max(x.GetLower(), x.GetUpper());
-        return MaxAcross(Vector128.Max(half.GetLower(), half.GetUpper()));
-    }
-
-    /// <inheritdoc cref="MaxAcross(System.Numerics.Vector{float})"/>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double MaxAcross(Vector512<double> x)
-    {
-        Vector256<double> half = Vector256.Max(x.GetLower(), x.GetUpper());
-        return MaxAcross(Vector128.Max(half.GetLower(), half.GetUpper()));
-    }
+    public static Vector512<double> ExpNonPositive(Vector512<double> x) => Exp(x);
 }

@@ -144,10 +144,9 @@ namespace MultiMax.Generated
             // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
             bool poisoned = double.IsNaN(c1) | double.IsNaN(d1);
             int vectorEnd = rowLength - rowLength % Vector512<double>.Count;
-            bool hasTail = rowLength > Vector512<double>.Count && vectorEnd < rowLength;
+            bool hasTail = vectorEnd < rowLength; // every row holds a whole vector here
             int tailStart = rowLength - Vector512<double>.Count;
             var tailLanes = Vector512.GreaterThanOrEqual(Vector512<long>.Indices, Vector512.Create<long>(vectorEnd - tailStart)).As<long, double>();
-            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref double xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -167,7 +166,7 @@ namespace MultiMax.Generated
                     var r2 = Vector512.MaxNative(xv, zero); // Above(3): max(x, 0)
                     s = Vector512.FusedMultiplyAdd(Vector512.Create(-0.5d) * r2 * r2, r2, s);
                     s = Vector512.ConditionalSelect(Vector512.Equals(xv, negativeInfinity), negativeInfinity, s);
-                    maxV = Vector512.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
+                    maxV = Vector512.MaxNative(maxV, s);
                     s.StoreUnsafe(ref yRow, (nuint)i);
                 }
 
@@ -182,37 +181,38 @@ namespace MultiMax.Generated
                     var r2 = Vector512.MaxNative(xv, zero); // Above(3): max(x, 0)
                     s = Vector512.FusedMultiplyAdd(Vector512.Create(-0.5d) * r2 * r2, r2, s);
                     s = Vector512.ConditionalSelect(Vector512.Equals(xv, negativeInfinity), negativeInfinity, s);
-                    maxV = Vector512.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
+                    maxV = Vector512.MaxNative(maxV, s);
                     s.StoreUnsafe(ref yRow, (nuint)tailStart);
                 }
 
-                double max = VectorMath.MaxAcross(maxV);
-
-                for (int i = scalarStart; i < rowLength; i++)
-                {
-                    double xs = Unsafe.Add(ref xRow, i);
-                    double s = double.NegativeInfinity;
-                    if (xs != double.NegativeInfinity)
-                    {
-                        var sigma = xs;
-                        var r0 = double.MaxNative(-1d - xs, 0d); // Below(1): max(−1 − x, 0)
-                        sigma = Math.FusedMultiplyAdd(2d, r0, sigma);
-                        var r1 = double.MaxNative(xs - d1, 0d); // Above(2): max(x − p[1], 0)
-                        sigma = Math.FusedMultiplyAdd(c1 * r1, r1, sigma);
-                        var r2 = double.MaxNative(xs, 0d); // Above(3): max(x, 0)
-                        sigma = Math.FusedMultiplyAdd(-0.5d * r2 * r2, r2, sigma);
-                        s = sigma;
-                    }
-
-                    max = Math.Max(max, s);
-                    Unsafe.Add(ref yRow, i) = s;
-                }
+                double max = VectorMath.MaxAcrossNative(maxV);
                 if (poisoned && max != double.NegativeInfinity) max = double.NaN;
 
-                // A row with every entry masked has no mass to distribute: it is all zeros, not NaN.
                 if (max == double.NegativeInfinity)
                 {
-                    MemoryMarshal.CreateSpan(ref yRow, rowLength).Clear();
+                    // Every σ here is −∞ (masked) or NaN, which MaxNative may pass over: a NaN makes the row NaN, and a row with
+                    // every entry masked has no mass to distribute: it is all zeros, not NaN.
+                    bool hasNaN = false;
+                    for (int i = 0; i < vectorEnd; i += Vector512<double>.Count)
+                    {
+                        var v = Vector512.LoadUnsafe(ref yRow, (nuint)i);
+                        hasNaN |= !Vector512.EqualsAll(v, v);
+                    }
+                    if (hasTail)
+                    {
+                        var v = Vector512.LoadUnsafe(ref yRow, (nuint)tailStart);
+                        hasNaN |= !Vector512.EqualsAll(v, v);
+                    }
+                    double fill = hasNaN ? double.NaN : 0;
+                    var fillV = Vector512.Create(fill);
+                    for (int i = 0; i < vectorEnd; i += Vector512<double>.Count)
+                    {
+                        fillV.StoreUnsafe(ref yRow, (nuint)i);
+                    }
+                    if (hasTail)
+                    {
+                        fillV.StoreUnsafe(ref yRow, (nuint)tailStart);
+                    }
                     continue;
                 }
 
@@ -226,25 +226,17 @@ namespace MultiMax.Generated
                     Vector512<double> sumV = zero;
                     for (int i = chunk; i < chunkEnd; i += Vector512<double>.Count)
                     {
-                        var e = VectorMath.Exp(Vector512.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
+                        var e = VectorMath.ExpNonPositive(Vector512.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
                         sumV += e;
                         e.StoreUnsafe(ref yRow, (nuint)i);
                     }
-                    sum += Vector512.Sum(sumV);
-                }
-
-                if (hasTail)
-                {
-                    var e = VectorMath.Exp(sigmaTail - maxBroadcast);
-                    sum += Vector512.Sum(Vector512.ConditionalSelect(tailLanes, e, zero));
-                    e.StoreUnsafe(ref yRow, (nuint)tailStart);
-                }
-
-                for (int i = scalarStart; i < rowLength; i++)
-                {
-                    double e = Math.Exp(Unsafe.Add(ref yRow, i) - max);
-                    sum += e;
-                    Unsafe.Add(ref yRow, i) = e;
+                    if (hasTail && chunkEnd == vectorEnd)
+                    {
+                        var e = VectorMath.ExpNonPositive(sigmaTail - maxBroadcast);
+                        sumV += Vector512.ConditionalSelect(tailLanes, e, zero);
+                        e.StoreUnsafe(ref yRow, (nuint)tailStart);
+                    }
+                    sum += VectorMath.SumAcross(sumV);
                 }
 
                 // Pass 3: normalise, with one division per row.
@@ -258,10 +250,6 @@ namespace MultiMax.Generated
                 if (hasTail)
                 {
                     (sourceTail * inverseBroadcast).StoreUnsafe(ref yRow, (nuint)tailStart);
-                }
-                for (int i = scalarStart; i < rowLength; i++)
-                {
-                    Unsafe.Add(ref yRow, i) = Unsafe.Add(ref yRow, i) * inverse;
                 }
             }
         }
@@ -302,7 +290,7 @@ namespace MultiMax.Generated
                     var r2 = Vector.MaxNative(xv, zero); // Above(3): max(x, 0)
                     s = Vector.FusedMultiplyAdd(new Vector<double>(-0.5d) * r2 * r2, r2, s);
                     s = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), negativeInfinity, s);
-                    maxV = Vector.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
+                    maxV = Vector.MaxNative(maxV, s);
                     s.StoreUnsafe(ref yRow, (nuint)i);
                 }
 
@@ -317,12 +305,11 @@ namespace MultiMax.Generated
                     var r2 = Vector.MaxNative(xv, zero); // Above(3): max(x, 0)
                     s = Vector.FusedMultiplyAdd(new Vector<double>(-0.5d) * r2 * r2, r2, s);
                     s = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), negativeInfinity, s);
-                    maxV = Vector.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
+                    maxV = Vector.MaxNative(maxV, s);
                     s.StoreUnsafe(ref yRow, (nuint)tailStart);
                 }
 
-                double max = VectorMath.MaxAcross(maxV);
-
+                double max = VectorMath.MaxAcrossNative(maxV);
                 for (int i = scalarStart; i < rowLength; i++)
                 {
                     double xs = Unsafe.Add(ref xRow, i);
@@ -344,10 +331,39 @@ namespace MultiMax.Generated
                 }
                 if (poisoned && max != double.NegativeInfinity) max = double.NaN;
 
-                // A row with every entry masked has no mass to distribute: it is all zeros, not NaN.
                 if (max == double.NegativeInfinity)
                 {
-                    MemoryMarshal.CreateSpan(ref yRow, rowLength).Clear();
+                    // Every σ here is −∞ (masked) or NaN, which MaxNative may pass over: a NaN makes the row NaN, and a row with
+                    // every entry masked has no mass to distribute: it is all zeros, not NaN.
+                    bool hasNaN = false;
+                    for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
+                    {
+                        var v = Vector.LoadUnsafe(ref yRow, (nuint)i);
+                        hasNaN |= !Vector.EqualsAll(v, v);
+                    }
+                    if (hasTail)
+                    {
+                        var v = Vector.LoadUnsafe(ref yRow, (nuint)tailStart);
+                        hasNaN |= !Vector.EqualsAll(v, v);
+                    }
+                    for (int i = scalarStart; i < rowLength; i++)
+                    {
+                        hasNaN |= double.IsNaN(Unsafe.Add(ref yRow, i));
+                    }
+                    double fill = hasNaN ? double.NaN : 0;
+                    var fillV = new Vector<double>(fill);
+                    for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
+                    {
+                        fillV.StoreUnsafe(ref yRow, (nuint)i);
+                    }
+                    if (hasTail)
+                    {
+                        fillV.StoreUnsafe(ref yRow, (nuint)tailStart);
+                    }
+                    for (int i = scalarStart; i < rowLength; i++)
+                    {
+                        Unsafe.Add(ref yRow, i) = fill;
+                    }
                     continue;
                 }
 
@@ -361,20 +377,18 @@ namespace MultiMax.Generated
                     Vector<double> sumV = zero;
                     for (int i = chunk; i < chunkEnd; i += Vector<double>.Count)
                     {
-                        var e = VectorMath.Exp(Vector.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
+                        var e = VectorMath.ExpNonPositive(Vector.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
                         sumV += e;
                         e.StoreUnsafe(ref yRow, (nuint)i);
                     }
-                    sum += Vector.Sum(sumV);
+                    if (hasTail && chunkEnd == vectorEnd)
+                    {
+                        var e = VectorMath.ExpNonPositive(sigmaTail - maxBroadcast);
+                        sumV += Vector.ConditionalSelect(tailLanes, e, zero);
+                        e.StoreUnsafe(ref yRow, (nuint)tailStart);
+                    }
+                    sum += VectorMath.SumAcross(sumV);
                 }
-
-                if (hasTail)
-                {
-                    var e = VectorMath.Exp(sigmaTail - maxBroadcast);
-                    sum += Vector.Sum(Vector.ConditionalSelect(tailLanes, e, zero));
-                    e.StoreUnsafe(ref yRow, (nuint)tailStart);
-                }
-
                 for (int i = scalarStart; i < rowLength; i++)
                 {
                     double e = Math.Exp(Unsafe.Add(ref yRow, i) - max);
@@ -426,10 +440,9 @@ namespace MultiMax.Generated
             // This block's parameter gradients, summed in double over its rows.
             double gradC1 = 0, gradD1 = 0;
             int vectorEnd = rowLength - rowLength % Vector512<double>.Count;
-            bool hasTail = rowLength > Vector512<double>.Count && vectorEnd < rowLength;
+            bool hasTail = vectorEnd < rowLength; // every row holds a whole vector here
             int tailStart = rowLength - Vector512<double>.Count;
             var tailLanes = Vector512.GreaterThanOrEqual(Vector512<long>.Indices, Vector512.Create<long>(vectorEnd - tailStart)).As<long, double>();
-            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref double xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -447,15 +460,11 @@ namespace MultiMax.Generated
                     {
                         sharedV += Vector512.ConditionalSelect(Vector512.Equals(Vector512.LoadUnsafe(ref xRow, (nuint)i), negativeInfinity), zero, Vector512.LoadUnsafe(ref dyRow, (nuint)i) * Vector512.LoadUnsafe(ref yRow, (nuint)i));
                     }
-                    sharedTotal += Vector512.Sum(sharedV);
-                }
-                if (hasTail)
-                {
-                    sharedTotal += Vector512.Sum(Vector512.ConditionalSelect(tailLanes, Vector512.ConditionalSelect(Vector512.Equals(Vector512.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector512.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector512.LoadUnsafe(ref yRow, (nuint)tailStart)), zero));
-                }
-                for (int i = scalarStart; i < rowLength; i++)
-                {
-                    sharedTotal += Unsafe.Add(ref xRow, i) == double.NegativeInfinity ? 0 : Unsafe.Add(ref dyRow, i) * Unsafe.Add(ref yRow, i);
+                    if (hasTail && chunkEnd == vectorEnd)
+                    {
+                        sharedV += Vector512.ConditionalSelect(tailLanes, Vector512.ConditionalSelect(Vector512.Equals(Vector512.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector512.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector512.LoadUnsafe(ref yRow, (nuint)tailStart)), zero);
+                    }
+                    sharedTotal += VectorMath.SumAcross(sharedV);
                 }
                 double shared = poisoned ? double.NaN : (double)sharedTotal;
 
@@ -492,60 +501,35 @@ namespace MultiMax.Generated
                         var dxv = gs * ds; // dx = σ'(x)·gσ
                         Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
-                    gradC1 += Vector512.Sum(gradC1V);
-                    gradD1 += Vector512.Sum(gradD1V);
+                    if (hasTail && chunkEnd == vectorEnd)
+                    {
+                        var gv = dyTail;
+                        var yv = yTail;
+                        var xv = xTail;
+                        var masked = Vector512.Equals(xv, negativeInfinity);
+                        var gs = Vector512.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
+                        var gsNew = Vector512.ConditionalSelect(tailLanes, gs, zero); // lanes no whole vector summed
+                        var xz = Vector512.ConditionalSelect(masked, zero, xv);
+                        var ds = one;
+                        var r0 = Vector512.MaxNative(Vector512.Create(-1d) - xz, zero); // Below(1): max(−1 − x, 0)
+                        var on0 = Vector512.ConditionalSelect(Vector512.GreaterThan(r0, zero), one, zero);
+                        var slope0 = Vector512.Create(2d) * on0;
+                        ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
+                        var r1 = Vector512.MaxNative(xz - d1V, zero); // Above(2): max(x − p[1], 0)
+                        var slope1 = c1pV * r1;
+                        ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                        gradC1V += gsNew * r1 * r1;
+                        gradD1V += gsNew * slope1;
+                        var r2 = Vector512.MaxNative(xz, zero); // Above(3): max(x, 0)
+                        var slope2 = Vector512.Create(-1.5d) * r2 * r2;
+                        ds += slope2; // σ′ += coefficient·power·r^(power−1)
+                        var dxv = gs * ds; // dx = σ'(x)·gσ
+                        Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
+                    }
+                    gradC1 += VectorMath.SumAcross(gradC1V);
+                    gradD1 += VectorMath.SumAcross(gradD1V);
                 }
 
-                if (hasTail)
-                {
-                    Vector512<double> gradC1V = zero, gradD1V = zero;
-                    var gv = dyTail;
-                    var yv = yTail;
-                    var xv = xTail;
-                    var masked = Vector512.Equals(xv, negativeInfinity);
-                    var gs = Vector512.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
-                    var gsNew = Vector512.ConditionalSelect(tailLanes, gs, zero); // lanes no whole vector summed
-                    var xz = Vector512.ConditionalSelect(masked, zero, xv);
-                    var ds = one;
-                    var r0 = Vector512.MaxNative(Vector512.Create(-1d) - xz, zero); // Below(1): max(−1 − x, 0)
-                    var on0 = Vector512.ConditionalSelect(Vector512.GreaterThan(r0, zero), one, zero);
-                    var slope0 = Vector512.Create(2d) * on0;
-                    ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
-                    var r1 = Vector512.MaxNative(xz - d1V, zero); // Above(2): max(x − p[1], 0)
-                    var slope1 = c1pV * r1;
-                    ds += slope1; // σ′ += coefficient·power·r^(power−1)
-                    gradC1V += gsNew * r1 * r1;
-                    gradD1V += gsNew * slope1;
-                    var r2 = Vector512.MaxNative(xz, zero); // Above(3): max(x, 0)
-                    var slope2 = Vector512.Create(-1.5d) * r2 * r2;
-                    ds += slope2; // σ′ += coefficient·power·r^(power−1)
-                    var dxv = gs * ds; // dx = σ'(x)·gσ
-                    Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
-                    gradC1 += Vector512.Sum(gradC1V);
-                    gradD1 += Vector512.Sum(gradD1V);
-                }
-
-                for (int i = scalarStart; i < rowLength; i++)
-                {
-                    bool masked = Unsafe.Add(ref xRow, i) == double.NegativeInfinity;
-                    double gs = masked ? 0 : Unsafe.Add(ref yRow, i) * (Unsafe.Add(ref dyRow, i) - shared);
-                    var xz = masked ? 0 : Unsafe.Add(ref xRow, i);
-                    var ds = 1d;
-                    var r0 = double.MaxNative(-1d - xz, 0d); // Below(1): max(−1 − x, 0)
-                    var on0 = r0 > 0d ? 1d : 0d;
-                    var slope0 = 2d * on0;
-                    ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
-                    var r1 = double.MaxNative(xz - d1, 0d); // Above(2): max(x − p[1], 0)
-                    var slope1 = c1p * r1;
-                    ds += slope1; // σ′ += coefficient·power·r^(power−1)
-                    gradC1 += gs * r1 * r1;
-                    gradD1 += gs * slope1;
-                    var r2 = double.MaxNative(xz, 0d); // Above(3): max(x, 0)
-                    var slope2 = -1.5d * r2 * r2;
-                    ds += slope2; // σ′ += coefficient·power·r^(power−1)
-                    var dxv = gs * ds; // dx = σ'(x)·gσ
-                    Unsafe.Add(ref dxRow, i) = masked ? 0 : dxv;
-                }
             }
 
             // A NaN parameter σ reads makes every gradient NaN, as autograd of the formula does, even where no row was live.
@@ -597,11 +581,11 @@ namespace MultiMax.Generated
                     {
                         sharedV += Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)i), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)i) * Vector.LoadUnsafe(ref yRow, (nuint)i));
                     }
-                    sharedTotal += Vector.Sum(sharedV);
-                }
-                if (hasTail)
-                {
-                    sharedTotal += Vector.Sum(Vector.ConditionalSelect(tailLanes, Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector.LoadUnsafe(ref yRow, (nuint)tailStart)), zero));
+                    if (hasTail && chunkEnd == vectorEnd)
+                    {
+                        sharedV += Vector.ConditionalSelect(tailLanes, Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector.LoadUnsafe(ref yRow, (nuint)tailStart)), zero);
+                    }
+                    sharedTotal += VectorMath.SumAcross(sharedV);
                 }
                 for (int i = scalarStart; i < rowLength; i++)
                 {
@@ -642,37 +626,33 @@ namespace MultiMax.Generated
                         var dxv = gs * ds; // dx = σ'(x)·gσ
                         Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
-                    gradC1 += Vector.Sum(gradC1V);
-                    gradD1 += Vector.Sum(gradD1V);
-                }
-
-                if (hasTail)
-                {
-                    Vector<double> gradC1V = zero, gradD1V = zero;
-                    var gv = dyTail;
-                    var yv = yTail;
-                    var xv = xTail;
-                    var masked = Vector.Equals(xv, negativeInfinity);
-                    var gs = Vector.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
-                    var gsNew = Vector.ConditionalSelect(tailLanes, gs, zero); // lanes no whole vector summed
-                    var xz = Vector.ConditionalSelect(masked, zero, xv);
-                    var ds = one;
-                    var r0 = Vector.MaxNative(new Vector<double>(-1d) - xz, zero); // Below(1): max(−1 − x, 0)
-                    var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
-                    var slope0 = new Vector<double>(2d) * on0;
-                    ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
-                    var r1 = Vector.MaxNative(xz - d1V, zero); // Above(2): max(x − p[1], 0)
-                    var slope1 = c1pV * r1;
-                    ds += slope1; // σ′ += coefficient·power·r^(power−1)
-                    gradC1V += gsNew * r1 * r1;
-                    gradD1V += gsNew * slope1;
-                    var r2 = Vector.MaxNative(xz, zero); // Above(3): max(x, 0)
-                    var slope2 = new Vector<double>(-1.5d) * r2 * r2;
-                    ds += slope2; // σ′ += coefficient·power·r^(power−1)
-                    var dxv = gs * ds; // dx = σ'(x)·gσ
-                    Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
-                    gradC1 += Vector.Sum(gradC1V);
-                    gradD1 += Vector.Sum(gradD1V);
+                    if (hasTail && chunkEnd == vectorEnd)
+                    {
+                        var gv = dyTail;
+                        var yv = yTail;
+                        var xv = xTail;
+                        var masked = Vector.Equals(xv, negativeInfinity);
+                        var gs = Vector.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
+                        var gsNew = Vector.ConditionalSelect(tailLanes, gs, zero); // lanes no whole vector summed
+                        var xz = Vector.ConditionalSelect(masked, zero, xv);
+                        var ds = one;
+                        var r0 = Vector.MaxNative(new Vector<double>(-1d) - xz, zero); // Below(1): max(−1 − x, 0)
+                        var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
+                        var slope0 = new Vector<double>(2d) * on0;
+                        ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
+                        var r1 = Vector.MaxNative(xz - d1V, zero); // Above(2): max(x − p[1], 0)
+                        var slope1 = c1pV * r1;
+                        ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                        gradC1V += gsNew * r1 * r1;
+                        gradD1V += gsNew * slope1;
+                        var r2 = Vector.MaxNative(xz, zero); // Above(3): max(x, 0)
+                        var slope2 = new Vector<double>(-1.5d) * r2 * r2;
+                        ds += slope2; // σ′ += coefficient·power·r^(power−1)
+                        var dxv = gs * ds; // dx = σ'(x)·gσ
+                        Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
+                    }
+                    gradC1 += VectorMath.SumAcross(gradC1V);
+                    gradD1 += VectorMath.SumAcross(gradD1V);
                 }
 
                 for (int i = scalarStart; i < rowLength; i++)
@@ -801,8 +781,8 @@ namespace MultiMax.Generated
                     var dsV = gv * ds; // dx = σ'(x)·gσ
                     dsV.StoreUnsafe(ref gradientRow, (nuint)i);
                 }
-                gradC1 += Vector.Sum(gradC1V);
-                gradD1 += Vector.Sum(gradD1V);
+                gradC1 += VectorMath.SumAcross(gradC1V);
+                gradD1 += VectorMath.SumAcross(gradD1V);
             }
 
             for (int i = vectorEnd; i < s.Length; i++)

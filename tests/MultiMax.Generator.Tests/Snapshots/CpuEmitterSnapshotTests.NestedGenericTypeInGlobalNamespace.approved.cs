@@ -129,10 +129,9 @@ namespace MultiMax.Generated
             var zero = Vector512<double>.Zero;
             var negativeInfinity = Vector512.Create(double.NegativeInfinity);
             int vectorEnd = rowLength - rowLength % Vector512<double>.Count;
-            bool hasTail = rowLength > Vector512<double>.Count && vectorEnd < rowLength;
+            bool hasTail = vectorEnd < rowLength; // every row holds a whole vector here
             int tailStart = rowLength - Vector512<double>.Count;
             var tailLanes = Vector512.GreaterThanOrEqual(Vector512<long>.Indices, Vector512.Create<long>(vectorEnd - tailStart)).As<long, double>();
-            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref double xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -148,7 +147,7 @@ namespace MultiMax.Generated
                     var r0 = Vector512.MaxNative(xv - Vector512.Create(0.5d), zero); // Above(1): max(x − 0.5, 0)
                     s += r0;
                     s = Vector512.ConditionalSelect(Vector512.Equals(xv, negativeInfinity), negativeInfinity, s);
-                    maxV = Vector512.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
+                    maxV = Vector512.MaxNative(maxV, s);
                     s.StoreUnsafe(ref yRow, (nuint)i);
                 }
 
@@ -159,32 +158,37 @@ namespace MultiMax.Generated
                     var r0 = Vector512.MaxNative(xv - Vector512.Create(0.5d), zero); // Above(1): max(x − 0.5, 0)
                     s += r0;
                     s = Vector512.ConditionalSelect(Vector512.Equals(xv, negativeInfinity), negativeInfinity, s);
-                    maxV = Vector512.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
+                    maxV = Vector512.MaxNative(maxV, s);
                     s.StoreUnsafe(ref yRow, (nuint)tailStart);
                 }
 
-                double max = VectorMath.MaxAcross(maxV);
+                double max = VectorMath.MaxAcrossNative(maxV);
 
-                for (int i = scalarStart; i < rowLength; i++)
-                {
-                    double xs = Unsafe.Add(ref xRow, i);
-                    double s = double.NegativeInfinity;
-                    if (xs != double.NegativeInfinity)
-                    {
-                        var sigma = xs;
-                        var r0 = double.MaxNative(xs - 0.5d, 0d); // Above(1): max(x − 0.5, 0)
-                        sigma += r0;
-                        s = sigma;
-                    }
-
-                    max = Math.Max(max, s);
-                    Unsafe.Add(ref yRow, i) = s;
-                }
-
-                // A row with every entry masked has no mass to distribute: every log-probability is −∞ (log 0), not NaN.
                 if (max == double.NegativeInfinity)
                 {
-                    MemoryMarshal.CreateSpan(ref yRow, rowLength).Fill(double.NegativeInfinity);
+                    // Every σ here is −∞ (masked) or NaN, which MaxNative may pass over: a NaN makes the row NaN, and a row with
+                    // every entry masked has no mass to distribute: every log-probability is −∞ (log 0), not NaN.
+                    bool hasNaN = false;
+                    for (int i = 0; i < vectorEnd; i += Vector512<double>.Count)
+                    {
+                        var v = Vector512.LoadUnsafe(ref yRow, (nuint)i);
+                        hasNaN |= !Vector512.EqualsAll(v, v);
+                    }
+                    if (hasTail)
+                    {
+                        var v = Vector512.LoadUnsafe(ref yRow, (nuint)tailStart);
+                        hasNaN |= !Vector512.EqualsAll(v, v);
+                    }
+                    double fill = hasNaN ? double.NaN : double.NegativeInfinity;
+                    var fillV = Vector512.Create(fill);
+                    for (int i = 0; i < vectorEnd; i += Vector512<double>.Count)
+                    {
+                        fillV.StoreUnsafe(ref yRow, (nuint)i);
+                    }
+                    if (hasTail)
+                    {
+                        fillV.StoreUnsafe(ref yRow, (nuint)tailStart);
+                    }
                     continue;
                 }
 
@@ -197,22 +201,15 @@ namespace MultiMax.Generated
                     Vector512<double> sumV = zero;
                     for (int i = chunk; i < chunkEnd; i += Vector512<double>.Count)
                     {
-                        var e = VectorMath.Exp(Vector512.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
+                        var e = VectorMath.ExpNonPositive(Vector512.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
                         sumV += e;
                     }
-                    sum += Vector512.Sum(sumV);
-                }
-
-                if (hasTail)
-                {
-                    var e = VectorMath.Exp(Vector512.LoadUnsafe(ref yRow, (nuint)tailStart) - maxBroadcast);
-                    sum += Vector512.Sum(Vector512.ConditionalSelect(tailLanes, e, zero));
-                }
-
-                for (int i = scalarStart; i < rowLength; i++)
-                {
-                    double e = Math.Exp(Unsafe.Add(ref yRow, i) - max);
-                    sum += e;
+                    if (hasTail && chunkEnd == vectorEnd)
+                    {
+                        var e = VectorMath.ExpNonPositive(Vector512.LoadUnsafe(ref yRow, (nuint)tailStart) - maxBroadcast);
+                        sumV += Vector512.ConditionalSelect(tailLanes, e, zero);
+                    }
+                    sum += VectorMath.SumAcross(sumV);
                 }
 
                 // Pass 3: log y = (σ − max σ) − log Σ, in that order: max σ + log Σ would round log Σ away when |max σ| is large.
@@ -226,10 +223,6 @@ namespace MultiMax.Generated
                 if (hasTail)
                 {
                     (sourceTail - maxBroadcast - logSumBroadcast).StoreUnsafe(ref yRow, (nuint)tailStart);
-                }
-                for (int i = scalarStart; i < rowLength; i++)
-                {
-                    Unsafe.Add(ref yRow, i) = Unsafe.Add(ref yRow, i) - max - logSum;
                 }
             }
         }
@@ -259,7 +252,7 @@ namespace MultiMax.Generated
                     var r0 = Vector.MaxNative(xv - new Vector<double>(0.5d), zero); // Above(1): max(x − 0.5, 0)
                     s += r0;
                     s = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), negativeInfinity, s);
-                    maxV = Vector.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
+                    maxV = Vector.MaxNative(maxV, s);
                     s.StoreUnsafe(ref yRow, (nuint)i);
                 }
 
@@ -270,12 +263,11 @@ namespace MultiMax.Generated
                     var r0 = Vector.MaxNative(xv - new Vector<double>(0.5d), zero); // Above(1): max(x − 0.5, 0)
                     s += r0;
                     s = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), negativeInfinity, s);
-                    maxV = Vector.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
+                    maxV = Vector.MaxNative(maxV, s);
                     s.StoreUnsafe(ref yRow, (nuint)tailStart);
                 }
 
-                double max = VectorMath.MaxAcross(maxV);
-
+                double max = VectorMath.MaxAcrossNative(maxV);
                 for (int i = scalarStart; i < rowLength; i++)
                 {
                     double xs = Unsafe.Add(ref xRow, i);
@@ -292,10 +284,39 @@ namespace MultiMax.Generated
                     Unsafe.Add(ref yRow, i) = s;
                 }
 
-                // A row with every entry masked has no mass to distribute: every log-probability is −∞ (log 0), not NaN.
                 if (max == double.NegativeInfinity)
                 {
-                    MemoryMarshal.CreateSpan(ref yRow, rowLength).Fill(double.NegativeInfinity);
+                    // Every σ here is −∞ (masked) or NaN, which MaxNative may pass over: a NaN makes the row NaN, and a row with
+                    // every entry masked has no mass to distribute: every log-probability is −∞ (log 0), not NaN.
+                    bool hasNaN = false;
+                    for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
+                    {
+                        var v = Vector.LoadUnsafe(ref yRow, (nuint)i);
+                        hasNaN |= !Vector.EqualsAll(v, v);
+                    }
+                    if (hasTail)
+                    {
+                        var v = Vector.LoadUnsafe(ref yRow, (nuint)tailStart);
+                        hasNaN |= !Vector.EqualsAll(v, v);
+                    }
+                    for (int i = scalarStart; i < rowLength; i++)
+                    {
+                        hasNaN |= double.IsNaN(Unsafe.Add(ref yRow, i));
+                    }
+                    double fill = hasNaN ? double.NaN : double.NegativeInfinity;
+                    var fillV = new Vector<double>(fill);
+                    for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
+                    {
+                        fillV.StoreUnsafe(ref yRow, (nuint)i);
+                    }
+                    if (hasTail)
+                    {
+                        fillV.StoreUnsafe(ref yRow, (nuint)tailStart);
+                    }
+                    for (int i = scalarStart; i < rowLength; i++)
+                    {
+                        Unsafe.Add(ref yRow, i) = fill;
+                    }
                     continue;
                 }
 
@@ -308,18 +329,16 @@ namespace MultiMax.Generated
                     Vector<double> sumV = zero;
                     for (int i = chunk; i < chunkEnd; i += Vector<double>.Count)
                     {
-                        var e = VectorMath.Exp(Vector.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
+                        var e = VectorMath.ExpNonPositive(Vector.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
                         sumV += e;
                     }
-                    sum += Vector.Sum(sumV);
+                    if (hasTail && chunkEnd == vectorEnd)
+                    {
+                        var e = VectorMath.ExpNonPositive(Vector.LoadUnsafe(ref yRow, (nuint)tailStart) - maxBroadcast);
+                        sumV += Vector.ConditionalSelect(tailLanes, e, zero);
+                    }
+                    sum += VectorMath.SumAcross(sumV);
                 }
-
-                if (hasTail)
-                {
-                    var e = VectorMath.Exp(Vector.LoadUnsafe(ref yRow, (nuint)tailStart) - maxBroadcast);
-                    sum += Vector.Sum(Vector.ConditionalSelect(tailLanes, e, zero));
-                }
-
                 for (int i = scalarStart; i < rowLength; i++)
                 {
                     double e = Math.Exp(Unsafe.Add(ref yRow, i) - max);
@@ -360,10 +379,9 @@ namespace MultiMax.Generated
             var one = Vector512<double>.One;
             var negativeInfinity = Vector512.Create(double.NegativeInfinity);
             int vectorEnd = rowLength - rowLength % Vector512<double>.Count;
-            bool hasTail = rowLength > Vector512<double>.Count && vectorEnd < rowLength;
+            bool hasTail = vectorEnd < rowLength; // every row holds a whole vector here
             int tailStart = rowLength - Vector512<double>.Count;
             var tailLanes = Vector512.GreaterThanOrEqual(Vector512<long>.Indices, Vector512.Create<long>(vectorEnd - tailStart)).As<long, double>();
-            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref double xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -381,15 +399,11 @@ namespace MultiMax.Generated
                     {
                         sharedV += Vector512.ConditionalSelect(Vector512.Equals(Vector512.LoadUnsafe(ref xRow, (nuint)i), negativeInfinity), zero, Vector512.LoadUnsafe(ref dyRow, (nuint)i));
                     }
-                    sharedTotal += Vector512.Sum(sharedV);
-                }
-                if (hasTail)
-                {
-                    sharedTotal += Vector512.Sum(Vector512.ConditionalSelect(tailLanes, Vector512.ConditionalSelect(Vector512.Equals(Vector512.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector512.LoadUnsafe(ref dyRow, (nuint)tailStart)), zero));
-                }
-                for (int i = scalarStart; i < rowLength; i++)
-                {
-                    sharedTotal += Unsafe.Add(ref xRow, i) == double.NegativeInfinity ? 0 : Unsafe.Add(ref dyRow, i);
+                    if (hasTail && chunkEnd == vectorEnd)
+                    {
+                        sharedV += Vector512.ConditionalSelect(tailLanes, Vector512.ConditionalSelect(Vector512.Equals(Vector512.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector512.LoadUnsafe(ref dyRow, (nuint)tailStart)), zero);
+                    }
+                    sharedTotal += VectorMath.SumAcross(sharedV);
                 }
                 double shared = (double)sharedTotal;
 
@@ -417,38 +431,24 @@ namespace MultiMax.Generated
                         var dxv = gs * ds; // dx = σ'(x)·gσ
                         Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
+                    if (hasTail && chunkEnd == vectorEnd)
+                    {
+                        var gv = dyTail;
+                        var yv = yTail;
+                        var xv = xTail;
+                        var masked = Vector512.Equals(xv, negativeInfinity);
+                        var gs = Vector512.ConditionalSelect(masked, zero, gv - VectorMath.Exp(yv) * sharedBroadcast);
+                        var xz = Vector512.ConditionalSelect(masked, zero, xv);
+                        var ds = one;
+                        var r0 = Vector512.MaxNative(xz - Vector512.Create(0.5d), zero); // Above(1): max(x − 0.5, 0)
+                        var on0 = Vector512.ConditionalSelect(Vector512.GreaterThan(r0, zero), one, zero);
+                        var slope0 = Vector512.Create(1d) * on0;
+                        ds += slope0; // σ′ += coefficient·power·r^(power−1)
+                        var dxv = gs * ds; // dx = σ'(x)·gσ
+                        Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
+                    }
                 }
 
-                if (hasTail)
-                {
-                    var gv = dyTail;
-                    var yv = yTail;
-                    var xv = xTail;
-                    var masked = Vector512.Equals(xv, negativeInfinity);
-                    var gs = Vector512.ConditionalSelect(masked, zero, gv - VectorMath.Exp(yv) * sharedBroadcast);
-                    var xz = Vector512.ConditionalSelect(masked, zero, xv);
-                    var ds = one;
-                    var r0 = Vector512.MaxNative(xz - Vector512.Create(0.5d), zero); // Above(1): max(x − 0.5, 0)
-                    var on0 = Vector512.ConditionalSelect(Vector512.GreaterThan(r0, zero), one, zero);
-                    var slope0 = Vector512.Create(1d) * on0;
-                    ds += slope0; // σ′ += coefficient·power·r^(power−1)
-                    var dxv = gs * ds; // dx = σ'(x)·gσ
-                    Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
-                }
-
-                for (int i = scalarStart; i < rowLength; i++)
-                {
-                    bool masked = Unsafe.Add(ref xRow, i) == double.NegativeInfinity;
-                    double gs = masked ? 0 : Unsafe.Add(ref dyRow, i) - Math.Exp(Unsafe.Add(ref yRow, i)) * shared;
-                    var xz = masked ? 0 : Unsafe.Add(ref xRow, i);
-                    var ds = 1d;
-                    var r0 = double.MaxNative(xz - 0.5d, 0d); // Above(1): max(x − 0.5, 0)
-                    var on0 = r0 > 0d ? 1d : 0d;
-                    var slope0 = 1d * on0;
-                    ds += slope0; // σ′ += coefficient·power·r^(power−1)
-                    var dxv = gs * ds; // dx = σ'(x)·gσ
-                    Unsafe.Add(ref dxRow, i) = masked ? 0 : dxv;
-                }
             }
         }
 
@@ -480,11 +480,11 @@ namespace MultiMax.Generated
                     {
                         sharedV += Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)i), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)i));
                     }
-                    sharedTotal += Vector.Sum(sharedV);
-                }
-                if (hasTail)
-                {
-                    sharedTotal += Vector.Sum(Vector.ConditionalSelect(tailLanes, Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart)), zero));
+                    if (hasTail && chunkEnd == vectorEnd)
+                    {
+                        sharedV += Vector.ConditionalSelect(tailLanes, Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart)), zero);
+                    }
+                    sharedTotal += VectorMath.SumAcross(sharedV);
                 }
                 for (int i = scalarStart; i < rowLength; i++)
                 {
@@ -516,23 +516,22 @@ namespace MultiMax.Generated
                         var dxv = gs * ds; // dx = σ'(x)·gσ
                         Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
-                }
-
-                if (hasTail)
-                {
-                    var gv = dyTail;
-                    var yv = yTail;
-                    var xv = xTail;
-                    var masked = Vector.Equals(xv, negativeInfinity);
-                    var gs = Vector.ConditionalSelect(masked, zero, gv - VectorMath.Exp(yv) * sharedBroadcast);
-                    var xz = Vector.ConditionalSelect(masked, zero, xv);
-                    var ds = one;
-                    var r0 = Vector.MaxNative(xz - new Vector<double>(0.5d), zero); // Above(1): max(x − 0.5, 0)
-                    var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
-                    var slope0 = new Vector<double>(1d) * on0;
-                    ds += slope0; // σ′ += coefficient·power·r^(power−1)
-                    var dxv = gs * ds; // dx = σ'(x)·gσ
-                    Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
+                    if (hasTail && chunkEnd == vectorEnd)
+                    {
+                        var gv = dyTail;
+                        var yv = yTail;
+                        var xv = xTail;
+                        var masked = Vector.Equals(xv, negativeInfinity);
+                        var gs = Vector.ConditionalSelect(masked, zero, gv - VectorMath.Exp(yv) * sharedBroadcast);
+                        var xz = Vector.ConditionalSelect(masked, zero, xv);
+                        var ds = one;
+                        var r0 = Vector.MaxNative(xz - new Vector<double>(0.5d), zero); // Above(1): max(x − 0.5, 0)
+                        var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
+                        var slope0 = new Vector<double>(1d) * on0;
+                        ds += slope0; // σ′ += coefficient·power·r^(power−1)
+                        var dxv = gs * ds; // dx = σ'(x)·gσ
+                        Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
+                    }
                 }
 
                 for (int i = scalarStart; i < rowLength; i++)

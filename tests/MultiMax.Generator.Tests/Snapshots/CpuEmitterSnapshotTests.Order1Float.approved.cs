@@ -148,10 +148,9 @@ namespace MultiMax.Generated
             // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
             bool poisoned = float.IsNaN(a0) | float.IsNaN(b0) | float.IsNaN(c1) | float.IsNaN(d1);
             int vectorEnd = rowLength - rowLength % Vector512<float>.Count;
-            bool hasTail = rowLength > Vector512<float>.Count && vectorEnd < rowLength;
+            bool hasTail = vectorEnd < rowLength; // every row holds a whole vector here
             int tailStart = rowLength - Vector512<float>.Count;
             var tailLanes = Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create<int>(vectorEnd - tailStart)).As<int, float>();
-            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref float xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -169,7 +168,7 @@ namespace MultiMax.Generated
                     var r1 = Vector512.MaxNative(xv - d1V, zero); // Above(1): max(x − p[3], 0)
                     s = Vector512.FusedMultiplyAdd(c1V, r1, s);
                     s = Vector512.ConditionalSelect(Vector512.Equals(xv, negativeInfinity), negativeInfinity, s);
-                    maxV = Vector512.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
+                    maxV = Vector512.MaxNative(maxV, s);
                     s.StoreUnsafe(ref yRow, (nuint)i);
                 }
 
@@ -182,35 +181,38 @@ namespace MultiMax.Generated
                     var r1 = Vector512.MaxNative(xv - d1V, zero); // Above(1): max(x − p[3], 0)
                     s = Vector512.FusedMultiplyAdd(c1V, r1, s);
                     s = Vector512.ConditionalSelect(Vector512.Equals(xv, negativeInfinity), negativeInfinity, s);
-                    maxV = Vector512.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
+                    maxV = Vector512.MaxNative(maxV, s);
                     s.StoreUnsafe(ref yRow, (nuint)tailStart);
                 }
 
-                float max = VectorMath.MaxAcross(maxV);
-
-                for (int i = scalarStart; i < rowLength; i++)
-                {
-                    float xs = Unsafe.Add(ref xRow, i);
-                    float s = float.NegativeInfinity;
-                    if (xs != float.NegativeInfinity)
-                    {
-                        var sigma = xs;
-                        var r0 = float.MaxNative(b0 - xs, 0f); // Below(1): max(p[2] − x, 0)
-                        sigma = MathF.FusedMultiplyAdd(a0, r0, sigma);
-                        var r1 = float.MaxNative(xs - d1, 0f); // Above(1): max(x − p[3], 0)
-                        sigma = MathF.FusedMultiplyAdd(c1, r1, sigma);
-                        s = sigma;
-                    }
-
-                    max = Math.Max(max, s);
-                    Unsafe.Add(ref yRow, i) = s;
-                }
+                float max = VectorMath.MaxAcrossNative(maxV);
                 if (poisoned && max != float.NegativeInfinity) max = float.NaN;
 
-                // A row with every entry masked has no mass to distribute: it is all zeros, not NaN.
                 if (max == float.NegativeInfinity)
                 {
-                    MemoryMarshal.CreateSpan(ref yRow, rowLength).Clear();
+                    // Every σ here is −∞ (masked) or NaN, which MaxNative may pass over: a NaN makes the row NaN, and a row with
+                    // every entry masked has no mass to distribute: it is all zeros, not NaN.
+                    bool hasNaN = false;
+                    for (int i = 0; i < vectorEnd; i += Vector512<float>.Count)
+                    {
+                        var v = Vector512.LoadUnsafe(ref yRow, (nuint)i);
+                        hasNaN |= !Vector512.EqualsAll(v, v);
+                    }
+                    if (hasTail)
+                    {
+                        var v = Vector512.LoadUnsafe(ref yRow, (nuint)tailStart);
+                        hasNaN |= !Vector512.EqualsAll(v, v);
+                    }
+                    float fill = hasNaN ? float.NaN : 0;
+                    var fillV = Vector512.Create(fill);
+                    for (int i = 0; i < vectorEnd; i += Vector512<float>.Count)
+                    {
+                        fillV.StoreUnsafe(ref yRow, (nuint)i);
+                    }
+                    if (hasTail)
+                    {
+                        fillV.StoreUnsafe(ref yRow, (nuint)tailStart);
+                    }
                     continue;
                 }
 
@@ -224,25 +226,17 @@ namespace MultiMax.Generated
                     Vector512<float> sumV = zero;
                     for (int i = chunk; i < chunkEnd; i += Vector512<float>.Count)
                     {
-                        var e = VectorMath.Exp(Vector512.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
+                        var e = VectorMath.ExpNonPositive(Vector512.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
                         sumV += e;
                         e.StoreUnsafe(ref yRow, (nuint)i);
                     }
-                    sum += Vector512.Sum(sumV);
-                }
-
-                if (hasTail)
-                {
-                    var e = VectorMath.Exp(sigmaTail - maxBroadcast);
-                    sum += Vector512.Sum(Vector512.ConditionalSelect(tailLanes, e, zero));
-                    e.StoreUnsafe(ref yRow, (nuint)tailStart);
-                }
-
-                for (int i = scalarStart; i < rowLength; i++)
-                {
-                    float e = MathF.Exp(Unsafe.Add(ref yRow, i) - max);
-                    sum += e;
-                    Unsafe.Add(ref yRow, i) = e;
+                    if (hasTail && chunkEnd == vectorEnd)
+                    {
+                        var e = VectorMath.ExpNonPositive(sigmaTail - maxBroadcast);
+                        sumV += Vector512.ConditionalSelect(tailLanes, e, zero);
+                        e.StoreUnsafe(ref yRow, (nuint)tailStart);
+                    }
+                    sum += VectorMath.SumAcross(sumV);
                 }
 
                 // Pass 3: normalise, with one division per row.
@@ -256,10 +250,6 @@ namespace MultiMax.Generated
                 if (hasTail)
                 {
                     (sourceTail * inverseBroadcast).StoreUnsafe(ref yRow, (nuint)tailStart);
-                }
-                for (int i = scalarStart; i < rowLength; i++)
-                {
-                    Unsafe.Add(ref yRow, i) = Unsafe.Add(ref yRow, i) * inverse;
                 }
             }
         }
@@ -302,7 +292,7 @@ namespace MultiMax.Generated
                     var r1 = Vector.MaxNative(xv - d1V, zero); // Above(1): max(x − p[3], 0)
                     s = Vector.FusedMultiplyAdd(c1V, r1, s);
                     s = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), negativeInfinity, s);
-                    maxV = Vector.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
+                    maxV = Vector.MaxNative(maxV, s);
                     s.StoreUnsafe(ref yRow, (nuint)i);
                 }
 
@@ -315,12 +305,11 @@ namespace MultiMax.Generated
                     var r1 = Vector.MaxNative(xv - d1V, zero); // Above(1): max(x − p[3], 0)
                     s = Vector.FusedMultiplyAdd(c1V, r1, s);
                     s = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), negativeInfinity, s);
-                    maxV = Vector.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
+                    maxV = Vector.MaxNative(maxV, s);
                     s.StoreUnsafe(ref yRow, (nuint)tailStart);
                 }
 
-                float max = VectorMath.MaxAcross(maxV);
-
+                float max = VectorMath.MaxAcrossNative(maxV);
                 for (int i = scalarStart; i < rowLength; i++)
                 {
                     float xs = Unsafe.Add(ref xRow, i);
@@ -340,10 +329,39 @@ namespace MultiMax.Generated
                 }
                 if (poisoned && max != float.NegativeInfinity) max = float.NaN;
 
-                // A row with every entry masked has no mass to distribute: it is all zeros, not NaN.
                 if (max == float.NegativeInfinity)
                 {
-                    MemoryMarshal.CreateSpan(ref yRow, rowLength).Clear();
+                    // Every σ here is −∞ (masked) or NaN, which MaxNative may pass over: a NaN makes the row NaN, and a row with
+                    // every entry masked has no mass to distribute: it is all zeros, not NaN.
+                    bool hasNaN = false;
+                    for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
+                    {
+                        var v = Vector.LoadUnsafe(ref yRow, (nuint)i);
+                        hasNaN |= !Vector.EqualsAll(v, v);
+                    }
+                    if (hasTail)
+                    {
+                        var v = Vector.LoadUnsafe(ref yRow, (nuint)tailStart);
+                        hasNaN |= !Vector.EqualsAll(v, v);
+                    }
+                    for (int i = scalarStart; i < rowLength; i++)
+                    {
+                        hasNaN |= float.IsNaN(Unsafe.Add(ref yRow, i));
+                    }
+                    float fill = hasNaN ? float.NaN : 0;
+                    var fillV = new Vector<float>(fill);
+                    for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
+                    {
+                        fillV.StoreUnsafe(ref yRow, (nuint)i);
+                    }
+                    if (hasTail)
+                    {
+                        fillV.StoreUnsafe(ref yRow, (nuint)tailStart);
+                    }
+                    for (int i = scalarStart; i < rowLength; i++)
+                    {
+                        Unsafe.Add(ref yRow, i) = fill;
+                    }
                     continue;
                 }
 
@@ -357,20 +375,18 @@ namespace MultiMax.Generated
                     Vector<float> sumV = zero;
                     for (int i = chunk; i < chunkEnd; i += Vector<float>.Count)
                     {
-                        var e = VectorMath.Exp(Vector.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
+                        var e = VectorMath.ExpNonPositive(Vector.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
                         sumV += e;
                         e.StoreUnsafe(ref yRow, (nuint)i);
                     }
-                    sum += Vector.Sum(sumV);
+                    if (hasTail && chunkEnd == vectorEnd)
+                    {
+                        var e = VectorMath.ExpNonPositive(sigmaTail - maxBroadcast);
+                        sumV += Vector.ConditionalSelect(tailLanes, e, zero);
+                        e.StoreUnsafe(ref yRow, (nuint)tailStart);
+                    }
+                    sum += VectorMath.SumAcross(sumV);
                 }
-
-                if (hasTail)
-                {
-                    var e = VectorMath.Exp(sigmaTail - maxBroadcast);
-                    sum += Vector.Sum(Vector.ConditionalSelect(tailLanes, e, zero));
-                    e.StoreUnsafe(ref yRow, (nuint)tailStart);
-                }
-
                 for (int i = scalarStart; i < rowLength; i++)
                 {
                     float e = MathF.Exp(Unsafe.Add(ref yRow, i) - max);
@@ -427,10 +443,9 @@ namespace MultiMax.Generated
             // This block's parameter gradients, summed in double over its rows.
             double gradA0 = 0, gradB0 = 0, gradC1 = 0, gradD1 = 0;
             int vectorEnd = rowLength - rowLength % Vector512<float>.Count;
-            bool hasTail = rowLength > Vector512<float>.Count && vectorEnd < rowLength;
+            bool hasTail = vectorEnd < rowLength; // every row holds a whole vector here
             int tailStart = rowLength - Vector512<float>.Count;
             var tailLanes = Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create<int>(vectorEnd - tailStart)).As<int, float>();
-            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref float xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -448,15 +463,11 @@ namespace MultiMax.Generated
                     {
                         sharedV += Vector512.ConditionalSelect(Vector512.Equals(Vector512.LoadUnsafe(ref xRow, (nuint)i), negativeInfinity), zero, Vector512.LoadUnsafe(ref dyRow, (nuint)i) * Vector512.LoadUnsafe(ref yRow, (nuint)i));
                     }
-                    sharedTotal += Vector512.Sum(sharedV);
-                }
-                if (hasTail)
-                {
-                    sharedTotal += Vector512.Sum(Vector512.ConditionalSelect(tailLanes, Vector512.ConditionalSelect(Vector512.Equals(Vector512.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector512.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector512.LoadUnsafe(ref yRow, (nuint)tailStart)), zero));
-                }
-                for (int i = scalarStart; i < rowLength; i++)
-                {
-                    sharedTotal += Unsafe.Add(ref xRow, i) == float.NegativeInfinity ? 0 : Unsafe.Add(ref dyRow, i) * Unsafe.Add(ref yRow, i);
+                    if (hasTail && chunkEnd == vectorEnd)
+                    {
+                        sharedV += Vector512.ConditionalSelect(tailLanes, Vector512.ConditionalSelect(Vector512.Equals(Vector512.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector512.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector512.LoadUnsafe(ref yRow, (nuint)tailStart)), zero);
+                    }
+                    sharedTotal += VectorMath.SumAcross(sharedV);
                 }
                 float shared = poisoned ? float.NaN : (float)sharedTotal;
 
@@ -493,64 +504,37 @@ namespace MultiMax.Generated
                         var dxv = gs * ds; // dx = σ'(x)·gσ
                         Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
-                    gradA0 += Vector512.Sum(gradA0V);
-                    gradB0 += Vector512.Sum(gradB0V);
-                    gradC1 += Vector512.Sum(gradC1V);
-                    gradD1 += Vector512.Sum(gradD1V);
+                    if (hasTail && chunkEnd == vectorEnd)
+                    {
+                        var gv = dyTail;
+                        var yv = yTail;
+                        var xv = xTail;
+                        var masked = Vector512.Equals(xv, negativeInfinity);
+                        var gs = Vector512.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
+                        var gsNew = Vector512.ConditionalSelect(tailLanes, gs, zero); // lanes no whole vector summed
+                        var xz = Vector512.ConditionalSelect(masked, zero, xv);
+                        var ds = one;
+                        var r0 = Vector512.MaxNative(b0V - xz, zero); // Below(1): max(p[2] − x, 0)
+                        var on0 = Vector512.ConditionalSelect(Vector512.GreaterThan(r0, zero), one, zero);
+                        var slope0 = a0pV * on0;
+                        ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
+                        gradA0V += gsNew * r0;
+                        gradB0V += gsNew * slope0;
+                        var r1 = Vector512.MaxNative(xz - d1V, zero); // Above(1): max(x − p[3], 0)
+                        var on1 = Vector512.ConditionalSelect(Vector512.GreaterThan(r1, zero), one, zero);
+                        var slope1 = c1pV * on1;
+                        ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                        gradC1V += gsNew * r1;
+                        gradD1V += gsNew * slope1;
+                        var dxv = gs * ds; // dx = σ'(x)·gσ
+                        Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
+                    }
+                    gradA0 += VectorMath.SumAcross(gradA0V);
+                    gradB0 += VectorMath.SumAcross(gradB0V);
+                    gradC1 += VectorMath.SumAcross(gradC1V);
+                    gradD1 += VectorMath.SumAcross(gradD1V);
                 }
 
-                if (hasTail)
-                {
-                    Vector512<float> gradA0V = zero, gradB0V = zero, gradC1V = zero, gradD1V = zero;
-                    var gv = dyTail;
-                    var yv = yTail;
-                    var xv = xTail;
-                    var masked = Vector512.Equals(xv, negativeInfinity);
-                    var gs = Vector512.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
-                    var gsNew = Vector512.ConditionalSelect(tailLanes, gs, zero); // lanes no whole vector summed
-                    var xz = Vector512.ConditionalSelect(masked, zero, xv);
-                    var ds = one;
-                    var r0 = Vector512.MaxNative(b0V - xz, zero); // Below(1): max(p[2] − x, 0)
-                    var on0 = Vector512.ConditionalSelect(Vector512.GreaterThan(r0, zero), one, zero);
-                    var slope0 = a0pV * on0;
-                    ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
-                    gradA0V += gsNew * r0;
-                    gradB0V += gsNew * slope0;
-                    var r1 = Vector512.MaxNative(xz - d1V, zero); // Above(1): max(x − p[3], 0)
-                    var on1 = Vector512.ConditionalSelect(Vector512.GreaterThan(r1, zero), one, zero);
-                    var slope1 = c1pV * on1;
-                    ds += slope1; // σ′ += coefficient·power·r^(power−1)
-                    gradC1V += gsNew * r1;
-                    gradD1V += gsNew * slope1;
-                    var dxv = gs * ds; // dx = σ'(x)·gσ
-                    Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
-                    gradA0 += Vector512.Sum(gradA0V);
-                    gradB0 += Vector512.Sum(gradB0V);
-                    gradC1 += Vector512.Sum(gradC1V);
-                    gradD1 += Vector512.Sum(gradD1V);
-                }
-
-                for (int i = scalarStart; i < rowLength; i++)
-                {
-                    bool masked = Unsafe.Add(ref xRow, i) == float.NegativeInfinity;
-                    float gs = masked ? 0 : Unsafe.Add(ref yRow, i) * (Unsafe.Add(ref dyRow, i) - shared);
-                    var xz = masked ? 0 : Unsafe.Add(ref xRow, i);
-                    var ds = 1f;
-                    var r0 = float.MaxNative(b0 - xz, 0f); // Below(1): max(p[2] − x, 0)
-                    var on0 = r0 > 0f ? 1f : 0f;
-                    var slope0 = a0p * on0;
-                    ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
-                    gradA0 += gs * r0;
-                    gradB0 += gs * slope0;
-                    var r1 = float.MaxNative(xz - d1, 0f); // Above(1): max(x − p[3], 0)
-                    var on1 = r1 > 0f ? 1f : 0f;
-                    var slope1 = c1p * on1;
-                    ds += slope1; // σ′ += coefficient·power·r^(power−1)
-                    gradC1 += gs * r1;
-                    gradD1 += gs * slope1;
-                    var dxv = gs * ds; // dx = σ'(x)·gσ
-                    Unsafe.Add(ref dxRow, i) = masked ? 0 : dxv;
-                }
             }
 
             // A NaN parameter σ reads makes every gradient NaN, as autograd of the formula does, even where no row was live.
@@ -609,11 +593,11 @@ namespace MultiMax.Generated
                     {
                         sharedV += Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)i), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)i) * Vector.LoadUnsafe(ref yRow, (nuint)i));
                     }
-                    sharedTotal += Vector.Sum(sharedV);
-                }
-                if (hasTail)
-                {
-                    sharedTotal += Vector.Sum(Vector.ConditionalSelect(tailLanes, Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector.LoadUnsafe(ref yRow, (nuint)tailStart)), zero));
+                    if (hasTail && chunkEnd == vectorEnd)
+                    {
+                        sharedV += Vector.ConditionalSelect(tailLanes, Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector.LoadUnsafe(ref yRow, (nuint)tailStart)), zero);
+                    }
+                    sharedTotal += VectorMath.SumAcross(sharedV);
                 }
                 for (int i = scalarStart; i < rowLength; i++)
                 {
@@ -654,41 +638,35 @@ namespace MultiMax.Generated
                         var dxv = gs * ds; // dx = σ'(x)·gσ
                         Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
-                    gradA0 += Vector.Sum(gradA0V);
-                    gradB0 += Vector.Sum(gradB0V);
-                    gradC1 += Vector.Sum(gradC1V);
-                    gradD1 += Vector.Sum(gradD1V);
-                }
-
-                if (hasTail)
-                {
-                    Vector<float> gradA0V = zero, gradB0V = zero, gradC1V = zero, gradD1V = zero;
-                    var gv = dyTail;
-                    var yv = yTail;
-                    var xv = xTail;
-                    var masked = Vector.Equals(xv, negativeInfinity);
-                    var gs = Vector.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
-                    var gsNew = Vector.ConditionalSelect(tailLanes, gs, zero); // lanes no whole vector summed
-                    var xz = Vector.ConditionalSelect(masked, zero, xv);
-                    var ds = one;
-                    var r0 = Vector.MaxNative(b0V - xz, zero); // Below(1): max(p[2] − x, 0)
-                    var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
-                    var slope0 = a0pV * on0;
-                    ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
-                    gradA0V += gsNew * r0;
-                    gradB0V += gsNew * slope0;
-                    var r1 = Vector.MaxNative(xz - d1V, zero); // Above(1): max(x − p[3], 0)
-                    var on1 = Vector.ConditionalSelect(Vector.GreaterThan(r1, zero), one, zero);
-                    var slope1 = c1pV * on1;
-                    ds += slope1; // σ′ += coefficient·power·r^(power−1)
-                    gradC1V += gsNew * r1;
-                    gradD1V += gsNew * slope1;
-                    var dxv = gs * ds; // dx = σ'(x)·gσ
-                    Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
-                    gradA0 += Vector.Sum(gradA0V);
-                    gradB0 += Vector.Sum(gradB0V);
-                    gradC1 += Vector.Sum(gradC1V);
-                    gradD1 += Vector.Sum(gradD1V);
+                    if (hasTail && chunkEnd == vectorEnd)
+                    {
+                        var gv = dyTail;
+                        var yv = yTail;
+                        var xv = xTail;
+                        var masked = Vector.Equals(xv, negativeInfinity);
+                        var gs = Vector.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
+                        var gsNew = Vector.ConditionalSelect(tailLanes, gs, zero); // lanes no whole vector summed
+                        var xz = Vector.ConditionalSelect(masked, zero, xv);
+                        var ds = one;
+                        var r0 = Vector.MaxNative(b0V - xz, zero); // Below(1): max(p[2] − x, 0)
+                        var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
+                        var slope0 = a0pV * on0;
+                        ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
+                        gradA0V += gsNew * r0;
+                        gradB0V += gsNew * slope0;
+                        var r1 = Vector.MaxNative(xz - d1V, zero); // Above(1): max(x − p[3], 0)
+                        var on1 = Vector.ConditionalSelect(Vector.GreaterThan(r1, zero), one, zero);
+                        var slope1 = c1pV * on1;
+                        ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                        gradC1V += gsNew * r1;
+                        gradD1V += gsNew * slope1;
+                        var dxv = gs * ds; // dx = σ'(x)·gσ
+                        Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
+                    }
+                    gradA0 += VectorMath.SumAcross(gradA0V);
+                    gradB0 += VectorMath.SumAcross(gradB0V);
+                    gradC1 += VectorMath.SumAcross(gradC1V);
+                    gradD1 += VectorMath.SumAcross(gradD1V);
                 }
 
                 for (int i = scalarStart; i < rowLength; i++)
@@ -826,10 +804,10 @@ namespace MultiMax.Generated
                     var dsV = gv * ds; // dx = σ'(x)·gσ
                     dsV.StoreUnsafe(ref gradientRow, (nuint)i);
                 }
-                gradA0 += Vector.Sum(gradA0V);
-                gradB0 += Vector.Sum(gradB0V);
-                gradC1 += Vector.Sum(gradC1V);
-                gradD1 += Vector.Sum(gradD1V);
+                gradA0 += VectorMath.SumAcross(gradA0V);
+                gradB0 += VectorMath.SumAcross(gradB0V);
+                gradC1 += VectorMath.SumAcross(gradC1V);
+                gradD1 += VectorMath.SumAcross(gradD1V);
             }
 
             for (int i = vectorEnd; i < s.Length; i++)

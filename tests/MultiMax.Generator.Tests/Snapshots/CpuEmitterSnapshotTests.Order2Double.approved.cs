@@ -156,10 +156,9 @@ namespace MultiMax.Generated
             // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
             bool poisoned = double.IsNaN(a0) | double.IsNaN(b0) | double.IsNaN(c1) | double.IsNaN(d1) | double.IsNaN(a2) | double.IsNaN(b2) | double.IsNaN(c3) | double.IsNaN(d3);
             int vectorEnd = rowLength - rowLength % Vector512<double>.Count;
-            bool hasTail = rowLength > Vector512<double>.Count && vectorEnd < rowLength;
+            bool hasTail = vectorEnd < rowLength; // every row holds a whole vector here
             int tailStart = rowLength - Vector512<double>.Count;
             var tailLanes = Vector512.GreaterThanOrEqual(Vector512<long>.Indices, Vector512.Create<long>(vectorEnd - tailStart)).As<long, double>();
-            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref double xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -181,7 +180,7 @@ namespace MultiMax.Generated
                     var r3 = Vector512.MaxNative(xv - d3V, zero); // Above(2): max(x − p[7], 0)
                     s = Vector512.FusedMultiplyAdd(c3V * r3, r3, s);
                     s = Vector512.ConditionalSelect(Vector512.Equals(xv, negativeInfinity), negativeInfinity, s);
-                    maxV = Vector512.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
+                    maxV = Vector512.MaxNative(maxV, s);
                     s.StoreUnsafe(ref yRow, (nuint)i);
                 }
 
@@ -198,39 +197,38 @@ namespace MultiMax.Generated
                     var r3 = Vector512.MaxNative(xv - d3V, zero); // Above(2): max(x − p[7], 0)
                     s = Vector512.FusedMultiplyAdd(c3V * r3, r3, s);
                     s = Vector512.ConditionalSelect(Vector512.Equals(xv, negativeInfinity), negativeInfinity, s);
-                    maxV = Vector512.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
+                    maxV = Vector512.MaxNative(maxV, s);
                     s.StoreUnsafe(ref yRow, (nuint)tailStart);
                 }
 
-                double max = VectorMath.MaxAcross(maxV);
-
-                for (int i = scalarStart; i < rowLength; i++)
-                {
-                    double xs = Unsafe.Add(ref xRow, i);
-                    double s = double.NegativeInfinity;
-                    if (xs != double.NegativeInfinity)
-                    {
-                        var sigma = xs;
-                        var r0 = double.MaxNative(b0 - xs, 0d); // Below(1): max(p[4] − x, 0)
-                        sigma = Math.FusedMultiplyAdd(a0, r0, sigma);
-                        var r1 = double.MaxNative(xs - d1, 0d); // Above(1): max(x − p[5], 0)
-                        sigma = Math.FusedMultiplyAdd(c1, r1, sigma);
-                        var r2 = double.MaxNative(b2 - xs, 0d); // Below(2): max(p[6] − x, 0)
-                        sigma = Math.FusedMultiplyAdd(a2 * r2, r2, sigma);
-                        var r3 = double.MaxNative(xs - d3, 0d); // Above(2): max(x − p[7], 0)
-                        sigma = Math.FusedMultiplyAdd(c3 * r3, r3, sigma);
-                        s = sigma;
-                    }
-
-                    max = Math.Max(max, s);
-                    Unsafe.Add(ref yRow, i) = s;
-                }
+                double max = VectorMath.MaxAcrossNative(maxV);
                 if (poisoned && max != double.NegativeInfinity) max = double.NaN;
 
-                // A row with every entry masked has no mass to distribute: it is all zeros, not NaN.
                 if (max == double.NegativeInfinity)
                 {
-                    MemoryMarshal.CreateSpan(ref yRow, rowLength).Clear();
+                    // Every σ here is −∞ (masked) or NaN, which MaxNative may pass over: a NaN makes the row NaN, and a row with
+                    // every entry masked has no mass to distribute: it is all zeros, not NaN.
+                    bool hasNaN = false;
+                    for (int i = 0; i < vectorEnd; i += Vector512<double>.Count)
+                    {
+                        var v = Vector512.LoadUnsafe(ref yRow, (nuint)i);
+                        hasNaN |= !Vector512.EqualsAll(v, v);
+                    }
+                    if (hasTail)
+                    {
+                        var v = Vector512.LoadUnsafe(ref yRow, (nuint)tailStart);
+                        hasNaN |= !Vector512.EqualsAll(v, v);
+                    }
+                    double fill = hasNaN ? double.NaN : 0;
+                    var fillV = Vector512.Create(fill);
+                    for (int i = 0; i < vectorEnd; i += Vector512<double>.Count)
+                    {
+                        fillV.StoreUnsafe(ref yRow, (nuint)i);
+                    }
+                    if (hasTail)
+                    {
+                        fillV.StoreUnsafe(ref yRow, (nuint)tailStart);
+                    }
                     continue;
                 }
 
@@ -244,25 +242,17 @@ namespace MultiMax.Generated
                     Vector512<double> sumV = zero;
                     for (int i = chunk; i < chunkEnd; i += Vector512<double>.Count)
                     {
-                        var e = VectorMath.Exp(Vector512.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
+                        var e = VectorMath.ExpNonPositive(Vector512.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
                         sumV += e;
                         e.StoreUnsafe(ref yRow, (nuint)i);
                     }
-                    sum += Vector512.Sum(sumV);
-                }
-
-                if (hasTail)
-                {
-                    var e = VectorMath.Exp(sigmaTail - maxBroadcast);
-                    sum += Vector512.Sum(Vector512.ConditionalSelect(tailLanes, e, zero));
-                    e.StoreUnsafe(ref yRow, (nuint)tailStart);
-                }
-
-                for (int i = scalarStart; i < rowLength; i++)
-                {
-                    double e = Math.Exp(Unsafe.Add(ref yRow, i) - max);
-                    sum += e;
-                    Unsafe.Add(ref yRow, i) = e;
+                    if (hasTail && chunkEnd == vectorEnd)
+                    {
+                        var e = VectorMath.ExpNonPositive(sigmaTail - maxBroadcast);
+                        sumV += Vector512.ConditionalSelect(tailLanes, e, zero);
+                        e.StoreUnsafe(ref yRow, (nuint)tailStart);
+                    }
+                    sum += VectorMath.SumAcross(sumV);
                 }
 
                 // Pass 3: normalise, with one division per row.
@@ -276,10 +266,6 @@ namespace MultiMax.Generated
                 if (hasTail)
                 {
                     (sourceTail * inverseBroadcast).StoreUnsafe(ref yRow, (nuint)tailStart);
-                }
-                for (int i = scalarStart; i < rowLength; i++)
-                {
-                    Unsafe.Add(ref yRow, i) = Unsafe.Add(ref yRow, i) * inverse;
                 }
             }
         }
@@ -334,7 +320,7 @@ namespace MultiMax.Generated
                     var r3 = Vector.MaxNative(xv - d3V, zero); // Above(2): max(x − p[7], 0)
                     s = Vector.FusedMultiplyAdd(c3V * r3, r3, s);
                     s = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), negativeInfinity, s);
-                    maxV = Vector.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
+                    maxV = Vector.MaxNative(maxV, s);
                     s.StoreUnsafe(ref yRow, (nuint)i);
                 }
 
@@ -351,12 +337,11 @@ namespace MultiMax.Generated
                     var r3 = Vector.MaxNative(xv - d3V, zero); // Above(2): max(x − p[7], 0)
                     s = Vector.FusedMultiplyAdd(c3V * r3, r3, s);
                     s = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), negativeInfinity, s);
-                    maxV = Vector.Max(maxV, s); // NaN-propagating: a NaN anywhere makes the row NaN
+                    maxV = Vector.MaxNative(maxV, s);
                     s.StoreUnsafe(ref yRow, (nuint)tailStart);
                 }
 
-                double max = VectorMath.MaxAcross(maxV);
-
+                double max = VectorMath.MaxAcrossNative(maxV);
                 for (int i = scalarStart; i < rowLength; i++)
                 {
                     double xs = Unsafe.Add(ref xRow, i);
@@ -380,10 +365,39 @@ namespace MultiMax.Generated
                 }
                 if (poisoned && max != double.NegativeInfinity) max = double.NaN;
 
-                // A row with every entry masked has no mass to distribute: it is all zeros, not NaN.
                 if (max == double.NegativeInfinity)
                 {
-                    MemoryMarshal.CreateSpan(ref yRow, rowLength).Clear();
+                    // Every σ here is −∞ (masked) or NaN, which MaxNative may pass over: a NaN makes the row NaN, and a row with
+                    // every entry masked has no mass to distribute: it is all zeros, not NaN.
+                    bool hasNaN = false;
+                    for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
+                    {
+                        var v = Vector.LoadUnsafe(ref yRow, (nuint)i);
+                        hasNaN |= !Vector.EqualsAll(v, v);
+                    }
+                    if (hasTail)
+                    {
+                        var v = Vector.LoadUnsafe(ref yRow, (nuint)tailStart);
+                        hasNaN |= !Vector.EqualsAll(v, v);
+                    }
+                    for (int i = scalarStart; i < rowLength; i++)
+                    {
+                        hasNaN |= double.IsNaN(Unsafe.Add(ref yRow, i));
+                    }
+                    double fill = hasNaN ? double.NaN : 0;
+                    var fillV = new Vector<double>(fill);
+                    for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
+                    {
+                        fillV.StoreUnsafe(ref yRow, (nuint)i);
+                    }
+                    if (hasTail)
+                    {
+                        fillV.StoreUnsafe(ref yRow, (nuint)tailStart);
+                    }
+                    for (int i = scalarStart; i < rowLength; i++)
+                    {
+                        Unsafe.Add(ref yRow, i) = fill;
+                    }
                     continue;
                 }
 
@@ -397,20 +411,18 @@ namespace MultiMax.Generated
                     Vector<double> sumV = zero;
                     for (int i = chunk; i < chunkEnd; i += Vector<double>.Count)
                     {
-                        var e = VectorMath.Exp(Vector.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
+                        var e = VectorMath.ExpNonPositive(Vector.LoadUnsafe(ref yRow, (nuint)i) - maxBroadcast);
                         sumV += e;
                         e.StoreUnsafe(ref yRow, (nuint)i);
                     }
-                    sum += Vector.Sum(sumV);
+                    if (hasTail && chunkEnd == vectorEnd)
+                    {
+                        var e = VectorMath.ExpNonPositive(sigmaTail - maxBroadcast);
+                        sumV += Vector.ConditionalSelect(tailLanes, e, zero);
+                        e.StoreUnsafe(ref yRow, (nuint)tailStart);
+                    }
+                    sum += VectorMath.SumAcross(sumV);
                 }
-
-                if (hasTail)
-                {
-                    var e = VectorMath.Exp(sigmaTail - maxBroadcast);
-                    sum += Vector.Sum(Vector.ConditionalSelect(tailLanes, e, zero));
-                    e.StoreUnsafe(ref yRow, (nuint)tailStart);
-                }
-
                 for (int i = scalarStart; i < rowLength; i++)
                 {
                     double e = Math.Exp(Unsafe.Add(ref yRow, i) - max);
@@ -477,10 +489,9 @@ namespace MultiMax.Generated
             // This block's parameter gradients, summed in double over its rows.
             double gradA0 = 0, gradB0 = 0, gradC1 = 0, gradD1 = 0, gradA2 = 0, gradB2 = 0, gradC3 = 0, gradD3 = 0;
             int vectorEnd = rowLength - rowLength % Vector512<double>.Count;
-            bool hasTail = rowLength > Vector512<double>.Count && vectorEnd < rowLength;
+            bool hasTail = vectorEnd < rowLength; // every row holds a whole vector here
             int tailStart = rowLength - Vector512<double>.Count;
             var tailLanes = Vector512.GreaterThanOrEqual(Vector512<long>.Indices, Vector512.Create<long>(vectorEnd - tailStart)).As<long, double>();
-            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref double xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -498,15 +509,11 @@ namespace MultiMax.Generated
                     {
                         sharedV += Vector512.ConditionalSelect(Vector512.Equals(Vector512.LoadUnsafe(ref xRow, (nuint)i), negativeInfinity), zero, Vector512.LoadUnsafe(ref dyRow, (nuint)i) * Vector512.LoadUnsafe(ref yRow, (nuint)i));
                     }
-                    sharedTotal += Vector512.Sum(sharedV);
-                }
-                if (hasTail)
-                {
-                    sharedTotal += Vector512.Sum(Vector512.ConditionalSelect(tailLanes, Vector512.ConditionalSelect(Vector512.Equals(Vector512.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector512.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector512.LoadUnsafe(ref yRow, (nuint)tailStart)), zero));
-                }
-                for (int i = scalarStart; i < rowLength; i++)
-                {
-                    sharedTotal += Unsafe.Add(ref xRow, i) == double.NegativeInfinity ? 0 : Unsafe.Add(ref dyRow, i) * Unsafe.Add(ref yRow, i);
+                    if (hasTail && chunkEnd == vectorEnd)
+                    {
+                        sharedV += Vector512.ConditionalSelect(tailLanes, Vector512.ConditionalSelect(Vector512.Equals(Vector512.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector512.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector512.LoadUnsafe(ref yRow, (nuint)tailStart)), zero);
+                    }
+                    sharedTotal += VectorMath.SumAcross(sharedV);
                 }
                 double shared = poisoned ? double.NaN : (double)sharedTotal;
 
@@ -553,92 +560,51 @@ namespace MultiMax.Generated
                         var dxv = gs * ds; // dx = σ'(x)·gσ
                         Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
-                    gradA0 += Vector512.Sum(gradA0V);
-                    gradB0 += Vector512.Sum(gradB0V);
-                    gradC1 += Vector512.Sum(gradC1V);
-                    gradD1 += Vector512.Sum(gradD1V);
-                    gradA2 += Vector512.Sum(gradA2V);
-                    gradB2 += Vector512.Sum(gradB2V);
-                    gradC3 += Vector512.Sum(gradC3V);
-                    gradD3 += Vector512.Sum(gradD3V);
+                    if (hasTail && chunkEnd == vectorEnd)
+                    {
+                        var gv = dyTail;
+                        var yv = yTail;
+                        var xv = xTail;
+                        var masked = Vector512.Equals(xv, negativeInfinity);
+                        var gs = Vector512.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
+                        var gsNew = Vector512.ConditionalSelect(tailLanes, gs, zero); // lanes no whole vector summed
+                        var xz = Vector512.ConditionalSelect(masked, zero, xv);
+                        var ds = one;
+                        var r0 = Vector512.MaxNative(b0V - xz, zero); // Below(1): max(p[4] − x, 0)
+                        var on0 = Vector512.ConditionalSelect(Vector512.GreaterThan(r0, zero), one, zero);
+                        var slope0 = a0pV * on0;
+                        ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
+                        gradA0V += gsNew * r0;
+                        gradB0V += gsNew * slope0;
+                        var r1 = Vector512.MaxNative(xz - d1V, zero); // Above(1): max(x − p[5], 0)
+                        var on1 = Vector512.ConditionalSelect(Vector512.GreaterThan(r1, zero), one, zero);
+                        var slope1 = c1pV * on1;
+                        ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                        gradC1V += gsNew * r1;
+                        gradD1V += gsNew * slope1;
+                        var r2 = Vector512.MaxNative(b2V - xz, zero); // Below(2): max(p[6] − x, 0)
+                        var slope2 = a2pV * r2;
+                        ds -= slope2; // σ′ −= coefficient·power·r^(power−1)
+                        gradA2V += gsNew * r2 * r2;
+                        gradB2V += gsNew * slope2;
+                        var r3 = Vector512.MaxNative(xz - d3V, zero); // Above(2): max(x − p[7], 0)
+                        var slope3 = c3pV * r3;
+                        ds += slope3; // σ′ += coefficient·power·r^(power−1)
+                        gradC3V += gsNew * r3 * r3;
+                        gradD3V += gsNew * slope3;
+                        var dxv = gs * ds; // dx = σ'(x)·gσ
+                        Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
+                    }
+                    gradA0 += VectorMath.SumAcross(gradA0V);
+                    gradB0 += VectorMath.SumAcross(gradB0V);
+                    gradC1 += VectorMath.SumAcross(gradC1V);
+                    gradD1 += VectorMath.SumAcross(gradD1V);
+                    gradA2 += VectorMath.SumAcross(gradA2V);
+                    gradB2 += VectorMath.SumAcross(gradB2V);
+                    gradC3 += VectorMath.SumAcross(gradC3V);
+                    gradD3 += VectorMath.SumAcross(gradD3V);
                 }
 
-                if (hasTail)
-                {
-                    Vector512<double> gradA0V = zero, gradB0V = zero, gradC1V = zero, gradD1V = zero, gradA2V = zero, gradB2V = zero, gradC3V = zero, gradD3V = zero;
-                    var gv = dyTail;
-                    var yv = yTail;
-                    var xv = xTail;
-                    var masked = Vector512.Equals(xv, negativeInfinity);
-                    var gs = Vector512.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
-                    var gsNew = Vector512.ConditionalSelect(tailLanes, gs, zero); // lanes no whole vector summed
-                    var xz = Vector512.ConditionalSelect(masked, zero, xv);
-                    var ds = one;
-                    var r0 = Vector512.MaxNative(b0V - xz, zero); // Below(1): max(p[4] − x, 0)
-                    var on0 = Vector512.ConditionalSelect(Vector512.GreaterThan(r0, zero), one, zero);
-                    var slope0 = a0pV * on0;
-                    ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
-                    gradA0V += gsNew * r0;
-                    gradB0V += gsNew * slope0;
-                    var r1 = Vector512.MaxNative(xz - d1V, zero); // Above(1): max(x − p[5], 0)
-                    var on1 = Vector512.ConditionalSelect(Vector512.GreaterThan(r1, zero), one, zero);
-                    var slope1 = c1pV * on1;
-                    ds += slope1; // σ′ += coefficient·power·r^(power−1)
-                    gradC1V += gsNew * r1;
-                    gradD1V += gsNew * slope1;
-                    var r2 = Vector512.MaxNative(b2V - xz, zero); // Below(2): max(p[6] − x, 0)
-                    var slope2 = a2pV * r2;
-                    ds -= slope2; // σ′ −= coefficient·power·r^(power−1)
-                    gradA2V += gsNew * r2 * r2;
-                    gradB2V += gsNew * slope2;
-                    var r3 = Vector512.MaxNative(xz - d3V, zero); // Above(2): max(x − p[7], 0)
-                    var slope3 = c3pV * r3;
-                    ds += slope3; // σ′ += coefficient·power·r^(power−1)
-                    gradC3V += gsNew * r3 * r3;
-                    gradD3V += gsNew * slope3;
-                    var dxv = gs * ds; // dx = σ'(x)·gσ
-                    Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
-                    gradA0 += Vector512.Sum(gradA0V);
-                    gradB0 += Vector512.Sum(gradB0V);
-                    gradC1 += Vector512.Sum(gradC1V);
-                    gradD1 += Vector512.Sum(gradD1V);
-                    gradA2 += Vector512.Sum(gradA2V);
-                    gradB2 += Vector512.Sum(gradB2V);
-                    gradC3 += Vector512.Sum(gradC3V);
-                    gradD3 += Vector512.Sum(gradD3V);
-                }
-
-                for (int i = scalarStart; i < rowLength; i++)
-                {
-                    bool masked = Unsafe.Add(ref xRow, i) == double.NegativeInfinity;
-                    double gs = masked ? 0 : Unsafe.Add(ref yRow, i) * (Unsafe.Add(ref dyRow, i) - shared);
-                    var xz = masked ? 0 : Unsafe.Add(ref xRow, i);
-                    var ds = 1d;
-                    var r0 = double.MaxNative(b0 - xz, 0d); // Below(1): max(p[4] − x, 0)
-                    var on0 = r0 > 0d ? 1d : 0d;
-                    var slope0 = a0p * on0;
-                    ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
-                    gradA0 += gs * r0;
-                    gradB0 += gs * slope0;
-                    var r1 = double.MaxNative(xz - d1, 0d); // Above(1): max(x − p[5], 0)
-                    var on1 = r1 > 0d ? 1d : 0d;
-                    var slope1 = c1p * on1;
-                    ds += slope1; // σ′ += coefficient·power·r^(power−1)
-                    gradC1 += gs * r1;
-                    gradD1 += gs * slope1;
-                    var r2 = double.MaxNative(b2 - xz, 0d); // Below(2): max(p[6] − x, 0)
-                    var slope2 = a2p * r2;
-                    ds -= slope2; // σ′ −= coefficient·power·r^(power−1)
-                    gradA2 += gs * r2 * r2;
-                    gradB2 += gs * slope2;
-                    var r3 = double.MaxNative(xz - d3, 0d); // Above(2): max(x − p[7], 0)
-                    var slope3 = c3p * r3;
-                    ds += slope3; // σ′ += coefficient·power·r^(power−1)
-                    gradC3 += gs * r3 * r3;
-                    gradD3 += gs * slope3;
-                    var dxv = gs * ds; // dx = σ'(x)·gσ
-                    Unsafe.Add(ref dxRow, i) = masked ? 0 : dxv;
-                }
             }
 
             // A NaN parameter σ reads makes every gradient NaN, as autograd of the formula does, even where no row was live.
@@ -711,11 +677,11 @@ namespace MultiMax.Generated
                     {
                         sharedV += Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)i), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)i) * Vector.LoadUnsafe(ref yRow, (nuint)i));
                     }
-                    sharedTotal += Vector.Sum(sharedV);
-                }
-                if (hasTail)
-                {
-                    sharedTotal += Vector.Sum(Vector.ConditionalSelect(tailLanes, Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector.LoadUnsafe(ref yRow, (nuint)tailStart)), zero));
+                    if (hasTail && chunkEnd == vectorEnd)
+                    {
+                        sharedV += Vector.ConditionalSelect(tailLanes, Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector.LoadUnsafe(ref yRow, (nuint)tailStart)), zero);
+                    }
+                    sharedTotal += VectorMath.SumAcross(sharedV);
                 }
                 for (int i = scalarStart; i < rowLength; i++)
                 {
@@ -766,59 +732,49 @@ namespace MultiMax.Generated
                         var dxv = gs * ds; // dx = σ'(x)·gσ
                         Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
-                    gradA0 += Vector.Sum(gradA0V);
-                    gradB0 += Vector.Sum(gradB0V);
-                    gradC1 += Vector.Sum(gradC1V);
-                    gradD1 += Vector.Sum(gradD1V);
-                    gradA2 += Vector.Sum(gradA2V);
-                    gradB2 += Vector.Sum(gradB2V);
-                    gradC3 += Vector.Sum(gradC3V);
-                    gradD3 += Vector.Sum(gradD3V);
-                }
-
-                if (hasTail)
-                {
-                    Vector<double> gradA0V = zero, gradB0V = zero, gradC1V = zero, gradD1V = zero, gradA2V = zero, gradB2V = zero, gradC3V = zero, gradD3V = zero;
-                    var gv = dyTail;
-                    var yv = yTail;
-                    var xv = xTail;
-                    var masked = Vector.Equals(xv, negativeInfinity);
-                    var gs = Vector.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
-                    var gsNew = Vector.ConditionalSelect(tailLanes, gs, zero); // lanes no whole vector summed
-                    var xz = Vector.ConditionalSelect(masked, zero, xv);
-                    var ds = one;
-                    var r0 = Vector.MaxNative(b0V - xz, zero); // Below(1): max(p[4] − x, 0)
-                    var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
-                    var slope0 = a0pV * on0;
-                    ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
-                    gradA0V += gsNew * r0;
-                    gradB0V += gsNew * slope0;
-                    var r1 = Vector.MaxNative(xz - d1V, zero); // Above(1): max(x − p[5], 0)
-                    var on1 = Vector.ConditionalSelect(Vector.GreaterThan(r1, zero), one, zero);
-                    var slope1 = c1pV * on1;
-                    ds += slope1; // σ′ += coefficient·power·r^(power−1)
-                    gradC1V += gsNew * r1;
-                    gradD1V += gsNew * slope1;
-                    var r2 = Vector.MaxNative(b2V - xz, zero); // Below(2): max(p[6] − x, 0)
-                    var slope2 = a2pV * r2;
-                    ds -= slope2; // σ′ −= coefficient·power·r^(power−1)
-                    gradA2V += gsNew * r2 * r2;
-                    gradB2V += gsNew * slope2;
-                    var r3 = Vector.MaxNative(xz - d3V, zero); // Above(2): max(x − p[7], 0)
-                    var slope3 = c3pV * r3;
-                    ds += slope3; // σ′ += coefficient·power·r^(power−1)
-                    gradC3V += gsNew * r3 * r3;
-                    gradD3V += gsNew * slope3;
-                    var dxv = gs * ds; // dx = σ'(x)·gσ
-                    Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
-                    gradA0 += Vector.Sum(gradA0V);
-                    gradB0 += Vector.Sum(gradB0V);
-                    gradC1 += Vector.Sum(gradC1V);
-                    gradD1 += Vector.Sum(gradD1V);
-                    gradA2 += Vector.Sum(gradA2V);
-                    gradB2 += Vector.Sum(gradB2V);
-                    gradC3 += Vector.Sum(gradC3V);
-                    gradD3 += Vector.Sum(gradD3V);
+                    if (hasTail && chunkEnd == vectorEnd)
+                    {
+                        var gv = dyTail;
+                        var yv = yTail;
+                        var xv = xTail;
+                        var masked = Vector.Equals(xv, negativeInfinity);
+                        var gs = Vector.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
+                        var gsNew = Vector.ConditionalSelect(tailLanes, gs, zero); // lanes no whole vector summed
+                        var xz = Vector.ConditionalSelect(masked, zero, xv);
+                        var ds = one;
+                        var r0 = Vector.MaxNative(b0V - xz, zero); // Below(1): max(p[4] − x, 0)
+                        var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
+                        var slope0 = a0pV * on0;
+                        ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
+                        gradA0V += gsNew * r0;
+                        gradB0V += gsNew * slope0;
+                        var r1 = Vector.MaxNative(xz - d1V, zero); // Above(1): max(x − p[5], 0)
+                        var on1 = Vector.ConditionalSelect(Vector.GreaterThan(r1, zero), one, zero);
+                        var slope1 = c1pV * on1;
+                        ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                        gradC1V += gsNew * r1;
+                        gradD1V += gsNew * slope1;
+                        var r2 = Vector.MaxNative(b2V - xz, zero); // Below(2): max(p[6] − x, 0)
+                        var slope2 = a2pV * r2;
+                        ds -= slope2; // σ′ −= coefficient·power·r^(power−1)
+                        gradA2V += gsNew * r2 * r2;
+                        gradB2V += gsNew * slope2;
+                        var r3 = Vector.MaxNative(xz - d3V, zero); // Above(2): max(x − p[7], 0)
+                        var slope3 = c3pV * r3;
+                        ds += slope3; // σ′ += coefficient·power·r^(power−1)
+                        gradC3V += gsNew * r3 * r3;
+                        gradD3V += gsNew * slope3;
+                        var dxv = gs * ds; // dx = σ'(x)·gσ
+                        Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
+                    }
+                    gradA0 += VectorMath.SumAcross(gradA0V);
+                    gradB0 += VectorMath.SumAcross(gradB0V);
+                    gradC1 += VectorMath.SumAcross(gradC1V);
+                    gradD1 += VectorMath.SumAcross(gradD1V);
+                    gradA2 += VectorMath.SumAcross(gradA2V);
+                    gradB2 += VectorMath.SumAcross(gradB2V);
+                    gradC3 += VectorMath.SumAcross(gradC3V);
+                    gradD3 += VectorMath.SumAcross(gradD3V);
                 }
 
                 for (int i = scalarStart; i < rowLength; i++)
@@ -1010,14 +966,14 @@ namespace MultiMax.Generated
                     var dsV = gv * ds; // dx = σ'(x)·gσ
                     dsV.StoreUnsafe(ref gradientRow, (nuint)i);
                 }
-                gradA0 += Vector.Sum(gradA0V);
-                gradB0 += Vector.Sum(gradB0V);
-                gradC1 += Vector.Sum(gradC1V);
-                gradD1 += Vector.Sum(gradD1V);
-                gradA2 += Vector.Sum(gradA2V);
-                gradB2 += Vector.Sum(gradB2V);
-                gradC3 += Vector.Sum(gradC3V);
-                gradD3 += Vector.Sum(gradD3V);
+                gradA0 += VectorMath.SumAcross(gradA0V);
+                gradB0 += VectorMath.SumAcross(gradB0V);
+                gradC1 += VectorMath.SumAcross(gradC1V);
+                gradD1 += VectorMath.SumAcross(gradD1V);
+                gradA2 += VectorMath.SumAcross(gradA2V);
+                gradB2 += VectorMath.SumAcross(gradB2V);
+                gradC3 += VectorMath.SumAcross(gradC3V);
+                gradD3 += VectorMath.SumAcross(gradD3V);
             }
 
             for (int i = vectorEnd; i < s.Length; i++)

@@ -129,10 +129,9 @@ namespace MultiMax.Generated
             var zero = Vector512<float>.Zero;
             var negativeInfinity = Vector512.Create(float.NegativeInfinity);
             int vectorEnd = rowLength - rowLength % Vector512<float>.Count;
-            bool hasTail = rowLength > Vector512<float>.Count && vectorEnd < rowLength;
+            bool hasTail = vectorEnd < rowLength; // every row holds a whole vector here
             int tailStart = rowLength - Vector512<float>.Count;
             var tailLanes = Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create<int>(vectorEnd - tailStart)).As<int, float>();
-            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref float xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -142,24 +141,40 @@ namespace MultiMax.Generated
                 var maxV = negativeInfinity;
                 for (int i = 0; i < vectorEnd; i += Vector512<float>.Count)
                 {
-                    maxV = Vector512.Max(maxV, Vector512.LoadUnsafe(ref xRow, (nuint)i));
+                    maxV = Vector512.MaxNative(maxV, Vector512.LoadUnsafe(ref xRow, (nuint)i));
                 }
                 if (hasTail)
                 {
-                    maxV = Vector512.Max(maxV, Vector512.LoadUnsafe(ref xRow, (nuint)tailStart));
+                    maxV = Vector512.MaxNative(maxV, Vector512.LoadUnsafe(ref xRow, (nuint)tailStart));
                 }
 
-                float max = VectorMath.MaxAcross(maxV);
+                float max = VectorMath.MaxAcrossNative(maxV);
 
-                for (int i = scalarStart; i < rowLength; i++)
-                {
-                    max = Math.Max(max, Unsafe.Add(ref xRow, i));
-                }
-
-                // A row with every entry masked has no mass to distribute: it is all zeros, not NaN.
                 if (max == float.NegativeInfinity)
                 {
-                    MemoryMarshal.CreateSpan(ref yRow, rowLength).Clear();
+                    // Every σ here is −∞ (masked) or NaN, which MaxNative may pass over: a NaN makes the row NaN, and a row with
+                    // every entry masked has no mass to distribute: it is all zeros, not NaN.
+                    bool hasNaN = false;
+                    for (int i = 0; i < vectorEnd; i += Vector512<float>.Count)
+                    {
+                        var v = Vector512.LoadUnsafe(ref xRow, (nuint)i);
+                        hasNaN |= !Vector512.EqualsAll(v, v);
+                    }
+                    if (hasTail)
+                    {
+                        var v = Vector512.LoadUnsafe(ref xRow, (nuint)tailStart);
+                        hasNaN |= !Vector512.EqualsAll(v, v);
+                    }
+                    float fill = hasNaN ? float.NaN : 0;
+                    var fillV = Vector512.Create(fill);
+                    for (int i = 0; i < vectorEnd; i += Vector512<float>.Count)
+                    {
+                        fillV.StoreUnsafe(ref yRow, (nuint)i);
+                    }
+                    if (hasTail)
+                    {
+                        fillV.StoreUnsafe(ref yRow, (nuint)tailStart);
+                    }
                     continue;
                 }
 
@@ -173,25 +188,17 @@ namespace MultiMax.Generated
                     Vector512<float> sumV = zero;
                     for (int i = chunk; i < chunkEnd; i += Vector512<float>.Count)
                     {
-                        var e = VectorMath.Exp(Vector512.LoadUnsafe(ref xRow, (nuint)i) - maxBroadcast);
+                        var e = VectorMath.ExpNonPositive(Vector512.LoadUnsafe(ref xRow, (nuint)i) - maxBroadcast);
                         sumV += e;
                         e.StoreUnsafe(ref yRow, (nuint)i);
                     }
-                    sum += Vector512.Sum(sumV);
-                }
-
-                if (hasTail)
-                {
-                    var e = VectorMath.Exp(sigmaTail - maxBroadcast);
-                    sum += Vector512.Sum(Vector512.ConditionalSelect(tailLanes, e, zero));
-                    e.StoreUnsafe(ref yRow, (nuint)tailStart);
-                }
-
-                for (int i = scalarStart; i < rowLength; i++)
-                {
-                    float e = MathF.Exp(Unsafe.Add(ref xRow, i) - max);
-                    sum += e;
-                    Unsafe.Add(ref yRow, i) = e;
+                    if (hasTail && chunkEnd == vectorEnd)
+                    {
+                        var e = VectorMath.ExpNonPositive(sigmaTail - maxBroadcast);
+                        sumV += Vector512.ConditionalSelect(tailLanes, e, zero);
+                        e.StoreUnsafe(ref yRow, (nuint)tailStart);
+                    }
+                    sum += VectorMath.SumAcross(sumV);
                 }
 
                 // Pass 3: normalise, with one division per row.
@@ -205,10 +212,6 @@ namespace MultiMax.Generated
                 if (hasTail)
                 {
                     (sourceTail * inverseBroadcast).StoreUnsafe(ref yRow, (nuint)tailStart);
-                }
-                for (int i = scalarStart; i < rowLength; i++)
-                {
-                    Unsafe.Add(ref yRow, i) = Unsafe.Add(ref yRow, i) * inverse;
                 }
             }
         }
@@ -232,24 +235,52 @@ namespace MultiMax.Generated
                 var maxV = negativeInfinity;
                 for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
                 {
-                    maxV = Vector.Max(maxV, Vector.LoadUnsafe(ref xRow, (nuint)i));
+                    maxV = Vector.MaxNative(maxV, Vector.LoadUnsafe(ref xRow, (nuint)i));
                 }
                 if (hasTail)
                 {
-                    maxV = Vector.Max(maxV, Vector.LoadUnsafe(ref xRow, (nuint)tailStart));
+                    maxV = Vector.MaxNative(maxV, Vector.LoadUnsafe(ref xRow, (nuint)tailStart));
                 }
 
-                float max = VectorMath.MaxAcross(maxV);
-
+                float max = VectorMath.MaxAcrossNative(maxV);
                 for (int i = scalarStart; i < rowLength; i++)
                 {
                     max = Math.Max(max, Unsafe.Add(ref xRow, i));
                 }
 
-                // A row with every entry masked has no mass to distribute: it is all zeros, not NaN.
                 if (max == float.NegativeInfinity)
                 {
-                    MemoryMarshal.CreateSpan(ref yRow, rowLength).Clear();
+                    // Every σ here is −∞ (masked) or NaN, which MaxNative may pass over: a NaN makes the row NaN, and a row with
+                    // every entry masked has no mass to distribute: it is all zeros, not NaN.
+                    bool hasNaN = false;
+                    for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
+                    {
+                        var v = Vector.LoadUnsafe(ref xRow, (nuint)i);
+                        hasNaN |= !Vector.EqualsAll(v, v);
+                    }
+                    if (hasTail)
+                    {
+                        var v = Vector.LoadUnsafe(ref xRow, (nuint)tailStart);
+                        hasNaN |= !Vector.EqualsAll(v, v);
+                    }
+                    for (int i = scalarStart; i < rowLength; i++)
+                    {
+                        hasNaN |= float.IsNaN(Unsafe.Add(ref xRow, i));
+                    }
+                    float fill = hasNaN ? float.NaN : 0;
+                    var fillV = new Vector<float>(fill);
+                    for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
+                    {
+                        fillV.StoreUnsafe(ref yRow, (nuint)i);
+                    }
+                    if (hasTail)
+                    {
+                        fillV.StoreUnsafe(ref yRow, (nuint)tailStart);
+                    }
+                    for (int i = scalarStart; i < rowLength; i++)
+                    {
+                        Unsafe.Add(ref yRow, i) = fill;
+                    }
                     continue;
                 }
 
@@ -263,20 +294,18 @@ namespace MultiMax.Generated
                     Vector<float> sumV = zero;
                     for (int i = chunk; i < chunkEnd; i += Vector<float>.Count)
                     {
-                        var e = VectorMath.Exp(Vector.LoadUnsafe(ref xRow, (nuint)i) - maxBroadcast);
+                        var e = VectorMath.ExpNonPositive(Vector.LoadUnsafe(ref xRow, (nuint)i) - maxBroadcast);
                         sumV += e;
                         e.StoreUnsafe(ref yRow, (nuint)i);
                     }
-                    sum += Vector.Sum(sumV);
+                    if (hasTail && chunkEnd == vectorEnd)
+                    {
+                        var e = VectorMath.ExpNonPositive(sigmaTail - maxBroadcast);
+                        sumV += Vector.ConditionalSelect(tailLanes, e, zero);
+                        e.StoreUnsafe(ref yRow, (nuint)tailStart);
+                    }
+                    sum += VectorMath.SumAcross(sumV);
                 }
-
-                if (hasTail)
-                {
-                    var e = VectorMath.Exp(sigmaTail - maxBroadcast);
-                    sum += Vector.Sum(Vector.ConditionalSelect(tailLanes, e, zero));
-                    e.StoreUnsafe(ref yRow, (nuint)tailStart);
-                }
-
                 for (int i = scalarStart; i < rowLength; i++)
                 {
                     float e = MathF.Exp(Unsafe.Add(ref xRow, i) - max);
@@ -317,10 +346,9 @@ namespace MultiMax.Generated
             var zero = Vector512<float>.Zero;
             var negativeInfinity = Vector512.Create(float.NegativeInfinity);
             int vectorEnd = rowLength - rowLength % Vector512<float>.Count;
-            bool hasTail = rowLength > Vector512<float>.Count && vectorEnd < rowLength;
+            bool hasTail = vectorEnd < rowLength; // every row holds a whole vector here
             int tailStart = rowLength - Vector512<float>.Count;
             var tailLanes = Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create<int>(vectorEnd - tailStart)).As<int, float>();
-            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref float xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -338,15 +366,11 @@ namespace MultiMax.Generated
                     {
                         sharedV += Vector512.ConditionalSelect(Vector512.Equals(Vector512.LoadUnsafe(ref xRow, (nuint)i), negativeInfinity), zero, Vector512.LoadUnsafe(ref dyRow, (nuint)i) * Vector512.LoadUnsafe(ref yRow, (nuint)i));
                     }
-                    sharedTotal += Vector512.Sum(sharedV);
-                }
-                if (hasTail)
-                {
-                    sharedTotal += Vector512.Sum(Vector512.ConditionalSelect(tailLanes, Vector512.ConditionalSelect(Vector512.Equals(Vector512.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector512.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector512.LoadUnsafe(ref yRow, (nuint)tailStart)), zero));
-                }
-                for (int i = scalarStart; i < rowLength; i++)
-                {
-                    sharedTotal += Unsafe.Add(ref xRow, i) == float.NegativeInfinity ? 0 : Unsafe.Add(ref dyRow, i) * Unsafe.Add(ref yRow, i);
+                    if (hasTail && chunkEnd == vectorEnd)
+                    {
+                        sharedV += Vector512.ConditionalSelect(tailLanes, Vector512.ConditionalSelect(Vector512.Equals(Vector512.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector512.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector512.LoadUnsafe(ref yRow, (nuint)tailStart)), zero);
+                    }
+                    sharedTotal += VectorMath.SumAcross(sharedV);
                 }
                 float shared = (float)sharedTotal;
 
@@ -367,24 +391,17 @@ namespace MultiMax.Generated
                         var gs = Vector512.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
                         gs.StoreUnsafe(ref dxRow, (nuint)i);
                     }
+                    if (hasTail && chunkEnd == vectorEnd)
+                    {
+                        var gv = dyTail;
+                        var yv = yTail;
+                        var xv = xTail;
+                        var masked = Vector512.Equals(xv, negativeInfinity);
+                        var gs = Vector512.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
+                        gs.StoreUnsafe(ref dxRow, (nuint)tailStart);
+                    }
                 }
 
-                if (hasTail)
-                {
-                    var gv = dyTail;
-                    var yv = yTail;
-                    var xv = xTail;
-                    var masked = Vector512.Equals(xv, negativeInfinity);
-                    var gs = Vector512.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
-                    gs.StoreUnsafe(ref dxRow, (nuint)tailStart);
-                }
-
-                for (int i = scalarStart; i < rowLength; i++)
-                {
-                    bool masked = Unsafe.Add(ref xRow, i) == float.NegativeInfinity;
-                    float gs = masked ? 0 : Unsafe.Add(ref yRow, i) * (Unsafe.Add(ref dyRow, i) - shared);
-                    Unsafe.Add(ref dxRow, i) = gs;
-                }
             }
         }
 
@@ -415,11 +432,11 @@ namespace MultiMax.Generated
                     {
                         sharedV += Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)i), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)i) * Vector.LoadUnsafe(ref yRow, (nuint)i));
                     }
-                    sharedTotal += Vector.Sum(sharedV);
-                }
-                if (hasTail)
-                {
-                    sharedTotal += Vector.Sum(Vector.ConditionalSelect(tailLanes, Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector.LoadUnsafe(ref yRow, (nuint)tailStart)), zero));
+                    if (hasTail && chunkEnd == vectorEnd)
+                    {
+                        sharedV += Vector.ConditionalSelect(tailLanes, Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector.LoadUnsafe(ref yRow, (nuint)tailStart)), zero);
+                    }
+                    sharedTotal += VectorMath.SumAcross(sharedV);
                 }
                 for (int i = scalarStart; i < rowLength; i++)
                 {
@@ -444,16 +461,15 @@ namespace MultiMax.Generated
                         var gs = Vector.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
                         gs.StoreUnsafe(ref dxRow, (nuint)i);
                     }
-                }
-
-                if (hasTail)
-                {
-                    var gv = dyTail;
-                    var yv = yTail;
-                    var xv = xTail;
-                    var masked = Vector.Equals(xv, negativeInfinity);
-                    var gs = Vector.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
-                    gs.StoreUnsafe(ref dxRow, (nuint)tailStart);
+                    if (hasTail && chunkEnd == vectorEnd)
+                    {
+                        var gv = dyTail;
+                        var yv = yTail;
+                        var xv = xTail;
+                        var masked = Vector.Equals(xv, negativeInfinity);
+                        var gs = Vector.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
+                        gs.StoreUnsafe(ref dxRow, (nuint)tailStart);
+                    }
                 }
 
                 for (int i = scalarStart; i < rowLength; i++)

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Numerics;
 using System.Runtime.Intrinsics;
 using MultiMax.CompilerServices;
@@ -134,6 +135,98 @@ public class VectorMathTests
             Assert.Equal(7.0, VectorMath.MaxAcross(Vector512.Create(values)));
             values[lane] = double.NaN;
             Assert.True(double.IsNaN(VectorMath.MaxAcross(Vector512.Create(values))));
+        }
+    }
+
+    /// <summary>
+    /// The kernels' exponential of σ − max σ: the same bits as <see cref="VectorMath.Exp(Vector512{float})"/> over its
+    /// domain (at most 0, −∞ and NaN included), and at <see cref="Vector{T}"/>'s width the same routine.
+    /// </summary>
+    [Fact]
+    public void ExpNonPositiveIsExpOnItsDomain()
+    {
+        var random = new Random(StableSeed.Of("exp non-positive"));
+        var arguments = new float[1 << 14];
+        for (int i = 0; i < arguments.Length; i++)
+        {
+            arguments[i] = i % 3 == 0 ? (float)(-110 * random.NextDouble()) : (float)(-8 * random.NextDouble());
+        }
+
+        float[] edges = { float.NegativeInfinity, float.MinValue, -1000f, -104f, -103.9f, -87.5f, -1e-30f, -0f, 0f, float.NaN };
+        edges.CopyTo(arguments, 0);
+        for (int i = 0; i < arguments.Length; i += Vector512<float>.Count)
+        {
+            var x = Vector512.Create(arguments, i);
+            Vector512<float> expected = VectorMath.Exp(x), actual = VectorMath.ExpNonPositive(x);
+            for (int lane = 0; lane < Vector512<float>.Count; lane++)
+            {
+                Assert.True(expected[lane].Equals(actual[lane]), $"exp({x[lane]}) = {actual[lane]}, Exp gives {expected[lane]}");
+            }
+        }
+
+        for (int i = 0; i + Vector<float>.Count <= arguments.Length; i += Vector<float>.Count)
+        {
+            var x = new Vector<float>(arguments, i);
+            Assert.Equal(VectorMath.Exp(x), VectorMath.ExpNonPositive(x));
+        }
+
+        Assert.True(double.IsNaN(VectorMath.ExpNonPositive(Vector512.Create(double.NaN)).ToScalar()));
+        Assert.Equal(Math.Exp(-3.25), VectorMath.ExpNonPositive(new Vector<double>(-3.25))[0], Math.Exp(-3.25) * 1e-15);
+    }
+
+    /// <summary>
+    /// The native maximum across lanes finds the largest lane wherever it is; with a NaN lane it gives NaN or another
+    /// lane (the kernels rely on nothing more).
+    /// </summary>
+    [Fact]
+    public void MaxAcrossNativeFindsEveryLane()
+    {
+        AssertEveryLane(Vector<float>.Count, values => VectorMath.MaxAcrossNative(new Vector<float>(values)));
+        AssertEveryLane(Vector512<float>.Count, values => VectorMath.MaxAcrossNative(Vector512.Create(values)));
+        AssertEveryLane(Vector<double>.Count, values => (float)VectorMath.MaxAcrossNative(new Vector<double>(Array.ConvertAll(values, v => (double)v))));
+        AssertEveryLane(Vector512<double>.Count, values => (float)VectorMath.MaxAcrossNative(Vector512.Create(Array.ConvertAll(values, v => (double)v))));
+
+        static void AssertEveryLane(int count, Func<float[], float> maxAcross)
+        {
+            for (int lane = 0; lane < count; lane++)
+            {
+                var values = new float[count];
+                for (int other = 0; other < count; other++)
+                {
+                    values[other] = -other - 0.5f;
+                }
+
+                values[lane] = 4f;
+                Assert.Equal(4f, maxAcross(values));
+                values[(lane + 1) % count] = float.NaN;
+                float withNaN = maxAcross(values);
+                Assert.True(float.IsNaN(withNaN) || Array.IndexOf(values, withNaN) >= 0, $"NaN beside lane {lane} gave {withNaN}");
+            }
+
+            Assert.Equal(float.NegativeInfinity, maxAcross(Enumerable.Repeat(float.NegativeInfinity, count).ToArray()));
+        }
+    }
+
+    /// <summary>The sum across lanes is exact on integers (so every lane is counted once), and NaN with a NaN lane.</summary>
+    [Fact]
+    public void SumAcrossAddsEveryLaneOnce()
+    {
+        AssertSums(Vector<float>.Count, values => VectorMath.SumAcross(new Vector<float>(values)));
+        AssertSums(Vector512<float>.Count, values => VectorMath.SumAcross(Vector512.Create(values)));
+        AssertSums(Vector<double>.Count, values => (float)VectorMath.SumAcross(new Vector<double>(Array.ConvertAll(values, v => (double)v))));
+        AssertSums(Vector512<double>.Count, values => (float)VectorMath.SumAcross(Vector512.Create(Array.ConvertAll(values, v => (double)v))));
+
+        static void AssertSums(int count, Func<float[], float> sumAcross)
+        {
+            var values = new float[count];
+            for (int lane = 0; lane < count; lane++)
+            {
+                values[lane] = 1 << lane; // each lane its own bit: a lane counted twice or missed changes the sum
+            }
+
+            Assert.Equal((float)((1L << count) - 1), sumAcross(values));
+            values[count - 1] = float.NaN;
+            Assert.True(float.IsNaN(sumAcross(values)));
         }
     }
 }

@@ -91,6 +91,73 @@ public class MaskingTests
         }
     }
 
+    /// <summary>
+    /// A row whose only unmasked entries are NaN is NaN, not the zeros of a fully masked row, wherever the NaN sits: in
+    /// a whole vector, in the tail vector, among the scalar entries, first or last, alone or beside finite entries
+    /// (the kernels' running maximum may pass a NaN over; the row must not).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Catalog.Float), MemberType = typeof(Catalog))]
+    public void NaNAmongMaskedEntriesMakesTheRowNaN(string name)
+    {
+        Normalizer normalizer = Catalog.Get(name);
+        ParameterLayout layout = normalizer.Layout();
+        var random = new Random(43);
+        float[] parameters = TestData.ToFloat(TestData.Parameters(random, layout));
+        foreach (int rowLength in new[] { 3, 9, 16, 40, 197 })
+        {
+            foreach (int at in new[] { 0, rowLength / 2, rowLength - 1 })
+            {
+                foreach (bool withFinite in new[] { false, true })
+                {
+                    float[] x = TestData.ToFloat(TestData.Normal(random, 3 * rowLength, 2));
+                    Array.Fill(x, float.NegativeInfinity, rowLength, rowLength);
+                    x[rowLength + at] = float.NaN;
+                    if (withFinite)
+                    {
+                        x[rowLength + (at + 1) % rowLength] = 0.5f; // before the NaN in the row's order or after it
+                    }
+
+                    float[] y = new float[x.Length];
+                    normalizer.ForwardFloat!(x, y, rowLength, parameters);
+
+                    string what = $"{name}, rows of {rowLength}, NaN at {at}{(withFinite ? " beside a finite entry" : "")}";
+                    Assert.All(y.AsSpan(rowLength, rowLength).ToArray(), v => Assert.True(float.IsNaN(v), $"{what}: gave {v}"));
+                    double[] expected = layout.Bind(TestData.ToDouble(parameters)).Forward(TestData.ToDouble(x), rowLength);
+                    Close.All(expected.AsSpan(0, rowLength), TestData.ToDouble(y).AsSpan(0, rowLength), 1e-4, 1e-4, what + ": row before");
+                    Close.All(expected.AsSpan(2 * rowLength), TestData.ToDouble(y).AsSpan(2 * rowLength), 1e-4, 1e-4, what + ": row after");
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc cref="NaNAmongMaskedEntriesMakesTheRowNaN"/>
+    [Theory]
+    [MemberData(nameof(Catalog.Double), MemberType = typeof(Catalog))]
+    public void NaNAmongMaskedEntriesMakesTheDoubleRowNaN(string name)
+    {
+        Normalizer normalizer = Catalog.Get(name);
+        ParameterLayout layout = normalizer.Layout();
+        var random = new Random(47);
+        double[] parameters = TestData.Parameters(random, layout);
+        foreach (int rowLength in new[] { 3, 8, 21, 99 })
+        {
+            foreach (int at in new[] { 0, rowLength / 2, rowLength - 1 })
+            {
+                double[] x = TestData.Normal(random, 2 * rowLength, 2);
+                Array.Fill(x, double.NegativeInfinity, 0, rowLength);
+                x[at] = double.NaN;
+
+                double[] y = new double[x.Length];
+                normalizer.ForwardDouble!(x, y, rowLength, parameters);
+
+                Assert.All(y.AsSpan(0, rowLength).ToArray(), v => Assert.True(double.IsNaN(v), $"{name}, rows of {rowLength}, NaN at {at}: gave {v}"));
+                double[] expected = layout.Bind(parameters).Forward(x, rowLength);
+                Close.All(expected.AsSpan(rowLength), y.AsSpan(rowLength), 1e-12, 1e-10, $"{name}, rows of {rowLength}: row after");
+            }
+        }
+    }
+
     [Fact]
     public void SingleUnmaskedEntryTakesAllTheMass()
     {
