@@ -14,19 +14,16 @@ public static partial class VectorMath
     /// <remarks>
     /// Written here rather than calling <see cref="Vector512.Exp(Vector512{float})"/>, which widens to double and is
     /// too large to be inlined into the generated kernels (compiled fully optimized, without the profile that lets
-    /// tiered code inline it): as a call it made the wide SoftMax row loop take 1.6× as long (ExpBenchmarks).
-    /// Cody–Waite reduction <c>x = n·ln 2 + r</c>, |r| ≤ ln 2 / 2, with ln 2 split in two so that <c>n·ln 2</c> is
-    /// subtracted exactly; then <c>exp r = 1 + r + r²·P(r)</c> with Moshier's degree-5 minimax polynomial (Cephes
-    /// <c>expf</c>); then the scaling by 2ⁿ, rounded once.
+    /// tiered code inline it): as a call it made the wide SoftMax row loop take 1.6× as long (ExpBenchmarks). The
+    /// routine is <see cref="ExpOfClamped"/>, the same at every width, with the scaling by 2ⁿ one VSCALEFPS here.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Exp(Vector512<float> x)
     {
-        // Beyond these, exp x is +∞ or rounds to 0 anyway; the clamp keeps n within what the two halves can scale by.
-        Vector512<float> clamped = Vector512.MinNative(Vector512.MaxNative(x, Vector512.Create(MinimumArgument)), Vector512.Create(89f));
+        Vector512<float> clamped = Vector512.MinNative(Vector512.MaxNative(x, Vector512.Create(MinimumArgument)), Vector512.Create(MaximumArgument));
 
         // NaN in, NaN out: the clamp may have replaced it.
-        return Vector512.ConditionalSelect(Vector512.Equals(x, x), ExpOfClamped(clamped), x);
+        return Vector512.ConditionalSelect(Vector512.Equals(x, x), ExpOfClamped<WideSingleLanes, Vector512<float>>(clamped), x);
     }
 
     /// <summary>
@@ -43,43 +40,14 @@ public static partial class VectorMath
         }
 
         // VMAXPS returns its second operand when either is NaN: a NaN argument goes through, and every step after keeps it.
-        return ExpOfClamped(Avx512F.Max(Vector512.Create(MinimumArgument), x));
+        return ExpOfClamped<WideSingleLanes, Vector512<float>>(Avx512F.Max(Vector512.Create(MinimumArgument), x));
     }
 
-    /// <summary>Below this, exp rounds to 0 in single precision (and a smaller n would not fit the scaling).</summary>
-    private const float MinimumArgument = -104f;
-
-    /// <summary>The exponential of an argument already clamped to [<see cref="MinimumArgument"/>, 89].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> ExpOfClamped(Vector512<float> clamped)
-    {
-        // Adding 1.5·2²³ rounds x·log₂e to the nearest integer n and leaves n in the sum's low mantissa bits.
-        const float RoundingShift = 12_582_912f;
-        Vector512<float> shifted = Vector512.FusedMultiplyAdd(clamped, Vector512.Create(1.44269504088896341f), Vector512.Create(RoundingShift));
-        Vector512<float> n = shifted - Vector512.Create(RoundingShift);
-        Vector512<float> r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-0.693359375f), clamped);
-        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(2.12194440e-4f), r);
-
-        Vector512<float> p = Vector512.FusedMultiplyAdd(Vector512.Create(1.9875691500e-4f), r, Vector512.Create(1.3981999507e-3f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(8.3334519073e-3f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(4.1665795894e-2f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.6666665459e-1f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(5.0000001201e-1f));
-        Vector512<float> expR = Vector512.FusedMultiplyAdd(p, r * r, r + Vector512<float>.One);
-
-        // expR·2ⁿ, rounded once (subnormal results included): one instruction (VSCALEFPS) where there is one.
-        return Avx512F.IsSupported ? Avx512F.Scale(expR, n) : ScaleByHalves(expR, n);
-    }
-
-    /// <summary>
-    /// <c>value·2ⁿ</c> for integral <paramref name="n"/> in [−150, 128] without VSCALEFPS: 2ⁿ = 2^⌊n/2⌋·2^(n − ⌊n/2⌋),
-    /// each factor built from its exponent bits and normal, so that for <paramref name="value"/> in [½, 2) only the
-    /// second product rounds.
-    /// </summary>
+    /// <inheritdoc cref="ScaleByHalves(System.Numerics.Vector{float}, System.Numerics.Vector{float})"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector512<float> ScaleByHalves(Vector512<float> value, Vector512<float> n)
     {
-        Vector512<int> nInt = Vector512.ConvertToInt32(n);
+        Vector512<int> nInt = Vector512.ConvertToInt32Native(n); // n is integral and in range: no saturation needed
         Vector512<int> half = Vector512.ShiftRightArithmetic(nInt, 1);
         Vector512<int> bias = Vector512.Create(127);
         Vector512<float> low = Vector512.ShiftLeft(half + bias, 23).AsSingle();

@@ -3,42 +3,41 @@ using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace MultiMax.CompilerServices;
 
 /// <summary>
-/// Exp of a <see cref="Vector{T}"/>, through the BCL's fixed-width vectors of the same size up to 256 bits, and of a
-/// <see cref="Vector512{T}"/> for the generated kernels' 512-bit path (VectorMath.Vector512.cs, which has a float
-/// exponential of its own); and the reductions across lanes of both (VectorMath.Reductions.cs).
+/// The vector arithmetic the generated kernels and the fused operators share, at <see cref="Vector{T}"/>'s width and
+/// at 512 bits (VectorMath.Vector512.cs): the exponential (in single precision our own, VectorMath.SingleExp.cs; in
+/// double the BCL's through its fixed-width vectors) and the reductions across lanes (VectorMath.Reductions.cs).
 /// </summary>
 /// <remarks>
-/// On .NET 10 the fixed-width Exp takes 0.54–0.91× the time of <see cref="Vector.Exp(Vector{float})"/> on the very
-/// same registers (measured on x86-64-v4). The width checks are JIT-time constants, so each call compiles to one
+/// On .NET 10 the BCL's fixed-width Exp takes 0.54–0.91× the time of <see cref="Vector.Exp(Vector{double})"/> on the
+/// very same registers (measured on x86-64-v4). The width checks are JIT-time constants, so each call compiles to one
 /// direct call.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static partial class VectorMath
 {
-    /// <summary>e raised to each lane of <paramref name="x"/>.</summary>
+    /// <summary>
+    /// e raised to each lane of <paramref name="x"/>: our single-precision exponential (<see cref="ExpOfClamped"/>),
+    /// inlined, within 2 ulp of exp and with the bits of the 512-bit form lane for lane. The BCL's
+    /// <see cref="Vector256.Exp(Vector256{float})"/> widens to double and, in code compiled fully optimized from the
+    /// start as the kernels are, stays a call, around which every live register is spilled (ExpBenchmarks).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<float> Exp(Vector<float> x)
     {
-        if (Vector<float>.Count == Vector256<float>.Count)
-        {
-            return Vector256.Exp(x.AsVector256()).AsVector();
-        }
-
         if (Vector<float>.Count == Vector512<float>.Count)
         {
-            return Exp(x.AsVector512()).AsVector(); // our own: the BCL's 512-bit one stays a call (VectorMath.Vector512.cs)
+            return Exp(x.AsVector512()).AsVector();
         }
 
-        if (Vector<float>.Count == Vector128<float>.Count)
-        {
-            return Vector128.Exp(x.AsVector128()).AsVector();
-        }
+        Vector<float> clamped = Vector.MinNative(Vector.MaxNative(x, new Vector<float>(MinimumArgument)), new Vector<float>(MaximumArgument));
 
-        return Vector.Exp(x);
+        // NaN in, NaN out: the clamp may have replaced it.
+        return Vector.ConditionalSelect(Vector.Equals(x, x), ExpOfClamped<NativeSingleLanes, Vector<float>>(clamped), x);
     }
 
     /// <summary>e raised to each lane of <paramref name="x"/>.</summary>
@@ -64,13 +63,45 @@ public static partial class VectorMath
     }
 
     /// <summary>
-    /// e raised to each lane of <paramref name="x"/>, whose lanes are at most 0 or NaN; at this width, <see cref="Exp(Vector{float})"/>
-    /// itself (the 512-bit float form has a cheaper one).
+    /// <see cref="Exp(Vector{float})"/> for arguments that are at most 0 or NaN, as a row's σ − max σ always is: the
+    /// same bits there with one instruction of clamping instead of four where the hardware's maximum lets a NaN
+    /// through. Positive arguments are outside its domain.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<float> ExpNonPositive(Vector<float> x) => Exp(x);
+    public static Vector<float> ExpNonPositive(Vector<float> x)
+    {
+        if (Vector<float>.Count == Vector512<float>.Count)
+        {
+            return ExpNonPositive(x.AsVector512()).AsVector();
+        }
 
-    /// <inheritdoc cref="ExpNonPositive(Vector{float})"/>
+        if (Avx.IsSupported && Vector<float>.Count == Vector256<float>.Count)
+        {
+            // VMAXPS returns its second operand when either is NaN: a NaN argument goes through the clamp.
+            Vector<float> clamped = Avx.Max(Vector256.Create(MinimumArgument), x.AsVector256()).AsVector();
+            return ExpOfClamped<NativeSingleLanes, Vector<float>>(clamped);
+        }
+
+        return Exp(x);
+    }
+
+    /// <summary>The double exponential, which has no cheaper form for non-positive arguments.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<double> ExpNonPositive(Vector<double> x) => Exp(x);
+
+    /// <summary>
+    /// <c>value·2ⁿ</c> for integral <paramref name="n"/> in [−150, 128] with integer operations only (there is no
+    /// VSCALEFPS below AVX-512): 2ⁿ = 2^⌊n/2⌋·2^(n − ⌊n/2⌋), each factor built from its exponent bits and normal, so
+    /// that for <paramref name="value"/> in [½, 2) only the second product rounds.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector<float> ScaleByHalves(Vector<float> value, Vector<float> n)
+    {
+        Vector<int> nInt = Vector.ConvertToInt32Native(n); // n is integral and in range: no saturation needed
+        Vector<int> half = Vector.ShiftRightArithmetic(nInt, 1);
+        var bias = new Vector<int>(127);
+        Vector<float> low = Vector.AsVectorSingle(Vector.ShiftLeft(half + bias, 23));
+        Vector<float> high = Vector.AsVectorSingle(Vector.ShiftLeft(nInt - half + bias, 23));
+        return value * low * high;
+    }
 }

@@ -58,6 +58,38 @@ public class VectorMathTests
         }
     }
 
+    /// <summary>
+    /// At <see cref="Vector{T}"/>'s width the float exponential is the same routine, inlined: the bits of the 512-bit
+    /// one lane for lane (so within 2 ulp), from where exp is subnormal to where it overflows, and at the edges.
+    /// </summary>
+    [Fact]
+    public void NativeFloatExpHasTheBitsOfTheWideOne()
+    {
+        var random = new Random(StableSeed.Of("native exp"));
+        var arguments = new float[1 << 14];
+        for (int i = 0; i < arguments.Length; i++)
+        {
+            arguments[i] = i % 3 == 0 ? (float)(193 * random.NextDouble() - 104) : (float)(8 * random.NextDouble() - 4);
+        }
+
+        float[] edges = { float.NegativeInfinity, -1000f, -104f, -103.5f, -95f, -88f, 0f, -0f, 88.7f, 89f, 1000f, float.PositiveInfinity, float.NaN };
+        edges.CopyTo(arguments, 0);
+        var wide = new float[arguments.Length];
+        for (int i = 0; i < arguments.Length; i += Vector512<float>.Count)
+        {
+            VectorMath.Exp(Vector512.Create(arguments, i)).CopyTo(wide, i);
+        }
+
+        for (int i = 0; i < arguments.Length; i += Vector<float>.Count)
+        {
+            Vector<float> native = VectorMath.Exp(new Vector<float>(arguments, i));
+            for (int lane = 0; lane < Vector<float>.Count; lane++)
+            {
+                Assert.True(wide[i + lane].Equals(native[lane]), $"exp({arguments[i + lane]}) = {native[lane]}, the wide form gives {wide[i + lane]}");
+            }
+        }
+    }
+
     /// <summary>The scaling by 2ⁿ where VSCALEFPS is missing: one rounding, from the largest finite to the subnormals.</summary>
     [Fact]
     public void ScalingByHalvesRoundsOnce()
@@ -72,9 +104,15 @@ public class VectorMathTests
             }
 
             Vector512<float> scaled = VectorMath.ScaleByHalves(Vector512.Create(values), Vector512.Create((float)n));
+            Vector<float> scaledNative = VectorMath.ScaleByHalves(new Vector<float>(values), new Vector<float>(n));
             for (int lane = 0; lane < values.Length; lane++)
             {
                 Assert.Equal((float)Math.ScaleB(values[lane], n), scaled[lane]);
+            }
+
+            for (int lane = 0; lane < Vector<float>.Count; lane++)
+            {
+                Assert.Equal((float)Math.ScaleB(values[lane], n), scaledNative[lane]);
             }
         }
     }
