@@ -107,18 +107,19 @@ internal static partial class CpuEmitter
     }
 
     /// <summary>
-    /// A row whose maximum is −∞: every σ in it is −∞ (masked) or NaN, which the native maximum may have passed over.
-    /// A NaN makes the row NaN; otherwise the row has no mass to distribute: all zeros (log: all −∞), not NaN.
+    /// A row whose maximum is −∞: either every σ in it is −∞ (every entry masked), or it holds a NaN that the native
+    /// maximum passed over. A NaN makes the row NaN; otherwise the row has no mass to distribute: all zeros (log: all
+    /// −∞), not NaN.
     /// </summary>
     private static void WriteRowWithoutMass(CpuKernelScope kernel, Local sigmaRow, Local y, Local rowLength, bool log)
     {
         SourceWriter writer = kernel.Writer;
         string t = kernel.T;
         Local hasNaN = new("hasNaN"), v = new("v"), fill = new("fill"), fillV = new("fillV");
-        writer.Line("// Every σ here is −∞ (masked) or NaN, which MaxNative may pass over: a NaN makes the row NaN, and a row with");
+        writer.Line("// Every entry is masked, or the row holds a NaN that MaxNative passed over: a NaN makes the row NaN, and a row");
         writer.Line(log
-            ? "// every entry masked has no mass to distribute: every log-probability is −∞ (log 0), not NaN."
-            : "// every entry masked has no mass to distribute: it is all zeros, not NaN.");
+            ? "// with every entry masked has no mass to distribute: every log-probability is −∞ (log 0), not NaN."
+            : "// with every entry masked has no mass to distribute: it is all zeros, not NaN.");
         writer.Line($"bool {hasNaN} = false;");
         using (kernel.VectorLoop())
         {

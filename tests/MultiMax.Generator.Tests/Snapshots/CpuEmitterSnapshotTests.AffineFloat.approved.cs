@@ -199,8 +199,8 @@ namespace MultiMax.Generated
 
                 if (max == float.NegativeInfinity)
                 {
-                    // Every σ here is −∞ (masked) or NaN, which MaxNative may pass over: a NaN makes the row NaN, and a row with
-                    // every entry masked has no mass to distribute: it is all zeros, not NaN.
+                    // Every entry is masked, or the row holds a NaN that MaxNative passed over: a NaN makes the row NaN, and a row
+                    // with every entry masked has no mass to distribute: it is all zeros, not NaN.
                     bool hasNaN = false;
                     for (int i = 0; i < vectorEnd; i += Vector512<float>.Count)
                     {
@@ -350,8 +350,8 @@ namespace MultiMax.Generated
 
                 if (max == float.NegativeInfinity)
                 {
-                    // Every σ here is −∞ (masked) or NaN, which MaxNative may pass over: a NaN makes the row NaN, and a row with
-                    // every entry masked has no mass to distribute: it is all zeros, not NaN.
+                    // Every entry is masked, or the row holds a NaN that MaxNative passed over: a NaN makes the row NaN, and a row
+                    // with every entry masked has no mass to distribute: it is all zeros, not NaN.
                     bool hasNaN = false;
                     for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
                     {

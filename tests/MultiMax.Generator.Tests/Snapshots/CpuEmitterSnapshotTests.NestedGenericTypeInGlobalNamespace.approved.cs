@@ -166,8 +166,8 @@ namespace MultiMax.Generated
 
                 if (max == double.NegativeInfinity)
                 {
-                    // Every σ here is −∞ (masked) or NaN, which MaxNative may pass over: a NaN makes the row NaN, and a row with
-                    // every entry masked has no mass to distribute: every log-probability is −∞ (log 0), not NaN.
+                    // Every entry is masked, or the row holds a NaN that MaxNative passed over: a NaN makes the row NaN, and a row
+                    // with every entry masked has no mass to distribute: every log-probability is −∞ (log 0), not NaN.
                     bool hasNaN = false;
                     for (int i = 0; i < vectorEnd; i += Vector512<double>.Count)
                     {
@@ -286,8 +286,8 @@ namespace MultiMax.Generated
 
                 if (max == double.NegativeInfinity)
                 {
-                    // Every σ here is −∞ (masked) or NaN, which MaxNative may pass over: a NaN makes the row NaN, and a row with
-                    // every entry masked has no mass to distribute: every log-probability is −∞ (log 0), not NaN.
+                    // Every entry is masked, or the row holds a NaN that MaxNative passed over: a NaN makes the row NaN, and a row
+                    // with every entry masked has no mass to distribute: every log-probability is −∞ (log 0), not NaN.
                     bool hasNaN = false;
                     for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
                     {
