@@ -153,6 +153,23 @@ public class NumericsTests
     }
 
     /// <summary>
+    /// With no rows at all, a NaN parameter still makes every gradient of a parameter σ reads NaN, for short rows (padded
+    /// to a vector one at a time) as for long ones.
+    /// </summary>
+    [Theory]
+    [InlineData(3)]
+    [InlineData(40)]
+    public void ANaNParameterMakesGradientsNaNWithoutRows(int rowLength)
+    {
+        ParameterLayout layout = Catalog.Get("MultiMax2").Layout();
+        float[] parameters = TestData.ToFloat(TestData.Parameters(new Random(rowLength), layout));
+        parameters[6] = float.NaN;
+        float[] dp = new float[layout.Count];
+        MultiMax.Normalizers.MultiMax2Backward([], [], [], [], rowLength, parameters, dp);
+        Assert.All(dp, g => Assert.True(float.IsNaN(g), $"rows of {rowLength}: a parameter gradient is {g}"));
+    }
+
+    /// <summary>
     /// A masked entry's upstream gradient reaches nothing — neither the row's shared sum nor its own dx — even when it is
     /// ∞ or NaN, as it is for a loss that takes the log of the masked probability 0.
     /// </summary>
