@@ -35,8 +35,7 @@ internal static partial class CpuEmitter
         kernel.DeclareNegativeInfinity();
         kernel.DeclarePoisonFlag();
 
-        // Each gradient is summed in double over the block: the lanes of a chunk of vectors (the tail's new lanes with
-        // the last), then the chunks.
+        // Each gradient is summed in double over the block: a chunk's (or the tail's) lanes, then the scalar entries.
         Local Total(ParameterGradient g) => new(g.AccumulatorStem);
         Local Lanes(ParameterGradient g) => new(g.AccumulatorStem + "V");
         (Local, Local)[] gradientSums = gradients.Select(g => (Lanes(g), Total(g))).ToArray();
@@ -49,7 +48,7 @@ internal static partial class CpuEmitter
         kernel.WriteRowGeometry(rowLength);
         using (kernel.RowLoop(x, rowLength, x, y, dy, dx))
         {
-            Local shared = WriteSharedTerm(kernel, x, y, dy, log);
+            Local shared = WriteSharedTerm(kernel, x, y, dy, rowLength, log);
             writer.Line();
             string softMaxGradient = log ? "gσ = g − exp(y)·Σ g" : "gσ = y·(g − Σ g·y)";
             writer.Line(math.IsIdentity
@@ -84,6 +83,29 @@ internal static partial class CpuEmitter
                     string dxv = WriteGradientVector(kernel, gv, yv, xv, sharedBroadcast, log, Lanes, tail: gradients.Count > 0);
                     writer.Line(kernel.Store(dxv, dx, kernel.TailStart));
                 });
+
+            writer.Line();
+            kernel.WriteScalarLoop(rowLength, () =>
+            {
+                string gsValue = log
+                    ? $"{kernel.Element(dy)} - {kernel.Type.MathClass()}.Exp({kernel.Element(y)}) * {shared}"
+                    : $"{kernel.Element(y)} * ({kernel.Element(dy)} - {shared})";
+                Local gs = new("gs"), masked = new("masked");
+                writer.Line($"bool {masked} = {kernel.Element(x)} == {t}.NegativeInfinity;");
+                writer.Line($"{t} {gs} = {masked} ? 0 : {gsValue};");
+
+                // With σ the identity dx is gσ (0 where masked).
+                string dxs = gs.Name;
+                if (!math.IsIdentity)
+                {
+                    // Masked entries evaluate σ' at 0 instead of −∞ (finite, and multiplied by gσ = 0); their dx is 0.
+                    var xz = new Local("xz");
+                    writer.Line($"var {xz} = {masked} ? 0 : {kernel.Element(x)};");
+                    dxs = $"{masked} ? 0 : {kernel.Scalars.WriteInputGradient(writer, xz, gs, gs, Total, "dxv")}";
+                }
+
+                writer.Line($"{kernel.Element(dx)} = {dxs};");
+            });
         }
 
         if (gradients.Count > 0)
@@ -147,7 +169,7 @@ internal static partial class CpuEmitter
     /// Pass 1 of the backward: the sum every entry's gradient shares, in double. It only reads, so the tail needs no
     /// preload. A poisoned row (a NaN parameter) shares NaN, so that its unmasked entries get NaN gradients.
     /// </summary>
-    private static Local WriteSharedTerm(CpuKernelScope kernel, Local x, Local y, Local dy, bool log)
+    private static Local WriteSharedTerm(CpuKernelScope kernel, Local x, Local y, Local dy, Local rowLength, bool log)
     {
         SourceWriter writer = kernel.Writer;
         string t = kernel.T;
@@ -163,6 +185,9 @@ internal static partial class CpuEmitter
             new[] { (sharedV, total) },
             body: () => writer.Line($"{sharedV} += {Term(null)};"),
             tail: () => writer.Line($"{sharedV} += {kernel.Api}.ConditionalSelect({kernel.TailLanes}, {Term(kernel.TailStart)}, {kernel.Zero});"));
+        kernel.WriteScalarLoop(rowLength, () => writer.Line(log
+            ? $"{total} += {kernel.Element(x)} == {t}.NegativeInfinity ? 0 : {kernel.Element(dy)};"
+            : $"{total} += {kernel.Element(x)} == {t}.NegativeInfinity ? 0 : {kernel.Element(dy)} * {kernel.Element(y)};"));
 
         writer.Line(kernel.Poisoned is { } poisoned
             ? $"{t} {shared} = {poisoned} ? {t}.NaN : ({t}){total};"

@@ -13,7 +13,7 @@ internal static partial class CpuEmitter
     private static void WriteForward(CpuKernelScope kernel, NormalizerSpec spec)
     {
         SourceWriter writer = kernel.Writer;
-        string t = kernel.T;
+        string t = kernel.T, math = kernel.Type.MathClass();
         bool log = spec.Output == NormalizerOutputKind.LogProbabilities;
         Local x = new("x"), y = new("y"), rowLength = new("rowLength");
 
@@ -28,7 +28,7 @@ internal static partial class CpuEmitter
 
         // With σ the identity, pass 1 only needs the maximum and pass 2 reads x; otherwise σ is stored in y.
         Local sigmaRow = kernel.Math.IsIdentity ? x : y;
-        Local max = WriteMaximumPass(kernel, x, y);
+        Local max = WriteMaximumPass(kernel, x, y, rowLength);
         if (kernel.Poisoned is { } poisoned)
         {
             writer.Line($"if ({poisoned} && {max} != {t}.NegativeInfinity) {max} = {t}.NaN;");
@@ -37,7 +37,7 @@ internal static partial class CpuEmitter
         writer.Line();
         using (writer.Block($"if ({max} == {t}.NegativeInfinity)"))
         {
-            WriteRowWithoutMass(kernel, sigmaRow, y, log);
+            WriteRowWithoutMass(kernel, sigmaRow, y, rowLength, log);
             writer.Line("continue;");
         }
 
@@ -75,6 +75,16 @@ internal static partial class CpuEmitter
                 }
             });
 
+        kernel.WriteScalarLoop(rowLength, () =>
+        {
+            writer.Line($"{t} {e} = {math}.Exp({kernel.Element(sigmaRow)} - {max});");
+            writer.Line($"{sum} += {e};");
+            if (!log)
+            {
+                writer.Line($"{kernel.Element(y)} = {e};");
+            }
+        });
+
         writer.Line();
         if (log)
         {
@@ -82,7 +92,9 @@ internal static partial class CpuEmitter
             Local logSum = new("logSum"), logSumBroadcast = new("logSumBroadcast");
             writer.Line($"{t} {logSum} = ({t})Math.Log({sum});");
             writer.Line($"var {logSumBroadcast} = {kernel.Width.Broadcast(t, logSum.Name)};");
-            WriteMapPass(kernel, sigmaRow, y, lanes => $"{lanes} - {maxBroadcast} - {logSumBroadcast}");
+            WriteMapPass(kernel, sigmaRow, y, rowLength,
+                lanes => $"{lanes} - {maxBroadcast} - {logSumBroadcast}",
+                entry => $"{entry} - {max} - {logSum}");
         }
         else
         {
@@ -90,7 +102,7 @@ internal static partial class CpuEmitter
             Local inverse = new("inverse"), inverseBroadcast = new("inverseBroadcast");
             writer.Line($"{t} {inverse} = ({t})(1 / {sum});");
             writer.Line($"var {inverseBroadcast} = {kernel.Width.Broadcast(t, inverse.Name)};");
-            WriteMapPass(kernel, y, y, lanes => $"{lanes} * {inverseBroadcast}");
+            WriteMapPass(kernel, y, y, rowLength, lanes => $"{lanes} * {inverseBroadcast}", entry => $"{entry} * {inverse}");
         }
     }
 
@@ -99,7 +111,7 @@ internal static partial class CpuEmitter
     /// maximum passed over. A NaN makes the row NaN; otherwise the row has no mass to distribute: all zeros (log: all
     /// −∞), not NaN.
     /// </summary>
-    private static void WriteRowWithoutMass(CpuKernelScope kernel, Local sigmaRow, Local y, bool log)
+    private static void WriteRowWithoutMass(CpuKernelScope kernel, Local sigmaRow, Local y, Local rowLength, bool log)
     {
         SourceWriter writer = kernel.Writer;
         string t = kernel.T;
@@ -121,6 +133,7 @@ internal static partial class CpuEmitter
             writer.Line($"{hasNaN} |= !{kernel.Api}.EqualsAll({v}, {v});");
         }
 
+        kernel.WriteScalarLoop(rowLength, () => writer.Line($"{hasNaN} |= {t}.IsNaN({kernel.Element(sigmaRow)});"));
         writer.Line($"{t} {fill} = {hasNaN} ? {t}.NaN : {(log ? t + ".NegativeInfinity" : "0")};");
         writer.Line($"var {fillV} = {kernel.Width.Broadcast(t, fill.Name)};");
         using (kernel.VectorLoop())
@@ -132,10 +145,12 @@ internal static partial class CpuEmitter
         {
             writer.Line(kernel.Store(fillV.Name, y, kernel.TailStart));
         }
+
+        kernel.WriteScalarLoop(rowLength, () => writer.Line($"{kernel.Element(y)} = {fill};"));
     }
 
     /// <summary>Pass 1: the row's maximum — of x for plain SoftMax, of σ(x), stored into y, otherwise.</summary>
-    private static Local WriteMaximumPass(CpuKernelScope kernel, Local x, Local y)
+    private static Local WriteMaximumPass(CpuKernelScope kernel, Local x, Local y, Local rowLength)
     {
         SourceWriter writer = kernel.Writer;
         Local maxV = new("maxV"), max = new("max");
@@ -176,6 +191,18 @@ internal static partial class CpuEmitter
         writer.Line();
         writer.Line($"{kernel.T} {max} = VectorMath.MaxAcrossNative({maxV});");
 
+        kernel.WriteScalarLoop(rowLength, () =>
+        {
+            if (kernel.Math.IsIdentity)
+            {
+                writer.Line($"{max} = Math.Max({max}, {kernel.Element(x)});");
+            }
+            else
+            {
+                WriteScalarSigmaStore(kernel, x, y, max);
+            }
+        });
+
         return max;
     }
 
@@ -194,8 +221,30 @@ internal static partial class CpuEmitter
         writer.Line(kernel.Store(s.Name, y, offset));
     }
 
-    /// <summary>Pass 3: <c>y = map(source)</c> element-wise, <paramref name="lanes"/> giving the map of one vector.</summary>
-    private static void WriteMapPass(CpuKernelScope kernel, Local source, Local y, Func<string, string> lanes)
+    /// <summary>The scalar form of pass 1 for one entry: σ, unless the entry is masked, into y and the maximum.</summary>
+    private static void WriteScalarSigmaStore(CpuKernelScope kernel, Local x, Local y, Local max)
+    {
+        SourceWriter writer = kernel.Writer;
+        string t = kernel.T;
+        Local xs = new("xs"), s = new("s");
+        writer.Line($"{t} {xs} = {kernel.Element(x)};");
+        writer.Line($"{t} {s} = {t}.NegativeInfinity;");
+        using (writer.Block($"if ({xs} != {t}.NegativeInfinity)"))
+        {
+            ModulatorPrinter scalars = kernel.Scalars;
+            Local u = scalars.WriteAffine(writer, xs);
+            Local sigma = scalars.WriteSigma(writer, u, "sigma");
+            WritePoisonNonFinite(kernel, sigma, xs);
+            writer.Line($"{s} = {sigma};");
+        }
+
+        writer.Line();
+        writer.Line($"{max} = Math.Max({max}, {s});");
+        writer.Line($"{kernel.Element(y)} = {s};");
+    }
+
+    /// <summary>Pass 3: <c>y = map(source)</c> element-wise, given as a lane form and a scalar form of the same operations.</summary>
+    private static void WriteMapPass(CpuKernelScope kernel, Local source, Local y, Local rowLength, Func<string, string> lanes, Func<string, string> entry)
     {
         SourceWriter writer = kernel.Writer;
         Local sourceTail = new("sourceTail");
@@ -209,6 +258,8 @@ internal static partial class CpuEmitter
         {
             writer.Line(kernel.Store($"({lanes(sourceTail.Name)})", y, kernel.TailStart));
         }
+
+        kernel.WriteScalarLoop(rowLength, () => writer.Line($"{kernel.Element(y)} = {entry(kernel.Element(source))};"));
     }
 
     /// <summary>

@@ -44,22 +44,18 @@ internal static partial class CpuEmitter
 
     /// <summary>
     /// The kernel method <paramref name="name"/> of <c>INormalizerKernel&lt;T&gt;</c>: it runs the rows at 512 bits where
-    /// the hardware accelerates them and a row holds at least one whole 512-bit vector, at <c>Vector&lt;T&gt;</c>'s width
-    /// where a row holds one of those (a row of 8 to 15 floats is still a vector there, rather than 8 to 15 scalars),
-    /// and pads shorter rows to one <c>Vector&lt;T&gt;</c> (<c>ShortRows</c>). So every kernel works in whole vectors:
-    /// no scalar loops, and no calls around which the JIT would spill the vector registers on every row.
+    /// the hardware accelerates them and a row holds at least one whole 512-bit vector, and at <c>Vector&lt;T&gt;</c>'s
+    /// width otherwise (a row of 8 to 15 floats is still a vector there, rather than 8 to 15 scalars).
     /// </summary>
-    private static void WriteWidthDispatch(SourceWriter writer, string t, string kernel, string name, string parameters, string arguments)
+    private static void WriteWidthDispatch(SourceWriter writer, string t, string name, string parameters, string arguments)
     {
         writer.Line();
         writer.Line(AggressiveOptimization);
         using (writer.Block($"public static void {name}({parameters})"))
         {
-            writer.Line("// 512-bit lanes where the hardware accelerates them (Vector<T> is usually 256 bits there) and a row fills one;");
-            writer.Line("// a row shorter than one Vector<T> runs padded to one with masked entries.");
+            writer.Line("// 512-bit lanes where the hardware accelerates them (Vector<T> is usually 256 bits there) and a row fills one.");
             writer.Line($"if (Vector512.IsHardwareAccelerated && rowLength >= {LaneWidth.Wide.Count(t)}) {name}{LaneWidth.Wide.Name}({arguments});");
-            writer.Line($"else if (rowLength >= {LaneWidth.Native.Count(t)}) {name}{LaneWidth.Native.Name}({arguments});");
-            writer.Line($"else ShortRows.{name}<{kernel}, {t}>({arguments});");
+            writer.Line($"else {name}{LaneWidth.Native.Name}({arguments});");
         }
     }
 
@@ -109,7 +105,7 @@ internal static partial class CpuEmitter
         {
             writer.Line($"public static int ParameterCount => {spec.ParameterCount};");
             string parameters = $"ReadOnlySpan<{t}> parameters";
-            WriteWidthDispatch(writer, t, KernelName(spec), "Forward", $"ReadOnlySpan<{t}> x, Span<{t}> y, int rowLength, {parameters}", "x, y, rowLength, parameters");
+            WriteWidthDispatch(writer, t, "Forward", $"ReadOnlySpan<{t}> x, Span<{t}> y, int rowLength, {parameters}", "x, y, rowLength, parameters");
             foreach (LaneWidth width in Widths)
             {
                 writer.Line();
@@ -117,7 +113,7 @@ internal static partial class CpuEmitter
             }
 
             WriteWidthDispatch(
-                writer, t, KernelName(spec), "Backward",
+                writer, t, "Backward",
                 $"ReadOnlySpan<{t}> x, ReadOnlySpan<{t}> y, ReadOnlySpan<{t}> dy, Span<{t}> dx, int rowLength, {parameters}, Span<double> parameterGradients",
                 "x, y, dy, dx, rowLength, parameters, parameterGradients");
             foreach (LaneWidth width in Widths)

@@ -80,6 +80,8 @@ internal sealed class CpuKernelScope
 
     public Local TailLanes { get; } = new("tailLanes");
 
+    public Local ScalarStart { get; } = new("scalarStart");
+
     /// <summary>σ in SIMD lanes; valid once <see cref="DeclareZero"/> (and, for σ′, <see cref="DeclareOne"/>) ran.</summary>
     public ModulatorPrinter Lanes => new(Math, new VectorDialect(Type, Width, Zero, one));
 
@@ -179,18 +181,23 @@ internal sealed class CpuKernelScope
 
     /// <summary>
     /// Writes how every row is cut into SIMD work, the same for all rows of a call: whole vectors, then — when the
-    /// row is not a whole number of them — one last vector ending exactly at the row's end. It overlaps the whole
-    /// vector before it; <see cref="TailLanes"/> marks its lanes that no whole vector covered, and only those enter a
-    /// sum. Every row holds at least one whole vector: the kernels' dispatch sends shorter rows to <c>ShortRows</c>,
-    /// which pads them to one with masked entries.
+    /// row is longer than a vector but not a whole number of them — one last vector ending exactly at the row's end.
+    /// It overlaps the whole vector before it; <see cref="TailLanes"/> marks its lanes that no whole vector covered, and
+    /// only those enter a sum. Rows shorter than one vector are done by the scalar loops, at a width that has them.
     /// </summary>
     public void WriteRowGeometry(Local rowLength)
     {
         string count = Width.Count(T);
         Writer.Line($"int {VectorEnd} = {rowLength} - {rowLength} % {count};");
-        Writer.Line($"bool {HasTail} = {VectorEnd} < {rowLength};");
+        Writer.Line(Width.RowsFillAVector
+            ? $"bool {HasTail} = {VectorEnd} < {rowLength}; // every row holds a whole vector here"
+            : $"bool {HasTail} = {rowLength} > {count} && {VectorEnd} < {rowLength};");
         Writer.Line($"int {TailStart} = {rowLength} - {count};");
         Writer.Line($"var {TailLanes} = {Width.LanesFrom(Type, $"{VectorEnd} - {TailStart}")};");
+        if (!Width.RowsFillAVector)
+        {
+            Writer.Line($"int {ScalarStart} = {HasTail} ? {rowLength} : {VectorEnd};");
+        }
     }
 
     /// <summary>The loop over rows: one row at a time, each span addressed by a reference to its row, <see cref="Row"/>.</summary>
@@ -211,6 +218,23 @@ internal sealed class CpuKernelScope
 
     /// <summary>The loop over whole vectors, for passes that sum nothing.</summary>
     public SourceWriter.Scope VectorLoop() => Writer.Block($"for (int {Index} = 0; {Index} < {VectorEnd}; {Index} += {Width.Count(T)})");
+
+    /// <summary>
+    /// The loop over the entries no vector covered — every entry of a row shorter than one vector — running
+    /// <paramref name="body"/> per entry; nothing at a width whose rows always fill a vector.
+    /// </summary>
+    public void WriteScalarLoop(Local rowLength, Action body)
+    {
+        if (Width.RowsFillAVector)
+        {
+            return;
+        }
+
+        using (Writer.Block($"for (int {Index} = {ScalarStart}; {Index} < {rowLength}; {Index}++)"))
+        {
+            body();
+        }
+    }
 
     /// <summary>The vector of <paramref name="span"/>'s row at the loop index, or at <paramref name="at"/>.</summary>
     public string Load(Local span, Local? at = null) => $"{Api}.LoadUnsafe(ref {Row(span)}, (nuint){at ?? Index})";

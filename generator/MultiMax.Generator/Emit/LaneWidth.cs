@@ -10,17 +10,18 @@ namespace MultiMax.Generator.Emit;
 /// </summary>
 internal sealed class LaneWidth
 {
-    public static readonly LaneWidth Native = new("Vector", "Native", "Vector<{0}>");
+    public static readonly LaneWidth Native = new("Vector", "Native", "Vector<{0}>", rowsFillAVector: false);
 
-    public static readonly LaneWidth Wide = new("Vector512", "Wide", "Vector512<{0}>");
+    public static readonly LaneWidth Wide = new("Vector512", "Wide", "Vector512<{0}>", rowsFillAVector: true);
 
     private readonly string typePattern;
 
-    private LaneWidth(string api, string name, string typePattern)
+    private LaneWidth(string api, string name, string typePattern, bool rowsFillAVector)
     {
         Api = api;
         Name = name;
         this.typePattern = typePattern;
+        RowsFillAVector = rowsFillAVector;
     }
 
     /// <summary>The static class of the vector operations: <c>Vector</c> or <c>Vector512</c>.</summary>
@@ -28,6 +29,13 @@ internal sealed class LaneWidth
 
     /// <summary>The suffix of the kernel methods printed at this width: <c>ForwardNative</c>, <c>ForwardWide</c>.</summary>
     public string Name { get; }
+
+    /// <summary>
+    /// Whether every row a kernel at this width runs holds at least one whole vector: the wide kernels run only those
+    /// (shorter rows go to <see cref="Native"/>), so they have no scalar loops, and no calls whose clobbered registers
+    /// would make the JIT spill the broadcast parameters around every row.
+    /// </summary>
+    public bool RowsFillAVector { get; }
 
     /// <summary>The register type of <paramref name="t"/>'s lanes.</summary>
     public string Type(string t) => string.Format(typePattern, t);

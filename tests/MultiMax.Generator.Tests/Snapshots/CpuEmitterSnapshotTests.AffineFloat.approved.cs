@@ -127,11 +127,9 @@ namespace MultiMax.Generated
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Forward(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters)
         {
-            // 512-bit lanes where the hardware accelerates them (Vector<T> is usually 256 bits there) and a row fills one;
-            // a row shorter than one Vector<T> runs padded to one with masked entries.
+            // 512-bit lanes where the hardware accelerates them (Vector<T> is usually 256 bits there) and a row fills one.
             if (Vector512.IsHardwareAccelerated && rowLength >= Vector512<float>.Count) ForwardWide(x, y, rowLength, parameters);
-            else if (rowLength >= Vector<float>.Count) ForwardNative(x, y, rowLength, parameters);
-            else ShortRows.Forward<MultiMaxV2Kernel, float>(x, y, rowLength, parameters);
+            else ForwardNative(x, y, rowLength, parameters);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -155,7 +153,7 @@ namespace MultiMax.Generated
             // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
             bool poisoned = float.IsNaN(a0) | float.IsNaN(b0) | float.IsNaN(c1) | float.IsNaN(d1) | float.IsNaN(scale) | float.IsNaN(shift);
             int vectorEnd = rowLength - rowLength % Vector512<float>.Count;
-            bool hasTail = vectorEnd < rowLength;
+            bool hasTail = vectorEnd < rowLength; // every row holds a whole vector here
             int tailStart = rowLength - Vector512<float>.Count;
             var tailLanes = Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create<int>(vectorEnd - tailStart)).As<int, float>();
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
@@ -286,9 +284,10 @@ namespace MultiMax.Generated
             // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
             bool poisoned = float.IsNaN(a0) | float.IsNaN(b0) | float.IsNaN(c1) | float.IsNaN(d1) | float.IsNaN(scale) | float.IsNaN(shift);
             int vectorEnd = rowLength - rowLength % Vector<float>.Count;
-            bool hasTail = vectorEnd < rowLength;
+            bool hasTail = rowLength > Vector<float>.Count && vectorEnd < rowLength;
             int tailStart = rowLength - Vector<float>.Count;
             var tailLanes = Vector.GreaterThanOrEqual(Vector<int>.Indices, new Vector<int>(vectorEnd - tailStart));
+            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref float xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -328,6 +327,25 @@ namespace MultiMax.Generated
                 }
 
                 float max = VectorMath.MaxAcrossNative(maxV);
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    float xs = Unsafe.Add(ref xRow, i);
+                    float s = float.NegativeInfinity;
+                    if (xs != float.NegativeInfinity)
+                    {
+                        var u = scale * xs + shift; // x' = scale·x + shift
+                        var sigma = u;
+                        var r0 = float.MaxNative(b0 - u, 0f); // Below(1): max(p[2] − x', 0)
+                        sigma = MathF.FusedMultiplyAdd(a0, r0, sigma);
+                        var r1 = float.MaxNative(u - d1, 0f); // Above(1): max(x' − p[3], 0)
+                        sigma = MathF.FusedMultiplyAdd(c1, r1, sigma);
+                        sigma += xs - xs; // NaN for a non-finite input, whatever the sign of scale
+                        s = sigma;
+                    }
+
+                    max = Math.Max(max, s);
+                    Unsafe.Add(ref yRow, i) = s;
+                }
                 if (poisoned && max != float.NegativeInfinity) max = float.NaN;
 
                 if (max == float.NegativeInfinity)
@@ -345,6 +363,10 @@ namespace MultiMax.Generated
                         var v = Vector.LoadUnsafe(ref yRow, (nuint)tailStart);
                         hasNaN |= !Vector.EqualsAll(v, v);
                     }
+                    for (int i = scalarStart; i < rowLength; i++)
+                    {
+                        hasNaN |= float.IsNaN(Unsafe.Add(ref yRow, i));
+                    }
                     float fill = hasNaN ? float.NaN : 0;
                     var fillV = new Vector<float>(fill);
                     for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
@@ -354,6 +376,10 @@ namespace MultiMax.Generated
                     if (hasTail)
                     {
                         fillV.StoreUnsafe(ref yRow, (nuint)tailStart);
+                    }
+                    for (int i = scalarStart; i < rowLength; i++)
+                    {
+                        Unsafe.Add(ref yRow, i) = fill;
                     }
                     continue;
                 }
@@ -380,6 +406,12 @@ namespace MultiMax.Generated
                     }
                     sum += VectorMath.SumAcross(sumV);
                 }
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    float e = MathF.Exp(Unsafe.Add(ref yRow, i) - max);
+                    sum += e;
+                    Unsafe.Add(ref yRow, i) = e;
+                }
 
                 // Pass 3: normalise, with one division per row.
                 float inverse = (float)(1 / sum);
@@ -393,17 +425,19 @@ namespace MultiMax.Generated
                 {
                     (sourceTail * inverseBroadcast).StoreUnsafe(ref yRow, (nuint)tailStart);
                 }
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    Unsafe.Add(ref yRow, i) = Unsafe.Add(ref yRow, i) * inverse;
+                }
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rowLength, ReadOnlySpan<float> parameters, Span<double> parameterGradients)
         {
-            // 512-bit lanes where the hardware accelerates them (Vector<T> is usually 256 bits there) and a row fills one;
-            // a row shorter than one Vector<T> runs padded to one with masked entries.
+            // 512-bit lanes where the hardware accelerates them (Vector<T> is usually 256 bits there) and a row fills one.
             if (Vector512.IsHardwareAccelerated && rowLength >= Vector512<float>.Count) BackwardWide(x, y, dy, dx, rowLength, parameters, parameterGradients);
-            else if (rowLength >= Vector<float>.Count) BackwardNative(x, y, dy, dx, rowLength, parameters, parameterGradients);
-            else ShortRows.Backward<MultiMaxV2Kernel, float>(x, y, dy, dx, rowLength, parameters, parameterGradients);
+            else BackwardNative(x, y, dy, dx, rowLength, parameters, parameterGradients);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -432,7 +466,7 @@ namespace MultiMax.Generated
             // This block's parameter gradients, summed in double over its rows.
             double gradA0 = 0, gradB0 = 0, gradC1 = 0, gradD1 = 0, gradScale = 0, gradShift = 0;
             int vectorEnd = rowLength - rowLength % Vector512<float>.Count;
-            bool hasTail = vectorEnd < rowLength;
+            bool hasTail = vectorEnd < rowLength; // every row holds a whole vector here
             int tailStart = rowLength - Vector512<float>.Count;
             var tailLanes = Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create<int>(vectorEnd - tailStart)).As<int, float>();
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
@@ -534,6 +568,7 @@ namespace MultiMax.Generated
                     gradScale += VectorMath.SumAcross(gradScaleV);
                     gradShift += VectorMath.SumAcross(gradShiftV);
                 }
+
             }
 
             // A NaN parameter σ reads makes every gradient NaN, as autograd of the formula does, even where no row was live.
@@ -577,9 +612,10 @@ namespace MultiMax.Generated
             // This block's parameter gradients, summed in double over its rows.
             double gradA0 = 0, gradB0 = 0, gradC1 = 0, gradD1 = 0, gradScale = 0, gradShift = 0;
             int vectorEnd = rowLength - rowLength % Vector<float>.Count;
-            bool hasTail = vectorEnd < rowLength;
+            bool hasTail = rowLength > Vector<float>.Count && vectorEnd < rowLength;
             int tailStart = rowLength - Vector<float>.Count;
             var tailLanes = Vector.GreaterThanOrEqual(Vector<int>.Indices, new Vector<int>(vectorEnd - tailStart));
+            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref float xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -602,6 +638,10 @@ namespace MultiMax.Generated
                         sharedV += Vector.ConditionalSelect(tailLanes, Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector.LoadUnsafe(ref yRow, (nuint)tailStart)), zero);
                     }
                     sharedTotal += VectorMath.SumAcross(sharedV);
+                }
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    sharedTotal += Unsafe.Add(ref xRow, i) == float.NegativeInfinity ? 0 : Unsafe.Add(ref dyRow, i) * Unsafe.Add(ref yRow, i);
                 }
                 float shared = poisoned ? float.NaN : (float)sharedTotal;
 
@@ -678,6 +718,32 @@ namespace MultiMax.Generated
                     gradD1 += VectorMath.SumAcross(gradD1V);
                     gradScale += VectorMath.SumAcross(gradScaleV);
                     gradShift += VectorMath.SumAcross(gradShiftV);
+                }
+
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    bool masked = Unsafe.Add(ref xRow, i) == float.NegativeInfinity;
+                    float gs = masked ? 0 : Unsafe.Add(ref yRow, i) * (Unsafe.Add(ref dyRow, i) - shared);
+                    var xz = masked ? 0 : Unsafe.Add(ref xRow, i);
+                    var u = scale * xz + shift; // x' = scale·x + shift
+                    var ds = 1f;
+                    var r0 = float.MaxNative(b0 - u, 0f); // Below(1): max(p[2] − x', 0)
+                    var on0 = r0 > 0f ? 1f : 0f;
+                    var slope0 = a0p * on0;
+                    ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
+                    gradA0 += gs * r0;
+                    gradB0 += gs * slope0;
+                    var r1 = float.MaxNative(u - d1, 0f); // Above(1): max(x' − p[3], 0)
+                    var on1 = r1 > 0f ? 1f : 0f;
+                    var slope1 = c1p * on1;
+                    ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                    gradC1 += gs * r1;
+                    gradD1 += gs * slope1;
+                    var gds = gs * ds; // gσ·σ'(x'): the gradient at x'
+                    var dxv = scale * gds; // dx = scale·σ'(x')·gσ
+                    gradScale += gds * xz;
+                    gradShift += gds;
+                    Unsafe.Add(ref dxRow, i) = masked ? 0 : dxv;
                 }
             }
 

@@ -126,11 +126,9 @@ namespace MultiMax.Generated
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Forward(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters)
         {
-            // 512-bit lanes where the hardware accelerates them (Vector<T> is usually 256 bits there) and a row fills one;
-            // a row shorter than one Vector<T> runs padded to one with masked entries.
+            // 512-bit lanes where the hardware accelerates them (Vector<T> is usually 256 bits there) and a row fills one.
             if (Vector512.IsHardwareAccelerated && rowLength >= Vector512<double>.Count) ForwardWide(x, y, rowLength, parameters);
-            else if (rowLength >= Vector<double>.Count) ForwardNative(x, y, rowLength, parameters);
-            else ShortRows.Forward<CustomKernel, double>(x, y, rowLength, parameters);
+            else ForwardNative(x, y, rowLength, parameters);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -146,7 +144,7 @@ namespace MultiMax.Generated
             // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
             bool poisoned = double.IsNaN(c1) | double.IsNaN(d1);
             int vectorEnd = rowLength - rowLength % Vector512<double>.Count;
-            bool hasTail = vectorEnd < rowLength;
+            bool hasTail = vectorEnd < rowLength; // every row holds a whole vector here
             int tailStart = rowLength - Vector512<double>.Count;
             var tailLanes = Vector512.GreaterThanOrEqual(Vector512<long>.Indices, Vector512.Create<long>(vectorEnd - tailStart)).As<long, double>();
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
@@ -269,9 +267,10 @@ namespace MultiMax.Generated
             // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
             bool poisoned = double.IsNaN(c1) | double.IsNaN(d1);
             int vectorEnd = rowLength - rowLength % Vector<double>.Count;
-            bool hasTail = vectorEnd < rowLength;
+            bool hasTail = rowLength > Vector<double>.Count && vectorEnd < rowLength;
             int tailStart = rowLength - Vector<double>.Count;
             var tailLanes = Vector.GreaterThanOrEqual(Vector<long>.Indices, new Vector<long>(vectorEnd - tailStart));
+            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref double xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -311,6 +310,25 @@ namespace MultiMax.Generated
                 }
 
                 double max = VectorMath.MaxAcrossNative(maxV);
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    double xs = Unsafe.Add(ref xRow, i);
+                    double s = double.NegativeInfinity;
+                    if (xs != double.NegativeInfinity)
+                    {
+                        var sigma = xs;
+                        var r0 = double.MaxNative(-1d - xs, 0d); // Below(1): max(−1 − x, 0)
+                        sigma = Math.FusedMultiplyAdd(2d, r0, sigma);
+                        var r1 = double.MaxNative(xs - d1, 0d); // Above(2): max(x − p[1], 0)
+                        sigma = Math.FusedMultiplyAdd(c1 * r1, r1, sigma);
+                        var r2 = double.MaxNative(xs, 0d); // Above(3): max(x, 0)
+                        sigma = Math.FusedMultiplyAdd(-0.5d * r2 * r2, r2, sigma);
+                        s = sigma;
+                    }
+
+                    max = Math.Max(max, s);
+                    Unsafe.Add(ref yRow, i) = s;
+                }
                 if (poisoned && max != double.NegativeInfinity) max = double.NaN;
 
                 if (max == double.NegativeInfinity)
@@ -328,6 +346,10 @@ namespace MultiMax.Generated
                         var v = Vector.LoadUnsafe(ref yRow, (nuint)tailStart);
                         hasNaN |= !Vector.EqualsAll(v, v);
                     }
+                    for (int i = scalarStart; i < rowLength; i++)
+                    {
+                        hasNaN |= double.IsNaN(Unsafe.Add(ref yRow, i));
+                    }
                     double fill = hasNaN ? double.NaN : 0;
                     var fillV = new Vector<double>(fill);
                     for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
@@ -337,6 +359,10 @@ namespace MultiMax.Generated
                     if (hasTail)
                     {
                         fillV.StoreUnsafe(ref yRow, (nuint)tailStart);
+                    }
+                    for (int i = scalarStart; i < rowLength; i++)
+                    {
+                        Unsafe.Add(ref yRow, i) = fill;
                     }
                     continue;
                 }
@@ -363,6 +389,12 @@ namespace MultiMax.Generated
                     }
                     sum += VectorMath.SumAcross(sumV);
                 }
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    double e = Math.Exp(Unsafe.Add(ref yRow, i) - max);
+                    sum += e;
+                    Unsafe.Add(ref yRow, i) = e;
+                }
 
                 // Pass 3: normalise, with one division per row.
                 double inverse = (double)(1 / sum);
@@ -376,17 +408,19 @@ namespace MultiMax.Generated
                 {
                     (sourceTail * inverseBroadcast).StoreUnsafe(ref yRow, (nuint)tailStart);
                 }
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    Unsafe.Add(ref yRow, i) = Unsafe.Add(ref yRow, i) * inverse;
+                }
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> dy, Span<double> dx, int rowLength, ReadOnlySpan<double> parameters, Span<double> parameterGradients)
         {
-            // 512-bit lanes where the hardware accelerates them (Vector<T> is usually 256 bits there) and a row fills one;
-            // a row shorter than one Vector<T> runs padded to one with masked entries.
+            // 512-bit lanes where the hardware accelerates them (Vector<T> is usually 256 bits there) and a row fills one.
             if (Vector512.IsHardwareAccelerated && rowLength >= Vector512<double>.Count) BackwardWide(x, y, dy, dx, rowLength, parameters, parameterGradients);
-            else if (rowLength >= Vector<double>.Count) BackwardNative(x, y, dy, dx, rowLength, parameters, parameterGradients);
-            else ShortRows.Backward<CustomKernel, double>(x, y, dy, dx, rowLength, parameters, parameterGradients);
+            else BackwardNative(x, y, dy, dx, rowLength, parameters, parameterGradients);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -406,7 +440,7 @@ namespace MultiMax.Generated
             // This block's parameter gradients, summed in double over its rows.
             double gradC1 = 0, gradD1 = 0;
             int vectorEnd = rowLength - rowLength % Vector512<double>.Count;
-            bool hasTail = vectorEnd < rowLength;
+            bool hasTail = vectorEnd < rowLength; // every row holds a whole vector here
             int tailStart = rowLength - Vector512<double>.Count;
             var tailLanes = Vector512.GreaterThanOrEqual(Vector512<long>.Indices, Vector512.Create<long>(vectorEnd - tailStart)).As<long, double>();
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
@@ -495,6 +529,7 @@ namespace MultiMax.Generated
                     gradC1 += VectorMath.SumAcross(gradC1V);
                     gradD1 += VectorMath.SumAcross(gradD1V);
                 }
+
             }
 
             // A NaN parameter σ reads makes every gradient NaN, as autograd of the formula does, even where no row was live.
@@ -525,9 +560,10 @@ namespace MultiMax.Generated
             // This block's parameter gradients, summed in double over its rows.
             double gradC1 = 0, gradD1 = 0;
             int vectorEnd = rowLength - rowLength % Vector<double>.Count;
-            bool hasTail = vectorEnd < rowLength;
+            bool hasTail = rowLength > Vector<double>.Count && vectorEnd < rowLength;
             int tailStart = rowLength - Vector<double>.Count;
             var tailLanes = Vector.GreaterThanOrEqual(Vector<long>.Indices, new Vector<long>(vectorEnd - tailStart));
+            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref double xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -550,6 +586,10 @@ namespace MultiMax.Generated
                         sharedV += Vector.ConditionalSelect(tailLanes, Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector.LoadUnsafe(ref yRow, (nuint)tailStart)), zero);
                     }
                     sharedTotal += VectorMath.SumAcross(sharedV);
+                }
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    sharedTotal += Unsafe.Add(ref xRow, i) == double.NegativeInfinity ? 0 : Unsafe.Add(ref dyRow, i) * Unsafe.Add(ref yRow, i);
                 }
                 double shared = poisoned ? double.NaN : (double)sharedTotal;
 
@@ -613,6 +653,28 @@ namespace MultiMax.Generated
                     }
                     gradC1 += VectorMath.SumAcross(gradC1V);
                     gradD1 += VectorMath.SumAcross(gradD1V);
+                }
+
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    bool masked = Unsafe.Add(ref xRow, i) == double.NegativeInfinity;
+                    double gs = masked ? 0 : Unsafe.Add(ref yRow, i) * (Unsafe.Add(ref dyRow, i) - shared);
+                    var xz = masked ? 0 : Unsafe.Add(ref xRow, i);
+                    var ds = 1d;
+                    var r0 = double.MaxNative(-1d - xz, 0d); // Below(1): max(−1 − x, 0)
+                    var on0 = r0 > 0d ? 1d : 0d;
+                    var slope0 = 2d * on0;
+                    ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
+                    var r1 = double.MaxNative(xz - d1, 0d); // Above(2): max(x − p[1], 0)
+                    var slope1 = c1p * r1;
+                    ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                    gradC1 += gs * r1 * r1;
+                    gradD1 += gs * slope1;
+                    var r2 = double.MaxNative(xz, 0d); // Above(3): max(x, 0)
+                    var slope2 = -1.5d * r2 * r2;
+                    ds += slope2; // σ′ += coefficient·power·r^(power−1)
+                    var dxv = gs * ds; // dx = σ'(x)·gσ
+                    Unsafe.Add(ref dxRow, i) = masked ? 0 : dxv;
                 }
             }
 

@@ -118,11 +118,9 @@ namespace MultiMax.Generated
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Forward(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters)
         {
-            // 512-bit lanes where the hardware accelerates them (Vector<T> is usually 256 bits there) and a row fills one;
-            // a row shorter than one Vector<T> runs padded to one with masked entries.
+            // 512-bit lanes where the hardware accelerates them (Vector<T> is usually 256 bits there) and a row fills one.
             if (Vector512.IsHardwareAccelerated && rowLength >= Vector512<double>.Count) ForwardWide(x, y, rowLength, parameters);
-            else if (rowLength >= Vector<double>.Count) ForwardNative(x, y, rowLength, parameters);
-            else ShortRows.Forward<ClipKernel, double>(x, y, rowLength, parameters);
+            else ForwardNative(x, y, rowLength, parameters);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -131,7 +129,7 @@ namespace MultiMax.Generated
             var zero = Vector512<double>.Zero;
             var negativeInfinity = Vector512.Create(double.NegativeInfinity);
             int vectorEnd = rowLength - rowLength % Vector512<double>.Count;
-            bool hasTail = vectorEnd < rowLength;
+            bool hasTail = vectorEnd < rowLength; // every row holds a whole vector here
             int tailStart = rowLength - Vector512<double>.Count;
             var tailLanes = Vector512.GreaterThanOrEqual(Vector512<long>.Indices, Vector512.Create<long>(vectorEnd - tailStart)).As<long, double>();
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
@@ -235,9 +233,10 @@ namespace MultiMax.Generated
             var zero = Vector<double>.Zero;
             var negativeInfinity = new Vector<double>(double.NegativeInfinity);
             int vectorEnd = rowLength - rowLength % Vector<double>.Count;
-            bool hasTail = vectorEnd < rowLength;
+            bool hasTail = rowLength > Vector<double>.Count && vectorEnd < rowLength;
             int tailStart = rowLength - Vector<double>.Count;
             var tailLanes = Vector.GreaterThanOrEqual(Vector<long>.Indices, new Vector<long>(vectorEnd - tailStart));
+            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref double xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -269,6 +268,21 @@ namespace MultiMax.Generated
                 }
 
                 double max = VectorMath.MaxAcrossNative(maxV);
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    double xs = Unsafe.Add(ref xRow, i);
+                    double s = double.NegativeInfinity;
+                    if (xs != double.NegativeInfinity)
+                    {
+                        var sigma = xs;
+                        var r0 = double.MaxNative(xs - 0.5d, 0d); // Above(1): max(x − 0.5, 0)
+                        sigma += r0;
+                        s = sigma;
+                    }
+
+                    max = Math.Max(max, s);
+                    Unsafe.Add(ref yRow, i) = s;
+                }
 
                 if (max == double.NegativeInfinity)
                 {
@@ -285,6 +299,10 @@ namespace MultiMax.Generated
                         var v = Vector.LoadUnsafe(ref yRow, (nuint)tailStart);
                         hasNaN |= !Vector.EqualsAll(v, v);
                     }
+                    for (int i = scalarStart; i < rowLength; i++)
+                    {
+                        hasNaN |= double.IsNaN(Unsafe.Add(ref yRow, i));
+                    }
                     double fill = hasNaN ? double.NaN : double.NegativeInfinity;
                     var fillV = new Vector<double>(fill);
                     for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
@@ -294,6 +312,10 @@ namespace MultiMax.Generated
                     if (hasTail)
                     {
                         fillV.StoreUnsafe(ref yRow, (nuint)tailStart);
+                    }
+                    for (int i = scalarStart; i < rowLength; i++)
+                    {
+                        Unsafe.Add(ref yRow, i) = fill;
                     }
                     continue;
                 }
@@ -317,6 +339,11 @@ namespace MultiMax.Generated
                     }
                     sum += VectorMath.SumAcross(sumV);
                 }
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    double e = Math.Exp(Unsafe.Add(ref yRow, i) - max);
+                    sum += e;
+                }
 
                 // Pass 3: log y = (σ − max σ) − log Σ, in that order: max σ + log Σ would round log Σ away when |max σ| is large.
                 double logSum = (double)Math.Log(sum);
@@ -330,17 +357,19 @@ namespace MultiMax.Generated
                 {
                     (sourceTail - maxBroadcast - logSumBroadcast).StoreUnsafe(ref yRow, (nuint)tailStart);
                 }
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    Unsafe.Add(ref yRow, i) = Unsafe.Add(ref yRow, i) - max - logSum;
+                }
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> dy, Span<double> dx, int rowLength, ReadOnlySpan<double> parameters, Span<double> parameterGradients)
         {
-            // 512-bit lanes where the hardware accelerates them (Vector<T> is usually 256 bits there) and a row fills one;
-            // a row shorter than one Vector<T> runs padded to one with masked entries.
+            // 512-bit lanes where the hardware accelerates them (Vector<T> is usually 256 bits there) and a row fills one.
             if (Vector512.IsHardwareAccelerated && rowLength >= Vector512<double>.Count) BackwardWide(x, y, dy, dx, rowLength, parameters, parameterGradients);
-            else if (rowLength >= Vector<double>.Count) BackwardNative(x, y, dy, dx, rowLength, parameters, parameterGradients);
-            else ShortRows.Backward<ClipKernel, double>(x, y, dy, dx, rowLength, parameters, parameterGradients);
+            else BackwardNative(x, y, dy, dx, rowLength, parameters, parameterGradients);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -350,7 +379,7 @@ namespace MultiMax.Generated
             var one = Vector512<double>.One;
             var negativeInfinity = Vector512.Create(double.NegativeInfinity);
             int vectorEnd = rowLength - rowLength % Vector512<double>.Count;
-            bool hasTail = vectorEnd < rowLength;
+            bool hasTail = vectorEnd < rowLength; // every row holds a whole vector here
             int tailStart = rowLength - Vector512<double>.Count;
             var tailLanes = Vector512.GreaterThanOrEqual(Vector512<long>.Indices, Vector512.Create<long>(vectorEnd - tailStart)).As<long, double>();
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
@@ -419,6 +448,7 @@ namespace MultiMax.Generated
                         Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
                     }
                 }
+
             }
         }
 
@@ -429,9 +459,10 @@ namespace MultiMax.Generated
             var one = Vector<double>.One;
             var negativeInfinity = new Vector<double>(double.NegativeInfinity);
             int vectorEnd = rowLength - rowLength % Vector<double>.Count;
-            bool hasTail = vectorEnd < rowLength;
+            bool hasTail = rowLength > Vector<double>.Count && vectorEnd < rowLength;
             int tailStart = rowLength - Vector<double>.Count;
             var tailLanes = Vector.GreaterThanOrEqual(Vector<long>.Indices, new Vector<long>(vectorEnd - tailStart));
+            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref double xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -454,6 +485,10 @@ namespace MultiMax.Generated
                         sharedV += Vector.ConditionalSelect(tailLanes, Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart)), zero);
                     }
                     sharedTotal += VectorMath.SumAcross(sharedV);
+                }
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    sharedTotal += Unsafe.Add(ref xRow, i) == double.NegativeInfinity ? 0 : Unsafe.Add(ref dyRow, i);
                 }
                 double shared = (double)sharedTotal;
 
@@ -497,6 +532,20 @@ namespace MultiMax.Generated
                         var dxv = gs * ds; // dx = σ'(x)·gσ
                         Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
                     }
+                }
+
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    bool masked = Unsafe.Add(ref xRow, i) == double.NegativeInfinity;
+                    double gs = masked ? 0 : Unsafe.Add(ref dyRow, i) - Math.Exp(Unsafe.Add(ref yRow, i)) * shared;
+                    var xz = masked ? 0 : Unsafe.Add(ref xRow, i);
+                    var ds = 1d;
+                    var r0 = double.MaxNative(xz - 0.5d, 0d); // Above(1): max(x − 0.5, 0)
+                    var on0 = r0 > 0d ? 1d : 0d;
+                    var slope0 = 1d * on0;
+                    ds += slope0; // σ′ += coefficient·power·r^(power−1)
+                    var dxv = gs * ds; // dx = σ'(x)·gσ
+                    Unsafe.Add(ref dxRow, i) = masked ? 0 : dxv;
                 }
             }
         }

@@ -126,11 +126,9 @@ namespace MultiMax.Generated
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Forward(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters)
         {
-            // 512-bit lanes where the hardware accelerates them (Vector<T> is usually 256 bits there) and a row fills one;
-            // a row shorter than one Vector<T> runs padded to one with masked entries.
+            // 512-bit lanes where the hardware accelerates them (Vector<T> is usually 256 bits there) and a row fills one.
             if (Vector512.IsHardwareAccelerated && rowLength >= Vector512<double>.Count) ForwardWide(x, y, rowLength, parameters);
-            else if (rowLength >= Vector<double>.Count) ForwardNative(x, y, rowLength, parameters);
-            else ShortRows.Forward<MultiMax2Kernel, double>(x, y, rowLength, parameters);
+            else ForwardNative(x, y, rowLength, parameters);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -158,7 +156,7 @@ namespace MultiMax.Generated
             // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
             bool poisoned = double.IsNaN(a0) | double.IsNaN(b0) | double.IsNaN(c1) | double.IsNaN(d1) | double.IsNaN(a2) | double.IsNaN(b2) | double.IsNaN(c3) | double.IsNaN(d3);
             int vectorEnd = rowLength - rowLength % Vector512<double>.Count;
-            bool hasTail = vectorEnd < rowLength;
+            bool hasTail = vectorEnd < rowLength; // every row holds a whole vector here
             int tailStart = rowLength - Vector512<double>.Count;
             var tailLanes = Vector512.GreaterThanOrEqual(Vector512<long>.Indices, Vector512.Create<long>(vectorEnd - tailStart)).As<long, double>();
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
@@ -297,9 +295,10 @@ namespace MultiMax.Generated
             // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
             bool poisoned = double.IsNaN(a0) | double.IsNaN(b0) | double.IsNaN(c1) | double.IsNaN(d1) | double.IsNaN(a2) | double.IsNaN(b2) | double.IsNaN(c3) | double.IsNaN(d3);
             int vectorEnd = rowLength - rowLength % Vector<double>.Count;
-            bool hasTail = vectorEnd < rowLength;
+            bool hasTail = rowLength > Vector<double>.Count && vectorEnd < rowLength;
             int tailStart = rowLength - Vector<double>.Count;
             var tailLanes = Vector.GreaterThanOrEqual(Vector<long>.Indices, new Vector<long>(vectorEnd - tailStart));
+            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref double xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -343,6 +342,27 @@ namespace MultiMax.Generated
                 }
 
                 double max = VectorMath.MaxAcrossNative(maxV);
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    double xs = Unsafe.Add(ref xRow, i);
+                    double s = double.NegativeInfinity;
+                    if (xs != double.NegativeInfinity)
+                    {
+                        var sigma = xs;
+                        var r0 = double.MaxNative(b0 - xs, 0d); // Below(1): max(p[4] − x, 0)
+                        sigma = Math.FusedMultiplyAdd(a0, r0, sigma);
+                        var r1 = double.MaxNative(xs - d1, 0d); // Above(1): max(x − p[5], 0)
+                        sigma = Math.FusedMultiplyAdd(c1, r1, sigma);
+                        var r2 = double.MaxNative(b2 - xs, 0d); // Below(2): max(p[6] − x, 0)
+                        sigma = Math.FusedMultiplyAdd(a2 * r2, r2, sigma);
+                        var r3 = double.MaxNative(xs - d3, 0d); // Above(2): max(x − p[7], 0)
+                        sigma = Math.FusedMultiplyAdd(c3 * r3, r3, sigma);
+                        s = sigma;
+                    }
+
+                    max = Math.Max(max, s);
+                    Unsafe.Add(ref yRow, i) = s;
+                }
                 if (poisoned && max != double.NegativeInfinity) max = double.NaN;
 
                 if (max == double.NegativeInfinity)
@@ -360,6 +380,10 @@ namespace MultiMax.Generated
                         var v = Vector.LoadUnsafe(ref yRow, (nuint)tailStart);
                         hasNaN |= !Vector.EqualsAll(v, v);
                     }
+                    for (int i = scalarStart; i < rowLength; i++)
+                    {
+                        hasNaN |= double.IsNaN(Unsafe.Add(ref yRow, i));
+                    }
                     double fill = hasNaN ? double.NaN : 0;
                     var fillV = new Vector<double>(fill);
                     for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
@@ -369,6 +393,10 @@ namespace MultiMax.Generated
                     if (hasTail)
                     {
                         fillV.StoreUnsafe(ref yRow, (nuint)tailStart);
+                    }
+                    for (int i = scalarStart; i < rowLength; i++)
+                    {
+                        Unsafe.Add(ref yRow, i) = fill;
                     }
                     continue;
                 }
@@ -395,6 +423,12 @@ namespace MultiMax.Generated
                     }
                     sum += VectorMath.SumAcross(sumV);
                 }
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    double e = Math.Exp(Unsafe.Add(ref yRow, i) - max);
+                    sum += e;
+                    Unsafe.Add(ref yRow, i) = e;
+                }
 
                 // Pass 3: normalise, with one division per row.
                 double inverse = (double)(1 / sum);
@@ -408,17 +442,19 @@ namespace MultiMax.Generated
                 {
                     (sourceTail * inverseBroadcast).StoreUnsafe(ref yRow, (nuint)tailStart);
                 }
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    Unsafe.Add(ref yRow, i) = Unsafe.Add(ref yRow, i) * inverse;
+                }
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> dy, Span<double> dx, int rowLength, ReadOnlySpan<double> parameters, Span<double> parameterGradients)
         {
-            // 512-bit lanes where the hardware accelerates them (Vector<T> is usually 256 bits there) and a row fills one;
-            // a row shorter than one Vector<T> runs padded to one with masked entries.
+            // 512-bit lanes where the hardware accelerates them (Vector<T> is usually 256 bits there) and a row fills one.
             if (Vector512.IsHardwareAccelerated && rowLength >= Vector512<double>.Count) BackwardWide(x, y, dy, dx, rowLength, parameters, parameterGradients);
-            else if (rowLength >= Vector<double>.Count) BackwardNative(x, y, dy, dx, rowLength, parameters, parameterGradients);
-            else ShortRows.Backward<MultiMax2Kernel, double>(x, y, dy, dx, rowLength, parameters, parameterGradients);
+            else BackwardNative(x, y, dy, dx, rowLength, parameters, parameterGradients);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -453,7 +489,7 @@ namespace MultiMax.Generated
             // This block's parameter gradients, summed in double over its rows.
             double gradA0 = 0, gradB0 = 0, gradC1 = 0, gradD1 = 0, gradA2 = 0, gradB2 = 0, gradC3 = 0, gradD3 = 0;
             int vectorEnd = rowLength - rowLength % Vector512<double>.Count;
-            bool hasTail = vectorEnd < rowLength;
+            bool hasTail = vectorEnd < rowLength; // every row holds a whole vector here
             int tailStart = rowLength - Vector512<double>.Count;
             var tailLanes = Vector512.GreaterThanOrEqual(Vector512<long>.Indices, Vector512.Create<long>(vectorEnd - tailStart)).As<long, double>();
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
@@ -568,6 +604,7 @@ namespace MultiMax.Generated
                     gradC3 += VectorMath.SumAcross(gradC3V);
                     gradD3 += VectorMath.SumAcross(gradD3V);
                 }
+
             }
 
             // A NaN parameter σ reads makes every gradient NaN, as autograd of the formula does, even where no row was live.
@@ -619,9 +656,10 @@ namespace MultiMax.Generated
             // This block's parameter gradients, summed in double over its rows.
             double gradA0 = 0, gradB0 = 0, gradC1 = 0, gradD1 = 0, gradA2 = 0, gradB2 = 0, gradC3 = 0, gradD3 = 0;
             int vectorEnd = rowLength - rowLength % Vector<double>.Count;
-            bool hasTail = vectorEnd < rowLength;
+            bool hasTail = rowLength > Vector<double>.Count && vectorEnd < rowLength;
             int tailStart = rowLength - Vector<double>.Count;
             var tailLanes = Vector.GreaterThanOrEqual(Vector<long>.Indices, new Vector<long>(vectorEnd - tailStart));
+            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref double xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -644,6 +682,10 @@ namespace MultiMax.Generated
                         sharedV += Vector.ConditionalSelect(tailLanes, Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector.LoadUnsafe(ref yRow, (nuint)tailStart)), zero);
                     }
                     sharedTotal += VectorMath.SumAcross(sharedV);
+                }
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    sharedTotal += Unsafe.Add(ref xRow, i) == double.NegativeInfinity ? 0 : Unsafe.Add(ref dyRow, i) * Unsafe.Add(ref yRow, i);
                 }
                 double shared = poisoned ? double.NaN : (double)sharedTotal;
 
@@ -733,6 +775,38 @@ namespace MultiMax.Generated
                     gradB2 += VectorMath.SumAcross(gradB2V);
                     gradC3 += VectorMath.SumAcross(gradC3V);
                     gradD3 += VectorMath.SumAcross(gradD3V);
+                }
+
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    bool masked = Unsafe.Add(ref xRow, i) == double.NegativeInfinity;
+                    double gs = masked ? 0 : Unsafe.Add(ref yRow, i) * (Unsafe.Add(ref dyRow, i) - shared);
+                    var xz = masked ? 0 : Unsafe.Add(ref xRow, i);
+                    var ds = 1d;
+                    var r0 = double.MaxNative(b0 - xz, 0d); // Below(1): max(p[4] − x, 0)
+                    var on0 = r0 > 0d ? 1d : 0d;
+                    var slope0 = a0p * on0;
+                    ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
+                    gradA0 += gs * r0;
+                    gradB0 += gs * slope0;
+                    var r1 = double.MaxNative(xz - d1, 0d); // Above(1): max(x − p[5], 0)
+                    var on1 = r1 > 0d ? 1d : 0d;
+                    var slope1 = c1p * on1;
+                    ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                    gradC1 += gs * r1;
+                    gradD1 += gs * slope1;
+                    var r2 = double.MaxNative(b2 - xz, 0d); // Below(2): max(p[6] − x, 0)
+                    var slope2 = a2p * r2;
+                    ds -= slope2; // σ′ −= coefficient·power·r^(power−1)
+                    gradA2 += gs * r2 * r2;
+                    gradB2 += gs * slope2;
+                    var r3 = double.MaxNative(xz - d3, 0d); // Above(2): max(x − p[7], 0)
+                    var slope3 = c3p * r3;
+                    ds += slope3; // σ′ += coefficient·power·r^(power−1)
+                    gradC3 += gs * r3 * r3;
+                    gradD3 += gs * slope3;
+                    var dxv = gs * ds; // dx = σ'(x)·gσ
+                    Unsafe.Add(ref dxRow, i) = masked ? 0 : dxv;
                 }
             }
 

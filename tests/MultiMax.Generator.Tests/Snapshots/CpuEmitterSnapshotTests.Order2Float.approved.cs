@@ -126,11 +126,9 @@ namespace MultiMax.Generated
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Forward(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters)
         {
-            // 512-bit lanes where the hardware accelerates them (Vector<T> is usually 256 bits there) and a row fills one;
-            // a row shorter than one Vector<T> runs padded to one with masked entries.
+            // 512-bit lanes where the hardware accelerates them (Vector<T> is usually 256 bits there) and a row fills one.
             if (Vector512.IsHardwareAccelerated && rowLength >= Vector512<float>.Count) ForwardWide(x, y, rowLength, parameters);
-            else if (rowLength >= Vector<float>.Count) ForwardNative(x, y, rowLength, parameters);
-            else ShortRows.Forward<MultiMax2Kernel, float>(x, y, rowLength, parameters);
+            else ForwardNative(x, y, rowLength, parameters);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -158,7 +156,7 @@ namespace MultiMax.Generated
             // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
             bool poisoned = float.IsNaN(a0) | float.IsNaN(b0) | float.IsNaN(c1) | float.IsNaN(d1) | float.IsNaN(a2) | float.IsNaN(b2) | float.IsNaN(c3) | float.IsNaN(d3);
             int vectorEnd = rowLength - rowLength % Vector512<float>.Count;
-            bool hasTail = vectorEnd < rowLength;
+            bool hasTail = vectorEnd < rowLength; // every row holds a whole vector here
             int tailStart = rowLength - Vector512<float>.Count;
             var tailLanes = Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create<int>(vectorEnd - tailStart)).As<int, float>();
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
@@ -297,9 +295,10 @@ namespace MultiMax.Generated
             // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
             bool poisoned = float.IsNaN(a0) | float.IsNaN(b0) | float.IsNaN(c1) | float.IsNaN(d1) | float.IsNaN(a2) | float.IsNaN(b2) | float.IsNaN(c3) | float.IsNaN(d3);
             int vectorEnd = rowLength - rowLength % Vector<float>.Count;
-            bool hasTail = vectorEnd < rowLength;
+            bool hasTail = rowLength > Vector<float>.Count && vectorEnd < rowLength;
             int tailStart = rowLength - Vector<float>.Count;
             var tailLanes = Vector.GreaterThanOrEqual(Vector<int>.Indices, new Vector<int>(vectorEnd - tailStart));
+            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref float xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -343,6 +342,27 @@ namespace MultiMax.Generated
                 }
 
                 float max = VectorMath.MaxAcrossNative(maxV);
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    float xs = Unsafe.Add(ref xRow, i);
+                    float s = float.NegativeInfinity;
+                    if (xs != float.NegativeInfinity)
+                    {
+                        var sigma = xs;
+                        var r0 = float.MaxNative(b0 - xs, 0f); // Below(1): max(p[4] − x, 0)
+                        sigma = MathF.FusedMultiplyAdd(a0, r0, sigma);
+                        var r1 = float.MaxNative(xs - d1, 0f); // Above(1): max(x − p[5], 0)
+                        sigma = MathF.FusedMultiplyAdd(c1, r1, sigma);
+                        var r2 = float.MaxNative(b2 - xs, 0f); // Below(2): max(p[6] − x, 0)
+                        sigma = MathF.FusedMultiplyAdd(a2 * r2, r2, sigma);
+                        var r3 = float.MaxNative(xs - d3, 0f); // Above(2): max(x − p[7], 0)
+                        sigma = MathF.FusedMultiplyAdd(c3 * r3, r3, sigma);
+                        s = sigma;
+                    }
+
+                    max = Math.Max(max, s);
+                    Unsafe.Add(ref yRow, i) = s;
+                }
                 if (poisoned && max != float.NegativeInfinity) max = float.NaN;
 
                 if (max == float.NegativeInfinity)
@@ -360,6 +380,10 @@ namespace MultiMax.Generated
                         var v = Vector.LoadUnsafe(ref yRow, (nuint)tailStart);
                         hasNaN |= !Vector.EqualsAll(v, v);
                     }
+                    for (int i = scalarStart; i < rowLength; i++)
+                    {
+                        hasNaN |= float.IsNaN(Unsafe.Add(ref yRow, i));
+                    }
                     float fill = hasNaN ? float.NaN : 0;
                     var fillV = new Vector<float>(fill);
                     for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
@@ -369,6 +393,10 @@ namespace MultiMax.Generated
                     if (hasTail)
                     {
                         fillV.StoreUnsafe(ref yRow, (nuint)tailStart);
+                    }
+                    for (int i = scalarStart; i < rowLength; i++)
+                    {
+                        Unsafe.Add(ref yRow, i) = fill;
                     }
                     continue;
                 }
@@ -395,6 +423,12 @@ namespace MultiMax.Generated
                     }
                     sum += VectorMath.SumAcross(sumV);
                 }
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    float e = MathF.Exp(Unsafe.Add(ref yRow, i) - max);
+                    sum += e;
+                    Unsafe.Add(ref yRow, i) = e;
+                }
 
                 // Pass 3: normalise, with one division per row.
                 float inverse = (float)(1 / sum);
@@ -408,17 +442,19 @@ namespace MultiMax.Generated
                 {
                     (sourceTail * inverseBroadcast).StoreUnsafe(ref yRow, (nuint)tailStart);
                 }
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    Unsafe.Add(ref yRow, i) = Unsafe.Add(ref yRow, i) * inverse;
+                }
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rowLength, ReadOnlySpan<float> parameters, Span<double> parameterGradients)
         {
-            // 512-bit lanes where the hardware accelerates them (Vector<T> is usually 256 bits there) and a row fills one;
-            // a row shorter than one Vector<T> runs padded to one with masked entries.
+            // 512-bit lanes where the hardware accelerates them (Vector<T> is usually 256 bits there) and a row fills one.
             if (Vector512.IsHardwareAccelerated && rowLength >= Vector512<float>.Count) BackwardWide(x, y, dy, dx, rowLength, parameters, parameterGradients);
-            else if (rowLength >= Vector<float>.Count) BackwardNative(x, y, dy, dx, rowLength, parameters, parameterGradients);
-            else ShortRows.Backward<MultiMax2Kernel, float>(x, y, dy, dx, rowLength, parameters, parameterGradients);
+            else BackwardNative(x, y, dy, dx, rowLength, parameters, parameterGradients);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -453,7 +489,7 @@ namespace MultiMax.Generated
             // This block's parameter gradients, summed in double over its rows.
             double gradA0 = 0, gradB0 = 0, gradC1 = 0, gradD1 = 0, gradA2 = 0, gradB2 = 0, gradC3 = 0, gradD3 = 0;
             int vectorEnd = rowLength - rowLength % Vector512<float>.Count;
-            bool hasTail = vectorEnd < rowLength;
+            bool hasTail = vectorEnd < rowLength; // every row holds a whole vector here
             int tailStart = rowLength - Vector512<float>.Count;
             var tailLanes = Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create<int>(vectorEnd - tailStart)).As<int, float>();
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
@@ -568,6 +604,7 @@ namespace MultiMax.Generated
                     gradC3 += VectorMath.SumAcross(gradC3V);
                     gradD3 += VectorMath.SumAcross(gradD3V);
                 }
+
             }
 
             // A NaN parameter σ reads makes every gradient NaN, as autograd of the formula does, even where no row was live.
@@ -619,9 +656,10 @@ namespace MultiMax.Generated
             // This block's parameter gradients, summed in double over its rows.
             double gradA0 = 0, gradB0 = 0, gradC1 = 0, gradD1 = 0, gradA2 = 0, gradB2 = 0, gradC3 = 0, gradD3 = 0;
             int vectorEnd = rowLength - rowLength % Vector<float>.Count;
-            bool hasTail = vectorEnd < rowLength;
+            bool hasTail = rowLength > Vector<float>.Count && vectorEnd < rowLength;
             int tailStart = rowLength - Vector<float>.Count;
             var tailLanes = Vector.GreaterThanOrEqual(Vector<int>.Indices, new Vector<int>(vectorEnd - tailStart));
+            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref float xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -644,6 +682,10 @@ namespace MultiMax.Generated
                         sharedV += Vector.ConditionalSelect(tailLanes, Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector.LoadUnsafe(ref yRow, (nuint)tailStart)), zero);
                     }
                     sharedTotal += VectorMath.SumAcross(sharedV);
+                }
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    sharedTotal += Unsafe.Add(ref xRow, i) == float.NegativeInfinity ? 0 : Unsafe.Add(ref dyRow, i) * Unsafe.Add(ref yRow, i);
                 }
                 float shared = poisoned ? float.NaN : (float)sharedTotal;
 
@@ -733,6 +775,38 @@ namespace MultiMax.Generated
                     gradB2 += VectorMath.SumAcross(gradB2V);
                     gradC3 += VectorMath.SumAcross(gradC3V);
                     gradD3 += VectorMath.SumAcross(gradD3V);
+                }
+
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    bool masked = Unsafe.Add(ref xRow, i) == float.NegativeInfinity;
+                    float gs = masked ? 0 : Unsafe.Add(ref yRow, i) * (Unsafe.Add(ref dyRow, i) - shared);
+                    var xz = masked ? 0 : Unsafe.Add(ref xRow, i);
+                    var ds = 1f;
+                    var r0 = float.MaxNative(b0 - xz, 0f); // Below(1): max(p[4] − x, 0)
+                    var on0 = r0 > 0f ? 1f : 0f;
+                    var slope0 = a0p * on0;
+                    ds -= slope0; // σ′ −= coefficient·power·r^(power−1)
+                    gradA0 += gs * r0;
+                    gradB0 += gs * slope0;
+                    var r1 = float.MaxNative(xz - d1, 0f); // Above(1): max(x − p[5], 0)
+                    var on1 = r1 > 0f ? 1f : 0f;
+                    var slope1 = c1p * on1;
+                    ds += slope1; // σ′ += coefficient·power·r^(power−1)
+                    gradC1 += gs * r1;
+                    gradD1 += gs * slope1;
+                    var r2 = float.MaxNative(b2 - xz, 0f); // Below(2): max(p[6] − x, 0)
+                    var slope2 = a2p * r2;
+                    ds -= slope2; // σ′ −= coefficient·power·r^(power−1)
+                    gradA2 += gs * r2 * r2;
+                    gradB2 += gs * slope2;
+                    var r3 = float.MaxNative(xz - d3, 0f); // Above(2): max(x − p[7], 0)
+                    var slope3 = c3p * r3;
+                    ds += slope3; // σ′ += coefficient·power·r^(power−1)
+                    gradC3 += gs * r3 * r3;
+                    gradD3 += gs * slope3;
+                    var dxv = gs * ds; // dx = σ'(x)·gσ
+                    Unsafe.Add(ref dxRow, i) = masked ? 0 : dxv;
                 }
             }
 

@@ -118,11 +118,9 @@ namespace MultiMax.Generated
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Forward(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters)
         {
-            // 512-bit lanes where the hardware accelerates them (Vector<T> is usually 256 bits there) and a row fills one;
-            // a row shorter than one Vector<T> runs padded to one with masked entries.
+            // 512-bit lanes where the hardware accelerates them (Vector<T> is usually 256 bits there) and a row fills one.
             if (Vector512.IsHardwareAccelerated && rowLength >= Vector512<float>.Count) ForwardWide(x, y, rowLength, parameters);
-            else if (rowLength >= Vector<float>.Count) ForwardNative(x, y, rowLength, parameters);
-            else ShortRows.Forward<SoftKernel, float>(x, y, rowLength, parameters);
+            else ForwardNative(x, y, rowLength, parameters);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -131,7 +129,7 @@ namespace MultiMax.Generated
             var zero = Vector512<float>.Zero;
             var negativeInfinity = Vector512.Create(float.NegativeInfinity);
             int vectorEnd = rowLength - rowLength % Vector512<float>.Count;
-            bool hasTail = vectorEnd < rowLength;
+            bool hasTail = vectorEnd < rowLength; // every row holds a whole vector here
             int tailStart = rowLength - Vector512<float>.Count;
             var tailLanes = Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create<int>(vectorEnd - tailStart)).As<int, float>();
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
@@ -224,9 +222,10 @@ namespace MultiMax.Generated
             var zero = Vector<float>.Zero;
             var negativeInfinity = new Vector<float>(float.NegativeInfinity);
             int vectorEnd = rowLength - rowLength % Vector<float>.Count;
-            bool hasTail = vectorEnd < rowLength;
+            bool hasTail = rowLength > Vector<float>.Count && vectorEnd < rowLength;
             int tailStart = rowLength - Vector<float>.Count;
             var tailLanes = Vector.GreaterThanOrEqual(Vector<int>.Indices, new Vector<int>(vectorEnd - tailStart));
+            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref float xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -244,6 +243,10 @@ namespace MultiMax.Generated
                 }
 
                 float max = VectorMath.MaxAcrossNative(maxV);
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    max = Math.Max(max, Unsafe.Add(ref xRow, i));
+                }
 
                 if (max == float.NegativeInfinity)
                 {
@@ -260,6 +263,10 @@ namespace MultiMax.Generated
                         var v = Vector.LoadUnsafe(ref xRow, (nuint)tailStart);
                         hasNaN |= !Vector.EqualsAll(v, v);
                     }
+                    for (int i = scalarStart; i < rowLength; i++)
+                    {
+                        hasNaN |= float.IsNaN(Unsafe.Add(ref xRow, i));
+                    }
                     float fill = hasNaN ? float.NaN : 0;
                     var fillV = new Vector<float>(fill);
                     for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
@@ -269,6 +276,10 @@ namespace MultiMax.Generated
                     if (hasTail)
                     {
                         fillV.StoreUnsafe(ref yRow, (nuint)tailStart);
+                    }
+                    for (int i = scalarStart; i < rowLength; i++)
+                    {
+                        Unsafe.Add(ref yRow, i) = fill;
                     }
                     continue;
                 }
@@ -295,6 +306,12 @@ namespace MultiMax.Generated
                     }
                     sum += VectorMath.SumAcross(sumV);
                 }
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    float e = MathF.Exp(Unsafe.Add(ref xRow, i) - max);
+                    sum += e;
+                    Unsafe.Add(ref yRow, i) = e;
+                }
 
                 // Pass 3: normalise, with one division per row.
                 float inverse = (float)(1 / sum);
@@ -308,17 +325,19 @@ namespace MultiMax.Generated
                 {
                     (sourceTail * inverseBroadcast).StoreUnsafe(ref yRow, (nuint)tailStart);
                 }
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    Unsafe.Add(ref yRow, i) = Unsafe.Add(ref yRow, i) * inverse;
+                }
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rowLength, ReadOnlySpan<float> parameters, Span<double> parameterGradients)
         {
-            // 512-bit lanes where the hardware accelerates them (Vector<T> is usually 256 bits there) and a row fills one;
-            // a row shorter than one Vector<T> runs padded to one with masked entries.
+            // 512-bit lanes where the hardware accelerates them (Vector<T> is usually 256 bits there) and a row fills one.
             if (Vector512.IsHardwareAccelerated && rowLength >= Vector512<float>.Count) BackwardWide(x, y, dy, dx, rowLength, parameters, parameterGradients);
-            else if (rowLength >= Vector<float>.Count) BackwardNative(x, y, dy, dx, rowLength, parameters, parameterGradients);
-            else ShortRows.Backward<SoftKernel, float>(x, y, dy, dx, rowLength, parameters, parameterGradients);
+            else BackwardNative(x, y, dy, dx, rowLength, parameters, parameterGradients);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -327,7 +346,7 @@ namespace MultiMax.Generated
             var zero = Vector512<float>.Zero;
             var negativeInfinity = Vector512.Create(float.NegativeInfinity);
             int vectorEnd = rowLength - rowLength % Vector512<float>.Count;
-            bool hasTail = vectorEnd < rowLength;
+            bool hasTail = vectorEnd < rowLength; // every row holds a whole vector here
             int tailStart = rowLength - Vector512<float>.Count;
             var tailLanes = Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create<int>(vectorEnd - tailStart)).As<int, float>();
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
@@ -382,6 +401,7 @@ namespace MultiMax.Generated
                         gs.StoreUnsafe(ref dxRow, (nuint)tailStart);
                     }
                 }
+
             }
         }
 
@@ -391,9 +411,10 @@ namespace MultiMax.Generated
             var zero = Vector<float>.Zero;
             var negativeInfinity = new Vector<float>(float.NegativeInfinity);
             int vectorEnd = rowLength - rowLength % Vector<float>.Count;
-            bool hasTail = vectorEnd < rowLength;
+            bool hasTail = rowLength > Vector<float>.Count && vectorEnd < rowLength;
             int tailStart = rowLength - Vector<float>.Count;
             var tailLanes = Vector.GreaterThanOrEqual(Vector<int>.Indices, new Vector<int>(vectorEnd - tailStart));
+            int scalarStart = hasTail ? rowLength : vectorEnd;
             for (int rowStart = 0; rowStart < x.Length; rowStart += rowLength)
             {
                 ref float xRow = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), rowStart);
@@ -416,6 +437,10 @@ namespace MultiMax.Generated
                         sharedV += Vector.ConditionalSelect(tailLanes, Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref xRow, (nuint)tailStart), negativeInfinity), zero, Vector.LoadUnsafe(ref dyRow, (nuint)tailStart) * Vector.LoadUnsafe(ref yRow, (nuint)tailStart)), zero);
                     }
                     sharedTotal += VectorMath.SumAcross(sharedV);
+                }
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    sharedTotal += Unsafe.Add(ref xRow, i) == float.NegativeInfinity ? 0 : Unsafe.Add(ref dyRow, i) * Unsafe.Add(ref yRow, i);
                 }
                 float shared = (float)sharedTotal;
 
@@ -445,6 +470,13 @@ namespace MultiMax.Generated
                         var gs = Vector.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
                         gs.StoreUnsafe(ref dxRow, (nuint)tailStart);
                     }
+                }
+
+                for (int i = scalarStart; i < rowLength; i++)
+                {
+                    bool masked = Unsafe.Add(ref xRow, i) == float.NegativeInfinity;
+                    float gs = masked ? 0 : Unsafe.Add(ref yRow, i) * (Unsafe.Add(ref dyRow, i) - shared);
+                    Unsafe.Add(ref dxRow, i) = gs;
                 }
             }
         }

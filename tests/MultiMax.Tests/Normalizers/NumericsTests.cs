@@ -153,8 +153,8 @@ public class NumericsTests
     }
 
     /// <summary>
-    /// With no rows at all, a NaN parameter still makes every gradient of a parameter σ reads NaN, for short rows (padded
-    /// to a vector one at a time) as for long ones.
+    /// With no rows at all, a NaN parameter still makes every gradient of a parameter σ reads NaN, whatever kernel the
+    /// row length selects.
     /// </summary>
     [Theory]
     [InlineData(3)]
