@@ -11,7 +11,7 @@ namespace MultiMax.Tests.CompilerServices;
 /// Every generated row kernel is printed at two widths, and a machine runs only one of them: here both run on the same
 /// rows (512-bit vectors are emulated where the hardware lacks them) and must agree, forward and backward, for every
 /// declaration of the runtime and of this project: the same masked entries and NaN pattern, values within a few
-/// rounding errors (the two sum their lanes in different orders, and their float exponentials differ by an ulp or two).
+/// rounding errors (the two sum their lanes in different orders; their exponentials give the same bits).
 /// </summary>
 public class KernelWidthTests
 {

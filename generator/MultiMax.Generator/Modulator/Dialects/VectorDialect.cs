@@ -4,9 +4,10 @@ using MultiMax.Generator.Model;
 namespace MultiMax.Generator.Modulator.Dialects;
 
 /// <summary>
-/// SIMD lanes of <c>Vector&lt;T&gt;</c> or <c>Vector512&lt;T&gt;</c> (<paramref name="width"/>), for the body of a CPU row. Learnable symbols are read from their broadcast
-/// locals (<c>a0V</c>), which the kernel declares once per block; <paramref name="zero"/> and <paramref name="one"/> are
-/// the kernel's own broadcast locals (<paramref name="one"/> only where σ′ is printed).
+/// SIMD lanes of <c>Vector&lt;T&gt;</c> or <c>Vector512&lt;T&gt;</c> (<paramref name="width"/>), for the body of a CPU
+/// row. Learnable symbols are read from their broadcast locals (<c>a0V</c>), which the kernel declares once per block;
+/// <paramref name="zero"/> and <paramref name="one"/> are the kernel's own broadcast locals (<paramref name="one"/> only
+/// where σ′ is printed).
 /// </summary>
 internal sealed class VectorDialect(ElementType type, LaneWidth width, Local zero, Local? one) : IDialect
 {
