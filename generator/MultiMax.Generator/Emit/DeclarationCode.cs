@@ -162,9 +162,9 @@ internal static class DeclarationCode
     /// <summary>The parameter docs of a fused attention operator's settings; <paramref name="maskEntries"/> says how padding is marked.</summary>
     public static void WriteAttentionSettingDocs(SourceWriter writer, string maskEntries)
     {
-        writer.Line($"/// <param name=\"keyPaddingMask\">Empty, or [batch, keys] with {maskEntries} where a key is padding and gets no weight.</param>");
+        writer.Line($"/// <param name=\"keyPaddingMask\">Empty, or [batch, keys] with {maskEntries} where a key is padding: it gets no weight, and its key and value rows are never read (a NaN there reaches nothing).</param>");
         writer.Line("/// <param name=\"causal\">Whether query i sees only keys j ≤ i.</param>");
-        writer.Line("/// <param name=\"scale\">The score scale; 1/√headSize when null.</param>");
+        writer.Line("/// <param name=\"scale\">The score scale; 1/√headSize when null. A score that comes out −∞ is masked, as a padding key is.</param>");
     }
 
     /// <summary>The parameter docs of a fused loss's inputs, on spans or on device views alike.</summary>

@@ -42,7 +42,7 @@ internal static partial class GpuEmitter
         {
             writer.Line("global::System.ArgumentNullException.ThrowIfNull(stream);");
             writer.Line($"var settings = {AttentionRunner}.CheckForward(query, key, value, output, logSumExp, shape, {parametersArgument}, ParameterCount, keyPaddingMask, causal, scale);");
-            writer.Line("if (shape.QueryLength == 0) return;");
+            writer.Line("if (shape.LogSumExpLength == 0) return; // no query (with a head size of 0 the log-sum-exp still is written)");
             writer.Line($"var (launch, tiles) = {AttentionRunner}.Plan<{t}>(stream.Accelerator, settings, {AttentionPass}.Forward, ParameterCount);");
             string kernel = $"AttentionForward{suffix}Kernel";
             writer.Line($"var forward = {Runner}.Load(stream.Accelerator, {kernel}, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{view}, {view}, {view}, {view}, {view}, {MaskView}, {(spec.HasParameters ? view + ", " : "")}{AttentionTiles}>(accelerator, {kernel}));");
@@ -151,7 +151,8 @@ internal static partial class GpuEmitter
     /// <summary>
     /// The loop over key tiles of a query-block kernel: a tile past the causal limit is never visited, and one whose
     /// keys are all padding is skipped by every lane alike (<c>BarrierOr</c>, which is also the barrier that keeps
-    /// the previous tile until every lane is done with it); the key and value tiles are then loaded.
+    /// the previous tile until every lane is done with it); the key and value tiles are then loaded, with zeros for
+    /// padding keys' rows: a padding key is never read, so a NaN there reaches nothing (P·V and ds·K multiply by them).
     /// </summary>
     private static SourceWriter.Scope OpenKeyTileLoop(SourceWriter writer)
     {
@@ -163,8 +164,9 @@ internal static partial class GpuEmitter
         writer.Line($"if (!{Group}.BarrierOr(anyKey)) continue; // every key of the tile is padding: skipped, not computed and masked");
         using (writer.Block("for (int e = lane; e < keys * headSize; e += lanes)"))
         {
-            writer.Line("keyTile[e + e / headSize * (stride - headSize)] = key[keyStart + (long)firstKey * headSize + e];");
-            writer.Line("valueTile[e + e / headSize * (stride - headSize)] = value[keyStart + (long)firstKey * headSize + e];");
+            writer.Line("bool padding = tiles.Padded != 0 && keyPaddingMask[paddingStart + firstKey + e / headSize] != 0;");
+            writer.Line("keyTile[e + e / headSize * (stride - headSize)] = padding ? 0 : key[keyStart + (long)firstKey * headSize + e];");
+            writer.Line("valueTile[e + e / headSize * (stride - headSize)] = padding ? 0 : value[keyStart + (long)firstKey * headSize + e];");
         }
 
         writer.Line($"{Group}.Barrier();");
@@ -224,11 +226,13 @@ internal static partial class GpuEmitter
             using (OpenKeyTileLoop(writer))
             {
                 WriteTileProducts(writer, t, "queryTile", "keyTile", "weights", "headSize");
-                writer.Line("// σ(scale·q·kᵀ) of every visible (query, key) pair; masked pairs are −∞ and never reach σ.");
+                writer.Line("// σ(scale·q·kᵀ) of every visible (query, key) pair; masked pairs are −∞ and never reach σ, and so is a");
+                writer.Line("// score that comes out −∞ itself (q·k overflowing), as the materialized formula masks it.");
                 using (writer.Block("for (int e = lane; e < queries * block; e += lanes)"))
                 {
                     writer.Line("int i = e / block, j = e - i * block, qi = firstQuery + i, kj = firstKey + j;");
-                    writer.Line($"weights[e] = j < keys && {Visible} ? {Sigma(printer, new Local("scoreScale * weights[e]"))} : {t}.NegativeInfinity;");
+                    writer.Line($"{t} sv = scoreScale * weights[e];");
+                    writer.Line($"weights[e] = j < keys && sv != {t}.NegativeInfinity && {Visible} ? {Sigma(printer, new Local("sv"))} : {t}.NegativeInfinity;");
                 }
 
                 writer.Line($"{Group}.Barrier();");
@@ -307,7 +311,7 @@ internal static partial class GpuEmitter
     {
         writer.Line("int i = e / block, j = e - i * block, qi = firstQuery + i, kj = firstKey + j;");
         writer.Line($"{t} weight = 0, gs = 0, sv = scoreScale * {scores}[e];");
-        writer.Line($"bool visible = j < keys && rowLogSumExp[i] != {t}.NegativeInfinity && {Visible};");
+        writer.Line($"bool visible = j < keys && sv != {t}.NegativeInfinity && rowLogSumExp[i] != {t}.NegativeInfinity && {Visible};");
         using (writer.Block("if (visible)"))
         {
             writer.Line($"weight = {XMath}.Exp({Sigma(printer, new Local("sv"))} - rowLogSumExp[i]);");

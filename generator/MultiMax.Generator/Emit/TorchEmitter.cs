@@ -209,21 +209,21 @@ internal static class TorchEmitter
         string name = Identifiers.Escape(spec.MethodName + "Module");
         int coefficients = spec.Terms.Count(t => t.Coefficient.IsLearnable);
         int thresholds = spec.Terms.Count(t => t.Threshold.IsLearnable);
-        var owned = new List<(string Field, string Initializer, string Summary)>();
+        var owned = new List<(string Field, string Initializer, string Summary, int Length)>();
         if (coefficients > 0)
         {
-            owned.Add(("ts", $"{Runner}.TruncatedNormal({coefficients})", $"The {Count(coefficients, "learnable coefficient")}, in term order (the reference code's <c>ts</c>)."));
+            owned.Add(("ts", $"{Runner}.TruncatedNormal({coefficients})", $"The {Count(coefficients, "learnable coefficient")}, in term order (the reference code's <c>ts</c>).", coefficients));
         }
 
         if (thresholds > 0)
         {
-            owned.Add(("ranges", $"{Runner}.TruncatedNormal({thresholds})", $"The {Count(thresholds, "learnable threshold")}, in term order (the reference code's <c>ranges</c>)."));
+            owned.Add(("ranges", $"{Runner}.TruncatedNormal({thresholds})", $"The {Count(thresholds, "learnable threshold")}, in term order (the reference code's <c>ranges</c>).", thresholds));
         }
 
         if (spec.IsAffine)
         {
-            owned.Add(("scale", "global::TorchSharp.torch.ones(1)", "The affine scale s of x' = s·x + t, initialised to 1."));
-            owned.Add(("shift", "global::TorchSharp.torch.zeros(1)", "The affine shift t of x' = s·x + t, initialised to 0."));
+            owned.Add(("scale", "global::TorchSharp.torch.ones(1)", "The affine scale s of x' = s·x + t, initialised to 1.", 1));
+            owned.Add(("shift", "global::TorchSharp.torch.zeros(1)", "The affine shift t of x' = s·x + t, initialised to 0.", 1));
         }
 
         writer.Line($"/// <summary>");
@@ -233,7 +233,7 @@ internal static class TorchEmitter
         writer.Line(DeclarationCode.GeneratedCodeAttribute);
         using (writer.Block($"{DeclarationCode.AccessibilityPrefix(spec)}sealed class {name} : global::TorchSharp.torch.nn.Module<{Tensor}, {Tensor}>, {FusedNormalizer}"))
         {
-            foreach ((string field, string _, string _) in owned)
+            foreach ((string field, _, _, _) in owned)
             {
                 writer.Line($"private global::TorchSharp.Modules.Parameter _{field};");
             }
@@ -244,14 +244,15 @@ internal static class TorchEmitter
             }
 
             // TorchSharp's convention (as in Linear.weight): the setter registers, so module.to(dtype or device),
-            // which replaces parameters through their properties, keeps the registry and the property in step.
-            foreach ((string field, string _, string summary) in owned)
+            // which replaces parameters through their properties, keeps the registry and the property in step. A
+            // replacement of another shape is refused there, naming the parameter, not later inside the formula.
+            foreach ((string field, _, string summary, int length) in owned)
             {
                 writer.Line($"/// <summary>{summary}</summary>");
                 using (writer.Block($"public global::TorchSharp.Modules.Parameter {field}"))
                 {
                     writer.Line($"get => _{field};");
-                    writer.Line($"set {{ _{field} = value; ConditionallyRegisterParameter(nameof({field}), value); }}");
+                    writer.Line($"set {{ {Runner}.CheckParameter(value, {length}, nameof({name}) + \".\" + nameof({field})); _{field} = value; ConditionallyRegisterParameter(nameof({field}), value); }}");
                 }
 
                 writer.Line();
@@ -262,7 +263,7 @@ internal static class TorchEmitter
                 : "/// <summary>A layer without learnable parameters.</summary>");
             using (writer.Block($"public {name}() : base(nameof({name}))"))
             {
-                foreach ((string field, string initializer, string _) in owned)
+                foreach ((string field, string initializer, _, _) in owned)
                 {
                     writer.Line($"_{field} = new global::TorchSharp.Modules.Parameter({initializer});");
                     writer.Line($"register_parameter(nameof({field}), _{field});");

@@ -26,11 +26,19 @@ public static class FusedAttention
     /// probabilities on the materialized scores (whatever its declared output). Any other module's output on the
     /// materialized scores is taken as the weights.
     /// </param>
-    /// <param name="keyPaddingMask">Optional [batch, keys] booleans, true where a key is padding.</param>
+    /// <param name="keyPaddingMask">
+    /// Optional [batch, keys] of dtype Bool, true where a key is padding. A padding key is never read: its score gets
+    /// no weight, and a NaN or ∞ in its key or value row reaches nothing. Any other dtype is refused, since a Hugging
+    /// Face <c>attention_mask</c> (1 = a real token) is its negation: pass <c>attention_mask.eq(0)</c>.
+    /// </param>
     /// <param name="causal">Whether query i sees only keys j ≤ i (aligned at the top left, as PyTorch's <c>is_causal</c>).</param>
     /// <param name="scale">The score scale; 1/√headSize when null.</param>
-    /// <returns>[batch, heads, queries, headSize].</returns>
-    /// <exception cref="ArgumentException">The shapes, dtypes or devices do not fit together.</exception>
+    /// <returns>[batch, heads, queries, headSize]; any extent may be 0, as in torch.</returns>
+    /// <remarks>
+    /// A score that comes out −∞ (q·k overflowing) is masked, as an explicit mask is: σ never sees it. A NaN or ∞ in the
+    /// key or value row of a key that is not padding is an input like any other: it reaches the queries that see it.
+    /// </remarks>
+    /// <exception cref="ArgumentException">The shapes, dtypes or devices do not fit together, or the scale overflows the dtype.</exception>
     public static Tensor ScaledDotProduct(Tensor query, Tensor key, Tensor value,
         nn.Module<Tensor, Tensor> normalizer, Tensor? keyPaddingMask = null, bool causal = false, double? scale = null)
     {
@@ -44,26 +52,47 @@ public static class FusedAttention
             return FusedAttentionFunction.apply(query, key, value, parameters, call);
         }
 
-        if (normalizer is IFusedNormalizer formula)
-        {
-            using Tensor? parameters = formula.ParameterVector(query.dtype);
-            return Materialized(query, key, value, keyPaddingMask, causal, scaleValue,
-                scores => formula.Formula(scores, parameters, logarithm: false));
-        }
-
-        return Materialized(query, key, value, keyPaddingMask, causal, scaleValue, normalizer.forward);
+        using Tensor? vector = (normalizer as IFusedNormalizer)?.ParameterVector(query.dtype);
+        return Materialized(query, key, value, keyPaddingMask, causal, scaleValue, scores => Weights(normalizer, vector, scores));
     }
 
-    /// <summary>The scores as a tensor of their own, masked with −∞, normalized by <paramref name="normalize"/>, times V.</summary>
+    /// <summary>
+    /// The attention weights of <paramref name="scores"/>: a generated module's formula as probabilities from
+    /// <paramref name="parameters"/> (its <see cref="IFusedNormalizer.ParameterVector"/>), whatever its declared output
+    /// kind; any other module's output as it is.
+    /// </summary>
+    internal static Tensor Weights(nn.Module<Tensor, Tensor> normalizer, Tensor? parameters, Tensor scores) =>
+        normalizer is IFusedNormalizer fused ? fused.Formula(scores, parameters, logarithm: false) : normalizer.forward(scores);
+
+    /// <summary>The output of <see cref="MaterializedWithWeights"/> alone.</summary>
     internal static Tensor Materialized(
+        Tensor query, Tensor key, Tensor value, Tensor? keyPaddingMask, bool causal, double scale, Func<Tensor, Tensor> normalize)
+    {
+        (Tensor output, Tensor weights) = MaterializedWithWeights(query, key, value, keyPaddingMask, causal, scale, normalize);
+        weights.Dispose();
+        return output;
+    }
+
+    /// <summary>
+    /// The scores as a tensor of their own, masked with −∞, normalized by <paramref name="normalize"/>, times V: the
+    /// output and the weights. Padding keys' rows are read as zeros, as the fused kernels read them.
+    /// </summary>
+    internal static (Tensor Output, Tensor Weights) MaterializedWithWeights(
         Tensor query, Tensor key, Tensor value, Tensor? keyPaddingMask, bool causal, double scale, Func<Tensor, Tensor> normalize)
     {
         using var scope = NewDisposeScope();
         long batch = query.shape[0], queries = query.shape[2], keys = key.shape[2];
-        Tensor scores = matmul(query, key.transpose(-2, -1)).mul(scale);
-        if (keyPaddingMask is not null)
+        Tensor? padding = keyPaddingMask?.to(query.device).view(batch, 1, keys, 1);
+        if (padding is not null)
         {
-            scores = scores.masked_fill(keyPaddingMask.to(ScalarType.Bool).to(query.device).view(batch, 1, 1, keys), double.NegativeInfinity);
+            key = key.masked_fill(padding, 0);
+            value = value.masked_fill(padding, 0);
+        }
+
+        Tensor scores = matmul(query, key.transpose(-2, -1)).mul(scale);
+        if (padding is not null)
+        {
+            scores = scores.masked_fill(padding.transpose(-2, -1), double.NegativeInfinity);
         }
 
         if (causal)
@@ -71,7 +100,32 @@ public static class FusedAttention
             scores = scores.masked_fill(ones(queries, keys, ScalarType.Bool, query.device).triu(1), double.NegativeInfinity);
         }
 
-        return matmul(normalize(scores), value).MoveToOuterDisposeScope();
+        Tensor weights = normalize(scores);
+        return (matmul(weights, value).MoveToOuterDisposeScope(), weights.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// A key padding mask must be Bool [batch, keys], true = padding: any other dtype is refused rather than cast, since
+    /// a Hugging Face <c>attention_mask</c> (int64, 1 = a real token) cast to Bool would mark every real key as padding.
+    /// </summary>
+    internal static void CheckKeyPaddingMask(Tensor? keyPaddingMask, long batch, long keys, string name)
+    {
+        if (keyPaddingMask is null)
+        {
+            return;
+        }
+
+        if (keyPaddingMask.dtype != ScalarType.Bool)
+        {
+            throw new ArgumentException(
+                $"{name} must be a Bool tensor, true where a key is padding, but it is {keyPaddingMask.dtype}. A Hugging Face attention_mask " +
+                "(1 = a real token) is its negation: pass attention_mask.eq(0).", name);
+        }
+
+        if (keyPaddingMask.dim() != 2 || keyPaddingMask.shape[0] != batch || keyPaddingMask.shape[1] != keys)
+        {
+            throw new ArgumentException($"{name} must be [batch, keys] = [{batch}, {keys}], but it is {Shape(keyPaddingMask)}.", name);
+        }
     }
 
     private static AttentionShape CheckArguments(Tensor query, Tensor key, Tensor value, Tensor? keyPaddingMask, double? scale)
@@ -101,14 +155,19 @@ public static class FusedAttention
             throw new ArgumentException($"query, key and value must be on one device, but they are on {query.device}, {key.device} and {value.device}.", nameof(key));
         }
 
-        if (keyPaddingMask is not null && (keyPaddingMask.dim() != 2 || keyPaddingMask.shape[0] != query.shape[0] || keyPaddingMask.shape[1] != key.shape[2]))
+        CheckKeyPaddingMask(keyPaddingMask, query.shape[0], key.shape[2], nameof(keyPaddingMask));
+        if (scale is { } given)
         {
-            throw new ArgumentException($"keyPaddingMask must be [batch, keys] = [{query.shape[0]}, {key.shape[2]}], but it is {Shape(keyPaddingMask)}.", nameof(keyPaddingMask));
-        }
+            if (!double.IsFinite(given))
+            {
+                throw new ArgumentOutOfRangeException(nameof(scale), given, "scale must be finite.");
+            }
 
-        if (scale is { } given && !double.IsFinite(given))
-        {
-            throw new ArgumentOutOfRangeException(nameof(scale), given, "scale must be finite.");
+            using Tensor cast = tensor(given, ScalarType.Float64).to(query.dtype);
+            if (!cast.isfinite().item<bool>())
+            {
+                throw new ArgumentOutOfRangeException(nameof(scale), given, $"scale is {given}, beyond the range of query's dtype {query.dtype}.");
+            }
         }
 
         return new AttentionShape(Fit(query.shape[0]), Fit(query.shape[1]), Fit(query.shape[2]), Fit(key.shape[2]), Fit(query.shape[3]));
@@ -122,7 +181,7 @@ public static class FusedAttention
             return null;
         }
 
-        using Tensor flat = keyPaddingMask.to(ScalarType.Bool).cpu().contiguous().flatten();
+        using Tensor flat = keyPaddingMask.cpu().contiguous().flatten();
         return flat.data<bool>().ToArray();
     }
 }

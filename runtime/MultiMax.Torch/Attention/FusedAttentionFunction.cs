@@ -18,12 +18,17 @@ internal sealed class FusedAttentionFunction : autograd.SingleTensorFunction<Fus
 
     public override string Name => "MultiMaxFusedAttention";
 
-    /// <summary>Whether the fused kernels cover these tensors: CPU, a declared element type, and spans large enough.</summary>
+    /// <summary>
+    /// Whether the fused kernels cover these tensors: CPU, a declared element type, spans large enough and a head size
+    /// the kernels take (<see cref="AttentionShape.MaxHeadSize"/>).
+    /// </summary>
     public static bool CanRun(IFusedNormalizer normalizer, Tensor query, AttentionShape shape) =>
         query.device_type == DeviceType.CPU
         && ((query.dtype == ScalarType.Float32 && normalizer.FloatAttention is not null)
             || (query.dtype == ScalarType.Float64 && normalizer.DoubleAttention is not null))
-        && shape.QueryLength < int.MaxValue / sizeof(double) && shape.KeyLength < int.MaxValue / sizeof(double);
+        && shape.HeadSize <= AttentionShape.MaxHeadSize
+        && shape.QueryLength < int.MaxValue / sizeof(double) && shape.KeyLength < int.MaxValue / sizeof(double)
+        && shape.LogSumExpLength < int.MaxValue / sizeof(double);
 
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
     {

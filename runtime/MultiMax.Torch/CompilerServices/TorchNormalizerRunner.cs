@@ -221,6 +221,22 @@ public static class TorchNormalizerRunner
     }
 
     /// <summary>
+    /// Refuses a parameter that is not a floating-point vector of <paramref name="length"/> values, with the module's
+    /// parameter named (<paramref name="name"/>, e.g. <c>MultiMax2Module.ts</c>): what a generated module's setters
+    /// check before a replacement takes effect.
+    /// </summary>
+    public static void CheckParameter(Tensor value, int length, string name)
+    {
+        ArgumentNullException.ThrowIfNull(value, name);
+        if (value.dim() != 1 || value.shape[0] != length || !value.is_floating_point())
+        {
+            throw new ArgumentException(
+                $"{name} must be a floating-point vector of {length} value{(length == 1 ? "" : "s")}, [{length}], but it is {value.dtype} [{string.Join(", ", value.shape)}].",
+                nameof(value));
+        }
+    }
+
+    /// <summary>
     /// A fresh vector drawn as the reference code draws <c>ts</c> and <c>ranges</c>: <c>trunc_normal_(std=.02)</c>,
     /// a normal with mean 0 and std 0.02 truncated to [−2, 2], by inverse transform sampling as PyTorch does it.
     /// </summary>

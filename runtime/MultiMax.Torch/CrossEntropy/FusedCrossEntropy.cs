@@ -101,9 +101,9 @@ public static class FusedCrossEntropy
         }
 
         long vocab = weight.shape[0];
-        if (vocab == 0 || hidden.shape[1] == 0)
+        if (vocab == 0)
         {
-            throw new ArgumentException($"weight must have at least one class and one feature, but it is {Shape(weight)}.", nameof(weight));
+            throw new ArgumentException($"weight must have at least one class, but it is {Shape(weight)}.", nameof(weight));
         }
 
         using (no_grad())

@@ -30,7 +30,10 @@ internal sealed class FusedCrossEntropyFunction : autograd.SingleTensorFunction<
         && ((hidden.dtype == ScalarType.Float32 && normalizer.FloatCrossEntropy is not null)
             || (hidden.dtype == ScalarType.Float64 && normalizer.DoubleCrossEntropy is not null))
         && shape.HiddenLength < int.MaxValue / sizeof(double) && shape.WeightLength < int.MaxValue / sizeof(double)
-        && hidden.shape[0] <= int.MaxValue && weight.shape[0] <= int.MaxValue;
+        && hidden.shape[0] <= int.MaxValue && weight.shape[0] <= int.MaxValue
+        // The kernels' limits: a dim up to CrossEntropyShape.MaxDim, and a chunk of logits (vocab × at least one
+        // vector pair of tokens) in one array.
+        && shape.Dim <= CrossEntropyShape.MaxDim && (long)shape.Vocab * 64 <= Array.MaxLength;
 
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
     {

@@ -61,7 +61,10 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
     /// [queries × keys] tensor, when the normalizer is a generated module and the tensors are CPU float32/float64.
     /// </summary>
     /// <param name="x">[batch, sequence, embedding].</param>
-    /// <param name="keyPaddingMask">Optional [batch, sequence] booleans, true where a key is padding and must get no weight.</param>
+    /// <param name="keyPaddingMask">
+    /// Optional [batch, sequence] of dtype Bool, true where a key is padding and must get no weight (a Hugging Face
+    /// <c>attention_mask</c>, 1 = a real token, is its negation: pass <c>attention_mask.eq(0)</c>).
+    /// </param>
     /// <param name="causal">Whether each query sees only itself and earlier positions.</param>
     public Tensor forward(Tensor x, Tensor? keyPaddingMask, bool causal = false)
     {
@@ -77,7 +80,9 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// Self-attention that also returns the attention weights [batch, heads, queries, keys]: the materialized path,
-    /// since the weights are asked for.
+    /// since the weights are asked for. The weights are probabilities whatever the normalizer's declared output (a
+    /// generated module's formula, as <see cref="forward(Tensor, Tensor?, bool)"/> weighs the values), so
+    /// <c>Output</c> is what <c>forward</c> returns.
     /// </summary>
     /// <inheritdoc cref="forward(Tensor, Tensor?, bool)"/>
     public (Tensor Output, Tensor Weights) Attend(Tensor x, Tensor? keyPaddingMask = null, bool causal = false)
@@ -88,22 +93,11 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
         Tensor q = SplitHeads(query.forward(x), batch, length);
         Tensor k = SplitHeads(key.forward(x), batch, length);
         Tensor v = SplitHeads(value.forward(x), batch, length);
-        Tensor scores = matmul(q, k.transpose(-2, -1)) / Math.Sqrt(headSize);
-
-        if (keyPaddingMask is not null)
-        {
-            scores = scores.masked_fill(keyPaddingMask.to(ScalarType.Bool).view(batch, 1, 1, length), double.NegativeInfinity);
-        }
-
-        if (causal)
-        {
-            Tensor future = ones(length, length, ScalarType.Bool, x.device).triu(1);
-            scores = scores.masked_fill(future, double.NegativeInfinity);
-        }
-
-        Tensor weights = normalizer.forward(scores);
-        Tensor attended = matmul(weights, v).transpose(1, 2).reshape(batch, length, heads * headSize);
-        return (output.forward(attended).MoveToOuterDisposeScope(), weights.MoveToOuterDisposeScope());
+        Tensor? parameters = (normalizer as CompilerServices.IFusedNormalizer)?.ParameterVector(q.dtype);
+        (Tensor attended, Tensor weights) = FusedAttention.MaterializedWithWeights(q, k, v, keyPaddingMask, causal, 1 / Math.Sqrt(headSize),
+            scores => FusedAttention.Weights(normalizer, parameters, scores));
+        Tensor merged = attended.transpose(1, 2).reshape(batch, length, heads * headSize);
+        return (output.forward(merged).MoveToOuterDisposeScope(), weights.MoveToOuterDisposeScope());
     }
 
     private static void CheckInput(Tensor x, Tensor? keyPaddingMask)
@@ -114,11 +108,7 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"The input must be [batch, sequence, embedding], but its shape is [{string.Join(", ", x.shape)}].", nameof(x));
         }
 
-        long batch = x.shape[0], length = x.shape[1];
-        if (keyPaddingMask is not null && (keyPaddingMask.dim() != 2 || keyPaddingMask.shape[0] != batch || keyPaddingMask.shape[1] != length))
-        {
-            throw new ArgumentException($"The key padding mask must be [batch, sequence] = [{batch}, {length}].", nameof(keyPaddingMask));
-        }
+        FusedAttention.CheckKeyPaddingMask(keyPaddingMask, x.shape[0], x.shape[1], nameof(keyPaddingMask));
     }
 
     private Tensor SplitHeads(Tensor projected, long batch, long length) =>

@@ -81,7 +81,13 @@ public sealed class OutputLayer : nn.Module<Tensor, Tensor>
     {
         ArgumentNullException.ThrowIfNull(hidden);
         ArgumentNullException.ThrowIfNull(targets);
-        if (hidden.dim() < 1 || !hidden.shape.AsSpan(0, (int)hidden.dim() - 1).SequenceEqual(targets.shape))
+        if (hidden.dim() < 1 || hidden.shape[^1] != weight.shape[1])
+        {
+            throw new ArgumentException(
+                $"hidden must be [..., dim] with this layer's dim {weight.shape[1]}, but it is [{string.Join(", ", hidden.shape)}].", nameof(hidden));
+        }
+
+        if (!hidden.shape.AsSpan(0, (int)hidden.dim() - 1).SequenceEqual(targets.shape))
         {
             throw new ArgumentException(
                 $"targets must have hidden's leading shape [{string.Join(", ", hidden.shape[..^1])}], but it is [{string.Join(", ", targets.shape)}].", nameof(targets));

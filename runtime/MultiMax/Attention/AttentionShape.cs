@@ -7,13 +7,23 @@ namespace MultiMax;
 /// <c>key</c> and <c>value</c> <c>[Batch, Heads, Keys, HeadSize]</c>, all row-major; <c>logSumExp</c> is
 /// <c>[Batch, Heads, Queries]</c>, and a key padding mask <c>[Batch, Keys]</c>.
 /// </summary>
+/// <remarks>
+/// Every extent may be 0, as in torch: a call with no batch, head or query has nothing to compute; with no key every
+/// query is fully masked; with a head size of 0 every score is an empty dot product, 0.
+/// </remarks>
 /// <param name="Batch">The number of sequences.</param>
 /// <param name="Heads">The number of heads per sequence.</param>
-/// <param name="Queries">The number of queries per head (0 is allowed: nothing to compute).</param>
-/// <param name="Keys">The number of keys and values per head (0 is allowed: every query is fully masked).</param>
-/// <param name="HeadSize">The length of each query, key and value vector.</param>
+/// <param name="Queries">The number of queries per head.</param>
+/// <param name="Keys">The number of keys and values per head.</param>
+/// <param name="HeadSize">The length of each query, key and value vector, at most <see cref="MaxHeadSize"/>.</param>
 public readonly record struct AttentionShape(int Batch, int Heads, int Queries, int Keys, int HeadSize)
 {
+    /// <summary>
+    /// The largest head size the fused kernels take (65 536; models use 16 to 256): a worker's tiles of 64 rows then
+    /// hold at most 4 Mi entries each. The Torch operator runs larger heads on its materialized path.
+    /// </summary>
+    public const int MaxHeadSize = 1 << 16;
+
     /// <summary>The number of (batch, head) pairs, each an independent attention problem.</summary>
     public long HeadCount => (long)Batch * Heads;
 
@@ -29,6 +39,6 @@ public readonly record struct AttentionShape(int Batch, int Heads, int Queries, 
     /// <summary>Entries of a key padding mask: one per key of every sequence.</summary>
     public long MaskLength => (long)Batch * Keys;
 
-    /// <summary>The score scale when none is given: 1/√<see cref="HeadSize"/>.</summary>
-    public double DefaultScale => 1 / Math.Sqrt(HeadSize);
+    /// <summary>The score scale when none is given: 1/√<see cref="HeadSize"/> (1 with no head size: every score is 0 then).</summary>
+    public double DefaultScale => HeadSize == 0 ? 1 : 1 / Math.Sqrt(HeadSize);
 }

@@ -23,6 +23,9 @@ public static unsafe class AttentionRunner
     /// <summary>Below this many multiply-adds (queries × keys × head size, over all heads) a call stays on its thread.</summary>
     private const long ParallelThreshold = 1 << 20;
 
+    /// <summary>The backward's heads per group: each holds its parameter sums until the group is added up.</summary>
+    private const int HeadsPerGroup = 4096;
+
     /// <summary>Validates the arguments, then writes the attention output and the per-query log-sum-exp of σ.</summary>
     public static void Forward<TKernel, T>(
         ReadOnlySpan<T> query, ReadOnlySpan<T> key, ReadOnlySpan<T> value, Span<T> output, Span<T> logSumExp,
@@ -48,9 +51,9 @@ public static unsafe class AttentionRunner
         NormalizerArguments.CheckSeparate(output, outputName, query, queryName, key, keyName, value, valueName, parameters, parametersName);
         NormalizerArguments.CheckSeparate(logSumExp, logSumExpName, query, queryName, key, keyName, value, valueName, parameters, parametersName);
         NormalizerArguments.CheckNoOverlap<T>(output, logSumExp, outputName, logSumExpName);
-        if (shape.QueryLength == 0)
+        if (shape.LogSumExpLength == 0)
         {
-            return;
+            return; // no query: nothing to write (with a head size of 0 the log-sum-exp still is)
         }
 
         // The keys turned for the score products (the keys, each head's padded to whole key blocks): native memory,
@@ -73,7 +76,7 @@ public static unsafe class AttentionRunner
                 long items = shape.HeadCount * blocks;
                 if (items == 1 || Work(shape) < ParallelThreshold)
                 {
-                    var scratch = new AttentionScratch<T>(shape.HeadSize, shape.Queries, backward: false);
+                    var scratch = new AttentionScratch<T>(problem, backward: false);
                     for (int head = 0; head < heads; head++)
                     {
                         AttentionTiles<TKernel, T>.TransposeKeys(problem, head);
@@ -143,8 +146,19 @@ public static unsafe class AttentionRunner
         NormalizerArguments.CheckSeparate(parameterGradients, parameterGradientsName, keyGradient, keyGradientName, valueGradient, valueGradientName, default, "", default, "");
 
         int parameterCount = parameters.Length;
+        bool poisoned = TKernel.IsPoisoned(parameters);
+        if (shape.QueryLength == 0 && shape.KeyLength == 0)
+        {
+            // Nothing to write but the parameter gradients, and every gσ is 0: no query, or empty dot products (dP = 0,
+            // D = 0). A NaN parameter σ reads still makes them NaN, as autograd of the formula does.
+            parameterGradients.Fill(poisoned ? T.NaN : T.Zero);
+            return;
+        }
+
         int heads = checked((int)shape.HeadCount);
-        var sums = new double[Math.Max(1, heads * parameterCount)];
+        int headsPerGroup = Math.Min(heads, HeadsPerGroup);
+        var sums = new double[Math.Max(1, headsPerGroup * parameterCount)];
+        var totals = new double[parameterCount];
         fixed (T* queryPointer = query, keyPointer = key, valuePointer = value, outputPointer = output, logSumExpPointer = logSumExp)
         fixed (T* outputGradientPointer = outputGradient, queryGradientPointer = queryGradient, keyGradientPointer = keyGradient, valueGradientPointer = valueGradient)
         fixed (T* parametersPointer = parameters)
@@ -152,36 +166,47 @@ public static unsafe class AttentionRunner
         {
             var problem = new AttentionProblem<T>
             {
-                Shape = shape, Scale = scaleValue, Causal = causal, Poisoned = TKernel.IsPoisoned(parameters),
+                Shape = shape, Scale = scaleValue, Causal = causal, Poisoned = poisoned,
                 Query = queryPointer, Key = keyPointer, Value = valuePointer, Output = outputPointer, LogSumExp = logSumExpPointer,
                 KeyPadding = keyPaddingMask.IsEmpty ? null : maskPointer, Parameters = parametersPointer, ParameterCount = parameterCount,
                 OutputGradient = outputGradientPointer, QueryGradient = queryGradientPointer,
                 KeyGradient = keyGradientPointer, ValueGradient = valueGradientPointer,
             };
 
-            if (heads == 1 || Work(shape) < ParallelThreshold)
+            bool parallel = heads > 1 && Work(shape) >= ParallelThreshold;
+            var scratch = parallel ? null : new AttentionScratch<T>(problem, backward: true);
+
+            // Heads a group at a time, each head's sums in its own slot, added to the totals in head order: the same
+            // additions in the same order as one pass over every head, in memory bounded by the group.
+            for (int firstHead = 0; firstHead < heads; firstHead += headsPerGroup)
             {
-                var scratch = new AttentionScratch<T>(shape.HeadSize, shape.Queries, backward: true);
-                for (int head = 0; head < heads; head++)
+                int count = Math.Min(headsPerGroup, heads - firstHead);
+                Array.Clear(sums);
+                if (parallel)
                 {
-                    AttentionTiles<TKernel, T>.Backward(problem, head, scratch, sums.AsSpan(head * parameterCount, parameterCount));
+                    BackwardInParallel<TKernel, T>(problem, firstHead, count, sums);
                 }
-            }
-            else
-            {
-                BackwardInParallel<TKernel, T>(problem, heads, sums);
+                else
+                {
+                    for (int head = 0; head < count; head++)
+                    {
+                        AttentionTiles<TKernel, T>.Backward(problem, firstHead + head, scratch!, sums.AsSpan(head * parameterCount, parameterCount));
+                    }
+                }
+
+                for (int p = 0; p < parameterCount; p++)
+                {
+                    for (int head = 0; head < count; head++)
+                    {
+                        totals[p] += sums[head * parameterCount + p];
+                    }
+                }
             }
 
             for (int p = 0; p < parameterCount; p++)
             {
-                double total = 0;
-                for (int head = 0; head < heads; head++)
-                {
-                    total += sums[head * parameterCount + p];
-                }
-
                 // A NaN parameter σ reads makes every gradient NaN, as autograd of the formula does, even with nothing visible.
-                parameterGradients[p] = problem.Poisoned ? T.NaN : T.CreateTruncating(total);
+                parameterGradients[p] = poisoned ? T.NaN : T.CreateTruncating(totals[p]);
             }
         }
     }
@@ -195,7 +220,7 @@ public static unsafe class AttentionRunner
         Parallel.For(0, heads, head => AttentionTiles<TKernel, T>.TransposeKeys(problem, head));
         Parallel.For(
             0L, items,
-            () => new AttentionScratch<T>(problem.Shape.HeadSize, problem.Shape.Queries, backward: false),
+            () => new AttentionScratch<T>(problem, backward: false),
             (item, _, scratch) =>
             {
                 AttentionTiles<TKernel, T>.Forward(problem, (int)(item / blocks), (int)(item % blocks), scratch);
@@ -204,18 +229,18 @@ public static unsafe class AttentionRunner
             _ => { });
     }
 
-    /// <summary>Head <c>h</c> adds its parameter gradients to <c>sums[h·P .. (h+1)·P)</c>.</summary>
-    private static void BackwardInParallel<TKernel, T>(AttentionProblem<T> problem, int heads, double[] sums)
+    /// <summary>Head <c>firstHead + h</c> adds its parameter gradients to <c>sums[h·P .. (h+1)·P)</c>.</summary>
+    private static void BackwardInParallel<TKernel, T>(AttentionProblem<T> problem, int firstHead, int count, double[] sums)
         where TKernel : IModulatorKernel<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int parameterCount = problem.ParameterCount;
         Parallel.For(
-            0, heads,
-            () => new AttentionScratch<T>(problem.Shape.HeadSize, problem.Shape.Queries, backward: true),
+            0, count,
+            () => new AttentionScratch<T>(problem, backward: true),
             (head, _, scratch) =>
             {
-                AttentionTiles<TKernel, T>.Backward(problem, head, scratch, sums.AsSpan(head * parameterCount, parameterCount));
+                AttentionTiles<TKernel, T>.Backward(problem, firstHead + head, scratch, sums.AsSpan(head * parameterCount, parameterCount));
                 return scratch;
             },
             _ => { });
@@ -250,13 +275,18 @@ public static unsafe class AttentionRunner
 
     internal static void CheckShape(AttentionShape shape, string name)
     {
-        if (shape.Batch <= 0 || shape.Heads <= 0 || shape.HeadSize <= 0 || shape.Queries < 0 || shape.Keys < 0)
+        if (shape.Batch < 0 || shape.Heads < 0 || shape.Queries < 0 || shape.Keys < 0 || shape.HeadSize < 0)
         {
-            throw new ArgumentOutOfRangeException(name, shape,
-                $"{name} must have a positive batch, head count and head size, and no negative query or key count.");
+            throw new ArgumentOutOfRangeException(name, shape, $"{name} must have no negative extent.");
         }
 
-        if (shape.QueryLength > int.MaxValue || shape.KeyLength > int.MaxValue)
+        if (shape.HeadSize > AttentionShape.MaxHeadSize)
+        {
+            throw new ArgumentOutOfRangeException(name, shape,
+                $"{name} has a head size of {shape.HeadSize}; the fused kernels take at most AttentionShape.MaxHeadSize = {AttentionShape.MaxHeadSize}.");
+        }
+
+        if (shape.QueryLength > int.MaxValue || shape.KeyLength > int.MaxValue || shape.LogSumExpLength > int.MaxValue || shape.MaskLength > int.MaxValue)
         {
             throw new ArgumentOutOfRangeException(name, shape, $"{name} describes more entries than a span can hold.");
         }

@@ -8,17 +8,23 @@ namespace MultiMax.CompilerServices;
 /// backward's per-query <c>D</c>. This, the forward's turned keys (the keys, each head's padded to whole key blocks,
 /// freed when the call ends) and the outputs are all a fused attention call allocates.
 /// </summary>
-internal sealed class AttentionScratch<T>
+internal sealed unsafe class AttentionScratch<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public AttentionScratch(int headSize, int queries, bool backward)
+    public AttentionScratch(in AttentionProblem<T> problem, bool backward)
     {
+        int headSize = problem.Shape.HeadSize, queries = problem.Shape.Queries;
         int stride = AttentionProblem<T>.TileStride, tile = AttentionProblem<T>.QueryBlock * stride;
         Scores = new T[tile];
         Weights = new T[tile];
         RowMaximum = new T[AttentionProblem<T>.QueryBlock];
         RowSum = new double[AttentionProblem<T>.QueryBlock];
         PaddedColumns = new int[AttentionProblem<T>.KeyBlock];
+        if (problem.KeyPadding is not null)
+        {
+            UnpaddedRows = new T[AttentionProblem<T>.KeyBlock * headSize];
+        }
+
         if (backward)
         {
             KeysTransposed = new T[headSize * stride];
@@ -54,6 +60,13 @@ internal sealed class AttentionScratch<T>
 
     /// <summary>The columns of the current tile whose key is padding.</summary>
     public int[] PaddedColumns { get; }
+
+    /// <summary>
+    /// With a key padding mask: a block's key or value rows with the padding rows zeroed, read in place of the rows
+    /// themselves by the products that would otherwise multiply a padding row by its weight 0 (a NaN there would
+    /// give NaN): a padding key is never read.
+    /// </summary>
+    public T[]? UnpaddedRows { get; }
 
     /// <summary>The backward's D = rowsum(dO ∘ O) per query of the head.</summary>
     public T[]? Shared { get; }

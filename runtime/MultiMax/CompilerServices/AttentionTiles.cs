@@ -12,7 +12,9 @@ namespace MultiMax.CompilerServices;
 /// </summary>
 /// <remarks>
 /// Forward, per block of queries, streaming blocks of keys: s = scale·Q·Kᵀ; σ(s) (masked scores never reach σ: they
-/// are set to −∞ after it); a running maximum m and sum l of exp(σ − m) per query, the online SoftMax taken over σ(s),
+/// are set to −∞ after it; so is a score that comes out −∞ itself, as the materialized formula masks it); a padding
+/// key's rows are never read (zeros stand in for them), so a NaN there reaches nothing; a running maximum m and sum l
+/// of exp(σ − m) per query, the online SoftMax taken over σ(s),
 /// not over s (σ is not monotone); O += P·V with earlier blocks rescaled by exp(m_old − m_new). Stored per query:
 /// L = m + log l, from which the backward recomputes P = exp(σ − L) tile by tile.
 /// </remarks>
@@ -30,10 +32,14 @@ internal static unsafe class AttentionTiles<TKernel, T>
     {
         int headSize = problem.Shape.HeadSize, stride = AttentionProblem<T>.TileStride;
         T* key = problem.Key + problem.KeyOffset(head);
+        bool* padding = problem.PaddingOf(head);
+        Span<int> paddedColumns = stackalloc int[AttentionProblem<T>.KeyBlock];
         for (int firstKey = 0; firstKey < problem.Shape.Keys; firstKey += AttentionProblem<T>.KeyBlock)
         {
             int keys = Math.Min(AttentionProblem<T>.KeyBlock, problem.Shape.Keys - firstKey);
-            TileMath.Transpose(ref *(key + (long)firstKey * headSize), headSize, keys, headSize, ref *problem.KeyTile(head, firstKey), stride, stride);
+            ref T tile = ref *problem.KeyTile(head, firstKey);
+            TileMath.Transpose(ref *(key + (long)firstKey * headSize), headSize, keys, headSize, ref tile, stride, stride);
+            ZeroColumns(ref tile, headSize, paddedColumns[..PaddedColumns(padding, firstKey, keys, paddedColumns)]);
         }
     }
 
@@ -68,7 +74,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
             }
 
             // σ(scale·Q·Kᵀ) into the weights tile, masked entries then set to −∞.
-            ComputeSigma(problem, query, ref *problem.KeyTile(head, firstKey), queries, scratch, scoresToo: false);
+            ComputeSigma(problem, query, ref *problem.KeyTile(head, firstKey), queries, scratch);
             Mask(problem, ref weights, T.NegativeInfinity, ref Unsafe.NullRef<T>(), firstQuery, queries, firstKey, keys, scratch.PaddedColumns.AsSpan(0, padded));
 
             // Online SoftMax over σ: P = exp(σ − m_new); earlier blocks' output and sum are rescaled by exp(m_old − m_new).
@@ -97,8 +103,9 @@ internal static unsafe class AttentionTiles<TKernel, T>
                 }
             }
 
-            // O += P·V.
-            TileMath.Multiply(ref weights, stride, 1, ref *(value + (long)firstKey * headSize), headSize,
+            // O += P·V, with zeros for the padding keys' value rows.
+            ref T values = ref UnpaddedRows(value + (long)firstKey * headSize, keys, headSize, scratch, padded);
+            TileMath.Multiply(ref weights, stride, 1, ref values, headSize,
                 ref *output, headSize, queries, keys, headSize, T.One, accumulate: true);
         }
 
@@ -160,8 +167,12 @@ internal static unsafe class AttentionTiles<TKernel, T>
             }
 
             T* keyBlock = key + (long)firstKey * headSize, valueBlock = value + (long)firstKey * headSize;
+            ReadOnlySpan<int> paddedColumns = scratch.PaddedColumns.AsSpan(0, padded);
             TileMath.Transpose(ref *keyBlock, headSize, keys, headSize, ref keysTransposed, stride, stride);
             TileMath.Transpose(ref *valueBlock, headSize, keys, headSize, ref valuesTransposed, stride, stride);
+            ZeroColumns(ref keysTransposed, headSize, paddedColumns);
+            ZeroColumns(ref valuesTransposed, headSize, paddedColumns);
+            ref T unpaddedKeys = ref UnpaddedRows(keyBlock, keys, headSize, scratch, padded);
 
             // With a causal mask the first query that sees key j is query j.
             int firstQueryBlock = problem.Causal ? firstKey / AttentionProblem<T>.QueryBlock : 0;
@@ -171,8 +182,8 @@ internal static unsafe class AttentionTiles<TKernel, T>
                 T* queryBlock = query + (long)firstQuery * headSize, outputGradientBlock = outputGradient + (long)firstQuery * headSize;
 
                 // s (masked: the finite stand-in 0, which σ′ may read safely) and σ(s) (masked: −∞).
-                ComputeSigma(problem, queryBlock, ref keysTransposed, queries, scratch, scoresToo: true);
-                Mask(problem, ref weights, T.NegativeInfinity, ref scores, firstQuery, queries, firstKey, keys, scratch.PaddedColumns.AsSpan(0, padded));
+                ComputeSigma(problem, queryBlock, ref keysTransposed, queries, scratch);
+                Mask(problem, ref weights, T.NegativeInfinity, ref scores, firstQuery, queries, firstKey, keys, paddedColumns);
 
                 // P = exp(σ − L); a query with no visible key (L = −∞) has P = 0.
                 for (int row = 0; row < queries; row++)
@@ -183,17 +194,19 @@ internal static unsafe class AttentionTiles<TKernel, T>
                     {
                         MemoryMarshal.CreateSpan(ref weightRow, stride).Clear();
                     }
+                    else if (problem.Poisoned)
+                    {
+                        // A NaN parameter makes L NaN, and exp(−∞ − L) NaN at the masked entries too: a masked pair still
+                        // adds nothing (as autograd of the formula gives, the mask applied after σ), so P is 0 there.
+                        foreach (ref T entry in MemoryMarshal.CreateSpan(ref weightRow, stride))
+                        {
+                            entry = entry == T.NegativeInfinity ? T.Zero : T.Exp(entry - rowLogSumExp);
+                        }
+                    }
                     else
                     {
                         ExponentiateRow(ref weightRow, stride, rowLogSumExp);
                     }
-                }
-
-                // A NaN parameter makes L NaN, and exp(−∞ − L) NaN at the masked entries too: a masked pair still adds
-                // nothing (as autograd of the formula gives, the mask applied after σ), so P is 0 there.
-                if (problem.Poisoned)
-                {
-                    Mask(problem, ref weights, T.Zero, ref Unsafe.NullRef<T>(), firstQuery, queries, firstKey, keys, scratch.PaddedColumns.AsSpan(0, padded));
                 }
 
                 // dV += Pᵀ·dO.
@@ -214,14 +227,21 @@ internal static unsafe class AttentionTiles<TKernel, T>
                     MemoryMarshal.CreateSpan(ref weightGradients, queries * stride),
                     problem.ParameterSpan, parameterGradients);
 
-                // Likewise ds: σ′ of the masked entries' stand-in is NaN under a NaN parameter, and 0·NaN is NaN.
+                // Likewise ds: σ′ of the masked entries' stand-in is NaN under a NaN parameter, and 0·NaN is NaN. P is NaN
+                // everywhere else then (L is NaN), so P = 0 marks exactly the masked entries.
                 if (problem.Poisoned)
                 {
-                    Mask(problem, ref weightGradients, T.Zero, ref Unsafe.NullRef<T>(), firstQuery, queries, firstKey, keys, scratch.PaddedColumns.AsSpan(0, padded));
+                    for (int entry = 0; entry < queries * stride; entry++)
+                    {
+                        if (Unsafe.Add(ref weights, entry) == T.Zero)
+                        {
+                            Unsafe.Add(ref weightGradients, entry) = T.Zero;
+                        }
+                    }
                 }
 
-                // dQ += scale·ds·K and dK += scale·dsᵀ·Q.
-                TileMath.Multiply(ref weightGradients, stride, 1, ref *keyBlock, headSize,
+                // dQ += scale·ds·K (zeros for the padding keys' rows) and dK += scale·dsᵀ·Q.
+                TileMath.Multiply(ref weightGradients, stride, 1, ref unpaddedKeys, headSize,
                     ref *(queryGradient + (long)firstQuery * headSize), headSize, queries, keys, headSize, problem.Scale, accumulate: true);
                 TileMath.Multiply(ref weightGradients, 1, stride, ref *queryBlock, headSize,
                     ref *(keyGradient + (long)firstKey * headSize), headSize, keys, queries, headSize, problem.Scale, accumulate: true);
@@ -230,25 +250,77 @@ internal static unsafe class AttentionTiles<TKernel, T>
     }
 
     /// <summary>
-    /// Computes s = scale·Q·Kᵀ of a tile from its block of keys turned to [headSize × tile stride], and σ(s) into the
-    /// weights tile; with <paramref name="scoresToo"/> s is kept in the scores tile (the backward reads it for σ′),
-    /// otherwise σ overwrites it in place.
+    /// Computes s = scale·Q·Kᵀ of a tile into the scores tile from its block of keys turned to [headSize × tile stride],
+    /// and σ(s) into the weights tile. A score that comes out −∞ (q·k overflowing) is masked as the materialized formula
+    /// masks it: σ never sees it (σ(−∞) is NaN for most parameters), σ is −∞ there and s the finite stand-in 0 that σ′
+    /// may read safely.
     /// </summary>
-    private static void ComputeSigma(
-        in AttentionProblem<T> problem, T* queryBlock, ref T keysTransposed, int queries, AttentionScratch<T> scratch, bool scoresToo)
+    private static void ComputeSigma(in AttentionProblem<T> problem, T* queryBlock, ref T keysTransposed, int queries, AttentionScratch<T> scratch)
     {
         int headSize = problem.Shape.HeadSize, stride = AttentionProblem<T>.TileStride;
-        T[] target = scoresToo ? scratch.Scores : scratch.Weights;
-        TileMath.Multiply(ref *queryBlock, headSize, 1, ref keysTransposed, stride,
-            ref MemoryMarshal.GetArrayDataReference(target), stride, queries, headSize, stride, problem.Scale, accumulate: false);
+        ref T scores = ref MemoryMarshal.GetArrayDataReference(scratch.Scores);
+        ref T sigma = ref MemoryMarshal.GetArrayDataReference(scratch.Weights);
+        TileMath.Multiply(ref *queryBlock, headSize, 1, ref keysTransposed, stride, ref scores, stride, queries, headSize, stride, problem.Scale, accumulate: false);
         int length = queries * stride;
-        TKernel.Sigma(target.AsSpan(0, length), scratch.Weights.AsSpan(0, length), problem.ParameterSpan);
+        TKernel.Sigma(scratch.Scores.AsSpan(0, length), scratch.Weights.AsSpan(0, length), problem.ParameterSpan);
+
+        var negativeInfinity = new Vector<T>(T.NegativeInfinity);
+        for (int i = 0; i < length; i += Width)
+        {
+            Vector<T> infinite = Vector.Equals(Vector.LoadUnsafe(ref scores, (nuint)i), negativeInfinity);
+            if (infinite != Vector<T>.Zero)
+            {
+                Vector.ConditionalSelect(infinite, negativeInfinity, Vector.LoadUnsafe(ref sigma, (nuint)i)).StoreUnsafe(ref sigma, (nuint)i);
+                Vector.AndNot(Vector.LoadUnsafe(ref scores, (nuint)i), infinite).StoreUnsafe(ref scores, (nuint)i);
+            }
+        }
+    }
+
+    /// <summary>Zeroes the given columns of a block turned to [rows × tile stride]: its padding keys.</summary>
+    private static void ZeroColumns(ref T transposed, int rows, ReadOnlySpan<int> columns)
+    {
+        if (columns.IsEmpty)
+        {
+            return;
+        }
+
+        int stride = AttentionProblem<T>.TileStride;
+        for (int t = 0; t < rows; t++)
+        {
+            ref T row = ref Unsafe.Add(ref transposed, (nint)t * stride);
+            foreach (int column in columns)
+            {
+                Unsafe.Add(ref row, column) = T.Zero;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A block of <paramref name="keys"/> key or value rows as the products read them: the rows themselves, or with
+    /// <paramref name="padded"/> padding keys among them (<see cref="AttentionScratch{T}.PaddedColumns"/>) a copy whose
+    /// padding rows are zero.
+    /// </summary>
+    private static ref T UnpaddedRows(T* rows, int keys, int headSize, AttentionScratch<T> scratch, int padded)
+    {
+        if (padded == 0)
+        {
+            return ref *rows;
+        }
+
+        Span<T> copy = scratch.UnpaddedRows.AsSpan(0, keys * headSize);
+        new ReadOnlySpan<T>(rows, keys * headSize).CopyTo(copy);
+        foreach (int column in scratch.PaddedColumns.AsSpan(0, padded))
+        {
+            copy.Slice(column * headSize, headSize).Clear();
+        }
+
+        return ref MemoryMarshal.GetReference(copy);
     }
 
     /// <summary>
     /// Counts the padding keys among <c>[firstKey, firstKey + keys)</c> and lists their tile columns.
     /// </summary>
-    private static int PaddedColumns(bool* padding, int firstKey, int keys, int[] columns)
+    private static int PaddedColumns(bool* padding, int firstKey, int keys, Span<int> columns)
     {
         if (padding is null)
         {

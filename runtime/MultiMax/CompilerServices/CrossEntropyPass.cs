@@ -67,8 +67,9 @@ internal sealed unsafe class CrossEntropyPass<TKernel, T>
 
     public CrossEntropyPass(
         CrossEntropyShape shape, T* hidden, T* weight, T* bias, long* targets, long ignoreIndex, T* parameters, int parameterCount,
-        T* hiddenGradient, T* weightGradient, T* biasGradient)
+        bool withGradients, T* hiddenGradient, T* weightGradient, T* biasGradient)
     {
+        WithGradients = withGradients;
         this.shape = shape;
         this.hidden = hidden;
         this.weight = weight;
@@ -97,17 +98,21 @@ internal sealed unsafe class CrossEntropyPass<TKernel, T>
         parameterTotals = new double[parameterCount];
     }
 
-    private bool WithGradients => weightGradient is not null;
+    /// <summary>Whether the gradients are asked for (with a dim of 0 the hidden and weight gradients are empty, and their pointers null).</summary>
+    private bool WithGradients { get; }
 
     private ReadOnlySpan<T> Parameters => new(parameters, parameterCount);
 
     private static int Width => Vector<T>.Count;
 
-    /// <summary>Tokens per chunk: as many as <see cref="ChunkBytes"/> of logits hold, at least one vector pair, at most all.</summary>
+    /// <summary>
+    /// Tokens per chunk: as many as <see cref="ChunkBytes"/> of logits — and of turned hidden states, for a dim larger
+    /// than the vocabulary — hold, at least one vector pair, at most all.
+    /// </summary>
     public static int ChunkColumns(CrossEntropyShape shape)
     {
         int align = 2 * Vector<T>.Count;
-        long fit = ChunkBytes / ((long)shape.Vocab * Unsafe.SizeOf<T>()) / align * align;
+        long fit = ChunkBytes / ((long)Math.Max(shape.Vocab, shape.Dim) * Unsafe.SizeOf<T>()) / align * align;
         long all = ((long)shape.Tokens + align - 1) / align * align;
         return (int)Math.Max(align, Math.Min(fit, all));
     }

@@ -34,7 +34,7 @@ public static unsafe class CrossEntropyRunner
     {
         int counted = CheckInputs<TKernel, T>(hidden, weight, bias, targets, shape, parameters, ignoreIndex,
             hiddenName, weightName, biasName, targetsName, shapeName, parametersName);
-        return Run<TKernel, T>(hidden, weight, bias, targets, shape, parameters, ignoreIndex, counted, default, default, default, default);
+        return Run<TKernel, T>(hidden, weight, bias, targets, shape, parameters, ignoreIndex, counted, withGradients: false, default, default, default, default);
     }
 
     /// <summary>
@@ -80,17 +80,16 @@ public static unsafe class CrossEntropyRunner
         NormalizerArguments.CheckNoOverlap(targetBytes, MemoryMarshal.AsBytes<T>(parameterGradients), targetsName, parameterGradientsName);
 
         return Run<TKernel, T>(hidden, weight, bias, targets, shape, parameters, ignoreIndex, counted,
-            hiddenGradient, weightGradient, biasGradient, parameterGradients);
+            withGradients: true, hiddenGradient, weightGradient, biasGradient, parameterGradients);
     }
 
     private static double Run<TKernel, T>(
         ReadOnlySpan<T> hidden, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, ReadOnlySpan<long> targets,
-        CrossEntropyShape shape, ReadOnlySpan<T> parameters, long ignoreIndex, int counted,
+        CrossEntropyShape shape, ReadOnlySpan<T> parameters, long ignoreIndex, int counted, bool withGradients,
         Span<T> hiddenGradient, Span<T> weightGradient, Span<T> biasGradient, Span<T> parameterGradients)
         where TKernel : IModulatorKernel<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        bool withGradients = hiddenGradient.Length + weightGradient.Length > 0;
         if (counted == 0)
         {
             // Nothing counts: the mean over no tokens is defined as 0, not 0/0, and so is every gradient.
@@ -118,9 +117,8 @@ public static unsafe class CrossEntropyRunner
         {
             var pass = new CrossEntropyPass<TKernel, T>(
                 shape, hiddenPointer, weightPointer, bias.IsEmpty ? null : biasPointer, targetsPointer, ignoreIndex,
-                parametersPointer, parameters.Length,
-                withGradients ? hiddenGradientPointer : null, withGradients ? weightGradientPointer : null,
-                withGradients && !bias.IsEmpty ? biasGradientPointer : null);
+                parametersPointer, parameters.Length, withGradients,
+                hiddenGradientPointer, weightGradientPointer, bias.IsEmpty ? null : biasGradientPointer);
             loss = pass.Run(counted, parameterSums);
         }
 
@@ -155,9 +153,15 @@ public static unsafe class CrossEntropyRunner
 
     internal static void CheckShape(CrossEntropyShape shape, string name)
     {
-        if (shape.Tokens < 0 || shape.Dim <= 0 || shape.Vocab <= 0)
+        if (shape.Tokens < 0 || shape.Dim < 0 || shape.Vocab <= 0)
         {
-            throw new ArgumentOutOfRangeException(name, shape, $"{name} must have a positive dim and vocab, and no negative token count.");
+            throw new ArgumentOutOfRangeException(name, shape, $"{name} must have a positive vocab, and no negative token count or dim.");
+        }
+
+        if (shape.Dim > CrossEntropyShape.MaxDim)
+        {
+            throw new ArgumentOutOfRangeException(name, shape,
+                $"{name} has a dim of {shape.Dim}; the fused kernels take at most CrossEntropyShape.MaxDim = {CrossEntropyShape.MaxDim}.");
         }
     }
 

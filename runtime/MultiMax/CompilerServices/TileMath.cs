@@ -73,17 +73,19 @@ internal static class TileMath
         }
 
         TVector scale = TLanes.Broadcast(alpha);
+        // Offsets in native integers: a row stride times a row index may pass int.MaxValue.
+        nint rowStride = aRow, columnStride = aColumn, bStride = ldb, cStride = ldc;
         int i = 0;
         for (; i + 4 <= m; i += 4)
         {
-            ref T a0 = ref Unsafe.Add(ref a, i * aRow);
-            ref T a1 = ref Unsafe.Add(ref a0, aRow);
-            ref T a2 = ref Unsafe.Add(ref a1, aRow);
-            ref T a3 = ref Unsafe.Add(ref a2, aRow);
-            ref T c0 = ref Unsafe.Add(ref c, i * ldc);
-            ref T c1 = ref Unsafe.Add(ref c0, ldc);
-            ref T c2 = ref Unsafe.Add(ref c1, ldc);
-            ref T c3 = ref Unsafe.Add(ref c2, ldc);
+            ref T a0 = ref Unsafe.Add(ref a, i * rowStride);
+            ref T a1 = ref Unsafe.Add(ref a0, rowStride);
+            ref T a2 = ref Unsafe.Add(ref a1, rowStride);
+            ref T a3 = ref Unsafe.Add(ref a2, rowStride);
+            ref T c0 = ref Unsafe.Add(ref c, i * cStride);
+            ref T c1 = ref Unsafe.Add(ref c0, cStride);
+            ref T c2 = ref Unsafe.Add(ref c1, cStride);
+            ref T c3 = ref Unsafe.Add(ref c2, cStride);
             int column = from;
             for (; column < pairEnd; column += 2 * width)
             {
@@ -92,9 +94,9 @@ internal static class TileMath
                 ref T bColumn = ref Unsafe.Add(ref b, column);
                 for (int t = 0; t < k; t++)
                 {
-                    ref T bt = ref Unsafe.Add(ref bColumn, t * ldb);
+                    ref T bt = ref Unsafe.Add(ref bColumn, t * bStride);
                     TVector b0 = TLanes.Load(ref bt, 0), b1 = TLanes.Load(ref bt, (nuint)width);
-                    int at = t * aColumn;
+                    nint at = t * columnStride;
                     TVector x0 = TLanes.Broadcast(Unsafe.Add(ref a0, at));
                     TVector x1 = TLanes.Broadcast(Unsafe.Add(ref a1, at));
                     TVector x2 = TLanes.Broadcast(Unsafe.Add(ref a2, at));
@@ -117,8 +119,8 @@ internal static class TileMath
                 ref T bColumn = ref Unsafe.Add(ref b, column);
                 for (int t = 0; t < k; t++)
                 {
-                    TVector bt = TLanes.Load(ref Unsafe.Add(ref bColumn, t * ldb), 0);
-                    int at = t * aColumn;
+                    TVector bt = TLanes.Load(ref Unsafe.Add(ref bColumn, t * bStride), 0);
+                    nint at = t * columnStride;
                     s0 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a0, at)), bt, s0);
                     s1 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a1, at)), bt, s1);
                     s2 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a2, at)), bt, s2);
@@ -134,15 +136,15 @@ internal static class TileMath
 
         for (; i < m; i++)
         {
-            ref T ai = ref Unsafe.Add(ref a, i * aRow);
-            ref T ci = ref Unsafe.Add(ref c, i * ldc);
+            ref T ai = ref Unsafe.Add(ref a, i * rowStride);
+            ref T ci = ref Unsafe.Add(ref c, i * cStride);
             for (int column = from; column < vectorEnd; column += width)
             {
                 TVector sum = TLanes.Zero;
                 ref T bColumn = ref Unsafe.Add(ref b, column);
                 for (int t = 0; t < k; t++)
                 {
-                    sum = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref ai, t * aColumn)), TLanes.Load(ref Unsafe.Add(ref bColumn, t * ldb), 0), sum);
+                    sum = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref ai, t * columnStride)), TLanes.Load(ref Unsafe.Add(ref bColumn, t * bStride), 0), sum);
                 }
 
                 Store<TLanes, TVector, T>(sum, scale, ref ci, column, accumulate);
@@ -159,13 +161,14 @@ internal static class TileMath
     public static void Transpose<T>(ref T source, int lds, int rows, int columns, ref T destination, int ldd, int paddedRows)
         where T : unmanaged
     {
+        nint sourceStride = lds, destinationStride = ldd;
         for (int t = 0; t < columns; t++)
         {
-            ref T target = ref Unsafe.Add(ref destination, t * ldd);
+            ref T target = ref Unsafe.Add(ref destination, t * destinationStride);
             int j = 0;
             for (; j < rows; j++)
             {
-                Unsafe.Add(ref target, j) = Unsafe.Add(ref source, j * lds + t);
+                Unsafe.Add(ref target, j) = Unsafe.Add(ref source, j * sourceStride + t);
             }
 
             for (; j < paddedRows; j++)
@@ -236,16 +239,17 @@ internal static class TileMath
         ref T a, int aRow, int aColumn, ref T b, int ldb, ref T c, int ldc, int m, int k, int from, int n, T alpha, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        nint rowStride = aRow, columnStride = aColumn, bStride = ldb, cStride = ldc;
         for (int i = 0; i < m; i++)
         {
-            ref T ai = ref Unsafe.Add(ref a, i * aRow);
-            ref T ci = ref Unsafe.Add(ref c, i * ldc);
+            ref T ai = ref Unsafe.Add(ref a, i * rowStride);
+            ref T ci = ref Unsafe.Add(ref c, i * cStride);
             for (int column = from; column < n; column++)
             {
                 T sum = T.Zero;
                 for (int t = 0; t < k; t++)
                 {
-                    sum = T.FusedMultiplyAdd(Unsafe.Add(ref ai, t * aColumn), Unsafe.Add(ref b, t * ldb + column), sum);
+                    sum = T.FusedMultiplyAdd(Unsafe.Add(ref ai, t * columnStride), Unsafe.Add(ref b, t * bStride + column), sum);
                 }
 
                 ref T target = ref Unsafe.Add(ref ci, column);

@@ -35,9 +35,9 @@ partial record struct Outer<T>
         /// <param name="shape">The batch, head, query and key counts and the head size.</param>
         /// <param name="output">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>
         /// <param name="logSumExp">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key), for the backward.</param>
-        /// <param name="keyPaddingMask">Empty, or [batch, keys] with true where a key is padding and gets no weight.</param>
+        /// <param name="keyPaddingMask">Empty, or [batch, keys] with true where a key is padding: it gets no weight, and its key and value rows are never read (a NaN there reaches nothing).</param>
         /// <param name="causal">Whether query i sees only keys j ≤ i.</param>
-        /// <param name="scale">The score scale; 1/√headSize when null.</param>
+        /// <param name="scale">The score scale; 1/√headSize when null. A score that comes out −∞ is masked, as a padding key is.</param>
         /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input; nothing is written then.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
         static void ClipAttention(global::System.ReadOnlySpan<double> query, global::System.ReadOnlySpan<double> key, global::System.ReadOnlySpan<double> value, global::System.Span<double> output, global::System.Span<double> logSumExp, global::MultiMax.AttentionShape shape, global::System.ReadOnlySpan<bool> keyPaddingMask = default, bool causal = false, double? scale = null)
@@ -54,9 +54,9 @@ partial record struct Outer<T>
         /// <param name="queryGradient">Receives the gradient with respect to <paramref name="query"/>.</param>
         /// <param name="keyGradient">Receives the gradient with respect to <paramref name="key"/>.</param>
         /// <param name="valueGradient">Receives the gradient with respect to <paramref name="value"/>.</param>
-        /// <param name="keyPaddingMask">Empty, or [batch, keys] with true where a key is padding and gets no weight.</param>
+        /// <param name="keyPaddingMask">Empty, or [batch, keys] with true where a key is padding: it gets no weight, and its key and value rows are never read (a NaN there reaches nothing).</param>
         /// <param name="causal">Whether query i sees only keys j ≤ i.</param>
-        /// <param name="scale">The score scale; 1/√headSize when null.</param>
+        /// <param name="scale">The score scale; 1/√headSize when null. A score that comes out −∞ is masked, as a padding key is.</param>
         /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input or another output; nothing is written then.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
         static void ClipAttentionBackward(global::System.ReadOnlySpan<double> query, global::System.ReadOnlySpan<double> key, global::System.ReadOnlySpan<double> value, global::System.ReadOnlySpan<double> output, global::System.ReadOnlySpan<double> logSumExp, global::System.ReadOnlySpan<double> outputGradient, global::System.Span<double> queryGradient, global::System.Span<double> keyGradient, global::System.Span<double> valueGradient, global::MultiMax.AttentionShape shape, global::System.ReadOnlySpan<bool> keyPaddingMask = default, bool causal = false, double? scale = null)

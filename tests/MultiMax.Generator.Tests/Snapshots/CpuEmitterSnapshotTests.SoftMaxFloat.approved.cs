@@ -35,9 +35,9 @@ namespace Demo
         /// <param name="shape">The batch, head, query and key counts and the head size.</param>
         /// <param name="output">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>
         /// <param name="logSumExp">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key), for the backward.</param>
-        /// <param name="keyPaddingMask">Empty, or [batch, keys] with true where a key is padding and gets no weight.</param>
+        /// <param name="keyPaddingMask">Empty, or [batch, keys] with true where a key is padding: it gets no weight, and its key and value rows are never read (a NaN there reaches nothing).</param>
         /// <param name="causal">Whether query i sees only keys j ≤ i.</param>
-        /// <param name="scale">The score scale; 1/√headSize when null.</param>
+        /// <param name="scale">The score scale; 1/√headSize when null. A score that comes out −∞ is masked, as a padding key is.</param>
         /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input; nothing is written then.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
         public static void SoftAttention(global::System.ReadOnlySpan<float> query, global::System.ReadOnlySpan<float> key, global::System.ReadOnlySpan<float> value, global::System.Span<float> output, global::System.Span<float> logSumExp, global::MultiMax.AttentionShape shape, global::System.ReadOnlySpan<bool> keyPaddingMask = default, bool causal = false, float? scale = null)
@@ -54,9 +54,9 @@ namespace Demo
         /// <param name="queryGradient">Receives the gradient with respect to <paramref name="query"/>.</param>
         /// <param name="keyGradient">Receives the gradient with respect to <paramref name="key"/>.</param>
         /// <param name="valueGradient">Receives the gradient with respect to <paramref name="value"/>.</param>
-        /// <param name="keyPaddingMask">Empty, or [batch, keys] with true where a key is padding and gets no weight.</param>
+        /// <param name="keyPaddingMask">Empty, or [batch, keys] with true where a key is padding: it gets no weight, and its key and value rows are never read (a NaN there reaches nothing).</param>
         /// <param name="causal">Whether query i sees only keys j ≤ i.</param>
-        /// <param name="scale">The score scale; 1/√headSize when null.</param>
+        /// <param name="scale">The score scale; 1/√headSize when null. A score that comes out −∞ is masked, as a padding key is.</param>
         /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input or another output; nothing is written then.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
         public static void SoftAttentionBackward(global::System.ReadOnlySpan<float> query, global::System.ReadOnlySpan<float> key, global::System.ReadOnlySpan<float> value, global::System.ReadOnlySpan<float> output, global::System.ReadOnlySpan<float> logSumExp, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> queryGradient, global::System.Span<float> keyGradient, global::System.Span<float> valueGradient, global::MultiMax.AttentionShape shape, global::System.ReadOnlySpan<bool> keyPaddingMask = default, bool causal = false, float? scale = null)

@@ -78,15 +78,15 @@ namespace Demo
             /// <param name="parameters">σ's learnable parameters, in the layout of the row operator.</param>
             /// <param name="output">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>
             /// <param name="logSumExp">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key), for the backward.</param>
-            /// <param name="keyPaddingMask">Empty, or [batch, keys] with a nonzero byte (ILGPU views hold no <c>bool</c>) where a key is padding and gets no weight.</param>
+            /// <param name="keyPaddingMask">Empty, or [batch, keys] with a nonzero byte (ILGPU views hold no <c>bool</c>) where a key is padding: it gets no weight, and its key and value rows are never read (a NaN there reaches nothing).</param>
             /// <param name="causal">Whether query i sees only keys j ≤ i.</param>
-            /// <param name="scale">The score scale; 1/√headSize when null.</param>
+            /// <param name="scale">The score scale; 1/√headSize when null. A score that comes out −∞ is masked, as a padding key is.</param>
             /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input; nothing is launched then.</exception>
             public static void Attention(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> query, global::ILGPU.ArrayView<float> key, global::ILGPU.ArrayView<float> value, global::ILGPU.ArrayView<float> output, global::ILGPU.ArrayView<float> logSumExp, global::MultiMax.AttentionShape shape, global::ILGPU.ArrayView<float> parameters, global::ILGPU.ArrayView<byte> keyPaddingMask = default, bool causal = false, float? scale = null)
             {
                 global::System.ArgumentNullException.ThrowIfNull(stream);
                 var settings = global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.CheckForward(query, key, value, output, logSumExp, shape, parameters, ParameterCount, keyPaddingMask, causal, scale);
-                if (shape.QueryLength == 0) return;
+                if (shape.LogSumExpLength == 0) return; // no query (with a head size of 0 the log-sum-exp still is written)
                 var (launch, tiles) = global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.Plan<float>(stream.Accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuAttentionPass.Forward, ParameterCount);
                 var forward = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(stream.Accelerator, AttentionForwardFloatKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<byte>, global::ILGPU.ArrayView<float>, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles>(accelerator, AttentionForwardFloatKernel));
                 forward(stream, launch, query, key, value, output, logSumExp, keyPaddingMask, parameters, tiles);
@@ -106,9 +106,9 @@ namespace Demo
             /// <param name="keyGradient">Receives the gradient with respect to <paramref name="key"/>.</param>
             /// <param name="valueGradient">Receives the gradient with respect to <paramref name="value"/>.</param>
             /// <param name="parameterGradients">Overwritten with the parameter gradients, summed over every score; the same bits on every run.</param>
-            /// <param name="keyPaddingMask">Empty, or [batch, keys] with a nonzero byte (ILGPU views hold no <c>bool</c>) where a key is padding and gets no weight.</param>
+            /// <param name="keyPaddingMask">Empty, or [batch, keys] with a nonzero byte (ILGPU views hold no <c>bool</c>) where a key is padding: it gets no weight, and its key and value rows are never read (a NaN there reaches nothing).</param>
             /// <param name="causal">Whether query i sees only keys j ≤ i.</param>
-            /// <param name="scale">The score scale; 1/√headSize when null.</param>
+            /// <param name="scale">The score scale; 1/√headSize when null. A score that comes out −∞ is masked, as a padding key is.</param>
             /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input or another output; nothing is launched then.</exception>
             public static void AttentionBackward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> query, global::ILGPU.ArrayView<float> key, global::ILGPU.ArrayView<float> value, global::ILGPU.ArrayView<float> output, global::ILGPU.ArrayView<float> logSumExp, global::ILGPU.ArrayView<float> outputGradient, global::ILGPU.ArrayView<float> queryGradient, global::ILGPU.ArrayView<float> keyGradient, global::ILGPU.ArrayView<float> valueGradient, global::MultiMax.AttentionShape shape, global::ILGPU.ArrayView<float> parameters, global::ILGPU.ArrayView<float> parameterGradients, global::ILGPU.ArrayView<byte> keyPaddingMask = default, bool causal = false, float? scale = null)
             {
@@ -429,8 +429,9 @@ namespace Demo
                     if (!global::ILGPU.Group.BarrierOr(anyKey)) continue; // every key of the tile is padding: skipped, not computed and masked
                     for (int e = lane; e < keys * headSize; e += lanes)
                     {
-                        keyTile[e + e / headSize * (stride - headSize)] = key[keyStart + (long)firstKey * headSize + e];
-                        valueTile[e + e / headSize * (stride - headSize)] = value[keyStart + (long)firstKey * headSize + e];
+                        bool padding = tiles.Padded != 0 && keyPaddingMask[paddingStart + firstKey + e / headSize] != 0;
+                        keyTile[e + e / headSize * (stride - headSize)] = padding ? 0 : key[keyStart + (long)firstKey * headSize + e];
+                        valueTile[e + e / headSize * (stride - headSize)] = padding ? 0 : value[keyStart + (long)firstKey * headSize + e];
                     }
                     global::ILGPU.Group.Barrier();
                     // weights[i, j] = queryTile[i]·keyTile[j], a 2 × 2 block per lane: each shared load feeds two multiply-adds.
@@ -452,11 +453,13 @@ namespace Demo
                         weights[i1 * block + j1] = p11;
                     }
                     global::ILGPU.Group.Barrier();
-                    // σ(scale·q·kᵀ) of every visible (query, key) pair; masked pairs are −∞ and never reach σ.
+                    // σ(scale·q·kᵀ) of every visible (query, key) pair; masked pairs are −∞ and never reach σ, and so is a
+                    // score that comes out −∞ itself (q·k overflowing), as the materialized formula masks it.
                     for (int e = lane; e < queries * block; e += lanes)
                     {
                         int i = e / block, j = e - i * block, qi = firstQuery + i, kj = firstKey + j;
-                        weights[e] = j < keys && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0) ? SigmaFloat(scoreScale * weights[e], a0, b0, c1, d1, scale, shift) : float.NegativeInfinity;
+                        float sv = scoreScale * weights[e];
+                        weights[e] = j < keys && sv != float.NegativeInfinity && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0) ? SigmaFloat(sv, a0, b0, c1, d1, scale, shift) : float.NegativeInfinity;
                     }
                     global::ILGPU.Group.Barrier();
 
@@ -655,7 +658,7 @@ namespace Demo
                     {
                         int i = e / block, j = e - i * block, qi = firstQuery + i, kj = firstKey + j;
                         float weight = 0, gs = 0, sv = scoreScale * weights[e];
-                        bool visible = j < keys && rowLogSumExp[i] != float.NegativeInfinity && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0);
+                        bool visible = j < keys && sv != float.NegativeInfinity && rowLogSumExp[i] != float.NegativeInfinity && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0);
                         if (visible)
                         {
                             weight = global::ILGPU.Algorithms.XMath.Exp(SigmaFloat(sv, a0, b0, c1, d1, scale, shift) - rowLogSumExp[i]);
@@ -824,8 +827,9 @@ namespace Demo
                     if (!global::ILGPU.Group.BarrierOr(anyKey)) continue; // every key of the tile is padding: skipped, not computed and masked
                     for (int e = lane; e < keys * headSize; e += lanes)
                     {
-                        keyTile[e + e / headSize * (stride - headSize)] = key[keyStart + (long)firstKey * headSize + e];
-                        valueTile[e + e / headSize * (stride - headSize)] = value[keyStart + (long)firstKey * headSize + e];
+                        bool padding = tiles.Padded != 0 && keyPaddingMask[paddingStart + firstKey + e / headSize] != 0;
+                        keyTile[e + e / headSize * (stride - headSize)] = padding ? 0 : key[keyStart + (long)firstKey * headSize + e];
+                        valueTile[e + e / headSize * (stride - headSize)] = padding ? 0 : value[keyStart + (long)firstKey * headSize + e];
                     }
                     global::ILGPU.Group.Barrier();
                     // scoreGradients[i, j] = queryTile[i]·keyTile[j], a 2 × 2 block per lane: each shared load feeds two multiply-adds.
@@ -871,7 +875,7 @@ namespace Demo
                     {
                         int i = e / block, j = e - i * block, qi = firstQuery + i, kj = firstKey + j;
                         float weight = 0, gs = 0, sv = scoreScale * scoreGradients[e];
-                        bool visible = j < keys && rowLogSumExp[i] != float.NegativeInfinity && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0);
+                        bool visible = j < keys && sv != float.NegativeInfinity && rowLogSumExp[i] != float.NegativeInfinity && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0);
                         if (visible)
                         {
                             weight = global::ILGPU.Algorithms.XMath.Exp(SigmaFloat(sv, a0, b0, c1, d1, scale, shift) - rowLogSumExp[i]);

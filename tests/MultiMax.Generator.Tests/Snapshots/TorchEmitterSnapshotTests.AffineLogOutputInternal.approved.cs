@@ -93,28 +93,28 @@ namespace Demo
             public global::TorchSharp.Modules.Parameter ts
             {
                 get => _ts;
-                set { _ts = value; ConditionallyRegisterParameter(nameof(ts), value); }
+                set { global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.CheckParameter(value, 2, nameof(LogV2Module) + "." + nameof(ts)); _ts = value; ConditionallyRegisterParameter(nameof(ts), value); }
             }
 
             /// <summary>The 2 learnable thresholds, in term order (the reference code's <c>ranges</c>).</summary>
             public global::TorchSharp.Modules.Parameter ranges
             {
                 get => _ranges;
-                set { _ranges = value; ConditionallyRegisterParameter(nameof(ranges), value); }
+                set { global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.CheckParameter(value, 2, nameof(LogV2Module) + "." + nameof(ranges)); _ranges = value; ConditionallyRegisterParameter(nameof(ranges), value); }
             }
 
             /// <summary>The affine scale s of x' = s·x + t, initialised to 1.</summary>
             public global::TorchSharp.Modules.Parameter scale
             {
                 get => _scale;
-                set { _scale = value; ConditionallyRegisterParameter(nameof(scale), value); }
+                set { global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.CheckParameter(value, 1, nameof(LogV2Module) + "." + nameof(scale)); _scale = value; ConditionallyRegisterParameter(nameof(scale), value); }
             }
 
             /// <summary>The affine shift t of x' = s·x + t, initialised to 0.</summary>
             public global::TorchSharp.Modules.Parameter shift
             {
                 get => _shift;
-                set { _shift = value; ConditionallyRegisterParameter(nameof(shift), value); }
+                set { global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.CheckParameter(value, 1, nameof(LogV2Module) + "." + nameof(shift)); _shift = value; ConditionallyRegisterParameter(nameof(shift), value); }
             }
 
             /// <summary>A layer initialised as the reference code does: coefficients and thresholds from a truncated normal with std 0.02, so it starts close to SoftMax.</summary>

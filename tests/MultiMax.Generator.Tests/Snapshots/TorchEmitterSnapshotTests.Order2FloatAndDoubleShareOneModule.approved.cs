@@ -97,14 +97,14 @@ namespace Demo
             public global::TorchSharp.Modules.Parameter ts
             {
                 get => _ts;
-                set { _ts = value; ConditionallyRegisterParameter(nameof(ts), value); }
+                set { global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.CheckParameter(value, 4, nameof(MultiMax2Module) + "." + nameof(ts)); _ts = value; ConditionallyRegisterParameter(nameof(ts), value); }
             }
 
             /// <summary>The 4 learnable thresholds, in term order (the reference code's <c>ranges</c>).</summary>
             public global::TorchSharp.Modules.Parameter ranges
             {
                 get => _ranges;
-                set { _ranges = value; ConditionallyRegisterParameter(nameof(ranges), value); }
+                set { global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.CheckParameter(value, 4, nameof(MultiMax2Module) + "." + nameof(ranges)); _ranges = value; ConditionallyRegisterParameter(nameof(ranges), value); }
             }
 
             /// <summary>A layer initialised as the reference code does: coefficients and thresholds from a truncated normal with std 0.02, so it starts close to SoftMax.</summary>

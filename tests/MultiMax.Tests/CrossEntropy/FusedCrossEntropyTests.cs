@@ -14,7 +14,10 @@ namespace MultiMax.Tests.CrossEntropy;
 /// </summary>
 public class FusedCrossEntropyTests
 {
-    /// <summary>One token; vocabularies that are not multiples of the 64-row blocks; dims that are not lane multiples; no tokens.</summary>
+    /// <summary>
+    /// One token; vocabularies that are not multiples of the 64-row blocks; dims that are not lane multiples; no tokens;
+    /// a dim of 0 (every logit is the bias, or 0).
+    /// </summary>
     public static readonly CrossEntropyCase[] Cases =
     {
         new(1, 16, 5, true, TargetMix.AllCounted),
@@ -23,6 +26,8 @@ public class FusedCrossEntropyTests
         new(9, 7, 200, true, TargetMix.AllIgnored),
         new(21, 12, 97, true, TargetMix.SomeIgnored, ForbiddenClasses: true),
         new(0, 8, 10, false, TargetMix.AllCounted),
+        new(13, 0, 9, true, TargetMix.SomeIgnored),
+        new(5, 0, 3, false, TargetMix.AllCounted),
     };
 
     [Theory]
@@ -48,6 +53,34 @@ public class FusedCrossEntropyTests
     }
 
     /// <summary>A vocabulary so large that a chunk holds the minimum of tokens: several chunks, the last one short.</summary>
+    /// <summary>
+    /// Hidden states wider than the vocabulary is long: a chunk is sized by its turned hidden states too (they once took
+    /// every token at once, 4 Gi entries for 1 M tokens of dim 4 096 over two classes), so here there are several.
+    /// </summary>
+    [Fact]
+    public void ChunksOfWideHiddenStatesMatchTheReference()
+    {
+        CrossEntropyOperator op = CrossEntropyCatalog.Get("MultiMax2");
+        var c = new CrossEntropyCase(300, 40_000, 2, true, TargetMix.SomeIgnored);
+        Check(op, c, op.LossFloat!, op.GradientsFloat!, TestData.ToFloat, TestData.ToDouble, tolerance: 2e-5);
+    }
+
+    /// <summary>
+    /// Dims whose chunk of turned hidden states would overflow an int (a bare OverflowException at 134 217 729) are
+    /// refused up front, naming the argument and the limit.
+    /// </summary>
+    [Theory]
+    [InlineData(CrossEntropyShape.MaxDim + 1)]
+    [InlineData(134_217_729)]
+    [InlineData(268_435_457)]
+    public void ADimBeyondTheLimitIsRefused(int dim)
+    {
+        var shape = new CrossEntropyShape(1, dim, 2);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => BuiltIns.MultiMax2CrossEntropy(new float[1], new float[2], default, [0], shape, new float[8]));
+        Assert.Equal("shape", e.ParamName);
+        Assert.Contains($"CrossEntropyShape.MaxDim = {CrossEntropyShape.MaxDim}", e.Message);
+    }
+
     [Fact]
     public void ManyChunksMatchTheReference()
     {
@@ -149,7 +182,9 @@ public class FusedCrossEntropyTests
         Assert.Equal("bias", Assert.Throws<ArgumentException>(() => Backward(h, w, new float[3], targets, shape, dh, dw, db, dp)).ParamName);
         Assert.Equal("targets", Assert.Throws<ArgumentOutOfRangeException>(() => Backward(h, w, b, [0, 4], shape, dh, dw, db, dp)).ParamName);
         Assert.Equal("targets", Assert.Throws<ArgumentOutOfRangeException>(() => Backward(h, w, b, [-1, 0], shape, dh, dw, db, dp)).ParamName);
-        Assert.Equal("shape", Assert.Throws<ArgumentOutOfRangeException>(() => Backward(h, w, b, targets, new CrossEntropyShape(2, 0, 4), dh, dw, db, dp)).ParamName);
+        Assert.Equal("shape", Assert.Throws<ArgumentOutOfRangeException>(() => Backward(h, w, b, targets, new CrossEntropyShape(2, -1, 4), dh, dw, db, dp)).ParamName);
+        Assert.Equal("shape", Assert.Throws<ArgumentOutOfRangeException>(() => Backward(h, w, b, targets, new CrossEntropyShape(2, 3, 0), dh, dw, db, dp)).ParamName);
+        Assert.Equal("shape", Assert.Throws<ArgumentOutOfRangeException>(() => Backward(h, w, b, targets, new CrossEntropyShape(2, CrossEntropyShape.MaxDim + 1, 4), dh, dw, db, dp)).ParamName);
         Assert.Equal("biasGradient", Assert.Throws<ArgumentException>(() => Backward(h, w, b, targets, shape, dh, dw, Sentinels(0), dp)).ParamName);
         Assert.Equal("weightGradient", Assert.Throws<ArgumentException>(() => Backward(h, w, b, targets, shape, dh, Sentinels(11), db, dp)).ParamName);
 
