@@ -354,8 +354,9 @@ internal static partial class GpuEmitter
             WriteAttentionPreamble(writer, t);
             writer.Line("int head = global::ILGPU.Grid.IdxX / tiles.KeyBlocks;");
             writer.Line("int firstKey = global::ILGPU.Grid.IdxX % tiles.KeyBlocks * block;");
-            writer.Line("int keys = tiles.Keys - firstKey < block ? tiles.Keys - firstKey : block;");
-            writer.Line("long keyStart = (long)head * tiles.Keys * headSize, paddingStart = (long)(head / tiles.Heads) * tiles.Keys;");
+            writer.Line("// The one group of a call with no head has no key: it writes its parameter slot alone.");
+            writer.Line("int keys = head >= tiles.HeadCount ? 0 : tiles.Keys - firstKey < block ? tiles.Keys - firstKey : block;");
+            writer.Line("long keyStart = (long)head * tiles.Keys * headSize, paddingStart = tiles.Heads == 0 ? 0 : (long)(head / tiles.Heads) * tiles.Keys;");
             WriteParameterLocals(writer, printer, math.DerivativeSymbols);
             Local? poisoned = WritePoisonFlag(writer, printer);
             static Local Accumulator(ParameterGradient gradient) => new(gradient.AccumulatorStem);

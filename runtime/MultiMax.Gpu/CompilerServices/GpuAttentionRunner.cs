@@ -67,8 +67,11 @@ public static class GpuAttentionRunner
 
         int reductions = pass == GpuAttentionPass.KeysAndValues ? parameterCount : 0;
         int staticBytes = rowArrays * GpuTiles.RowArrayBytes + reductions * GroupReduce.SharedBytes;
+        // The key pass writes the parameter sums, so it runs at least one group, even with no head (that group has no key).
         (KernelConfig launch, int block) = GpuTiles.Plan<T>(accelerator, settings.HeadSize, rowTiles, squareTiles, staticBytes,
-            block => settings.HeadCount * (pass == GpuAttentionPass.KeysAndValues ? settings.WithBlock(block).KeyBlocks : settings.WithBlock(block).QueryBlocks),
+            block => pass == GpuAttentionPass.KeysAndValues
+                ? Math.Max(1, settings.HeadCount * settings.WithBlock(block).KeyBlocks)
+                : settings.HeadCount * settings.WithBlock(block).QueryBlocks,
             "head size");
         return (launch, settings.WithBlock(block));
     }

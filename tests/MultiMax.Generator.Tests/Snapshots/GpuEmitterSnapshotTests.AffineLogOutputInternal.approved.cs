@@ -552,8 +552,9 @@ namespace Demo
                 float scoreScale = (float)tiles.Scale;
                 int head = global::ILGPU.Grid.IdxX / tiles.KeyBlocks;
                 int firstKey = global::ILGPU.Grid.IdxX % tiles.KeyBlocks * block;
-                int keys = tiles.Keys - firstKey < block ? tiles.Keys - firstKey : block;
-                long keyStart = (long)head * tiles.Keys * headSize, paddingStart = (long)(head / tiles.Heads) * tiles.Keys;
+                // The one group of a call with no head has no key: it writes its parameter slot alone.
+                int keys = head >= tiles.HeadCount ? 0 : tiles.Keys - firstKey < block ? tiles.Keys - firstKey : block;
+                long keyStart = (long)head * tiles.Keys * headSize, paddingStart = tiles.Heads == 0 ? 0 : (long)(head / tiles.Heads) * tiles.Keys;
                 // The learnable values, read once into registers rather than from memory for every entry.
                 float a0 = parameters[0];
                 float b0 = parameters[2];

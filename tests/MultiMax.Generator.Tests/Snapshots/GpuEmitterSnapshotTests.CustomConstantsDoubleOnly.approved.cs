@@ -519,8 +519,9 @@ namespace Demo
                 double scoreScale = (double)tiles.Scale;
                 int head = global::ILGPU.Grid.IdxX / tiles.KeyBlocks;
                 int firstKey = global::ILGPU.Grid.IdxX % tiles.KeyBlocks * block;
-                int keys = tiles.Keys - firstKey < block ? tiles.Keys - firstKey : block;
-                long keyStart = (long)head * tiles.Keys * headSize, paddingStart = (long)(head / tiles.Heads) * tiles.Keys;
+                // The one group of a call with no head has no key: it writes its parameter slot alone.
+                int keys = head >= tiles.HeadCount ? 0 : tiles.Keys - firstKey < block ? tiles.Keys - firstKey : block;
+                long keyStart = (long)head * tiles.Keys * headSize, paddingStart = tiles.Heads == 0 ? 0 : (long)(head / tiles.Heads) * tiles.Keys;
                 // The learnable values, read once into registers rather than from memory for every entry.
                 double c1 = parameters[0];
                 double d1 = parameters[1];

@@ -444,8 +444,9 @@ partial record struct Outer<T>
                 double scoreScale = (double)tiles.Scale;
                 int head = global::ILGPU.Grid.IdxX / tiles.KeyBlocks;
                 int firstKey = global::ILGPU.Grid.IdxX % tiles.KeyBlocks * block;
-                int keys = tiles.Keys - firstKey < block ? tiles.Keys - firstKey : block;
-                long keyStart = (long)head * tiles.Keys * headSize, paddingStart = (long)(head / tiles.Heads) * tiles.Keys;
+                // The one group of a call with no head has no key: it writes its parameter slot alone.
+                int keys = head >= tiles.HeadCount ? 0 : tiles.Keys - firstKey < block ? tiles.Keys - firstKey : block;
+                long keyStart = (long)head * tiles.Keys * headSize, paddingStart = tiles.Heads == 0 ? 0 : (long)(head / tiles.Heads) * tiles.Keys;
 
                 // Shared: the key and value tiles and their gradients, a block of queries and of output gradients, P and ds.
                 var shared = global::ILGPU.SharedMemory.GetDynamic<double>();

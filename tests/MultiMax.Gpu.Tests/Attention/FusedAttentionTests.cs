@@ -17,7 +17,10 @@ namespace MultiMax.Gpu.Tests.Attention;
 /// </summary>
 public sealed class FusedAttentionTests : IDisposable
 {
-    /// <summary>One query; counts that are not multiples of the tile; queries ≠ keys; no key, or no query, at all; head sizes 16 to 64.</summary>
+    /// <summary>
+    /// One query; counts that are not multiples of the tile; queries ≠ keys; no key, or no query, at all; no batch; head
+    /// sizes 0 (every score an empty dot product) and 16 to 64.
+    /// </summary>
     public static readonly AttentionCase[] Cases =
     {
         new(1, 1, 1, 1, 16, false, KeyPadding.None),
@@ -28,6 +31,8 @@ public sealed class FusedAttentionTests : IDisposable
         new(1, 1, 3, 0, 16, false, KeyPadding.None),
         new(1, 1, 0, 5, 16, false, KeyPadding.None),
         new(1, 1, 9, 10, 64, true, KeyPadding.None),
+        new(0, 2, 5, 7, 16, false, KeyPadding.SomeKeys),
+        new(2, 2, 5, 7, 0, true, KeyPadding.SomeKeys),
     };
 
     /// <summary>On a real GPU, where tiles hold up to 64 queries and keys: several tiles per head, head sizes up to 256.</summary>
@@ -122,6 +127,61 @@ public sealed class FusedAttentionTests : IDisposable
         Compare(cpu, gpu, 1e-12, "NaN coefficient, GPU vs CPU");
         Assert.Contains(gpu.KeyGradient, value => value == 0); // padding keys: no visible pair reaches them
         Assert.Contains(gpu.KeyGradient, double.IsNaN);
+    }
+
+    /// <summary>
+    /// q·k that overflows float to −∞ (component 0 is zero but for a 1e20 query against a −1e20 key it sees) is masked
+    /// before σ, as on the CPU: finite outputs and gradients, the CPU operators' values.
+    /// </summary>
+    [Fact]
+    public void AScoreThatOverflowsToMinusInfinityIsMaskedAsOnTheCpu()
+    {
+        GpuAttentionCase<float> op = GpuAttentionCatalog.Float().Single(c => c.Name == "MultiMax2");
+        var c = new AttentionCase(2, 1, 13, 17, 16, true, KeyPadding.None);
+        Inputs<float> inputs = Inputs<float>.Draw(op.Layout, c, TestData.ToFloat, TestData.ToDouble);
+        AttentionShape shape = c.Shape;
+        for (int i = 0; i < inputs.Query.Length; i += shape.HeadSize) inputs.Query[i] = 0;
+        for (int j = 0; j < inputs.Key.Length; j += shape.HeadSize) inputs.Key[j] = 0;
+        for (int head = 0; head < shape.HeadCount; head++)
+        {
+            inputs.Query[(head * shape.Queries + 10) * shape.HeadSize] = 1e20f;
+            inputs.Key[(head * shape.Keys + 9) * shape.HeadSize] = -1e20f;
+        }
+
+        Results<double> gpu = RunGpu(op, c, inputs, scale: null).AsDouble(TestData.ToDouble);
+        Results<double> cpu = RunCpu(op, c, inputs).AsDouble(TestData.ToDouble);
+        Assert.All(gpu.Output.Concat(gpu.QueryGradient).Concat(gpu.KeyGradient).Concat(gpu.ValueGradient).Concat(gpu.ParameterGradients),
+            value => Assert.True(double.IsFinite(value)));
+        Compare(cpu, gpu, 2e-5, "overflowing score, GPU vs CPU");
+    }
+
+    /// <summary>A padding key is never read: NaN and ∞ in its key and value rows reach nothing, on either backend.</summary>
+    [Fact]
+    public void PaddingRowsAreNeverReadAsOnTheCpu()
+    {
+        GpuAttentionCase<double> op = GpuAttentionCatalog.Double().Single(c => c.Name == "MultiMax2");
+        var c = new AttentionCase(2, 2, 11, 21, 16, false, KeyPadding.SomeKeys);
+        Inputs<double> clean = Inputs<double>.Draw(op.Layout, c, v => v, v => v);
+        Inputs<double> poisoned = clean with { Key = (double[])clean.Key.Clone(), Value = (double[])clean.Value.Clone() };
+        AttentionShape shape = c.Shape;
+        for (int head = 0; head < shape.HeadCount; head++)
+        {
+            for (int j = 0; j < shape.Keys; j++)
+            {
+                if (clean.Padding![head / shape.Heads * shape.Keys + j])
+                {
+                    clean.Key.AsSpan((head * shape.Keys + j) * shape.HeadSize, shape.HeadSize).Clear();
+                    clean.Value.AsSpan((head * shape.Keys + j) * shape.HeadSize, shape.HeadSize).Clear();
+                    poisoned.Key.AsSpan((head * shape.Keys + j) * shape.HeadSize, shape.HeadSize).Fill(double.NaN);
+                    poisoned.Value.AsSpan((head * shape.Keys + j) * shape.HeadSize, shape.HeadSize).Fill(double.PositiveInfinity);
+                }
+            }
+        }
+
+        Results<double> gpu = RunGpu(op, c, poisoned, scale: null);
+        Assert.All(gpu.Output.Concat(gpu.QueryGradient).Concat(gpu.KeyGradient).Concat(gpu.ValueGradient).Concat(gpu.ParameterGradients),
+            value => Assert.True(double.IsFinite(value)));
+        Compare(RunCpu(op, c, clean), gpu, 1e-12, "NaN padding rows on the GPU vs clean ones on the CPU");
     }
 
     [Fact]

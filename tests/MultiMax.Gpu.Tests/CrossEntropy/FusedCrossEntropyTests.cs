@@ -17,7 +17,7 @@ namespace MultiMax.Gpu.Tests.CrossEntropy;
 /// </summary>
 public sealed class FusedCrossEntropyTests : IDisposable
 {
-    /// <summary>One token; counts that are not multiples of the tile; every target ignored; forbidden classes; no tokens.</summary>
+    /// <summary>One token; counts that are not multiples of the tile; every target ignored; forbidden classes; no tokens; a dim of 0.</summary>
     public static readonly CrossEntropyCase[] Cases =
     {
         new(1, 16, 5, true, TargetMix.AllCounted),
@@ -26,6 +26,7 @@ public sealed class FusedCrossEntropyTests : IDisposable
         new(9, 7, 20, true, TargetMix.AllIgnored),
         new(21, 12, 27, true, TargetMix.SomeIgnored, ForbiddenClasses: true),
         new(0, 8, 10, false, TargetMix.AllCounted),
+        new(13, 0, 9, true, TargetMix.SomeIgnored),
     };
 
     /// <summary>On a real GPU, where tiles hold up to 64 tokens and classes: several tiles each way, dims up to 256.</summary>
