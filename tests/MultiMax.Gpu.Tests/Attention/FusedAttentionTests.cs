@@ -184,6 +184,18 @@ public sealed class FusedAttentionTests : IDisposable
         Compare(RunCpu(op, c, clean), gpu, 1e-12, "NaN padding rows on the GPU vs clean ones on the CPU");
     }
 
+    /// <summary>A head size past the kernels' limit is refused on the host, naming the shape and the limit, as on the CPU.</summary>
+    [Fact]
+    public void AHeadSizeBeyondTheLimitIsRefused()
+    {
+        using var buffer = device.Accelerator.Allocate1D<float>(4);
+        var shape = new AttentionShape(1, 1, 1, 1, AttentionShape.MaxHeadSize + 1);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            GpuNormalizers.SoftMaxGpu.Attention(device.Stream, buffer.View, buffer.View, buffer.View, buffer.View, buffer.View, shape));
+        Assert.Equal("shape", e.ParamName);
+        Assert.Contains("AttentionShape.MaxHeadSize", e.Message);
+    }
+
     [Fact]
     public void BadArgumentsThrowBeforeAnythingIsWritten()
     {

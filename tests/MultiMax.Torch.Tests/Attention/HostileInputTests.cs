@@ -156,6 +156,28 @@ public sealed class HostileInputTests
         }
     }
 
+    /// <summary>The layers on empty batches and sequences: empty outputs, and a loss of 0 over no token.</summary>
+    [Fact]
+    public void TheLayersTakeEmptyBatchesAndSequences()
+    {
+        using var scope = NewDisposeScope();
+        var attention = new MultiHeadAttention(8, 2, NormalizerKind.MultiMax2);
+        foreach (Tensor x in new[] { randn(0, 5, 8), randn(3, 0, 8) })
+        {
+            Assert.Equal(x.shape, attention.forward(x, zeros(x.shape[0], x.shape[1], ScalarType.Bool), causal: true).shape);
+            (Tensor output, Tensor weights) = attention.Attend(x);
+            Assert.Equal(x.shape, output.shape);
+            Assert.Equal(new[] { x.shape[0], 2, x.shape[1], x.shape[1] }, weights.shape);
+        }
+
+        var layer = new OutputLayer(8, 5, NormalizerKind.MultiMax2);
+        Tensor hidden = randn(2, 0, 8).requires_grad_();
+        Tensor loss = layer.Loss(hidden, zeros(2, 0, ScalarType.Int64));
+        Assert.Equal(0.0, loss.to(ScalarType.Float64).item<double>());
+        loss.backward();
+        Assert.Equal(hidden.shape, hidden.grad!.shape);
+    }
+
     /// <summary>A scale that is finite as a double but overflows the dtype is refused with its value, not as "Infinity".</summary>
     [Fact]
     public void AScaleBeyondTheDtypesRangeIsRefused()
