@@ -36,7 +36,8 @@ public static class FusedAttention
     /// <returns>[batch, heads, queries, headSize]; any extent may be 0, as in torch.</returns>
     /// <remarks>
     /// A score that comes out −∞ (q·k overflowing) is masked, as an explicit mask is: σ never sees it. A NaN or ∞ in the
-    /// key or value row of a key that is not padding is an input like any other: it reaches the queries that see it.
+    /// key or value row of a key that is not padding is an input like any other: it reaches the queries that see it (and
+    /// may reach others: every query on the materialized path).
     /// </remarks>
     /// <exception cref="ArgumentException">The shapes, dtypes or devices do not fit together, or the scale overflows the dtype.</exception>
     public static Tensor ScaledDotProduct(Tensor query, Tensor key, Tensor value,
@@ -82,7 +83,7 @@ public static class FusedAttention
     {
         using var scope = NewDisposeScope();
         long batch = query.shape[0], queries = query.shape[2], keys = key.shape[2];
-        Tensor? padding = keyPaddingMask?.to(query.device).view(batch, 1, keys, 1);
+        Tensor? padding = keyPaddingMask?.to(query.device).reshape(batch, 1, keys, 1);
         if (padding is not null)
         {
             key = key.masked_fill(padding, 0);
@@ -163,8 +164,7 @@ public static class FusedAttention
                 throw new ArgumentOutOfRangeException(nameof(scale), given, "scale must be finite.");
             }
 
-            using Tensor cast = tensor(given, ScalarType.Float64).to(query.dtype);
-            if (!cast.isfinite().item<bool>())
+            if (!FitsDtype(given, query.dtype))
             {
                 throw new ArgumentOutOfRangeException(nameof(scale), given, $"scale is {given}, beyond the range of query's dtype {query.dtype}.");
             }
@@ -172,6 +172,15 @@ public static class FusedAttention
 
         return new AttentionShape(Fit(query.shape[0]), Fit(query.shape[1]), Fit(query.shape[2]), Fit(key.shape[2]), Fit(query.shape[3]));
     }
+
+    /// <summary>Whether <paramref name="value"/> stays finite in <paramref name="dtype"/> (query's floating-point dtype).</summary>
+    private static bool FitsDtype(double value, ScalarType dtype) => dtype switch
+    {
+        ScalarType.Float32 => float.IsFinite((float)value),
+        ScalarType.Float16 => Half.IsFinite((Half)value),
+        ScalarType.BFloat16 => Math.Abs(value) < 3.3961775e38, // past this it rounds to infinity
+        _ => true,
+    };
 
     /// <summary>A managed copy of the mask: the fused kernels read it in the forward and again in the backward.</summary>
     private static bool[]? Mask(Tensor? keyPaddingMask)

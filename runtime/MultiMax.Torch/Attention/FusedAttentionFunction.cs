@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using MultiMax.CompilerServices;
 using MultiMax.Torch.CompilerServices;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -19,14 +20,15 @@ internal sealed class FusedAttentionFunction : autograd.SingleTensorFunction<Fus
     public override string Name => "MultiMaxFusedAttention";
 
     /// <summary>
-    /// Whether the fused kernels cover these tensors: CPU, a declared element type, spans large enough and a head size
-    /// the kernels take (<see cref="AttentionShape.MaxHeadSize"/>).
+    /// Whether the fused kernels cover these tensors: CPU, a declared element type, a shape the kernels take
+    /// (<see cref="AttentionRunner.Fits"/>: a head size up to <see cref="AttentionShape.MaxHeadSize"/>, …) and tensors
+    /// whose bytes one span can hold.
     /// </summary>
     public static bool CanRun(IFusedNormalizer normalizer, Tensor query, AttentionShape shape) =>
         query.device_type == DeviceType.CPU
         && ((query.dtype == ScalarType.Float32 && normalizer.FloatAttention is not null)
             || (query.dtype == ScalarType.Float64 && normalizer.DoubleAttention is not null))
-        && shape.HeadSize <= AttentionShape.MaxHeadSize
+        && AttentionRunner.Fits(shape)
         && shape.QueryLength < int.MaxValue / sizeof(double) && shape.KeyLength < int.MaxValue / sizeof(double)
         && shape.LogSumExpLength < int.MaxValue / sizeof(double);
 

@@ -11,6 +11,9 @@ internal static class TensorArguments
     /// <summary>A shape as messages print it: <c>[2, 3, 4]</c>.</summary>
     public static string Shape(Tensor tensor) => $"[{string.Join(", ", tensor.shape)}]";
 
-    /// <summary>A tensor extent as a span operator's shape takes it: too large ones become <see cref="int.MaxValue"/>, which the fused paths refuse.</summary>
+    /// <summary>
+    /// A tensor extent as a span operator's shape takes it: too large ones become <see cref="int.MaxValue"/>, past every
+    /// fused limit, so the operators take their materialized path.
+    /// </summary>
     public static int Fit(long size) => size <= int.MaxValue ? (int)size : int.MaxValue;
 }

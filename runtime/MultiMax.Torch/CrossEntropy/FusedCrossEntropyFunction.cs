@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using MultiMax.CompilerServices;
 using MultiMax.Torch.CompilerServices;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -31,9 +32,7 @@ internal sealed class FusedCrossEntropyFunction : autograd.SingleTensorFunction<
             || (hidden.dtype == ScalarType.Float64 && normalizer.DoubleCrossEntropy is not null))
         && shape.HiddenLength < int.MaxValue / sizeof(double) && shape.WeightLength < int.MaxValue / sizeof(double)
         && hidden.shape[0] <= int.MaxValue && weight.shape[0] <= int.MaxValue
-        // The kernels' limits: a dim up to CrossEntropyShape.MaxDim, and a chunk of logits (vocab × at least one
-        // vector pair of tokens) in one array.
-        && shape.Dim <= CrossEntropyShape.MaxDim && (long)shape.Vocab * 64 <= Array.MaxLength;
+        && (hidden.dtype == ScalarType.Float32 ? CrossEntropyRunner.Fits<float>(shape) : CrossEntropyRunner.Fits<double>(shape));
 
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
     {

@@ -24,6 +24,12 @@ public readonly record struct AttentionShape(int Batch, int Heads, int Queries, 
     /// </summary>
     public const int MaxHeadSize = 1 << 16;
 
+    /// <summary>
+    /// The most queries, and the most keys, per head the fused kernels take (2³⁰): their block loops stay within
+    /// <see cref="int"/>. The Torch operator runs longer ones on its materialized path.
+    /// </summary>
+    public const int MaxSequenceLength = 1 << 30;
+
     /// <summary>The number of (batch, head) pairs, each an independent attention problem.</summary>
     public long HeadCount => (long)Batch * Heads;
 

@@ -150,7 +150,7 @@ public static unsafe class AttentionRunner
         if (shape.QueryLength == 0 && shape.KeyLength == 0)
         {
             // Nothing to write but the parameter gradients, and every gσ is 0: no query, or empty dot products (dP = 0,
-            // D = 0). A NaN parameter σ reads still makes them NaN, as autograd of the formula does.
+            // D = 0). A NaN parameter σ reads still makes them NaN, the rule on every path and at every size.
             parameterGradients.Fill(poisoned ? T.NaN : T.Zero);
             return;
         }
@@ -178,9 +178,9 @@ public static unsafe class AttentionRunner
 
             // Heads a group at a time, each head's sums in its own slot, added to the totals in head order: the same
             // additions in the same order as one pass over every head, in memory bounded by the group.
-            for (int firstHead = 0; firstHead < heads; firstHead += headsPerGroup)
+            for (long group = 0; group * headsPerGroup < heads; group++)
             {
-                int count = Math.Min(headsPerGroup, heads - firstHead);
+                int firstHead = (int)(group * headsPerGroup), count = Math.Min(headsPerGroup, heads - firstHead);
                 Array.Clear(sums);
                 if (parallel)
                 {
@@ -205,7 +205,7 @@ public static unsafe class AttentionRunner
 
             for (int p = 0; p < parameterCount; p++)
             {
-                // A NaN parameter σ reads makes every gradient NaN, as autograd of the formula does, even with nothing visible.
+                // A NaN parameter σ reads makes every gradient NaN, even with nothing visible: the rule on every path.
                 parameterGradients[p] = poisoned ? T.NaN : T.CreateTruncating(totals[p]);
             }
         }
@@ -273,23 +273,40 @@ public static unsafe class AttentionRunner
         NormalizerArguments.CheckLength(valueGradient, shape.KeyLength, valueGradientName, "batch × heads × keys × headSize");
     }
 
+    /// <summary>Whether the fused kernels take a call of this shape: what <see cref="CheckShape"/> accepts.</summary>
+    public static bool Fits(AttentionShape shape) => ShapeProblem(shape, "shape") is null;
+
     internal static void CheckShape(AttentionShape shape, string name)
+    {
+        if (ShapeProblem(shape, name) is { } problem)
+        {
+            throw new ArgumentOutOfRangeException(name, shape, problem);
+        }
+    }
+
+    private static string? ShapeProblem(AttentionShape shape, string name)
     {
         if (shape.Batch < 0 || shape.Heads < 0 || shape.Queries < 0 || shape.Keys < 0 || shape.HeadSize < 0)
         {
-            throw new ArgumentOutOfRangeException(name, shape, $"{name} must have no negative extent.");
+            return $"{name} must have no negative extent.";
         }
 
         if (shape.HeadSize > AttentionShape.MaxHeadSize)
         {
-            throw new ArgumentOutOfRangeException(name, shape,
-                $"{name} has a head size of {shape.HeadSize}; the fused kernels take at most AttentionShape.MaxHeadSize = {AttentionShape.MaxHeadSize}.");
+            return $"{name} has a head size of {shape.HeadSize}; the fused kernels take at most AttentionShape.MaxHeadSize = {AttentionShape.MaxHeadSize}.";
+        }
+
+        if (shape.Queries > AttentionShape.MaxSequenceLength || shape.Keys > AttentionShape.MaxSequenceLength)
+        {
+            return $"{name} has {shape.Queries} queries and {shape.Keys} keys; the fused kernels take at most AttentionShape.MaxSequenceLength = {AttentionShape.MaxSequenceLength} of each.";
         }
 
         if (shape.QueryLength > int.MaxValue || shape.KeyLength > int.MaxValue || shape.LogSumExpLength > int.MaxValue || shape.MaskLength > int.MaxValue)
         {
-            throw new ArgumentOutOfRangeException(name, shape, $"{name} describes more entries than a span can hold.");
+            return $"{name} describes more entries than a span can hold.";
         }
+
+        return null;
     }
 
     internal static void CheckMask(long actual, AttentionShape shape, string name)

@@ -8,8 +8,9 @@ namespace MultiMax.CompilerServices;
 
 /// <summary>
 /// One call of the fused output-layer loss, the same for every σ (<typeparamref name="TKernel"/> supplies σ and σ′):
-/// tokens are taken a chunk at a time, and a chunk's logits are the only large buffer — [vocab × chunk tokens], about
-/// <see cref="ChunkBytes"/> — never [tokens × vocab].
+/// tokens are taken a chunk at a time, and a chunk's logits and its turned hidden states are the only large buffers —
+/// [vocab × chunk tokens] and [dim × chunk tokens], at most about <see cref="CrossEntropyRunner.ChunkBytes"/> each
+/// (unless a single vector pair of tokens is larger) — never [tokens × vocab].
 /// </summary>
 /// <remarks>
 /// Per chunk, with the logits held vocabulary-major (<c>zᵀ[v, j]</c>, so that per-token statistics are lane-wise
@@ -34,9 +35,6 @@ internal sealed unsafe class CrossEntropyPass<TKernel, T>
     where TKernel : IModulatorKernel<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>The budget of a chunk's logits: it sets how many tokens a chunk holds.</summary>
-    public const long ChunkBytes = 32L << 20;
-
     /// <summary>Vocabulary rows per block: a block's logits and its σ stay in L2 while they are worked on.</summary>
     private const int VocabularyBlock = 64;
 
@@ -83,7 +81,7 @@ internal sealed unsafe class CrossEntropyPass<TKernel, T>
         this.biasGradient = biasGradient;
         parallel = (long)shape.Tokens * shape.Vocab * shape.Dim >= ParallelThreshold;
 
-        columns = ChunkColumns(shape);
+        columns = CrossEntropyRunner.ChunkColumns<T>(shape);
         blocks = (shape.Vocab + VocabularyBlock - 1) / VocabularyBlock;
         logits = GC.AllocateUninitializedArray<T>(checked(shape.Vocab * columns), pinned: true);
         hiddenTransposed = GC.AllocateUninitializedArray<T>(shape.Dim * columns, pinned: true);
@@ -105,17 +103,6 @@ internal sealed unsafe class CrossEntropyPass<TKernel, T>
 
     private static int Width => Vector<T>.Count;
 
-    /// <summary>
-    /// Tokens per chunk: as many as <see cref="ChunkBytes"/> of logits — and of turned hidden states, for a dim larger
-    /// than the vocabulary — hold, at least one vector pair, at most all.
-    /// </summary>
-    public static int ChunkColumns(CrossEntropyShape shape)
-    {
-        int align = 2 * Vector<T>.Count;
-        long fit = ChunkBytes / ((long)Math.Max(shape.Vocab, shape.Dim) * Unsafe.SizeOf<T>()) / align * align;
-        long all = ((long)shape.Tokens + align - 1) / align * align;
-        return (int)Math.Max(align, Math.Min(fit, all));
-    }
 
     /// <summary>
     /// The sum of the per-token losses over the tokens whose target is not ignored (<paramref name="counted"/> of them);
@@ -134,8 +121,9 @@ internal sealed unsafe class CrossEntropyPass<TKernel, T>
         }
 
         double loss = 0;
-        for (first = 0; first < shape.Tokens; first += columns)
+        for (long start = 0; start < shape.Tokens; start += columns) // long: Tokens + columns may pass int.MaxValue
         {
+            first = (int)start;
             LoadChunk(weightPerToken);
             ForEach(blocks, LogitsAndStatistics);
             loss += CombineStatistics();

@@ -139,7 +139,7 @@ public static unsafe class CrossEntropyRunner
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckShape(shape, shapeName);
-        if ((long)shape.Vocab * CrossEntropyPass<TKernel, T>.ChunkColumns(shape) > Array.MaxLength)
+        if (!ChunkFits<T>(shape))
         {
             throw new ArgumentOutOfRangeException(shapeName, shape, $"{shapeName} has a vocabulary too large for one chunk of logits.");
         }
@@ -149,20 +149,53 @@ public static unsafe class CrossEntropyRunner
         return CountTargets(targets, shape.Vocab, ignoreIndex, targetsName);
     }
 
+    /// <summary>Whether the fused kernels in element type <typeparamref name="T"/> take a call of this shape.</summary>
+    public static bool Fits<T>(CrossEntropyShape shape)
+        where T : unmanaged => ShapeProblem(shape, "shape") is null && ChunkFits<T>(shape);
+
+    /// <summary>The budget of a chunk's logits, and of its turned hidden states: it sets how many tokens a chunk holds.</summary>
+    internal const long ChunkBytes = 32L << 20;
+
+    /// <summary>
+    /// Tokens per chunk: as many as <see cref="ChunkBytes"/> of logits — and of turned hidden states, for a dim larger
+    /// than the vocabulary — hold, at least one vector pair, at most all.
+    /// </summary>
+    internal static int ChunkColumns<T>(CrossEntropyShape shape)
+        where T : unmanaged
+    {
+        int align = 2 * Vector<T>.Count;
+        long fit = ChunkBytes / ((long)Math.Max(1, Math.Max(shape.Vocab, shape.Dim)) * Unsafe.SizeOf<T>()) / align * align;
+        long all = ((long)shape.Tokens + align - 1) / align * align;
+        return (int)Math.Max(align, Math.Min(fit, all));
+    }
+
+    /// <summary>Whether a chunk's logits, vocab × its tokens, fit one array.</summary>
+    private static bool ChunkFits<T>(CrossEntropyShape shape)
+        where T : unmanaged => (long)shape.Vocab * ChunkColumns<T>(shape) <= Array.MaxLength;
+
     // The checks below are shared with the GPU operator (MultiMax.Gpu's GpuCrossEntropyRunner), which passes lengths.
 
     internal static void CheckShape(CrossEntropyShape shape, string name)
     {
+        if (ShapeProblem(shape, name) is { } problem)
+        {
+            throw new ArgumentOutOfRangeException(name, shape, problem);
+        }
+    }
+
+    private static string? ShapeProblem(CrossEntropyShape shape, string name)
+    {
         if (shape.Tokens < 0 || shape.Dim < 0 || shape.Vocab <= 0)
         {
-            throw new ArgumentOutOfRangeException(name, shape, $"{name} must have a positive vocab, and no negative token count or dim.");
+            return $"{name} must have a positive vocab, and no negative token count or dim.";
         }
 
         if (shape.Dim > CrossEntropyShape.MaxDim)
         {
-            throw new ArgumentOutOfRangeException(name, shape,
-                $"{name} has a dim of {shape.Dim}; the fused kernels take at most CrossEntropyShape.MaxDim = {CrossEntropyShape.MaxDim}.");
+            return $"{name} has a dim of {shape.Dim}; the fused kernels take at most CrossEntropyShape.MaxDim = {CrossEntropyShape.MaxDim}.";
         }
+
+        return null;
     }
 
     internal static void CheckInputLengths(

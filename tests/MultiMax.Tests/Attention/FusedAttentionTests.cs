@@ -116,7 +116,7 @@ public class FusedAttentionTests
         float[] k = TestData.ToFloat(TestData.Normal(random, (int)shape.KeyLength, 1));
         float[] parameters = new float[8];
         parameters[5] = float.NaN; // a threshold: the relu alone would hide it
-        bool[] padding = [false, false, false, false, true, true, true, true];
+        bool[] padding = [false, false, true, false, true, true, true, true];
         var o = new float[shape.QueryLength];
         var l = new float[shape.LogSumExpLength];
         BuiltIns.MultiMax2Attention(q, k, k, o, l, shape, parameters, padding);
@@ -124,8 +124,15 @@ public class FusedAttentionTests
         Assert.All(o.AsSpan(0, 3 * 16).ToArray(), value => Assert.True(float.IsNaN(value)));
         Assert.All(o.AsSpan(3 * 16).ToArray(), value => Assert.Equal(0f, value)); // the padded sequence sees nothing
         var gradients = new float[8];
-        BuiltIns.MultiMax2AttentionBackward(q, k, k, o, l, o, new float[q.Length], new float[k.Length], new float[k.Length], shape, parameters, gradients, padding);
+        float[] dO = TestData.ToFloat(TestData.Normal(random, (int)shape.QueryLength, 1));
+        float[] dq = new float[q.Length], dk = new float[k.Length], dv = new float[k.Length];
+        BuiltIns.MultiMax2AttentionBackward(q, k, k, o, l, dO, dq, dk, dv, shape, parameters, gradients, padding);
         Assert.All(gradients, value => Assert.True(float.IsNaN(value)));
+
+        // Masked pairs still add nothing: a padding key's dK and dV, and the padded sequence's dQ, are 0.
+        Assert.All(dk.AsSpan(2 * 16, 16).ToArray().Concat(dv.AsSpan(2 * 16, 16).ToArray()), value => Assert.Equal(0f, value));
+        Assert.All(dk.AsSpan(4 * 16).ToArray().Concat(dv.AsSpan(4 * 16).ToArray()).Concat(dq.AsSpan(3 * 16).ToArray()), value => Assert.Equal(0f, value));
+        Assert.All(dq.AsSpan(0, 3 * 16).ToArray(), value => Assert.True(float.IsNaN(value)));
     }
 
     private static void Check<T>(

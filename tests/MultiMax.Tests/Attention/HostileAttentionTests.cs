@@ -47,12 +47,25 @@ public class HostileAttentionTests
         CheckAgainstReference(new AttentionCase(1, 1, 3, 5, AttentionShape.MaxHeadSize, true, KeyPadding.SomeKeys), tolerance: 1e-9);
 
     /// <summary>
-    /// More heads than the backward holds parameter sums for at once (its groups of 4 096): the same gradients as the
-    /// reference, where heads × parameters once overflowed an int and threw with no argument named.
+    /// More heads than the backward holds parameter sums for at once (its groups of 4 096; heads × parameters once
+    /// overflowed an int past 268 M heads and threw with no argument named), threaded: the reference's gradients.
     /// </summary>
     [Fact]
-    public void ManyHeadsMatchTheReference() =>
-        CheckAgainstReference(new AttentionCase(3, 3000, 1, 2, 2, false, KeyPadding.SomeKeys), tolerance: 1e-9);
+    public void ManyHeadsInGroupsMatchTheReference() =>
+        CheckAgainstReference(new AttentionCase(2, 2100, 16, 16, 4, false, KeyPadding.SomeKeys), tolerance: 1e-9);
+
+    /// <summary>
+    /// Query and key counts whose block loops would pass int.MaxValue (a head size of 0 lets them through the length
+    /// checks with empty spans) are refused up front, not looped over forever.
+    /// </summary>
+    [Fact]
+    public void ASequenceBeyondTheLimitIsRefused()
+    {
+        var shape = new AttentionShape(1, 1, 1, int.MaxValue, 0);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => BuiltIns.SoftMaxAttention([], [], [], [], new float[1], shape));
+        Assert.Equal("shape", e.ParamName);
+        Assert.Contains("AttentionShape.MaxSequenceLength", e.Message);
+    }
 
     /// <summary>
     /// A call with no query, no key and a huge head count has nothing to write but the parameter gradients (0; NaN

@@ -52,7 +52,6 @@ public class FusedCrossEntropyTests
         }
     }
 
-    /// <summary>A vocabulary so large that a chunk holds the minimum of tokens: several chunks, the last one short.</summary>
     /// <summary>
     /// Hidden states wider than the vocabulary is long: a chunk is sized by its turned hidden states too (they once took
     /// every token at once, 4 Gi entries for 1 M tokens of dim 4 096 over two classes), so here there are several.
@@ -81,6 +80,44 @@ public class FusedCrossEntropyTests
         Assert.Contains($"CrossEntropyShape.MaxDim = {CrossEntropyShape.MaxDim}", e.Message);
     }
 
+    /// <summary>
+    /// A logit that overflows float to −∞ (a 1e20 hidden component against a −1e20 weight component) is masked as a
+    /// bias of −∞ is: σ never sees it, and the loss and every gradient stay finite and equal the reference's, in which
+    /// the same logit is −∞ in double (±1e200).
+    /// </summary>
+    [Fact]
+    public void ALogitThatOverflowsToMinusInfinityIsMasked()
+    {
+        var shape = new CrossEntropyShape(9, 8, 70);
+        var random = new Random(17);
+        var layout = new ParameterLayout(order: 2);
+        double[] h = TestData.ToDouble(TestData.ToFloat(TestData.Normal(random, (int)shape.HiddenLength, 1)));
+        double[] w = TestData.ToDouble(TestData.ToFloat(TestData.Normal(random, (int)shape.WeightLength, 1)));
+        double[] parameters = TestData.ToDouble(TestData.ToFloat(TestData.Parameters(random, layout)));
+        long[] targets = [3, 5, 7, 0, 1, 2, 3, 4, 5];
+        for (int i = 0; i < h.Length; i += shape.Dim) h[i] = 0;
+        for (int i = 0; i < w.Length; i += shape.Dim) w[i] = 0;
+        h[4 * shape.Dim] = 1e20;  // token 4 against class 66
+        w[66 * shape.Dim] = -1e20;
+
+        // Component 0 of dh (dW) is dz times class 66's (token 4's) huge value: linear in it, so 1e-180 of the reference's.
+        double[] hReference = h.Select(x => x == 1e20 ? 1e200 : x).ToArray(), wReference = w.Select(x => x == -1e20 ? -1e200 : x).ToArray();
+        var reference = new ReferenceCrossEntropy(layout.Bind(parameters), shape);
+        double expectedLoss = reference.Loss(hReference, wReference, null, targets);
+        (double[] dh, double[] dw, _, double[] dp) = reference.Gradients(hReference, wReference, null, targets, layout);
+        for (int i = 0; i < dh.Length; i += shape.Dim) dh[i] *= 1e-180;
+        for (int i = 0; i < dw.Length; i += shape.Dim) dw[i] *= 1e-180;
+
+        float[] gh = new float[h.Length], gw = new float[w.Length], gp = new float[parameters.Length];
+        double loss = BuiltIns.MultiMax2CrossEntropyBackward(TestData.ToFloat(h), TestData.ToFloat(w), [], targets, shape, TestData.ToFloat(parameters), gh, gw, [], gp);
+        Assert.All(gh.Concat(gw).Concat(gp), value => Assert.True(float.IsFinite(value)));
+        Close.All([expectedLoss], [loss], 2e-5, 2e-5, "loss");
+        Close.All(dh, TestData.ToDouble(gh), 1e-4, 1e-3, "dHidden");
+        Close.All(dw, TestData.ToDouble(gw), 1e-4, 1e-3, "dWeight");
+        Close.All(dp, TestData.ToDouble(gp), 1e-4 * (1 + dp.Max(Math.Abs)), 1e-3, "parameter gradients");
+    }
+
+    /// <summary>A vocabulary so large that a chunk holds the minimum of tokens: several chunks, the last one short.</summary>
     [Fact]
     public void ManyChunksMatchTheReference()
     {
