@@ -310,6 +310,8 @@ internal static class TorchEmitter
         writer.Line(hasParameters
             ? $"{Tensor} {FusedNormalizer}.Formula({Tensor} x, {Tensor}? parameters, bool logarithm) => {function}.Formula(x, parameters!, logarithm);"
             : $"{Tensor} {FusedNormalizer}.Formula({Tensor} x, {Tensor}? parameters, bool logarithm) => {function}.Formula(x, logarithm);");
+        writer.Line();
+        writer.Line($"bool {FusedNormalizer}.LogProbabilities => {(spec.Output == NormalizerOutputKind.LogProbabilities ? "true" : "false")};");
         string attention = DeclarationCode.Operator(spec, spec.MethodName + "Attention");
         string crossEntropy = DeclarationCode.Operator(spec, spec.MethodName + "CrossEntropy");
         foreach (ElementType type in new[] { ElementType.Float, ElementType.Double })

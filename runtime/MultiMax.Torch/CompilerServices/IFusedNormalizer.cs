@@ -21,6 +21,9 @@ public interface IFusedNormalizer
     /// </summary>
     Tensor Formula(Tensor x, Tensor? parameters, bool logarithm);
 
+    /// <summary>Whether the module's own <c>forward</c> gives log-probabilities (the declaration's <c>Output</c>).</summary>
+    bool LogProbabilities { get; }
+
     /// <summary>The fused float32 attention, or null when the declaration has no float overload.</summary>
     AttentionKernels<float>? FloatAttention { get; }
 

@@ -19,10 +19,21 @@ public sealed class MultiMaxNllLoss : nn.Module<Tensor, Tensor, Tensor>
     }
 
     /// <summary>With any LogProbabilities normalizer layer, e.g. a generated module declared with <c>Output = LogProbabilities</c>.</summary>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="logNormalizer"/> is a generated module whose output is probabilities (its log-likelihood would be
+    /// silently wrong): use its LogProbabilities twin, or <see cref="FusedCrossEntropy"/>, which takes either.
+    /// </exception>
     public MultiMaxNllLoss(nn.Module<Tensor, Tensor> logNormalizer)
         : base(nameof(MultiMaxNllLoss))
     {
         ArgumentNullException.ThrowIfNull(logNormalizer);
+        if (logNormalizer is CompilerServices.IFusedNormalizer { LogProbabilities: false })
+        {
+            throw new ArgumentException(
+                $"{logNormalizer.GetType().Name} gives probabilities, not log-probabilities: the loss needs a normalizer declared with " +
+                "Output = LogProbabilities (LogMultiMax2Module for MultiMax2Module), or FusedCrossEntropy, which takes either.", nameof(logNormalizer));
+        }
+
         this.logNormalizer = logNormalizer;
         RegisterComponents();
     }

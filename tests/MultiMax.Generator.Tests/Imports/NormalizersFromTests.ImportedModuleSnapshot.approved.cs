@@ -85,6 +85,8 @@ namespace App
 
             global::TorchSharp.torch.Tensor global::MultiMax.Torch.CompilerServices.IFusedNormalizer.Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? parameters, bool logarithm) => global::App.Layers.LogSoftFunction.Formula(x, logarithm);
 
+            bool global::MultiMax.Torch.CompilerServices.IFusedNormalizer.LogProbabilities => true;
+
             global::MultiMax.Torch.CompilerServices.AttentionKernels<float>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.FloatAttention => null;
 
             global::MultiMax.Torch.CompilerServices.CrossEntropyKernels<float>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.FloatCrossEntropy => null;

@@ -144,6 +144,8 @@ namespace Demo
 
             global::TorchSharp.torch.Tensor global::MultiMax.Torch.CompilerServices.IFusedNormalizer.Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? parameters, bool logarithm) => global::Demo.Layers.LogV2Function.Formula(x, parameters!, logarithm);
 
+            bool global::MultiMax.Torch.CompilerServices.IFusedNormalizer.LogProbabilities => true;
+
             private static readonly global::MultiMax.Torch.CompilerServices.AttentionKernels<float> FloatAttentionKernels = new(
                 static (q, k, v, o, l, shape, p, mask, causal, scale) => global::Demo.Layers.LogV2Attention(q, k, v, o, l, shape, p, mask, causal, scale),
                 static (q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, mask, causal, scale) => global::Demo.Layers.LogV2AttentionBackward(q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, mask, causal, scale));

@@ -124,6 +124,8 @@ namespace Demo
 
             global::TorchSharp.torch.Tensor global::MultiMax.Torch.CompilerServices.IFusedNormalizer.Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? parameters, bool logarithm) => global::Demo.Ops.CustomFunction.Formula(x, parameters!, logarithm);
 
+            bool global::MultiMax.Torch.CompilerServices.IFusedNormalizer.LogProbabilities => false;
+
             global::MultiMax.Torch.CompilerServices.AttentionKernels<float>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.FloatAttention => null;
 
             global::MultiMax.Torch.CompilerServices.CrossEntropyKernels<float>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.FloatCrossEntropy => null;

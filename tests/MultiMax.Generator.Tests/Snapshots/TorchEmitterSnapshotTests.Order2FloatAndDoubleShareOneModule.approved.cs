@@ -130,6 +130,8 @@ namespace Demo
 
             global::TorchSharp.torch.Tensor global::MultiMax.Torch.CompilerServices.IFusedNormalizer.Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? parameters, bool logarithm) => global::Demo.Ops.MultiMax2Function.Formula(x, parameters!, logarithm);
 
+            bool global::MultiMax.Torch.CompilerServices.IFusedNormalizer.LogProbabilities => false;
+
             private static readonly global::MultiMax.Torch.CompilerServices.AttentionKernels<float> FloatAttentionKernels = new(
                 static (q, k, v, o, l, shape, p, mask, causal, scale) => global::Demo.Ops.MultiMax2Attention(q, k, v, o, l, shape, p, mask, causal, scale),
                 static (q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, mask, causal, scale) => global::Demo.Ops.MultiMax2AttentionBackward(q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, mask, causal, scale));

@@ -85,6 +85,8 @@ namespace Demo
 
             global::TorchSharp.torch.Tensor global::MultiMax.Torch.CompilerServices.IFusedNormalizer.Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? parameters, bool logarithm) => global::Demo.Ops.SoftFunction.Formula(x, logarithm);
 
+            bool global::MultiMax.Torch.CompilerServices.IFusedNormalizer.LogProbabilities => false;
+
             private static readonly global::MultiMax.Torch.CompilerServices.AttentionKernels<float> FloatAttentionKernels = new(
                 static (q, k, v, o, l, shape, _, mask, causal, scale) => global::Demo.Ops.SoftAttention(q, k, v, o, l, shape, mask, causal, scale),
                 static (q, k, v, o, l, dO, dq, dk, dv, shape, _, _, mask, causal, scale) => global::Demo.Ops.SoftAttentionBackward(q, k, v, o, l, dO, dq, dk, dv, shape, mask, causal, scale));

@@ -34,6 +34,17 @@ public sealed class MultiMaxNllLossTests
         TensorAssert.Close(parameters["ts"].grad!, loss.LogNormalizer.named_parameters().Single(p => p.name == "ts").parameter.grad!, 1e-5, 1e-4, "dts");
     }
 
+    /// <summary>A generated module that gives probabilities would make nll_loss silently wrong: it is refused, naming the fix.</summary>
+    [Fact]
+    public void AProbabilitiesNormalizerIsRefused()
+    {
+        using var scope = NewDisposeScope();
+        var error = Assert.Throws<ArgumentException>(() => new MultiMaxNllLoss(new TorchNormalizers.MultiMax2Module()));
+        Assert.Equal("logNormalizer", error.ParamName);
+        Assert.Contains("LogMultiMax2Module", error.Message);
+        Assert.NotNull(new MultiMaxNllLoss(new TorchNormalizers.LogMultiMaxV2Module()));
+    }
+
     [Fact]
     public void MismatchedTargetsAreRefused()
     {
