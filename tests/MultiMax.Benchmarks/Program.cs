@@ -8,6 +8,7 @@ using MultiMax.Benchmarks;
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --attention-memory fused 4096   (peak memory, one process per measurement)
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --loss-memory fused 32768       (likewise, for the output-layer loss)
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --attention-profile 1024 60     (a steady loop to run under perf)
+// dotnet run -c Release --project tests/MultiMax.Benchmarks -- --attention-first-calls 200     (a fresh process's first attention calls)
 //
 // The span benchmarks run out of process, as BenchmarkDotNet prefers. TorchBenchmarks run in this process: the
 // project BenchmarkDotNet generates for an out-of-process run does not import Directory.Build.targets, so its copy of
@@ -21,6 +22,12 @@ if (args is ["--attention-memory", string path, ..])
 if (args is ["--attention-profile", ..])
 {
     AttentionProfile.Run(args.Length > 1 ? int.Parse(args[1]) : 1024, args.Length > 2 ? int.Parse(args[2]) : 60);
+    return;
+}
+
+if (args is ["--attention-first-calls", ..])
+{
+    AttentionFirstCalls.Run(args.Length > 1 ? int.Parse(args[1]) : 200);
     return;
 }
 

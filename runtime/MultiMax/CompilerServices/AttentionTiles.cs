@@ -17,6 +17,9 @@ namespace MultiMax.CompilerServices;
 /// of exp(σ − m) per query, the online SoftMax taken over σ(s),
 /// not over s (σ is not monotone); O += P·V with earlier blocks rescaled by exp(m_old − m_new). Stored per query:
 /// L = m + log l, from which the backward recomputes P = exp(σ − L) tile by tile.
+/// Every method that loops is compiled fully optimized at its first call (<c>AggressiveOptimization</c>), as the
+/// generated row kernels are: through the JIT's tiers a training run's or a service's first calls would run these
+/// loops unoptimized, several times slower than later ones.
 /// </remarks>
 internal static unsafe class AttentionTiles<TKernel, T>
     where TKernel : IModulatorKernel<T>
@@ -28,6 +31,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
     /// Turns every block of head <paramref name="head"/>'s keys into <see cref="AttentionProblem{T}.KeysTransposed"/>,
     /// once per forward call rather than once per tile: every block of queries reads the same blocks of keys.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TransposeKeys(in AttentionProblem<T> problem, int head)
     {
         int headSize = problem.Shape.HeadSize, stride = AttentionProblem<T>.TileStride;
@@ -255,6 +259,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
     /// masks it: σ never sees it (σ(−∞) is NaN for most parameters), σ is −∞ there and s the finite stand-in 0 that σ′
     /// may read safely.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ComputeSigma(in AttentionProblem<T> problem, T* queryBlock, ref T keysTransposed, int queries, AttentionScratch<T> scratch)
     {
         int headSize = problem.Shape.HeadSize, stride = AttentionProblem<T>.TileStride;
@@ -277,6 +282,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
     }
 
     /// <summary>Zeroes the given columns of a block turned to [rows × tile stride]: its padding keys.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ZeroColumns(ref T transposed, int rows, ReadOnlySpan<int> columns)
     {
         if (columns.IsEmpty)
@@ -300,6 +306,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
     /// <paramref name="padded"/> padding keys among them (<see cref="AttentionScratch{T}.PaddedColumns"/>) a copy whose
     /// padding rows are zero.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ref T UnpaddedRows(T* rows, int keys, int headSize, AttentionScratch<T> scratch, int padded)
     {
         if (padded == 0)
@@ -320,6 +327,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
     /// <summary>
     /// Counts the padding keys among <c>[firstKey, firstKey + keys)</c> and lists their tile columns.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int PaddedColumns(bool* padding, int firstKey, int keys, Span<int> columns)
     {
         if (padding is null)
@@ -343,6 +351,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
     /// Sets a tile to <paramref name="masked"/> (σ to −∞; P or ds to 0) and s, when given, to the stand-in 0 at the
     /// tile's masked entries: the columns past its last key, padding keys, and with a causal mask the keys after each query.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Mask(
         in AttentionProblem<T> problem, ref T tile, T masked, ref T scores, int firstQuery, int queries, int firstKey, int keys, ReadOnlySpan<int> paddedColumns)
     {
@@ -378,6 +387,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
     }
 
     /// <summary>The largest entry of a tile row (NaN if any is NaN).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T RowMaximum(ref T row, int length)
     {
         var maximum = new Vector<T>(T.NegativeInfinity);
@@ -395,6 +405,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
     /// (about 10 % off a MultiMax2 forward+backward at n = 1024); the BCL's 512-bit exponential, a call here, was slower
     /// than the 256-bit one, so double rows stay at <see cref="Vector{T}"/>'s width.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double ExponentiateRow(ref T row, int length, T shift)
     {
         if (typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated && length % Vector512<float>.Count == 0)
@@ -425,6 +436,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
     }
 
     /// <summary>gσ = P ∘ (dP − D) over a tile row, written over dP.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WeightGradientRow(ref T weightRow, ref T gradientRow, int length, T shared)
     {
         var sharedBroadcast = new Vector<T>(shared);
@@ -435,6 +447,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Scale(T* row, int length, T factor)
     {
         Span<T> span = new(row, length);
@@ -444,6 +457,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double Dot(T* a, T* b, int length)
     {
         double sum = 0;

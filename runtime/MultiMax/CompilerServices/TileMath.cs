@@ -158,6 +158,7 @@ internal static class TileMath
     /// <c>destination[t·ldd + j] = source[j·lds + t]</c> for <c>j &lt; rows</c>, <c>t &lt; columns</c>, and zero in the
     /// destination's columns <c>rows ≤ j &lt; paddedRows</c>: a block of K or V turned so that its keys run along SIMD lanes.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Transpose<T>(ref T source, int lds, int rows, int columns, ref T destination, int ldd, int paddedRows)
         where T : unmanaged
     {
@@ -235,6 +236,7 @@ internal static class TileMath
     }
 
     /// <summary>The columns past the last whole vector (head sizes that are not a multiple of the lane count).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MultiplyScalars<T>(
         ref T a, int aRow, int aColumn, ref T b, int ldb, ref T c, int ldc, int m, int k, int from, int n, T alpha, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>

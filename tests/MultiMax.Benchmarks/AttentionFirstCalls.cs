@@ -1,0 +1,64 @@
+using System;
+using System.Diagnostics;
+using System.Linq;
+using MultiMax.Torch;
+using static TorchSharp.torch;
+
+namespace MultiMax.Benchmarks;
+
+/// <summary>
+/// The first calls of fused attention in a fresh process, at the vision demo's shape (b128 h4, 50 tokens, d16, float
+/// forward+backward through <see cref="FusedAttention.ScaledDotProduct"/>), beside TorchSharp's
+/// <c>scaled_dot_product_attention</c>: a training run's first steps, or a service's first requests.
+/// <c>dotnet run -c Release --project tests/MultiMax.Benchmarks -- --attention-first-calls [calls]</c>; run it once per
+/// measurement, since only a fresh process has first calls. The JIT's tiers show as the gap between calls 2–10 and the
+/// last calls (compare with <c>DOTNET_TieredCompilation=0</c>, where every method is optimized at once).
+/// </summary>
+public static class AttentionFirstCalls
+{
+    public static void Run(int calls)
+    {
+        manual_seed(42);
+        using Tensor query = randn(128, 4, 50, 16).requires_grad_(), key = randn(128, 4, 50, 16).requires_grad_();
+        using Tensor value = randn(128, 4, 50, 16).requires_grad_(), upstream = randn(128, 4, 50, 16);
+        using var multiMax = new TorchNormalizers.MultiMax2Module();
+        using (no_grad())
+        {
+            multiMax.ts.copy_(tensor(new[] { 0.3f, -0.2f, 0.1f, -0.05f }));
+            multiMax.ranges.copy_(tensor(new[] { -1f, 1f, -1.5f, 1.5f }));
+        }
+
+        double[] Time(Func<Tensor> attention)
+        {
+            var times = new double[calls];
+            for (int call = 0; call < calls; call++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                using (NewDisposeScope())
+                {
+                    attention().backward(new[] { upstream });
+                }
+
+                times[call] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                query.grad?.zero_();
+                key.grad?.zero_();
+                value.grad?.zero_();
+                multiMax.zero_grad();
+            }
+
+            return times;
+        }
+
+        // The fused operator first, so that its first call is this process's first attention call of any kind.
+        Report("fused MultiMax2", Time(() => FusedAttention.ScaledDotProduct(query, key, value, multiMax)));
+        Report("torch sdpa (SoftMax)", Time(() => nn.functional.scaled_dot_product_attention(query, key, value)));
+    }
+
+    private static void Report(string name, double[] times)
+    {
+        double steady = times.Skip(times.Length / 2).OrderBy(t => t).ElementAt((times.Length - times.Length / 2) / 2);
+        Console.WriteLine(
+            $"{name,-22} call 1: {times[0],7:F1} ms | calls 1–10: {times.Take(10).Average(),6:F2} ms ({times.Take(10).Average() / steady:F2}× steady) | " +
+            $"calls 2–10: {times.Skip(1).Take(9).Average(),6:F2} ms | calls 11–{times.Length}: {times.Skip(10).Average(),6:F2} ms | steady (median of the second half): {steady,6:F2} ms");
+    }
+}
