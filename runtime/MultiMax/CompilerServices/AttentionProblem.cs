@@ -17,6 +17,12 @@ internal readonly unsafe struct AttentionProblem<T>
     /// <summary>Keys per tile.</summary>
     public const int KeyBlock = 64;
 
+    /// <summary>
+    /// Up to this many queries per head, the forward takes its scores straight from the key rows (a decode step, or a
+    /// few queries against a long cache): each key is read once, and the keys are never turned.
+    /// </summary>
+    public const int DirectScoreQueries = 8;
+
     public AttentionShape Shape { get; init; }
 
     public T Scale { get; init; }
@@ -45,7 +51,8 @@ internal readonly unsafe struct AttentionProblem<T>
 
     /// <summary>
     /// Forward only: every head's keys turned once per call, block by block, each block [headSize × tile stride] with
-    /// zeros past the last key, so that keys run along SIMD lanes in the score products (<see cref="KeyTile"/>).
+    /// zeros past the last key, so that keys run along SIMD lanes in the score products (<see cref="KeyTile"/>); null
+    /// with at most <see cref="DirectScoreQueries"/> queries per head, whose scores come from the key rows.
     /// </summary>
     public T* KeysTransposed { get; init; }
 

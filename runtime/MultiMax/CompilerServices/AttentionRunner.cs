@@ -57,8 +57,9 @@ public static unsafe class AttentionRunner
         }
 
         // The keys turned for the score products (the keys, each head's padded to whole key blocks): native memory,
-        // freed when the call ends.
-        T* keysTransposed = (T*)NativeMemory.Alloc(checked((nuint)AttentionProblem<T>.KeysTransposedLength(shape)), (nuint)sizeof(T));
+        // freed when the call ends. A few queries per head take their scores from the key rows instead.
+        bool turnKeys = shape.Queries > AttentionProblem<T>.DirectScoreQueries;
+        T* keysTransposed = turnKeys ? (T*)NativeMemory.Alloc(checked((nuint)AttentionProblem<T>.KeysTransposedLength(shape)), (nuint)sizeof(T)) : null;
         try
         {
             fixed (T* queryPointer = query, keyPointer = key, valuePointer = value, outputPointer = output, logSumExpPointer = logSumExp, parametersPointer = parameters)
@@ -77,7 +78,7 @@ public static unsafe class AttentionRunner
                 if (items == 1 || Work(shape) < ParallelThreshold)
                 {
                     var scratch = new AttentionScratch<T>(problem, backward: false);
-                    for (int head = 0; head < heads; head++)
+                    for (int head = 0; turnKeys && head < heads; head++)
                     {
                         AttentionTiles<TKernel, T>.TransposeKeys(problem, head);
                     }
@@ -217,7 +218,11 @@ public static unsafe class AttentionRunner
         where TKernel : IModulatorKernel<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Parallel.For(0, heads, head => AttentionTiles<TKernel, T>.TransposeKeys(problem, head));
+        if (problem.KeysTransposed is not null)
+        {
+            Parallel.For(0, heads, head => AttentionTiles<TKernel, T>.TransposeKeys(problem, head));
+        }
+
         Parallel.For(
             0L, items,
             () => new AttentionScratch<T>(problem, backward: false),

@@ -77,8 +77,19 @@ internal static unsafe class AttentionTiles<TKernel, T>
                 continue; // every key of the tile is padding: skipped, not computed and masked
             }
 
-            // σ(scale·Q·Kᵀ) into the weights tile, masked entries then set to −∞.
-            ComputeSigma(problem, query, ref *problem.KeyTile(head, firstKey), queries, scratch);
+            // σ(scale·Q·Kᵀ) into the weights tile, masked entries then set to −∞. A few queries take their scores straight
+            // from the key rows; more share the keys turned once per call.
+            if (problem.KeysTransposed is null)
+            {
+                ScoresFromKeyRows(problem, query, problem.Key + problem.KeyOffset(head) + (long)firstKey * headSize, queries, keys, scratch);
+            }
+            else
+            {
+                TileMath.Multiply(ref *query, headSize, 1, ref *problem.KeyTile(head, firstKey), stride,
+                    ref MemoryMarshal.GetArrayDataReference(scratch.Scores), stride, queries, headSize, stride, problem.Scale, accumulate: false);
+            }
+
+            ComputeSigma(problem, queries, scratch);
             Mask(problem, ref weights, T.NegativeInfinity, ref Unsafe.NullRef<T>(), firstQuery, queries, firstKey, keys, scratch.PaddedColumns.AsSpan(0, padded));
 
             // Online SoftMax over σ: P = exp(σ − m_new); earlier blocks' output and sum are rescaled by exp(m_old − m_new).
@@ -186,7 +197,8 @@ internal static unsafe class AttentionTiles<TKernel, T>
                 T* queryBlock = query + (long)firstQuery * headSize, outputGradientBlock = outputGradient + (long)firstQuery * headSize;
 
                 // s (masked: the finite stand-in 0, which σ′ may read safely) and σ(s) (masked: −∞).
-                ComputeSigma(problem, queryBlock, ref keysTransposed, queries, scratch);
+                TileMath.Multiply(ref *queryBlock, headSize, 1, ref keysTransposed, stride, ref scores, stride, queries, headSize, stride, problem.Scale, accumulate: false);
+                ComputeSigma(problem, queries, scratch);
                 Mask(problem, ref weights, T.NegativeInfinity, ref scores, firstQuery, queries, firstKey, keys, paddedColumns);
 
                 // P = exp(σ − L); a query with no visible key (L = −∞) has P = 0.
@@ -254,18 +266,16 @@ internal static unsafe class AttentionTiles<TKernel, T>
     }
 
     /// <summary>
-    /// Computes s = scale·Q·Kᵀ of a tile into the scores tile from its block of keys turned to [headSize × tile stride],
-    /// and σ(s) into the weights tile. A score that comes out −∞ (q·k overflowing) is masked as the materialized formula
-    /// masks it: σ never sees it (σ(−∞) is NaN for most parameters), σ is −∞ there and s the finite stand-in 0 that σ′
-    /// may read safely.
+    /// σ(s) into the weights tile from the scores s = scale·Q·Kᵀ of a tile in the scores tile. A score that comes out −∞
+    /// (q·k overflowing) is masked as the materialized formula masks it: σ never sees it (σ(−∞) is NaN for most
+    /// parameters), σ is −∞ there and s the finite stand-in 0 that σ′ may read safely.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ComputeSigma(in AttentionProblem<T> problem, T* queryBlock, ref T keysTransposed, int queries, AttentionScratch<T> scratch)
+    private static void ComputeSigma(in AttentionProblem<T> problem, int queries, AttentionScratch<T> scratch)
     {
-        int headSize = problem.Shape.HeadSize, stride = AttentionProblem<T>.TileStride;
+        int stride = AttentionProblem<T>.TileStride;
         ref T scores = ref MemoryMarshal.GetArrayDataReference(scratch.Scores);
         ref T sigma = ref MemoryMarshal.GetArrayDataReference(scratch.Weights);
-        TileMath.Multiply(ref *queryBlock, headSize, 1, ref keysTransposed, stride, ref scores, stride, queries, headSize, stride, problem.Scale, accumulate: false);
         int length = queries * stride;
         TKernel.Sigma(scratch.Scores.AsSpan(0, length), scratch.Weights.AsSpan(0, length), problem.ParameterSpan);
 
@@ -278,6 +288,71 @@ internal static unsafe class AttentionTiles<TKernel, T>
                 Vector.ConditionalSelect(infinite, negativeInfinity, Vector.LoadUnsafe(ref sigma, (nuint)i)).StoreUnsafe(ref sigma, (nuint)i);
                 Vector.AndNot(Vector.LoadUnsafe(ref scores, (nuint)i), infinite).StoreUnsafe(ref scores, (nuint)i);
             }
+        }
+    }
+
+    /// <summary>
+    /// s = scale·Q·Kᵀ of a tile for a few queries, each a dot product of a query row with a key row, four keys at a time
+    /// (four independent chains of fused multiply-adds over the head size, then their lanes added): a decode step reads
+    /// each key once, where turning the keys first would read and write them all again. Columns past the last key get 0.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScoresFromKeyRows(in AttentionProblem<T> problem, T* queryBlock, T* keyBlock, int queries, int keys, AttentionScratch<T> scratch)
+    {
+        int headSize = problem.Shape.HeadSize, stride = AttentionProblem<T>.TileStride, vectorEnd = headSize - headSize % Width;
+        T scale = problem.Scale;
+        for (int i = 0; i < queries; i++)
+        {
+            T* q = queryBlock + (long)i * headSize;
+            Span<T> row = scratch.Scores.AsSpan(i * stride, stride);
+            int j = 0;
+            for (; j + 4 <= keys; j += 4)
+            {
+                T* k0 = keyBlock + (long)j * headSize, k1 = k0 + headSize, k2 = k1 + headSize, k3 = k2 + headSize;
+                Vector<T> s0 = Vector<T>.Zero, s1 = Vector<T>.Zero, s2 = Vector<T>.Zero, s3 = Vector<T>.Zero;
+                for (int t = 0; t < vectorEnd; t += Width)
+                {
+                    Vector<T> qt = Vector.Load(q + t);
+                    s0 = TileMath.Fma(qt, Vector.Load(k0 + t), s0);
+                    s1 = TileMath.Fma(qt, Vector.Load(k1 + t), s1);
+                    s2 = TileMath.Fma(qt, Vector.Load(k2 + t), s2);
+                    s3 = TileMath.Fma(qt, Vector.Load(k3 + t), s3);
+                }
+
+                T d0 = Vector.Sum(s0), d1 = Vector.Sum(s1), d2 = Vector.Sum(s2), d3 = Vector.Sum(s3);
+                for (int t = vectorEnd; t < headSize; t++)
+                {
+                    d0 = T.FusedMultiplyAdd(q[t], k0[t], d0);
+                    d1 = T.FusedMultiplyAdd(q[t], k1[t], d1);
+                    d2 = T.FusedMultiplyAdd(q[t], k2[t], d2);
+                    d3 = T.FusedMultiplyAdd(q[t], k3[t], d3);
+                }
+
+                row[j] = d0 * scale;
+                row[j + 1] = d1 * scale;
+                row[j + 2] = d2 * scale;
+                row[j + 3] = d3 * scale;
+            }
+
+            for (; j < keys; j++)
+            {
+                T* k = keyBlock + (long)j * headSize;
+                Vector<T> s = Vector<T>.Zero;
+                for (int t = 0; t < vectorEnd; t += Width)
+                {
+                    s = TileMath.Fma(Vector.Load(q + t), Vector.Load(k + t), s);
+                }
+
+                T dot = Vector.Sum(s);
+                for (int t = vectorEnd; t < headSize; t++)
+                {
+                    dot = T.FusedMultiplyAdd(q[t], k[t], dot);
+                }
+
+                row[j] = dot * scale;
+            }
+
+            row[keys..].Clear();
         }
     }
 

@@ -13,7 +13,10 @@ namespace MultiMax.Tests.Attention;
 /// </summary>
 public class FusedAttentionTests
 {
-    /// <summary>One query; counts that are not multiples of the tiles; queries ≠ keys; head sizes 16 to 128 and one that is not a lane multiple.</summary>
+    /// <summary>
+    /// One query; counts that are not multiples of the tiles; queries ≠ keys; head sizes 16 to 128 and one that is not a
+    /// lane multiple; decode steps (at most 8 queries: scores straight from the key rows) against several key tiles.
+    /// </summary>
     public static readonly AttentionCase[] Cases =
     {
         new(1, 1, 1, 1, 16, false, KeyPadding.None),
@@ -24,6 +27,9 @@ public class FusedAttentionTests
         new(1, 1, 130, 70, 16, true, KeyPadding.LastSequence),
         new(1, 1, 3, 0, 16, false, KeyPadding.None),
         new(1, 1, 40, 64, 128, false, KeyPadding.None),
+        new(2, 3, 1, 200, 64, false, KeyPadding.SomeKeys),
+        new(1, 2, 8, 131, 20, true, KeyPadding.SomeKeys),
+        new(2, 2, 3, 70, 16, false, KeyPadding.LastSequence),
     };
 
     [Theory]

@@ -90,10 +90,13 @@ public class HostileAttentionTests
     /// it, never passed through σ (σ(−∞) = 0·∞ is NaN for MultiMax): every output and gradient is finite and equals the
     /// reference's, in which the same pair is −∞ in double.
     /// </summary>
-    [Fact]
-    public void AScoreThatOverflowsToMinusInfinityIsMasked()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // one query per head: a decode step, its scores straight from the key rows
+    public void AScoreThatOverflowsToMinusInfinityIsMasked(bool decode)
     {
-        var c = new AttentionCase(2, 2, 70, 67, 16, true, KeyPadding.SomeKeys);
+        var c = new AttentionCase(2, 2, decode ? 1 : 70, 67, 16, !decode, KeyPadding.SomeKeys);
+        int overflowing = decode ? 0 : 66;
         AttentionShape shape = c.Shape;
         var random = new Random(11);
         double[] q = TestData.Normal(random, (int)shape.QueryLength, 1), k = TestData.Normal(random, (int)shape.KeyLength, 1);
@@ -104,14 +107,14 @@ public class HostileAttentionTests
         q = TestData.ToDouble(TestData.ToFloat(q)); k = TestData.ToDouble(TestData.ToFloat(k));
         v = TestData.ToDouble(TestData.ToFloat(v)); dO = TestData.ToDouble(TestData.ToFloat(dO));
 
-        // Component 0 is zero but for one query and one key per head (query 66 against key 3, which it sees): their
-        // product alone overflows, every other score stays as it was.
+        // Component 0 is zero but for one query and one key per head (query 66, or the one query of a decode step, against
+        // key 3, which it sees): their product alone overflows, every other score stays as it was.
         for (int i = 0; i < q.Length; i += shape.HeadSize) q[i] = 0;
         for (int j = 0; j < k.Length; j += shape.HeadSize) k[j] = 0;
         for (int head = 0; head < shape.HeadCount; head++)
         {
             if (padding is not null) padding[head / shape.Heads * shape.Keys + 3] = false;
-            q[(head * shape.Queries + 66) * shape.HeadSize] = 1e20;
+            q[(head * shape.Queries + overflowing) * shape.HeadSize] = 1e20;
             k[(head * shape.Keys + 3) * shape.HeadSize] = -1e20;
         }
 
@@ -143,11 +146,12 @@ public class HostileAttentionTests
     /// at a tile's first and last column and in the last, partial tile — change no bit of any output or gradient.
     /// </summary>
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void PaddingRowsAreNeverRead(bool causal)
+    [InlineData(false, 130)]
+    [InlineData(true, 130)]
+    [InlineData(false, 5)] // a few queries: scores straight from the key rows
+    public void PaddingRowsAreNeverRead(bool causal, int queries)
     {
-        var shape = new AttentionShape(2, 2, 130, 200, 16); // enough work to run threaded
+        var shape = new AttentionShape(2, 2, queries, 200, 16); // 130 queries: enough work to run threaded
         var random = new Random(13);
         float[] q = TestData.ToFloat(TestData.Normal(random, (int)shape.QueryLength, 1)), k = TestData.ToFloat(TestData.Normal(random, (int)shape.KeyLength, 1));
         float[] v = TestData.ToFloat(TestData.Normal(random, (int)shape.KeyLength, 1)), dO = TestData.ToFloat(TestData.Normal(random, (int)shape.QueryLength, 1));
