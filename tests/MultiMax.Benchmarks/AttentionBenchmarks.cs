@@ -30,13 +30,7 @@ public class AttentionBenchmarks
         value = randn(1, 8, N, 64).requires_grad_(true);
         upstream = randn(1, 8, N, 64);
         softMax = new TorchNormalizers.SoftMaxModule();
-        multiMax = new TorchNormalizers.MultiMax2Module();
-        using (no_grad())
-        {
-            // Parameters away from zero, so every term of σ does real work (as in the other benchmarks).
-            multiMax.ts.copy_(tensor(new[] { 0.3f, -0.2f, 0.1f, -0.05f }));
-            multiMax.ranges.copy_(tensor(new[] { -1f, 1f, -1.5f, 1.5f }));
-        }
+        multiMax = WorkingParameters.Set(new TorchNormalizers.MultiMax2Module());
     }
 
     [GlobalCleanup]

@@ -21,12 +21,7 @@ public static class AttentionFirstCalls
         manual_seed(42);
         using Tensor query = randn(128, 4, 50, 16).requires_grad_(), key = randn(128, 4, 50, 16).requires_grad_();
         using Tensor value = randn(128, 4, 50, 16).requires_grad_(), upstream = randn(128, 4, 50, 16);
-        using var multiMax = new TorchNormalizers.MultiMax2Module();
-        using (no_grad())
-        {
-            multiMax.ts.copy_(tensor(new[] { 0.3f, -0.2f, 0.1f, -0.05f }));
-            multiMax.ranges.copy_(tensor(new[] { -1f, 1f, -1.5f, 1.5f }));
-        }
+        using var multiMax = WorkingParameters.Set(new TorchNormalizers.MultiMax2Module());
 
         double[] Time(Func<Tensor> attention)
         {

@@ -19,8 +19,7 @@ public static class AttentionProfile
         float[] value = Values(random, query.Length), outputGradient = Values(random, query.Length);
         float[] output = new float[query.Length], logSumExp = new float[Heads * n];
         float[] queryGradient = new float[query.Length], keyGradient = new float[query.Length], valueGradient = new float[query.Length];
-        // Parameters away from zero, so every term of σ does real work (as in the other benchmarks).
-        float[] parameters = { 0.3f, -0.2f, 0.1f, -0.05f, -1f, 1f, -1.5f, 1.5f }, parameterGradients = new float[8];
+        float[] parameters = WorkingParameters.Span, parameterGradients = new float[8];
 
         var clock = Stopwatch.StartNew();
         for (int call = 0; call < calls; call++)

@@ -12,7 +12,7 @@ namespace MultiMax.Benchmarks;
 public class BaselineBenchmarks
 {
     private float[] x = [], y = [];
-    private readonly float[] parameters = { 0.3f, -0.2f, 0.1f, -0.05f, -1f, 1f, -1.5f, 1.5f };
+    private readonly float[] parameters = WorkingParameters.Span;
     private int rowLength;
 
     [Params("4096x4096", "75648x197")]

@@ -32,17 +32,8 @@ public class CrossEntropyBenchmarks
         bias = zeros(Vocab).requires_grad_(true);
         targets = randint(Vocab, Tokens, ScalarType.Int64);
         softMax = new TorchNormalizers.SoftMaxModule();
-        multiMax = new TorchNormalizers.MultiMax2Module();
-        var logMultiMax = new TorchNormalizers.LogMultiMax2Module();
-        using (no_grad())
-        {
-            // Parameters away from zero, so every term of σ does real work (as in the other benchmarks).
-            foreach ((Tensor ts, Tensor ranges) in new[] { (multiMax.ts, multiMax.ranges), (logMultiMax.ts, logMultiMax.ranges) })
-            {
-                ts.copy_(tensor(new[] { 0.3f, -0.2f, 0.1f, -0.05f }));
-                ranges.copy_(tensor(new[] { -1f, 1f, -1.5f, 1.5f }));
-            }
-        }
+        multiMax = WorkingParameters.Set(new TorchNormalizers.MultiMax2Module());
+        var logMultiMax = WorkingParameters.Set(new TorchNormalizers.LogMultiMax2Module());
 
         materializedLoss = new MultiMaxNllLoss(logMultiMax);
     }

@@ -30,12 +30,7 @@ public class DecodeAttentionBenchmarks
         key = randn(1, Heads, Keys, HeadSize);
         value = randn(1, Heads, Keys, HeadSize);
         softMax = new TorchNormalizers.SoftMaxModule();
-        multiMax = new TorchNormalizers.MultiMax2Module();
-        using (no_grad())
-        {
-            multiMax.ts.copy_(tensor(new[] { 0.3f, -0.2f, 0.1f, -0.05f }));
-            multiMax.ranges.copy_(tensor(new[] { -1f, 1f, -1.5f, 1.5f }));
-        }
+        multiMax = WorkingParameters.Set(new TorchNormalizers.MultiMax2Module());
     }
 
     [GlobalCleanup]

@@ -17,7 +17,7 @@ namespace MultiMax.Benchmarks;
 public class FirstCallBenchmarks
 {
     private const int Rows = 4096, RowLength = 4096;
-    private readonly float[] parameters = { 0.3f, -0.2f, 0.1f, -0.05f, -1f, 1f, -1.5f, 1.5f };
+    private readonly float[] parameters = WorkingParameters.Span;
     private float[] x = [], y = [];
 
     [GlobalSetup]

@@ -37,9 +37,7 @@ public class ForwardBenchmarks
             dy[i] = (float)(random.NextDouble() - 0.5);
         }
 
-        // Parameters away from zero, so every term of σ does real work.
-        float[] trained = { 0.3f, -0.2f, 0.1f, -0.05f, -1f, 1f, -1.5f, 1.5f };
-        trained.CopyTo(parameters, 0);
+        WorkingParameters.Span.CopyTo(parameters, 0);
         Normalizers.MultiMax2(x, y, rowLength, parameters);
     }
 

@@ -88,7 +88,7 @@ public class GpuAttentionBenchmarks
         keyGradient = accelerator.Allocate1D<float>(shape.KeyLength);
         valueGradient = accelerator.Allocate1D<float>(shape.KeyLength);
         copy = accelerator.Allocate1D<float>(shape.QueryLength + 2 * shape.KeyLength);
-        parameters = accelerator.Allocate1D(new[] { 0.3f, -0.2f, 0.1f, -0.05f, -1f, 1f, -1.5f, 1.5f });
+        parameters = accelerator.Allocate1D(WorkingParameters.Span);
         parameterGradients = accelerator.Allocate1D<float>(8);
         Console.WriteLine($"// GPU attention benchmarks on {device}, {Shape}");
 

@@ -56,7 +56,7 @@ public class GpuBenchmarks
         y = accelerator.Allocate1D<float>(host.Length);
         dy = accelerator.Allocate1D(host);
         dx = accelerator.Allocate1D<float>(host.Length);
-        parameters = accelerator.Allocate1D(new[] { 0.3f, -0.2f, 0.1f, -0.05f, -1f, 1f, -1.5f, 1.5f });
+        parameters = accelerator.Allocate1D(WorkingParameters.Span);
         gradients = accelerator.Allocate1D<float>(8);
         Console.WriteLine($"// GPU benchmarks on {accelerator.Name} ({accelerator.AcceleratorType}), {Shape}");
 

@@ -86,7 +86,7 @@ public class GpuCrossEntropyBenchmarks
         }
 
         targets = accelerator.Allocate1D(classes);
-        parameters = accelerator.Allocate1D(new[] { 0.3f, -0.2f, 0.1f, -0.05f, -1f, 1f, -1.5f, 1.5f });
+        parameters = accelerator.Allocate1D(WorkingParameters.Span);
         hiddenGradient = accelerator.Allocate1D<float>(shape.HiddenLength);
         weightGradient = accelerator.Allocate1D<float>(shape.WeightLength);
         biasGradient = accelerator.Allocate1D<float>(shape.Vocab);

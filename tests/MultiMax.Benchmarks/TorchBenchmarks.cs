@@ -28,13 +28,7 @@ public class TorchBenchmarks
         manual_seed(42);
         x = (rand(long.Parse(parts[0]), long.Parse(parts[1])) * 4 - 2).requires_grad_(true);
         upstream = rand_like(x) - 0.5;
-        module = new TorchNormalizers.MultiMax2Module();
-        using (no_grad())
-        {
-            // Parameters away from zero, so every term of σ does real work (as in ForwardBenchmarks).
-            module.ts.copy_(tensor(new[] { 0.3f, -0.2f, 0.1f, -0.05f }));
-            module.ranges.copy_(tensor(new[] { -1f, 1f, -1.5f, 1.5f }));
-        }
+        module = WorkingParameters.Set(new TorchNormalizers.MultiMax2Module());
     }
 
     [GlobalCleanup]
