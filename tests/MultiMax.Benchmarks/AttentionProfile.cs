@@ -5,19 +5,19 @@ namespace MultiMax.Benchmarks;
 
 /// <summary>
 /// A steady loop of fused MultiMax2 attention forward+backward calls on the span API, for a sampling profiler:
-/// <c>DOTNET_PerfMapEnabled=1 perf record -F 999 -- dotnet run -c Release --project tests/MultiMax.Benchmarks -- --attention-profile [n] [calls]</c>,
-/// then <c>perf report --sort sym</c>. b1 h8 d64 float, as <see cref="AttentionBenchmarks"/>.
+/// <c>DOTNET_PerfMapEnabled=1 perf record -F 999 -- dotnet run -c Release --project tests/MultiMax.Benchmarks -- --attention-profile [n] [calls] [batch] [heads] [headSize]</c>,
+/// then <c>perf report --sort sym</c>. By default b1 h8 d64 float, as <see cref="AttentionBenchmarks"/>; the vision
+/// demo's shape is <c>50 200 128 4 16</c>.
 /// </summary>
 public static class AttentionProfile
 {
-    public static void Run(int n, int calls)
+    public static void Run(int n, int calls, int batch = 1, int heads = 8, int headSize = 64)
     {
-        const int Heads = 8, HeadSize = 64;
-        var shape = new AttentionShape(1, Heads, n, n, HeadSize);
+        var shape = new AttentionShape(batch, heads, n, n, headSize);
         var random = new Random(42);
-        float[] query = Values(random, Heads * n * HeadSize), key = Values(random, query.Length);
+        float[] query = Values(random, (int)shape.QueryLength), key = Values(random, query.Length);
         float[] value = Values(random, query.Length), outputGradient = Values(random, query.Length);
-        float[] output = new float[query.Length], logSumExp = new float[Heads * n];
+        float[] output = new float[query.Length], logSumExp = new float[shape.LogSumExpLength];
         float[] queryGradient = new float[query.Length], keyGradient = new float[query.Length], valueGradient = new float[query.Length];
         float[] parameters = WorkingParameters.Span, parameterGradients = new float[8];
 
@@ -29,7 +29,7 @@ public static class AttentionProfile
                 queryGradient, keyGradient, valueGradient, shape, parameters, parameterGradients);
         }
 
-        Console.WriteLine($"n = {n}: {calls} forward+backward calls, {clock.Elapsed.TotalMilliseconds / calls:F1} ms each (first calls included)");
+        Console.WriteLine($"{shape}: {calls} forward+backward calls, {clock.Elapsed.TotalMilliseconds / calls:F2} ms each (first calls included)");
     }
 
     private static float[] Values(Random random, int count)

@@ -241,6 +241,11 @@ internal static class TileMath
         ref T a, int aRow, int aColumn, ref T b, int ldb, ref T c, int ldc, int m, int k, int from, int n, T alpha, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (from >= n)
+        {
+            return; // every column was a whole vector
+        }
+
         nint rowStride = aRow, columnStride = aColumn, bStride = ldb, cStride = ldc;
         for (int i = 0; i < m; i++)
         {
