@@ -141,7 +141,8 @@ public class FusedAttentionTests
         Assert.All(dq.AsSpan(0, 3 * 16).ToArray(), value => Assert.True(float.IsNaN(value)));
     }
 
-    private static void Check<T>(
+    /// <summary>One case of <paramref name="op"/> in one element type against the reference: output, log-sum-exp and every gradient.</summary>
+    internal static void Check<T>(
         AttentionOperator op, AttentionCase c, AttentionForward<T> forward, AttentionBackward<T> backward,
         Func<double[], T[]> convert, Func<T[], double[]> back, double tolerance)
         where T : struct

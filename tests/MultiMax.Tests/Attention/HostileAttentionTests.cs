@@ -215,31 +215,11 @@ public class HostileAttentionTests
         CheckAgainstReference(new AttentionCase(batch, heads, queries, keys, headSize, false, KeyPadding.None), tolerance: 1e-12);
     }
 
+    /// <summary>The case with MultiMax2 in double against the reference, as <see cref="FusedAttentionTests"/> checks every operator.</summary>
     private static void CheckAgainstReference(AttentionCase c, double tolerance)
     {
-        AttentionShape shape = c.Shape;
-        var random = new Random(StableSeed.Of(c.ToString()));
-        var layout = new ParameterLayout(order: 2);
-        double[] q = TestData.Normal(random, (int)shape.QueryLength, 1), k = TestData.Normal(random, (int)shape.KeyLength, 1);
-        double[] v = TestData.Normal(random, (int)shape.KeyLength, 1), dO = TestData.Normal(random, (int)shape.QueryLength, 1);
-        double[] parameters = TestData.Parameters(random, layout);
-        bool[]? padding = c.DrawMask(random);
-        var reference = new ReferenceAttention(layout.Bind(parameters), shape, padding, c.Causal, shape.DefaultScale);
-        (double[] expectedOutput, double[] expectedLogSumExp) = reference.Forward(q, k, v);
-        (double[] dq, double[] dk, double[] dv, double[] dp) = reference.Backward(q, k, v, dO, layout);
-
-        double[] output = new double[shape.QueryLength], logSumExp = new double[shape.LogSumExpLength];
-        double[] gq = new double[q.Length], gk = new double[k.Length], gv = new double[v.Length], gp = Enumerable.Repeat(double.NaN, parameters.Length).ToArray();
-        BuiltIns.MultiMax2Attention(q, k, v, output, logSumExp, shape, parameters, padding, c.Causal);
-        BuiltIns.MultiMax2AttentionBackward(q, k, v, output, logSumExp, dO, gq, gk, gv, shape, parameters, gp, padding, c.Causal);
-
-        string what = c.ToString();
-        Close.All(expectedOutput, output, tolerance, tolerance * 10, what + " output");
-        Close.All(expectedLogSumExp, logSumExp, tolerance, tolerance * 10, what + " logSumExp");
-        Close.All(dq, gq, tolerance * 5, tolerance * 50, what + " dQuery");
-        Close.All(dk, gk, tolerance * 5, tolerance * 50, what + " dKey");
-        Close.All(dv, gv, tolerance * 5, tolerance * 50, what + " dValue");
-        Close.All(dp, gp, tolerance * 20 * (1 + dp.Select(Math.Abs).DefaultIfEmpty(0).Max()), tolerance * 50, what + " parameter gradients");
+        AttentionOperator op = AttentionCatalog.Get("MultiMax2");
+        FusedAttentionTests.Check(op, c, op.ForwardDouble!, op.BackwardDouble!, v => v, v => v, tolerance);
     }
 
     private static int[] Bits(float[] values) => values.Select(BitConverter.SingleToInt32Bits).ToArray();
