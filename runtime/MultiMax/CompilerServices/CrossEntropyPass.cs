@@ -103,7 +103,6 @@ internal sealed unsafe class CrossEntropyPass<TKernel, T>
 
     private static int Width => Vector<T>.Count;
 
-
     /// <summary>
     /// The sum of the per-token losses over the tokens whose target is not ignored (<paramref name="counted"/> of them);
     /// with gradients, those of the mean loss are written, and <c>Σ gσ·∂σ/∂θ</c> per parameter into <paramref name="parameterSums"/>.
