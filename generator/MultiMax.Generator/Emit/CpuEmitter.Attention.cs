@@ -16,6 +16,8 @@ internal static partial class CpuEmitter
         string modulator = "global::MultiMax.Generated." + ModulatorName(spec);
         string shape = "global::MultiMax.AttentionShape";
         string mask = "global::System.ReadOnlySpan<bool> keyPaddingMask = default, bool causal = false, " + t + "? scale = null";
+        string options = $"global::MultiMax.AttentionOptions<{t}>";
+        string optionsFromSettings = $"new {options} {{ KeyPaddingMask = keyPaddingMask, Causal = causal, Scale = scale }}";
         string parameters = spec.HasParameters ? $"{readOnlySpan} parameters, " : "";
         string parametersArgument = spec.HasParameters ? "parameters" : $"{readOnlySpan}.Empty";
         string accessibility = DeclarationCode.AccessibilityPrefix(spec);
@@ -28,18 +30,29 @@ internal static partial class CpuEmitter
         writer.Line("/// (flash-style): nothing of size queries × keys is ever allocated. The weights are probabilities whatever the");
         writer.Line("/// declaration's output kind.");
         writer.Line("/// </summary>");
-        DeclarationCode.WriteAttentionInputDocs(writer, spec);
+        DeclarationCode.WriteAttentionInputDocs(writer, spec, groupedHeads: true);
         writer.Line("/// <param name=\"output\">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>");
         writer.Line("/// <param name=\"logSumExp\">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key), for the backward.</param>");
         DeclarationCode.WriteAttentionSettingDocs(writer, "true");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, or an output overlaps an input; nothing is written then.</exception>");
         writer.Line(DeclarationCode.GeneratedCodeAttribute);
         writer.Line($"{accessibility}static void {Identifiers.Escape(spec.MethodName + "Attention")}({readOnlySpan} query, {readOnlySpan} key, {readOnlySpan} value, {span} output, {span} logSumExp, {shape} shape, {parameters}{mask})");
-        writer.Line($"    => {runner}.Forward<{modulator}, {t}>(query, key, value, output, logSumExp, shape, {parametersArgument}, keyPaddingMask, causal, scale);");
+        writer.Line($"    => {runner}.Forward<{modulator}, {t}>(query, key, value, output, logSumExp, shape, {parametersArgument}, {optionsFromSettings}, optionsName: \"\");");
+
+        writer.Line();
+        writer.Line($"/// <summary>The same attention with every option: a causal mask or sliding window and its alignment, key padding, an additive bias and sinks (<see cref=\"global::MultiMax.AttentionOptions{{T}}\"/>).</summary>");
+        DeclarationCode.WriteAttentionInputDocs(writer, spec, groupedHeads: true);
+        writer.Line("/// <param name=\"output\">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>");
+        writer.Line("/// <param name=\"logSumExp\">Receives [batch, heads, queries]: log(Σ exp σ + exp sink) per query, for the backward.</param>");
+        writer.Line("/// <param name=\"options\">The masking, bias, sinks and scale.</param>");
+        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, an option does not fit it, or an output overlaps an input; nothing is written then.</exception>");
+        writer.Line(DeclarationCode.GeneratedCodeAttribute);
+        writer.Line($"{accessibility}static void {Identifiers.Escape(spec.MethodName + "Attention")}({readOnlySpan} query, {readOnlySpan} key, {readOnlySpan} value, {span} output, {span} logSumExp, {shape} shape, {parameters}{options} options)");
+        writer.Line($"    => {runner}.Forward<{modulator}, {t}>(query, key, value, output, logSumExp, shape, {parametersArgument}, options);");
 
         writer.Line();
         writer.Line($"/// <summary>The backward pass of <c>{Identifiers.Escape(spec.MethodName + "Attention")}</c>: recomputes each tile's weights from <paramref name=\"logSumExp\"/>.</summary>");
-        DeclarationCode.WriteAttentionInputDocs(writer, spec);
+        DeclarationCode.WriteAttentionInputDocs(writer, spec, groupedHeads: true);
         writer.Line("/// <param name=\"output\">The forward's output.</param>");
         writer.Line("/// <param name=\"logSumExp\">The forward's log-sum-exp.</param>");
         writer.Line("/// <param name=\"outputGradient\">The gradient of the loss with respect to <paramref name=\"output\"/>.</param>");
@@ -56,6 +69,29 @@ internal static partial class CpuEmitter
         writer.Line(DeclarationCode.GeneratedCodeAttribute);
         string parameterGradients = spec.HasParameters ? $"{span} parameterGradients, " : "";
         writer.Line($"{accessibility}static void {Identifiers.Escape(spec.MethodName + "AttentionBackward")}({readOnlySpan} query, {readOnlySpan} key, {readOnlySpan} value, {readOnlySpan} output, {readOnlySpan} logSumExp, {readOnlySpan} outputGradient, {span} queryGradient, {span} keyGradient, {span} valueGradient, {shape} shape, {parameters}{parameterGradients}{mask})");
-        writer.Line($"    => {runner}.Backward<{modulator}, {t}>(query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, {parametersArgument}, {(spec.HasParameters ? "parameterGradients" : $"{span}.Empty")}, keyPaddingMask, causal, scale);");
+        string parameterGradientsArgument = spec.HasParameters ? "parameterGradients" : $"{span}.Empty";
+        writer.Line($"    => {runner}.Backward<{modulator}, {t}>(query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, {parametersArgument}, {parameterGradientsArgument}, {optionsFromSettings}, default, default, optionsName: \"\");");
+
+        writer.Line();
+        writer.Line($"/// <summary>The backward pass of the attention with every option: also the bias's and the sinks' gradients, when asked for.</summary>");
+        DeclarationCode.WriteAttentionInputDocs(writer, spec, groupedHeads: true);
+        writer.Line("/// <param name=\"output\">The forward's output.</param>");
+        writer.Line("/// <param name=\"logSumExp\">The forward's log-sum-exp.</param>");
+        writer.Line("/// <param name=\"outputGradient\">The gradient of the loss with respect to <paramref name=\"output\"/>.</param>");
+        writer.Line("/// <param name=\"queryGradient\">Receives the gradient with respect to <paramref name=\"query\"/>.</param>");
+        writer.Line("/// <param name=\"keyGradient\">Receives the gradient with respect to <paramref name=\"key\"/>, summed over each group's query heads in order.</param>");
+        writer.Line("/// <param name=\"valueGradient\">Receives the gradient with respect to <paramref name=\"value\"/>, likewise.</param>");
+        if (spec.HasParameters)
+        {
+            writer.Line("/// <param name=\"parameterGradients\">Overwritten with the parameter gradients, summed over every score; the same bits on every run.</param>");
+        }
+
+        writer.Line("/// <param name=\"options\">The forward's masking, bias, sinks and scale.</param>");
+        writer.Line("/// <param name=\"biasGradient\">Empty, or receives the bias's gradient in its own shape, summed over its broadcast extents in a fixed order.</param>");
+        writer.Line("/// <param name=\"sinkGradient\">Empty, or receives the sinks' gradient [heads]: −Σ P_sink·D over each head's queries, in a fixed order.</param>");
+        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, an option does not fit it, or an output overlaps an input or another output; nothing is written then.</exception>");
+        writer.Line(DeclarationCode.GeneratedCodeAttribute);
+        writer.Line($"{accessibility}static void {Identifiers.Escape(spec.MethodName + "AttentionBackward")}({readOnlySpan} query, {readOnlySpan} key, {readOnlySpan} value, {readOnlySpan} output, {readOnlySpan} logSumExp, {readOnlySpan} outputGradient, {span} queryGradient, {span} keyGradient, {span} valueGradient, {shape} shape, {parameters}{parameterGradients}{options} options, {span} biasGradient = default, {span} sinkGradient = default)");
+        writer.Line($"    => {runner}.Backward<{modulator}, {t}>(query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, {parametersArgument}, {parameterGradientsArgument}, options, biasGradient, sinkGradient);");
     }
 }

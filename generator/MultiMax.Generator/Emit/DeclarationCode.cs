@@ -146,12 +146,21 @@ internal static class DeclarationCode
         }
     }
 
-    /// <summary>The parameter docs of a fused attention operator's inputs, on spans or on device views alike.</summary>
-    public static void WriteAttentionInputDocs(SourceWriter writer, NormalizerSpec spec)
+    /// <summary>The parameter docs of a fused attention operator's inputs, on spans or on device views alike (<paramref name="groupedHeads"/>: whether key and value may have fewer heads).</summary>
+    public static void WriteAttentionInputDocs(SourceWriter writer, NormalizerSpec spec, bool groupedHeads)
     {
         writer.Line("/// <param name=\"query\">[batch, heads, queries, headSize], row-major.</param>");
-        writer.Line("/// <param name=\"key\">[batch, heads, keys, headSize].</param>");
-        writer.Line("/// <param name=\"value\">[batch, heads, keys, headSize].</param>");
+        if (groupedHeads)
+        {
+            writer.Line("/// <param name=\"key\">[batch, kvHeads, keys, headSize], kvHeads = <c>shape.KeyValueHeads</c>.</param>");
+            writer.Line("/// <param name=\"value\">[batch, kvHeads, keys, headSize].</param>");
+        }
+        else
+        {
+            writer.Line("/// <param name=\"key\">[batch, heads, keys, headSize].</param>");
+            writer.Line("/// <param name=\"value\">[batch, heads, keys, headSize].</param>");
+        }
+
         writer.Line("/// <param name=\"shape\">The batch, head, query and key counts and the head size.</param>");
         if (spec.HasParameters)
         {

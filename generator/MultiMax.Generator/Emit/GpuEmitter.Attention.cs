@@ -33,7 +33,7 @@ internal static partial class GpuEmitter
         writer.Line("/// nothing of size queries × keys is ever allocated.");
         writer.Line("/// </summary>");
         writer.Line("/// <param name=\"stream\">The stream to launch on; its accelerator holds the views.</param>");
-        DeclarationCode.WriteAttentionInputDocs(writer, spec);
+        DeclarationCode.WriteAttentionInputDocs(writer, spec, groupedHeads: false);
         writer.Line("/// <param name=\"output\">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>");
         writer.Line("/// <param name=\"logSumExp\">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key), for the backward.</param>");
         DeclarationCode.WriteAttentionSettingDocs(writer, "a nonzero byte (ILGPU views hold no <c>bool</c>)");
@@ -52,7 +52,7 @@ internal static partial class GpuEmitter
         writer.Line();
         writer.Line($"/// <summary>The backward pass of <c>Attention</c>: recomputes each tile's weights from <paramref name=\"logSumExp\"/>{(spec.HasParameters ? ", and overwrites <paramref name=\"parameterGradients\"/> (this waits for the stream)" : " (this waits for the stream)")}.</summary>");
         writer.Line("/// <param name=\"stream\">The stream to launch on; its accelerator holds the views.</param>");
-        DeclarationCode.WriteAttentionInputDocs(writer, spec);
+        DeclarationCode.WriteAttentionInputDocs(writer, spec, groupedHeads: false);
         writer.Line("/// <param name=\"output\">The forward's output.</param>");
         writer.Line("/// <param name=\"logSumExp\">The forward's log-sum-exp.</param>");
         writer.Line("/// <param name=\"outputGradient\">The gradient of the loss with respect to <paramref name=\"output\"/>.</param>");

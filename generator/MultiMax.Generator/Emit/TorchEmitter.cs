@@ -189,17 +189,26 @@ internal static class TorchEmitter
         using (writer.Block($"public static {Tensor} Formula({signature}, bool logarithm)"))
         {
             writer.Line("using var scope = global::TorchSharp.torch.NewDisposeScope();");
-            writer.Line($"{Tensor} masked = {x}.eq(double.NegativeInfinity);");
-            Local sigma = x;
-            if (!math.IsIdentity)
+            writer.Line($"return {Runner}.MaskedSoftMax(Modulate({arguments}), {x}.eq(double.NegativeInfinity), logarithm).MoveToOuterDisposeScope();");
+        }
+
+        writer.Line();
+        writer.Line("/// <summary>σ alone as torch ops: −∞ where x is −∞ (masked). Fused attention's materialized path adds sinks to it, on σ's scale.</summary>");
+        using (writer.Block($"public static {Tensor} Modulate({signature})"))
+        {
+            if (math.IsIdentity)
             {
-                writer.Line("// σ is never evaluated at a masked entry: σ(−∞) is NaN or ±∞ for most parameters.");
-                var unmasked = new Local("xz");
-                writer.Line($"{Tensor} {unmasked} = {x}.masked_fill(masked, 0);");
-                sigma = printer.WriteSigma(writer, printer.WriteAffine(writer, unmasked), "sigma");
+                writer.Line($"return {x}.alias();");
+                return;
             }
 
-            writer.Line($"return {Runner}.MaskedSoftMax({sigma}, masked, logarithm).MoveToOuterDisposeScope();");
+            writer.Line("using var scope = global::TorchSharp.torch.NewDisposeScope();");
+            writer.Line($"{Tensor} masked = {x}.eq(double.NegativeInfinity);");
+            writer.Line("// σ is never evaluated at a masked entry: σ(−∞) is NaN or ±∞ for most parameters.");
+            var unmasked = new Local("xz");
+            writer.Line($"{Tensor} {unmasked} = {x}.masked_fill(masked, 0);");
+            Local sigma = printer.WriteSigma(writer, printer.WriteAffine(writer, unmasked), "sigma");
+            writer.Line($"return {sigma}.masked_fill(masked, double.NegativeInfinity).MoveToOuterDisposeScope();");
         }
     }
 
@@ -311,6 +320,10 @@ internal static class TorchEmitter
             ? $"{Tensor} {FusedNormalizer}.Formula({Tensor} x, {Tensor}? parameters, bool logarithm) => {function}.Formula(x, parameters!, logarithm);"
             : $"{Tensor} {FusedNormalizer}.Formula({Tensor} x, {Tensor}? parameters, bool logarithm) => {function}.Formula(x, logarithm);");
         writer.Line();
+        writer.Line(hasParameters
+            ? $"{Tensor} {FusedNormalizer}.Modulate({Tensor} x, {Tensor}? parameters) => {function}.Modulate(x, parameters!);"
+            : $"{Tensor} {FusedNormalizer}.Modulate({Tensor} x, {Tensor}? parameters) => {function}.Modulate(x);");
+        writer.Line();
         writer.Line($"bool {FusedNormalizer}.LogProbabilities => {(spec.Output == NormalizerOutputKind.LogProbabilities ? "true" : "false")};");
         string attention = DeclarationCode.Operator(spec, spec.MethodName + "Attention");
         string crossEntropy = DeclarationCode.Operator(spec, spec.MethodName + "CrossEntropy");
@@ -319,11 +332,11 @@ internal static class TorchEmitter
             string prefix = type == ElementType.Float ? "Float" : "Double";
             WriteKernelProperty(writer, module, type, prefix + "Attention", "AttentionKernels",
                 hasParameters
-                    ? $"static (q, k, v, o, l, shape, p, mask, causal, scale) => {attention}(q, k, v, o, l, shape, p, mask, causal, scale)"
-                    : $"static (q, k, v, o, l, shape, _, mask, causal, scale) => {attention}(q, k, v, o, l, shape, mask, causal, scale)",
+                    ? $"static (q, k, v, o, l, shape, p, options) => {attention}(q, k, v, o, l, shape, p, options)"
+                    : $"static (q, k, v, o, l, shape, _, options) => {attention}(q, k, v, o, l, shape, options)",
                 hasParameters
-                    ? $"static (q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, mask, causal, scale) => {attention}Backward(q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, mask, causal, scale)"
-                    : $"static (q, k, v, o, l, dO, dq, dk, dv, shape, _, _, mask, causal, scale) => {attention}Backward(q, k, v, o, l, dO, dq, dk, dv, shape, mask, causal, scale)");
+                    ? $"static (q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, options, db, dc) => {attention}Backward(q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, options, db, dc)"
+                    : $"static (q, k, v, o, l, dO, dq, dk, dv, shape, _, _, options, db, dc) => {attention}Backward(q, k, v, o, l, dO, dq, dk, dv, shape, options, db, dc)");
             WriteKernelProperty(writer, module, type, prefix + "CrossEntropy", "CrossEntropyKernels",
                 hasParameters
                     ? $"static (h, w, b, t, shape, p, ignore) => {crossEntropy}(h, w, b, t, shape, p, ignore)"

@@ -136,6 +136,12 @@ public static class GpuAttentionRunner
         where T : unmanaged
     {
         AttentionRunner.CheckShape(shape, "shape");
+        if (shape.KeyValueHeads != shape.Heads)
+        {
+            throw new ArgumentException(
+                $"shape has {shape.KeyValueHeads} key/value heads for {shape.Heads} query heads; the GPU operator takes as many of each (grouped-query attention runs on the CPU span operators and through FusedAttention).", "shape");
+        }
+
         AttentionRunner.CheckLengths(shape, query.Length, key.Length, value.Length, output.Length, logSumExp.Length, "query", "key", "value", "output", "logSumExp");
         AttentionRunner.CheckMask(keyPaddingMask.Length, shape, "keyPaddingMask");
         NormalizerArguments.CheckParameterCount(parameterCount, parameters.Length, "parameters");

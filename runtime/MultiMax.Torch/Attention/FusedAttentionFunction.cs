@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Numerics;
 using MultiMax.CompilerServices;
 using MultiMax.Torch.CompilerServices;
 using TorchSharp;
@@ -9,13 +10,18 @@ namespace MultiMax.Torch;
 
 /// <summary>
 /// The autograd function behind <see cref="FusedAttention.ScaledDotProduct"/> on the fused path:
-/// <c>apply(query, key, value, parameters or null, call)</c>. The forward keeps only O and the per-query log-sum-exp;
-/// the backward recomputes the weights tile by tile.
+/// <c>apply(query, key, value, parameters, bias, sinks, call)</c>, each of the last three tensors or null. The forward
+/// keeps only O and the per-query log-sum-exp; the backward recomputes the weights tile by tile.
 /// </summary>
 internal sealed class FusedAttentionFunction : autograd.SingleTensorFunction<FusedAttentionFunction>
 {
-    /// <summary>Everything <c>apply</c> takes besides the tensors: the normalizer, the shape and the settings.</summary>
-    internal sealed record Call(IFusedNormalizer Normalizer, AttentionShape Shape, bool[]? Mask, bool Causal, double Scale, bool HasParameters);
+    /// <summary>
+    /// Everything <c>apply</c> takes besides the tensors: the normalizer, the shape and the settings; the bias's 4-D
+    /// shape (default without one) and whether its gradient is wanted.
+    /// </summary>
+    internal sealed record Call(
+        IFusedNormalizer Normalizer, AttentionShape Shape, bool[]? Mask, AttentionMasking Masking, double Scale, bool HasParameters,
+        AttentionBiasShape BiasShape, bool BiasGradient);
 
     public override string Name => "MultiMaxFusedAttention";
 
@@ -30,31 +36,31 @@ internal sealed class FusedAttentionFunction : autograd.SingleTensorFunction<Fus
             || (query.dtype == ScalarType.Float64 && normalizer.DoubleAttention is not null))
         && AttentionRunner.Fits(shape)
         && shape.QueryLength < int.MaxValue / sizeof(double) && shape.KeyLength < int.MaxValue / sizeof(double)
-        && shape.LogSumExpLength < int.MaxValue / sizeof(double);
+        && shape.LogSumExpLength < int.MaxValue / sizeof(double)
+        && (long)shape.Batch * shape.Heads * shape.Queries * shape.Keys < int.MaxValue / sizeof(double); // a full bias
 
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
     {
         Tensor query = (Tensor)vars[0], key = (Tensor)vars[1], value = (Tensor)vars[2];
-        var parameters = vars[3] as Tensor;
-        var call = (Call)vars[4];
-        AttentionShape shape = call.Shape;
+        Tensor? parameters = vars[3] as Tensor, bias = vars[4] as Tensor, sinks = vars[5] as Tensor;
+        var call = (Call)vars[6];
         using Tensor q = query.contiguous(), k = key.contiguous(), v = value.contiguous();
-        using Tensor? p = parameters?.contiguous();
+        using Tensor? p = parameters?.contiguous(), b = bias?.contiguous(), c = sinks?.contiguous();
         Tensor output = empty_like(q);
-        Tensor logSumExp = empty(new long[] { shape.Batch, shape.Heads, shape.Queries }, q.dtype);
+        Tensor logSumExp = empty(new long[] { call.Shape.Batch, call.Shape.Heads, call.Shape.Queries }, q.dtype);
         if (q.dtype == ScalarType.Float32)
         {
             call.Normalizer.FloatAttention!.Forward(Span<float>(q), Span<float>(k), Span<float>(v), Span<float>(output), Span<float>(logSumExp),
-                shape, p is null ? default : Span<float>(p), call.Mask, call.Causal, (float)call.Scale);
+                call.Shape, Span<float>(p), Options<float>(call, b, c));
         }
         else
         {
             call.Normalizer.DoubleAttention!.Forward(Span<double>(q), Span<double>(k), Span<double>(v), Span<double>(output), Span<double>(logSumExp),
-                shape, p is null ? default : Span<double>(p), call.Mask, call.Causal, call.Scale);
+                call.Shape, Span<double>(p), Options<double>(call, b, c));
         }
 
         // The inputs as given (a double backward differentiates the materialized formula through them), O and L.
-        ctx.save_for_backward(new() { query, key, value, parameters!, output, logSumExp });
+        ctx.save_for_backward(new() { query, key, value, parameters!, bias!, sinks!, output, logSumExp });
         ctx.save_data(nameof(Call), call);
         return TorchNormalizerRunner.AsOutput(output);
     }
@@ -69,59 +75,80 @@ internal sealed class FusedAttentionFunction : autograd.SingleTensorFunction<Fus
         try
         {
             List<Tensor> saved = ctx.get_saved_variables();
-            Tensor query = saved[0], key = saved[1], value = saved[2];
-            Tensor? parameters = call.HasParameters ? saved[3] : null;
-            (Tensor dq, Tensor dk, Tensor dv, Tensor? dp) = is_grad_enabled()
-                ? DifferentiableBackward(call, query, key, value, parameters, outputGradient)
-                : FusedBackward(call, query, key, value, parameters, saved[4], saved[5], outputGradient);
-            return new() { dq, dk, dv, dp!, null! };
+            var inputs = new Inputs(saved[0], saved[1], saved[2],
+                call.HasParameters ? saved[3] : null, call.BiasShape == default ? null : saved[4], Present(saved[5]));
+            Gradients gradients = is_grad_enabled()
+                ? DifferentiableBackward(call, inputs, outputGradient)
+                : FusedBackward(call, inputs, saved[6], saved[7], outputGradient);
+            return new() { gradients.Query, gradients.Key, gradients.Value, gradients.Parameters!, gradients.Bias!, gradients.Sinks!, null! };
         }
         catch (Exception exception)
         {
             // A gradient of the wrong shape makes the engine refuse it with an error that backward() throws catchably.
             BackwardFailures.Record(Name, exception);
-            return new() { empty(0), empty(0), empty(0), call.HasParameters ? empty(0) : null!, null! };
+            return new() { empty(0), empty(0), empty(0), call.HasParameters ? empty(0) : null!, null!, null!, null! };
         }
     }
 
-    private static (Tensor, Tensor, Tensor, Tensor?) FusedBackward(
-        Call call, Tensor query, Tensor key, Tensor value, Tensor? parameters, Tensor output, Tensor logSumExp, Tensor outputGradient)
+    /// <summary>The tensors <c>apply</c> took, the optional ones null when absent.</summary>
+    private sealed record Inputs(Tensor Query, Tensor Key, Tensor Value, Tensor? Parameters, Tensor? Bias, Tensor? Sinks);
+
+    /// <summary>The gradient of each input, null for an absent one (or a bias whose gradient is not wanted).</summary>
+    private sealed record Gradients(Tensor Query, Tensor Key, Tensor Value, Tensor? Parameters, Tensor? Bias, Tensor? Sinks);
+
+    private static Gradients FusedBackward(Call call, Inputs inputs, Tensor output, Tensor logSumExp, Tensor outputGradient)
     {
-        AttentionShape shape = call.Shape;
-        using Tensor q = query.contiguous(), k = key.contiguous(), v = value.contiguous();
-        using Tensor? p = parameters?.contiguous();
+        using Tensor q = inputs.Query.contiguous(), k = inputs.Key.contiguous(), v = inputs.Value.contiguous();
+        using Tensor? p = inputs.Parameters?.contiguous(), b = inputs.Bias?.contiguous(), c = inputs.Sinks?.contiguous();
         using Tensor converted = outputGradient.dtype == q.dtype ? outputGradient.alias() : outputGradient.to(q.dtype);
         using Tensor dO = converted.contiguous();
         Tensor dq = empty_like(q), dk = empty_like(k), dv = empty_like(v);
         Tensor? dp = p is null ? null : empty_like(p);
+        Tensor? db = b is not null && call.BiasGradient ? empty_like(b) : null;
+        Tensor? dc = c is null ? null : empty_like(c);
         if (q.dtype == ScalarType.Float32)
         {
             call.Normalizer.FloatAttention!.Backward(Span<float>(q), Span<float>(k), Span<float>(v), Span<float>(output), Span<float>(logSumExp), Span<float>(dO),
-                Span<float>(dq), Span<float>(dk), Span<float>(dv), shape,
-                p is null ? default : Span<float>(p), dp is null ? default : Span<float>(dp), call.Mask, call.Causal, (float)call.Scale);
+                Span<float>(dq), Span<float>(dk), Span<float>(dv), call.Shape, Span<float>(p), Span<float>(dp), Options<float>(call, b, c), Span<float>(db), Span<float>(dc));
         }
         else
         {
             call.Normalizer.DoubleAttention!.Backward(Span<double>(q), Span<double>(k), Span<double>(v), Span<double>(output), Span<double>(logSumExp), Span<double>(dO),
-                Span<double>(dq), Span<double>(dk), Span<double>(dv), shape,
-                p is null ? default : Span<double>(p), dp is null ? default : Span<double>(dp), call.Mask, call.Causal, call.Scale);
+                Span<double>(dq), Span<double>(dk), Span<double>(dv), call.Shape, Span<double>(p), Span<double>(dp), Options<double>(call, b, c), Span<double>(db), Span<double>(dc));
         }
 
-        return (dq, dk, dv, dp);
+        return new(dq, dk, dv, dp, db, dc);
     }
 
     /// <summary>Autograd of the materialized attention, built from the normalizer's formula, recorded for a further backward.</summary>
-    private static (Tensor, Tensor, Tensor, Tensor?) DifferentiableBackward(
-        Call call, Tensor query, Tensor key, Tensor value, Tensor? parameters, Tensor outputGradient)
+    private static Gradients DifferentiableBackward(Call call, Inputs inputs, Tensor outputGradient)
     {
         using Tensor? mask = call.Mask is null ? null : tensor(call.Mask).view(call.Shape.Batch, call.Shape.Keys);
+        IFusedNormalizer normalizer = call.Normalizer;
         Tensor?[] gradients = GraphGradients.Of(
-            () => FusedAttention.Materialized(query, key, value, mask, call.Causal, call.Scale,
-                scores => call.Normalizer.Formula(scores, parameters, logarithm: false)),
-            outputGradient, query, key, value, parameters);
-        return (gradients[0]!, gradients[1]!, gradients[2]!, gradients[3]);
+            () => FusedAttention.Materialized(inputs.Query, inputs.Key, inputs.Value, mask, call.Masking, call.Scale, inputs.Bias, inputs.Sinks,
+                (scores, sinkColumn) => FusedAttention.Weights((nn.Module<Tensor, Tensor>)normalizer, inputs.Parameters, scores, sinkColumn)),
+            outputGradient, inputs.Query, inputs.Key, inputs.Value, inputs.Parameters, inputs.Bias, inputs.Sinks);
+        return new(gradients[0]!, gradients[1]!, gradients[2]!, gradients[3], call.BiasGradient ? gradients[4] : null, gradients[5]);
     }
 
-    private static Span<T> Span<T>(Tensor contiguous)
-        where T : unmanaged => TorchNormalizerRunner.Elements<T>(contiguous);
+    /// <summary>The span kernels' options of a call, over the contiguous bias and sinks (or none).</summary>
+    private static AttentionOptions<T> Options<T>(Call call, Tensor? bias, Tensor? sinks)
+        where T : unmanaged, IFloatingPointIeee754<T> => new()
+    {
+        KeyPaddingMask = call.Mask,
+        Causal = call.Masking.Causal,
+        Window = call.Masking.Window,
+        Alignment = call.Masking.Alignment,
+        Bias = Span<T>(bias),
+        BiasShape = call.BiasShape,
+        Sinks = Span<T>(sinks),
+        Scale = T.CreateTruncating(call.Scale),
+    };
+
+    /// <summary>A saved optional input: null where <c>apply</c> got null (saved as an undefined tensor).</summary>
+    private static Tensor? Present(Tensor? saved) => saved is null || saved.IsInvalid ? null : saved;
+
+    private static Span<T> Span<T>(Tensor? contiguous)
+        where T : unmanaged => contiguous is null ? default : TorchNormalizerRunner.Elements<T>(contiguous);
 }

@@ -21,6 +21,9 @@ public interface IFusedNormalizer
     /// </summary>
     Tensor Formula(Tensor x, Tensor? parameters, bool logarithm);
 
+    /// <summary>σ alone as torch ops from explicit parameters (null when there are none): −∞ where <paramref name="x"/> is −∞.</summary>
+    Tensor Modulate(Tensor x, Tensor? parameters);
+
     /// <summary>Whether the module's own <c>forward</c> gives log-probabilities (the declaration's <c>Output</c>).</summary>
     bool LogProbabilities { get; }
 

@@ -4,7 +4,7 @@ namespace MultiMax;
 
 /// <summary>
 /// The shape of one fused attention call: <c>query</c> and <c>output</c> are <c>[Batch, Heads, Queries, HeadSize]</c>,
-/// <c>key</c> and <c>value</c> <c>[Batch, Heads, Keys, HeadSize]</c>, all row-major; <c>logSumExp</c> is
+/// <c>key</c> and <c>value</c> <c>[Batch, KeyValueHeads, Keys, HeadSize]</c>, all row-major; <c>logSumExp</c> is
 /// <c>[Batch, Heads, Queries]</c>, and a key padding mask <c>[Batch, Keys]</c>.
 /// </summary>
 /// <remarks>
@@ -30,14 +30,33 @@ public readonly record struct AttentionShape(int Batch, int Heads, int Queries, 
     /// </summary>
     public const int MaxSequenceLength = 1 << 30;
 
+    private readonly int? keyValueHeads;
+
+    /// <summary>
+    /// The number of key/value heads per sequence, which must divide <see cref="Heads"/>: query head h reads key/value
+    /// head h / (Heads / KeyValueHeads), as PyTorch's <c>enable_gqa</c> and <c>repeat_interleave</c> (grouped-query
+    /// attention; 1 is multi-query attention). <see cref="Heads"/> unless set.
+    /// </summary>
+    public int KeyValueHeads
+    {
+        get => keyValueHeads ?? Heads;
+        init => keyValueHeads = value;
+    }
+
+    /// <summary>The query heads that share one key/value head: <see cref="Heads"/> / <see cref="KeyValueHeads"/>.</summary>
+    public int GroupSize => KeyValueHeads == 0 ? 1 : Heads / KeyValueHeads;
+
     /// <summary>The number of (batch, head) pairs, each an independent attention problem.</summary>
     public long HeadCount => (long)Batch * Heads;
+
+    /// <summary>The number of (batch, key/value head) pairs.</summary>
+    public long KeyHeadCount => (long)Batch * KeyValueHeads;
 
     /// <summary>Entries of <c>query</c>, <c>output</c> and their gradients.</summary>
     public long QueryLength => HeadCount * Queries * HeadSize;
 
     /// <summary>Entries of <c>key</c>, <c>value</c> and their gradients.</summary>
-    public long KeyLength => HeadCount * Keys * HeadSize;
+    public long KeyLength => KeyHeadCount * Keys * HeadSize;
 
     /// <summary>Entries of <c>logSumExp</c>: one per query of every head.</summary>
     public long LogSumExpLength => HeadCount * Queries;

@@ -29,6 +29,16 @@ internal readonly unsafe struct AttentionProblem<T>
 
     public bool Causal { get; init; }
 
+    /// <summary>Where query i sits among the keys: a(i) = i + AlignmentOffset (0 top left, keys − queries bottom right).</summary>
+    public long AlignmentOffset { get; init; }
+
+    /// <summary>Whether a sliding window <see cref="WindowLeft"/>, <see cref="WindowRight"/> applies.</summary>
+    public bool Windowed { get; init; }
+
+    public long WindowLeft { get; init; }
+
+    public long WindowRight { get; init; }
+
     /// <summary>Whether a learnable parameter σ reads is NaN (every query with a visible key is then NaN).</summary>
     public bool Poisoned { get; init; }
 
@@ -44,6 +54,21 @@ internal readonly unsafe struct AttentionProblem<T>
 
     /// <summary>[batch, keys], true = padding; null without a mask.</summary>
     public bool* KeyPadding { get; init; }
+
+    /// <summary>The additive bias, read at <see cref="BiasRow"/> with <see cref="BiasKeyStride"/>; null without one.</summary>
+    public T* Bias { get; init; }
+
+    /// <summary>The bias's strides over [batch, heads, queries, keys] in elements, 0 along a broadcast extent.</summary>
+    public long BiasBatchStride { get; init; }
+
+    public long BiasHeadStride { get; init; }
+
+    public long BiasQueryStride { get; init; }
+
+    public long BiasKeyStride { get; init; }
+
+    /// <summary>One logit per query head that joins every denominator on σ's scale; null without sinks.</summary>
+    public T* Sinks { get; init; }
 
     public T* Parameters { get; init; }
 
@@ -65,6 +90,9 @@ internal readonly unsafe struct AttentionProblem<T>
 
     public T* ValueGradient { get; init; }
 
+    /// <summary>The bias gradient, in the bias's own (broadcast) shape; null when not asked for.</summary>
+    public T* BiasGradient { get; init; }
+
     public ReadOnlySpan<T> ParameterSpan => new(Parameters, ParameterCount);
 
     /// <summary>The width of a score tile's rows: the key block rounded up to whole vectors.</summary>
@@ -75,27 +103,72 @@ internal readonly unsafe struct AttentionProblem<T>
     public int KeyBlocks => KeyBlocksOf(Shape);
 
     /// <summary>The length of <see cref="KeysTransposed"/> for a call of shape <paramref name="shape"/>, in elements.</summary>
-    public static long KeysTransposedLength(AttentionShape shape) => shape.HeadCount * KeyBlocksOf(shape) * shape.HeadSize * TileStride;
+    public static long KeysTransposedLength(AttentionShape shape) => shape.KeyHeadCount * KeyBlocksOf(shape) * shape.HeadSize * TileStride;
 
-    /// <summary>The turned block of keys that starts at key <paramref name="firstKey"/> of head <paramref name="head"/>.</summary>
-    public T* KeyTile(int head, int firstKey) =>
-        KeysTransposed + ((long)head * KeyBlocks + firstKey / KeyBlock) * Shape.HeadSize * TileStride;
+    /// <summary>The turned block of keys that starts at key <paramref name="firstKey"/> of key/value head <paramref name="keyHead"/>.</summary>
+    public T* KeyTile(int keyHead, int firstKey) =>
+        KeysTransposed + ((long)keyHead * KeyBlocks + firstKey / KeyBlock) * Shape.HeadSize * TileStride;
+
+    /// <summary>The key/value head that query head <paramref name="head"/> (over the batch) reads.</summary>
+    public int KeyHead(int head) =>
+        Shape.GroupSize == 1 ? head : head / Shape.Heads * Shape.KeyValueHeads + head % Shape.Heads / Shape.GroupSize;
 
     private static int KeyBlocksOf(AttentionShape shape) => (shape.Keys + KeyBlock - 1) / KeyBlock;
 
     /// <summary>The offset of head <paramref name="head"/>'s first query row (or output row) in elements.</summary>
     public long QueryOffset(int head) => (long)head * Shape.Queries * Shape.HeadSize;
 
-    /// <summary>The offset of head <paramref name="head"/>'s first key row (or value row) in elements.</summary>
-    public long KeyOffset(int head) => (long)head * Shape.Keys * Shape.HeadSize;
+    /// <summary>The offset of key/value head <paramref name="keyHead"/>'s first key row (or value row) in elements.</summary>
+    public long KeyOffset(int keyHead) => (long)keyHead * Shape.Keys * Shape.HeadSize;
+
+    /// <summary>The bias entry of query <paramref name="query"/> and key 0 of head <paramref name="head"/>; null without a bias.</summary>
+    public T* BiasRow(int head, int query) => Bias is null ? null
+        : Bias + head / Shape.Heads * BiasBatchStride + head % Shape.Heads * BiasHeadStride + query * BiasQueryStride;
+
+    /// <summary>Likewise in <see cref="BiasGradient"/>.</summary>
+    public T* BiasGradientRow(int head, int query) =>
+        BiasGradient + head / Shape.Heads * BiasBatchStride + head % Shape.Heads * BiasHeadStride + query * BiasQueryStride;
 
     /// <summary>The padding flags of the keys of head <paramref name="head"/>'s sequence, or null.</summary>
-    public bool* PaddingOf(int head) => KeyPadding is null ? null : KeyPadding + (long)(head / Shape.Heads) * Shape.Keys;
+    public bool* PaddingOf(int head) => PaddingOfSequence(head / Shape.Heads);
+
+    /// <summary>The padding flags of the keys of sequence <paramref name="batch"/>, or null.</summary>
+    public bool* PaddingOfSequence(int batch) => KeyPadding is null ? null : KeyPadding + (long)batch * Shape.Keys;
+
+    /// <summary>Whether a causal mask or a window limits which keys a query sees (padding and bias aside).</summary>
+    public bool Banded => Causal || Windowed;
 
     /// <summary>
-    /// The keys a block of queries can see at all: with a causal mask (query i sees keys j ≤ i, aligned at the top
-    /// left as PyTorch's <c>is_causal</c>) none past its last query.
+    /// The keys [Start, End) query <paramref name="query"/> may see (padding and bias aside): with a(i) its aligned
+    /// position, a causal mask ends them after a(i) and a window keeps a(i) − Left through a(i) + Right. Empty when
+    /// Start ≥ End.
     /// </summary>
-    public int VisibleKeys(int firstQuery, int queryCount) =>
-        Causal ? Math.Min(Shape.Keys, firstQuery + queryCount) : Shape.Keys;
+    public (int Start, int End) KeyRange(int query)
+    {
+        if (!Banded)
+        {
+            return (0, Shape.Keys);
+        }
+
+        long aligned = query + AlignmentOffset, end = Shape.Keys, start = 0;
+        if (Causal)
+        {
+            end = Math.Min(end, aligned + 1);
+        }
+
+        if (Windowed)
+        {
+            end = Math.Min(end, aligned + WindowRight + 1);
+            start = Math.Max(start, aligned - WindowLeft);
+        }
+
+        return ((int)Math.Clamp(start, 0, Shape.Keys), (int)Math.Clamp(end, 0, Shape.Keys));
+    }
+
+    /// <summary>
+    /// The keys [Start, End) a block of queries can see at all: both ends grow with the query, so from the first
+    /// query's start to the last query's end.
+    /// </summary>
+    public (int Start, int End) VisibleKeys(int firstQuery, int queryCount) =>
+        (KeyRange(firstQuery).Start, KeyRange(firstQuery + queryCount - 1).End);
 }

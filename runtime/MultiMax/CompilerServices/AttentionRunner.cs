@@ -29,7 +29,7 @@ public static unsafe class AttentionRunner
     /// <summary>Validates the arguments, then writes the attention output and the per-query log-sum-exp of σ.</summary>
     public static void Forward<TKernel, T>(
         ReadOnlySpan<T> query, ReadOnlySpan<T> key, ReadOnlySpan<T> value, Span<T> output, Span<T> logSumExp,
-        AttentionShape shape, ReadOnlySpan<T> parameters, ReadOnlySpan<bool> keyPaddingMask, bool causal, T? scale,
+        AttentionShape shape, ReadOnlySpan<T> parameters, AttentionOptions<T> options,
         [CallerArgumentExpression(nameof(query))] string queryName = "query",
         [CallerArgumentExpression(nameof(key))] string keyName = "key",
         [CallerArgumentExpression(nameof(value))] string valueName = "value",
@@ -37,19 +37,21 @@ public static unsafe class AttentionRunner
         [CallerArgumentExpression(nameof(logSumExp))] string logSumExpName = "logSumExp",
         [CallerArgumentExpression(nameof(shape))] string shapeName = "shape",
         [CallerArgumentExpression(nameof(parameters))] string parametersName = "parameters",
-        [CallerArgumentExpression(nameof(keyPaddingMask))] string keyPaddingMaskName = "keyPaddingMask",
-        [CallerArgumentExpression(nameof(scale))] string scaleName = "scale")
+        [CallerArgumentExpression(nameof(options))] string optionsName = "options")
         where TKernel : IModulatorKernel<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckShape(shape, shapeName);
         CheckLengths(shape, query.Length, key.Length, value.Length, output.Length, logSumExp.Length, queryName, keyName, valueName, outputName, logSumExpName);
-        CheckMask(keyPaddingMask.Length, shape, keyPaddingMaskName);
         NormalizerArguments.CheckParameterCount(TKernel.ParameterCount, parameters.Length, parametersName);
-        T scaleValue = CheckScale(scale, shape, scaleName);
+        var names = new OptionNames(optionsName);
+        AttentionBiasShape biasShape = CheckOptions(shape, options, names);
+        T scaleValue = CheckScale(options.Scale, shape, names.Scale);
         // The outputs need memory of their own: no input may share a byte with them.
         NormalizerArguments.CheckSeparate(output, outputName, query, queryName, key, keyName, value, valueName, parameters, parametersName);
+        NormalizerArguments.CheckSeparate(output, outputName, options.Bias, names.Bias, options.Sinks, names.Sinks, default, "", default, "");
         NormalizerArguments.CheckSeparate(logSumExp, logSumExpName, query, queryName, key, keyName, value, valueName, parameters, parametersName);
+        NormalizerArguments.CheckSeparate(logSumExp, logSumExpName, options.Bias, names.Bias, options.Sinks, names.Sinks, default, "", default, "");
         NormalizerArguments.CheckNoOverlap<T>(output, logSumExp, outputName, logSumExpName);
         if (shape.LogSumExpLength == 0)
         {
@@ -63,24 +65,23 @@ public static unsafe class AttentionRunner
         try
         {
             fixed (T* queryPointer = query, keyPointer = key, valuePointer = value, outputPointer = output, logSumExpPointer = logSumExp, parametersPointer = parameters)
-            fixed (bool* maskPointer = keyPaddingMask)
+            fixed (T* biasPointer = options.Bias, sinksPointer = options.Sinks)
+            fixed (bool* maskPointer = options.KeyPaddingMask)
             {
-                var problem = new AttentionProblem<T>
+                var problem = Problem(shape, scaleValue, TKernel.IsPoisoned(parameters), options, biasShape, maskPointer, biasPointer, sinksPointer) with
                 {
-                    Shape = shape, Scale = scaleValue, Causal = causal, Poisoned = TKernel.IsPoisoned(parameters),
                     Query = queryPointer, Key = keyPointer, Value = valuePointer, Output = outputPointer, LogSumExp = logSumExpPointer,
-                    KeyPadding = keyPaddingMask.IsEmpty ? null : maskPointer, Parameters = parametersPointer, ParameterCount = parameters.Length,
-                    KeysTransposed = keysTransposed,
+                    Parameters = parametersPointer, ParameterCount = parameters.Length, KeysTransposed = keysTransposed,
                 };
 
-                int heads = checked((int)shape.HeadCount), blocks = problem.QueryBlocks;
+                int heads = checked((int)shape.HeadCount), keyHeads = checked((int)shape.KeyHeadCount), blocks = problem.QueryBlocks;
                 long items = shape.HeadCount * blocks;
                 if (items == 1 || Work(shape) < ParallelThreshold)
                 {
                     var scratch = new AttentionScratch<T>(problem, backward: false);
-                    for (int head = 0; turnKeys && head < heads; head++)
+                    for (int keyHead = 0; turnKeys && keyHead < keyHeads; keyHead++)
                     {
-                        AttentionTiles<TKernel, T>.TransposeKeys(problem, head);
+                        AttentionTiles<TKernel, T>.TransposeKeys(problem, keyHead);
                     }
 
                     for (long item = 0; item < items; item++)
@@ -91,7 +92,7 @@ public static unsafe class AttentionRunner
                     return;
                 }
 
-                ForwardInParallel<TKernel, T>(problem, heads, items, blocks);
+                ForwardInParallel<TKernel, T>(problem, keyHeads, items, blocks);
             }
         }
         finally
@@ -101,13 +102,15 @@ public static unsafe class AttentionRunner
     }
 
     /// <summary>
-    /// Validates the arguments, then writes the gradients of query, key and value and overwrites
-    /// <paramref name="parameterGradients"/> with the parameter gradients summed over every score.
+    /// Validates the arguments, then writes the gradients of query, key and value, overwrites
+    /// <paramref name="parameterGradients"/> with the parameter gradients summed over every score, and, when they are
+    /// not empty, <paramref name="biasGradient"/> (in the bias's shape) and <paramref name="sinkGradient"/> ([heads]).
     /// </summary>
     public static void Backward<TKernel, T>(
         ReadOnlySpan<T> query, ReadOnlySpan<T> key, ReadOnlySpan<T> value, ReadOnlySpan<T> output, ReadOnlySpan<T> logSumExp,
         ReadOnlySpan<T> outputGradient, Span<T> queryGradient, Span<T> keyGradient, Span<T> valueGradient,
-        AttentionShape shape, ReadOnlySpan<T> parameters, Span<T> parameterGradients, ReadOnlySpan<bool> keyPaddingMask, bool causal, T? scale,
+        AttentionShape shape, ReadOnlySpan<T> parameters, Span<T> parameterGradients, AttentionOptions<T> options,
+        Span<T> biasGradient, Span<T> sinkGradient,
         [CallerArgumentExpression(nameof(query))] string queryName = "query",
         [CallerArgumentExpression(nameof(key))] string keyName = "key",
         [CallerArgumentExpression(nameof(value))] string valueName = "value",
@@ -120,8 +123,9 @@ public static unsafe class AttentionRunner
         [CallerArgumentExpression(nameof(shape))] string shapeName = "shape",
         [CallerArgumentExpression(nameof(parameters))] string parametersName = "parameters",
         [CallerArgumentExpression(nameof(parameterGradients))] string parameterGradientsName = "parameterGradients",
-        [CallerArgumentExpression(nameof(keyPaddingMask))] string keyPaddingMaskName = "keyPaddingMask",
-        [CallerArgumentExpression(nameof(scale))] string scaleName = "scale")
+        [CallerArgumentExpression(nameof(options))] string optionsName = "options",
+        [CallerArgumentExpression(nameof(biasGradient))] string biasGradientName = "biasGradient",
+        [CallerArgumentExpression(nameof(sinkGradient))] string sinkGradientName = "sinkGradient")
         where TKernel : IModulatorKernel<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -129,98 +133,118 @@ public static unsafe class AttentionRunner
         CheckLengths(shape, query.Length, key.Length, value.Length, output.Length, logSumExp.Length, queryName, keyName, valueName, outputName, logSumExpName);
         CheckGradientLengths(shape, outputGradient.Length, queryGradient.Length, keyGradient.Length, valueGradient.Length,
             outputGradientName, queryGradientName, keyGradientName, valueGradientName);
-        CheckMask(keyPaddingMask.Length, shape, keyPaddingMaskName);
         NormalizerArguments.CheckParameterCount(TKernel.ParameterCount, parameters.Length, parametersName);
         NormalizerArguments.CheckParameterCount(TKernel.ParameterCount, parameterGradients.Length, parameterGradientsName);
-        T scaleValue = CheckScale(scale, shape, scaleName);
+        var names = new OptionNames(optionsName);
+        AttentionBiasShape biasShape = CheckOptions(shape, options, names);
+        T scaleValue = CheckScale(options.Scale, shape, names.Scale);
+        CheckOptionalGradient(biasGradient.Length, options.Bias.Length, biasGradientName, names.Bias);
+        CheckOptionalGradient(sinkGradient.Length, options.Sinks.Length, sinkGradientName, names.Sinks);
 
         // Every output needs memory of its own: no input, and no other output, may share a byte with it.
+        ReadOnlySpan<T> bias = options.Bias, sinks = options.Sinks;
+        string biasName = names.Bias, sinksName = names.Sinks;
         NormalizerArguments.CheckSeparate(queryGradient, queryGradientName, query, queryName, key, keyName, value, valueName, parameters, parametersName);
-        NormalizerArguments.CheckSeparate(queryGradient, queryGradientName, output, outputName, logSumExp, logSumExpName, outputGradient, outputGradientName, default, "");
+        NormalizerArguments.CheckSeparate(queryGradient, queryGradientName, output, outputName, logSumExp, logSumExpName, outputGradient, outputGradientName, bias, biasName);
+        NormalizerArguments.CheckSeparate(queryGradient, queryGradientName, sinks, sinksName, default, "", default, "", default, "");
         NormalizerArguments.CheckSeparate(keyGradient, keyGradientName, query, queryName, key, keyName, value, valueName, parameters, parametersName);
-        NormalizerArguments.CheckSeparate(keyGradient, keyGradientName, output, outputName, logSumExp, logSumExpName, outputGradient, outputGradientName, queryGradient, queryGradientName);
+        NormalizerArguments.CheckSeparate(keyGradient, keyGradientName, output, outputName, logSumExp, logSumExpName, outputGradient, outputGradientName, bias, biasName);
+        NormalizerArguments.CheckSeparate(keyGradient, keyGradientName, sinks, sinksName, queryGradient, queryGradientName, default, "", default, "");
         NormalizerArguments.CheckSeparate(valueGradient, valueGradientName, query, queryName, key, keyName, value, valueName, parameters, parametersName);
-        NormalizerArguments.CheckSeparate(valueGradient, valueGradientName, output, outputName, logSumExp, logSumExpName, outputGradient, outputGradientName, queryGradient, queryGradientName);
-        NormalizerArguments.CheckSeparate(valueGradient, valueGradientName, keyGradient, keyGradientName, default, "", default, "", default, "");
+        NormalizerArguments.CheckSeparate(valueGradient, valueGradientName, output, outputName, logSumExp, logSumExpName, outputGradient, outputGradientName, bias, biasName);
+        NormalizerArguments.CheckSeparate(valueGradient, valueGradientName, sinks, sinksName, queryGradient, queryGradientName, keyGradient, keyGradientName, default, "");
         NormalizerArguments.CheckSeparate(parameterGradients, parameterGradientsName, query, queryName, key, keyName, value, valueName, parameters, parametersName);
-        NormalizerArguments.CheckSeparate(parameterGradients, parameterGradientsName, output, outputName, logSumExp, logSumExpName, outputGradient, outputGradientName, queryGradient, queryGradientName);
-        NormalizerArguments.CheckSeparate(parameterGradients, parameterGradientsName, keyGradient, keyGradientName, valueGradient, valueGradientName, default, "", default, "");
+        NormalizerArguments.CheckSeparate(parameterGradients, parameterGradientsName, output, outputName, logSumExp, logSumExpName, outputGradient, outputGradientName, bias, biasName);
+        NormalizerArguments.CheckSeparate(parameterGradients, parameterGradientsName, sinks, sinksName, queryGradient, queryGradientName, keyGradient, keyGradientName, valueGradient, valueGradientName);
+        NormalizerArguments.CheckSeparate(biasGradient, biasGradientName, query, queryName, key, keyName, value, valueName, parameters, parametersName);
+        NormalizerArguments.CheckSeparate(biasGradient, biasGradientName, output, outputName, logSumExp, logSumExpName, outputGradient, outputGradientName, bias, biasName);
+        NormalizerArguments.CheckSeparate(biasGradient, biasGradientName, sinks, sinksName, queryGradient, queryGradientName, keyGradient, keyGradientName, valueGradient, valueGradientName);
+        NormalizerArguments.CheckSeparate(biasGradient, biasGradientName, parameterGradients, parameterGradientsName, default, "", default, "", default, "");
+        NormalizerArguments.CheckSeparate(sinkGradient, sinkGradientName, query, queryName, key, keyName, value, valueName, parameters, parametersName);
+        NormalizerArguments.CheckSeparate(sinkGradient, sinkGradientName, output, outputName, logSumExp, logSumExpName, outputGradient, outputGradientName, bias, biasName);
+        NormalizerArguments.CheckSeparate(sinkGradient, sinkGradientName, sinks, sinksName, queryGradient, queryGradientName, keyGradient, keyGradientName, valueGradient, valueGradientName);
+        NormalizerArguments.CheckSeparate(sinkGradient, sinkGradientName, parameterGradients, parameterGradientsName, biasGradient, biasGradientName, default, "", default, "");
 
         int parameterCount = parameters.Length;
         bool poisoned = TKernel.IsPoisoned(parameters);
+        biasGradient.Clear();
         if (shape.QueryLength == 0 && shape.KeyLength == 0)
         {
-            // Nothing to write but the parameter gradients, and every gσ is 0: no query, or empty dot products (dP = 0,
-            // D = 0). A NaN parameter σ reads still makes them NaN, the rule on every path and at every size.
+            // Nothing to write but the parameter, bias and sink gradients, and every gσ is 0: no query, or empty dot
+            // products (dP = 0, D = 0). A NaN parameter σ reads still makes the parameters' NaN, the rule on every path.
             parameterGradients.Fill(poisoned ? T.NaN : T.Zero);
+            sinkGradient.Clear();
             return;
         }
 
-        int heads = checked((int)shape.HeadCount);
-        int headsPerGroup = Math.Min(heads, HeadsPerGroup);
-        var sums = new double[Math.Max(1, headsPerGroup * parameterCount)];
-        var totals = new double[parameterCount];
         fixed (T* queryPointer = query, keyPointer = key, valuePointer = value, outputPointer = output, logSumExpPointer = logSumExp)
         fixed (T* outputGradientPointer = outputGradient, queryGradientPointer = queryGradient, keyGradientPointer = keyGradient, valueGradientPointer = valueGradient)
-        fixed (T* parametersPointer = parameters)
-        fixed (bool* maskPointer = keyPaddingMask)
+        fixed (T* parametersPointer = parameters, biasPointer = options.Bias, sinksPointer = options.Sinks, biasGradientPointer = biasGradient)
+        fixed (bool* maskPointer = options.KeyPaddingMask)
         {
-            var problem = new AttentionProblem<T>
+            var problem = Problem(shape, scaleValue, poisoned, options, biasShape, maskPointer, biasPointer, sinksPointer) with
             {
-                Shape = shape, Scale = scaleValue, Causal = causal, Poisoned = poisoned,
                 Query = queryPointer, Key = keyPointer, Value = valuePointer, Output = outputPointer, LogSumExp = logSumExpPointer,
-                KeyPadding = keyPaddingMask.IsEmpty ? null : maskPointer, Parameters = parametersPointer, ParameterCount = parameterCount,
+                Parameters = parametersPointer, ParameterCount = parameterCount,
                 OutputGradient = outputGradientPointer, QueryGradient = queryGradientPointer,
                 KeyGradient = keyGradientPointer, ValueGradient = valueGradientPointer,
+                BiasGradient = biasGradient.IsEmpty ? null : biasGradientPointer,
             };
 
-            bool parallel = heads > 1 && Work(shape) >= ParallelThreshold;
-            var scratch = parallel ? null : new AttentionScratch<T>(problem, backward: true);
-
-            // Heads a group at a time, each head's sums in its own slot, added to the totals in head order: the same
-            // additions in the same order as one pass over every head, in memory bounded by the group.
-            for (long group = 0; group * headsPerGroup < heads; group++)
-            {
-                int firstHead = (int)(group * headsPerGroup), count = Math.Min(headsPerGroup, heads - firstHead);
-                Array.Clear(sums);
-                if (parallel)
-                {
-                    BackwardInParallel<TKernel, T>(problem, firstHead, count, sums);
-                }
-                else
-                {
-                    for (int head = 0; head < count; head++)
-                    {
-                        AttentionTiles<TKernel, T>.Backward(problem, firstHead + head, scratch!, sums.AsSpan(head * parameterCount, parameterCount));
-                    }
-                }
-
-                for (int p = 0; p < parameterCount; p++)
-                {
-                    for (int head = 0; head < count; head++)
-                    {
-                        totals[p] += sums[head * parameterCount + p];
-                    }
-                }
-            }
-
+            var units = new BackwardUnits(shape, MergeBatch: !biasGradient.IsEmpty && biasShape.Batch == 1, MergeHeads: !biasGradient.IsEmpty && biasShape.Heads == 1);
+            var sinkSums = sinkGradient.IsEmpty ? null : new double[shape.HeadCount];
+            double[] totals = RunBackward<TKernel, T>(problem, units, sinkSums);
             for (int p = 0; p < parameterCount; p++)
             {
                 // A NaN parameter σ reads makes every gradient NaN, even with nothing visible: the rule on every path.
                 parameterGradients[p] = poisoned ? T.NaN : T.CreateTruncating(totals[p]);
             }
+
+            // Each head's sink gradient, summed over the batch in order.
+            for (int h = 0; h < sinkGradient.Length; h++)
+            {
+                double total = 0;
+                for (int batch = 0; batch < shape.Batch; batch++)
+                {
+                    total += sinkSums![batch * shape.Heads + h];
+                }
+
+                sinkGradient[h] = T.CreateTruncating(total);
+            }
         }
+    }
+
+    /// <summary>The problem every pointer-free setting of a call gives: shape, scale, masking, bias layout and sinks.</summary>
+    private static AttentionProblem<T> Problem<T>(
+        AttentionShape shape, T scale, bool poisoned, in AttentionOptions<T> options, AttentionBiasShape biasShape, bool* mask, T* bias, T* sinks)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // The bias's strides over [batch, heads, queries, keys]: 0 along a broadcast extent, so it is never expanded.
+        long keyStride = biasShape.Keys == 1 ? 0 : 1;
+        long queryStride = biasShape.Queries == 1 ? 0 : biasShape.Keys;
+        long headStride = biasShape.Heads == 1 ? 0 : (long)biasShape.Queries * biasShape.Keys;
+        long batchStride = biasShape.Batch == 1 ? 0 : (long)biasShape.Heads * biasShape.Queries * biasShape.Keys;
+        return new AttentionProblem<T>
+        {
+            Shape = shape, Scale = scale, Poisoned = poisoned, Causal = options.Causal,
+            AlignmentOffset = options.Alignment == CausalAlignment.BottomRight ? (long)shape.Keys - shape.Queries : 0,
+            Windowed = options.Window is not null, WindowLeft = options.Window?.Left ?? 0, WindowRight = options.Window?.Right ?? 0,
+            KeyPadding = options.KeyPaddingMask.IsEmpty ? null : mask,
+            Bias = options.Bias.IsEmpty ? null : bias,
+            BiasBatchStride = batchStride, BiasHeadStride = headStride, BiasQueryStride = queryStride, BiasKeyStride = keyStride,
+            Sinks = options.Sinks.IsEmpty ? null : sinks,
+        };
     }
 
     // The parallel paths live in methods of their own: a lambda's closure is allocated on entry to the method that
     // declares what it captures, and the single-threaded path must not pay for it.
-    private static void ForwardInParallel<TKernel, T>(AttentionProblem<T> problem, int heads, long items, int blocks)
+    private static void ForwardInParallel<TKernel, T>(AttentionProblem<T> problem, int keyHeads, long items, int blocks)
         where TKernel : IModulatorKernel<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (problem.KeysTransposed is not null)
         {
-            Parallel.For(0, heads, head => AttentionTiles<TKernel, T>.TransposeKeys(problem, head));
+            Parallel.For(0, keyHeads, keyHead => AttentionTiles<TKernel, T>.TransposeKeys(problem, keyHead));
         }
 
         Parallel.For(
@@ -234,8 +258,52 @@ public static unsafe class AttentionRunner
             _ => { });
     }
 
-    /// <summary>Head <c>firstHead + h</c> adds its parameter gradients to <c>sums[h·P .. (h+1)·P)</c>.</summary>
-    private static void BackwardInParallel<TKernel, T>(AttentionProblem<T> problem, int firstHead, int count, double[] sums)
+    /// <summary>
+    /// Runs the backward unit by unit (<see cref="BackwardUnits"/>), a group of units at a time: each unit's parameter
+    /// sums in its own slot, added to the totals in unit order — the same additions in the same order whatever the
+    /// scheduling, in memory bounded by the group. Returns the totals; each head's sink gradient lands in
+    /// <paramref name="sinkSums"/>.
+    /// </summary>
+    private static double[] RunBackward<TKernel, T>(AttentionProblem<T> problem, BackwardUnits units, double[]? sinkSums)
+        where TKernel : IModulatorKernel<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int parameterCount = problem.ParameterCount;
+        int unitsPerGroup = Math.Max(1, Math.Min(units.Count, HeadsPerGroup / Math.Max(1, units.HeadsPerUnit)));
+        var sums = new double[Math.Max(1, unitsPerGroup * parameterCount)];
+        var totals = new double[parameterCount];
+        bool parallel = units.Count > 1 && Work(problem.Shape) >= ParallelThreshold;
+        var scratch = parallel ? null : new AttentionScratch<T>(problem, backward: true);
+        for (long group = 0; group * unitsPerGroup < units.Count; group++)
+        {
+            int firstUnit = (int)(group * unitsPerGroup), count = Math.Min(unitsPerGroup, units.Count - firstUnit);
+            Array.Clear(sums);
+            if (parallel)
+            {
+                BackwardInParallel<TKernel, T>(problem, units, firstUnit, count, sums, sinkSums);
+            }
+            else
+            {
+                for (int unit = 0; unit < count; unit++)
+                {
+                    BackwardUnit<TKernel, T>(problem, units, firstUnit + unit, scratch!, sums.AsSpan(unit * parameterCount, parameterCount), sinkSums);
+                }
+            }
+
+            for (int p = 0; p < parameterCount; p++)
+            {
+                for (int unit = 0; unit < count; unit++)
+                {
+                    totals[p] += sums[unit * parameterCount + p];
+                }
+            }
+        }
+
+        return totals;
+    }
+
+    /// <summary>Unit <c>firstUnit + u</c> adds its parameter gradients to <c>sums[u·P .. (u+1)·P)</c>.</summary>
+    private static void BackwardInParallel<TKernel, T>(AttentionProblem<T> problem, BackwardUnits units, int firstUnit, int count, double[] sums, double[]? sinkSums)
         where TKernel : IModulatorKernel<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -243,12 +311,39 @@ public static unsafe class AttentionRunner
         Parallel.For(
             0, count,
             () => new AttentionScratch<T>(problem, backward: true),
-            (head, _, scratch) =>
+            (unit, _, scratch) =>
             {
-                AttentionTiles<TKernel, T>.Backward(problem, firstHead + head, scratch, sums.AsSpan(head * parameterCount, parameterCount));
+                BackwardUnit<TKernel, T>(problem, units, firstUnit + unit, scratch, sums.AsSpan(unit * parameterCount, parameterCount), sinkSums);
                 return scratch;
             },
             _ => { });
+    }
+
+    /// <summary>
+    /// One unit of the backward on one thread: clears the dK and dV its heads share, then runs its query heads in order,
+    /// each adding to them (and to the bias gradient's entries the unit owns).
+    /// </summary>
+    private static void BackwardUnit<TKernel, T>(
+        in AttentionProblem<T> problem, BackwardUnits units, int unit, AttentionScratch<T> scratch, Span<double> parameterSums, double[]? sinkSums)
+        where TKernel : IModulatorKernel<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        AttentionShape shape = problem.Shape;
+        long keyHeadLength = (long)shape.Keys * shape.HeadSize;
+        foreach (int keyHead in units.KeyHeads(unit))
+        {
+            new Span<T>(problem.KeyGradient + keyHead * keyHeadLength, (int)keyHeadLength).Clear();
+            new Span<T>(problem.ValueGradient + keyHead * keyHeadLength, (int)keyHeadLength).Clear();
+        }
+
+        foreach (int head in units.Heads(unit))
+        {
+            double sink = AttentionTiles<TKernel, T>.Backward(problem, head, scratch, parameterSums);
+            if (sinkSums is not null)
+            {
+                sinkSums[head] = sink;
+            }
+        }
     }
 
     private static long Work(AttentionShape shape) => shape.HeadCount * shape.Queries * shape.Keys * shape.HeadSize;
@@ -296,6 +391,12 @@ public static unsafe class AttentionRunner
             return $"{name} must have no negative extent.";
         }
 
+        if (shape.KeyValueHeads < 0 || shape.KeyValueHeads > shape.Heads
+            || (shape.KeyValueHeads == 0 ? shape.Heads != 0 : shape.Heads % shape.KeyValueHeads != 0))
+        {
+            return $"{name} has {shape.Heads} query heads and {shape.KeyValueHeads} key/value heads; the key/value heads must divide the query heads.";
+        }
+
         if (shape.HeadSize > AttentionShape.MaxHeadSize)
         {
             return $"{name} has a head size of {shape.HeadSize}; the fused kernels take at most AttentionShape.MaxHeadSize = {AttentionShape.MaxHeadSize}.";
@@ -312,6 +413,78 @@ public static unsafe class AttentionRunner
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The names an <see cref="AttentionOptions{T}"/> argument's members take in exceptions: <c>options.Bias</c>; a
+    /// generated overload that takes the mask, causal flag and scale as parameters of its own passes "" and gets
+    /// <c>keyPaddingMask</c>, <c>scale</c>.
+    /// </summary>
+    private readonly record struct OptionNames(string Options)
+    {
+        public string KeyPaddingMask => Member(nameof(AttentionOptions<float>.KeyPaddingMask));
+
+        public string Alignment => Member(nameof(AttentionOptions<float>.Alignment));
+
+        public string Window => Member(nameof(AttentionOptions<float>.Window));
+
+        public string Bias => Member(nameof(AttentionOptions<float>.Bias));
+
+        public string BiasShape => Member(nameof(AttentionOptions<float>.BiasShape));
+
+        public string Sinks => Member(nameof(AttentionOptions<float>.Sinks));
+
+        public string Scale => Member(nameof(AttentionOptions<float>.Scale));
+
+        private string Member(string property) =>
+            Options.Length == 0 ? char.ToLowerInvariant(property[0]) + property[1..] : Options + "." + property;
+    }
+
+    /// <summary>Checks the masking, window, bias and sinks against the shape; returns the bias's shape (the full one when not given).</summary>
+    private static AttentionBiasShape CheckOptions<T>(AttentionShape shape, in AttentionOptions<T> options, OptionNames names)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckMask(options.KeyPaddingMask.Length, shape, names.KeyPaddingMask);
+        if (options.Alignment is not (CausalAlignment.TopLeft or CausalAlignment.BottomRight))
+        {
+            throw new ArgumentOutOfRangeException(names.Alignment, options.Alignment, $"{names.Alignment} must be TopLeft or BottomRight.");
+        }
+
+        if (options.Window is { } window && (window.Left < 0 || window.Right < 0))
+        {
+            throw new ArgumentOutOfRangeException(names.Window, window, $"{names.Window} must have a non-negative Left and Right (keys before and after a query's own position), but it is {window}.");
+        }
+
+        AttentionBiasShape bias = options.BiasShape == default ? AttentionBiasShape.Full(shape) : options.BiasShape;
+        if (!options.Bias.IsEmpty || options.BiasShape != default)
+        {
+            if (!Broadcasts(bias.Batch, shape.Batch) || !Broadcasts(bias.Heads, shape.Heads) || !Broadcasts(bias.Queries, shape.Queries) || !Broadcasts(bias.Keys, shape.Keys))
+            {
+                throw new ArgumentException(
+                    $"{names.BiasShape} is {bias}, but each extent must be 1 or the call's: batch {shape.Batch}, heads {shape.Heads}, queries {shape.Queries}, keys {shape.Keys}.", names.BiasShape);
+            }
+
+            NormalizerArguments.CheckLength(options.Bias.Length, bias.Length, names.Bias, $"the product of {names.BiasShape}'s extents");
+        }
+
+        if (!options.Sinks.IsEmpty)
+        {
+            NormalizerArguments.CheckLength(options.Sinks.Length, shape.Heads, names.Sinks, "heads (one sink per query head)");
+        }
+
+        return bias;
+
+        static bool Broadcasts(int extent, int target) => extent == target || extent == 1;
+    }
+
+    /// <summary>A gradient output that is empty (not asked for) or as long as its input, which must be given.</summary>
+    private static void CheckOptionalGradient(int actual, int input, string name, string inputName)
+    {
+        if (actual != 0 && actual != input)
+        {
+            throw new ArgumentException(
+                $"{name} has {NormalizerArguments.Count(actual, "entry")} but must be empty (not asked for) or as long as {inputName} ({input}).", name);
+        }
     }
 
     internal static void CheckMask(long actual, AttentionShape shape, string name)

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -28,20 +29,21 @@ internal static unsafe class AttentionTiles<TKernel, T>
     private static int Width => Vector<T>.Count;
 
     /// <summary>
-    /// Turns every block of head <paramref name="head"/>'s keys into <see cref="AttentionProblem{T}.KeysTransposed"/>,
-    /// once per forward call rather than once per tile: every block of queries reads the same blocks of keys.
+    /// Turns every block of key/value head <paramref name="keyHead"/>'s keys into <see cref="AttentionProblem{T}.KeysTransposed"/>,
+    /// once per forward call rather than once per tile: every block of queries of every query head of its group reads
+    /// the same blocks of keys.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void TransposeKeys(in AttentionProblem<T> problem, int head)
+    public static void TransposeKeys(in AttentionProblem<T> problem, int keyHead)
     {
         int headSize = problem.Shape.HeadSize, stride = AttentionProblem<T>.TileStride;
-        T* key = problem.Key + problem.KeyOffset(head);
-        bool* padding = problem.PaddingOf(head);
+        T* key = problem.Key + problem.KeyOffset(keyHead);
+        bool* padding = problem.PaddingOfSequence(keyHead / problem.Shape.KeyValueHeads);
         Span<int> paddedColumns = stackalloc int[AttentionProblem<T>.KeyBlock];
         for (int firstKey = 0; firstKey < problem.Shape.Keys; firstKey += AttentionProblem<T>.KeyBlock)
         {
             int keys = Math.Min(AttentionProblem<T>.KeyBlock, problem.Shape.Keys - firstKey);
-            ref T tile = ref *problem.KeyTile(head, firstKey);
+            ref T tile = ref *problem.KeyTile(keyHead, firstKey);
             TileMath.Transpose(ref *(key + (long)firstKey * headSize), headSize, keys, headSize, ref tile, stride, stride);
             ZeroColumns(ref tile, headSize, paddedColumns[..PaddedColumns(padding, firstKey, keys, paddedColumns)]);
         }
@@ -57,20 +59,24 @@ internal static unsafe class AttentionTiles<TKernel, T>
         int queries = Math.Min(AttentionProblem<T>.QueryBlock, shape.Queries - firstQuery);
         T* query = problem.Query + problem.QueryOffset(head) + (long)firstQuery * headSize;
         T* output = problem.Output + problem.QueryOffset(head) + (long)firstQuery * headSize;
-        T* value = problem.Value + problem.KeyOffset(head);
+        int keyHead = problem.KeyHead(head);
+        T* key = problem.Key + problem.KeyOffset(keyHead), value = problem.Value + problem.KeyOffset(keyHead);
         bool* padding = problem.PaddingOf(head);
 
+        // A sink joins every denominator on σ's scale: the running maximum starts at it, and the sum at its exp(c − c) = 1.
         Span<T> maximum = scratch.RowMaximum.AsSpan(0, queries);
         Span<double> sum = scratch.RowSum.AsSpan(0, queries);
-        maximum.Fill(T.NegativeInfinity);
-        sum.Clear();
+        T sink = problem.Sinks is null ? T.NegativeInfinity : problem.Sinks[head % shape.Heads];
+        maximum.Fill(sink);
+        sum.Fill(sink == T.NegativeInfinity ? 0 : 1);
         new Span<T>(output, queries * headSize).Clear();
         ref T weights = ref MemoryMarshal.GetArrayDataReference(scratch.Weights);
 
-        int visibleKeys = problem.VisibleKeys(firstQuery, queries);
-        for (int firstKey = 0; firstKey < visibleKeys; firstKey += AttentionProblem<T>.KeyBlock)
+        // Only the key blocks some query of the block sees: a window's cost grows with the window, not the sequence.
+        (int visibleStart, int visibleEnd) = problem.VisibleKeys(firstQuery, queries);
+        for (int firstKey = visibleStart - visibleStart % AttentionProblem<T>.KeyBlock; firstKey < visibleEnd; firstKey += AttentionProblem<T>.KeyBlock)
         {
-            int keys = Math.Min(AttentionProblem<T>.KeyBlock, visibleKeys - firstKey);
+            int keys = Math.Min(AttentionProblem<T>.KeyBlock, visibleEnd - firstKey);
             int padded = PaddedColumns(padding, firstKey, keys, scratch.PaddedColumns);
             if (padded == keys)
             {
@@ -81,14 +87,15 @@ internal static unsafe class AttentionTiles<TKernel, T>
             // from the key rows; more share the keys turned once per call.
             if (problem.KeysTransposed is null)
             {
-                ScoresFromKeyRows(problem, query, problem.Key + problem.KeyOffset(head) + (long)firstKey * headSize, queries, keys, scratch);
+                ScoresFromKeyRows(problem, query, key + (long)firstKey * headSize, queries, keys, scratch);
             }
             else
             {
-                TileMath.Multiply(ref *query, headSize, 1, ref *problem.KeyTile(head, firstKey), stride,
+                TileMath.Multiply(ref *query, headSize, 1, ref *problem.KeyTile(keyHead, firstKey), stride,
                     ref MemoryMarshal.GetArrayDataReference(scratch.Scores), stride, queries, headSize, stride, problem.Scale, accumulate: false);
             }
 
+            AddBias(problem, head, firstQuery, queries, firstKey, keys, scratch);
             ComputeSigma(problem, queries, scratch);
             Mask(problem, ref weights, T.NegativeInfinity, ref Unsafe.NullRef<T>(), firstQuery, queries, firstKey, keys, scratch.PaddedColumns.AsSpan(0, padded));
 
@@ -124,7 +131,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
                 ref *output, headSize, queries, keys, headSize, T.One, accumulate: true);
         }
 
-        // O /= l and L = m + log l; a query with no visible key gets O = 0 and L = −∞.
+        // O /= l and L = m + log l; a query with no visible key gets O = 0 and L = −∞ (the sink's c with one).
         T* logSumExp = problem.LogSumExp + (long)head * shape.Queries + firstQuery;
         for (int row = 0; row < queries; row++)
         {
@@ -140,15 +147,18 @@ internal static unsafe class AttentionTiles<TKernel, T>
     }
 
     /// <summary>
-    /// The gradients of one head: dV, dK (per block of keys, over every block of queries that sees it) and dQ, and the
-    /// head's parameter gradients added to <paramref name="parameterGradients"/> tile by tile, in a fixed order.
+    /// The gradients of one query head: its dQ, and its share of its key/value head's dK and dV (per block of keys, over
+    /// every block of queries that sees it), added to what the group's earlier heads left there; with a bias gradient,
+    /// its ds added to the bias's entries; the head's parameter gradients added to <paramref name="parameterGradients"/>
+    /// tile by tile, in a fixed order. Returns the head's sink gradient −Σ_i P_sink,i·D_i (0 without sinks).
     /// </summary>
+    /// <remarks>The caller clears dK, dV and the bias gradient once, then runs every head that shares them on one thread, in order.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Backward(in AttentionProblem<T> problem, int head, AttentionScratch<T> scratch, Span<double> parameterGradients)
+    public static double Backward(in AttentionProblem<T> problem, int head, AttentionScratch<T> scratch, Span<double> parameterGradients)
     {
         AttentionShape shape = problem.Shape;
         int headSize = shape.HeadSize, stride = AttentionProblem<T>.TileStride;
-        long queryOffset = problem.QueryOffset(head), keyOffset = problem.KeyOffset(head);
+        long queryOffset = problem.QueryOffset(head), keyOffset = problem.KeyOffset(problem.KeyHead(head));
         T* query = problem.Query + queryOffset, output = problem.Output + queryOffset;
         T* outputGradient = problem.OutputGradient + queryOffset, queryGradient = problem.QueryGradient + queryOffset;
         T* key = problem.Key + keyOffset, value = problem.Value + keyOffset;
@@ -157,14 +167,19 @@ internal static unsafe class AttentionTiles<TKernel, T>
         bool* padding = problem.PaddingOf(head);
 
         new Span<T>(queryGradient, shape.Queries * headSize).Clear();
-        new Span<T>(keyGradient, shape.Keys * headSize).Clear();
-        new Span<T>(valueGradient, shape.Keys * headSize).Clear();
 
-        // D = rowsum(dO ∘ O), in double.
+        // D = rowsum(dO ∘ O), in double; with a sink, its gradient −Σ_i P_sink,i·D_i, P_sink,i = exp(c − L_i).
         T[] shared = scratch.Shared!;
+        double sinkGradient = 0;
+        T sink = problem.Sinks is null ? T.NegativeInfinity : problem.Sinks[head % shape.Heads];
         for (int row = 0; row < shape.Queries; row++)
         {
-            shared[row] = T.CreateTruncating(Dot(outputGradient + (long)row * headSize, output + (long)row * headSize, headSize));
+            double rowShared = Dot(outputGradient + (long)row * headSize, output + (long)row * headSize, headSize);
+            shared[row] = T.CreateTruncating(rowShared);
+            if (problem.Sinks is not null && logSumExp[row] != T.NegativeInfinity)
+            {
+                sinkGradient -= double.CreateTruncating(T.Exp(sink - logSumExp[row])) * rowShared;
+            }
         }
 
         ref T scores = ref MemoryMarshal.GetArrayDataReference(scratch.Scores);
@@ -175,6 +190,12 @@ internal static unsafe class AttentionTiles<TKernel, T>
         for (int firstKey = 0; firstKey < shape.Keys; firstKey += AttentionProblem<T>.KeyBlock)
         {
             int keys = Math.Min(AttentionProblem<T>.KeyBlock, shape.Keys - firstKey);
+            (int firstQueryBlock, int endQueryBlock) = QueryBlocksSeeing(problem, firstKey, keys);
+            if (firstQueryBlock == endQueryBlock)
+            {
+                continue; // outside every query's causal mask or window
+            }
+
             int padded = PaddedColumns(padding, firstKey, keys, scratch.PaddedColumns);
             if (padded == keys)
             {
@@ -189,15 +210,15 @@ internal static unsafe class AttentionTiles<TKernel, T>
             ZeroColumns(ref valuesTransposed, headSize, paddedColumns);
             ref T unpaddedKeys = ref UnpaddedRows(keyBlock, keys, headSize, scratch, padded);
 
-            // With a causal mask the first query that sees key j is query j.
-            int firstQueryBlock = problem.Causal ? firstKey / AttentionProblem<T>.QueryBlock : 0;
-            for (int firstQuery = firstQueryBlock * AttentionProblem<T>.QueryBlock; firstQuery < shape.Queries; firstQuery += AttentionProblem<T>.QueryBlock)
+            for (int queryBlock = firstQueryBlock; queryBlock < endQueryBlock; queryBlock++)
             {
+                int firstQuery = queryBlock * AttentionProblem<T>.QueryBlock;
                 int queries = Math.Min(AttentionProblem<T>.QueryBlock, shape.Queries - firstQuery);
-                T* queryBlock = query + (long)firstQuery * headSize, outputGradientBlock = outputGradient + (long)firstQuery * headSize;
+                T* queryBlockRows = query + (long)firstQuery * headSize, outputGradientBlock = outputGradient + (long)firstQuery * headSize;
 
                 // s (masked: the finite stand-in 0, which σ′ may read safely) and σ(s) (masked: −∞).
-                TileMath.Multiply(ref *queryBlock, headSize, 1, ref keysTransposed, stride, ref scores, stride, queries, headSize, stride, problem.Scale, accumulate: false);
+                TileMath.Multiply(ref *queryBlockRows, headSize, 1, ref keysTransposed, stride, ref scores, stride, queries, headSize, stride, problem.Scale, accumulate: false);
+                AddBias(problem, head, firstQuery, queries, firstKey, keys, scratch);
                 ComputeSigma(problem, queries, scratch);
                 Mask(problem, ref weights, T.NegativeInfinity, ref scores, firstQuery, queries, firstKey, keys, paddedColumns);
 
@@ -256,11 +277,112 @@ internal static unsafe class AttentionTiles<TKernel, T>
                     }
                 }
 
+                // dbias += ds (the bias is added to s, so its gradient is ds), summed over its broadcast extents.
+                AddBiasGradient(problem, head, firstQuery, queries, firstKey, keys, scratch);
+
                 // dQ += scale·ds·K (zeros for the padding keys' rows) and dK += scale·dsᵀ·Q.
                 TileMath.Multiply(ref weightGradients, stride, 1, ref unpaddedKeys, headSize,
                     ref *(queryGradient + (long)firstQuery * headSize), headSize, queries, keys, headSize, problem.Scale, accumulate: true);
-                TileMath.Multiply(ref weightGradients, 1, stride, ref *queryBlock, headSize,
+                TileMath.Multiply(ref weightGradients, 1, stride, ref *queryBlockRows, headSize,
                     ref *(keyGradient + (long)firstKey * headSize), headSize, keys, queries, headSize, problem.Scale, accumulate: true);
+            }
+        }
+
+        return sinkGradient;
+    }
+
+    /// <summary>
+    /// The blocks of queries [first, end) that see some key of [<paramref name="firstKey"/>, + <paramref name="keys"/>)
+    /// through their causal mask and window: every block without a mask or window.
+    /// </summary>
+    private static (int First, int End) QueryBlocksSeeing(in AttentionProblem<T> problem, int firstKey, int keys)
+    {
+        int blocks = problem.QueryBlocks;
+        if (!problem.Banded)
+        {
+            return (0, blocks);
+        }
+
+        // A block sees the keys [start of its first query, end of its last); both grow with the block.
+        int first = 0;
+        while (first < blocks && !Sees(problem, first, firstKey, keys))
+        {
+            first++;
+        }
+
+        int end = first;
+        while (end < blocks && Sees(problem, end, firstKey, keys))
+        {
+            end++;
+        }
+
+        return (first, end);
+    }
+
+    private static bool Sees(in AttentionProblem<T> problem, int queryBlock, int firstKey, int keys)
+    {
+        int firstQuery = queryBlock * AttentionProblem<T>.QueryBlock;
+        (int start, int end) = problem.VisibleKeys(firstQuery, Math.Min(AttentionProblem<T>.QueryBlock, problem.Shape.Queries - firstQuery));
+        return start < firstKey + keys && firstKey < end && start < end;
+    }
+
+    /// <summary>Adds the bias to the scores of a tile (before σ: σ(scale·q·k + bias)); nothing without a bias.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddBias(in AttentionProblem<T> problem, int head, int firstQuery, int queries, int firstKey, int keys, AttentionScratch<T> scratch)
+    {
+        if (problem.Bias is null)
+        {
+            return;
+        }
+
+        int stride = AttentionProblem<T>.TileStride;
+        for (int row = 0; row < queries; row++)
+        {
+            Span<T> scoreRow = scratch.Scores.AsSpan(row * stride, keys);
+            T* bias = problem.BiasRow(head, firstQuery + row);
+            if (problem.BiasKeyStride == 0)
+            {
+                T shared = *bias;
+                for (int column = 0; column < scoreRow.Length; column++)
+                {
+                    scoreRow[column] += shared;
+                }
+            }
+            else
+            {
+                TensorPrimitives.Add(scoreRow, new ReadOnlySpan<T>(bias + firstKey, keys), scoreRow);
+            }
+        }
+    }
+
+    /// <summary>Adds ds, a tile's score gradients, to the bias gradient (in the bias's shape); nothing when it is not asked for.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddBiasGradient(in AttentionProblem<T> problem, int head, int firstQuery, int queries, int firstKey, int keys, AttentionScratch<T> scratch)
+    {
+        if (problem.BiasGradient is null)
+        {
+            return;
+        }
+
+        int stride = AttentionProblem<T>.TileStride;
+        for (int row = 0; row < queries; row++)
+        {
+            ReadOnlySpan<T> gradientRow = scratch.WeightGradients.AsSpan(row * stride, keys);
+            T* biasGradient = problem.BiasGradientRow(head, firstQuery + row);
+            if (problem.BiasKeyStride == 0)
+            {
+                T total = *biasGradient;
+                foreach (T entry in gradientRow)
+                {
+                    total += entry;
+                }
+
+                *biasGradient = total;
+            }
+            else
+            {
+                var destination = new Span<T>(biasGradient + firstKey, keys);
+                TensorPrimitives.Add(destination, gradientRow, destination);
             }
         }
     }
@@ -424,7 +546,8 @@ internal static unsafe class AttentionTiles<TKernel, T>
 
     /// <summary>
     /// Sets a tile to <paramref name="masked"/> (σ to −∞; P or ds to 0) and s, when given, to the stand-in 0 at the
-    /// tile's masked entries: the columns past its last key, padding keys, and with a causal mask the keys after each query.
+    /// tile's masked entries: the columns past its last key, padding keys, and the keys outside each query's causal mask
+    /// or window.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Mask(
@@ -432,18 +555,21 @@ internal static unsafe class AttentionTiles<TKernel, T>
     {
         int stride = AttentionProblem<T>.TileStride;
         bool hasScores = !Unsafe.IsNullRef(ref scores);
-        bool causalCut = problem.Causal && firstKey + keys - 1 > firstQuery;
-        if (keys == stride && paddedColumns.IsEmpty && !causalCut)
+        bool bandCut = problem.Banded
+            && (problem.KeyRange(firstQuery + queries - 1).Start > firstKey || problem.KeyRange(firstQuery).End < firstKey + keys);
+        if (keys == stride && paddedColumns.IsEmpty && !bandCut)
         {
             return;
         }
 
         for (int row = 0; row < queries; row++)
         {
-            // Columns from maskFrom on are past the tile's keys or, causally, after this query.
-            int maskFrom = problem.Causal ? Math.Clamp(firstQuery + row - firstKey + 1, 0, keys) : keys;
+            // Columns before visibleFrom and from visibleTo on are outside this query's band or past the tile's keys.
+            (int start, int end) = problem.KeyRange(firstQuery + row);
+            int visibleTo = Math.Clamp(end - firstKey, 0, keys), visibleFrom = Math.Min(Math.Clamp(start - firstKey, 0, keys), visibleTo);
             ref T tileRow = ref Unsafe.Add(ref tile, row * stride);
-            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref tileRow, maskFrom), stride - maskFrom).Fill(masked);
+            MemoryMarshal.CreateSpan(ref tileRow, visibleFrom).Fill(masked);
+            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref tileRow, visibleTo), stride - visibleTo).Fill(masked);
             foreach (int column in paddedColumns)
             {
                 Unsafe.Add(ref tileRow, column) = masked;
@@ -452,7 +578,8 @@ internal static unsafe class AttentionTiles<TKernel, T>
             if (hasScores)
             {
                 ref T scoreRow = ref Unsafe.Add(ref scores, row * stride);
-                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref scoreRow, maskFrom), stride - maskFrom).Clear();
+                MemoryMarshal.CreateSpan(ref scoreRow, visibleFrom).Clear();
+                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref scoreRow, visibleTo), stride - visibleTo).Clear();
                 foreach (int column in paddedColumns)
                 {
                     Unsafe.Add(ref scoreRow, column) = T.Zero;

@@ -61,8 +61,13 @@ namespace App
             public static global::TorchSharp.torch.Tensor Formula(global::TorchSharp.torch.Tensor x, bool logarithm)
             {
                 using var scope = global::TorchSharp.torch.NewDisposeScope();
-                global::TorchSharp.torch.Tensor masked = x.eq(double.NegativeInfinity);
-                return global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.MaskedSoftMax(x, masked, logarithm).MoveToOuterDisposeScope();
+                return global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.MaskedSoftMax(Modulate(x), x.eq(double.NegativeInfinity), logarithm).MoveToOuterDisposeScope();
+            }
+
+            /// <summary>σ alone as torch ops: −∞ where x is −∞ (masked). Fused attention's materialized path adds sinks to it, on σ's scale.</summary>
+            public static global::TorchSharp.torch.Tensor Modulate(global::TorchSharp.torch.Tensor x)
+            {
+                return x.alias();
             }
         }
 
@@ -85,6 +90,8 @@ namespace App
 
             global::TorchSharp.torch.Tensor global::MultiMax.Torch.CompilerServices.IFusedNormalizer.Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? parameters, bool logarithm) => global::App.Layers.LogSoftFunction.Formula(x, logarithm);
 
+            global::TorchSharp.torch.Tensor global::MultiMax.Torch.CompilerServices.IFusedNormalizer.Modulate(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? parameters) => global::App.Layers.LogSoftFunction.Modulate(x);
+
             bool global::MultiMax.Torch.CompilerServices.IFusedNormalizer.LogProbabilities => true;
 
             global::MultiMax.Torch.CompilerServices.AttentionKernels<float>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.FloatAttention => null;
@@ -92,8 +99,8 @@ namespace App
             global::MultiMax.Torch.CompilerServices.CrossEntropyKernels<float>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.FloatCrossEntropy => null;
 
             private static readonly global::MultiMax.Torch.CompilerServices.AttentionKernels<double> DoubleAttentionKernels = new(
-                static (q, k, v, o, l, shape, _, mask, causal, scale) => global::Library.Shared.LogSoftAttention(q, k, v, o, l, shape, mask, causal, scale),
-                static (q, k, v, o, l, dO, dq, dk, dv, shape, _, _, mask, causal, scale) => global::Library.Shared.LogSoftAttentionBackward(q, k, v, o, l, dO, dq, dk, dv, shape, mask, causal, scale));
+                static (q, k, v, o, l, shape, _, options) => global::Library.Shared.LogSoftAttention(q, k, v, o, l, shape, options),
+                static (q, k, v, o, l, dO, dq, dk, dv, shape, _, _, options, db, dc) => global::Library.Shared.LogSoftAttentionBackward(q, k, v, o, l, dO, dq, dk, dv, shape, options, db, dc));
 
             global::MultiMax.Torch.CompilerServices.AttentionKernels<double>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.DoubleAttention => DoubleAttentionKernels;
 

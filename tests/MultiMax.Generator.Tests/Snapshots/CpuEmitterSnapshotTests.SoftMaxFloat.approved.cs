@@ -30,8 +30,8 @@ namespace Demo
         /// declaration's output kind.
         /// </summary>
         /// <param name="query">[batch, heads, queries, headSize], row-major.</param>
-        /// <param name="key">[batch, heads, keys, headSize].</param>
-        /// <param name="value">[batch, heads, keys, headSize].</param>
+        /// <param name="key">[batch, kvHeads, keys, headSize], kvHeads = <c>shape.KeyValueHeads</c>.</param>
+        /// <param name="value">[batch, kvHeads, keys, headSize].</param>
         /// <param name="shape">The batch, head, query and key counts and the head size.</param>
         /// <param name="output">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>
         /// <param name="logSumExp">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key), for the backward.</param>
@@ -41,12 +41,25 @@ namespace Demo
         /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input; nothing is written then.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
         public static void SoftAttention(global::System.ReadOnlySpan<float> query, global::System.ReadOnlySpan<float> key, global::System.ReadOnlySpan<float> value, global::System.Span<float> output, global::System.Span<float> logSumExp, global::MultiMax.AttentionShape shape, global::System.ReadOnlySpan<bool> keyPaddingMask = default, bool causal = false, float? scale = null)
-            => global::MultiMax.CompilerServices.AttentionRunner.Forward<global::MultiMax.Generated.SoftModulator, float>(query, key, value, output, logSumExp, shape, global::System.ReadOnlySpan<float>.Empty, keyPaddingMask, causal, scale);
+            => global::MultiMax.CompilerServices.AttentionRunner.Forward<global::MultiMax.Generated.SoftModulator, float>(query, key, value, output, logSumExp, shape, global::System.ReadOnlySpan<float>.Empty, new global::MultiMax.AttentionOptions<float> { KeyPaddingMask = keyPaddingMask, Causal = causal, Scale = scale }, optionsName: "");
+
+        /// <summary>The same attention with every option: a causal mask or sliding window and its alignment, key padding, an additive bias and sinks (<see cref="global::MultiMax.AttentionOptions{T}"/>).</summary>
+        /// <param name="query">[batch, heads, queries, headSize], row-major.</param>
+        /// <param name="key">[batch, kvHeads, keys, headSize], kvHeads = <c>shape.KeyValueHeads</c>.</param>
+        /// <param name="value">[batch, kvHeads, keys, headSize].</param>
+        /// <param name="shape">The batch, head, query and key counts and the head size.</param>
+        /// <param name="output">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>
+        /// <param name="logSumExp">Receives [batch, heads, queries]: log(Σ exp σ + exp sink) per query, for the backward.</param>
+        /// <param name="options">The masking, bias, sinks and scale.</param>
+        /// <exception cref="global::System.ArgumentException">A length does not fit the shape, an option does not fit it, or an output overlaps an input; nothing is written then.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
+        public static void SoftAttention(global::System.ReadOnlySpan<float> query, global::System.ReadOnlySpan<float> key, global::System.ReadOnlySpan<float> value, global::System.Span<float> output, global::System.Span<float> logSumExp, global::MultiMax.AttentionShape shape, global::MultiMax.AttentionOptions<float> options)
+            => global::MultiMax.CompilerServices.AttentionRunner.Forward<global::MultiMax.Generated.SoftModulator, float>(query, key, value, output, logSumExp, shape, global::System.ReadOnlySpan<float>.Empty, options);
 
         /// <summary>The backward pass of <c>SoftAttention</c>: recomputes each tile's weights from <paramref name="logSumExp"/>.</summary>
         /// <param name="query">[batch, heads, queries, headSize], row-major.</param>
-        /// <param name="key">[batch, heads, keys, headSize].</param>
-        /// <param name="value">[batch, heads, keys, headSize].</param>
+        /// <param name="key">[batch, kvHeads, keys, headSize], kvHeads = <c>shape.KeyValueHeads</c>.</param>
+        /// <param name="value">[batch, kvHeads, keys, headSize].</param>
         /// <param name="shape">The batch, head, query and key counts and the head size.</param>
         /// <param name="output">The forward's output.</param>
         /// <param name="logSumExp">The forward's log-sum-exp.</param>
@@ -60,7 +73,26 @@ namespace Demo
         /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input or another output; nothing is written then.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
         public static void SoftAttentionBackward(global::System.ReadOnlySpan<float> query, global::System.ReadOnlySpan<float> key, global::System.ReadOnlySpan<float> value, global::System.ReadOnlySpan<float> output, global::System.ReadOnlySpan<float> logSumExp, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> queryGradient, global::System.Span<float> keyGradient, global::System.Span<float> valueGradient, global::MultiMax.AttentionShape shape, global::System.ReadOnlySpan<bool> keyPaddingMask = default, bool causal = false, float? scale = null)
-            => global::MultiMax.CompilerServices.AttentionRunner.Backward<global::MultiMax.Generated.SoftModulator, float>(query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, global::System.ReadOnlySpan<float>.Empty, global::System.Span<float>.Empty, keyPaddingMask, causal, scale);
+            => global::MultiMax.CompilerServices.AttentionRunner.Backward<global::MultiMax.Generated.SoftModulator, float>(query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, global::System.ReadOnlySpan<float>.Empty, global::System.Span<float>.Empty, new global::MultiMax.AttentionOptions<float> { KeyPaddingMask = keyPaddingMask, Causal = causal, Scale = scale }, default, default, optionsName: "");
+
+        /// <summary>The backward pass of the attention with every option: also the bias's and the sinks' gradients, when asked for.</summary>
+        /// <param name="query">[batch, heads, queries, headSize], row-major.</param>
+        /// <param name="key">[batch, kvHeads, keys, headSize], kvHeads = <c>shape.KeyValueHeads</c>.</param>
+        /// <param name="value">[batch, kvHeads, keys, headSize].</param>
+        /// <param name="shape">The batch, head, query and key counts and the head size.</param>
+        /// <param name="output">The forward's output.</param>
+        /// <param name="logSumExp">The forward's log-sum-exp.</param>
+        /// <param name="outputGradient">The gradient of the loss with respect to <paramref name="output"/>.</param>
+        /// <param name="queryGradient">Receives the gradient with respect to <paramref name="query"/>.</param>
+        /// <param name="keyGradient">Receives the gradient with respect to <paramref name="key"/>, summed over each group's query heads in order.</param>
+        /// <param name="valueGradient">Receives the gradient with respect to <paramref name="value"/>, likewise.</param>
+        /// <param name="options">The forward's masking, bias, sinks and scale.</param>
+        /// <param name="biasGradient">Empty, or receives the bias's gradient in its own shape, summed over its broadcast extents in a fixed order.</param>
+        /// <param name="sinkGradient">Empty, or receives the sinks' gradient [heads]: −Σ P_sink·D over each head's queries, in a fixed order.</param>
+        /// <exception cref="global::System.ArgumentException">A length does not fit the shape, an option does not fit it, or an output overlaps an input or another output; nothing is written then.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
+        public static void SoftAttentionBackward(global::System.ReadOnlySpan<float> query, global::System.ReadOnlySpan<float> key, global::System.ReadOnlySpan<float> value, global::System.ReadOnlySpan<float> output, global::System.ReadOnlySpan<float> logSumExp, global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> queryGradient, global::System.Span<float> keyGradient, global::System.Span<float> valueGradient, global::MultiMax.AttentionShape shape, global::MultiMax.AttentionOptions<float> options, global::System.Span<float> biasGradient = default, global::System.Span<float> sinkGradient = default)
+            => global::MultiMax.CompilerServices.AttentionRunner.Backward<global::MultiMax.Generated.SoftModulator, float>(query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, global::System.ReadOnlySpan<float>.Empty, global::System.Span<float>.Empty, options, biasGradient, sinkGradient);
 
         /// <summary>
         /// The fused output-layer loss with <see cref="Soft(global::System.ReadOnlySpan{float}, global::System.Span{float}, int)"/>'s σ: the mean, over the tokens whose target

@@ -63,6 +63,13 @@ namespace Demo
             public static global::TorchSharp.torch.Tensor Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor parameters, bool logarithm)
             {
                 using var scope = global::TorchSharp.torch.NewDisposeScope();
+                return global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.MaskedSoftMax(Modulate(x, parameters), x.eq(double.NegativeInfinity), logarithm).MoveToOuterDisposeScope();
+            }
+
+            /// <summary>σ alone as torch ops: −∞ where x is −∞ (masked). Fused attention's materialized path adds sinks to it, on σ's scale.</summary>
+            public static global::TorchSharp.torch.Tensor Modulate(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor parameters)
+            {
+                using var scope = global::TorchSharp.torch.NewDisposeScope();
                 global::TorchSharp.torch.Tensor masked = x.eq(double.NegativeInfinity);
                 // σ is never evaluated at a masked entry: σ(−∞) is NaN or ±∞ for most parameters.
                 global::TorchSharp.torch.Tensor xz = x.masked_fill(masked, 0);
@@ -73,7 +80,7 @@ namespace Demo
                 sigma += parameters[0] * r1 * r1;
                 global::TorchSharp.torch.Tensor r2 = global::TorchSharp.torch.nn.functional.relu(xz + 0.25d); // Above(3): max(x + 0.25, 0)
                 sigma += -0.5d * r2 * r2 * r2;
-                return global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.MaskedSoftMax(sigma, masked, logarithm).MoveToOuterDisposeScope();
+                return sigma.masked_fill(masked, double.NegativeInfinity).MoveToOuterDisposeScope();
             }
         }
 
@@ -124,6 +131,8 @@ namespace Demo
 
             global::TorchSharp.torch.Tensor global::MultiMax.Torch.CompilerServices.IFusedNormalizer.Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? parameters, bool logarithm) => global::Demo.Ops.CustomFunction.Formula(x, parameters!, logarithm);
 
+            global::TorchSharp.torch.Tensor global::MultiMax.Torch.CompilerServices.IFusedNormalizer.Modulate(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? parameters) => global::Demo.Ops.CustomFunction.Modulate(x, parameters!);
+
             bool global::MultiMax.Torch.CompilerServices.IFusedNormalizer.LogProbabilities => false;
 
             global::MultiMax.Torch.CompilerServices.AttentionKernels<float>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.FloatAttention => null;
@@ -131,8 +140,8 @@ namespace Demo
             global::MultiMax.Torch.CompilerServices.CrossEntropyKernels<float>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.FloatCrossEntropy => null;
 
             private static readonly global::MultiMax.Torch.CompilerServices.AttentionKernels<double> DoubleAttentionKernels = new(
-                static (q, k, v, o, l, shape, p, mask, causal, scale) => global::Demo.Ops.CustomAttention(q, k, v, o, l, shape, p, mask, causal, scale),
-                static (q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, mask, causal, scale) => global::Demo.Ops.CustomAttentionBackward(q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, mask, causal, scale));
+                static (q, k, v, o, l, shape, p, options) => global::Demo.Ops.CustomAttention(q, k, v, o, l, shape, p, options),
+                static (q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, options, db, dc) => global::Demo.Ops.CustomAttentionBackward(q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, options, db, dc));
 
             global::MultiMax.Torch.CompilerServices.AttentionKernels<double>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.DoubleAttention => DoubleAttentionKernels;
 

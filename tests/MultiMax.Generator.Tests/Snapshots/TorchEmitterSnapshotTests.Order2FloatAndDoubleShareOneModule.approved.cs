@@ -67,6 +67,13 @@ namespace Demo
             public static global::TorchSharp.torch.Tensor Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor parameters, bool logarithm)
             {
                 using var scope = global::TorchSharp.torch.NewDisposeScope();
+                return global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.MaskedSoftMax(Modulate(x, parameters), x.eq(double.NegativeInfinity), logarithm).MoveToOuterDisposeScope();
+            }
+
+            /// <summary>σ alone as torch ops: −∞ where x is −∞ (masked). Fused attention's materialized path adds sinks to it, on σ's scale.</summary>
+            public static global::TorchSharp.torch.Tensor Modulate(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor parameters)
+            {
+                using var scope = global::TorchSharp.torch.NewDisposeScope();
                 global::TorchSharp.torch.Tensor masked = x.eq(double.NegativeInfinity);
                 // σ is never evaluated at a masked entry: σ(−∞) is NaN or ±∞ for most parameters.
                 global::TorchSharp.torch.Tensor xz = x.masked_fill(masked, 0);
@@ -79,7 +86,7 @@ namespace Demo
                 sigma += parameters[2] * r2 * r2;
                 global::TorchSharp.torch.Tensor r3 = global::TorchSharp.torch.nn.functional.relu(xz - parameters[7]); // Above(2): max(x − p[7], 0)
                 sigma += parameters[3] * r3 * r3;
-                return global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.MaskedSoftMax(sigma, masked, logarithm).MoveToOuterDisposeScope();
+                return sigma.masked_fill(masked, double.NegativeInfinity).MoveToOuterDisposeScope();
             }
         }
 
@@ -130,11 +137,13 @@ namespace Demo
 
             global::TorchSharp.torch.Tensor global::MultiMax.Torch.CompilerServices.IFusedNormalizer.Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? parameters, bool logarithm) => global::Demo.Ops.MultiMax2Function.Formula(x, parameters!, logarithm);
 
+            global::TorchSharp.torch.Tensor global::MultiMax.Torch.CompilerServices.IFusedNormalizer.Modulate(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? parameters) => global::Demo.Ops.MultiMax2Function.Modulate(x, parameters!);
+
             bool global::MultiMax.Torch.CompilerServices.IFusedNormalizer.LogProbabilities => false;
 
             private static readonly global::MultiMax.Torch.CompilerServices.AttentionKernels<float> FloatAttentionKernels = new(
-                static (q, k, v, o, l, shape, p, mask, causal, scale) => global::Demo.Ops.MultiMax2Attention(q, k, v, o, l, shape, p, mask, causal, scale),
-                static (q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, mask, causal, scale) => global::Demo.Ops.MultiMax2AttentionBackward(q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, mask, causal, scale));
+                static (q, k, v, o, l, shape, p, options) => global::Demo.Ops.MultiMax2Attention(q, k, v, o, l, shape, p, options),
+                static (q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, options, db, dc) => global::Demo.Ops.MultiMax2AttentionBackward(q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, options, db, dc));
 
             global::MultiMax.Torch.CompilerServices.AttentionKernels<float>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.FloatAttention => FloatAttentionKernels;
 
@@ -145,8 +154,8 @@ namespace Demo
             global::MultiMax.Torch.CompilerServices.CrossEntropyKernels<float>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.FloatCrossEntropy => FloatCrossEntropyKernels;
 
             private static readonly global::MultiMax.Torch.CompilerServices.AttentionKernels<double> DoubleAttentionKernels = new(
-                static (q, k, v, o, l, shape, p, mask, causal, scale) => global::Demo.Ops.MultiMax2Attention(q, k, v, o, l, shape, p, mask, causal, scale),
-                static (q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, mask, causal, scale) => global::Demo.Ops.MultiMax2AttentionBackward(q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, mask, causal, scale));
+                static (q, k, v, o, l, shape, p, options) => global::Demo.Ops.MultiMax2Attention(q, k, v, o, l, shape, p, options),
+                static (q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, options, db, dc) => global::Demo.Ops.MultiMax2AttentionBackward(q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, options, db, dc));
 
             global::MultiMax.Torch.CompilerServices.AttentionKernels<double>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.DoubleAttention => DoubleAttentionKernels;
 

@@ -61,8 +61,13 @@ namespace Demo
             public static global::TorchSharp.torch.Tensor Formula(global::TorchSharp.torch.Tensor x, bool logarithm)
             {
                 using var scope = global::TorchSharp.torch.NewDisposeScope();
-                global::TorchSharp.torch.Tensor masked = x.eq(double.NegativeInfinity);
-                return global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.MaskedSoftMax(x, masked, logarithm).MoveToOuterDisposeScope();
+                return global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.MaskedSoftMax(Modulate(x), x.eq(double.NegativeInfinity), logarithm).MoveToOuterDisposeScope();
+            }
+
+            /// <summary>σ alone as torch ops: −∞ where x is −∞ (masked). Fused attention's materialized path adds sinks to it, on σ's scale.</summary>
+            public static global::TorchSharp.torch.Tensor Modulate(global::TorchSharp.torch.Tensor x)
+            {
+                return x.alias();
             }
         }
 
@@ -85,11 +90,13 @@ namespace Demo
 
             global::TorchSharp.torch.Tensor global::MultiMax.Torch.CompilerServices.IFusedNormalizer.Formula(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? parameters, bool logarithm) => global::Demo.Ops.SoftFunction.Formula(x, logarithm);
 
+            global::TorchSharp.torch.Tensor global::MultiMax.Torch.CompilerServices.IFusedNormalizer.Modulate(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? parameters) => global::Demo.Ops.SoftFunction.Modulate(x);
+
             bool global::MultiMax.Torch.CompilerServices.IFusedNormalizer.LogProbabilities => false;
 
             private static readonly global::MultiMax.Torch.CompilerServices.AttentionKernels<float> FloatAttentionKernels = new(
-                static (q, k, v, o, l, shape, _, mask, causal, scale) => global::Demo.Ops.SoftAttention(q, k, v, o, l, shape, mask, causal, scale),
-                static (q, k, v, o, l, dO, dq, dk, dv, shape, _, _, mask, causal, scale) => global::Demo.Ops.SoftAttentionBackward(q, k, v, o, l, dO, dq, dk, dv, shape, mask, causal, scale));
+                static (q, k, v, o, l, shape, _, options) => global::Demo.Ops.SoftAttention(q, k, v, o, l, shape, options),
+                static (q, k, v, o, l, dO, dq, dk, dv, shape, _, _, options, db, dc) => global::Demo.Ops.SoftAttentionBackward(q, k, v, o, l, dO, dq, dk, dv, shape, options, db, dc));
 
             global::MultiMax.Torch.CompilerServices.AttentionKernels<float>? global::MultiMax.Torch.CompilerServices.IFusedNormalizer.FloatAttention => FloatAttentionKernels;
 

@@ -159,7 +159,7 @@ public class FusedAttentionTests
         q = back(convert(q)); k = back(convert(k)); v = back(convert(v)); dO = back(convert(dO)); parameters = back(convert(parameters));
         var reference = new ReferenceAttention(layout.Bind(parameters), shape, padding, c.Causal, shape.DefaultScale);
         (double[] expectedOutput, double[] expectedLogSumExp) = reference.Forward(q, k, v);
-        (double[] dq, double[] dk, double[] dv, double[] dp) = reference.Backward(q, k, v, dO, layout);
+        (double[] dq, double[] dk, double[] dv, double[] dp, _, _) = reference.Backward(q, k, v, dO, layout);
 
         var output = new T[shape.QueryLength];
         var logSumExp = new T[shape.LogSumExpLength];

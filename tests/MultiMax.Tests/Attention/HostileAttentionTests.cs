@@ -122,7 +122,7 @@ public class HostileAttentionTests
         double[] qReference = q.Select(x => x == 1e20 ? 1e200 : x).ToArray(), kReference = k.Select(x => x == -1e20 ? -1e200 : x).ToArray();
         var reference = new ReferenceAttention(layout.Bind(parameters), shape, padding, c.Causal, shape.DefaultScale);
         (double[] expectedOutput, _) = reference.Forward(qReference, kReference, v);
-        (double[] dq, double[] dk, double[] dv, double[] dp) = reference.Backward(qReference, kReference, v, dO, layout);
+        (double[] dq, double[] dk, double[] dv, double[] dp, _, _) = reference.Backward(qReference, kReference, v, dO, layout);
         // Component 0 of dq (dk) is ds times the one key's (query's) 1e200 there: linear in it, so the kernels' is 1e-180 of it.
         for (int i = 0; i < dq.Length; i += shape.HeadSize) dq[i] *= 1e-180;
         for (int j = 0; j < dk.Length; j += shape.HeadSize) dk[j] *= 1e-180;

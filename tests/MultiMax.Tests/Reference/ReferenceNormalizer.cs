@@ -55,22 +55,26 @@ public sealed record ReferenceNormalizer(IReadOnlyList<Term> Terms, double Scale
         return Scale * slope;
     }
 
-    public double[] Forward(double[] x, int rowLength)
+    /// <summary>
+    /// Normalizes each row; with a <paramref name="sink"/>, every row's SoftMax has one more entry of value σ = sink
+    /// (never passed through σ) that is dropped from the output: attention sinks.
+    /// </summary>
+    public double[] Forward(double[] x, int rowLength, double sink = double.NegativeInfinity)
     {
         var y = new double[x.Length];
         for (int start = 0; start < x.Length; start += rowLength)
         {
-            ForwardRow(x.AsSpan(start, rowLength), y.AsSpan(start, rowLength));
+            ForwardRow(x.AsSpan(start, rowLength), y.AsSpan(start, rowLength), sink);
         }
 
         return y;
     }
 
-    private void ForwardRow(ReadOnlySpan<double> x, Span<double> y)
+    private void ForwardRow(ReadOnlySpan<double> x, Span<double> y, double sink)
     {
         var sigma = new double[x.Length];
         bool anyUnmasked = false;
-        double max = double.NegativeInfinity;
+        double max = sink;
         for (int i = 0; i < x.Length; i++)
         {
             if (double.IsNegativeInfinity(x[i]))
@@ -99,7 +103,7 @@ public sealed record ReferenceNormalizer(IReadOnlyList<Term> Terms, double Scale
             return;
         }
 
-        double sum = 0;
+        double sum = double.IsNegativeInfinity(sink) ? 0 : Math.Exp(sink - max);
         for (int i = 0; i < x.Length; i++)
         {
             if (!double.IsNegativeInfinity(x[i]))
@@ -121,9 +125,10 @@ public sealed record ReferenceNormalizer(IReadOnlyList<Term> Terms, double Scale
     /// The analytic backward of DESIGN.md: dx per entry and the gradient of every term's coefficient and
     /// threshold and of scale and shift, summed over all rows, as named values.
     /// </summary>
-    public (double[] Dx, ReferenceGradients Parameters) Backward(double[] x, double[] dy, int rowLength)
+    /// <remarks>With a sink the same formulas hold: the sink's entry has no upstream gradient, so it adds nothing to the shared sum.</remarks>
+    public (double[] Dx, ReferenceGradients Parameters) Backward(double[] x, double[] dy, int rowLength, double sink = double.NegativeInfinity)
     {
-        double[] y = Forward(x, rowLength);
+        double[] y = Forward(x, rowLength, sink);
         var dx = new double[x.Length];
         var gradients = new ReferenceGradients(Terms.Count);
         for (int start = 0; start < x.Length; start += rowLength)
