@@ -56,11 +56,61 @@ public sealed class MultiHeadAttentionTests
         Assert.All(gradients, g => Assert.True(g.Value.abs().sum().item<float>() > 0, $"{g.Key} got no gradient"));
     }
 
+    /// <summary>
+    /// A prefill and then one token at a time through a <see cref="KeyValueCache"/> (bottom-right alignment) give what one
+    /// causal call over the whole sequence gives, with grouped key/value heads, a window and sinks.
+    /// </summary>
+    [Theory]
+    [InlineData(NormalizerKind.SoftMax)]
+    [InlineData(NormalizerKind.MultiMax2)]
+    public void DecodingWithACacheMatchesOneCausalCall(NormalizerKind kind)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(6);
+        var attention = new MultiHeadAttention(32, 8, kind, keyValueHeads: 2, window: (5, 0), sinks: true);
+        using (no_grad())
+        {
+            attention.Sinks!.copy_(randn(8));
+            foreach ((string name, TorchSharp.Modules.Parameter parameter) in attention.named_parameters().Where(p => p.name.StartsWith("normalizer.")))
+            {
+                parameter.copy_(randn_like(parameter) * 0.3);
+            }
+        }
+
+        Tensor x = randn(2, 11, 32);
+        Tensor expected = attention.forward(x, null, causal: true);
+        using var cache = new KeyValueCache();
+        var steps = new List<Tensor> { attention.Decode(x[.., ..7], cache) };
+        for (int t = 7; t < 11; t++)
+        {
+            steps.Add(attention.Decode(x[.., t..(t + 1)], cache));
+        }
+
+        Assert.Equal(11, cache.Length);
+        TensorAssert.Close(expected, cat(steps, 1), 1e-5, 1e-4, "decoded");
+    }
+
+    [Fact]
+    public void GroupedHeadsAndSinksTrain()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(7);
+        var attention = new MultiHeadAttention(16, 4, NormalizerKind.MultiMax2, keyValueHeads: 1, sinks: true);
+        Assert.Equal(new long[] { 4 }, attention.Sinks!.shape);
+        Assert.Equal(new long[] { 4, 16 }, attention.named_parameters().Single(p => p.name == "key.weight").parameter.shape);
+        attention.forward(randn(3, 6, 16), null, causal: true, bias: randn(4, 6, 6)).square().sum().backward();
+        Dictionary<string, Tensor> gradients = attention.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!);
+        Assert.Contains("sinks", gradients.Keys);
+        Assert.All(gradients, g => Assert.True(g.Value.abs().sum().item<float>() > 0, $"{g.Key} got no gradient"));
+    }
+
     [Fact]
     public void BadShapesAreRefused()
     {
         using var scope = NewDisposeScope();
         Assert.Throws<ArgumentException>(() => new MultiHeadAttention(10, 4));
+        Assert.Equal("keyValueHeads", Assert.Throws<ArgumentException>(() => new MultiHeadAttention(8, 4, keyValueHeads: 3)).ParamName);
+        Assert.Equal("window", Assert.Throws<ArgumentOutOfRangeException>(() => new MultiHeadAttention(8, 4, window: (-1, 0))).ParamName);
         var attention = new MultiHeadAttention(8, 2);
         Assert.Throws<ArgumentException>(() => attention.forward(randn(4, 8)));
         Assert.Throws<ArgumentException>(() => attention.forward(randn(2, 4, 8), ones(2, 5, ScalarType.Bool)));

@@ -1,0 +1,78 @@
+using System;
+using BenchmarkDotNet.Attributes;
+using MultiMax.Torch;
+using static TorchSharp.torch;
+
+namespace MultiMax.Benchmarks;
+
+/// <summary>
+/// The cost of a learned score bias and of sinks, both with gradients, over the same call without them, through
+/// <see cref="FusedAttention"/> with MultiMax2, float32 CPU, forward+backward: b1 h8 n1024 d64 with a bias
+/// [heads, n, n] (T5's, shared by the batch), and the vision demo's shape b128 h4 n50 d16 with a Swin-style relative
+/// position bias [heads, n, n].
+/// </summary>
+/// <remarks>Program.cs runs these in process, as <see cref="TorchBenchmarks"/>.</remarks>
+public class BiasAndSinkBenchmarks
+{
+    private Tensor query = null!, key = null!, value = null!, upstream = null!, bias = null!, sinks = null!;
+    private Tensor visionQuery = null!, visionKey = null!, visionValue = null!, visionUpstream = null!, visionBias = null!;
+    private TorchNormalizers.MultiMax2Module multiMax = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        manual_seed(42);
+        query = randn(1, 8, 1024, 64).requires_grad_(true);
+        key = randn(1, 8, 1024, 64).requires_grad_(true);
+        value = randn(1, 8, 1024, 64).requires_grad_(true);
+        upstream = randn(1, 8, 1024, 64);
+        bias = (randn(8, 1024, 1024) * 0.1).requires_grad_(true);
+        sinks = zeros(8).requires_grad_(true);
+        visionQuery = randn(128, 4, 50, 16).requires_grad_(true);
+        visionKey = randn(128, 4, 50, 16).requires_grad_(true);
+        visionValue = randn(128, 4, 50, 16).requires_grad_(true);
+        visionUpstream = randn(128, 4, 50, 16);
+        visionBias = (randn(4, 50, 50) * 0.1).requires_grad_(true);
+        multiMax = WorkingParameters.Set(new TorchNormalizers.MultiMax2Module());
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        foreach (IDisposable disposable in new IDisposable[]
+                 {
+                     query, key, value, upstream, bias, sinks, visionQuery, visionKey, visionValue, visionUpstream, visionBias, multiMax,
+                 })
+        {
+            disposable.Dispose();
+        }
+    }
+
+    [Benchmark(Baseline = true, Description = "n1024 plain")]
+    public void Plain() => Backward(FusedAttention.ScaledDotProduct(query, key, value, multiMax), upstream);
+
+    [Benchmark(Description = "n1024 + bias [h, n, n]")]
+    public void WithBias() => Backward(FusedAttention.ScaledDotProduct(query, key, value, multiMax, bias: bias), upstream);
+
+    [Benchmark(Description = "n1024 + sinks")]
+    public void WithSinks() => Backward(FusedAttention.ScaledDotProduct(query, key, value, multiMax, sinks: sinks), upstream);
+
+    [Benchmark(Description = "vision b128 h4 n50 plain")]
+    public void VisionPlain() => Backward(FusedAttention.ScaledDotProduct(visionQuery, visionKey, visionValue, multiMax), visionUpstream);
+
+    [Benchmark(Description = "vision + bias [h, n, n]")]
+    public void VisionWithBias() => Backward(FusedAttention.ScaledDotProduct(visionQuery, visionKey, visionValue, multiMax, bias: visionBias), visionUpstream);
+
+    private void Backward(Tensor output, Tensor gradient)
+    {
+        using var scope = NewDisposeScope();
+        output.backward(new[] { gradient });
+        foreach (Tensor input in new[] { query, key, value, bias, sinks, visionQuery, visionKey, visionValue, visionBias })
+        {
+            input.grad?.zero_();
+        }
+
+        multiMax.zero_grad();
+        output.Dispose();
+    }
+}
