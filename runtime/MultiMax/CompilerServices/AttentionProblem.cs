@@ -67,6 +67,9 @@ internal readonly unsafe struct AttentionProblem<T>
 
     public long BiasKeyStride { get; init; }
 
+    /// <summary>The bias entries of one (batch, head) slice: its queries' extent times its keys'.</summary>
+    public long BiasSliceLength { get; init; }
+
     /// <summary>One logit per query head that joins every denominator on σ's scale; null without sinks.</summary>
     public T* Sinks { get; init; }
 
@@ -92,6 +95,15 @@ internal readonly unsafe struct AttentionProblem<T>
 
     /// <summary>The bias gradient, in the bias's own (broadcast) shape; null when not asked for.</summary>
     public T* BiasGradient { get; init; }
+
+    /// <summary>
+    /// With a bias gradient shared by the batch cut into parts (<see cref="BackwardUnits"/>): the gradients of parts 1,
+    /// 2, … one after another, each <see cref="BiasLength"/> long (part 0 adds into <see cref="BiasGradient"/>).
+    /// </summary>
+    public T* BiasGradientPartials { get; init; }
+
+    /// <summary>The bias's entries.</summary>
+    public long BiasLength { get; init; }
 
     public ReadOnlySpan<T> ParameterSpan => new(Parameters, ParameterCount);
 

@@ -1,6 +1,7 @@
 using System;
 using System.ComponentModel;
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading.Tasks;
@@ -10,12 +11,14 @@ namespace MultiMax.CompilerServices;
 /// <summary>
 /// Runs the fused attention of a generated <see cref="IModulatorKernel{T}"/>: checks every argument before the first
 /// write, then runs the tile loops of <see cref="AttentionTiles{TKernel, T}"/> across the thread pool — the forward
-/// over (head, block of queries), the backward over heads, each head's gradients written by one thread.
+/// over (head, block of queries), the backward over units of heads (<see cref="BackwardUnits"/>: the heads that add to
+/// the same dK, dV or bias gradient entries run on one thread, in order).
 /// </summary>
 /// <remarks>
 /// Infrastructure for generated code (<c>&lt;Name&gt;Attention</c>, <c>&lt;Name&gt;AttentionBackward</c>). Parameter
-/// gradients are summed per head in double, tile by tile in a fixed order, then over heads in order, then rounded once:
-/// the same bits on every run, whatever the scheduling.
+/// gradients are summed per unit in double, tile by tile in a fixed order, then over units in order, then rounded
+/// once; sink gradients per head in double, then over the batch in order: the same bits on every run, whatever the
+/// scheduling.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static unsafe class AttentionRunner
@@ -167,9 +170,9 @@ public static unsafe class AttentionRunner
 
         int parameterCount = parameters.Length;
         bool poisoned = TKernel.IsPoisoned(parameters);
-        biasGradient.Clear();
         if (shape.QueryLength == 0 && shape.KeyLength == 0)
         {
+            biasGradient.Clear();
             // Nothing to write but the parameter, bias and sink gradients, and every gσ is 0: no query, or empty dot
             // products (dP = 0, D = 0). A NaN parameter σ reads still makes the parameters' NaN, the rule on every path.
             parameterGradients.Fill(poisoned ? T.NaN : T.Zero);
@@ -191,9 +194,27 @@ public static unsafe class AttentionRunner
                 BiasGradient = biasGradient.IsEmpty ? null : biasGradientPointer,
             };
 
-            var units = new BackwardUnits(shape, MergeBatch: !biasGradient.IsEmpty && biasShape.Batch == 1, MergeHeads: !biasGradient.IsEmpty && biasShape.Heads == 1);
+            var units = BackwardUnits.For(shape, biasShape, !biasGradient.IsEmpty, sizeof(T));
+            if (units.Count == 0)
+            {
+                biasGradient.Clear(); // no sequence: no unit clears its slices
+            }
+
+            // A bias gradient shared by the batch: each part of the batch adds into a gradient of its own (the first into
+            // the output), and the parts are added in order at the end.
+            T[]? partials = units.BiasPartials > 1 ? new T[(units.BiasPartials - 1) * (long)biasGradient.Length] : null;
             var sinkSums = sinkGradient.IsEmpty ? null : new double[shape.HeadCount];
-            double[] totals = RunBackward<TKernel, T>(problem, units, sinkSums);
+            double[] totals;
+            fixed (T* partialsPointer = partials)
+            {
+                totals = RunBackward<TKernel, T>(problem with { BiasGradientPartials = partialsPointer }, units, sinkSums);
+            }
+
+            for (int part = 1; part < units.BiasPartials; part++)
+            {
+                TensorPrimitives.Add(biasGradient, partials.AsSpan((part - 1) * biasGradient.Length, biasGradient.Length), biasGradient);
+            }
+
             for (int p = 0; p < parameterCount; p++)
             {
                 // A NaN parameter σ reads makes every gradient NaN, even with nothing visible: the rule on every path.
@@ -232,6 +253,7 @@ public static unsafe class AttentionRunner
             KeyPadding = options.KeyPaddingMask.IsEmpty ? null : mask,
             Bias = options.Bias.IsEmpty ? null : bias,
             BiasBatchStride = batchStride, BiasHeadStride = headStride, BiasQueryStride = queryStride, BiasKeyStride = keyStride,
+            BiasSliceLength = (long)biasShape.Queries * biasShape.Keys, BiasLength = options.Bias.Length,
             Sinks = options.Sinks.IsEmpty ? null : sinks,
         };
     }
@@ -321,7 +343,7 @@ public static unsafe class AttentionRunner
 
     /// <summary>
     /// One unit of the backward on one thread: clears the dK and dV its heads share, then runs its query heads in order,
-    /// each adding to them (and to the bias gradient's entries the unit owns).
+    /// each adding to them (and to the bias gradient's slices the unit owns, each cleared before its first head adds to it).
     /// </summary>
     private static void BackwardUnit<TKernel, T>(
         in AttentionProblem<T> problem, BackwardUnits units, int unit, AttentionScratch<T> scratch, Span<double> parameterSums, double[]? sinkSums)
@@ -336,9 +358,24 @@ public static unsafe class AttentionRunner
             new Span<T>(problem.ValueGradient + keyHead * keyHeadLength, (int)keyHeadLength).Clear();
         }
 
+        // A part of a batch that shares a bias gradient adds into its own (see BackwardUnits).
+        int part = units.BiasPartial(unit);
+        AttentionProblem<T> unitProblem = part == 0 ? problem
+            : problem with { BiasGradient = problem.BiasGradientPartials + (part - 1) * problem.BiasLength };
+        int first = -1;
         foreach (int head in units.Heads(unit))
         {
-            double sink = AttentionTiles<TKernel, T>.Backward(problem, head, scratch, parameterSums);
+            // The bias gradient's slice of this head, cleared by the first of the unit's heads that adds to it (every
+            // head that shares a slice is in this unit).
+            first = first < 0 ? head : first;
+            if (unitProblem.BiasGradient is not null
+                && (problem.BiasBatchStride != 0 || head / shape.Heads == first / shape.Heads)
+                && (problem.BiasHeadStride != 0 || head % shape.Heads == first % shape.Heads))
+            {
+                new Span<T>(unitProblem.BiasGradientRow(head, 0), checked((int)problem.BiasSliceLength)).Clear();
+            }
+
+            double sink = AttentionTiles<TKernel, T>.Backward(unitProblem, head, scratch, parameterSums);
             if (sinkSums is not null)
             {
                 sinkSums[head] = sink;

@@ -12,12 +12,14 @@ namespace MultiMax.CompilerServices;
 /// σ′ of a tile. Nothing of size queries × keys is ever held; a tile of scores lives only while its block is worked on.
 /// </summary>
 /// <remarks>
-/// Forward, per block of queries, streaming blocks of keys: s = scale·Q·Kᵀ; σ(s) (masked scores never reach σ: they
-/// are set to −∞ after it; so is a score that comes out −∞ itself, as the materialized formula masks it); a padding
+/// Forward, per block of queries, streaming the blocks of keys some query of the block sees (a causal mask or window
+/// hides the rest): s = scale·Q·Kᵀ + bias; σ(s) (masked scores never reach σ: they are set to −∞ after it; so is a
+/// score that comes out −∞ itself, a −∞ bias entry or an overflow, as the materialized formula masks it); a padding
 /// key's rows are never read (zeros stand in for them), so a NaN there reaches nothing; a running maximum m and sum l
-/// of exp(σ − m) per query, the online SoftMax taken over σ(s),
-/// not over s (σ is not monotone); O += P·V with earlier blocks rescaled by exp(m_old − m_new). Stored per query:
-/// L = m + log l, from which the backward recomputes P = exp(σ − L) tile by tile.
+/// of exp(σ − m) per query, the online SoftMax taken over σ(s), not over s (σ is not monotone), started at the head's
+/// sink when there is one; O += P·V with earlier blocks rescaled by exp(m_old − m_new). Stored per query:
+/// L = m + log l, from which the backward recomputes P = exp(σ − L) tile by tile. Query head h reads key/value head
+/// h / group.
 /// Every method that loops is compiled fully optimized at its first call (<c>AggressiveOptimization</c>), as the
 /// generated row kernels are: through the JIT's tiers a training run's or a service's first calls would run these
 /// loops unoptimized, several times slower than later ones.

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 
 namespace MultiMax.CompilerServices;
@@ -5,24 +6,48 @@ namespace MultiMax.CompilerServices;
 /// <summary>
 /// How the attention backward splits into units that run on one thread each: every query head that adds to the same
 /// gradient entries is in one unit, run in a fixed order, so that every sum is the same bits on every run. The heads
-/// of a grouped-query group share their key/value head's dK and dV; with a bias gradient, the heads a broadcast bias
-/// extent joins share its entries too (a bias shared by the batch joins every sequence's head h; one shared by the
-/// heads joins a sequence's heads).
+/// of a grouped-query group share their key/value head's dK and dV; with a bias gradient broadcast over the heads, a
+/// sequence's heads share its entries. A bias gradient broadcast over the batch would join every sequence into one
+/// unit per head; instead the batch is cut into at most <see cref="MaxBatchPartials"/> fixed parts, each adding into
+/// a bias gradient of its own, and the parts are added in order at the end.
 /// </summary>
 /// <param name="Shape">The call's shape.</param>
-/// <param name="MergeBatch">Whether one unit spans every sequence (a bias gradient broadcast over the batch).</param>
-/// <param name="MergeHeads">Whether one unit spans every head of a sequence (a bias gradient broadcast over the heads).</param>
-internal readonly record struct BackwardUnits(AttentionShape Shape, bool MergeBatch, bool MergeHeads)
+/// <param name="MergeBatch">Whether a bias gradient is broadcast over the batch (its sequences share entries).</param>
+/// <param name="MergeHeads">Whether a bias gradient is broadcast over the heads (a sequence's heads share entries).</param>
+/// <param name="BiasPartials">With <paramref name="MergeBatch"/>, the parts the batch is cut into (1 otherwise).</param>
+internal readonly record struct BackwardUnits(AttentionShape Shape, bool MergeBatch, bool MergeHeads, int BiasPartials)
 {
-    private int BatchUnits => MergeBatch ? 1 : Shape.Batch;
+    /// <summary>
+    /// The most parts a batch that shares a bias gradient is cut into: enough units for every core at the vision
+    /// shapes (a few heads, a large batch). Fixed by the shape, not the core count, so the sums are the same bits on
+    /// every machine.
+    /// </summary>
+    public const int MaxBatchPartials = 8;
+
+    /// <summary>The most memory the extra bias gradients of the parts may take.</summary>
+    public const long MaxPartialBytes = 64L << 20;
+
+    /// <summary>The units of a call whose bias gradient (empty when not asked for) has shape <paramref name="bias"/>.</summary>
+    public static BackwardUnits For(AttentionShape shape, AttentionBiasShape bias, bool biasGradient, int elementSize)
+    {
+        bool mergeBatch = biasGradient && bias.Batch == 1, mergeHeads = biasGradient && bias.Heads == 1;
+        long biasBytes = Math.Max(1, bias.Length * elementSize);
+        int partials = mergeBatch ? (int)Math.Max(1, Math.Min(Math.Min(shape.Batch, MaxBatchPartials), 1 + MaxPartialBytes / biasBytes)) : 1;
+        return new BackwardUnits(shape, mergeBatch, mergeHeads, partials);
+    }
+
+    private int BatchUnits => MergeBatch ? BiasPartials : Shape.Batch;
 
     private int HeadUnits => MergeHeads ? 1 : Shape.KeyValueHeads;
 
     /// <summary>The number of units.</summary>
     public int Count => Shape.Batch == 0 ? 0 : BatchUnits * HeadUnits;
 
-    /// <summary>The query heads in one unit.</summary>
-    public int HeadsPerUnit => (MergeBatch ? Shape.Batch : 1) * (MergeHeads ? Shape.Heads : Shape.GroupSize);
+    /// <summary>The most query heads in one unit.</summary>
+    public int HeadsPerUnit => (MergeBatch ? (Shape.Batch + BiasPartials - 1) / BiasPartials : 1) * (MergeHeads ? Shape.Heads : Shape.GroupSize);
+
+    /// <summary>Which of the <see cref="BiasPartials"/> bias gradients unit <paramref name="unit"/> adds into.</summary>
+    public int BiasPartial(int unit) => MergeBatch ? unit / HeadUnits : 0;
 
     /// <summary>The query heads (over the batch) of unit <paramref name="unit"/>, in the order they run: sequence by sequence, head by head.</summary>
     public IEnumerable<int> Heads(int unit)
@@ -52,9 +77,16 @@ internal readonly record struct BackwardUnits(AttentionShape Shape, bool MergeBa
         }
     }
 
+    /// <summary>The sequences [first, end) of a unit: one, or a fixed part of the batch.</summary>
     private (int FirstBatch, int EndBatch, int HeadUnit) Batches(int unit)
     {
         int batchUnit = unit / HeadUnits, headUnit = unit % HeadUnits;
-        return MergeBatch ? (0, Shape.Batch, headUnit) : (batchUnit, batchUnit + 1, headUnit);
+        if (!MergeBatch)
+        {
+            return (batchUnit, batchUnit + 1, headUnit);
+        }
+
+        int parts = BiasPartials;
+        return ((int)((long)Shape.Batch * batchUnit / parts), (int)((long)Shape.Batch * (batchUnit + 1) / parts), headUnit);
     }
 }

@@ -38,7 +38,7 @@ public class AttentionFeaturesTests
         SharedByBatch,
         PerKey,
         PerQuery,
-        /// <summary>A full bias with a few −∞ entries: they mask exactly.</summary>
+        /// <summary>A full bias with a few −∞ entries, and a whole row of them: they mask exactly.</summary>
         WithMaskedEntries,
     }
 
@@ -337,6 +337,9 @@ public class AttentionFeaturesTests
             {
                 bias[i] = double.NegativeInfinity;
             }
+
+            // The first query of the first head sees nothing: output 0, zero gradients.
+            bias.AsSpan(0, c.Keys).Fill(double.NegativeInfinity);
         }
 
         double[] sinks = TestData.Normal(random, c.Heads, 1);
