@@ -7,7 +7,7 @@ using MultiMax.Benchmarks;
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --filter '*FirstCall*'   (its own jobs: first calls in fresh processes, and warm)
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --attention-memory fused 4096   (peak memory, one process per measurement)
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --loss-memory fused 32768       (likewise, for the output-layer loss)
-// dotnet run -c Release --project tests/MultiMax.Benchmarks -- --attention-profile 1024 60 [batch heads headSize]   (a steady loop to run under perf)
+// dotnet run -c Release --project tests/MultiMax.Benchmarks -- --attention-profile 1024 60 [batch heads headSize [bias]]   (a steady loop to run under perf)
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --attention-first-calls 200     (a fresh process's first attention calls)
 //
 // The span benchmarks run out of process, as BenchmarkDotNet prefers. TorchBenchmarks run in this process: the
@@ -22,7 +22,7 @@ if (args is ["--attention-memory", string path, ..])
 if (args is ["--attention-profile", ..])
 {
     int Argument(int index, int fallback) => args.Length > index ? int.Parse(args[index]) : fallback;
-    AttentionProfile.Run(Argument(1, 1024), Argument(2, 60), Argument(3, 1), Argument(4, 8), Argument(5, 64));
+    AttentionProfile.Run(Argument(1, 1024), Argument(2, 60), Argument(3, 1), Argument(4, 8), Argument(5, 64), args.Length > 6 && args[6] == "bias");
     return;
 }
 

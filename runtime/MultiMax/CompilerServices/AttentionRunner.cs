@@ -201,18 +201,22 @@ public static unsafe class AttentionRunner
             }
 
             // A bias gradient shared by the batch: each part of the batch adds into a gradient of its own (the first into
-            // the output), and the parts are added in order at the end.
-            T[]? partials = units.BiasPartials > 1 ? new T[(units.BiasPartials - 1) * (long)biasGradient.Length] : null;
+            // the output; the others native memory, each slice cleared by its unit), and the parts are added in order.
+            long partialsLength = (units.BiasPartials - 1) * (long)biasGradient.Length;
+            T* partials = partialsLength > 0 ? (T*)NativeMemory.Alloc((nuint)partialsLength, (nuint)sizeof(T)) : null;
             var sinkSums = sinkGradient.IsEmpty ? null : new double[shape.HeadCount];
             double[] totals;
-            fixed (T* partialsPointer = partials)
+            try
             {
-                totals = RunBackward<TKernel, T>(problem with { BiasGradientPartials = partialsPointer }, units, sinkSums);
+                totals = RunBackward<TKernel, T>(problem with { BiasGradientPartials = partials }, units, sinkSums);
+                for (int part = 1; part < units.BiasPartials; part++)
+                {
+                    TensorPrimitives.Add(biasGradient, new ReadOnlySpan<T>(partials + (part - 1) * (long)biasGradient.Length, biasGradient.Length), biasGradient);
+                }
             }
-
-            for (int part = 1; part < units.BiasPartials; part++)
+            finally
             {
-                TensorPrimitives.Add(biasGradient, partials.AsSpan((part - 1) * biasGradient.Length, biasGradient.Length), biasGradient);
+                NativeMemory.Free(partials);
             }
 
             for (int p = 0; p < parameterCount; p++)

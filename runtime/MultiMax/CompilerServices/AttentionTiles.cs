@@ -1,6 +1,5 @@
 using System;
 using System.Numerics;
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -338,21 +337,18 @@ internal static unsafe class AttentionTiles<TKernel, T>
         }
 
         int stride = AttentionProblem<T>.TileStride;
-        for (int row = 0; row < queries; row++)
+        T* bias = problem.BiasRow(head, firstQuery);
+        ref T scores = ref MemoryMarshal.GetArrayDataReference(scratch.Scores);
+        for (int row = 0; row < queries; row++, bias += problem.BiasQueryStride)
         {
-            Span<T> scoreRow = scratch.Scores.AsSpan(row * stride, keys);
-            T* bias = problem.BiasRow(head, firstQuery + row);
+            ref T scoreRow = ref Unsafe.Add(ref scores, row * stride);
             if (problem.BiasKeyStride == 0)
             {
-                T shared = *bias;
-                for (int column = 0; column < scoreRow.Length; column++)
-                {
-                    scoreRow[column] += shared;
-                }
+                AddToRow(ref scoreRow, keys, *bias);
             }
             else
             {
-                TensorPrimitives.Add(scoreRow, new ReadOnlySpan<T>(bias + firstKey, keys), scoreRow);
+                AddToRow(ref scoreRow, ref *(bias + firstKey), keys);
             }
         }
     }
@@ -367,25 +363,58 @@ internal static unsafe class AttentionTiles<TKernel, T>
         }
 
         int stride = AttentionProblem<T>.TileStride;
-        for (int row = 0; row < queries; row++)
+        T* biasGradient = problem.BiasGradientRow(head, firstQuery);
+        ref T gradients = ref MemoryMarshal.GetArrayDataReference(scratch.WeightGradients!);
+        for (int row = 0; row < queries; row++, biasGradient += problem.BiasQueryStride)
         {
-            ReadOnlySpan<T> gradientRow = scratch.WeightGradients.AsSpan(row * stride, keys);
-            T* biasGradient = problem.BiasGradientRow(head, firstQuery + row);
+            ref T gradientRow = ref Unsafe.Add(ref gradients, row * stride);
             if (problem.BiasKeyStride == 0)
             {
                 T total = *biasGradient;
-                foreach (T entry in gradientRow)
+                for (int column = 0; column < keys; column++)
                 {
-                    total += entry;
+                    total += Unsafe.Add(ref gradientRow, column);
                 }
 
                 *biasGradient = total;
             }
             else
             {
-                var destination = new Span<T>(biasGradient + firstKey, keys);
-                TensorPrimitives.Add(destination, gradientRow, destination);
+                AddToRow(ref *(biasGradient + firstKey), ref gradientRow, keys);
             }
+        }
+    }
+
+    /// <summary>row[i] += source[i] for i &lt; length: a tile row's worth, too short for a library call to pay.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddToRow(ref T row, ref T source, int length)
+    {
+        int i = 0;
+        for (; i + Width <= length; i += Width)
+        {
+            (Vector.LoadUnsafe(ref row, (nuint)i) + Vector.LoadUnsafe(ref source, (nuint)i)).StoreUnsafe(ref row, (nuint)i);
+        }
+
+        for (; i < length; i++)
+        {
+            Unsafe.Add(ref row, i) += Unsafe.Add(ref source, i);
+        }
+    }
+
+    /// <summary>row[i] += value for i &lt; length.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddToRow(ref T row, int length, T value)
+    {
+        var broadcast = new Vector<T>(value);
+        int i = 0;
+        for (; i + Width <= length; i += Width)
+        {
+            (Vector.LoadUnsafe(ref row, (nuint)i) + broadcast).StoreUnsafe(ref row, (nuint)i);
+        }
+
+        for (; i < length; i++)
+        {
+            Unsafe.Add(ref row, i) += value;
         }
     }
 
