@@ -102,6 +102,12 @@ internal readonly unsafe struct AttentionProblem<T>
     /// </summary>
     public T* BiasGradientPartials { get; init; }
 
+    /// <summary>
+    /// Whether every bias gradient entry gets exactly one tile's ds (one entry per score of the head it serves, every
+    /// tile visited): the tiles then write it rather than add to a cleared one.
+    /// </summary>
+    public bool OverwriteBiasGradient { get; init; }
+
     /// <summary>The bias's entries.</summary>
     public long BiasLength { get; init; }
 

@@ -194,6 +194,15 @@ public static unsafe class AttentionRunner
                 BiasGradient = biasGradient.IsEmpty ? null : biasGradientPointer,
             };
 
+            // A bias gradient with one entry per score of each head it serves, where every tile is visited (no band, no
+            // padding to skip), is written tile by tile rather than cleared and added to: one pass over it, not two.
+            problem = problem with
+            {
+                OverwriteBiasGradient = problem.BiasGradient is not null && !problem.Banded && problem.KeyPadding is null
+                    && biasShape.Batch == shape.Batch && biasShape.Heads == shape.Heads
+                    && problem.BiasQueryStride != 0 && problem.BiasKeyStride == 1,
+            };
+
             var units = BackwardUnits.For(shape, biasShape, !biasGradient.IsEmpty, sizeof(T));
             if (units.Count == 0)
             {
@@ -372,7 +381,7 @@ public static unsafe class AttentionRunner
             // The bias gradient's slice of this head, cleared by the first of the unit's heads that adds to it (every
             // head that shares a slice is in this unit).
             first = first < 0 ? head : first;
-            if (unitProblem.BiasGradient is not null
+            if (unitProblem.BiasGradient is not null && !problem.OverwriteBiasGradient
                 && (problem.BiasBatchStride != 0 || head / shape.Heads == first / shape.Heads)
                 && (problem.BiasHeadStride != 0 || head % shape.Heads == first % shape.Heads))
             {

@@ -353,7 +353,10 @@ internal static unsafe class AttentionTiles<TKernel, T>
         }
     }
 
-    /// <summary>Adds ds, a tile's score gradients, to the bias gradient (in the bias's shape); nothing when it is not asked for.</summary>
+    /// <summary>
+    /// Adds ds, a tile's score gradients, to the bias gradient (in the bias's shape), or writes it there when it is the
+    /// entries' only contribution (<see cref="AttentionProblem{T}.OverwriteBiasGradient"/>); nothing when it is not asked for.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddBiasGradient(in AttentionProblem<T> problem, int head, int firstQuery, int queries, int firstKey, int keys, AttentionScratch<T> scratch)
     {
@@ -377,6 +380,10 @@ internal static unsafe class AttentionTiles<TKernel, T>
                 }
 
                 *biasGradient = total;
+            }
+            else if (problem.OverwriteBiasGradient)
+            {
+                MemoryMarshal.CreateReadOnlySpan(ref gradientRow, keys).CopyTo(new Span<T>(biasGradient + firstKey, keys));
             }
             else
             {
@@ -596,10 +603,20 @@ internal static unsafe class AttentionTiles<TKernel, T>
         for (int row = 0; row < queries; row++)
         {
             // Columns before visibleFrom and from visibleTo on are outside this query's band or past the tile's keys.
-            (int start, int end) = problem.KeyRange(firstQuery + row);
-            int visibleTo = Math.Clamp(end - firstKey, 0, keys), visibleFrom = Math.Min(Math.Clamp(start - firstKey, 0, keys), visibleTo);
+            int visibleFrom = 0, visibleTo = keys;
+            if (bandCut)
+            {
+                (int start, int end) = problem.KeyRange(firstQuery + row);
+                visibleTo = Math.Clamp(end - firstKey, 0, keys);
+                visibleFrom = Math.Min(Math.Clamp(start - firstKey, 0, keys), visibleTo);
+            }
+
             ref T tileRow = ref Unsafe.Add(ref tile, row * stride);
-            MemoryMarshal.CreateSpan(ref tileRow, visibleFrom).Fill(masked);
+            if (visibleFrom > 0)
+            {
+                MemoryMarshal.CreateSpan(ref tileRow, visibleFrom).Fill(masked);
+            }
+
             MemoryMarshal.CreateSpan(ref Unsafe.Add(ref tileRow, visibleTo), stride - visibleTo).Fill(masked);
             foreach (int column in paddedColumns)
             {
@@ -609,7 +626,11 @@ internal static unsafe class AttentionTiles<TKernel, T>
             if (hasScores)
             {
                 ref T scoreRow = ref Unsafe.Add(ref scores, row * stride);
-                MemoryMarshal.CreateSpan(ref scoreRow, visibleFrom).Clear();
+                if (visibleFrom > 0)
+                {
+                    MemoryMarshal.CreateSpan(ref scoreRow, visibleFrom).Clear();
+                }
+
                 MemoryMarshal.CreateSpan(ref Unsafe.Add(ref scoreRow, visibleTo), stride - visibleTo).Clear();
                 foreach (int column in paddedColumns)
                 {

@@ -22,10 +22,10 @@ internal readonly record struct BackwardUnits(AttentionShape Shape, bool MergeBa
     /// shapes (a few heads, a large batch). Fixed by the shape, not the core count, so the sums are the same bits on
     /// every machine.
     /// </summary>
-    public const int MaxBatchPartials = 8;
+    public const int MaxBatchPartials = 32;
 
     /// <summary>The most memory the extra bias gradients of the parts may take.</summary>
-    public const long MaxPartialBytes = 64L << 20;
+    public const long MaxPartialBytes = 16L << 20;
 
     /// <summary>The units of a call whose bias gradient (empty when not asked for) has shape <paramref name="bias"/>.</summary>
     public static BackwardUnits For(AttentionShape shape, AttentionBiasShape bias, bool biasGradient, int elementSize)
