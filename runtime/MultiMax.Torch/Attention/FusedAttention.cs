@@ -251,7 +251,7 @@ public static class FusedAttention
     /// The bias as a 4-D view, [batch or 1, heads or 1, queries or 1, keys or 1], in query's dtype (differentiably: its
     /// gradient reaches the tensor given); null without one.
     /// </summary>
-    private static Tensor? Bias(Tensor? bias, AttentionShape shape, Tensor query)
+    internal static Tensor? Bias(Tensor? bias, AttentionShape shape, Tensor query)
     {
         if (bias is null)
         {

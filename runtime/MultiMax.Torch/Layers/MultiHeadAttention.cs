@@ -144,7 +144,8 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
         Tensor v = SplitHeads(value.forward(x), batch, length, keyValueHeads);
         Tensor? parameters = (normalizer as CompilerServices.IFusedNormalizer)?.ParameterVector(q.dtype);
         (Tensor attended, Tensor weights) = FusedAttention.MaterializedWithWeights(q, k, v, keyPaddingMask,
-            new AttentionMasking(causal, window, CausalAlignment.TopLeft), 1 / Math.Sqrt(headSize), bias?.to(q.dtype), sinks?.to(q.dtype),
+            new AttentionMasking(causal, window, CausalAlignment.TopLeft), 1 / Math.Sqrt(headSize),
+            FusedAttention.Bias(bias, new AttentionShape((int)batch, (int)heads, (int)length, (int)length, (int)headSize), q), sinks?.to(q.dtype),
             (scores, sinkColumn) => FusedAttention.Weights(normalizer, parameters, scores, sinkColumn));
         return (output.forward(MergeHeads(attended, batch, length)).MoveToOuterDisposeScope(), weights.MoveToOuterDisposeScope());
     }

@@ -90,6 +90,27 @@ public sealed class MultiHeadAttentionTests
         TensorAssert.Close(expected, cat(steps, 1), 1e-5, 1e-4, "decoded");
     }
 
+    /// <summary>Attend (materialized, with weights) gives forward's output with every option, and weights that sum to 1 less the sinks' share.</summary>
+    [Fact]
+    public void AttendMatchesForwardWithEveryOption()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(9);
+        var attention = new MultiHeadAttention(32, 8, NormalizerKind.MultiMax2, keyValueHeads: 2, window: (3, 1), sinks: true);
+        using (no_grad())
+        {
+            attention.Sinks!.copy_(randn(8));
+        }
+
+        Tensor x = randn(2, 9, 32), bias = randn(8, 9, 9) * 0.5;
+        Tensor? keyPadding = tensor(new[] { false, false, false, false, false, false, false, true, true }).view(1, 9).expand(2, 9);
+        (Tensor output, Tensor weights) = attention.Attend(x, keyPadding, causal: true, bias);
+        TensorAssert.Close(attention.forward(x, keyPadding, causal: true, bias), output, 1e-5, 1e-4, "output");
+        Assert.True(weights.sum(-1).le(1 + 1e-6).all().item<bool>(), "a row's weights leave the sink its share");
+        Assert.All(TensorAssert.Values(weights[.., .., .., 7..9]), w => Assert.Equal(0, w));
+        Assert.Equal("bias", Assert.Throws<ArgumentException>(() => attention.Attend(x, null, false, randn(3, 9, 9))).ParamName);
+    }
+
     [Fact]
     public void GroupedHeadsAndSinksTrain()
     {
