@@ -74,7 +74,7 @@ public static class FusedAttention
         using var scope = NewDisposeScope();
         Tensor? fullBias = Bias(bias, shape, query);
         Tensor? headSinks = Sinks(sinks, shape, query);
-        if (normalizer is IFusedNormalizer fused && FusedAttentionFunction.CanRun(fused, query, shape))
+        if (normalizer is IFusedNormalizer fused && FusedAttentionFunction.CanRun(fused, query, shape, fullBias))
         {
             Tensor? parameters = fused.ParameterVector(query.dtype);
             var call = new FusedAttentionFunction.Call(fused, shape, Mask(keyPaddingMask), masking, scaleValue, parameters is not null,

@@ -28,16 +28,16 @@ internal sealed class FusedAttentionFunction : autograd.SingleTensorFunction<Fus
     /// <summary>
     /// Whether the fused kernels cover these tensors: CPU, a declared element type, a shape the kernels take
     /// (<see cref="AttentionRunner.Fits"/>: a head size up to <see cref="AttentionShape.MaxHeadSize"/>, …) and tensors
-    /// whose bytes one span can hold.
+    /// whose bytes one span can hold (the bias, when there is one, in its own broadcast shape).
     /// </summary>
-    public static bool CanRun(IFusedNormalizer normalizer, Tensor query, AttentionShape shape) =>
+    public static bool CanRun(IFusedNormalizer normalizer, Tensor query, AttentionShape shape, Tensor? bias) =>
         query.device_type == DeviceType.CPU
         && ((query.dtype == ScalarType.Float32 && normalizer.FloatAttention is not null)
             || (query.dtype == ScalarType.Float64 && normalizer.DoubleAttention is not null))
         && AttentionRunner.Fits(shape)
         && shape.QueryLength < int.MaxValue / sizeof(double) && shape.KeyLength < int.MaxValue / sizeof(double)
         && shape.LogSumExpLength < int.MaxValue / sizeof(double)
-        && (long)shape.Batch * shape.Heads * shape.Queries * shape.Keys < int.MaxValue / sizeof(double); // a full bias
+        && (bias is null || bias.numel() < int.MaxValue / sizeof(double));
 
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
     {

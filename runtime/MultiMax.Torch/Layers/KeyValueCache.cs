@@ -8,7 +8,12 @@ namespace MultiMax.Torch;
 /// token (or a chunk) at a time: <see cref="MultiHeadAttention.Decode"/> appends the
 /// new tokens' keys and values and lets the new queries attend to all of them, aligned at the bottom right.
 /// </summary>
-/// <remarks>One cache per layer and per sequence batch; dispose it to free its tensors.</remarks>
+/// <remarks>
+/// One cache per layer and per sequence batch; dispose it to free its tensors. It is for generation: the cached keys
+/// and values are detached (no gradient flows back into them), every key is kept (a window hides old keys but does not
+/// evict them), and each <c>Decode</c> replaces <see cref="Key"/> and <see cref="Value"/> with new tensors, disposing
+/// the old ones: read them, do not hold them.
+/// </remarks>
 public sealed class KeyValueCache : IDisposable
 {
     /// <summary>The cached keys, or null before the first call.</summary>

@@ -120,10 +120,17 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
         CheckInput(x, null);
         long batch = x.shape[0], length = x.shape[1];
         using var scope = NewDisposeScope();
+        Tensor q = SplitHeads(query.forward(x), batch, length, heads);
+        if (cache.Key is { } cached && (cached.shape[0] != batch || cached.dtype != q.dtype))
+        {
+            throw new ArgumentException($"The cache holds a batch of {cached.shape[0]} {cached.dtype} sequences, but x is a batch of {batch} {q.dtype}.", nameof(cache));
+        }
+
+        // The bias is checked against the keys the cache will hold before the cache grows: bad input changes nothing.
+        FusedAttention.Bias(bias, new AttentionShape((int)batch, (int)heads, (int)length, (int)(cache.Length + length), (int)headSize), q);
         cache.Append(SplitHeads(key.forward(x), batch, length, keyValueHeads), SplitHeads(value.forward(x), batch, length, keyValueHeads));
         Tensor attended = FusedAttention.ScaledDotProduct(
-            SplitHeads(query.forward(x), batch, length, heads), cache.Key!, cache.Value!, normalizer, null, causal: true, 1 / Math.Sqrt(headSize),
-            bias, sinks, window, CausalAlignment.BottomRight);
+            q, cache.Key!, cache.Value!, normalizer, null, causal: true, 1 / Math.Sqrt(headSize), bias, sinks, window, CausalAlignment.BottomRight);
         return output.forward(MergeHeads(attended, batch, length)).MoveToOuterDisposeScope();
     }
 

@@ -457,6 +457,12 @@ public static unsafe class AttentionRunner
             return $"{name} has {shape.Queries} queries and {shape.Keys} keys; the fused kernels take at most AttentionShape.MaxSequenceLength = {AttentionShape.MaxSequenceLength} of each.";
         }
 
+        if (shape.HeadCount > int.MaxValue && (shape.QueryLength > 0 || shape.KeyLength > 0))
+        {
+            // With nothing to compute (every length 0) any head count is fine; otherwise each head is worked on.
+            return $"{name} has {shape.HeadCount} (batch × heads) attention problems; the fused kernels take at most {int.MaxValue}.";
+        }
+
         if (shape.QueryLength > int.MaxValue || shape.KeyLength > int.MaxValue || shape.LogSumExpLength > int.MaxValue || shape.MaskLength > int.MaxValue)
         {
             return $"{name} describes more entries than a span can hold.";

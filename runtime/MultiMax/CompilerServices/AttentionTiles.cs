@@ -173,6 +173,8 @@ internal static unsafe class AttentionTiles<TKernel, T>
         T[] shared = scratch.Shared!;
         double sinkGradient = 0;
         T sink = problem.Sinks is null ? T.NegativeInfinity : problem.Sinks[head % shape.Heads];
+        // A NaN sink makes every L of the head NaN, as a NaN parameter does: masked pairs must still get P = 0.
+        bool poisoned = problem.Poisoned || T.IsNaN(sink);
         for (int row = 0; row < shape.Queries; row++)
         {
             double rowShared = Dot(outputGradient + (long)row * headSize, output + (long)row * headSize, headSize);
@@ -188,10 +190,11 @@ internal static unsafe class AttentionTiles<TKernel, T>
         ref T weightGradients = ref MemoryMarshal.GetArrayDataReference(scratch.WeightGradients!);
         ref T keysTransposed = ref MemoryMarshal.GetArrayDataReference(scratch.KeysTransposed!);
         ref T valuesTransposed = ref MemoryMarshal.GetArrayDataReference(scratch.ValuesTransposed!);
+        int searchFrom = 0;
         for (int firstKey = 0; firstKey < shape.Keys; firstKey += AttentionProblem<T>.KeyBlock)
         {
             int keys = Math.Min(AttentionProblem<T>.KeyBlock, shape.Keys - firstKey);
-            (int firstQueryBlock, int endQueryBlock) = QueryBlocksSeeing(problem, firstKey, keys);
+            (int firstQueryBlock, int endQueryBlock) = QueryBlocksSeeing(problem, firstKey, keys, ref searchFrom);
             if (firstQueryBlock == endQueryBlock)
             {
                 continue; // outside every query's causal mask or window
@@ -232,7 +235,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
                     {
                         MemoryMarshal.CreateSpan(ref weightRow, stride).Clear();
                     }
-                    else if (problem.Poisoned)
+                    else if (poisoned)
                     {
                         // A NaN parameter makes L NaN, and exp(−∞ − L) NaN at the masked entries too: a masked pair still
                         // adds nothing (as autograd of the formula gives, the mask applied after σ), so P is 0 there.
@@ -267,7 +270,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
 
                 // Likewise ds: σ′ of the masked entries' stand-in is NaN under a NaN parameter, and 0·NaN is NaN. P is NaN
                 // everywhere else then (L is NaN), so P = 0 marks exactly the masked entries.
-                if (problem.Poisoned)
+                if (poisoned)
                 {
                     for (int entry = 0; entry < queries * stride; entry++)
                     {
@@ -294,9 +297,11 @@ internal static unsafe class AttentionTiles<TKernel, T>
 
     /// <summary>
     /// The blocks of queries [first, end) that see some key of [<paramref name="firstKey"/>, + <paramref name="keys"/>)
-    /// through their causal mask and window: every block without a mask or window.
+    /// through their causal mask and window: every block without a mask or window. Both ends of a block's keys grow with
+    /// the block, so the first block that sees a key block only grows with the key block: the search starts at
+    /// <paramref name="searchFrom"/>, the previous key block's first, and leaves this one's there.
     /// </summary>
-    private static (int First, int End) QueryBlocksSeeing(in AttentionProblem<T> problem, int firstKey, int keys)
+    private static (int First, int End) QueryBlocksSeeing(in AttentionProblem<T> problem, int firstKey, int keys, ref int searchFrom)
     {
         int blocks = problem.QueryBlocks;
         if (!problem.Banded)
@@ -304,13 +309,13 @@ internal static unsafe class AttentionTiles<TKernel, T>
             return (0, blocks);
         }
 
-        // A block sees the keys [start of its first query, end of its last); both grow with the block.
-        int first = 0;
-        while (first < blocks && !Sees(problem, first, firstKey, keys))
+        int first = searchFrom;
+        while (first < blocks && !Sees(problem, first, firstKey, keys) && Before(problem, first, firstKey))
         {
             first++;
         }
 
+        searchFrom = first;
         int end = first;
         while (end < blocks && Sees(problem, end, firstKey, keys))
         {
@@ -318,6 +323,14 @@ internal static unsafe class AttentionTiles<TKernel, T>
         }
 
         return (first, end);
+    }
+
+    /// <summary>Whether every key block query block <paramref name="queryBlock"/> sees ends before <paramref name="firstKey"/>, or it sees none.</summary>
+    private static bool Before(in AttentionProblem<T> problem, int queryBlock, int firstKey)
+    {
+        int firstQuery = queryBlock * AttentionProblem<T>.QueryBlock;
+        (int start, int end) = problem.VisibleKeys(firstQuery, Math.Min(AttentionProblem<T>.QueryBlock, problem.Shape.Queries - firstQuery));
+        return end <= firstKey || start >= end;
     }
 
     private static bool Sees(in AttentionProblem<T> problem, int queryBlock, int firstKey, int keys)

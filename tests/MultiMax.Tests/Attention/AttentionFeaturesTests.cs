@@ -209,6 +209,36 @@ public class AttentionFeaturesTests
         Assert.Equal(first, Run());
     }
 
+    /// <summary>
+    /// A NaN sink makes its head's outputs NaN, as a NaN parameter does, and masked pairs still add nothing: a padding
+    /// key's dK and dV stay 0 (what the materialized formula gives, its padding rows filled with 0).
+    /// </summary>
+    [Fact]
+    public void ANaNSinkLeavesPaddingKeysAlone()
+    {
+        var shape = new AttentionShape(1, 2, 5, 9, 16) { KeyValueHeads = 1 };
+        var random = new Random(5);
+        double[] q = TestData.Normal(random, (int)shape.QueryLength, 1), k = TestData.Normal(random, (int)shape.KeyLength, 1);
+        double[] v = TestData.Normal(random, (int)shape.KeyLength, 1), dO = TestData.Normal(random, (int)shape.QueryLength, 1);
+        bool[] padding = [false, false, true, false, false, false, false, true, false];
+        var options = new AttentionOptions<double> { KeyPaddingMask = padding, Sinks = new[] { double.NaN, 0.5 } };
+        var output = new double[shape.QueryLength];
+        var logSumExp = new double[shape.LogSumExpLength];
+        BuiltIns.MultiMax2Attention(q, k, v, output, logSumExp, shape, new double[8], options);
+        Assert.All(output.AsSpan(0, 5 * 16).ToArray(), value => Assert.True(double.IsNaN(value)));
+        Assert.All(output.AsSpan(5 * 16).ToArray(), value => Assert.True(double.IsFinite(value)));
+
+        double[] dq = new double[q.Length], dk = new double[k.Length], dv = new double[v.Length], sinkGradient = new double[2];
+        BuiltIns.MultiMax2AttentionBackward(q, k, v, output, logSumExp, dO, dq, dk, dv, shape, new double[8], new double[8], options, default, sinkGradient);
+        foreach (int key in new[] { 2, 7 })
+        {
+            Assert.All(dk.AsSpan(key * 16, 16).ToArray().Concat(dv.AsSpan(key * 16, 16).ToArray()), value => Assert.Equal(0, value));
+        }
+
+        Assert.True(double.IsNaN(sinkGradient[0]));
+        Assert.True(double.IsFinite(sinkGradient[1]));
+    }
+
     [Fact]
     public void BadOptionsAreRefusedBeforeAnythingIsWritten()
     {
@@ -240,6 +270,7 @@ public class AttentionFeaturesTests
         }
 
         Refused<ArgumentOutOfRangeException>(new AttentionShape(1, 4, 3, 5, 8) { KeyValueHeads = 3 }, default, "shape");
+        Refused<ArgumentOutOfRangeException>(new AttentionShape(1 << 12, 1 << 20, 0, 1, 1) { KeyValueHeads = 1 }, default, "shape"); // 2³² heads, keys to work on
         Refused<ArgumentOutOfRangeException>(shape, new AttentionOptions<float> { Window = (-1, 0) }, "options.Window");
         Refused<ArgumentOutOfRangeException>(shape, new AttentionOptions<float> { Alignment = (CausalAlignment)7 }, "options.Alignment");
         Refused<ArgumentException>(shape, new AttentionOptions<float> { Bias = bias, BiasShape = new(1, 2, 3, 5) }, "options.BiasShape");

@@ -88,6 +88,10 @@ public sealed class MultiHeadAttentionTests
 
         Assert.Equal(11, cache.Length);
         TensorAssert.Close(expected, cat(steps, 1), 1e-5, 1e-4, "decoded");
+
+        // A bias that does not fit the keys the cache would hold is refused before the cache grows.
+        Assert.Equal("bias", Assert.Throws<ArgumentException>(() => attention.Decode(x[.., ..1], cache, randn(8, 1, 3))).ParamName);
+        Assert.Equal(11, cache.Length);
     }
 
     /// <summary>Attend (materialized, with weights) gives forward's output with every option, and weights that sum to 1 less the sinks' share.</summary>
