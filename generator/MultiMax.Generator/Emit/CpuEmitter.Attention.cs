@@ -53,16 +53,7 @@ internal static partial class CpuEmitter
         writer.Line();
         writer.Line($"/// <summary>The backward pass of <c>{Identifiers.Escape(spec.MethodName + "Attention")}</c>: recomputes each tile's weights from <paramref name=\"logSumExp\"/>.</summary>");
         DeclarationCode.WriteAttentionInputDocs(writer, spec, groupedHeads: true);
-        writer.Line("/// <param name=\"output\">The forward's output.</param>");
-        writer.Line("/// <param name=\"logSumExp\">The forward's log-sum-exp.</param>");
-        writer.Line("/// <param name=\"outputGradient\">The gradient of the loss with respect to <paramref name=\"output\"/>.</param>");
-        writer.Line("/// <param name=\"queryGradient\">Receives the gradient with respect to <paramref name=\"query\"/>.</param>");
-        writer.Line("/// <param name=\"keyGradient\">Receives the gradient with respect to <paramref name=\"key\"/>.</param>");
-        writer.Line("/// <param name=\"valueGradient\">Receives the gradient with respect to <paramref name=\"value\"/>.</param>");
-        if (spec.HasParameters)
-        {
-            writer.Line("/// <param name=\"parameterGradients\">Overwritten with the parameter gradients, summed over every score; the same bits on every run.</param>");
-        }
+        WriteBackwardDocs(writer, spec);
 
         DeclarationCode.WriteAttentionSettingDocs(writer, "true");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, or an output overlaps an input or another output; nothing is written then.</exception>");
@@ -75,6 +66,20 @@ internal static partial class CpuEmitter
         writer.Line();
         writer.Line($"/// <summary>The backward pass of the attention with every option: also the bias's and the sinks' gradients, when asked for.</summary>");
         DeclarationCode.WriteAttentionInputDocs(writer, spec, groupedHeads: true);
+        WriteBackwardDocs(writer, spec);
+
+        writer.Line("/// <param name=\"options\">The forward's masking, bias, sinks and scale.</param>");
+        writer.Line("/// <param name=\"biasGradient\">Empty, or receives the bias's gradient in its own shape, summed over its broadcast extents in a fixed order.</param>");
+        writer.Line("/// <param name=\"sinkGradient\">Empty, or receives the sinks' gradient [heads]: −Σ P_sink·D over each head's queries, in a fixed order.</param>");
+        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, an option does not fit it, or an output overlaps an input or another output; nothing is written then.</exception>");
+        writer.Line(DeclarationCode.GeneratedCodeAttribute);
+        writer.Line($"{accessibility}static void {Identifiers.Escape(spec.MethodName + "AttentionBackward")}({readOnlySpan} query, {readOnlySpan} key, {readOnlySpan} value, {readOnlySpan} output, {readOnlySpan} logSumExp, {readOnlySpan} outputGradient, {span} queryGradient, {span} keyGradient, {span} valueGradient, {shape} shape, {parameters}{parameterGradients}{options} options, {span} biasGradient = default, {span} sinkGradient = default)");
+        writer.Line($"    => {runner}.Backward<{modulator}, {t}>(query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, {parametersArgument}, {parameterGradientsArgument}, options, biasGradient, sinkGradient);");
+    }
+
+    /// <summary>The parameter docs both backward overloads share: the forward's results, the upstream gradient and what is written.</summary>
+    private static void WriteBackwardDocs(SourceWriter writer, NormalizerSpec spec)
+    {
         writer.Line("/// <param name=\"output\">The forward's output.</param>");
         writer.Line("/// <param name=\"logSumExp\">The forward's log-sum-exp.</param>");
         writer.Line("/// <param name=\"outputGradient\">The gradient of the loss with respect to <paramref name=\"output\"/>.</param>");
@@ -85,13 +90,5 @@ internal static partial class CpuEmitter
         {
             writer.Line("/// <param name=\"parameterGradients\">Overwritten with the parameter gradients, summed over every score; the same bits on every run.</param>");
         }
-
-        writer.Line("/// <param name=\"options\">The forward's masking, bias, sinks and scale.</param>");
-        writer.Line("/// <param name=\"biasGradient\">Empty, or receives the bias's gradient in its own shape, summed over its broadcast extents in a fixed order.</param>");
-        writer.Line("/// <param name=\"sinkGradient\">Empty, or receives the sinks' gradient [heads]: −Σ P_sink·D over each head's queries, in a fixed order.</param>");
-        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, an option does not fit it, or an output overlaps an input or another output; nothing is written then.</exception>");
-        writer.Line(DeclarationCode.GeneratedCodeAttribute);
-        writer.Line($"{accessibility}static void {Identifiers.Escape(spec.MethodName + "AttentionBackward")}({readOnlySpan} query, {readOnlySpan} key, {readOnlySpan} value, {readOnlySpan} output, {readOnlySpan} logSumExp, {readOnlySpan} outputGradient, {span} queryGradient, {span} keyGradient, {span} valueGradient, {shape} shape, {parameters}{parameterGradients}{options} options, {span} biasGradient = default, {span} sinkGradient = default)");
-        writer.Line($"    => {runner}.Backward<{modulator}, {t}>(query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, {parametersArgument}, {parameterGradientsArgument}, options, biasGradient, sinkGradient);");
     }
 }

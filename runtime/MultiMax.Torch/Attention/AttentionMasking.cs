@@ -1,4 +1,4 @@
-using System;
+using MultiMax.CompilerServices;
 using static TorchSharp.torch;
 
 namespace MultiMax.Torch;
@@ -12,16 +12,8 @@ internal sealed record AttentionMasking(bool Causal, (int Left, int Right)? Wind
     /// <summary>Refuses a negative window side and an alignment outside the enum, with the argument named.</summary>
     public void Check()
     {
-        if (Window is { } window && (window.Left < 0 || window.Right < 0))
-        {
-            throw new ArgumentOutOfRangeException(
-                "window", window, $"window must have a non-negative Left and Right (keys before and after a query's own position), but it is {window}.");
-        }
-
-        if (Alignment is not (CausalAlignment.TopLeft or CausalAlignment.BottomRight))
-        {
-            throw new ArgumentOutOfRangeException("alignment", Alignment, "alignment must be TopLeft or BottomRight.");
-        }
+        AttentionRunner.CheckWindow(Window, "window");
+        AttentionRunner.CheckAlignment(Alignment, "alignment");
     }
 
     /// <summary>

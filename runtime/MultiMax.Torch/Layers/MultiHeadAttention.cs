@@ -1,4 +1,5 @@
 using System;
+using MultiMax.CompilerServices;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -59,7 +60,7 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"The key/value heads ({groups}) must be a positive divisor of the heads ({heads}).", nameof(keyValueHeads));
         }
 
-        new AttentionMasking(false, window, CausalAlignment.TopLeft).Check();
+        AttentionRunner.CheckWindow(window, nameof(window));
         this.heads = heads;
         this.keyValueHeads = groups;
         this.window = window;

@@ -140,12 +140,17 @@ internal readonly unsafe struct AttentionProblem<T>
     public long KeyOffset(int keyHead) => (long)keyHead * Shape.Keys * Shape.HeadSize;
 
     /// <summary>The bias entry of query <paramref name="query"/> and key 0 of head <paramref name="head"/>; null without a bias.</summary>
-    public T* BiasRow(int head, int query) => Bias is null ? null
-        : Bias + head / Shape.Heads * BiasBatchStride + head % Shape.Heads * BiasHeadStride + query * BiasQueryStride;
+    public T* BiasRow(int head, int query) => Bias is null ? null : Bias + BiasOffset(head, query);
 
     /// <summary>Likewise in <see cref="BiasGradient"/>.</summary>
-    public T* BiasGradientRow(int head, int query) =>
-        BiasGradient + head / Shape.Heads * BiasBatchStride + head % Shape.Heads * BiasHeadStride + query * BiasQueryStride;
+    public T* BiasGradientRow(int head, int query) => BiasGradient + BiasOffset(head, query);
+
+    /// <summary>The sink of head <paramref name="head"/> (over the batch): −∞, which adds nothing, without sinks.</summary>
+    public T SinkOf(int head) => Sinks is null ? T.NegativeInfinity : Sinks[head % Shape.Heads];
+
+    /// <summary>Where query <paramref name="query"/> of head <paramref name="head"/> starts in the bias and its gradient, in elements.</summary>
+    private long BiasOffset(int head, int query) =>
+        head / Shape.Heads * BiasBatchStride + head % Shape.Heads * BiasHeadStride + query * BiasQueryStride;
 
     /// <summary>The padding flags of the keys of head <paramref name="head"/>'s sequence, or null.</summary>
     public bool* PaddingOf(int head) => PaddingOfSequence(head / Shape.Heads);
@@ -184,9 +189,12 @@ internal readonly unsafe struct AttentionProblem<T>
     }
 
     /// <summary>
-    /// The keys [Start, End) a block of queries can see at all: both ends grow with the query, so from the first
-    /// query's start to the last query's end.
+    /// The keys [Start, End) block <paramref name="queryBlock"/> of queries can see at all: both ends grow with the
+    /// query, so from the first query's start to the last query's end.
     /// </summary>
-    public (int Start, int End) VisibleKeys(int firstQuery, int queryCount) =>
-        (KeyRange(firstQuery).Start, KeyRange(firstQuery + queryCount - 1).End);
+    public (int Start, int End) VisibleKeys(int queryBlock)
+    {
+        int firstQuery = queryBlock * QueryBlock, lastQuery = Math.Min(firstQuery + QueryBlock, Shape.Queries) - 1;
+        return (KeyRange(firstQuery).Start, KeyRange(lastQuery).End);
+    }
 }

@@ -501,15 +501,8 @@ public static unsafe class AttentionRunner
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckMask(options.KeyPaddingMask.Length, shape, names.KeyPaddingMask);
-        if (options.Alignment is not (CausalAlignment.TopLeft or CausalAlignment.BottomRight))
-        {
-            throw new ArgumentOutOfRangeException(names.Alignment, options.Alignment, $"{names.Alignment} must be TopLeft or BottomRight.");
-        }
-
-        if (options.Window is { } window && (window.Left < 0 || window.Right < 0))
-        {
-            throw new ArgumentOutOfRangeException(names.Window, window, $"{names.Window} must have a non-negative Left and Right (keys before and after a query's own position), but it is {window}.");
-        }
+        CheckAlignment(options.Alignment, names.Alignment);
+        CheckWindow(options.Window, names.Window);
 
         AttentionBiasShape bias = options.BiasShape == default ? AttentionBiasShape.Full(shape) : options.BiasShape;
         if (!options.Bias.IsEmpty || options.BiasShape != default)
@@ -531,6 +524,24 @@ public static unsafe class AttentionRunner
         return bias;
 
         static bool Broadcasts(int extent, int target) => extent == target || extent == 1;
+    }
+
+    /// <summary>Refuses an alignment outside the enum. Shared with the Torch operator, which checks it on every path.</summary>
+    public static void CheckAlignment(CausalAlignment alignment, string name)
+    {
+        if (alignment is not (CausalAlignment.TopLeft or CausalAlignment.BottomRight))
+        {
+            throw new ArgumentOutOfRangeException(name, alignment, $"{name} must be TopLeft or BottomRight.");
+        }
+    }
+
+    /// <summary>Refuses a window with a negative side. Shared with the Torch operator and layer.</summary>
+    public static void CheckWindow((int Left, int Right)? window, string name)
+    {
+        if (window is { } given && (given.Left < 0 || given.Right < 0))
+        {
+            throw new ArgumentOutOfRangeException(name, given, $"{name} must have a non-negative Left and Right (keys before and after a query's own position), but it is {given}.");
+        }
     }
 
     /// <summary>A gradient output that is empty (not asked for) or as long as its input, which must be given.</summary>

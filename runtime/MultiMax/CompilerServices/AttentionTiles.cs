@@ -67,14 +67,14 @@ internal static unsafe class AttentionTiles<TKernel, T>
         // A sink joins every denominator on σ's scale: the running maximum starts at it, and the sum at its exp(c − c) = 1.
         Span<T> maximum = scratch.RowMaximum.AsSpan(0, queries);
         Span<double> sum = scratch.RowSum.AsSpan(0, queries);
-        T sink = problem.Sinks is null ? T.NegativeInfinity : problem.Sinks[head % shape.Heads];
+        T sink = problem.SinkOf(head);
         maximum.Fill(sink);
         sum.Fill(sink == T.NegativeInfinity ? 0 : 1);
         new Span<T>(output, queries * headSize).Clear();
         ref T weights = ref MemoryMarshal.GetArrayDataReference(scratch.Weights);
 
         // Only the key blocks some query of the block sees: a window's cost grows with the window, not the sequence.
-        (int visibleStart, int visibleEnd) = problem.VisibleKeys(firstQuery, queries);
+        (int visibleStart, int visibleEnd) = problem.VisibleKeys(queryBlock);
         for (int firstKey = visibleStart - visibleStart % AttentionProblem<T>.KeyBlock; firstKey < visibleEnd; firstKey += AttentionProblem<T>.KeyBlock)
         {
             int keys = Math.Min(AttentionProblem<T>.KeyBlock, visibleEnd - firstKey);
@@ -172,7 +172,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
         // D = rowsum(dO ∘ O), in double; with a sink, its gradient −Σ_i P_sink,i·D_i, P_sink,i = exp(c − L_i).
         T[] shared = scratch.Shared!;
         double sinkGradient = 0;
-        T sink = problem.Sinks is null ? T.NegativeInfinity : problem.Sinks[head % shape.Heads];
+        T sink = problem.SinkOf(head);
         // A NaN sink makes every L of the head NaN, as a NaN parameter does: masked pairs must still get P = 0.
         bool poisoned = problem.Poisoned || T.IsNaN(sink);
         for (int row = 0; row < shape.Queries; row++)
@@ -325,18 +325,16 @@ internal static unsafe class AttentionTiles<TKernel, T>
         return (first, end);
     }
 
-    /// <summary>Whether every key block query block <paramref name="queryBlock"/> sees ends before <paramref name="firstKey"/>, or it sees none.</summary>
+    /// <summary>Whether every key query block <paramref name="queryBlock"/> sees comes before <paramref name="firstKey"/>, or it sees none.</summary>
     private static bool Before(in AttentionProblem<T> problem, int queryBlock, int firstKey)
     {
-        int firstQuery = queryBlock * AttentionProblem<T>.QueryBlock;
-        (int start, int end) = problem.VisibleKeys(firstQuery, Math.Min(AttentionProblem<T>.QueryBlock, problem.Shape.Queries - firstQuery));
+        (int start, int end) = problem.VisibleKeys(queryBlock);
         return end <= firstKey || start >= end;
     }
 
     private static bool Sees(in AttentionProblem<T> problem, int queryBlock, int firstKey, int keys)
     {
-        int firstQuery = queryBlock * AttentionProblem<T>.QueryBlock;
-        (int start, int end) = problem.VisibleKeys(firstQuery, Math.Min(AttentionProblem<T>.QueryBlock, problem.Shape.Queries - firstQuery));
+        (int start, int end) = problem.VisibleKeys(queryBlock);
         return start < firstKey + keys && firstKey < end && start < end;
     }
 

@@ -70,8 +70,8 @@ namespace Demo
         /// <param name="logSumExp">The forward's log-sum-exp.</param>
         /// <param name="outputGradient">The gradient of the loss with respect to <paramref name="output"/>.</param>
         /// <param name="queryGradient">Receives the gradient with respect to <paramref name="query"/>.</param>
-        /// <param name="keyGradient">Receives the gradient with respect to <paramref name="key"/>.</param>
-        /// <param name="valueGradient">Receives the gradient with respect to <paramref name="value"/>.</param>
+        /// <param name="keyGradient">Receives the gradient with respect to <paramref name="key"/>, summed over each group's query heads in order.</param>
+        /// <param name="valueGradient">Receives the gradient with respect to <paramref name="value"/>, likewise.</param>
         /// <param name="parameterGradients">Overwritten with the parameter gradients, summed over every score; the same bits on every run.</param>
         /// <param name="keyPaddingMask">Empty, or [batch, keys] with true where a key is padding: it gets no weight, and its key and value rows are never read (a NaN there reaches nothing).</param>
         /// <param name="causal">Whether query i sees only keys j ≤ i.</param>
