@@ -77,18 +77,6 @@ public class BiasAndSinkBenchmarks
     [Benchmark(Description = "vision + bias [h, n, n], no grad")]
     public void VisionWithFixedBias() => Backward(FusedAttention.ScaledDotProduct(visionQuery, visionKey, visionValue, multiMax, bias: visionBias.detach()), visionUpstream);
 
-    private void Backward(Tensor output, Tensor gradient)
-    {
-        using var scope = NewDisposeScope();
-        output.backward(new[] { gradient });
-        // Gradients set to none, as optimizer.zero_grad() does by default: the next backward stores its gradient
-        // rather than adding it to a zeroed one, so a [h, n, n] bias gradient is written once, not read, added and cleared.
-        foreach (Tensor input in new[] { query, key, value, bias, sinks, visionQuery, visionKey, visionValue, visionBias })
-        {
-            input.grad = null;
-        }
-
-        multiMax.zero_grad();
-        output.Dispose();
-    }
+    private void Backward(Tensor output, Tensor gradient) =>
+        AttentionCalls.Backward(output, gradient, multiMax, query, key, value, bias, sinks, visionQuery, visionKey, visionValue, visionBias);
 }

@@ -43,18 +43,11 @@ public class DecodeAttentionBenchmarks
     }
 
     [Benchmark(Baseline = true, Description = "torch sdpa (SoftMax) decode")]
-    public void TorchScaledDotProduct() => Run(() => nn.functional.scaled_dot_product_attention(query, key, value));
+    public void TorchScaledDotProduct() => AttentionCalls.Inference(() => nn.functional.scaled_dot_product_attention(query, key, value));
 
     [Benchmark(Description = "Fused SoftMax decode")]
-    public void FusedSoftMax() => Run(() => FusedAttention.ScaledDotProduct(query, key, value, softMax));
+    public void FusedSoftMax() => AttentionCalls.Inference(() => FusedAttention.ScaledDotProduct(query, key, value, softMax));
 
     [Benchmark(Description = "Fused MultiMax2 decode")]
-    public void FusedMultiMax() => Run(() => FusedAttention.ScaledDotProduct(query, key, value, multiMax));
-
-    private static void Run(Func<Tensor> attention)
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        attention();
-    }
+    public void FusedMultiMax() => AttentionCalls.Inference(() => FusedAttention.ScaledDotProduct(query, key, value, multiMax));
 }

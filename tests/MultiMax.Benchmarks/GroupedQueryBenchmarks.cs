@@ -55,17 +55,10 @@ public class GroupedQueryBenchmarks
     public void GroupedTraining() => Backward(FusedAttention.ScaledDotProduct(query, groupedKey, groupedValue, multiMax, causal: true));
 
     [Benchmark(Description = "h32 kv32 decode 1 × 4096")]
-    public void Decode() => Inference(() => FusedAttention.ScaledDotProduct(decodeQuery, cacheKey, cacheValue, multiMax));
+    public void Decode() => AttentionCalls.Inference(() => FusedAttention.ScaledDotProduct(decodeQuery, cacheKey, cacheValue, multiMax));
 
     [Benchmark(Description = "h32 kv4 decode 1 × 4096")]
-    public void GroupedDecode() => Inference(() => FusedAttention.ScaledDotProduct(decodeQuery, groupedCacheKey, groupedCacheValue, multiMax));
-
-    private static void Inference(Func<Tensor> attention)
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        attention();
-    }
+    public void GroupedDecode() => AttentionCalls.Inference(() => FusedAttention.ScaledDotProduct(decodeQuery, groupedCacheKey, groupedCacheValue, multiMax));
 
     private void Backward(Tensor output)
     {

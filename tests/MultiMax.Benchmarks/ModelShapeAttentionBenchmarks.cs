@@ -76,31 +76,15 @@ public class ModelShapeAttentionBenchmarks
     public void FusedMultiMaxTraining() => Backward(FusedAttention.ScaledDotProduct(query, key, value, multiMax, padding, Shape.Causal));
 
     [Benchmark(Description = "sdpa inference")]
-    public void SdpaInference() => Inference(Sdpa);
+    public void SdpaInference() => AttentionCalls.Inference(Sdpa);
 
     [Benchmark(Description = "Fused SoftMax inference")]
-    public void FusedSoftMaxInference() => Inference(() => FusedAttention.ScaledDotProduct(query, key, value, softMax, padding, Shape.Causal));
+    public void FusedSoftMaxInference() => AttentionCalls.Inference(() => FusedAttention.ScaledDotProduct(query, key, value, softMax, padding, Shape.Causal));
 
     [Benchmark(Description = "Fused MultiMax2 inference")]
-    public void FusedMultiMaxInference() => Inference(() => FusedAttention.ScaledDotProduct(query, key, value, multiMax, padding, Shape.Causal));
+    public void FusedMultiMaxInference() => AttentionCalls.Inference(() => FusedAttention.ScaledDotProduct(query, key, value, multiMax, padding, Shape.Causal));
 
     private Tensor Sdpa() => nn.functional.scaled_dot_product_attention(query, key, value, keep, is_casual: Shape.Causal);
 
-    private static void Inference(Func<Tensor> attention)
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        attention();
-    }
-
-    private void Backward(Tensor output)
-    {
-        using var scope = NewDisposeScope();
-        output.backward(new[] { upstream });
-        query.grad = null;
-        key.grad = null;
-        value.grad = null;
-        multiMax.zero_grad();
-        output.Dispose();
-    }
+    private void Backward(Tensor output) => AttentionCalls.Backward(output, upstream, multiMax, query, key, value);
 }
