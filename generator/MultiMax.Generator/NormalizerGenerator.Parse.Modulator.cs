@@ -50,6 +50,9 @@ public sealed partial class NormalizerGenerator
                     }
 
                     break;
+                case "Modulator" when argument.Value.Value is string name:
+                    shape.ModulatorName = name;
+                    break;
             }
         }
 
@@ -106,6 +109,11 @@ public sealed partial class NormalizerGenerator
             shape.Explicit.Add(new DeclaredTerm(side, power, coefficient, threshold));
         }
 
+        if (shape.ModulatorName is { } modulator)
+        {
+            shape.Expression = ParseModulatorMethod(method, modulator, shape, normalizerLocation, elementType, diagnostics, token);
+        }
+
         return shape;
     }
 
@@ -158,21 +166,35 @@ public sealed partial class NormalizerGenerator
 
         public List<DeclaredTerm> Explicit { get; } = new();
 
+        /// <summary>The method named by <c>Modulator</c>, whose expression is σ; null when σ is made of terms.</summary>
+        public string? ModulatorName { get; set; }
+
+        /// <summary>σ read from <see cref="ModulatorName"/>'s expression; null when there is none or it has an error.</summary>
+        public SigmaModulator? Expression { get; set; }
+
+        /// <summary>Whether the parameter count is known: not after an invalid Order, nor when the modulator could not be read.</summary>
+        public bool LayoutIsKnown => OrderIsValid && (ModulatorName is null || Expression is not null);
+
         /// <summary>Order-implied terms Below(1), Above(1), Below(2), Above(2), …, then the explicit ones.</summary>
         private IEnumerable<DeclaredTerm> AllTerms =>
             Enumerable.Range(1, Order)
                 .SelectMany(n => new[] { new DeclaredTerm(TermSide.Below, n, null, null), new DeclaredTerm(TermSide.Above, n, null, null) })
                 .Concat(Explicit);
 
-        public int LearnableCount =>
+        public int LearnableCount => ModulatorName is not null ? Expression?.Parameters.Count ?? 0 :
             AllTerms.Sum(t => (t.Coefficient is null ? 1 : 0) + (t.Threshold is null ? 1 : 0)) + (Affine ? 2 : 0);
 
         public bool SameAs(ModulatorShape other) =>
-            Affine == other.Affine && Output == other.Output && BuildTerms().Equals(other.BuildTerms());
+            Affine == other.Affine && Output == other.Output && ModulatorName == other.ModulatorName && BuildTerms().Equals(other.BuildTerms());
 
         /// <summary>Assigns the layout: learnable coefficients in term order, then learnable thresholds, then scale and shift.</summary>
         public EquatableArray<ModulatorTerm> BuildTerms()
         {
+            if (ModulatorName is not null)
+            {
+                return EquatableArray<ModulatorTerm>.Empty;
+            }
+
             List<DeclaredTerm> terms = AllTerms.ToList();
             int next = 0;
             var coefficients = terms.Select(t => t.Coefficient is { } c ? TermValue.Folded(c) : TermValue.Learnable(next++)).ToList();

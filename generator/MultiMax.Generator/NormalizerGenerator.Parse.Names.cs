@@ -63,6 +63,32 @@ public sealed partial class NormalizerGenerator
     };
 
     /// <summary>
+    /// The members a generated TorchSharp module has besides its parameters' properties: those of
+    /// <c>nn.Module&lt;Tensor, Tensor&gt;</c> (checked against TorchSharp by a test), its extension methods that a
+    /// property would shadow, and the generated module's own.
+    /// </summary>
+    internal static readonly string[] TorchModuleMembers =
+    {
+        "_deviceIndex", "_deviceType", "_internal_buffers", "_internal_params", "_internal_submodules", "_named_buffers",
+        "_named_parameters", "_parameters", "_to", "_toEpilog", "add_module", "apply", "buffers", "call", "children",
+        "ClearModules", "ConditionallyRegisterBuffer", "ConditionallyRegisterParameter", "Create", "Dispose", "Equals", "eval",
+        "Finalize", "forward", "GetDefaultDeviceAndType", "GetHashCode", "GetName", "GetType", "has_buffer", "has_parameter",
+        "load", "load_state_dict", "MemberwiseClone", "module_post_hooks", "module_pre_hooks", "modules", "name",
+        "named_buffers", "named_children", "named_modules", "named_parameters", "parameters", "post_hooks", "pre_hooks",
+        "ReferenceEquals", "register_buffer", "register_forward_hook", "register_forward_pre_hook", "register_module",
+        "register_parameter", "RegisterComponents", "ReplaceBuffer", "ReplaceParameter", "save", "save_state_dict",
+        "state_dict", "ToString", "train", "training", "zero_grad",
+        "to", "cpu", "cuda", "half", "bfloat16",
+        "Parameters", "FloatAttentionKernels", "DoubleAttentionKernels", "FloatCrossEntropyKernels", "DoubleCrossEntropyKernels",
+    };
+
+    /// <summary>What already has <paramref name="name"/> in the generated module <paramref name="module"/>, or null.</summary>
+    private static string? TorchModuleMemberNamed(string name, string module) =>
+        name == module ? $"it is the name of the module class itself"
+        : System.Array.IndexOf(TorchModuleMembers, name) >= 0 ? $"the module already has a member '{name}'"
+        : null;
+
+    /// <summary>
     /// Why <paramref name="name"/> cannot be added to <paramref name="type"/>, which gets the normalizer's generated members, or null when it can: a containing type has
     /// that name (a member cannot be named like its type), a type parameter does, or the type or a base type declares a
     /// member of that name — for the backward method, only a member that is not a method of another signature.

@@ -154,14 +154,15 @@ public sealed partial class NormalizerGenerator
                 overload.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat)));
         }
 
-        // With an invalid Order the number of learnable parameters is unknown: MMX0009 says enough.
+        // With an invalid Order or an unreadable modulator the number of learnable parameters is unknown: their own
+        // diagnostics say enough.
         int learnable = shape.LearnableCount;
-        if (elementType is not null && shape.OrderIsValid && learnable == 0 && takesParameters)
+        if (elementType is not null && shape.LayoutIsKnown && learnable == 0 && takesParameters)
         {
             diagnostics.Add(DiagnosticInfo.Create(
                 DiagnosticDescriptors.UnexpectedParametersArgument, location, method.Name, method.Parameters[3].Name));
         }
-        else if (elementType is { } missingType && shape.OrderIsValid && learnable > 0 && !takesParameters)
+        else if (elementType is { } missingType && shape.LayoutIsKnown && learnable > 0 && !takesParameters)
         {
             diagnostics.Add(DiagnosticInfo.Create(
                 DiagnosticDescriptors.MissingParametersArgument, location, method.Name,
@@ -195,6 +196,18 @@ public sealed partial class NormalizerGenerator
             }
         }
 
+        // The TorchSharp module owns a property per learnable argument of a modulator, named as the argument.
+        foreach (LearnableArgument argument in shape.Expression?.Parameters ?? EquatableArray<LearnableArgument>.Empty)
+        {
+            if (TorchModuleMemberNamed(argument.Name, method.Name + "Module") is { } occupant)
+            {
+                backendDiagnostics.Add(new BackendDiagnostic(Backends.Torch, DiagnosticInfo.Create(
+                    DiagnosticDescriptors.GeneratedNameTaken, location, method.Name, argument.Name,
+                    $"TorchSharp module's property for the learnable argument of {shape.ModulatorName}", occupant)));
+                blockedBackends.Add(Backends.Torch);
+            }
+        }
+
         if (diagnostics.Count > 0 || elementType is null)
         {
             return new ParseResult(null, diagnostics.ToImmutable().ToEquatableArray(), backendDiagnostics.ToImmutable().ToEquatableArray());
@@ -216,7 +229,8 @@ public sealed partial class NormalizerGenerator
                 Scoped: method.Parameters.Select((p, i) => p.ScopedKind == ScopedKind.None ? 0 : 1 << i).Sum()),
             IsExtension: method.IsExtensionMethod,
             BlockedBackends: blockedBackends.Distinct().ToEquatableArray(),
-            DeclaringType: imported ? TypeName(method.ContainingType) : null);
+            DeclaringType: imported ? TypeName(method.ContainingType) : null,
+            Modulator: shape.Expression);
         return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty, backendDiagnostics.ToImmutable().ToEquatableArray());
     }
 

@@ -148,6 +148,42 @@ internal static class DiagnosticDescriptors
         "[NormalizersFrom] on '{0}' imports nothing from '{1}': {2}",
         "[NormalizersFrom(typeof(T))] gives the marked class the TorchSharp and ILGPU faces of T's [Normalizer] methods; T must be another type (constructed if generic) that declares some, accessible from the marked class.");
 
+    public static readonly DiagnosticDescriptor ModulatorNotFound = Error(
+        "MMX0023",
+        "Modulator method not found",
+        "The modulator '{0}' of '{1}' must name one method of '{2}', but {3}",
+        "[Normalizer(Modulator = nameof(M))] names a static method M of the normalizer's own class whose expression is σ; it must exist and not be overloaded.");
+
+    public static readonly DiagnosticDescriptor ModulatorNotStatic = Error(
+        "MMX0024",
+        "Modulator method must be static",
+        "The modulator method '{0}' must be 'static': σ is a pure function of x and its parameters",
+        "The generator reads a modulator method's expression and prints it into kernels; it has no instance to read from.");
+
+    public static readonly DiagnosticDescriptor InvalidModulatorSignature = Error(
+        "MMX0025",
+        "Modulator method has the wrong signature or body",
+        "The modulator method '{0}' must be 'static double {0}(double x, double p1 = init1, …)' with one expression as its body, but {1}",
+        "x comes first; every other parameter is learnable and its default is its initial value. The body is '=> expression' or one 'return expression;'.");
+
+    public static readonly DiagnosticDescriptor ModulatorWithTerms = Error(
+        "MMX0026",
+        "Modulator combined with terms",
+        "Normalizer method '{0}' names a Modulator and also declares {1}: σ is either the modulator's expression or a sum of terms",
+        "A modulator written as C# replaces Order, Affine, [Below] and [Above]; write any of them into the expression instead.");
+
+    public static readonly DiagnosticDescriptor UnsupportedModulatorSyntax = Error(
+        "MMX0027",
+        "Unsupported construct in a modulator",
+        "'{0}' is not supported in the modulator '{1}': {2}",
+        "A modulator expression may use x, its parameters, numeric literals and const fields, + − * /, unary minus, Math.Exp/Log/Tanh/Sqrt/Abs/Max/Min, Math.Pow(e, n) with an integer literal n, and c ? a : b where c compares two expressions with <, <=, > or >=.");
+
+    public static readonly DiagnosticDescriptor ModulatorParameterWithoutDefault = Error(
+        "MMX0028",
+        "Modulator parameter without a finite default",
+        "The learnable parameter '{0}' of the modulator '{1}' needs a default value that is a finite {2}: it is the parameter's initial value",
+        "Every parameter of a modulator method after x is learnable; its default value initialises it (the TorchSharp module's parameter of the same name).");
+
     private static DiagnosticDescriptor Error(string id, string title, string message, string description) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, description, HelpLink);
 

@@ -263,14 +263,17 @@ internal static partial class CpuEmitter
     }
 
     /// <summary>
-    /// A negative scale maps x = +∞ to x' = −∞, where σ may be a harmless −∞; adding x − x (0 for finite x, NaN
-    /// otherwise) keeps every NaN or +∞ input poisoning its row, as it does without the affine map.
+    /// A negative scale maps x = +∞ to x' = −∞, where σ may be a harmless −∞, and σ written as C# may map +∞ to a
+    /// finite value (cap·tanh(x/cap)); adding x − x (0 for finite x, NaN otherwise) keeps every NaN or +∞ input
+    /// poisoning its row, as it does with terms alone.
     /// </summary>
     private static void WritePoisonNonFinite(CpuKernelScope kernel, Local sigma, Local input)
     {
-        if (kernel.Math.IsAffine)
+        if (kernel.Math.MayHideNonFinite)
         {
-            kernel.Writer.Line($"{sigma} += {input} - {input}; // NaN for a non-finite input, whatever the sign of scale");
+            kernel.Writer.Line(kernel.Math.IsAffine
+                ? $"{sigma} += {input} - {input}; // NaN for a non-finite input, whatever the sign of scale"
+                : $"{sigma} += {input} - {input}; // NaN for a non-finite input, even where σ is finite there");
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Linq;
 using MultiMax.Generator.Model;
 using MultiMax.Generator.Modulator;
 
@@ -19,6 +20,11 @@ internal static class FileHeader
         }
 
         writer.Line($"//   σ = {ModulatorText.Sigma(math)}");
+        if (spec.Modulator is { } modulator)
+        {
+            writer.Line($"//   (σ is {modulator.MethodName}, written as C#{(modulator.Parameters.Count == 0 ? "" : $"; p = [{string.Join(", ", modulator.Parameters.Select(p => p.Name))}]")})");
+        }
+
         writer.Line(spec.Output == NormalizerOutputKind.LogProbabilities
             ? $"//   y = LogSoftMax(σ) along {axis}; entries with x = −∞ are masked: y = −∞."
             : $"//   y = SoftMax(σ) along {axis}; entries with x = −∞ are masked: y = 0.");

@@ -251,7 +251,9 @@ internal static partial class GpuEmitter
                 : $"// Pass 2: {(spec.IsAffine ? "dx = scale·σ'(x')·gσ" : "dx = σ'(x)·gσ")} (masked: 0).");
             if (spec.HasParameters)
             {
-                writer.Line("// The shares add up without a branch: an inactive term has r = 0 and adds 0, and a poisoned row (gσ = NaN)");
+                writer.Line(spec.Modulator is null
+                    ? "// The shares add up without a branch: an inactive term has r = 0 and adds 0, and a poisoned row (gσ = NaN)"
+                    : "// The shares add up without a branch: an entry with gσ = 0 adds exactly 0, and a poisoned row (gσ = NaN)");
                 writer.Line("// makes them NaN, as autograd of the formula does.");
             }
 

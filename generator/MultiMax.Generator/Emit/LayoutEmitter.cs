@@ -43,8 +43,16 @@ internal static class LayoutEmitter
                 writer.Line($"public const int Count = {layout.Count};");
                 writer.Line();
                 writer.Line("/// <summary>");
-                writer.Line("/// Each value's name, in layout order, as the TorchSharp module owns it: <c>ts[k]</c> (the learnable coefficients),");
-                writer.Line("/// <c>ranges[k]</c> (the learnable thresholds), then <c>scale</c> and <c>shift</c>.");
+                if (spec.Modulator is { } modulator)
+                {
+                    writer.Line($"/// Each value's name, in layout order, as {modulator.MethodName} declares it and the TorchSharp module owns it.");
+                }
+                else
+                {
+                    writer.Line("/// Each value's name, in layout order, as the TorchSharp module owns it: <c>ts[k]</c> (the learnable coefficients),");
+                    writer.Line("/// <c>ranges[k]</c> (the learnable thresholds), then <c>scale</c> and <c>shift</c>.");
+                }
+
                 writer.Line("/// </summary>");
                 string names = string.Join(", ", layout.Select(entry => $"\"{entry.Name}\""));
                 writer.Line($"public static global::System.Collections.Generic.IReadOnlyList<string> Names {{ get; }} = global::System.Array.AsReadOnly(new string[] {{ {names} }});");
@@ -57,6 +65,13 @@ internal static class LayoutEmitter
     /// <summary>Coefficients in term order, thresholds in term order, then scale and shift: the parser's layout.</summary>
     private static IReadOnlyList<(string Name, string Meaning)> Layout(NormalizerSpec spec)
     {
+        if (spec.Modulator is { } modulator)
+        {
+            return modulator.Parameters
+                .Select(p => (p.Name, $"the learnable argument {p.Name} of {modulator.MethodName}, initially {Literals.Display(p.Initial)}"))
+                .ToList();
+        }
+
         var entries = new SortedDictionary<int, (string, string)>();
         int coefficients = 0, thresholds = 0;
         for (int t = 0; t < spec.Terms.Count; t++)

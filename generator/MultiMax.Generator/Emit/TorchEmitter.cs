@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using MultiMax.Generator.Helpers;
 using MultiMax.Generator.Model;
 using MultiMax.Generator.Modulator;
 using MultiMax.Generator.Modulator.Dialects;
@@ -53,9 +54,9 @@ internal static class TorchEmitter
         writer.Line(DeclarationCode.GeneratedCodeAttribute);
         using (writer.Block($"{DeclarationCode.AccessibilityPrefix(spec)}sealed class {name} : global::TorchSharp.torch.autograd.SingleTensorFunction<{name}>"))
         {
-            writer.Line(spec.HasParameters
-                ? "/// <summary>The length of the parameters tensor: learnable coefficients, then thresholds" + (spec.IsAffine ? ", then scale and shift" : "") + ".</summary>"
-                : "/// <summary>No learnable parameters: <see cref=\"Apply\"/> takes the input alone.</summary>");
+            writer.Line(!spec.HasParameters ? "/// <summary>No learnable parameters: <see cref=\"Apply\"/> takes the input alone.</summary>"
+                : spec.Modulator is { } modulator ? $"/// <summary>The length of the parameters tensor: the learnable arguments of {modulator.MethodName}, in its order.</summary>"
+                : "/// <summary>The length of the parameters tensor: learnable coefficients, then thresholds" + (spec.IsAffine ? ", then scale and shift" : "") + ".</summary>");
             writer.Line($"public const int ParameterCount = {spec.ParameterCount};");
             writer.Line();
             writer.Line("/// <inheritdoc/>");
@@ -219,6 +220,15 @@ internal static class TorchEmitter
         int coefficients = spec.Terms.Count(t => t.Coefficient.IsLearnable);
         int thresholds = spec.Terms.Count(t => t.Threshold.IsLearnable);
         var owned = new List<(string Field, string Initializer, string Summary, int Length)>();
+        string Backing(string field) => spec.Modulator is null ? "_" + field : "θ" + field.TrimStart('@');
+        // A modulator's arguments keep their names; their backing fields are θ-prefixed, like their kernel locals, so
+        // that none meets a TorchSharp member (_parameters, _to, …).
+        foreach (LearnableArgument argument in spec.Modulator?.Parameters ?? EquatableArray<LearnableArgument>.Empty)
+        {
+            owned.Add((Identifiers.Escape(argument.Name), $"global::TorchSharp.torch.ones(1).mul_({ElementType.Double.Literal(argument.Initial)})",
+                $"The learnable argument <c>{argument.Name}</c> of {spec.Modulator!.MethodName}, initialised to its default {Literals.Display(argument.Initial)}.", 1));
+        }
+
         if (coefficients > 0)
         {
             owned.Add(("ts", $"{Runner}.TruncatedNormal({coefficients})", $"The {Count(coefficients, "learnable coefficient")}, in term order (the reference code's <c>ts</c>).", coefficients));
@@ -244,7 +254,7 @@ internal static class TorchEmitter
         {
             foreach ((string field, _, _, _) in owned)
             {
-                writer.Line($"private global::TorchSharp.Modules.Parameter _{field};");
+                writer.Line($"private global::TorchSharp.Modules.Parameter {Backing(field)};");
             }
 
             if (owned.Count > 0)
@@ -260,22 +270,22 @@ internal static class TorchEmitter
                 writer.Line($"/// <summary>{summary}</summary>");
                 using (writer.Block($"public global::TorchSharp.Modules.Parameter {field}"))
                 {
-                    writer.Line($"get => _{field};");
-                    writer.Line($"set {{ {Runner}.CheckParameter(value, {length}, nameof({name}) + \".\" + nameof({field})); _{field} = value; ConditionallyRegisterParameter(nameof({field}), value); }}");
+                    writer.Line($"get => {Backing(field)};");
+                    writer.Line($"set {{ {Runner}.CheckParameter(value, {length}, nameof({name}) + \".\" + nameof({field})); {Backing(field)} = value; ConditionallyRegisterParameter(nameof({field}), value); }}");
                 }
 
                 writer.Line();
             }
 
-            writer.Line(owned.Count > 0
-                ? "/// <summary>A layer initialised as the reference code does: coefficients and thresholds from a truncated normal with std 0.02, so it starts close to SoftMax.</summary>"
-                : "/// <summary>A layer without learnable parameters.</summary>");
+            writer.Line(owned.Count == 0 ? "/// <summary>A layer without learnable parameters.</summary>"
+                : spec.Modulator is { } modulator ? $"/// <summary>A layer whose parameters start at the defaults {modulator.MethodName} declares.</summary>"
+                : "/// <summary>A layer initialised as the reference code does: coefficients and thresholds from a truncated normal with std 0.02, so it starts close to SoftMax.</summary>");
             using (writer.Block($"public {name}() : base(nameof({name}))"))
             {
                 foreach ((string field, string initializer, _, _) in owned)
                 {
-                    writer.Line($"_{field} = new global::TorchSharp.Modules.Parameter({initializer});");
-                    writer.Line($"register_parameter(nameof({field}), _{field});");
+                    writer.Line($"{Backing(field)} = new global::TorchSharp.Modules.Parameter({initializer});");
+                    writer.Line($"register_parameter(nameof({field}), {Backing(field)});");
                 }
             }
 

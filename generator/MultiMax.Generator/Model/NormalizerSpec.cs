@@ -19,6 +19,7 @@ namespace MultiMax.Generator.Model;
 /// (<c>global::MultiMax.Normalizers</c>) whose span operators the generated classes call; the namespace and containing
 /// types above are then those of the importing class, which receives the generated members.
 /// </param>
+/// <param name="Modulator">σ written as C#, or null when σ is made of <paramref name="Terms"/> (then empty).</param>
 /// <param name="IsExtension">Whether x is declared <c>this</c>: an extension method, which the implementation repeats.</param>
 internal sealed record NormalizerSpec(
     string? Namespace,
@@ -33,7 +34,8 @@ internal sealed record NormalizerSpec(
     SignatureNames Names,
     bool IsExtension,
     EquatableArray<string> BlockedBackends,
-    string? DeclaringType = null)
+    string? DeclaringType = null,
+    SigmaModulator? Modulator = null)
 {
     public bool IsAffine => ScaleIndex >= 0;
 

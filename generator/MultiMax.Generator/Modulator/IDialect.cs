@@ -46,4 +46,19 @@ internal interface IDialect
 
     /// <summary><c>condition ? whenTrue : whenFalse</c>, lane by lane where there are lanes.</summary>
     string Select(string condition, string whenTrue, string whenFalse);
+
+    /// <summary><c>Exp</c>, <c>Log</c>, <c>Tanh</c>, <c>Sqrt</c> or <c>Abs</c> of an operand (σ written as C#).</summary>
+    string Function(SigmaKind function, string operand);
+
+    /// <summary><c>Max</c> or <c>Min</c> of two operands, NaN if either is, as <c>Math.Max</c>.</summary>
+    string Extremum(SigmaKind maxOrMin, string left, string right);
+
+    /// <summary>The comparison as a value <see cref="Select"/> takes; <paramref name="left"/> is never a constant.</summary>
+    string Compare(SigmaComparison comparison, string left, string right);
+
+    /// <summary>
+    /// A constant where an operation needs a value of the computed kind, not a number (torch's maximum and where take
+    /// tensors): a tensor shaped like <paramref name="like"/>; elsewhere <see cref="Constant"/>.
+    /// </summary>
+    string ConstantLike(double value, Local like);
 }

@@ -14,6 +14,21 @@ internal sealed class ModulatorMath
     public ModulatorMath(NormalizerSpec spec)
     {
         Type = spec.ElementType;
+        ParameterCount = spec.ParameterCount;
+        if (spec.Modulator is { } modulator)
+        {
+            Terms = new List<TermMath>();
+            Expression = modulator;
+            SigmaPrime = SigmaDerivative.ByInput(modulator.Sigma);
+            Gradients = modulator.Parameters
+                .Select((p, index) => new ParameterGradient(
+                    ExpressionSymbol(index).Name, index, null, IsThreshold: false,
+                    SigmaDerivative.ByParameter(modulator.Sigma, SigmaAlgebra.Parameter(index, p.Name))))
+                .Where(g => !g.Derivative!.IsConstantValue(0))
+                .ToList();
+            return;
+        }
+
         Terms = spec.Terms
             .Select((term, index) => (term, index))
             .Where(t => !t.term.VanishesIdentically)
@@ -47,7 +62,6 @@ internal sealed class ModulatorMath
         }
 
         Gradients = gradients;
-        ParameterCount = spec.ParameterCount;
     }
 
     public ElementType Type { get; }
@@ -63,8 +77,23 @@ internal sealed class ModulatorMath
 
     public bool IsAffine => Scale is not null;
 
+    /// <summary>σ written as C# (<c>[Normalizer(Modulator = …)]</c>), or null when σ is made of terms.</summary>
+    public SigmaModulator? Expression { get; }
+
+    /// <summary>dσ/dx of <see cref="Expression"/>, or null when σ is made of terms.</summary>
+    public SigmaNode? SigmaPrime { get; }
+
     /// <summary>Whether σ is the identity (plain SoftMax): then no entry needs masking before σ.</summary>
-    public bool IsIdentity => Terms.Count == 0 && !IsAffine;
+    public bool IsIdentity => Expression is { } expression ? expression.Sigma.Kind == SigmaKind.Input : Terms.Count == 0 && !IsAffine;
+
+    /// <summary>
+    /// Whether σ may map a non-finite input to a finite value (a negative scale maps +∞ to −∞; <c>cap·tanh(x/cap)</c>
+    /// maps it to cap): then the forward adds x − x to σ, so that NaN and +∞ inputs still poison their row.
+    /// </summary>
+    public bool MayHideNonFinite => IsAffine || Expression is not null;
+
+    /// <summary>The symbol of σ-as-C#'s parameter at <paramref name="index"/>: its local is <c>θ</c> and its name.</summary>
+    public Symbol ExpressionSymbol(int index) => Symbol.Parameter("θ" + Expression!.Parameters[index].Name, index);
 
     /// <summary>Every learnable parameter σ depends on, with its accumulator; the others' gradients are exactly 0.</summary>
     public IReadOnlyList<ParameterGradient> Gradients { get; }
@@ -72,8 +101,9 @@ internal sealed class ModulatorMath
     public int ParameterCount { get; }
 
     /// <summary>The learnable values σ reads: coefficients and thresholds in term order, then scale and shift.</summary>
-    public IEnumerable<Symbol> SigmaSymbols =>
-        Terms.SelectMany(t => new[] { t.Coefficient, t.Threshold }).Concat(AffineSymbols).Where(s => s.Kind == SymbolKind.Parameter);
+    public IEnumerable<Symbol> SigmaSymbols => Expression is { } expression
+        ? expression.Sigma.Nodes().Where(n => n.Kind == SigmaKind.Parameter).Select(n => n.Index).OrderBy(i => i).Select(ExpressionSymbol)
+        : Terms.SelectMany(t => new[] { t.Coefficient, t.Threshold }).Concat(AffineSymbols).Where(s => s.Kind == SymbolKind.Parameter);
 
     /// <summary>
     /// The learnable values σ′ and the gradients read, in the order to declare them: the parameters (coefficients only to

@@ -42,6 +42,13 @@ internal sealed class ModulatorPrinter(ModulatorMath math, IDialect dialect)
     public Local WriteSigma(SourceWriter writer, Local u, string name)
     {
         var sigma = new Local(name);
+        if (math.Expression is { } expression)
+        {
+            string value = Code(u, "σ").Write(writer, expression.Sigma);
+            writer.Line($"{dialect.Declare(sigma, value)} // σ = {SigmaText.Of(expression.Sigma)}");
+            return sigma;
+        }
+
         writer.Line(dialect.Declare(sigma, u.Name));
         foreach (TermMath term in math.Terms)
         {
@@ -77,6 +84,12 @@ internal sealed class ModulatorPrinter(ModulatorMath math, IDialect dialect)
         }
 
         var dx = new Local(name);
+        if (math.Expression is not null)
+        {
+            WriteExpressionGradient(writer, x, gs, gsForSums, accumulator, dx);
+            return dx;
+        }
+
         Local u = WriteAffine(writer, x);
         if (math.Scale is null)
         {
@@ -104,6 +117,30 @@ internal sealed class ModulatorPrinter(ModulatorMath math, IDialect dialect)
         writer.Line($"{accumulator(Gradient("Shift"))} += {chainForSums};");
         return dx;
     }
+
+    /// <summary>
+    /// σ written as C#: dx = gσ·σ′(x) and gσ·∂σ/∂θ from the trees <see cref="ModulatorMath"/> derived, printed together
+    /// so that they share what they have in common. An entry with gσ = 0 contributes exactly 0, even where σ′ or ∂σ/∂θ
+    /// is infinite: a masked entry arrives with gσ = 0 at a stand-in where σ′ may be anything (log at 0, say).
+    /// </summary>
+    private void WriteExpressionGradient(
+        SourceWriter writer, Local x, Local gs, Local gsForSums, Func<ParameterGradient, Local> accumulator, Local dx)
+    {
+        SigmaCode code = Code(x, "dσ");
+        string ds = code.Write(writer, math.SigmaPrime!);
+        string[] derivatives = math.Gradients.Select(g => code.Write(writer, g.Derivative!)).ToArray();
+        string zero = dialect.ConstantLike(0, x);
+        string Guarded(Local g, string derivative) =>
+            dialect.Select(dialect.Compare(SigmaComparison.Equal, g.Name, dialect.Constant(0)), zero, $"{g} * {derivative}");
+
+        writer.Line($"{dialect.Declare(dx, Guarded(gs, ds))} // dx = σ'(x)·gσ, exactly 0 where gσ is");
+        for (int k = 0; k < derivatives.Length; k++)
+        {
+            writer.Line($"{accumulator(math.Gradients[k])} += {Guarded(gsForSums, derivatives[k])}; // gσ·∂σ/∂{math.Expression!.Parameters[math.Gradients[k].ParameterIndex].Name}");
+        }
+    }
+
+    private SigmaCode Code(Local input, string prefix) => new(dialect, input, math.ExpressionSymbol, prefix);
 
     /// <summary>
     /// Whether a threshold's accumulated sum is subtracted: <c>d/dd = −Σ gσ·c·p·max(x − d, 0)^(p−1)</c> (Above) while

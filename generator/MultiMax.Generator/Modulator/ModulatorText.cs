@@ -10,6 +10,11 @@ internal static class ModulatorText
     /// <summary>e.g. <c>x + p[0]·max(p[2] − x, 0) − 2·max(x − 1, 0)^2</c>.</summary>
     public static string Sigma(ModulatorMath math)
     {
+        if (math.Expression is { } expression)
+        {
+            return SigmaText.Of(expression.Sigma);
+        }
+
         var formula = new StringBuilder(Input(math.IsAffine));
         foreach (TermMath term in math.Terms)
         {

@@ -10,7 +10,8 @@ namespace MultiMax;
 /// <para>
 /// The modulator is <c>σ(x) = x + Σ term(x)</c>. <see cref="Order"/> adds the paper's learnable terms; each
 /// <see cref="BelowAttribute"/> and <see cref="AboveAttribute"/> on the same method adds one more, with constant or
-/// learnable coefficient and threshold. Without any term the method is a plain SoftMax.
+/// learnable coefficient and threshold. Without any term the method is a plain SoftMax. Alternatively
+/// <see cref="Modulator"/> names a method whose C# expression is σ.
 /// </para>
 /// <para>
 /// The declaration must be <c>void Name(ReadOnlySpan&lt;T&gt; x, Span&lt;T&gt; y, int rowLength)</c>, with a
@@ -37,4 +38,15 @@ public sealed class NormalizerAttribute : Attribute
 
     /// <summary>Whether rows are written as probabilities (the default) or log-probabilities.</summary>
     public NormalizerOutput Output { get; set; }
+
+    /// <summary>
+    /// The name of a static method of the same class whose expression is σ, instead of terms:
+    /// <c>static double M(double x, double p1 = init1, …)</c>, every parameter after <c>x</c> learnable and initialised
+    /// to its default. MultiMax reads the expression at build time, differentiates it, and prints σ, σ′ and ∂σ/∂θ into
+    /// every kernel. It may use <c>x</c>, the parameters, numeric literals and <c>const</c> fields, <c>+ − * /</c>,
+    /// <c>Math.Exp/Log/Tanh/Sqrt/Abs/Max/Min</c>, <c>Math.Pow(e, n)</c> with an integer literal <c>n</c>, and
+    /// <c>c ? a : b</c> with a comparison. Not combined with <see cref="Order"/>, <see cref="Affine"/> or terms.
+    /// </summary>
+    /// <example><c>[Normalizer(Modulator = nameof(SoftCap))]</c> with <c>static double SoftCap(double x, double cap = 30) => cap * Math.Tanh(x / cap);</c></example>
+    public string? Modulator { get; set; }
 }

@@ -168,6 +168,67 @@ public class DiagnosticTests
     public void MMX0021_TypeParameterHasTheGeneratedName() => Verify(
         "[Normalizer] public static partial void Soft(ReadOnlySpan<float> x, Span<float> y, int rowLength);", typeName: "Ops<SoftModule>", files: 3);
 
+    private const string Capped = "public static partial void Capped(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters);";
+
+    [Theory]
+    [InlineData("Missing", "")]
+    [InlineData("Overloaded", "static double SoftCap(double x, double cap = 30) => x; static double SoftCap(float x) => x;")]
+    [InlineData("Property", "static double SoftCap => 1;")]
+    public void MMX0023_ModulatorNotFound(string scenario, string members) => Verify(
+        $"[Normalizer(Modulator = \"SoftCap\")] {Capped}\n    {members}", scenario: scenario);
+
+    [Fact]
+    public void MMX0024_ModulatorNotStatic() => Verify(
+        $"[Normalizer(Modulator = nameof(SoftCap))] {Capped}\n    double SoftCap(double x, double cap = 30) => cap * Math.Tanh(x / cap);",
+        typeModifiers: "public partial class");
+
+    [Theory]
+    [InlineData("ReturnsFloat", "static float SoftCap(double x, double cap = 30) => (float)x;")]
+    [InlineData("FloatParameter", "static double SoftCap(double x, float cap = 30) => x;")]
+    [InlineData("RefParameter", "static double SoftCap(ref double x, double cap = 30) => x;")]
+    [InlineData("NoParameter", "static double SoftCap() => 1;")]
+    [InlineData("Statements", "static double SoftCap(double x, double cap = 30) { double y = x / cap; return y; }")]
+    [InlineData("Generic", "static double SoftCap<T>(double x, double cap = 30) => x;")]
+    public void MMX0025_InvalidModulatorSignature(string scenario, string method) => Verify(
+        $"[Normalizer(Modulator = nameof(SoftCap))] {Capped}\n    {method}", scenario: scenario);
+
+    [Theory]
+    [InlineData("Order", "Order = 2, ")]
+    [InlineData("AffineAndTerms", "Affine = true, ", "[Above(1)] ")]
+    public void MMX0026_ModulatorWithTerms(string scenario, string arguments, string terms = "") => Verify(
+        $"[Normalizer({arguments}Modulator = nameof(SoftCap))] {terms}{Capped}\n    static double SoftCap(double x, double cap = 30) => cap * Math.Tanh(x / cap);",
+        scenario: scenario);
+
+    /// <summary>Every unsupported construct is reported at its own syntax, all at once.</summary>
+    [Theory]
+    [InlineData("Call", "Helper(x) + cap")]
+    [InlineData("OtherMathFunction", "Math.Sin(x) * cap")]
+    [InlineData("NonIntegerPower", "Math.Pow(x, 2.5) + cap")]
+    [InlineData("PowerOfAParameter", "Math.Pow(x, cap)")]
+    [InlineData("Modulo", "x % cap")]
+    [InlineData("EqualityCondition", "x == cap ? x : 0")]
+    [InlineData("Field", "x * Field + cap")]
+    [InlineData("Several", "Math.Sinh(x) + cap * Field - (x > 0 && cap > 0 ? x : 0)")]
+    public void MMX0027_UnsupportedModulatorSyntax(string scenario, string expression) => Verify(
+        $"[Normalizer(Modulator = nameof(SoftCap))] {Capped}\n    static double SoftCap(double x, double cap = 30) => {expression};\n    static double Field = 2;\n    static double Helper(double v) => v;",
+        scenario: scenario);
+
+    [Theory]
+    [InlineData("NoDefault", "double", "static double SoftCap(double x, double cap) => cap * Math.Tanh(x / cap);")]
+    [InlineData("NaNDefault", "double", "static double SoftCap(double x, double cap = double.NaN) => cap * Math.Tanh(x / cap);")]
+    [InlineData("InfiniteAsFloat", "float", "static double SoftCap(double x, double cap = 1e300) => cap * Math.Tanh(x / cap);")]
+    public void MMX0028_ModulatorParameterWithoutDefault(string scenario, string type, string method) => Verify(
+        $"[Normalizer(Modulator = nameof(SoftCap))] public static partial void Capped(ReadOnlySpan<{type}> x, Span<{type}> y, int rowLength, ReadOnlySpan<{type}> parameters);\n    {method}",
+        scenario: scenario);
+
+    /// <summary>Without a learnable argument a modulator takes no parameters argument (MMX0006), and with one it needs it (MMX0007).</summary>
+    [Theory]
+    [InlineData("Unexpected", "static double Cap(double x) => 30 * Math.Tanh(x / 30);", ", ReadOnlySpan<float> parameters")]
+    [InlineData("Missing", "static double Cap(double x, double cap = 30) => cap * Math.Tanh(x / cap);", "")]
+    public void MMX0006_MMX0007_ModulatorParametersArgument(string scenario, string method, string parameters) => Verify(
+        $"[Normalizer(Modulator = nameof(Cap))] public static partial void Capped(ReadOnlySpan<float> x, Span<float> y, int rowLength{parameters});\n    {method}",
+        scenario: scenario);
+
     /// <summary>A backend's names are checked only where it is emitted: without MultiMax.Torch, SoftModule is the user's.</summary>
     [Fact]
     public void AMemberNamedLikeAnAbsentBackendsClassIsFine()
@@ -226,7 +287,7 @@ public class DiagnosticTests
         IEnumerable<DiagnosticDescriptor> descriptors = typeof(MultiMax.Generator.Diagnostics.DiagnosticDescriptors)
             .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
             .Select(field => field.GetValue(null)).OfType<DiagnosticDescriptor>().ToList();
-        Assert.Equal(22, descriptors.Count());
+        Assert.Equal(28, descriptors.Count());
         Assert.All(descriptors, descriptor =>
         {
             Assert.False(string.IsNullOrWhiteSpace(descriptor.Description.ToString(CultureInfo.InvariantCulture)), descriptor.Id);

@@ -13,7 +13,9 @@ namespace MultiMax.Generator.Tests.Robustness;
 /// extension parameters, members named like generated ones — and, now and then, a mistake the generator must
 /// diagnose (a power, order or output out of range, a non-finite constant, a missing or extra parameters argument, a
 /// container that is not partial or is file-local, a method that is not static or is generic) — and classes that import
-/// other containers' normalizers with <c>[NormalizersFrom]</c>.
+/// other containers' normalizers with <c>[NormalizersFrom]</c>. A third of the normalizers name a modulator written as
+/// C#: a random expression over every construct of the language (and, now and then, one outside it), with learnable
+/// arguments named like the kernels' locals and the TorchSharp module's members.
 /// </summary>
 internal sealed class RandomDeclarations
 {
@@ -136,6 +138,12 @@ internal sealed class RandomDeclarations
 
     private void WriteNormalizer(bool inInterface)
     {
+        if (Chance(0.33))
+        {
+            WriteModulatorNormalizer(inInterface);
+            return;
+        }
+
         int order = Chance(0.05) ? Pick(-1, 9) : random.Next(0, 3);
         bool affine = Chance(0.3);
         int output = Chance(0.03) ? 7 : random.Next(0, 2);
@@ -189,6 +197,65 @@ internal sealed class RandomDeclarations
             string taken = name + Pick("Backward", "Parameters", "Module", "Function", "Gpu");
             source.Append(inInterface ? $"public static int {taken} => 0;\n\n" : $"public static int {taken};\n\n");
         }
+    }
+
+    /// <summary>Arguments named like what the generated code declares: kernel locals, the module's members, keywords.</summary>
+    private static readonly string[] ArgumentNames =
+    {
+        "cap", "tau", "a", "b", "s", "u", "ds", "gs", "zero", "one", "i", "max", "sum", "e", "sigma", "masked", "chunk", "rowLength",
+        "parameters", "value", "@in", "@event", "forward", "training", "to", "Parameters", "_parameters", "name", "θ", "Ünïcode", "x1",
+    };
+
+    private void WriteModulatorNormalizer(bool inInterface)
+    {
+        string name = Pick(Names) + (Chance(0.5) ? "" : names++.ToString(CultureInfo.InvariantCulture));
+        string modulator = "Sigma" + names++.ToString(CultureInfo.InvariantCulture);
+        string[] arguments = ArgumentNames.OrderBy(_ => random.Next()).Take(random.Next(0, 4)).ToArray();
+        string expression = Expression(arguments, depth: 0);
+        string defaults = string.Concat(arguments.Select(a => $", double {a}" + (Chance(0.04) ? "" : " = " + Constant())));
+        bool takesParameters = Chance(0.05) ? arguments.Length == 0 : arguments.Length > 0;
+        int output = random.Next(0, 2);
+        string extra = Chance(0.05) ? Pick("Order = 1, ", "Affine = true, ") : "";
+        string accessibility = inInterface ? Pick("public ", "") : Pick("public ", "internal ", "private ", "");
+        foreach (string element in Chance(0.4) ? new[] { "float", "double" } : new[] { Pick("float", "double") })
+        {
+            string signature = $"ReadOnlySpan<{element}> x, Span<{element}> y, int rowLength" + (takesParameters ? $", ReadOnlySpan<{element}> parameters" : "");
+            source.Append($"[Normalizer({extra}Modulator = nameof({modulator}), Output = (NormalizerOutput){output})]\n")
+                .Append($"{accessibility}static partial void {name}({signature});\n\n");
+        }
+
+        string body = Chance(0.2) ? $"{{ return {expression}; }}" : $"=> {expression};";
+        source.Append($"{(inInterface ? "public " : "")}{(Chance(0.03) ? "" : "static ")}double {modulator}(double x{defaults}) {body}\n\n");
+    }
+
+    /// <summary>A random σ: every construct of the expression language, and now and then one outside it.</summary>
+    private string Expression(string[] arguments, int depth)
+    {
+        if (depth > 4 || Chance(0.25))
+        {
+            return random.Next(4) switch
+            {
+                0 when arguments.Length > 0 => Pick(arguments),
+                1 => Pick("0", "1", "2", "0.5", "-3", "1e-3", "7", "Math.PI", "Math.E"),
+                _ => "x",
+            };
+        }
+
+        string Sub() => Expression(arguments, depth + 1);
+        return random.Next(12) switch
+        {
+            0 => $"{Sub()} + {Sub()}",
+            1 => $"{Sub()} - {Sub()}",
+            2 => $"{Sub()} * {Sub()}",
+            3 => $"({Sub()}) / ({Sub()})",
+            4 => $"-({Sub()})",
+            5 => $"Math.{Pick("Exp", "Log", "Tanh", "Sqrt", "Abs")}({Sub()})",
+            6 => $"Math.{Pick("Max", "Min")}({Sub()}, {Sub()})",
+            7 => $"Math.Pow({Sub()}, {Pick("2", "3", "-1", "-2", "0", "1", "8")})",
+            8 => $"({Sub()} {Pick("<", "<=", ">", ">=")} {Sub()} ? {Sub()} : {Sub()})",
+            9 when Chance(0.1) => Pick($"Math.Sin({Sub()})", $"{Sub()} % 2", $"Math.Pow(x, 0.5)", "double.NaN", $"(x == 1 ? {Sub()} : x)"),
+            _ => $"({Sub()})",
+        };
     }
 
     private string Constant()

@@ -71,4 +71,66 @@ internal static class CanonicalDeclarations
             }
         }
         """;
+
+    /// <summary>σ written as C#: logit soft-capping, cap learnable, float and double overloads of one name.</summary>
+    public const string SoftCapFloatAndDouble = """
+        using System;
+        using MultiMax;
+        namespace Demo;
+        public static partial class Ops
+        {
+            [Normalizer(Modulator = nameof(SoftCap))]
+            public static partial void Capped(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters);
+
+            [Normalizer(Modulator = nameof(SoftCap))]
+            public static partial void Capped(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters);
+
+            static double SoftCap(double x, double cap = 30) => cap * Math.Tanh(x / cap);
+        }
+        """;
+
+    /// <summary>σ written as C#: a learnable temperature, float only.</summary>
+    public const string TemperatureFloat = """
+        using System;
+        using MultiMax;
+        namespace Demo;
+        public static partial class Ops
+        {
+            [Normalizer(Modulator = nameof(Temperature))]
+            public static partial void Tempered(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters);
+
+            static double Temperature(double x, double tau = 1) => x / tau;
+        }
+        """;
+
+    /// <summary>σ written as C#: piecewise with ?:, in log space, double only.</summary>
+    public const string PiecewiseDoubleOnly = """
+        using System;
+        using MultiMax;
+        namespace Demo;
+        public static partial class Ops
+        {
+            [Normalizer(Modulator = nameof(Hinge), Output = NormalizerOutput.LogProbabilities)]
+            public static partial void Hinged(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters);
+
+            static double Hinge(double x, double a = 0.1, double t = 0.5) => x < t ? x + a * (t - x) * (t - x) : x;
+        }
+        """;
+
+    /// <summary>σ written as C#: the paper's MultiMax (order 1) under a soft cap, with Math.Max and a const field; float only.</summary>
+    public const string CappedMultiMaxFloat = """
+        using System;
+        using MultiMax;
+        namespace Demo;
+        public static partial class Ops
+        {
+            private const double Cap = 20;
+
+            [Normalizer(Modulator = nameof(CappedMultiMax))]
+            public static partial void CappedMultiMax1(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters);
+
+            static double CappedMultiMax(double x, double a = 0.1, double b = -0.5, double c = 0.1, double d = 0.5) =>
+                Cap * Math.Tanh((x + a * Math.Max(b - x, 0) + c * Math.Max(x - d, 0)) / Cap);
+        }
+        """;
 }

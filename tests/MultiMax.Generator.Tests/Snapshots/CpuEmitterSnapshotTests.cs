@@ -102,6 +102,15 @@ public class CpuEmitterSnapshotTests
     [Fact]
     public void NestedGenericTypeInGlobalNamespace() => VerifyGenerated(CanonicalDeclarations.NestedGenericTypeInGlobalNamespace);
 
+    [Fact]
+    public void ModulatorTemperatureFloat() => VerifyGenerated(CanonicalDeclarations.TemperatureFloat);
+
+    [Fact]
+    public void ModulatorPiecewiseDoubleOnly() => VerifyGenerated(CanonicalDeclarations.PiecewiseDoubleOnly);
+
+    [Fact]
+    public void ModulatorCappedMultiMaxFloat() => VerifyGenerated(CanonicalDeclarations.CappedMultiMaxFloat);
+
     private static void VerifyGenerated(string source)
     {
         GeneratedSourceResult generated = Assert.Single(

@@ -26,6 +26,12 @@ public class GpuEmitterSnapshotTests
     [Fact]
     public void NestedGenericTypeInGlobalNamespace() => VerifyGpu(CanonicalDeclarations.NestedGenericTypeInGlobalNamespace);
 
+    [Fact]
+    public void ModulatorSoftCapFloatAndDouble() => VerifyGpu(CanonicalDeclarations.SoftCapFloatAndDouble);
+
+    [Fact]
+    public void ModulatorPiecewiseDoubleOnly() => VerifyGpu(CanonicalDeclarations.PiecewiseDoubleOnly);
+
     private static void VerifyGpu(string source)
     {
         GeneratedSourceResult generated = Assert.Single(

@@ -22,6 +22,12 @@ public class LayoutEmitterSnapshotTests
     [Fact]
     public void AffineLogOutputInternal() => VerifyLayout(CanonicalDeclarations.AffineLogOutputInternal);
 
+    [Fact]
+    public void ModulatorSoftCapFloatAndDouble() => VerifyLayout(CanonicalDeclarations.SoftCapFloatAndDouble);
+
+    [Fact]
+    public void ModulatorCappedMultiMaxFloat() => VerifyLayout(CanonicalDeclarations.CappedMultiMaxFloat);
+
     private static void VerifyLayout(string source)
     {
         GeneratedSourceResult generated = Assert.Single(

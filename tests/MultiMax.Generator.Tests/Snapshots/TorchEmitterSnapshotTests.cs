@@ -23,6 +23,15 @@ public class TorchEmitterSnapshotTests
     [Fact]
     public void AffineLogOutputInternal() => VerifyTorch(CanonicalDeclarations.AffineLogOutputInternal);
 
+    [Fact]
+    public void ModulatorSoftCapFloatAndDouble() => VerifyTorch(CanonicalDeclarations.SoftCapFloatAndDouble);
+
+    [Fact]
+    public void ModulatorPiecewiseDoubleOnly() => VerifyTorch(CanonicalDeclarations.PiecewiseDoubleOnly);
+
+    [Fact]
+    public void ModulatorCappedMultiMaxFloat() => VerifyTorch(CanonicalDeclarations.CappedMultiMaxFloat);
+
     private static void VerifyTorch(string source)
     {
         GeneratedSourceResult generated = Assert.Single(

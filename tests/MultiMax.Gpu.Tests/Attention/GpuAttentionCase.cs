@@ -74,6 +74,10 @@ public static class GpuAttentionCatalog
             (s, q, k, v, o, l, g, dq, dk, dv, shape, _, _, m, c, sc) => Outer<int>.Inner.ClipGpu.AttentionBackward(s, q, k, v, o, l, g, dq, dk, dv, shape, m, c, sc),
             (q, k, v, o, l, shape, _, m, c) => Outer<int>.Inner.ClipAttention(q, k, v, o, l, shape, m, c),
             (q, k, v, o, l, g, dq, dk, dv, shape, _, _, m, c) => Outer<int>.Inner.ClipAttentionBackward(q, k, v, o, l, g, dq, dk, dv, shape, m, c));
+        yield return new("Kitchen", ParameterLayout.Of(ExpressionModulators.Everything, log: true),
+            Ops.KitchenGpu.Attention, Ops.KitchenGpu.AttentionBackward,
+            (q, k, v, o, l, shape, p, m, c) => Ops.KitchenAttention(q, k, v, o, l, shape, p, m, c),
+            (q, k, v, o, l, g, dq, dk, dv, shape, p, dp, m, c) => Ops.KitchenAttentionBackward(q, k, v, o, l, g, dq, dk, dv, shape, p, dp, m, c));
     }
 
     public static IEnumerable<GpuAttentionCase<float>> Float()
@@ -92,6 +96,10 @@ public static class GpuAttentionCatalog
             Ops.LogV2Gpu.Attention, Ops.LogV2Gpu.AttentionBackward,
             (q, k, v, o, l, shape, p, m, c) => Ops.LogV2Attention(q, k, v, o, l, shape, p, m, c),
             (q, k, v, o, l, g, dq, dk, dv, shape, p, dp, m, c) => Ops.LogV2AttentionBackward(q, k, v, o, l, g, dq, dk, dv, shape, p, dp, m, c));
+        yield return new("Capped", ParameterLayout.Of(ExpressionModulators.SoftCap),
+            Ops.CappedGpu.Attention, Ops.CappedGpu.AttentionBackward,
+            (q, k, v, o, l, shape, p, m, c) => Ops.CappedAttention(q, k, v, o, l, shape, p, m, c),
+            (q, k, v, o, l, g, dq, dk, dv, shape, p, dp, m, c) => Ops.CappedAttentionBackward(q, k, v, o, l, g, dq, dk, dv, shape, p, dp, m, c));
     }
 
     public static IEnumerable<object[]> DoubleNames() => Double().Select(c => new object[] { c.Name });

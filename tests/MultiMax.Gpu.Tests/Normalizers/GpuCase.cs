@@ -54,6 +54,11 @@ public sealed record GpuCase(
             null, null);
         yield return new("LogV2", new ParameterLayout(order: 1, affine: true, log: true),
             null, null, Ops.LogV2Gpu.Forward, Ops.LogV2Gpu.Backward, null, null, Ops.LogV2, Ops.LogV2Backward);
+        yield return Learnable("Capped", ParameterLayout.Of(ExpressionModulators.SoftCap),
+            Ops.CappedGpu.Forward, Ops.CappedGpu.Backward, Ops.CappedGpu.Forward, Ops.CappedGpu.Backward,
+            Ops.Capped, Ops.CappedBackward, Ops.Capped, Ops.CappedBackward);
+        yield return new("Kitchen", ParameterLayout.Of(ExpressionModulators.Everything, log: true),
+            Ops.KitchenGpu.Forward, Ops.KitchenGpu.Backward, null, null, Ops.Kitchen, Ops.KitchenBackward, null, null);
     }
 
     public static IEnumerable<object[]> Names() => All().Select(c => new object[] { c.Name });

@@ -26,6 +26,12 @@ public sealed class ParameterLayout
 
     public bool Affine { get; }
 
+    /// <summary>σ written as C#, whose parameters are the layout; null for terms.</summary>
+    public ExpressionModulator? Expression { get; private init; }
+
+    /// <summary>The layout of a modulator written as C#: its parameters in the method's order.</summary>
+    public static ParameterLayout Of(ExpressionModulator expression, bool log = false) => new(log: log) { Expression = expression };
+
     public bool Log { get; }
 
     public ParameterLayout With(Side side, int power, double? coefficient = null, double? threshold = null)
@@ -34,7 +40,7 @@ public sealed class ParameterLayout
         return this;
     }
 
-    public int Count => terms.Count(t => t.Coefficient is null) + terms.Count(t => t.Threshold is null) + (Affine ? 2 : 0);
+    public int Count => Expression is not null ? Expression.Initial.Length : terms.Count(t => t.Coefficient is null) + terms.Count(t => t.Threshold is null) + (Affine ? 2 : 0);
 
     /// <summary>The reference normalizer that a flat parameter vector describes.</summary>
     public ReferenceNormalizer Bind(IReadOnlyList<double> parameters)
@@ -42,6 +48,11 @@ public sealed class ParameterLayout
         if (parameters.Count != Count)
         {
             throw new ArgumentException($"expected {Count} parameters");
+        }
+
+        if (Expression is not null)
+        {
+            return new ReferenceNormalizer(Array.Empty<Term>(), 1, 0, Log, Expression, parameters.ToArray());
         }
 
         int next = 0;
@@ -55,6 +66,11 @@ public sealed class ParameterLayout
     /// <summary>The reference's named gradients in the flat layout.</summary>
     public double[] Flatten(ReferenceGradients gradients)
     {
+        if (Expression is not null)
+        {
+            return gradients.Expression.ToArray();
+        }
+
         var flat = new List<double>();
         flat.AddRange(terms.Select((t, i) => (t, i)).Where(p => p.t.Coefficient is null).Select(p => gradients.Coefficients[p.i]));
         flat.AddRange(terms.Select((t, i) => (t, i)).Where(p => p.t.Threshold is null).Select(p => gradients.Thresholds[p.i]));

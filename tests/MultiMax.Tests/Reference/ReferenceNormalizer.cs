@@ -18,10 +18,22 @@ public sealed record Term(Side Side, int Power, double Coefficient, double Thres
 /// A plain, scalar, double-precision MultiMax written from DESIGN.md's formulas, independently of the generator:
 /// the yardstick every generated kernel is measured against. Clarity over speed.
 /// </summary>
-public sealed record ReferenceNormalizer(IReadOnlyList<Term> Terms, double Scale, double Shift, bool Log)
+/// <remarks>
+/// σ is either the paper's terms (<paramref name="Terms"/>, <paramref name="Scale"/>, <paramref name="Shift"/>) or a
+/// modulator written as C# (<paramref name="Expression"/> at <paramref name="ExpressionParameters"/>), with its
+/// hand-written derivatives.
+/// </remarks>
+public sealed record ReferenceNormalizer(
+    IReadOnlyList<Term> Terms, double Scale, double Shift, bool Log,
+    ExpressionModulator? Expression = null, double[]? ExpressionParameters = null)
 {
     public double Sigma(double x)
     {
+        if (Expression is not null)
+        {
+            return Expression.Sigma(x, ExpressionParameters!);
+        }
+
         double u = Scale * x + Shift;
         double sigma = u;
         foreach (Term term in Terms)
@@ -40,6 +52,11 @@ public sealed record ReferenceNormalizer(IReadOnlyList<Term> Terms, double Scale
     /// <summary>dσ/dx, including the affine scale; relu's slope at its kink is 0, as in PyTorch.</summary>
     public double SigmaDerivative(double x)
     {
+        if (Expression is not null)
+        {
+            return Expression.ByInput(x, ExpressionParameters!);
+        }
+
         double u = Scale * x + Shift;
         double slope = 1;
         foreach (Term term in Terms)
@@ -130,7 +147,7 @@ public sealed record ReferenceNormalizer(IReadOnlyList<Term> Terms, double Scale
     {
         double[] y = Forward(x, rowLength, sink);
         var dx = new double[x.Length];
-        var gradients = new ReferenceGradients(Terms.Count);
+        var gradients = new ReferenceGradients(Terms.Count, ExpressionParameters?.Length ?? 0);
         for (int start = 0; start < x.Length; start += rowLength)
         {
             // gσ: the gradient with respect to σ(x) of each entry of the row.
@@ -154,6 +171,16 @@ public sealed record ReferenceNormalizer(IReadOnlyList<Term> Terms, double Scale
 
                 gSigma[i] = Log ? dy[k] - Math.Exp(y[k]) * shared : y[k] * (dy[k] - shared);
                 dx[k] = SigmaDerivative(x[k]) * gSigma[i];
+                if (Expression is not null)
+                {
+                    double[] byParameters = Expression.ByParameters(x[k], ExpressionParameters!);
+                    for (int j = 0; j < byParameters.Length; j++)
+                    {
+                        gradients.Expression[j] += gSigma[i] * byParameters[j];
+                    }
+
+                    continue;
+                }
 
                 double u = Scale * x[k] + Shift;
                 double dSigmaDu = SigmaDerivative(x[k]) / Scale;
@@ -183,8 +210,11 @@ public sealed record ReferenceNormalizer(IReadOnlyList<Term> Terms, double Scale
 }
 
 /// <summary>Parameter gradients of the reference, by role rather than by flat index.</summary>
-public sealed class ReferenceGradients(int terms)
+public sealed class ReferenceGradients(int terms, int expressionParameters = 0)
 {
+    /// <summary>The gradients of a modulator written as C#, in its parameters' order.</summary>
+    public double[] Expression { get; } = new double[expressionParameters];
+
     public double[] Coefficients { get; } = new double[terms];
 
     public double[] Thresholds { get; } = new double[terms];

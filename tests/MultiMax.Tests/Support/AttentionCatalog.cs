@@ -58,6 +58,21 @@ public static class AttentionCatalog
         new("Ops.Fixed", () => new ParameterLayout().With(Side.Below, 2, 0.5, 0.0).With(Side.Above, 1, -0.5, 1.0),
             ForwardDouble: (q, k, v, o, l, s, _, m, c, sc) => Ops.FixedAttention(q, k, v, o, l, s, m, c, sc),
             BackwardDouble: (q, k, v, o, l, g, dq, dk, dv, s, _, _, m, c, sc) => Ops.FixedAttentionBackward(q, k, v, o, l, g, dq, dk, dv, s, m, c, sc)),
+
+        // σ written as C#: soft-capped scores (Gemma 2), a piecewise σ, a capped MultiMax.
+        new("Ops.Capped", () => ParameterLayout.Of(ExpressionModulators.SoftCap),
+            (q, k, v, o, l, s, p, m, c, sc) => Ops.CappedAttention(q, k, v, o, l, s, p, m, c, sc),
+            (q, k, v, o, l, g, dq, dk, dv, s, p, dp, m, c, sc) => Ops.CappedAttentionBackward(q, k, v, o, l, g, dq, dk, dv, s, p, dp, m, c, sc),
+            (q, k, v, o, l, s, p, m, c, sc) => Ops.CappedAttention(q, k, v, o, l, s, p, m, c, sc),
+            (q, k, v, o, l, g, dq, dk, dv, s, p, dp, m, c, sc) => Ops.CappedAttentionBackward(q, k, v, o, l, g, dq, dk, dv, s, p, dp, m, c, sc)),
+        new("Ops.Hinged", () => ParameterLayout.Of(ExpressionModulators.Hinge),
+            ForwardDouble: (q, k, v, o, l, s, p, m, c, sc) => Ops.HingedAttention(q, k, v, o, l, s, p, m, c, sc),
+            BackwardDouble: (q, k, v, o, l, g, dq, dk, dv, s, p, dp, m, c, sc) => Ops.HingedAttentionBackward(q, k, v, o, l, g, dq, dk, dv, s, p, dp, m, c, sc)),
+        new("Ops.CappedMultiMax2", () => ParameterLayout.Of(ExpressionModulators.CappedMultiMax),
+            (q, k, v, o, l, s, p, m, c, sc) => Ops.CappedMultiMax2Attention(q, k, v, o, l, s, p, m, c, sc),
+            (q, k, v, o, l, g, dq, dk, dv, s, p, dp, m, c, sc) => Ops.CappedMultiMax2AttentionBackward(q, k, v, o, l, g, dq, dk, dv, s, p, dp, m, c, sc),
+            (q, k, v, o, l, s, p, m, c, sc) => Ops.CappedMultiMax2Attention(q, k, v, o, l, s, p, m, c, sc),
+            (q, k, v, o, l, g, dq, dk, dv, s, p, dp, m, c, sc) => Ops.CappedMultiMax2AttentionBackward(q, k, v, o, l, g, dq, dk, dv, s, p, dp, m, c, sc)),
     };
 
     public static IEnumerable<object[]> Float => All.Where(a => a.ForwardFloat is not null).Select(a => new object[] { a.Name });

@@ -39,6 +39,16 @@ public static class Catalog
         new("Ops.Fixed",
             () => new ParameterLayout().With(Side.Below, 2, 0.5, 0.0).With(Side.Above, 1, -0.5, 1.0),
             ForwardDouble: (x, y, n, _) => Ops.Fixed(x, y, n), BackwardDouble: (x, y, g, d, n, _, _) => Ops.FixedBackward(x, y, g, d, n)),
+
+        // σ written as C#.
+        new("Ops.Capped", () => ParameterLayout.Of(ExpressionModulators.SoftCap), Ops.Capped, Ops.CappedBackward, Ops.Capped, Ops.CappedBackward),
+        new("Ops.Tempered", () => ParameterLayout.Of(ExpressionModulators.Temperature), ForwardFloat: Ops.Tempered, BackwardFloat: Ops.TemperedBackward),
+        new("Ops.Hinged", () => ParameterLayout.Of(ExpressionModulators.Hinge), ForwardDouble: Ops.Hinged, BackwardDouble: Ops.HingedBackward),
+        new("Ops.CappedMultiMax2", () => ParameterLayout.Of(ExpressionModulators.CappedMultiMax),
+            Ops.CappedMultiMax2, Ops.CappedMultiMax2Backward, Ops.CappedMultiMax2, Ops.CappedMultiMax2Backward),
+        new("Ops.Kitchen", () => ParameterLayout.Of(ExpressionModulators.Everything, log: true), Ops.Kitchen, Ops.KitchenBackward, Ops.Kitchen, Ops.KitchenBackward),
+        new("Ops.FixedCap", () => ParameterLayout.Of(ExpressionModulators.Fixed3),
+            ForwardFloat: (x, y, n, _) => Ops.FixedCap(x, y, n), BackwardFloat: (x, y, g, d, n, _, _) => Ops.FixedCapBackward(x, y, g, d, n)),
     };
 
     public static IEnumerable<object[]> Float => All.Where(n => n.ForwardFloat is not null).Select(n => new object[] { n.Name });

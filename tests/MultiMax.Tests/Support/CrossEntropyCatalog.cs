@@ -56,6 +56,21 @@ public static class CrossEntropyCatalog
         new("Ops.Fixed", () => new ParameterLayout().With(Side.Below, 2, 0.5, 0.0).With(Side.Above, 1, -0.5, 1.0),
             LossDouble: (h, w, b, t, s, _, i) => Ops.FixedCrossEntropy(h, w, b, t, s, i),
             GradientsDouble: (h, w, b, t, s, _, dh, dw, db, _, i) => Ops.FixedCrossEntropyBackward(h, w, b, t, s, dh, dw, db, i)),
+
+        // σ written as C#: soft-capped logits (Gemma 2's final layer), a learnable temperature, every function.
+        new("Ops.Capped", () => ParameterLayout.Of(ExpressionModulators.SoftCap),
+            (h, w, b, t, s, p, i) => Ops.CappedCrossEntropy(h, w, b, t, s, p, i),
+            (h, w, b, t, s, p, dh, dw, db, dp, i) => Ops.CappedCrossEntropyBackward(h, w, b, t, s, p, dh, dw, db, dp, i),
+            (h, w, b, t, s, p, i) => Ops.CappedCrossEntropy(h, w, b, t, s, p, i),
+            (h, w, b, t, s, p, dh, dw, db, dp, i) => Ops.CappedCrossEntropyBackward(h, w, b, t, s, p, dh, dw, db, dp, i)),
+        new("Ops.Tempered", () => ParameterLayout.Of(ExpressionModulators.Temperature),
+            LossFloat: (h, w, b, t, s, p, i) => Ops.TemperedCrossEntropy(h, w, b, t, s, p, i),
+            GradientsFloat: (h, w, b, t, s, p, dh, dw, db, dp, i) => Ops.TemperedCrossEntropyBackward(h, w, b, t, s, p, dh, dw, db, dp, i)),
+        new("Ops.Kitchen", () => ParameterLayout.Of(ExpressionModulators.Everything, log: true),
+            (h, w, b, t, s, p, i) => Ops.KitchenCrossEntropy(h, w, b, t, s, p, i),
+            (h, w, b, t, s, p, dh, dw, db, dp, i) => Ops.KitchenCrossEntropyBackward(h, w, b, t, s, p, dh, dw, db, dp, i),
+            (h, w, b, t, s, p, i) => Ops.KitchenCrossEntropy(h, w, b, t, s, p, i),
+            (h, w, b, t, s, p, dh, dw, db, dp, i) => Ops.KitchenCrossEntropyBackward(h, w, b, t, s, p, dh, dw, db, dp, i)),
     };
 
     public static IEnumerable<object[]> Float => All.Where(a => a.LossFloat is not null).Select(a => new object[] { a.Name });

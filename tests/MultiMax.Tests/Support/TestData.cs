@@ -15,6 +15,12 @@ public static class TestData
     /// </summary>
     public static double[] Parameters(Random random, Reference.ParameterLayout layout)
     {
+        if (layout.Expression is { } expression)
+        {
+            // Around the declared defaults, same sign, never near 0: a temperature or a cap of 0 is no modulator.
+            return expression.Initial.Select(initial => initial * (0.75 + 0.5 * random.NextDouble())).ToArray();
+        }
+
         double[] parameters = Normal(random, layout.Count, 1.0);
         if (layout.Affine)
         {

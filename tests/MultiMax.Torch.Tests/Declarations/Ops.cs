@@ -17,3 +17,30 @@ public static partial class Ops
     [Below(1, Threshold = -0.25)]
     public static partial void LogCubic(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters);
 }
+
+/// <summary>Modulators written as C#: the module owns one parameter per learnable argument, named as in the method.</summary>
+public static partial class Ops
+{
+    /// <summary>Logit soft-capping, in float and double.</summary>
+    [Normalizer(Modulator = nameof(SoftCap))]
+    public static partial void Capped(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters);
+
+    /// <inheritdoc cref="Capped(ReadOnlySpan{float}, Span{float}, int, ReadOnlySpan{float})"/>
+    [Normalizer(Modulator = nameof(SoftCap))]
+    public static partial void Capped(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters);
+
+    public static double SoftCap(double x, double cap = 3) => cap * Math.Tanh(x / cap);
+
+    /// <summary>Piecewise with ?:, double only (float32 tensors take the formula).</summary>
+    [Normalizer(Modulator = nameof(Hinge))]
+    public static partial void Hinged(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters);
+
+    public static double Hinge(double x, double a = 0.5, double t = 0.5) => x < t ? x + a * (t - x) * (t - x) : x;
+
+    /// <summary>MultiMax under a soft cap, with Math.Max and a constant; log output, float only.</summary>
+    [Normalizer(Modulator = nameof(CappedMultiMax), Output = NormalizerOutput.LogProbabilities)]
+    public static partial void LogCappedMultiMax(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters);
+
+    public static double CappedMultiMax(double x, double a = 0.5, double b = -0.5, double c = 0.5, double d = 0.5, double cap = 4) =>
+        cap * Math.Tanh((x + a * Math.Max(b - x, 0) + c * Math.Max(x - d, 0)) / cap);
+}

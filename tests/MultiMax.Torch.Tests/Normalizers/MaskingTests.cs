@@ -18,6 +18,9 @@ public sealed class MaskingTests
     [InlineData("Custom", ScalarType.Float32)]
     [InlineData("Custom", ScalarType.Float64)]
     [InlineData("SoftMax", ScalarType.Float32)]
+    [InlineData("Capped", ScalarType.Float32)]
+    [InlineData("Hinged", ScalarType.Float64)]
+    [InlineData("LogCappedMultiMax", ScalarType.Float32)]
     public void MaskedEntriesGetNoMassAndNoGradient(string name, ScalarType dtype)
     {
         using var scope = NewDisposeScope();

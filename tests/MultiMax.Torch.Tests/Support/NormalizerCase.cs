@@ -41,6 +41,16 @@ public sealed record NormalizerCase(
             new Term(false, 3, p["ts"][0], tensor(0.5)),
             new Term(true, 1, p["ts"][1], tensor(-0.25)),
         }), true);
+
+        // σ written as C#, as torch ops written here by hand.
+        yield return new("Capped", () => new Ops.CappedModule(), (x, p) => p["cap"] * tanh(x / p["cap"]), false);
+        yield return new("Hinged", () => new Ops.HingedModule(), (x, p) =>
+            where(x < p["t"], x + p["a"] * (p["t"] - x).square(), x), false);
+        yield return new("LogCappedMultiMax", () => new Ops.LogCappedMultiMaxModule(), (x, p) =>
+        {
+            Tensor z = x + p["a"] * nn.functional.relu(p["b"] - x) + p["c"] * nn.functional.relu(x - p["d"]);
+            return p["cap"] * tanh(z / p["cap"]);
+        }, true);
     }
 
     public static NormalizerCase Named(string name) => All().Single(c => c.Name == name);
@@ -63,7 +73,9 @@ public sealed record NormalizerCase(
                     "ts" => rand_like(parameter) * 1.6 - 0.8,
                     "ranges" => randn_like(parameter),
                     "scale" => rand_like(parameter) + 0.5,
-                    _ => randn_like(parameter) * 0.3,
+                    "shift" => randn_like(parameter) * 0.3,
+                    _ => parameter * (rand_like(parameter) * 0.5 + 0.75), // a modulator's argument: around its default, same sign
+
                 };
                 parameter.copy_(values);
             }

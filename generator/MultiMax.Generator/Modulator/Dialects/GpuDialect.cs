@@ -12,4 +12,8 @@ internal sealed class GpuDialect(ElementType type) : ScalarDialect(type)
 
     /// <summary>A multiply and an add, which CUDA's compiler contracts into one fused instruction.</summary>
     public override string AddProduct(Local target, string factor, string product) => $"{target} += {factor} * {product};";
+
+    public override string Function(SigmaKind function, string operand) => $"global::ILGPU.Algorithms.XMath.{function}({operand})";
+
+    public override string Extremum(SigmaKind maxOrMin, string left, string right) => $"global::ILGPU.Algorithms.XMath.{maxOrMin}({left}, {right})";
 }

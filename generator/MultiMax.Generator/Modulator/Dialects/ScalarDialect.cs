@@ -33,4 +33,21 @@ internal class ScalarDialect(ElementType type) : IDialect
     public string IsPositive(Local r) => $"{r} > {Zero}";
 
     public string Select(string condition, string whenTrue, string whenFalse) => $"{condition} ? {whenTrue} : {whenFalse}";
+
+    public virtual string Function(SigmaKind function, string operand) => $"{type.MathClass()}.{function}({operand})";
+
+    public virtual string Extremum(SigmaKind maxOrMin, string left, string right) => $"{type.MathClass()}.{maxOrMin}({left}, {right})";
+
+    public string Compare(SigmaComparison comparison, string left, string right) => $"{left} {Operator(comparison)} {right}";
+
+    public string ConstantLike(double value, Local like) => Constant(value);
+
+    private static string Operator(SigmaComparison comparison) => comparison switch
+    {
+        SigmaComparison.Less => "<",
+        SigmaComparison.LessOrEqual => "<=",
+        SigmaComparison.Greater => ">",
+        SigmaComparison.GreaterOrEqual => ">=",
+        _ => "==",
+    };
 }

@@ -38,4 +38,21 @@ internal sealed class TorchDialect(Local parameters) : IDialect
 
     public string Select(string condition, string whenTrue, string whenFalse) =>
         $"global::TorchSharp.torch.where({condition}, {whenTrue}, {whenFalse})";
+
+    public string Function(SigmaKind function, string operand) => $"{operand}.{function.ToString().ToLowerInvariant()}()";
+
+    /// <summary><c>maximum</c>/<c>minimum</c>: NaN-propagating, and a tie's gradient split half and half.</summary>
+    public string Extremum(SigmaKind maxOrMin, string left, string right) =>
+        $"global::TorchSharp.torch.{(maxOrMin == SigmaKind.Max ? "maximum" : "minimum")}({left}, {right})";
+
+    public string Compare(SigmaComparison comparison, string left, string right) => $"{left}.{comparison switch
+    {
+        SigmaComparison.Less => "lt",
+        SigmaComparison.LessOrEqual => "le",
+        SigmaComparison.Greater => "gt",
+        SigmaComparison.GreaterOrEqual => "ge",
+        _ => "eq",
+    }}({right})";
+
+    public string ConstantLike(double value, Local like) => $"global::TorchSharp.torch.full_like({like}, {Constant(value)})";
 }

@@ -40,4 +40,22 @@ internal sealed class VectorDialect(ElementType type, LaneWidth width, Local zer
     public string IsPositive(Local r) => $"{width.Api}.GreaterThan({r}, {zero})";
 
     public string Select(string condition, string whenTrue, string whenFalse) => $"{width.Api}.ConditionalSelect({condition}, {whenTrue}, {whenFalse})";
+
+    /// <summary>Our vector forms (<c>VectorMath</c>), at both widths: the BCL's Log and Sqrt, our own Tanh, the kernels' Exp.</summary>
+    public string Function(SigmaKind function, string operand) =>
+        function == SigmaKind.Abs ? $"{width.Api}.Abs({operand})" : $"VectorMath.{function}({operand})";
+
+    /// <summary>The BCL's IEEE maximum and minimum, which return NaN when either lane is NaN (<c>MaxNative</c> would not).</summary>
+    public string Extremum(SigmaKind maxOrMin, string left, string right) => $"{width.Api}.{maxOrMin}({left}, {right})";
+
+    public string Compare(SigmaComparison comparison, string left, string right) => $"{width.Api}.{comparison switch
+    {
+        SigmaComparison.Less => "LessThan",
+        SigmaComparison.LessOrEqual => "LessThanOrEqual",
+        SigmaComparison.Greater => "GreaterThan",
+        SigmaComparison.GreaterOrEqual => "GreaterThanOrEqual",
+        _ => "Equals",
+    }}({left}, {right})";
+
+    public string ConstantLike(double value, Local like) => Constant(value);
 }

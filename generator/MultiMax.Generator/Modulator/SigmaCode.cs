@@ -1,0 +1,103 @@
+using System;
+using System.Collections.Generic;
+using MultiMax.Generator.Emit;
+using MultiMax.Generator.Model;
+
+namespace MultiMax.Generator.Modulator;
+
+/// <summary>
+/// Prints expression trees (<see cref="SigmaNode"/>) as straight-line code in one <see cref="IDialect"/>: one local per
+/// operation, declared the first time any of the printed trees needs it, so a value σ, σ′ and the parameter gradients
+/// share (<c>tanh(x/cap)</c>, say) is computed once. Leaves are operands: the input's local, a constant's literal, a
+/// parameter's symbol.
+/// </summary>
+/// <param name="input">The local holding x.</param>
+/// <param name="parameter">The symbol of the parameter with a layout index.</param>
+/// <param name="prefix">The stem of the locals it declares (<c>σ0</c>, <c>σ1</c>, …), distinct per call site in a scope.</param>
+internal sealed class SigmaCode(IDialect dialect, Local input, Func<int, Symbol> parameter, string prefix)
+{
+    private readonly Dictionary<SigmaNode, string> operands = new();
+    private int locals;
+
+    /// <summary>Writes what <paramref name="node"/> needs that is not written yet, and returns its operand.</summary>
+    public string Write(SourceWriter writer, SigmaNode node)
+    {
+        foreach (SigmaNode part in node.Nodes())
+        {
+            if (operands.ContainsKey(part))
+            {
+                continue;
+            }
+
+            if (!part.IsOperation)
+            {
+                operands[part] = Leaf(part);
+                continue;
+            }
+
+            var local = new Local(prefix + locals++);
+            writer.Line(dialect.Declare(local, Operation(part)));
+            operands[part] = local.Name;
+        }
+
+        return operands[node];
+    }
+
+    private string Leaf(SigmaNode leaf) => leaf.Kind switch
+    {
+        SigmaKind.Input => input.Name,
+        SigmaKind.Constant => dialect.Constant(leaf.Value),
+        _ => dialect.Reference(parameter(leaf.Index)),
+    };
+
+    private string Operation(SigmaNode e)
+    {
+        string Operand(int k) => operands[e[k]];
+
+        // Where the dialect needs a value of the computed kind (a tensor), not a number.
+        string Valued(int k) => e[k].IsConstant ? dialect.ConstantLike(e[k].Value, input) : Operand(k);
+
+        switch (e.Kind)
+        {
+            case SigmaKind.Add:
+                return $"{Operand(0)} + {Operand(1)}";
+            case SigmaKind.Subtract:
+                return $"{Operand(0)} - {Operand(1)}";
+            case SigmaKind.Multiply:
+                return $"{Operand(0)} * {Operand(1)}";
+            case SigmaKind.Divide:
+                return $"{Operand(0)} / {Operand(1)}";
+            case SigmaKind.Negate:
+                return $"-{Operand(0)}";
+            case SigmaKind.Max:
+            case SigmaKind.Min:
+                return dialect.Extremum(e.Kind, Valued(0), Valued(1));
+            case SigmaKind.Power:
+            {
+                string product = dialect.Power(new Local(Operand(0)), Math.Abs(e.Index));
+                return e.Index > 0 ? product : $"{dialect.Constant(1)} / ({product})";
+            }
+
+            case SigmaKind.Select:
+            {
+                // The comparison's left side must be a value, not a number: 1 < x is written x > 1.
+                string condition = e[0].IsConstant
+                    ? dialect.Compare(Mirrored(e.Comparison), Operand(1), Operand(0))
+                    : dialect.Compare(e.Comparison, Operand(0), Operand(1));
+                return dialect.Select(condition, Valued(2), Valued(3));
+            }
+
+            default:
+                return dialect.Function(e.Kind, Operand(0));
+        }
+    }
+
+    private static SigmaComparison Mirrored(SigmaComparison comparison) => comparison switch
+    {
+        SigmaComparison.Less => SigmaComparison.Greater,
+        SigmaComparison.LessOrEqual => SigmaComparison.GreaterOrEqual,
+        SigmaComparison.Greater => SigmaComparison.Less,
+        SigmaComparison.GreaterOrEqual => SigmaComparison.LessOrEqual,
+        _ => SigmaComparison.Equal,
+    };
+}
