@@ -157,7 +157,36 @@ public sealed partial class NormalizerGenerator
     {
         private const string Supported = "a modulator is one expression of x, its parameters, numeric literals, const fields, + − * /, Math.Exp/Log/Tanh/Sqrt/Abs/Max/Min, Math.Pow(e, integer) and c ? a : b comparing with < <= > >=";
 
+        /// <summary>How deeply an expression may nest: the tree is walked recursively, and the compiler's stack is not ours to spend.</summary>
+        private const int MaximumDepth = 100;
+
+        private int depth;
+        private bool tooDeep;
+        private ExpressionSyntax? root;
+
         public ReadNode? Read(ExpressionSyntax syntax)
+        {
+            if (depth >= MaximumDepth)
+            {
+                // Once: the other operands of the levels above reach the limit too.
+                bool first = !tooDeep;
+                tooDeep = true;
+                return first ? Unsupported(root!, $"it nests more than {MaximumDepth} levels deep; split σ into fewer, flatter terms") : null;
+            }
+
+            root ??= syntax;
+            depth++;
+            try
+            {
+                return ReadNested(syntax);
+            }
+            finally
+            {
+                depth--;
+            }
+        }
+
+        private ReadNode? ReadNested(ExpressionSyntax syntax)
         {
             switch (syntax)
             {

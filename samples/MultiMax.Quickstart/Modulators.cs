@@ -19,4 +19,14 @@ public static partial class Modulators
     /// <summary>The paper's learnable MultiMax of order 2: eight parameters, ts[0..3] then ranges[0..3].</summary>
     [Normalizer(Order = 2)]
     public static partial void Learnable(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters);
+
+    /// <summary>
+    /// σ written as C#: logit soft-capping (Gemma 2), <c>σ = cap·tanh(x / cap)</c> with <c>cap</c> learnable. The
+    /// generator reads <see cref="SoftCap"/>'s expression, differentiates it, and prints it into the kernels.
+    /// </summary>
+    [Normalizer(Modulator = nameof(SoftCap))]
+    public static partial void Capped(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters);
+
+    /// <summary>σ of <see cref="Capped"/>: x first, then the learnable cap, initially 2.</summary>
+    public static double SoftCap(double x, double cap = 2) => cap * Math.Tanh(x / cap);
 }

@@ -51,6 +51,14 @@ Modulators.Learnable(x, y, rowLength, parameters);
 Modulators.LearnableBackward(x, y, dy, dx, rowLength, parameters, parameterGradients);
 AnsiConsole.MarkupLine($"\nLearnable order-2 MultiMax: ∂(Σ y[[first]])/∂parameters = [[{string.Join(", ", parameterGradients.Select(g => g.ToString("F4")))}]]");
 
+// σ written as C#: soft-capping, differentiated by the generator. The cap bounds every σ, so no entry dominates.
+float[] cap = { 2f };
+var capped = new float[x.Length];
+var capGradient = new float[1];
+Modulators.Capped(x, capped, rowLength, cap);
+Modulators.CappedBackward(x, capped, dy, dx, rowLength, cap, capGradient);
+AnsiConsole.MarkupLine($"Soft-capped (cap = 2), first row: [[{string.Join(", ", capped.Take(rowLength).Select(v => v.ToString("F4")))}]], ∂(Σ y[[first]])/∂cap = {capGradient[0]:F4}");
+
 // Masked entries (−∞) get exactly zero mass, and bad input is rejected before anything is written.
 float[] masked = { 1f, float.NegativeInfinity, 2f, float.NegativeInfinity };
 var maskedOut = new float[4];

@@ -213,6 +213,11 @@ public class DiagnosticTests
         $"[Normalizer(Modulator = nameof(SoftCap))] {Capped}\n    static double SoftCap(double x, double cap = 30) => {expression};\n    static double Field = 2;\n    static double Helper(double v) => v;",
         scenario: scenario);
 
+    /// <summary>A modulator nested deeper than the reader walks is refused at the depth it stops, not with a crash.</summary>
+    [Fact]
+    public void MMX0027_ModulatorNestedTooDeeply() => Verify(
+        $"[Normalizer(Modulator = nameof(SoftCap))] {Capped}\n    static double SoftCap(double x, double cap = 30) => {string.Concat(Enumerable.Repeat("(x + ", 150))}cap{new string(')', 150)};");
+
     [Theory]
     [InlineData("NoDefault", "double", "static double SoftCap(double x, double cap) => cap * Math.Tanh(x / cap);")]
     [InlineData("NaNDefault", "double", "static double SoftCap(double x, double cap = double.NaN) => cap * Math.Tanh(x / cap);")]

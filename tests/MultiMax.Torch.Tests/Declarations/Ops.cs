@@ -44,3 +44,16 @@ public static partial class Ops
     public static double CappedMultiMax(double x, double a = 0.5, double b = -0.5, double c = 0.5, double d = 0.5, double cap = 4) =>
         cap * Math.Tanh((x + a * Math.Max(b - x, 0) + c * Math.Max(x - d, 0)) / cap);
 }
+
+/// <summary>σ with a kink of every kind, to compare the kernels' derivatives with autograd of the printed formula exactly there.</summary>
+public static partial class Ops
+{
+    [Normalizer(Modulator = nameof(Kinks))]
+    public static partial void Kinked(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters);
+
+    [Normalizer(Modulator = nameof(Kinks))]
+    public static partial void Kinked(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters);
+
+    public static double Kinks(double x, double a = 1.5, double t = 0.5) =>
+        a * Math.Max(x, 0) + Math.Abs(x - 1) + Math.Min(x, 2) + (x < t ? x : 2 * x) + Math.Max(x, t);
+}

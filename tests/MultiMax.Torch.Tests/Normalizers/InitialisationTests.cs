@@ -39,6 +39,19 @@ public sealed class InitialisationTests
         Assert.Equal(new[] { 0.0 }, TensorAssert.Values(module.shift));
     }
 
+    /// <summary>A modulator written as C#: one parameter of shape [1] per learnable argument, named and initialised as declared.</summary>
+    [Fact]
+    public void AModulatorsArgumentsAreParametersNamedAndInitialisedAsDeclared()
+    {
+        using var scope = NewDisposeScope();
+        var module = new Declarations.Ops.LogCappedMultiMaxModule();
+        Assert.Equal(new[] { "a", "b", "c", "d", "cap" }, module.named_parameters().Select(p => p.name));
+        Assert.All(module.parameters(), p => Assert.Equal(new long[] { 1 }, p.shape));
+        Assert.Equal(new[] { 0.5, -0.5, 0.5, 0.5, 4.0 }, module.parameters().Select(p => TensorAssert.Values(p).Single()));
+        Assert.Equal(new[] { 3.0 }, TensorAssert.Values(new Declarations.Ops.CappedModule().cap));
+        Assert.Equal(new[] { "a", "b", "c", "d", "cap" }, Declarations.Ops.LogCappedMultiMaxParameters.Names);
+    }
+
     [Fact]
     public void ConstantThresholdsLeaveNoRanges()
     {
