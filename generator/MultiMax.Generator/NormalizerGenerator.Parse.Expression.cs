@@ -45,6 +45,15 @@ public sealed partial class NormalizerGenerator
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ModulatorWithTerms, normalizerLocation, normalizer.Name, string.Join(" and ", combined)));
         }
 
+        if (!normalizer.Locations.Any(l => l.IsInSource))
+        {
+            // An import ([NormalizersFrom]) of a compiled library's normalizer: its modulator's expression is not here to read.
+            diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.InvalidModulatorSignature, normalizerLocation, name,
+                "its source is not part of this compilation: a normalizer imported from a compiled library with [NormalizersFrom] cannot name a modulator written as C#"));
+            return null;
+        }
+
         INamedTypeSymbol type = normalizer.ContainingType;
         ImmutableArray<ISymbol> members = type.GetMembers(name);
         if (members.Length != 1 || members[0] is not IMethodSymbol method)
@@ -83,7 +92,8 @@ public sealed partial class NormalizerGenerator
             parameters.Add(new LearnableArgument(parameter.Name, initial ?? 0));
         }
 
-        if (method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(token) is not MethodDeclarationSyntax syntax
+        IMethodSymbol implementation = method.PartialImplementationPart ?? method;
+        if (implementation.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(token) is not MethodDeclarationSyntax syntax
             || Body(syntax) is not { } body)
         {
             string why = method.DeclaringSyntaxReferences.IsEmpty
@@ -95,8 +105,33 @@ public sealed partial class NormalizerGenerator
 
         var reader = new ModulatorReader(method, diagnostics);
         SigmaNode? sigma = reader.Read(body)?.Node;
+        if (sigma is not null && NonFiniteConstant(sigma, parameters.Count, elementType) is { } constant)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.UnsupportedModulatorSyntax, LocationInfo.From(body), Shortened(body.ToString()), name,
+                $"it folds to the constant {constant.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}, which is not a finite {(elementType ?? ElementType.Double).Keyword()} (in σ or a derivative the generator prints)"));
+        }
+
         return sigma is null || diagnostics.Count > reported ? null : new SigmaModulator(name, sigma, parameters.ToEquatableArray());
     }
+
+    /// <summary>A constant of σ, σ′ or some ∂σ/∂θ that the element type cannot hold (1e39 in float, Math.Log(-1)), or null.</summary>
+    private static double? NonFiniteConstant(SigmaNode sigma, int parameters, ElementType? elementType)
+    {
+        IEnumerable<SigmaNode> trees = new[] { sigma, SigmaDerivative.ByInput(sigma) }
+            .Concat(Enumerable.Range(0, parameters).Select(k => SigmaDerivative.ByParameter(sigma, SigmaAlgebra.Parameter(k, ""))));
+        foreach (SigmaNode node in trees.SelectMany(tree => tree.Nodes()))
+        {
+            if (node.IsConstant && !IsFinite(node.Value, elementType))
+            {
+                return node.Value;
+            }
+        }
+
+        return null;
+    }
+
+    private static string Shortened(string text) => text.Length > 60 ? text.Substring(0, 57) + "…" : text;
 
     /// <summary>What keeps a modulator method from <c>double M(double x, double …)</c>, or null.</summary>
     private static string? ModulatorSignatureProblem(IMethodSymbol method)
@@ -142,9 +177,18 @@ public sealed partial class NormalizerGenerator
         float f => f,
         int i => i,
         long l => l,
+        uint u => u,
+        ulong u => u,
+        short i => i,
+        ushort u => u,
+        byte u => u,
+        sbyte i => i,
         decimal m => (double)m,
         _ => null,
     };
+
+    /// <summary>Whether C# computes with <paramref name="value"/> in an integer type (so that 1 / 2 is 0).</summary>
+    private static bool IsIntegral(object? value) => value is int or long or uint or ulong or short or ushort or byte or sbyte;
 
     /// <summary>A subexpression read: its tree, and whether C# types it as an integer (so that 1 / 2 is 0, as C# has it).</summary>
     private readonly record struct ReadNode(SigmaNode Node, bool IsInteger);
@@ -158,7 +202,7 @@ public sealed partial class NormalizerGenerator
         private const string Supported = "a modulator is one expression of x, its parameters, numeric literals, const fields, + − * /, Math.Exp/Log/Tanh/Sqrt/Abs/Max/Min, Math.Pow(e, integer) and c ? a : b comparing with < <= > >=";
 
         /// <summary>How deeply an expression may nest: the tree is walked recursively, and the compiler's stack is not ours to spend.</summary>
-        private const int MaximumDepth = 100;
+        private const int MaximumDepth = 400;
 
         private int depth;
         private bool tooDeep;
@@ -171,7 +215,7 @@ public sealed partial class NormalizerGenerator
                 // Once: the other operands of the levels above reach the limit too.
                 bool first = !tooDeep;
                 tooDeep = true;
-                return first ? Unsupported(root!, $"it nests more than {MaximumDepth} levels deep; split σ into fewer, flatter terms") : null;
+                return first ? Unsupported(root!, $"it nests more than {MaximumDepth} levels deep (a chain of + or * is one level per operand)") : null;
             }
 
             root ??= syntax;
@@ -193,11 +237,11 @@ public sealed partial class NormalizerGenerator
                 case ParenthesizedExpressionSyntax parenthesized:
                     return Read(parenthesized.Expression);
                 case LiteralExpressionSyntax { RawKind: (int)SyntaxKind.NumericLiteralExpression } literal when AsDouble(literal.Token.Value) is { } value:
-                    return new ReadNode(SigmaAlgebra.Constant(value), literal.Token.Value is int or long);
+                    return new ReadNode(SigmaAlgebra.Constant(value), IsIntegral(literal.Token.Value));
                 case IdentifierNameSyntax identifier:
-                    return Name(identifier, identifier.Identifier.ValueText, method.ContainingType);
-                case MemberAccessExpressionSyntax member when QualifiedConstant(member) is { } constant:
-                    return constant;
+                    return Name(identifier, identifier.Identifier.ValueText);
+                case MemberAccessExpressionSyntax member when IsQualifiedConstant(member):
+                    return QualifiedConstant(member);
                 case PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.UnaryMinusExpression } minus:
                     return Read(minus.Operand) is { } negated ? negated with { Node = SigmaAlgebra.Negate(negated.Node) } : null;
                 case PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.UnaryPlusExpression } plus:
@@ -213,31 +257,59 @@ public sealed partial class NormalizerGenerator
             }
         }
 
-        private ReadNode? Name(SyntaxNode syntax, string name, INamedTypeSymbol owner)
+        /// <summary>x, a parameter, or a numeric const field of the class or an enclosing one, as C# resolves a simple name.</summary>
+        private ReadNode? Name(SyntaxNode syntax, string name)
         {
             int position = method.Parameters.IndexOf(method.Parameters.FirstOrDefault(p => p.Name == name)!);
-            if (owner.Equals(method.ContainingType, SymbolEqualityComparer.Default) && position == 0)
+            if (position == 0)
             {
                 return new ReadNode(SigmaAlgebra.X, false);
             }
 
-            if (owner.Equals(method.ContainingType, SymbolEqualityComparer.Default) && position > 0)
+            if (position > 0)
             {
                 return new ReadNode(SigmaAlgebra.Parameter(position - 1, name), false);
             }
 
-            for (INamedTypeSymbol? type = owner; type is not null; type = type.ContainingType)
+            // The innermost type with a member of that name is the one C# binds to, whatever the member is.
+            for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType)
             {
-                if (type.GetMembers(name).FirstOrDefault() is IFieldSymbol { IsConst: true, ConstantValue: var value } && AsDouble(value) is { } number)
+                if (!type.GetMembers(name).IsEmpty)
                 {
-                    return new ReadNode(SigmaAlgebra.Constant(number), value is int or long);
+                    return Constant(syntax, type, name);
                 }
             }
 
             return Unsupported(syntax, "only x, the method's parameters and numeric const fields can be named");
         }
 
-        /// <summary><c>Math.PI</c>, <c>Math.E</c>, or a numeric const field of this or an enclosing class named through the class.</summary>
+        /// <summary>The numeric const field <paramref name="name"/> of <paramref name="type"/>.</summary>
+        private ReadNode? Constant(SyntaxNode syntax, INamedTypeSymbol type, string name) =>
+            type.GetMembers(name).FirstOrDefault() is IFieldSymbol { IsConst: true, ConstantValue: var value } && AsDouble(value) is { } number
+                ? new ReadNode(SigmaAlgebra.Constant(number), IsIntegral(value))
+                : Unsupported(syntax, $"'{name}' is not a numeric const field: only x, the method's parameters and numeric const fields can be named");
+
+        /// <summary>Whether <see cref="QualifiedConstant"/> reads it: <c>Math.PI</c>/<c>Math.E</c>, or a member of this or an enclosing class.</summary>
+        private bool IsQualifiedConstant(MemberAccessExpressionSyntax member)
+        {
+            string name = member.Name.Identifier.ValueText;
+            if (IsMath(member.Expression) && name is "PI" or "E")
+            {
+                return true;
+            }
+
+            for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType)
+            {
+                if (member.Expression is IdentifierNameSyntax owner && owner.Identifier.ValueText == type.Name && !type.GetMembers(name).IsEmpty)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary><c>Math.PI</c>, <c>Math.E</c>, or a const field of this or an enclosing class named through the class.</summary>
         private ReadNode? QualifiedConstant(MemberAccessExpressionSyntax member)
         {
             string name = member.Name.Identifier.ValueText;
@@ -248,10 +320,9 @@ public sealed partial class NormalizerGenerator
 
             for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType)
             {
-                if (member.Expression is IdentifierNameSyntax owner && owner.Identifier.ValueText == type.Name
-                    && type.GetMembers(name).FirstOrDefault() is IFieldSymbol { IsConst: true })
+                if (member.Expression is IdentifierNameSyntax owner && owner.Identifier.ValueText == type.Name && !type.GetMembers(name).IsEmpty)
                 {
-                    return Name(member, name, type);
+                    return Constant(member, type, name);
                 }
             }
 
@@ -267,6 +338,12 @@ public sealed partial class NormalizerGenerator
             }
 
             bool integer = a.IsInteger && b.IsInteger;
+            if (integer && !(a.Node.IsConstant && b.Node.IsConstant))
+            {
+                // (x > 0 ? 1 : 3) / 2 is integer division in C#, and a product of ints may wrap: not what the kernels compute.
+                return Unsupported(binary, "C# computes it in an integer type (1 / 2 is 0); write a literal as a double (2.0)");
+            }
+
             SigmaNode node = operation switch
             {
                 SigmaKind.Add => SigmaAlgebra.Add(a.Node, b.Node),
@@ -404,10 +481,8 @@ public sealed partial class NormalizerGenerator
 
         private ReadNode? Unsupported(SyntaxNode syntax, string why)
         {
-            string text = syntax.ToString();
             diagnostics.Add(DiagnosticInfo.Create(
-                DiagnosticDescriptors.UnsupportedModulatorSyntax, LocationInfo.From(syntax),
-                text.Length > 60 ? text.Substring(0, 57) + "…" : text, method.Name, why));
+                DiagnosticDescriptors.UnsupportedModulatorSyntax, LocationInfo.From(syntax), Shortened(syntax.ToString()), method.Name, why));
             return null;
         }
     }

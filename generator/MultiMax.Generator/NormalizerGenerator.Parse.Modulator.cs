@@ -15,9 +15,10 @@ public sealed partial class NormalizerGenerator
     /// <summary>Reads Order, Affine, Output and every [Below]/[Above] term, checking powers and constants.</summary>
     private static ModulatorShape ParseModulator(
         AttributeData normalizer, IMethodSymbol method, ElementType? elementType,
-        ImmutableArray<DiagnosticInfo>.Builder diagnostics, CancellationToken token)
+        ImmutableArray<DiagnosticInfo>.Builder diagnostics, CancellationToken token, LocationInfo? fallbackLocation = null)
     {
-        LocationInfo? normalizerLocation = LocationInfo.From(normalizer.ApplicationSyntaxReference?.GetSyntax(token));
+        // An imported normalizer's attribute is in metadata: its problems are reported where it is imported.
+        LocationInfo? normalizerLocation = LocationInfo.From(normalizer.ApplicationSyntaxReference?.GetSyntax(token)) ?? fallbackLocation;
         var shape = new ModulatorShape();
 
         foreach (KeyValuePair<string, TypedConstant> argument in normalizer.NamedArguments)

@@ -83,9 +83,11 @@ public sealed partial class NormalizerGenerator
     };
 
     /// <summary>What already has <paramref name="name"/> in the generated module <paramref name="module"/>, or null.</summary>
-    private static string? TorchModuleMemberNamed(string name, string module) =>
+    private static string? TorchModuleMemberNamed(string name, string module, SigmaModulator modulator) =>
         name == module ? $"it is the name of the module class itself"
         : System.Array.IndexOf(TorchModuleMembers, name) >= 0 ? $"the module already has a member '{name}'"
+        : Enumerable.Range(0, modulator.Parameters.Count).Any(k => Modulator.ModulatorMath.ExpressionLocal(modulator, k) == name)
+            ? $"the module holds an argument's parameter in a field '{name}'"
         : null;
 
     /// <summary>

@@ -145,7 +145,7 @@ public sealed partial class NormalizerGenerator
         }
 
         ElementType? elementType = ParseSignature(method, location, diagnostics, out bool takesParameters);
-        ModulatorShape shape = ParseModulator(normalizer, method, elementType, diagnostics, token);
+        ModulatorShape shape = ParseModulator(normalizer, method, elementType, diagnostics, token, location);
 
         if (FindOverloadWithOtherModulator(method, shape, token) is { } overload)
         {
@@ -199,7 +199,7 @@ public sealed partial class NormalizerGenerator
         // The TorchSharp module owns a property per learnable argument of a modulator, named as the argument.
         foreach (LearnableArgument argument in shape.Expression?.Parameters ?? EquatableArray<LearnableArgument>.Empty)
         {
-            if (TorchModuleMemberNamed(argument.Name, method.Name + "Module") is { } occupant)
+            if (TorchModuleMemberNamed(argument.Name, method.Name + "Module", shape.Expression!) is { } occupant)
             {
                 backendDiagnostics.Add(new BackendDiagnostic(Backends.Torch, DiagnosticInfo.Create(
                     DiagnosticDescriptors.GeneratedNameTaken, location, method.Name, argument.Name,

@@ -38,6 +38,6 @@ if (args is ["--loss-memory", string lossPath, ..])
     return;
 }
 
-BenchmarkSwitcher.FromTypes(new[] { typeof(ForwardBenchmarks), typeof(FirstCallBenchmarks), typeof(BaselineBenchmarks), typeof(ExpBenchmarks), typeof(GpuBenchmarks), typeof(GpuAttentionBenchmarks), typeof(GpuCrossEntropyBenchmarks) }).Run(args);
+BenchmarkSwitcher.FromTypes(new[] { typeof(ForwardBenchmarks), typeof(ModulatorBenchmarks), typeof(FirstCallBenchmarks), typeof(BaselineBenchmarks), typeof(ExpBenchmarks), typeof(GpuBenchmarks), typeof(GpuAttentionBenchmarks), typeof(GpuCrossEntropyBenchmarks) }).Run(args);
 BenchmarkSwitcher.FromTypes(new[] { typeof(TorchBenchmarks), typeof(AttentionBenchmarks), typeof(DecodeAttentionBenchmarks), typeof(ModelShapeAttentionBenchmarks), typeof(GroupedQueryBenchmarks), typeof(SlidingWindowBenchmarks), typeof(BiasAndSinkBenchmarks), typeof(CrossEntropyBenchmarks) })
     .Run(args.Contains("--inProcess") ? args : args.Append("--inProcess").ToArray());

@@ -43,7 +43,7 @@ internal static partial class CpuEmitter
 
         using (writer.Block(signature))
         {
-            foreach (Symbol symbol in kernel.Math.SigmaSymbols)
+            foreach (Symbol symbol in kernel.Math.ParameterSymbols)
             {
                 writer.Line($"{kernel.T} {symbol.Name} = {kernel.Scalars.Definition(symbol, kernel.Parameters)};");
             }

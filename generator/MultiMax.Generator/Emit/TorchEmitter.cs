@@ -209,6 +209,18 @@ internal static class TorchEmitter
             var unmasked = new Local("xz");
             writer.Line($"{Tensor} {unmasked} = {x}.masked_fill(masked, 0);");
             Local sigma = printer.WriteSigma(writer, printer.WriteAffine(writer, unmasked), "sigma");
+            if (math.Expression is not null)
+            {
+                // As the kernels: σ may be finite at x = +∞ (cap·tanh(+∞/cap) = cap), or not read a NaN parameter in the branch
+                // it takes; the row is NaN all the same. x − x is 0 for finite x and NaN otherwise; its gradient is 0.
+                writer.Line($"{sigma} = {sigma} + ({unmasked} - {unmasked});");
+                string read = string.Join(", ", math.ParameterSymbols.Select(p => $"{parameters}[{p.ParameterIndex}]"));
+                if (read.Length > 0)
+                {
+                    writer.Line($"{sigma} = {sigma}.masked_fill(global::TorchSharp.torch.stack(new {Tensor}[] {{ {read} }}).isnan().any(), double.NaN);");
+                }
+            }
+
             writer.Line($"return {sigma}.masked_fill(masked, double.NegativeInfinity).MoveToOuterDisposeScope();");
         }
     }
@@ -220,7 +232,9 @@ internal static class TorchEmitter
         int coefficients = spec.Terms.Count(t => t.Coefficient.IsLearnable);
         int thresholds = spec.Terms.Count(t => t.Threshold.IsLearnable);
         var owned = new List<(string Field, string Initializer, string Summary, int Length)>();
-        string Backing(string field) => spec.Modulator is null ? "_" + field : "θ" + field.TrimStart('@');
+        string Backing(string field) => spec.Modulator is { } modulator
+            ? ModulatorMath.ExpressionLocal(modulator, owned.FindIndex(o => o.Field == field))
+            : "_" + field;
         // A modulator's arguments keep their names; their backing fields are θ-prefixed, like their kernel locals, so
         // that none meets a TorchSharp member (_parameters, _to, …).
         foreach (LearnableArgument argument in spec.Modulator?.Parameters ?? EquatableArray<LearnableArgument>.Empty)
@@ -302,7 +316,9 @@ internal static class TorchEmitter
                 writer.Line("/// <summary>The parameters in the span operator's layout, which is exactly this concatenation; the cast is differentiable.</summary>");
                 using (writer.Block($"private {Tensor} Parameters(global::TorchSharp.torch.ScalarType dtype)"))
                 {
-                    writer.Line($"using {Tensor} concatenated = global::TorchSharp.torch.cat(new {Tensor}[] {{ {string.Join(", ", owned.Select(o => o.Field))} }});");
+                    // this.: a modulator's argument may be named dtype or concatenated.
+                    string fields = string.Join(", ", owned.Select(o => spec.Modulator is null ? o.Field : "this." + o.Field));
+                    writer.Line($"using {Tensor} concatenated = global::TorchSharp.torch.cat(new {Tensor}[] {{ {fields} }});");
                     writer.Line("return concatenated.to(dtype);");
                 }
             }

@@ -61,4 +61,10 @@ internal interface IDialect
     /// tensors): a tensor shaped like <paramref name="like"/>; elsewhere <see cref="Constant"/>.
     /// </summary>
     string ConstantLike(double value, Local like);
+
+    /// <summary><c>a·b + c</c>, in one rounding where the target has a fused multiply-add.</summary>
+    string MultiplyAdd(string a, string b, string c);
+
+    /// <summary>Whether the code has a prologue run once per call, where values that do not depend on x are computed (torch ops do not).</summary>
+    bool HasCallPrologue { get; }
 }

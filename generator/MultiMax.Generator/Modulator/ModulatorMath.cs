@@ -26,6 +26,7 @@ internal sealed class ModulatorMath
                     SigmaDerivative.ByParameter(modulator.Sigma, SigmaAlgebra.Parameter(index, p.Name))))
                 .Where(g => !g.Derivative!.IsConstantValue(0))
                 .ToList();
+            Invariants = new SigmaInvariants(new[] { modulator.Sigma, SigmaPrime }.Concat(Gradients.Select(g => g.Derivative!)));
             return;
         }
 
@@ -83,6 +84,9 @@ internal sealed class ModulatorMath
     /// <summary>dσ/dx of <see cref="Expression"/>, or null when σ is made of terms.</summary>
     public SigmaNode? SigmaPrime { get; }
 
+    /// <summary>What σ, σ′ and ∂σ/∂θ of <see cref="Expression"/> compute once per call; null when σ is made of terms.</summary>
+    public SigmaInvariants? Invariants { get; }
+
     /// <summary>Whether σ is the identity (plain SoftMax): then no entry needs masking before σ.</summary>
     public bool IsIdentity => Expression is { } expression ? expression.Sigma.Kind == SigmaKind.Input : Terms.Count == 0 && !IsAffine;
 
@@ -92,25 +96,44 @@ internal sealed class ModulatorMath
     /// </summary>
     public bool MayHideNonFinite => IsAffine || Expression is not null;
 
-    /// <summary>The symbol of σ-as-C#'s parameter at <paramref name="index"/>: its local is <c>θ</c> and its name.</summary>
-    public Symbol ExpressionSymbol(int index) => Symbol.Parameter("θ" + Expression!.Parameters[index].Name, index);
+    /// <summary>
+    /// The symbol of σ-as-C#'s parameter at <paramref name="index"/>: <c>θ0_cap</c>. The index keeps the names a kernel
+    /// derives from it (<c>θ0_capV</c>, <c>gradθ0_cap</c>) apart from every other argument's, whatever the user named them.
+    /// </summary>
+    public Symbol ExpressionSymbol(int index) => Symbol.Parameter(ExpressionLocal(Expression!, index), index);
+
+    /// <summary>The local (or field) that holds a modulator's argument: θ, its index, and its name.</summary>
+    public static string ExpressionLocal(SigmaModulator modulator, int index) => $"θ{index}_{modulator.Parameters[index].Name}";
 
     /// <summary>Every learnable parameter σ depends on, with its accumulator; the others' gradients are exactly 0.</summary>
     public IReadOnlyList<ParameterGradient> Gradients { get; }
 
     public int ParameterCount { get; }
 
-    /// <summary>The learnable values σ reads: coefficients and thresholds in term order, then scale and shift.</summary>
+    /// <summary>
+    /// The values σ reads that a kernel computes once per call, in the order to declare them: the learnable parameters
+    /// (coefficients and thresholds in term order, then scale and shift; or a modulator's arguments in its order), then
+    /// a modulator's invariants.
+    /// </summary>
     public IEnumerable<Symbol> SigmaSymbols => Expression is { } expression
-        ? expression.Sigma.Nodes().Where(n => n.Kind == SigmaKind.Parameter).Select(n => n.Index).OrderBy(i => i).Select(ExpressionSymbol)
+        ? ExpressionParameters(expression.Sigma).Concat(Invariants!.ReadBy(new[] { expression.Sigma }))
         : Terms.SelectMany(t => new[] { t.Coefficient, t.Threshold }).Concat(AffineSymbols).Where(s => s.Kind == SymbolKind.Parameter);
 
     /// <summary>
-    /// The learnable values σ′ and the gradients read, in the order to declare them: the parameters (coefficients only to
-    /// compute slopes from), then the slopes of learnable coefficients.
+    /// The values σ′ and the gradients read, in the order to declare them, and all that σ reads too (a backward kernel
+    /// checks σ's parameters for NaN, and the GPU's recomputes σ): the parameters (coefficients only to compute slopes
+    /// from), then the slopes of learnable coefficients, or a modulator's invariants.
     /// </summary>
-    public IEnumerable<Symbol> DerivativeSymbols =>
-        SigmaSymbols.Concat(Terms.Select(t => t.Slope).Where(s => s.Kind == SymbolKind.Slope));
+    public IEnumerable<Symbol> DerivativeSymbols => Expression is { } expression
+        ? ExpressionParameters(new[] { expression.Sigma, SigmaPrime! }.Concat(Gradients.Select(g => g.Derivative!)).ToArray())
+            .Concat(Invariants!.ReadBy(new[] { expression.Sigma, SigmaPrime! }.Concat(Gradients.Select(g => g.Derivative!))))
+        : SigmaSymbols.Concat(Terms.Select(t => t.Slope).Where(s => s.Kind == SymbolKind.Slope));
+
+    /// <summary>The learnable parameters σ reads, for the NaN check: never an invariant or a slope.</summary>
+    public IEnumerable<Symbol> ParameterSymbols => SigmaSymbols.Where(s => s.Kind == SymbolKind.Parameter);
+
+    private IEnumerable<Symbol> ExpressionParameters(params SigmaNode[] roots) =>
+        roots.SelectMany(root => root.Nodes()).Where(n => n.Kind == SigmaKind.Parameter).Select(n => n.Index).Distinct().OrderBy(i => i).Select(ExpressionSymbol);
 
     private IEnumerable<Symbol> AffineSymbols => Scale is null || Shift is null ? Enumerable.Empty<Symbol>() : new[] { Scale, Shift };
 

@@ -140,7 +140,8 @@ internal sealed class ModulatorPrinter(ModulatorMath math, IDialect dialect)
         }
     }
 
-    private SigmaCode Code(Local input, string prefix) => new(dialect, input, math.ExpressionSymbol, prefix);
+    private SigmaCode Code(Local input, string prefix) =>
+        new(dialect, input, math.ExpressionSymbol, dialect.HasCallPrologue ? math.Invariants : null, prefix);
 
     /// <summary>
     /// Whether a threshold's accumulated sum is subtracted: <c>d/dd = −Σ gσ·c·p·max(x − d, 0)^(p−1)</c> (Above) while
@@ -148,10 +149,14 @@ internal sealed class ModulatorPrinter(ModulatorMath math, IDialect dialect)
     /// </summary>
     public static bool IsSubtracted(ParameterGradient gradient) => gradient is { IsThreshold: true, Term.Side: TermSide.Above };
 
-    /// <summary>How a learnable symbol is computed once per call: <c>parameters[k]</c>, or a slope from its coefficient.</summary>
+    /// <summary>
+    /// How a symbol is computed once per call: <c>parameters[k]</c>, a slope from its coefficient, or a modulator's
+    /// invariant from the parameters and the invariants before it.
+    /// </summary>
     public string Definition(Symbol symbol, Local parameters) => symbol switch
     {
         { Kind: SymbolKind.Parameter } => $"{parameters}[{symbol.ParameterIndex}]",
+        { Kind: SymbolKind.Invariant, Definition: { } invariant } => Code(new Local("x"), "").Definition(invariant),
         { Kind: SymbolKind.Slope, Coefficient: { } coefficient } =>
             symbol.Power == 1 ? coefficient.Name : $"{coefficient.Name} * {dialect.Constant(symbol.Power)}",
         _ => dialect.Reference(symbol),
@@ -164,7 +169,7 @@ internal sealed class ModulatorPrinter(ModulatorMath math, IDialect dialect)
     /// </summary>
     public string? AnyParameterIsNaN()
     {
-        string[] checks = math.SigmaSymbols.Select(symbol => $"{dialect.Type.Keyword()}.IsNaN({symbol.Name})").ToArray();
+        string[] checks = math.ParameterSymbols.Select(symbol => $"{dialect.Type.Keyword()}.IsNaN({symbol.Name})").ToArray();
         return checks.Length == 0 ? null : string.Join(" | ", checks);
     }
 

@@ -9,12 +9,14 @@ namespace MultiMax.Generator.Modulator;
 /// Prints expression trees (<see cref="SigmaNode"/>) as straight-line code in one <see cref="IDialect"/>: one local per
 /// operation, declared the first time any of the printed trees needs it, so a value σ, σ′ and the parameter gradients
 /// share (<c>tanh(x/cap)</c>, say) is computed once. Leaves are operands: the input's local, a constant's literal, a
-/// parameter's symbol.
+/// parameter's symbol; so is a subtree that does not depend on x (<see cref="SigmaInvariants"/>), which the kernel
+/// computes once per call. A sum with a product in it is one fused multiply-add where the dialect has one.
 /// </summary>
 /// <param name="input">The local holding x.</param>
 /// <param name="parameter">The symbol of the parameter with a layout index.</param>
+/// <param name="invariants">The subtrees computed once per call, or null where there is no such prologue (torch ops).</param>
 /// <param name="prefix">The stem of the locals it declares (<c>σ0</c>, <c>σ1</c>, …), distinct per call site in a scope.</param>
-internal sealed class SigmaCode(IDialect dialect, Local input, Func<int, Symbol> parameter, string prefix)
+internal sealed class SigmaCode(IDialect dialect, Local input, Func<int, Symbol> parameter, SigmaInvariants? invariants, string prefix)
 {
     private readonly Dictionary<SigmaNode, string> operands = new();
     private int locals;
@@ -22,26 +24,34 @@ internal sealed class SigmaCode(IDialect dialect, Local input, Func<int, Symbol>
     /// <summary>Writes what <paramref name="node"/> needs that is not written yet, and returns its operand.</summary>
     public string Write(SourceWriter writer, SigmaNode node)
     {
-        foreach (SigmaNode part in node.Nodes())
+        if (operands.TryGetValue(node, out string? known))
         {
-            if (operands.ContainsKey(part))
-            {
-                continue;
-            }
-
-            if (!part.IsOperation)
-            {
-                operands[part] = Leaf(part);
-                continue;
-            }
-
-            var local = new Local(prefix + locals++);
-            writer.Line(dialect.Declare(local, Operation(part)));
-            operands[part] = local.Name;
+            return known;
         }
 
-        return operands[node];
+        string operand;
+        if (invariants?.Of(node) is { } invariant)
+        {
+            operand = dialect.Reference(invariant);
+        }
+        else if (!node.IsOperation)
+        {
+            operand = Leaf(node);
+        }
+        else
+        {
+            string value = Operation(writer, node);
+            var local = new Local(prefix + locals++);
+            writer.Line(dialect.Declare(local, value));
+            operand = local.Name;
+        }
+
+        operands[node] = operand;
+        return operand;
     }
+
+    /// <summary>An invariant's value as one expression over the parameters, constants and the invariants it is made of.</summary>
+    public string Definition(SigmaNode invariant) => Operation(new SourceWriter(), invariant);
 
     private string Leaf(SigmaNode leaf) => leaf.Kind switch
     {
@@ -50,15 +60,27 @@ internal sealed class SigmaCode(IDialect dialect, Local input, Func<int, Symbol>
         _ => dialect.Reference(parameter(leaf.Index)),
     };
 
-    private string Operation(SigmaNode e)
+    private string Operation(SourceWriter writer, SigmaNode e)
     {
-        string Operand(int k) => operands[e[k]];
+        string Operand(int k) => Write(writer, e[k]);
 
         // Where the dialect needs a value of the computed kind (a tensor), not a number.
         string Valued(int k) => e[k].IsConstant ? dialect.ConstantLike(e[k].Value, input) : Operand(k);
 
         switch (e.Kind)
         {
+            case SigmaKind.Add when Fusable(e[1]) is { } product:
+            {
+                string addend = Operand(0);
+                return dialect.MultiplyAdd(Write(writer, product[0]), Write(writer, product[1]), addend);
+            }
+
+            case SigmaKind.Add when Fusable(e[0]) is { } product:
+            {
+                string left = Write(writer, product[0]), right = Write(writer, product[1]);
+                return dialect.MultiplyAdd(left, right, Operand(1));
+            }
+
             case SigmaKind.Add:
                 return $"{Operand(0)} + {Operand(1)}";
             case SigmaKind.Subtract:
@@ -91,6 +113,10 @@ internal sealed class SigmaCode(IDialect dialect, Local input, Func<int, Symbol>
                 return dialect.Function(e.Kind, Operand(0));
         }
     }
+
+    /// <summary>A product that is computed nowhere yet, so that the sum it is added to can take it as a fused multiply-add.</summary>
+    private SigmaNode? Fusable(SigmaNode node) =>
+        node.Kind == SigmaKind.Multiply && !operands.ContainsKey(node) && invariants?.Of(node) is null ? node : null;
 
     private static SigmaComparison Mirrored(SigmaComparison comparison) => comparison switch
     {

@@ -11,6 +11,9 @@ internal enum SymbolKind
 
     /// <summary>A term's slope coefficient·power with a learnable coefficient, computed once from it.</summary>
     Slope,
+
+    /// <summary>A subtree of σ written as C# that does not depend on x, computed once per call (<see cref="SigmaInvariants"/>).</summary>
+    Invariant,
 }
 
 /// <summary>
@@ -23,8 +26,12 @@ internal enum SymbolKind
 /// <param name="ParameterIndex">The parameter's index in the layout, or -1.</param>
 /// <param name="Coefficient">For <see cref="SymbolKind.Slope"/>: the learnable coefficient it multiplies.</param>
 /// <param name="Power">For <see cref="SymbolKind.Slope"/>: the term's power.</param>
-internal sealed record Symbol(string Name, SymbolKind Kind, double Value, int ParameterIndex, Symbol? Coefficient = null, int Power = 0)
+/// <param name="Definition">For <see cref="SymbolKind.Invariant"/>: the subtree it stands for.</param>
+internal sealed record Symbol(
+    string Name, SymbolKind Kind, double Value, int ParameterIndex, Symbol? Coefficient = null, int Power = 0, Model.SigmaNode? Definition = null)
 {
+    public static Symbol Invariant(string name, Model.SigmaNode definition) => new(name, SymbolKind.Invariant, double.NaN, -1, Definition: definition);
+
     public static Symbol Constant(string name, double value) => new(name, SymbolKind.Constant, value, -1);
 
     public static Symbol Parameter(string name, int index) => new(name, SymbolKind.Parameter, double.NaN, index);

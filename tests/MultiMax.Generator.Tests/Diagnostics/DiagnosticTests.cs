@@ -216,7 +216,7 @@ public class DiagnosticTests
     /// <summary>A modulator nested deeper than the reader walks is refused at the depth it stops, not with a crash.</summary>
     [Fact]
     public void MMX0027_ModulatorNestedTooDeeply() => Verify(
-        $"[Normalizer(Modulator = nameof(SoftCap))] {Capped}\n    static double SoftCap(double x, double cap = 30) => {string.Concat(Enumerable.Repeat("(x + ", 150))}cap{new string(')', 150)};");
+        $"[Normalizer(Modulator = nameof(SoftCap))] {Capped}\n    static double SoftCap(double x, double cap = 30) => {string.Concat(Enumerable.Repeat("(x + ", 450))}cap{new string(')', 450)};");
 
     [Theory]
     [InlineData("NoDefault", "double", "static double SoftCap(double x, double cap) => cap * Math.Tanh(x / cap);")]
@@ -225,6 +225,13 @@ public class DiagnosticTests
     public void MMX0028_ModulatorParameterWithoutDefault(string scenario, string type, string method) => Verify(
         $"[Normalizer(Modulator = nameof(SoftCap))] public static partial void Capped(ReadOnlySpan<{type}> x, Span<{type}> y, int rowLength, ReadOnlySpan<{type}> parameters);\n    {method}",
         scenario: scenario);
+
+    /// <summary>An argument named like a member of the TorchSharp module leaves out that backend only: 3 files, no module.</summary>
+    [Theory]
+    [InlineData("ModuleMember", "static double SoftCap(double x, double forward = 30) => forward * Math.Tanh(x / forward);")]
+    [InlineData("BackingField", "static double SoftCap(double x, double cap = 30, double θ0_cap = 1) => cap * Math.Tanh(x / cap) * θ0_cap;")]
+    public void MMX0021_ModulatorArgumentNamedLikeAModuleMember(string scenario, string method) => Verify(
+        $"[Normalizer(Modulator = nameof(SoftCap))] {Capped}\n    {method}", scenario: scenario, files: 3);
 
     /// <summary>Without a learnable argument a modulator takes no parameters argument (MMX0006), and with one it needs it (MMX0007).</summary>
     [Theory]

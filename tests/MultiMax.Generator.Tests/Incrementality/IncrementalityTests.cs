@@ -88,6 +88,56 @@ public class IncrementalityTests
             output => output.Reason == IncrementalStepRunReason.Modified);
     }
 
+    private const string Capped = """
+        using System;
+        using MultiMax;
+        namespace Demo;
+        public static partial class Ops
+        {
+            [Normalizer(Modulator = nameof(SoftCap))]
+            public static partial void Capped(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters);
+        }
+        """;
+
+    private const string SoftCap = """
+        using System;
+        namespace Demo;
+        public static partial class Ops
+        {
+            static double SoftCap(double x, double cap = 30) => cap * Math.Tanh(x / cap);
+        }
+        """;
+
+    /// <summary>σ written as C# is a tree of plain values: an unrelated edit reuses everything generated from it.</summary>
+    [Fact]
+    public void UnrelatedEditReusesTheCachedOutputOfAModulatorWrittenAsCSharp()
+    {
+        GeneratorRunResult rerun = RerunAfterUnrelatedEdit(GeneratorHarness.Compile(Capped, SoftCap, Unrelated));
+
+        Assert.All(rerun.TrackedSteps[MultiMax.Generator.NormalizerGenerator.TrackingNames.Specs].SelectMany(step => step.Outputs),
+            output => Assert.True(output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, output.Reason.ToString()));
+        Assert.All(rerun.TrackedOutputSteps.SelectMany(step => step.Value).SelectMany(step => step.Outputs),
+            output => Assert.True(output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, output.Reason.ToString()));
+    }
+
+    /// <summary>Editing the modulator's expression regenerates, even from another file of the partial class.</summary>
+    [Fact]
+    public void EditingTheModulatorInAnotherFileRegenerates()
+    {
+        CSharpCompilation first = GeneratorHarness.Compile(Capped, SoftCap);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true).RunGenerators(first);
+        string before = driver.GetRunResult().Results.Single().GeneratedSources.Single(s => s.HintName.Contains(".Cpu.", System.StringComparison.Ordinal)).SourceText.ToString();
+
+        SyntaxTree modulator = first.SyntaxTrees.Last();
+        CSharpCompilation second = first.ReplaceSyntaxTree(modulator, modulator.WithChangedText(
+            Microsoft.CodeAnalysis.Text.SourceText.From(SoftCap.Replace("cap * Math.Tanh(x / cap)", "cap * Math.Tanh(x / cap) + 1"))));
+        GeneratorRunResult rerun = driver.RunGenerators(second).GetRunResult().Results.Single();
+        string after = rerun.GeneratedSources.Single(s => s.HintName.Contains(".Cpu.", System.StringComparison.Ordinal)).SourceText.ToString();
+
+        Assert.Contains("σ = cap·tanh(x / cap) + 1", after);
+        Assert.NotEqual(before, after);
+    }
+
     [Fact]
     public void ModelsOfTheSameDeclarationCompareEqual()
     {

@@ -88,7 +88,7 @@ public class SigmaDerivativeTests
         SigmaNode cap = Parameter(0, "cap");
         SigmaNode sigma = Multiply(cap, Function(SigmaKind.Tanh, Divide(X, cap)));
         var writer = new SourceWriter();
-        var code = new SigmaCode(new ScalarDialect(ElementType.Double), new Local("x"), index => Symbol.Parameter("θcap", index), "d");
+        var code = new SigmaCode(new ScalarDialect(ElementType.Double), new Local("x"), index => Symbol.Parameter("θcap", index), null, "d");
         code.Write(writer, SigmaDerivative.ByInput(sigma));
         code.Write(writer, SigmaDerivative.ByParameter(sigma, cap));
         string printed = writer.ToString();

@@ -139,4 +139,26 @@ public class HostileDeclarationTests
             public static partial void EdgesDouble(ReadOnlySpan<double> x, Span<double> y, int rowLength);
         }
         """);
+
+    /// <summary>
+    /// σ written as C# at the reader's depth limit, and arguments named like what the generated code declares (a broadcast
+    /// local's V, the module's θ fields and its Parameters method's locals): every backend compiles it cleanly.
+    /// </summary>
+    [Fact]
+    public void ModulatorsAtTheDepthLimitAndWithHostileArgumentNames() => GeneratorHarness.GenerateValidWithEveryBackend($$"""
+        using System;
+        using MultiMax;
+        namespace Demo;
+        public static partial class Ops
+        {
+            [Normalizer(Modulator = nameof(Deep))]
+            public static partial void Long(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters);
+            static double Deep(double x, double a = 0.001) => {{string.Concat(System.Linq.Enumerable.Repeat("a * x + (", 190))}}x{{new string(')', 190)}};
+
+            [Normalizer(Modulator = nameof(Names))]
+            public static partial void Named(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters);
+            static double Names(double x, double a = 1, double aV = 2, double θa = 3, double dtype = 4, double concatenated = 5, double inv0 = 6) =>
+                a * x + aV * Math.Tanh(x / θa) + dtype / concatenated - inv0 * Math.Max(x, 0);
+        }
+        """);
 }

@@ -171,18 +171,18 @@ namespace MultiMax.Generated
         private static void ForwardWide(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters)
         {
             // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
-            float θa = parameters[0];
-            var θaV = Vector512.Create(θa);
-            float θb = parameters[1];
-            var θbV = Vector512.Create(θb);
-            float θc = parameters[2];
-            var θcV = Vector512.Create(θc);
-            float θd = parameters[3];
-            var θdV = Vector512.Create(θd);
+            float θ0_a = parameters[0];
+            var θ0_aV = Vector512.Create(θ0_a);
+            float θ1_b = parameters[1];
+            var θ1_bV = Vector512.Create(θ1_b);
+            float θ2_c = parameters[2];
+            var θ2_cV = Vector512.Create(θ2_c);
+            float θ3_d = parameters[3];
+            var θ3_dV = Vector512.Create(θ3_d);
             var zero = Vector512<float>.Zero;
             var negativeInfinity = Vector512.Create(float.NegativeInfinity);
             // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-            bool poisoned = float.IsNaN(θa) | float.IsNaN(θb) | float.IsNaN(θc) | float.IsNaN(θd);
+            bool poisoned = float.IsNaN(θ0_a) | float.IsNaN(θ1_b) | float.IsNaN(θ2_c) | float.IsNaN(θ3_d);
             int vectorEnd = rowLength - rowLength % Vector512<float>.Count;
             bool hasTail = vectorEnd < rowLength; // every row holds a whole vector here
             int tailStart = rowLength - Vector512<float>.Count;
@@ -198,18 +198,16 @@ namespace MultiMax.Generated
                 for (int i = 0; i < vectorEnd; i += Vector512<float>.Count)
                 {
                     var xv = Vector512.LoadUnsafe(ref xRow, (nuint)i);
-                    var σ0 = θbV - xv;
+                    var σ0 = θ1_bV - xv;
                     var σ1 = Vector512.Max(σ0, Vector512.Create(0f));
-                    var σ2 = θaV * σ1;
-                    var σ3 = xv + σ2;
-                    var σ4 = xv - θdV;
-                    var σ5 = Vector512.Max(σ4, Vector512.Create(0f));
-                    var σ6 = θcV * σ5;
-                    var σ7 = σ3 + σ6;
-                    var σ8 = σ7 / Vector512.Create(20f);
-                    var σ9 = VectorMath.Tanh(σ8);
-                    var σ10 = Vector512.Create(20f) * σ9;
-                    var s = σ10; // σ = 20·tanh((x + a·max(b − x, 0) + c·max(x − d, 0)) / 20)
+                    var σ2 = Vector512.FusedMultiplyAdd(θ0_aV, σ1, xv);
+                    var σ3 = xv - θ3_dV;
+                    var σ4 = Vector512.Max(σ3, Vector512.Create(0f));
+                    var σ5 = Vector512.FusedMultiplyAdd(θ2_cV, σ4, σ2);
+                    var σ6 = σ5 / Vector512.Create(20f);
+                    var σ7 = VectorMath.Tanh(σ6);
+                    var σ8 = Vector512.Create(20f) * σ7;
+                    var s = σ8; // σ = 20·tanh((x + a·max(b − x, 0) + c·max(x − d, 0)) / 20)
                     s += xv - xv; // NaN for a non-finite input, even where σ is finite there
                     s = Vector512.ConditionalSelect(Vector512.Equals(xv, negativeInfinity), negativeInfinity, s);
                     maxV = Vector512.MaxNative(maxV, s);
@@ -219,18 +217,16 @@ namespace MultiMax.Generated
                 if (hasTail)
                 {
                     var xv = xTail;
-                    var σ0 = θbV - xv;
+                    var σ0 = θ1_bV - xv;
                     var σ1 = Vector512.Max(σ0, Vector512.Create(0f));
-                    var σ2 = θaV * σ1;
-                    var σ3 = xv + σ2;
-                    var σ4 = xv - θdV;
-                    var σ5 = Vector512.Max(σ4, Vector512.Create(0f));
-                    var σ6 = θcV * σ5;
-                    var σ7 = σ3 + σ6;
-                    var σ8 = σ7 / Vector512.Create(20f);
-                    var σ9 = VectorMath.Tanh(σ8);
-                    var σ10 = Vector512.Create(20f) * σ9;
-                    var s = σ10; // σ = 20·tanh((x + a·max(b − x, 0) + c·max(x − d, 0)) / 20)
+                    var σ2 = Vector512.FusedMultiplyAdd(θ0_aV, σ1, xv);
+                    var σ3 = xv - θ3_dV;
+                    var σ4 = Vector512.Max(σ3, Vector512.Create(0f));
+                    var σ5 = Vector512.FusedMultiplyAdd(θ2_cV, σ4, σ2);
+                    var σ6 = σ5 / Vector512.Create(20f);
+                    var σ7 = VectorMath.Tanh(σ6);
+                    var σ8 = Vector512.Create(20f) * σ7;
+                    var s = σ8; // σ = 20·tanh((x + a·max(b − x, 0) + c·max(x − d, 0)) / 20)
                     s += xv - xv; // NaN for a non-finite input, even where σ is finite there
                     s = Vector512.ConditionalSelect(Vector512.Equals(xv, negativeInfinity), negativeInfinity, s);
                     maxV = Vector512.MaxNative(maxV, s);
@@ -310,18 +306,18 @@ namespace MultiMax.Generated
         private static void ForwardNative(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters)
         {
             // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
-            float θa = parameters[0];
-            var θaV = new Vector<float>(θa);
-            float θb = parameters[1];
-            var θbV = new Vector<float>(θb);
-            float θc = parameters[2];
-            var θcV = new Vector<float>(θc);
-            float θd = parameters[3];
-            var θdV = new Vector<float>(θd);
+            float θ0_a = parameters[0];
+            var θ0_aV = new Vector<float>(θ0_a);
+            float θ1_b = parameters[1];
+            var θ1_bV = new Vector<float>(θ1_b);
+            float θ2_c = parameters[2];
+            var θ2_cV = new Vector<float>(θ2_c);
+            float θ3_d = parameters[3];
+            var θ3_dV = new Vector<float>(θ3_d);
             var zero = Vector<float>.Zero;
             var negativeInfinity = new Vector<float>(float.NegativeInfinity);
             // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-            bool poisoned = float.IsNaN(θa) | float.IsNaN(θb) | float.IsNaN(θc) | float.IsNaN(θd);
+            bool poisoned = float.IsNaN(θ0_a) | float.IsNaN(θ1_b) | float.IsNaN(θ2_c) | float.IsNaN(θ3_d);
             int vectorEnd = rowLength - rowLength % Vector<float>.Count;
             bool hasTail = rowLength > Vector<float>.Count && vectorEnd < rowLength;
             int tailStart = rowLength - Vector<float>.Count;
@@ -338,18 +334,16 @@ namespace MultiMax.Generated
                 for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
                 {
                     var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
-                    var σ0 = θbV - xv;
+                    var σ0 = θ1_bV - xv;
                     var σ1 = Vector.Max(σ0, new Vector<float>(0f));
-                    var σ2 = θaV * σ1;
-                    var σ3 = xv + σ2;
-                    var σ4 = xv - θdV;
-                    var σ5 = Vector.Max(σ4, new Vector<float>(0f));
-                    var σ6 = θcV * σ5;
-                    var σ7 = σ3 + σ6;
-                    var σ8 = σ7 / new Vector<float>(20f);
-                    var σ9 = VectorMath.Tanh(σ8);
-                    var σ10 = new Vector<float>(20f) * σ9;
-                    var s = σ10; // σ = 20·tanh((x + a·max(b − x, 0) + c·max(x − d, 0)) / 20)
+                    var σ2 = Vector.FusedMultiplyAdd(θ0_aV, σ1, xv);
+                    var σ3 = xv - θ3_dV;
+                    var σ4 = Vector.Max(σ3, new Vector<float>(0f));
+                    var σ5 = Vector.FusedMultiplyAdd(θ2_cV, σ4, σ2);
+                    var σ6 = σ5 / new Vector<float>(20f);
+                    var σ7 = VectorMath.Tanh(σ6);
+                    var σ8 = new Vector<float>(20f) * σ7;
+                    var s = σ8; // σ = 20·tanh((x + a·max(b − x, 0) + c·max(x − d, 0)) / 20)
                     s += xv - xv; // NaN for a non-finite input, even where σ is finite there
                     s = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), negativeInfinity, s);
                     maxV = Vector.MaxNative(maxV, s);
@@ -359,18 +353,16 @@ namespace MultiMax.Generated
                 if (hasTail)
                 {
                     var xv = xTail;
-                    var σ0 = θbV - xv;
+                    var σ0 = θ1_bV - xv;
                     var σ1 = Vector.Max(σ0, new Vector<float>(0f));
-                    var σ2 = θaV * σ1;
-                    var σ3 = xv + σ2;
-                    var σ4 = xv - θdV;
-                    var σ5 = Vector.Max(σ4, new Vector<float>(0f));
-                    var σ6 = θcV * σ5;
-                    var σ7 = σ3 + σ6;
-                    var σ8 = σ7 / new Vector<float>(20f);
-                    var σ9 = VectorMath.Tanh(σ8);
-                    var σ10 = new Vector<float>(20f) * σ9;
-                    var s = σ10; // σ = 20·tanh((x + a·max(b − x, 0) + c·max(x − d, 0)) / 20)
+                    var σ2 = Vector.FusedMultiplyAdd(θ0_aV, σ1, xv);
+                    var σ3 = xv - θ3_dV;
+                    var σ4 = Vector.Max(σ3, new Vector<float>(0f));
+                    var σ5 = Vector.FusedMultiplyAdd(θ2_cV, σ4, σ2);
+                    var σ6 = σ5 / new Vector<float>(20f);
+                    var σ7 = VectorMath.Tanh(σ6);
+                    var σ8 = new Vector<float>(20f) * σ7;
+                    var s = σ8; // σ = 20·tanh((x + a·max(b − x, 0) + c·max(x − d, 0)) / 20)
                     s += xv - xv; // NaN for a non-finite input, even where σ is finite there
                     s = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), negativeInfinity, s);
                     maxV = Vector.MaxNative(maxV, s);
@@ -384,18 +376,16 @@ namespace MultiMax.Generated
                     float s = float.NegativeInfinity;
                     if (xs != float.NegativeInfinity)
                     {
-                        var σ0 = θb - xs;
+                        var σ0 = θ1_b - xs;
                         var σ1 = MathF.Max(σ0, 0f);
-                        var σ2 = θa * σ1;
-                        var σ3 = xs + σ2;
-                        var σ4 = xs - θd;
-                        var σ5 = MathF.Max(σ4, 0f);
-                        var σ6 = θc * σ5;
-                        var σ7 = σ3 + σ6;
-                        var σ8 = σ7 / 20f;
-                        var σ9 = MathF.Tanh(σ8);
-                        var σ10 = 20f * σ9;
-                        var sigma = σ10; // σ = 20·tanh((x + a·max(b − x, 0) + c·max(x − d, 0)) / 20)
+                        var σ2 = MathF.FusedMultiplyAdd(θ0_a, σ1, xs);
+                        var σ3 = xs - θ3_d;
+                        var σ4 = MathF.Max(σ3, 0f);
+                        var σ5 = MathF.FusedMultiplyAdd(θ2_c, σ4, σ2);
+                        var σ6 = σ5 / 20f;
+                        var σ7 = VectorMath.Tanh(new global::System.Numerics.Vector<float>(σ6))[0];
+                        var σ8 = 20f * σ7;
+                        var sigma = σ8; // σ = 20·tanh((x + a·max(b − x, 0) + c·max(x − d, 0)) / 20)
                         sigma += xs - xs; // NaN for a non-finite input, even where σ is finite there
                         s = sigma;
                     }
@@ -501,20 +491,20 @@ namespace MultiMax.Generated
         private static void BackwardWide(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rowLength, ReadOnlySpan<float> parameters, Span<double> parameterGradients)
         {
             // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
-            float θa = parameters[0];
-            var θaV = Vector512.Create(θa);
-            float θb = parameters[1];
-            var θbV = Vector512.Create(θb);
-            float θc = parameters[2];
-            var θcV = Vector512.Create(θc);
-            float θd = parameters[3];
-            var θdV = Vector512.Create(θd);
+            float θ0_a = parameters[0];
+            var θ0_aV = Vector512.Create(θ0_a);
+            float θ1_b = parameters[1];
+            var θ1_bV = Vector512.Create(θ1_b);
+            float θ2_c = parameters[2];
+            var θ2_cV = Vector512.Create(θ2_c);
+            float θ3_d = parameters[3];
+            var θ3_dV = Vector512.Create(θ3_d);
             var zero = Vector512<float>.Zero;
             var negativeInfinity = Vector512.Create(float.NegativeInfinity);
             // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-            bool poisoned = float.IsNaN(θa) | float.IsNaN(θb) | float.IsNaN(θc) | float.IsNaN(θd);
+            bool poisoned = float.IsNaN(θ0_a) | float.IsNaN(θ1_b) | float.IsNaN(θ2_c) | float.IsNaN(θ3_d);
             // This block's parameter gradients, summed in double over its rows.
-            double gradθa = 0, gradθb = 0, gradθc = 0, gradθd = 0;
+            double gradθ0_a = 0, gradθ1_b = 0, gradθ2_c = 0, gradθ3_d = 0;
             int vectorEnd = rowLength - rowLength % Vector512<float>.Count;
             bool hasTail = vectorEnd < rowLength; // every row holds a whole vector here
             int tailStart = rowLength - Vector512<float>.Count;
@@ -552,7 +542,7 @@ namespace MultiMax.Generated
                 for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
                 {
                     chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
-                    Vector512<float> gradθaV = zero, gradθbV = zero, gradθcV = zero, gradθdV = zero;
+                    Vector512<float> gradθ0_aV = zero, gradθ1_bV = zero, gradθ2_cV = zero, gradθ3_dV = zero;
                     for (int i = chunk; i < chunkEnd; i += Vector512<float>.Count)
                     {
                         var gv = Vector512.LoadUnsafe(ref dyRow, (nuint)i);
@@ -561,52 +551,48 @@ namespace MultiMax.Generated
                         var masked = Vector512.Equals(xv, negativeInfinity);
                         var gs = Vector512.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
                         var xz = Vector512.ConditionalSelect(masked, zero, xv);
-                        var dσ0 = θbV - xz;
+                        var dσ0 = θ1_bV - xz;
                         var dσ1 = Vector512.Max(dσ0, Vector512.Create(0f));
-                        var dσ2 = θaV * dσ1;
-                        var dσ3 = xz + dσ2;
-                        var dσ4 = xz - θdV;
-                        var dσ5 = Vector512.Max(dσ4, Vector512.Create(0f));
-                        var dσ6 = θcV * dσ5;
-                        var dσ7 = dσ3 + dσ6;
-                        var dσ8 = dσ7 / Vector512.Create(20f);
-                        var dσ9 = VectorMath.Tanh(dσ8);
-                        var dσ10 = dσ9 * dσ9;
-                        var dσ11 = Vector512.Create(1f) - dσ10;
-                        var dσ12 = Vector512.ConditionalSelect(Vector512.LessThan(dσ0, Vector512.Create(0f)), Vector512.Create(0f), Vector512.Create(-0.5f));
-                        var dσ13 = Vector512.ConditionalSelect(Vector512.GreaterThan(dσ0, Vector512.Create(0f)), Vector512.Create(-1f), dσ12);
-                        var dσ14 = θaV * dσ13;
-                        var dσ15 = Vector512.Create(1f) + dσ14;
-                        var dσ16 = Vector512.ConditionalSelect(Vector512.LessThan(dσ4, Vector512.Create(0f)), Vector512.Create(0f), Vector512.Create(0.5f));
-                        var dσ17 = Vector512.ConditionalSelect(Vector512.GreaterThan(dσ4, Vector512.Create(0f)), Vector512.Create(1f), dσ16);
-                        var dσ18 = θcV * dσ17;
-                        var dσ19 = dσ15 + dσ18;
-                        var dσ20 = dσ19 / Vector512.Create(20f);
-                        var dσ21 = dσ11 * dσ20;
-                        var dσ22 = Vector512.Create(20f) * dσ21;
-                        var dσ23 = dσ1 / Vector512.Create(20f);
-                        var dσ24 = dσ11 * dσ23;
-                        var dσ25 = Vector512.Create(20f) * dσ24;
-                        var dσ26 = Vector512.ConditionalSelect(Vector512.LessThan(dσ0, Vector512.Create(0f)), Vector512.Create(0f), Vector512.Create(0.5f));
-                        var dσ27 = Vector512.ConditionalSelect(Vector512.GreaterThan(dσ0, Vector512.Create(0f)), Vector512.Create(1f), dσ26);
-                        var dσ28 = θaV * dσ27;
-                        var dσ29 = dσ28 / Vector512.Create(20f);
-                        var dσ30 = dσ11 * dσ29;
-                        var dσ31 = Vector512.Create(20f) * dσ30;
-                        var dσ32 = dσ5 / Vector512.Create(20f);
-                        var dσ33 = dσ11 * dσ32;
-                        var dσ34 = Vector512.Create(20f) * dσ33;
-                        var dσ35 = Vector512.ConditionalSelect(Vector512.LessThan(dσ4, Vector512.Create(0f)), Vector512.Create(0f), Vector512.Create(-0.5f));
-                        var dσ36 = Vector512.ConditionalSelect(Vector512.GreaterThan(dσ4, Vector512.Create(0f)), Vector512.Create(-1f), dσ35);
-                        var dσ37 = θcV * dσ36;
-                        var dσ38 = dσ37 / Vector512.Create(20f);
-                        var dσ39 = dσ11 * dσ38;
-                        var dσ40 = Vector512.Create(20f) * dσ39;
-                        var dxv = Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ22); // dx = σ'(x)·gσ, exactly 0 where gσ is
-                        gradθaV += Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ25); // gσ·∂σ/∂a
-                        gradθbV += Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ31); // gσ·∂σ/∂b
-                        gradθcV += Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ34); // gσ·∂σ/∂c
-                        gradθdV += Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ40); // gσ·∂σ/∂d
+                        var dσ2 = Vector512.FusedMultiplyAdd(θ0_aV, dσ1, xz);
+                        var dσ3 = xz - θ3_dV;
+                        var dσ4 = Vector512.Max(dσ3, Vector512.Create(0f));
+                        var dσ5 = Vector512.FusedMultiplyAdd(θ2_cV, dσ4, dσ2);
+                        var dσ6 = dσ5 / Vector512.Create(20f);
+                        var dσ7 = VectorMath.Tanh(dσ6);
+                        var dσ8 = dσ7 * dσ7;
+                        var dσ9 = Vector512.Create(1f) - dσ8;
+                        var dσ10 = Vector512.ConditionalSelect(Vector512.LessThan(dσ0, Vector512.Create(0f)), Vector512.Create(0f), Vector512.Create(-0.5f));
+                        var dσ11 = Vector512.ConditionalSelect(Vector512.GreaterThan(dσ0, Vector512.Create(0f)), Vector512.Create(-1f), dσ10);
+                        var dσ12 = Vector512.FusedMultiplyAdd(θ0_aV, dσ11, Vector512.Create(1f));
+                        var dσ13 = Vector512.ConditionalSelect(Vector512.LessThan(dσ3, Vector512.Create(0f)), Vector512.Create(0f), Vector512.Create(0.5f));
+                        var dσ14 = Vector512.ConditionalSelect(Vector512.GreaterThan(dσ3, Vector512.Create(0f)), Vector512.Create(1f), dσ13);
+                        var dσ15 = Vector512.FusedMultiplyAdd(θ2_cV, dσ14, dσ12);
+                        var dσ16 = dσ15 / Vector512.Create(20f);
+                        var dσ17 = dσ9 * dσ16;
+                        var dσ18 = Vector512.Create(20f) * dσ17;
+                        var dσ19 = dσ1 / Vector512.Create(20f);
+                        var dσ20 = dσ9 * dσ19;
+                        var dσ21 = Vector512.Create(20f) * dσ20;
+                        var dσ22 = Vector512.ConditionalSelect(Vector512.LessThan(dσ0, Vector512.Create(0f)), Vector512.Create(0f), Vector512.Create(0.5f));
+                        var dσ23 = Vector512.ConditionalSelect(Vector512.GreaterThan(dσ0, Vector512.Create(0f)), Vector512.Create(1f), dσ22);
+                        var dσ24 = θ0_aV * dσ23;
+                        var dσ25 = dσ24 / Vector512.Create(20f);
+                        var dσ26 = dσ9 * dσ25;
+                        var dσ27 = Vector512.Create(20f) * dσ26;
+                        var dσ28 = dσ4 / Vector512.Create(20f);
+                        var dσ29 = dσ9 * dσ28;
+                        var dσ30 = Vector512.Create(20f) * dσ29;
+                        var dσ31 = Vector512.ConditionalSelect(Vector512.LessThan(dσ3, Vector512.Create(0f)), Vector512.Create(0f), Vector512.Create(-0.5f));
+                        var dσ32 = Vector512.ConditionalSelect(Vector512.GreaterThan(dσ3, Vector512.Create(0f)), Vector512.Create(-1f), dσ31);
+                        var dσ33 = θ2_cV * dσ32;
+                        var dσ34 = dσ33 / Vector512.Create(20f);
+                        var dσ35 = dσ9 * dσ34;
+                        var dσ36 = Vector512.Create(20f) * dσ35;
+                        var dxv = Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ18); // dx = σ'(x)·gσ, exactly 0 where gσ is
+                        gradθ0_aV += Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ21); // gσ·∂σ/∂a
+                        gradθ1_bV += Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ27); // gσ·∂σ/∂b
+                        gradθ2_cV += Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ30); // gσ·∂σ/∂c
+                        gradθ3_dV += Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ36); // gσ·∂σ/∂d
                         Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
                     if (hasTail && chunkEnd == vectorEnd)
@@ -618,58 +604,54 @@ namespace MultiMax.Generated
                         var gs = Vector512.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
                         var gsNew = Vector512.ConditionalSelect(tailLanes, gs, zero); // lanes no whole vector summed
                         var xz = Vector512.ConditionalSelect(masked, zero, xv);
-                        var dσ0 = θbV - xz;
+                        var dσ0 = θ1_bV - xz;
                         var dσ1 = Vector512.Max(dσ0, Vector512.Create(0f));
-                        var dσ2 = θaV * dσ1;
-                        var dσ3 = xz + dσ2;
-                        var dσ4 = xz - θdV;
-                        var dσ5 = Vector512.Max(dσ4, Vector512.Create(0f));
-                        var dσ6 = θcV * dσ5;
-                        var dσ7 = dσ3 + dσ6;
-                        var dσ8 = dσ7 / Vector512.Create(20f);
-                        var dσ9 = VectorMath.Tanh(dσ8);
-                        var dσ10 = dσ9 * dσ9;
-                        var dσ11 = Vector512.Create(1f) - dσ10;
-                        var dσ12 = Vector512.ConditionalSelect(Vector512.LessThan(dσ0, Vector512.Create(0f)), Vector512.Create(0f), Vector512.Create(-0.5f));
-                        var dσ13 = Vector512.ConditionalSelect(Vector512.GreaterThan(dσ0, Vector512.Create(0f)), Vector512.Create(-1f), dσ12);
-                        var dσ14 = θaV * dσ13;
-                        var dσ15 = Vector512.Create(1f) + dσ14;
-                        var dσ16 = Vector512.ConditionalSelect(Vector512.LessThan(dσ4, Vector512.Create(0f)), Vector512.Create(0f), Vector512.Create(0.5f));
-                        var dσ17 = Vector512.ConditionalSelect(Vector512.GreaterThan(dσ4, Vector512.Create(0f)), Vector512.Create(1f), dσ16);
-                        var dσ18 = θcV * dσ17;
-                        var dσ19 = dσ15 + dσ18;
-                        var dσ20 = dσ19 / Vector512.Create(20f);
-                        var dσ21 = dσ11 * dσ20;
-                        var dσ22 = Vector512.Create(20f) * dσ21;
-                        var dσ23 = dσ1 / Vector512.Create(20f);
-                        var dσ24 = dσ11 * dσ23;
-                        var dσ25 = Vector512.Create(20f) * dσ24;
-                        var dσ26 = Vector512.ConditionalSelect(Vector512.LessThan(dσ0, Vector512.Create(0f)), Vector512.Create(0f), Vector512.Create(0.5f));
-                        var dσ27 = Vector512.ConditionalSelect(Vector512.GreaterThan(dσ0, Vector512.Create(0f)), Vector512.Create(1f), dσ26);
-                        var dσ28 = θaV * dσ27;
-                        var dσ29 = dσ28 / Vector512.Create(20f);
-                        var dσ30 = dσ11 * dσ29;
-                        var dσ31 = Vector512.Create(20f) * dσ30;
-                        var dσ32 = dσ5 / Vector512.Create(20f);
-                        var dσ33 = dσ11 * dσ32;
-                        var dσ34 = Vector512.Create(20f) * dσ33;
-                        var dσ35 = Vector512.ConditionalSelect(Vector512.LessThan(dσ4, Vector512.Create(0f)), Vector512.Create(0f), Vector512.Create(-0.5f));
-                        var dσ36 = Vector512.ConditionalSelect(Vector512.GreaterThan(dσ4, Vector512.Create(0f)), Vector512.Create(-1f), dσ35);
-                        var dσ37 = θcV * dσ36;
-                        var dσ38 = dσ37 / Vector512.Create(20f);
-                        var dσ39 = dσ11 * dσ38;
-                        var dσ40 = Vector512.Create(20f) * dσ39;
-                        var dxv = Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ22); // dx = σ'(x)·gσ, exactly 0 where gσ is
-                        gradθaV += Vector512.ConditionalSelect(Vector512.Equals(gsNew, Vector512.Create(0f)), Vector512.Create(0f), gsNew * dσ25); // gσ·∂σ/∂a
-                        gradθbV += Vector512.ConditionalSelect(Vector512.Equals(gsNew, Vector512.Create(0f)), Vector512.Create(0f), gsNew * dσ31); // gσ·∂σ/∂b
-                        gradθcV += Vector512.ConditionalSelect(Vector512.Equals(gsNew, Vector512.Create(0f)), Vector512.Create(0f), gsNew * dσ34); // gσ·∂σ/∂c
-                        gradθdV += Vector512.ConditionalSelect(Vector512.Equals(gsNew, Vector512.Create(0f)), Vector512.Create(0f), gsNew * dσ40); // gσ·∂σ/∂d
+                        var dσ2 = Vector512.FusedMultiplyAdd(θ0_aV, dσ1, xz);
+                        var dσ3 = xz - θ3_dV;
+                        var dσ4 = Vector512.Max(dσ3, Vector512.Create(0f));
+                        var dσ5 = Vector512.FusedMultiplyAdd(θ2_cV, dσ4, dσ2);
+                        var dσ6 = dσ5 / Vector512.Create(20f);
+                        var dσ7 = VectorMath.Tanh(dσ6);
+                        var dσ8 = dσ7 * dσ7;
+                        var dσ9 = Vector512.Create(1f) - dσ8;
+                        var dσ10 = Vector512.ConditionalSelect(Vector512.LessThan(dσ0, Vector512.Create(0f)), Vector512.Create(0f), Vector512.Create(-0.5f));
+                        var dσ11 = Vector512.ConditionalSelect(Vector512.GreaterThan(dσ0, Vector512.Create(0f)), Vector512.Create(-1f), dσ10);
+                        var dσ12 = Vector512.FusedMultiplyAdd(θ0_aV, dσ11, Vector512.Create(1f));
+                        var dσ13 = Vector512.ConditionalSelect(Vector512.LessThan(dσ3, Vector512.Create(0f)), Vector512.Create(0f), Vector512.Create(0.5f));
+                        var dσ14 = Vector512.ConditionalSelect(Vector512.GreaterThan(dσ3, Vector512.Create(0f)), Vector512.Create(1f), dσ13);
+                        var dσ15 = Vector512.FusedMultiplyAdd(θ2_cV, dσ14, dσ12);
+                        var dσ16 = dσ15 / Vector512.Create(20f);
+                        var dσ17 = dσ9 * dσ16;
+                        var dσ18 = Vector512.Create(20f) * dσ17;
+                        var dσ19 = dσ1 / Vector512.Create(20f);
+                        var dσ20 = dσ9 * dσ19;
+                        var dσ21 = Vector512.Create(20f) * dσ20;
+                        var dσ22 = Vector512.ConditionalSelect(Vector512.LessThan(dσ0, Vector512.Create(0f)), Vector512.Create(0f), Vector512.Create(0.5f));
+                        var dσ23 = Vector512.ConditionalSelect(Vector512.GreaterThan(dσ0, Vector512.Create(0f)), Vector512.Create(1f), dσ22);
+                        var dσ24 = θ0_aV * dσ23;
+                        var dσ25 = dσ24 / Vector512.Create(20f);
+                        var dσ26 = dσ9 * dσ25;
+                        var dσ27 = Vector512.Create(20f) * dσ26;
+                        var dσ28 = dσ4 / Vector512.Create(20f);
+                        var dσ29 = dσ9 * dσ28;
+                        var dσ30 = Vector512.Create(20f) * dσ29;
+                        var dσ31 = Vector512.ConditionalSelect(Vector512.LessThan(dσ3, Vector512.Create(0f)), Vector512.Create(0f), Vector512.Create(-0.5f));
+                        var dσ32 = Vector512.ConditionalSelect(Vector512.GreaterThan(dσ3, Vector512.Create(0f)), Vector512.Create(-1f), dσ31);
+                        var dσ33 = θ2_cV * dσ32;
+                        var dσ34 = dσ33 / Vector512.Create(20f);
+                        var dσ35 = dσ9 * dσ34;
+                        var dσ36 = Vector512.Create(20f) * dσ35;
+                        var dxv = Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ18); // dx = σ'(x)·gσ, exactly 0 where gσ is
+                        gradθ0_aV += Vector512.ConditionalSelect(Vector512.Equals(gsNew, Vector512.Create(0f)), Vector512.Create(0f), gsNew * dσ21); // gσ·∂σ/∂a
+                        gradθ1_bV += Vector512.ConditionalSelect(Vector512.Equals(gsNew, Vector512.Create(0f)), Vector512.Create(0f), gsNew * dσ27); // gσ·∂σ/∂b
+                        gradθ2_cV += Vector512.ConditionalSelect(Vector512.Equals(gsNew, Vector512.Create(0f)), Vector512.Create(0f), gsNew * dσ30); // gσ·∂σ/∂c
+                        gradθ3_dV += Vector512.ConditionalSelect(Vector512.Equals(gsNew, Vector512.Create(0f)), Vector512.Create(0f), gsNew * dσ36); // gσ·∂σ/∂d
                         Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
                     }
-                    gradθa += VectorMath.SumAcross(gradθaV);
-                    gradθb += VectorMath.SumAcross(gradθbV);
-                    gradθc += VectorMath.SumAcross(gradθcV);
-                    gradθd += VectorMath.SumAcross(gradθdV);
+                    gradθ0_a += VectorMath.SumAcross(gradθ0_aV);
+                    gradθ1_b += VectorMath.SumAcross(gradθ1_bV);
+                    gradθ2_c += VectorMath.SumAcross(gradθ2_cV);
+                    gradθ3_d += VectorMath.SumAcross(gradθ3_dV);
                 }
 
             }
@@ -677,34 +659,34 @@ namespace MultiMax.Generated
             // A NaN parameter σ reads makes every gradient NaN, as autograd of the formula does, even where no row was live.
             if (poisoned)
             {
-                gradθa = gradθb = gradθc = gradθd = double.NaN;
+                gradθ0_a = gradθ1_b = gradθ2_c = gradθ3_d = double.NaN;
             }
 
             // Add this block's sums; an Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
-            parameterGradients[0] += gradθa;
-            parameterGradients[1] += gradθb;
-            parameterGradients[2] += gradθc;
-            parameterGradients[3] += gradθd;
+            parameterGradients[0] += gradθ0_a;
+            parameterGradients[1] += gradθ1_b;
+            parameterGradients[2] += gradθ2_c;
+            parameterGradients[3] += gradθ3_d;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardNative(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rowLength, ReadOnlySpan<float> parameters, Span<double> parameterGradients)
         {
             // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
-            float θa = parameters[0];
-            var θaV = new Vector<float>(θa);
-            float θb = parameters[1];
-            var θbV = new Vector<float>(θb);
-            float θc = parameters[2];
-            var θcV = new Vector<float>(θc);
-            float θd = parameters[3];
-            var θdV = new Vector<float>(θd);
+            float θ0_a = parameters[0];
+            var θ0_aV = new Vector<float>(θ0_a);
+            float θ1_b = parameters[1];
+            var θ1_bV = new Vector<float>(θ1_b);
+            float θ2_c = parameters[2];
+            var θ2_cV = new Vector<float>(θ2_c);
+            float θ3_d = parameters[3];
+            var θ3_dV = new Vector<float>(θ3_d);
             var zero = Vector<float>.Zero;
             var negativeInfinity = new Vector<float>(float.NegativeInfinity);
             // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-            bool poisoned = float.IsNaN(θa) | float.IsNaN(θb) | float.IsNaN(θc) | float.IsNaN(θd);
+            bool poisoned = float.IsNaN(θ0_a) | float.IsNaN(θ1_b) | float.IsNaN(θ2_c) | float.IsNaN(θ3_d);
             // This block's parameter gradients, summed in double over its rows.
-            double gradθa = 0, gradθb = 0, gradθc = 0, gradθd = 0;
+            double gradθ0_a = 0, gradθ1_b = 0, gradθ2_c = 0, gradθ3_d = 0;
             int vectorEnd = rowLength - rowLength % Vector<float>.Count;
             bool hasTail = rowLength > Vector<float>.Count && vectorEnd < rowLength;
             int tailStart = rowLength - Vector<float>.Count;
@@ -747,7 +729,7 @@ namespace MultiMax.Generated
                 for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
                 {
                     chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
-                    Vector<float> gradθaV = zero, gradθbV = zero, gradθcV = zero, gradθdV = zero;
+                    Vector<float> gradθ0_aV = zero, gradθ1_bV = zero, gradθ2_cV = zero, gradθ3_dV = zero;
                     for (int i = chunk; i < chunkEnd; i += Vector<float>.Count)
                     {
                         var gv = Vector.LoadUnsafe(ref dyRow, (nuint)i);
@@ -756,52 +738,48 @@ namespace MultiMax.Generated
                         var masked = Vector.Equals(xv, negativeInfinity);
                         var gs = Vector.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
                         var xz = Vector.ConditionalSelect(masked, zero, xv);
-                        var dσ0 = θbV - xz;
+                        var dσ0 = θ1_bV - xz;
                         var dσ1 = Vector.Max(dσ0, new Vector<float>(0f));
-                        var dσ2 = θaV * dσ1;
-                        var dσ3 = xz + dσ2;
-                        var dσ4 = xz - θdV;
-                        var dσ5 = Vector.Max(dσ4, new Vector<float>(0f));
-                        var dσ6 = θcV * dσ5;
-                        var dσ7 = dσ3 + dσ6;
-                        var dσ8 = dσ7 / new Vector<float>(20f);
-                        var dσ9 = VectorMath.Tanh(dσ8);
-                        var dσ10 = dσ9 * dσ9;
-                        var dσ11 = new Vector<float>(1f) - dσ10;
-                        var dσ12 = Vector.ConditionalSelect(Vector.LessThan(dσ0, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(-0.5f));
-                        var dσ13 = Vector.ConditionalSelect(Vector.GreaterThan(dσ0, new Vector<float>(0f)), new Vector<float>(-1f), dσ12);
-                        var dσ14 = θaV * dσ13;
-                        var dσ15 = new Vector<float>(1f) + dσ14;
-                        var dσ16 = Vector.ConditionalSelect(Vector.LessThan(dσ4, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(0.5f));
-                        var dσ17 = Vector.ConditionalSelect(Vector.GreaterThan(dσ4, new Vector<float>(0f)), new Vector<float>(1f), dσ16);
-                        var dσ18 = θcV * dσ17;
-                        var dσ19 = dσ15 + dσ18;
-                        var dσ20 = dσ19 / new Vector<float>(20f);
-                        var dσ21 = dσ11 * dσ20;
-                        var dσ22 = new Vector<float>(20f) * dσ21;
-                        var dσ23 = dσ1 / new Vector<float>(20f);
-                        var dσ24 = dσ11 * dσ23;
-                        var dσ25 = new Vector<float>(20f) * dσ24;
-                        var dσ26 = Vector.ConditionalSelect(Vector.LessThan(dσ0, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(0.5f));
-                        var dσ27 = Vector.ConditionalSelect(Vector.GreaterThan(dσ0, new Vector<float>(0f)), new Vector<float>(1f), dσ26);
-                        var dσ28 = θaV * dσ27;
-                        var dσ29 = dσ28 / new Vector<float>(20f);
-                        var dσ30 = dσ11 * dσ29;
-                        var dσ31 = new Vector<float>(20f) * dσ30;
-                        var dσ32 = dσ5 / new Vector<float>(20f);
-                        var dσ33 = dσ11 * dσ32;
-                        var dσ34 = new Vector<float>(20f) * dσ33;
-                        var dσ35 = Vector.ConditionalSelect(Vector.LessThan(dσ4, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(-0.5f));
-                        var dσ36 = Vector.ConditionalSelect(Vector.GreaterThan(dσ4, new Vector<float>(0f)), new Vector<float>(-1f), dσ35);
-                        var dσ37 = θcV * dσ36;
-                        var dσ38 = dσ37 / new Vector<float>(20f);
-                        var dσ39 = dσ11 * dσ38;
-                        var dσ40 = new Vector<float>(20f) * dσ39;
-                        var dxv = Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ22); // dx = σ'(x)·gσ, exactly 0 where gσ is
-                        gradθaV += Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ25); // gσ·∂σ/∂a
-                        gradθbV += Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ31); // gσ·∂σ/∂b
-                        gradθcV += Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ34); // gσ·∂σ/∂c
-                        gradθdV += Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ40); // gσ·∂σ/∂d
+                        var dσ2 = Vector.FusedMultiplyAdd(θ0_aV, dσ1, xz);
+                        var dσ3 = xz - θ3_dV;
+                        var dσ4 = Vector.Max(dσ3, new Vector<float>(0f));
+                        var dσ5 = Vector.FusedMultiplyAdd(θ2_cV, dσ4, dσ2);
+                        var dσ6 = dσ5 / new Vector<float>(20f);
+                        var dσ7 = VectorMath.Tanh(dσ6);
+                        var dσ8 = dσ7 * dσ7;
+                        var dσ9 = new Vector<float>(1f) - dσ8;
+                        var dσ10 = Vector.ConditionalSelect(Vector.LessThan(dσ0, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(-0.5f));
+                        var dσ11 = Vector.ConditionalSelect(Vector.GreaterThan(dσ0, new Vector<float>(0f)), new Vector<float>(-1f), dσ10);
+                        var dσ12 = Vector.FusedMultiplyAdd(θ0_aV, dσ11, new Vector<float>(1f));
+                        var dσ13 = Vector.ConditionalSelect(Vector.LessThan(dσ3, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(0.5f));
+                        var dσ14 = Vector.ConditionalSelect(Vector.GreaterThan(dσ3, new Vector<float>(0f)), new Vector<float>(1f), dσ13);
+                        var dσ15 = Vector.FusedMultiplyAdd(θ2_cV, dσ14, dσ12);
+                        var dσ16 = dσ15 / new Vector<float>(20f);
+                        var dσ17 = dσ9 * dσ16;
+                        var dσ18 = new Vector<float>(20f) * dσ17;
+                        var dσ19 = dσ1 / new Vector<float>(20f);
+                        var dσ20 = dσ9 * dσ19;
+                        var dσ21 = new Vector<float>(20f) * dσ20;
+                        var dσ22 = Vector.ConditionalSelect(Vector.LessThan(dσ0, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(0.5f));
+                        var dσ23 = Vector.ConditionalSelect(Vector.GreaterThan(dσ0, new Vector<float>(0f)), new Vector<float>(1f), dσ22);
+                        var dσ24 = θ0_aV * dσ23;
+                        var dσ25 = dσ24 / new Vector<float>(20f);
+                        var dσ26 = dσ9 * dσ25;
+                        var dσ27 = new Vector<float>(20f) * dσ26;
+                        var dσ28 = dσ4 / new Vector<float>(20f);
+                        var dσ29 = dσ9 * dσ28;
+                        var dσ30 = new Vector<float>(20f) * dσ29;
+                        var dσ31 = Vector.ConditionalSelect(Vector.LessThan(dσ3, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(-0.5f));
+                        var dσ32 = Vector.ConditionalSelect(Vector.GreaterThan(dσ3, new Vector<float>(0f)), new Vector<float>(-1f), dσ31);
+                        var dσ33 = θ2_cV * dσ32;
+                        var dσ34 = dσ33 / new Vector<float>(20f);
+                        var dσ35 = dσ9 * dσ34;
+                        var dσ36 = new Vector<float>(20f) * dσ35;
+                        var dxv = Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ18); // dx = σ'(x)·gσ, exactly 0 where gσ is
+                        gradθ0_aV += Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ21); // gσ·∂σ/∂a
+                        gradθ1_bV += Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ27); // gσ·∂σ/∂b
+                        gradθ2_cV += Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ30); // gσ·∂σ/∂c
+                        gradθ3_dV += Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ36); // gσ·∂σ/∂d
                         Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
                     if (hasTail && chunkEnd == vectorEnd)
@@ -813,58 +791,54 @@ namespace MultiMax.Generated
                         var gs = Vector.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
                         var gsNew = Vector.ConditionalSelect(tailLanes, gs, zero); // lanes no whole vector summed
                         var xz = Vector.ConditionalSelect(masked, zero, xv);
-                        var dσ0 = θbV - xz;
+                        var dσ0 = θ1_bV - xz;
                         var dσ1 = Vector.Max(dσ0, new Vector<float>(0f));
-                        var dσ2 = θaV * dσ1;
-                        var dσ3 = xz + dσ2;
-                        var dσ4 = xz - θdV;
-                        var dσ5 = Vector.Max(dσ4, new Vector<float>(0f));
-                        var dσ6 = θcV * dσ5;
-                        var dσ7 = dσ3 + dσ6;
-                        var dσ8 = dσ7 / new Vector<float>(20f);
-                        var dσ9 = VectorMath.Tanh(dσ8);
-                        var dσ10 = dσ9 * dσ9;
-                        var dσ11 = new Vector<float>(1f) - dσ10;
-                        var dσ12 = Vector.ConditionalSelect(Vector.LessThan(dσ0, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(-0.5f));
-                        var dσ13 = Vector.ConditionalSelect(Vector.GreaterThan(dσ0, new Vector<float>(0f)), new Vector<float>(-1f), dσ12);
-                        var dσ14 = θaV * dσ13;
-                        var dσ15 = new Vector<float>(1f) + dσ14;
-                        var dσ16 = Vector.ConditionalSelect(Vector.LessThan(dσ4, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(0.5f));
-                        var dσ17 = Vector.ConditionalSelect(Vector.GreaterThan(dσ4, new Vector<float>(0f)), new Vector<float>(1f), dσ16);
-                        var dσ18 = θcV * dσ17;
-                        var dσ19 = dσ15 + dσ18;
-                        var dσ20 = dσ19 / new Vector<float>(20f);
-                        var dσ21 = dσ11 * dσ20;
-                        var dσ22 = new Vector<float>(20f) * dσ21;
-                        var dσ23 = dσ1 / new Vector<float>(20f);
-                        var dσ24 = dσ11 * dσ23;
-                        var dσ25 = new Vector<float>(20f) * dσ24;
-                        var dσ26 = Vector.ConditionalSelect(Vector.LessThan(dσ0, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(0.5f));
-                        var dσ27 = Vector.ConditionalSelect(Vector.GreaterThan(dσ0, new Vector<float>(0f)), new Vector<float>(1f), dσ26);
-                        var dσ28 = θaV * dσ27;
-                        var dσ29 = dσ28 / new Vector<float>(20f);
-                        var dσ30 = dσ11 * dσ29;
-                        var dσ31 = new Vector<float>(20f) * dσ30;
-                        var dσ32 = dσ5 / new Vector<float>(20f);
-                        var dσ33 = dσ11 * dσ32;
-                        var dσ34 = new Vector<float>(20f) * dσ33;
-                        var dσ35 = Vector.ConditionalSelect(Vector.LessThan(dσ4, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(-0.5f));
-                        var dσ36 = Vector.ConditionalSelect(Vector.GreaterThan(dσ4, new Vector<float>(0f)), new Vector<float>(-1f), dσ35);
-                        var dσ37 = θcV * dσ36;
-                        var dσ38 = dσ37 / new Vector<float>(20f);
-                        var dσ39 = dσ11 * dσ38;
-                        var dσ40 = new Vector<float>(20f) * dσ39;
-                        var dxv = Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ22); // dx = σ'(x)·gσ, exactly 0 where gσ is
-                        gradθaV += Vector.ConditionalSelect(Vector.Equals(gsNew, new Vector<float>(0f)), new Vector<float>(0f), gsNew * dσ25); // gσ·∂σ/∂a
-                        gradθbV += Vector.ConditionalSelect(Vector.Equals(gsNew, new Vector<float>(0f)), new Vector<float>(0f), gsNew * dσ31); // gσ·∂σ/∂b
-                        gradθcV += Vector.ConditionalSelect(Vector.Equals(gsNew, new Vector<float>(0f)), new Vector<float>(0f), gsNew * dσ34); // gσ·∂σ/∂c
-                        gradθdV += Vector.ConditionalSelect(Vector.Equals(gsNew, new Vector<float>(0f)), new Vector<float>(0f), gsNew * dσ40); // gσ·∂σ/∂d
+                        var dσ2 = Vector.FusedMultiplyAdd(θ0_aV, dσ1, xz);
+                        var dσ3 = xz - θ3_dV;
+                        var dσ4 = Vector.Max(dσ3, new Vector<float>(0f));
+                        var dσ5 = Vector.FusedMultiplyAdd(θ2_cV, dσ4, dσ2);
+                        var dσ6 = dσ5 / new Vector<float>(20f);
+                        var dσ7 = VectorMath.Tanh(dσ6);
+                        var dσ8 = dσ7 * dσ7;
+                        var dσ9 = new Vector<float>(1f) - dσ8;
+                        var dσ10 = Vector.ConditionalSelect(Vector.LessThan(dσ0, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(-0.5f));
+                        var dσ11 = Vector.ConditionalSelect(Vector.GreaterThan(dσ0, new Vector<float>(0f)), new Vector<float>(-1f), dσ10);
+                        var dσ12 = Vector.FusedMultiplyAdd(θ0_aV, dσ11, new Vector<float>(1f));
+                        var dσ13 = Vector.ConditionalSelect(Vector.LessThan(dσ3, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(0.5f));
+                        var dσ14 = Vector.ConditionalSelect(Vector.GreaterThan(dσ3, new Vector<float>(0f)), new Vector<float>(1f), dσ13);
+                        var dσ15 = Vector.FusedMultiplyAdd(θ2_cV, dσ14, dσ12);
+                        var dσ16 = dσ15 / new Vector<float>(20f);
+                        var dσ17 = dσ9 * dσ16;
+                        var dσ18 = new Vector<float>(20f) * dσ17;
+                        var dσ19 = dσ1 / new Vector<float>(20f);
+                        var dσ20 = dσ9 * dσ19;
+                        var dσ21 = new Vector<float>(20f) * dσ20;
+                        var dσ22 = Vector.ConditionalSelect(Vector.LessThan(dσ0, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(0.5f));
+                        var dσ23 = Vector.ConditionalSelect(Vector.GreaterThan(dσ0, new Vector<float>(0f)), new Vector<float>(1f), dσ22);
+                        var dσ24 = θ0_aV * dσ23;
+                        var dσ25 = dσ24 / new Vector<float>(20f);
+                        var dσ26 = dσ9 * dσ25;
+                        var dσ27 = new Vector<float>(20f) * dσ26;
+                        var dσ28 = dσ4 / new Vector<float>(20f);
+                        var dσ29 = dσ9 * dσ28;
+                        var dσ30 = new Vector<float>(20f) * dσ29;
+                        var dσ31 = Vector.ConditionalSelect(Vector.LessThan(dσ3, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(-0.5f));
+                        var dσ32 = Vector.ConditionalSelect(Vector.GreaterThan(dσ3, new Vector<float>(0f)), new Vector<float>(-1f), dσ31);
+                        var dσ33 = θ2_cV * dσ32;
+                        var dσ34 = dσ33 / new Vector<float>(20f);
+                        var dσ35 = dσ9 * dσ34;
+                        var dσ36 = new Vector<float>(20f) * dσ35;
+                        var dxv = Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ18); // dx = σ'(x)·gσ, exactly 0 where gσ is
+                        gradθ0_aV += Vector.ConditionalSelect(Vector.Equals(gsNew, new Vector<float>(0f)), new Vector<float>(0f), gsNew * dσ21); // gσ·∂σ/∂a
+                        gradθ1_bV += Vector.ConditionalSelect(Vector.Equals(gsNew, new Vector<float>(0f)), new Vector<float>(0f), gsNew * dσ27); // gσ·∂σ/∂b
+                        gradθ2_cV += Vector.ConditionalSelect(Vector.Equals(gsNew, new Vector<float>(0f)), new Vector<float>(0f), gsNew * dσ30); // gσ·∂σ/∂c
+                        gradθ3_dV += Vector.ConditionalSelect(Vector.Equals(gsNew, new Vector<float>(0f)), new Vector<float>(0f), gsNew * dσ36); // gσ·∂σ/∂d
                         Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
                     }
-                    gradθa += VectorMath.SumAcross(gradθaV);
-                    gradθb += VectorMath.SumAcross(gradθbV);
-                    gradθc += VectorMath.SumAcross(gradθcV);
-                    gradθd += VectorMath.SumAcross(gradθdV);
+                    gradθ0_a += VectorMath.SumAcross(gradθ0_aV);
+                    gradθ1_b += VectorMath.SumAcross(gradθ1_bV);
+                    gradθ2_c += VectorMath.SumAcross(gradθ2_cV);
+                    gradθ3_d += VectorMath.SumAcross(gradθ3_dV);
                 }
 
                 for (int i = scalarStart; i < rowLength; i++)
@@ -872,52 +846,48 @@ namespace MultiMax.Generated
                     bool masked = Unsafe.Add(ref xRow, i) == float.NegativeInfinity;
                     float gs = masked ? 0 : Unsafe.Add(ref yRow, i) * (Unsafe.Add(ref dyRow, i) - shared);
                     var xz = masked ? 0 : Unsafe.Add(ref xRow, i);
-                    var dσ0 = θb - xz;
+                    var dσ0 = θ1_b - xz;
                     var dσ1 = MathF.Max(dσ0, 0f);
-                    var dσ2 = θa * dσ1;
-                    var dσ3 = xz + dσ2;
-                    var dσ4 = xz - θd;
-                    var dσ5 = MathF.Max(dσ4, 0f);
-                    var dσ6 = θc * dσ5;
-                    var dσ7 = dσ3 + dσ6;
-                    var dσ8 = dσ7 / 20f;
-                    var dσ9 = MathF.Tanh(dσ8);
-                    var dσ10 = dσ9 * dσ9;
-                    var dσ11 = 1f - dσ10;
-                    var dσ12 = dσ0 < 0f ? 0f : -0.5f;
-                    var dσ13 = dσ0 > 0f ? -1f : dσ12;
-                    var dσ14 = θa * dσ13;
-                    var dσ15 = 1f + dσ14;
-                    var dσ16 = dσ4 < 0f ? 0f : 0.5f;
-                    var dσ17 = dσ4 > 0f ? 1f : dσ16;
-                    var dσ18 = θc * dσ17;
-                    var dσ19 = dσ15 + dσ18;
-                    var dσ20 = dσ19 / 20f;
-                    var dσ21 = dσ11 * dσ20;
-                    var dσ22 = 20f * dσ21;
-                    var dσ23 = dσ1 / 20f;
-                    var dσ24 = dσ11 * dσ23;
-                    var dσ25 = 20f * dσ24;
-                    var dσ26 = dσ0 < 0f ? 0f : 0.5f;
-                    var dσ27 = dσ0 > 0f ? 1f : dσ26;
-                    var dσ28 = θa * dσ27;
-                    var dσ29 = dσ28 / 20f;
-                    var dσ30 = dσ11 * dσ29;
-                    var dσ31 = 20f * dσ30;
-                    var dσ32 = dσ5 / 20f;
-                    var dσ33 = dσ11 * dσ32;
-                    var dσ34 = 20f * dσ33;
-                    var dσ35 = dσ4 < 0f ? 0f : -0.5f;
-                    var dσ36 = dσ4 > 0f ? -1f : dσ35;
-                    var dσ37 = θc * dσ36;
-                    var dσ38 = dσ37 / 20f;
-                    var dσ39 = dσ11 * dσ38;
-                    var dσ40 = 20f * dσ39;
-                    var dxv = gs == 0f ? 0f : gs * dσ22; // dx = σ'(x)·gσ, exactly 0 where gσ is
-                    gradθa += gs == 0f ? 0f : gs * dσ25; // gσ·∂σ/∂a
-                    gradθb += gs == 0f ? 0f : gs * dσ31; // gσ·∂σ/∂b
-                    gradθc += gs == 0f ? 0f : gs * dσ34; // gσ·∂σ/∂c
-                    gradθd += gs == 0f ? 0f : gs * dσ40; // gσ·∂σ/∂d
+                    var dσ2 = MathF.FusedMultiplyAdd(θ0_a, dσ1, xz);
+                    var dσ3 = xz - θ3_d;
+                    var dσ4 = MathF.Max(dσ3, 0f);
+                    var dσ5 = MathF.FusedMultiplyAdd(θ2_c, dσ4, dσ2);
+                    var dσ6 = dσ5 / 20f;
+                    var dσ7 = VectorMath.Tanh(new global::System.Numerics.Vector<float>(dσ6))[0];
+                    var dσ8 = dσ7 * dσ7;
+                    var dσ9 = 1f - dσ8;
+                    var dσ10 = dσ0 < 0f ? 0f : -0.5f;
+                    var dσ11 = dσ0 > 0f ? -1f : dσ10;
+                    var dσ12 = MathF.FusedMultiplyAdd(θ0_a, dσ11, 1f);
+                    var dσ13 = dσ3 < 0f ? 0f : 0.5f;
+                    var dσ14 = dσ3 > 0f ? 1f : dσ13;
+                    var dσ15 = MathF.FusedMultiplyAdd(θ2_c, dσ14, dσ12);
+                    var dσ16 = dσ15 / 20f;
+                    var dσ17 = dσ9 * dσ16;
+                    var dσ18 = 20f * dσ17;
+                    var dσ19 = dσ1 / 20f;
+                    var dσ20 = dσ9 * dσ19;
+                    var dσ21 = 20f * dσ20;
+                    var dσ22 = dσ0 < 0f ? 0f : 0.5f;
+                    var dσ23 = dσ0 > 0f ? 1f : dσ22;
+                    var dσ24 = θ0_a * dσ23;
+                    var dσ25 = dσ24 / 20f;
+                    var dσ26 = dσ9 * dσ25;
+                    var dσ27 = 20f * dσ26;
+                    var dσ28 = dσ4 / 20f;
+                    var dσ29 = dσ9 * dσ28;
+                    var dσ30 = 20f * dσ29;
+                    var dσ31 = dσ3 < 0f ? 0f : -0.5f;
+                    var dσ32 = dσ3 > 0f ? -1f : dσ31;
+                    var dσ33 = θ2_c * dσ32;
+                    var dσ34 = dσ33 / 20f;
+                    var dσ35 = dσ9 * dσ34;
+                    var dσ36 = 20f * dσ35;
+                    var dxv = gs == 0f ? 0f : gs * dσ18; // dx = σ'(x)·gσ, exactly 0 where gσ is
+                    gradθ0_a += gs == 0f ? 0f : gs * dσ21; // gσ·∂σ/∂a
+                    gradθ1_b += gs == 0f ? 0f : gs * dσ27; // gσ·∂σ/∂b
+                    gradθ2_c += gs == 0f ? 0f : gs * dσ30; // gσ·∂σ/∂c
+                    gradθ3_d += gs == 0f ? 0f : gs * dσ36; // gσ·∂σ/∂d
                     Unsafe.Add(ref dxRow, i) = masked ? 0 : dxv;
                 }
             }
@@ -925,14 +895,14 @@ namespace MultiMax.Generated
             // A NaN parameter σ reads makes every gradient NaN, as autograd of the formula does, even where no row was live.
             if (poisoned)
             {
-                gradθa = gradθb = gradθc = gradθd = double.NaN;
+                gradθ0_a = gradθ1_b = gradθ2_c = gradθ3_d = double.NaN;
             }
 
             // Add this block's sums; an Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
-            parameterGradients[0] += gradθa;
-            parameterGradients[1] += gradθb;
-            parameterGradients[2] += gradθc;
-            parameterGradients[3] += gradθd;
+            parameterGradients[0] += gradθ0_a;
+            parameterGradients[1] += gradθ1_b;
+            parameterGradients[2] += gradθ2_c;
+            parameterGradients[3] += gradθ3_d;
         }
     }
 
@@ -944,25 +914,25 @@ namespace MultiMax.Generated
 
         public static bool IsPoisoned(ReadOnlySpan<float> parameters)
         {
-            float θa = parameters[0];
-            float θb = parameters[1];
-            float θc = parameters[2];
-            float θd = parameters[3];
-            return float.IsNaN(θa) | float.IsNaN(θb) | float.IsNaN(θc) | float.IsNaN(θd);
+            float θ0_a = parameters[0];
+            float θ1_b = parameters[1];
+            float θ2_c = parameters[2];
+            float θ3_d = parameters[3];
+            return float.IsNaN(θ0_a) | float.IsNaN(θ1_b) | float.IsNaN(θ2_c) | float.IsNaN(θ3_d);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Sigma(ReadOnlySpan<float> s, Span<float> sigma, ReadOnlySpan<float> parameters)
         {
             // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
-            float θa = parameters[0];
-            var θaV = new Vector<float>(θa);
-            float θb = parameters[1];
-            var θbV = new Vector<float>(θb);
-            float θc = parameters[2];
-            var θcV = new Vector<float>(θc);
-            float θd = parameters[3];
-            var θdV = new Vector<float>(θd);
+            float θ0_a = parameters[0];
+            var θ0_aV = new Vector<float>(θ0_a);
+            float θ1_b = parameters[1];
+            var θ1_bV = new Vector<float>(θ1_b);
+            float θ2_c = parameters[2];
+            var θ2_cV = new Vector<float>(θ2_c);
+            float θ3_d = parameters[3];
+            var θ3_dV = new Vector<float>(θ3_d);
             var zero = Vector<float>.Zero;
             int vectorEnd = s.Length - s.Length % Vector<float>.Count;
             ref float sRow = ref MemoryMarshal.GetReference(s);
@@ -970,36 +940,32 @@ namespace MultiMax.Generated
             for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
             {
                 var sv = Vector.LoadUnsafe(ref sRow, (nuint)i);
-                var σ0 = θbV - sv;
+                var σ0 = θ1_bV - sv;
                 var σ1 = Vector.Max(σ0, new Vector<float>(0f));
-                var σ2 = θaV * σ1;
-                var σ3 = sv + σ2;
-                var σ4 = sv - θdV;
-                var σ5 = Vector.Max(σ4, new Vector<float>(0f));
-                var σ6 = θcV * σ5;
-                var σ7 = σ3 + σ6;
-                var σ8 = σ7 / new Vector<float>(20f);
-                var σ9 = VectorMath.Tanh(σ8);
-                var σ10 = new Vector<float>(20f) * σ9;
-                var sigmaV = σ10; // σ = 20·tanh((x + a·max(b − x, 0) + c·max(x − d, 0)) / 20)
+                var σ2 = Vector.FusedMultiplyAdd(θ0_aV, σ1, sv);
+                var σ3 = sv - θ3_dV;
+                var σ4 = Vector.Max(σ3, new Vector<float>(0f));
+                var σ5 = Vector.FusedMultiplyAdd(θ2_cV, σ4, σ2);
+                var σ6 = σ5 / new Vector<float>(20f);
+                var σ7 = VectorMath.Tanh(σ6);
+                var σ8 = new Vector<float>(20f) * σ7;
+                var sigmaV = σ8; // σ = 20·tanh((x + a·max(b − x, 0) + c·max(x − d, 0)) / 20)
                 sigmaV.StoreUnsafe(ref sigmaRow, (nuint)i);
             }
 
             for (int i = vectorEnd; i < s.Length; i++)
             {
                 float ss = Unsafe.Add(ref sRow, i);
-                var σ0 = θb - ss;
+                var σ0 = θ1_b - ss;
                 var σ1 = MathF.Max(σ0, 0f);
-                var σ2 = θa * σ1;
-                var σ3 = ss + σ2;
-                var σ4 = ss - θd;
-                var σ5 = MathF.Max(σ4, 0f);
-                var σ6 = θc * σ5;
-                var σ7 = σ3 + σ6;
-                var σ8 = σ7 / 20f;
-                var σ9 = MathF.Tanh(σ8);
-                var σ10 = 20f * σ9;
-                var sigmaS = σ10; // σ = 20·tanh((x + a·max(b − x, 0) + c·max(x − d, 0)) / 20)
+                var σ2 = MathF.FusedMultiplyAdd(θ0_a, σ1, ss);
+                var σ3 = ss - θ3_d;
+                var σ4 = MathF.Max(σ3, 0f);
+                var σ5 = MathF.FusedMultiplyAdd(θ2_c, σ4, σ2);
+                var σ6 = σ5 / 20f;
+                var σ7 = VectorMath.Tanh(new global::System.Numerics.Vector<float>(σ6))[0];
+                var σ8 = 20f * σ7;
+                var sigmaS = σ8; // σ = 20·tanh((x + a·max(b − x, 0) + c·max(x − d, 0)) / 20)
                 Unsafe.Add(ref sigmaRow, i) = sigmaS;
             }
         }
@@ -1008,139 +974,131 @@ namespace MultiMax.Generated
         public static void Derivative(ReadOnlySpan<float> s, Span<float> gradient, ReadOnlySpan<float> parameters, Span<double> parameterGradients)
         {
             // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
-            float θa = parameters[0];
-            var θaV = new Vector<float>(θa);
-            float θb = parameters[1];
-            var θbV = new Vector<float>(θb);
-            float θc = parameters[2];
-            var θcV = new Vector<float>(θc);
-            float θd = parameters[3];
-            var θdV = new Vector<float>(θd);
+            float θ0_a = parameters[0];
+            var θ0_aV = new Vector<float>(θ0_a);
+            float θ1_b = parameters[1];
+            var θ1_bV = new Vector<float>(θ1_b);
+            float θ2_c = parameters[2];
+            var θ2_cV = new Vector<float>(θ2_c);
+            float θ3_d = parameters[3];
+            var θ3_dV = new Vector<float>(θ3_d);
             var zero = Vector<float>.Zero;
-            double gradθa = 0, gradθb = 0, gradθc = 0, gradθd = 0;
+            double gradθ0_a = 0, gradθ1_b = 0, gradθ2_c = 0, gradθ3_d = 0;
             int vectorEnd = s.Length - s.Length % Vector<float>.Count;
             ref float sRow = ref MemoryMarshal.GetReference(s);
             ref float gradientRow = ref MemoryMarshal.GetReference(gradient);
             for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
             {
                 chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
-                Vector<float> gradθaV = zero, gradθbV = zero, gradθcV = zero, gradθdV = zero;
+                Vector<float> gradθ0_aV = zero, gradθ1_bV = zero, gradθ2_cV = zero, gradθ3_dV = zero;
                 for (int i = chunk; i < chunkEnd; i += Vector<float>.Count)
                 {
                     var sv = Vector.LoadUnsafe(ref sRow, (nuint)i);
                     var gv = Vector.LoadUnsafe(ref gradientRow, (nuint)i);
-                    var dσ0 = θbV - sv;
+                    var dσ0 = θ1_bV - sv;
                     var dσ1 = Vector.Max(dσ0, new Vector<float>(0f));
-                    var dσ2 = θaV * dσ1;
-                    var dσ3 = sv + dσ2;
-                    var dσ4 = sv - θdV;
-                    var dσ5 = Vector.Max(dσ4, new Vector<float>(0f));
-                    var dσ6 = θcV * dσ5;
-                    var dσ7 = dσ3 + dσ6;
-                    var dσ8 = dσ7 / new Vector<float>(20f);
-                    var dσ9 = VectorMath.Tanh(dσ8);
-                    var dσ10 = dσ9 * dσ9;
-                    var dσ11 = new Vector<float>(1f) - dσ10;
-                    var dσ12 = Vector.ConditionalSelect(Vector.LessThan(dσ0, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(-0.5f));
-                    var dσ13 = Vector.ConditionalSelect(Vector.GreaterThan(dσ0, new Vector<float>(0f)), new Vector<float>(-1f), dσ12);
-                    var dσ14 = θaV * dσ13;
-                    var dσ15 = new Vector<float>(1f) + dσ14;
-                    var dσ16 = Vector.ConditionalSelect(Vector.LessThan(dσ4, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(0.5f));
-                    var dσ17 = Vector.ConditionalSelect(Vector.GreaterThan(dσ4, new Vector<float>(0f)), new Vector<float>(1f), dσ16);
-                    var dσ18 = θcV * dσ17;
-                    var dσ19 = dσ15 + dσ18;
-                    var dσ20 = dσ19 / new Vector<float>(20f);
-                    var dσ21 = dσ11 * dσ20;
-                    var dσ22 = new Vector<float>(20f) * dσ21;
-                    var dσ23 = dσ1 / new Vector<float>(20f);
-                    var dσ24 = dσ11 * dσ23;
-                    var dσ25 = new Vector<float>(20f) * dσ24;
-                    var dσ26 = Vector.ConditionalSelect(Vector.LessThan(dσ0, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(0.5f));
-                    var dσ27 = Vector.ConditionalSelect(Vector.GreaterThan(dσ0, new Vector<float>(0f)), new Vector<float>(1f), dσ26);
-                    var dσ28 = θaV * dσ27;
-                    var dσ29 = dσ28 / new Vector<float>(20f);
-                    var dσ30 = dσ11 * dσ29;
-                    var dσ31 = new Vector<float>(20f) * dσ30;
-                    var dσ32 = dσ5 / new Vector<float>(20f);
-                    var dσ33 = dσ11 * dσ32;
-                    var dσ34 = new Vector<float>(20f) * dσ33;
-                    var dσ35 = Vector.ConditionalSelect(Vector.LessThan(dσ4, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(-0.5f));
-                    var dσ36 = Vector.ConditionalSelect(Vector.GreaterThan(dσ4, new Vector<float>(0f)), new Vector<float>(-1f), dσ35);
-                    var dσ37 = θcV * dσ36;
-                    var dσ38 = dσ37 / new Vector<float>(20f);
-                    var dσ39 = dσ11 * dσ38;
-                    var dσ40 = new Vector<float>(20f) * dσ39;
-                    var dsV = Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ22); // dx = σ'(x)·gσ, exactly 0 where gσ is
-                    gradθaV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ25); // gσ·∂σ/∂a
-                    gradθbV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ31); // gσ·∂σ/∂b
-                    gradθcV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ34); // gσ·∂σ/∂c
-                    gradθdV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ40); // gσ·∂σ/∂d
+                    var dσ2 = Vector.FusedMultiplyAdd(θ0_aV, dσ1, sv);
+                    var dσ3 = sv - θ3_dV;
+                    var dσ4 = Vector.Max(dσ3, new Vector<float>(0f));
+                    var dσ5 = Vector.FusedMultiplyAdd(θ2_cV, dσ4, dσ2);
+                    var dσ6 = dσ5 / new Vector<float>(20f);
+                    var dσ7 = VectorMath.Tanh(dσ6);
+                    var dσ8 = dσ7 * dσ7;
+                    var dσ9 = new Vector<float>(1f) - dσ8;
+                    var dσ10 = Vector.ConditionalSelect(Vector.LessThan(dσ0, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(-0.5f));
+                    var dσ11 = Vector.ConditionalSelect(Vector.GreaterThan(dσ0, new Vector<float>(0f)), new Vector<float>(-1f), dσ10);
+                    var dσ12 = Vector.FusedMultiplyAdd(θ0_aV, dσ11, new Vector<float>(1f));
+                    var dσ13 = Vector.ConditionalSelect(Vector.LessThan(dσ3, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(0.5f));
+                    var dσ14 = Vector.ConditionalSelect(Vector.GreaterThan(dσ3, new Vector<float>(0f)), new Vector<float>(1f), dσ13);
+                    var dσ15 = Vector.FusedMultiplyAdd(θ2_cV, dσ14, dσ12);
+                    var dσ16 = dσ15 / new Vector<float>(20f);
+                    var dσ17 = dσ9 * dσ16;
+                    var dσ18 = new Vector<float>(20f) * dσ17;
+                    var dσ19 = dσ1 / new Vector<float>(20f);
+                    var dσ20 = dσ9 * dσ19;
+                    var dσ21 = new Vector<float>(20f) * dσ20;
+                    var dσ22 = Vector.ConditionalSelect(Vector.LessThan(dσ0, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(0.5f));
+                    var dσ23 = Vector.ConditionalSelect(Vector.GreaterThan(dσ0, new Vector<float>(0f)), new Vector<float>(1f), dσ22);
+                    var dσ24 = θ0_aV * dσ23;
+                    var dσ25 = dσ24 / new Vector<float>(20f);
+                    var dσ26 = dσ9 * dσ25;
+                    var dσ27 = new Vector<float>(20f) * dσ26;
+                    var dσ28 = dσ4 / new Vector<float>(20f);
+                    var dσ29 = dσ9 * dσ28;
+                    var dσ30 = new Vector<float>(20f) * dσ29;
+                    var dσ31 = Vector.ConditionalSelect(Vector.LessThan(dσ3, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(-0.5f));
+                    var dσ32 = Vector.ConditionalSelect(Vector.GreaterThan(dσ3, new Vector<float>(0f)), new Vector<float>(-1f), dσ31);
+                    var dσ33 = θ2_cV * dσ32;
+                    var dσ34 = dσ33 / new Vector<float>(20f);
+                    var dσ35 = dσ9 * dσ34;
+                    var dσ36 = new Vector<float>(20f) * dσ35;
+                    var dsV = Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ18); // dx = σ'(x)·gσ, exactly 0 where gσ is
+                    gradθ0_aV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ21); // gσ·∂σ/∂a
+                    gradθ1_bV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ27); // gσ·∂σ/∂b
+                    gradθ2_cV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ30); // gσ·∂σ/∂c
+                    gradθ3_dV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ36); // gσ·∂σ/∂d
                     dsV.StoreUnsafe(ref gradientRow, (nuint)i);
                 }
-                gradθa += VectorMath.SumAcross(gradθaV);
-                gradθb += VectorMath.SumAcross(gradθbV);
-                gradθc += VectorMath.SumAcross(gradθcV);
-                gradθd += VectorMath.SumAcross(gradθdV);
+                gradθ0_a += VectorMath.SumAcross(gradθ0_aV);
+                gradθ1_b += VectorMath.SumAcross(gradθ1_bV);
+                gradθ2_c += VectorMath.SumAcross(gradθ2_cV);
+                gradθ3_d += VectorMath.SumAcross(gradθ3_dV);
             }
 
             for (int i = vectorEnd; i < s.Length; i++)
             {
                 float ss = Unsafe.Add(ref sRow, i);
                 float gs = Unsafe.Add(ref gradientRow, i);
-                var dσ0 = θb - ss;
+                var dσ0 = θ1_b - ss;
                 var dσ1 = MathF.Max(dσ0, 0f);
-                var dσ2 = θa * dσ1;
-                var dσ3 = ss + dσ2;
-                var dσ4 = ss - θd;
-                var dσ5 = MathF.Max(dσ4, 0f);
-                var dσ6 = θc * dσ5;
-                var dσ7 = dσ3 + dσ6;
-                var dσ8 = dσ7 / 20f;
-                var dσ9 = MathF.Tanh(dσ8);
-                var dσ10 = dσ9 * dσ9;
-                var dσ11 = 1f - dσ10;
-                var dσ12 = dσ0 < 0f ? 0f : -0.5f;
-                var dσ13 = dσ0 > 0f ? -1f : dσ12;
-                var dσ14 = θa * dσ13;
-                var dσ15 = 1f + dσ14;
-                var dσ16 = dσ4 < 0f ? 0f : 0.5f;
-                var dσ17 = dσ4 > 0f ? 1f : dσ16;
-                var dσ18 = θc * dσ17;
-                var dσ19 = dσ15 + dσ18;
-                var dσ20 = dσ19 / 20f;
-                var dσ21 = dσ11 * dσ20;
-                var dσ22 = 20f * dσ21;
-                var dσ23 = dσ1 / 20f;
-                var dσ24 = dσ11 * dσ23;
-                var dσ25 = 20f * dσ24;
-                var dσ26 = dσ0 < 0f ? 0f : 0.5f;
-                var dσ27 = dσ0 > 0f ? 1f : dσ26;
-                var dσ28 = θa * dσ27;
-                var dσ29 = dσ28 / 20f;
-                var dσ30 = dσ11 * dσ29;
-                var dσ31 = 20f * dσ30;
-                var dσ32 = dσ5 / 20f;
-                var dσ33 = dσ11 * dσ32;
-                var dσ34 = 20f * dσ33;
-                var dσ35 = dσ4 < 0f ? 0f : -0.5f;
-                var dσ36 = dσ4 > 0f ? -1f : dσ35;
-                var dσ37 = θc * dσ36;
-                var dσ38 = dσ37 / 20f;
-                var dσ39 = dσ11 * dσ38;
-                var dσ40 = 20f * dσ39;
-                var dsS = gs == 0f ? 0f : gs * dσ22; // dx = σ'(x)·gσ, exactly 0 where gσ is
-                gradθa += gs == 0f ? 0f : gs * dσ25; // gσ·∂σ/∂a
-                gradθb += gs == 0f ? 0f : gs * dσ31; // gσ·∂σ/∂b
-                gradθc += gs == 0f ? 0f : gs * dσ34; // gσ·∂σ/∂c
-                gradθd += gs == 0f ? 0f : gs * dσ40; // gσ·∂σ/∂d
+                var dσ2 = MathF.FusedMultiplyAdd(θ0_a, dσ1, ss);
+                var dσ3 = ss - θ3_d;
+                var dσ4 = MathF.Max(dσ3, 0f);
+                var dσ5 = MathF.FusedMultiplyAdd(θ2_c, dσ4, dσ2);
+                var dσ6 = dσ5 / 20f;
+                var dσ7 = VectorMath.Tanh(new global::System.Numerics.Vector<float>(dσ6))[0];
+                var dσ8 = dσ7 * dσ7;
+                var dσ9 = 1f - dσ8;
+                var dσ10 = dσ0 < 0f ? 0f : -0.5f;
+                var dσ11 = dσ0 > 0f ? -1f : dσ10;
+                var dσ12 = MathF.FusedMultiplyAdd(θ0_a, dσ11, 1f);
+                var dσ13 = dσ3 < 0f ? 0f : 0.5f;
+                var dσ14 = dσ3 > 0f ? 1f : dσ13;
+                var dσ15 = MathF.FusedMultiplyAdd(θ2_c, dσ14, dσ12);
+                var dσ16 = dσ15 / 20f;
+                var dσ17 = dσ9 * dσ16;
+                var dσ18 = 20f * dσ17;
+                var dσ19 = dσ1 / 20f;
+                var dσ20 = dσ9 * dσ19;
+                var dσ21 = 20f * dσ20;
+                var dσ22 = dσ0 < 0f ? 0f : 0.5f;
+                var dσ23 = dσ0 > 0f ? 1f : dσ22;
+                var dσ24 = θ0_a * dσ23;
+                var dσ25 = dσ24 / 20f;
+                var dσ26 = dσ9 * dσ25;
+                var dσ27 = 20f * dσ26;
+                var dσ28 = dσ4 / 20f;
+                var dσ29 = dσ9 * dσ28;
+                var dσ30 = 20f * dσ29;
+                var dσ31 = dσ3 < 0f ? 0f : -0.5f;
+                var dσ32 = dσ3 > 0f ? -1f : dσ31;
+                var dσ33 = θ2_c * dσ32;
+                var dσ34 = dσ33 / 20f;
+                var dσ35 = dσ9 * dσ34;
+                var dσ36 = 20f * dσ35;
+                var dsS = gs == 0f ? 0f : gs * dσ18; // dx = σ'(x)·gσ, exactly 0 where gσ is
+                gradθ0_a += gs == 0f ? 0f : gs * dσ21; // gσ·∂σ/∂a
+                gradθ1_b += gs == 0f ? 0f : gs * dσ27; // gσ·∂σ/∂b
+                gradθ2_c += gs == 0f ? 0f : gs * dσ30; // gσ·∂σ/∂c
+                gradθ3_d += gs == 0f ? 0f : gs * dσ36; // gσ·∂σ/∂d
                 Unsafe.Add(ref gradientRow, i) = dsS;
             }
 
             // An Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
-            parameterGradients[0] += gradθa;
-            parameterGradients[1] += gradθb;
-            parameterGradients[2] += gradθc;
-            parameterGradients[3] += gradθd;
+            parameterGradients[0] += gradθ0_a;
+            parameterGradients[1] += gradθ1_b;
+            parameterGradients[2] += gradθ2_c;
+            parameterGradients[3] += gradθ3_d;
         }
     }
 }

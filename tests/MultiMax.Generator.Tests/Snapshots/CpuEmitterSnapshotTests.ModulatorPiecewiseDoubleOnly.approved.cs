@@ -171,14 +171,14 @@ namespace MultiMax.Generated
         private static void ForwardWide(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters)
         {
             // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
-            double θa = parameters[0];
-            var θaV = Vector512.Create(θa);
-            double θt = parameters[1];
-            var θtV = Vector512.Create(θt);
+            double θ0_a = parameters[0];
+            var θ0_aV = Vector512.Create(θ0_a);
+            double θ1_t = parameters[1];
+            var θ1_tV = Vector512.Create(θ1_t);
             var zero = Vector512<double>.Zero;
             var negativeInfinity = Vector512.Create(double.NegativeInfinity);
             // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-            bool poisoned = double.IsNaN(θa) | double.IsNaN(θt);
+            bool poisoned = double.IsNaN(θ0_a) | double.IsNaN(θ1_t);
             int vectorEnd = rowLength - rowLength % Vector512<double>.Count;
             bool hasTail = vectorEnd < rowLength; // every row holds a whole vector here
             int tailStart = rowLength - Vector512<double>.Count;
@@ -194,12 +194,11 @@ namespace MultiMax.Generated
                 for (int i = 0; i < vectorEnd; i += Vector512<double>.Count)
                 {
                     var xv = Vector512.LoadUnsafe(ref xRow, (nuint)i);
-                    var σ0 = θtV - xv;
-                    var σ1 = θaV * σ0;
-                    var σ2 = σ1 * σ0;
-                    var σ3 = xv + σ2;
-                    var σ4 = Vector512.ConditionalSelect(Vector512.LessThan(xv, θtV), σ3, xv);
-                    var s = σ4; // σ = x < t ? x + a·(t − x)·(t − x) : x
+                    var σ0 = θ1_tV - xv;
+                    var σ1 = θ0_aV * σ0;
+                    var σ2 = Vector512.FusedMultiplyAdd(σ1, σ0, xv);
+                    var σ3 = Vector512.ConditionalSelect(Vector512.LessThan(xv, θ1_tV), σ2, xv);
+                    var s = σ3; // σ = x < t ? x + a·(t − x)·(t − x) : x
                     s += xv - xv; // NaN for a non-finite input, even where σ is finite there
                     s = Vector512.ConditionalSelect(Vector512.Equals(xv, negativeInfinity), negativeInfinity, s);
                     maxV = Vector512.MaxNative(maxV, s);
@@ -209,12 +208,11 @@ namespace MultiMax.Generated
                 if (hasTail)
                 {
                     var xv = xTail;
-                    var σ0 = θtV - xv;
-                    var σ1 = θaV * σ0;
-                    var σ2 = σ1 * σ0;
-                    var σ3 = xv + σ2;
-                    var σ4 = Vector512.ConditionalSelect(Vector512.LessThan(xv, θtV), σ3, xv);
-                    var s = σ4; // σ = x < t ? x + a·(t − x)·(t − x) : x
+                    var σ0 = θ1_tV - xv;
+                    var σ1 = θ0_aV * σ0;
+                    var σ2 = Vector512.FusedMultiplyAdd(σ1, σ0, xv);
+                    var σ3 = Vector512.ConditionalSelect(Vector512.LessThan(xv, θ1_tV), σ2, xv);
+                    var s = σ3; // σ = x < t ? x + a·(t − x)·(t − x) : x
                     s += xv - xv; // NaN for a non-finite input, even where σ is finite there
                     s = Vector512.ConditionalSelect(Vector512.Equals(xv, negativeInfinity), negativeInfinity, s);
                     maxV = Vector512.MaxNative(maxV, s);
@@ -291,14 +289,14 @@ namespace MultiMax.Generated
         private static void ForwardNative(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters)
         {
             // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
-            double θa = parameters[0];
-            var θaV = new Vector<double>(θa);
-            double θt = parameters[1];
-            var θtV = new Vector<double>(θt);
+            double θ0_a = parameters[0];
+            var θ0_aV = new Vector<double>(θ0_a);
+            double θ1_t = parameters[1];
+            var θ1_tV = new Vector<double>(θ1_t);
             var zero = Vector<double>.Zero;
             var negativeInfinity = new Vector<double>(double.NegativeInfinity);
             // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-            bool poisoned = double.IsNaN(θa) | double.IsNaN(θt);
+            bool poisoned = double.IsNaN(θ0_a) | double.IsNaN(θ1_t);
             int vectorEnd = rowLength - rowLength % Vector<double>.Count;
             bool hasTail = rowLength > Vector<double>.Count && vectorEnd < rowLength;
             int tailStart = rowLength - Vector<double>.Count;
@@ -315,12 +313,11 @@ namespace MultiMax.Generated
                 for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
                 {
                     var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
-                    var σ0 = θtV - xv;
-                    var σ1 = θaV * σ0;
-                    var σ2 = σ1 * σ0;
-                    var σ3 = xv + σ2;
-                    var σ4 = Vector.ConditionalSelect(Vector.LessThan(xv, θtV), σ3, xv);
-                    var s = σ4; // σ = x < t ? x + a·(t − x)·(t − x) : x
+                    var σ0 = θ1_tV - xv;
+                    var σ1 = θ0_aV * σ0;
+                    var σ2 = Vector.FusedMultiplyAdd(σ1, σ0, xv);
+                    var σ3 = Vector.ConditionalSelect(Vector.LessThan(xv, θ1_tV), σ2, xv);
+                    var s = σ3; // σ = x < t ? x + a·(t − x)·(t − x) : x
                     s += xv - xv; // NaN for a non-finite input, even where σ is finite there
                     s = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), negativeInfinity, s);
                     maxV = Vector.MaxNative(maxV, s);
@@ -330,12 +327,11 @@ namespace MultiMax.Generated
                 if (hasTail)
                 {
                     var xv = xTail;
-                    var σ0 = θtV - xv;
-                    var σ1 = θaV * σ0;
-                    var σ2 = σ1 * σ0;
-                    var σ3 = xv + σ2;
-                    var σ4 = Vector.ConditionalSelect(Vector.LessThan(xv, θtV), σ3, xv);
-                    var s = σ4; // σ = x < t ? x + a·(t − x)·(t − x) : x
+                    var σ0 = θ1_tV - xv;
+                    var σ1 = θ0_aV * σ0;
+                    var σ2 = Vector.FusedMultiplyAdd(σ1, σ0, xv);
+                    var σ3 = Vector.ConditionalSelect(Vector.LessThan(xv, θ1_tV), σ2, xv);
+                    var s = σ3; // σ = x < t ? x + a·(t − x)·(t − x) : x
                     s += xv - xv; // NaN for a non-finite input, even where σ is finite there
                     s = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), negativeInfinity, s);
                     maxV = Vector.MaxNative(maxV, s);
@@ -349,12 +345,11 @@ namespace MultiMax.Generated
                     double s = double.NegativeInfinity;
                     if (xs != double.NegativeInfinity)
                     {
-                        var σ0 = θt - xs;
-                        var σ1 = θa * σ0;
-                        var σ2 = σ1 * σ0;
-                        var σ3 = xs + σ2;
-                        var σ4 = xs < θt ? σ3 : xs;
-                        var sigma = σ4; // σ = x < t ? x + a·(t − x)·(t − x) : x
+                        var σ0 = θ1_t - xs;
+                        var σ1 = θ0_a * σ0;
+                        var σ2 = Math.FusedMultiplyAdd(σ1, σ0, xs);
+                        var σ3 = xs < θ1_t ? σ2 : xs;
+                        var sigma = σ3; // σ = x < t ? x + a·(t − x)·(t − x) : x
                         sigma += xs - xs; // NaN for a non-finite input, even where σ is finite there
                         s = sigma;
                     }
@@ -456,16 +451,18 @@ namespace MultiMax.Generated
         private static void BackwardWide(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> dy, Span<double> dx, int rowLength, ReadOnlySpan<double> parameters, Span<double> parameterGradients)
         {
             // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
-            double θa = parameters[0];
-            var θaV = Vector512.Create(θa);
-            double θt = parameters[1];
-            var θtV = Vector512.Create(θt);
+            double θ0_a = parameters[0];
+            var θ0_aV = Vector512.Create(θ0_a);
+            double θ1_t = parameters[1];
+            var θ1_tV = Vector512.Create(θ1_t);
+            double inv0 = -θ0_a;
+            var inv0V = Vector512.Create(inv0);
             var zero = Vector512<double>.Zero;
             var negativeInfinity = Vector512.Create(double.NegativeInfinity);
             // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-            bool poisoned = double.IsNaN(θa) | double.IsNaN(θt);
+            bool poisoned = double.IsNaN(θ0_a) | double.IsNaN(θ1_t);
             // This block's parameter gradients, summed in double over its rows.
-            double gradθa = 0, gradθt = 0;
+            double gradθ0_a = 0, gradθ1_t = 0;
             int vectorEnd = rowLength - rowLength % Vector512<double>.Count;
             bool hasTail = vectorEnd < rowLength; // every row holds a whole vector here
             int tailStart = rowLength - Vector512<double>.Count;
@@ -503,7 +500,7 @@ namespace MultiMax.Generated
                 for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
                 {
                     chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
-                    Vector512<double> gradθaV = zero, gradθtV = zero;
+                    Vector512<double> gradθ0_aV = zero, gradθ1_tV = zero;
                     for (int i = chunk; i < chunkEnd; i += Vector512<double>.Count)
                     {
                         var gv = Vector512.LoadUnsafe(ref dyRow, (nuint)i);
@@ -512,20 +509,19 @@ namespace MultiMax.Generated
                         var masked = Vector512.Equals(xv, negativeInfinity);
                         var gs = Vector512.ConditionalSelect(masked, zero, gv - VectorMath.Exp(yv) * sharedBroadcast);
                         var xz = Vector512.ConditionalSelect(masked, zero, xv);
-                        var dσ0 = -θaV;
-                        var dσ1 = θtV - xz;
-                        var dσ2 = dσ0 * dσ1;
-                        var dσ3 = θaV * dσ1;
-                        var dσ4 = dσ2 - dσ3;
-                        var dσ5 = Vector512.Create(1d) + dσ4;
-                        var dσ6 = Vector512.ConditionalSelect(Vector512.LessThan(xz, θtV), dσ5, Vector512.Create(1d));
-                        var dσ7 = dσ1 * dσ1;
-                        var dσ8 = Vector512.ConditionalSelect(Vector512.LessThan(xz, θtV), dσ7, Vector512.Create(0d));
-                        var dσ9 = dσ3 + dσ3;
-                        var dσ10 = Vector512.ConditionalSelect(Vector512.LessThan(xz, θtV), dσ9, Vector512.Create(0d));
-                        var dxv = Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0d)), Vector512.Create(0d), gs * dσ6); // dx = σ'(x)·gσ, exactly 0 where gσ is
-                        gradθaV += Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0d)), Vector512.Create(0d), gs * dσ8); // gσ·∂σ/∂a
-                        gradθtV += Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0d)), Vector512.Create(0d), gs * dσ10); // gσ·∂σ/∂t
+                        var dσ0 = θ1_tV - xz;
+                        var dσ1 = inv0V * dσ0;
+                        var dσ2 = θ0_aV * dσ0;
+                        var dσ3 = dσ1 - dσ2;
+                        var dσ4 = Vector512.Create(1d) + dσ3;
+                        var dσ5 = Vector512.ConditionalSelect(Vector512.LessThan(xz, θ1_tV), dσ4, Vector512.Create(1d));
+                        var dσ6 = dσ0 * dσ0;
+                        var dσ7 = Vector512.ConditionalSelect(Vector512.LessThan(xz, θ1_tV), dσ6, Vector512.Create(0d));
+                        var dσ8 = dσ2 + dσ2;
+                        var dσ9 = Vector512.ConditionalSelect(Vector512.LessThan(xz, θ1_tV), dσ8, Vector512.Create(0d));
+                        var dxv = Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0d)), Vector512.Create(0d), gs * dσ5); // dx = σ'(x)·gσ, exactly 0 where gσ is
+                        gradθ0_aV += Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0d)), Vector512.Create(0d), gs * dσ7); // gσ·∂σ/∂a
+                        gradθ1_tV += Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0d)), Vector512.Create(0d), gs * dσ9); // gσ·∂σ/∂t
                         Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
                     if (hasTail && chunkEnd == vectorEnd)
@@ -537,24 +533,23 @@ namespace MultiMax.Generated
                         var gs = Vector512.ConditionalSelect(masked, zero, gv - VectorMath.Exp(yv) * sharedBroadcast);
                         var gsNew = Vector512.ConditionalSelect(tailLanes, gs, zero); // lanes no whole vector summed
                         var xz = Vector512.ConditionalSelect(masked, zero, xv);
-                        var dσ0 = -θaV;
-                        var dσ1 = θtV - xz;
-                        var dσ2 = dσ0 * dσ1;
-                        var dσ3 = θaV * dσ1;
-                        var dσ4 = dσ2 - dσ3;
-                        var dσ5 = Vector512.Create(1d) + dσ4;
-                        var dσ6 = Vector512.ConditionalSelect(Vector512.LessThan(xz, θtV), dσ5, Vector512.Create(1d));
-                        var dσ7 = dσ1 * dσ1;
-                        var dσ8 = Vector512.ConditionalSelect(Vector512.LessThan(xz, θtV), dσ7, Vector512.Create(0d));
-                        var dσ9 = dσ3 + dσ3;
-                        var dσ10 = Vector512.ConditionalSelect(Vector512.LessThan(xz, θtV), dσ9, Vector512.Create(0d));
-                        var dxv = Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0d)), Vector512.Create(0d), gs * dσ6); // dx = σ'(x)·gσ, exactly 0 where gσ is
-                        gradθaV += Vector512.ConditionalSelect(Vector512.Equals(gsNew, Vector512.Create(0d)), Vector512.Create(0d), gsNew * dσ8); // gσ·∂σ/∂a
-                        gradθtV += Vector512.ConditionalSelect(Vector512.Equals(gsNew, Vector512.Create(0d)), Vector512.Create(0d), gsNew * dσ10); // gσ·∂σ/∂t
+                        var dσ0 = θ1_tV - xz;
+                        var dσ1 = inv0V * dσ0;
+                        var dσ2 = θ0_aV * dσ0;
+                        var dσ3 = dσ1 - dσ2;
+                        var dσ4 = Vector512.Create(1d) + dσ3;
+                        var dσ5 = Vector512.ConditionalSelect(Vector512.LessThan(xz, θ1_tV), dσ4, Vector512.Create(1d));
+                        var dσ6 = dσ0 * dσ0;
+                        var dσ7 = Vector512.ConditionalSelect(Vector512.LessThan(xz, θ1_tV), dσ6, Vector512.Create(0d));
+                        var dσ8 = dσ2 + dσ2;
+                        var dσ9 = Vector512.ConditionalSelect(Vector512.LessThan(xz, θ1_tV), dσ8, Vector512.Create(0d));
+                        var dxv = Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0d)), Vector512.Create(0d), gs * dσ5); // dx = σ'(x)·gσ, exactly 0 where gσ is
+                        gradθ0_aV += Vector512.ConditionalSelect(Vector512.Equals(gsNew, Vector512.Create(0d)), Vector512.Create(0d), gsNew * dσ7); // gσ·∂σ/∂a
+                        gradθ1_tV += Vector512.ConditionalSelect(Vector512.Equals(gsNew, Vector512.Create(0d)), Vector512.Create(0d), gsNew * dσ9); // gσ·∂σ/∂t
                         Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
                     }
-                    gradθa += VectorMath.SumAcross(gradθaV);
-                    gradθt += VectorMath.SumAcross(gradθtV);
+                    gradθ0_a += VectorMath.SumAcross(gradθ0_aV);
+                    gradθ1_t += VectorMath.SumAcross(gradθ1_tV);
                 }
 
             }
@@ -562,28 +557,30 @@ namespace MultiMax.Generated
             // A NaN parameter σ reads makes every gradient NaN, as autograd of the formula does, even where no row was live.
             if (poisoned)
             {
-                gradθa = gradθt = double.NaN;
+                gradθ0_a = gradθ1_t = double.NaN;
             }
 
             // Add this block's sums; an Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
-            parameterGradients[0] += gradθa;
-            parameterGradients[1] += gradθt;
+            parameterGradients[0] += gradθ0_a;
+            parameterGradients[1] += gradθ1_t;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardNative(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> dy, Span<double> dx, int rowLength, ReadOnlySpan<double> parameters, Span<double> parameterGradients)
         {
             // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
-            double θa = parameters[0];
-            var θaV = new Vector<double>(θa);
-            double θt = parameters[1];
-            var θtV = new Vector<double>(θt);
+            double θ0_a = parameters[0];
+            var θ0_aV = new Vector<double>(θ0_a);
+            double θ1_t = parameters[1];
+            var θ1_tV = new Vector<double>(θ1_t);
+            double inv0 = -θ0_a;
+            var inv0V = new Vector<double>(inv0);
             var zero = Vector<double>.Zero;
             var negativeInfinity = new Vector<double>(double.NegativeInfinity);
             // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-            bool poisoned = double.IsNaN(θa) | double.IsNaN(θt);
+            bool poisoned = double.IsNaN(θ0_a) | double.IsNaN(θ1_t);
             // This block's parameter gradients, summed in double over its rows.
-            double gradθa = 0, gradθt = 0;
+            double gradθ0_a = 0, gradθ1_t = 0;
             int vectorEnd = rowLength - rowLength % Vector<double>.Count;
             bool hasTail = rowLength > Vector<double>.Count && vectorEnd < rowLength;
             int tailStart = rowLength - Vector<double>.Count;
@@ -626,7 +623,7 @@ namespace MultiMax.Generated
                 for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
                 {
                     chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
-                    Vector<double> gradθaV = zero, gradθtV = zero;
+                    Vector<double> gradθ0_aV = zero, gradθ1_tV = zero;
                     for (int i = chunk; i < chunkEnd; i += Vector<double>.Count)
                     {
                         var gv = Vector.LoadUnsafe(ref dyRow, (nuint)i);
@@ -635,20 +632,19 @@ namespace MultiMax.Generated
                         var masked = Vector.Equals(xv, negativeInfinity);
                         var gs = Vector.ConditionalSelect(masked, zero, gv - VectorMath.Exp(yv) * sharedBroadcast);
                         var xz = Vector.ConditionalSelect(masked, zero, xv);
-                        var dσ0 = -θaV;
-                        var dσ1 = θtV - xz;
-                        var dσ2 = dσ0 * dσ1;
-                        var dσ3 = θaV * dσ1;
-                        var dσ4 = dσ2 - dσ3;
-                        var dσ5 = new Vector<double>(1d) + dσ4;
-                        var dσ6 = Vector.ConditionalSelect(Vector.LessThan(xz, θtV), dσ5, new Vector<double>(1d));
-                        var dσ7 = dσ1 * dσ1;
-                        var dσ8 = Vector.ConditionalSelect(Vector.LessThan(xz, θtV), dσ7, new Vector<double>(0d));
-                        var dσ9 = dσ3 + dσ3;
-                        var dσ10 = Vector.ConditionalSelect(Vector.LessThan(xz, θtV), dσ9, new Vector<double>(0d));
-                        var dxv = Vector.ConditionalSelect(Vector.Equals(gs, new Vector<double>(0d)), new Vector<double>(0d), gs * dσ6); // dx = σ'(x)·gσ, exactly 0 where gσ is
-                        gradθaV += Vector.ConditionalSelect(Vector.Equals(gs, new Vector<double>(0d)), new Vector<double>(0d), gs * dσ8); // gσ·∂σ/∂a
-                        gradθtV += Vector.ConditionalSelect(Vector.Equals(gs, new Vector<double>(0d)), new Vector<double>(0d), gs * dσ10); // gσ·∂σ/∂t
+                        var dσ0 = θ1_tV - xz;
+                        var dσ1 = inv0V * dσ0;
+                        var dσ2 = θ0_aV * dσ0;
+                        var dσ3 = dσ1 - dσ2;
+                        var dσ4 = new Vector<double>(1d) + dσ3;
+                        var dσ5 = Vector.ConditionalSelect(Vector.LessThan(xz, θ1_tV), dσ4, new Vector<double>(1d));
+                        var dσ6 = dσ0 * dσ0;
+                        var dσ7 = Vector.ConditionalSelect(Vector.LessThan(xz, θ1_tV), dσ6, new Vector<double>(0d));
+                        var dσ8 = dσ2 + dσ2;
+                        var dσ9 = Vector.ConditionalSelect(Vector.LessThan(xz, θ1_tV), dσ8, new Vector<double>(0d));
+                        var dxv = Vector.ConditionalSelect(Vector.Equals(gs, new Vector<double>(0d)), new Vector<double>(0d), gs * dσ5); // dx = σ'(x)·gσ, exactly 0 where gσ is
+                        gradθ0_aV += Vector.ConditionalSelect(Vector.Equals(gs, new Vector<double>(0d)), new Vector<double>(0d), gs * dσ7); // gσ·∂σ/∂a
+                        gradθ1_tV += Vector.ConditionalSelect(Vector.Equals(gs, new Vector<double>(0d)), new Vector<double>(0d), gs * dσ9); // gσ·∂σ/∂t
                         Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
                     if (hasTail && chunkEnd == vectorEnd)
@@ -660,24 +656,23 @@ namespace MultiMax.Generated
                         var gs = Vector.ConditionalSelect(masked, zero, gv - VectorMath.Exp(yv) * sharedBroadcast);
                         var gsNew = Vector.ConditionalSelect(tailLanes, gs, zero); // lanes no whole vector summed
                         var xz = Vector.ConditionalSelect(masked, zero, xv);
-                        var dσ0 = -θaV;
-                        var dσ1 = θtV - xz;
-                        var dσ2 = dσ0 * dσ1;
-                        var dσ3 = θaV * dσ1;
-                        var dσ4 = dσ2 - dσ3;
-                        var dσ5 = new Vector<double>(1d) + dσ4;
-                        var dσ6 = Vector.ConditionalSelect(Vector.LessThan(xz, θtV), dσ5, new Vector<double>(1d));
-                        var dσ7 = dσ1 * dσ1;
-                        var dσ8 = Vector.ConditionalSelect(Vector.LessThan(xz, θtV), dσ7, new Vector<double>(0d));
-                        var dσ9 = dσ3 + dσ3;
-                        var dσ10 = Vector.ConditionalSelect(Vector.LessThan(xz, θtV), dσ9, new Vector<double>(0d));
-                        var dxv = Vector.ConditionalSelect(Vector.Equals(gs, new Vector<double>(0d)), new Vector<double>(0d), gs * dσ6); // dx = σ'(x)·gσ, exactly 0 where gσ is
-                        gradθaV += Vector.ConditionalSelect(Vector.Equals(gsNew, new Vector<double>(0d)), new Vector<double>(0d), gsNew * dσ8); // gσ·∂σ/∂a
-                        gradθtV += Vector.ConditionalSelect(Vector.Equals(gsNew, new Vector<double>(0d)), new Vector<double>(0d), gsNew * dσ10); // gσ·∂σ/∂t
+                        var dσ0 = θ1_tV - xz;
+                        var dσ1 = inv0V * dσ0;
+                        var dσ2 = θ0_aV * dσ0;
+                        var dσ3 = dσ1 - dσ2;
+                        var dσ4 = new Vector<double>(1d) + dσ3;
+                        var dσ5 = Vector.ConditionalSelect(Vector.LessThan(xz, θ1_tV), dσ4, new Vector<double>(1d));
+                        var dσ6 = dσ0 * dσ0;
+                        var dσ7 = Vector.ConditionalSelect(Vector.LessThan(xz, θ1_tV), dσ6, new Vector<double>(0d));
+                        var dσ8 = dσ2 + dσ2;
+                        var dσ9 = Vector.ConditionalSelect(Vector.LessThan(xz, θ1_tV), dσ8, new Vector<double>(0d));
+                        var dxv = Vector.ConditionalSelect(Vector.Equals(gs, new Vector<double>(0d)), new Vector<double>(0d), gs * dσ5); // dx = σ'(x)·gσ, exactly 0 where gσ is
+                        gradθ0_aV += Vector.ConditionalSelect(Vector.Equals(gsNew, new Vector<double>(0d)), new Vector<double>(0d), gsNew * dσ7); // gσ·∂σ/∂a
+                        gradθ1_tV += Vector.ConditionalSelect(Vector.Equals(gsNew, new Vector<double>(0d)), new Vector<double>(0d), gsNew * dσ9); // gσ·∂σ/∂t
                         Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
                     }
-                    gradθa += VectorMath.SumAcross(gradθaV);
-                    gradθt += VectorMath.SumAcross(gradθtV);
+                    gradθ0_a += VectorMath.SumAcross(gradθ0_aV);
+                    gradθ1_t += VectorMath.SumAcross(gradθ1_tV);
                 }
 
                 for (int i = scalarStart; i < rowLength; i++)
@@ -685,20 +680,19 @@ namespace MultiMax.Generated
                     bool masked = Unsafe.Add(ref xRow, i) == double.NegativeInfinity;
                     double gs = masked ? 0 : Unsafe.Add(ref dyRow, i) - Math.Exp(Unsafe.Add(ref yRow, i)) * shared;
                     var xz = masked ? 0 : Unsafe.Add(ref xRow, i);
-                    var dσ0 = -θa;
-                    var dσ1 = θt - xz;
-                    var dσ2 = dσ0 * dσ1;
-                    var dσ3 = θa * dσ1;
-                    var dσ4 = dσ2 - dσ3;
-                    var dσ5 = 1d + dσ4;
-                    var dσ6 = xz < θt ? dσ5 : 1d;
-                    var dσ7 = dσ1 * dσ1;
-                    var dσ8 = xz < θt ? dσ7 : 0d;
-                    var dσ9 = dσ3 + dσ3;
-                    var dσ10 = xz < θt ? dσ9 : 0d;
-                    var dxv = gs == 0d ? 0d : gs * dσ6; // dx = σ'(x)·gσ, exactly 0 where gσ is
-                    gradθa += gs == 0d ? 0d : gs * dσ8; // gσ·∂σ/∂a
-                    gradθt += gs == 0d ? 0d : gs * dσ10; // gσ·∂σ/∂t
+                    var dσ0 = θ1_t - xz;
+                    var dσ1 = inv0 * dσ0;
+                    var dσ2 = θ0_a * dσ0;
+                    var dσ3 = dσ1 - dσ2;
+                    var dσ4 = 1d + dσ3;
+                    var dσ5 = xz < θ1_t ? dσ4 : 1d;
+                    var dσ6 = dσ0 * dσ0;
+                    var dσ7 = xz < θ1_t ? dσ6 : 0d;
+                    var dσ8 = dσ2 + dσ2;
+                    var dσ9 = xz < θ1_t ? dσ8 : 0d;
+                    var dxv = gs == 0d ? 0d : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
+                    gradθ0_a += gs == 0d ? 0d : gs * dσ7; // gσ·∂σ/∂a
+                    gradθ1_t += gs == 0d ? 0d : gs * dσ9; // gσ·∂σ/∂t
                     Unsafe.Add(ref dxRow, i) = masked ? 0 : dxv;
                 }
             }
@@ -706,12 +700,12 @@ namespace MultiMax.Generated
             // A NaN parameter σ reads makes every gradient NaN, as autograd of the formula does, even where no row was live.
             if (poisoned)
             {
-                gradθa = gradθt = double.NaN;
+                gradθ0_a = gradθ1_t = double.NaN;
             }
 
             // Add this block's sums; an Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
-            parameterGradients[0] += gradθa;
-            parameterGradients[1] += gradθt;
+            parameterGradients[0] += gradθ0_a;
+            parameterGradients[1] += gradθ1_t;
         }
     }
 
@@ -723,19 +717,19 @@ namespace MultiMax.Generated
 
         public static bool IsPoisoned(ReadOnlySpan<double> parameters)
         {
-            double θa = parameters[0];
-            double θt = parameters[1];
-            return double.IsNaN(θa) | double.IsNaN(θt);
+            double θ0_a = parameters[0];
+            double θ1_t = parameters[1];
+            return double.IsNaN(θ0_a) | double.IsNaN(θ1_t);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Sigma(ReadOnlySpan<double> s, Span<double> sigma, ReadOnlySpan<double> parameters)
         {
             // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
-            double θa = parameters[0];
-            var θaV = new Vector<double>(θa);
-            double θt = parameters[1];
-            var θtV = new Vector<double>(θt);
+            double θ0_a = parameters[0];
+            var θ0_aV = new Vector<double>(θ0_a);
+            double θ1_t = parameters[1];
+            var θ1_tV = new Vector<double>(θ1_t);
             var zero = Vector<double>.Zero;
             int vectorEnd = s.Length - s.Length % Vector<double>.Count;
             ref double sRow = ref MemoryMarshal.GetReference(s);
@@ -743,24 +737,22 @@ namespace MultiMax.Generated
             for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
             {
                 var sv = Vector.LoadUnsafe(ref sRow, (nuint)i);
-                var σ0 = θtV - sv;
-                var σ1 = θaV * σ0;
-                var σ2 = σ1 * σ0;
-                var σ3 = sv + σ2;
-                var σ4 = Vector.ConditionalSelect(Vector.LessThan(sv, θtV), σ3, sv);
-                var sigmaV = σ4; // σ = x < t ? x + a·(t − x)·(t − x) : x
+                var σ0 = θ1_tV - sv;
+                var σ1 = θ0_aV * σ0;
+                var σ2 = Vector.FusedMultiplyAdd(σ1, σ0, sv);
+                var σ3 = Vector.ConditionalSelect(Vector.LessThan(sv, θ1_tV), σ2, sv);
+                var sigmaV = σ3; // σ = x < t ? x + a·(t − x)·(t − x) : x
                 sigmaV.StoreUnsafe(ref sigmaRow, (nuint)i);
             }
 
             for (int i = vectorEnd; i < s.Length; i++)
             {
                 double ss = Unsafe.Add(ref sRow, i);
-                var σ0 = θt - ss;
-                var σ1 = θa * σ0;
-                var σ2 = σ1 * σ0;
-                var σ3 = ss + σ2;
-                var σ4 = ss < θt ? σ3 : ss;
-                var sigmaS = σ4; // σ = x < t ? x + a·(t − x)·(t − x) : x
+                var σ0 = θ1_t - ss;
+                var σ1 = θ0_a * σ0;
+                var σ2 = Math.FusedMultiplyAdd(σ1, σ0, ss);
+                var σ3 = ss < θ1_t ? σ2 : ss;
+                var sigmaS = σ3; // σ = x < t ? x + a·(t − x)·(t − x) : x
                 Unsafe.Add(ref sigmaRow, i) = sigmaS;
             }
         }
@@ -769,67 +761,67 @@ namespace MultiMax.Generated
         public static void Derivative(ReadOnlySpan<double> s, Span<double> gradient, ReadOnlySpan<double> parameters, Span<double> parameterGradients)
         {
             // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
-            double θa = parameters[0];
-            var θaV = new Vector<double>(θa);
-            double θt = parameters[1];
-            var θtV = new Vector<double>(θt);
+            double θ0_a = parameters[0];
+            var θ0_aV = new Vector<double>(θ0_a);
+            double θ1_t = parameters[1];
+            var θ1_tV = new Vector<double>(θ1_t);
+            double inv0 = -θ0_a;
+            var inv0V = new Vector<double>(inv0);
             var zero = Vector<double>.Zero;
-            double gradθa = 0, gradθt = 0;
+            double gradθ0_a = 0, gradθ1_t = 0;
             int vectorEnd = s.Length - s.Length % Vector<double>.Count;
             ref double sRow = ref MemoryMarshal.GetReference(s);
             ref double gradientRow = ref MemoryMarshal.GetReference(gradient);
             for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
             {
                 chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
-                Vector<double> gradθaV = zero, gradθtV = zero;
+                Vector<double> gradθ0_aV = zero, gradθ1_tV = zero;
                 for (int i = chunk; i < chunkEnd; i += Vector<double>.Count)
                 {
                     var sv = Vector.LoadUnsafe(ref sRow, (nuint)i);
                     var gv = Vector.LoadUnsafe(ref gradientRow, (nuint)i);
-                    var dσ0 = -θaV;
-                    var dσ1 = θtV - sv;
-                    var dσ2 = dσ0 * dσ1;
-                    var dσ3 = θaV * dσ1;
-                    var dσ4 = dσ2 - dσ3;
-                    var dσ5 = new Vector<double>(1d) + dσ4;
-                    var dσ6 = Vector.ConditionalSelect(Vector.LessThan(sv, θtV), dσ5, new Vector<double>(1d));
-                    var dσ7 = dσ1 * dσ1;
-                    var dσ8 = Vector.ConditionalSelect(Vector.LessThan(sv, θtV), dσ7, new Vector<double>(0d));
-                    var dσ9 = dσ3 + dσ3;
-                    var dσ10 = Vector.ConditionalSelect(Vector.LessThan(sv, θtV), dσ9, new Vector<double>(0d));
-                    var dsV = Vector.ConditionalSelect(Vector.Equals(gv, new Vector<double>(0d)), new Vector<double>(0d), gv * dσ6); // dx = σ'(x)·gσ, exactly 0 where gσ is
-                    gradθaV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<double>(0d)), new Vector<double>(0d), gv * dσ8); // gσ·∂σ/∂a
-                    gradθtV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<double>(0d)), new Vector<double>(0d), gv * dσ10); // gσ·∂σ/∂t
+                    var dσ0 = θ1_tV - sv;
+                    var dσ1 = inv0V * dσ0;
+                    var dσ2 = θ0_aV * dσ0;
+                    var dσ3 = dσ1 - dσ2;
+                    var dσ4 = new Vector<double>(1d) + dσ3;
+                    var dσ5 = Vector.ConditionalSelect(Vector.LessThan(sv, θ1_tV), dσ4, new Vector<double>(1d));
+                    var dσ6 = dσ0 * dσ0;
+                    var dσ7 = Vector.ConditionalSelect(Vector.LessThan(sv, θ1_tV), dσ6, new Vector<double>(0d));
+                    var dσ8 = dσ2 + dσ2;
+                    var dσ9 = Vector.ConditionalSelect(Vector.LessThan(sv, θ1_tV), dσ8, new Vector<double>(0d));
+                    var dsV = Vector.ConditionalSelect(Vector.Equals(gv, new Vector<double>(0d)), new Vector<double>(0d), gv * dσ5); // dx = σ'(x)·gσ, exactly 0 where gσ is
+                    gradθ0_aV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<double>(0d)), new Vector<double>(0d), gv * dσ7); // gσ·∂σ/∂a
+                    gradθ1_tV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<double>(0d)), new Vector<double>(0d), gv * dσ9); // gσ·∂σ/∂t
                     dsV.StoreUnsafe(ref gradientRow, (nuint)i);
                 }
-                gradθa += VectorMath.SumAcross(gradθaV);
-                gradθt += VectorMath.SumAcross(gradθtV);
+                gradθ0_a += VectorMath.SumAcross(gradθ0_aV);
+                gradθ1_t += VectorMath.SumAcross(gradθ1_tV);
             }
 
             for (int i = vectorEnd; i < s.Length; i++)
             {
                 double ss = Unsafe.Add(ref sRow, i);
                 double gs = Unsafe.Add(ref gradientRow, i);
-                var dσ0 = -θa;
-                var dσ1 = θt - ss;
-                var dσ2 = dσ0 * dσ1;
-                var dσ3 = θa * dσ1;
-                var dσ4 = dσ2 - dσ3;
-                var dσ5 = 1d + dσ4;
-                var dσ6 = ss < θt ? dσ5 : 1d;
-                var dσ7 = dσ1 * dσ1;
-                var dσ8 = ss < θt ? dσ7 : 0d;
-                var dσ9 = dσ3 + dσ3;
-                var dσ10 = ss < θt ? dσ9 : 0d;
-                var dsS = gs == 0d ? 0d : gs * dσ6; // dx = σ'(x)·gσ, exactly 0 where gσ is
-                gradθa += gs == 0d ? 0d : gs * dσ8; // gσ·∂σ/∂a
-                gradθt += gs == 0d ? 0d : gs * dσ10; // gσ·∂σ/∂t
+                var dσ0 = θ1_t - ss;
+                var dσ1 = inv0 * dσ0;
+                var dσ2 = θ0_a * dσ0;
+                var dσ3 = dσ1 - dσ2;
+                var dσ4 = 1d + dσ3;
+                var dσ5 = ss < θ1_t ? dσ4 : 1d;
+                var dσ6 = dσ0 * dσ0;
+                var dσ7 = ss < θ1_t ? dσ6 : 0d;
+                var dσ8 = dσ2 + dσ2;
+                var dσ9 = ss < θ1_t ? dσ8 : 0d;
+                var dsS = gs == 0d ? 0d : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
+                gradθ0_a += gs == 0d ? 0d : gs * dσ7; // gσ·∂σ/∂a
+                gradθ1_t += gs == 0d ? 0d : gs * dσ9; // gσ·∂σ/∂t
                 Unsafe.Add(ref gradientRow, i) = dsS;
             }
 
             // An Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
-            parameterGradients[0] += gradθa;
-            parameterGradients[1] += gradθt;
+            parameterGradients[0] += gradθ0_a;
+            parameterGradients[1] += gradθ1_t;
         }
     }
 }

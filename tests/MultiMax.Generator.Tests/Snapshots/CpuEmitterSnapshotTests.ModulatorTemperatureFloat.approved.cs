@@ -171,12 +171,12 @@ namespace MultiMax.Generated
         private static void ForwardWide(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters)
         {
             // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
-            float θtau = parameters[0];
-            var θtauV = Vector512.Create(θtau);
+            float θ0_tau = parameters[0];
+            var θ0_tauV = Vector512.Create(θ0_tau);
             var zero = Vector512<float>.Zero;
             var negativeInfinity = Vector512.Create(float.NegativeInfinity);
             // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-            bool poisoned = float.IsNaN(θtau);
+            bool poisoned = float.IsNaN(θ0_tau);
             int vectorEnd = rowLength - rowLength % Vector512<float>.Count;
             bool hasTail = vectorEnd < rowLength; // every row holds a whole vector here
             int tailStart = rowLength - Vector512<float>.Count;
@@ -192,7 +192,7 @@ namespace MultiMax.Generated
                 for (int i = 0; i < vectorEnd; i += Vector512<float>.Count)
                 {
                     var xv = Vector512.LoadUnsafe(ref xRow, (nuint)i);
-                    var σ0 = xv / θtauV;
+                    var σ0 = xv / θ0_tauV;
                     var s = σ0; // σ = x / tau
                     s += xv - xv; // NaN for a non-finite input, even where σ is finite there
                     s = Vector512.ConditionalSelect(Vector512.Equals(xv, negativeInfinity), negativeInfinity, s);
@@ -203,7 +203,7 @@ namespace MultiMax.Generated
                 if (hasTail)
                 {
                     var xv = xTail;
-                    var σ0 = xv / θtauV;
+                    var σ0 = xv / θ0_tauV;
                     var s = σ0; // σ = x / tau
                     s += xv - xv; // NaN for a non-finite input, even where σ is finite there
                     s = Vector512.ConditionalSelect(Vector512.Equals(xv, negativeInfinity), negativeInfinity, s);
@@ -284,12 +284,12 @@ namespace MultiMax.Generated
         private static void ForwardNative(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters)
         {
             // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
-            float θtau = parameters[0];
-            var θtauV = new Vector<float>(θtau);
+            float θ0_tau = parameters[0];
+            var θ0_tauV = new Vector<float>(θ0_tau);
             var zero = Vector<float>.Zero;
             var negativeInfinity = new Vector<float>(float.NegativeInfinity);
             // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-            bool poisoned = float.IsNaN(θtau);
+            bool poisoned = float.IsNaN(θ0_tau);
             int vectorEnd = rowLength - rowLength % Vector<float>.Count;
             bool hasTail = rowLength > Vector<float>.Count && vectorEnd < rowLength;
             int tailStart = rowLength - Vector<float>.Count;
@@ -306,7 +306,7 @@ namespace MultiMax.Generated
                 for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
                 {
                     var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
-                    var σ0 = xv / θtauV;
+                    var σ0 = xv / θ0_tauV;
                     var s = σ0; // σ = x / tau
                     s += xv - xv; // NaN for a non-finite input, even where σ is finite there
                     s = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), negativeInfinity, s);
@@ -317,7 +317,7 @@ namespace MultiMax.Generated
                 if (hasTail)
                 {
                     var xv = xTail;
-                    var σ0 = xv / θtauV;
+                    var σ0 = xv / θ0_tauV;
                     var s = σ0; // σ = x / tau
                     s += xv - xv; // NaN for a non-finite input, even where σ is finite there
                     s = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), negativeInfinity, s);
@@ -332,7 +332,7 @@ namespace MultiMax.Generated
                     float s = float.NegativeInfinity;
                     if (xs != float.NegativeInfinity)
                     {
-                        var σ0 = xs / θtau;
+                        var σ0 = xs / θ0_tau;
                         var sigma = σ0; // σ = x / tau
                         sigma += xs - xs; // NaN for a non-finite input, even where σ is finite there
                         s = sigma;
@@ -439,14 +439,16 @@ namespace MultiMax.Generated
         private static void BackwardWide(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rowLength, ReadOnlySpan<float> parameters, Span<double> parameterGradients)
         {
             // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
-            float θtau = parameters[0];
-            var θtauV = Vector512.Create(θtau);
+            float θ0_tau = parameters[0];
+            var θ0_tauV = Vector512.Create(θ0_tau);
+            float inv0 = 1f / θ0_tau;
+            var inv0V = Vector512.Create(inv0);
             var zero = Vector512<float>.Zero;
             var negativeInfinity = Vector512.Create(float.NegativeInfinity);
             // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-            bool poisoned = float.IsNaN(θtau);
+            bool poisoned = float.IsNaN(θ0_tau);
             // This block's parameter gradients, summed in double over its rows.
-            double gradθtau = 0;
+            double gradθ0_tau = 0;
             int vectorEnd = rowLength - rowLength % Vector512<float>.Count;
             bool hasTail = vectorEnd < rowLength; // every row holds a whole vector here
             int tailStart = rowLength - Vector512<float>.Count;
@@ -484,7 +486,7 @@ namespace MultiMax.Generated
                 for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
                 {
                     chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
-                    Vector512<float> gradθtauV = zero;
+                    Vector512<float> gradθ0_tauV = zero;
                     for (int i = chunk; i < chunkEnd; i += Vector512<float>.Count)
                     {
                         var gv = Vector512.LoadUnsafe(ref dyRow, (nuint)i);
@@ -493,12 +495,11 @@ namespace MultiMax.Generated
                         var masked = Vector512.Equals(xv, negativeInfinity);
                         var gs = Vector512.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
                         var xz = Vector512.ConditionalSelect(masked, zero, xv);
-                        var dσ0 = Vector512.Create(1f) / θtauV;
-                        var dσ1 = xz / θtauV;
-                        var dσ2 = -dσ1;
-                        var dσ3 = dσ2 / θtauV;
-                        var dxv = Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ0); // dx = σ'(x)·gσ, exactly 0 where gσ is
-                        gradθtauV += Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ3); // gσ·∂σ/∂tau
+                        var dσ0 = xz / θ0_tauV;
+                        var dσ1 = -dσ0;
+                        var dσ2 = dσ1 / θ0_tauV;
+                        var dxv = Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * inv0V); // dx = σ'(x)·gσ, exactly 0 where gσ is
+                        gradθ0_tauV += Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ2); // gσ·∂σ/∂tau
                         Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
                     if (hasTail && chunkEnd == vectorEnd)
@@ -510,15 +511,14 @@ namespace MultiMax.Generated
                         var gs = Vector512.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
                         var gsNew = Vector512.ConditionalSelect(tailLanes, gs, zero); // lanes no whole vector summed
                         var xz = Vector512.ConditionalSelect(masked, zero, xv);
-                        var dσ0 = Vector512.Create(1f) / θtauV;
-                        var dσ1 = xz / θtauV;
-                        var dσ2 = -dσ1;
-                        var dσ3 = dσ2 / θtauV;
-                        var dxv = Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ0); // dx = σ'(x)·gσ, exactly 0 where gσ is
-                        gradθtauV += Vector512.ConditionalSelect(Vector512.Equals(gsNew, Vector512.Create(0f)), Vector512.Create(0f), gsNew * dσ3); // gσ·∂σ/∂tau
+                        var dσ0 = xz / θ0_tauV;
+                        var dσ1 = -dσ0;
+                        var dσ2 = dσ1 / θ0_tauV;
+                        var dxv = Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * inv0V); // dx = σ'(x)·gσ, exactly 0 where gσ is
+                        gradθ0_tauV += Vector512.ConditionalSelect(Vector512.Equals(gsNew, Vector512.Create(0f)), Vector512.Create(0f), gsNew * dσ2); // gσ·∂σ/∂tau
                         Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
                     }
-                    gradθtau += VectorMath.SumAcross(gradθtauV);
+                    gradθ0_tau += VectorMath.SumAcross(gradθ0_tauV);
                 }
 
             }
@@ -526,25 +526,27 @@ namespace MultiMax.Generated
             // A NaN parameter σ reads makes every gradient NaN, as autograd of the formula does, even where no row was live.
             if (poisoned)
             {
-                gradθtau = double.NaN;
+                gradθ0_tau = double.NaN;
             }
 
             // Add this block's sums; an Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
-            parameterGradients[0] += gradθtau;
+            parameterGradients[0] += gradθ0_tau;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardNative(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rowLength, ReadOnlySpan<float> parameters, Span<double> parameterGradients)
         {
             // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
-            float θtau = parameters[0];
-            var θtauV = new Vector<float>(θtau);
+            float θ0_tau = parameters[0];
+            var θ0_tauV = new Vector<float>(θ0_tau);
+            float inv0 = 1f / θ0_tau;
+            var inv0V = new Vector<float>(inv0);
             var zero = Vector<float>.Zero;
             var negativeInfinity = new Vector<float>(float.NegativeInfinity);
             // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-            bool poisoned = float.IsNaN(θtau);
+            bool poisoned = float.IsNaN(θ0_tau);
             // This block's parameter gradients, summed in double over its rows.
-            double gradθtau = 0;
+            double gradθ0_tau = 0;
             int vectorEnd = rowLength - rowLength % Vector<float>.Count;
             bool hasTail = rowLength > Vector<float>.Count && vectorEnd < rowLength;
             int tailStart = rowLength - Vector<float>.Count;
@@ -587,7 +589,7 @@ namespace MultiMax.Generated
                 for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
                 {
                     chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
-                    Vector<float> gradθtauV = zero;
+                    Vector<float> gradθ0_tauV = zero;
                     for (int i = chunk; i < chunkEnd; i += Vector<float>.Count)
                     {
                         var gv = Vector.LoadUnsafe(ref dyRow, (nuint)i);
@@ -596,12 +598,11 @@ namespace MultiMax.Generated
                         var masked = Vector.Equals(xv, negativeInfinity);
                         var gs = Vector.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
                         var xz = Vector.ConditionalSelect(masked, zero, xv);
-                        var dσ0 = new Vector<float>(1f) / θtauV;
-                        var dσ1 = xz / θtauV;
-                        var dσ2 = -dσ1;
-                        var dσ3 = dσ2 / θtauV;
-                        var dxv = Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ0); // dx = σ'(x)·gσ, exactly 0 where gσ is
-                        gradθtauV += Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ3); // gσ·∂σ/∂tau
+                        var dσ0 = xz / θ0_tauV;
+                        var dσ1 = -dσ0;
+                        var dσ2 = dσ1 / θ0_tauV;
+                        var dxv = Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * inv0V); // dx = σ'(x)·gσ, exactly 0 where gσ is
+                        gradθ0_tauV += Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ2); // gσ·∂σ/∂tau
                         Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
                     if (hasTail && chunkEnd == vectorEnd)
@@ -613,15 +614,14 @@ namespace MultiMax.Generated
                         var gs = Vector.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
                         var gsNew = Vector.ConditionalSelect(tailLanes, gs, zero); // lanes no whole vector summed
                         var xz = Vector.ConditionalSelect(masked, zero, xv);
-                        var dσ0 = new Vector<float>(1f) / θtauV;
-                        var dσ1 = xz / θtauV;
-                        var dσ2 = -dσ1;
-                        var dσ3 = dσ2 / θtauV;
-                        var dxv = Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ0); // dx = σ'(x)·gσ, exactly 0 where gσ is
-                        gradθtauV += Vector.ConditionalSelect(Vector.Equals(gsNew, new Vector<float>(0f)), new Vector<float>(0f), gsNew * dσ3); // gσ·∂σ/∂tau
+                        var dσ0 = xz / θ0_tauV;
+                        var dσ1 = -dσ0;
+                        var dσ2 = dσ1 / θ0_tauV;
+                        var dxv = Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * inv0V); // dx = σ'(x)·gσ, exactly 0 where gσ is
+                        gradθ0_tauV += Vector.ConditionalSelect(Vector.Equals(gsNew, new Vector<float>(0f)), new Vector<float>(0f), gsNew * dσ2); // gσ·∂σ/∂tau
                         Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
                     }
-                    gradθtau += VectorMath.SumAcross(gradθtauV);
+                    gradθ0_tau += VectorMath.SumAcross(gradθ0_tauV);
                 }
 
                 for (int i = scalarStart; i < rowLength; i++)
@@ -629,12 +629,11 @@ namespace MultiMax.Generated
                     bool masked = Unsafe.Add(ref xRow, i) == float.NegativeInfinity;
                     float gs = masked ? 0 : Unsafe.Add(ref yRow, i) * (Unsafe.Add(ref dyRow, i) - shared);
                     var xz = masked ? 0 : Unsafe.Add(ref xRow, i);
-                    var dσ0 = 1f / θtau;
-                    var dσ1 = xz / θtau;
-                    var dσ2 = -dσ1;
-                    var dσ3 = dσ2 / θtau;
-                    var dxv = gs == 0f ? 0f : gs * dσ0; // dx = σ'(x)·gσ, exactly 0 where gσ is
-                    gradθtau += gs == 0f ? 0f : gs * dσ3; // gσ·∂σ/∂tau
+                    var dσ0 = xz / θ0_tau;
+                    var dσ1 = -dσ0;
+                    var dσ2 = dσ1 / θ0_tau;
+                    var dxv = gs == 0f ? 0f : gs * inv0; // dx = σ'(x)·gσ, exactly 0 where gσ is
+                    gradθ0_tau += gs == 0f ? 0f : gs * dσ2; // gσ·∂σ/∂tau
                     Unsafe.Add(ref dxRow, i) = masked ? 0 : dxv;
                 }
             }
@@ -642,11 +641,11 @@ namespace MultiMax.Generated
             // A NaN parameter σ reads makes every gradient NaN, as autograd of the formula does, even where no row was live.
             if (poisoned)
             {
-                gradθtau = double.NaN;
+                gradθ0_tau = double.NaN;
             }
 
             // Add this block's sums; an Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
-            parameterGradients[0] += gradθtau;
+            parameterGradients[0] += gradθ0_tau;
         }
     }
 
@@ -658,16 +657,16 @@ namespace MultiMax.Generated
 
         public static bool IsPoisoned(ReadOnlySpan<float> parameters)
         {
-            float θtau = parameters[0];
-            return float.IsNaN(θtau);
+            float θ0_tau = parameters[0];
+            return float.IsNaN(θ0_tau);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Sigma(ReadOnlySpan<float> s, Span<float> sigma, ReadOnlySpan<float> parameters)
         {
             // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
-            float θtau = parameters[0];
-            var θtauV = new Vector<float>(θtau);
+            float θ0_tau = parameters[0];
+            var θ0_tauV = new Vector<float>(θ0_tau);
             var zero = Vector<float>.Zero;
             int vectorEnd = s.Length - s.Length % Vector<float>.Count;
             ref float sRow = ref MemoryMarshal.GetReference(s);
@@ -675,7 +674,7 @@ namespace MultiMax.Generated
             for (int i = 0; i < vectorEnd; i += Vector<float>.Count)
             {
                 var sv = Vector.LoadUnsafe(ref sRow, (nuint)i);
-                var σ0 = sv / θtauV;
+                var σ0 = sv / θ0_tauV;
                 var sigmaV = σ0; // σ = x / tau
                 sigmaV.StoreUnsafe(ref sigmaRow, (nuint)i);
             }
@@ -683,7 +682,7 @@ namespace MultiMax.Generated
             for (int i = vectorEnd; i < s.Length; i++)
             {
                 float ss = Unsafe.Add(ref sRow, i);
-                var σ0 = ss / θtau;
+                var σ0 = ss / θ0_tau;
                 var sigmaS = σ0; // σ = x / tau
                 Unsafe.Add(ref sigmaRow, i) = sigmaS;
             }
@@ -693,47 +692,47 @@ namespace MultiMax.Generated
         public static void Derivative(ReadOnlySpan<float> s, Span<float> gradient, ReadOnlySpan<float> parameters, Span<double> parameterGradients)
         {
             // Learnable parameters: read once per block of rows, broadcast to every SIMD lane.
-            float θtau = parameters[0];
-            var θtauV = new Vector<float>(θtau);
+            float θ0_tau = parameters[0];
+            var θ0_tauV = new Vector<float>(θ0_tau);
+            float inv0 = 1f / θ0_tau;
+            var inv0V = new Vector<float>(inv0);
             var zero = Vector<float>.Zero;
-            double gradθtau = 0;
+            double gradθ0_tau = 0;
             int vectorEnd = s.Length - s.Length % Vector<float>.Count;
             ref float sRow = ref MemoryMarshal.GetReference(s);
             ref float gradientRow = ref MemoryMarshal.GetReference(gradient);
             for (int chunk = 0, chunkEnd; chunk < vectorEnd; chunk = chunkEnd)
             {
                 chunkEnd = chunk + Math.Min(1024, vectorEnd - chunk);
-                Vector<float> gradθtauV = zero;
+                Vector<float> gradθ0_tauV = zero;
                 for (int i = chunk; i < chunkEnd; i += Vector<float>.Count)
                 {
                     var sv = Vector.LoadUnsafe(ref sRow, (nuint)i);
                     var gv = Vector.LoadUnsafe(ref gradientRow, (nuint)i);
-                    var dσ0 = new Vector<float>(1f) / θtauV;
-                    var dσ1 = sv / θtauV;
-                    var dσ2 = -dσ1;
-                    var dσ3 = dσ2 / θtauV;
-                    var dsV = Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ0); // dx = σ'(x)·gσ, exactly 0 where gσ is
-                    gradθtauV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ3); // gσ·∂σ/∂tau
+                    var dσ0 = sv / θ0_tauV;
+                    var dσ1 = -dσ0;
+                    var dσ2 = dσ1 / θ0_tauV;
+                    var dsV = Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * inv0V); // dx = σ'(x)·gσ, exactly 0 where gσ is
+                    gradθ0_tauV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ2); // gσ·∂σ/∂tau
                     dsV.StoreUnsafe(ref gradientRow, (nuint)i);
                 }
-                gradθtau += VectorMath.SumAcross(gradθtauV);
+                gradθ0_tau += VectorMath.SumAcross(gradθ0_tauV);
             }
 
             for (int i = vectorEnd; i < s.Length; i++)
             {
                 float ss = Unsafe.Add(ref sRow, i);
                 float gs = Unsafe.Add(ref gradientRow, i);
-                var dσ0 = 1f / θtau;
-                var dσ1 = ss / θtau;
-                var dσ2 = -dσ1;
-                var dσ3 = dσ2 / θtau;
-                var dsS = gs == 0f ? 0f : gs * dσ0; // dx = σ'(x)·gσ, exactly 0 where gσ is
-                gradθtau += gs == 0f ? 0f : gs * dσ3; // gσ·∂σ/∂tau
+                var dσ0 = ss / θ0_tau;
+                var dσ1 = -dσ0;
+                var dσ2 = dσ1 / θ0_tau;
+                var dsS = gs == 0f ? 0f : gs * inv0; // dx = σ'(x)·gσ, exactly 0 where gσ is
+                gradθ0_tau += gs == 0f ? 0f : gs * dσ2; // gσ·∂σ/∂tau
                 Unsafe.Add(ref gradientRow, i) = dsS;
             }
 
             // An Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
-            parameterGradients[0] += gradθtau;
+            parameterGradients[0] += gradθ0_tau;
         }
     }
 }

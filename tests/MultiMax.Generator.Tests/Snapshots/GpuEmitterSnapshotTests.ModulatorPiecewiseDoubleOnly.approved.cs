@@ -205,14 +205,13 @@ namespace Demo
                 return global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyRunner.MeanLoss(stream, scratch, settings); // waits for the stream: the scratch is freed after
             }
 
-            private static double SigmaDouble(double x, double θa, double θt)
+            private static double SigmaDouble(double x, double θ0_a, double θ1_t)
             {
-                var σ0 = θt - x;
-                var σ1 = θa * σ0;
-                var σ2 = σ1 * σ0;
-                var σ3 = x + σ2;
-                var σ4 = x < θt ? σ3 : x;
-                var sigma = σ4; // σ = x < t ? x + a·(t − x)·(t − x) : x
+                var σ0 = θ1_t - x;
+                var σ1 = θ0_a * σ0;
+                var σ2 = σ1 * σ0 + x;
+                var σ3 = x < θ1_t ? σ2 : x;
+                var sigma = σ3; // σ = x < t ? x + a·(t − x)·(t − x) : x
                 return sigma;
             }
 
@@ -220,10 +219,10 @@ namespace Demo
             {
                 long start = (long)global::ILGPU.Grid.IdxX * rowLength;
                 // The learnable values, read once into registers rather than from memory for every entry.
-                double θa = parameters[0];
-                double θt = parameters[1];
+                double θ0_a = parameters[0];
+                double θ1_t = parameters[1];
                 // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = double.IsNaN(θa) | double.IsNaN(θt);
+                bool poisoned = double.IsNaN(θ0_a) | double.IsNaN(θ1_t);
 
                 // Pass 1: max σ over the unmasked entries (not max x: σ need not be monotone). NaN or +∞ in x, or a NaN σ,
                 // poisons the row: its lane's max becomes +∞, so the group's max says it without a second reduction.
@@ -234,7 +233,7 @@ namespace Demo
                     if (double.IsNaN(v) || double.IsPositiveInfinity(v)) max = double.PositiveInfinity;
                     else if (v != double.NegativeInfinity)
                     {
-                        double s = SigmaDouble(v, θa, θt);
+                        double s = SigmaDouble(v, θ0_a, θ1_t);
                         max = poisoned || double.IsNaN(s) ? double.PositiveInfinity : global::ILGPU.Algorithms.XMath.Max(max, s);
                     }
                 }
@@ -247,7 +246,7 @@ namespace Demo
                 for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
                 {
                     double v = x[start + i];
-                    if (live && v != double.NegativeInfinity) sum += global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(v, θa, θt) - max);
+                    if (live && v != double.NegativeInfinity) sum += global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(v, θ0_a, θ1_t) - max);
                 }
                 sum = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(sum);
 
@@ -257,7 +256,7 @@ namespace Demo
                 for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
                 {
                     double v = x[start + i];
-                    y[start + i] = !live ? dead : v == double.NegativeInfinity ? double.NegativeInfinity : SigmaDouble(v, θa, θt) - max - logSum;
+                    y[start + i] = !live ? dead : v == double.NegativeInfinity ? double.NegativeInfinity : SigmaDouble(v, θ0_a, θ1_t) - max - logSum;
                 }
             }
 
@@ -266,10 +265,11 @@ namespace Demo
                 int row = global::ILGPU.Grid.IdxX;
                 long start = (long)row * rowLength;
                 // The learnable values, read once into registers rather than from memory for every entry.
-                double θa = parameters[0];
-                double θt = parameters[1];
+                double θ0_a = parameters[0];
+                double θ1_t = parameters[1];
+                double inv0 = -θ0_a;
                 // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = double.IsNaN(θa) | double.IsNaN(θt);
+                bool poisoned = double.IsNaN(θ0_a) | double.IsNaN(θ1_t);
 
                 // Pass 1: Σ g over the unmasked entries (for log-probabilities, gσ = g − exp(y)·Σ g).
                 double dot = 0;
@@ -283,8 +283,8 @@ namespace Demo
                 // Pass 2: dx = σ'(x)·gσ (masked: 0), and this lane's share of every parameter gradient.
                 // The shares add up without a branch: an entry with gσ = 0 adds exactly 0, and a poisoned row (gσ = NaN)
                 // makes them NaN, as autograd of the formula does.
-                double gradθa = 0;
-                double gradθt = 0;
+                double gradθ0_a = 0;
+                double gradθ1_t = 0;
                 for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
                 {
                     double v = x[start + i];
@@ -295,51 +295,49 @@ namespace Demo
                     }
                     double yi = y[start + i];
                     double gs = dy[start + i] - global::ILGPU.Algorithms.XMath.Exp(yi) * dot;
-                    var dσ0 = -θa;
-                    var dσ1 = θt - v;
-                    var dσ2 = dσ0 * dσ1;
-                    var dσ3 = θa * dσ1;
-                    var dσ4 = dσ2 - dσ3;
-                    var dσ5 = 1d + dσ4;
-                    var dσ6 = v < θt ? dσ5 : 1d;
-                    var dσ7 = dσ1 * dσ1;
-                    var dσ8 = v < θt ? dσ7 : 0d;
-                    var dσ9 = dσ3 + dσ3;
-                    var dσ10 = v < θt ? dσ9 : 0d;
-                    var dxi = gs == 0d ? 0d : gs * dσ6; // dx = σ'(x)·gσ, exactly 0 where gσ is
-                    gradθa += gs == 0d ? 0d : gs * dσ8; // gσ·∂σ/∂a
-                    gradθt += gs == 0d ? 0d : gs * dσ10; // gσ·∂σ/∂t
+                    var dσ0 = θ1_t - v;
+                    var dσ1 = inv0 * dσ0;
+                    var dσ2 = θ0_a * dσ0;
+                    var dσ3 = dσ1 - dσ2;
+                    var dσ4 = 1d + dσ3;
+                    var dσ5 = v < θ1_t ? dσ4 : 1d;
+                    var dσ6 = dσ0 * dσ0;
+                    var dσ7 = v < θ1_t ? dσ6 : 0d;
+                    var dσ8 = dσ2 + dσ2;
+                    var dσ9 = v < θ1_t ? dσ8 : 0d;
+                    var dxi = gs == 0d ? 0d : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
+                    gradθ0_a += gs == 0d ? 0d : gs * dσ7; // gσ·∂σ/∂a
+                    gradθ1_t += gs == 0d ? 0d : gs * dσ9; // gσ·∂σ/∂t
                     dx[start + i] = dxi;
                 }
 
                 // Sum each gradient over the group; lane 0 writes this row's slot (an Above threshold's negated).
-                gradθa = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθa);
-                gradθt = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθt);
+                gradθ0_a = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθ0_a);
+                gradθ1_t = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθ1_t);
                 if (global::ILGPU.Group.IdxX == 0)
                 {
-                    partials[(long)row * 2 + 0] = poisoned ? double.NaN : gradθa;
-                    partials[(long)row * 2 + 1] = poisoned ? double.NaN : gradθt;
+                    partials[(long)row * 2 + 0] = poisoned ? double.NaN : gradθ0_a;
+                    partials[(long)row * 2 + 1] = poisoned ? double.NaN : gradθ1_t;
                 }
             }
 
-            private static double ScoreGradientDouble(double s, double gs, double θa, double θt)
+            private static double ScoreGradientDouble(double s, double gs, double θ0_a, double θ1_t, double inv0)
             {
                 // The parameter sums are the key pass's; here they are left unused.
-                double gradθa = 0, gradθt = 0;
-                var dσ0 = -θa;
-                var dσ1 = θt - s;
-                var dσ2 = dσ0 * dσ1;
-                var dσ3 = θa * dσ1;
-                var dσ4 = dσ2 - dσ3;
-                var dσ5 = 1d + dσ4;
-                var dσ6 = s < θt ? dσ5 : 1d;
-                var dσ7 = dσ1 * dσ1;
-                var dσ8 = s < θt ? dσ7 : 0d;
-                var dσ9 = dσ3 + dσ3;
-                var dσ10 = s < θt ? dσ9 : 0d;
-                var scoreGradient = gs == 0d ? 0d : gs * dσ6; // dx = σ'(x)·gσ, exactly 0 where gσ is
-                gradθa += gs == 0d ? 0d : gs * dσ8; // gσ·∂σ/∂a
-                gradθt += gs == 0d ? 0d : gs * dσ10; // gσ·∂σ/∂t
+                double gradθ0_a = 0, gradθ1_t = 0;
+                var dσ0 = θ1_t - s;
+                var dσ1 = inv0 * dσ0;
+                var dσ2 = θ0_a * dσ0;
+                var dσ3 = dσ1 - dσ2;
+                var dσ4 = 1d + dσ3;
+                var dσ5 = s < θ1_t ? dσ4 : 1d;
+                var dσ6 = dσ0 * dσ0;
+                var dσ7 = s < θ1_t ? dσ6 : 0d;
+                var dσ8 = dσ2 + dσ2;
+                var dσ9 = s < θ1_t ? dσ8 : 0d;
+                var scoreGradient = gs == 0d ? 0d : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
+                gradθ0_a += gs == 0d ? 0d : gs * dσ7; // gσ·∂σ/∂a
+                gradθ1_t += gs == 0d ? 0d : gs * dσ9; // gσ·∂σ/∂t
                 return scoreGradient;
             }
 
@@ -360,10 +358,10 @@ namespace Demo
                 long queryStart = ((long)head * tiles.Queries + firstQuery) * headSize, keyStart = (long)head * tiles.Keys * headSize;
                 long paddingStart = (long)(head / tiles.Heads) * tiles.Keys;
                 // The learnable values, read once into registers rather than from memory for every entry.
-                double θa = parameters[0];
-                double θt = parameters[1];
+                double θ0_a = parameters[0];
+                double θ1_t = parameters[1];
                 // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = double.IsNaN(θa) | double.IsNaN(θt);
+                bool poisoned = double.IsNaN(θ0_a) | double.IsNaN(θ1_t);
 
                 // Shared: the block's queries and output rows, a key and a value tile, σ then P of the tile; per query m, l and the rescaling.
                 var shared = global::ILGPU.SharedMemory.GetDynamic<double>();
@@ -425,7 +423,7 @@ namespace Demo
                     {
                         int i = e / block, j = e - i * block, qi = firstQuery + i, kj = firstKey + j;
                         double sv = scoreScale * weights[e];
-                        weights[e] = j < keys && sv != double.NegativeInfinity && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0) ? SigmaDouble(sv, θa, θt) : double.NegativeInfinity;
+                        weights[e] = j < keys && sv != double.NegativeInfinity && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0) ? SigmaDouble(sv, θ0_a, θ1_t) : double.NegativeInfinity;
                     }
                     global::ILGPU.Group.Barrier();
 
@@ -522,12 +520,13 @@ namespace Demo
                 int keys = head >= tiles.HeadCount ? 0 : tiles.Keys - firstKey < block ? tiles.Keys - firstKey : block;
                 long keyStart = (long)head * tiles.Keys * headSize, paddingStart = tiles.Heads == 0 ? 0 : (long)(head / tiles.Heads) * tiles.Keys;
                 // The learnable values, read once into registers rather than from memory for every entry.
-                double θa = parameters[0];
-                double θt = parameters[1];
+                double θ0_a = parameters[0];
+                double θ1_t = parameters[1];
+                double inv0 = -θ0_a;
                 // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = double.IsNaN(θa) | double.IsNaN(θt);
-                double gradθa = 0;
-                double gradθt = 0;
+                bool poisoned = double.IsNaN(θ0_a) | double.IsNaN(θ1_t);
+                double gradθ0_a = 0;
+                double gradθ1_t = 0;
 
                 // Shared: the key and value tiles and their gradients, a block of queries and of output gradients, P and ds.
                 var shared = global::ILGPU.SharedMemory.GetDynamic<double>();
@@ -618,26 +617,25 @@ namespace Demo
                         bool visible = j < keys && sv != double.NegativeInfinity && rowLogSumExp[i] != double.NegativeInfinity && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0);
                         if (visible)
                         {
-                            weight = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(sv, θa, θt) - rowLogSumExp[i]);
+                            weight = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(sv, θ0_a, θ1_t) - rowLogSumExp[i]);
                             gs = weight * (scoreGradients[e] - rowDelta[i]);
                         }
                         double scoreGradient = 0;
                         if (visible)
                         {
-                            var dσ0 = -θa;
-                            var dσ1 = θt - sv;
-                            var dσ2 = dσ0 * dσ1;
-                            var dσ3 = θa * dσ1;
-                            var dσ4 = dσ2 - dσ3;
-                            var dσ5 = 1d + dσ4;
-                            var dσ6 = sv < θt ? dσ5 : 1d;
-                            var dσ7 = dσ1 * dσ1;
-                            var dσ8 = sv < θt ? dσ7 : 0d;
-                            var dσ9 = dσ3 + dσ3;
-                            var dσ10 = sv < θt ? dσ9 : 0d;
-                            var dsi = gs == 0d ? 0d : gs * dσ6; // dx = σ'(x)·gσ, exactly 0 where gσ is
-                            gradθa += gs == 0d ? 0d : gs * dσ8; // gσ·∂σ/∂a
-                            gradθt += gs == 0d ? 0d : gs * dσ10; // gσ·∂σ/∂t
+                            var dσ0 = θ1_t - sv;
+                            var dσ1 = inv0 * dσ0;
+                            var dσ2 = θ0_a * dσ0;
+                            var dσ3 = dσ1 - dσ2;
+                            var dσ4 = 1d + dσ3;
+                            var dσ5 = sv < θ1_t ? dσ4 : 1d;
+                            var dσ6 = dσ0 * dσ0;
+                            var dσ7 = sv < θ1_t ? dσ6 : 0d;
+                            var dσ8 = dσ2 + dσ2;
+                            var dσ9 = sv < θ1_t ? dσ8 : 0d;
+                            var dsi = gs == 0d ? 0d : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
+                            gradθ0_a += gs == 0d ? 0d : gs * dσ7; // gσ·∂σ/∂a
+                            gradθ1_t += gs == 0d ? 0d : gs * dσ9; // gσ·∂σ/∂t
                             scoreGradient = dsi;
                         }
                         weights[e] = weight;
@@ -706,12 +704,12 @@ namespace Demo
 
                 // Sum each gradient over the group; lane 0 writes this group's slot (an Above threshold's negated). A NaN
                 // parameter σ reads makes every gradient NaN, as autograd of the formula does, even with nothing visible.
-                gradθa = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθa);
-                gradθt = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθt);
+                gradθ0_a = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθ0_a);
+                gradθ1_t = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθ1_t);
                 if (lane == 0)
                 {
-                    partials[(long)global::ILGPU.Grid.IdxX * 2 + 0] = poisoned ? double.NaN : gradθa;
-                    partials[(long)global::ILGPU.Grid.IdxX * 2 + 1] = poisoned ? double.NaN : gradθt;
+                    partials[(long)global::ILGPU.Grid.IdxX * 2 + 0] = poisoned ? double.NaN : gradθ0_a;
+                    partials[(long)global::ILGPU.Grid.IdxX * 2 + 1] = poisoned ? double.NaN : gradθ1_t;
                 }
             }
 
@@ -731,8 +729,9 @@ namespace Demo
                 long queryStart = ((long)head * tiles.Queries + firstQuery) * headSize, keyStart = (long)head * tiles.Keys * headSize;
                 long paddingStart = (long)(head / tiles.Heads) * tiles.Keys;
                 // The learnable values, read once into registers rather than from memory for every entry.
-                double θa = parameters[0];
-                double θt = parameters[1];
+                double θ0_a = parameters[0];
+                double θ1_t = parameters[1];
+                double inv0 = -θ0_a;
 
                 // Shared: the block's queries, output gradients and query gradients, a key and a value tile; q·k then ds, and dO·v.
                 var shared = global::ILGPU.SharedMemory.GetDynamic<double>();
@@ -817,10 +816,10 @@ namespace Demo
                         bool visible = j < keys && sv != double.NegativeInfinity && rowLogSumExp[i] != double.NegativeInfinity && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0);
                         if (visible)
                         {
-                            weight = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(sv, θa, θt) - rowLogSumExp[i]);
+                            weight = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(sv, θ0_a, θ1_t) - rowLogSumExp[i]);
                             gs = weight * (outputDots[e] - rowDelta[i]);
                         }
-                        scoreGradients[e] = visible ? ScoreGradientDouble(sv, gs, θa, θt) : 0;
+                        scoreGradients[e] = visible ? ScoreGradientDouble(sv, gs, θ0_a, θ1_t, inv0) : 0;
                     }
                     global::ILGPU.Group.Barrier();
 
@@ -869,10 +868,10 @@ namespace Demo
                 int firstToken = global::ILGPU.Grid.IdxX * block;
                 int tokens = tiles.Tokens - firstToken < block ? tiles.Tokens - firstToken : block;
                 // The learnable values, read once into registers rather than from memory for every entry.
-                double θa = parameters[0];
-                double θt = parameters[1];
+                double θ0_a = parameters[0];
+                double θ1_t = parameters[1];
                 // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = double.IsNaN(θa) | double.IsNaN(θt);
+                bool poisoned = double.IsNaN(θ0_a) | double.IsNaN(θ1_t);
 
                 // Shared: the block's hidden states, a tile of weight rows, σ of the tile; per token m, l, its target and σ there.
                 var hiddenTile = shared.SubView(0, block * stride);
@@ -926,7 +925,7 @@ namespace Demo
                         {
                             double z = logits[e];
                             if (tiles.HasBias != 0) z += bias[v];
-                            if (z != double.NegativeInfinity) sigma = SigmaDouble(z, θa, θt);
+                            if (z != double.NegativeInfinity) sigma = SigmaDouble(z, θ0_a, θ1_t);
                             if (v == rowTarget[i]) targetSigma[i] = sigma;
                         }
                         logits[e] = sigma;
@@ -979,12 +978,13 @@ namespace Demo
                 int firstClass = global::ILGPU.Grid.IdxX * block;
                 int classes = tiles.Vocab - firstClass < block ? tiles.Vocab - firstClass : block;
                 // The learnable values, read once into registers rather than from memory for every entry.
-                double θa = parameters[0];
-                double θt = parameters[1];
+                double θ0_a = parameters[0];
+                double θ1_t = parameters[1];
+                double inv0 = -θ0_a;
                 // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = double.IsNaN(θa) | double.IsNaN(θt);
-                double gradθa = 0;
-                double gradθt = 0;
+                bool poisoned = double.IsNaN(θ0_a) | double.IsNaN(θ1_t);
+                double gradθ0_a = 0;
+                double gradθ1_t = 0;
 
                 // Shared: the block's weight rows and their gradient, a tile of hidden states, dz of the tile; per token m, log l, target.
                 var weightTile = shared.SubView(0, block * stride);
@@ -1043,22 +1043,21 @@ namespace Demo
                             if (tiles.HasBias != 0) z += bias[v];
                             if (z != double.NegativeInfinity)
                             {
-                                double probability = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(z, θa, θt) - rowMax[i] - rowLogSum[i]);
+                                double probability = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(z, θ0_a, θ1_t) - rowMax[i] - rowLogSum[i]);
                                 double gs = tokenWeight * (v == rowTarget[i] ? probability - 1 : probability);
-                                var dσ0 = -θa;
-                                var dσ1 = θt - z;
-                                var dσ2 = dσ0 * dσ1;
-                                var dσ3 = θa * dσ1;
-                                var dσ4 = dσ2 - dσ3;
-                                var dσ5 = 1d + dσ4;
-                                var dσ6 = z < θt ? dσ5 : 1d;
-                                var dσ7 = dσ1 * dσ1;
-                                var dσ8 = z < θt ? dσ7 : 0d;
-                                var dσ9 = dσ3 + dσ3;
-                                var dσ10 = z < θt ? dσ9 : 0d;
-                                var dz = gs == 0d ? 0d : gs * dσ6; // dx = σ'(x)·gσ, exactly 0 where gσ is
-                                gradθa += gs == 0d ? 0d : gs * dσ8; // gσ·∂σ/∂a
-                                gradθt += gs == 0d ? 0d : gs * dσ10; // gσ·∂σ/∂t
+                                var dσ0 = θ1_t - z;
+                                var dσ1 = inv0 * dσ0;
+                                var dσ2 = θ0_a * dσ0;
+                                var dσ3 = dσ1 - dσ2;
+                                var dσ4 = 1d + dσ3;
+                                var dσ5 = z < θ1_t ? dσ4 : 1d;
+                                var dσ6 = dσ0 * dσ0;
+                                var dσ7 = z < θ1_t ? dσ6 : 0d;
+                                var dσ8 = dσ2 + dσ2;
+                                var dσ9 = z < θ1_t ? dσ8 : 0d;
+                                var dz = gs == 0d ? 0d : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
+                                gradθ0_a += gs == 0d ? 0d : gs * dσ7; // gσ·∂σ/∂a
+                                gradθ1_t += gs == 0d ? 0d : gs * dσ9; // gσ·∂σ/∂t
                                 gradient = dz;
                             }
                         }
@@ -1105,12 +1104,12 @@ namespace Demo
                 if (tiles.HasBias != 0) for (int j = lane; j < classes; j += lanes) biasGradient[firstClass + j] = poisoned ? double.NaN : biasGradientTile[j];
 
                 // Sum each gradient over the group; lane 0 writes this group's slot (an Above threshold's negated).
-                gradθa = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθa);
-                gradθt = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθt);
+                gradθ0_a = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθ0_a);
+                gradθ1_t = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθ1_t);
                 if (lane == 0)
                 {
-                    partials[(long)global::ILGPU.Grid.IdxX * 2 + 0] = poisoned ? double.NaN : gradθa;
-                    partials[(long)global::ILGPU.Grid.IdxX * 2 + 1] = poisoned ? double.NaN : gradθt;
+                    partials[(long)global::ILGPU.Grid.IdxX * 2 + 0] = poisoned ? double.NaN : gradθ0_a;
+                    partials[(long)global::ILGPU.Grid.IdxX * 2 + 1] = poisoned ? double.NaN : gradθ1_t;
                 }
             }
 
@@ -1128,10 +1127,11 @@ namespace Demo
                 int firstToken = global::ILGPU.Grid.IdxX * block;
                 int tokens = tiles.Tokens - firstToken < block ? tiles.Tokens - firstToken : block;
                 // The learnable values, read once into registers rather than from memory for every entry.
-                double θa = parameters[0];
-                double θt = parameters[1];
+                double θ0_a = parameters[0];
+                double θ1_t = parameters[1];
+                double inv0 = -θ0_a;
                 // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = double.IsNaN(θa) | double.IsNaN(θt);
+                bool poisoned = double.IsNaN(θ0_a) | double.IsNaN(θ1_t);
 
                 // Shared: the block's hidden states and their gradient, a tile of weight rows, dz of the tile; per token m, log l, target.
                 var hiddenTile = shared.SubView(0, block * stride);
@@ -1188,9 +1188,9 @@ namespace Demo
                             if (tiles.HasBias != 0) z += bias[v];
                             if (z != double.NegativeInfinity)
                             {
-                                double probability = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(z, θa, θt) - rowMax[i] - rowLogSum[i]);
+                                double probability = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(z, θ0_a, θ1_t) - rowMax[i] - rowLogSum[i]);
                                 double gs = tokenWeight * (v == rowTarget[i] ? probability - 1 : probability);
-                                gradient = ScoreGradientDouble(z, gs, θa, θt);
+                                gradient = ScoreGradientDouble(z, gs, θ0_a, θ1_t, inv0);
                             }
                         }
                         gradients[e] = gradient;

@@ -393,11 +393,11 @@ namespace Demo
                 return global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyRunner.MeanLoss(stream, scratch, settings); // waits for the stream: the scratch is freed after
             }
 
-            private static float SigmaFloat(float x, float θcap)
+            private static float SigmaFloat(float x, float θ0_cap)
             {
-                var σ0 = x / θcap;
+                var σ0 = x / θ0_cap;
                 var σ1 = global::ILGPU.Algorithms.XMath.Tanh(σ0);
-                var σ2 = θcap * σ1;
+                var σ2 = θ0_cap * σ1;
                 var sigma = σ2; // σ = cap·tanh(x / cap)
                 return sigma;
             }
@@ -406,9 +406,9 @@ namespace Demo
             {
                 long start = (long)global::ILGPU.Grid.IdxX * rowLength;
                 // The learnable values, read once into registers rather than from memory for every entry.
-                float θcap = parameters[0];
+                float θ0_cap = parameters[0];
                 // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = float.IsNaN(θcap);
+                bool poisoned = float.IsNaN(θ0_cap);
 
                 // Pass 1: max σ over the unmasked entries (not max x: σ need not be monotone). NaN or +∞ in x, or a NaN σ,
                 // poisons the row: its lane's max becomes +∞, so the group's max says it without a second reduction.
@@ -419,7 +419,7 @@ namespace Demo
                     if (float.IsNaN(v) || float.IsPositiveInfinity(v)) max = float.PositiveInfinity;
                     else if (v != float.NegativeInfinity)
                     {
-                        float s = SigmaFloat(v, θcap);
+                        float s = SigmaFloat(v, θ0_cap);
                         max = poisoned || float.IsNaN(s) ? float.PositiveInfinity : global::ILGPU.Algorithms.XMath.Max(max, s);
                     }
                 }
@@ -432,7 +432,7 @@ namespace Demo
                 for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
                 {
                     float v = x[start + i];
-                    if (live && v != float.NegativeInfinity) sum += global::ILGPU.Algorithms.XMath.Exp(SigmaFloat(v, θcap) - max);
+                    if (live && v != float.NegativeInfinity) sum += global::ILGPU.Algorithms.XMath.Exp(SigmaFloat(v, θ0_cap) - max);
                 }
                 sum = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(sum);
 
@@ -442,7 +442,7 @@ namespace Demo
                 for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
                 {
                     float v = x[start + i];
-                    y[start + i] = !live ? dead : v == float.NegativeInfinity ? 0 : global::ILGPU.Algorithms.XMath.Exp(SigmaFloat(v, θcap) - max) * inverse;
+                    y[start + i] = !live ? dead : v == float.NegativeInfinity ? 0 : global::ILGPU.Algorithms.XMath.Exp(SigmaFloat(v, θ0_cap) - max) * inverse;
                 }
             }
 
@@ -451,9 +451,10 @@ namespace Demo
                 int row = global::ILGPU.Grid.IdxX;
                 long start = (long)row * rowLength;
                 // The learnable values, read once into registers rather than from memory for every entry.
-                float θcap = parameters[0];
+                float θ0_cap = parameters[0];
+                float inv0 = 1f / θ0_cap;
                 // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = float.IsNaN(θcap);
+                bool poisoned = float.IsNaN(θ0_cap);
 
                 // Pass 1: Σ g·y over the unmasked entries (gσ = y·(g − Σ g·y)).
                 float dot = 0;
@@ -467,7 +468,7 @@ namespace Demo
                 // Pass 2: dx = σ'(x)·gσ (masked: 0), and this lane's share of every parameter gradient.
                 // The shares add up without a branch: an entry with gσ = 0 adds exactly 0, and a poisoned row (gσ = NaN)
                 // makes them NaN, as autograd of the formula does.
-                float gradθcap = 0;
+                float gradθ0_cap = 0;
                 for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
                 {
                     float v = x[start + i];
@@ -478,49 +479,45 @@ namespace Demo
                     }
                     float yi = y[start + i];
                     float gs = yi * (dy[start + i] - dot);
-                    var dσ0 = v / θcap;
+                    var dσ0 = v / θ0_cap;
                     var dσ1 = global::ILGPU.Algorithms.XMath.Tanh(dσ0);
                     var dσ2 = dσ1 * dσ1;
                     var dσ3 = 1f - dσ2;
-                    var dσ4 = 1f / θcap;
-                    var dσ5 = dσ3 * dσ4;
-                    var dσ6 = θcap * dσ5;
-                    var dσ7 = -dσ0;
-                    var dσ8 = dσ7 / θcap;
-                    var dσ9 = dσ3 * dσ8;
-                    var dσ10 = θcap * dσ9;
-                    var dσ11 = dσ1 + dσ10;
-                    var dxi = gs == 0f ? 0f : gs * dσ6; // dx = σ'(x)·gσ, exactly 0 where gσ is
-                    gradθcap += gs == 0f ? 0f : gs * dσ11; // gσ·∂σ/∂cap
+                    var dσ4 = dσ3 * inv0;
+                    var dσ5 = θ0_cap * dσ4;
+                    var dσ6 = -dσ0;
+                    var dσ7 = dσ6 / θ0_cap;
+                    var dσ8 = dσ3 * dσ7;
+                    var dσ9 = θ0_cap * dσ8 + dσ1;
+                    var dxi = gs == 0f ? 0f : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
+                    gradθ0_cap += gs == 0f ? 0f : gs * dσ9; // gσ·∂σ/∂cap
                     dx[start + i] = dxi;
                 }
 
                 // Sum each gradient over the group; lane 0 writes this row's slot (an Above threshold's negated).
-                gradθcap = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθcap);
+                gradθ0_cap = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθ0_cap);
                 if (global::ILGPU.Group.IdxX == 0)
                 {
-                    partials[(long)row * 1 + 0] = poisoned ? float.NaN : gradθcap;
+                    partials[(long)row * 1 + 0] = poisoned ? float.NaN : gradθ0_cap;
                 }
             }
 
-            private static float ScoreGradientFloat(float s, float gs, float θcap)
+            private static float ScoreGradientFloat(float s, float gs, float θ0_cap, float inv0)
             {
                 // The parameter sums are the key pass's; here they are left unused.
-                double gradθcap = 0;
-                var dσ0 = s / θcap;
+                double gradθ0_cap = 0;
+                var dσ0 = s / θ0_cap;
                 var dσ1 = global::ILGPU.Algorithms.XMath.Tanh(dσ0);
                 var dσ2 = dσ1 * dσ1;
                 var dσ3 = 1f - dσ2;
-                var dσ4 = 1f / θcap;
-                var dσ5 = dσ3 * dσ4;
-                var dσ6 = θcap * dσ5;
-                var dσ7 = -dσ0;
-                var dσ8 = dσ7 / θcap;
-                var dσ9 = dσ3 * dσ8;
-                var dσ10 = θcap * dσ9;
-                var dσ11 = dσ1 + dσ10;
-                var scoreGradient = gs == 0f ? 0f : gs * dσ6; // dx = σ'(x)·gσ, exactly 0 where gσ is
-                gradθcap += gs == 0f ? 0f : gs * dσ11; // gσ·∂σ/∂cap
+                var dσ4 = dσ3 * inv0;
+                var dσ5 = θ0_cap * dσ4;
+                var dσ6 = -dσ0;
+                var dσ7 = dσ6 / θ0_cap;
+                var dσ8 = dσ3 * dσ7;
+                var dσ9 = θ0_cap * dσ8 + dσ1;
+                var scoreGradient = gs == 0f ? 0f : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
+                gradθ0_cap += gs == 0f ? 0f : gs * dσ9; // gσ·∂σ/∂cap
                 return scoreGradient;
             }
 
@@ -541,9 +538,9 @@ namespace Demo
                 long queryStart = ((long)head * tiles.Queries + firstQuery) * headSize, keyStart = (long)head * tiles.Keys * headSize;
                 long paddingStart = (long)(head / tiles.Heads) * tiles.Keys;
                 // The learnable values, read once into registers rather than from memory for every entry.
-                float θcap = parameters[0];
+                float θ0_cap = parameters[0];
                 // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = float.IsNaN(θcap);
+                bool poisoned = float.IsNaN(θ0_cap);
 
                 // Shared: the block's queries and output rows, a key and a value tile, σ then P of the tile; per query m, l and the rescaling.
                 var shared = global::ILGPU.SharedMemory.GetDynamic<float>();
@@ -605,7 +602,7 @@ namespace Demo
                     {
                         int i = e / block, j = e - i * block, qi = firstQuery + i, kj = firstKey + j;
                         float sv = scoreScale * weights[e];
-                        weights[e] = j < keys && sv != float.NegativeInfinity && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0) ? SigmaFloat(sv, θcap) : float.NegativeInfinity;
+                        weights[e] = j < keys && sv != float.NegativeInfinity && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0) ? SigmaFloat(sv, θ0_cap) : float.NegativeInfinity;
                     }
                     global::ILGPU.Group.Barrier();
 
@@ -702,10 +699,11 @@ namespace Demo
                 int keys = head >= tiles.HeadCount ? 0 : tiles.Keys - firstKey < block ? tiles.Keys - firstKey : block;
                 long keyStart = (long)head * tiles.Keys * headSize, paddingStart = tiles.Heads == 0 ? 0 : (long)(head / tiles.Heads) * tiles.Keys;
                 // The learnable values, read once into registers rather than from memory for every entry.
-                float θcap = parameters[0];
+                float θ0_cap = parameters[0];
+                float inv0 = 1f / θ0_cap;
                 // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = float.IsNaN(θcap);
-                double gradθcap = 0;
+                bool poisoned = float.IsNaN(θ0_cap);
+                double gradθ0_cap = 0;
 
                 // Shared: the key and value tiles and their gradients, a block of queries and of output gradients, P and ds.
                 var shared = global::ILGPU.SharedMemory.GetDynamic<float>();
@@ -796,26 +794,24 @@ namespace Demo
                         bool visible = j < keys && sv != float.NegativeInfinity && rowLogSumExp[i] != float.NegativeInfinity && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0);
                         if (visible)
                         {
-                            weight = global::ILGPU.Algorithms.XMath.Exp(SigmaFloat(sv, θcap) - rowLogSumExp[i]);
+                            weight = global::ILGPU.Algorithms.XMath.Exp(SigmaFloat(sv, θ0_cap) - rowLogSumExp[i]);
                             gs = weight * (scoreGradients[e] - rowDelta[i]);
                         }
                         float scoreGradient = 0;
                         if (visible)
                         {
-                            var dσ0 = sv / θcap;
+                            var dσ0 = sv / θ0_cap;
                             var dσ1 = global::ILGPU.Algorithms.XMath.Tanh(dσ0);
                             var dσ2 = dσ1 * dσ1;
                             var dσ3 = 1f - dσ2;
-                            var dσ4 = 1f / θcap;
-                            var dσ5 = dσ3 * dσ4;
-                            var dσ6 = θcap * dσ5;
-                            var dσ7 = -dσ0;
-                            var dσ8 = dσ7 / θcap;
-                            var dσ9 = dσ3 * dσ8;
-                            var dσ10 = θcap * dσ9;
-                            var dσ11 = dσ1 + dσ10;
-                            var dsi = gs == 0f ? 0f : gs * dσ6; // dx = σ'(x)·gσ, exactly 0 where gσ is
-                            gradθcap += gs == 0f ? 0f : gs * dσ11; // gσ·∂σ/∂cap
+                            var dσ4 = dσ3 * inv0;
+                            var dσ5 = θ0_cap * dσ4;
+                            var dσ6 = -dσ0;
+                            var dσ7 = dσ6 / θ0_cap;
+                            var dσ8 = dσ3 * dσ7;
+                            var dσ9 = θ0_cap * dσ8 + dσ1;
+                            var dsi = gs == 0f ? 0f : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
+                            gradθ0_cap += gs == 0f ? 0f : gs * dσ9; // gσ·∂σ/∂cap
                             scoreGradient = dsi;
                         }
                         weights[e] = weight;
@@ -884,10 +880,10 @@ namespace Demo
 
                 // Sum each gradient over the group; lane 0 writes this group's slot (an Above threshold's negated). A NaN
                 // parameter σ reads makes every gradient NaN, as autograd of the formula does, even with nothing visible.
-                gradθcap = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθcap);
+                gradθ0_cap = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθ0_cap);
                 if (lane == 0)
                 {
-                    partials[(long)global::ILGPU.Grid.IdxX * 1 + 0] = poisoned ? double.NaN : gradθcap;
+                    partials[(long)global::ILGPU.Grid.IdxX * 1 + 0] = poisoned ? double.NaN : gradθ0_cap;
                 }
             }
 
@@ -907,7 +903,8 @@ namespace Demo
                 long queryStart = ((long)head * tiles.Queries + firstQuery) * headSize, keyStart = (long)head * tiles.Keys * headSize;
                 long paddingStart = (long)(head / tiles.Heads) * tiles.Keys;
                 // The learnable values, read once into registers rather than from memory for every entry.
-                float θcap = parameters[0];
+                float θ0_cap = parameters[0];
+                float inv0 = 1f / θ0_cap;
 
                 // Shared: the block's queries, output gradients and query gradients, a key and a value tile; q·k then ds, and dO·v.
                 var shared = global::ILGPU.SharedMemory.GetDynamic<float>();
@@ -992,10 +989,10 @@ namespace Demo
                         bool visible = j < keys && sv != float.NegativeInfinity && rowLogSumExp[i] != float.NegativeInfinity && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0);
                         if (visible)
                         {
-                            weight = global::ILGPU.Algorithms.XMath.Exp(SigmaFloat(sv, θcap) - rowLogSumExp[i]);
+                            weight = global::ILGPU.Algorithms.XMath.Exp(SigmaFloat(sv, θ0_cap) - rowLogSumExp[i]);
                             gs = weight * (outputDots[e] - rowDelta[i]);
                         }
-                        scoreGradients[e] = visible ? ScoreGradientFloat(sv, gs, θcap) : 0;
+                        scoreGradients[e] = visible ? ScoreGradientFloat(sv, gs, θ0_cap, inv0) : 0;
                     }
                     global::ILGPU.Group.Barrier();
 
@@ -1044,9 +1041,9 @@ namespace Demo
                 int firstToken = global::ILGPU.Grid.IdxX * block;
                 int tokens = tiles.Tokens - firstToken < block ? tiles.Tokens - firstToken : block;
                 // The learnable values, read once into registers rather than from memory for every entry.
-                float θcap = parameters[0];
+                float θ0_cap = parameters[0];
                 // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = float.IsNaN(θcap);
+                bool poisoned = float.IsNaN(θ0_cap);
 
                 // Shared: the block's hidden states, a tile of weight rows, σ of the tile; per token m, l, its target and σ there.
                 var hiddenTile = shared.SubView(0, block * stride);
@@ -1100,7 +1097,7 @@ namespace Demo
                         {
                             float z = logits[e];
                             if (tiles.HasBias != 0) z += bias[v];
-                            if (z != float.NegativeInfinity) sigma = SigmaFloat(z, θcap);
+                            if (z != float.NegativeInfinity) sigma = SigmaFloat(z, θ0_cap);
                             if (v == rowTarget[i]) targetSigma[i] = sigma;
                         }
                         logits[e] = sigma;
@@ -1153,10 +1150,11 @@ namespace Demo
                 int firstClass = global::ILGPU.Grid.IdxX * block;
                 int classes = tiles.Vocab - firstClass < block ? tiles.Vocab - firstClass : block;
                 // The learnable values, read once into registers rather than from memory for every entry.
-                float θcap = parameters[0];
+                float θ0_cap = parameters[0];
+                float inv0 = 1f / θ0_cap;
                 // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = float.IsNaN(θcap);
-                double gradθcap = 0;
+                bool poisoned = float.IsNaN(θ0_cap);
+                double gradθ0_cap = 0;
 
                 // Shared: the block's weight rows and their gradient, a tile of hidden states, dz of the tile; per token m, log l, target.
                 var weightTile = shared.SubView(0, block * stride);
@@ -1215,22 +1213,20 @@ namespace Demo
                             if (tiles.HasBias != 0) z += bias[v];
                             if (z != float.NegativeInfinity)
                             {
-                                float probability = global::ILGPU.Algorithms.XMath.Exp(SigmaFloat(z, θcap) - rowMax[i] - rowLogSum[i]);
+                                float probability = global::ILGPU.Algorithms.XMath.Exp(SigmaFloat(z, θ0_cap) - rowMax[i] - rowLogSum[i]);
                                 float gs = tokenWeight * (v == rowTarget[i] ? probability - 1 : probability);
-                                var dσ0 = z / θcap;
+                                var dσ0 = z / θ0_cap;
                                 var dσ1 = global::ILGPU.Algorithms.XMath.Tanh(dσ0);
                                 var dσ2 = dσ1 * dσ1;
                                 var dσ3 = 1f - dσ2;
-                                var dσ4 = 1f / θcap;
-                                var dσ5 = dσ3 * dσ4;
-                                var dσ6 = θcap * dσ5;
-                                var dσ7 = -dσ0;
-                                var dσ8 = dσ7 / θcap;
-                                var dσ9 = dσ3 * dσ8;
-                                var dσ10 = θcap * dσ9;
-                                var dσ11 = dσ1 + dσ10;
-                                var dz = gs == 0f ? 0f : gs * dσ6; // dx = σ'(x)·gσ, exactly 0 where gσ is
-                                gradθcap += gs == 0f ? 0f : gs * dσ11; // gσ·∂σ/∂cap
+                                var dσ4 = dσ3 * inv0;
+                                var dσ5 = θ0_cap * dσ4;
+                                var dσ6 = -dσ0;
+                                var dσ7 = dσ6 / θ0_cap;
+                                var dσ8 = dσ3 * dσ7;
+                                var dσ9 = θ0_cap * dσ8 + dσ1;
+                                var dz = gs == 0f ? 0f : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
+                                gradθ0_cap += gs == 0f ? 0f : gs * dσ9; // gσ·∂σ/∂cap
                                 gradient = dz;
                             }
                         }
@@ -1277,10 +1273,10 @@ namespace Demo
                 if (tiles.HasBias != 0) for (int j = lane; j < classes; j += lanes) biasGradient[firstClass + j] = poisoned ? float.NaN : biasGradientTile[j];
 
                 // Sum each gradient over the group; lane 0 writes this group's slot (an Above threshold's negated).
-                gradθcap = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθcap);
+                gradθ0_cap = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθ0_cap);
                 if (lane == 0)
                 {
-                    partials[(long)global::ILGPU.Grid.IdxX * 1 + 0] = poisoned ? double.NaN : gradθcap;
+                    partials[(long)global::ILGPU.Grid.IdxX * 1 + 0] = poisoned ? double.NaN : gradθ0_cap;
                 }
             }
 
@@ -1298,9 +1294,10 @@ namespace Demo
                 int firstToken = global::ILGPU.Grid.IdxX * block;
                 int tokens = tiles.Tokens - firstToken < block ? tiles.Tokens - firstToken : block;
                 // The learnable values, read once into registers rather than from memory for every entry.
-                float θcap = parameters[0];
+                float θ0_cap = parameters[0];
+                float inv0 = 1f / θ0_cap;
                 // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = float.IsNaN(θcap);
+                bool poisoned = float.IsNaN(θ0_cap);
 
                 // Shared: the block's hidden states and their gradient, a tile of weight rows, dz of the tile; per token m, log l, target.
                 var hiddenTile = shared.SubView(0, block * stride);
@@ -1357,9 +1354,9 @@ namespace Demo
                             if (tiles.HasBias != 0) z += bias[v];
                             if (z != float.NegativeInfinity)
                             {
-                                float probability = global::ILGPU.Algorithms.XMath.Exp(SigmaFloat(z, θcap) - rowMax[i] - rowLogSum[i]);
+                                float probability = global::ILGPU.Algorithms.XMath.Exp(SigmaFloat(z, θ0_cap) - rowMax[i] - rowLogSum[i]);
                                 float gs = tokenWeight * (v == rowTarget[i] ? probability - 1 : probability);
-                                gradient = ScoreGradientFloat(z, gs, θcap);
+                                gradient = ScoreGradientFloat(z, gs, θ0_cap, inv0);
                             }
                         }
                         gradients[e] = gradient;
@@ -1397,11 +1394,11 @@ namespace Demo
                 for (int e = lane; e < tokens * dim; e += lanes) hiddenGradient[(long)firstToken * dim + e] = poisoned ? float.NaN : hiddenGradientTile[e];
             }
 
-            private static double SigmaDouble(double x, double θcap)
+            private static double SigmaDouble(double x, double θ0_cap)
             {
-                var σ0 = x / θcap;
+                var σ0 = x / θ0_cap;
                 var σ1 = global::ILGPU.Algorithms.XMath.Tanh(σ0);
-                var σ2 = θcap * σ1;
+                var σ2 = θ0_cap * σ1;
                 var sigma = σ2; // σ = cap·tanh(x / cap)
                 return sigma;
             }
@@ -1410,9 +1407,9 @@ namespace Demo
             {
                 long start = (long)global::ILGPU.Grid.IdxX * rowLength;
                 // The learnable values, read once into registers rather than from memory for every entry.
-                double θcap = parameters[0];
+                double θ0_cap = parameters[0];
                 // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = double.IsNaN(θcap);
+                bool poisoned = double.IsNaN(θ0_cap);
 
                 // Pass 1: max σ over the unmasked entries (not max x: σ need not be monotone). NaN or +∞ in x, or a NaN σ,
                 // poisons the row: its lane's max becomes +∞, so the group's max says it without a second reduction.
@@ -1423,7 +1420,7 @@ namespace Demo
                     if (double.IsNaN(v) || double.IsPositiveInfinity(v)) max = double.PositiveInfinity;
                     else if (v != double.NegativeInfinity)
                     {
-                        double s = SigmaDouble(v, θcap);
+                        double s = SigmaDouble(v, θ0_cap);
                         max = poisoned || double.IsNaN(s) ? double.PositiveInfinity : global::ILGPU.Algorithms.XMath.Max(max, s);
                     }
                 }
@@ -1436,7 +1433,7 @@ namespace Demo
                 for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
                 {
                     double v = x[start + i];
-                    if (live && v != double.NegativeInfinity) sum += global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(v, θcap) - max);
+                    if (live && v != double.NegativeInfinity) sum += global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(v, θ0_cap) - max);
                 }
                 sum = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(sum);
 
@@ -1446,7 +1443,7 @@ namespace Demo
                 for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
                 {
                     double v = x[start + i];
-                    y[start + i] = !live ? dead : v == double.NegativeInfinity ? 0 : global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(v, θcap) - max) * inverse;
+                    y[start + i] = !live ? dead : v == double.NegativeInfinity ? 0 : global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(v, θ0_cap) - max) * inverse;
                 }
             }
 
@@ -1455,9 +1452,10 @@ namespace Demo
                 int row = global::ILGPU.Grid.IdxX;
                 long start = (long)row * rowLength;
                 // The learnable values, read once into registers rather than from memory for every entry.
-                double θcap = parameters[0];
+                double θ0_cap = parameters[0];
+                double inv0 = 1d / θ0_cap;
                 // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = double.IsNaN(θcap);
+                bool poisoned = double.IsNaN(θ0_cap);
 
                 // Pass 1: Σ g·y over the unmasked entries (gσ = y·(g − Σ g·y)).
                 double dot = 0;
@@ -1471,7 +1469,7 @@ namespace Demo
                 // Pass 2: dx = σ'(x)·gσ (masked: 0), and this lane's share of every parameter gradient.
                 // The shares add up without a branch: an entry with gσ = 0 adds exactly 0, and a poisoned row (gσ = NaN)
                 // makes them NaN, as autograd of the formula does.
-                double gradθcap = 0;
+                double gradθ0_cap = 0;
                 for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
                 {
                     double v = x[start + i];
@@ -1482,49 +1480,45 @@ namespace Demo
                     }
                     double yi = y[start + i];
                     double gs = yi * (dy[start + i] - dot);
-                    var dσ0 = v / θcap;
+                    var dσ0 = v / θ0_cap;
                     var dσ1 = global::ILGPU.Algorithms.XMath.Tanh(dσ0);
                     var dσ2 = dσ1 * dσ1;
                     var dσ3 = 1d - dσ2;
-                    var dσ4 = 1d / θcap;
-                    var dσ5 = dσ3 * dσ4;
-                    var dσ6 = θcap * dσ5;
-                    var dσ7 = -dσ0;
-                    var dσ8 = dσ7 / θcap;
-                    var dσ9 = dσ3 * dσ8;
-                    var dσ10 = θcap * dσ9;
-                    var dσ11 = dσ1 + dσ10;
-                    var dxi = gs == 0d ? 0d : gs * dσ6; // dx = σ'(x)·gσ, exactly 0 where gσ is
-                    gradθcap += gs == 0d ? 0d : gs * dσ11; // gσ·∂σ/∂cap
+                    var dσ4 = dσ3 * inv0;
+                    var dσ5 = θ0_cap * dσ4;
+                    var dσ6 = -dσ0;
+                    var dσ7 = dσ6 / θ0_cap;
+                    var dσ8 = dσ3 * dσ7;
+                    var dσ9 = θ0_cap * dσ8 + dσ1;
+                    var dxi = gs == 0d ? 0d : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
+                    gradθ0_cap += gs == 0d ? 0d : gs * dσ9; // gσ·∂σ/∂cap
                     dx[start + i] = dxi;
                 }
 
                 // Sum each gradient over the group; lane 0 writes this row's slot (an Above threshold's negated).
-                gradθcap = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθcap);
+                gradθ0_cap = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθ0_cap);
                 if (global::ILGPU.Group.IdxX == 0)
                 {
-                    partials[(long)row * 1 + 0] = poisoned ? double.NaN : gradθcap;
+                    partials[(long)row * 1 + 0] = poisoned ? double.NaN : gradθ0_cap;
                 }
             }
 
-            private static double ScoreGradientDouble(double s, double gs, double θcap)
+            private static double ScoreGradientDouble(double s, double gs, double θ0_cap, double inv0)
             {
                 // The parameter sums are the key pass's; here they are left unused.
-                double gradθcap = 0;
-                var dσ0 = s / θcap;
+                double gradθ0_cap = 0;
+                var dσ0 = s / θ0_cap;
                 var dσ1 = global::ILGPU.Algorithms.XMath.Tanh(dσ0);
                 var dσ2 = dσ1 * dσ1;
                 var dσ3 = 1d - dσ2;
-                var dσ4 = 1d / θcap;
-                var dσ5 = dσ3 * dσ4;
-                var dσ6 = θcap * dσ5;
-                var dσ7 = -dσ0;
-                var dσ8 = dσ7 / θcap;
-                var dσ9 = dσ3 * dσ8;
-                var dσ10 = θcap * dσ9;
-                var dσ11 = dσ1 + dσ10;
-                var scoreGradient = gs == 0d ? 0d : gs * dσ6; // dx = σ'(x)·gσ, exactly 0 where gσ is
-                gradθcap += gs == 0d ? 0d : gs * dσ11; // gσ·∂σ/∂cap
+                var dσ4 = dσ3 * inv0;
+                var dσ5 = θ0_cap * dσ4;
+                var dσ6 = -dσ0;
+                var dσ7 = dσ6 / θ0_cap;
+                var dσ8 = dσ3 * dσ7;
+                var dσ9 = θ0_cap * dσ8 + dσ1;
+                var scoreGradient = gs == 0d ? 0d : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
+                gradθ0_cap += gs == 0d ? 0d : gs * dσ9; // gσ·∂σ/∂cap
                 return scoreGradient;
             }
 
@@ -1545,9 +1539,9 @@ namespace Demo
                 long queryStart = ((long)head * tiles.Queries + firstQuery) * headSize, keyStart = (long)head * tiles.Keys * headSize;
                 long paddingStart = (long)(head / tiles.Heads) * tiles.Keys;
                 // The learnable values, read once into registers rather than from memory for every entry.
-                double θcap = parameters[0];
+                double θ0_cap = parameters[0];
                 // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = double.IsNaN(θcap);
+                bool poisoned = double.IsNaN(θ0_cap);
 
                 // Shared: the block's queries and output rows, a key and a value tile, σ then P of the tile; per query m, l and the rescaling.
                 var shared = global::ILGPU.SharedMemory.GetDynamic<double>();
@@ -1609,7 +1603,7 @@ namespace Demo
                     {
                         int i = e / block, j = e - i * block, qi = firstQuery + i, kj = firstKey + j;
                         double sv = scoreScale * weights[e];
-                        weights[e] = j < keys && sv != double.NegativeInfinity && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0) ? SigmaDouble(sv, θcap) : double.NegativeInfinity;
+                        weights[e] = j < keys && sv != double.NegativeInfinity && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0) ? SigmaDouble(sv, θ0_cap) : double.NegativeInfinity;
                     }
                     global::ILGPU.Group.Barrier();
 
@@ -1706,10 +1700,11 @@ namespace Demo
                 int keys = head >= tiles.HeadCount ? 0 : tiles.Keys - firstKey < block ? tiles.Keys - firstKey : block;
                 long keyStart = (long)head * tiles.Keys * headSize, paddingStart = tiles.Heads == 0 ? 0 : (long)(head / tiles.Heads) * tiles.Keys;
                 // The learnable values, read once into registers rather than from memory for every entry.
-                double θcap = parameters[0];
+                double θ0_cap = parameters[0];
+                double inv0 = 1d / θ0_cap;
                 // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = double.IsNaN(θcap);
-                double gradθcap = 0;
+                bool poisoned = double.IsNaN(θ0_cap);
+                double gradθ0_cap = 0;
 
                 // Shared: the key and value tiles and their gradients, a block of queries and of output gradients, P and ds.
                 var shared = global::ILGPU.SharedMemory.GetDynamic<double>();
@@ -1800,26 +1795,24 @@ namespace Demo
                         bool visible = j < keys && sv != double.NegativeInfinity && rowLogSumExp[i] != double.NegativeInfinity && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0);
                         if (visible)
                         {
-                            weight = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(sv, θcap) - rowLogSumExp[i]);
+                            weight = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(sv, θ0_cap) - rowLogSumExp[i]);
                             gs = weight * (scoreGradients[e] - rowDelta[i]);
                         }
                         double scoreGradient = 0;
                         if (visible)
                         {
-                            var dσ0 = sv / θcap;
+                            var dσ0 = sv / θ0_cap;
                             var dσ1 = global::ILGPU.Algorithms.XMath.Tanh(dσ0);
                             var dσ2 = dσ1 * dσ1;
                             var dσ3 = 1d - dσ2;
-                            var dσ4 = 1d / θcap;
-                            var dσ5 = dσ3 * dσ4;
-                            var dσ6 = θcap * dσ5;
-                            var dσ7 = -dσ0;
-                            var dσ8 = dσ7 / θcap;
-                            var dσ9 = dσ3 * dσ8;
-                            var dσ10 = θcap * dσ9;
-                            var dσ11 = dσ1 + dσ10;
-                            var dsi = gs == 0d ? 0d : gs * dσ6; // dx = σ'(x)·gσ, exactly 0 where gσ is
-                            gradθcap += gs == 0d ? 0d : gs * dσ11; // gσ·∂σ/∂cap
+                            var dσ4 = dσ3 * inv0;
+                            var dσ5 = θ0_cap * dσ4;
+                            var dσ6 = -dσ0;
+                            var dσ7 = dσ6 / θ0_cap;
+                            var dσ8 = dσ3 * dσ7;
+                            var dσ9 = θ0_cap * dσ8 + dσ1;
+                            var dsi = gs == 0d ? 0d : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
+                            gradθ0_cap += gs == 0d ? 0d : gs * dσ9; // gσ·∂σ/∂cap
                             scoreGradient = dsi;
                         }
                         weights[e] = weight;
@@ -1888,10 +1881,10 @@ namespace Demo
 
                 // Sum each gradient over the group; lane 0 writes this group's slot (an Above threshold's negated). A NaN
                 // parameter σ reads makes every gradient NaN, as autograd of the formula does, even with nothing visible.
-                gradθcap = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθcap);
+                gradθ0_cap = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθ0_cap);
                 if (lane == 0)
                 {
-                    partials[(long)global::ILGPU.Grid.IdxX * 1 + 0] = poisoned ? double.NaN : gradθcap;
+                    partials[(long)global::ILGPU.Grid.IdxX * 1 + 0] = poisoned ? double.NaN : gradθ0_cap;
                 }
             }
 
@@ -1911,7 +1904,8 @@ namespace Demo
                 long queryStart = ((long)head * tiles.Queries + firstQuery) * headSize, keyStart = (long)head * tiles.Keys * headSize;
                 long paddingStart = (long)(head / tiles.Heads) * tiles.Keys;
                 // The learnable values, read once into registers rather than from memory for every entry.
-                double θcap = parameters[0];
+                double θ0_cap = parameters[0];
+                double inv0 = 1d / θ0_cap;
 
                 // Shared: the block's queries, output gradients and query gradients, a key and a value tile; q·k then ds, and dO·v.
                 var shared = global::ILGPU.SharedMemory.GetDynamic<double>();
@@ -1996,10 +1990,10 @@ namespace Demo
                         bool visible = j < keys && sv != double.NegativeInfinity && rowLogSumExp[i] != double.NegativeInfinity && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0);
                         if (visible)
                         {
-                            weight = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(sv, θcap) - rowLogSumExp[i]);
+                            weight = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(sv, θ0_cap) - rowLogSumExp[i]);
                             gs = weight * (outputDots[e] - rowDelta[i]);
                         }
-                        scoreGradients[e] = visible ? ScoreGradientDouble(sv, gs, θcap) : 0;
+                        scoreGradients[e] = visible ? ScoreGradientDouble(sv, gs, θ0_cap, inv0) : 0;
                     }
                     global::ILGPU.Group.Barrier();
 
@@ -2048,9 +2042,9 @@ namespace Demo
                 int firstToken = global::ILGPU.Grid.IdxX * block;
                 int tokens = tiles.Tokens - firstToken < block ? tiles.Tokens - firstToken : block;
                 // The learnable values, read once into registers rather than from memory for every entry.
-                double θcap = parameters[0];
+                double θ0_cap = parameters[0];
                 // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = double.IsNaN(θcap);
+                bool poisoned = double.IsNaN(θ0_cap);
 
                 // Shared: the block's hidden states, a tile of weight rows, σ of the tile; per token m, l, its target and σ there.
                 var hiddenTile = shared.SubView(0, block * stride);
@@ -2104,7 +2098,7 @@ namespace Demo
                         {
                             double z = logits[e];
                             if (tiles.HasBias != 0) z += bias[v];
-                            if (z != double.NegativeInfinity) sigma = SigmaDouble(z, θcap);
+                            if (z != double.NegativeInfinity) sigma = SigmaDouble(z, θ0_cap);
                             if (v == rowTarget[i]) targetSigma[i] = sigma;
                         }
                         logits[e] = sigma;
@@ -2157,10 +2151,11 @@ namespace Demo
                 int firstClass = global::ILGPU.Grid.IdxX * block;
                 int classes = tiles.Vocab - firstClass < block ? tiles.Vocab - firstClass : block;
                 // The learnable values, read once into registers rather than from memory for every entry.
-                double θcap = parameters[0];
+                double θ0_cap = parameters[0];
+                double inv0 = 1d / θ0_cap;
                 // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = double.IsNaN(θcap);
-                double gradθcap = 0;
+                bool poisoned = double.IsNaN(θ0_cap);
+                double gradθ0_cap = 0;
 
                 // Shared: the block's weight rows and their gradient, a tile of hidden states, dz of the tile; per token m, log l, target.
                 var weightTile = shared.SubView(0, block * stride);
@@ -2219,22 +2214,20 @@ namespace Demo
                             if (tiles.HasBias != 0) z += bias[v];
                             if (z != double.NegativeInfinity)
                             {
-                                double probability = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(z, θcap) - rowMax[i] - rowLogSum[i]);
+                                double probability = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(z, θ0_cap) - rowMax[i] - rowLogSum[i]);
                                 double gs = tokenWeight * (v == rowTarget[i] ? probability - 1 : probability);
-                                var dσ0 = z / θcap;
+                                var dσ0 = z / θ0_cap;
                                 var dσ1 = global::ILGPU.Algorithms.XMath.Tanh(dσ0);
                                 var dσ2 = dσ1 * dσ1;
                                 var dσ3 = 1d - dσ2;
-                                var dσ4 = 1d / θcap;
-                                var dσ5 = dσ3 * dσ4;
-                                var dσ6 = θcap * dσ5;
-                                var dσ7 = -dσ0;
-                                var dσ8 = dσ7 / θcap;
-                                var dσ9 = dσ3 * dσ8;
-                                var dσ10 = θcap * dσ9;
-                                var dσ11 = dσ1 + dσ10;
-                                var dz = gs == 0d ? 0d : gs * dσ6; // dx = σ'(x)·gσ, exactly 0 where gσ is
-                                gradθcap += gs == 0d ? 0d : gs * dσ11; // gσ·∂σ/∂cap
+                                var dσ4 = dσ3 * inv0;
+                                var dσ5 = θ0_cap * dσ4;
+                                var dσ6 = -dσ0;
+                                var dσ7 = dσ6 / θ0_cap;
+                                var dσ8 = dσ3 * dσ7;
+                                var dσ9 = θ0_cap * dσ8 + dσ1;
+                                var dz = gs == 0d ? 0d : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
+                                gradθ0_cap += gs == 0d ? 0d : gs * dσ9; // gσ·∂σ/∂cap
                                 gradient = dz;
                             }
                         }
@@ -2281,10 +2274,10 @@ namespace Demo
                 if (tiles.HasBias != 0) for (int j = lane; j < classes; j += lanes) biasGradient[firstClass + j] = poisoned ? double.NaN : biasGradientTile[j];
 
                 // Sum each gradient over the group; lane 0 writes this group's slot (an Above threshold's negated).
-                gradθcap = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθcap);
+                gradθ0_cap = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθ0_cap);
                 if (lane == 0)
                 {
-                    partials[(long)global::ILGPU.Grid.IdxX * 1 + 0] = poisoned ? double.NaN : gradθcap;
+                    partials[(long)global::ILGPU.Grid.IdxX * 1 + 0] = poisoned ? double.NaN : gradθ0_cap;
                 }
             }
 
@@ -2302,9 +2295,10 @@ namespace Demo
                 int firstToken = global::ILGPU.Grid.IdxX * block;
                 int tokens = tiles.Tokens - firstToken < block ? tiles.Tokens - firstToken : block;
                 // The learnable values, read once into registers rather than from memory for every entry.
-                double θcap = parameters[0];
+                double θ0_cap = parameters[0];
+                double inv0 = 1d / θ0_cap;
                 // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = double.IsNaN(θcap);
+                bool poisoned = double.IsNaN(θ0_cap);
 
                 // Shared: the block's hidden states and their gradient, a tile of weight rows, dz of the tile; per token m, log l, target.
                 var hiddenTile = shared.SubView(0, block * stride);
@@ -2361,9 +2355,9 @@ namespace Demo
                             if (tiles.HasBias != 0) z += bias[v];
                             if (z != double.NegativeInfinity)
                             {
-                                double probability = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(z, θcap) - rowMax[i] - rowLogSum[i]);
+                                double probability = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(z, θ0_cap) - rowMax[i] - rowLogSum[i]);
                                 double gs = tokenWeight * (v == rowTarget[i] ? probability - 1 : probability);
-                                gradient = ScoreGradientDouble(z, gs, θcap);
+                                gradient = ScoreGradientDouble(z, gs, θ0_cap, inv0);
                             }
                         }
                         gradients[e] = gradient;

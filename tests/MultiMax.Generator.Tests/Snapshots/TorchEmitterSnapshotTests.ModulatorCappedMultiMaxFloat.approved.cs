@@ -76,16 +76,16 @@ namespace Demo
                 global::TorchSharp.torch.Tensor xz = x.masked_fill(masked, 0);
                 global::TorchSharp.torch.Tensor σ0 = parameters[1] - xz;
                 global::TorchSharp.torch.Tensor σ1 = global::TorchSharp.torch.maximum(σ0, global::TorchSharp.torch.full_like(xz, 0d));
-                global::TorchSharp.torch.Tensor σ2 = parameters[0] * σ1;
-                global::TorchSharp.torch.Tensor σ3 = xz + σ2;
-                global::TorchSharp.torch.Tensor σ4 = xz - parameters[3];
-                global::TorchSharp.torch.Tensor σ5 = global::TorchSharp.torch.maximum(σ4, global::TorchSharp.torch.full_like(xz, 0d));
-                global::TorchSharp.torch.Tensor σ6 = parameters[2] * σ5;
-                global::TorchSharp.torch.Tensor σ7 = σ3 + σ6;
-                global::TorchSharp.torch.Tensor σ8 = σ7 / 20d;
-                global::TorchSharp.torch.Tensor σ9 = σ8.tanh();
-                global::TorchSharp.torch.Tensor σ10 = 20d * σ9;
-                global::TorchSharp.torch.Tensor sigma = σ10; // σ = 20·tanh((x + a·max(b − x, 0) + c·max(x − d, 0)) / 20)
+                global::TorchSharp.torch.Tensor σ2 = parameters[0] * σ1 + xz;
+                global::TorchSharp.torch.Tensor σ3 = xz - parameters[3];
+                global::TorchSharp.torch.Tensor σ4 = global::TorchSharp.torch.maximum(σ3, global::TorchSharp.torch.full_like(xz, 0d));
+                global::TorchSharp.torch.Tensor σ5 = parameters[2] * σ4 + σ2;
+                global::TorchSharp.torch.Tensor σ6 = σ5 / 20d;
+                global::TorchSharp.torch.Tensor σ7 = σ6.tanh();
+                global::TorchSharp.torch.Tensor σ8 = 20d * σ7;
+                global::TorchSharp.torch.Tensor sigma = σ8; // σ = 20·tanh((x + a·max(b − x, 0) + c·max(x − d, 0)) / 20)
+                sigma = sigma + (xz - xz);
+                sigma = sigma.masked_fill(global::TorchSharp.torch.stack(new global::TorchSharp.torch.Tensor[] { parameters[0], parameters[1], parameters[2], parameters[3] }).isnan().any(), double.NaN);
                 return sigma.masked_fill(masked, double.NegativeInfinity).MoveToOuterDisposeScope();
             }
         }
@@ -97,50 +97,50 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
         public sealed class CappedMultiMax1Module : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>, global::MultiMax.Torch.CompilerServices.IFusedNormalizer
         {
-            private global::TorchSharp.Modules.Parameter θa;
-            private global::TorchSharp.Modules.Parameter θb;
-            private global::TorchSharp.Modules.Parameter θc;
-            private global::TorchSharp.Modules.Parameter θd;
+            private global::TorchSharp.Modules.Parameter θ0_a;
+            private global::TorchSharp.Modules.Parameter θ1_b;
+            private global::TorchSharp.Modules.Parameter θ2_c;
+            private global::TorchSharp.Modules.Parameter θ3_d;
 
             /// <summary>The learnable argument <c>a</c> of CappedMultiMax, initialised to its default 0.1.</summary>
             public global::TorchSharp.Modules.Parameter a
             {
-                get => θa;
-                set { global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.CheckParameter(value, 1, nameof(CappedMultiMax1Module) + "." + nameof(a)); θa = value; ConditionallyRegisterParameter(nameof(a), value); }
+                get => θ0_a;
+                set { global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.CheckParameter(value, 1, nameof(CappedMultiMax1Module) + "." + nameof(a)); θ0_a = value; ConditionallyRegisterParameter(nameof(a), value); }
             }
 
             /// <summary>The learnable argument <c>b</c> of CappedMultiMax, initialised to its default −0.5.</summary>
             public global::TorchSharp.Modules.Parameter b
             {
-                get => θb;
-                set { global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.CheckParameter(value, 1, nameof(CappedMultiMax1Module) + "." + nameof(b)); θb = value; ConditionallyRegisterParameter(nameof(b), value); }
+                get => θ1_b;
+                set { global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.CheckParameter(value, 1, nameof(CappedMultiMax1Module) + "." + nameof(b)); θ1_b = value; ConditionallyRegisterParameter(nameof(b), value); }
             }
 
             /// <summary>The learnable argument <c>c</c> of CappedMultiMax, initialised to its default 0.1.</summary>
             public global::TorchSharp.Modules.Parameter c
             {
-                get => θc;
-                set { global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.CheckParameter(value, 1, nameof(CappedMultiMax1Module) + "." + nameof(c)); θc = value; ConditionallyRegisterParameter(nameof(c), value); }
+                get => θ2_c;
+                set { global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.CheckParameter(value, 1, nameof(CappedMultiMax1Module) + "." + nameof(c)); θ2_c = value; ConditionallyRegisterParameter(nameof(c), value); }
             }
 
             /// <summary>The learnable argument <c>d</c> of CappedMultiMax, initialised to its default 0.5.</summary>
             public global::TorchSharp.Modules.Parameter d
             {
-                get => θd;
-                set { global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.CheckParameter(value, 1, nameof(CappedMultiMax1Module) + "." + nameof(d)); θd = value; ConditionallyRegisterParameter(nameof(d), value); }
+                get => θ3_d;
+                set { global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.CheckParameter(value, 1, nameof(CappedMultiMax1Module) + "." + nameof(d)); θ3_d = value; ConditionallyRegisterParameter(nameof(d), value); }
             }
 
             /// <summary>A layer whose parameters start at the defaults CappedMultiMax declares.</summary>
             public CappedMultiMax1Module() : base(nameof(CappedMultiMax1Module))
             {
-                θa = new global::TorchSharp.Modules.Parameter(global::TorchSharp.torch.ones(1).mul_(0.1d));
-                register_parameter(nameof(a), θa);
-                θb = new global::TorchSharp.Modules.Parameter(global::TorchSharp.torch.ones(1).mul_(-0.5d));
-                register_parameter(nameof(b), θb);
-                θc = new global::TorchSharp.Modules.Parameter(global::TorchSharp.torch.ones(1).mul_(0.1d));
-                register_parameter(nameof(c), θc);
-                θd = new global::TorchSharp.Modules.Parameter(global::TorchSharp.torch.ones(1).mul_(0.5d));
-                register_parameter(nameof(d), θd);
+                θ0_a = new global::TorchSharp.Modules.Parameter(global::TorchSharp.torch.ones(1).mul_(0.1d));
+                register_parameter(nameof(a), θ0_a);
+                θ1_b = new global::TorchSharp.Modules.Parameter(global::TorchSharp.torch.ones(1).mul_(-0.5d));
+                register_parameter(nameof(b), θ1_b);
+                θ2_c = new global::TorchSharp.Modules.Parameter(global::TorchSharp.torch.ones(1).mul_(0.1d));
+                register_parameter(nameof(c), θ2_c);
+                θ3_d = new global::TorchSharp.Modules.Parameter(global::TorchSharp.torch.ones(1).mul_(0.5d));
+                register_parameter(nameof(d), θ3_d);
             }
 
             /// <inheritdoc/>
@@ -149,7 +149,7 @@ namespace Demo
             /// <summary>The parameters in the span operator's layout, which is exactly this concatenation; the cast is differentiable.</summary>
             private global::TorchSharp.torch.Tensor Parameters(global::TorchSharp.torch.ScalarType dtype)
             {
-                using global::TorchSharp.torch.Tensor concatenated = global::TorchSharp.torch.cat(new global::TorchSharp.torch.Tensor[] { a, b, c, d });
+                using global::TorchSharp.torch.Tensor concatenated = global::TorchSharp.torch.cat(new global::TorchSharp.torch.Tensor[] { this.a, this.b, this.c, this.d });
                 return concatenated.to(dtype);
             }
 

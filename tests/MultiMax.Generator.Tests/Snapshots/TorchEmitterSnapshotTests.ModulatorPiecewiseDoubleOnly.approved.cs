@@ -76,10 +76,11 @@ namespace Demo
                 global::TorchSharp.torch.Tensor xz = x.masked_fill(masked, 0);
                 global::TorchSharp.torch.Tensor σ0 = parameters[1] - xz;
                 global::TorchSharp.torch.Tensor σ1 = parameters[0] * σ0;
-                global::TorchSharp.torch.Tensor σ2 = σ1 * σ0;
-                global::TorchSharp.torch.Tensor σ3 = xz + σ2;
-                global::TorchSharp.torch.Tensor σ4 = global::TorchSharp.torch.where(xz.lt(parameters[1]), σ3, xz);
-                global::TorchSharp.torch.Tensor sigma = σ4; // σ = x < t ? x + a·(t − x)·(t − x) : x
+                global::TorchSharp.torch.Tensor σ2 = σ1 * σ0 + xz;
+                global::TorchSharp.torch.Tensor σ3 = global::TorchSharp.torch.where(xz.lt(parameters[1]), σ2, xz);
+                global::TorchSharp.torch.Tensor sigma = σ3; // σ = x < t ? x + a·(t − x)·(t − x) : x
+                sigma = sigma + (xz - xz);
+                sigma = sigma.masked_fill(global::TorchSharp.torch.stack(new global::TorchSharp.torch.Tensor[] { parameters[0], parameters[1] }).isnan().any(), double.NaN);
                 return sigma.masked_fill(masked, double.NegativeInfinity).MoveToOuterDisposeScope();
             }
         }
@@ -91,30 +92,30 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
         public sealed class HingedModule : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>, global::MultiMax.Torch.CompilerServices.IFusedNormalizer
         {
-            private global::TorchSharp.Modules.Parameter θa;
-            private global::TorchSharp.Modules.Parameter θt;
+            private global::TorchSharp.Modules.Parameter θ0_a;
+            private global::TorchSharp.Modules.Parameter θ1_t;
 
             /// <summary>The learnable argument <c>a</c> of Hinge, initialised to its default 0.1.</summary>
             public global::TorchSharp.Modules.Parameter a
             {
-                get => θa;
-                set { global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.CheckParameter(value, 1, nameof(HingedModule) + "." + nameof(a)); θa = value; ConditionallyRegisterParameter(nameof(a), value); }
+                get => θ0_a;
+                set { global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.CheckParameter(value, 1, nameof(HingedModule) + "." + nameof(a)); θ0_a = value; ConditionallyRegisterParameter(nameof(a), value); }
             }
 
             /// <summary>The learnable argument <c>t</c> of Hinge, initialised to its default 0.5.</summary>
             public global::TorchSharp.Modules.Parameter t
             {
-                get => θt;
-                set { global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.CheckParameter(value, 1, nameof(HingedModule) + "." + nameof(t)); θt = value; ConditionallyRegisterParameter(nameof(t), value); }
+                get => θ1_t;
+                set { global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.CheckParameter(value, 1, nameof(HingedModule) + "." + nameof(t)); θ1_t = value; ConditionallyRegisterParameter(nameof(t), value); }
             }
 
             /// <summary>A layer whose parameters start at the defaults Hinge declares.</summary>
             public HingedModule() : base(nameof(HingedModule))
             {
-                θa = new global::TorchSharp.Modules.Parameter(global::TorchSharp.torch.ones(1).mul_(0.1d));
-                register_parameter(nameof(a), θa);
-                θt = new global::TorchSharp.Modules.Parameter(global::TorchSharp.torch.ones(1).mul_(0.5d));
-                register_parameter(nameof(t), θt);
+                θ0_a = new global::TorchSharp.Modules.Parameter(global::TorchSharp.torch.ones(1).mul_(0.1d));
+                register_parameter(nameof(a), θ0_a);
+                θ1_t = new global::TorchSharp.Modules.Parameter(global::TorchSharp.torch.ones(1).mul_(0.5d));
+                register_parameter(nameof(t), θ1_t);
             }
 
             /// <inheritdoc/>
@@ -123,7 +124,7 @@ namespace Demo
             /// <summary>The parameters in the span operator's layout, which is exactly this concatenation; the cast is differentiable.</summary>
             private global::TorchSharp.torch.Tensor Parameters(global::TorchSharp.torch.ScalarType dtype)
             {
-                using global::TorchSharp.torch.Tensor concatenated = global::TorchSharp.torch.cat(new global::TorchSharp.torch.Tensor[] { a, t });
+                using global::TorchSharp.torch.Tensor concatenated = global::TorchSharp.torch.cat(new global::TorchSharp.torch.Tensor[] { this.a, this.t });
                 return concatenated.to(dtype);
             }
 

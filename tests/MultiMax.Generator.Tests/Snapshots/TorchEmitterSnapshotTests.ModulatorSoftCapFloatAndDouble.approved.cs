@@ -82,6 +82,8 @@ namespace Demo
                 global::TorchSharp.torch.Tensor σ1 = σ0.tanh();
                 global::TorchSharp.torch.Tensor σ2 = parameters[0] * σ1;
                 global::TorchSharp.torch.Tensor sigma = σ2; // σ = cap·tanh(x / cap)
+                sigma = sigma + (xz - xz);
+                sigma = sigma.masked_fill(global::TorchSharp.torch.stack(new global::TorchSharp.torch.Tensor[] { parameters[0] }).isnan().any(), double.NaN);
                 return sigma.masked_fill(masked, double.NegativeInfinity).MoveToOuterDisposeScope();
             }
         }
@@ -93,20 +95,20 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]
         public sealed class CappedModule : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>, global::MultiMax.Torch.CompilerServices.IFusedNormalizer
         {
-            private global::TorchSharp.Modules.Parameter θcap;
+            private global::TorchSharp.Modules.Parameter θ0_cap;
 
             /// <summary>The learnable argument <c>cap</c> of SoftCap, initialised to its default 30.</summary>
             public global::TorchSharp.Modules.Parameter cap
             {
-                get => θcap;
-                set { global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.CheckParameter(value, 1, nameof(CappedModule) + "." + nameof(cap)); θcap = value; ConditionallyRegisterParameter(nameof(cap), value); }
+                get => θ0_cap;
+                set { global::MultiMax.Torch.CompilerServices.TorchNormalizerRunner.CheckParameter(value, 1, nameof(CappedModule) + "." + nameof(cap)); θ0_cap = value; ConditionallyRegisterParameter(nameof(cap), value); }
             }
 
             /// <summary>A layer whose parameters start at the defaults SoftCap declares.</summary>
             public CappedModule() : base(nameof(CappedModule))
             {
-                θcap = new global::TorchSharp.Modules.Parameter(global::TorchSharp.torch.ones(1).mul_(30d));
-                register_parameter(nameof(cap), θcap);
+                θ0_cap = new global::TorchSharp.Modules.Parameter(global::TorchSharp.torch.ones(1).mul_(30d));
+                register_parameter(nameof(cap), θ0_cap);
             }
 
             /// <inheritdoc/>
@@ -115,7 +117,7 @@ namespace Demo
             /// <summary>The parameters in the span operator's layout, which is exactly this concatenation; the cast is differentiable.</summary>
             private global::TorchSharp.torch.Tensor Parameters(global::TorchSharp.torch.ScalarType dtype)
             {
-                using global::TorchSharp.torch.Tensor concatenated = global::TorchSharp.torch.cat(new global::TorchSharp.torch.Tensor[] { cap });
+                using global::TorchSharp.torch.Tensor concatenated = global::TorchSharp.torch.cat(new global::TorchSharp.torch.Tensor[] { this.cap });
                 return concatenated.to(dtype);
             }
 

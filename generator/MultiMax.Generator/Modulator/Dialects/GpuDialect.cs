@@ -13,7 +13,12 @@ internal sealed class GpuDialect(ElementType type) : ScalarDialect(type)
     /// <summary>A multiply and an add, which CUDA's compiler contracts into one fused instruction.</summary>
     public override string AddProduct(Local target, string factor, string product) => $"{target} += {factor} * {product};";
 
+    /// <summary>A multiply and an add, which CUDA's compiler contracts into one fused instruction.</summary>
+    public override string MultiplyAdd(string a, string b, string c) => $"{a} * {b} + {c}";
+
     public override string Function(SigmaKind function, string operand) => $"global::ILGPU.Algorithms.XMath.{function}({operand})";
 
-    public override string Extremum(SigmaKind maxOrMin, string left, string right) => $"global::ILGPU.Algorithms.XMath.{maxOrMin}({left}, {right})";
+    /// <summary><c>XMath.Max</c>/<c>Min</c>, which drop a NaN on CUDA: a NaN operand is passed on explicitly, as <c>Math.Max</c> does.</summary>
+    public override string Extremum(SigmaKind maxOrMin, string left, string right) =>
+        $"{Type.Keyword()}.IsNaN({left}) ? {left} : {Type.Keyword()}.IsNaN({right}) ? {right} : global::ILGPU.Algorithms.XMath.{maxOrMin}({left}, {right})";
 }

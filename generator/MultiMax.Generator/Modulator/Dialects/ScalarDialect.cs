@@ -34,13 +34,23 @@ internal class ScalarDialect(ElementType type) : IDialect
 
     public string Select(string condition, string whenTrue, string whenFalse) => $"{condition} ? {whenTrue} : {whenFalse}";
 
-    public virtual string Function(SigmaKind function, string operand) => $"{type.MathClass()}.{function}({operand})";
+    /// <summary>
+    /// Exp, Log and Tanh through the lanes' own <c>VectorMath</c> on a broadcast entry, so that an entry past the last
+    /// whole vector gets the bits a lane would; Sqrt and Abs are exact either way.
+    /// </summary>
+    public virtual string Function(SigmaKind function, string operand) => function is SigmaKind.Sqrt or SigmaKind.Abs
+        ? $"{type.MathClass()}.{function}({operand})"
+        : $"VectorMath.{function}(new global::System.Numerics.Vector<{type.Keyword()}>({operand}))[0]";
 
     public virtual string Extremum(SigmaKind maxOrMin, string left, string right) => $"{type.MathClass()}.{maxOrMin}({left}, {right})";
 
     public string Compare(SigmaComparison comparison, string left, string right) => $"{left} {Operator(comparison)} {right}";
 
     public string ConstantLike(double value, Local like) => Constant(value);
+
+    public virtual string MultiplyAdd(string a, string b, string c) => $"{type.MathClass()}.FusedMultiplyAdd({a}, {b}, {c})";
+
+    public bool HasCallPrologue => true;
 
     private static string Operator(SigmaComparison comparison) => comparison switch
     {

@@ -55,4 +55,9 @@ internal sealed class TorchDialect(Local parameters) : IDialect
     }}({right})";
 
     public string ConstantLike(double value, Local like) => $"global::TorchSharp.torch.full_like({like}, {Constant(value)})";
+
+    public string MultiplyAdd(string a, string b, string c) => $"{a} * {b} + {c}";
+
+    /// <summary>The formula runs once per call as a whole: every value is an op of it, none is hoisted.</summary>
+    public bool HasCallPrologue => false;
 }

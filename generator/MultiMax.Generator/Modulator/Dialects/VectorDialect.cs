@@ -58,4 +58,8 @@ internal sealed class VectorDialect(ElementType type, LaneWidth width, Local zer
     }}({left}, {right})";
 
     public string ConstantLike(double value, Local like) => Constant(value);
+
+    public string MultiplyAdd(string a, string b, string c) => $"{width.Api}.FusedMultiplyAdd({a}, {b}, {c})";
+
+    public bool HasCallPrologue => true;
 }
