@@ -27,10 +27,6 @@ internal static partial class CpuEmitter
             $"private static void Backward{kernel.Width.Name}(ReadOnlySpan<{t}> {x}, ReadOnlySpan<{t}> {y}, ReadOnlySpan<{t}> {dy}, Span<{t}> {dx}, int {rowLength}, ReadOnlySpan<{t}> {kernel.Parameters}, Span<double> {parameterGradients})");
         kernel.WriteParameterLocals(backward: true);
         kernel.DeclareZero();
-        if (math.Terms.Count > 0)
-        {
-            kernel.DeclareOne();
-        }
 
         kernel.DeclareNegativeInfinity();
         kernel.DeclarePoisonFlag();
@@ -125,7 +121,7 @@ internal static partial class CpuEmitter
             writer.Line("// Add this block's sums; an Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.");
             foreach (ParameterGradient gradient in gradients)
             {
-                writer.Line($"{parameterGradients}[{gradient.ParameterIndex}] {(ModulatorPrinter.IsSubtracted(gradient) ? "-=" : "+=")} {Total(gradient)};");
+                writer.Line($"{parameterGradients}[{gradient.ParameterIndex}] += {Total(gradient)};");
             }
         }
     }

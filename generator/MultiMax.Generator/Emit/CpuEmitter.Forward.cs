@@ -213,8 +213,7 @@ internal static partial class CpuEmitter
         ModulatorPrinter lanes = kernel.Lanes;
 
         // σ runs on every lane and masked lanes are overwritten after: cheaper than keeping −∞ out of σ.
-        Local u = lanes.WriteAffine(writer, xv);
-        Local s = lanes.WriteSigma(writer, u, "s");
+        Local s = lanes.WriteSigma(writer, xv, "s");
         WritePoisonNonFinite(kernel, s, xv);
         writer.Line($"{s} = {kernel.Api}.ConditionalSelect({kernel.Api}.Equals({xv}, {kernel.NegativeInfinity}), {kernel.NegativeInfinity}, {s});");
         writer.Line($"{maxV} = {kernel.Api}.MaxNative({maxV}, {s});");
@@ -232,8 +231,7 @@ internal static partial class CpuEmitter
         using (writer.Block($"if ({xs} != {t}.NegativeInfinity)"))
         {
             ModulatorPrinter scalars = kernel.Scalars;
-            Local u = scalars.WriteAffine(writer, xs);
-            Local sigma = scalars.WriteSigma(writer, u, "sigma");
+            Local sigma = scalars.WriteSigma(writer, xs, "sigma");
             WritePoisonNonFinite(kernel, sigma, xs);
             writer.Line($"{s} = {sigma};");
         }

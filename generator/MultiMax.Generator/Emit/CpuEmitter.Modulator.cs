@@ -74,7 +74,7 @@ internal static partial class CpuEmitter
         {
             writer.Line($"var {sv} = {kernel.Load(s)};");
             ModulatorPrinter lanes = kernel.Lanes;
-            Local value = lanes.WriteSigma(writer, lanes.WriteAffine(writer, sv), "sigmaV");
+            Local value = lanes.WriteSigma(writer, sv, "sigmaV");
             writer.Line(kernel.Store(value.Name, sigma));
         }
 
@@ -83,7 +83,7 @@ internal static partial class CpuEmitter
         {
             writer.Line($"{kernel.T} {ss} = {kernel.Element(s)};");
             ModulatorPrinter scalars = kernel.Scalars;
-            Local value = scalars.WriteSigma(writer, scalars.WriteAffine(writer, ss), "sigmaS");
+            Local value = scalars.WriteSigma(writer, ss, "sigmaS");
             writer.Line($"{kernel.Element(sigma)} = {value};");
         }
     }
@@ -108,11 +108,6 @@ internal static partial class CpuEmitter
 
         kernel.WriteParameterLocals(backward: true);
         kernel.DeclareZero();
-        if (math.Terms.Count > 0)
-        {
-            kernel.DeclareOne();
-        }
-
         IReadOnlyList<ParameterGradient> gradients = math.Gradients;
         Local Total(ParameterGradient g) => new(g.AccumulatorStem);
         Local Lanes(ParameterGradient g) => new(g.AccumulatorStem + "V");
@@ -146,7 +141,7 @@ internal static partial class CpuEmitter
             writer.Line("// An Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.");
             foreach (ParameterGradient g in gradients)
             {
-                writer.Line($"{parameterGradients}[{g.ParameterIndex}] {(ModulatorPrinter.IsSubtracted(g) ? "-=" : "+=")} {Total(g)};");
+                writer.Line($"{parameterGradients}[{g.ParameterIndex}] += {Total(g)};");
             }
         }
     }

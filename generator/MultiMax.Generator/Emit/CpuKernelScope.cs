@@ -20,7 +20,6 @@ internal sealed class CpuKernelScope
     /// </summary>
     public const int ChunkLength = 1024;
 
-    private Local? one;
     private Local? negativeInfinity;
     private Local? poisoned;
 
@@ -55,8 +54,6 @@ internal sealed class CpuKernelScope
 
     public Local Zero { get; } = new("zero");
 
-    public Local One => one ?? throw new InvalidOperationException("DeclareOne was not called.");
-
     public Local NegativeInfinity => negativeInfinity ?? throw new InvalidOperationException("DeclareNegativeInfinity was not called.");
 
     /// <summary>Whether a learnable parameter σ reads is NaN; null when σ reads none (<see cref="DeclarePoisonFlag"/>).</summary>
@@ -82,19 +79,13 @@ internal sealed class CpuKernelScope
 
     public Local ScalarStart { get; } = new("scalarStart");
 
-    /// <summary>σ in SIMD lanes; valid once <see cref="DeclareZero"/> (and, for σ′, <see cref="DeclareOne"/>) ran.</summary>
-    public ModulatorPrinter Lanes => new(Math, new VectorDialect(Type, Width, Zero, one));
+    /// <summary>σ in SIMD lanes; valid once <see cref="DeclareZero"/> ran.</summary>
+    public ModulatorPrinter Lanes => new(Math, new VectorDialect(Type, Width, Zero));
 
     /// <summary>σ in scalars, for the entries past the last whole vector.</summary>
     public ModulatorPrinter Scalars => new(Math, new ScalarDialect(Type));
 
     public void DeclareZero() => Writer.Line($"var {Zero} = {Width.Zero(T)};");
-
-    public void DeclareOne()
-    {
-        one = new Local("one");
-        Writer.Line($"var {one} = {Width.One(T)};");
-    }
 
     public void DeclareNegativeInfinity()
     {
@@ -103,8 +94,8 @@ internal sealed class CpuKernelScope
     }
 
     /// <summary>
-    /// Reads the learnable parameters once per block of rows and broadcasts what the SIMD lanes use: σ's coefficients
-    /// and thresholds in the forward; thresholds and slopes in the backward, which needs a coefficient only as a slope.
+    /// Reads the learnable parameters once per block of rows, computes the invariants from them, and broadcasts both to
+    /// the SIMD lanes: what σ reads in the forward; what σ′ and the gradients read (and σ's parameters) in the backward.
     /// </summary>
     public void WriteParameterLocals(bool backward)
     {
@@ -117,11 +108,7 @@ internal sealed class CpuKernelScope
         foreach (Symbol symbol in backward ? Math.DerivativeSymbols : Math.SigmaSymbols)
         {
             Writer.Line($"{T} {symbol.Name} = {scalars.Definition(symbol, Parameters)};");
-            bool usedAsCoefficient = symbol.Kind == SymbolKind.Parameter && Math.Terms.Any(t => t.Coefficient == symbol);
-            if (!(backward && usedAsCoefficient))
-            {
-                Writer.Line($"var {VectorDialect.Broadcast(symbol)} = {Width.Broadcast(T, symbol.Name)};");
-            }
+            Writer.Line($"var {VectorDialect.Broadcast(symbol)} = {Width.Broadcast(T, symbol.Name)};");
         }
     }
 

@@ -146,8 +146,7 @@ internal static partial class GpuEmitter
         string parameters = string.Concat(printer.Math.SigmaSymbols.Select(symbol => $", {t} {symbol.Name}"));
         using (writer.Block($"private static {t} Sigma{Suffix(type)}({t} {x}{parameters})"))
         {
-            Local u = printer.WriteAffine(writer, x);
-            Local sigma = printer.Math.IsIdentity ? u : printer.WriteSigma(writer, u, "sigma");
+            Local sigma = printer.Math.IsIdentity ? x : printer.WriteSigma(writer, x, "sigma");
             writer.Line($"return {sigma};");
         }
     }
@@ -314,9 +313,7 @@ internal static partial class GpuEmitter
             for (int k = 0; k < spec.ParameterCount; k++)
             {
                 ParameterGradient? gradient = math.Gradients.FirstOrDefault(g => g.ParameterIndex == k);
-                string value = gradient is null ? "0"
-                    : ModulatorPrinter.IsSubtracted(gradient) ? $"-{Accumulator(gradient)}"
-                    : Accumulator(gradient).Name;
+                string value = gradient is null ? "0" : Accumulator(gradient).Name;
                 if (poisoned is not null && (gradient is not null || poisonEvery))
                 {
                     value = $"{poisoned} ? {nan} : {value}";

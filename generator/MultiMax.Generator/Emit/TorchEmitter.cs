@@ -208,7 +208,7 @@ internal static class TorchEmitter
             writer.Line("// σ is never evaluated at a masked entry: σ(−∞) is NaN or ±∞ for most parameters.");
             var unmasked = new Local("xz");
             writer.Line($"{Tensor} {unmasked} = {x}.masked_fill(masked, 0);");
-            Local sigma = printer.WriteSigma(writer, printer.WriteAffine(writer, unmasked), "sigma");
+            Local sigma = printer.WriteSigma(writer, unmasked, "sigma");
             if (math.Expression is not null)
             {
                 // As the kernels: σ may be finite at x = +∞ (cap·tanh(+∞/cap) = cap), or not read a NaN parameter in the branch

@@ -25,6 +25,12 @@ internal enum SigmaKind
     Max,
     Min,
 
+    /// <summary>
+    /// <c>max(Operands[0], 0)</c> with the hardware's maximum (a NaN operand gives 0 on x86): the clipped distance of a
+    /// <c>[Below]</c>/<c>[Above]</c> term, whose slope at the kink is 0 (torch's relu). Terms only; <c>Math.Max</c> is <see cref="Max"/>.
+    /// </summary>
+    Relu,
+
     /// <summary><c>Operands[0]</c> raised to the integer <see cref="SigmaNode.Index"/> (never 0 or 1 once simplified).</summary>
     Power,
 

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using MultiMax.Generator.Helpers;
 
 namespace MultiMax.Generator.Model;
@@ -16,6 +17,7 @@ internal sealed record SigmaNode(
     SigmaKind Kind, double Value, int Index, string? Name, EquatableArray<SigmaNode> Operands, SigmaComparison Comparison = default)
 {
     private int? hash;
+    private bool? dependsOnInput;
 
     public bool IsConstant => Kind == SigmaKind.Constant;
 
@@ -25,6 +27,9 @@ internal sealed record SigmaNode(
     public bool IsOperation => Operands.Count > 0;
 
     public SigmaNode this[int operand] => Operands[operand];
+
+    /// <summary>Whether the value depends on x; one that does not is computed once per call, not per entry.</summary>
+    public bool DependsOnInput => dependsOnInput ??= Kind == SigmaKind.Input || Operands.Any(o => o.DependsOnInput);
 
     /// <summary>Every node of the tree, each once, operands before the nodes that use them.</summary>
     public IEnumerable<SigmaNode> Nodes()

@@ -7,18 +7,12 @@ namespace MultiMax.Generator.Modulator;
 /// writes it through a dialect: SIMD lanes (<see cref="Dialects.VectorDialect"/>), scalars
 /// (<see cref="Dialects.ScalarDialect"/>), ILGPU kernel code (<see cref="Dialects.GpuDialect"/>) or torch ops
 /// (<see cref="Dialects.TorchDialect"/>). Operands are C# expressions built from <see cref="Local"/> handles and
-/// symbols; the usual operators <c>+ − *</c> work on all four, so only what differs is here.
+/// symbols; the usual operators <c>+ − * /</c> and unary minus work on all four, so only what differs is here.
 /// </summary>
 internal interface IDialect
 {
     /// <summary>The element type of the values it computes on (double for torch ops, whose scalars keep a tensor's dtype).</summary>
     ElementType Type { get; }
-
-    /// <summary>The operand 0.</summary>
-    string Zero { get; }
-
-    /// <summary>The operand 1.</summary>
-    string One { get; }
 
     /// <summary>A constant as an operand: a literal, or a broadcast of one.</summary>
     string Constant(double value);
@@ -34,15 +28,6 @@ internal interface IDialect
 
     /// <summary><c>r^power</c> for power ≥ 1, unrolled where that is how the target multiplies.</summary>
     string Power(Local r, int power);
-
-    /// <summary>
-    /// The statement <c>target = factor·product + target</c>, fused into one rounding where the target can;
-    /// <paramref name="product"/> is a local, <paramref name="factor"/> any product of operands (multiplied left to right).
-    /// </summary>
-    string AddProduct(Local target, string factor, string product);
-
-    /// <summary>The condition <c>r &gt; 0</c>, as a value <see cref="Select"/> takes.</summary>
-    string IsPositive(Local r);
 
     /// <summary><c>condition ? whenTrue : whenFalse</c>, lane by lane where there are lanes.</summary>
     string Select(string condition, string whenTrue, string whenFalse);

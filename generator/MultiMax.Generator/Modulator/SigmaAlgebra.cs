@@ -7,7 +7,8 @@ namespace MultiMax.Generator.Modulator;
 /// <summary>
 /// Builds <see cref="SigmaNode"/>s, simplifying as it goes: constants fold (in double, rounded to the element type only
 /// when printed), and <c>0 + e</c>, <c>1·e</c>, <c>0·e</c>, <c>e/1</c>, <c>−(−e)</c>, <c>e^1</c> and a select whose branches
-/// agree reduce to what they equal. The parser and <see cref="SigmaDerivative"/> build through it, so a derivative never
+/// agree reduce to what they equal. Signs move out of products, and factors that do not depend on x gather at the
+/// front, so that their product is one value a kernel computes once per call (<see cref="SigmaInvariants"/>). The parser and <see cref="SigmaDerivative"/> build through it, so a derivative never
 /// carries the zeros and ones its rules produce.
 /// </summary>
 /// <remarks>
@@ -36,6 +37,7 @@ internal static class SigmaAlgebra
     public static SigmaNode Subtract(SigmaNode a, SigmaNode b) =>
         a.IsConstant && b.IsConstant ? Constant(a.Value - b.Value)
         : b.IsConstantValue(0) ? a
+        : b.IsConstant && b.Value < 0 ? Add(a, Constant(-b.Value)) // u − (−0.5) is u + 0.5, exactly
         : a.IsConstantValue(0) ? Negate(b)
         : b.Kind == SigmaKind.Negate ? Add(a, b[0])
         : Node(SigmaKind.Subtract, a, b);
@@ -47,7 +49,11 @@ internal static class SigmaAlgebra
         : b.IsConstantValue(1) ? a
         : a.IsConstantValue(-1) ? Negate(b)
         : b.IsConstantValue(-1) ? Negate(a)
-        : b.IsConstant ? Node(SigmaKind.Multiply, b, a) // constants first: 2·x, as people write it
+        : b.Kind == SigmaKind.Negate ? Negate(Multiply(a, b[0])) // exact: a sign moves out of a product
+        : a.Kind == SigmaKind.Negate ? Negate(Multiply(a[0], b))
+        : b.IsConstant ? Multiply(b, a) // constants first: 2·x, as people write it
+        : !a.DependsOnInput && b.Kind == SigmaKind.Multiply && !b[0].DependsOnInput
+            ? Multiply(Multiply(a, b[0]), b[1]) // a·(c·u) = (a·c)·u: a·c is then computed once per call
         : Node(SigmaKind.Multiply, a, b);
 
     public static SigmaNode Divide(SigmaNode a, SigmaNode b) =>
@@ -73,6 +79,9 @@ internal static class SigmaAlgebra
             _ => throw new ArgumentOutOfRangeException(nameof(function)),
         })
         : Node(function, a);
+
+    /// <summary>A term's clipped distance <c>max(a, 0)</c> (<see cref="SigmaKind.Relu"/>).</summary>
+    public static SigmaNode Relu(SigmaNode a) => a.IsConstant ? Constant(a.Value > 0 ? a.Value : 0) : Node(SigmaKind.Relu, a);
 
     public static SigmaNode Max(SigmaNode a, SigmaNode b) =>
         a.IsConstant && b.IsConstant ? Constant(Math.Max(a.Value, b.Value)) : a.Equals(b) ? a : Node(SigmaKind.Max, a, b);

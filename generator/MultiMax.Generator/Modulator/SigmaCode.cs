@@ -72,12 +72,13 @@ internal sealed class SigmaCode(IDialect dialect, Local input, Func<int, Symbol>
             case SigmaKind.Add when Fusable(e[1]) is { } product:
             {
                 string addend = Operand(0);
-                return dialect.MultiplyAdd(Write(writer, product[0]), Write(writer, product[1]), addend);
+                (string left, string right) = Factors(writer, product);
+                return dialect.MultiplyAdd(left, right, addend);
             }
 
             case SigmaKind.Add when Fusable(e[0]) is { } product:
             {
-                string left = Write(writer, product[0]), right = Write(writer, product[1]);
+                (string left, string right) = Factors(writer, product);
                 return dialect.MultiplyAdd(left, right, Operand(1));
             }
 
@@ -85,8 +86,17 @@ internal sealed class SigmaCode(IDialect dialect, Local input, Func<int, Symbol>
                 return $"{Operand(0)} + {Operand(1)}";
             case SigmaKind.Subtract:
                 return $"{Operand(0)} - {Operand(1)}";
+            case SigmaKind.Multiply when Unrolled(e[1]) is { } power:
+            {
+                // a·r·r·…, left to right, never r^p first: a zero factor then gives 0 however large r^p would be.
+                string factor = Operand(0);
+                return factor + string.Concat(System.Linq.Enumerable.Repeat(" * " + Write(writer, power[0]), power.Index));
+            }
+
             case SigmaKind.Multiply:
                 return $"{Operand(0)} * {Operand(1)}";
+            case SigmaKind.Relu:
+                return dialect.Relu(Operand(0));
             case SigmaKind.Divide:
                 return $"{Operand(0)} / {Operand(1)}";
             case SigmaKind.Negate:
@@ -113,6 +123,26 @@ internal sealed class SigmaCode(IDialect dialect, Local input, Func<int, Symbol>
                 return dialect.Function(e.Kind, Operand(0));
         }
     }
+
+    /// <summary>
+    /// The two factors of a product that a fused multiply-add takes: a·r^p as (a·r·…·r, r), left to right as a product
+    /// with a power is (see <see cref="Unrolled"/>); anything else as its two operands.
+    /// </summary>
+    private (string Left, string Right) Factors(SourceWriter writer, SigmaNode product)
+    {
+        string left = Write(writer, product[0]);
+        if (Unrolled(product[1]) is { } power)
+        {
+            string r = Write(writer, power[0]);
+            return (left + string.Concat(System.Linq.Enumerable.Repeat(" * " + r, power.Index - 1)), r);
+        }
+
+        return (left, Write(writer, product[1]));
+    }
+
+    /// <summary>A positive power computed nowhere yet, that a product can multiply in factor by factor.</summary>
+    private SigmaNode? Unrolled(SigmaNode node) =>
+        node.Kind == SigmaKind.Power && node.Index > 0 && !operands.ContainsKey(node) && invariants?.Of(node) is null ? node : null;
 
     /// <summary>A product that is computed nowhere yet, so that the sum it is added to can take it as a fused multiply-add.</summary>
     private SigmaNode? Fusable(SigmaNode node) =>

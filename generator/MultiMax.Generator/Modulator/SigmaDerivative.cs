@@ -25,6 +25,12 @@ internal sealed class SigmaDerivative
     /// <summary>dσ/dx.</summary>
     public static SigmaNode ByInput(SigmaNode sigma) => new SigmaDerivative(X).Of(sigma);
 
+    /// <summary>
+    /// ∂σ/∂u for a subtree u of σ taken as the variable, where x appears only inside u: the factor the chain rule shares
+    /// (terms with <c>Affine</c>: σ′ = ∂σ/∂x'·scale, ∂σ/∂scale = ∂σ/∂x'·x, ∂σ/∂shift = ∂σ/∂x').
+    /// </summary>
+    public static SigmaNode ByIntermediate(SigmaNode sigma, SigmaNode intermediate) => new SigmaDerivative(intermediate).Of(sigma);
+
     /// <summary>∂σ/∂θ for the parameter node <paramref name="parameter"/> (matched by its layout index).</summary>
     public static SigmaNode ByParameter(SigmaNode sigma, SigmaNode parameter) => new SigmaDerivative(parameter).Of(sigma);
 
@@ -35,7 +41,7 @@ internal sealed class SigmaDerivative
             return known;
         }
 
-        SigmaNode derivative = Rule(node);
+        SigmaNode derivative = variable.IsOperation && node.Equals(variable) ? One : Rule(node);
         derivatives[node] = derivative;
         return derivative;
     }
@@ -89,6 +95,13 @@ internal sealed class SigmaDerivative
                 return Select(first, e[0], e[1], da, Select(second, e[0], e[1], db, Multiply(Constant(0.5), Add(da, db))));
             }
 
+            case SigmaKind.Relu:
+                // The step as a number, 1 where the operand is positive and 0 at the kink (torch's relu): a product with
+                // it keeps a NaN derivative NaN, where a select would drop it.
+                return Multiply(Select(SigmaComparison.Greater, e[0], Zero, One, Zero), Of(e[0]));
+            case SigmaKind.Power when e[0].Kind == SigmaKind.Relu && e.Index >= 2:
+                // max(u, 0)^n: n·max(u, 0)^(n−1)·u′, the step already 0 wherever the power is.
+                return Multiply(Multiply(Constant(e.Index), Power(e[0], e.Index - 1)), Of(e[0][0]));
             case SigmaKind.Power:
                 return Multiply(Multiply(Constant(e.Index), Power(e[0], e.Index - 1)), Of(e[0]));
             case SigmaKind.Select:

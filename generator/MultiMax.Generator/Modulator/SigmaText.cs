@@ -7,12 +7,15 @@ namespace MultiMax.Generator.Modulator;
 /// <summary>An expression tree as a formula for people: the generated files' headers, e.g. <c>cap·tanh(x / cap)</c>.</summary>
 internal static class SigmaText
 {
-    public static string Of(SigmaNode node) => Print(node, 0);
+    /// <param name="scaled">A subtree to print as <c>x'</c>: the affine map of terms, shown on a line of its own.</param>
+    public static string Of(SigmaNode node, SigmaNode? scaled = null) => Print(node, 0, scaled);
 
     // Precedence: 0 conditional, 1 sum, 2 product, 3 unary minus, 4 power and atoms.
-    private static string Print(SigmaNode e, int context)
+    private static string Print(SigmaNode e, int context, SigmaNode? scaled)
     {
-        (string text, int precedence) = e.Kind switch
+        string Print(SigmaNode operand, int at) => SigmaText.Print(operand, at, scaled);
+
+        (string text, int precedence) = e.Equals(scaled) ? ("x'", 4) : e.Kind switch
         {
             SigmaKind.Input => ("x", 4),
             SigmaKind.Constant => (Literals.Display(e.Value), e.Value < 0 ? 3 : 4),
@@ -22,6 +25,7 @@ internal static class SigmaText
             SigmaKind.Multiply => ($"{Print(e[0], 2)}·{Print(e[1], 3)}", 2),
             SigmaKind.Divide => ($"{Print(e[0], 2)} / {Print(e[1], 3)}", 2),
             SigmaKind.Negate => ($"−{Print(e[0], 3)}", 3),
+            SigmaKind.Relu => ($"max({Print(e[0], 0)}, 0)", 4),
             SigmaKind.Power => ($"{Print(e[0], 4)}^{Literals.Display(e.Index)}", 4),
             SigmaKind.Select => ($"{Print(e[0], 1)} {Symbol(e.Comparison)} {Print(e[1], 1)} ? {Print(e[2], 1)} : {Print(e[3], 0)}", 0),
             _ => ($"{e.Kind.ToString().ToLowerInvariant()}({string.Join(", ", e.Operands.Select(o => Print(o, 0)))})", 4),

@@ -570,28 +570,28 @@ namespace MultiMax.Generated
                         var dσ16 = dσ15 / Vector512.Create(20f);
                         var dσ17 = dσ9 * dσ16;
                         var dσ18 = Vector512.Create(20f) * dσ17;
+                        var dxv = Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ18); // dx = σ'(x)·gσ, exactly 0 where gσ is
                         var dσ19 = dσ1 / Vector512.Create(20f);
                         var dσ20 = dσ9 * dσ19;
                         var dσ21 = Vector512.Create(20f) * dσ20;
+                        gradθ0_aV += Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ21); // gσ·∂σ/∂a
                         var dσ22 = Vector512.ConditionalSelect(Vector512.LessThan(dσ0, Vector512.Create(0f)), Vector512.Create(0f), Vector512.Create(0.5f));
                         var dσ23 = Vector512.ConditionalSelect(Vector512.GreaterThan(dσ0, Vector512.Create(0f)), Vector512.Create(1f), dσ22);
                         var dσ24 = θ0_aV * dσ23;
                         var dσ25 = dσ24 / Vector512.Create(20f);
                         var dσ26 = dσ9 * dσ25;
                         var dσ27 = Vector512.Create(20f) * dσ26;
+                        gradθ1_bV += Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ27); // gσ·∂σ/∂b
                         var dσ28 = dσ4 / Vector512.Create(20f);
                         var dσ29 = dσ9 * dσ28;
                         var dσ30 = Vector512.Create(20f) * dσ29;
+                        gradθ2_cV += Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ30); // gσ·∂σ/∂c
                         var dσ31 = Vector512.ConditionalSelect(Vector512.LessThan(dσ3, Vector512.Create(0f)), Vector512.Create(0f), Vector512.Create(-0.5f));
                         var dσ32 = Vector512.ConditionalSelect(Vector512.GreaterThan(dσ3, Vector512.Create(0f)), Vector512.Create(-1f), dσ31);
                         var dσ33 = θ2_cV * dσ32;
                         var dσ34 = dσ33 / Vector512.Create(20f);
                         var dσ35 = dσ9 * dσ34;
                         var dσ36 = Vector512.Create(20f) * dσ35;
-                        var dxv = Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ18); // dx = σ'(x)·gσ, exactly 0 where gσ is
-                        gradθ0_aV += Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ21); // gσ·∂σ/∂a
-                        gradθ1_bV += Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ27); // gσ·∂σ/∂b
-                        gradθ2_cV += Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ30); // gσ·∂σ/∂c
                         gradθ3_dV += Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ36); // gσ·∂σ/∂d
                         Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
@@ -623,28 +623,28 @@ namespace MultiMax.Generated
                         var dσ16 = dσ15 / Vector512.Create(20f);
                         var dσ17 = dσ9 * dσ16;
                         var dσ18 = Vector512.Create(20f) * dσ17;
+                        var dxv = Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ18); // dx = σ'(x)·gσ, exactly 0 where gσ is
                         var dσ19 = dσ1 / Vector512.Create(20f);
                         var dσ20 = dσ9 * dσ19;
                         var dσ21 = Vector512.Create(20f) * dσ20;
+                        gradθ0_aV += Vector512.ConditionalSelect(Vector512.Equals(gsNew, Vector512.Create(0f)), Vector512.Create(0f), gsNew * dσ21); // gσ·∂σ/∂a
                         var dσ22 = Vector512.ConditionalSelect(Vector512.LessThan(dσ0, Vector512.Create(0f)), Vector512.Create(0f), Vector512.Create(0.5f));
                         var dσ23 = Vector512.ConditionalSelect(Vector512.GreaterThan(dσ0, Vector512.Create(0f)), Vector512.Create(1f), dσ22);
                         var dσ24 = θ0_aV * dσ23;
                         var dσ25 = dσ24 / Vector512.Create(20f);
                         var dσ26 = dσ9 * dσ25;
                         var dσ27 = Vector512.Create(20f) * dσ26;
+                        gradθ1_bV += Vector512.ConditionalSelect(Vector512.Equals(gsNew, Vector512.Create(0f)), Vector512.Create(0f), gsNew * dσ27); // gσ·∂σ/∂b
                         var dσ28 = dσ4 / Vector512.Create(20f);
                         var dσ29 = dσ9 * dσ28;
                         var dσ30 = Vector512.Create(20f) * dσ29;
+                        gradθ2_cV += Vector512.ConditionalSelect(Vector512.Equals(gsNew, Vector512.Create(0f)), Vector512.Create(0f), gsNew * dσ30); // gσ·∂σ/∂c
                         var dσ31 = Vector512.ConditionalSelect(Vector512.LessThan(dσ3, Vector512.Create(0f)), Vector512.Create(0f), Vector512.Create(-0.5f));
                         var dσ32 = Vector512.ConditionalSelect(Vector512.GreaterThan(dσ3, Vector512.Create(0f)), Vector512.Create(-1f), dσ31);
                         var dσ33 = θ2_cV * dσ32;
                         var dσ34 = dσ33 / Vector512.Create(20f);
                         var dσ35 = dσ9 * dσ34;
                         var dσ36 = Vector512.Create(20f) * dσ35;
-                        var dxv = Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ18); // dx = σ'(x)·gσ, exactly 0 where gσ is
-                        gradθ0_aV += Vector512.ConditionalSelect(Vector512.Equals(gsNew, Vector512.Create(0f)), Vector512.Create(0f), gsNew * dσ21); // gσ·∂σ/∂a
-                        gradθ1_bV += Vector512.ConditionalSelect(Vector512.Equals(gsNew, Vector512.Create(0f)), Vector512.Create(0f), gsNew * dσ27); // gσ·∂σ/∂b
-                        gradθ2_cV += Vector512.ConditionalSelect(Vector512.Equals(gsNew, Vector512.Create(0f)), Vector512.Create(0f), gsNew * dσ30); // gσ·∂σ/∂c
                         gradθ3_dV += Vector512.ConditionalSelect(Vector512.Equals(gsNew, Vector512.Create(0f)), Vector512.Create(0f), gsNew * dσ36); // gσ·∂σ/∂d
                         Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
                     }
@@ -757,28 +757,28 @@ namespace MultiMax.Generated
                         var dσ16 = dσ15 / new Vector<float>(20f);
                         var dσ17 = dσ9 * dσ16;
                         var dσ18 = new Vector<float>(20f) * dσ17;
+                        var dxv = Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ18); // dx = σ'(x)·gσ, exactly 0 where gσ is
                         var dσ19 = dσ1 / new Vector<float>(20f);
                         var dσ20 = dσ9 * dσ19;
                         var dσ21 = new Vector<float>(20f) * dσ20;
+                        gradθ0_aV += Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ21); // gσ·∂σ/∂a
                         var dσ22 = Vector.ConditionalSelect(Vector.LessThan(dσ0, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(0.5f));
                         var dσ23 = Vector.ConditionalSelect(Vector.GreaterThan(dσ0, new Vector<float>(0f)), new Vector<float>(1f), dσ22);
                         var dσ24 = θ0_aV * dσ23;
                         var dσ25 = dσ24 / new Vector<float>(20f);
                         var dσ26 = dσ9 * dσ25;
                         var dσ27 = new Vector<float>(20f) * dσ26;
+                        gradθ1_bV += Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ27); // gσ·∂σ/∂b
                         var dσ28 = dσ4 / new Vector<float>(20f);
                         var dσ29 = dσ9 * dσ28;
                         var dσ30 = new Vector<float>(20f) * dσ29;
+                        gradθ2_cV += Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ30); // gσ·∂σ/∂c
                         var dσ31 = Vector.ConditionalSelect(Vector.LessThan(dσ3, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(-0.5f));
                         var dσ32 = Vector.ConditionalSelect(Vector.GreaterThan(dσ3, new Vector<float>(0f)), new Vector<float>(-1f), dσ31);
                         var dσ33 = θ2_cV * dσ32;
                         var dσ34 = dσ33 / new Vector<float>(20f);
                         var dσ35 = dσ9 * dσ34;
                         var dσ36 = new Vector<float>(20f) * dσ35;
-                        var dxv = Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ18); // dx = σ'(x)·gσ, exactly 0 where gσ is
-                        gradθ0_aV += Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ21); // gσ·∂σ/∂a
-                        gradθ1_bV += Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ27); // gσ·∂σ/∂b
-                        gradθ2_cV += Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ30); // gσ·∂σ/∂c
                         gradθ3_dV += Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ36); // gσ·∂σ/∂d
                         Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
@@ -810,28 +810,28 @@ namespace MultiMax.Generated
                         var dσ16 = dσ15 / new Vector<float>(20f);
                         var dσ17 = dσ9 * dσ16;
                         var dσ18 = new Vector<float>(20f) * dσ17;
+                        var dxv = Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ18); // dx = σ'(x)·gσ, exactly 0 where gσ is
                         var dσ19 = dσ1 / new Vector<float>(20f);
                         var dσ20 = dσ9 * dσ19;
                         var dσ21 = new Vector<float>(20f) * dσ20;
+                        gradθ0_aV += Vector.ConditionalSelect(Vector.Equals(gsNew, new Vector<float>(0f)), new Vector<float>(0f), gsNew * dσ21); // gσ·∂σ/∂a
                         var dσ22 = Vector.ConditionalSelect(Vector.LessThan(dσ0, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(0.5f));
                         var dσ23 = Vector.ConditionalSelect(Vector.GreaterThan(dσ0, new Vector<float>(0f)), new Vector<float>(1f), dσ22);
                         var dσ24 = θ0_aV * dσ23;
                         var dσ25 = dσ24 / new Vector<float>(20f);
                         var dσ26 = dσ9 * dσ25;
                         var dσ27 = new Vector<float>(20f) * dσ26;
+                        gradθ1_bV += Vector.ConditionalSelect(Vector.Equals(gsNew, new Vector<float>(0f)), new Vector<float>(0f), gsNew * dσ27); // gσ·∂σ/∂b
                         var dσ28 = dσ4 / new Vector<float>(20f);
                         var dσ29 = dσ9 * dσ28;
                         var dσ30 = new Vector<float>(20f) * dσ29;
+                        gradθ2_cV += Vector.ConditionalSelect(Vector.Equals(gsNew, new Vector<float>(0f)), new Vector<float>(0f), gsNew * dσ30); // gσ·∂σ/∂c
                         var dσ31 = Vector.ConditionalSelect(Vector.LessThan(dσ3, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(-0.5f));
                         var dσ32 = Vector.ConditionalSelect(Vector.GreaterThan(dσ3, new Vector<float>(0f)), new Vector<float>(-1f), dσ31);
                         var dσ33 = θ2_cV * dσ32;
                         var dσ34 = dσ33 / new Vector<float>(20f);
                         var dσ35 = dσ9 * dσ34;
                         var dσ36 = new Vector<float>(20f) * dσ35;
-                        var dxv = Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ18); // dx = σ'(x)·gσ, exactly 0 where gσ is
-                        gradθ0_aV += Vector.ConditionalSelect(Vector.Equals(gsNew, new Vector<float>(0f)), new Vector<float>(0f), gsNew * dσ21); // gσ·∂σ/∂a
-                        gradθ1_bV += Vector.ConditionalSelect(Vector.Equals(gsNew, new Vector<float>(0f)), new Vector<float>(0f), gsNew * dσ27); // gσ·∂σ/∂b
-                        gradθ2_cV += Vector.ConditionalSelect(Vector.Equals(gsNew, new Vector<float>(0f)), new Vector<float>(0f), gsNew * dσ30); // gσ·∂σ/∂c
                         gradθ3_dV += Vector.ConditionalSelect(Vector.Equals(gsNew, new Vector<float>(0f)), new Vector<float>(0f), gsNew * dσ36); // gσ·∂σ/∂d
                         Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
                     }
@@ -865,28 +865,28 @@ namespace MultiMax.Generated
                     var dσ16 = dσ15 / 20f;
                     var dσ17 = dσ9 * dσ16;
                     var dσ18 = 20f * dσ17;
+                    var dxv = gs == 0f ? 0f : gs * dσ18; // dx = σ'(x)·gσ, exactly 0 where gσ is
                     var dσ19 = dσ1 / 20f;
                     var dσ20 = dσ9 * dσ19;
                     var dσ21 = 20f * dσ20;
+                    gradθ0_a += gs == 0f ? 0f : gs * dσ21; // gσ·∂σ/∂a
                     var dσ22 = dσ0 < 0f ? 0f : 0.5f;
                     var dσ23 = dσ0 > 0f ? 1f : dσ22;
                     var dσ24 = θ0_a * dσ23;
                     var dσ25 = dσ24 / 20f;
                     var dσ26 = dσ9 * dσ25;
                     var dσ27 = 20f * dσ26;
+                    gradθ1_b += gs == 0f ? 0f : gs * dσ27; // gσ·∂σ/∂b
                     var dσ28 = dσ4 / 20f;
                     var dσ29 = dσ9 * dσ28;
                     var dσ30 = 20f * dσ29;
+                    gradθ2_c += gs == 0f ? 0f : gs * dσ30; // gσ·∂σ/∂c
                     var dσ31 = dσ3 < 0f ? 0f : -0.5f;
                     var dσ32 = dσ3 > 0f ? -1f : dσ31;
                     var dσ33 = θ2_c * dσ32;
                     var dσ34 = dσ33 / 20f;
                     var dσ35 = dσ9 * dσ34;
                     var dσ36 = 20f * dσ35;
-                    var dxv = gs == 0f ? 0f : gs * dσ18; // dx = σ'(x)·gσ, exactly 0 where gσ is
-                    gradθ0_a += gs == 0f ? 0f : gs * dσ21; // gσ·∂σ/∂a
-                    gradθ1_b += gs == 0f ? 0f : gs * dσ27; // gσ·∂σ/∂b
-                    gradθ2_c += gs == 0f ? 0f : gs * dσ30; // gσ·∂σ/∂c
                     gradθ3_d += gs == 0f ? 0f : gs * dσ36; // gσ·∂σ/∂d
                     Unsafe.Add(ref dxRow, i) = masked ? 0 : dxv;
                 }
@@ -1014,28 +1014,28 @@ namespace MultiMax.Generated
                     var dσ16 = dσ15 / new Vector<float>(20f);
                     var dσ17 = dσ9 * dσ16;
                     var dσ18 = new Vector<float>(20f) * dσ17;
+                    var dsV = Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ18); // dx = σ'(x)·gσ, exactly 0 where gσ is
                     var dσ19 = dσ1 / new Vector<float>(20f);
                     var dσ20 = dσ9 * dσ19;
                     var dσ21 = new Vector<float>(20f) * dσ20;
+                    gradθ0_aV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ21); // gσ·∂σ/∂a
                     var dσ22 = Vector.ConditionalSelect(Vector.LessThan(dσ0, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(0.5f));
                     var dσ23 = Vector.ConditionalSelect(Vector.GreaterThan(dσ0, new Vector<float>(0f)), new Vector<float>(1f), dσ22);
                     var dσ24 = θ0_aV * dσ23;
                     var dσ25 = dσ24 / new Vector<float>(20f);
                     var dσ26 = dσ9 * dσ25;
                     var dσ27 = new Vector<float>(20f) * dσ26;
+                    gradθ1_bV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ27); // gσ·∂σ/∂b
                     var dσ28 = dσ4 / new Vector<float>(20f);
                     var dσ29 = dσ9 * dσ28;
                     var dσ30 = new Vector<float>(20f) * dσ29;
+                    gradθ2_cV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ30); // gσ·∂σ/∂c
                     var dσ31 = Vector.ConditionalSelect(Vector.LessThan(dσ3, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(-0.5f));
                     var dσ32 = Vector.ConditionalSelect(Vector.GreaterThan(dσ3, new Vector<float>(0f)), new Vector<float>(-1f), dσ31);
                     var dσ33 = θ2_cV * dσ32;
                     var dσ34 = dσ33 / new Vector<float>(20f);
                     var dσ35 = dσ9 * dσ34;
                     var dσ36 = new Vector<float>(20f) * dσ35;
-                    var dsV = Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ18); // dx = σ'(x)·gσ, exactly 0 where gσ is
-                    gradθ0_aV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ21); // gσ·∂σ/∂a
-                    gradθ1_bV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ27); // gσ·∂σ/∂b
-                    gradθ2_cV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ30); // gσ·∂σ/∂c
                     gradθ3_dV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ36); // gσ·∂σ/∂d
                     dsV.StoreUnsafe(ref gradientRow, (nuint)i);
                 }
@@ -1068,28 +1068,28 @@ namespace MultiMax.Generated
                 var dσ16 = dσ15 / 20f;
                 var dσ17 = dσ9 * dσ16;
                 var dσ18 = 20f * dσ17;
+                var dsS = gs == 0f ? 0f : gs * dσ18; // dx = σ'(x)·gσ, exactly 0 where gσ is
                 var dσ19 = dσ1 / 20f;
                 var dσ20 = dσ9 * dσ19;
                 var dσ21 = 20f * dσ20;
+                gradθ0_a += gs == 0f ? 0f : gs * dσ21; // gσ·∂σ/∂a
                 var dσ22 = dσ0 < 0f ? 0f : 0.5f;
                 var dσ23 = dσ0 > 0f ? 1f : dσ22;
                 var dσ24 = θ0_a * dσ23;
                 var dσ25 = dσ24 / 20f;
                 var dσ26 = dσ9 * dσ25;
                 var dσ27 = 20f * dσ26;
+                gradθ1_b += gs == 0f ? 0f : gs * dσ27; // gσ·∂σ/∂b
                 var dσ28 = dσ4 / 20f;
                 var dσ29 = dσ9 * dσ28;
                 var dσ30 = 20f * dσ29;
+                gradθ2_c += gs == 0f ? 0f : gs * dσ30; // gσ·∂σ/∂c
                 var dσ31 = dσ3 < 0f ? 0f : -0.5f;
                 var dσ32 = dσ3 > 0f ? -1f : dσ31;
                 var dσ33 = θ2_c * dσ32;
                 var dσ34 = dσ33 / 20f;
                 var dσ35 = dσ9 * dσ34;
                 var dσ36 = 20f * dσ35;
-                var dsS = gs == 0f ? 0f : gs * dσ18; // dx = σ'(x)·gσ, exactly 0 where gσ is
-                gradθ0_a += gs == 0f ? 0f : gs * dσ21; // gσ·∂σ/∂a
-                gradθ1_b += gs == 0f ? 0f : gs * dσ27; // gσ·∂σ/∂b
-                gradθ2_c += gs == 0f ? 0f : gs * dσ30; // gσ·∂σ/∂c
                 gradθ3_d += gs == 0f ? 0f : gs * dσ36; // gσ·∂σ/∂d
                 Unsafe.Add(ref gradientRow, i) = dsS;
             }

@@ -455,8 +455,6 @@ namespace MultiMax.Generated
             var θ0_aV = Vector512.Create(θ0_a);
             double θ1_t = parameters[1];
             var θ1_tV = Vector512.Create(θ1_t);
-            double inv0 = -θ0_a;
-            var inv0V = Vector512.Create(inv0);
             var zero = Vector512<double>.Zero;
             var negativeInfinity = Vector512.Create(double.NegativeInfinity);
             // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
@@ -510,18 +508,18 @@ namespace MultiMax.Generated
                         var gs = Vector512.ConditionalSelect(masked, zero, gv - VectorMath.Exp(yv) * sharedBroadcast);
                         var xz = Vector512.ConditionalSelect(masked, zero, xv);
                         var dσ0 = θ1_tV - xz;
-                        var dσ1 = inv0V * dσ0;
-                        var dσ2 = θ0_aV * dσ0;
-                        var dσ3 = dσ1 - dσ2;
+                        var dσ1 = θ0_aV * dσ0;
+                        var dσ2 = -dσ1;
+                        var dσ3 = dσ2 - dσ1;
                         var dσ4 = Vector512.Create(1d) + dσ3;
                         var dσ5 = Vector512.ConditionalSelect(Vector512.LessThan(xz, θ1_tV), dσ4, Vector512.Create(1d));
+                        var dxv = gs * dσ5; // dx = σ'(x)·gσ
                         var dσ6 = dσ0 * dσ0;
                         var dσ7 = Vector512.ConditionalSelect(Vector512.LessThan(xz, θ1_tV), dσ6, Vector512.Create(0d));
-                        var dσ8 = dσ2 + dσ2;
+                        gradθ0_aV += gs * dσ7; // gσ·∂σ/∂a
+                        var dσ8 = dσ1 + dσ1;
                         var dσ9 = Vector512.ConditionalSelect(Vector512.LessThan(xz, θ1_tV), dσ8, Vector512.Create(0d));
-                        var dxv = Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0d)), Vector512.Create(0d), gs * dσ5); // dx = σ'(x)·gσ, exactly 0 where gσ is
-                        gradθ0_aV += Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0d)), Vector512.Create(0d), gs * dσ7); // gσ·∂σ/∂a
-                        gradθ1_tV += Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0d)), Vector512.Create(0d), gs * dσ9); // gσ·∂σ/∂t
+                        gradθ1_tV += gs * dσ9; // gσ·∂σ/∂t
                         Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
                     if (hasTail && chunkEnd == vectorEnd)
@@ -534,18 +532,18 @@ namespace MultiMax.Generated
                         var gsNew = Vector512.ConditionalSelect(tailLanes, gs, zero); // lanes no whole vector summed
                         var xz = Vector512.ConditionalSelect(masked, zero, xv);
                         var dσ0 = θ1_tV - xz;
-                        var dσ1 = inv0V * dσ0;
-                        var dσ2 = θ0_aV * dσ0;
-                        var dσ3 = dσ1 - dσ2;
+                        var dσ1 = θ0_aV * dσ0;
+                        var dσ2 = -dσ1;
+                        var dσ3 = dσ2 - dσ1;
                         var dσ4 = Vector512.Create(1d) + dσ3;
                         var dσ5 = Vector512.ConditionalSelect(Vector512.LessThan(xz, θ1_tV), dσ4, Vector512.Create(1d));
+                        var dxv = gs * dσ5; // dx = σ'(x)·gσ
                         var dσ6 = dσ0 * dσ0;
                         var dσ7 = Vector512.ConditionalSelect(Vector512.LessThan(xz, θ1_tV), dσ6, Vector512.Create(0d));
-                        var dσ8 = dσ2 + dσ2;
+                        gradθ0_aV += gsNew * dσ7; // gσ·∂σ/∂a
+                        var dσ8 = dσ1 + dσ1;
                         var dσ9 = Vector512.ConditionalSelect(Vector512.LessThan(xz, θ1_tV), dσ8, Vector512.Create(0d));
-                        var dxv = Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0d)), Vector512.Create(0d), gs * dσ5); // dx = σ'(x)·gσ, exactly 0 where gσ is
-                        gradθ0_aV += Vector512.ConditionalSelect(Vector512.Equals(gsNew, Vector512.Create(0d)), Vector512.Create(0d), gsNew * dσ7); // gσ·∂σ/∂a
-                        gradθ1_tV += Vector512.ConditionalSelect(Vector512.Equals(gsNew, Vector512.Create(0d)), Vector512.Create(0d), gsNew * dσ9); // gσ·∂σ/∂t
+                        gradθ1_tV += gsNew * dσ9; // gσ·∂σ/∂t
                         Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
                     }
                     gradθ0_a += VectorMath.SumAcross(gradθ0_aV);
@@ -573,8 +571,6 @@ namespace MultiMax.Generated
             var θ0_aV = new Vector<double>(θ0_a);
             double θ1_t = parameters[1];
             var θ1_tV = new Vector<double>(θ1_t);
-            double inv0 = -θ0_a;
-            var inv0V = new Vector<double>(inv0);
             var zero = Vector<double>.Zero;
             var negativeInfinity = new Vector<double>(double.NegativeInfinity);
             // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
@@ -633,18 +629,18 @@ namespace MultiMax.Generated
                         var gs = Vector.ConditionalSelect(masked, zero, gv - VectorMath.Exp(yv) * sharedBroadcast);
                         var xz = Vector.ConditionalSelect(masked, zero, xv);
                         var dσ0 = θ1_tV - xz;
-                        var dσ1 = inv0V * dσ0;
-                        var dσ2 = θ0_aV * dσ0;
-                        var dσ3 = dσ1 - dσ2;
+                        var dσ1 = θ0_aV * dσ0;
+                        var dσ2 = -dσ1;
+                        var dσ3 = dσ2 - dσ1;
                         var dσ4 = new Vector<double>(1d) + dσ3;
                         var dσ5 = Vector.ConditionalSelect(Vector.LessThan(xz, θ1_tV), dσ4, new Vector<double>(1d));
+                        var dxv = gs * dσ5; // dx = σ'(x)·gσ
                         var dσ6 = dσ0 * dσ0;
                         var dσ7 = Vector.ConditionalSelect(Vector.LessThan(xz, θ1_tV), dσ6, new Vector<double>(0d));
-                        var dσ8 = dσ2 + dσ2;
+                        gradθ0_aV += gs * dσ7; // gσ·∂σ/∂a
+                        var dσ8 = dσ1 + dσ1;
                         var dσ9 = Vector.ConditionalSelect(Vector.LessThan(xz, θ1_tV), dσ8, new Vector<double>(0d));
-                        var dxv = Vector.ConditionalSelect(Vector.Equals(gs, new Vector<double>(0d)), new Vector<double>(0d), gs * dσ5); // dx = σ'(x)·gσ, exactly 0 where gσ is
-                        gradθ0_aV += Vector.ConditionalSelect(Vector.Equals(gs, new Vector<double>(0d)), new Vector<double>(0d), gs * dσ7); // gσ·∂σ/∂a
-                        gradθ1_tV += Vector.ConditionalSelect(Vector.Equals(gs, new Vector<double>(0d)), new Vector<double>(0d), gs * dσ9); // gσ·∂σ/∂t
+                        gradθ1_tV += gs * dσ9; // gσ·∂σ/∂t
                         Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
                     if (hasTail && chunkEnd == vectorEnd)
@@ -657,18 +653,18 @@ namespace MultiMax.Generated
                         var gsNew = Vector.ConditionalSelect(tailLanes, gs, zero); // lanes no whole vector summed
                         var xz = Vector.ConditionalSelect(masked, zero, xv);
                         var dσ0 = θ1_tV - xz;
-                        var dσ1 = inv0V * dσ0;
-                        var dσ2 = θ0_aV * dσ0;
-                        var dσ3 = dσ1 - dσ2;
+                        var dσ1 = θ0_aV * dσ0;
+                        var dσ2 = -dσ1;
+                        var dσ3 = dσ2 - dσ1;
                         var dσ4 = new Vector<double>(1d) + dσ3;
                         var dσ5 = Vector.ConditionalSelect(Vector.LessThan(xz, θ1_tV), dσ4, new Vector<double>(1d));
+                        var dxv = gs * dσ5; // dx = σ'(x)·gσ
                         var dσ6 = dσ0 * dσ0;
                         var dσ7 = Vector.ConditionalSelect(Vector.LessThan(xz, θ1_tV), dσ6, new Vector<double>(0d));
-                        var dσ8 = dσ2 + dσ2;
+                        gradθ0_aV += gsNew * dσ7; // gσ·∂σ/∂a
+                        var dσ8 = dσ1 + dσ1;
                         var dσ9 = Vector.ConditionalSelect(Vector.LessThan(xz, θ1_tV), dσ8, new Vector<double>(0d));
-                        var dxv = Vector.ConditionalSelect(Vector.Equals(gs, new Vector<double>(0d)), new Vector<double>(0d), gs * dσ5); // dx = σ'(x)·gσ, exactly 0 where gσ is
-                        gradθ0_aV += Vector.ConditionalSelect(Vector.Equals(gsNew, new Vector<double>(0d)), new Vector<double>(0d), gsNew * dσ7); // gσ·∂σ/∂a
-                        gradθ1_tV += Vector.ConditionalSelect(Vector.Equals(gsNew, new Vector<double>(0d)), new Vector<double>(0d), gsNew * dσ9); // gσ·∂σ/∂t
+                        gradθ1_tV += gsNew * dσ9; // gσ·∂σ/∂t
                         Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
                     }
                     gradθ0_a += VectorMath.SumAcross(gradθ0_aV);
@@ -681,18 +677,18 @@ namespace MultiMax.Generated
                     double gs = masked ? 0 : Unsafe.Add(ref dyRow, i) - Math.Exp(Unsafe.Add(ref yRow, i)) * shared;
                     var xz = masked ? 0 : Unsafe.Add(ref xRow, i);
                     var dσ0 = θ1_t - xz;
-                    var dσ1 = inv0 * dσ0;
-                    var dσ2 = θ0_a * dσ0;
-                    var dσ3 = dσ1 - dσ2;
+                    var dσ1 = θ0_a * dσ0;
+                    var dσ2 = -dσ1;
+                    var dσ3 = dσ2 - dσ1;
                     var dσ4 = 1d + dσ3;
                     var dσ5 = xz < θ1_t ? dσ4 : 1d;
+                    var dxv = gs * dσ5; // dx = σ'(x)·gσ
                     var dσ6 = dσ0 * dσ0;
                     var dσ7 = xz < θ1_t ? dσ6 : 0d;
-                    var dσ8 = dσ2 + dσ2;
+                    gradθ0_a += gs * dσ7; // gσ·∂σ/∂a
+                    var dσ8 = dσ1 + dσ1;
                     var dσ9 = xz < θ1_t ? dσ8 : 0d;
-                    var dxv = gs == 0d ? 0d : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
-                    gradθ0_a += gs == 0d ? 0d : gs * dσ7; // gσ·∂σ/∂a
-                    gradθ1_t += gs == 0d ? 0d : gs * dσ9; // gσ·∂σ/∂t
+                    gradθ1_t += gs * dσ9; // gσ·∂σ/∂t
                     Unsafe.Add(ref dxRow, i) = masked ? 0 : dxv;
                 }
             }
@@ -765,8 +761,6 @@ namespace MultiMax.Generated
             var θ0_aV = new Vector<double>(θ0_a);
             double θ1_t = parameters[1];
             var θ1_tV = new Vector<double>(θ1_t);
-            double inv0 = -θ0_a;
-            var inv0V = new Vector<double>(inv0);
             var zero = Vector<double>.Zero;
             double gradθ0_a = 0, gradθ1_t = 0;
             int vectorEnd = s.Length - s.Length % Vector<double>.Count;
@@ -781,18 +775,18 @@ namespace MultiMax.Generated
                     var sv = Vector.LoadUnsafe(ref sRow, (nuint)i);
                     var gv = Vector.LoadUnsafe(ref gradientRow, (nuint)i);
                     var dσ0 = θ1_tV - sv;
-                    var dσ1 = inv0V * dσ0;
-                    var dσ2 = θ0_aV * dσ0;
-                    var dσ3 = dσ1 - dσ2;
+                    var dσ1 = θ0_aV * dσ0;
+                    var dσ2 = -dσ1;
+                    var dσ3 = dσ2 - dσ1;
                     var dσ4 = new Vector<double>(1d) + dσ3;
                     var dσ5 = Vector.ConditionalSelect(Vector.LessThan(sv, θ1_tV), dσ4, new Vector<double>(1d));
+                    var dsV = gv * dσ5; // dx = σ'(x)·gσ
                     var dσ6 = dσ0 * dσ0;
                     var dσ7 = Vector.ConditionalSelect(Vector.LessThan(sv, θ1_tV), dσ6, new Vector<double>(0d));
-                    var dσ8 = dσ2 + dσ2;
+                    gradθ0_aV += gv * dσ7; // gσ·∂σ/∂a
+                    var dσ8 = dσ1 + dσ1;
                     var dσ9 = Vector.ConditionalSelect(Vector.LessThan(sv, θ1_tV), dσ8, new Vector<double>(0d));
-                    var dsV = Vector.ConditionalSelect(Vector.Equals(gv, new Vector<double>(0d)), new Vector<double>(0d), gv * dσ5); // dx = σ'(x)·gσ, exactly 0 where gσ is
-                    gradθ0_aV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<double>(0d)), new Vector<double>(0d), gv * dσ7); // gσ·∂σ/∂a
-                    gradθ1_tV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<double>(0d)), new Vector<double>(0d), gv * dσ9); // gσ·∂σ/∂t
+                    gradθ1_tV += gv * dσ9; // gσ·∂σ/∂t
                     dsV.StoreUnsafe(ref gradientRow, (nuint)i);
                 }
                 gradθ0_a += VectorMath.SumAcross(gradθ0_aV);
@@ -804,18 +798,18 @@ namespace MultiMax.Generated
                 double ss = Unsafe.Add(ref sRow, i);
                 double gs = Unsafe.Add(ref gradientRow, i);
                 var dσ0 = θ1_t - ss;
-                var dσ1 = inv0 * dσ0;
-                var dσ2 = θ0_a * dσ0;
-                var dσ3 = dσ1 - dσ2;
+                var dσ1 = θ0_a * dσ0;
+                var dσ2 = -dσ1;
+                var dσ3 = dσ2 - dσ1;
                 var dσ4 = 1d + dσ3;
                 var dσ5 = ss < θ1_t ? dσ4 : 1d;
+                var dsS = gs * dσ5; // dx = σ'(x)·gσ
                 var dσ6 = dσ0 * dσ0;
                 var dσ7 = ss < θ1_t ? dσ6 : 0d;
-                var dσ8 = dσ2 + dσ2;
+                gradθ0_a += gs * dσ7; // gσ·∂σ/∂a
+                var dσ8 = dσ1 + dσ1;
                 var dσ9 = ss < θ1_t ? dσ8 : 0d;
-                var dsS = gs == 0d ? 0d : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
-                gradθ0_a += gs == 0d ? 0d : gs * dσ7; // gσ·∂σ/∂a
-                gradθ1_t += gs == 0d ? 0d : gs * dσ9; // gσ·∂σ/∂t
+                gradθ1_t += gs * dσ9; // gσ·∂σ/∂t
                 Unsafe.Add(ref gradientRow, i) = dsS;
             }
 

@@ -495,10 +495,10 @@ namespace MultiMax.Generated
                         var masked = Vector512.Equals(xv, negativeInfinity);
                         var gs = Vector512.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
                         var xz = Vector512.ConditionalSelect(masked, zero, xv);
+                        var dxv = Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * inv0V); // dx = σ'(x)·gσ, exactly 0 where gσ is
                         var dσ0 = xz / θ0_tauV;
                         var dσ1 = -dσ0;
                         var dσ2 = dσ1 / θ0_tauV;
-                        var dxv = Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * inv0V); // dx = σ'(x)·gσ, exactly 0 where gσ is
                         gradθ0_tauV += Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ2); // gσ·∂σ/∂tau
                         Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
@@ -511,10 +511,10 @@ namespace MultiMax.Generated
                         var gs = Vector512.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
                         var gsNew = Vector512.ConditionalSelect(tailLanes, gs, zero); // lanes no whole vector summed
                         var xz = Vector512.ConditionalSelect(masked, zero, xv);
+                        var dxv = Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * inv0V); // dx = σ'(x)·gσ, exactly 0 where gσ is
                         var dσ0 = xz / θ0_tauV;
                         var dσ1 = -dσ0;
                         var dσ2 = dσ1 / θ0_tauV;
-                        var dxv = Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * inv0V); // dx = σ'(x)·gσ, exactly 0 where gσ is
                         gradθ0_tauV += Vector512.ConditionalSelect(Vector512.Equals(gsNew, Vector512.Create(0f)), Vector512.Create(0f), gsNew * dσ2); // gσ·∂σ/∂tau
                         Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
                     }
@@ -598,10 +598,10 @@ namespace MultiMax.Generated
                         var masked = Vector.Equals(xv, negativeInfinity);
                         var gs = Vector.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
                         var xz = Vector.ConditionalSelect(masked, zero, xv);
+                        var dxv = Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * inv0V); // dx = σ'(x)·gσ, exactly 0 where gσ is
                         var dσ0 = xz / θ0_tauV;
                         var dσ1 = -dσ0;
                         var dσ2 = dσ1 / θ0_tauV;
-                        var dxv = Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * inv0V); // dx = σ'(x)·gσ, exactly 0 where gσ is
                         gradθ0_tauV += Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ2); // gσ·∂σ/∂tau
                         Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
@@ -614,10 +614,10 @@ namespace MultiMax.Generated
                         var gs = Vector.ConditionalSelect(masked, zero, yv * (gv - sharedBroadcast));
                         var gsNew = Vector.ConditionalSelect(tailLanes, gs, zero); // lanes no whole vector summed
                         var xz = Vector.ConditionalSelect(masked, zero, xv);
+                        var dxv = Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * inv0V); // dx = σ'(x)·gσ, exactly 0 where gσ is
                         var dσ0 = xz / θ0_tauV;
                         var dσ1 = -dσ0;
                         var dσ2 = dσ1 / θ0_tauV;
-                        var dxv = Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * inv0V); // dx = σ'(x)·gσ, exactly 0 where gσ is
                         gradθ0_tauV += Vector.ConditionalSelect(Vector.Equals(gsNew, new Vector<float>(0f)), new Vector<float>(0f), gsNew * dσ2); // gσ·∂σ/∂tau
                         Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
                     }
@@ -629,10 +629,10 @@ namespace MultiMax.Generated
                     bool masked = Unsafe.Add(ref xRow, i) == float.NegativeInfinity;
                     float gs = masked ? 0 : Unsafe.Add(ref yRow, i) * (Unsafe.Add(ref dyRow, i) - shared);
                     var xz = masked ? 0 : Unsafe.Add(ref xRow, i);
+                    var dxv = gs == 0f ? 0f : gs * inv0; // dx = σ'(x)·gσ, exactly 0 where gσ is
                     var dσ0 = xz / θ0_tau;
                     var dσ1 = -dσ0;
                     var dσ2 = dσ1 / θ0_tau;
-                    var dxv = gs == 0f ? 0f : gs * inv0; // dx = σ'(x)·gσ, exactly 0 where gσ is
                     gradθ0_tau += gs == 0f ? 0f : gs * dσ2; // gσ·∂σ/∂tau
                     Unsafe.Add(ref dxRow, i) = masked ? 0 : dxv;
                 }
@@ -709,10 +709,10 @@ namespace MultiMax.Generated
                 {
                     var sv = Vector.LoadUnsafe(ref sRow, (nuint)i);
                     var gv = Vector.LoadUnsafe(ref gradientRow, (nuint)i);
+                    var dsV = Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * inv0V); // dx = σ'(x)·gσ, exactly 0 where gσ is
                     var dσ0 = sv / θ0_tauV;
                     var dσ1 = -dσ0;
                     var dσ2 = dσ1 / θ0_tauV;
-                    var dsV = Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * inv0V); // dx = σ'(x)·gσ, exactly 0 where gσ is
                     gradθ0_tauV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ2); // gσ·∂σ/∂tau
                     dsV.StoreUnsafe(ref gradientRow, (nuint)i);
                 }
@@ -723,10 +723,10 @@ namespace MultiMax.Generated
             {
                 float ss = Unsafe.Add(ref sRow, i);
                 float gs = Unsafe.Add(ref gradientRow, i);
+                var dsS = gs == 0f ? 0f : gs * inv0; // dx = σ'(x)·gσ, exactly 0 where gσ is
                 var dσ0 = ss / θ0_tau;
                 var dσ1 = -dσ0;
                 var dσ2 = dσ1 / θ0_tau;
-                var dsS = gs == 0f ? 0f : gs * inv0; // dx = σ'(x)·gσ, exactly 0 where gσ is
                 gradθ0_tau += gs == 0f ? 0f : gs * dσ2; // gσ·∂σ/∂tau
                 Unsafe.Add(ref gradientRow, i) = dsS;
             }

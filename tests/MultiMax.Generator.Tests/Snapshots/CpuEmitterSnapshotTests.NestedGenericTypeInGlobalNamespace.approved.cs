@@ -175,9 +175,10 @@ namespace MultiMax.Generated
                 for (int i = 0; i < vectorEnd; i += Vector512<double>.Count)
                 {
                     var xv = Vector512.LoadUnsafe(ref xRow, (nuint)i);
-                    var s = xv;
-                    var r0 = Vector512.MaxNative(xv - Vector512.Create(0.5d), zero); // Above(1): max(x − 0.5, 0)
-                    s += r0;
+                    var σ0 = xv - Vector512.Create(0.5d);
+                    var σ1 = Vector512.MaxNative(σ0, zero);
+                    var σ2 = xv + σ1;
+                    var s = σ2; // σ = x + max(x − 0.5, 0)
                     s = Vector512.ConditionalSelect(Vector512.Equals(xv, negativeInfinity), negativeInfinity, s);
                     maxV = Vector512.MaxNative(maxV, s);
                     s.StoreUnsafe(ref yRow, (nuint)i);
@@ -186,9 +187,10 @@ namespace MultiMax.Generated
                 if (hasTail)
                 {
                     var xv = xTail;
-                    var s = xv;
-                    var r0 = Vector512.MaxNative(xv - Vector512.Create(0.5d), zero); // Above(1): max(x − 0.5, 0)
-                    s += r0;
+                    var σ0 = xv - Vector512.Create(0.5d);
+                    var σ1 = Vector512.MaxNative(σ0, zero);
+                    var σ2 = xv + σ1;
+                    var s = σ2; // σ = x + max(x − 0.5, 0)
                     s = Vector512.ConditionalSelect(Vector512.Equals(xv, negativeInfinity), negativeInfinity, s);
                     maxV = Vector512.MaxNative(maxV, s);
                     s.StoreUnsafe(ref yRow, (nuint)tailStart);
@@ -280,9 +282,10 @@ namespace MultiMax.Generated
                 for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
                 {
                     var xv = Vector.LoadUnsafe(ref xRow, (nuint)i);
-                    var s = xv;
-                    var r0 = Vector.MaxNative(xv - new Vector<double>(0.5d), zero); // Above(1): max(x − 0.5, 0)
-                    s += r0;
+                    var σ0 = xv - new Vector<double>(0.5d);
+                    var σ1 = Vector.MaxNative(σ0, zero);
+                    var σ2 = xv + σ1;
+                    var s = σ2; // σ = x + max(x − 0.5, 0)
                     s = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), negativeInfinity, s);
                     maxV = Vector.MaxNative(maxV, s);
                     s.StoreUnsafe(ref yRow, (nuint)i);
@@ -291,9 +294,10 @@ namespace MultiMax.Generated
                 if (hasTail)
                 {
                     var xv = xTail;
-                    var s = xv;
-                    var r0 = Vector.MaxNative(xv - new Vector<double>(0.5d), zero); // Above(1): max(x − 0.5, 0)
-                    s += r0;
+                    var σ0 = xv - new Vector<double>(0.5d);
+                    var σ1 = Vector.MaxNative(σ0, zero);
+                    var σ2 = xv + σ1;
+                    var s = σ2; // σ = x + max(x − 0.5, 0)
                     s = Vector.ConditionalSelect(Vector.Equals(xv, negativeInfinity), negativeInfinity, s);
                     maxV = Vector.MaxNative(maxV, s);
                     s.StoreUnsafe(ref yRow, (nuint)tailStart);
@@ -306,9 +310,10 @@ namespace MultiMax.Generated
                     double s = double.NegativeInfinity;
                     if (xs != double.NegativeInfinity)
                     {
-                        var sigma = xs;
-                        var r0 = double.MaxNative(xs - 0.5d, 0d); // Above(1): max(x − 0.5, 0)
-                        sigma += r0;
+                        var σ0 = xs - 0.5d;
+                        var σ1 = double.MaxNative(σ0, 0d);
+                        var σ2 = xs + σ1;
+                        var sigma = σ2; // σ = x + max(x − 0.5, 0)
                         s = sigma;
                     }
 
@@ -408,7 +413,6 @@ namespace MultiMax.Generated
         private static void BackwardWide(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> dy, Span<double> dx, int rowLength, ReadOnlySpan<double> parameters, Span<double> parameterGradients)
         {
             var zero = Vector512<double>.Zero;
-            var one = Vector512<double>.One;
             var negativeInfinity = Vector512.Create(double.NegativeInfinity);
             int vectorEnd = rowLength - rowLength % Vector512<double>.Count;
             bool hasTail = vectorEnd < rowLength; // every row holds a whole vector here
@@ -455,12 +459,10 @@ namespace MultiMax.Generated
                         var masked = Vector512.Equals(xv, negativeInfinity);
                         var gs = Vector512.ConditionalSelect(masked, zero, gv - VectorMath.Exp(yv) * sharedBroadcast);
                         var xz = Vector512.ConditionalSelect(masked, zero, xv);
-                        var ds = one;
-                        var r0 = Vector512.MaxNative(xz - Vector512.Create(0.5d), zero); // Above(1): max(x − 0.5, 0)
-                        var on0 = Vector512.ConditionalSelect(Vector512.GreaterThan(r0, zero), one, zero);
-                        var slope0 = Vector512.Create(1d) * on0;
-                        ds += slope0; // σ′ += coefficient·power·r^(power−1)
-                        var dxv = gs * ds; // dx = σ'(x)·gσ
+                        var dσ0 = xz - Vector512.Create(0.5d);
+                        var dσ1 = Vector512.ConditionalSelect(Vector512.GreaterThan(dσ0, Vector512.Create(0d)), Vector512.Create(1d), Vector512.Create(0d));
+                        var dσ2 = Vector512.Create(1d) + dσ1;
+                        var dxv = gs * dσ2; // dx = σ'(x)·gσ
                         Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
                     if (hasTail && chunkEnd == vectorEnd)
@@ -471,12 +473,10 @@ namespace MultiMax.Generated
                         var masked = Vector512.Equals(xv, negativeInfinity);
                         var gs = Vector512.ConditionalSelect(masked, zero, gv - VectorMath.Exp(yv) * sharedBroadcast);
                         var xz = Vector512.ConditionalSelect(masked, zero, xv);
-                        var ds = one;
-                        var r0 = Vector512.MaxNative(xz - Vector512.Create(0.5d), zero); // Above(1): max(x − 0.5, 0)
-                        var on0 = Vector512.ConditionalSelect(Vector512.GreaterThan(r0, zero), one, zero);
-                        var slope0 = Vector512.Create(1d) * on0;
-                        ds += slope0; // σ′ += coefficient·power·r^(power−1)
-                        var dxv = gs * ds; // dx = σ'(x)·gσ
+                        var dσ0 = xz - Vector512.Create(0.5d);
+                        var dσ1 = Vector512.ConditionalSelect(Vector512.GreaterThan(dσ0, Vector512.Create(0d)), Vector512.Create(1d), Vector512.Create(0d));
+                        var dσ2 = Vector512.Create(1d) + dσ1;
+                        var dxv = gs * dσ2; // dx = σ'(x)·gσ
                         Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
                     }
                 }
@@ -488,7 +488,6 @@ namespace MultiMax.Generated
         private static void BackwardNative(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> dy, Span<double> dx, int rowLength, ReadOnlySpan<double> parameters, Span<double> parameterGradients)
         {
             var zero = Vector<double>.Zero;
-            var one = Vector<double>.One;
             var negativeInfinity = new Vector<double>(double.NegativeInfinity);
             int vectorEnd = rowLength - rowLength % Vector<double>.Count;
             bool hasTail = rowLength > Vector<double>.Count && vectorEnd < rowLength;
@@ -540,12 +539,10 @@ namespace MultiMax.Generated
                         var masked = Vector.Equals(xv, negativeInfinity);
                         var gs = Vector.ConditionalSelect(masked, zero, gv - VectorMath.Exp(yv) * sharedBroadcast);
                         var xz = Vector.ConditionalSelect(masked, zero, xv);
-                        var ds = one;
-                        var r0 = Vector.MaxNative(xz - new Vector<double>(0.5d), zero); // Above(1): max(x − 0.5, 0)
-                        var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
-                        var slope0 = new Vector<double>(1d) * on0;
-                        ds += slope0; // σ′ += coefficient·power·r^(power−1)
-                        var dxv = gs * ds; // dx = σ'(x)·gσ
+                        var dσ0 = xz - new Vector<double>(0.5d);
+                        var dσ1 = Vector.ConditionalSelect(Vector.GreaterThan(dσ0, new Vector<double>(0d)), new Vector<double>(1d), new Vector<double>(0d));
+                        var dσ2 = new Vector<double>(1d) + dσ1;
+                        var dxv = gs * dσ2; // dx = σ'(x)·gσ
                         Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
                     if (hasTail && chunkEnd == vectorEnd)
@@ -556,12 +553,10 @@ namespace MultiMax.Generated
                         var masked = Vector.Equals(xv, negativeInfinity);
                         var gs = Vector.ConditionalSelect(masked, zero, gv - VectorMath.Exp(yv) * sharedBroadcast);
                         var xz = Vector.ConditionalSelect(masked, zero, xv);
-                        var ds = one;
-                        var r0 = Vector.MaxNative(xz - new Vector<double>(0.5d), zero); // Above(1): max(x − 0.5, 0)
-                        var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
-                        var slope0 = new Vector<double>(1d) * on0;
-                        ds += slope0; // σ′ += coefficient·power·r^(power−1)
-                        var dxv = gs * ds; // dx = σ'(x)·gσ
+                        var dσ0 = xz - new Vector<double>(0.5d);
+                        var dσ1 = Vector.ConditionalSelect(Vector.GreaterThan(dσ0, new Vector<double>(0d)), new Vector<double>(1d), new Vector<double>(0d));
+                        var dσ2 = new Vector<double>(1d) + dσ1;
+                        var dxv = gs * dσ2; // dx = σ'(x)·gσ
                         Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
                     }
                 }
@@ -571,12 +566,10 @@ namespace MultiMax.Generated
                     bool masked = Unsafe.Add(ref xRow, i) == double.NegativeInfinity;
                     double gs = masked ? 0 : Unsafe.Add(ref dyRow, i) - Math.Exp(Unsafe.Add(ref yRow, i)) * shared;
                     var xz = masked ? 0 : Unsafe.Add(ref xRow, i);
-                    var ds = 1d;
-                    var r0 = double.MaxNative(xz - 0.5d, 0d); // Above(1): max(x − 0.5, 0)
-                    var on0 = r0 > 0d ? 1d : 0d;
-                    var slope0 = 1d * on0;
-                    ds += slope0; // σ′ += coefficient·power·r^(power−1)
-                    var dxv = gs * ds; // dx = σ'(x)·gσ
+                    var dσ0 = xz - 0.5d;
+                    var dσ1 = dσ0 > 0d ? 1d : 0d;
+                    var dσ2 = 1d + dσ1;
+                    var dxv = gs * dσ2; // dx = σ'(x)·gσ
                     Unsafe.Add(ref dxRow, i) = masked ? 0 : dxv;
                 }
             }
@@ -601,18 +594,20 @@ namespace MultiMax.Generated
             for (int i = 0; i < vectorEnd; i += Vector<double>.Count)
             {
                 var sv = Vector.LoadUnsafe(ref sRow, (nuint)i);
-                var sigmaV = sv;
-                var r0 = Vector.MaxNative(sv - new Vector<double>(0.5d), zero); // Above(1): max(x − 0.5, 0)
-                sigmaV += r0;
+                var σ0 = sv - new Vector<double>(0.5d);
+                var σ1 = Vector.MaxNative(σ0, zero);
+                var σ2 = sv + σ1;
+                var sigmaV = σ2; // σ = x + max(x − 0.5, 0)
                 sigmaV.StoreUnsafe(ref sigmaRow, (nuint)i);
             }
 
             for (int i = vectorEnd; i < s.Length; i++)
             {
                 double ss = Unsafe.Add(ref sRow, i);
-                var sigmaS = ss;
-                var r0 = double.MaxNative(ss - 0.5d, 0d); // Above(1): max(x − 0.5, 0)
-                sigmaS += r0;
+                var σ0 = ss - 0.5d;
+                var σ1 = double.MaxNative(σ0, 0d);
+                var σ2 = ss + σ1;
+                var sigmaS = σ2; // σ = x + max(x − 0.5, 0)
                 Unsafe.Add(ref sigmaRow, i) = sigmaS;
             }
         }
@@ -621,7 +616,6 @@ namespace MultiMax.Generated
         public static void Derivative(ReadOnlySpan<double> s, Span<double> gradient, ReadOnlySpan<double> parameters, Span<double> parameterGradients)
         {
             var zero = Vector<double>.Zero;
-            var one = Vector<double>.One;
             int vectorEnd = s.Length - s.Length % Vector<double>.Count;
             ref double sRow = ref MemoryMarshal.GetReference(s);
             ref double gradientRow = ref MemoryMarshal.GetReference(gradient);
@@ -632,12 +626,10 @@ namespace MultiMax.Generated
                 {
                     var sv = Vector.LoadUnsafe(ref sRow, (nuint)i);
                     var gv = Vector.LoadUnsafe(ref gradientRow, (nuint)i);
-                    var ds = one;
-                    var r0 = Vector.MaxNative(sv - new Vector<double>(0.5d), zero); // Above(1): max(x − 0.5, 0)
-                    var on0 = Vector.ConditionalSelect(Vector.GreaterThan(r0, zero), one, zero);
-                    var slope0 = new Vector<double>(1d) * on0;
-                    ds += slope0; // σ′ += coefficient·power·r^(power−1)
-                    var dsV = gv * ds; // dx = σ'(x)·gσ
+                    var dσ0 = sv - new Vector<double>(0.5d);
+                    var dσ1 = Vector.ConditionalSelect(Vector.GreaterThan(dσ0, new Vector<double>(0d)), new Vector<double>(1d), new Vector<double>(0d));
+                    var dσ2 = new Vector<double>(1d) + dσ1;
+                    var dsV = gv * dσ2; // dx = σ'(x)·gσ
                     dsV.StoreUnsafe(ref gradientRow, (nuint)i);
                 }
             }
@@ -646,12 +638,10 @@ namespace MultiMax.Generated
             {
                 double ss = Unsafe.Add(ref sRow, i);
                 double gs = Unsafe.Add(ref gradientRow, i);
-                var ds = 1d;
-                var r0 = double.MaxNative(ss - 0.5d, 0d); // Above(1): max(x − 0.5, 0)
-                var on0 = r0 > 0d ? 1d : 0d;
-                var slope0 = 1d * on0;
-                ds += slope0; // σ′ += coefficient·power·r^(power−1)
-                var dsS = gs * ds; // dx = σ'(x)·gσ
+                var dσ0 = ss - 0.5d;
+                var dσ1 = dσ0 > 0d ? 1d : 0d;
+                var dσ2 = 1d + dσ1;
+                var dsS = gs * dσ2; // dx = σ'(x)·gσ
                 Unsafe.Add(ref gradientRow, i) = dsS;
             }
         }

@@ -267,7 +267,6 @@ namespace Demo
                 // The learnable values, read once into registers rather than from memory for every entry.
                 double θ0_a = parameters[0];
                 double θ1_t = parameters[1];
-                double inv0 = -θ0_a;
                 // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
                 bool poisoned = double.IsNaN(θ0_a) | double.IsNaN(θ1_t);
 
@@ -296,18 +295,18 @@ namespace Demo
                     double yi = y[start + i];
                     double gs = dy[start + i] - global::ILGPU.Algorithms.XMath.Exp(yi) * dot;
                     var dσ0 = θ1_t - v;
-                    var dσ1 = inv0 * dσ0;
-                    var dσ2 = θ0_a * dσ0;
-                    var dσ3 = dσ1 - dσ2;
+                    var dσ1 = θ0_a * dσ0;
+                    var dσ2 = -dσ1;
+                    var dσ3 = dσ2 - dσ1;
                     var dσ4 = 1d + dσ3;
                     var dσ5 = v < θ1_t ? dσ4 : 1d;
+                    var dxi = gs * dσ5; // dx = σ'(x)·gσ
                     var dσ6 = dσ0 * dσ0;
                     var dσ7 = v < θ1_t ? dσ6 : 0d;
-                    var dσ8 = dσ2 + dσ2;
+                    gradθ0_a += gs * dσ7; // gσ·∂σ/∂a
+                    var dσ8 = dσ1 + dσ1;
                     var dσ9 = v < θ1_t ? dσ8 : 0d;
-                    var dxi = gs == 0d ? 0d : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
-                    gradθ0_a += gs == 0d ? 0d : gs * dσ7; // gσ·∂σ/∂a
-                    gradθ1_t += gs == 0d ? 0d : gs * dσ9; // gσ·∂σ/∂t
+                    gradθ1_t += gs * dσ9; // gσ·∂σ/∂t
                     dx[start + i] = dxi;
                 }
 
@@ -321,23 +320,23 @@ namespace Demo
                 }
             }
 
-            private static double ScoreGradientDouble(double s, double gs, double θ0_a, double θ1_t, double inv0)
+            private static double ScoreGradientDouble(double s, double gs, double θ0_a, double θ1_t)
             {
                 // The parameter sums are the key pass's; here they are left unused.
                 double gradθ0_a = 0, gradθ1_t = 0;
                 var dσ0 = θ1_t - s;
-                var dσ1 = inv0 * dσ0;
-                var dσ2 = θ0_a * dσ0;
-                var dσ3 = dσ1 - dσ2;
+                var dσ1 = θ0_a * dσ0;
+                var dσ2 = -dσ1;
+                var dσ3 = dσ2 - dσ1;
                 var dσ4 = 1d + dσ3;
                 var dσ5 = s < θ1_t ? dσ4 : 1d;
+                var scoreGradient = gs * dσ5; // dx = σ'(x)·gσ
                 var dσ6 = dσ0 * dσ0;
                 var dσ7 = s < θ1_t ? dσ6 : 0d;
-                var dσ8 = dσ2 + dσ2;
+                gradθ0_a += gs * dσ7; // gσ·∂σ/∂a
+                var dσ8 = dσ1 + dσ1;
                 var dσ9 = s < θ1_t ? dσ8 : 0d;
-                var scoreGradient = gs == 0d ? 0d : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
-                gradθ0_a += gs == 0d ? 0d : gs * dσ7; // gσ·∂σ/∂a
-                gradθ1_t += gs == 0d ? 0d : gs * dσ9; // gσ·∂σ/∂t
+                gradθ1_t += gs * dσ9; // gσ·∂σ/∂t
                 return scoreGradient;
             }
 
@@ -522,7 +521,6 @@ namespace Demo
                 // The learnable values, read once into registers rather than from memory for every entry.
                 double θ0_a = parameters[0];
                 double θ1_t = parameters[1];
-                double inv0 = -θ0_a;
                 // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
                 bool poisoned = double.IsNaN(θ0_a) | double.IsNaN(θ1_t);
                 double gradθ0_a = 0;
@@ -624,18 +622,18 @@ namespace Demo
                         if (visible)
                         {
                             var dσ0 = θ1_t - sv;
-                            var dσ1 = inv0 * dσ0;
-                            var dσ2 = θ0_a * dσ0;
-                            var dσ3 = dσ1 - dσ2;
+                            var dσ1 = θ0_a * dσ0;
+                            var dσ2 = -dσ1;
+                            var dσ3 = dσ2 - dσ1;
                             var dσ4 = 1d + dσ3;
                             var dσ5 = sv < θ1_t ? dσ4 : 1d;
+                            var dsi = gs * dσ5; // dx = σ'(x)·gσ
                             var dσ6 = dσ0 * dσ0;
                             var dσ7 = sv < θ1_t ? dσ6 : 0d;
-                            var dσ8 = dσ2 + dσ2;
+                            gradθ0_a += gs * dσ7; // gσ·∂σ/∂a
+                            var dσ8 = dσ1 + dσ1;
                             var dσ9 = sv < θ1_t ? dσ8 : 0d;
-                            var dsi = gs == 0d ? 0d : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
-                            gradθ0_a += gs == 0d ? 0d : gs * dσ7; // gσ·∂σ/∂a
-                            gradθ1_t += gs == 0d ? 0d : gs * dσ9; // gσ·∂σ/∂t
+                            gradθ1_t += gs * dσ9; // gσ·∂σ/∂t
                             scoreGradient = dsi;
                         }
                         weights[e] = weight;
@@ -731,7 +729,6 @@ namespace Demo
                 // The learnable values, read once into registers rather than from memory for every entry.
                 double θ0_a = parameters[0];
                 double θ1_t = parameters[1];
-                double inv0 = -θ0_a;
 
                 // Shared: the block's queries, output gradients and query gradients, a key and a value tile; q·k then ds, and dO·v.
                 var shared = global::ILGPU.SharedMemory.GetDynamic<double>();
@@ -819,7 +816,7 @@ namespace Demo
                             weight = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(sv, θ0_a, θ1_t) - rowLogSumExp[i]);
                             gs = weight * (outputDots[e] - rowDelta[i]);
                         }
-                        scoreGradients[e] = visible ? ScoreGradientDouble(sv, gs, θ0_a, θ1_t, inv0) : 0;
+                        scoreGradients[e] = visible ? ScoreGradientDouble(sv, gs, θ0_a, θ1_t) : 0;
                     }
                     global::ILGPU.Group.Barrier();
 
@@ -980,7 +977,6 @@ namespace Demo
                 // The learnable values, read once into registers rather than from memory for every entry.
                 double θ0_a = parameters[0];
                 double θ1_t = parameters[1];
-                double inv0 = -θ0_a;
                 // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
                 bool poisoned = double.IsNaN(θ0_a) | double.IsNaN(θ1_t);
                 double gradθ0_a = 0;
@@ -1046,18 +1042,18 @@ namespace Demo
                                 double probability = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(z, θ0_a, θ1_t) - rowMax[i] - rowLogSum[i]);
                                 double gs = tokenWeight * (v == rowTarget[i] ? probability - 1 : probability);
                                 var dσ0 = θ1_t - z;
-                                var dσ1 = inv0 * dσ0;
-                                var dσ2 = θ0_a * dσ0;
-                                var dσ3 = dσ1 - dσ2;
+                                var dσ1 = θ0_a * dσ0;
+                                var dσ2 = -dσ1;
+                                var dσ3 = dσ2 - dσ1;
                                 var dσ4 = 1d + dσ3;
                                 var dσ5 = z < θ1_t ? dσ4 : 1d;
+                                var dz = gs * dσ5; // dx = σ'(x)·gσ
                                 var dσ6 = dσ0 * dσ0;
                                 var dσ7 = z < θ1_t ? dσ6 : 0d;
-                                var dσ8 = dσ2 + dσ2;
+                                gradθ0_a += gs * dσ7; // gσ·∂σ/∂a
+                                var dσ8 = dσ1 + dσ1;
                                 var dσ9 = z < θ1_t ? dσ8 : 0d;
-                                var dz = gs == 0d ? 0d : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
-                                gradθ0_a += gs == 0d ? 0d : gs * dσ7; // gσ·∂σ/∂a
-                                gradθ1_t += gs == 0d ? 0d : gs * dσ9; // gσ·∂σ/∂t
+                                gradθ1_t += gs * dσ9; // gσ·∂σ/∂t
                                 gradient = dz;
                             }
                         }
@@ -1129,7 +1125,6 @@ namespace Demo
                 // The learnable values, read once into registers rather than from memory for every entry.
                 double θ0_a = parameters[0];
                 double θ1_t = parameters[1];
-                double inv0 = -θ0_a;
                 // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
                 bool poisoned = double.IsNaN(θ0_a) | double.IsNaN(θ1_t);
 
@@ -1190,7 +1185,7 @@ namespace Demo
                             {
                                 double probability = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(z, θ0_a, θ1_t) - rowMax[i] - rowLogSum[i]);
                                 double gs = tokenWeight * (v == rowTarget[i] ? probability - 1 : probability);
-                                gradient = ScoreGradientDouble(z, gs, θ0_a, θ1_t, inv0);
+                                gradient = ScoreGradientDouble(z, gs, θ0_a, θ1_t);
                             }
                         }
                         gradients[e] = gradient;

@@ -485,11 +485,11 @@ namespace Demo
                     var dσ3 = 1f - dσ2;
                     var dσ4 = dσ3 * inv0;
                     var dσ5 = θ0_cap * dσ4;
+                    var dxi = gs == 0f ? 0f : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
                     var dσ6 = -dσ0;
                     var dσ7 = dσ6 / θ0_cap;
                     var dσ8 = dσ3 * dσ7;
                     var dσ9 = θ0_cap * dσ8 + dσ1;
-                    var dxi = gs == 0f ? 0f : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
                     gradθ0_cap += gs == 0f ? 0f : gs * dσ9; // gσ·∂σ/∂cap
                     dx[start + i] = dxi;
                 }
@@ -512,11 +512,11 @@ namespace Demo
                 var dσ3 = 1f - dσ2;
                 var dσ4 = dσ3 * inv0;
                 var dσ5 = θ0_cap * dσ4;
+                var scoreGradient = gs == 0f ? 0f : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
                 var dσ6 = -dσ0;
                 var dσ7 = dσ6 / θ0_cap;
                 var dσ8 = dσ3 * dσ7;
                 var dσ9 = θ0_cap * dσ8 + dσ1;
-                var scoreGradient = gs == 0f ? 0f : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
                 gradθ0_cap += gs == 0f ? 0f : gs * dσ9; // gσ·∂σ/∂cap
                 return scoreGradient;
             }
@@ -806,11 +806,11 @@ namespace Demo
                             var dσ3 = 1f - dσ2;
                             var dσ4 = dσ3 * inv0;
                             var dσ5 = θ0_cap * dσ4;
+                            var dsi = gs == 0f ? 0f : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
                             var dσ6 = -dσ0;
                             var dσ7 = dσ6 / θ0_cap;
                             var dσ8 = dσ3 * dσ7;
                             var dσ9 = θ0_cap * dσ8 + dσ1;
-                            var dsi = gs == 0f ? 0f : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
                             gradθ0_cap += gs == 0f ? 0f : gs * dσ9; // gσ·∂σ/∂cap
                             scoreGradient = dsi;
                         }
@@ -1221,11 +1221,11 @@ namespace Demo
                                 var dσ3 = 1f - dσ2;
                                 var dσ4 = dσ3 * inv0;
                                 var dσ5 = θ0_cap * dσ4;
+                                var dz = gs == 0f ? 0f : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
                                 var dσ6 = -dσ0;
                                 var dσ7 = dσ6 / θ0_cap;
                                 var dσ8 = dσ3 * dσ7;
                                 var dσ9 = θ0_cap * dσ8 + dσ1;
-                                var dz = gs == 0f ? 0f : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
                                 gradθ0_cap += gs == 0f ? 0f : gs * dσ9; // gσ·∂σ/∂cap
                                 gradient = dz;
                             }
@@ -1486,11 +1486,11 @@ namespace Demo
                     var dσ3 = 1d - dσ2;
                     var dσ4 = dσ3 * inv0;
                     var dσ5 = θ0_cap * dσ4;
+                    var dxi = gs == 0d ? 0d : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
                     var dσ6 = -dσ0;
                     var dσ7 = dσ6 / θ0_cap;
                     var dσ8 = dσ3 * dσ7;
                     var dσ9 = θ0_cap * dσ8 + dσ1;
-                    var dxi = gs == 0d ? 0d : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
                     gradθ0_cap += gs == 0d ? 0d : gs * dσ9; // gσ·∂σ/∂cap
                     dx[start + i] = dxi;
                 }
@@ -1513,11 +1513,11 @@ namespace Demo
                 var dσ3 = 1d - dσ2;
                 var dσ4 = dσ3 * inv0;
                 var dσ5 = θ0_cap * dσ4;
+                var scoreGradient = gs == 0d ? 0d : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
                 var dσ6 = -dσ0;
                 var dσ7 = dσ6 / θ0_cap;
                 var dσ8 = dσ3 * dσ7;
                 var dσ9 = θ0_cap * dσ8 + dσ1;
-                var scoreGradient = gs == 0d ? 0d : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
                 gradθ0_cap += gs == 0d ? 0d : gs * dσ9; // gσ·∂σ/∂cap
                 return scoreGradient;
             }
@@ -1807,11 +1807,11 @@ namespace Demo
                             var dσ3 = 1d - dσ2;
                             var dσ4 = dσ3 * inv0;
                             var dσ5 = θ0_cap * dσ4;
+                            var dsi = gs == 0d ? 0d : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
                             var dσ6 = -dσ0;
                             var dσ7 = dσ6 / θ0_cap;
                             var dσ8 = dσ3 * dσ7;
                             var dσ9 = θ0_cap * dσ8 + dσ1;
-                            var dsi = gs == 0d ? 0d : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
                             gradθ0_cap += gs == 0d ? 0d : gs * dσ9; // gσ·∂σ/∂cap
                             scoreGradient = dsi;
                         }
@@ -2222,11 +2222,11 @@ namespace Demo
                                 var dσ3 = 1d - dσ2;
                                 var dσ4 = dσ3 * inv0;
                                 var dσ5 = θ0_cap * dσ4;
+                                var dz = gs == 0d ? 0d : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
                                 var dσ6 = -dσ0;
                                 var dσ7 = dσ6 / θ0_cap;
                                 var dσ8 = dσ3 * dσ7;
                                 var dσ9 = θ0_cap * dσ8 + dσ1;
-                                var dz = gs == 0d ? 0d : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
                                 gradθ0_cap += gs == 0d ? 0d : gs * dσ9; // gσ·∂σ/∂cap
                                 gradient = dz;
                             }

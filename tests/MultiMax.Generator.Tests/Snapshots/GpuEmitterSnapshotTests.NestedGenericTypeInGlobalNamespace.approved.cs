@@ -185,9 +185,10 @@ partial record struct Outer<T>
 
             private static double SigmaDouble(double x)
             {
-                var sigma = x;
-                var r0 = global::ILGPU.Algorithms.XMath.Max(x - 0.5d, 0d); // Above(1): max(x − 0.5, 0)
-                sigma += r0;
+                var σ0 = x - 0.5d;
+                var σ1 = global::ILGPU.Algorithms.XMath.Max(σ0, 0d);
+                var σ2 = x + σ1;
+                var sigma = σ2; // σ = x + max(x − 0.5, 0)
                 return sigma;
             }
 
@@ -255,24 +256,20 @@ partial record struct Outer<T>
                     }
                     double yi = y[start + i];
                     double gs = dy[start + i] - global::ILGPU.Algorithms.XMath.Exp(yi) * dot;
-                    var ds = 1d;
-                    var r0 = global::ILGPU.Algorithms.XMath.Max(v - 0.5d, 0d); // Above(1): max(x − 0.5, 0)
-                    var on0 = r0 > 0d ? 1d : 0d;
-                    var slope0 = 1d * on0;
-                    ds += slope0; // σ′ += coefficient·power·r^(power−1)
-                    var dxi = gs * ds; // dx = σ'(x)·gσ
+                    var dσ0 = v - 0.5d;
+                    var dσ1 = dσ0 > 0d ? 1d : 0d;
+                    var dσ2 = 1d + dσ1;
+                    var dxi = gs * dσ2; // dx = σ'(x)·gσ
                     dx[start + i] = dxi;
                 }
             }
 
             private static double ScoreGradientDouble(double s, double gs)
             {
-                var ds = 1d;
-                var r0 = global::ILGPU.Algorithms.XMath.Max(s - 0.5d, 0d); // Above(1): max(x − 0.5, 0)
-                var on0 = r0 > 0d ? 1d : 0d;
-                var slope0 = 1d * on0;
-                ds += slope0; // σ′ += coefficient·power·r^(power−1)
-                var scoreGradient = gs * ds; // dx = σ'(x)·gσ
+                var dσ0 = s - 0.5d;
+                var dσ1 = dσ0 > 0d ? 1d : 0d;
+                var dσ2 = 1d + dσ1;
+                var scoreGradient = gs * dσ2; // dx = σ'(x)·gσ
                 return scoreGradient;
             }
 
@@ -543,12 +540,10 @@ partial record struct Outer<T>
                         double scoreGradient = 0;
                         if (visible)
                         {
-                            var ds = 1d;
-                            var r0 = global::ILGPU.Algorithms.XMath.Max(sv - 0.5d, 0d); // Above(1): max(x − 0.5, 0)
-                            var on0 = r0 > 0d ? 1d : 0d;
-                            var slope0 = 1d * on0;
-                            ds += slope0; // σ′ += coefficient·power·r^(power−1)
-                            var dsi = gs * ds; // dx = σ'(x)·gσ
+                            var dσ0 = sv - 0.5d;
+                            var dσ1 = dσ0 > 0d ? 1d : 0d;
+                            var dσ2 = 1d + dσ1;
+                            var dsi = gs * dσ2; // dx = σ'(x)·gσ
                             scoreGradient = dsi;
                         }
                         weights[e] = weight;
@@ -930,12 +925,10 @@ partial record struct Outer<T>
                             {
                                 double probability = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(z) - rowMax[i] - rowLogSum[i]);
                                 double gs = tokenWeight * (v == rowTarget[i] ? probability - 1 : probability);
-                                var ds = 1d;
-                                var r0 = global::ILGPU.Algorithms.XMath.Max(z - 0.5d, 0d); // Above(1): max(x − 0.5, 0)
-                                var on0 = r0 > 0d ? 1d : 0d;
-                                var slope0 = 1d * on0;
-                                ds += slope0; // σ′ += coefficient·power·r^(power−1)
-                                var dz = gs * ds; // dx = σ'(x)·gσ
+                                var dσ0 = z - 0.5d;
+                                var dσ1 = dσ0 > 0d ? 1d : 0d;
+                                var dσ2 = 1d + dσ1;
+                                var dz = gs * dσ2; // dx = σ'(x)·gσ
                                 gradient = dz;
                             }
                         }

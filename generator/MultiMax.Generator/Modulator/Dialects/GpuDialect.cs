@@ -8,10 +8,7 @@ namespace MultiMax.Generator.Modulator.Dialects;
 /// </summary>
 internal sealed class GpuDialect(ElementType type) : ScalarDialect(type)
 {
-    public override string Relu(string difference) => $"global::ILGPU.Algorithms.XMath.Max({difference}, {Zero})";
-
-    /// <summary>A multiply and an add, which CUDA's compiler contracts into one fused instruction.</summary>
-    public override string AddProduct(Local target, string factor, string product) => $"{target} += {factor} * {product};";
+    public override string Relu(string difference) => $"global::ILGPU.Algorithms.XMath.Max({difference}, {Constant(0)})";
 
     /// <summary>A multiply and an add, which CUDA's compiler contracts into one fused instruction.</summary>
     public override string MultiplyAdd(string a, string b, string c) => $"{a} * {b} + {c}";

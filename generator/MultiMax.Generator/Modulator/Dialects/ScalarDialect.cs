@@ -12,10 +12,6 @@ internal class ScalarDialect(ElementType type) : IDialect
 {
     public ElementType Type => type;
 
-    public string Zero => type.Literal(0);
-
-    public string One => type.Literal(1);
-
     public string Constant(double value) => type.Literal(value);
 
     public string Reference(Symbol symbol) => symbol.IsConstant ? Constant(symbol.Value) : symbol.Name;
@@ -23,14 +19,9 @@ internal class ScalarDialect(ElementType type) : IDialect
     public string Declare(Local local, string value) => $"var {local} = {value};";
 
     /// <summary>The same instruction as the lanes' <c>Vector.MaxNative</c>, so a NaN difference gives here what it gives there.</summary>
-    public virtual string Relu(string difference) => $"{type.Keyword()}.MaxNative({difference}, {Zero})";
+    public virtual string Relu(string difference) => $"{type.Keyword()}.MaxNative({difference}, {Constant(0)})";
 
     public string Power(Local r, int power) => ModulatorPrinter.Product(r, power);
-
-    public virtual string AddProduct(Local target, string factor, string product) =>
-        $"{target} = {type.MathClass()}.FusedMultiplyAdd({factor}, {product}, {target});";
-
-    public string IsPositive(Local r) => $"{r} > {Zero}";
 
     public string Select(string condition, string whenTrue, string whenFalse) => $"{condition} ? {whenTrue} : {whenFalse}";
 

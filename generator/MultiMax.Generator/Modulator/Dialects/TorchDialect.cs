@@ -13,10 +13,6 @@ internal sealed class TorchDialect(Local parameters) : IDialect
 
     public ElementType Type => ElementType.Double;
 
-    public string Zero => "0d";
-
-    public string One => "1d";
-
     public string Constant(double value) => ElementType.Double.Literal(value);
 
     public string Reference(Symbol symbol) => symbol.IsConstant ? Constant(symbol.Value) : $"{parameters}[{symbol.ParameterIndex}]";
@@ -31,10 +27,6 @@ internal sealed class TorchDialect(Local parameters) : IDialect
         2 => $"{r}.square()",
         _ => $"{r}.pow({power})",
     };
-
-    public string AddProduct(Local target, string factor, string product) => $"{target} += {factor} * {product};";
-
-    public string IsPositive(Local r) => $"{r}.gt(0)";
 
     public string Select(string condition, string whenTrue, string whenFalse) =>
         $"global::TorchSharp.torch.where({condition}, {whenTrue}, {whenFalse})";

@@ -5,18 +5,12 @@ namespace MultiMax.Generator.Modulator.Dialects;
 
 /// <summary>
 /// SIMD lanes of <c>Vector&lt;T&gt;</c> or <c>Vector512&lt;T&gt;</c> (<paramref name="width"/>), for the body of a CPU
-/// row. Learnable symbols are read from their broadcast locals (<c>a0V</c>), which the kernel declares once per block;
-/// <paramref name="zero"/> and <paramref name="one"/> are the kernel's own broadcast locals (<paramref name="one"/> only
-/// where σ′ is printed).
+/// row. Symbols are read from their broadcast locals (<c>a0V</c>, <c>inv0V</c>), which the kernel declares once per
+/// block; <paramref name="zero"/> is the kernel's own broadcast 0.
 /// </summary>
-internal sealed class VectorDialect(ElementType type, LaneWidth width, Local zero, Local? one) : IDialect
+internal sealed class VectorDialect(ElementType type, LaneWidth width, Local zero) : IDialect
 {
     public ElementType Type => type;
-
-    public string Zero => zero.Name;
-
-    /// <summary>Only σ′ needs it: a kernel that prints σ′ declares the broadcast 1 and passes it in.</summary>
-    public string One => one?.Name ?? throw new System.InvalidOperationException("This kernel declared no broadcast 1.");
 
     /// <summary>The broadcast local of a learnable symbol: <c>a0</c> → <c>a0V</c>.</summary>
     public static Local Broadcast(Symbol symbol) => new(symbol.Name + "V");
@@ -34,10 +28,6 @@ internal sealed class VectorDialect(ElementType type, LaneWidth width, Local zer
     public string Relu(string difference) => $"{width.Api}.MaxNative({difference}, {zero})";
 
     public string Power(Local r, int power) => ModulatorPrinter.Product(r, power);
-
-    public string AddProduct(Local target, string factor, string product) => $"{target} = {width.Api}.FusedMultiplyAdd({factor}, {product}, {target});";
-
-    public string IsPositive(Local r) => $"{width.Api}.GreaterThan({r}, {zero})";
 
     public string Select(string condition, string whenTrue, string whenFalse) => $"{width.Api}.ConditionalSelect({condition}, {whenTrue}, {whenFalse})";
 
