@@ -118,7 +118,7 @@ internal static partial class CpuEmitter
                 writer.Line();
             }
 
-            writer.Line("// Add this block's sums; an Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.");
+            writer.Line("// Add this block's sums.");
             foreach (ParameterGradient gradient in gradients)
             {
                 writer.Line($"{parameterGradients}[{gradient.ParameterIndex}] += {Total(gradient)};");

@@ -138,7 +138,6 @@ internal static partial class CpuEmitter
         if (gradients.Count > 0)
         {
             writer.Line();
-            writer.Line("// An Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.");
             foreach (ParameterGradient g in gradients)
             {
                 writer.Line($"{parameterGradients}[{g.ParameterIndex}] += {Total(g)};");

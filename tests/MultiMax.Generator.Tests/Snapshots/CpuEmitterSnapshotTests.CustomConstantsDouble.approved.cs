@@ -582,7 +582,7 @@ namespace MultiMax.Generated
                 gradC1 = gradD1 = double.NaN;
             }
 
-            // Add this block's sums; an Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
+            // Add this block's sums.
             parameterGradients[0] += gradC1;
             parameterGradients[1] += gradD1;
         }
@@ -725,7 +725,7 @@ namespace MultiMax.Generated
                 gradC1 = gradD1 = double.NaN;
             }
 
-            // Add this block's sums; an Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
+            // Add this block's sums.
             parameterGradients[0] += gradC1;
             parameterGradients[1] += gradD1;
         }
@@ -849,7 +849,6 @@ namespace MultiMax.Generated
                 Unsafe.Add(ref gradientRow, i) = dsS;
             }
 
-            // An Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
             parameterGradients[0] += gradC1;
             parameterGradients[1] += gradD1;
         }

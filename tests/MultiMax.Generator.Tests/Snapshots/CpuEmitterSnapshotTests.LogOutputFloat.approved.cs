@@ -667,7 +667,7 @@ namespace MultiMax.Generated
                 gradA0 = gradC1 = gradA2 = gradC3 = gradB0 = gradD1 = gradB2 = gradD3 = double.NaN;
             }
 
-            // Add this block's sums; an Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
+            // Add this block's sums.
             parameterGradients[0] += gradA0;
             parameterGradients[1] += gradC1;
             parameterGradients[2] += gradA2;
@@ -878,7 +878,7 @@ namespace MultiMax.Generated
                 gradA0 = gradC1 = gradA2 = gradC3 = gradB0 = gradD1 = gradB2 = gradD3 = double.NaN;
             }
 
-            // Add this block's sums; an Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
+            // Add this block's sums.
             parameterGradients[0] += gradA0;
             parameterGradients[1] += gradC1;
             parameterGradients[2] += gradA2;
@@ -1082,7 +1082,6 @@ namespace MultiMax.Generated
                 Unsafe.Add(ref gradientRow, i) = dsS;
             }
 
-            // An Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
             parameterGradients[0] += gradA0;
             parameterGradients[1] += gradC1;
             parameterGradients[2] += gradA2;

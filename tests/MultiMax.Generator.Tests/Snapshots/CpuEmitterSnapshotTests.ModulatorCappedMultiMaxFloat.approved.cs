@@ -662,7 +662,7 @@ namespace MultiMax.Generated
                 gradθ0_a = gradθ1_b = gradθ2_c = gradθ3_d = double.NaN;
             }
 
-            // Add this block's sums; an Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
+            // Add this block's sums.
             parameterGradients[0] += gradθ0_a;
             parameterGradients[1] += gradθ1_b;
             parameterGradients[2] += gradθ2_c;
@@ -898,7 +898,7 @@ namespace MultiMax.Generated
                 gradθ0_a = gradθ1_b = gradθ2_c = gradθ3_d = double.NaN;
             }
 
-            // Add this block's sums; an Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
+            // Add this block's sums.
             parameterGradients[0] += gradθ0_a;
             parameterGradients[1] += gradθ1_b;
             parameterGradients[2] += gradθ2_c;
@@ -1094,7 +1094,6 @@ namespace MultiMax.Generated
                 Unsafe.Add(ref gradientRow, i) = dsS;
             }
 
-            // An Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
             parameterGradients[0] += gradθ0_a;
             parameterGradients[1] += gradθ1_b;
             parameterGradients[2] += gradθ2_c;

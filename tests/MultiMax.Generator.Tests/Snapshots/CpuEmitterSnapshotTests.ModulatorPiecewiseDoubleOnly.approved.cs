@@ -558,7 +558,7 @@ namespace MultiMax.Generated
                 gradθ0_a = gradθ1_t = double.NaN;
             }
 
-            // Add this block's sums; an Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
+            // Add this block's sums.
             parameterGradients[0] += gradθ0_a;
             parameterGradients[1] += gradθ1_t;
         }
@@ -699,7 +699,7 @@ namespace MultiMax.Generated
                 gradθ0_a = gradθ1_t = double.NaN;
             }
 
-            // Add this block's sums; an Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
+            // Add this block's sums.
             parameterGradients[0] += gradθ0_a;
             parameterGradients[1] += gradθ1_t;
         }
@@ -813,7 +813,6 @@ namespace MultiMax.Generated
                 Unsafe.Add(ref gradientRow, i) = dsS;
             }
 
-            // An Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
             parameterGradients[0] += gradθ0_a;
             parameterGradients[1] += gradθ1_t;
         }

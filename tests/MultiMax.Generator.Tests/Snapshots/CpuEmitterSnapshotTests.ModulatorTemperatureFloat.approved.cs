@@ -529,7 +529,7 @@ namespace MultiMax.Generated
                 gradθ0_tau = double.NaN;
             }
 
-            // Add this block's sums; an Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
+            // Add this block's sums.
             parameterGradients[0] += gradθ0_tau;
         }
 
@@ -644,7 +644,7 @@ namespace MultiMax.Generated
                 gradθ0_tau = double.NaN;
             }
 
-            // Add this block's sums; an Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
+            // Add this block's sums.
             parameterGradients[0] += gradθ0_tau;
         }
     }
@@ -731,7 +731,6 @@ namespace MultiMax.Generated
                 Unsafe.Add(ref gradientRow, i) = dsS;
             }
 
-            // An Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
             parameterGradients[0] += gradθ0_tau;
         }
     }

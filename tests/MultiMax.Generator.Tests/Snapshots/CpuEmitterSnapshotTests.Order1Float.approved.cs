@@ -588,7 +588,7 @@ namespace MultiMax.Generated
                 gradA0 = gradC1 = gradB0 = gradD1 = double.NaN;
             }
 
-            // Add this block's sums; an Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
+            // Add this block's sums.
             parameterGradients[0] += gradA0;
             parameterGradients[1] += gradC1;
             parameterGradients[2] += gradB0;
@@ -743,7 +743,7 @@ namespace MultiMax.Generated
                 gradA0 = gradC1 = gradB0 = gradD1 = double.NaN;
             }
 
-            // Add this block's sums; an Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
+            // Add this block's sums.
             parameterGradients[0] += gradA0;
             parameterGradients[1] += gradC1;
             parameterGradients[2] += gradB0;
@@ -879,7 +879,6 @@ namespace MultiMax.Generated
                 Unsafe.Add(ref gradientRow, i) = dsS;
             }
 
-            // An Above threshold's gradient is the negated sum: d/dd max(x − d, 0) = −1.
             parameterGradients[0] += gradA0;
             parameterGradients[1] += gradC1;
             parameterGradients[2] += gradB0;
