@@ -74,6 +74,14 @@ public static class GpuAttentionCatalog
             (s, q, k, v, o, l, g, dq, dk, dv, shape, _, _, m, c, sc) => Outer<int>.Inner.ClipGpu.AttentionBackward(s, q, k, v, o, l, g, dq, dk, dv, shape, m, c, sc),
             (q, k, v, o, l, shape, _, m, c) => Outer<int>.Inner.ClipAttention(q, k, v, o, l, shape, m, c),
             (q, k, v, o, l, g, dq, dk, dv, shape, _, _, m, c) => Outer<int>.Inner.ClipAttentionBackward(q, k, v, o, l, g, dq, dk, dv, shape, m, c));
+        yield return new("Hinged", ParameterLayout.Of(ExpressionModulators.Hinge),
+            Ops.HingedGpu.Attention, Ops.HingedGpu.AttentionBackward,
+            (q, k, v, o, l, shape, p, m, c) => Ops.HingedAttention(q, k, v, o, l, shape, p, m, c),
+            (q, k, v, o, l, g, dq, dk, dv, shape, p, dp, m, c) => Ops.HingedAttentionBackward(q, k, v, o, l, g, dq, dk, dv, shape, p, dp, m, c));
+        yield return new("CappedMultiMax2", ParameterLayout.Of(ExpressionModulators.CappedMultiMax),
+            Ops.CappedMultiMax2Gpu.Attention, Ops.CappedMultiMax2Gpu.AttentionBackward,
+            (q, k, v, o, l, shape, p, m, c) => Ops.CappedMultiMax2Attention(q, k, v, o, l, shape, p, m, c),
+            (q, k, v, o, l, g, dq, dk, dv, shape, p, dp, m, c) => Ops.CappedMultiMax2AttentionBackward(q, k, v, o, l, g, dq, dk, dv, shape, p, dp, m, c));
         yield return new("Kitchen", ParameterLayout.Of(ExpressionModulators.Everything, log: true),
             Ops.KitchenGpu.Attention, Ops.KitchenGpu.AttentionBackward,
             (q, k, v, o, l, shape, p, m, c) => Ops.KitchenAttention(q, k, v, o, l, shape, p, m, c),
@@ -96,6 +104,10 @@ public static class GpuAttentionCatalog
             Ops.LogV2Gpu.Attention, Ops.LogV2Gpu.AttentionBackward,
             (q, k, v, o, l, shape, p, m, c) => Ops.LogV2Attention(q, k, v, o, l, shape, p, m, c),
             (q, k, v, o, l, g, dq, dk, dv, shape, p, dp, m, c) => Ops.LogV2AttentionBackward(q, k, v, o, l, g, dq, dk, dv, shape, p, dp, m, c));
+        yield return new("Tempered", ParameterLayout.Of(ExpressionModulators.Temperature),
+            Ops.TemperedGpu.Attention, Ops.TemperedGpu.AttentionBackward,
+            (q, k, v, o, l, shape, p, m, c) => Ops.TemperedAttention(q, k, v, o, l, shape, p, m, c),
+            (q, k, v, o, l, g, dq, dk, dv, shape, p, dp, m, c) => Ops.TemperedAttentionBackward(q, k, v, o, l, g, dq, dk, dv, shape, p, dp, m, c));
         yield return new("Capped", ParameterLayout.Of(ExpressionModulators.SoftCap),
             Ops.CappedGpu.Attention, Ops.CappedGpu.AttentionBackward,
             (q, k, v, o, l, shape, p, m, c) => Ops.CappedAttention(q, k, v, o, l, shape, p, m, c),

@@ -54,6 +54,9 @@ public static class GpuCrossEntropyCatalog
             (s, h, w, b, t, shape, _, i) => Outer<int>.Inner.ClipGpu.CrossEntropy(s, h, w, b, t, shape, i),
             (s, h, w, b, t, shape, _, dh, dw, db, _, i) => Outer<int>.Inner.ClipGpu.CrossEntropyBackward(s, h, w, b, t, shape, dh, dw, db, i),
             (h, w, b, t, shape, _, dh, dw, db, _, i) => Outer<int>.Inner.ClipCrossEntropyBackward(h, w, b, t, shape, dh, dw, db, i));
+        yield return new("Hinged", ParameterLayout.Of(ExpressionModulators.Hinge),
+            Ops.HingedGpu.CrossEntropy, Ops.HingedGpu.CrossEntropyBackward,
+            (h, w, b, t, shape, p, dh, dw, db, dp, i) => Ops.HingedCrossEntropyBackward(h, w, b, t, shape, p, dh, dw, db, dp, i));
         yield return new("Kitchen", ParameterLayout.Of(ExpressionModulators.Everything, log: true),
             Ops.KitchenGpu.CrossEntropy, Ops.KitchenGpu.CrossEntropyBackward,
             (h, w, b, t, shape, p, dh, dw, db, dp, i) => Ops.KitchenCrossEntropyBackward(h, w, b, t, shape, p, dh, dw, db, dp, i));
@@ -70,6 +73,12 @@ public static class GpuCrossEntropyCatalog
         yield return new("LogV2", new ParameterLayout(order: 1, affine: true, log: true),
             Ops.LogV2Gpu.CrossEntropy, Ops.LogV2Gpu.CrossEntropyBackward,
             (h, w, b, t, shape, p, dh, dw, db, dp, i) => Ops.LogV2CrossEntropyBackward(h, w, b, t, shape, p, dh, dw, db, dp, i));
+        yield return new("Tempered", ParameterLayout.Of(ExpressionModulators.Temperature),
+            Ops.TemperedGpu.CrossEntropy, Ops.TemperedGpu.CrossEntropyBackward,
+            (h, w, b, t, shape, p, dh, dw, db, dp, i) => Ops.TemperedCrossEntropyBackward(h, w, b, t, shape, p, dh, dw, db, dp, i));
+        yield return new("CappedMultiMax2", ParameterLayout.Of(ExpressionModulators.CappedMultiMax),
+            Ops.CappedMultiMax2Gpu.CrossEntropy, Ops.CappedMultiMax2Gpu.CrossEntropyBackward,
+            (h, w, b, t, shape, p, dh, dw, db, dp, i) => Ops.CappedMultiMax2CrossEntropyBackward(h, w, b, t, shape, p, dh, dw, db, dp, i));
         yield return new("Capped", ParameterLayout.Of(ExpressionModulators.SoftCap),
             Ops.CappedGpu.CrossEntropy, Ops.CappedGpu.CrossEntropyBackward,
             (h, w, b, t, shape, p, dh, dw, db, dp, i) => Ops.CappedCrossEntropyBackward(h, w, b, t, shape, p, dh, dw, db, dp, i));

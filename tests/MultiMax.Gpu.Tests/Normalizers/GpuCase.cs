@@ -57,6 +57,13 @@ public sealed record GpuCase(
         yield return Learnable("Capped", ParameterLayout.Of(ExpressionModulators.SoftCap),
             Ops.CappedGpu.Forward, Ops.CappedGpu.Backward, Ops.CappedGpu.Forward, Ops.CappedGpu.Backward,
             Ops.Capped, Ops.CappedBackward, Ops.Capped, Ops.CappedBackward);
+        yield return new("Tempered", ParameterLayout.Of(ExpressionModulators.Temperature),
+            null, null, Ops.TemperedGpu.Forward, Ops.TemperedGpu.Backward, null, null, Ops.Tempered, Ops.TemperedBackward);
+        yield return new("Hinged", ParameterLayout.Of(ExpressionModulators.Hinge),
+            Ops.HingedGpu.Forward, Ops.HingedGpu.Backward, null, null, Ops.Hinged, Ops.HingedBackward, null, null);
+        yield return Learnable("CappedMultiMax2", ParameterLayout.Of(ExpressionModulators.CappedMultiMax),
+            Ops.CappedMultiMax2Gpu.Forward, Ops.CappedMultiMax2Gpu.Backward, Ops.CappedMultiMax2Gpu.Forward, Ops.CappedMultiMax2Gpu.Backward,
+            Ops.CappedMultiMax2, Ops.CappedMultiMax2Backward, Ops.CappedMultiMax2, Ops.CappedMultiMax2Backward);
         yield return new("Kitchen", ParameterLayout.Of(ExpressionModulators.Everything, log: true),
             Ops.KitchenGpu.Forward, Ops.KitchenGpu.Backward, null, null, Ops.Kitchen, Ops.KitchenBackward, null, null);
     }

@@ -59,12 +59,15 @@ public static class AttentionCatalog
             ForwardDouble: (q, k, v, o, l, s, _, m, c, sc) => Ops.FixedAttention(q, k, v, o, l, s, m, c, sc),
             BackwardDouble: (q, k, v, o, l, g, dq, dk, dv, s, _, _, m, c, sc) => Ops.FixedAttentionBackward(q, k, v, o, l, g, dq, dk, dv, s, m, c, sc)),
 
-        // σ written as C#: soft-capped scores (Gemma 2), a piecewise σ, a capped MultiMax.
+        // σ written as C#: soft-capped scores (Gemma 2), a learnable temperature, a piecewise σ, a capped MultiMax.
         new("Ops.Capped", () => ParameterLayout.Of(ExpressionModulators.SoftCap),
             (q, k, v, o, l, s, p, m, c, sc) => Ops.CappedAttention(q, k, v, o, l, s, p, m, c, sc),
             (q, k, v, o, l, g, dq, dk, dv, s, p, dp, m, c, sc) => Ops.CappedAttentionBackward(q, k, v, o, l, g, dq, dk, dv, s, p, dp, m, c, sc),
             (q, k, v, o, l, s, p, m, c, sc) => Ops.CappedAttention(q, k, v, o, l, s, p, m, c, sc),
             (q, k, v, o, l, g, dq, dk, dv, s, p, dp, m, c, sc) => Ops.CappedAttentionBackward(q, k, v, o, l, g, dq, dk, dv, s, p, dp, m, c, sc)),
+        new("Ops.Tempered", () => ParameterLayout.Of(ExpressionModulators.Temperature),
+            ForwardFloat: (q, k, v, o, l, s, p, m, c, sc) => Ops.TemperedAttention(q, k, v, o, l, s, p, m, c, sc),
+            BackwardFloat: (q, k, v, o, l, g, dq, dk, dv, s, p, dp, m, c, sc) => Ops.TemperedAttentionBackward(q, k, v, o, l, g, dq, dk, dv, s, p, dp, m, c, sc)),
         new("Ops.Hinged", () => ParameterLayout.Of(ExpressionModulators.Hinge),
             ForwardDouble: (q, k, v, o, l, s, p, m, c, sc) => Ops.HingedAttention(q, k, v, o, l, s, p, m, c, sc),
             BackwardDouble: (q, k, v, o, l, g, dq, dk, dv, s, p, dp, m, c, sc) => Ops.HingedAttentionBackward(q, k, v, o, l, g, dq, dk, dv, s, p, dp, m, c, sc)),

@@ -57,7 +57,8 @@ public static class CrossEntropyCatalog
             LossDouble: (h, w, b, t, s, _, i) => Ops.FixedCrossEntropy(h, w, b, t, s, i),
             GradientsDouble: (h, w, b, t, s, _, dh, dw, db, _, i) => Ops.FixedCrossEntropyBackward(h, w, b, t, s, dh, dw, db, i)),
 
-        // σ written as C#: soft-capped logits (Gemma 2's final layer), a learnable temperature, every function.
+        // σ written as C#: soft-capped logits (Gemma 2's final layer), a learnable temperature, a piecewise σ, a capped
+        // MultiMax, every function.
         new("Ops.Capped", () => ParameterLayout.Of(ExpressionModulators.SoftCap),
             (h, w, b, t, s, p, i) => Ops.CappedCrossEntropy(h, w, b, t, s, p, i),
             (h, w, b, t, s, p, dh, dw, db, dp, i) => Ops.CappedCrossEntropyBackward(h, w, b, t, s, p, dh, dw, db, dp, i),
@@ -66,6 +67,14 @@ public static class CrossEntropyCatalog
         new("Ops.Tempered", () => ParameterLayout.Of(ExpressionModulators.Temperature),
             LossFloat: (h, w, b, t, s, p, i) => Ops.TemperedCrossEntropy(h, w, b, t, s, p, i),
             GradientsFloat: (h, w, b, t, s, p, dh, dw, db, dp, i) => Ops.TemperedCrossEntropyBackward(h, w, b, t, s, p, dh, dw, db, dp, i)),
+        new("Ops.Hinged", () => ParameterLayout.Of(ExpressionModulators.Hinge),
+            LossDouble: (h, w, b, t, s, p, i) => Ops.HingedCrossEntropy(h, w, b, t, s, p, i),
+            GradientsDouble: (h, w, b, t, s, p, dh, dw, db, dp, i) => Ops.HingedCrossEntropyBackward(h, w, b, t, s, p, dh, dw, db, dp, i)),
+        new("Ops.CappedMultiMax2", () => ParameterLayout.Of(ExpressionModulators.CappedMultiMax),
+            (h, w, b, t, s, p, i) => Ops.CappedMultiMax2CrossEntropy(h, w, b, t, s, p, i),
+            (h, w, b, t, s, p, dh, dw, db, dp, i) => Ops.CappedMultiMax2CrossEntropyBackward(h, w, b, t, s, p, dh, dw, db, dp, i),
+            (h, w, b, t, s, p, i) => Ops.CappedMultiMax2CrossEntropy(h, w, b, t, s, p, i),
+            (h, w, b, t, s, p, dh, dw, db, dp, i) => Ops.CappedMultiMax2CrossEntropyBackward(h, w, b, t, s, p, dh, dw, db, dp, i)),
         new("Ops.Kitchen", () => ParameterLayout.Of(ExpressionModulators.Everything, log: true),
             (h, w, b, t, s, p, i) => Ops.KitchenCrossEntropy(h, w, b, t, s, p, i),
             (h, w, b, t, s, p, dh, dw, db, dp, i) => Ops.KitchenCrossEntropyBackward(h, w, b, t, s, p, dh, dw, db, dp, i),

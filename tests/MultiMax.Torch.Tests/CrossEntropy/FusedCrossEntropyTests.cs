@@ -30,7 +30,7 @@ public class FusedCrossEntropyTests
     };
 
     public static IEnumerable<object[]> Cases() =>
-        from name in new[] { "SoftMax", "MultiMax2", "LogMultiMax2", "MultiMaxV2", "Custom", "LogCubic", "Capped", "Hinged", "LogCappedMultiMax" }
+        from name in new[] { "SoftMax", "MultiMax2", "LogMultiMax2", "MultiMaxV2", "Custom", "LogCubic", "Capped", "Tempered", "Hinged", "LogCappedMultiMax" }
         from dtype in new[] { ScalarType.Float32, ScalarType.Float64 }
         select new object[] { name, dtype };
 

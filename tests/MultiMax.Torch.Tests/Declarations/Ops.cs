@@ -31,6 +31,12 @@ public static partial class Ops
 
     public static double SoftCap(double x, double cap = 3) => cap * Math.Tanh(x / cap);
 
+    /// <summary>A learnable temperature, float only (float64 tensors take the formula).</summary>
+    [Normalizer(Modulator = nameof(Temperature))]
+    public static partial void Tempered(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters);
+
+    public static double Temperature(double x, double tau = 1) => x / tau;
+
     /// <summary>Piecewise with ?:, double only (float32 tensors take the formula).</summary>
     [Normalizer(Modulator = nameof(Hinge))]
     public static partial void Hinged(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters);

@@ -44,6 +44,7 @@ public sealed record NormalizerCase(
 
         // σ written as C#, as torch ops written here by hand.
         yield return new("Capped", () => new Ops.CappedModule(), (x, p) => p["cap"] * tanh(x / p["cap"]), false);
+        yield return new("Tempered", () => new Ops.TemperedModule(), (x, p) => x / p["tau"], false);
         yield return new("Hinged", () => new Ops.HingedModule(), (x, p) =>
             where(x < p["t"], x + p["a"] * (p["t"] - x).square(), x), false);
         yield return new("LogCappedMultiMax", () => new Ops.LogCappedMultiMaxModule(), (x, p) =>
