@@ -240,8 +240,10 @@ public sealed partial class NormalizerGenerator
                     return new ReadNode(SigmaAlgebra.Constant(value), IsIntegral(literal.Token.Value));
                 case IdentifierNameSyntax identifier:
                     return Name(identifier, identifier.Identifier.ValueText);
-                case MemberAccessExpressionSyntax member when IsQualifiedConstant(member):
-                    return QualifiedConstant(member);
+                case MemberAccessExpressionSyntax member when IsMathConstant(member):
+                    return new ReadNode(SigmaAlgebra.Constant(member.Name.Identifier.ValueText == "PI" ? Math.PI : Math.E), false);
+                case MemberAccessExpressionSyntax member when ConstantOwner(member) is { } owner:
+                    return Constant(member, owner, member.Name.Identifier.ValueText);
                 case PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.UnaryMinusExpression } minus:
                     return Read(minus.Operand) is { } negated ? negated with { Node = SigmaAlgebra.Negate(negated.Node) } : null;
                 case PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.UnaryPlusExpression } plus:
@@ -289,40 +291,19 @@ public sealed partial class NormalizerGenerator
                 ? new ReadNode(SigmaAlgebra.Constant(number), IsIntegral(value))
                 : Unsupported(syntax, $"'{name}' is not a numeric const field: only x, the method's parameters and numeric const fields can be named");
 
-        /// <summary>Whether <see cref="QualifiedConstant"/> reads it: <c>Math.PI</c>/<c>Math.E</c>, or a member of this or an enclosing class.</summary>
-        private bool IsQualifiedConstant(MemberAccessExpressionSyntax member)
-        {
-            string name = member.Name.Identifier.ValueText;
-            if (IsMath(member.Expression) && name is "PI" or "E")
-            {
-                return true;
-            }
+        /// <summary><c>Math.PI</c> or <c>Math.E</c>.</summary>
+        private static bool IsMathConstant(MemberAccessExpressionSyntax member) =>
+            IsMath(member.Expression) && member.Name.Identifier.ValueText is "PI" or "E";
 
+        /// <summary>The class, this one or an enclosing one, through whose name <c>Ops.Cap</c> names a member, or null.</summary>
+        private INamedTypeSymbol? ConstantOwner(MemberAccessExpressionSyntax member)
+        {
             for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType)
             {
-                if (member.Expression is IdentifierNameSyntax owner && owner.Identifier.ValueText == type.Name && !type.GetMembers(name).IsEmpty)
+                if (member.Expression is IdentifierNameSyntax owner && owner.Identifier.ValueText == type.Name
+                    && !type.GetMembers(member.Name.Identifier.ValueText).IsEmpty)
                 {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        /// <summary><c>Math.PI</c>, <c>Math.E</c>, or a const field of this or an enclosing class named through the class.</summary>
-        private ReadNode? QualifiedConstant(MemberAccessExpressionSyntax member)
-        {
-            string name = member.Name.Identifier.ValueText;
-            if (IsMath(member.Expression) && name is "PI" or "E")
-            {
-                return new ReadNode(SigmaAlgebra.Constant(name == "PI" ? Math.PI : Math.E), false);
-            }
-
-            for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType)
-            {
-                if (member.Expression is IdentifierNameSyntax owner && owner.Identifier.ValueText == type.Name && !type.GetMembers(name).IsEmpty)
-                {
-                    return Constant(member, type, name);
+                    return type;
                 }
             }
 

@@ -158,7 +158,9 @@ public class HostileDeclarationTests
             [Normalizer(Modulator = nameof(Names))]
             public static partial void Named(ReadOnlySpan<double> x, Span<double> y, int rowLength, ReadOnlySpan<double> parameters);
             static double Names(double x, double a = 1, double aV = 2, double θa = 3, double dtype = 4, double concatenated = 5, double inv0 = 6) =>
-                a * x + aV * Math.Tanh(x / θa) + dtype / concatenated - inv0 * Math.Max(x, 0);
+                a * x + aV * Math.Tanh(x / θa) + dtype / concatenated - inv0 * Math.Max(x, 0) + Ops.a * System.Math.PI + 1u / 2u;
+
+            const double a = 0.5;
         }
         """);
 }
