@@ -262,7 +262,7 @@ public sealed partial class NormalizerGenerator
         /// <summary>x, a parameter, or a numeric const field of the class or an enclosing one, as C# resolves a simple name.</summary>
         private ReadNode? Name(SyntaxNode syntax, string name)
         {
-            int position = method.Parameters.IndexOf(method.Parameters.FirstOrDefault(p => p.Name == name)!);
+            int position = method.Parameters.Select(p => p.Name).ToList().IndexOf(name);
             if (position == 0)
             {
                 return new ReadNode(SigmaAlgebra.X, false);

@@ -1,6 +1,5 @@
 using System.Collections.Generic;
 using System.Linq;
-using MultiMax.Generator.Helpers;
 using MultiMax.Generator.Model;
 using MultiMax.Generator.Modulator;
 using MultiMax.Generator.Modulator.Dialects;
@@ -231,32 +230,30 @@ internal static class TorchEmitter
         string name = Identifiers.Escape(spec.MethodName + "Module");
         int coefficients = spec.Terms.Count(t => t.Coefficient.IsLearnable);
         int thresholds = spec.Terms.Count(t => t.Threshold.IsLearnable);
-        var owned = new List<(string Field, string Initializer, string Summary, int Length)>();
-        string Backing(string field) => spec.Modulator is { } modulator
-            ? ModulatorMath.ExpressionLocal(modulator, owned.FindIndex(o => o.Field == field))
-            : "_" + field;
+        var owned = new List<(string Field, string Backing, string Initializer, string Summary, int Length)>();
         // A modulator's arguments keep their names; their backing fields are θ-prefixed, like their kernel locals, so
         // that none meets a TorchSharp member (_parameters, _to, …).
-        foreach (LearnableArgument argument in spec.Modulator?.Parameters ?? EquatableArray<LearnableArgument>.Empty)
+        for (int k = 0; k < (spec.Modulator?.Parameters.Count ?? 0); k++)
         {
-            owned.Add((Identifiers.Escape(argument.Name), $"global::TorchSharp.torch.ones(1).mul_({ElementType.Double.Literal(argument.Initial)})",
+            LearnableArgument argument = spec.Modulator!.Parameters[k];
+            owned.Add((Identifiers.Escape(argument.Name), ModulatorMath.ExpressionLocal(spec.Modulator, k), $"global::TorchSharp.torch.ones(1).mul_({ElementType.Double.Literal(argument.Initial)})",
                 $"The learnable argument <c>{argument.Name}</c> of {spec.Modulator!.MethodName}, initialised to its default {Literals.Display(argument.Initial)}.", 1));
         }
 
         if (coefficients > 0)
         {
-            owned.Add(("ts", $"{Runner}.TruncatedNormal({coefficients})", $"The {Count(coefficients, "learnable coefficient")}, in term order (the reference code's <c>ts</c>).", coefficients));
+            owned.Add(("ts", "_ts", $"{Runner}.TruncatedNormal({coefficients})", $"The {Count(coefficients, "learnable coefficient")}, in term order (the reference code's <c>ts</c>).", coefficients));
         }
 
         if (thresholds > 0)
         {
-            owned.Add(("ranges", $"{Runner}.TruncatedNormal({thresholds})", $"The {Count(thresholds, "learnable threshold")}, in term order (the reference code's <c>ranges</c>).", thresholds));
+            owned.Add(("ranges", "_ranges", $"{Runner}.TruncatedNormal({thresholds})", $"The {Count(thresholds, "learnable threshold")}, in term order (the reference code's <c>ranges</c>).", thresholds));
         }
 
         if (spec.IsAffine)
         {
-            owned.Add(("scale", "global::TorchSharp.torch.ones(1)", "The affine scale s of x' = s·x + t, initialised to 1.", 1));
-            owned.Add(("shift", "global::TorchSharp.torch.zeros(1)", "The affine shift t of x' = s·x + t, initialised to 0.", 1));
+            owned.Add(("scale", "_scale", "global::TorchSharp.torch.ones(1)", "The affine scale s of x' = s·x + t, initialised to 1.", 1));
+            owned.Add(("shift", "_shift", "global::TorchSharp.torch.zeros(1)", "The affine shift t of x' = s·x + t, initialised to 0.", 1));
         }
 
         writer.Line($"/// <summary>");
@@ -266,9 +263,9 @@ internal static class TorchEmitter
         writer.Line(DeclarationCode.GeneratedCodeAttribute);
         using (writer.Block($"{DeclarationCode.AccessibilityPrefix(spec)}sealed class {name} : global::TorchSharp.torch.nn.Module<{Tensor}, {Tensor}>, {FusedNormalizer}"))
         {
-            foreach ((string field, _, _, _) in owned)
+            foreach ((_, string backing, _, _, _) in owned)
             {
-                writer.Line($"private global::TorchSharp.Modules.Parameter {Backing(field)};");
+                writer.Line($"private global::TorchSharp.Modules.Parameter {backing};");
             }
 
             if (owned.Count > 0)
@@ -279,13 +276,13 @@ internal static class TorchEmitter
             // TorchSharp's convention (as in Linear.weight): the setter registers, so module.to(dtype or device),
             // which replaces parameters through their properties, keeps the registry and the property in step. A
             // replacement of another shape is refused there, naming the parameter, not later inside the formula.
-            foreach ((string field, _, string summary, int length) in owned)
+            foreach ((string field, string backing, _, string summary, int length) in owned)
             {
                 writer.Line($"/// <summary>{summary}</summary>");
                 using (writer.Block($"public global::TorchSharp.Modules.Parameter {field}"))
                 {
-                    writer.Line($"get => {Backing(field)};");
-                    writer.Line($"set {{ {Runner}.CheckParameter(value, {length}, nameof({name}) + \".\" + nameof({field})); {Backing(field)} = value; ConditionallyRegisterParameter(nameof({field}), value); }}");
+                    writer.Line($"get => {backing};");
+                    writer.Line($"set {{ {Runner}.CheckParameter(value, {length}, nameof({name}) + \".\" + nameof({field})); {backing} = value; ConditionallyRegisterParameter(nameof({field}), value); }}");
                 }
 
                 writer.Line();
@@ -296,10 +293,10 @@ internal static class TorchEmitter
                 : "/// <summary>A layer initialised as the reference code does: coefficients and thresholds from a truncated normal with std 0.02, so it starts close to SoftMax.</summary>");
             using (writer.Block($"public {name}() : base(nameof({name}))"))
             {
-                foreach ((string field, string initializer, _, _) in owned)
+                foreach ((string field, string backing, string initializer, _, _) in owned)
                 {
-                    writer.Line($"{Backing(field)} = new global::TorchSharp.Modules.Parameter({initializer});");
-                    writer.Line($"register_parameter(nameof({field}), {Backing(field)});");
+                    writer.Line($"{backing} = new global::TorchSharp.Modules.Parameter({initializer});");
+                    writer.Line($"register_parameter(nameof({field}), {backing});");
                 }
             }
 

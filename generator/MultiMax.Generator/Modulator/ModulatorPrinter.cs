@@ -91,7 +91,7 @@ internal sealed class ModulatorPrinter(ModulatorMath math, IDialect dialect)
     private string Product(SourceWriter writer, SigmaCode code, Local g, SigmaNode derivative)
     {
         string product = derivative is { Kind: SigmaKind.Power, Index: > 0 } power
-            ? g.Name + string.Concat(Enumerable.Repeat(" * " + code.Write(writer, power[0]), power.Index))
+            ? SigmaCode.TimesPower(g.Name, code.Write(writer, power[0]), power.Index)
             : $"{g} * {code.Write(writer, derivative)}";
         return math.NeedsZeroGuard
             ? dialect.Select(dialect.Compare(SigmaComparison.Equal, g.Name, dialect.Constant(0)), dialect.ConstantLike(0, g), product)

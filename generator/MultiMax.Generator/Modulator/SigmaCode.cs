@@ -90,7 +90,7 @@ internal sealed class SigmaCode(IDialect dialect, Local input, Func<int, Symbol>
             {
                 // a·r·r·…, left to right, never r^p first: a zero factor then gives 0 however large r^p would be.
                 string factor = Operand(0);
-                return factor + string.Concat(System.Linq.Enumerable.Repeat(" * " + Write(writer, power[0]), power.Index));
+                return TimesPower(factor, Write(writer, power[0]), power.Index);
             }
 
             case SigmaKind.Multiply:
@@ -134,11 +134,17 @@ internal sealed class SigmaCode(IDialect dialect, Local input, Func<int, Symbol>
         if (Unrolled(product[1]) is { } power)
         {
             string r = Write(writer, power[0]);
-            return (left + string.Concat(System.Linq.Enumerable.Repeat(" * " + r, power.Index - 1)), r);
+            return (TimesPower(left, r, power.Index - 1), r);
         }
 
         return (left, Write(writer, product[1]));
     }
+
+    /// <summary>
+    /// <c>factor * r * r * …</c> with <paramref name="count"/> factors of r, multiplied left to right: a zero factor stays 0
+    /// through any number of finite r, where r^p alone might overflow.
+    /// </summary>
+    public static string TimesPower(string factor, string r, int count) => factor + string.Concat(System.Linq.Enumerable.Repeat(" * " + r, count));
 
     /// <summary>A positive power computed nowhere yet, that a product can multiply in factor by factor.</summary>
     private SigmaNode? Unrolled(SigmaNode node) =>

@@ -12,14 +12,13 @@ namespace MultiMax.Generator.Modulator;
 internal sealed class SigmaInvariants
 {
     private readonly Dictionary<SigmaNode, Symbol> symbols = new();
-    private readonly Dictionary<SigmaNode, bool> dependsOnInput = new();
 
     /// <param name="roots">Every tree any kernel of the declaration prints, so that one subtree has one name in all.</param>
     public SigmaInvariants(IEnumerable<SigmaNode> roots)
     {
         foreach (SigmaNode node in roots.SelectMany(root => root.Nodes()))
         {
-            if (node.IsOperation && !DependsOnInput(node) && !symbols.ContainsKey(node))
+            if (node.IsOperation && !node.DependsOnInput && !symbols.ContainsKey(node))
             {
                 symbols[node] = Symbol.Invariant("inv" + symbols.Count, node);
             }
@@ -34,16 +33,4 @@ internal sealed class SigmaInvariants
         roots.SelectMany(root => root.Nodes()).Distinct().Select(Of).OfType<Symbol>().OrderBy(s => Number(s));
 
     private static int Number(Symbol symbol) => int.Parse(symbol.Name.Substring("inv".Length), System.Globalization.CultureInfo.InvariantCulture);
-
-    private bool DependsOnInput(SigmaNode node)
-    {
-        if (dependsOnInput.TryGetValue(node, out bool known))
-        {
-            return known;
-        }
-
-        bool depends = node.Kind == SigmaKind.Input || node.Operands.Any(DependsOnInput);
-        dependsOnInput[node] = depends;
-        return depends;
-    }
 }
