@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Linq;
 
 namespace MultiMax.Benchmarks;
 
@@ -25,15 +26,25 @@ public static class AttentionProfile
         var options = new AttentionOptions<float> { Bias = biasValues, BiasShape = bias ? new AttentionBiasShape(1, heads, n, n) : default };
 
         var clock = Stopwatch.StartNew();
+        var forward = new double[calls];
+        var backward = new double[calls];
         for (int call = 0; call < calls; call++)
         {
+            long start = Stopwatch.GetTimestamp();
             Normalizers.MultiMax2Attention(query, key, value, output, logSumExp, shape, parameters, options);
+            long middle = Stopwatch.GetTimestamp();
             Normalizers.MultiMax2AttentionBackward(query, key, value, output, logSumExp, outputGradient,
                 queryGradient, keyGradient, valueGradient, shape, parameters, parameterGradients, options, biasGradient);
+            forward[call] = Stopwatch.GetElapsedTime(start, middle).TotalMilliseconds;
+            backward[call] = Stopwatch.GetElapsedTime(middle).TotalMilliseconds;
         }
 
-        Console.WriteLine($"{shape}: {calls} forward+backward calls, {clock.Elapsed.TotalMilliseconds / calls:F2} ms each (first calls included)");
+        Console.WriteLine(
+            $"b{batch} h{heads} n{n} d{headSize}: {calls} forward+backward calls, {clock.Elapsed.TotalMilliseconds / calls:F2} ms each (first calls included); " +
+            $"medians: forward {Median(forward):F3} ms, backward {Median(backward):F3} ms");
     }
+
+    private static double Median(double[] times) => times.Order().ElementAt(times.Length / 2);
 
     private static float[] Values(Random random, int count)
     {

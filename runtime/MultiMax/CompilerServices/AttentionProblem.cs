@@ -113,8 +113,15 @@ internal readonly unsafe struct AttentionProblem<T>
 
     public ReadOnlySpan<T> ParameterSpan => new(Parameters, ParameterCount);
 
-    /// <summary>The width of a score tile's rows: the key block rounded up to whole vectors.</summary>
-    public static int TileStride => (KeyBlock + Vector<T>.Count - 1) / Vector<T>.Count * Vector<T>.Count;
+    /// <summary>The widest score tile's rows: the key block rounded up to whole vectors.</summary>
+    public static int TileStride => TileWidth(KeyBlock);
+
+    /// <summary>
+    /// The row width of a tile of <paramref name="keys"/> keys: whole vectors, no wider. A tile's rows lie one after
+    /// another at this width, so a head of 50 keys works on 56 columns (float, 8 lanes), not 64, and the 5 keys that
+    /// 197 leave after three blocks on 8, not 64.
+    /// </summary>
+    public static int TileWidth(int keys) => (keys + Vector<T>.Count - 1) / Vector<T>.Count * Vector<T>.Count;
 
     public int QueryBlocks => (Shape.Queries + QueryBlock - 1) / QueryBlock;
 
@@ -157,6 +164,23 @@ internal readonly unsafe struct AttentionProblem<T>
 
     /// <summary>The padding flags of the keys of sequence <paramref name="batch"/>, or null.</summary>
     public bool* PaddingOfSequence(int batch) => KeyPadding is null ? null : KeyPadding + (long)batch * Shape.Keys;
+
+    /// <summary>
+    /// One past the last key of head <paramref name="head"/>'s sequence that is not padding (every key without a mask):
+    /// the padding after it, a padded batch's usual tail, is never visited at all, so its tiles cost nothing and the
+    /// tile that holds the last real key is only as wide as the real keys in it.
+    /// </summary>
+    public int KeysBeforePadding(int head)
+    {
+        bool* padding = PaddingOf(head);
+        int end = Shape.Keys;
+        while (padding is not null && end > 0 && padding[end - 1])
+        {
+            end--;
+        }
+
+        return end;
+    }
 
     /// <summary>Whether a causal mask or a window limits which keys a query sees (padding and bias aside).</summary>
     public bool Banded => Causal || Windowed;

@@ -41,12 +41,13 @@ internal static unsafe class AttentionTiles<TKernel, T>
         T* key = problem.Key + problem.KeyOffset(keyHead);
         bool* padding = problem.PaddingOfSequence(keyHead / problem.Shape.KeyValueHeads);
         Span<int> paddedColumns = stackalloc int[AttentionProblem<T>.KeyBlock];
-        for (int firstKey = 0; firstKey < problem.Shape.Keys; firstKey += AttentionProblem<T>.KeyBlock)
+        int keyEnd = problem.KeysBeforePadding(keyHead / problem.Shape.KeyValueHeads * problem.Shape.Heads); // no tile reads past it
+        for (int firstKey = 0; firstKey < keyEnd; firstKey += AttentionProblem<T>.KeyBlock)
         {
-            int keys = Math.Min(AttentionProblem<T>.KeyBlock, problem.Shape.Keys - firstKey);
+            int keys = Math.Min(AttentionProblem<T>.KeyBlock, keyEnd - firstKey);
             ref T tile = ref *problem.KeyTile(keyHead, firstKey);
             TileMath.Transpose(ref *(key + (long)firstKey * headSize), headSize, keys, headSize, ref tile, stride, stride);
-            ZeroColumns(ref tile, headSize, paddedColumns[..PaddedColumns(padding, firstKey, keys, paddedColumns)]);
+            ZeroColumns(ref tile, headSize, stride, paddedColumns[..PaddedColumns(padding, firstKey, keys, paddedColumns)]);
         }
     }
 
@@ -73,11 +74,13 @@ internal static unsafe class AttentionTiles<TKernel, T>
         new Span<T>(output, queries * headSize).Clear();
         ref T weights = ref MemoryMarshal.GetArrayDataReference(scratch.Weights);
 
-        // Only the key blocks some query of the block sees: a window's cost grows with the window, not the sequence.
+        // Only the key blocks some query of the block sees, up to the sequence's last real key: a window's cost grows with
+        // the window, not the sequence, and a padded tail costs nothing.
         (int visibleStart, int visibleEnd) = problem.VisibleKeys(queryBlock);
+        visibleEnd = Math.Min(visibleEnd, problem.KeysBeforePadding(head));
         for (int firstKey = visibleStart - visibleStart % AttentionProblem<T>.KeyBlock; firstKey < visibleEnd; firstKey += AttentionProblem<T>.KeyBlock)
         {
-            int keys = Math.Min(AttentionProblem<T>.KeyBlock, visibleEnd - firstKey);
+            int keys = Math.Min(AttentionProblem<T>.KeyBlock, visibleEnd - firstKey), width = AttentionProblem<T>.TileWidth(keys);
             int padded = PaddedColumns(padding, firstKey, keys, scratch.PaddedColumns);
             if (padded == keys)
             {
@@ -88,23 +91,23 @@ internal static unsafe class AttentionTiles<TKernel, T>
             // from the key rows; more share the keys turned once per call.
             if (problem.KeysTransposed is null)
             {
-                ScoresFromKeyRows(problem, query, key + (long)firstKey * headSize, queries, keys, scratch);
+                ScoresFromKeyRows(problem, query, key + (long)firstKey * headSize, queries, keys, width, scratch);
             }
             else
             {
                 TileMath.Multiply(ref *query, headSize, 1, ref *problem.KeyTile(keyHead, firstKey), stride,
-                    ref MemoryMarshal.GetArrayDataReference(scratch.Scores), stride, queries, headSize, stride, problem.Scale, accumulate: false);
+                    ref MemoryMarshal.GetArrayDataReference(scratch.Scores), width, queries, headSize, width, problem.Scale, accumulate: false);
             }
 
-            AddBias(problem, head, firstQuery, queries, firstKey, keys, scratch);
-            ComputeSigma(problem, queries, scratch);
-            Mask(problem, ref weights, T.NegativeInfinity, ref Unsafe.NullRef<T>(), firstQuery, queries, firstKey, keys, scratch.PaddedColumns.AsSpan(0, padded));
+            AddBias(problem, head, firstQuery, queries, firstKey, keys, width, scratch);
+            ComputeSigma(problem, queries * width, scratch);
+            Mask(problem, ref weights, T.NegativeInfinity, ref Unsafe.NullRef<T>(), firstQuery, queries, firstKey, keys, width, scratch.PaddedColumns.AsSpan(0, padded));
 
             // Online SoftMax over σ: P = exp(σ − m_new); earlier blocks' output and sum are rescaled by exp(m_old − m_new).
             for (int row = 0; row < queries; row++)
             {
-                ref T weightRow = ref Unsafe.Add(ref weights, row * stride);
-                T rowMaximum = RowMaximum(ref weightRow, stride);
+                ref T weightRow = ref Unsafe.Add(ref weights, row * width);
+                T rowMaximum = RowMaximum(ref weightRow, width);
                 if (problem.Poisoned && rowMaximum != T.NegativeInfinity)
                 {
                     rowMaximum = T.NaN;
@@ -113,12 +116,12 @@ internal static unsafe class AttentionTiles<TKernel, T>
                 T newMaximum = T.Max(maximum[row], rowMaximum);
                 if (newMaximum == T.NegativeInfinity)
                 {
-                    MemoryMarshal.CreateSpan(ref weightRow, stride).Clear(); // nothing visible yet: no weight
+                    MemoryMarshal.CreateSpan(ref weightRow, width).Clear(); // nothing visible yet: no weight
                     continue;
                 }
 
                 T correction = T.Exp(maximum[row] - newMaximum);
-                sum[row] = sum[row] * double.CreateTruncating(correction) + ExponentiateRow(ref weightRow, stride, newMaximum);
+                sum[row] = sum[row] * double.CreateTruncating(correction) + ExponentiateRow(ref weightRow, width, newMaximum);
                 maximum[row] = newMaximum;
                 if (correction != T.One)
                 {
@@ -128,7 +131,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
 
             // O += P·V, with zeros for the padding keys' value rows.
             ref T values = ref UnpaddedRows(value + (long)firstKey * headSize, keys, headSize, scratch, padded);
-            TileMath.Multiply(ref weights, stride, 1, ref values, headSize,
+            TileMath.Multiply(ref weights, width, 1, ref values, headSize,
                 ref *output, headSize, queries, keys, headSize, T.One, accumulate: true);
         }
 
@@ -158,7 +161,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
     public static double Backward(in AttentionProblem<T> problem, int head, AttentionScratch<T> scratch, Span<double> parameterGradients)
     {
         AttentionShape shape = problem.Shape;
-        int headSize = shape.HeadSize, stride = AttentionProblem<T>.TileStride;
+        int headSize = shape.HeadSize;
         long queryOffset = problem.QueryOffset(head), keyOffset = problem.KeyOffset(problem.KeyHead(head));
         T* query = problem.Query + queryOffset, output = problem.Output + queryOffset;
         T* outputGradient = problem.OutputGradient + queryOffset, queryGradient = problem.QueryGradient + queryOffset;
@@ -190,10 +193,10 @@ internal static unsafe class AttentionTiles<TKernel, T>
         ref T weightGradients = ref MemoryMarshal.GetArrayDataReference(scratch.WeightGradients!);
         ref T keysTransposed = ref MemoryMarshal.GetArrayDataReference(scratch.KeysTransposed!);
         ref T valuesTransposed = ref MemoryMarshal.GetArrayDataReference(scratch.ValuesTransposed!);
-        int searchFrom = 0;
-        for (int firstKey = 0; firstKey < shape.Keys; firstKey += AttentionProblem<T>.KeyBlock)
+        int searchFrom = 0, keyEnd = problem.KeysBeforePadding(head);
+        for (int firstKey = 0; firstKey < keyEnd; firstKey += AttentionProblem<T>.KeyBlock)
         {
-            int keys = Math.Min(AttentionProblem<T>.KeyBlock, shape.Keys - firstKey);
+            int keys = Math.Min(AttentionProblem<T>.KeyBlock, keyEnd - firstKey), width = AttentionProblem<T>.TileWidth(keys);
             (int firstQueryBlock, int endQueryBlock) = QueryBlocksSeeing(problem, firstKey, keys, ref searchFrom);
             if (firstQueryBlock == endQueryBlock)
             {
@@ -208,10 +211,10 @@ internal static unsafe class AttentionTiles<TKernel, T>
 
             T* keyBlock = key + (long)firstKey * headSize, valueBlock = value + (long)firstKey * headSize;
             ReadOnlySpan<int> paddedColumns = scratch.PaddedColumns.AsSpan(0, padded);
-            TileMath.Transpose(ref *keyBlock, headSize, keys, headSize, ref keysTransposed, stride, stride);
-            TileMath.Transpose(ref *valueBlock, headSize, keys, headSize, ref valuesTransposed, stride, stride);
-            ZeroColumns(ref keysTransposed, headSize, paddedColumns);
-            ZeroColumns(ref valuesTransposed, headSize, paddedColumns);
+            TileMath.Transpose(ref *keyBlock, headSize, keys, headSize, ref keysTransposed, width, width);
+            TileMath.Transpose(ref *valueBlock, headSize, keys, headSize, ref valuesTransposed, width, width);
+            ZeroColumns(ref keysTransposed, headSize, width, paddedColumns);
+            ZeroColumns(ref valuesTransposed, headSize, width, paddedColumns);
             ref T unpaddedKeys = ref UnpaddedRows(keyBlock, keys, headSize, scratch, padded);
 
             for (int queryBlock = firstQueryBlock; queryBlock < endQueryBlock; queryBlock++)
@@ -221,58 +224,58 @@ internal static unsafe class AttentionTiles<TKernel, T>
                 T* queryBlockRows = query + (long)firstQuery * headSize, outputGradientBlock = outputGradient + (long)firstQuery * headSize;
 
                 // s (masked: the finite stand-in 0, which σ′ may read safely) and σ(s) (masked: −∞).
-                TileMath.Multiply(ref *queryBlockRows, headSize, 1, ref keysTransposed, stride, ref scores, stride, queries, headSize, stride, problem.Scale, accumulate: false);
-                AddBias(problem, head, firstQuery, queries, firstKey, keys, scratch);
-                ComputeSigma(problem, queries, scratch);
-                Mask(problem, ref weights, T.NegativeInfinity, ref scores, firstQuery, queries, firstKey, keys, paddedColumns);
+                TileMath.Multiply(ref *queryBlockRows, headSize, 1, ref keysTransposed, width, ref scores, width, queries, headSize, width, problem.Scale, accumulate: false);
+                AddBias(problem, head, firstQuery, queries, firstKey, keys, width, scratch);
+                ComputeSigma(problem, queries * width, scratch);
+                Mask(problem, ref weights, T.NegativeInfinity, ref scores, firstQuery, queries, firstKey, keys, width, paddedColumns);
 
                 // P = exp(σ − L); a query with no visible key (L = −∞) has P = 0.
                 for (int row = 0; row < queries; row++)
                 {
-                    ref T weightRow = ref Unsafe.Add(ref weights, row * stride);
+                    ref T weightRow = ref Unsafe.Add(ref weights, row * width);
                     T rowLogSumExp = logSumExp[firstQuery + row];
                     if (rowLogSumExp == T.NegativeInfinity)
                     {
-                        MemoryMarshal.CreateSpan(ref weightRow, stride).Clear();
+                        MemoryMarshal.CreateSpan(ref weightRow, width).Clear();
                     }
                     else if (poisoned)
                     {
                         // A NaN parameter makes L NaN, and exp(−∞ − L) NaN at the masked entries too: a masked pair still
                         // adds nothing (as autograd of the formula gives, the mask applied after σ), so P is 0 there.
-                        foreach (ref T entry in MemoryMarshal.CreateSpan(ref weightRow, stride))
+                        foreach (ref T entry in MemoryMarshal.CreateSpan(ref weightRow, width))
                         {
                             entry = entry == T.NegativeInfinity ? T.Zero : T.Exp(entry - rowLogSumExp);
                         }
                     }
                     else
                     {
-                        ExponentiateRow(ref weightRow, stride, rowLogSumExp);
+                        ExponentiateRow(ref weightRow, width, rowLogSumExp);
                     }
                 }
 
                 // dV += Pᵀ·dO.
-                TileMath.Multiply(ref weights, 1, stride, ref *outputGradientBlock, headSize,
+                TileMath.Multiply(ref weights, 1, width, ref *outputGradientBlock, headSize,
                     ref *(valueGradient + (long)firstKey * headSize), headSize, keys, queries, headSize, T.One, accumulate: true);
 
                 // dP = dO·Vᵀ, then gσ = P ∘ (dP − D) in place.
-                TileMath.Multiply(ref *outputGradientBlock, headSize, 1, ref valuesTransposed, stride,
-                    ref weightGradients, stride, queries, headSize, stride, T.One, accumulate: false);
+                TileMath.Multiply(ref *outputGradientBlock, headSize, 1, ref valuesTransposed, width,
+                    ref weightGradients, width, queries, headSize, width, T.One, accumulate: false);
                 for (int row = 0; row < queries; row++)
                 {
-                    WeightGradientRow(ref Unsafe.Add(ref weights, row * stride), ref Unsafe.Add(ref weightGradients, row * stride), stride, shared[firstQuery + row]);
+                    WeightGradientRow(ref Unsafe.Add(ref weights, row * width), ref Unsafe.Add(ref weightGradients, row * width), width, shared[firstQuery + row]);
                 }
 
                 // ds = σ′(s)·gσ, and Σ gσ·∂σ/∂θ into this head's sums (tile by tile, always in this order).
                 TKernel.Derivative(
-                    MemoryMarshal.CreateReadOnlySpan(ref scores, queries * stride),
-                    MemoryMarshal.CreateSpan(ref weightGradients, queries * stride),
+                    MemoryMarshal.CreateReadOnlySpan(ref scores, queries * width),
+                    MemoryMarshal.CreateSpan(ref weightGradients, queries * width),
                     problem.ParameterSpan, parameterGradients);
 
                 // Likewise ds: σ′ of the masked entries' stand-in is NaN under a NaN parameter, and 0·NaN is NaN. P is NaN
                 // everywhere else then (L is NaN), so P = 0 marks exactly the masked entries.
                 if (poisoned)
                 {
-                    for (int entry = 0; entry < queries * stride; entry++)
+                    for (int entry = 0; entry < queries * width; entry++)
                     {
                         if (Unsafe.Add(ref weights, entry) == T.Zero)
                         {
@@ -282,12 +285,12 @@ internal static unsafe class AttentionTiles<TKernel, T>
                 }
 
                 // dbias += ds (the bias is added to s, so its gradient is ds), summed over its broadcast extents.
-                AddBiasGradient(problem, head, firstQuery, queries, firstKey, keys, scratch);
+                AddBiasGradient(problem, head, firstQuery, queries, firstKey, keys, width, scratch);
 
                 // dQ += scale·ds·K (zeros for the padding keys' rows) and dK += scale·dsᵀ·Q.
-                TileMath.Multiply(ref weightGradients, stride, 1, ref unpaddedKeys, headSize,
+                TileMath.Multiply(ref weightGradients, width, 1, ref unpaddedKeys, headSize,
                     ref *(queryGradient + (long)firstQuery * headSize), headSize, queries, keys, headSize, problem.Scale, accumulate: true);
-                TileMath.Multiply(ref weightGradients, 1, stride, ref *queryBlockRows, headSize,
+                TileMath.Multiply(ref weightGradients, 1, width, ref *queryBlockRows, headSize,
                     ref *(keyGradient + (long)firstKey * headSize), headSize, keys, queries, headSize, problem.Scale, accumulate: true);
             }
         }
@@ -340,19 +343,18 @@ internal static unsafe class AttentionTiles<TKernel, T>
 
     /// <summary>Adds the bias to the scores of a tile (before σ: σ(scale·q·k + bias)); nothing without a bias.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AddBias(in AttentionProblem<T> problem, int head, int firstQuery, int queries, int firstKey, int keys, AttentionScratch<T> scratch)
+    private static void AddBias(in AttentionProblem<T> problem, int head, int firstQuery, int queries, int firstKey, int keys, int width, AttentionScratch<T> scratch)
     {
         if (problem.Bias is null)
         {
             return;
         }
 
-        int stride = AttentionProblem<T>.TileStride;
         T* bias = problem.BiasRow(head, firstQuery);
         ref T scores = ref MemoryMarshal.GetArrayDataReference(scratch.Scores);
         for (int row = 0; row < queries; row++, bias += problem.BiasQueryStride)
         {
-            ref T scoreRow = ref Unsafe.Add(ref scores, row * stride);
+            ref T scoreRow = ref Unsafe.Add(ref scores, row * width);
             if (problem.BiasKeyStride == 0)
             {
                 AddToRow(ref scoreRow, keys, *bias);
@@ -369,19 +371,18 @@ internal static unsafe class AttentionTiles<TKernel, T>
     /// entries' only contribution (<see cref="AttentionProblem{T}.OverwriteBiasGradient"/>); nothing when it is not asked for.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AddBiasGradient(in AttentionProblem<T> problem, int head, int firstQuery, int queries, int firstKey, int keys, AttentionScratch<T> scratch)
+    private static void AddBiasGradient(in AttentionProblem<T> problem, int head, int firstQuery, int queries, int firstKey, int keys, int width, AttentionScratch<T> scratch)
     {
         if (problem.BiasGradient is null)
         {
             return;
         }
 
-        int stride = AttentionProblem<T>.TileStride;
         T* biasGradient = problem.BiasGradientRow(head, firstQuery);
         ref T gradients = ref MemoryMarshal.GetArrayDataReference(scratch.WeightGradients!);
         for (int row = 0; row < queries; row++, biasGradient += problem.BiasQueryStride)
         {
-            ref T gradientRow = ref Unsafe.Add(ref gradients, row * stride);
+            ref T gradientRow = ref Unsafe.Add(ref gradients, row * width);
             if (problem.BiasKeyStride == 0)
             {
                 T total = *biasGradient;
@@ -437,17 +438,15 @@ internal static unsafe class AttentionTiles<TKernel, T>
     }
 
     /// <summary>
-    /// σ(s) into the weights tile from the scores s = scale·Q·Kᵀ of a tile in the scores tile. A score that comes out −∞
+    /// σ(s) into the weights tile from the scores s = scale·Q·Kᵀ of a tile (its first <paramref name="length"/> entries) in the scores tile. A score that comes out −∞
     /// (q·k overflowing) is masked as the materialized formula masks it: σ never sees it (σ(−∞) is NaN for most
     /// parameters), σ is −∞ there and s the finite stand-in 0 that σ′ may read safely.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ComputeSigma(in AttentionProblem<T> problem, int queries, AttentionScratch<T> scratch)
+    private static void ComputeSigma(in AttentionProblem<T> problem, int length, AttentionScratch<T> scratch)
     {
-        int stride = AttentionProblem<T>.TileStride;
         ref T scores = ref MemoryMarshal.GetArrayDataReference(scratch.Scores);
         ref T sigma = ref MemoryMarshal.GetArrayDataReference(scratch.Weights);
-        int length = queries * stride;
         TKernel.Sigma(scratch.Scores.AsSpan(0, length), scratch.Weights.AsSpan(0, length), problem.ParameterSpan);
 
         var negativeInfinity = new Vector<T>(T.NegativeInfinity);
@@ -468,14 +467,14 @@ internal static unsafe class AttentionTiles<TKernel, T>
     /// each key once, where turning the keys first would read and write them all again. Columns past the last key get 0.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoresFromKeyRows(in AttentionProblem<T> problem, T* queryBlock, T* keyBlock, int queries, int keys, AttentionScratch<T> scratch)
+    private static void ScoresFromKeyRows(in AttentionProblem<T> problem, T* queryBlock, T* keyBlock, int queries, int keys, int width, AttentionScratch<T> scratch)
     {
-        int headSize = problem.Shape.HeadSize, stride = AttentionProblem<T>.TileStride, vectorEnd = headSize - headSize % Width;
+        int headSize = problem.Shape.HeadSize, vectorEnd = headSize - headSize % Width;
         T scale = problem.Scale;
         for (int i = 0; i < queries; i++)
         {
             T* q = queryBlock + (long)i * headSize;
-            Span<T> row = scratch.Scores.AsSpan(i * stride, stride);
+            Span<T> row = scratch.Scores.AsSpan(i * width, width);
             int j = 0;
             for (; j + 4 <= keys; j += 4)
             {
@@ -527,16 +526,15 @@ internal static unsafe class AttentionTiles<TKernel, T>
         }
     }
 
-    /// <summary>Zeroes the given columns of a block turned to [rows × tile stride]: its padding keys.</summary>
+    /// <summary>Zeroes the given columns of a block turned to [rows × <paramref name="stride"/>]: its padding keys.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ZeroColumns(ref T transposed, int rows, ReadOnlySpan<int> columns)
+    private static void ZeroColumns(ref T transposed, int rows, int stride, ReadOnlySpan<int> columns)
     {
         if (columns.IsEmpty)
         {
             return;
         }
 
-        int stride = AttentionProblem<T>.TileStride;
         for (int t = 0; t < rows; t++)
         {
             ref T row = ref Unsafe.Add(ref transposed, (nint)t * stride);
@@ -600,13 +598,12 @@ internal static unsafe class AttentionTiles<TKernel, T>
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Mask(
-        in AttentionProblem<T> problem, ref T tile, T masked, ref T scores, int firstQuery, int queries, int firstKey, int keys, ReadOnlySpan<int> paddedColumns)
+        in AttentionProblem<T> problem, ref T tile, T masked, ref T scores, int firstQuery, int queries, int firstKey, int keys, int width, ReadOnlySpan<int> paddedColumns)
     {
-        int stride = AttentionProblem<T>.TileStride;
         bool hasScores = !Unsafe.IsNullRef(ref scores);
         bool bandCut = problem.Banded
             && (problem.KeyRange(firstQuery + queries - 1).Start > firstKey || problem.KeyRange(firstQuery).End < firstKey + keys);
-        if (keys == stride && paddedColumns.IsEmpty && !bandCut)
+        if (keys == width && paddedColumns.IsEmpty && !bandCut)
         {
             return;
         }
@@ -622,13 +619,13 @@ internal static unsafe class AttentionTiles<TKernel, T>
                 visibleFrom = Math.Min(Math.Clamp(start - firstKey, 0, keys), visibleTo);
             }
 
-            ref T tileRow = ref Unsafe.Add(ref tile, row * stride);
+            ref T tileRow = ref Unsafe.Add(ref tile, row * width);
             if (visibleFrom > 0)
             {
                 MemoryMarshal.CreateSpan(ref tileRow, visibleFrom).Fill(masked);
             }
 
-            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref tileRow, visibleTo), stride - visibleTo).Fill(masked);
+            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref tileRow, visibleTo), width - visibleTo).Fill(masked);
             foreach (int column in paddedColumns)
             {
                 Unsafe.Add(ref tileRow, column) = masked;
@@ -636,13 +633,13 @@ internal static unsafe class AttentionTiles<TKernel, T>
 
             if (hasScores)
             {
-                ref T scoreRow = ref Unsafe.Add(ref scores, row * stride);
+                ref T scoreRow = ref Unsafe.Add(ref scores, row * width);
                 if (visibleFrom > 0)
                 {
                     MemoryMarshal.CreateSpan(ref scoreRow, visibleFrom).Clear();
                 }
 
-                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref scoreRow, visibleTo), stride - visibleTo).Clear();
+                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref scoreRow, visibleTo), width - visibleTo).Clear();
                 foreach (int column in paddedColumns)
                 {
                     Unsafe.Add(ref scoreRow, column) = T.Zero;

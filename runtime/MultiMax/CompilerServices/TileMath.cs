@@ -5,9 +5,9 @@ using System.Runtime.Intrinsics;
 namespace MultiMax.CompilerServices;
 
 /// <summary>
-/// The small dense products of the fused attention tiles, register-blocked over SIMD lanes: four rows of the result
+/// The small dense products of the fused attention tiles, register-blocked over SIMD lanes: six rows of the result
 /// by two vectors of its columns are held in registers while the shared dimension streams through, so each pair of
-/// loaded vectors feeds eight fused multiply-adds.
+/// loaded vectors feeds twelve fused multiply-adds.
 /// </summary>
 /// <remarks>
 /// Every operand is addressed through a reference and strides, so one routine serves <c>A·B</c> and <c>Aᵀ·B</c> (a
@@ -56,7 +56,10 @@ internal static class TileMath
 
     /// <summary>
     /// The product's columns from <paramref name="from"/> on, in as many whole vectors of <typeparamref name="TLanes"/>
-    /// as fit before <paramref name="n"/>; returns the first column left over.
+    /// as fit before <paramref name="n"/>; returns the first column left over. Rows go six at a time, then four, then
+    /// one: six rows by two vectors are twelve independent chains of multiply-adds, enough to cover the latency of a
+    /// fused multiply-add on two pipes (five cycles on Zen 2), where four by two left a fifth of the pipes idle. How the
+    /// rows are grouped changes no bit: every entry is the same chain whichever block computes it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int MultiplyVectors<TLanes, TVector, T>(
@@ -66,92 +69,217 @@ internal static class TileMath
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int width = TLanes.Count;
-        int vectorEnd = from + (n - from) / width * width, pairEnd = from + (n - from) / (2 * width) * (2 * width);
+        int vectorEnd = from + (n - from) / width * width;
         if (vectorEnd == from)
         {
             return from;
         }
 
-        TVector scale = TLanes.Broadcast(alpha);
         // Offsets in native integers: a row stride times a row index may pass int.MaxValue.
-        nint rowStride = aRow, columnStride = aColumn, bStride = ldb, cStride = ldc;
+        var operands = new Operands<T>(aRow, aColumn, ldb, ldc, k, from, vectorEnd, from + (n - from) / (2 * width) * (2 * width), alpha, accumulate);
         int i = 0;
+        for (; i + 6 <= m; i += 6)
+        {
+            SixRows<TLanes, TVector, T>(ref Unsafe.Add(ref a, i * operands.RowStride), ref b, ref Unsafe.Add(ref c, i * operands.CStride), operands);
+        }
+
         for (; i + 4 <= m; i += 4)
         {
-            ref T a0 = ref Unsafe.Add(ref a, i * rowStride);
-            ref T a1 = ref Unsafe.Add(ref a0, rowStride);
-            ref T a2 = ref Unsafe.Add(ref a1, rowStride);
-            ref T a3 = ref Unsafe.Add(ref a2, rowStride);
-            ref T c0 = ref Unsafe.Add(ref c, i * cStride);
-            ref T c1 = ref Unsafe.Add(ref c0, cStride);
-            ref T c2 = ref Unsafe.Add(ref c1, cStride);
-            ref T c3 = ref Unsafe.Add(ref c2, cStride);
-            int column = from;
-            for (; column < pairEnd; column += 2 * width)
-            {
-                TVector s00 = TLanes.Zero, s01 = TLanes.Zero, s10 = TLanes.Zero, s11 = TLanes.Zero;
-                TVector s20 = TLanes.Zero, s21 = TLanes.Zero, s30 = TLanes.Zero, s31 = TLanes.Zero;
-                ref T bColumn = ref Unsafe.Add(ref b, column);
-                for (int t = 0; t < k; t++)
-                {
-                    ref T bt = ref Unsafe.Add(ref bColumn, t * bStride);
-                    TVector b0 = TLanes.Load(ref bt, 0), b1 = TLanes.Load(ref bt, (nuint)width);
-                    nint at = t * columnStride;
-                    TVector x0 = TLanes.Broadcast(Unsafe.Add(ref a0, at));
-                    TVector x1 = TLanes.Broadcast(Unsafe.Add(ref a1, at));
-                    TVector x2 = TLanes.Broadcast(Unsafe.Add(ref a2, at));
-                    TVector x3 = TLanes.Broadcast(Unsafe.Add(ref a3, at));
-                    s00 = TLanes.MultiplyAdd(x0, b0, s00); s01 = TLanes.MultiplyAdd(x0, b1, s01);
-                    s10 = TLanes.MultiplyAdd(x1, b0, s10); s11 = TLanes.MultiplyAdd(x1, b1, s11);
-                    s20 = TLanes.MultiplyAdd(x2, b0, s20); s21 = TLanes.MultiplyAdd(x2, b1, s21);
-                    s30 = TLanes.MultiplyAdd(x3, b0, s30); s31 = TLanes.MultiplyAdd(x3, b1, s31);
-                }
-
-                Store<TLanes, TVector, T>(s00, scale, ref c0, column, accumulate); Store<TLanes, TVector, T>(s01, scale, ref c0, column + width, accumulate);
-                Store<TLanes, TVector, T>(s10, scale, ref c1, column, accumulate); Store<TLanes, TVector, T>(s11, scale, ref c1, column + width, accumulate);
-                Store<TLanes, TVector, T>(s20, scale, ref c2, column, accumulate); Store<TLanes, TVector, T>(s21, scale, ref c2, column + width, accumulate);
-                Store<TLanes, TVector, T>(s30, scale, ref c3, column, accumulate); Store<TLanes, TVector, T>(s31, scale, ref c3, column + width, accumulate);
-            }
-
-            for (; column < vectorEnd; column += width)
-            {
-                TVector s0 = TLanes.Zero, s1 = TLanes.Zero, s2 = TLanes.Zero, s3 = TLanes.Zero;
-                ref T bColumn = ref Unsafe.Add(ref b, column);
-                for (int t = 0; t < k; t++)
-                {
-                    TVector bt = TLanes.Load(ref Unsafe.Add(ref bColumn, t * bStride), 0);
-                    nint at = t * columnStride;
-                    s0 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a0, at)), bt, s0);
-                    s1 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a1, at)), bt, s1);
-                    s2 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a2, at)), bt, s2);
-                    s3 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a3, at)), bt, s3);
-                }
-
-                Store<TLanes, TVector, T>(s0, scale, ref c0, column, accumulate);
-                Store<TLanes, TVector, T>(s1, scale, ref c1, column, accumulate);
-                Store<TLanes, TVector, T>(s2, scale, ref c2, column, accumulate);
-                Store<TLanes, TVector, T>(s3, scale, ref c3, column, accumulate);
-            }
+            FourRows<TLanes, TVector, T>(ref Unsafe.Add(ref a, i * operands.RowStride), ref b, ref Unsafe.Add(ref c, i * operands.CStride), operands);
         }
 
         for (; i < m; i++)
         {
-            ref T ai = ref Unsafe.Add(ref a, i * rowStride);
-            ref T ci = ref Unsafe.Add(ref c, i * cStride);
-            for (int column = from; column < vectorEnd; column += width)
-            {
-                TVector sum = TLanes.Zero;
-                ref T bColumn = ref Unsafe.Add(ref b, column);
-                for (int t = 0; t < k; t++)
-                {
-                    sum = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref ai, t * columnStride)), TLanes.Load(ref Unsafe.Add(ref bColumn, t * bStride), 0), sum);
-                }
-
-                Store<TLanes, TVector, T>(sum, scale, ref ci, column, accumulate);
-            }
+            OneRow<TLanes, TVector, T>(ref Unsafe.Add(ref a, i * operands.RowStride), ref b, ref Unsafe.Add(ref c, i * operands.CStride), operands);
         }
 
         return vectorEnd;
+    }
+
+    /// <summary>
+    /// The strides and extents of one product, shared by its row blocks: A's row and column strides, B's and C's row
+    /// strides (native integers), the shared dimension, the columns [From, VectorEnd) the vectors cover and the end of
+    /// the whole pairs of vectors among them.
+    /// </summary>
+    private readonly record struct Operands<T>(
+        nint RowStride, nint ColumnStride, nint BStride, nint CStride, int K, int From, int VectorEnd, int PairEnd, T Alpha, bool Accumulate);
+
+    /// <summary>Rows a[0..6) of the product: two vectors of columns at a time, then one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SixRows<TLanes, TVector, T>(ref T a0, ref T b, ref T c0, in Operands<T> o)
+        where TLanes : ISimdLanes<TVector, T>
+        where TVector : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int width = TLanes.Count;
+        nint columnStride = o.ColumnStride, bStride = o.BStride;
+        ref T a1 = ref Unsafe.Add(ref a0, o.RowStride);
+        ref T a2 = ref Unsafe.Add(ref a1, o.RowStride);
+        ref T a3 = ref Unsafe.Add(ref a2, o.RowStride);
+        ref T a4 = ref Unsafe.Add(ref a3, o.RowStride);
+        ref T a5 = ref Unsafe.Add(ref a4, o.RowStride);
+        ref T c1 = ref Unsafe.Add(ref c0, o.CStride);
+        ref T c2 = ref Unsafe.Add(ref c1, o.CStride);
+        ref T c3 = ref Unsafe.Add(ref c2, o.CStride);
+        ref T c4 = ref Unsafe.Add(ref c3, o.CStride);
+        ref T c5 = ref Unsafe.Add(ref c4, o.CStride);
+        int column = o.From;
+        for (; column < o.PairEnd; column += 2 * width)
+        {
+            TVector s00 = TLanes.Zero, s01 = TLanes.Zero, s10 = TLanes.Zero, s11 = TLanes.Zero, s20 = TLanes.Zero, s21 = TLanes.Zero;
+            TVector s30 = TLanes.Zero, s31 = TLanes.Zero, s40 = TLanes.Zero, s41 = TLanes.Zero, s50 = TLanes.Zero, s51 = TLanes.Zero;
+            ref T bt = ref Unsafe.Add(ref b, column);
+            nint at = 0;
+            for (int t = 0; t < o.K; t++, at += columnStride, bt = ref Unsafe.Add(ref bt, bStride))
+            {
+                // Each broadcast is used at once by both columns' chains, so one register serves all six rows.
+                TVector b0 = TLanes.Load(ref bt, 0), b1 = TLanes.Load(ref bt, (nuint)width);
+                TVector x = TLanes.Broadcast(Unsafe.Add(ref a0, at));
+                s00 = TLanes.MultiplyAdd(x, b0, s00); s01 = TLanes.MultiplyAdd(x, b1, s01);
+                x = TLanes.Broadcast(Unsafe.Add(ref a1, at));
+                s10 = TLanes.MultiplyAdd(x, b0, s10); s11 = TLanes.MultiplyAdd(x, b1, s11);
+                x = TLanes.Broadcast(Unsafe.Add(ref a2, at));
+                s20 = TLanes.MultiplyAdd(x, b0, s20); s21 = TLanes.MultiplyAdd(x, b1, s21);
+                x = TLanes.Broadcast(Unsafe.Add(ref a3, at));
+                s30 = TLanes.MultiplyAdd(x, b0, s30); s31 = TLanes.MultiplyAdd(x, b1, s31);
+                x = TLanes.Broadcast(Unsafe.Add(ref a4, at));
+                s40 = TLanes.MultiplyAdd(x, b0, s40); s41 = TLanes.MultiplyAdd(x, b1, s41);
+                x = TLanes.Broadcast(Unsafe.Add(ref a5, at));
+                s50 = TLanes.MultiplyAdd(x, b0, s50); s51 = TLanes.MultiplyAdd(x, b1, s51);
+            }
+
+            StorePair<TLanes, TVector, T>(s00, s01, ref c0, column, o);
+            StorePair<TLanes, TVector, T>(s10, s11, ref c1, column, o);
+            StorePair<TLanes, TVector, T>(s20, s21, ref c2, column, o);
+            StorePair<TLanes, TVector, T>(s30, s31, ref c3, column, o);
+            StorePair<TLanes, TVector, T>(s40, s41, ref c4, column, o);
+            StorePair<TLanes, TVector, T>(s50, s51, ref c5, column, o);
+        }
+
+        for (; column < o.VectorEnd; column += width)
+        {
+            TVector s0 = TLanes.Zero, s1 = TLanes.Zero, s2 = TLanes.Zero, s3 = TLanes.Zero, s4 = TLanes.Zero, s5 = TLanes.Zero;
+            ref T bt = ref Unsafe.Add(ref b, column);
+            nint at = 0;
+            for (int t = 0; t < o.K; t++, at += columnStride, bt = ref Unsafe.Add(ref bt, bStride))
+            {
+                TVector b0 = TLanes.Load(ref bt, 0);
+                s0 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a0, at)), b0, s0);
+                s1 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a1, at)), b0, s1);
+                s2 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a2, at)), b0, s2);
+                s3 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a3, at)), b0, s3);
+                s4 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a4, at)), b0, s4);
+                s5 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a5, at)), b0, s5);
+            }
+
+            Store<TLanes, TVector, T>(s0, ref c0, column, o);
+            Store<TLanes, TVector, T>(s1, ref c1, column, o);
+            Store<TLanes, TVector, T>(s2, ref c2, column, o);
+            Store<TLanes, TVector, T>(s3, ref c3, column, o);
+            Store<TLanes, TVector, T>(s4, ref c4, column, o);
+            Store<TLanes, TVector, T>(s5, ref c5, column, o);
+        }
+    }
+
+    /// <summary>Rows a[0..4) of the product (what six-row blocks leave of at least four): two vectors of columns at a time, then one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void FourRows<TLanes, TVector, T>(ref T a0, ref T b, ref T c0, in Operands<T> o)
+        where TLanes : ISimdLanes<TVector, T>
+        where TVector : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int width = TLanes.Count;
+        nint columnStride = o.ColumnStride, bStride = o.BStride;
+        ref T a1 = ref Unsafe.Add(ref a0, o.RowStride);
+        ref T a2 = ref Unsafe.Add(ref a1, o.RowStride);
+        ref T a3 = ref Unsafe.Add(ref a2, o.RowStride);
+        ref T c1 = ref Unsafe.Add(ref c0, o.CStride);
+        ref T c2 = ref Unsafe.Add(ref c1, o.CStride);
+        ref T c3 = ref Unsafe.Add(ref c2, o.CStride);
+        int column = o.From;
+        for (; column < o.PairEnd; column += 2 * width)
+        {
+            TVector s00 = TLanes.Zero, s01 = TLanes.Zero, s10 = TLanes.Zero, s11 = TLanes.Zero;
+            TVector s20 = TLanes.Zero, s21 = TLanes.Zero, s30 = TLanes.Zero, s31 = TLanes.Zero;
+            ref T bt = ref Unsafe.Add(ref b, column);
+            nint at = 0;
+            for (int t = 0; t < o.K; t++, at += columnStride, bt = ref Unsafe.Add(ref bt, bStride))
+            {
+                TVector b0 = TLanes.Load(ref bt, 0), b1 = TLanes.Load(ref bt, (nuint)width);
+                TVector x = TLanes.Broadcast(Unsafe.Add(ref a0, at));
+                s00 = TLanes.MultiplyAdd(x, b0, s00); s01 = TLanes.MultiplyAdd(x, b1, s01);
+                x = TLanes.Broadcast(Unsafe.Add(ref a1, at));
+                s10 = TLanes.MultiplyAdd(x, b0, s10); s11 = TLanes.MultiplyAdd(x, b1, s11);
+                x = TLanes.Broadcast(Unsafe.Add(ref a2, at));
+                s20 = TLanes.MultiplyAdd(x, b0, s20); s21 = TLanes.MultiplyAdd(x, b1, s21);
+                x = TLanes.Broadcast(Unsafe.Add(ref a3, at));
+                s30 = TLanes.MultiplyAdd(x, b0, s30); s31 = TLanes.MultiplyAdd(x, b1, s31);
+            }
+
+            StorePair<TLanes, TVector, T>(s00, s01, ref c0, column, o);
+            StorePair<TLanes, TVector, T>(s10, s11, ref c1, column, o);
+            StorePair<TLanes, TVector, T>(s20, s21, ref c2, column, o);
+            StorePair<TLanes, TVector, T>(s30, s31, ref c3, column, o);
+        }
+
+        for (; column < o.VectorEnd; column += width)
+        {
+            TVector s0 = TLanes.Zero, s1 = TLanes.Zero, s2 = TLanes.Zero, s3 = TLanes.Zero;
+            ref T bt = ref Unsafe.Add(ref b, column);
+            nint at = 0;
+            for (int t = 0; t < o.K; t++, at += columnStride, bt = ref Unsafe.Add(ref bt, bStride))
+            {
+                TVector b0 = TLanes.Load(ref bt, 0);
+                s0 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a0, at)), b0, s0);
+                s1 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a1, at)), b0, s1);
+                s2 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a2, at)), b0, s2);
+                s3 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a3, at)), b0, s3);
+            }
+
+            Store<TLanes, TVector, T>(s0, ref c0, column, o);
+            Store<TLanes, TVector, T>(s1, ref c1, column, o);
+            Store<TLanes, TVector, T>(s2, ref c2, column, o);
+            Store<TLanes, TVector, T>(s3, ref c3, column, o);
+        }
+    }
+
+    /// <summary>One row of the product: two vectors of columns at a time (two chains), then one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void OneRow<TLanes, TVector, T>(ref T a0, ref T b, ref T c0, in Operands<T> o)
+        where TLanes : ISimdLanes<TVector, T>
+        where TVector : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int width = TLanes.Count;
+        nint columnStride = o.ColumnStride, bStride = o.BStride;
+        int column = o.From;
+        for (; column < o.PairEnd; column += 2 * width)
+        {
+            TVector s0 = TLanes.Zero, s1 = TLanes.Zero;
+            ref T bt = ref Unsafe.Add(ref b, column);
+            nint at = 0;
+            for (int t = 0; t < o.K; t++, at += columnStride, bt = ref Unsafe.Add(ref bt, bStride))
+            {
+                TVector x = TLanes.Broadcast(Unsafe.Add(ref a0, at));
+                s0 = TLanes.MultiplyAdd(x, TLanes.Load(ref bt, 0), s0);
+                s1 = TLanes.MultiplyAdd(x, TLanes.Load(ref bt, (nuint)width), s1);
+            }
+
+            StorePair<TLanes, TVector, T>(s0, s1, ref c0, column, o);
+        }
+
+        for (; column < o.VectorEnd; column += width)
+        {
+            TVector s0 = TLanes.Zero;
+            ref T bt = ref Unsafe.Add(ref b, column);
+            nint at = 0;
+            for (int t = 0; t < o.K; t++, at += columnStride, bt = ref Unsafe.Add(ref bt, bStride))
+            {
+                s0 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a0, at)), TLanes.Load(ref bt, 0), s0);
+            }
+
+            Store<TLanes, TVector, T>(s0, ref c0, column, o);
+        }
     }
 
     /// <summary>
@@ -220,19 +348,31 @@ internal static class TileMath
         return Unsafe.As<double, T>(ref maxDouble);
     }
 
+    /// <summary>C's row at <paramref name="column"/>: alpha·sum, added to what is there when accumulating.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store<TLanes, TVector, T>(TVector sum, TVector scale, ref T row, int column, bool accumulate)
+    private static void Store<TLanes, TVector, T>(TVector sum, ref T row, int column, in Operands<T> o)
         where TLanes : ISimdLanes<TVector, T>
         where TVector : struct
         where T : unmanaged
     {
-        TVector value = TLanes.Multiply(sum, scale);
-        if (accumulate)
+        TVector value = TLanes.Multiply(sum, TLanes.Broadcast(o.Alpha));
+        if (o.Accumulate)
         {
             value = TLanes.Add(value, TLanes.Load(ref row, (nuint)column));
         }
 
         TLanes.Store(value, ref row, (nuint)column);
+    }
+
+    /// <summary>Two vectors of C's row from <paramref name="column"/> on.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StorePair<TLanes, TVector, T>(TVector first, TVector second, ref T row, int column, in Operands<T> o)
+        where TLanes : ISimdLanes<TVector, T>
+        where TVector : struct
+        where T : unmanaged
+    {
+        Store<TLanes, TVector, T>(first, ref row, column, o);
+        Store<TLanes, TVector, T>(second, ref row, column + TLanes.Count, o);
     }
 
     /// <summary>The columns past the last whole vector (head sizes that are not a multiple of the lane count).</summary>
