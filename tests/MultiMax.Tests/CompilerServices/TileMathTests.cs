@@ -9,9 +9,10 @@ using Xunit;
 namespace MultiMax.Tests.CompilerServices;
 
 /// <summary>
-/// The tile products against a plain triple loop in double: every register-blocked path (blocks of four rows and single
-/// rows; vector pairs, single vectors, scalar columns), A plain and transposed, overwriting and accumulating; at each
-/// SIMD width on its own (512 bits are emulated where the hardware lacks them) and as the product mixes them.
+/// The tile products against a plain triple loop in double: every register-blocked path (blocks of six and of four rows
+/// and single rows; vector pairs, single vectors, scalar columns), A plain and transposed, overwriting and accumulating;
+/// at each SIMD width on its own (512 bits are emulated where the hardware lacks them) and as the product mixes them.
+/// The transpose against the definition, in whole squares, ragged edges and padding.
 /// </summary>
 public class TileMathTests
 {
@@ -69,6 +70,39 @@ public class TileMathTests
         TileMath.Multiply<WideLanes<T>, Vector512<T>, T>(ref a[0], K, 1, ref b[0], N, ref wide[0], N, M, K, N, alpha, accumulate: false);
         Assert.Equal(native, dispatched);
         Assert.Equal(native, wide);
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(7, 3)]
+    [InlineData(8, 8)]
+    [InlineData(9, 15)]
+    [InlineData(16, 16)]
+    [InlineData(50, 16)]
+    [InlineData(64, 64)]
+    [InlineData(61, 67)]
+    public void TransposeTurnsEveryEntryAndPadsWithZeros(int rows, int columns)
+    {
+        var random = new Random(StableSeed.Of($"transpose {rows}x{columns}"));
+        Turned<float>(random, rows, columns);
+        Turned<double>(random, rows, columns);
+    }
+
+    private static void Turned<T>(Random random, int rows, int columns)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        // Strides wider than the extents, as the tiles use them; the padded columns up to a whole vector, then untouched.
+        int lds = columns + 3, paddedRows = (rows + 7) / 8 * 8, ldd = paddedRows + 5;
+        T[] source = Values<T>(random, rows * lds), destination = Enumerable.Repeat(T.CreateTruncating(7), columns * ldd).ToArray();
+        TileMath.Transpose(ref source[0], lds, rows, columns, ref destination[0], ldd, paddedRows);
+        for (int t = 0; t < columns; t++)
+        {
+            for (int j = 0; j < ldd; j++)
+            {
+                T expected = j < rows ? source[j * lds + t] : j < paddedRows ? T.Zero : T.CreateTruncating(7);
+                Assert.True(expected == destination[t * ldd + j], $"{typeof(T).Name} [{t}, {j}] = {destination[t * ldd + j]}, expected {expected}");
+            }
+        }
     }
 
     private static T[] Values<T>(Random random, int count)
