@@ -244,7 +244,10 @@ internal static class TileMath
         }
     }
 
-    /// <summary>One row of the product: two vectors of columns at a time (two chains), then one.</summary>
+    /// <summary>
+    /// One row of the product: four vectors of columns at a time (four chains: a decode step's P·V is one row over the
+    /// whole head size), then two, then one.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void OneRow<TLanes, TVector, T>(ref T a0, ref T b, ref T c0, in Operands<T> o)
         where TLanes : ISimdLanes<TVector, T>
@@ -254,6 +257,24 @@ internal static class TileMath
         int width = TLanes.Count;
         nint columnStride = o.ColumnStride, bStride = o.BStride;
         int column = o.From;
+        for (; column + 4 * width <= o.PairEnd; column += 4 * width)
+        {
+            TVector s0 = TLanes.Zero, s1 = TLanes.Zero, s2 = TLanes.Zero, s3 = TLanes.Zero;
+            ref T bt = ref Unsafe.Add(ref b, column);
+            nint at = 0;
+            for (int t = 0; t < o.K; t++, at += columnStride, bt = ref Unsafe.Add(ref bt, bStride))
+            {
+                TVector x = TLanes.Broadcast(Unsafe.Add(ref a0, at));
+                s0 = TLanes.MultiplyAdd(x, TLanes.Load(ref bt, 0), s0);
+                s1 = TLanes.MultiplyAdd(x, TLanes.Load(ref bt, (nuint)width), s1);
+                s2 = TLanes.MultiplyAdd(x, TLanes.Load(ref bt, (nuint)(2 * width)), s2);
+                s3 = TLanes.MultiplyAdd(x, TLanes.Load(ref bt, (nuint)(3 * width)), s3);
+            }
+
+            StorePair<TLanes, TVector, T>(s0, s1, ref c0, column, o);
+            StorePair<TLanes, TVector, T>(s2, s3, ref c0, column + 2 * width, o);
+        }
+
         for (; column < o.PairEnd; column += 2 * width)
         {
             TVector s0 = TLanes.Zero, s1 = TLanes.Zero;

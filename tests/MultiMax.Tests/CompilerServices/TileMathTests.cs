@@ -10,8 +10,9 @@ namespace MultiMax.Tests.CompilerServices;
 
 /// <summary>
 /// The tile products against a plain triple loop in double: every register-blocked path (blocks of six and of four rows
-/// and single rows; vector pairs, single vectors, scalar columns), A plain and transposed, overwriting and accumulating;
-/// at each SIMD width on its own (512 bits are emulated where the hardware lacks them) and as the product mixes them.
+/// and single rows; four vectors in a single row, pairs, single vectors, scalar columns), A plain and transposed,
+/// overwriting and accumulating; at each SIMD width on its own (512 bits are emulated where the hardware lacks them)
+/// and as the product mixes them.
 /// The transpose against the definition, in whole squares, ragged edges and padding.
 /// </summary>
 public class TileMathTests
