@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.Linq;
+using System.Runtime;
 using MultiMax.Torch;
 using static TorchSharp.torch;
 
@@ -12,7 +13,8 @@ namespace MultiMax.Benchmarks;
 /// <c>scaled_dot_product_attention</c>: a training run's first steps, or a service's first requests.
 /// <c>dotnet run -c Release --project tests/MultiMax.Benchmarks -- --attention-first-calls [calls]</c>; run it once per
 /// measurement, since only a fresh process has first calls. The JIT's tiers show as the gap between calls 2–10 and the
-/// last calls (compare with <c>DOTNET_TieredCompilation=0</c>, where every method is optimized at once).
+/// last calls (compare with <c>DOTNET_TieredCompilation=0</c>, where every method is optimized at once); call 1 also
+/// reports the time the JIT spent compiling during it, on any thread.
 /// </summary>
 public static class AttentionFirstCalls
 {
@@ -23,25 +25,28 @@ public static class AttentionFirstCalls
         using Tensor value = randn(128, 4, 50, 16).requires_grad_(), upstream = randn(128, 4, 50, 16);
         using var multiMax = WorkingParameters.Set(new TorchNormalizers.MultiMax2Module());
 
-        double[] Time(Func<Tensor> attention)
+        (double[] Times, double FirstCallJit) Time(Func<Tensor> attention)
         {
             var times = new double[calls];
+            double firstCallJit = 0;
             for (int call = 0; call < calls; call++)
             {
                 long start = Stopwatch.GetTimestamp();
+                TimeSpan jit = JitInfo.GetCompilationTime(currentThread: false);
                 using (NewDisposeScope())
                 {
                     attention().backward(new[] { upstream });
                 }
 
                 times[call] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                firstCallJit = call == 0 ? (JitInfo.GetCompilationTime(currentThread: false) - jit).TotalMilliseconds : firstCallJit;
                 query.grad?.zero_();
                 key.grad?.zero_();
                 value.grad?.zero_();
                 multiMax.zero_grad();
             }
 
-            return times;
+            return (times, firstCallJit);
         }
 
         // The fused operator first, so that its first call is this process's first attention call of any kind.
@@ -49,11 +54,12 @@ public static class AttentionFirstCalls
         Report("torch sdpa (SoftMax)", Time(() => nn.functional.scaled_dot_product_attention(query, key, value)));
     }
 
-    private static void Report(string name, double[] times)
+    private static void Report(string name, (double[] Times, double FirstCallJit) measured)
     {
+        (double[] times, double firstCallJit) = measured;
         double steady = times.Skip(times.Length / 2).OrderBy(t => t).ElementAt((times.Length - times.Length / 2) / 2);
         Console.WriteLine(
-            $"{name,-22} call 1: {times[0],7:F1} ms | calls 1–10: {times.Take(10).Average(),6:F2} ms ({times.Take(10).Average() / steady:F2}× steady) | " +
+            $"{name,-22} call 1: {times[0],7:F1} ms ({firstCallJit:F0} ms compiling) | calls 1–10: {times.Take(10).Average(),6:F2} ms ({times.Take(10).Average() / steady:F2}× steady) | " +
             $"calls 2–10: {times.Skip(1).Take(9).Average(),6:F2} ms | calls 11–{times.Length}: {times.Skip(10).Average(),6:F2} ms | steady (median of the second half): {steady,6:F2} ms");
     }
 }
