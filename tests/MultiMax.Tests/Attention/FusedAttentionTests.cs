@@ -15,7 +15,9 @@ public class FusedAttentionTests
 {
     /// <summary>
     /// One query; counts that are not multiples of the tiles; queries ≠ keys; head sizes 16 to 128 and one that is not a
-    /// lane multiple; decode steps (at most 8 queries: scores straight from the key rows) against several key tiles.
+    /// lane multiple; decode steps (at most 8 queries: scores straight from the key rows) against several key tiles and
+    /// against 4 096; the model shapes' classes: many small heads (50 tokens, d16, as the vision demo, on the threads)
+    /// and padded tails (tiles only as wide as their real keys).
     /// </summary>
     public static readonly AttentionCase[] Cases =
     {
@@ -30,6 +32,10 @@ public class FusedAttentionTests
         new(2, 3, 1, 200, 64, false, KeyPadding.SomeKeys),
         new(1, 2, 8, 131, 20, true, KeyPadding.SomeKeys),
         new(2, 2, 3, 70, 16, false, KeyPadding.LastSequence),
+        new(4, 8, 50, 50, 16, false, KeyPadding.None),
+        new(1, 2, 1, 4096, 64, false, KeyPadding.None),
+        new(2, 3, 100, 100, 32, false, KeyPadding.Tail),
+        new(3, 2, 70, 197, 16, true, KeyPadding.Tail),
     };
 
     [Theory]
@@ -82,11 +88,14 @@ public class FusedAttentionTests
         Close.All(FiniteDifferences.Gradient(Loss, parameters), gradients, 1e-6, 1e-5, "parameter gradients");
     }
 
-    [Fact]
-    public void ThreadedGradientsAreTheSameBitsOnEveryRun()
+    /// <summary>A few long heads (tiles of a head on several threads' turns), and many small ones (the vision demo's).</summary>
+    [Theory]
+    [InlineData(1, 4, 256, 32)]
+    [InlineData(16, 4, 50, 16)]
+    public void ThreadedGradientsAreTheSameBitsOnEveryRun(int batch, int heads, int tokens, int headSize)
     {
         var random = new Random(3);
-        var shape = new AttentionShape(1, 4, 256, 256, 32);
+        var shape = new AttentionShape(batch, heads, tokens, tokens, headSize);
         float[] q = TestData.ToFloat(TestData.Normal(random, (int)shape.QueryLength, 1));
         float[] k = TestData.ToFloat(TestData.Normal(random, (int)shape.KeyLength, 1));
         float[] v = TestData.ToFloat(TestData.Normal(random, (int)shape.KeyLength, 1));

@@ -10,6 +10,11 @@ public enum KeyPadding
     SomeKeys,
     /// <summary>Every key of the last sequence: its queries see nothing.</summary>
     LastSequence,
+    /// <summary>
+    /// A padded batch's usual mask: sequence b's last (b + 1)/(batch + 1) of the keys, each sequence's real keys ending
+    /// at another place (tails the kernels never visit; a partial last tile of another width per sequence).
+    /// </summary>
+    Tail,
 }
 
 /// <summary>
@@ -25,6 +30,8 @@ public sealed record AttentionCase(int Batch, int Heads, int Queries, int Keys, 
     {
         KeyPadding.None => null,
         KeyPadding.SomeKeys => Enumerable.Range(0, (int)Shape.MaskLength).Select(_ => random.Next(3) == 0).ToArray(),
+        KeyPadding.Tail => Enumerable.Range(0, (int)Shape.MaskLength)
+            .Select(i => i % Keys >= Keys - (i / Keys + 1) * Keys / (Batch + 1)).ToArray(),
         _ => Enumerable.Range(0, (int)Shape.MaskLength).Select(i => i >= (Batch - 1) * Keys).ToArray(),
     };
 
