@@ -18,8 +18,9 @@ internal readonly unsafe struct AttentionProblem<T>
     public const int KeyBlock = 64;
 
     /// <summary>
-    /// Up to this many queries per head, the forward takes its scores straight from the key rows (a decode step, or a
-    /// few queries against a long cache): each key is read once, and the keys are never turned.
+    /// Up to this many queries per head, the forward takes its scores, and the backward its scores and dP = dO·Vᵀ,
+    /// straight from the key and value rows (a decode step, or a few queries against a long cache): each key is read
+    /// once, and the keys are never turned.
     /// </summary>
     public const int DirectScoreQueries = 8;
 

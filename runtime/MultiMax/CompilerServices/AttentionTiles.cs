@@ -91,7 +91,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
             // from the key rows; more share the keys turned once per call.
             if (problem.KeysTransposed is null)
             {
-                ScoresFromKeyRows(problem, query, key + (long)firstKey * headSize, queries, keys, width, scratch);
+                DotsWithRows(query, key + (long)firstKey * headSize, headSize, queries, keys, width, problem.Scale, scratch.Scores);
             }
             else
             {
@@ -202,6 +202,9 @@ internal static unsafe class AttentionTiles<TKernel, T>
         ref T weightGradients = ref MemoryMarshal.GetArrayDataReference(scratch.WeightGradients!);
         ref T keysTransposed = ref MemoryMarshal.GetArrayDataReference(scratch.KeysTransposed!);
         ref T valuesTransposed = ref MemoryMarshal.GetArrayDataReference(scratch.ValuesTransposed!);
+        // A few queries (a decode step's) take s and dP straight from the key and value rows, as the forward takes s:
+        // turning every block of a long cache would cost more than the products of one query with it.
+        bool fromRows = shape.Queries <= AttentionProblem<T>.DirectScoreQueries;
         int searchFrom = 0, keyEnd = problem.KeysBeforePadding(head);
         for (int firstKey = 0; firstKey < keyEnd; firstKey += AttentionProblem<T>.KeyBlock)
         {
@@ -220,10 +223,14 @@ internal static unsafe class AttentionTiles<TKernel, T>
 
             T* keyBlock = key + (long)firstKey * headSize, valueBlock = value + (long)firstKey * headSize;
             ReadOnlySpan<int> paddedColumns = scratch.PaddedColumns.AsSpan(0, padded);
-            TileMath.Transpose(ref *keyBlock, headSize, keys, headSize, ref keysTransposed, width, width);
-            TileMath.Transpose(ref *valueBlock, headSize, keys, headSize, ref valuesTransposed, width, width);
-            ZeroColumns(ref keysTransposed, headSize, width, paddedColumns);
-            ZeroColumns(ref valuesTransposed, headSize, width, paddedColumns);
+            if (!fromRows)
+            {
+                TileMath.Transpose(ref *keyBlock, headSize, keys, headSize, ref keysTransposed, width, width);
+                TileMath.Transpose(ref *valueBlock, headSize, keys, headSize, ref valuesTransposed, width, width);
+                ZeroColumns(ref keysTransposed, headSize, width, paddedColumns);
+                ZeroColumns(ref valuesTransposed, headSize, width, paddedColumns);
+            }
+
             ref T unpaddedKeys = ref UnpaddedRows(keyBlock, keys, headSize, scratch, padded);
 
             for (int queryBlock = firstQueryBlock; queryBlock < endQueryBlock; queryBlock++)
@@ -233,7 +240,15 @@ internal static unsafe class AttentionTiles<TKernel, T>
                 T* queryBlockRows = query + (long)firstQuery * headSize, outputGradientBlock = outputGradient + (long)firstQuery * headSize;
 
                 // s (masked: the finite stand-in 0, which σ′ may read safely) and σ(s) (masked: −∞).
-                TileMath.Multiply(ref *queryBlockRows, headSize, 1, ref keysTransposed, width, ref scores, width, queries, headSize, width, problem.Scale, accumulate: false);
+                if (fromRows)
+                {
+                    DotsWithRows(queryBlockRows, keyBlock, headSize, queries, keys, width, problem.Scale, scratch.Scores);
+                }
+                else
+                {
+                    TileMath.Multiply(ref *queryBlockRows, headSize, 1, ref keysTransposed, width, ref scores, width, queries, headSize, width, problem.Scale, accumulate: false);
+                }
+
                 AddBias(problem, head, firstQuery, queries, firstKey, keys, width, scratch);
                 ComputeSigma(problem, queries * width, scratch);
                 Mask(problem, ref weights, T.NegativeInfinity, ref scores, firstQuery, queries, firstKey, keys, width, paddedColumns);
@@ -267,8 +282,18 @@ internal static unsafe class AttentionTiles<TKernel, T>
                     ref *(valueGradient + (long)firstKey * headSize), headSize, keys, queries, headSize, T.One, accumulate: true);
 
                 // dP = dO·Vᵀ, then gσ = P ∘ (dP − D) in place.
-                TileMath.Multiply(ref *outputGradientBlock, headSize, 1, ref valuesTransposed, width,
-                    ref weightGradients, width, queries, headSize, width, T.One, accumulate: false);
+                if (fromRows)
+                {
+                    // A padding key's value row is never read into a gradient: its dP column is 0 (P is 0 there too).
+                    DotsWithRows(outputGradientBlock, valueBlock, headSize, queries, keys, width, T.One, scratch.WeightGradients!);
+                    ZeroColumns(ref weightGradients, queries, width, paddedColumns);
+                }
+                else
+                {
+                    TileMath.Multiply(ref *outputGradientBlock, headSize, 1, ref valuesTransposed, width,
+                        ref weightGradients, width, queries, headSize, width, T.One, accumulate: false);
+                }
+
                 for (int row = 0; row < queries; row++)
                 {
                     WeightGradientRow(ref Unsafe.Add(ref weights, row * width), ref Unsafe.Add(ref weightGradients, row * width), width, shared[firstQuery + row]);
@@ -471,19 +496,19 @@ internal static unsafe class AttentionTiles<TKernel, T>
     }
 
     /// <summary>
-    /// s = scale·Q·Kᵀ of a tile for a few queries, each a dot product of a query row with a key row, four keys at a time
-    /// (four independent chains of fused multiply-adds over the head size, then their lanes added): a decode step reads
-    /// each key once, where turning the keys first would read and write them all again. Columns past the last key get 0.
+    /// scale·A·Bᵀ of a tile for a few rows of A (queries, or dO), each entry a dot product of an A row with a key (or value)
+    /// row, four keys at a time (four independent chains of fused multiply-adds over the head size, then their lanes
+    /// added): a decode step reads each key once, where turning the keys first would read and write them all again.
+    /// Written at row stride <paramref name="width"/> into <paramref name="tile"/>; columns past the last key get 0.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoresFromKeyRows(in AttentionProblem<T> problem, T* queryBlock, T* keyBlock, int queries, int keys, int width, AttentionScratch<T> scratch)
+    private static void DotsWithRows(T* queryBlock, T* keyBlock, int headSize, int queries, int keys, int width, T scale, T[] tile)
     {
-        int headSize = problem.Shape.HeadSize, vectorEnd = headSize - headSize % Width;
-        T scale = problem.Scale;
+        int vectorEnd = headSize - headSize % Width;
         for (int i = 0; i < queries; i++)
         {
             T* q = queryBlock + (long)i * headSize;
-            Span<T> row = scratch.Scores.AsSpan(i * width, width);
+            Span<T> row = tile.AsSpan(i * width, width);
             int j = 0;
             for (; j + 4 <= keys; j += 4)
             {
