@@ -167,13 +167,13 @@ internal readonly unsafe struct AttentionProblem<T>
     public bool* PaddingOfSequence(int batch) => KeyPadding is null ? null : KeyPadding + (long)batch * Shape.Keys;
 
     /// <summary>
-    /// One past the last key of head <paramref name="head"/>'s sequence that is not padding (every key without a mask):
-    /// the padding after it, a padded batch's usual tail, is never visited at all, so its tiles cost nothing and the
-    /// tile that holds the last real key is only as wide as the real keys in it.
+    /// One past the last key that is not padding in a sequence whose padding flags are <paramref name="padding"/>
+    /// (<see cref="PaddingOf"/>; every key when null): the padding after it, a padded batch's usual tail, is never
+    /// visited at all, so its tiles cost nothing and the tile that holds the last real key is only as wide as the real
+    /// keys in it.
     /// </summary>
-    public int KeysBeforePadding(int head)
+    public int KeysBeforePadding(bool* padding)
     {
-        bool* padding = PaddingOf(head);
         int end = Shape.Keys;
         while (padding is not null && end > 0 && padding[end - 1])
         {

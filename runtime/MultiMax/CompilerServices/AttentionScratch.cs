@@ -18,7 +18,9 @@ internal sealed unsafe class AttentionScratch<T>
         Scores = new T[tile];
         Weights = new T[tile];
         RowMaximum = new T[AttentionProblem<T>.QueryBlock];
+        TileRowMaximum = new T[AttentionProblem<T>.QueryBlock];
         RowSum = new double[AttentionProblem<T>.QueryBlock];
+        RowLogSum = new double[AttentionProblem<T>.QueryBlock];
         PaddedColumns = new int[AttentionProblem<T>.KeyBlock];
         if (problem.KeyPadding is not null)
         {
@@ -55,8 +57,14 @@ internal sealed unsafe class AttentionScratch<T>
     /// <summary>The forward's running maximum of σ per query of the block.</summary>
     public T[] RowMaximum { get; }
 
+    /// <summary>The forward's largest σ per query of the current tile.</summary>
+    public T[] TileRowMaximum { get; }
+
     /// <summary>The forward's running Σ exp(σ − max) per query, in double.</summary>
     public double[] RowSum { get; }
+
+    /// <summary>The forward's log of <see cref="RowSum"/> per query, at the end of the block.</summary>
+    public double[] RowLogSum { get; }
 
     /// <summary>The columns of the current tile whose key is padding.</summary>
     public int[] PaddedColumns { get; }
