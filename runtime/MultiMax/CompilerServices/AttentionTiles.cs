@@ -144,7 +144,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
         }
 
         // O /= l and L = m + log l; a query with no visible key gets O = 0 and L = −∞ (the sink's c with one). The logs
-        // are taken a vector of rows at a time: one scalar call per query was 3 % of a small head's forward.
+        // are taken a vector of rows at a time, not one scalar call per query (a small head has few keys to spread it over).
         Span<double> logSum = scratch.RowLogSum.AsSpan(0, queries);
         int first = 0;
         for (; first + Vector<double>.Count <= queries; first += Vector<double>.Count)
@@ -743,31 +743,38 @@ internal static unsafe class AttentionTiles<TKernel, T>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double ExponentiateRow(ref T row, int length, T shift)
     {
-        if (typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated && length % Vector512<float>.Count == 0)
+        // A row as wide as a tile of 50 keys (56 columns) takes three 512-bit vectors and one of Vector<T>'s width.
+        int start = 0;
+        double wideTotal = 0;
+        if (typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated && length >= Vector512<float>.Count)
         {
             ref float wideRow = ref Unsafe.As<T, float>(ref row);
             var wideShift = Vector512.Create(float.CreateTruncating(shift));
             Vector512<float> wideSum = Vector512<float>.Zero;
-            for (int i = 0; i < length; i += Vector512<float>.Count)
+            for (; start + Vector512<float>.Count <= length; start += Vector512<float>.Count)
             {
-                Vector512<float> e = VectorMath.ExpNonPositive(Vector512.LoadUnsafe(ref wideRow, (nuint)i) - wideShift);
+                Vector512<float> e = VectorMath.ExpNonPositive(Vector512.LoadUnsafe(ref wideRow, (nuint)start) - wideShift);
                 wideSum += e;
-                e.StoreUnsafe(ref wideRow, (nuint)i);
+                e.StoreUnsafe(ref wideRow, (nuint)start);
             }
 
-            return Vector512.Sum(wideSum);
+            wideTotal = Vector512.Sum(wideSum);
+            if (start == length)
+            {
+                return wideTotal;
+            }
         }
 
         var shiftBroadcast = new Vector<T>(shift);
         Vector<T> sum = Vector<T>.Zero;
-        for (int i = 0; i < length; i += Width)
+        for (int i = start; i < length; i += Width)
         {
             Vector<T> e = TileMath.ExpNonPositive(Vector.LoadUnsafe(ref row, (nuint)i) - shiftBroadcast);
             sum += e;
             e.StoreUnsafe(ref row, (nuint)i);
         }
 
-        return double.CreateTruncating(Vector.Sum(sum));
+        return wideTotal + double.CreateTruncating(Vector.Sum(sum));
     }
 
     /// <summary>gσ = P ∘ (dP − D) over a tile row, written over dP.</summary>

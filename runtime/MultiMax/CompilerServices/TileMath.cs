@@ -58,9 +58,10 @@ internal static class TileMath
     /// <summary>
     /// The product's columns from <paramref name="from"/> on, in as many whole vectors of <typeparamref name="TLanes"/>
     /// as fit before <paramref name="n"/>; returns the first column left over. Rows go six at a time, then four, then
-    /// one: six rows by two vectors are twelve independent chains of multiply-adds, enough to cover the latency of a
-    /// fused multiply-add on two pipes (five cycles on Zen 2), where four by two left a fifth of the pipes idle. How the
-    /// rows are grouped changes no bit: every entry is the same chain whichever block computes it.
+    /// one: six rows by two vectors are twelve independent chains of multiply-adds (enough to cover a multiply-add's
+    /// latency on two pipes), and each pair of loaded B vectors feeds twelve of them rather than eight, with one
+    /// register for the broadcasts of A (16 in all at 256 bits). How the rows are grouped changes no bit: every entry is
+    /// the same chain whichever block computes it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int MultiplyVectors<TLanes, TVector, T>(
@@ -182,7 +183,11 @@ internal static class TileMath
         }
     }
 
-    /// <summary>Rows a[0..4) of the product (what six-row blocks leave of at least four): two vectors of columns at a time, then one.</summary>
+    /// <summary>
+    /// Rows a[0..4) of the product (what six-row blocks leave of at least four): two vectors of columns at a time, then
+    /// one. The loop of <see cref="SixRows"/> with four rows: a block's rows are its registers, so their count cannot be
+    /// a parameter.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FourRows<TLanes, TVector, T>(ref T a0, ref T b, ref T c0, in Operands<T> o)
         where TLanes : ISimdLanes<TVector, T>
@@ -310,7 +315,7 @@ internal static class TileMath
     /// </summary>
     /// <remarks>
     /// With AVX, whole 8 × 8 float (4 × 4 double) squares are turned in registers, eight row loads and eight stores
-    /// each; element by element, a 64 × 64 block took as long as a sixth of one product over it.
+    /// each, where element by element every entry was a load and a store of its own.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Transpose<T>(ref T source, int lds, int rows, int columns, ref T destination, int ldd, int paddedRows)
