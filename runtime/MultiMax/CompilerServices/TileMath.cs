@@ -61,7 +61,8 @@ internal static class TileMath
     /// one: six rows by two vectors are twelve independent chains of multiply-adds (enough to cover a multiply-add's
     /// latency on two pipes), and each pair of loaded B vectors feeds twelve of them rather than eight, with one
     /// register for the broadcasts of A (16 in all at 256 bits). How the rows are grouped changes no bit: every entry is
-    /// the same chain whichever block computes it.
+    /// the same chain whichever block computes it. A and B are walked by offsets from a fixed reference, never by a
+    /// moving one, so that no reference points past an operand's end after the last step.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int MultiplyVectors<TLanes, TVector, T>(
@@ -130,12 +131,12 @@ internal static class TileMath
         {
             TVector s00 = TLanes.Zero, s01 = TLanes.Zero, s10 = TLanes.Zero, s11 = TLanes.Zero, s20 = TLanes.Zero, s21 = TLanes.Zero;
             TVector s30 = TLanes.Zero, s31 = TLanes.Zero, s40 = TLanes.Zero, s41 = TLanes.Zero, s50 = TLanes.Zero, s51 = TLanes.Zero;
-            ref T bt = ref Unsafe.Add(ref b, column);
-            nint at = 0;
-            for (int t = 0; t < o.K; t++, at += columnStride, bt = ref Unsafe.Add(ref bt, bStride))
+            ref T bColumn = ref Unsafe.Add(ref b, column);
+            nint at = 0, bt = 0;
+            for (int t = 0; t < o.K; t++, at += columnStride, bt += bStride)
             {
                 // Each broadcast is used at once by both columns' chains, so one register serves all six rows.
-                TVector b0 = TLanes.Load(ref bt, 0), b1 = TLanes.Load(ref bt, (nuint)width);
+                TVector b0 = TLanes.Load(ref bColumn, (nuint)bt), b1 = TLanes.Load(ref bColumn, (nuint)(bt + width));
                 TVector x = TLanes.Broadcast(Unsafe.Add(ref a0, at));
                 s00 = TLanes.MultiplyAdd(x, b0, s00); s01 = TLanes.MultiplyAdd(x, b1, s01);
                 x = TLanes.Broadcast(Unsafe.Add(ref a1, at));
@@ -161,11 +162,11 @@ internal static class TileMath
         for (; column < o.VectorEnd; column += width)
         {
             TVector s0 = TLanes.Zero, s1 = TLanes.Zero, s2 = TLanes.Zero, s3 = TLanes.Zero, s4 = TLanes.Zero, s5 = TLanes.Zero;
-            ref T bt = ref Unsafe.Add(ref b, column);
-            nint at = 0;
-            for (int t = 0; t < o.K; t++, at += columnStride, bt = ref Unsafe.Add(ref bt, bStride))
+            ref T bColumn = ref Unsafe.Add(ref b, column);
+            nint at = 0, bt = 0;
+            for (int t = 0; t < o.K; t++, at += columnStride, bt += bStride)
             {
-                TVector b0 = TLanes.Load(ref bt, 0);
+                TVector b0 = TLanes.Load(ref bColumn, (nuint)bt);
                 s0 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a0, at)), b0, s0);
                 s1 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a1, at)), b0, s1);
                 s2 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a2, at)), b0, s2);
@@ -207,11 +208,11 @@ internal static class TileMath
         {
             TVector s00 = TLanes.Zero, s01 = TLanes.Zero, s10 = TLanes.Zero, s11 = TLanes.Zero;
             TVector s20 = TLanes.Zero, s21 = TLanes.Zero, s30 = TLanes.Zero, s31 = TLanes.Zero;
-            ref T bt = ref Unsafe.Add(ref b, column);
-            nint at = 0;
-            for (int t = 0; t < o.K; t++, at += columnStride, bt = ref Unsafe.Add(ref bt, bStride))
+            ref T bColumn = ref Unsafe.Add(ref b, column);
+            nint at = 0, bt = 0;
+            for (int t = 0; t < o.K; t++, at += columnStride, bt += bStride)
             {
-                TVector b0 = TLanes.Load(ref bt, 0), b1 = TLanes.Load(ref bt, (nuint)width);
+                TVector b0 = TLanes.Load(ref bColumn, (nuint)bt), b1 = TLanes.Load(ref bColumn, (nuint)(bt + width));
                 TVector x = TLanes.Broadcast(Unsafe.Add(ref a0, at));
                 s00 = TLanes.MultiplyAdd(x, b0, s00); s01 = TLanes.MultiplyAdd(x, b1, s01);
                 x = TLanes.Broadcast(Unsafe.Add(ref a1, at));
@@ -231,11 +232,11 @@ internal static class TileMath
         for (; column < o.VectorEnd; column += width)
         {
             TVector s0 = TLanes.Zero, s1 = TLanes.Zero, s2 = TLanes.Zero, s3 = TLanes.Zero;
-            ref T bt = ref Unsafe.Add(ref b, column);
-            nint at = 0;
-            for (int t = 0; t < o.K; t++, at += columnStride, bt = ref Unsafe.Add(ref bt, bStride))
+            ref T bColumn = ref Unsafe.Add(ref b, column);
+            nint at = 0, bt = 0;
+            for (int t = 0; t < o.K; t++, at += columnStride, bt += bStride)
             {
-                TVector b0 = TLanes.Load(ref bt, 0);
+                TVector b0 = TLanes.Load(ref bColumn, (nuint)bt);
                 s0 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a0, at)), b0, s0);
                 s1 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a1, at)), b0, s1);
                 s2 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a2, at)), b0, s2);
@@ -265,15 +266,15 @@ internal static class TileMath
         for (; column + 4 * width <= o.PairEnd; column += 4 * width)
         {
             TVector s0 = TLanes.Zero, s1 = TLanes.Zero, s2 = TLanes.Zero, s3 = TLanes.Zero;
-            ref T bt = ref Unsafe.Add(ref b, column);
-            nint at = 0;
-            for (int t = 0; t < o.K; t++, at += columnStride, bt = ref Unsafe.Add(ref bt, bStride))
+            ref T bColumn = ref Unsafe.Add(ref b, column);
+            nint at = 0, bt = 0;
+            for (int t = 0; t < o.K; t++, at += columnStride, bt += bStride)
             {
                 TVector x = TLanes.Broadcast(Unsafe.Add(ref a0, at));
-                s0 = TLanes.MultiplyAdd(x, TLanes.Load(ref bt, 0), s0);
-                s1 = TLanes.MultiplyAdd(x, TLanes.Load(ref bt, (nuint)width), s1);
-                s2 = TLanes.MultiplyAdd(x, TLanes.Load(ref bt, (nuint)(2 * width)), s2);
-                s3 = TLanes.MultiplyAdd(x, TLanes.Load(ref bt, (nuint)(3 * width)), s3);
+                s0 = TLanes.MultiplyAdd(x, TLanes.Load(ref bColumn, (nuint)bt), s0);
+                s1 = TLanes.MultiplyAdd(x, TLanes.Load(ref bColumn, (nuint)(bt + width)), s1);
+                s2 = TLanes.MultiplyAdd(x, TLanes.Load(ref bColumn, (nuint)(bt + 2 * width)), s2);
+                s3 = TLanes.MultiplyAdd(x, TLanes.Load(ref bColumn, (nuint)(bt + 3 * width)), s3);
             }
 
             StorePair<TLanes, TVector, T>(s0, s1, ref c0, column, o);
@@ -283,13 +284,13 @@ internal static class TileMath
         for (; column < o.PairEnd; column += 2 * width)
         {
             TVector s0 = TLanes.Zero, s1 = TLanes.Zero;
-            ref T bt = ref Unsafe.Add(ref b, column);
-            nint at = 0;
-            for (int t = 0; t < o.K; t++, at += columnStride, bt = ref Unsafe.Add(ref bt, bStride))
+            ref T bColumn = ref Unsafe.Add(ref b, column);
+            nint at = 0, bt = 0;
+            for (int t = 0; t < o.K; t++, at += columnStride, bt += bStride)
             {
                 TVector x = TLanes.Broadcast(Unsafe.Add(ref a0, at));
-                s0 = TLanes.MultiplyAdd(x, TLanes.Load(ref bt, 0), s0);
-                s1 = TLanes.MultiplyAdd(x, TLanes.Load(ref bt, (nuint)width), s1);
+                s0 = TLanes.MultiplyAdd(x, TLanes.Load(ref bColumn, (nuint)bt), s0);
+                s1 = TLanes.MultiplyAdd(x, TLanes.Load(ref bColumn, (nuint)(bt + width)), s1);
             }
 
             StorePair<TLanes, TVector, T>(s0, s1, ref c0, column, o);
@@ -298,11 +299,11 @@ internal static class TileMath
         for (; column < o.VectorEnd; column += width)
         {
             TVector s0 = TLanes.Zero;
-            ref T bt = ref Unsafe.Add(ref b, column);
-            nint at = 0;
-            for (int t = 0; t < o.K; t++, at += columnStride, bt = ref Unsafe.Add(ref bt, bStride))
+            ref T bColumn = ref Unsafe.Add(ref b, column);
+            nint at = 0, bt = 0;
+            for (int t = 0; t < o.K; t++, at += columnStride, bt += bStride)
             {
-                s0 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a0, at)), TLanes.Load(ref bt, 0), s0);
+                s0 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a0, at)), TLanes.Load(ref bColumn, (nuint)bt), s0);
             }
 
             Store<TLanes, TVector, T>(s0, ref c0, column, o);
