@@ -24,6 +24,9 @@ internal readonly unsafe struct AttentionProblem<T>
     /// </summary>
     public const int DirectScoreQueries = 8;
 
+    /// <summary>Whether a call of shape <paramref name="shape"/> takes its scores from the rows (<see cref="DirectScoreQueries"/>).</summary>
+    public static bool ScoresFromRows(AttentionShape shape) => shape.Queries <= DirectScoreQueries;
+
     public AttentionShape Shape { get; init; }
 
     public T Scale { get; init; }

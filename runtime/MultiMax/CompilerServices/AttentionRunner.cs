@@ -63,7 +63,7 @@ public static unsafe class AttentionRunner
 
         // The keys turned for the score products (the keys, each head's padded to whole key blocks): native memory,
         // freed when the call ends. A few queries per head take their scores from the key rows instead.
-        bool turnKeys = shape.Queries > AttentionProblem<T>.DirectScoreQueries;
+        bool turnKeys = !AttentionProblem<T>.ScoresFromRows(shape);
         T* keysTransposed = turnKeys ? (T*)NativeMemory.Alloc(checked((nuint)AttentionProblem<T>.KeysTransposedLength(shape)), (nuint)sizeof(T)) : null;
         try
         {

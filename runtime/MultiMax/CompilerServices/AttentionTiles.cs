@@ -100,7 +100,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
             }
 
             AddBias(problem, head, firstQuery, queries, firstKey, keys, width, scratch);
-            MaskedSigmaAndRowMaxima(problem, firstQuery, queries, firstKey, keys, width, scratch.PaddedColumns.AsSpan(0, padded), scratch);
+            MaskedSigma(problem, firstQuery, queries, firstKey, keys, width, scratch.PaddedColumns.AsSpan(0, padded), scratch, standIns: false);
 
             // Online SoftMax over σ: P = exp(σ − m_new); earlier blocks' output and sum are rescaled by exp(m_old − m_new).
             for (int row = 0; row < queries; row++)
@@ -216,7 +216,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
         ref T valuesTransposed = ref MemoryMarshal.GetArrayDataReference(scratch.ValuesTransposed!);
         // A few queries (a decode step's) take s and dP straight from the key and value rows, as the forward takes s:
         // turning every block of a long cache would cost more than the products of one query with it.
-        bool fromRows = shape.Queries <= AttentionProblem<T>.DirectScoreQueries;
+        bool fromRows = AttentionProblem<T>.ScoresFromRows(shape);
         int searchFrom = 0, keyEnd = problem.KeysBeforePadding(padding);
         for (int firstKey = 0; firstKey < keyEnd; firstKey += AttentionProblem<T>.KeyBlock)
         {
@@ -262,8 +262,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
                 }
 
                 AddBias(problem, head, firstQuery, queries, firstKey, keys, width, scratch);
-                ComputeSigma(problem, queries * width, scratch);
-                Mask(problem, ref weights, T.NegativeInfinity, ref scores, firstQuery, queries, firstKey, keys, width, paddedColumns);
+                MaskedSigma(problem, firstQuery, queries, firstKey, keys, width, paddedColumns, scratch, standIns: true);
 
                 // P = exp(σ − L); a query with no visible key (L = −∞) has P = 0.
                 for (int row = 0; row < queries; row++)
@@ -484,44 +483,23 @@ internal static unsafe class AttentionTiles<TKernel, T>
     }
 
     /// <summary>
-    /// σ(s) into the weights tile from the scores s = scale·Q·Kᵀ of a tile (its first <paramref name="length"/> entries) in the scores tile. A score that comes out −∞
-    /// (q·k overflowing) is masked as the materialized formula masks it: σ never sees it (σ(−∞) is NaN for most
-    /// parameters), σ is −∞ there and s the finite stand-in 0 that σ′ may read safely.
+    /// σ(s) into the weights tile from the scores s = scale·Q·Kᵀ (+ bias) in the scores tile, masked: σ is −∞ at the
+    /// tile's masked entries (<see cref="Mask"/>) and where a score came out −∞ (q·k overflowing, a −∞ bias entry),
+    /// which is masked as the materialized formula masks it: σ never sees it (σ(−∞) is NaN for most parameters). With
+    /// <paramref name="standIns"/> (the backward, whose σ′ reads s) s becomes the finite stand-in 0 at all of them;
+    /// without (the forward) each row's largest σ lands in <see cref="AttentionScratch{T}.TileRowMaximum"/>, taken in
+    /// the same pass. The mask goes first, so that the maxima see only visible keys.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ComputeSigma(in AttentionProblem<T> problem, int length, AttentionScratch<T> scratch)
-    {
-        ref T scores = ref MemoryMarshal.GetArrayDataReference(scratch.Scores);
-        ref T sigma = ref MemoryMarshal.GetArrayDataReference(scratch.Weights);
-        TKernel.Sigma(scratch.Scores.AsSpan(0, length), scratch.Weights.AsSpan(0, length), problem.ParameterSpan);
-
-        var negativeInfinity = new Vector<T>(T.NegativeInfinity);
-        for (int i = 0; i < length; i += Width)
-        {
-            Vector<T> infinite = Vector.Equals(Vector.LoadUnsafe(ref scores, (nuint)i), negativeInfinity);
-            if (infinite != Vector<T>.Zero)
-            {
-                Vector.ConditionalSelect(infinite, negativeInfinity, Vector.LoadUnsafe(ref sigma, (nuint)i)).StoreUnsafe(ref sigma, (nuint)i);
-                Vector.AndNot(Vector.LoadUnsafe(ref scores, (nuint)i), infinite).StoreUnsafe(ref scores, (nuint)i);
-            }
-        }
-    }
-
-    /// <summary>
-    /// The forward's σ of a tile, masked (what <see cref="ComputeSigma"/> then <see cref="Mask"/> give), with each row's
-    /// largest σ in <see cref="AttentionScratch{T}.TileRowMaximum"/>: the pass that sets σ to −∞ where a score came out
-    /// −∞ takes the maxima too, instead of a pass of its own over every row. The mask goes first, so that the maxima see
-    /// only visible keys.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MaskedSigmaAndRowMaxima(
-        in AttentionProblem<T> problem, int firstQuery, int queries, int firstKey, int keys, int width, ReadOnlySpan<int> paddedColumns, AttentionScratch<T> scratch)
+    private static void MaskedSigma(
+        in AttentionProblem<T> problem, int firstQuery, int queries, int firstKey, int keys, int width, ReadOnlySpan<int> paddedColumns,
+        AttentionScratch<T> scratch, bool standIns)
     {
         int length = queries * width;
         TKernel.Sigma(scratch.Scores.AsSpan(0, length), scratch.Weights.AsSpan(0, length), problem.ParameterSpan);
         ref T scores = ref MemoryMarshal.GetArrayDataReference(scratch.Scores);
         ref T sigma = ref MemoryMarshal.GetArrayDataReference(scratch.Weights);
-        Mask(problem, ref sigma, T.NegativeInfinity, ref Unsafe.NullRef<T>(), firstQuery, queries, firstKey, keys, width, paddedColumns);
+        Mask(problem, ref sigma, T.NegativeInfinity, ref standIns ? ref scores : ref Unsafe.NullRef<T>(), firstQuery, queries, firstKey, keys, width, paddedColumns);
 
         var negativeInfinity = new Vector<T>(T.NegativeInfinity);
         for (int row = 0, start = 0; row < queries; row++, start += width)
@@ -535,12 +513,22 @@ internal static unsafe class AttentionTiles<TKernel, T>
                 {
                     value = Vector.ConditionalSelect(infinite, negativeInfinity, value);
                     value.StoreUnsafe(ref sigma, (nuint)i);
+                    if (standIns)
+                    {
+                        Vector.AndNot(Vector.LoadUnsafe(ref scores, (nuint)i), infinite).StoreUnsafe(ref scores, (nuint)i);
+                    }
                 }
 
-                maximum = Vector.Max(maximum, value);
+                if (!standIns)
+                {
+                    maximum = Vector.Max(maximum, value);
+                }
             }
 
-            scratch.TileRowMaximum[row] = TileMath.MaxAcross(maximum);
+            if (!standIns)
+            {
+                scratch.TileRowMaximum[row] = TileMath.MaxAcross(maximum);
+            }
         }
     }
 
