@@ -359,7 +359,6 @@ internal static partial class GpuEmitter
             writer.Line("long keyStart = (long)head * tiles.Keys * headSize, paddingStart = tiles.Heads == 0 ? 0 : (long)(head / tiles.Heads) * tiles.Keys;");
             WriteParameterLocals(writer, printer, math.DerivativeSymbols);
             Local? poisoned = WritePoisonFlag(writer, printer);
-            static Local Accumulator(ParameterGradient gradient) => new(gradient.AccumulatorStem);
             foreach (ParameterGradient gradient in math.Gradients)
             {
                 writer.Line($"double {Accumulator(gradient)} = 0;");

@@ -315,7 +315,6 @@ internal static partial class GpuEmitter
             writer.Line("int classes = tiles.Vocab - firstClass < block ? tiles.Vocab - firstClass : block;");
             WriteParameterLocals(writer, printer, math.DerivativeSymbols);
             Local? poisoned = WritePoisonFlag(writer, printer);
-            static Local Accumulator(ParameterGradient gradient) => new(gradient.AccumulatorStem);
             foreach (ParameterGradient gradient in math.Gradients)
             {
                 writer.Line($"double {Accumulator(gradient)} = 0;");

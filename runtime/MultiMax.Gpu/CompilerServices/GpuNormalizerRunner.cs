@@ -2,10 +2,10 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.ComponentModel;
+using System.Numerics;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using ILGPU;
-using ILGPU.Algorithms.ScanReduceOperations;
 using ILGPU.Runtime;
 
 namespace MultiMax.Gpu.CompilerServices;
@@ -137,19 +137,12 @@ public static class GpuNormalizerRunner
     internal static int CachedKernelCount(Accelerator accelerator) =>
         Kernels.TryGetValue(accelerator, out ConcurrentDictionary<MethodInfo, Lazy<Delegate>>? cache) ? cache.Count : 0;
 
-    /// <summary>Writes Σ over rows of the per-row parameter gradients into <paramref name="parameterGradients"/>.</summary>
-    public static void SumRows(AcceleratorStream stream, ArrayView<float> partials, ArrayView<float> parameterGradients, int rows) =>
-        SumRows<float, AddFloat>(stream, partials, parameterGradients, rows);
-
-    /// <inheritdoc cref="SumRows(AcceleratorStream, ArrayView{float}, ArrayView{float}, int)"/>
-    public static void SumRows(AcceleratorStream stream, ArrayView<double> partials, ArrayView<double> parameterGradients, int rows) =>
-        SumRows<double, AddDouble>(stream, partials, parameterGradients, rows);
-
-    private static void SumRows<T, TAdd>(AcceleratorStream stream, ArrayView<T> partials, ArrayView<T> parameterGradients, int rows)
-        where T : unmanaged
-        where TAdd : struct, IScanReduceOperation<T>
+    /// <summary>Writes Σ over rows of the per-row parameter gradients (rows × parameterGradients.Length, row-major) into <paramref name="parameterGradients"/>.</summary>
+    internal static void SumRows<T, TElement>(AcceleratorStream stream, ArrayView<T> partials, ArrayView<T> parameterGradients, int rows)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TElement : struct, IGpuElement<T>
     {
-        var sum = Load(stream.Accelerator, SumRowsKernel<T, TAdd>, static a => a.LoadKernel<ArrayView<T>, ArrayView<T>, int>(SumRowsKernel<T, TAdd>));
+        var sum = Load(stream.Accelerator, SumRowsKernel<T, TElement>, static a => a.LoadKernel<ArrayView<T>, ArrayView<T>, int>(SumRowsKernel<T, TElement>));
         sum(stream, new KernelConfig((int)parameterGradients.Length, Rows(stream.Accelerator, 1, rows).GroupDim.X), partials, parameterGradients, rows);
     }
 
@@ -212,19 +205,18 @@ public static class GpuNormalizerRunner
     }
 
     /// <summary>One group per parameter: partials holds rows × parameterCount values, row-major.</summary>
-    internal static void SumRowsKernel<T, TAdd>(ArrayView<T> partials, ArrayView<T> parameterGradients, int rows)
-        where T : unmanaged
-        where TAdd : struct, IScanReduceOperation<T>
+    internal static void SumRowsKernel<T, TElement>(ArrayView<T> partials, ArrayView<T> parameterGradients, int rows)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TElement : struct, IGpuElement<T>
     {
-        TAdd add = default;
         int parameter = Grid.IdxX, count = (int)parameterGradients.Length;
-        T sum = add.Identity;
+        T sum = T.Zero;
         for (int row = Group.IdxX; row < rows; row += Group.DimX)
         {
-            sum = add.Apply(sum, partials[(long)row * count + parameter]);
+            sum += partials[(long)row * count + parameter];
         }
 
-        sum = GroupReduce.Reduce<T, TAdd>(sum);
+        sum = TElement.GroupSum(sum);
         if (Group.IdxX == 0)
         {
             parameterGradients[parameter] = sum;
@@ -254,18 +246,18 @@ public static class GpuNormalizerRunner
     }
 
     /// <summary>
-    /// Views of different buffers never overlap; views of one buffer overlap where their element ranges meet. ILGPU 1.5
-    /// exposes a view's buffer but keeps its offset internal (<see cref="ViewOffset{T}"/> reads it).
+    /// Views of different buffers never overlap; views of one buffer overlap where their element ranges meet (a view's
+    /// start within its buffer is ILGPU's public <see cref="IContiguousArrayView.Index"/>).
     /// </summary>
     internal static void CheckNoOverlap<T>(ArrayView<T> input, ArrayView<T> output, string inputName, string outputName, bool inPlace)
         where T : unmanaged
     {
-        if (input.Length == 0 || output.Length == 0 || !ReferenceEquals(((IArrayView)input).Buffer, ((IArrayView)output).Buffer)
-            || ViewOffset<T>.Of(input) is not { } inputStart || ViewOffset<T>.Of(output) is not { } outputStart)
+        if (input.Length == 0 || output.Length == 0 || !ReferenceEquals(((IArrayView)input).Buffer, ((IArrayView)output).Buffer))
         {
             return;
         }
 
+        long inputStart = ((IContiguousArrayView)input).Index, outputStart = ((IContiguousArrayView)output).Index;
         bool overlaps = inputStart < outputStart + output.Length && outputStart < inputStart + input.Length;
         bool same = inputStart == outputStart && input.Length == output.Length;
         if (overlaps && !(inPlace && same))
@@ -276,18 +268,6 @@ public static class GpuNormalizerRunner
                     : $"{outputName} overlaps {inputName}: it needs memory of its own.",
                 outputName);
         }
-    }
-
-    /// <summary>
-    /// A view's offset within its buffer, in elements: ILGPU's internal <c>ArrayView&lt;T&gt;.Index</c>, read once per
-    /// element type. Null (and no overlap check) should a later ILGPU rename it.
-    /// </summary>
-    private static class ViewOffset<T>
-        where T : unmanaged
-    {
-        private static readonly PropertyInfo? Index = typeof(ArrayView<T>).GetProperty("Index", BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic);
-
-        public static long? Of(ArrayView<T> view) => Index?.GetValue(view) is long offset ? offset : null;
     }
 
     private static void CheckSame(long expected, long actual, string name)

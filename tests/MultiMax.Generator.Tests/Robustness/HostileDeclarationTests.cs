@@ -35,6 +35,7 @@ public class HostileDeclarationTests
     [InlineData("x")]
     [InlineData("parameters")]
     [InlineData("ForwardFloatKernel")]
+    [InlineData("FloatModulator")]
     [InlineData("SigmaFloat")]
     public void NormalizersNamedLikeGeneratedMembers(string name) => GeneratorHarness.GenerateValidWithEveryBackend($$"""
         using System;

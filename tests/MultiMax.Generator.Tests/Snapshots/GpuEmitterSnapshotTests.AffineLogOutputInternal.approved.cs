@@ -4,7 +4,7 @@
 //   σ = x' + a0·max(b0 − x', 0) + c1·max(x' − d1, 0)
 //   (p = [a0, c1, b0, d1, scale, shift])
 //   y = LogSoftMax(σ) along each row; entries with x = −∞ are masked: y = −∞.
-//   One group per row; σ is recomputed in each pass instead of stored.
+//   σ as a struct the runtime's row kernels are compiled over; one group per row, σ recomputed in each pass instead of stored.
 #nullable enable
 
 namespace Demo
@@ -25,15 +25,8 @@ namespace Demo
             /// <param name="rowLength">The number of entries in each row.</param>
             /// <param name="parameters">The 6 learnable parameters, in the span operator's layout.</param>
             /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent, or an output overlaps an input; nothing is launched then.</exception>
-            public static void Forward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, int rowLength, global::ILGPU.ArrayView<float> parameters)
-            {
-                global::System.ArgumentNullException.ThrowIfNull(stream);
-                int rows = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckForward(x.Length, y.Length, rowLength, parameters.Length, ParameterCount);
-                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckForwardOverlaps(x, y, parameters);
-                if (rows == 0) return;
-                var launch = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(stream.Accelerator, ForwardFloatKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, global::ILGPU.ArrayView<float>>(accelerator, ForwardFloatKernel));
-                launch(stream, global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Rows(stream.Accelerator, rows, rowLength), x, y, rowLength, parameters);
-            }
+            public static void Forward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, int rowLength, global::ILGPU.ArrayView<float> parameters) =>
+                global::MultiMax.Gpu.CompilerServices.GpuRowKernels.Forward<float, global::MultiMax.Gpu.CompilerServices.GpuSingle, FloatModulator>(stream, x, y, rowLength, parameters, global::MultiMax.NormalizerOutput.LogProbabilities);
 
             /// <summary>The backward pass: writes <paramref name="dx"/> and overwrites <paramref name="parameterGradients"/> with the sums over all rows (this waits for the stream).</summary>
             /// <param name="stream">The stream to launch on; its accelerator holds the views.</param>
@@ -45,25 +38,8 @@ namespace Demo
             /// <param name="parameters">The learnable parameters the forward pass used.</param>
             /// <param name="parameterGradients">Overwritten with the parameter gradients summed over all rows.</param>
             /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent, or an output overlaps an input; nothing is launched then.</exception>
-            public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, global::ILGPU.ArrayView<float> dy, global::ILGPU.ArrayView<float> dx, int rowLength, global::ILGPU.ArrayView<float> parameters, global::ILGPU.ArrayView<float> parameterGradients)
-            {
-                global::System.ArgumentNullException.ThrowIfNull(stream);
-                int rows = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckBackward(x.Length, y.Length, dy.Length, dx.Length, rowLength, parameters.Length, parameterGradients.Length, ParameterCount);
-                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckBackwardOverlaps(x, y, dy, dx, parameters, parameterGradients);
-                if (rows == 0)
-                {
-                    global::ILGPU.Runtime.ArrayViewExtensions.MemSetToZero(parameterGradients, stream);
-                    return;
-                }
-
-                // Each row's group writes its parameter gradients to its own slot; one small kernel then sums the rows.
-                using var partials = stream.Accelerator.Allocate1D<float>((long)rows * ParameterCount);
-                var launch = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(stream.Accelerator, BackwardFloatKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>>(accelerator, BackwardFloatKernel));
-                launch(stream, global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Rows(stream.Accelerator, rows, rowLength), x, y, dy, dx, rowLength, parameters, partials.View);
-                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.SumRows(stream, partials.View, parameterGradients, rows);
-                // The partial sums are freed when this method returns: wait for the kernels that use them.
-                stream.Synchronize();
-            }
+            public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, global::ILGPU.ArrayView<float> dy, global::ILGPU.ArrayView<float> dx, int rowLength, global::ILGPU.ArrayView<float> parameters, global::ILGPU.ArrayView<float> parameterGradients) =>
+                global::MultiMax.Gpu.CompilerServices.GpuRowKernels.Backward<float, global::MultiMax.Gpu.CompilerServices.GpuSingle, FloatModulator>(stream, x, y, dy, dx, rowLength, parameters, parameterGradients, global::MultiMax.NormalizerOutput.LogProbabilities);
 
             /// <summary>
             /// Fused scaled-dot-product attention weighted by <see cref="LogV2(global::System.ReadOnlySpan{float}, global::System.Span{float}, int, global::System.ReadOnlySpan{float})"/>, as <c>LogV2Attention</c> computes it
@@ -219,98 +195,36 @@ namespace Demo
                 return sigma;
             }
 
-            private static void ForwardFloatKernel(global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, int rowLength, global::ILGPU.ArrayView<float> parameters)
+            /// <summary>σ in float for the runtime's generic kernels: one lane's learnable values and parameter-gradient sums.</summary>
+            private struct FloatModulator : global::MultiMax.Gpu.CompilerServices.IGpuModulator<float>
             {
-                long start = (long)global::ILGPU.Grid.IdxX * rowLength;
-                // The learnable values, read once into registers rather than from memory for every entry.
-                float a0 = parameters[0];
-                float c1 = parameters[1];
-                float b0 = parameters[2];
-                float d1 = parameters[3];
-                float scale = parameters[4];
-                float shift = parameters[5];
-                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = float.IsNaN(a0) | float.IsNaN(c1) | float.IsNaN(b0) | float.IsNaN(d1) | float.IsNaN(scale) | float.IsNaN(shift);
+                // The learnable values and what σ computes from them once per call, read into registers by Load.
+                private float a0, c1, b0, d1, scale, shift;
+                // Whether a learnable value σ reads is NaN, found once by Load (ILGPU does not merge repeated evaluations).
+                private bool poisoned;
+                // This lane's share of each parameter's gradient, summed over the group by WriteParameterSums.
+                private float gradA0, gradC1, gradB0, gradD1, gradScale, gradShift;
 
-                // Pass 1: max σ over the unmasked entries (not max x: σ need not be monotone). NaN or +∞ in x, or a NaN σ,
-                // poisons the row: its lane's max becomes +∞, so the group's max says it without a second reduction.
-                float max = float.NegativeInfinity;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
+                public static int ParameterCount => 6;
+
+                public void Load(global::ILGPU.ArrayView<float> parameters)
                 {
-                    float v = x[start + i];
-                    if (float.IsNaN(v) || float.IsPositiveInfinity(v)) max = float.PositiveInfinity;
-                    else if (v != float.NegativeInfinity)
-                    {
-                        float s = SigmaFloat(v, a0, c1, b0, d1, scale, shift);
-                        max = poisoned || float.IsNaN(s) ? float.PositiveInfinity : global::ILGPU.Algorithms.XMath.Max(max, s);
-                    }
+                    a0 = parameters[0];
+                    c1 = parameters[1];
+                    b0 = parameters[2];
+                    d1 = parameters[3];
+                    scale = parameters[4];
+                    shift = parameters[5];
+                    poisoned = float.IsNaN(a0) | float.IsNaN(c1) | float.IsNaN(b0) | float.IsNaN(d1) | float.IsNaN(scale) | float.IsNaN(shift);
                 }
-                max = global::MultiMax.Gpu.CompilerServices.GroupReduce.Max(max);
-                // −∞: every entry is masked; +∞: poisoned. Either way the output is fixed and no exponential is needed.
-                bool live = float.IsFinite(max);
 
-                // Pass 2: Σ exp(σ − max σ), re-reading x and recomputing σ rather than storing it.
-                float sum = 0;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
+                public readonly bool IsPoisoned => poisoned;
+
+                public readonly float Sigma(float x) => SigmaFloat(x, a0, c1, b0, d1, scale, shift);
+
+                public float InputGradient(float x, float gs)
                 {
-                    float v = x[start + i];
-                    if (live && v != float.NegativeInfinity) sum += global::ILGPU.Algorithms.XMath.Exp(SigmaFloat(v, a0, c1, b0, d1, scale, shift) - max);
-                }
-                sum = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(sum);
-
-                // Pass 3: log-probabilities σ − max − log Σ; masked entries and fully masked rows are −∞ (log 0). x[i] is read before y[i] is written (in place is fine).
-                float logSum = live ? global::ILGPU.Algorithms.XMath.Log(sum) : 0;
-                float dead = max == float.NegativeInfinity ? float.NegativeInfinity : float.NaN;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    float v = x[start + i];
-                    y[start + i] = !live ? dead : v == float.NegativeInfinity ? float.NegativeInfinity : SigmaFloat(v, a0, c1, b0, d1, scale, shift) - max - logSum;
-                }
-            }
-
-            private static void BackwardFloatKernel(global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, global::ILGPU.ArrayView<float> dy, global::ILGPU.ArrayView<float> dx, int rowLength, global::ILGPU.ArrayView<float> parameters, global::ILGPU.ArrayView<float> partials)
-            {
-                int row = global::ILGPU.Grid.IdxX;
-                long start = (long)row * rowLength;
-                // The learnable values, read once into registers rather than from memory for every entry.
-                float a0 = parameters[0];
-                float c1 = parameters[1];
-                float b0 = parameters[2];
-                float d1 = parameters[3];
-                float scale = parameters[4];
-                float shift = parameters[5];
-                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = float.IsNaN(a0) | float.IsNaN(c1) | float.IsNaN(b0) | float.IsNaN(d1) | float.IsNaN(scale) | float.IsNaN(shift);
-
-                // Pass 1: Σ g over the unmasked entries (for log-probabilities, gσ = g − exp(y)·Σ g).
-                float dot = 0;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    if (x[start + i] != float.NegativeInfinity) dot += dy[start + i];
-                }
-                dot = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(dot);
-                if (poisoned) dot = float.NaN; // every unmasked entry's gσ is NaN
-
-                // Pass 2: dx = scale·σ'(x')·gσ (masked: 0), and this lane's share of every parameter gradient.
-                // The shares add up without a branch: an inactive term has r = 0 and adds 0, and a poisoned row (gσ = NaN)
-                // makes them NaN, as autograd of the formula does.
-                float gradA0 = 0;
-                float gradC1 = 0;
-                float gradB0 = 0;
-                float gradD1 = 0;
-                float gradScale = 0;
-                float gradShift = 0;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    float v = x[start + i];
-                    if (v == float.NegativeInfinity)
-                    {
-                        dx[start + i] = 0;
-                        continue;
-                    }
-                    float yi = y[start + i];
-                    float gs = dy[start + i] - global::ILGPU.Algorithms.XMath.Exp(yi) * dot;
-                    var dσ0 = scale * v + shift;
+                    var dσ0 = scale * x + shift;
                     var dσ1 = b0 - dσ0;
                     var dσ2 = dσ1 > 0f ? 1f : 0f;
                     var dσ3 = a0 * dσ2;
@@ -319,7 +233,7 @@ namespace Demo
                     var dσ6 = dσ5 > 0f ? 1f : 0f;
                     var dσ7 = c1 * dσ6 + dσ4;
                     var dσ8 = dσ7 * scale;
-                    var dxi = gs * dσ8; // dx = σ'(x)·gσ
+                    var dx = gs * dσ8; // dx = σ'(x)·gσ
                     var dσ9 = global::ILGPU.Algorithms.XMath.Max(dσ1, 0f);
                     gradA0 += gs * dσ9; // gσ·∂σ/∂a0
                     var dσ10 = global::ILGPU.Algorithms.XMath.Max(dσ5, 0f);
@@ -327,27 +241,29 @@ namespace Demo
                     gradB0 += gs * dσ3; // gσ·∂σ/∂b0
                     var dσ11 = c1 * dσ6;
                     gradD1 -= gs * dσ11; // gσ·∂σ/∂d1
-                    var dσ12 = dσ7 * v;
+                    var dσ12 = dσ7 * x;
                     gradScale += gs * dσ12; // gσ·∂σ/∂scale
                     gradShift += gs * dσ7; // gσ·∂σ/∂shift
-                    dx[start + i] = dxi;
+                    return dx;
                 }
 
-                // Sum each gradient over the group; lane 0 writes this row's slot (an Above threshold's negated).
-                gradA0 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradA0);
-                gradC1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradC1);
-                gradB0 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradB0);
-                gradD1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradD1);
-                gradScale = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradScale);
-                gradShift = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradShift);
-                if (global::ILGPU.Group.IdxX == 0)
+                public void WriteParameterSums(global::ILGPU.ArrayView<float> partials, long slot)
                 {
-                    partials[(long)row * 6 + 0] = poisoned ? float.NaN : gradA0;
-                    partials[(long)row * 6 + 1] = poisoned ? float.NaN : gradC1;
-                    partials[(long)row * 6 + 2] = poisoned ? float.NaN : gradB0;
-                    partials[(long)row * 6 + 3] = poisoned ? float.NaN : gradD1;
-                    partials[(long)row * 6 + 4] = poisoned ? float.NaN : gradScale;
-                    partials[(long)row * 6 + 5] = poisoned ? float.NaN : gradShift;
+                    gradA0 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradA0);
+                    gradC1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradC1);
+                    gradB0 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradB0);
+                    gradD1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradD1);
+                    gradScale = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradScale);
+                    gradShift = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradShift);
+                    if (global::ILGPU.Group.IdxX == 0)
+                    {
+                        partials[slot * 6 + 0] = poisoned ? float.NaN : gradA0;
+                        partials[slot * 6 + 1] = poisoned ? float.NaN : gradC1;
+                        partials[slot * 6 + 2] = poisoned ? float.NaN : gradB0;
+                        partials[slot * 6 + 3] = poisoned ? float.NaN : gradD1;
+                        partials[slot * 6 + 4] = poisoned ? float.NaN : gradScale;
+                        partials[slot * 6 + 5] = poisoned ? float.NaN : gradShift;
+                    }
                 }
             }
 

@@ -3,7 +3,7 @@
 //   σ = x + 2·max(−1 − x, 0) + c1·max(x − d1, 0)^2 + −0.5·max(x + 0.25, 0)^3
 //   (p = [c1, d1])
 //   y = SoftMax(σ) along each row; entries with x = −∞ are masked: y = 0.
-//   One group per row; σ is recomputed in each pass instead of stored.
+//   σ as a struct the runtime's row kernels are compiled over; one group per row, σ recomputed in each pass instead of stored.
 #nullable enable
 
 namespace Demo
@@ -24,15 +24,8 @@ namespace Demo
             /// <param name="rowLength">The number of entries in each row.</param>
             /// <param name="parameters">The 2 learnable parameters, in the span operator's layout.</param>
             /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent, or an output overlaps an input; nothing is launched then.</exception>
-            public static void Forward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, int rowLength, global::ILGPU.ArrayView<double> parameters)
-            {
-                global::System.ArgumentNullException.ThrowIfNull(stream);
-                int rows = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckForward(x.Length, y.Length, rowLength, parameters.Length, ParameterCount);
-                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckForwardOverlaps(x, y, parameters);
-                if (rows == 0) return;
-                var launch = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(stream.Accelerator, ForwardDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, int, global::ILGPU.ArrayView<double>>(accelerator, ForwardDoubleKernel));
-                launch(stream, global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Rows(stream.Accelerator, rows, rowLength), x, y, rowLength, parameters);
-            }
+            public static void Forward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, int rowLength, global::ILGPU.ArrayView<double> parameters) =>
+                global::MultiMax.Gpu.CompilerServices.GpuRowKernels.Forward<double, global::MultiMax.Gpu.CompilerServices.GpuDouble, DoubleModulator>(stream, x, y, rowLength, parameters, global::MultiMax.NormalizerOutput.Probabilities);
 
             /// <summary>The backward pass: writes <paramref name="dx"/> and overwrites <paramref name="parameterGradients"/> with the sums over all rows (this waits for the stream).</summary>
             /// <param name="stream">The stream to launch on; its accelerator holds the views.</param>
@@ -44,25 +37,8 @@ namespace Demo
             /// <param name="parameters">The learnable parameters the forward pass used.</param>
             /// <param name="parameterGradients">Overwritten with the parameter gradients summed over all rows.</param>
             /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent, or an output overlaps an input; nothing is launched then.</exception>
-            public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, global::ILGPU.ArrayView<double> dy, global::ILGPU.ArrayView<double> dx, int rowLength, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<double> parameterGradients)
-            {
-                global::System.ArgumentNullException.ThrowIfNull(stream);
-                int rows = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckBackward(x.Length, y.Length, dy.Length, dx.Length, rowLength, parameters.Length, parameterGradients.Length, ParameterCount);
-                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckBackwardOverlaps(x, y, dy, dx, parameters, parameterGradients);
-                if (rows == 0)
-                {
-                    global::ILGPU.Runtime.ArrayViewExtensions.MemSetToZero(parameterGradients, stream);
-                    return;
-                }
-
-                // Each row's group writes its parameter gradients to its own slot; one small kernel then sums the rows.
-                using var partials = stream.Accelerator.Allocate1D<double>((long)rows * ParameterCount);
-                var launch = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(stream.Accelerator, BackwardDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, int, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>>(accelerator, BackwardDoubleKernel));
-                launch(stream, global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Rows(stream.Accelerator, rows, rowLength), x, y, dy, dx, rowLength, parameters, partials.View);
-                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.SumRows(stream, partials.View, parameterGradients, rows);
-                // The partial sums are freed when this method returns: wait for the kernels that use them.
-                stream.Synchronize();
-            }
+            public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, global::ILGPU.ArrayView<double> dy, global::ILGPU.ArrayView<double> dx, int rowLength, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<double> parameterGradients) =>
+                global::MultiMax.Gpu.CompilerServices.GpuRowKernels.Backward<double, global::MultiMax.Gpu.CompilerServices.GpuDouble, DoubleModulator>(stream, x, y, dy, dx, rowLength, parameters, parameterGradients, global::MultiMax.NormalizerOutput.Probabilities);
 
             /// <summary>
             /// Fused scaled-dot-product attention weighted by <see cref="Custom(global::System.ReadOnlySpan{double}, global::System.Span{double}, int, global::System.ReadOnlySpan{double})"/>, as <c>CustomAttention</c> computes it
@@ -220,110 +196,58 @@ namespace Demo
                 return sigma;
             }
 
-            private static void ForwardDoubleKernel(global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, int rowLength, global::ILGPU.ArrayView<double> parameters)
+            /// <summary>σ in double for the runtime's generic kernels: one lane's learnable values and parameter-gradient sums.</summary>
+            private struct DoubleModulator : global::MultiMax.Gpu.CompilerServices.IGpuModulator<double>
             {
-                long start = (long)global::ILGPU.Grid.IdxX * rowLength;
-                // The learnable values, read once into registers rather than from memory for every entry.
-                double c1 = parameters[0];
-                double d1 = parameters[1];
-                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = double.IsNaN(c1) | double.IsNaN(d1);
+                // The learnable values and what σ computes from them once per call, read into registers by Load.
+                private double c1, d1, inv0;
+                // Whether a learnable value σ reads is NaN, found once by Load (ILGPU does not merge repeated evaluations).
+                private bool poisoned;
+                // This lane's share of each parameter's gradient, summed over the group by WriteParameterSums.
+                private double gradC1, gradD1;
 
-                // Pass 1: max σ over the unmasked entries (not max x: σ need not be monotone). NaN or +∞ in x, or a NaN σ,
-                // poisons the row: its lane's max becomes +∞, so the group's max says it without a second reduction.
-                double max = double.NegativeInfinity;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
+                public static int ParameterCount => 2;
+
+                public void Load(global::ILGPU.ArrayView<double> parameters)
                 {
-                    double v = x[start + i];
-                    if (double.IsNaN(v) || double.IsPositiveInfinity(v)) max = double.PositiveInfinity;
-                    else if (v != double.NegativeInfinity)
-                    {
-                        double s = SigmaDouble(v, c1, d1);
-                        max = poisoned || double.IsNaN(s) ? double.PositiveInfinity : global::ILGPU.Algorithms.XMath.Max(max, s);
-                    }
+                    c1 = parameters[0];
+                    d1 = parameters[1];
+                    inv0 = 2d * c1;
+                    poisoned = double.IsNaN(c1) | double.IsNaN(d1);
                 }
-                max = global::MultiMax.Gpu.CompilerServices.GroupReduce.Max(max);
-                // −∞: every entry is masked; +∞: poisoned. Either way the output is fixed and no exponential is needed.
-                bool live = double.IsFinite(max);
 
-                // Pass 2: Σ exp(σ − max σ), re-reading x and recomputing σ rather than storing it.
-                double sum = 0;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
+                public readonly bool IsPoisoned => poisoned;
+
+                public readonly double Sigma(double x) => SigmaDouble(x, c1, d1);
+
+                public double InputGradient(double x, double gs)
                 {
-                    double v = x[start + i];
-                    if (live && v != double.NegativeInfinity) sum += global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(v, c1, d1) - max);
-                }
-                sum = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(sum);
-
-                // Pass 3: probabilities; masked entries and fully masked rows are 0. x[i] is read before y[i] is written (in place is fine).
-                double inverse = 1 / sum;
-                double dead = max == double.NegativeInfinity ? 0 : double.NaN;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    double v = x[start + i];
-                    y[start + i] = !live ? dead : v == double.NegativeInfinity ? 0 : global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(v, c1, d1) - max) * inverse;
-                }
-            }
-
-            private static void BackwardDoubleKernel(global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, global::ILGPU.ArrayView<double> dy, global::ILGPU.ArrayView<double> dx, int rowLength, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<double> partials)
-            {
-                int row = global::ILGPU.Grid.IdxX;
-                long start = (long)row * rowLength;
-                // The learnable values, read once into registers rather than from memory for every entry.
-                double c1 = parameters[0];
-                double d1 = parameters[1];
-                double inv0 = 2d * c1;
-                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = double.IsNaN(c1) | double.IsNaN(d1);
-
-                // Pass 1: Σ g·y over the unmasked entries (gσ = y·(g − Σ g·y)).
-                double dot = 0;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    if (x[start + i] != double.NegativeInfinity) dot += dy[start + i] * y[start + i];
-                }
-                dot = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(dot);
-                if (poisoned) dot = double.NaN; // every unmasked entry's gσ is NaN
-
-                // Pass 2: dx = σ'(x)·gσ (masked: 0), and this lane's share of every parameter gradient.
-                // The shares add up without a branch: an inactive term has r = 0 and adds 0, and a poisoned row (gσ = NaN)
-                // makes them NaN, as autograd of the formula does.
-                double gradC1 = 0;
-                double gradD1 = 0;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    double v = x[start + i];
-                    if (v == double.NegativeInfinity)
-                    {
-                        dx[start + i] = 0;
-                        continue;
-                    }
-                    double yi = y[start + i];
-                    double gs = yi * (dy[start + i] - dot);
-                    var dσ0 = -1d - v;
+                    var dσ0 = -1d - x;
                     var dσ1 = dσ0 > 0d ? 1d : 0d;
                     var dσ2 = 2d * dσ1;
                     var dσ3 = 1d - dσ2;
-                    var dσ4 = v - d1;
+                    var dσ4 = x - d1;
                     var dσ5 = global::ILGPU.Algorithms.XMath.Max(dσ4, 0d);
                     var dσ6 = inv0 * dσ5 + dσ3;
-                    var dσ7 = v + 0.25d;
+                    var dσ7 = x + 0.25d;
                     var dσ8 = global::ILGPU.Algorithms.XMath.Max(dσ7, 0d);
                     var dσ9 = -1.5d * dσ8 * dσ8 + dσ6;
-                    var dxi = gs * dσ9; // dx = σ'(x)·gσ
+                    var dx = gs * dσ9; // dx = σ'(x)·gσ
                     gradC1 += gs * dσ5 * dσ5; // gσ·∂σ/∂c1
                     var dσ10 = inv0 * dσ5;
                     gradD1 -= gs * dσ10; // gσ·∂σ/∂d1
-                    dx[start + i] = dxi;
+                    return dx;
                 }
 
-                // Sum each gradient over the group; lane 0 writes this row's slot (an Above threshold's negated).
-                gradC1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradC1);
-                gradD1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradD1);
-                if (global::ILGPU.Group.IdxX == 0)
+                public void WriteParameterSums(global::ILGPU.ArrayView<double> partials, long slot)
                 {
-                    partials[(long)row * 2 + 0] = poisoned ? double.NaN : gradC1;
-                    partials[(long)row * 2 + 1] = poisoned ? double.NaN : gradD1;
+                    gradC1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradC1);
+                    gradD1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradD1);
+                    if (global::ILGPU.Group.IdxX == 0)
+                    {
+                        partials[slot * 2 + 0] = poisoned ? double.NaN : gradC1;
+                        partials[slot * 2 + 1] = poisoned ? double.NaN : gradD1;
+                    }
                 }
             }
 

@@ -3,7 +3,7 @@
 //   σ = x < t ? x + a·(t − x)·(t − x) : x
 //   (σ is Hinge, written as C#; p = [a, t])
 //   y = LogSoftMax(σ) along each row; entries with x = −∞ are masked: y = −∞.
-//   One group per row; σ is recomputed in each pass instead of stored.
+//   σ as a struct the runtime's row kernels are compiled over; one group per row, σ recomputed in each pass instead of stored.
 #nullable enable
 
 namespace Demo
@@ -24,15 +24,8 @@ namespace Demo
             /// <param name="rowLength">The number of entries in each row.</param>
             /// <param name="parameters">The 2 learnable parameters, in the span operator's layout.</param>
             /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent, or an output overlaps an input; nothing is launched then.</exception>
-            public static void Forward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, int rowLength, global::ILGPU.ArrayView<double> parameters)
-            {
-                global::System.ArgumentNullException.ThrowIfNull(stream);
-                int rows = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckForward(x.Length, y.Length, rowLength, parameters.Length, ParameterCount);
-                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckForwardOverlaps(x, y, parameters);
-                if (rows == 0) return;
-                var launch = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(stream.Accelerator, ForwardDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, int, global::ILGPU.ArrayView<double>>(accelerator, ForwardDoubleKernel));
-                launch(stream, global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Rows(stream.Accelerator, rows, rowLength), x, y, rowLength, parameters);
-            }
+            public static void Forward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, int rowLength, global::ILGPU.ArrayView<double> parameters) =>
+                global::MultiMax.Gpu.CompilerServices.GpuRowKernels.Forward<double, global::MultiMax.Gpu.CompilerServices.GpuDouble, DoubleModulator>(stream, x, y, rowLength, parameters, global::MultiMax.NormalizerOutput.LogProbabilities);
 
             /// <summary>The backward pass: writes <paramref name="dx"/> and overwrites <paramref name="parameterGradients"/> with the sums over all rows (this waits for the stream).</summary>
             /// <param name="stream">The stream to launch on; its accelerator holds the views.</param>
@@ -44,25 +37,8 @@ namespace Demo
             /// <param name="parameters">The learnable parameters the forward pass used.</param>
             /// <param name="parameterGradients">Overwritten with the parameter gradients summed over all rows.</param>
             /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent, or an output overlaps an input; nothing is launched then.</exception>
-            public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, global::ILGPU.ArrayView<double> dy, global::ILGPU.ArrayView<double> dx, int rowLength, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<double> parameterGradients)
-            {
-                global::System.ArgumentNullException.ThrowIfNull(stream);
-                int rows = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckBackward(x.Length, y.Length, dy.Length, dx.Length, rowLength, parameters.Length, parameterGradients.Length, ParameterCount);
-                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckBackwardOverlaps(x, y, dy, dx, parameters, parameterGradients);
-                if (rows == 0)
-                {
-                    global::ILGPU.Runtime.ArrayViewExtensions.MemSetToZero(parameterGradients, stream);
-                    return;
-                }
-
-                // Each row's group writes its parameter gradients to its own slot; one small kernel then sums the rows.
-                using var partials = stream.Accelerator.Allocate1D<double>((long)rows * ParameterCount);
-                var launch = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(stream.Accelerator, BackwardDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, int, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>>(accelerator, BackwardDoubleKernel));
-                launch(stream, global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Rows(stream.Accelerator, rows, rowLength), x, y, dy, dx, rowLength, parameters, partials.View);
-                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.SumRows(stream, partials.View, parameterGradients, rows);
-                // The partial sums are freed when this method returns: wait for the kernels that use them.
-                stream.Synchronize();
-            }
+            public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, global::ILGPU.ArrayView<double> dy, global::ILGPU.ArrayView<double> dx, int rowLength, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<double> parameterGradients) =>
+                global::MultiMax.Gpu.CompilerServices.GpuRowKernels.Backward<double, global::MultiMax.Gpu.CompilerServices.GpuDouble, DoubleModulator>(stream, x, y, dy, dx, rowLength, parameters, parameterGradients, global::MultiMax.NormalizerOutput.LogProbabilities);
 
             /// <summary>
             /// Fused scaled-dot-product attention weighted by <see cref="Hinged(global::System.ReadOnlySpan{double}, global::System.Span{double}, int, global::System.ReadOnlySpan{double})"/>, as <c>HingedAttention</c> computes it
@@ -215,108 +191,56 @@ namespace Demo
                 return sigma;
             }
 
-            private static void ForwardDoubleKernel(global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, int rowLength, global::ILGPU.ArrayView<double> parameters)
+            /// <summary>σ in double for the runtime's generic kernels: one lane's learnable values and parameter-gradient sums.</summary>
+            private struct DoubleModulator : global::MultiMax.Gpu.CompilerServices.IGpuModulator<double>
             {
-                long start = (long)global::ILGPU.Grid.IdxX * rowLength;
-                // The learnable values, read once into registers rather than from memory for every entry.
-                double θ0_a = parameters[0];
-                double θ1_t = parameters[1];
-                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = double.IsNaN(θ0_a) | double.IsNaN(θ1_t);
+                // The learnable values and what σ computes from them once per call, read into registers by Load.
+                private double θ0_a, θ1_t;
+                // Whether a learnable value σ reads is NaN, found once by Load (ILGPU does not merge repeated evaluations).
+                private bool poisoned;
+                // This lane's share of each parameter's gradient, summed over the group by WriteParameterSums.
+                private double gradθ0_a, gradθ1_t;
 
-                // Pass 1: max σ over the unmasked entries (not max x: σ need not be monotone). NaN or +∞ in x, or a NaN σ,
-                // poisons the row: its lane's max becomes +∞, so the group's max says it without a second reduction.
-                double max = double.NegativeInfinity;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
+                public static int ParameterCount => 2;
+
+                public void Load(global::ILGPU.ArrayView<double> parameters)
                 {
-                    double v = x[start + i];
-                    if (double.IsNaN(v) || double.IsPositiveInfinity(v)) max = double.PositiveInfinity;
-                    else if (v != double.NegativeInfinity)
-                    {
-                        double s = SigmaDouble(v, θ0_a, θ1_t);
-                        max = poisoned || double.IsNaN(s) ? double.PositiveInfinity : global::ILGPU.Algorithms.XMath.Max(max, s);
-                    }
+                    θ0_a = parameters[0];
+                    θ1_t = parameters[1];
+                    poisoned = double.IsNaN(θ0_a) | double.IsNaN(θ1_t);
                 }
-                max = global::MultiMax.Gpu.CompilerServices.GroupReduce.Max(max);
-                // −∞: every entry is masked; +∞: poisoned. Either way the output is fixed and no exponential is needed.
-                bool live = double.IsFinite(max);
 
-                // Pass 2: Σ exp(σ − max σ), re-reading x and recomputing σ rather than storing it.
-                double sum = 0;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
+                public readonly bool IsPoisoned => poisoned;
+
+                public readonly double Sigma(double x) => SigmaDouble(x, θ0_a, θ1_t);
+
+                public double InputGradient(double x, double gs)
                 {
-                    double v = x[start + i];
-                    if (live && v != double.NegativeInfinity) sum += global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(v, θ0_a, θ1_t) - max);
-                }
-                sum = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(sum);
-
-                // Pass 3: log-probabilities σ − max − log Σ; masked entries and fully masked rows are −∞ (log 0). x[i] is read before y[i] is written (in place is fine).
-                double logSum = live ? global::ILGPU.Algorithms.XMath.Log(sum) : 0;
-                double dead = max == double.NegativeInfinity ? double.NegativeInfinity : double.NaN;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    double v = x[start + i];
-                    y[start + i] = !live ? dead : v == double.NegativeInfinity ? double.NegativeInfinity : SigmaDouble(v, θ0_a, θ1_t) - max - logSum;
-                }
-            }
-
-            private static void BackwardDoubleKernel(global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, global::ILGPU.ArrayView<double> dy, global::ILGPU.ArrayView<double> dx, int rowLength, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<double> partials)
-            {
-                int row = global::ILGPU.Grid.IdxX;
-                long start = (long)row * rowLength;
-                // The learnable values, read once into registers rather than from memory for every entry.
-                double θ0_a = parameters[0];
-                double θ1_t = parameters[1];
-                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = double.IsNaN(θ0_a) | double.IsNaN(θ1_t);
-
-                // Pass 1: Σ g over the unmasked entries (for log-probabilities, gσ = g − exp(y)·Σ g).
-                double dot = 0;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    if (x[start + i] != double.NegativeInfinity) dot += dy[start + i];
-                }
-                dot = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(dot);
-                if (poisoned) dot = double.NaN; // every unmasked entry's gσ is NaN
-
-                // Pass 2: dx = σ'(x)·gσ (masked: 0), and this lane's share of every parameter gradient.
-                // The shares add up without a branch: an entry with gσ = 0 adds exactly 0, and a poisoned row (gσ = NaN)
-                // makes them NaN, as autograd of the formula does.
-                double gradθ0_a = 0;
-                double gradθ1_t = 0;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    double v = x[start + i];
-                    if (v == double.NegativeInfinity)
-                    {
-                        dx[start + i] = 0;
-                        continue;
-                    }
-                    double yi = y[start + i];
-                    double gs = dy[start + i] - global::ILGPU.Algorithms.XMath.Exp(yi) * dot;
-                    var dσ0 = θ1_t - v;
+                    var dσ0 = θ1_t - x;
                     var dσ1 = θ0_a * dσ0;
                     var dσ2 = -dσ1;
                     var dσ3 = dσ2 - dσ1;
                     var dσ4 = 1d + dσ3;
-                    var dσ5 = v < θ1_t ? dσ4 : 1d;
-                    var dxi = gs * dσ5; // dx = σ'(x)·gσ
+                    var dσ5 = x < θ1_t ? dσ4 : 1d;
+                    var dx = gs * dσ5; // dx = σ'(x)·gσ
                     var dσ6 = dσ0 * dσ0;
-                    var dσ7 = v < θ1_t ? dσ6 : 0d;
+                    var dσ7 = x < θ1_t ? dσ6 : 0d;
                     gradθ0_a += gs * dσ7; // gσ·∂σ/∂a
                     var dσ8 = dσ1 + dσ1;
-                    var dσ9 = v < θ1_t ? dσ8 : 0d;
+                    var dσ9 = x < θ1_t ? dσ8 : 0d;
                     gradθ1_t += gs * dσ9; // gσ·∂σ/∂t
-                    dx[start + i] = dxi;
+                    return dx;
                 }
 
-                // Sum each gradient over the group; lane 0 writes this row's slot (an Above threshold's negated).
-                gradθ0_a = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθ0_a);
-                gradθ1_t = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθ1_t);
-                if (global::ILGPU.Group.IdxX == 0)
+                public void WriteParameterSums(global::ILGPU.ArrayView<double> partials, long slot)
                 {
-                    partials[(long)row * 2 + 0] = poisoned ? double.NaN : gradθ0_a;
-                    partials[(long)row * 2 + 1] = poisoned ? double.NaN : gradθ1_t;
+                    gradθ0_a = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθ0_a);
+                    gradθ1_t = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθ1_t);
+                    if (global::ILGPU.Group.IdxX == 0)
+                    {
+                        partials[slot * 2 + 0] = poisoned ? double.NaN : gradθ0_a;
+                        partials[slot * 2 + 1] = poisoned ? double.NaN : gradθ1_t;
+                    }
                 }
             }
 

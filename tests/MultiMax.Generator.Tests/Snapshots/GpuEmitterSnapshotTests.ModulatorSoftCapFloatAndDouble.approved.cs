@@ -3,7 +3,7 @@
 //   σ = cap·tanh(x / cap)
 //   (σ is SoftCap, written as C#; p = [cap])
 //   y = SoftMax(σ) along each row; entries with x = −∞ are masked: y = 0.
-//   One group per row; σ is recomputed in each pass instead of stored.
+//   σ as a struct the runtime's row kernels are compiled over; one group per row, σ recomputed in each pass instead of stored.
 #nullable enable
 
 namespace Demo
@@ -24,15 +24,8 @@ namespace Demo
             /// <param name="rowLength">The number of entries in each row.</param>
             /// <param name="parameters">The 1 learnable parameters, in the span operator's layout.</param>
             /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent, or an output overlaps an input; nothing is launched then.</exception>
-            public static void Forward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, int rowLength, global::ILGPU.ArrayView<float> parameters)
-            {
-                global::System.ArgumentNullException.ThrowIfNull(stream);
-                int rows = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckForward(x.Length, y.Length, rowLength, parameters.Length, ParameterCount);
-                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckForwardOverlaps(x, y, parameters);
-                if (rows == 0) return;
-                var launch = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(stream.Accelerator, ForwardFloatKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, global::ILGPU.ArrayView<float>>(accelerator, ForwardFloatKernel));
-                launch(stream, global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Rows(stream.Accelerator, rows, rowLength), x, y, rowLength, parameters);
-            }
+            public static void Forward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, int rowLength, global::ILGPU.ArrayView<float> parameters) =>
+                global::MultiMax.Gpu.CompilerServices.GpuRowKernels.Forward<float, global::MultiMax.Gpu.CompilerServices.GpuSingle, FloatModulator>(stream, x, y, rowLength, parameters, global::MultiMax.NormalizerOutput.Probabilities);
 
             /// <summary>The backward pass: writes <paramref name="dx"/> and overwrites <paramref name="parameterGradients"/> with the sums over all rows (this waits for the stream).</summary>
             /// <param name="stream">The stream to launch on; its accelerator holds the views.</param>
@@ -44,25 +37,8 @@ namespace Demo
             /// <param name="parameters">The learnable parameters the forward pass used.</param>
             /// <param name="parameterGradients">Overwritten with the parameter gradients summed over all rows.</param>
             /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent, or an output overlaps an input; nothing is launched then.</exception>
-            public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, global::ILGPU.ArrayView<float> dy, global::ILGPU.ArrayView<float> dx, int rowLength, global::ILGPU.ArrayView<float> parameters, global::ILGPU.ArrayView<float> parameterGradients)
-            {
-                global::System.ArgumentNullException.ThrowIfNull(stream);
-                int rows = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckBackward(x.Length, y.Length, dy.Length, dx.Length, rowLength, parameters.Length, parameterGradients.Length, ParameterCount);
-                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckBackwardOverlaps(x, y, dy, dx, parameters, parameterGradients);
-                if (rows == 0)
-                {
-                    global::ILGPU.Runtime.ArrayViewExtensions.MemSetToZero(parameterGradients, stream);
-                    return;
-                }
-
-                // Each row's group writes its parameter gradients to its own slot; one small kernel then sums the rows.
-                using var partials = stream.Accelerator.Allocate1D<float>((long)rows * ParameterCount);
-                var launch = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(stream.Accelerator, BackwardFloatKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>>(accelerator, BackwardFloatKernel));
-                launch(stream, global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Rows(stream.Accelerator, rows, rowLength), x, y, dy, dx, rowLength, parameters, partials.View);
-                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.SumRows(stream, partials.View, parameterGradients, rows);
-                // The partial sums are freed when this method returns: wait for the kernels that use them.
-                stream.Synchronize();
-            }
+            public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, global::ILGPU.ArrayView<float> dy, global::ILGPU.ArrayView<float> dx, int rowLength, global::ILGPU.ArrayView<float> parameters, global::ILGPU.ArrayView<float> parameterGradients) =>
+                global::MultiMax.Gpu.CompilerServices.GpuRowKernels.Backward<float, global::MultiMax.Gpu.CompilerServices.GpuSingle, FloatModulator>(stream, x, y, dy, dx, rowLength, parameters, parameterGradients, global::MultiMax.NormalizerOutput.Probabilities);
 
             /// <summary>
             /// Fused scaled-dot-product attention weighted by <see cref="Capped(global::System.ReadOnlySpan{float}, global::System.Span{float}, int, global::System.ReadOnlySpan{float})"/>, as <c>CappedAttention</c> computes it
@@ -212,15 +188,8 @@ namespace Demo
             /// <param name="rowLength">The number of entries in each row.</param>
             /// <param name="parameters">The 1 learnable parameters, in the span operator's layout.</param>
             /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent, or an output overlaps an input; nothing is launched then.</exception>
-            public static void Forward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, int rowLength, global::ILGPU.ArrayView<double> parameters)
-            {
-                global::System.ArgumentNullException.ThrowIfNull(stream);
-                int rows = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckForward(x.Length, y.Length, rowLength, parameters.Length, ParameterCount);
-                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckForwardOverlaps(x, y, parameters);
-                if (rows == 0) return;
-                var launch = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(stream.Accelerator, ForwardDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, int, global::ILGPU.ArrayView<double>>(accelerator, ForwardDoubleKernel));
-                launch(stream, global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Rows(stream.Accelerator, rows, rowLength), x, y, rowLength, parameters);
-            }
+            public static void Forward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, int rowLength, global::ILGPU.ArrayView<double> parameters) =>
+                global::MultiMax.Gpu.CompilerServices.GpuRowKernels.Forward<double, global::MultiMax.Gpu.CompilerServices.GpuDouble, DoubleModulator>(stream, x, y, rowLength, parameters, global::MultiMax.NormalizerOutput.Probabilities);
 
             /// <summary>The backward pass: writes <paramref name="dx"/> and overwrites <paramref name="parameterGradients"/> with the sums over all rows (this waits for the stream).</summary>
             /// <param name="stream">The stream to launch on; its accelerator holds the views.</param>
@@ -232,25 +201,8 @@ namespace Demo
             /// <param name="parameters">The learnable parameters the forward pass used.</param>
             /// <param name="parameterGradients">Overwritten with the parameter gradients summed over all rows.</param>
             /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent, or an output overlaps an input; nothing is launched then.</exception>
-            public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, global::ILGPU.ArrayView<double> dy, global::ILGPU.ArrayView<double> dx, int rowLength, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<double> parameterGradients)
-            {
-                global::System.ArgumentNullException.ThrowIfNull(stream);
-                int rows = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckBackward(x.Length, y.Length, dy.Length, dx.Length, rowLength, parameters.Length, parameterGradients.Length, ParameterCount);
-                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckBackwardOverlaps(x, y, dy, dx, parameters, parameterGradients);
-                if (rows == 0)
-                {
-                    global::ILGPU.Runtime.ArrayViewExtensions.MemSetToZero(parameterGradients, stream);
-                    return;
-                }
-
-                // Each row's group writes its parameter gradients to its own slot; one small kernel then sums the rows.
-                using var partials = stream.Accelerator.Allocate1D<double>((long)rows * ParameterCount);
-                var launch = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(stream.Accelerator, BackwardDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, int, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>>(accelerator, BackwardDoubleKernel));
-                launch(stream, global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Rows(stream.Accelerator, rows, rowLength), x, y, dy, dx, rowLength, parameters, partials.View);
-                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.SumRows(stream, partials.View, parameterGradients, rows);
-                // The partial sums are freed when this method returns: wait for the kernels that use them.
-                stream.Synchronize();
-            }
+            public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, global::ILGPU.ArrayView<double> dy, global::ILGPU.ArrayView<double> dx, int rowLength, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<double> parameterGradients) =>
+                global::MultiMax.Gpu.CompilerServices.GpuRowKernels.Backward<double, global::MultiMax.Gpu.CompilerServices.GpuDouble, DoubleModulator>(stream, x, y, dy, dx, rowLength, parameters, parameterGradients, global::MultiMax.NormalizerOutput.Probabilities);
 
             /// <summary>
             /// Fused scaled-dot-product attention weighted by <see cref="Capped(global::System.ReadOnlySpan{float}, global::System.Span{float}, int, global::System.ReadOnlySpan{float})"/>, as <c>CappedAttention</c> computes it
@@ -402,103 +354,53 @@ namespace Demo
                 return sigma;
             }
 
-            private static void ForwardFloatKernel(global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, int rowLength, global::ILGPU.ArrayView<float> parameters)
+            /// <summary>σ in float for the runtime's generic kernels: one lane's learnable values and parameter-gradient sums.</summary>
+            private struct FloatModulator : global::MultiMax.Gpu.CompilerServices.IGpuModulator<float>
             {
-                long start = (long)global::ILGPU.Grid.IdxX * rowLength;
-                // The learnable values, read once into registers rather than from memory for every entry.
-                float θ0_cap = parameters[0];
-                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = float.IsNaN(θ0_cap);
+                // The learnable values and what σ computes from them once per call, read into registers by Load.
+                private float θ0_cap, inv0;
+                // Whether a learnable value σ reads is NaN, found once by Load (ILGPU does not merge repeated evaluations).
+                private bool poisoned;
+                // This lane's share of each parameter's gradient, summed over the group by WriteParameterSums.
+                private float gradθ0_cap;
 
-                // Pass 1: max σ over the unmasked entries (not max x: σ need not be monotone). NaN or +∞ in x, or a NaN σ,
-                // poisons the row: its lane's max becomes +∞, so the group's max says it without a second reduction.
-                float max = float.NegativeInfinity;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
+                public static int ParameterCount => 1;
+
+                public void Load(global::ILGPU.ArrayView<float> parameters)
                 {
-                    float v = x[start + i];
-                    if (float.IsNaN(v) || float.IsPositiveInfinity(v)) max = float.PositiveInfinity;
-                    else if (v != float.NegativeInfinity)
-                    {
-                        float s = SigmaFloat(v, θ0_cap);
-                        max = poisoned || float.IsNaN(s) ? float.PositiveInfinity : global::ILGPU.Algorithms.XMath.Max(max, s);
-                    }
+                    θ0_cap = parameters[0];
+                    inv0 = 1f / θ0_cap;
+                    poisoned = float.IsNaN(θ0_cap);
                 }
-                max = global::MultiMax.Gpu.CompilerServices.GroupReduce.Max(max);
-                // −∞: every entry is masked; +∞: poisoned. Either way the output is fixed and no exponential is needed.
-                bool live = float.IsFinite(max);
 
-                // Pass 2: Σ exp(σ − max σ), re-reading x and recomputing σ rather than storing it.
-                float sum = 0;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
+                public readonly bool IsPoisoned => poisoned;
+
+                public readonly float Sigma(float x) => SigmaFloat(x, θ0_cap);
+
+                public float InputGradient(float x, float gs)
                 {
-                    float v = x[start + i];
-                    if (live && v != float.NegativeInfinity) sum += global::ILGPU.Algorithms.XMath.Exp(SigmaFloat(v, θ0_cap) - max);
-                }
-                sum = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(sum);
-
-                // Pass 3: probabilities; masked entries and fully masked rows are 0. x[i] is read before y[i] is written (in place is fine).
-                float inverse = 1 / sum;
-                float dead = max == float.NegativeInfinity ? 0 : float.NaN;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    float v = x[start + i];
-                    y[start + i] = !live ? dead : v == float.NegativeInfinity ? 0 : global::ILGPU.Algorithms.XMath.Exp(SigmaFloat(v, θ0_cap) - max) * inverse;
-                }
-            }
-
-            private static void BackwardFloatKernel(global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, global::ILGPU.ArrayView<float> dy, global::ILGPU.ArrayView<float> dx, int rowLength, global::ILGPU.ArrayView<float> parameters, global::ILGPU.ArrayView<float> partials)
-            {
-                int row = global::ILGPU.Grid.IdxX;
-                long start = (long)row * rowLength;
-                // The learnable values, read once into registers rather than from memory for every entry.
-                float θ0_cap = parameters[0];
-                float inv0 = 1f / θ0_cap;
-                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = float.IsNaN(θ0_cap);
-
-                // Pass 1: Σ g·y over the unmasked entries (gσ = y·(g − Σ g·y)).
-                float dot = 0;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    if (x[start + i] != float.NegativeInfinity) dot += dy[start + i] * y[start + i];
-                }
-                dot = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(dot);
-                if (poisoned) dot = float.NaN; // every unmasked entry's gσ is NaN
-
-                // Pass 2: dx = σ'(x)·gσ (masked: 0), and this lane's share of every parameter gradient.
-                // The shares add up without a branch: an entry with gσ = 0 adds exactly 0, and a poisoned row (gσ = NaN)
-                // makes them NaN, as autograd of the formula does.
-                float gradθ0_cap = 0;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    float v = x[start + i];
-                    if (v == float.NegativeInfinity)
-                    {
-                        dx[start + i] = 0;
-                        continue;
-                    }
-                    float yi = y[start + i];
-                    float gs = yi * (dy[start + i] - dot);
-                    var dσ0 = v / θ0_cap;
+                    var dσ0 = x / θ0_cap;
                     var dσ1 = global::ILGPU.Algorithms.XMath.Tanh(dσ0);
                     var dσ2 = dσ1 * dσ1;
                     var dσ3 = 1f - dσ2;
                     var dσ4 = dσ3 * inv0;
                     var dσ5 = θ0_cap * dσ4;
-                    var dxi = gs == 0f ? 0f : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
+                    var dx = gs == 0f ? 0f : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
                     var dσ6 = -dσ0;
                     var dσ7 = dσ6 / θ0_cap;
                     var dσ8 = dσ3 * dσ7;
                     var dσ9 = θ0_cap * dσ8 + dσ1;
                     gradθ0_cap += gs == 0f ? 0f : gs * dσ9; // gσ·∂σ/∂cap
-                    dx[start + i] = dxi;
+                    return dx;
                 }
 
-                // Sum each gradient over the group; lane 0 writes this row's slot (an Above threshold's negated).
-                gradθ0_cap = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθ0_cap);
-                if (global::ILGPU.Group.IdxX == 0)
+                public void WriteParameterSums(global::ILGPU.ArrayView<float> partials, long slot)
                 {
-                    partials[(long)row * 1 + 0] = poisoned ? float.NaN : gradθ0_cap;
+                    gradθ0_cap = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθ0_cap);
+                    if (global::ILGPU.Group.IdxX == 0)
+                    {
+                        partials[slot * 1 + 0] = poisoned ? float.NaN : gradθ0_cap;
+                    }
                 }
             }
 
@@ -1403,103 +1305,53 @@ namespace Demo
                 return sigma;
             }
 
-            private static void ForwardDoubleKernel(global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, int rowLength, global::ILGPU.ArrayView<double> parameters)
+            /// <summary>σ in double for the runtime's generic kernels: one lane's learnable values and parameter-gradient sums.</summary>
+            private struct DoubleModulator : global::MultiMax.Gpu.CompilerServices.IGpuModulator<double>
             {
-                long start = (long)global::ILGPU.Grid.IdxX * rowLength;
-                // The learnable values, read once into registers rather than from memory for every entry.
-                double θ0_cap = parameters[0];
-                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = double.IsNaN(θ0_cap);
+                // The learnable values and what σ computes from them once per call, read into registers by Load.
+                private double θ0_cap, inv0;
+                // Whether a learnable value σ reads is NaN, found once by Load (ILGPU does not merge repeated evaluations).
+                private bool poisoned;
+                // This lane's share of each parameter's gradient, summed over the group by WriteParameterSums.
+                private double gradθ0_cap;
 
-                // Pass 1: max σ over the unmasked entries (not max x: σ need not be monotone). NaN or +∞ in x, or a NaN σ,
-                // poisons the row: its lane's max becomes +∞, so the group's max says it without a second reduction.
-                double max = double.NegativeInfinity;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
+                public static int ParameterCount => 1;
+
+                public void Load(global::ILGPU.ArrayView<double> parameters)
                 {
-                    double v = x[start + i];
-                    if (double.IsNaN(v) || double.IsPositiveInfinity(v)) max = double.PositiveInfinity;
-                    else if (v != double.NegativeInfinity)
-                    {
-                        double s = SigmaDouble(v, θ0_cap);
-                        max = poisoned || double.IsNaN(s) ? double.PositiveInfinity : global::ILGPU.Algorithms.XMath.Max(max, s);
-                    }
+                    θ0_cap = parameters[0];
+                    inv0 = 1d / θ0_cap;
+                    poisoned = double.IsNaN(θ0_cap);
                 }
-                max = global::MultiMax.Gpu.CompilerServices.GroupReduce.Max(max);
-                // −∞: every entry is masked; +∞: poisoned. Either way the output is fixed and no exponential is needed.
-                bool live = double.IsFinite(max);
 
-                // Pass 2: Σ exp(σ − max σ), re-reading x and recomputing σ rather than storing it.
-                double sum = 0;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
+                public readonly bool IsPoisoned => poisoned;
+
+                public readonly double Sigma(double x) => SigmaDouble(x, θ0_cap);
+
+                public double InputGradient(double x, double gs)
                 {
-                    double v = x[start + i];
-                    if (live && v != double.NegativeInfinity) sum += global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(v, θ0_cap) - max);
-                }
-                sum = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(sum);
-
-                // Pass 3: probabilities; masked entries and fully masked rows are 0. x[i] is read before y[i] is written (in place is fine).
-                double inverse = 1 / sum;
-                double dead = max == double.NegativeInfinity ? 0 : double.NaN;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    double v = x[start + i];
-                    y[start + i] = !live ? dead : v == double.NegativeInfinity ? 0 : global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(v, θ0_cap) - max) * inverse;
-                }
-            }
-
-            private static void BackwardDoubleKernel(global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, global::ILGPU.ArrayView<double> dy, global::ILGPU.ArrayView<double> dx, int rowLength, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<double> partials)
-            {
-                int row = global::ILGPU.Grid.IdxX;
-                long start = (long)row * rowLength;
-                // The learnable values, read once into registers rather than from memory for every entry.
-                double θ0_cap = parameters[0];
-                double inv0 = 1d / θ0_cap;
-                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = double.IsNaN(θ0_cap);
-
-                // Pass 1: Σ g·y over the unmasked entries (gσ = y·(g − Σ g·y)).
-                double dot = 0;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    if (x[start + i] != double.NegativeInfinity) dot += dy[start + i] * y[start + i];
-                }
-                dot = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(dot);
-                if (poisoned) dot = double.NaN; // every unmasked entry's gσ is NaN
-
-                // Pass 2: dx = σ'(x)·gσ (masked: 0), and this lane's share of every parameter gradient.
-                // The shares add up without a branch: an entry with gσ = 0 adds exactly 0, and a poisoned row (gσ = NaN)
-                // makes them NaN, as autograd of the formula does.
-                double gradθ0_cap = 0;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    double v = x[start + i];
-                    if (v == double.NegativeInfinity)
-                    {
-                        dx[start + i] = 0;
-                        continue;
-                    }
-                    double yi = y[start + i];
-                    double gs = yi * (dy[start + i] - dot);
-                    var dσ0 = v / θ0_cap;
+                    var dσ0 = x / θ0_cap;
                     var dσ1 = global::ILGPU.Algorithms.XMath.Tanh(dσ0);
                     var dσ2 = dσ1 * dσ1;
                     var dσ3 = 1d - dσ2;
                     var dσ4 = dσ3 * inv0;
                     var dσ5 = θ0_cap * dσ4;
-                    var dxi = gs == 0d ? 0d : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
+                    var dx = gs == 0d ? 0d : gs * dσ5; // dx = σ'(x)·gσ, exactly 0 where gσ is
                     var dσ6 = -dσ0;
                     var dσ7 = dσ6 / θ0_cap;
                     var dσ8 = dσ3 * dσ7;
                     var dσ9 = θ0_cap * dσ8 + dσ1;
                     gradθ0_cap += gs == 0d ? 0d : gs * dσ9; // gσ·∂σ/∂cap
-                    dx[start + i] = dxi;
+                    return dx;
                 }
 
-                // Sum each gradient over the group; lane 0 writes this row's slot (an Above threshold's negated).
-                gradθ0_cap = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθ0_cap);
-                if (global::ILGPU.Group.IdxX == 0)
+                public void WriteParameterSums(global::ILGPU.ArrayView<double> partials, long slot)
                 {
-                    partials[(long)row * 1 + 0] = poisoned ? double.NaN : gradθ0_cap;
+                    gradθ0_cap = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθ0_cap);
+                    if (global::ILGPU.Group.IdxX == 0)
+                    {
+                        partials[slot * 1 + 0] = poisoned ? double.NaN : gradθ0_cap;
+                    }
                 }
             }
 

@@ -2,7 +2,7 @@
 // MultiMax.Generator: ILGPU kernels for Outer<T>.Inner.Clip.
 //   σ = x + max(x − 0.5, 0)
 //   y = LogSoftMax(σ) along each row; entries with x = −∞ are masked: y = −∞.
-//   One group per row; σ is recomputed in each pass instead of stored.
+//   σ as a struct the runtime's row kernels are compiled over; one group per row, σ recomputed in each pass instead of stored.
 #nullable enable
 
 partial record struct Outer<T>
@@ -22,15 +22,8 @@ partial record struct Outer<T>
             /// <param name="y">Receives the output; may be <paramref name="x"/>.</param>
             /// <param name="rowLength">The number of entries in each row.</param>
             /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent, or an output overlaps an input; nothing is launched then.</exception>
-            public static void Forward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, int rowLength)
-            {
-                global::System.ArgumentNullException.ThrowIfNull(stream);
-                int rows = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckForward(x.Length, y.Length, rowLength, 0, ParameterCount);
-                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckForwardOverlaps(x, y, default);
-                if (rows == 0) return;
-                var launch = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(stream.Accelerator, ForwardDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, int>(accelerator, ForwardDoubleKernel));
-                launch(stream, global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Rows(stream.Accelerator, rows, rowLength), x, y, rowLength);
-            }
+            public static void Forward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, int rowLength) =>
+                global::MultiMax.Gpu.CompilerServices.GpuRowKernels.Forward<double, global::MultiMax.Gpu.CompilerServices.GpuDouble, DoubleModulator>(stream, x, y, rowLength, default, global::MultiMax.NormalizerOutput.LogProbabilities);
 
             /// <summary>The backward pass: writes <paramref name="dx"/>.</summary>
             /// <param name="stream">The stream to launch on; its accelerator holds the views.</param>
@@ -40,15 +33,8 @@ partial record struct Outer<T>
             /// <param name="dx">Receives the gradient with respect to <paramref name="x"/> (0 at masked entries).</param>
             /// <param name="rowLength">The number of entries in each row.</param>
             /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent, or an output overlaps an input; nothing is launched then.</exception>
-            public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, global::ILGPU.ArrayView<double> dy, global::ILGPU.ArrayView<double> dx, int rowLength)
-            {
-                global::System.ArgumentNullException.ThrowIfNull(stream);
-                int rows = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckBackward(x.Length, y.Length, dy.Length, dx.Length, rowLength, 0, 0, ParameterCount);
-                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckBackwardOverlaps(x, y, dy, dx, default, default);
-                if (rows == 0) return;
-                var launch = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(stream.Accelerator, BackwardDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, int>(accelerator, BackwardDoubleKernel));
-                launch(stream, global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Rows(stream.Accelerator, rows, rowLength), x, y, dy, dx, rowLength);
-            }
+            public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, global::ILGPU.ArrayView<double> dy, global::ILGPU.ArrayView<double> dx, int rowLength) =>
+                global::MultiMax.Gpu.CompilerServices.GpuRowKernels.Backward<double, global::MultiMax.Gpu.CompilerServices.GpuDouble, DoubleModulator>(stream, x, y, dy, dx, rowLength, default, default, global::MultiMax.NormalizerOutput.LogProbabilities);
 
             /// <summary>
             /// Fused scaled-dot-product attention weighted by <see cref="Clip(global::System.ReadOnlySpan{double}, global::System.Span{double}, int)"/>, as <c>ClipAttention</c> computes it
@@ -192,76 +178,28 @@ partial record struct Outer<T>
                 return sigma;
             }
 
-            private static void ForwardDoubleKernel(global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, int rowLength)
+            /// <summary>σ in double for the runtime's generic kernels: one lane's learnable values and parameter-gradient sums.</summary>
+            private struct DoubleModulator : global::MultiMax.Gpu.CompilerServices.IGpuModulator<double>
             {
-                long start = (long)global::ILGPU.Grid.IdxX * rowLength;
 
-                // Pass 1: max σ over the unmasked entries (not max x: σ need not be monotone). NaN or +∞ in x, or a NaN σ,
-                // poisons the row: its lane's max becomes +∞, so the group's max says it without a second reduction.
-                double max = double.NegativeInfinity;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
+                public static int ParameterCount => 0;
+
+                public void Load(global::ILGPU.ArrayView<double> parameters) { } // σ reads no learnable parameter
+
+                public readonly bool IsPoisoned => false; // σ reads no learnable parameter
+
+                public readonly double Sigma(double x) => SigmaDouble(x);
+
+                public double InputGradient(double x, double gs)
                 {
-                    double v = x[start + i];
-                    if (double.IsNaN(v) || double.IsPositiveInfinity(v)) max = double.PositiveInfinity;
-                    else if (v != double.NegativeInfinity)
-                    {
-                        double s = SigmaDouble(v);
-                        max = double.IsNaN(s) ? double.PositiveInfinity : global::ILGPU.Algorithms.XMath.Max(max, s);
-                    }
-                }
-                max = global::MultiMax.Gpu.CompilerServices.GroupReduce.Max(max);
-                // −∞: every entry is masked; +∞: poisoned. Either way the output is fixed and no exponential is needed.
-                bool live = double.IsFinite(max);
-
-                // Pass 2: Σ exp(σ − max σ), re-reading x and recomputing σ rather than storing it.
-                double sum = 0;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    double v = x[start + i];
-                    if (live && v != double.NegativeInfinity) sum += global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(v) - max);
-                }
-                sum = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(sum);
-
-                // Pass 3: log-probabilities σ − max − log Σ; masked entries and fully masked rows are −∞ (log 0). x[i] is read before y[i] is written (in place is fine).
-                double logSum = live ? global::ILGPU.Algorithms.XMath.Log(sum) : 0;
-                double dead = max == double.NegativeInfinity ? double.NegativeInfinity : double.NaN;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    double v = x[start + i];
-                    y[start + i] = !live ? dead : v == double.NegativeInfinity ? double.NegativeInfinity : SigmaDouble(v) - max - logSum;
-                }
-            }
-
-            private static void BackwardDoubleKernel(global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, global::ILGPU.ArrayView<double> dy, global::ILGPU.ArrayView<double> dx, int rowLength)
-            {
-                int row = global::ILGPU.Grid.IdxX;
-                long start = (long)row * rowLength;
-
-                // Pass 1: Σ g over the unmasked entries (for log-probabilities, gσ = g − exp(y)·Σ g).
-                double dot = 0;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    if (x[start + i] != double.NegativeInfinity) dot += dy[start + i];
-                }
-                dot = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(dot);
-
-                // Pass 2: dx = σ'(x)·gσ (masked: 0).
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    double v = x[start + i];
-                    if (v == double.NegativeInfinity)
-                    {
-                        dx[start + i] = 0;
-                        continue;
-                    }
-                    double yi = y[start + i];
-                    double gs = dy[start + i] - global::ILGPU.Algorithms.XMath.Exp(yi) * dot;
-                    var dσ0 = v - 0.5d;
+                    var dσ0 = x - 0.5d;
                     var dσ1 = dσ0 > 0d ? 1d : 0d;
                     var dσ2 = 1d + dσ1;
-                    var dxi = gs * dσ2; // dx = σ'(x)·gσ
-                    dx[start + i] = dxi;
+                    var dx = gs * dσ2; // dx = σ'(x)·gσ
+                    return dx;
                 }
+
+                public void WriteParameterSums(global::ILGPU.ArrayView<double> partials, long slot) { } // no parameters
             }
 
             private static double ScoreGradientDouble(double s, double gs)

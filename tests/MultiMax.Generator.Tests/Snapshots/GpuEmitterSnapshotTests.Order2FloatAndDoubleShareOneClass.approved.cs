@@ -3,7 +3,7 @@
 //   σ = x + a0·max(b0 − x, 0) + c1·max(x − d1, 0) + a2·max(b2 − x, 0)^2 + c3·max(x − d3, 0)^2
 //   (p = [a0, c1, a2, c3, b0, d1, b2, d3])
 //   y = SoftMax(σ) along each row; entries with x = −∞ are masked: y = 0.
-//   One group per row; σ is recomputed in each pass instead of stored.
+//   σ as a struct the runtime's row kernels are compiled over; one group per row, σ recomputed in each pass instead of stored.
 #nullable enable
 
 namespace Demo
@@ -24,15 +24,8 @@ namespace Demo
             /// <param name="rowLength">The number of entries in each row.</param>
             /// <param name="parameters">The 8 learnable parameters, in the span operator's layout.</param>
             /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent, or an output overlaps an input; nothing is launched then.</exception>
-            public static void Forward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, int rowLength, global::ILGPU.ArrayView<float> parameters)
-            {
-                global::System.ArgumentNullException.ThrowIfNull(stream);
-                int rows = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckForward(x.Length, y.Length, rowLength, parameters.Length, ParameterCount);
-                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckForwardOverlaps(x, y, parameters);
-                if (rows == 0) return;
-                var launch = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(stream.Accelerator, ForwardFloatKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, global::ILGPU.ArrayView<float>>(accelerator, ForwardFloatKernel));
-                launch(stream, global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Rows(stream.Accelerator, rows, rowLength), x, y, rowLength, parameters);
-            }
+            public static void Forward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, int rowLength, global::ILGPU.ArrayView<float> parameters) =>
+                global::MultiMax.Gpu.CompilerServices.GpuRowKernels.Forward<float, global::MultiMax.Gpu.CompilerServices.GpuSingle, FloatModulator>(stream, x, y, rowLength, parameters, global::MultiMax.NormalizerOutput.Probabilities);
 
             /// <summary>The backward pass: writes <paramref name="dx"/> and overwrites <paramref name="parameterGradients"/> with the sums over all rows (this waits for the stream).</summary>
             /// <param name="stream">The stream to launch on; its accelerator holds the views.</param>
@@ -44,25 +37,8 @@ namespace Demo
             /// <param name="parameters">The learnable parameters the forward pass used.</param>
             /// <param name="parameterGradients">Overwritten with the parameter gradients summed over all rows.</param>
             /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent, or an output overlaps an input; nothing is launched then.</exception>
-            public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, global::ILGPU.ArrayView<float> dy, global::ILGPU.ArrayView<float> dx, int rowLength, global::ILGPU.ArrayView<float> parameters, global::ILGPU.ArrayView<float> parameterGradients)
-            {
-                global::System.ArgumentNullException.ThrowIfNull(stream);
-                int rows = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckBackward(x.Length, y.Length, dy.Length, dx.Length, rowLength, parameters.Length, parameterGradients.Length, ParameterCount);
-                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckBackwardOverlaps(x, y, dy, dx, parameters, parameterGradients);
-                if (rows == 0)
-                {
-                    global::ILGPU.Runtime.ArrayViewExtensions.MemSetToZero(parameterGradients, stream);
-                    return;
-                }
-
-                // Each row's group writes its parameter gradients to its own slot; one small kernel then sums the rows.
-                using var partials = stream.Accelerator.Allocate1D<float>((long)rows * ParameterCount);
-                var launch = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(stream.Accelerator, BackwardFloatKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>>(accelerator, BackwardFloatKernel));
-                launch(stream, global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Rows(stream.Accelerator, rows, rowLength), x, y, dy, dx, rowLength, parameters, partials.View);
-                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.SumRows(stream, partials.View, parameterGradients, rows);
-                // The partial sums are freed when this method returns: wait for the kernels that use them.
-                stream.Synchronize();
-            }
+            public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, global::ILGPU.ArrayView<float> dy, global::ILGPU.ArrayView<float> dx, int rowLength, global::ILGPU.ArrayView<float> parameters, global::ILGPU.ArrayView<float> parameterGradients) =>
+                global::MultiMax.Gpu.CompilerServices.GpuRowKernels.Backward<float, global::MultiMax.Gpu.CompilerServices.GpuSingle, FloatModulator>(stream, x, y, dy, dx, rowLength, parameters, parameterGradients, global::MultiMax.NormalizerOutput.Probabilities);
 
             /// <summary>
             /// Fused scaled-dot-product attention weighted by <see cref="MultiMax2(global::System.ReadOnlySpan{float}, global::System.Span{float}, int, global::System.ReadOnlySpan{float})"/>, as <c>MultiMax2Attention</c> computes it
@@ -212,15 +188,8 @@ namespace Demo
             /// <param name="rowLength">The number of entries in each row.</param>
             /// <param name="parameters">The 8 learnable parameters, in the span operator's layout.</param>
             /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent, or an output overlaps an input; nothing is launched then.</exception>
-            public static void Forward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, int rowLength, global::ILGPU.ArrayView<double> parameters)
-            {
-                global::System.ArgumentNullException.ThrowIfNull(stream);
-                int rows = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckForward(x.Length, y.Length, rowLength, parameters.Length, ParameterCount);
-                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckForwardOverlaps(x, y, parameters);
-                if (rows == 0) return;
-                var launch = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(stream.Accelerator, ForwardDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, int, global::ILGPU.ArrayView<double>>(accelerator, ForwardDoubleKernel));
-                launch(stream, global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Rows(stream.Accelerator, rows, rowLength), x, y, rowLength, parameters);
-            }
+            public static void Forward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, int rowLength, global::ILGPU.ArrayView<double> parameters) =>
+                global::MultiMax.Gpu.CompilerServices.GpuRowKernels.Forward<double, global::MultiMax.Gpu.CompilerServices.GpuDouble, DoubleModulator>(stream, x, y, rowLength, parameters, global::MultiMax.NormalizerOutput.Probabilities);
 
             /// <summary>The backward pass: writes <paramref name="dx"/> and overwrites <paramref name="parameterGradients"/> with the sums over all rows (this waits for the stream).</summary>
             /// <param name="stream">The stream to launch on; its accelerator holds the views.</param>
@@ -232,25 +201,8 @@ namespace Demo
             /// <param name="parameters">The learnable parameters the forward pass used.</param>
             /// <param name="parameterGradients">Overwritten with the parameter gradients summed over all rows.</param>
             /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent, or an output overlaps an input; nothing is launched then.</exception>
-            public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, global::ILGPU.ArrayView<double> dy, global::ILGPU.ArrayView<double> dx, int rowLength, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<double> parameterGradients)
-            {
-                global::System.ArgumentNullException.ThrowIfNull(stream);
-                int rows = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckBackward(x.Length, y.Length, dy.Length, dx.Length, rowLength, parameters.Length, parameterGradients.Length, ParameterCount);
-                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckBackwardOverlaps(x, y, dy, dx, parameters, parameterGradients);
-                if (rows == 0)
-                {
-                    global::ILGPU.Runtime.ArrayViewExtensions.MemSetToZero(parameterGradients, stream);
-                    return;
-                }
-
-                // Each row's group writes its parameter gradients to its own slot; one small kernel then sums the rows.
-                using var partials = stream.Accelerator.Allocate1D<double>((long)rows * ParameterCount);
-                var launch = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(stream.Accelerator, BackwardDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, int, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>>(accelerator, BackwardDoubleKernel));
-                launch(stream, global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Rows(stream.Accelerator, rows, rowLength), x, y, dy, dx, rowLength, parameters, partials.View);
-                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.SumRows(stream, partials.View, parameterGradients, rows);
-                // The partial sums are freed when this method returns: wait for the kernels that use them.
-                stream.Synchronize();
-            }
+            public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, global::ILGPU.ArrayView<double> dy, global::ILGPU.ArrayView<double> dx, int rowLength, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<double> parameterGradients) =>
+                global::MultiMax.Gpu.CompilerServices.GpuRowKernels.Backward<double, global::MultiMax.Gpu.CompilerServices.GpuDouble, DoubleModulator>(stream, x, y, dy, dx, rowLength, parameters, parameterGradients, global::MultiMax.NormalizerOutput.Probabilities);
 
             /// <summary>
             /// Fused scaled-dot-product attention weighted by <see cref="MultiMax2(global::System.ReadOnlySpan{float}, global::System.Span{float}, int, global::System.ReadOnlySpan{float})"/>, as <c>MultiMax2Attention</c> computes it
@@ -411,120 +363,54 @@ namespace Demo
                 return sigma;
             }
 
-            private static void ForwardFloatKernel(global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, int rowLength, global::ILGPU.ArrayView<float> parameters)
+            /// <summary>σ in float for the runtime's generic kernels: one lane's learnable values and parameter-gradient sums.</summary>
+            private struct FloatModulator : global::MultiMax.Gpu.CompilerServices.IGpuModulator<float>
             {
-                long start = (long)global::ILGPU.Grid.IdxX * rowLength;
-                // The learnable values, read once into registers rather than from memory for every entry.
-                float a0 = parameters[0];
-                float c1 = parameters[1];
-                float a2 = parameters[2];
-                float c3 = parameters[3];
-                float b0 = parameters[4];
-                float d1 = parameters[5];
-                float b2 = parameters[6];
-                float d3 = parameters[7];
-                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = float.IsNaN(a0) | float.IsNaN(c1) | float.IsNaN(a2) | float.IsNaN(c3) | float.IsNaN(b0) | float.IsNaN(d1) | float.IsNaN(b2) | float.IsNaN(d3);
+                // The learnable values and what σ computes from them once per call, read into registers by Load.
+                private float a0, c1, a2, c3, b0, d1, b2, d3, inv0, inv1;
+                // Whether a learnable value σ reads is NaN, found once by Load (ILGPU does not merge repeated evaluations).
+                private bool poisoned;
+                // This lane's share of each parameter's gradient, summed over the group by WriteParameterSums.
+                private float gradA0, gradC1, gradA2, gradC3, gradB0, gradD1, gradB2, gradD3;
 
-                // Pass 1: max σ over the unmasked entries (not max x: σ need not be monotone). NaN or +∞ in x, or a NaN σ,
-                // poisons the row: its lane's max becomes +∞, so the group's max says it without a second reduction.
-                float max = float.NegativeInfinity;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
+                public static int ParameterCount => 8;
+
+                public void Load(global::ILGPU.ArrayView<float> parameters)
                 {
-                    float v = x[start + i];
-                    if (float.IsNaN(v) || float.IsPositiveInfinity(v)) max = float.PositiveInfinity;
-                    else if (v != float.NegativeInfinity)
-                    {
-                        float s = SigmaFloat(v, a0, c1, a2, c3, b0, d1, b2, d3);
-                        max = poisoned || float.IsNaN(s) ? float.PositiveInfinity : global::ILGPU.Algorithms.XMath.Max(max, s);
-                    }
+                    a0 = parameters[0];
+                    c1 = parameters[1];
+                    a2 = parameters[2];
+                    c3 = parameters[3];
+                    b0 = parameters[4];
+                    d1 = parameters[5];
+                    b2 = parameters[6];
+                    d3 = parameters[7];
+                    inv0 = 2f * a2;
+                    inv1 = 2f * c3;
+                    poisoned = float.IsNaN(a0) | float.IsNaN(c1) | float.IsNaN(a2) | float.IsNaN(c3) | float.IsNaN(b0) | float.IsNaN(d1) | float.IsNaN(b2) | float.IsNaN(d3);
                 }
-                max = global::MultiMax.Gpu.CompilerServices.GroupReduce.Max(max);
-                // −∞: every entry is masked; +∞: poisoned. Either way the output is fixed and no exponential is needed.
-                bool live = float.IsFinite(max);
 
-                // Pass 2: Σ exp(σ − max σ), re-reading x and recomputing σ rather than storing it.
-                float sum = 0;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
+                public readonly bool IsPoisoned => poisoned;
+
+                public readonly float Sigma(float x) => SigmaFloat(x, a0, c1, a2, c3, b0, d1, b2, d3);
+
+                public float InputGradient(float x, float gs)
                 {
-                    float v = x[start + i];
-                    if (live && v != float.NegativeInfinity) sum += global::ILGPU.Algorithms.XMath.Exp(SigmaFloat(v, a0, c1, a2, c3, b0, d1, b2, d3) - max);
-                }
-                sum = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(sum);
-
-                // Pass 3: probabilities; masked entries and fully masked rows are 0. x[i] is read before y[i] is written (in place is fine).
-                float inverse = 1 / sum;
-                float dead = max == float.NegativeInfinity ? 0 : float.NaN;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    float v = x[start + i];
-                    y[start + i] = !live ? dead : v == float.NegativeInfinity ? 0 : global::ILGPU.Algorithms.XMath.Exp(SigmaFloat(v, a0, c1, a2, c3, b0, d1, b2, d3) - max) * inverse;
-                }
-            }
-
-            private static void BackwardFloatKernel(global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, global::ILGPU.ArrayView<float> dy, global::ILGPU.ArrayView<float> dx, int rowLength, global::ILGPU.ArrayView<float> parameters, global::ILGPU.ArrayView<float> partials)
-            {
-                int row = global::ILGPU.Grid.IdxX;
-                long start = (long)row * rowLength;
-                // The learnable values, read once into registers rather than from memory for every entry.
-                float a0 = parameters[0];
-                float c1 = parameters[1];
-                float a2 = parameters[2];
-                float c3 = parameters[3];
-                float b0 = parameters[4];
-                float d1 = parameters[5];
-                float b2 = parameters[6];
-                float d3 = parameters[7];
-                float inv0 = 2f * a2;
-                float inv1 = 2f * c3;
-                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = float.IsNaN(a0) | float.IsNaN(c1) | float.IsNaN(a2) | float.IsNaN(c3) | float.IsNaN(b0) | float.IsNaN(d1) | float.IsNaN(b2) | float.IsNaN(d3);
-
-                // Pass 1: Σ g·y over the unmasked entries (gσ = y·(g − Σ g·y)).
-                float dot = 0;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    if (x[start + i] != float.NegativeInfinity) dot += dy[start + i] * y[start + i];
-                }
-                dot = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(dot);
-                if (poisoned) dot = float.NaN; // every unmasked entry's gσ is NaN
-
-                // Pass 2: dx = σ'(x)·gσ (masked: 0), and this lane's share of every parameter gradient.
-                // The shares add up without a branch: an inactive term has r = 0 and adds 0, and a poisoned row (gσ = NaN)
-                // makes them NaN, as autograd of the formula does.
-                float gradA0 = 0;
-                float gradC1 = 0;
-                float gradA2 = 0;
-                float gradC3 = 0;
-                float gradB0 = 0;
-                float gradD1 = 0;
-                float gradB2 = 0;
-                float gradD3 = 0;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    float v = x[start + i];
-                    if (v == float.NegativeInfinity)
-                    {
-                        dx[start + i] = 0;
-                        continue;
-                    }
-                    float yi = y[start + i];
-                    float gs = yi * (dy[start + i] - dot);
-                    var dσ0 = b0 - v;
+                    var dσ0 = b0 - x;
                     var dσ1 = dσ0 > 0f ? 1f : 0f;
                     var dσ2 = a0 * dσ1;
                     var dσ3 = 1f - dσ2;
-                    var dσ4 = v - d1;
+                    var dσ4 = x - d1;
                     var dσ5 = dσ4 > 0f ? 1f : 0f;
                     var dσ6 = c1 * dσ5 + dσ3;
-                    var dσ7 = b2 - v;
+                    var dσ7 = b2 - x;
                     var dσ8 = global::ILGPU.Algorithms.XMath.Max(dσ7, 0f);
                     var dσ9 = inv0 * dσ8;
                     var dσ10 = dσ6 - dσ9;
-                    var dσ11 = v - d3;
+                    var dσ11 = x - d3;
                     var dσ12 = global::ILGPU.Algorithms.XMath.Max(dσ11, 0f);
                     var dσ13 = inv1 * dσ12 + dσ10;
-                    var dxi = gs * dσ13; // dx = σ'(x)·gσ
+                    var dx = gs * dσ13; // dx = σ'(x)·gσ
                     var dσ14 = global::ILGPU.Algorithms.XMath.Max(dσ0, 0f);
                     gradA0 += gs * dσ14; // gσ·∂σ/∂a0
                     var dσ15 = global::ILGPU.Algorithms.XMath.Max(dσ4, 0f);
@@ -537,28 +423,30 @@ namespace Demo
                     gradB2 += gs * dσ9; // gσ·∂σ/∂b2
                     var dσ17 = inv1 * dσ12;
                     gradD3 -= gs * dσ17; // gσ·∂σ/∂d3
-                    dx[start + i] = dxi;
+                    return dx;
                 }
 
-                // Sum each gradient over the group; lane 0 writes this row's slot (an Above threshold's negated).
-                gradA0 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradA0);
-                gradC1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradC1);
-                gradA2 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradA2);
-                gradC3 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradC3);
-                gradB0 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradB0);
-                gradD1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradD1);
-                gradB2 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradB2);
-                gradD3 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradD3);
-                if (global::ILGPU.Group.IdxX == 0)
+                public void WriteParameterSums(global::ILGPU.ArrayView<float> partials, long slot)
                 {
-                    partials[(long)row * 8 + 0] = poisoned ? float.NaN : gradA0;
-                    partials[(long)row * 8 + 1] = poisoned ? float.NaN : gradC1;
-                    partials[(long)row * 8 + 2] = poisoned ? float.NaN : gradA2;
-                    partials[(long)row * 8 + 3] = poisoned ? float.NaN : gradC3;
-                    partials[(long)row * 8 + 4] = poisoned ? float.NaN : gradB0;
-                    partials[(long)row * 8 + 5] = poisoned ? float.NaN : gradD1;
-                    partials[(long)row * 8 + 6] = poisoned ? float.NaN : gradB2;
-                    partials[(long)row * 8 + 7] = poisoned ? float.NaN : gradD3;
+                    gradA0 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradA0);
+                    gradC1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradC1);
+                    gradA2 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradA2);
+                    gradC3 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradC3);
+                    gradB0 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradB0);
+                    gradD1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradD1);
+                    gradB2 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradB2);
+                    gradD3 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradD3);
+                    if (global::ILGPU.Group.IdxX == 0)
+                    {
+                        partials[slot * 8 + 0] = poisoned ? float.NaN : gradA0;
+                        partials[slot * 8 + 1] = poisoned ? float.NaN : gradC1;
+                        partials[slot * 8 + 2] = poisoned ? float.NaN : gradA2;
+                        partials[slot * 8 + 3] = poisoned ? float.NaN : gradC3;
+                        partials[slot * 8 + 4] = poisoned ? float.NaN : gradB0;
+                        partials[slot * 8 + 5] = poisoned ? float.NaN : gradD1;
+                        partials[slot * 8 + 6] = poisoned ? float.NaN : gradB2;
+                        partials[slot * 8 + 7] = poisoned ? float.NaN : gradD3;
+                    }
                 }
             }
 
@@ -1605,120 +1493,54 @@ namespace Demo
                 return sigma;
             }
 
-            private static void ForwardDoubleKernel(global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, int rowLength, global::ILGPU.ArrayView<double> parameters)
+            /// <summary>σ in double for the runtime's generic kernels: one lane's learnable values and parameter-gradient sums.</summary>
+            private struct DoubleModulator : global::MultiMax.Gpu.CompilerServices.IGpuModulator<double>
             {
-                long start = (long)global::ILGPU.Grid.IdxX * rowLength;
-                // The learnable values, read once into registers rather than from memory for every entry.
-                double a0 = parameters[0];
-                double c1 = parameters[1];
-                double a2 = parameters[2];
-                double c3 = parameters[3];
-                double b0 = parameters[4];
-                double d1 = parameters[5];
-                double b2 = parameters[6];
-                double d3 = parameters[7];
-                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = double.IsNaN(a0) | double.IsNaN(c1) | double.IsNaN(a2) | double.IsNaN(c3) | double.IsNaN(b0) | double.IsNaN(d1) | double.IsNaN(b2) | double.IsNaN(d3);
+                // The learnable values and what σ computes from them once per call, read into registers by Load.
+                private double a0, c1, a2, c3, b0, d1, b2, d3, inv0, inv1;
+                // Whether a learnable value σ reads is NaN, found once by Load (ILGPU does not merge repeated evaluations).
+                private bool poisoned;
+                // This lane's share of each parameter's gradient, summed over the group by WriteParameterSums.
+                private double gradA0, gradC1, gradA2, gradC3, gradB0, gradD1, gradB2, gradD3;
 
-                // Pass 1: max σ over the unmasked entries (not max x: σ need not be monotone). NaN or +∞ in x, or a NaN σ,
-                // poisons the row: its lane's max becomes +∞, so the group's max says it without a second reduction.
-                double max = double.NegativeInfinity;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
+                public static int ParameterCount => 8;
+
+                public void Load(global::ILGPU.ArrayView<double> parameters)
                 {
-                    double v = x[start + i];
-                    if (double.IsNaN(v) || double.IsPositiveInfinity(v)) max = double.PositiveInfinity;
-                    else if (v != double.NegativeInfinity)
-                    {
-                        double s = SigmaDouble(v, a0, c1, a2, c3, b0, d1, b2, d3);
-                        max = poisoned || double.IsNaN(s) ? double.PositiveInfinity : global::ILGPU.Algorithms.XMath.Max(max, s);
-                    }
+                    a0 = parameters[0];
+                    c1 = parameters[1];
+                    a2 = parameters[2];
+                    c3 = parameters[3];
+                    b0 = parameters[4];
+                    d1 = parameters[5];
+                    b2 = parameters[6];
+                    d3 = parameters[7];
+                    inv0 = 2d * a2;
+                    inv1 = 2d * c3;
+                    poisoned = double.IsNaN(a0) | double.IsNaN(c1) | double.IsNaN(a2) | double.IsNaN(c3) | double.IsNaN(b0) | double.IsNaN(d1) | double.IsNaN(b2) | double.IsNaN(d3);
                 }
-                max = global::MultiMax.Gpu.CompilerServices.GroupReduce.Max(max);
-                // −∞: every entry is masked; +∞: poisoned. Either way the output is fixed and no exponential is needed.
-                bool live = double.IsFinite(max);
 
-                // Pass 2: Σ exp(σ − max σ), re-reading x and recomputing σ rather than storing it.
-                double sum = 0;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
+                public readonly bool IsPoisoned => poisoned;
+
+                public readonly double Sigma(double x) => SigmaDouble(x, a0, c1, a2, c3, b0, d1, b2, d3);
+
+                public double InputGradient(double x, double gs)
                 {
-                    double v = x[start + i];
-                    if (live && v != double.NegativeInfinity) sum += global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(v, a0, c1, a2, c3, b0, d1, b2, d3) - max);
-                }
-                sum = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(sum);
-
-                // Pass 3: probabilities; masked entries and fully masked rows are 0. x[i] is read before y[i] is written (in place is fine).
-                double inverse = 1 / sum;
-                double dead = max == double.NegativeInfinity ? 0 : double.NaN;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    double v = x[start + i];
-                    y[start + i] = !live ? dead : v == double.NegativeInfinity ? 0 : global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(v, a0, c1, a2, c3, b0, d1, b2, d3) - max) * inverse;
-                }
-            }
-
-            private static void BackwardDoubleKernel(global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, global::ILGPU.ArrayView<double> dy, global::ILGPU.ArrayView<double> dx, int rowLength, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<double> partials)
-            {
-                int row = global::ILGPU.Grid.IdxX;
-                long start = (long)row * rowLength;
-                // The learnable values, read once into registers rather than from memory for every entry.
-                double a0 = parameters[0];
-                double c1 = parameters[1];
-                double a2 = parameters[2];
-                double c3 = parameters[3];
-                double b0 = parameters[4];
-                double d1 = parameters[5];
-                double b2 = parameters[6];
-                double d3 = parameters[7];
-                double inv0 = 2d * a2;
-                double inv1 = 2d * c3;
-                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = double.IsNaN(a0) | double.IsNaN(c1) | double.IsNaN(a2) | double.IsNaN(c3) | double.IsNaN(b0) | double.IsNaN(d1) | double.IsNaN(b2) | double.IsNaN(d3);
-
-                // Pass 1: Σ g·y over the unmasked entries (gσ = y·(g − Σ g·y)).
-                double dot = 0;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    if (x[start + i] != double.NegativeInfinity) dot += dy[start + i] * y[start + i];
-                }
-                dot = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(dot);
-                if (poisoned) dot = double.NaN; // every unmasked entry's gσ is NaN
-
-                // Pass 2: dx = σ'(x)·gσ (masked: 0), and this lane's share of every parameter gradient.
-                // The shares add up without a branch: an inactive term has r = 0 and adds 0, and a poisoned row (gσ = NaN)
-                // makes them NaN, as autograd of the formula does.
-                double gradA0 = 0;
-                double gradC1 = 0;
-                double gradA2 = 0;
-                double gradC3 = 0;
-                double gradB0 = 0;
-                double gradD1 = 0;
-                double gradB2 = 0;
-                double gradD3 = 0;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    double v = x[start + i];
-                    if (v == double.NegativeInfinity)
-                    {
-                        dx[start + i] = 0;
-                        continue;
-                    }
-                    double yi = y[start + i];
-                    double gs = yi * (dy[start + i] - dot);
-                    var dσ0 = b0 - v;
+                    var dσ0 = b0 - x;
                     var dσ1 = dσ0 > 0d ? 1d : 0d;
                     var dσ2 = a0 * dσ1;
                     var dσ3 = 1d - dσ2;
-                    var dσ4 = v - d1;
+                    var dσ4 = x - d1;
                     var dσ5 = dσ4 > 0d ? 1d : 0d;
                     var dσ6 = c1 * dσ5 + dσ3;
-                    var dσ7 = b2 - v;
+                    var dσ7 = b2 - x;
                     var dσ8 = global::ILGPU.Algorithms.XMath.Max(dσ7, 0d);
                     var dσ9 = inv0 * dσ8;
                     var dσ10 = dσ6 - dσ9;
-                    var dσ11 = v - d3;
+                    var dσ11 = x - d3;
                     var dσ12 = global::ILGPU.Algorithms.XMath.Max(dσ11, 0d);
                     var dσ13 = inv1 * dσ12 + dσ10;
-                    var dxi = gs * dσ13; // dx = σ'(x)·gσ
+                    var dx = gs * dσ13; // dx = σ'(x)·gσ
                     var dσ14 = global::ILGPU.Algorithms.XMath.Max(dσ0, 0d);
                     gradA0 += gs * dσ14; // gσ·∂σ/∂a0
                     var dσ15 = global::ILGPU.Algorithms.XMath.Max(dσ4, 0d);
@@ -1731,28 +1553,30 @@ namespace Demo
                     gradB2 += gs * dσ9; // gσ·∂σ/∂b2
                     var dσ17 = inv1 * dσ12;
                     gradD3 -= gs * dσ17; // gσ·∂σ/∂d3
-                    dx[start + i] = dxi;
+                    return dx;
                 }
 
-                // Sum each gradient over the group; lane 0 writes this row's slot (an Above threshold's negated).
-                gradA0 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradA0);
-                gradC1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradC1);
-                gradA2 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradA2);
-                gradC3 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradC3);
-                gradB0 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradB0);
-                gradD1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradD1);
-                gradB2 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradB2);
-                gradD3 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradD3);
-                if (global::ILGPU.Group.IdxX == 0)
+                public void WriteParameterSums(global::ILGPU.ArrayView<double> partials, long slot)
                 {
-                    partials[(long)row * 8 + 0] = poisoned ? double.NaN : gradA0;
-                    partials[(long)row * 8 + 1] = poisoned ? double.NaN : gradC1;
-                    partials[(long)row * 8 + 2] = poisoned ? double.NaN : gradA2;
-                    partials[(long)row * 8 + 3] = poisoned ? double.NaN : gradC3;
-                    partials[(long)row * 8 + 4] = poisoned ? double.NaN : gradB0;
-                    partials[(long)row * 8 + 5] = poisoned ? double.NaN : gradD1;
-                    partials[(long)row * 8 + 6] = poisoned ? double.NaN : gradB2;
-                    partials[(long)row * 8 + 7] = poisoned ? double.NaN : gradD3;
+                    gradA0 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradA0);
+                    gradC1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradC1);
+                    gradA2 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradA2);
+                    gradC3 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradC3);
+                    gradB0 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradB0);
+                    gradD1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradD1);
+                    gradB2 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradB2);
+                    gradD3 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradD3);
+                    if (global::ILGPU.Group.IdxX == 0)
+                    {
+                        partials[slot * 8 + 0] = poisoned ? double.NaN : gradA0;
+                        partials[slot * 8 + 1] = poisoned ? double.NaN : gradC1;
+                        partials[slot * 8 + 2] = poisoned ? double.NaN : gradA2;
+                        partials[slot * 8 + 3] = poisoned ? double.NaN : gradC3;
+                        partials[slot * 8 + 4] = poisoned ? double.NaN : gradB0;
+                        partials[slot * 8 + 5] = poisoned ? double.NaN : gradD1;
+                        partials[slot * 8 + 6] = poisoned ? double.NaN : gradB2;
+                        partials[slot * 8 + 7] = poisoned ? double.NaN : gradD3;
+                    }
                 }
             }
 

@@ -2,7 +2,7 @@
 // MultiMax.Generator: ILGPU kernels for Demo.Ops.Soft.
 //   σ = x
 //   y = SoftMax(σ) along each row; entries with x = −∞ are masked: y = 0.
-//   One group per row; σ is recomputed in each pass instead of stored.
+//   σ as a struct the runtime's row kernels are compiled over; one group per row, σ recomputed in each pass instead of stored.
 #nullable enable
 
 namespace Demo
@@ -22,15 +22,8 @@ namespace Demo
             /// <param name="y">Receives the output; may be <paramref name="x"/>.</param>
             /// <param name="rowLength">The number of entries in each row.</param>
             /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent, or an output overlaps an input; nothing is launched then.</exception>
-            public static void Forward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, int rowLength)
-            {
-                global::System.ArgumentNullException.ThrowIfNull(stream);
-                int rows = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckForward(x.Length, y.Length, rowLength, 0, ParameterCount);
-                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckForwardOverlaps(x, y, default);
-                if (rows == 0) return;
-                var launch = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(stream.Accelerator, ForwardFloatKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int>(accelerator, ForwardFloatKernel));
-                launch(stream, global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Rows(stream.Accelerator, rows, rowLength), x, y, rowLength);
-            }
+            public static void Forward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, int rowLength) =>
+                global::MultiMax.Gpu.CompilerServices.GpuRowKernels.Forward<float, global::MultiMax.Gpu.CompilerServices.GpuSingle, FloatModulator>(stream, x, y, rowLength, default, global::MultiMax.NormalizerOutput.Probabilities);
 
             /// <summary>The backward pass: writes <paramref name="dx"/>.</summary>
             /// <param name="stream">The stream to launch on; its accelerator holds the views.</param>
@@ -40,15 +33,8 @@ namespace Demo
             /// <param name="dx">Receives the gradient with respect to <paramref name="x"/> (0 at masked entries).</param>
             /// <param name="rowLength">The number of entries in each row.</param>
             /// <exception cref="global::System.ArgumentException">A view length or the row length is inconsistent, or an output overlaps an input; nothing is launched then.</exception>
-            public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, global::ILGPU.ArrayView<float> dy, global::ILGPU.ArrayView<float> dx, int rowLength)
-            {
-                global::System.ArgumentNullException.ThrowIfNull(stream);
-                int rows = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckBackward(x.Length, y.Length, dy.Length, dx.Length, rowLength, 0, 0, ParameterCount);
-                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.CheckBackwardOverlaps(x, y, dy, dx, default, default);
-                if (rows == 0) return;
-                var launch = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(stream.Accelerator, BackwardFloatKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int>(accelerator, BackwardFloatKernel));
-                launch(stream, global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Rows(stream.Accelerator, rows, rowLength), x, y, dy, dx, rowLength);
-            }
+            public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, global::ILGPU.ArrayView<float> dy, global::ILGPU.ArrayView<float> dx, int rowLength) =>
+                global::MultiMax.Gpu.CompilerServices.GpuRowKernels.Backward<float, global::MultiMax.Gpu.CompilerServices.GpuSingle, FloatModulator>(stream, x, y, dy, dx, rowLength, default, default, global::MultiMax.NormalizerOutput.Probabilities);
 
             /// <summary>
             /// Fused scaled-dot-product attention weighted by <see cref="Soft(global::System.ReadOnlySpan{float}, global::System.Span{float}, int)"/>, as <c>SoftAttention</c> computes it
@@ -188,72 +174,21 @@ namespace Demo
                 return x;
             }
 
-            private static void ForwardFloatKernel(global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, int rowLength)
+            /// <summary>σ in float for the runtime's generic kernels: one lane's learnable values and parameter-gradient sums.</summary>
+            private struct FloatModulator : global::MultiMax.Gpu.CompilerServices.IGpuModulator<float>
             {
-                long start = (long)global::ILGPU.Grid.IdxX * rowLength;
 
-                // Pass 1: max σ over the unmasked entries. NaN or +∞ in x, or a NaN σ,
-                // poisons the row: its lane's max becomes +∞, so the group's max says it without a second reduction.
-                float max = float.NegativeInfinity;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    float v = x[start + i];
-                    if (float.IsNaN(v) || float.IsPositiveInfinity(v)) max = float.PositiveInfinity;
-                    else if (v != float.NegativeInfinity)
-                    {
-                        float s = SigmaFloat(v);
-                        max = float.IsNaN(s) ? float.PositiveInfinity : global::ILGPU.Algorithms.XMath.Max(max, s);
-                    }
-                }
-                max = global::MultiMax.Gpu.CompilerServices.GroupReduce.Max(max);
-                // −∞: every entry is masked; +∞: poisoned. Either way the output is fixed and no exponential is needed.
-                bool live = float.IsFinite(max);
+                public static int ParameterCount => 0;
 
-                // Pass 2: Σ exp(σ − max σ), re-reading x and recomputing σ rather than storing it.
-                float sum = 0;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    float v = x[start + i];
-                    if (live && v != float.NegativeInfinity) sum += global::ILGPU.Algorithms.XMath.Exp(SigmaFloat(v) - max);
-                }
-                sum = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(sum);
+                public void Load(global::ILGPU.ArrayView<float> parameters) { } // σ reads no learnable parameter
 
-                // Pass 3: probabilities; masked entries and fully masked rows are 0. x[i] is read before y[i] is written (in place is fine).
-                float inverse = 1 / sum;
-                float dead = max == float.NegativeInfinity ? 0 : float.NaN;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    float v = x[start + i];
-                    y[start + i] = !live ? dead : v == float.NegativeInfinity ? 0 : global::ILGPU.Algorithms.XMath.Exp(SigmaFloat(v) - max) * inverse;
-                }
-            }
+                public readonly bool IsPoisoned => false; // σ reads no learnable parameter
 
-            private static void BackwardFloatKernel(global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> y, global::ILGPU.ArrayView<float> dy, global::ILGPU.ArrayView<float> dx, int rowLength)
-            {
-                int row = global::ILGPU.Grid.IdxX;
-                long start = (long)row * rowLength;
+                public readonly float Sigma(float x) => SigmaFloat(x);
 
-                // Pass 1: Σ g·y over the unmasked entries (gσ = y·(g − Σ g·y)).
-                float dot = 0;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    if (x[start + i] != float.NegativeInfinity) dot += dy[start + i] * y[start + i];
-                }
-                dot = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(dot);
+                public float InputGradient(float x, float gs) => gs; // σ is the identity
 
-                // Pass 2: dx = σ'(x)·gσ (masked: 0).
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    float v = x[start + i];
-                    if (v == float.NegativeInfinity)
-                    {
-                        dx[start + i] = 0;
-                        continue;
-                    }
-                    float yi = y[start + i];
-                    float gs = yi * (dy[start + i] - dot);
-                    dx[start + i] = gs;
-                }
+                public void WriteParameterSums(global::ILGPU.ArrayView<float> partials, long slot) { } // no parameters
             }
 
             private static float ScoreGradientFloat(float s, float gs)

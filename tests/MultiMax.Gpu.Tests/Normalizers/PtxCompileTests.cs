@@ -1,9 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Numerics;
 using System.Reflection;
 using ILGPU;
-using ILGPU.Algorithms.ScanReduceOperations;
 using ILGPU.Backends.EntryPoints;
 using ILGPU.Backends.PTX;
 using ILGPU.Runtime;
@@ -27,14 +27,20 @@ public sealed class PtxCompileTests
     /// <summary>The types whose nested <c>…Gpu</c> classes hold the generated kernels; a generic container closed.</summary>
     private static readonly Type[] GeneratedHosts = { typeof(GpuNormalizers), typeof(Ops), typeof(Outer<int>.Inner) };
 
-    /// <summary>Every kernel by a readable name: the generated ones, and the runtime's helper kernels (gradient sums, D of attention) for each element type.</summary>
-    private static readonly Dictionary<string, MethodInfo> AllKernels = GeneratedHosts
-        .SelectMany(type => type.GetNestedTypes(BindingFlags.Public | BindingFlags.NonPublic))
+    /// <summary>The generated <c>…Gpu</c> classes.</summary>
+    private static readonly Type[] GpuClasses = GeneratedHosts.SelectMany(type => type.GetNestedTypes(BindingFlags.Public | BindingFlags.NonPublic)).ToArray();
+
+    /// <summary>
+    /// Every kernel by a readable name: the generated ones, the runtime's row kernels over every generated modulator, and
+    /// the runtime's helper kernels (gradient sums, D of attention) for each element type.
+    /// </summary>
+    private static readonly Dictionary<string, MethodInfo> AllKernels = GpuClasses
         .SelectMany(type => type.GetMethods(BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
         .Where(method => method.Name.EndsWith("Kernel", StringComparison.Ordinal))
         .Select(method => (Name: method.DeclaringType!.Name + "." + method.Name, Method: method))
-        .Append(SumRows<float, AddFloat>())
-        .Append(SumRows<double, AddDouble>())
+        .Concat(GpuClasses.SelectMany(RowKernels))
+        .Append(SumRows<float, GpuSingle>())
+        .Append(SumRows<double, GpuDouble>())
         .Append(Runtime(nameof(GpuNormalizerRunner), GpuNormalizerRunner.SumPartialsFloatKernel))
         .Append(Runtime(nameof(GpuNormalizerRunner), GpuNormalizerRunner.SumPartialsDoubleKernel))
         .Append(Runtime(nameof(GpuAttentionRunner), GpuAttentionRunner.OutputDotsFloatKernel))
@@ -49,15 +55,15 @@ public sealed class PtxCompileTests
         string[] kernels = Kernels().Select(k => (string)k[0]).ToArray();
         foreach (string normalizer in new[] { "SoftMax", "MultiMax1", "MultiMax2", "MultiMaxV2", "LogMultiMax2" })
         {
-            foreach (string kernel in new[] { "ForwardFloatKernel", "BackwardFloatKernel", "ForwardDoubleKernel", "BackwardDoubleKernel" })
+            foreach (string kernel in new[] { "FloatModulator.ForwardKernel", "FloatModulator.BackwardKernel", "DoubleModulator.ForwardKernel", "DoubleModulator.BackwardKernel" })
             {
                 Assert.Contains($"{normalizer}Gpu.{kernel}", kernels);
             }
         }
 
-        Assert.Contains("CustomGpu.BackwardDoubleKernel", kernels);
-        Assert.Contains("LogV2Gpu.BackwardFloatKernel", kernels);
-        Assert.Contains("ClipGpu.ForwardDoubleKernel", kernels);
+        Assert.Contains("CustomGpu.DoubleModulator.BackwardKernel", kernels);
+        Assert.Contains("LogV2Gpu.FloatModulator.BackwardKernel", kernels);
+        Assert.Contains("ClipGpu.DoubleModulator.ForwardKernel", kernels);
         Assert.Contains("GpuNormalizerRunner.SumRowsKernel<Single>", kernels);
         Assert.Contains("GpuNormalizerRunner.SumRowsKernel<Double>", kernels);
         foreach (string kernel in new[] { "AttentionForwardFloatKernel", "AttentionKeysFloatKernel", "AttentionQueriesFloatKernel", "AttentionForwardDoubleKernel", "AttentionKeysDoubleKernel", "AttentionQueriesDoubleKernel" })
@@ -92,11 +98,26 @@ public sealed class PtxCompileTests
 
     private static (string Name, MethodInfo Method) Runtime(string type, Delegate kernel) => ($"{type}.{kernel.Method.Name}", kernel.Method);
 
-    private static (string Name, MethodInfo Method) SumRows<T, TAdd>()
-        where T : unmanaged
-        where TAdd : struct, IScanReduceOperation<T>
+    private static (string Name, MethodInfo Method) SumRows<T, TElement>()
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TElement : struct, IGpuElement<T>
     {
-        Action<ArrayView<T>, ArrayView<T>, int> kernel = GpuNormalizerRunner.SumRowsKernel<T, TAdd>;
+        Action<ArrayView<T>, ArrayView<T>, int> kernel = GpuNormalizerRunner.SumRowsKernel<T, TElement>;
         return ($"{nameof(GpuNormalizerRunner)}.{nameof(GpuNormalizerRunner.SumRowsKernel)}<{typeof(T).Name}>", kernel.Method);
+    }
+
+    /// <summary><see cref="GpuRowKernels"/>' kernels over each modulator struct a generated class declares.</summary>
+    private static IEnumerable<(string Name, MethodInfo Method)> RowKernels(Type gpuClass)
+    {
+        foreach (Type modulator in gpuClass.GetNestedTypes(BindingFlags.NonPublic).Where(type => type.IsValueType))
+        {
+            Type element = modulator.GetInterfaces().Single(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IGpuModulator<>)).GetGenericArguments()[0];
+            Type traits = element == typeof(float) ? typeof(GpuSingle) : typeof(GpuDouble);
+            foreach (string kernel in new[] { nameof(GpuRowKernels.ForwardKernel), nameof(GpuRowKernels.BackwardKernel), nameof(GpuRowKernels.LogForwardKernel), nameof(GpuRowKernels.LogBackwardKernel) })
+            {
+                MethodInfo method = typeof(GpuRowKernels).GetMethod(kernel, BindingFlags.Static | BindingFlags.NonPublic)!.MakeGenericMethod(element, traits, modulator);
+                yield return ($"{gpuClass.Name}.{modulator.Name}.{kernel}", method);
+            }
+        }
     }
 }
