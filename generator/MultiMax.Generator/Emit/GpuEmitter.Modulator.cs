@@ -39,8 +39,10 @@ internal static partial class GpuEmitter
 
             if (math.Gradients.Count > 0)
             {
-                writer.Line("// This lane's share of each parameter's gradient, summed over the group by WriteParameterSums.");
+                writer.Line("// This lane's share of each parameter's gradient, summed over the group by WriteParameterSums; and in double,");
+                writer.Line("// by WriteFusedParameterSums.");
                 writer.Line($"private {t} {string.Join(", ", math.Gradients.Select(Accumulator))};");
+                writer.Line($"private double {string.Join(", ", math.Gradients.Select(FusedAccumulator))};");
             }
 
             writer.Line();
@@ -52,13 +54,21 @@ internal static partial class GpuEmitter
             writer.Line();
             writer.Line($"public readonly {t} Sigma({t} x) => {Sigma(printer, new Local("x"))};");
             writer.Line();
-            WriteInputGradient(writer, printer);
+            WriteInputGradient(writer, printer, "InputGradient", Accumulator);
             writer.Line();
             WriteParameterSums(writer, spec, printer);
+            writer.Line();
+            WriteInputGradient(writer, printer, "FusedGradient", FusedAccumulator);
+            writer.Line();
+            WriteFusedParameterSums(writer, spec, printer);
         }
     }
 
     private static Local Accumulator(ParameterGradient gradient) => new(gradient.AccumulatorStem);
+
+    /// <summary>The double field that sums a parameter's gradient for the fused kernels: <c>fusedGradA0</c>.</summary>
+    private static Local FusedAccumulator(ParameterGradient gradient) =>
+        new("fused" + char.ToUpperInvariant(gradient.AccumulatorStem[0]) + gradient.AccumulatorStem.Substring(1));
 
     private static void WriteLoad(SourceWriter writer, ModulatorPrinter printer, Symbol[] registers, string? poisoned)
     {
@@ -84,20 +94,20 @@ internal static partial class GpuEmitter
         }
     }
 
-    /// <summary>dx = σ′(x)·gσ, and gσ·∂σ/∂θ added to this lane's sums.</summary>
-    private static void WriteInputGradient(SourceWriter writer, ModulatorPrinter printer)
+    /// <summary>dx = σ′(x)·gσ, and gσ·∂σ/∂θ added to this lane's sums (<paramref name="accumulator"/>).</summary>
+    private static void WriteInputGradient(SourceWriter writer, ModulatorPrinter printer, string name, System.Func<ParameterGradient, Local> accumulator)
     {
         string t = printer.Math.Type.Keyword();
         Local x = new("x"), gs = new("gs");
         if (printer.Math.IsIdentity)
         {
-            writer.Line($"public {t} InputGradient({t} {x}, {t} {gs}) => {gs}; // σ is the identity");
+            writer.Line($"public {t} {name}({t} {x}, {t} {gs}) => {gs}; // σ is the identity");
             return;
         }
 
-        using (writer.Block($"public {t} InputGradient({t} {x}, {t} {gs})"))
+        using (writer.Block($"public {t} {name}({t} {x}, {t} {gs})"))
         {
-            Local dx = printer.WriteInputGradient(writer, x, gs, gs, Accumulator, "dx");
+            Local dx = printer.WriteInputGradient(writer, x, gs, gs, accumulator, "dx");
             writer.Line($"return {dx};");
         }
     }
@@ -117,6 +127,24 @@ internal static partial class GpuEmitter
         {
             Local? poisoned = printer.AnyParameterIsNaN() is null ? null : new Local("poisoned");
             WriteParameterSlot(writer, spec, printer.Math, poisoned, "global::ILGPU.Group.IdxX == 0", slot.Name, $"{printer.Math.Type.Keyword()}.NaN", poisonEvery: false);
+        }
+    }
+
+    /// <summary>Each double share summed over the group; the first lane writes the group's slot, all NaN when σ's parameters are poisoned.</summary>
+    private static void WriteFusedParameterSums(SourceWriter writer, NormalizerSpec spec, ModulatorPrinter printer)
+    {
+        Local partials = new("partials"), slot = new("slot");
+        string signature = $"public void WriteFusedParameterSums(global::ILGPU.ArrayView<double> {partials}, long {slot})";
+        if (!spec.HasParameters)
+        {
+            writer.Line($"{signature} {{ }} // no parameters");
+            return;
+        }
+
+        using (writer.Block(signature))
+        {
+            Local? poisoned = printer.AnyParameterIsNaN() is null ? null : new Local("poisoned");
+            WriteParameterSlot(writer, spec, printer.Math, poisoned, "global::ILGPU.Group.IdxX == 0", slot.Name, "double.NaN", poisonEvery: true, FusedAccumulator);
         }
     }
 }

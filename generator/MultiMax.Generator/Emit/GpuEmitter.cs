@@ -53,7 +53,7 @@ internal static partial class GpuEmitter
                     writer.Line();
                     WriteModulator(writer, spec, printer);
                     writer.Line();
-                    WriteAttentionKernels(writer, spec, printer);
+                    WriteScoreGradient(writer, printer);
                     writer.Line();
                     WriteCrossEntropyKernels(writer, spec, printer);
                 }
@@ -136,11 +136,13 @@ internal static partial class GpuEmitter
     /// fused operators do.
     /// </summary>
     private static void WriteParameterSlot(
-        SourceWriter writer, NormalizerSpec spec, ModulatorMath math, Local? poisoned, string firstLane, string slot, string nan, bool poisonEvery)
+        SourceWriter writer, NormalizerSpec spec, ModulatorMath math, Local? poisoned, string firstLane, string slot, string nan, bool poisonEvery,
+        System.Func<ParameterGradient, Local>? accumulator = null)
     {
+        accumulator ??= Accumulator;
         foreach (ParameterGradient gradient in math.Gradients)
         {
-            writer.Line($"{Accumulator(gradient)} = {Reduce}.Sum({Accumulator(gradient)});");
+            writer.Line($"{accumulator(gradient)} = {Reduce}.Sum({accumulator(gradient)});");
         }
 
         using (writer.Block($"if ({firstLane})"))
@@ -148,7 +150,7 @@ internal static partial class GpuEmitter
             for (int k = 0; k < spec.ParameterCount; k++)
             {
                 ParameterGradient? gradient = math.Gradients.FirstOrDefault(g => g.ParameterIndex == k);
-                string value = gradient is null ? "0" : Accumulator(gradient).Name;
+                string value = gradient is null ? "0" : accumulator(gradient).Name;
                 if (poisoned is not null && (gradient is not null || poisonEvery))
                 {
                     value = $"{poisoned} ? {nan} : {value}";

@@ -1,5 +1,6 @@
 using System;
 using System.ComponentModel;
+using System.Numerics;
 using ILGPU;
 using ILGPU.Runtime;
 using MultiMax.CompilerServices;
@@ -77,57 +78,32 @@ public static class GpuAttentionRunner
     }
 
     /// <summary>D_i = Σ_d dO_id·O_id for every query, summed in double: what gσ = P ∘ (dO·Vᵀ − D) subtracts.</summary>
-    public static void OutputDots(AcceleratorStream stream, ArrayView<float> outputGradient, ArrayView<float> output, GpuAttentionScratch<float> scratch, int headSize)
+    internal static void OutputDots<T, TElement>(AcceleratorStream stream, ArrayView<T> outputGradient, ArrayView<T> output, GpuAttentionScratch<T> scratch, int headSize)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TElement : struct, IGpuElement<T>
     {
         if (scratch.Queries == 0)
         {
             return;
         }
 
-        var launch = GpuNormalizerRunner.Load(stream.Accelerator, OutputDotsFloatKernel,
-            static a => a.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(OutputDotsFloatKernel));
+        var launch = GpuNormalizerRunner.Load(stream.Accelerator, OutputDotsKernel<T, TElement>,
+            static a => a.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, int>(OutputDotsKernel<T, TElement>));
         launch(stream, (int)scratch.Queries, outputGradient, output, scratch.Delta, headSize);
     }
 
-    /// <inheritdoc cref="OutputDots(AcceleratorStream, ArrayView{float}, ArrayView{float}, GpuAttentionScratch{float}, int)"/>
-    public static void OutputDots(AcceleratorStream stream, ArrayView<double> outputGradient, ArrayView<double> output, GpuAttentionScratch<double> scratch, int headSize)
+    internal static void OutputDotsKernel<T, TElement>(Index1D query, ArrayView<T> outputGradient, ArrayView<T> output, ArrayView<T> delta, int headSize)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TElement : struct, IGpuElement<T>
     {
-        if (scratch.Queries == 0)
-        {
-            return;
-        }
-
-        var launch = GpuNormalizerRunner.Load(stream.Accelerator, OutputDotsDoubleKernel,
-            static a => a.LoadAutoGroupedKernel<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, int>(OutputDotsDoubleKernel));
-        launch(stream, (int)scratch.Queries, outputGradient, output, scratch.Delta, headSize);
-    }
-
-    internal static void OutputDotsFloatKernel(Index1D query, ArrayView<float> outputGradient, ArrayView<float> output, ArrayView<float> delta, int headSize) =>
-        delta[query] = (float)RowDot(outputGradient, output, (long)query.X * headSize, headSize);
-
-    internal static void OutputDotsDoubleKernel(Index1D query, ArrayView<double> outputGradient, ArrayView<double> output, ArrayView<double> delta, int headSize) =>
-        delta[query] = RowDot(outputGradient, output, (long)query.X * headSize, headSize);
-
-    private static double RowDot(ArrayView<float> a, ArrayView<float> b, long start, int length)
-    {
+        long start = (long)query.X * headSize;
         double sum = 0;
-        for (int c = 0; c < length; c++)
+        for (int c = 0; c < headSize; c++)
         {
-            sum += (double)a[start + c] * b[start + c];
+            sum += TElement.ToDouble(outputGradient[start + c]) * TElement.ToDouble(output[start + c]);
         }
 
-        return sum;
-    }
-
-    private static double RowDot(ArrayView<double> a, ArrayView<double> b, long start, int length)
-    {
-        double sum = 0;
-        for (int c = 0; c < length; c++)
-        {
-            sum += a[start + c] * b[start + c];
-        }
-
-        return sum;
+        delta[query] = TElement.FromDouble(sum);
     }
 
     private static GpuAttentionTiles CheckCommon<T>(

@@ -151,44 +151,35 @@ public static class GpuNormalizerRunner
     /// partial sums ([groups, sums.Length] in double, row-major): one group per sum, lanes over the partials in a fixed
     /// stride and a fixed reduction tree, rounded once, so the same bits on every run.
     /// </summary>
-    public static void SumPartials(AcceleratorStream stream, ArrayView<double> partials, int groups, ArrayView<float> sums)
-    {
-        if (sums.Length == 0)
-        {
-            return;
-        }
-
-        var launch = Load(stream.Accelerator, SumPartialsFloatKernel, static a => a.LoadKernel<ArrayView<double>, ArrayView<float>, int>(SumPartialsFloatKernel));
-        launch(stream, new KernelConfig((int)sums.Length, Rows(stream.Accelerator, 1, groups).GroupDim.X), partials, sums, groups);
-    }
+    public static void SumPartials(AcceleratorStream stream, ArrayView<double> partials, int groups, ArrayView<float> sums) =>
+        SumPartials<float, GpuSingle>(stream, partials, groups, sums);
 
     /// <inheritdoc cref="SumPartials(AcceleratorStream, ArrayView{double}, int, ArrayView{float})"/>
-    public static void SumPartials(AcceleratorStream stream, ArrayView<double> partials, int groups, ArrayView<double> sums)
+    public static void SumPartials(AcceleratorStream stream, ArrayView<double> partials, int groups, ArrayView<double> sums) =>
+        SumPartials<double, GpuDouble>(stream, partials, groups, sums);
+
+    /// <inheritdoc cref="SumPartials(AcceleratorStream, ArrayView{double}, int, ArrayView{float})"/>
+    internal static void SumPartials<T, TElement>(AcceleratorStream stream, ArrayView<double> partials, int groups, ArrayView<T> sums)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TElement : struct, IGpuElement<T>
     {
         if (sums.Length == 0)
         {
             return;
         }
 
-        var launch = Load(stream.Accelerator, SumPartialsDoubleKernel, static a => a.LoadKernel<ArrayView<double>, ArrayView<double>, int>(SumPartialsDoubleKernel));
+        var launch = Load(stream.Accelerator, SumPartialsKernel<T, TElement>, static a => a.LoadKernel<ArrayView<double>, ArrayView<T>, int>(SumPartialsKernel<T, TElement>));
         launch(stream, new KernelConfig((int)sums.Length, Rows(stream.Accelerator, 1, groups).GroupDim.X), partials, sums, groups);
     }
 
-    internal static void SumPartialsFloatKernel(ArrayView<double> partials, ArrayView<float> sums, int groups)
+    internal static void SumPartialsKernel<T, TElement>(ArrayView<double> partials, ArrayView<T> sums, int groups)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TElement : struct, IGpuElement<T>
     {
         double sum = SumOverGroups(partials, (int)sums.Length, groups);
         if (Group.IdxX == 0)
         {
-            sums[Grid.IdxX] = (float)sum;
-        }
-    }
-
-    internal static void SumPartialsDoubleKernel(ArrayView<double> partials, ArrayView<double> sums, int groups)
-    {
-        double sum = SumOverGroups(partials, (int)sums.Length, groups);
-        if (Group.IdxX == 0)
-        {
-            sums[Grid.IdxX] = sum;
+            sums[Grid.IdxX] = TElement.FromDouble(sum);
         }
     }
 

@@ -27,6 +27,12 @@ public interface IGpuElement<T>
     /// <summary><see cref="GroupReduce.Sum(float)"/>: Σ over the group, the same in every lane.</summary>
     static abstract T GroupSum(T value);
 
+    /// <summary>The value in double, exactly (what C# does to a float added to a double).</summary>
+    static abstract double ToDouble(T value);
+
+    /// <summary>A double rounded to <typeparamref name="T"/>, as a C# cast does.</summary>
+    static abstract T FromDouble(double value);
+
     /// <summary><see cref="GroupReduce.Max(float)"/>: the maximum over the group, the same in every lane.</summary>
     static abstract T GroupMax(T value);
 }
@@ -49,6 +55,12 @@ public readonly struct GpuSingle : IGpuElement<float>
 
     /// <inheritdoc/>
     public static float GroupMax(float value) => GroupReduce.Max(value);
+
+    /// <inheritdoc/>
+    public static double ToDouble(float value) => value;
+
+    /// <inheritdoc/>
+    public static float FromDouble(double value) => (float)value;
 }
 
 /// <summary>The <see cref="double"/> kernels' <see cref="IGpuElement{T}"/>.</summary>
@@ -69,4 +81,10 @@ public readonly struct GpuDouble : IGpuElement<double>
 
     /// <inheritdoc/>
     public static double GroupMax(double value) => GroupReduce.Max(value);
+
+    /// <inheritdoc/>
+    public static double ToDouble(double value) => value;
+
+    /// <inheritdoc/>
+    public static double FromDouble(double value) => value;
 }

@@ -39,6 +39,19 @@ public interface IGpuModulator<T>
     T InputGradient(T x, T sigmaGradient);
 
     /// <summary>
+    /// σ′(s)·gσ for the fused kernels (an attention score), and adds gσ·∂σ/∂θ for every parameter to this lane's sums in
+    /// <see cref="double"/>: they run over far more entries than a row. A kernel that does not want the sums ignores them.
+    /// </summary>
+    T FusedGradient(T s, T sigmaGradient);
+
+    /// <summary>
+    /// Sums this lane's <see cref="FusedGradient"/> shares over the group; the group's first lane writes them to slot
+    /// <paramref name="slot"/> of <paramref name="partials"/>: NaN for every parameter when one σ reads is NaN (as
+    /// autograd of the formula gives, even for a group that saw no visible score). Every lane of the group calls it.
+    /// </summary>
+    void WriteFusedParameterSums(ArrayView<double> partials, long slot);
+
+    /// <summary>
     /// Sums this lane's parameter-gradient shares over the group; the group's first lane writes them to slot
     /// <paramref name="slot"/> of <paramref name="partials"/> (<see cref="ParameterCount"/> values from
     /// <c>slot·ParameterCount</c>): NaN for every parameter σ reads when one is NaN, 0 for one σ does not depend on.

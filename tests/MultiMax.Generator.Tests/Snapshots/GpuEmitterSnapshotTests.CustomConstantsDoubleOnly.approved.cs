@@ -58,15 +58,8 @@ namespace Demo
             /// <param name="causal">Whether query i sees only keys j ≤ i.</param>
             /// <param name="scale">The score scale; 1/√headSize when null. A score that comes out −∞ is masked, as a padding key is.</param>
             /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input; nothing is launched then.</exception>
-            public static void Attention(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> query, global::ILGPU.ArrayView<double> key, global::ILGPU.ArrayView<double> value, global::ILGPU.ArrayView<double> output, global::ILGPU.ArrayView<double> logSumExp, global::MultiMax.AttentionShape shape, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<byte> keyPaddingMask = default, bool causal = false, double? scale = null)
-            {
-                global::System.ArgumentNullException.ThrowIfNull(stream);
-                var settings = global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.CheckForward(query, key, value, output, logSumExp, shape, parameters, ParameterCount, keyPaddingMask, causal, scale);
-                if (shape.LogSumExpLength == 0) return; // no query (with a head size of 0 the log-sum-exp still is written)
-                var (launch, tiles) = global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.Plan<double>(stream.Accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuAttentionPass.Forward, ParameterCount);
-                var forward = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(stream.Accelerator, AttentionForwardDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<byte>, global::ILGPU.ArrayView<double>, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles>(accelerator, AttentionForwardDoubleKernel));
-                forward(stream, launch, query, key, value, output, logSumExp, keyPaddingMask, parameters, tiles);
-            }
+            public static void Attention(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> query, global::ILGPU.ArrayView<double> key, global::ILGPU.ArrayView<double> value, global::ILGPU.ArrayView<double> output, global::ILGPU.ArrayView<double> logSumExp, global::MultiMax.AttentionShape shape, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<byte> keyPaddingMask = default, bool causal = false, double? scale = null) =>
+                global::MultiMax.Gpu.CompilerServices.GpuAttentionKernels.Forward<double, global::MultiMax.Gpu.CompilerServices.GpuDouble, DoubleModulator>(stream, query, key, value, output, logSumExp, shape, parameters, keyPaddingMask, causal, scale);
 
             /// <summary>The backward pass of <c>Attention</c>: recomputes each tile's weights from <paramref name="logSumExp"/>, and overwrites <paramref name="parameterGradients"/> (this waits for the stream).</summary>
             /// <param name="stream">The stream to launch on; its accelerator holds the views.</param>
@@ -86,27 +79,8 @@ namespace Demo
             /// <param name="causal">Whether query i sees only keys j ≤ i.</param>
             /// <param name="scale">The score scale; 1/√headSize when null. A score that comes out −∞ is masked, as a padding key is.</param>
             /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input or another output; nothing is launched then.</exception>
-            public static void AttentionBackward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> query, global::ILGPU.ArrayView<double> key, global::ILGPU.ArrayView<double> value, global::ILGPU.ArrayView<double> output, global::ILGPU.ArrayView<double> logSumExp, global::ILGPU.ArrayView<double> outputGradient, global::ILGPU.ArrayView<double> queryGradient, global::ILGPU.ArrayView<double> keyGradient, global::ILGPU.ArrayView<double> valueGradient, global::MultiMax.AttentionShape shape, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<double> parameterGradients, global::ILGPU.ArrayView<byte> keyPaddingMask = default, bool causal = false, double? scale = null)
-            {
-                global::System.ArgumentNullException.ThrowIfNull(stream);
-                var settings = global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.CheckBackward(query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, parameters, parameterGradients, ParameterCount, keyPaddingMask, causal, scale);
-                var accelerator = stream.Accelerator;
-                var (keyLaunch, keyTiles) = global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.Plan<double>(accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuAttentionPass.KeysAndValues, ParameterCount);
-                var (queryLaunch, queryTiles) = global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.Plan<double>(accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuAttentionPass.Queries, ParameterCount);
-
-                // Three passes and no atomics, so every gradient has the same bits on every run: D = rowsum(dO ∘ O) per query;
-                // one group per block of keys for dK, dV and its share of the parameter sums; one group per block of queries for dQ.
-                // Both kernels compiled before the first launch: a failed compile writes nothing.
-                var keys = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(accelerator, AttentionKeysDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<byte>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles>(accelerator, AttentionKeysDoubleKernel));
-                var queries = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(accelerator, AttentionQueriesDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<byte>, global::ILGPU.ArrayView<double>, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles>(accelerator, AttentionQueriesDoubleKernel));
-                using var scratch = new global::MultiMax.Gpu.CompilerServices.GpuAttentionScratch<double>(accelerator, settings, keyLaunch.GridDim.X, ParameterCount);
-                global::MultiMax.Gpu.CompilerServices.GpuAttentionRunner.OutputDots(stream, outputGradient, output, scratch, shape.HeadSize);
-                keys(stream, keyLaunch, query, key, value, outputGradient, logSumExp, scratch.Delta, keyGradient, valueGradient, keyPaddingMask, parameters, scratch.Partials, keyTiles);
-                if (shape.QueryLength > 0) queries(stream, queryLaunch, query, key, value, outputGradient, logSumExp, scratch.Delta, queryGradient, keyPaddingMask, parameters, queryTiles);
-                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.SumPartials(stream, scratch.Partials, scratch.KeyGroups, parameterGradients);
-                // The scratch is freed when this method returns: wait for the kernels that use it.
-                stream.Synchronize();
-            }
+            public static void AttentionBackward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> query, global::ILGPU.ArrayView<double> key, global::ILGPU.ArrayView<double> value, global::ILGPU.ArrayView<double> output, global::ILGPU.ArrayView<double> logSumExp, global::ILGPU.ArrayView<double> outputGradient, global::ILGPU.ArrayView<double> queryGradient, global::ILGPU.ArrayView<double> keyGradient, global::ILGPU.ArrayView<double> valueGradient, global::MultiMax.AttentionShape shape, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<double> parameterGradients, global::ILGPU.ArrayView<byte> keyPaddingMask = default, bool causal = false, double? scale = null) =>
+                global::MultiMax.Gpu.CompilerServices.GpuAttentionKernels.Backward<double, global::MultiMax.Gpu.CompilerServices.GpuDouble, DoubleModulator>(stream, query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, parameters, parameterGradients, keyPaddingMask, causal, scale);
 
             /// <summary>
             /// The fused output-layer loss with <see cref="Custom(global::System.ReadOnlySpan{double}, global::System.Span{double}, int, global::System.ReadOnlySpan{double})"/>'s σ, as <c>CustomCrossEntropy</c> computes it on spans:
@@ -203,8 +177,10 @@ namespace Demo
                 private double c1, d1, inv0;
                 // Whether a learnable value σ reads is NaN, found once by Load (ILGPU does not merge repeated evaluations).
                 private bool poisoned;
-                // This lane's share of each parameter's gradient, summed over the group by WriteParameterSums.
+                // This lane's share of each parameter's gradient, summed over the group by WriteParameterSums; and in double,
+                // by WriteFusedParameterSums.
                 private double gradC1, gradD1;
+                private double fusedGradC1, fusedGradD1;
 
                 public static int ParameterCount => 2;
 
@@ -249,6 +225,36 @@ namespace Demo
                         partials[slot * 2 + 1] = poisoned ? double.NaN : gradD1;
                     }
                 }
+
+                public double FusedGradient(double x, double gs)
+                {
+                    var dσ0 = -1d - x;
+                    var dσ1 = dσ0 > 0d ? 1d : 0d;
+                    var dσ2 = 2d * dσ1;
+                    var dσ3 = 1d - dσ2;
+                    var dσ4 = x - d1;
+                    var dσ5 = global::ILGPU.Algorithms.XMath.Max(dσ4, 0d);
+                    var dσ6 = inv0 * dσ5 + dσ3;
+                    var dσ7 = x + 0.25d;
+                    var dσ8 = global::ILGPU.Algorithms.XMath.Max(dσ7, 0d);
+                    var dσ9 = -1.5d * dσ8 * dσ8 + dσ6;
+                    var dx = gs * dσ9; // dx = σ'(x)·gσ
+                    fusedGradC1 += gs * dσ5 * dσ5; // gσ·∂σ/∂c1
+                    var dσ10 = inv0 * dσ5;
+                    fusedGradD1 -= gs * dσ10; // gσ·∂σ/∂d1
+                    return dx;
+                }
+
+                public void WriteFusedParameterSums(global::ILGPU.ArrayView<double> partials, long slot)
+                {
+                    fusedGradC1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(fusedGradC1);
+                    fusedGradD1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(fusedGradD1);
+                    if (global::ILGPU.Group.IdxX == 0)
+                    {
+                        partials[slot * 2 + 0] = poisoned ? double.NaN : fusedGradC1;
+                        partials[slot * 2 + 1] = poisoned ? double.NaN : fusedGradD1;
+                    }
+                }
             }
 
             private static double ScoreGradientDouble(double s, double gs, double c1, double d1, double inv0)
@@ -270,520 +276,6 @@ namespace Demo
                 var dσ10 = inv0 * dσ5;
                 gradD1 -= gs * dσ10; // gσ·∂σ/∂d1
                 return scoreGradient;
-            }
-
-            /// <summary>
-            /// One group per (head, block of queries), streaming tiles of keys and values: σ(scale·q·kᵀ), a running maximum m and
-            /// sum l of exp(σ − m) per query — the online SoftMax over σ, not over the scores (σ need not be monotone) — and
-            /// O += P·V with earlier tiles rescaled by exp(m_old − m_new). Stores L = m + log l for the backward.
-            /// </summary>
-            private static void AttentionForwardDoubleKernel(global::ILGPU.ArrayView<double> query, global::ILGPU.ArrayView<double> key, global::ILGPU.ArrayView<double> value, global::ILGPU.ArrayView<double> output, global::ILGPU.ArrayView<double> logSumExp, global::ILGPU.ArrayView<byte> keyPaddingMask, global::ILGPU.ArrayView<double> parameters, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles tiles)
-            {
-                int lane = global::ILGPU.Group.IdxX, lanes = global::ILGPU.Group.DimX, headSize = tiles.HeadSize, block = tiles.Block;
-                // Tile rows are an odd number of elements apart: lanes that read one column of consecutive rows hit distinct banks.
-                int stride = headSize | 1;
-                double scoreScale = (double)tiles.Scale;
-                int head = global::ILGPU.Grid.IdxX / tiles.QueryBlocks;
-                int firstQuery = global::ILGPU.Grid.IdxX % tiles.QueryBlocks * block;
-                int queries = tiles.Queries - firstQuery < block ? tiles.Queries - firstQuery : block;
-                long queryStart = ((long)head * tiles.Queries + firstQuery) * headSize, keyStart = (long)head * tiles.Keys * headSize;
-                long paddingStart = (long)(head / tiles.Heads) * tiles.Keys;
-                // The learnable values, read once into registers rather than from memory for every entry.
-                double c1 = parameters[0];
-                double d1 = parameters[1];
-                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = double.IsNaN(c1) | double.IsNaN(d1);
-
-                // Shared: the block's queries and output rows, a key and a value tile, σ then P of the tile; per query m, l and the rescaling.
-                var shared = global::ILGPU.SharedMemory.GetDynamic<double>();
-                var queryTile = shared.SubView(0, block * stride);
-                var keyTile = shared.SubView(block * stride, block * stride);
-                var valueTile = shared.SubView(2 * block * stride, block * stride);
-                var outputTile = shared.SubView(3 * block * stride, block * stride);
-                var weights = shared.SubView(4 * block * stride, block * block);
-                var rowMax = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
-                var rowSum = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
-                var rowRescale = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
-                for (int e = lane; e < queries * headSize; e += lanes)
-                {
-                    queryTile[e + e / headSize * (stride - headSize)] = query[queryStart + e];
-                    outputTile[e] = 0;
-                }
-                for (int i = lane; i < queries; i += lanes)
-                {
-                    rowMax[i] = double.NegativeInfinity;
-                    rowSum[i] = 0;
-                }
-
-                int visibleKeys = tiles.Causal != 0 && firstQuery + queries < tiles.Keys ? firstQuery + queries : tiles.Keys;
-                for (int firstKey = 0; firstKey < visibleKeys; firstKey += block)
-                {
-                    int keys = visibleKeys - firstKey < block ? visibleKeys - firstKey : block;
-                    bool anyKey = tiles.Padded == 0;
-                    for (int j = lane; j < keys && !anyKey; j += lanes) anyKey = keyPaddingMask[paddingStart + firstKey + j] == 0;
-                    if (!global::ILGPU.Group.BarrierOr(anyKey)) continue; // every key of the tile is padding: skipped, not computed and masked
-                    for (int e = lane; e < keys * headSize; e += lanes)
-                    {
-                        bool padding = tiles.Padded != 0 && keyPaddingMask[paddingStart + firstKey + e / headSize] != 0;
-                        keyTile[e + e / headSize * (stride - headSize)] = padding ? 0 : key[keyStart + (long)firstKey * headSize + e];
-                        valueTile[e + e / headSize * (stride - headSize)] = padding ? 0 : value[keyStart + (long)firstKey * headSize + e];
-                    }
-                    global::ILGPU.Group.Barrier();
-                    // weights[i, j] = queryTile[i]·keyTile[j], a 2 × 2 block per lane: each shared load feeds two multiply-adds.
-                    for (int e = lane; e < block * block / 4; e += lanes)
-                    {
-                        int half = block / 2, i0 = e / half, j0 = e - i0 * half, i1 = i0 + half, j1 = j0 + half;
-                        double p00 = 0, p01 = 0, p10 = 0, p11 = 0;
-                        for (int c = 0; c < headSize; c++)
-                        {
-                            double x0 = queryTile[i0 * stride + c], x1 = queryTile[i1 * stride + c], y0 = keyTile[j0 * stride + c], y1 = keyTile[j1 * stride + c];
-                            p00 += x0 * y0;
-                            p01 += x0 * y1;
-                            p10 += x1 * y0;
-                            p11 += x1 * y1;
-                        }
-                        weights[i0 * block + j0] = p00;
-                        weights[i0 * block + j1] = p01;
-                        weights[i1 * block + j0] = p10;
-                        weights[i1 * block + j1] = p11;
-                    }
-                    global::ILGPU.Group.Barrier();
-                    // σ(scale·q·kᵀ) of every visible (query, key) pair; masked pairs are −∞ and never reach σ, and so is a
-                    // score that comes out −∞ itself (q·k overflowing), as the materialized formula masks it.
-                    for (int e = lane; e < queries * block; e += lanes)
-                    {
-                        int i = e / block, j = e - i * block, qi = firstQuery + i, kj = firstKey + j;
-                        double sv = scoreScale * weights[e];
-                        weights[e] = j < keys && sv != double.NegativeInfinity && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0) ? SigmaDouble(sv, c1, d1) : double.NegativeInfinity;
-                    }
-                    global::ILGPU.Group.Barrier();
-
-                    // One lane per query: the tile's max σ, the new running max, P = exp(σ − m_new) in place, and l rescaled.
-                    // A NaN σ (or a NaN parameter with a visible key) makes the query NaN for good: the max is kept NaN explicitly,
-                    // since XMath.Max drops a NaN on CUDA.
-                    for (int i = lane; i < queries; i += lanes)
-                    {
-                        double tileMax = double.NegativeInfinity;
-                        bool nan = double.IsNaN(rowMax[i]);
-                        for (int j = 0; j < keys; j++)
-                        {
-                            double entry = weights[i * block + j];
-                            nan |= double.IsNaN(entry);
-                            tileMax = global::ILGPU.Algorithms.XMath.Max(tileMax, entry);
-                        }
-                        nan |= poisoned && tileMax != double.NegativeInfinity;
-                        double newMax = nan ? double.NaN : global::ILGPU.Algorithms.XMath.Max(rowMax[i], tileMax);
-                        if (newMax == double.NegativeInfinity)
-                        {
-                            for (int j = 0; j < keys; j++) weights[i * block + j] = 0; // nothing visible yet: no weight
-                            rowRescale[i] = 1;
-                            continue;
-                        }
-                        double rescale = global::ILGPU.Algorithms.XMath.Exp(rowMax[i] - newMax);
-                        double tileSum = 0;
-                        for (int j = 0; j < keys; j++)
-                        {
-                            double weight = global::ILGPU.Algorithms.XMath.Exp(weights[i * block + j] - newMax);
-                            weights[i * block + j] = weight;
-                            tileSum += weight;
-                        }
-                        rowSum[i] = rowSum[i] * rescale + tileSum;
-                        rowMax[i] = newMax;
-                        rowRescale[i] = rescale;
-                    }
-                    global::ILGPU.Group.Barrier();
-
-                    // O = O·exp(m_old − m_new) + P·V.
-                    for (int e = lane, halfWidth = (headSize + 1) / 2; e < block / 2 * halfWidth; e += lanes)
-                    {
-                        int row0 = e / halfWidth, col0 = e - row0 * halfWidth, row1 = row0 + block / 2, col1 = col0 + halfWidth;
-                        bool pair = col1 < headSize; // an odd width leaves the last lane one column
-                        int col1Read = pair ? col1 : col0;
-                        double s00 = 0, s01 = 0, s10 = 0, s11 = 0;
-                        for (int k = 0; k < keys; k++)
-                        {
-                            double w0 = weights[row0 * block + k], w1 = weights[row1 * block + k], v0 = valueTile[k * stride + col0], v1 = valueTile[k * stride + col1Read];
-                            s00 += w0 * v0;
-                            s01 += w0 * v1;
-                            s10 += w1 * v0;
-                            s11 += w1 * v1;
-                        }
-                        if (row0 < queries)
-                        {
-                            outputTile[row0 * headSize + col0] = outputTile[row0 * headSize + col0] * rowRescale[row0] + s00;
-                            if (pair) outputTile[row0 * headSize + col1] = outputTile[row0 * headSize + col1] * rowRescale[row0] + s01;
-                        }
-                        if (row1 < queries)
-                        {
-                            outputTile[row1 * headSize + col0] = outputTile[row1 * headSize + col0] * rowRescale[row1] + s10;
-                            if (pair) outputTile[row1 * headSize + col1] = outputTile[row1 * headSize + col1] * rowRescale[row1] + s11;
-                        }
-                    }
-                }
-                global::ILGPU.Group.Barrier();
-
-                // O / l and L = m + log l; a query with no visible key gets O = 0 and L = −∞.
-                for (int e = lane; e < queries * headSize; e += lanes)
-                {
-                    int i = e / headSize;
-                    output[queryStart + e] = rowMax[i] == double.NegativeInfinity ? 0 : outputTile[e] * (double)(1 / rowSum[i]);
-                }
-                for (int i = lane; i < queries; i += lanes)
-                {
-                    logSumExp[(long)head * tiles.Queries + firstQuery + i] = rowMax[i] == double.NegativeInfinity ? double.NegativeInfinity : rowMax[i] + (double)global::ILGPU.Algorithms.XMath.Log(rowSum[i]);
-                }
-            }
-
-            /// <summary>
-            /// One group per (head, block of keys), over every block of queries that sees it: P = exp(σ − L) and gσ = P·(dO·v − D)
-            /// recomputed per tile, ds = σ′(s)·gσ, dV += Pᵀ·dO and dK += scale·dsᵀ·Q in shared memory, and this group's
-            /// share of Σ gσ·∂σ/∂θ, summed per lane in double and over the group in a fixed order, in its own slot of partials.
-            /// </summary>
-            private static void AttentionKeysDoubleKernel(global::ILGPU.ArrayView<double> query, global::ILGPU.ArrayView<double> key, global::ILGPU.ArrayView<double> value, global::ILGPU.ArrayView<double> outputGradient, global::ILGPU.ArrayView<double> logSumExp, global::ILGPU.ArrayView<double> delta, global::ILGPU.ArrayView<double> keyGradient, global::ILGPU.ArrayView<double> valueGradient, global::ILGPU.ArrayView<byte> keyPaddingMask, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<double> partials, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles tiles)
-            {
-                int lane = global::ILGPU.Group.IdxX, lanes = global::ILGPU.Group.DimX, headSize = tiles.HeadSize, block = tiles.Block;
-                // Tile rows are an odd number of elements apart: lanes that read one column of consecutive rows hit distinct banks.
-                int stride = headSize | 1;
-                double scoreScale = (double)tiles.Scale;
-                int head = global::ILGPU.Grid.IdxX / tiles.KeyBlocks;
-                int firstKey = global::ILGPU.Grid.IdxX % tiles.KeyBlocks * block;
-                // The one group of a call with no head has no key: it writes its parameter slot alone.
-                int keys = head >= tiles.HeadCount ? 0 : tiles.Keys - firstKey < block ? tiles.Keys - firstKey : block;
-                long keyStart = (long)head * tiles.Keys * headSize, paddingStart = tiles.Heads == 0 ? 0 : (long)(head / tiles.Heads) * tiles.Keys;
-                // The learnable values, read once into registers rather than from memory for every entry.
-                double c1 = parameters[0];
-                double d1 = parameters[1];
-                double inv0 = 2d * c1;
-                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = double.IsNaN(c1) | double.IsNaN(d1);
-                double gradC1 = 0;
-                double gradD1 = 0;
-
-                // Shared: the key and value tiles and their gradients, a block of queries and of output gradients, P and ds.
-                var shared = global::ILGPU.SharedMemory.GetDynamic<double>();
-                var keyTile = shared.SubView(0, block * stride);
-                var valueTile = shared.SubView(block * stride, block * stride);
-                var keyGradientTile = shared.SubView(2 * block * stride, block * stride);
-                var valueGradientTile = shared.SubView(3 * block * stride, block * stride);
-                var queryTile = shared.SubView(4 * block * stride, block * stride);
-                var outputGradientTile = shared.SubView(5 * block * stride, block * stride);
-                var weights = shared.SubView(6 * block * stride, block * block);
-                var scoreGradients = shared.SubView(6 * block * stride + block * block, block * block);
-                var rowLogSumExp = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
-                var rowDelta = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
-                for (int e = lane; e < keys * headSize; e += lanes)
-                {
-                    keyTile[e + e / headSize * (stride - headSize)] = key[keyStart + (long)firstKey * headSize + e];
-                    valueTile[e + e / headSize * (stride - headSize)] = value[keyStart + (long)firstKey * headSize + e];
-                    keyGradientTile[e] = 0;
-                    valueGradientTile[e] = 0;
-                }
-
-                // A group whose keys are all padding has nothing to add: its gradients stay 0.
-                bool anyKey = keys > 0 && tiles.Padded == 0;
-                for (int j = lane; j < keys && !anyKey; j += lanes) anyKey = keyPaddingMask[paddingStart + firstKey + j] == 0;
-                anyKey = global::ILGPU.Group.BarrierOr(anyKey);
-                // With a causal mask the first query that sees key j is query j.
-                for (int firstQuery = tiles.Causal != 0 ? firstKey : 0; anyKey && firstQuery < tiles.Queries; firstQuery += block)
-                {
-                    int queries = tiles.Queries - firstQuery < block ? tiles.Queries - firstQuery : block;
-                    long queryStart = ((long)head * tiles.Queries + firstQuery) * headSize;
-                    global::ILGPU.Group.Barrier(); // every lane is done with the previous block of queries
-                    for (int e = lane; e < queries * headSize; e += lanes)
-                    {
-                        queryTile[e + e / headSize * (stride - headSize)] = query[queryStart + e];
-                        outputGradientTile[e + e / headSize * (stride - headSize)] = outputGradient[queryStart + e];
-                    }
-                    for (int i = lane; i < queries; i += lanes)
-                    {
-                        rowLogSumExp[i] = logSumExp[(long)head * tiles.Queries + firstQuery + i];
-                        rowDelta[i] = delta[(long)head * tiles.Queries + firstQuery + i];
-                    }
-                    global::ILGPU.Group.Barrier();
-
-                    // weights[i, j] = queryTile[i]·keyTile[j], a 2 × 2 block per lane: each shared load feeds two multiply-adds.
-                    for (int e = lane; e < block * block / 4; e += lanes)
-                    {
-                        int half = block / 2, i0 = e / half, j0 = e - i0 * half, i1 = i0 + half, j1 = j0 + half;
-                        double p00 = 0, p01 = 0, p10 = 0, p11 = 0;
-                        for (int c = 0; c < headSize; c++)
-                        {
-                            double x0 = queryTile[i0 * stride + c], x1 = queryTile[i1 * stride + c], y0 = keyTile[j0 * stride + c], y1 = keyTile[j1 * stride + c];
-                            p00 += x0 * y0;
-                            p01 += x0 * y1;
-                            p10 += x1 * y0;
-                            p11 += x1 * y1;
-                        }
-                        weights[i0 * block + j0] = p00;
-                        weights[i0 * block + j1] = p01;
-                        weights[i1 * block + j0] = p10;
-                        weights[i1 * block + j1] = p11;
-                    }
-                    global::ILGPU.Group.Barrier();
-                    // scoreGradients[i, j] = outputGradientTile[i]·valueTile[j], a 2 × 2 block per lane: each shared load feeds two multiply-adds.
-                    for (int e = lane; e < block * block / 4; e += lanes)
-                    {
-                        int half = block / 2, i0 = e / half, j0 = e - i0 * half, i1 = i0 + half, j1 = j0 + half;
-                        double p00 = 0, p01 = 0, p10 = 0, p11 = 0;
-                        for (int c = 0; c < headSize; c++)
-                        {
-                            double x0 = outputGradientTile[i0 * stride + c], x1 = outputGradientTile[i1 * stride + c], y0 = valueTile[j0 * stride + c], y1 = valueTile[j1 * stride + c];
-                            p00 += x0 * y0;
-                            p01 += x0 * y1;
-                            p10 += x1 * y0;
-                            p11 += x1 * y1;
-                        }
-                        scoreGradients[i0 * block + j0] = p00;
-                        scoreGradients[i0 * block + j1] = p01;
-                        scoreGradients[i1 * block + j0] = p10;
-                        scoreGradients[i1 * block + j1] = p11;
-                    }
-                    global::ILGPU.Group.Barrier();
-                    // P and ds = σ′(s)·gσ of every (query, key) pair of the tile, in place of the products; masked pairs and
-                    // queries with no visible key get 0.
-                    for (int e = lane; e < queries * block; e += lanes)
-                    {
-                        int i = e / block, j = e - i * block, qi = firstQuery + i, kj = firstKey + j;
-                        double weight = 0, gs = 0, sv = scoreScale * weights[e];
-                        bool visible = j < keys && sv != double.NegativeInfinity && rowLogSumExp[i] != double.NegativeInfinity && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0);
-                        if (visible)
-                        {
-                            weight = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(sv, c1, d1) - rowLogSumExp[i]);
-                            gs = weight * (scoreGradients[e] - rowDelta[i]);
-                        }
-                        double scoreGradient = 0;
-                        if (visible)
-                        {
-                            var dσ0 = -1d - sv;
-                            var dσ1 = dσ0 > 0d ? 1d : 0d;
-                            var dσ2 = 2d * dσ1;
-                            var dσ3 = 1d - dσ2;
-                            var dσ4 = sv - d1;
-                            var dσ5 = global::ILGPU.Algorithms.XMath.Max(dσ4, 0d);
-                            var dσ6 = inv0 * dσ5 + dσ3;
-                            var dσ7 = sv + 0.25d;
-                            var dσ8 = global::ILGPU.Algorithms.XMath.Max(dσ7, 0d);
-                            var dσ9 = -1.5d * dσ8 * dσ8 + dσ6;
-                            var dsi = gs * dσ9; // dx = σ'(x)·gσ
-                            gradC1 += gs * dσ5 * dσ5; // gσ·∂σ/∂c1
-                            var dσ10 = inv0 * dσ5;
-                            gradD1 -= gs * dσ10; // gσ·∂σ/∂d1
-                            scoreGradient = dsi;
-                        }
-                        weights[e] = weight;
-                        scoreGradients[e] = scoreGradient;
-                    }
-                    global::ILGPU.Group.Barrier();
-
-                    // dV += Pᵀ·dO and dK += scale·dsᵀ·Q.
-                    for (int e = lane, halfWidth = (headSize + 1) / 2; e < block / 2 * halfWidth; e += lanes)
-                    {
-                        int row0 = e / halfWidth, col0 = e - row0 * halfWidth, row1 = row0 + block / 2, col1 = col0 + halfWidth;
-                        bool pair = col1 < headSize; // an odd width leaves the last lane one column
-                        int col1Read = pair ? col1 : col0;
-                        double s00 = 0, s01 = 0, s10 = 0, s11 = 0;
-                        for (int k = 0; k < queries; k++)
-                        {
-                            double w0 = weights[k * block + row0], w1 = weights[k * block + row1], v0 = outputGradientTile[k * stride + col0], v1 = outputGradientTile[k * stride + col1Read];
-                            s00 += w0 * v0;
-                            s01 += w0 * v1;
-                            s10 += w1 * v0;
-                            s11 += w1 * v1;
-                        }
-                        if (row0 < keys)
-                        {
-                            valueGradientTile[row0 * headSize + col0] += s00;
-                            if (pair) valueGradientTile[row0 * headSize + col1] += s01;
-                        }
-                        if (row1 < keys)
-                        {
-                            valueGradientTile[row1 * headSize + col0] += s10;
-                            if (pair) valueGradientTile[row1 * headSize + col1] += s11;
-                        }
-                    }
-                    for (int e = lane, halfWidth = (headSize + 1) / 2; e < block / 2 * halfWidth; e += lanes)
-                    {
-                        int row0 = e / halfWidth, col0 = e - row0 * halfWidth, row1 = row0 + block / 2, col1 = col0 + halfWidth;
-                        bool pair = col1 < headSize; // an odd width leaves the last lane one column
-                        int col1Read = pair ? col1 : col0;
-                        double s00 = 0, s01 = 0, s10 = 0, s11 = 0;
-                        for (int k = 0; k < queries; k++)
-                        {
-                            double w0 = scoreGradients[k * block + row0], w1 = scoreGradients[k * block + row1], v0 = queryTile[k * stride + col0], v1 = queryTile[k * stride + col1Read];
-                            s00 += w0 * v0;
-                            s01 += w0 * v1;
-                            s10 += w1 * v0;
-                            s11 += w1 * v1;
-                        }
-                        if (row0 < keys)
-                        {
-                            keyGradientTile[row0 * headSize + col0] += scoreScale * s00;
-                            if (pair) keyGradientTile[row0 * headSize + col1] += scoreScale * s01;
-                        }
-                        if (row1 < keys)
-                        {
-                            keyGradientTile[row1 * headSize + col0] += scoreScale * s10;
-                            if (pair) keyGradientTile[row1 * headSize + col1] += scoreScale * s11;
-                        }
-                    }
-                }
-                global::ILGPU.Group.Barrier();
-                for (int e = lane; e < keys * headSize; e += lanes)
-                {
-                    keyGradient[keyStart + (long)firstKey * headSize + e] = keyGradientTile[e];
-                    valueGradient[keyStart + (long)firstKey * headSize + e] = valueGradientTile[e];
-                }
-
-                // Sum each gradient over the group; lane 0 writes this group's slot (an Above threshold's negated). A NaN
-                // parameter σ reads makes every gradient NaN, as autograd of the formula does, even with nothing visible.
-                gradC1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradC1);
-                gradD1 = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradD1);
-                if (lane == 0)
-                {
-                    partials[(long)global::ILGPU.Grid.IdxX * 2 + 0] = poisoned ? double.NaN : gradC1;
-                    partials[(long)global::ILGPU.Grid.IdxX * 2 + 1] = poisoned ? double.NaN : gradD1;
-                }
-            }
-
-            /// <summary>
-            /// One group per (head, block of queries), over every tile of keys it sees: ds = σ′(s)·gσ recomputed per tile and
-            /// dQ += scale·ds·K in shared memory. Written by one group per row, so no atomics: the same bits on every run.
-            /// </summary>
-            private static void AttentionQueriesDoubleKernel(global::ILGPU.ArrayView<double> query, global::ILGPU.ArrayView<double> key, global::ILGPU.ArrayView<double> value, global::ILGPU.ArrayView<double> outputGradient, global::ILGPU.ArrayView<double> logSumExp, global::ILGPU.ArrayView<double> delta, global::ILGPU.ArrayView<double> queryGradient, global::ILGPU.ArrayView<byte> keyPaddingMask, global::ILGPU.ArrayView<double> parameters, global::MultiMax.Gpu.CompilerServices.GpuAttentionTiles tiles)
-            {
-                int lane = global::ILGPU.Group.IdxX, lanes = global::ILGPU.Group.DimX, headSize = tiles.HeadSize, block = tiles.Block;
-                // Tile rows are an odd number of elements apart: lanes that read one column of consecutive rows hit distinct banks.
-                int stride = headSize | 1;
-                double scoreScale = (double)tiles.Scale;
-                int head = global::ILGPU.Grid.IdxX / tiles.QueryBlocks;
-                int firstQuery = global::ILGPU.Grid.IdxX % tiles.QueryBlocks * block;
-                int queries = tiles.Queries - firstQuery < block ? tiles.Queries - firstQuery : block;
-                long queryStart = ((long)head * tiles.Queries + firstQuery) * headSize, keyStart = (long)head * tiles.Keys * headSize;
-                long paddingStart = (long)(head / tiles.Heads) * tiles.Keys;
-                // The learnable values, read once into registers rather than from memory for every entry.
-                double c1 = parameters[0];
-                double d1 = parameters[1];
-                double inv0 = 2d * c1;
-
-                // Shared: the block's queries, output gradients and query gradients, a key and a value tile; q·k then ds, and dO·v.
-                var shared = global::ILGPU.SharedMemory.GetDynamic<double>();
-                var queryTile = shared.SubView(0, block * stride);
-                var outputGradientTile = shared.SubView(block * stride, block * stride);
-                var queryGradientTile = shared.SubView(2 * block * stride, block * stride);
-                var keyTile = shared.SubView(3 * block * stride, block * stride);
-                var valueTile = shared.SubView(4 * block * stride, block * stride);
-                var scoreGradients = shared.SubView(5 * block * stride, block * block);
-                var outputDots = shared.SubView(5 * block * stride + block * block, block * block);
-                var rowLogSumExp = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
-                var rowDelta = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
-                for (int e = lane; e < queries * headSize; e += lanes)
-                {
-                    queryTile[e + e / headSize * (stride - headSize)] = query[queryStart + e];
-                    outputGradientTile[e + e / headSize * (stride - headSize)] = outputGradient[queryStart + e];
-                }
-                for (int i = lane; i < queries; i += lanes)
-                {
-                    rowLogSumExp[i] = logSumExp[(long)head * tiles.Queries + firstQuery + i];
-                    rowDelta[i] = delta[(long)head * tiles.Queries + firstQuery + i];
-                }
-                for (int e = lane; e < queries * headSize; e += lanes) queryGradientTile[e] = 0;
-
-                int visibleKeys = tiles.Causal != 0 && firstQuery + queries < tiles.Keys ? firstQuery + queries : tiles.Keys;
-                for (int firstKey = 0; firstKey < visibleKeys; firstKey += block)
-                {
-                    int keys = visibleKeys - firstKey < block ? visibleKeys - firstKey : block;
-                    bool anyKey = tiles.Padded == 0;
-                    for (int j = lane; j < keys && !anyKey; j += lanes) anyKey = keyPaddingMask[paddingStart + firstKey + j] == 0;
-                    if (!global::ILGPU.Group.BarrierOr(anyKey)) continue; // every key of the tile is padding: skipped, not computed and masked
-                    for (int e = lane; e < keys * headSize; e += lanes)
-                    {
-                        bool padding = tiles.Padded != 0 && keyPaddingMask[paddingStart + firstKey + e / headSize] != 0;
-                        keyTile[e + e / headSize * (stride - headSize)] = padding ? 0 : key[keyStart + (long)firstKey * headSize + e];
-                        valueTile[e + e / headSize * (stride - headSize)] = padding ? 0 : value[keyStart + (long)firstKey * headSize + e];
-                    }
-                    global::ILGPU.Group.Barrier();
-                    // scoreGradients[i, j] = queryTile[i]·keyTile[j], a 2 × 2 block per lane: each shared load feeds two multiply-adds.
-                    for (int e = lane; e < block * block / 4; e += lanes)
-                    {
-                        int half = block / 2, i0 = e / half, j0 = e - i0 * half, i1 = i0 + half, j1 = j0 + half;
-                        double p00 = 0, p01 = 0, p10 = 0, p11 = 0;
-                        for (int c = 0; c < headSize; c++)
-                        {
-                            double x0 = queryTile[i0 * stride + c], x1 = queryTile[i1 * stride + c], y0 = keyTile[j0 * stride + c], y1 = keyTile[j1 * stride + c];
-                            p00 += x0 * y0;
-                            p01 += x0 * y1;
-                            p10 += x1 * y0;
-                            p11 += x1 * y1;
-                        }
-                        scoreGradients[i0 * block + j0] = p00;
-                        scoreGradients[i0 * block + j1] = p01;
-                        scoreGradients[i1 * block + j0] = p10;
-                        scoreGradients[i1 * block + j1] = p11;
-                    }
-                    global::ILGPU.Group.Barrier();
-                    // outputDots[i, j] = outputGradientTile[i]·valueTile[j], a 2 × 2 block per lane: each shared load feeds two multiply-adds.
-                    for (int e = lane; e < block * block / 4; e += lanes)
-                    {
-                        int half = block / 2, i0 = e / half, j0 = e - i0 * half, i1 = i0 + half, j1 = j0 + half;
-                        double p00 = 0, p01 = 0, p10 = 0, p11 = 0;
-                        for (int c = 0; c < headSize; c++)
-                        {
-                            double x0 = outputGradientTile[i0 * stride + c], x1 = outputGradientTile[i1 * stride + c], y0 = valueTile[j0 * stride + c], y1 = valueTile[j1 * stride + c];
-                            p00 += x0 * y0;
-                            p01 += x0 * y1;
-                            p10 += x1 * y0;
-                            p11 += x1 * y1;
-                        }
-                        outputDots[i0 * block + j0] = p00;
-                        outputDots[i0 * block + j1] = p01;
-                        outputDots[i1 * block + j0] = p10;
-                        outputDots[i1 * block + j1] = p11;
-                    }
-                    global::ILGPU.Group.Barrier();
-                    // ds of every (query, key) pair of the tile, in place of q·k; masked pairs and queries with no visible key get 0.
-                    for (int e = lane; e < queries * block; e += lanes)
-                    {
-                        int i = e / block, j = e - i * block, qi = firstQuery + i, kj = firstKey + j;
-                        double weight = 0, gs = 0, sv = scoreScale * scoreGradients[e];
-                        bool visible = j < keys && sv != double.NegativeInfinity && rowLogSumExp[i] != double.NegativeInfinity && (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0);
-                        if (visible)
-                        {
-                            weight = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(sv, c1, d1) - rowLogSumExp[i]);
-                            gs = weight * (outputDots[e] - rowDelta[i]);
-                        }
-                        scoreGradients[e] = visible ? ScoreGradientDouble(sv, gs, c1, d1, inv0) : 0;
-                    }
-                    global::ILGPU.Group.Barrier();
-
-                    // dQ += scale·ds·K.
-                    for (int e = lane, halfWidth = (headSize + 1) / 2; e < block / 2 * halfWidth; e += lanes)
-                    {
-                        int row0 = e / halfWidth, col0 = e - row0 * halfWidth, row1 = row0 + block / 2, col1 = col0 + halfWidth;
-                        bool pair = col1 < headSize; // an odd width leaves the last lane one column
-                        int col1Read = pair ? col1 : col0;
-                        double s00 = 0, s01 = 0, s10 = 0, s11 = 0;
-                        for (int k = 0; k < keys; k++)
-                        {
-                            double w0 = scoreGradients[row0 * block + k], w1 = scoreGradients[row1 * block + k], v0 = keyTile[k * stride + col0], v1 = keyTile[k * stride + col1Read];
-                            s00 += w0 * v0;
-                            s01 += w0 * v1;
-                            s10 += w1 * v0;
-                            s11 += w1 * v1;
-                        }
-                        if (row0 < queries)
-                        {
-                            queryGradientTile[row0 * headSize + col0] += scoreScale * s00;
-                            if (pair) queryGradientTile[row0 * headSize + col1] += scoreScale * s01;
-                        }
-                        if (row1 < queries)
-                        {
-                            queryGradientTile[row1 * headSize + col0] += scoreScale * s10;
-                            if (pair) queryGradientTile[row1 * headSize + col1] += scoreScale * s11;
-                        }
-                    }
-                }
-                global::ILGPU.Group.Barrier();
-                for (int e = lane; e < queries * headSize; e += lanes) queryGradient[queryStart + e] = queryGradientTile[e];
             }
 
             /// <summary>

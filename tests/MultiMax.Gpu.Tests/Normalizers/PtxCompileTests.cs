@@ -30,6 +30,18 @@ public sealed class PtxCompileTests
     /// <summary>The generated <c>…Gpu</c> classes.</summary>
     private static readonly Type[] GpuClasses = GeneratedHosts.SelectMany(type => type.GetNestedTypes(BindingFlags.Public | BindingFlags.NonPublic)).ToArray();
 
+    /// <summary>The runtime's kernels that are generic over a modulator.</summary>
+    private static readonly (Type Kernels, string Name)[] GenericKernels =
+    [
+        (typeof(GpuRowKernels), nameof(GpuRowKernels.ForwardKernel)),
+        (typeof(GpuRowKernels), nameof(GpuRowKernels.BackwardKernel)),
+        (typeof(GpuRowKernels), nameof(GpuRowKernels.LogForwardKernel)),
+        (typeof(GpuRowKernels), nameof(GpuRowKernels.LogBackwardKernel)),
+        (typeof(GpuAttentionKernels), nameof(GpuAttentionKernels.ForwardKernel)),
+        (typeof(GpuAttentionKernels), nameof(GpuAttentionKernels.KeysKernel)),
+        (typeof(GpuAttentionKernels), nameof(GpuAttentionKernels.QueriesKernel)),
+    ];
+
     /// <summary>
     /// Every kernel by a readable name: the generated ones, the runtime's row kernels over every generated modulator, and
     /// the runtime's helper kernels (gradient sums, D of attention) for each element type.
@@ -41,10 +53,10 @@ public sealed class PtxCompileTests
         .Concat(GpuClasses.SelectMany(RowKernels))
         .Append(SumRows<float, GpuSingle>())
         .Append(SumRows<double, GpuDouble>())
-        .Append(Runtime(nameof(GpuNormalizerRunner), GpuNormalizerRunner.SumPartialsFloatKernel))
-        .Append(Runtime(nameof(GpuNormalizerRunner), GpuNormalizerRunner.SumPartialsDoubleKernel))
-        .Append(Runtime(nameof(GpuAttentionRunner), GpuAttentionRunner.OutputDotsFloatKernel))
-        .Append(Runtime(nameof(GpuAttentionRunner), GpuAttentionRunner.OutputDotsDoubleKernel))
+        .Append(Runtime(nameof(GpuNormalizerRunner), GpuNormalizerRunner.SumPartialsKernel<float, GpuSingle>))
+        .Append(Runtime(nameof(GpuNormalizerRunner), GpuNormalizerRunner.SumPartialsKernel<double, GpuDouble>))
+        .Append(Runtime(nameof(GpuAttentionRunner), GpuAttentionRunner.OutputDotsKernel<float, GpuSingle>))
+        .Append(Runtime(nameof(GpuAttentionRunner), GpuAttentionRunner.OutputDotsKernel<double, GpuDouble>))
         .ToDictionary(kernel => kernel.Name, kernel => kernel.Method);
 
     public static IEnumerable<object[]> Kernels() => AllKernels.Keys.Select(name => new object[] { name });
@@ -66,15 +78,15 @@ public sealed class PtxCompileTests
         Assert.Contains("ClipGpu.DoubleModulator.ForwardKernel", kernels);
         Assert.Contains("GpuNormalizerRunner.SumRowsKernel<Single>", kernels);
         Assert.Contains("GpuNormalizerRunner.SumRowsKernel<Double>", kernels);
-        foreach (string kernel in new[] { "AttentionForwardFloatKernel", "AttentionKeysFloatKernel", "AttentionQueriesFloatKernel", "AttentionForwardDoubleKernel", "AttentionKeysDoubleKernel", "AttentionQueriesDoubleKernel" })
+        foreach (string kernel in new[] { "FloatModulator.AttentionForwardKernel", "FloatModulator.AttentionKeysKernel", "FloatModulator.AttentionQueriesKernel", "DoubleModulator.AttentionForwardKernel", "DoubleModulator.AttentionKeysKernel", "DoubleModulator.AttentionQueriesKernel" })
         {
             Assert.Contains($"MultiMax2Gpu.{kernel}", kernels);
             Assert.Contains($"SoftMaxGpu.{kernel}", kernels);
         }
 
-        Assert.Contains("CustomGpu.AttentionKeysDoubleKernel", kernels);
-        Assert.Contains("GpuNormalizerRunner.SumPartialsFloatKernel", kernels);
-        Assert.Contains("GpuAttentionRunner.OutputDotsDoubleKernel", kernels);
+        Assert.Contains("CustomGpu.DoubleModulator.AttentionKeysKernel", kernels);
+        Assert.Contains("GpuNormalizerRunner.SumPartialsKernel<Single>", kernels);
+        Assert.Contains("GpuAttentionRunner.OutputDotsKernel<Double>", kernels);
     }
 
     [Theory]
@@ -96,7 +108,8 @@ public sealed class PtxCompileTests
         Assert.Contains(".target sm_70", compiled.PTXAssembly, StringComparison.Ordinal);
     }
 
-    private static (string Name, MethodInfo Method) Runtime(string type, Delegate kernel) => ($"{type}.{kernel.Method.Name}", kernel.Method);
+    private static (string Name, MethodInfo Method) Runtime(string type, Delegate kernel) =>
+        ($"{type}.{kernel.Method.Name}<{kernel.Method.GetGenericArguments()[0].Name}>", kernel.Method);
 
     private static (string Name, MethodInfo Method) SumRows<T, TElement>()
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -106,17 +119,17 @@ public sealed class PtxCompileTests
         return ($"{nameof(GpuNormalizerRunner)}.{nameof(GpuNormalizerRunner.SumRowsKernel)}<{typeof(T).Name}>", kernel.Method);
     }
 
-    /// <summary><see cref="GpuRowKernels"/>' kernels over each modulator struct a generated class declares.</summary>
+    /// <summary>The runtime's generic kernels over each modulator struct a generated class declares.</summary>
     private static IEnumerable<(string Name, MethodInfo Method)> RowKernels(Type gpuClass)
     {
         foreach (Type modulator in gpuClass.GetNestedTypes(BindingFlags.NonPublic).Where(type => type.IsValueType))
         {
             Type element = modulator.GetInterfaces().Single(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IGpuModulator<>)).GetGenericArguments()[0];
             Type traits = element == typeof(float) ? typeof(GpuSingle) : typeof(GpuDouble);
-            foreach (string kernel in new[] { nameof(GpuRowKernels.ForwardKernel), nameof(GpuRowKernels.BackwardKernel), nameof(GpuRowKernels.LogForwardKernel), nameof(GpuRowKernels.LogBackwardKernel) })
+            foreach ((Type kernels, string kernel) in GenericKernels)
             {
-                MethodInfo method = typeof(GpuRowKernels).GetMethod(kernel, BindingFlags.Static | BindingFlags.NonPublic)!.MakeGenericMethod(element, traits, modulator);
-                yield return ($"{gpuClass.Name}.{modulator.Name}.{kernel}", method);
+                MethodInfo method = kernels.GetMethod(kernel, BindingFlags.Static | BindingFlags.NonPublic)!.MakeGenericMethod(element, traits, modulator);
+                yield return ($"{gpuClass.Name}.{modulator.Name}.{(kernels == typeof(GpuRowKernels) ? "" : "Attention")}{kernel}", method);
             }
         }
     }
