@@ -1,16 +1,11 @@
-using System.Linq;
 using MultiMax.Generator.Model;
-using MultiMax.Generator.Modulator;
 
 namespace MultiMax.Generator.Emit;
 
 internal static partial class GpuEmitter
 {
     private const string AttentionKernels = "global::MultiMax.Gpu.CompilerServices.GpuAttentionKernels";
-    private const string Tiles = "global::MultiMax.Gpu.CompilerServices.GpuTiles";
     private const string MaskView = "global::ILGPU.ArrayView<byte>";
-    private const string Group = "global::ILGPU.Group";
-    private const string XMath = "global::ILGPU.Algorithms.XMath";
 
     /// <summary>
     /// <c>Attention</c> and <c>AttentionBackward</c>: the span operators <c>&lt;Name&gt;Attention</c>/<c>…Backward</c> on
@@ -59,27 +54,4 @@ internal static partial class GpuEmitter
         writer.Line($"public static void AttentionBackward(global::ILGPU.Runtime.AcceleratorStream stream, {view} query, {view} key, {view} value, {view} output, {view} logSumExp, {view} outputGradient, {view} queryGradient, {view} keyGradient, {view} valueGradient, global::MultiMax.AttentionShape shape, {parameters}{parameterGradients}{settings}) =>");
         writer.Line($"    {AttentionKernels}.Backward{KernelTypeArguments(type)}(stream, query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, {parametersArgument}, {(spec.HasParameters ? "parameterGradients" : "default")}, keyPaddingMask, causal, scale);");
     }
-
-    /// <summary>ds = σ′(s)·gσ of one logit, for the loss's token pass: the class pass sums the parameter gradients.</summary>
-    private static void WriteScoreGradient(SourceWriter writer, ModulatorPrinter printer)
-    {
-        ModulatorMath math = printer.Math;
-        string t = math.Type.Keyword();
-        Local s = new("s"), gs = new("gs");
-        string symbols = string.Concat(math.DerivativeSymbols.Select(symbol => $", {t} {symbol.Name}"));
-        using (writer.Block($"private static {t} ScoreGradient{Suffix(math.Type)}({t} {s}, {t} {gs}{symbols})"))
-        {
-            if (math.Gradients.Count > 0)
-            {
-                writer.Line("// The parameter sums are the key pass's; here they are left unused.");
-                writer.Line("double " + string.Join(", ", math.Gradients.Select(g => g.AccumulatorStem + " = 0")) + ";");
-            }
-
-            Local ds = printer.WriteInputGradient(writer, s, gs, gs, g => new Local(g.AccumulatorStem), "scoreGradient");
-            writer.Line($"return {ds};");
-        }
-    }
-
-    private static string ScoreGradient(ModulatorPrinter printer, string s, string gs) =>
-        $"ScoreGradient{Suffix(printer.Math.Type)}({s}, {gs}{string.Concat(printer.Math.DerivativeSymbols.Select(symbol => $", {symbol.Name}"))})";
 }

@@ -7,6 +7,7 @@ namespace MultiMax.Generator.Emit;
 internal static partial class GpuEmitter
 {
     private const string ModulatorInterface = "global::MultiMax.Gpu.CompilerServices.IGpuModulator";
+    private const string Reduce = "global::MultiMax.Gpu.CompilerServices.GroupReduce";
 
     /// <summary>The nested struct that carries σ in <paramref name="type"/> into the runtime's generic kernels.</summary>
     private static string ModulatorName(ElementType type) => Suffix(type) + "Modulator";
@@ -52,15 +53,15 @@ internal static partial class GpuEmitter
             writer.Line();
             writer.Line($"public readonly bool IsPoisoned => {(poisoned is null ? "false; // σ reads no learnable parameter" : "poisoned;")}");
             writer.Line();
-            writer.Line($"public readonly {t} Sigma({t} x) => {Sigma(printer, new Local("x"))};");
+            WriteSigma(writer, printer);
             writer.Line();
             WriteInputGradient(writer, printer, "InputGradient", Accumulator);
             writer.Line();
-            WriteParameterSums(writer, spec, printer);
+            WriteParameterSums(writer, spec, printer, fused: false);
             writer.Line();
             WriteInputGradient(writer, printer, "FusedGradient", FusedAccumulator);
             writer.Line();
-            WriteFusedParameterSums(writer, spec, printer);
+            WriteParameterSums(writer, spec, printer, fused: true);
         }
     }
 
@@ -69,6 +70,24 @@ internal static partial class GpuEmitter
     /// <summary>The double field that sums a parameter's gradient for the fused kernels: <c>fusedGradA0</c>.</summary>
     private static Local FusedAccumulator(ParameterGradient gradient) =>
         new("fused" + char.ToUpperInvariant(gradient.AccumulatorStem[0]) + gradient.AccumulatorStem.Substring(1));
+
+    /// <summary>σ of one unmasked entry, constants folded in, the learnable values from this lane's registers.</summary>
+    private static void WriteSigma(SourceWriter writer, ModulatorPrinter printer)
+    {
+        string t = printer.Math.Type.Keyword();
+        var x = new Local("x");
+        if (printer.Math.IsIdentity)
+        {
+            writer.Line($"public readonly {t} Sigma({t} {x}) => {x}; // σ is the identity");
+            return;
+        }
+
+        using (writer.Block($"public readonly {t} Sigma({t} {x})"))
+        {
+            Local sigma = printer.WriteSigma(writer, x, "sigma");
+            writer.Line($"return {sigma};");
+        }
+    }
 
     private static void WriteLoad(SourceWriter writer, ModulatorPrinter printer, Symbol[] registers, string? poisoned)
     {
@@ -112,39 +131,47 @@ internal static partial class GpuEmitter
         }
     }
 
-    /// <summary>Each share summed over the group; the first lane writes the row's slot.</summary>
-    private static void WriteParameterSums(SourceWriter writer, NormalizerSpec spec, ModulatorPrinter printer)
+    /// <summary>
+    /// <c>WriteParameterSums</c> (the row kernels' shares, in the element type) or, when <paramref name="fused"/>,
+    /// <c>WriteFusedParameterSums</c> (the fused kernels', in double): each share summed over the group, then the first
+    /// lane writes them to slot <c>slot</c> of <c>partials</c>, an Above threshold's sum negated, 0 for a parameter σ does
+    /// not depend on (the threshold of a term whose coefficient is a constant 0). Where a parameter σ reads is NaN the slot
+    /// is NaN: for the parameters with gradients, as the row operators do, or for all, as the fused operators do.
+    /// </summary>
+    private static void WriteParameterSums(SourceWriter writer, NormalizerSpec spec, ModulatorPrinter printer, bool fused)
     {
-        Local partials = new("partials"), slot = new("slot");
-        string signature = $"public void WriteParameterSums({View(printer.Math.Type)} {partials}, long {slot})";
+        ModulatorMath math = printer.Math;
+        string element = fused ? "double" : math.Type.Keyword();
+        string signature = $"public void Write{(fused ? "Fused" : "")}ParameterSums(global::ILGPU.ArrayView<{element}> partials, long slot)";
         if (!spec.HasParameters)
         {
             writer.Line($"{signature} {{ }} // no parameters");
             return;
         }
 
+        System.Func<ParameterGradient, Local> accumulator = fused ? FusedAccumulator : Accumulator;
+        bool poisoned = printer.AnyParameterIsNaN() is not null;
         using (writer.Block(signature))
         {
-            Local? poisoned = printer.AnyParameterIsNaN() is null ? null : new Local("poisoned");
-            WriteParameterSlot(writer, spec, printer.Math, poisoned, "global::ILGPU.Group.IdxX == 0", slot.Name, $"{printer.Math.Type.Keyword()}.NaN", poisonEvery: false);
-        }
-    }
+            foreach (ParameterGradient gradient in math.Gradients)
+            {
+                writer.Line($"{accumulator(gradient)} = {Reduce}.Sum({accumulator(gradient)});");
+            }
 
-    /// <summary>Each double share summed over the group; the first lane writes the group's slot, all NaN when σ's parameters are poisoned.</summary>
-    private static void WriteFusedParameterSums(SourceWriter writer, NormalizerSpec spec, ModulatorPrinter printer)
-    {
-        Local partials = new("partials"), slot = new("slot");
-        string signature = $"public void WriteFusedParameterSums(global::ILGPU.ArrayView<double> {partials}, long {slot})";
-        if (!spec.HasParameters)
-        {
-            writer.Line($"{signature} {{ }} // no parameters");
-            return;
-        }
+            using (writer.Block("if (global::ILGPU.Group.IdxX == 0)"))
+            {
+                for (int k = 0; k < spec.ParameterCount; k++)
+                {
+                    ParameterGradient? gradient = math.Gradients.FirstOrDefault(g => g.ParameterIndex == k);
+                    string value = gradient is null ? "0" : accumulator(gradient).Name;
+                    if (poisoned && (gradient is not null || fused))
+                    {
+                        value = $"poisoned ? {element}.NaN : {value}";
+                    }
 
-        using (writer.Block(signature))
-        {
-            Local? poisoned = printer.AnyParameterIsNaN() is null ? null : new Local("poisoned");
-            WriteParameterSlot(writer, spec, printer.Math, poisoned, "global::ILGPU.Group.IdxX == 0", slot.Name, "double.NaN", poisonEvery: true, FusedAccumulator);
+                    writer.Line($"partials[slot * {spec.ParameterCount} + {k}] = {value};");
+                }
+            }
         }
     }
 }

@@ -1,5 +1,3 @@
-using System.Collections.Generic;
-using System.Linq;
 using MultiMax.Generator.Model;
 using MultiMax.Generator.Modulator;
 using MultiMax.Generator.Modulator.Dialects;
@@ -7,15 +5,14 @@ using MultiMax.Generator.Modulator.Dialects;
 namespace MultiMax.Generator.Emit;
 
 /// <summary>
-/// Emits the ILGPU face of one normalizer: the nested static class <c>&lt;Name&gt;Gpu</c> with typed host methods for
-/// each declared element type, and σ as an <c>IGpuModulator</c> struct per element type that the runtime's generic row
-/// kernels (<c>GpuRowKernels</c>) are compiled over. A pure function of the model.
+/// Emits the ILGPU face of one normalizer: the nested static class <c>&lt;Name&gt;Gpu</c> with one-line typed host
+/// methods for each declared element type, and σ as an <c>IGpuModulator</c> struct per element type. The kernels are
+/// the runtime's (<c>GpuRowKernels</c>, <c>GpuAttentionKernels</c>, <c>GpuCrossEntropyKernels</c>), generic over that
+/// struct: ILGPU compiles them once per declaration with σ inlined. A pure function of the model.
 /// </summary>
 internal static partial class GpuEmitter
 {
-    private const string Runner = "global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner";
     private const string RowKernels = "global::MultiMax.Gpu.CompilerServices.GpuRowKernels";
-    private const string Reduce = "global::MultiMax.Gpu.CompilerServices.GroupReduce";
 
     public static string Emit(OverloadGroup group)
     {
@@ -23,7 +20,7 @@ internal static partial class GpuEmitter
         var writer = new SourceWriter();
         var math = new ModulatorMath(spec);
         FileHeader.Write(writer, spec, math, $"ILGPU kernels for {DeclarationCode.Describe(spec)}", "each row",
-            "σ as a struct the runtime's row kernels are compiled over; one group per row, σ recomputed in each pass instead of stored.");
+            "σ as a struct that the runtime's generic ILGPU kernels are compiled over.");
 
         using (DeclarationCode.OpenContainers(writer, spec))
         {
@@ -49,13 +46,7 @@ internal static partial class GpuEmitter
                 {
                     var printer = new ModulatorPrinter(new ModulatorMath(spec with { ElementType = type }), new GpuDialect(type));
                     writer.Line();
-                    WriteSigma(writer, printer);
-                    writer.Line();
                     WriteModulator(writer, spec, printer);
-                    writer.Line();
-                    WriteScoreGradient(writer, printer);
-                    writer.Line();
-                    WriteCrossEntropyKernels(writer, spec, printer);
                 }
             }
         }
@@ -108,92 +99,5 @@ internal static partial class GpuEmitter
         string parameterArguments = spec.HasParameters ? "parameters, parameterGradients" : "default, default";
         writer.Line($"public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, {view} x, {view} y, {view} dy, {view} dx, int rowLength{parameters}) =>");
         writer.Line($"    {RowKernels}.Backward{KernelTypeArguments(type)}(stream, x, y, dy, dx, rowLength, {parameterArguments}, {Output(spec)});");
-    }
-
-    /// <summary>σ of one unmasked entry, constants folded; the learnable values it reads are passed in registers.</summary>
-    private static void WriteSigma(SourceWriter writer, ModulatorPrinter printer)
-    {
-        ElementType type = printer.Math.Type;
-        string t = type.Keyword();
-        var x = new Local("x");
-        string parameters = string.Concat(printer.Math.SigmaSymbols.Select(symbol => $", {t} {symbol.Name}"));
-        using (writer.Block($"private static {t} Sigma{Suffix(type)}({t} {x}{parameters})"))
-        {
-            Local sigma = printer.Math.IsIdentity ? x : printer.WriteSigma(writer, x, "sigma");
-            writer.Line($"return {sigma};");
-        }
-    }
-
-    /// <summary>A call of <see cref="WriteSigma"/>'s helper on <paramref name="entry"/>, with the kernel's registers.</summary>
-    private static string Sigma(ModulatorPrinter printer, Local entry) =>
-        $"Sigma{Suffix(printer.Math.Type)}({entry}{string.Concat(printer.Math.SigmaSymbols.Select(symbol => $", {symbol.Name}"))})";
-
-    /// <summary>
-    /// Sums each parameter-gradient accumulator (<c>grad…</c>) over the group, and has the first lane write them to slot
-    /// <paramref name="slot"/> of <c>partials</c>: an Above threshold's sum negated, 0 for a parameter σ does not depend on
-    /// (the threshold of a term whose coefficient is a constant 0). Where a parameter σ reads is NaN the slot is NaN — for
-    /// the parameters with gradients, as the row operators do, or with <paramref name="poisonEvery"/> for all, as the
-    /// fused operators do.
-    /// </summary>
-    private static void WriteParameterSlot(
-        SourceWriter writer, NormalizerSpec spec, ModulatorMath math, Local? poisoned, string firstLane, string slot, string nan, bool poisonEvery,
-        System.Func<ParameterGradient, Local>? accumulator = null)
-    {
-        accumulator ??= Accumulator;
-        foreach (ParameterGradient gradient in math.Gradients)
-        {
-            writer.Line($"{accumulator(gradient)} = {Reduce}.Sum({accumulator(gradient)});");
-        }
-
-        using (writer.Block($"if ({firstLane})"))
-        {
-            for (int k = 0; k < spec.ParameterCount; k++)
-            {
-                ParameterGradient? gradient = math.Gradients.FirstOrDefault(g => g.ParameterIndex == k);
-                string value = gradient is null ? "0" : accumulator(gradient).Name;
-                if (poisoned is not null && (gradient is not null || poisonEvery))
-                {
-                    value = $"{poisoned} ? {nan} : {value}";
-                }
-
-                writer.Line($"partials[{slot} * {spec.ParameterCount} + {k}] = {value};");
-            }
-        }
-    }
-
-    /// <summary>
-    /// Declares <c>poisoned</c> when σ reads learnable parameters (<see cref="ModulatorPrinter.AnyParameterIsNaN"/>) and
-    /// returns it; the kernels make NaN rows of it explicitly, since XMath.Max drops a NaN on CUDA and keeps it on the CPU
-    /// accelerator.
-    /// </summary>
-    private static Local? WritePoisonFlag(SourceWriter writer, ModulatorPrinter printer)
-    {
-        if (printer.AnyParameterIsNaN() is not { } check)
-        {
-            return null;
-        }
-
-        var poisoned = new Local("poisoned");
-        writer.Line("// A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.");
-        writer.Line($"bool {poisoned} = {check};");
-        return poisoned;
-    }
-
-    /// <summary>Every learnable value the kernel reads, into a register once rather than from memory for every entry.</summary>
-    private static void WriteParameterLocals(SourceWriter writer, ModulatorPrinter printer, IEnumerable<Symbol> symbols)
-    {
-        var parameters = new Local("parameters");
-        string t = printer.Math.Type.Keyword();
-        bool first = true;
-        foreach (Symbol symbol in symbols)
-        {
-            if (first)
-            {
-                writer.Line("// The learnable values, read once into registers rather than from memory for every entry.");
-                first = false;
-            }
-
-            writer.Line($"{t} {symbol.Name} = {printer.Definition(symbol, parameters)};");
-        }
     }
 }

@@ -3,7 +3,7 @@
 //   σ = x < t ? x + a·(t − x)·(t − x) : x
 //   (σ is Hinge, written as C#; p = [a, t])
 //   y = LogSoftMax(σ) along each row; entries with x = −∞ are masked: y = −∞.
-//   σ as a struct the runtime's row kernels are compiled over; one group per row, σ recomputed in each pass instead of stored.
+//   σ as a struct that the runtime's generic ILGPU kernels are compiled over.
 #nullable enable
 
 namespace Demo
@@ -98,17 +98,8 @@ namespace Demo
             /// <param name="ignoreIndex">A target that marks a token to leave out of the loss and its mean.</param>
             /// <returns>The mean loss; 0 when every target is ignored, NaN when a parameter σ reads is NaN.</returns>
             /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or a target is neither a class nor the ignore index; nothing is launched then.</exception>
-            public static double CrossEntropy(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> hidden, global::ILGPU.ArrayView<double> weight, global::ILGPU.ArrayView<double> bias, global::ILGPU.ArrayView<long> targets, global::MultiMax.CrossEntropyShape shape, global::ILGPU.ArrayView<double> parameters, long ignoreIndex = -100)
-            {
-                var settings = global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyRunner.CheckLoss(stream, hidden, weight, bias, targets, shape, parameters, ParameterCount, ignoreIndex);
-                if (settings.Counted == 0) return 0; // the mean over no tokens
-                var accelerator = stream.Accelerator;
-                var (statisticsLaunch, statisticsTiles) = global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyRunner.Plan<double>(accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyPass.Statistics, ParameterCount);
-                using var scratch = new global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyScratch<double>(accelerator, settings, 0, ParameterCount);
-                var statistics = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(accelerator, CrossEntropyStatisticsDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<long>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyTiles>(accelerator, CrossEntropyStatisticsDoubleKernel));
-                statistics(stream, statisticsLaunch, hidden, weight, bias, targets, parameters, scratch.RowMaxima, scratch.RowLogSums, scratch.Losses, statisticsTiles);
-                return global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyRunner.MeanLoss(stream, scratch, settings);
-            }
+            public static double CrossEntropy(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> hidden, global::ILGPU.ArrayView<double> weight, global::ILGPU.ArrayView<double> bias, global::ILGPU.ArrayView<long> targets, global::MultiMax.CrossEntropyShape shape, global::ILGPU.ArrayView<double> parameters, long ignoreIndex = -100) =>
+                global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyKernels.Loss<double, global::MultiMax.Gpu.CompilerServices.GpuDouble, DoubleModulator>(stream, hidden, weight, bias, targets, shape, parameters, ignoreIndex);
 
             /// <summary>
             /// The loss of <c>CrossEntropy</c> and its gradients (those of the mean: multiply them by the upstream gradient of the
@@ -128,42 +119,8 @@ namespace Demo
             /// <param name="parameterGradients">Overwritten with the gradients of σ's parameters.</param>
             /// <returns>The mean loss, as <c>CrossEntropy</c> returns it.</returns>
             /// <exception cref="global::System.ArgumentException">A length does not fit the shape, a target is neither a class nor the ignore index, or an output overlaps an input or another output; nothing is launched then.</exception>
-            public static double CrossEntropyBackward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> hidden, global::ILGPU.ArrayView<double> weight, global::ILGPU.ArrayView<double> bias, global::ILGPU.ArrayView<long> targets, global::MultiMax.CrossEntropyShape shape, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<double> hiddenGradient, global::ILGPU.ArrayView<double> weightGradient, global::ILGPU.ArrayView<double> biasGradient, global::ILGPU.ArrayView<double> parameterGradients, long ignoreIndex = -100)
-            {
-                var settings = global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyRunner.CheckLossAndGradients(stream, hidden, weight, bias, targets, shape, parameters, ParameterCount, hiddenGradient, weightGradient, biasGradient, parameterGradients, ignoreIndex);
-                if (settings.Counted == 0)
-                {
-                    global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyRunner.ClearGradients(stream, hiddenGradient, weightGradient, biasGradient, parameterGradients);
-                    return 0; // the mean over no tokens, and every gradient 0
-                }
-                var accelerator = stream.Accelerator;
-                var (statisticsLaunch, statisticsTiles) = global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyRunner.Plan<double>(accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyPass.Statistics, ParameterCount);
-                var (classLaunch, classTiles) = global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyRunner.Plan<double>(accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyPass.Classes, ParameterCount);
-                var (tokenLaunch, tokenTiles) = global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyRunner.Plan<double>(accelerator, settings, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyPass.Tokens, ParameterCount);
-
-                // Three passes and no atomics: per token max σ and log Σ (and its loss); one group per block of classes for dW, db
-                // and its share of the parameter sums; one group per block of tokens for dh. The same bits on every run.
-                // Every kernel compiled before the first launch: a failed compile writes nothing.
-                var statistics = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(accelerator, CrossEntropyStatisticsDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<long>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyTiles>(accelerator, CrossEntropyStatisticsDoubleKernel));
-                var classes = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(accelerator, CrossEntropyClassesDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<long>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyTiles>(accelerator, CrossEntropyClassesDoubleKernel));
-                var tokens = global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.Load(accelerator, CrossEntropyTokensDoubleKernel, static accelerator => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<long>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyTiles>(accelerator, CrossEntropyTokensDoubleKernel));
-                using var scratch = new global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyScratch<double>(accelerator, settings, classLaunch.GridDim.X, ParameterCount);
-                statistics(stream, statisticsLaunch, hidden, weight, bias, targets, parameters, scratch.RowMaxima, scratch.RowLogSums, scratch.Losses, statisticsTiles);
-                classes(stream, classLaunch, hidden, weight, bias, targets, parameters, scratch.RowMaxima, scratch.RowLogSums, weightGradient, biasGradient, scratch.Partials, classTiles);
-                tokens(stream, tokenLaunch, hidden, weight, bias, targets, parameters, scratch.RowMaxima, scratch.RowLogSums, hiddenGradient, tokenTiles);
-                global::MultiMax.Gpu.CompilerServices.GpuNormalizerRunner.SumPartials(stream, scratch.Partials, scratch.ClassGroups, parameterGradients);
-                return global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyRunner.MeanLoss(stream, scratch, settings); // waits for the stream: the scratch is freed after
-            }
-
-            private static double SigmaDouble(double x, double θ0_a, double θ1_t)
-            {
-                var σ0 = θ1_t - x;
-                var σ1 = θ0_a * σ0;
-                var σ2 = σ1 * σ0 + x;
-                var σ3 = x < θ1_t ? σ2 : x;
-                var sigma = σ3; // σ = x < t ? x + a·(t − x)·(t − x) : x
-                return sigma;
-            }
+            public static double CrossEntropyBackward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> hidden, global::ILGPU.ArrayView<double> weight, global::ILGPU.ArrayView<double> bias, global::ILGPU.ArrayView<long> targets, global::MultiMax.CrossEntropyShape shape, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<double> hiddenGradient, global::ILGPU.ArrayView<double> weightGradient, global::ILGPU.ArrayView<double> biasGradient, global::ILGPU.ArrayView<double> parameterGradients, long ignoreIndex = -100) =>
+                global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyKernels.Backward<double, global::MultiMax.Gpu.CompilerServices.GpuDouble, DoubleModulator>(stream, hidden, weight, bias, targets, shape, parameters, hiddenGradient, weightGradient, biasGradient, parameterGradients, ignoreIndex);
 
             /// <summary>σ in double for the runtime's generic kernels: one lane's learnable values and parameter-gradient sums.</summary>
             private struct DoubleModulator : global::MultiMax.Gpu.CompilerServices.IGpuModulator<double>
@@ -188,7 +145,15 @@ namespace Demo
 
                 public readonly bool IsPoisoned => poisoned;
 
-                public readonly double Sigma(double x) => SigmaDouble(x, θ0_a, θ1_t);
+                public readonly double Sigma(double x)
+                {
+                    var σ0 = θ1_t - x;
+                    var σ1 = θ0_a * σ0;
+                    var σ2 = σ1 * σ0 + x;
+                    var σ3 = x < θ1_t ? σ2 : x;
+                    var sigma = σ3; // σ = x < t ? x + a·(t − x)·(t − x) : x
+                    return sigma;
+                }
 
                 public double InputGradient(double x, double gs)
                 {
@@ -247,398 +212,6 @@ namespace Demo
                         partials[slot * 2 + 1] = poisoned ? double.NaN : fusedGradθ1_t;
                     }
                 }
-            }
-
-            private static double ScoreGradientDouble(double s, double gs, double θ0_a, double θ1_t)
-            {
-                // The parameter sums are the key pass's; here they are left unused.
-                double gradθ0_a = 0, gradθ1_t = 0;
-                var dσ0 = θ1_t - s;
-                var dσ1 = θ0_a * dσ0;
-                var dσ2 = -dσ1;
-                var dσ3 = dσ2 - dσ1;
-                var dσ4 = 1d + dσ3;
-                var dσ5 = s < θ1_t ? dσ4 : 1d;
-                var scoreGradient = gs * dσ5; // dx = σ'(x)·gσ
-                var dσ6 = dσ0 * dσ0;
-                var dσ7 = s < θ1_t ? dσ6 : 0d;
-                gradθ0_a += gs * dσ7; // gσ·∂σ/∂a
-                var dσ8 = dσ1 + dσ1;
-                var dσ9 = s < θ1_t ? dσ8 : 0d;
-                gradθ1_t += gs * dσ9; // gσ·∂σ/∂t
-                return scoreGradient;
-            }
-
-            /// <summary>
-            /// One group per block of tokens, streaming tiles of weight rows: σ(z) of every (token, class), a running maximum m and
-            /// sum l of exp(σ − m) per token (over σ, not z: σ need not be monotone), and σ at the target. Writes m, log l and
-            /// the token's loss (m − σ(z_target)) + log l, in that order so that a large m does not round log l away.
-            /// </summary>
-            private static void CrossEntropyStatisticsDoubleKernel(global::ILGPU.ArrayView<double> hidden, global::ILGPU.ArrayView<double> weight, global::ILGPU.ArrayView<double> bias, global::ILGPU.ArrayView<long> targets, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<double> rowMaxima, global::ILGPU.ArrayView<double> rowLogSums, global::ILGPU.ArrayView<double> losses, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyTiles tiles)
-            {
-                int lane = global::ILGPU.Group.IdxX, lanes = global::ILGPU.Group.DimX, dim = tiles.Dim, block = tiles.Block;
-                // Tile rows are an odd number of elements apart: lanes that read one column of consecutive rows hit distinct banks.
-                int stride = dim | 1;
-                var shared = global::ILGPU.SharedMemory.GetDynamic<double>();
-                int firstToken = global::ILGPU.Grid.IdxX * block;
-                int tokens = tiles.Tokens - firstToken < block ? tiles.Tokens - firstToken : block;
-                // The learnable values, read once into registers rather than from memory for every entry.
-                double θ0_a = parameters[0];
-                double θ1_t = parameters[1];
-                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = double.IsNaN(θ0_a) | double.IsNaN(θ1_t);
-
-                // Shared: the block's hidden states, a tile of weight rows, σ of the tile; per token m, l, its target and σ there.
-                var hiddenTile = shared.SubView(0, block * stride);
-                var weightTile = shared.SubView(block * stride, block * stride);
-                var logits = shared.SubView(2 * block * stride, block * block);
-                var rowMax = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
-                var rowSum = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
-                var targetSigma = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
-                var rowTarget = global::ILGPU.SharedMemory.Allocate<long>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
-                for (int e = lane; e < tokens * dim; e += lanes) hiddenTile[e + e / dim * (stride - dim)] = hidden[(long)firstToken * dim + e];
-                for (int i = lane; i < tokens; i += lanes)
-                {
-                    rowMax[i] = double.NegativeInfinity;
-                    rowSum[i] = 0;
-                    targetSigma[i] = double.NegativeInfinity;
-                    rowTarget[i] = targets[firstToken + i];
-                }
-
-                for (int firstClass = 0; firstClass < tiles.Vocab; firstClass += block)
-                {
-                    int classes = tiles.Vocab - firstClass < block ? tiles.Vocab - firstClass : block;
-                    global::ILGPU.Group.Barrier(); // every lane is done with the previous tile
-                    for (int e = lane; e < classes * dim; e += lanes) weightTile[e + e / dim * (stride - dim)] = weight[(long)firstClass * dim + e];
-                    global::ILGPU.Group.Barrier();
-
-                    // logits[i, j] = hiddenTile[i]·weightTile[j], a 2 × 2 block per lane: each shared load feeds two multiply-adds.
-                    for (int e = lane; e < block * block / 4; e += lanes)
-                    {
-                        int half = block / 2, i0 = e / half, j0 = e - i0 * half, i1 = i0 + half, j1 = j0 + half;
-                        double p00 = 0, p01 = 0, p10 = 0, p11 = 0;
-                        for (int c = 0; c < dim; c++)
-                        {
-                            double x0 = hiddenTile[i0 * stride + c], x1 = hiddenTile[i1 * stride + c], y0 = weightTile[j0 * stride + c], y1 = weightTile[j1 * stride + c];
-                            p00 += x0 * y0;
-                            p01 += x0 * y1;
-                            p10 += x1 * y0;
-                            p11 += x1 * y1;
-                        }
-                        logits[i0 * block + j0] = p00;
-                        logits[i0 * block + j1] = p01;
-                        logits[i1 * block + j0] = p10;
-                        logits[i1 * block + j1] = p11;
-                    }
-                    global::ILGPU.Group.Barrier();
-                    // σ(z) of every (token, class) pair, z = h·w (+ b); a logit of −∞ (a forbidden class) is masked and never reaches σ.
-                    for (int e = lane; e < tokens * block; e += lanes)
-                    {
-                        int i = e / block, j = e - i * block, v = firstClass + j;
-                        double sigma = double.NegativeInfinity;
-                        if (j < classes)
-                        {
-                            double z = logits[e];
-                            if (tiles.HasBias != 0) z += bias[v];
-                            if (z != double.NegativeInfinity) sigma = SigmaDouble(z, θ0_a, θ1_t);
-                            if (v == rowTarget[i]) targetSigma[i] = sigma;
-                        }
-                        logits[e] = sigma;
-                    }
-                    global::ILGPU.Group.Barrier();
-
-                    // One lane per token: the online max and sum over σ. A NaN σ (or a NaN parameter) keeps the max NaN explicitly,
-                    // since XMath.Max drops a NaN on CUDA.
-                    for (int i = lane; i < tokens; i += lanes)
-                    {
-                        double tileMax = double.NegativeInfinity;
-                        bool nan = double.IsNaN(rowMax[i]);
-                        for (int j = 0; j < classes; j++)
-                        {
-                            nan |= double.IsNaN(logits[i * block + j]);
-                            tileMax = global::ILGPU.Algorithms.XMath.Max(tileMax, logits[i * block + j]);
-                        }
-                        nan |= poisoned && tileMax != double.NegativeInfinity;
-                        double newMax = nan ? double.NaN : global::ILGPU.Algorithms.XMath.Max(rowMax[i], tileMax);
-                        if (newMax == double.NegativeInfinity) continue; // nothing visible yet
-                        double tileSum = 0;
-                        for (int j = 0; j < classes; j++) tileSum += global::ILGPU.Algorithms.XMath.Exp(logits[i * block + j] - newMax);
-                        rowSum[i] = rowSum[i] * global::ILGPU.Algorithms.XMath.Exp(rowMax[i] - newMax) + tileSum;
-                        rowMax[i] = newMax;
-                    }
-                }
-                global::ILGPU.Group.Barrier();
-
-                // Per token: m and log l for the gradient passes, and the loss (0 for an ignored token).
-                for (int i = lane; i < tokens; i += lanes)
-                {
-                    double logSum = global::ILGPU.Algorithms.XMath.Log(rowSum[i]);
-                    rowMaxima[firstToken + i] = rowMax[i];
-                    rowLogSums[firstToken + i] = (double)logSum;
-                    losses[firstToken + i] = rowTarget[i] == tiles.IgnoreIndex ? 0 : (double)rowMax[i] - (double)targetSigma[i] + logSum;
-                }
-            }
-
-            /// <summary>
-            /// One group per block of classes, over every block of tokens: dz = σ′(z)·w·(P − onehot) recomputed per tile,
-            /// dW += dzᵀ·h and db += Σ dz in shared memory, and this group's share of Σ gσ·∂σ/∂θ in its own slot of partials.
-            /// </summary>
-            private static void CrossEntropyClassesDoubleKernel(global::ILGPU.ArrayView<double> hidden, global::ILGPU.ArrayView<double> weight, global::ILGPU.ArrayView<double> bias, global::ILGPU.ArrayView<long> targets, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<double> rowMaxima, global::ILGPU.ArrayView<double> rowLogSums, global::ILGPU.ArrayView<double> weightGradient, global::ILGPU.ArrayView<double> biasGradient, global::ILGPU.ArrayView<double> partials, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyTiles tiles)
-            {
-                int lane = global::ILGPU.Group.IdxX, lanes = global::ILGPU.Group.DimX, dim = tiles.Dim, block = tiles.Block;
-                // Tile rows are an odd number of elements apart: lanes that read one column of consecutive rows hit distinct banks.
-                int stride = dim | 1;
-                var shared = global::ILGPU.SharedMemory.GetDynamic<double>();
-                double tokenWeight = (double)1 / tiles.Counted; // each counted token's weight in the mean
-                int firstClass = global::ILGPU.Grid.IdxX * block;
-                int classes = tiles.Vocab - firstClass < block ? tiles.Vocab - firstClass : block;
-                // The learnable values, read once into registers rather than from memory for every entry.
-                double θ0_a = parameters[0];
-                double θ1_t = parameters[1];
-                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = double.IsNaN(θ0_a) | double.IsNaN(θ1_t);
-                double gradθ0_a = 0;
-                double gradθ1_t = 0;
-
-                // Shared: the block's weight rows and their gradient, a tile of hidden states, dz of the tile; per token m, log l, target.
-                var weightTile = shared.SubView(0, block * stride);
-                var weightGradientTile = shared.SubView(block * stride, block * stride);
-                var hiddenTile = shared.SubView(2 * block * stride, block * stride);
-                var gradients = shared.SubView(3 * block * stride, block * block);
-                var rowMax = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
-                var rowLogSum = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
-                var rowTarget = global::ILGPU.SharedMemory.Allocate<long>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
-                var biasGradientTile = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
-                for (int e = lane; e < classes * dim; e += lanes) weightTile[e + e / dim * (stride - dim)] = weight[(long)firstClass * dim + e];
-                for (int e = lane; e < classes * dim; e += lanes) weightGradientTile[e] = 0;
-                for (int j = lane; j < classes; j += lanes) biasGradientTile[j] = 0;
-
-                for (int firstToken = 0; firstToken < tiles.Tokens; firstToken += block)
-                {
-                    int tokens = tiles.Tokens - firstToken < block ? tiles.Tokens - firstToken : block;
-                    global::ILGPU.Group.Barrier(); // every lane is done with the previous block of tokens
-                    for (int e = lane; e < tokens * dim; e += lanes) hiddenTile[e + e / dim * (stride - dim)] = hidden[(long)firstToken * dim + e];
-                    for (int i = lane; i < tokens; i += lanes)
-                    {
-                        rowMax[i] = rowMaxima[firstToken + i];
-                        rowLogSum[i] = rowLogSums[firstToken + i];
-                        rowTarget[i] = targets[firstToken + i];
-                    }
-                    global::ILGPU.Group.Barrier();
-
-                    // gradients[i, j] = hiddenTile[i]·weightTile[j], a 2 × 2 block per lane: each shared load feeds two multiply-adds.
-                    for (int e = lane; e < block * block / 4; e += lanes)
-                    {
-                        int half = block / 2, i0 = e / half, j0 = e - i0 * half, i1 = i0 + half, j1 = j0 + half;
-                        double p00 = 0, p01 = 0, p10 = 0, p11 = 0;
-                        for (int c = 0; c < dim; c++)
-                        {
-                            double x0 = hiddenTile[i0 * stride + c], x1 = hiddenTile[i1 * stride + c], y0 = weightTile[j0 * stride + c], y1 = weightTile[j1 * stride + c];
-                            p00 += x0 * y0;
-                            p01 += x0 * y1;
-                            p10 += x1 * y0;
-                            p11 += x1 * y1;
-                        }
-                        gradients[i0 * block + j0] = p00;
-                        gradients[i0 * block + j1] = p01;
-                        gradients[i1 * block + j0] = p10;
-                        gradients[i1 * block + j1] = p11;
-                    }
-                    global::ILGPU.Group.Barrier();
-                    // dz = σ′(z)·gσ of every (token, class) pair, in place of h·w: gσ = w·(P − [class = target]) with
-                    // P = exp(σ − m − log l); a masked logit or an ignored token gets 0.
-                    for (int e = lane; e < tokens * block; e += lanes)
-                    {
-                        int i = e / block, j = e - i * block, v = firstClass + j;
-                        double gradient = 0;
-                        if (j < classes && rowTarget[i] != tiles.IgnoreIndex)
-                        {
-                            double z = gradients[e];
-                            if (tiles.HasBias != 0) z += bias[v];
-                            if (z != double.NegativeInfinity)
-                            {
-                                double probability = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(z, θ0_a, θ1_t) - rowMax[i] - rowLogSum[i]);
-                                double gs = tokenWeight * (v == rowTarget[i] ? probability - 1 : probability);
-                                var dσ0 = θ1_t - z;
-                                var dσ1 = θ0_a * dσ0;
-                                var dσ2 = -dσ1;
-                                var dσ3 = dσ2 - dσ1;
-                                var dσ4 = 1d + dσ3;
-                                var dσ5 = z < θ1_t ? dσ4 : 1d;
-                                var dz = gs * dσ5; // dx = σ'(x)·gσ
-                                var dσ6 = dσ0 * dσ0;
-                                var dσ7 = z < θ1_t ? dσ6 : 0d;
-                                gradθ0_a += gs * dσ7; // gσ·∂σ/∂a
-                                var dσ8 = dσ1 + dσ1;
-                                var dσ9 = z < θ1_t ? dσ8 : 0d;
-                                gradθ1_t += gs * dσ9; // gσ·∂σ/∂t
-                                gradient = dz;
-                            }
-                        }
-                        gradients[e] = gradient;
-                    }
-                    global::ILGPU.Group.Barrier();
-
-                    // dW += dzᵀ·h; db += Σ dz, one lane per class.
-                    for (int e = lane, halfWidth = (dim + 1) / 2; e < block / 2 * halfWidth; e += lanes)
-                    {
-                        int row0 = e / halfWidth, col0 = e - row0 * halfWidth, row1 = row0 + block / 2, col1 = col0 + halfWidth;
-                        bool pair = col1 < dim; // an odd width leaves the last lane one column
-                        int col1Read = pair ? col1 : col0;
-                        double s00 = 0, s01 = 0, s10 = 0, s11 = 0;
-                        for (int k = 0; k < tokens; k++)
-                        {
-                            double w0 = gradients[k * block + row0], w1 = gradients[k * block + row1], v0 = hiddenTile[k * stride + col0], v1 = hiddenTile[k * stride + col1Read];
-                            s00 += w0 * v0;
-                            s01 += w0 * v1;
-                            s10 += w1 * v0;
-                            s11 += w1 * v1;
-                        }
-                        if (row0 < classes)
-                        {
-                            weightGradientTile[row0 * dim + col0] += s00;
-                            if (pair) weightGradientTile[row0 * dim + col1] += s01;
-                        }
-                        if (row1 < classes)
-                        {
-                            weightGradientTile[row1 * dim + col0] += s10;
-                            if (pair) weightGradientTile[row1 * dim + col1] += s11;
-                        }
-                    }
-                    for (int j = lane; j < classes; j += lanes)
-                    {
-                        double sum = 0;
-                        for (int i = 0; i < tokens; i++) sum += gradients[i * block + j];
-                        biasGradientTile[j] += sum;
-                    }
-                }
-                global::ILGPU.Group.Barrier();
-                // A NaN parameter σ reads makes every gradient NaN, as autograd of the formula does.
-                for (int e = lane; e < classes * dim; e += lanes) weightGradient[(long)firstClass * dim + e] = poisoned ? double.NaN : weightGradientTile[e];
-                if (tiles.HasBias != 0) for (int j = lane; j < classes; j += lanes) biasGradient[firstClass + j] = poisoned ? double.NaN : biasGradientTile[j];
-
-                // Sum each gradient over the group; lane 0 writes this group's slot (an Above threshold's negated).
-                gradθ0_a = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθ0_a);
-                gradθ1_t = global::MultiMax.Gpu.CompilerServices.GroupReduce.Sum(gradθ1_t);
-                if (lane == 0)
-                {
-                    partials[(long)global::ILGPU.Grid.IdxX * 2 + 0] = poisoned ? double.NaN : gradθ0_a;
-                    partials[(long)global::ILGPU.Grid.IdxX * 2 + 1] = poisoned ? double.NaN : gradθ1_t;
-                }
-            }
-
-            /// <summary>
-            /// One group per block of tokens, over every tile of classes: dz recomputed per tile and dh += dz·W in shared memory.
-            /// Written by one group per row, so no atomics: the same bits on every run.
-            /// </summary>
-            private static void CrossEntropyTokensDoubleKernel(global::ILGPU.ArrayView<double> hidden, global::ILGPU.ArrayView<double> weight, global::ILGPU.ArrayView<double> bias, global::ILGPU.ArrayView<long> targets, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<double> rowMaxima, global::ILGPU.ArrayView<double> rowLogSums, global::ILGPU.ArrayView<double> hiddenGradient, global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyTiles tiles)
-            {
-                int lane = global::ILGPU.Group.IdxX, lanes = global::ILGPU.Group.DimX, dim = tiles.Dim, block = tiles.Block;
-                // Tile rows are an odd number of elements apart: lanes that read one column of consecutive rows hit distinct banks.
-                int stride = dim | 1;
-                var shared = global::ILGPU.SharedMemory.GetDynamic<double>();
-                double tokenWeight = (double)1 / tiles.Counted; // each counted token's weight in the mean
-                int firstToken = global::ILGPU.Grid.IdxX * block;
-                int tokens = tiles.Tokens - firstToken < block ? tiles.Tokens - firstToken : block;
-                // The learnable values, read once into registers rather than from memory for every entry.
-                double θ0_a = parameters[0];
-                double θ1_t = parameters[1];
-                // A NaN parameter makes σ NaN wherever it is evaluated: every row with an unmasked entry is NaN.
-                bool poisoned = double.IsNaN(θ0_a) | double.IsNaN(θ1_t);
-
-                // Shared: the block's hidden states and their gradient, a tile of weight rows, dz of the tile; per token m, log l, target.
-                var hiddenTile = shared.SubView(0, block * stride);
-                var hiddenGradientTile = shared.SubView(block * stride, block * stride);
-                var weightTile = shared.SubView(2 * block * stride, block * stride);
-                var gradients = shared.SubView(3 * block * stride, block * block);
-                var rowMax = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
-                var rowLogSum = global::ILGPU.SharedMemory.Allocate<double>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
-                var rowTarget = global::ILGPU.SharedMemory.Allocate<long>(global::MultiMax.Gpu.CompilerServices.GpuTiles.MaxBlock);
-                for (int e = lane; e < tokens * dim; e += lanes) hiddenTile[e + e / dim * (stride - dim)] = hidden[(long)firstToken * dim + e];
-                for (int e = lane; e < tokens * dim; e += lanes) hiddenGradientTile[e] = 0;
-                for (int i = lane; i < tokens; i += lanes)
-                {
-                    rowMax[i] = rowMaxima[firstToken + i];
-                    rowLogSum[i] = rowLogSums[firstToken + i];
-                    rowTarget[i] = targets[firstToken + i];
-                }
-
-                for (int firstClass = 0; firstClass < tiles.Vocab; firstClass += block)
-                {
-                    int classes = tiles.Vocab - firstClass < block ? tiles.Vocab - firstClass : block;
-                    global::ILGPU.Group.Barrier(); // every lane is done with the previous tile
-                    for (int e = lane; e < classes * dim; e += lanes) weightTile[e + e / dim * (stride - dim)] = weight[(long)firstClass * dim + e];
-                    global::ILGPU.Group.Barrier();
-
-                    // gradients[i, j] = hiddenTile[i]·weightTile[j], a 2 × 2 block per lane: each shared load feeds two multiply-adds.
-                    for (int e = lane; e < block * block / 4; e += lanes)
-                    {
-                        int half = block / 2, i0 = e / half, j0 = e - i0 * half, i1 = i0 + half, j1 = j0 + half;
-                        double p00 = 0, p01 = 0, p10 = 0, p11 = 0;
-                        for (int c = 0; c < dim; c++)
-                        {
-                            double x0 = hiddenTile[i0 * stride + c], x1 = hiddenTile[i1 * stride + c], y0 = weightTile[j0 * stride + c], y1 = weightTile[j1 * stride + c];
-                            p00 += x0 * y0;
-                            p01 += x0 * y1;
-                            p10 += x1 * y0;
-                            p11 += x1 * y1;
-                        }
-                        gradients[i0 * block + j0] = p00;
-                        gradients[i0 * block + j1] = p01;
-                        gradients[i1 * block + j0] = p10;
-                        gradients[i1 * block + j1] = p11;
-                    }
-                    global::ILGPU.Group.Barrier();
-                    // dz = σ′(z)·gσ of every (token, class) pair, in place of h·w: gσ = w·(P − [class = target]) with
-                    // P = exp(σ − m − log l); a masked logit or an ignored token gets 0.
-                    for (int e = lane; e < tokens * block; e += lanes)
-                    {
-                        int i = e / block, j = e - i * block, v = firstClass + j;
-                        double gradient = 0;
-                        if (j < classes && rowTarget[i] != tiles.IgnoreIndex)
-                        {
-                            double z = gradients[e];
-                            if (tiles.HasBias != 0) z += bias[v];
-                            if (z != double.NegativeInfinity)
-                            {
-                                double probability = global::ILGPU.Algorithms.XMath.Exp(SigmaDouble(z, θ0_a, θ1_t) - rowMax[i] - rowLogSum[i]);
-                                double gs = tokenWeight * (v == rowTarget[i] ? probability - 1 : probability);
-                                gradient = ScoreGradientDouble(z, gs, θ0_a, θ1_t);
-                            }
-                        }
-                        gradients[e] = gradient;
-                    }
-                    global::ILGPU.Group.Barrier();
-
-                    // dh += dz·W.
-                    for (int e = lane, halfWidth = (dim + 1) / 2; e < block / 2 * halfWidth; e += lanes)
-                    {
-                        int row0 = e / halfWidth, col0 = e - row0 * halfWidth, row1 = row0 + block / 2, col1 = col0 + halfWidth;
-                        bool pair = col1 < dim; // an odd width leaves the last lane one column
-                        int col1Read = pair ? col1 : col0;
-                        double s00 = 0, s01 = 0, s10 = 0, s11 = 0;
-                        for (int k = 0; k < classes; k++)
-                        {
-                            double w0 = gradients[row0 * block + k], w1 = gradients[row1 * block + k], v0 = weightTile[k * stride + col0], v1 = weightTile[k * stride + col1Read];
-                            s00 += w0 * v0;
-                            s01 += w0 * v1;
-                            s10 += w1 * v0;
-                            s11 += w1 * v1;
-                        }
-                        if (row0 < tokens)
-                        {
-                            hiddenGradientTile[row0 * dim + col0] += s00;
-                            if (pair) hiddenGradientTile[row0 * dim + col1] += s01;
-                        }
-                        if (row1 < tokens)
-                        {
-                            hiddenGradientTile[row1 * dim + col0] += s10;
-                            if (pair) hiddenGradientTile[row1 * dim + col1] += s11;
-                        }
-                    }
-                }
-                global::ILGPU.Group.Barrier();
-                for (int e = lane; e < tokens * dim; e += lanes) hiddenGradient[(long)firstToken * dim + e] = poisoned ? double.NaN : hiddenGradientTile[e];
             }
         }
     }

@@ -15,8 +15,8 @@ using Xunit;
 namespace MultiMax.Gpu.Tests.Normalizers;
 
 /// <summary>
-/// Every kernel compiles to PTX through ILGPU's PTX backend, with no GPU: the generated kernels of the built-in and
-/// the test declarations, and the runtime's parameter-gradient sum. What the CPU accelerator cannot catch (a construct
+/// Every kernel compiles to PTX through ILGPU's PTX backend, with no GPU: the runtime's generic kernels over the σ struct
+/// of every built-in and test declaration, and the runtime's helper kernels. What the CPU accelerator cannot catch (a construct
 /// the CUDA backend rejects) fails here.
 /// </summary>
 public sealed class PtxCompileTests
@@ -24,7 +24,7 @@ public sealed class PtxCompileTests
     /// <summary>Volta (sm_70), an old architecture: what compiles for it compiles for the later ones.</summary>
     private static readonly CudaArchitecture Architecture = CudaArchitecture.SM_70;
 
-    /// <summary>The types whose nested <c>…Gpu</c> classes hold the generated kernels; a generic container closed.</summary>
+    /// <summary>The types whose nested <c>…Gpu</c> classes hold the generated σ structs; a generic container closed.</summary>
     private static readonly Type[] GeneratedHosts = { typeof(GpuNormalizers), typeof(Ops), typeof(Outer<int>.Inner) };
 
     /// <summary>The generated <c>…Gpu</c> classes.</summary>
@@ -40,17 +40,17 @@ public sealed class PtxCompileTests
         (typeof(GpuAttentionKernels), nameof(GpuAttentionKernels.ForwardKernel)),
         (typeof(GpuAttentionKernels), nameof(GpuAttentionKernels.KeysKernel)),
         (typeof(GpuAttentionKernels), nameof(GpuAttentionKernels.QueriesKernel)),
+        (typeof(GpuCrossEntropyKernels), nameof(GpuCrossEntropyKernels.StatisticsKernel)),
+        (typeof(GpuCrossEntropyKernels), nameof(GpuCrossEntropyKernels.ClassesKernel)),
+        (typeof(GpuCrossEntropyKernels), nameof(GpuCrossEntropyKernels.TokensKernel)),
     ];
 
     /// <summary>
-    /// Every kernel by a readable name: the generated ones, the runtime's row kernels over every generated modulator, and
-    /// the runtime's helper kernels (gradient sums, D of attention) for each element type.
+    /// Every kernel by a readable name: the runtime's generic kernels over every generated σ struct, and the runtime's
+    /// helper kernels (gradient sums, D of attention) for each element type.
     /// </summary>
     private static readonly Dictionary<string, MethodInfo> AllKernels = GpuClasses
-        .SelectMany(type => type.GetMethods(BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
-        .Where(method => method.Name.EndsWith("Kernel", StringComparison.Ordinal))
-        .Select(method => (Name: method.DeclaringType!.Name + "." + method.Name, Method: method))
-        .Concat(GpuClasses.SelectMany(RowKernels))
+        .SelectMany(KernelsOver)
         .Append(SumRows<float, GpuSingle>())
         .Append(SumRows<double, GpuDouble>())
         .Append(Runtime(nameof(GpuNormalizerRunner), GpuNormalizerRunner.SumPartialsKernel<float, GpuSingle>))
@@ -85,6 +85,12 @@ public sealed class PtxCompileTests
         }
 
         Assert.Contains("CustomGpu.DoubleModulator.AttentionKeysKernel", kernels);
+        foreach (string kernel in new[] { "FloatModulator.CrossEntropyStatisticsKernel", "FloatModulator.CrossEntropyClassesKernel", "FloatModulator.CrossEntropyTokensKernel", "DoubleModulator.CrossEntropyClassesKernel" })
+        {
+            Assert.Contains($"MultiMax2Gpu.{kernel}", kernels);
+        }
+
+        Assert.Contains("KitchenGpu.DoubleModulator.CrossEntropyTokensKernel", kernels);
         Assert.Contains("GpuNormalizerRunner.SumPartialsKernel<Single>", kernels);
         Assert.Contains("GpuAttentionRunner.OutputDotsKernel<Double>", kernels);
     }
@@ -119,8 +125,8 @@ public sealed class PtxCompileTests
         return ($"{nameof(GpuNormalizerRunner)}.{nameof(GpuNormalizerRunner.SumRowsKernel)}<{typeof(T).Name}>", kernel.Method);
     }
 
-    /// <summary>The runtime's generic kernels over each modulator struct a generated class declares.</summary>
-    private static IEnumerable<(string Name, MethodInfo Method)> RowKernels(Type gpuClass)
+    /// <summary>The runtime's generic kernels over each σ struct a generated class declares.</summary>
+    private static IEnumerable<(string Name, MethodInfo Method)> KernelsOver(Type gpuClass)
     {
         foreach (Type modulator in gpuClass.GetNestedTypes(BindingFlags.NonPublic).Where(type => type.IsValueType))
         {
@@ -129,7 +135,8 @@ public sealed class PtxCompileTests
             foreach ((Type kernels, string kernel) in GenericKernels)
             {
                 MethodInfo method = kernels.GetMethod(kernel, BindingFlags.Static | BindingFlags.NonPublic)!.MakeGenericMethod(element, traits, modulator);
-                yield return ($"{gpuClass.Name}.{modulator.Name}.{(kernels == typeof(GpuRowKernels) ? "" : "Attention")}{kernel}", method);
+                string prefix = kernels == typeof(GpuAttentionKernels) ? "Attention" : kernels == typeof(GpuCrossEntropyKernels) ? "CrossEntropy" : "";
+                yield return ($"{gpuClass.Name}.{modulator.Name}.{prefix}{kernel}", method);
             }
         }
     }
