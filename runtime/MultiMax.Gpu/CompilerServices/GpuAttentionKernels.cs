@@ -30,15 +30,15 @@ public static class GpuAttentionKernels
         where TModulator : struct, IGpuModulator<T>
     {
         ArgumentNullException.ThrowIfNull(stream);
-        GpuAttentionTiles settings = GpuAttentionRunner.CheckForward(query, key, value, output, logSumExp, shape, parameters, TModulator.ParameterCount, keyPaddingMask, causal, scale);
+        GpuAttentionSettings settings = GpuAttentionRunner.CheckForward(query, key, value, output, logSumExp, shape, parameters, TModulator.ParameterCount, keyPaddingMask, causal, scale);
         if (shape.LogSumExpLength == 0)
         {
             return; // no query (with a head size of 0 the log-sum-exp still is written)
         }
 
-        var (launch, tiles) = GpuAttentionRunner.Plan<T>(stream.Accelerator, settings, GpuAttentionPass.Forward, TModulator.ParameterCount);
+        var (launch, tiles) = GpuAttentionRunner.Plan<T>(stream.Accelerator, settings, GpuAttentionKernel.Forward, TModulator.ParameterCount);
         var forward = GpuNormalizerRunner.Load(stream.Accelerator, ForwardKernel<T, TElement, TModulator>, static accelerator =>
-            accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<byte>, ArrayView<T>, GpuAttentionTiles>(ForwardKernel<T, TElement, TModulator>));
+            accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<byte>, ArrayView<T>, GpuAttentionSettings>(ForwardKernel<T, TElement, TModulator>));
         forward(stream, launch, query, key, value, output, logSumExp, keyPaddingMask, parameters, tiles);
     }
 
@@ -57,21 +57,21 @@ public static class GpuAttentionKernels
         where TModulator : struct, IGpuModulator<T>
     {
         ArgumentNullException.ThrowIfNull(stream);
-        GpuAttentionTiles settings = GpuAttentionRunner.CheckBackward(
+        GpuAttentionSettings settings = GpuAttentionRunner.CheckBackward(
             query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape,
             parameters, parameterGradients, TModulator.ParameterCount, keyPaddingMask, causal, scale);
         Accelerator accelerator = stream.Accelerator;
-        var (keyLaunch, keyTiles) = GpuAttentionRunner.Plan<T>(accelerator, settings, GpuAttentionPass.KeysAndValues, TModulator.ParameterCount);
-        var (queryLaunch, queryTiles) = GpuAttentionRunner.Plan<T>(accelerator, settings, GpuAttentionPass.Queries, TModulator.ParameterCount);
+        var (keyLaunch, keyTiles) = GpuAttentionRunner.Plan<T>(accelerator, settings, GpuAttentionKernel.KeysAndValues, TModulator.ParameterCount);
+        var (queryLaunch, queryTiles) = GpuAttentionRunner.Plan<T>(accelerator, settings, GpuAttentionKernel.Queries, TModulator.ParameterCount);
 
         // Three passes and no atomics, so every gradient has the same bits on every run: D = rowsum(dO ∘ O) per query; one
         // group per block of keys for dK, dV and its share of the parameter sums; one group per block of queries for dQ.
         // Both kernels are compiled before the first launch: a failed compile writes nothing.
         var keys = GpuNormalizerRunner.Load(accelerator, KeysKernel<T, TElement, TModulator>, static accelerator =>
-            accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<byte>, ArrayView<T>, ArrayView<double>, GpuAttentionTiles>(
+            accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<byte>, ArrayView<T>, ArrayView<double>, GpuAttentionSettings>(
                 KeysKernel<T, TElement, TModulator>));
         var queries = GpuNormalizerRunner.Load(accelerator, QueriesKernel<T, TElement, TModulator>, static accelerator =>
-            accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<byte>, ArrayView<T>, GpuAttentionTiles>(
+            accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<byte>, ArrayView<T>, GpuAttentionSettings>(
                 QueriesKernel<T, TElement, TModulator>));
         using var scratch = new GpuAttentionScratch<T>(accelerator, settings, keyLaunch.GridDim.X, TModulator.ParameterCount);
         GpuAttentionRunner.OutputDots<T, TElement>(stream, outputGradient, output, scratch, shape.HeadSize);
@@ -97,7 +97,7 @@ public static class GpuAttentionKernels
     /// </summary>
     internal static void ForwardKernel<T, TElement, TModulator>(
         ArrayView<T> query, ArrayView<T> key, ArrayView<T> value, ArrayView<T> output, ArrayView<T> logSumExp, ArrayView<byte> keyPaddingMask,
-        ArrayView<T> parameters, GpuAttentionTiles tiles)
+        ArrayView<T> parameters, GpuAttentionSettings tiles)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TElement : struct, IGpuElement<T>
         where TModulator : struct, IGpuModulator<T>
@@ -222,7 +222,7 @@ public static class GpuAttentionKernels
     internal static void KeysKernel<T, TElement, TModulator>(
         ArrayView<T> query, ArrayView<T> key, ArrayView<T> value, ArrayView<T> outputGradient, ArrayView<T> logSumExp, ArrayView<T> delta,
         ArrayView<T> keyGradient, ArrayView<T> valueGradient, ArrayView<byte> keyPaddingMask, ArrayView<T> parameters, ArrayView<double> partials,
-        GpuAttentionTiles tiles)
+        GpuAttentionSettings tiles)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TElement : struct, IGpuElement<T>
         where TModulator : struct, IGpuModulator<T>
@@ -320,7 +320,7 @@ public static class GpuAttentionKernels
     /// </summary>
     internal static void QueriesKernel<T, TElement, TModulator>(
         ArrayView<T> query, ArrayView<T> key, ArrayView<T> value, ArrayView<T> outputGradient, ArrayView<T> logSumExp, ArrayView<T> delta,
-        ArrayView<T> queryGradient, ArrayView<byte> keyPaddingMask, ArrayView<T> parameters, GpuAttentionTiles tiles)
+        ArrayView<T> queryGradient, ArrayView<byte> keyPaddingMask, ArrayView<T> parameters, GpuAttentionSettings tiles)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TElement : struct, IGpuElement<T>
         where TModulator : struct, IGpuModulator<T>
@@ -386,7 +386,7 @@ public static class GpuAttentionKernels
     private static int Stride(int headSize) => headSize | 1;
 
     /// <summary>Whether key <paramref name="kj"/> is visible to query <paramref name="qi"/>: causally, and not padding.</summary>
-    private static bool Visible(GpuAttentionTiles tiles, ArrayView<byte> keyPaddingMask, long paddingStart, int qi, int kj) =>
+    private static bool Visible(GpuAttentionSettings tiles, ArrayView<byte> keyPaddingMask, long paddingStart, int qi, int kj) =>
         (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0);
 
     /// <summary>
@@ -396,7 +396,7 @@ public static class GpuAttentionKernels
     /// it), when every key of the tile is padding: the tile is then skipped and nothing is loaded.
     /// </summary>
     private static bool LoadKeyTile<T>(
-        ArrayView<T> key, ArrayView<T> value, ArrayView<byte> keyPaddingMask, GpuAttentionTiles tiles, QueryBlock blockOf, int firstKey, int keys,
+        ArrayView<T> key, ArrayView<T> value, ArrayView<byte> keyPaddingMask, GpuAttentionSettings tiles, QueryBlock blockOf, int firstKey, int keys,
         ArrayView<T> keyTile, ArrayView<T> valueTile, int stride)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -448,7 +448,7 @@ public static class GpuAttentionKernels
     /// the score, P and gσ = P·(dO·v − D), the part of the backward both passes recompute; all 0 unless visible.
     /// </summary>
     private static (bool Visible, T Score, T Weight, T SigmaGradient) WeightGradient<T, TElement, TModulator>(
-        TModulator modulator, GpuAttentionTiles tiles, ArrayView<byte> keyPaddingMask, long paddingStart, T product, T outputDot,
+        TModulator modulator, GpuAttentionSettings tiles, ArrayView<byte> keyPaddingMask, long paddingStart, T product, T outputDot,
         T logSumExp, T delta, T scoreScale, int qi, int kj, bool inTile)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TElement : struct, IGpuElement<T>
@@ -468,7 +468,7 @@ public static class GpuAttentionKernels
     /// <summary>Where a query-block kernel's head, queries and keys start.</summary>
     private readonly struct QueryBlock
     {
-        public QueryBlock(GpuAttentionTiles tiles, int block)
+        public QueryBlock(GpuAttentionSettings tiles, int block)
         {
             int head = Grid.IdxX / tiles.QueryBlocks;
             FirstQuery = Grid.IdxX % tiles.QueryBlocks * block;
@@ -498,7 +498,7 @@ public static class GpuAttentionKernels
         public long PaddingStart { get; }
 
         /// <summary>The keys any query of the block sees: with a causal mask, none past its last query.</summary>
-        public int VisibleKeys(GpuAttentionTiles tiles) =>
+        public int VisibleKeys(GpuAttentionSettings tiles) =>
             tiles.Causal != 0 && FirstQuery + Queries < tiles.Keys ? FirstQuery + Queries : tiles.Keys;
     }
 }

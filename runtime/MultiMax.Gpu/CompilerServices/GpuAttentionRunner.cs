@@ -20,26 +20,26 @@ namespace MultiMax.Gpu.CompilerServices;
 public static class GpuAttentionRunner
 {
     /// <summary>Checks a forward call's views and settings; returns them as the kernels see them.</summary>
-    public static GpuAttentionTiles CheckForward<T>(
+    public static GpuAttentionSettings CheckForward<T>(
         ArrayView<T> query, ArrayView<T> key, ArrayView<T> value, ArrayView<T> output, ArrayView<T> logSumExp,
         AttentionShape shape, ArrayView<T> parameters, int parameterCount, ArrayView<byte> keyPaddingMask, bool causal, double? scale)
         where T : unmanaged
     {
-        GpuAttentionTiles settings = CheckCommon(query, key, value, output, logSumExp, shape, parameters, parameterCount, keyPaddingMask, causal, scale);
+        GpuAttentionSettings settings = CheckCommon(query, key, value, output, logSumExp, shape, parameters, parameterCount, keyPaddingMask, causal, scale);
         GpuNormalizerRunner.CheckOutputsSeparate(
             [(query, "query"), (key, "key"), (value, "value"), (parameters, "parameters")], [(output, "output"), (logSumExp, "logSumExp")]);
         return settings;
     }
 
     /// <summary>Checks a backward call's views and settings; returns them as the kernels see them.</summary>
-    public static GpuAttentionTiles CheckBackward<T>(
+    public static GpuAttentionSettings CheckBackward<T>(
         ArrayView<T> query, ArrayView<T> key, ArrayView<T> value, ArrayView<T> output, ArrayView<T> logSumExp,
         ArrayView<T> outputGradient, ArrayView<T> queryGradient, ArrayView<T> keyGradient, ArrayView<T> valueGradient,
         AttentionShape shape, ArrayView<T> parameters, ArrayView<T> parameterGradients, int parameterCount,
         ArrayView<byte> keyPaddingMask, bool causal, double? scale)
         where T : unmanaged
     {
-        GpuAttentionTiles settings = CheckCommon(query, key, value, output, logSumExp, shape, parameters, parameterCount, keyPaddingMask, causal, scale);
+        GpuAttentionSettings settings = CheckCommon(query, key, value, output, logSumExp, shape, parameters, parameterCount, keyPaddingMask, causal, scale);
         AttentionRunner.CheckGradientLengths(shape, outputGradient.Length, queryGradient.Length, keyGradient.Length, valueGradient.Length,
             "outputGradient", "queryGradient", "keyGradient", "valueGradient");
         NormalizerArguments.CheckParameterCount(parameterCount, parameterGradients.Length, "parameterGradients");
@@ -56,21 +56,21 @@ public static class GpuAttentionRunner
     /// the pass's static shared memory (its per-query arrays and, in the key pass, one group reduction per parameter).
     /// Throws before anything is launched when even two queries and two keys do not fit (a head size in the thousands).
     /// </summary>
-    public static (KernelConfig Launch, GpuAttentionTiles Tiles) Plan<T>(Accelerator accelerator, GpuAttentionTiles settings, GpuAttentionPass pass, int parameterCount)
+    public static (KernelConfig Launch, GpuAttentionSettings Tiles) Plan<T>(Accelerator accelerator, GpuAttentionSettings settings, GpuAttentionKernel kernel, int parameterCount)
         where T : unmanaged
     {
-        (int rowTiles, int squareTiles, int rowArrays) = pass switch
+        (int rowTiles, int squareTiles, int rowArrays) = kernel switch
         {
-            GpuAttentionPass.Forward => (4, 1, 3),     // Q, K, V and O; σ, then P; m, l, rescale
-            GpuAttentionPass.KeysAndValues => (6, 2, 2), // K, V, dK, dV, Q and dO; P and ds; L, D
+            GpuAttentionKernel.Forward => (4, 1, 3),     // Q, K, V and O; σ, then P; m, l, rescale
+            GpuAttentionKernel.KeysAndValues => (6, 2, 2), // K, V, dK, dV, Q and dO; P and ds; L, D
             _ => (5, 2, 2),                            // Q, dO, dQ, K and V; q·k then ds, and dO·v; L, D
         };
 
-        int reductions = pass == GpuAttentionPass.KeysAndValues ? parameterCount : 0;
+        int reductions = kernel == GpuAttentionKernel.KeysAndValues ? parameterCount : 0;
         int staticBytes = rowArrays * GpuTiles.RowArrayBytes + reductions * GroupReduce.SharedBytes;
         // The key pass writes the parameter sums, so it runs at least one group, even with no head (that group has no key).
         (KernelConfig launch, int block) = GpuTiles.Plan<T>(accelerator, settings.HeadSize, rowTiles, squareTiles, staticBytes,
-            block => pass == GpuAttentionPass.KeysAndValues
+            block => kernel == GpuAttentionKernel.KeysAndValues
                 ? Math.Max(1, settings.HeadCount * settings.WithBlock(block).KeyBlocks)
                 : settings.HeadCount * settings.WithBlock(block).QueryBlocks,
             "head size");
@@ -106,7 +106,7 @@ public static class GpuAttentionRunner
         delta[query] = TElement.FromDouble(sum);
     }
 
-    private static GpuAttentionTiles CheckCommon<T>(
+    private static GpuAttentionSettings CheckCommon<T>(
         ArrayView<T> query, ArrayView<T> key, ArrayView<T> value, ArrayView<T> output, ArrayView<T> logSumExp,
         AttentionShape shape, ArrayView<T> parameters, int parameterCount, ArrayView<byte> keyPaddingMask, bool causal, double? scale)
         where T : unmanaged
@@ -122,7 +122,7 @@ public static class GpuAttentionRunner
         AttentionRunner.CheckMask(keyPaddingMask.Length, shape, "keyPaddingMask");
         NormalizerArguments.CheckParameterCount(parameterCount, parameters.Length, "parameters");
         double resolved = AttentionRunner.CheckScale(scale, shape, "scale");
-        return new GpuAttentionTiles(shape, resolved, causal, keyPaddingMask.Length > 0, block: 1);
+        return new GpuAttentionSettings(shape, resolved, causal, keyPaddingMask.Length > 0, block: 1);
     }
 
 }

@@ -17,7 +17,7 @@ public sealed class GpuAttentionScratch<T> : IDisposable
     private readonly MemoryBuffer1D<double, Stride1D.Dense> partials;
 
     /// <summary>Allocates the scratch of one backward call on <paramref name="accelerator"/>.</summary>
-    public GpuAttentionScratch(Accelerator accelerator, GpuAttentionTiles settings, int keyGroups, int parameterCount)
+    public GpuAttentionScratch(Accelerator accelerator, GpuAttentionSettings settings, int keyGroups, int parameterCount)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         Queries = settings.HeadCount * settings.Queries;

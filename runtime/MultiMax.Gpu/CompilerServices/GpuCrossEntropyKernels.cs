@@ -30,14 +30,14 @@ public static class GpuCrossEntropyKernels
         where TElement : struct, IGpuElement<T>
         where TModulator : struct, IGpuModulator<T>
     {
-        GpuCrossEntropyTiles settings = GpuCrossEntropyRunner.CheckLoss(stream, hidden, weight, bias, targets, shape, parameters, TModulator.ParameterCount, ignoreIndex);
+        GpuCrossEntropySettings settings = GpuCrossEntropyRunner.CheckLoss(stream, hidden, weight, bias, targets, shape, parameters, TModulator.ParameterCount, ignoreIndex);
         if (settings.Counted == 0)
         {
             return 0; // the mean over no tokens
         }
 
         Accelerator accelerator = stream.Accelerator;
-        var (statisticsLaunch, statisticsTiles) = GpuCrossEntropyRunner.Plan<T>(accelerator, settings, GpuCrossEntropyPass.Statistics, TModulator.ParameterCount);
+        var (statisticsLaunch, statisticsTiles) = GpuCrossEntropyRunner.Plan<T>(accelerator, settings, GpuCrossEntropyKernel.Statistics, TModulator.ParameterCount);
         using var scratch = new GpuCrossEntropyScratch<T>(accelerator, settings, 0, TModulator.ParameterCount);
         var statistics = LoadStatistics<T, TElement, TModulator>(accelerator);
         statistics(stream, statisticsLaunch, hidden, weight, bias, targets, parameters, scratch.RowMaxima, scratch.RowLogSums, scratch.Losses, statisticsTiles);
@@ -57,7 +57,7 @@ public static class GpuCrossEntropyKernels
         where TElement : struct, IGpuElement<T>
         where TModulator : struct, IGpuModulator<T>
     {
-        GpuCrossEntropyTiles settings = GpuCrossEntropyRunner.CheckLossAndGradients(
+        GpuCrossEntropySettings settings = GpuCrossEntropyRunner.CheckLossAndGradients(
             stream, hidden, weight, bias, targets, shape, parameters, TModulator.ParameterCount, hiddenGradient, weightGradient, biasGradient, parameterGradients, ignoreIndex);
         if (settings.Counted == 0)
         {
@@ -66,19 +66,19 @@ public static class GpuCrossEntropyKernels
         }
 
         Accelerator accelerator = stream.Accelerator;
-        var (statisticsLaunch, statisticsTiles) = GpuCrossEntropyRunner.Plan<T>(accelerator, settings, GpuCrossEntropyPass.Statistics, TModulator.ParameterCount);
-        var (classLaunch, classTiles) = GpuCrossEntropyRunner.Plan<T>(accelerator, settings, GpuCrossEntropyPass.Classes, TModulator.ParameterCount);
-        var (tokenLaunch, tokenTiles) = GpuCrossEntropyRunner.Plan<T>(accelerator, settings, GpuCrossEntropyPass.Tokens, TModulator.ParameterCount);
+        var (statisticsLaunch, statisticsTiles) = GpuCrossEntropyRunner.Plan<T>(accelerator, settings, GpuCrossEntropyKernel.Statistics, TModulator.ParameterCount);
+        var (classLaunch, classTiles) = GpuCrossEntropyRunner.Plan<T>(accelerator, settings, GpuCrossEntropyKernel.Classes, TModulator.ParameterCount);
+        var (tokenLaunch, tokenTiles) = GpuCrossEntropyRunner.Plan<T>(accelerator, settings, GpuCrossEntropyKernel.Tokens, TModulator.ParameterCount);
 
         // Three passes and no atomics: per token max σ and log Σ (and its loss); one group per block of classes for dW, db
         // and its share of the parameter sums; one group per block of tokens for dh. The same bits on every run. Every
         // kernel is compiled before the first launch: a failed compile writes nothing.
         var statistics = LoadStatistics<T, TElement, TModulator>(accelerator);
         var classes = GpuNormalizerRunner.Load(accelerator, ClassesKernel<T, TElement, TModulator>, static accelerator =>
-            accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<long>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<double>, GpuCrossEntropyTiles>(
+            accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<long>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<double>, GpuCrossEntropySettings>(
                 ClassesKernel<T, TElement, TModulator>));
         var tokens = GpuNormalizerRunner.Load(accelerator, TokensKernel<T, TElement, TModulator>, static accelerator =>
-            accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<long>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, GpuCrossEntropyTiles>(
+            accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<long>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, GpuCrossEntropySettings>(
                 TokensKernel<T, TElement, TModulator>));
         using var scratch = new GpuCrossEntropyScratch<T>(accelerator, settings, classLaunch.GridDim.X, TModulator.ParameterCount);
         statistics(stream, statisticsLaunch, hidden, weight, bias, targets, parameters, scratch.RowMaxima, scratch.RowLogSums, scratch.Losses, statisticsTiles);
@@ -92,13 +92,13 @@ public static class GpuCrossEntropyKernels
         return GpuCrossEntropyRunner.MeanLoss(stream, scratch, settings); // waits for the stream: the scratch is freed after
     }
 
-    private static Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<long>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<double>, GpuCrossEntropyTiles>
+    private static Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<long>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<double>, GpuCrossEntropySettings>
         LoadStatistics<T, TElement, TModulator>(Accelerator accelerator)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TElement : struct, IGpuElement<T>
         where TModulator : struct, IGpuModulator<T> =>
         GpuNormalizerRunner.Load(accelerator, StatisticsKernel<T, TElement, TModulator>, static accelerator =>
-            accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<long>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<double>, GpuCrossEntropyTiles>(
+            accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<long>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<double>, GpuCrossEntropySettings>(
                 StatisticsKernel<T, TElement, TModulator>));
 
     /// <summary>
@@ -108,7 +108,7 @@ public static class GpuCrossEntropyKernels
     /// </summary>
     internal static void StatisticsKernel<T, TElement, TModulator>(
         ArrayView<T> hidden, ArrayView<T> weight, ArrayView<T> bias, ArrayView<long> targets, ArrayView<T> parameters,
-        ArrayView<T> rowMaxima, ArrayView<T> rowLogSums, ArrayView<double> losses, GpuCrossEntropyTiles tiles)
+        ArrayView<T> rowMaxima, ArrayView<T> rowLogSums, ArrayView<double> losses, GpuCrossEntropySettings tiles)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TElement : struct, IGpuElement<T>
         where TModulator : struct, IGpuModulator<T>
@@ -219,7 +219,7 @@ public static class GpuCrossEntropyKernels
     internal static void ClassesKernel<T, TElement, TModulator>(
         ArrayView<T> hidden, ArrayView<T> weight, ArrayView<T> bias, ArrayView<long> targets, ArrayView<T> parameters,
         ArrayView<T> rowMaxima, ArrayView<T> rowLogSums, ArrayView<T> weightGradient, ArrayView<T> biasGradient, ArrayView<double> partials,
-        GpuCrossEntropyTiles tiles)
+        GpuCrossEntropySettings tiles)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TElement : struct, IGpuElement<T>
         where TModulator : struct, IGpuModulator<T>
@@ -305,7 +305,7 @@ public static class GpuCrossEntropyKernels
     /// </summary>
     internal static void TokensKernel<T, TElement, TModulator>(
         ArrayView<T> hidden, ArrayView<T> weight, ArrayView<T> bias, ArrayView<long> targets, ArrayView<T> parameters,
-        ArrayView<T> rowMaxima, ArrayView<T> rowLogSums, ArrayView<T> hiddenGradient, GpuCrossEntropyTiles tiles)
+        ArrayView<T> rowMaxima, ArrayView<T> rowLogSums, ArrayView<T> hiddenGradient, GpuCrossEntropySettings tiles)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TElement : struct, IGpuElement<T>
         where TModulator : struct, IGpuModulator<T>
@@ -360,13 +360,13 @@ public static class GpuCrossEntropyKernels
     private static int Stride(int dim) => dim | 1;
 
     /// <summary>Each counted token's weight in the mean.</summary>
-    private static T TokenWeight<T, TElement>(GpuCrossEntropyTiles tiles)
+    private static T TokenWeight<T, TElement>(GpuCrossEntropySettings tiles)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TElement : struct, IGpuElement<T> =>
         T.One / TElement.FromDouble(tiles.Counted);
 
     /// <summary>z = h·w (+ b) of class <paramref name="v"/>, from the product h·w.</summary>
-    private static T Logit<T>(T product, ArrayView<T> bias, int v, GpuCrossEntropyTiles tiles)
+    private static T Logit<T>(T product, ArrayView<T> bias, int v, GpuCrossEntropySettings tiles)
         where T : unmanaged, IFloatingPointIeee754<T> =>
         tiles.HasBias != 0 ? product + bias[v] : product;
 
@@ -400,7 +400,7 @@ public static class GpuCrossEntropyKernels
     /// shares go to <paramref name="modulator"/>'s sums.
     /// </summary>
     private static void LogitGradients<T, TElement, TModulator>(
-        ref TModulator modulator, ArrayView<T> hiddenTile, ArrayView<T> weightTile, ArrayView<T> gradients, ArrayView<T> bias, GpuCrossEntropyTiles tiles,
+        ref TModulator modulator, ArrayView<T> hiddenTile, ArrayView<T> weightTile, ArrayView<T> gradients, ArrayView<T> bias, GpuCrossEntropySettings tiles,
         ArrayView<T> rowMax, ArrayView<T> rowLogSum, ArrayView<long> rowTarget, T tokenWeight, int firstClass, int classes, int tokens, int stride)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TElement : struct, IGpuElement<T>

@@ -15,7 +15,7 @@ namespace MultiMax.Gpu.CompilerServices;
 public static class GpuCrossEntropyRunner
 {
     /// <summary>Checks a loss call's views and targets; returns the settings, with the number of counted tokens.</summary>
-    public static GpuCrossEntropyTiles CheckLoss<T>(
+    public static GpuCrossEntropySettings CheckLoss<T>(
         AcceleratorStream stream, ArrayView<T> hidden, ArrayView<T> weight, ArrayView<T> bias, ArrayView<long> targets,
         CrossEntropyShape shape, ArrayView<T> parameters, int parameterCount, long ignoreIndex)
         where T : unmanaged
@@ -29,7 +29,7 @@ public static class GpuCrossEntropyRunner
     /// Checks a loss-and-gradients call's views and targets, in the CPU runner's order (inputs, outputs, then the
     /// targets, whose copy a bad output then never costs); returns the settings, with the number of counted tokens.
     /// </summary>
-    public static GpuCrossEntropyTiles CheckLossAndGradients<T>(
+    public static GpuCrossEntropySettings CheckLossAndGradients<T>(
         AcceleratorStream stream, ArrayView<T> hidden, ArrayView<T> weight, ArrayView<T> bias, ArrayView<long> targets,
         CrossEntropyShape shape, ArrayView<T> parameters, int parameterCount,
         ArrayView<T> hiddenGradient, ArrayView<T> weightGradient, ArrayView<T> biasGradient, ArrayView<T> parameterGradients, long ignoreIndex)
@@ -51,15 +51,15 @@ public static class GpuCrossEntropyRunner
     /// The launch of one pass: one group per block of tokens (or of classes) and the tile size that fits beside the
     /// pass's static shared memory (its per-token arrays and, in the class pass, one group reduction per parameter).
     /// </summary>
-    public static (KernelConfig Launch, GpuCrossEntropyTiles Tiles) Plan<T>(Accelerator accelerator, GpuCrossEntropyTiles settings, GpuCrossEntropyPass pass, int parameterCount)
+    public static (KernelConfig Launch, GpuCrossEntropySettings Tiles) Plan<T>(Accelerator accelerator, GpuCrossEntropySettings settings, GpuCrossEntropyKernel kernel, int parameterCount)
         where T : unmanaged
     {
-        int rowTiles = pass == GpuCrossEntropyPass.Statistics ? 2 : 3; // h and W; or h, W and dW (dh)
-        int rowArrays = pass == GpuCrossEntropyPass.Tokens ? 3 : 4;    // m, log l (or l), target; σ at the target, or db
-        int reductions = pass == GpuCrossEntropyPass.Classes ? parameterCount : 0;
+        int rowTiles = kernel == GpuCrossEntropyKernel.Statistics ? 2 : 3; // h and W; or h, W and dW (dh)
+        int rowArrays = kernel == GpuCrossEntropyKernel.Tokens ? 3 : 4;    // m, log l (or l), target; σ at the target, or db
+        int reductions = kernel == GpuCrossEntropyKernel.Classes ? parameterCount : 0;
         int staticBytes = rowArrays * GpuTiles.RowArrayBytes + reductions * GroupReduce.SharedBytes;
         (KernelConfig launch, int block) = GpuTiles.Plan<T>(accelerator, settings.Dim, rowTiles, squareTiles: 1, staticBytes,
-            block => pass == GpuCrossEntropyPass.Classes ? settings.WithBlock(block).ClassBlocks : settings.WithBlock(block).TokenBlocks,
+            block => kernel == GpuCrossEntropyKernel.Classes ? settings.WithBlock(block).ClassBlocks : settings.WithBlock(block).TokenBlocks,
             "dim");
         return (launch, settings.WithBlock(block));
     }
@@ -68,7 +68,7 @@ public static class GpuCrossEntropyRunner
     /// The mean over counted tokens of the per-token losses the statistics pass wrote: summed on the device in a fixed
     /// order, in double, then divided on the host. Waits for the stream.
     /// </summary>
-    public static double MeanLoss<T>(AcceleratorStream stream, GpuCrossEntropyScratch<T> scratch, GpuCrossEntropyTiles settings)
+    public static double MeanLoss<T>(AcceleratorStream stream, GpuCrossEntropyScratch<T> scratch, GpuCrossEntropySettings settings)
         where T : unmanaged
     {
         // The per-token losses are a [tokens, 1] table of partial sums: one column to sum.
@@ -89,7 +89,7 @@ public static class GpuCrossEntropyRunner
     }
 
     /// <summary>Copies the targets to the host, checks each, and returns the settings with the number that count.</summary>
-    private static GpuCrossEntropyTiles Settings(AcceleratorStream stream, ArrayView<long> targets, CrossEntropyShape shape, bool hasBias, long ignoreIndex)
+    private static GpuCrossEntropySettings Settings(AcceleratorStream stream, ArrayView<long> targets, CrossEntropyShape shape, bool hasBias, long ignoreIndex)
     {
         var host = new long[targets.Length];
         if (host.Length > 0)
@@ -99,7 +99,7 @@ public static class GpuCrossEntropyRunner
         }
 
         int counted = CrossEntropyRunner.CountTargets(host, shape.Vocab, ignoreIndex, nameof(targets));
-        return new GpuCrossEntropyTiles(shape, hasBias, ignoreIndex, counted, block: 1);
+        return new GpuCrossEntropySettings(shape, hasBias, ignoreIndex, counted, block: 1);
     }
 
     /// <summary>Zeroes the gradients of a call in which no token counts (the mean over no tokens is 0, and so is every gradient).</summary>

@@ -18,7 +18,7 @@ public sealed class GpuCrossEntropyScratch<T> : IDisposable
     private readonly MemoryBuffer1D<double, Stride1D.Dense> losses, partials, total;
 
     /// <summary>Allocates the scratch of one call on <paramref name="accelerator"/>.</summary>
-    public GpuCrossEntropyScratch(Accelerator accelerator, GpuCrossEntropyTiles settings, int classGroups, int parameterCount)
+    public GpuCrossEntropyScratch(Accelerator accelerator, GpuCrossEntropySettings settings, int classGroups, int parameterCount)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ClassGroups = classGroups;

@@ -4,7 +4,7 @@ namespace MultiMax.Gpu.CompilerServices;
 
 /// <summary>The three kernels of fused attention on a GPU, each with its own tiles in shared memory.</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public enum GpuAttentionPass
+public enum GpuAttentionKernel
 {
     /// <summary>One group per block of queries: the output and the log-sum-exp.</summary>
     Forward,

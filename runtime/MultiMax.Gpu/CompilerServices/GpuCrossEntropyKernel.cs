@@ -4,7 +4,7 @@ namespace MultiMax.Gpu.CompilerServices;
 
 /// <summary>The three kernels of the fused output-layer loss on a GPU, each with its own tiles in shared memory.</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public enum GpuCrossEntropyPass
+public enum GpuCrossEntropyKernel
 {
     /// <summary>One group per block of tokens: each token's max of σ, log Σ exp(σ − max) and loss.</summary>
     Statistics,

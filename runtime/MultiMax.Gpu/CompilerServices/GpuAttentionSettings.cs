@@ -3,7 +3,7 @@ using System.ComponentModel;
 namespace MultiMax.Gpu.CompilerServices;
 
 /// <summary>
-/// What a generated fused-attention kernel is told about its call, passed by value: the shape, the settings and the
+/// What a fused-attention kernel (<see cref="GpuAttentionKernels"/>) is told about its call, passed by value: the shape, the settings and the
 /// tile size chosen for its pass on this accelerator (<see cref="GpuAttentionRunner.Plan{T}"/>).
 /// </summary>
 /// <remarks>
@@ -11,10 +11,10 @@ namespace MultiMax.Gpu.CompilerServices;
 /// Tiles are square: <see cref="Block"/> queries by <see cref="Block"/> keys.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public readonly struct GpuAttentionTiles
+public readonly struct GpuAttentionSettings
 {
     /// <summary>The settings of one call, with the tile size of one pass.</summary>
-    public GpuAttentionTiles(AttentionShape shape, double scale, bool causal, bool padded, int block)
+    public GpuAttentionSettings(AttentionShape shape, double scale, bool causal, bool padded, int block)
     {
         Batch = shape.Batch;
         Heads = shape.Heads;
@@ -63,6 +63,6 @@ public readonly struct GpuAttentionTiles
     /// <summary>Independent attention problems: Batch × Heads.</summary>
     public long HeadCount => (long)Batch * Heads;
 
-    internal GpuAttentionTiles WithBlock(int block) =>
+    internal GpuAttentionSettings WithBlock(int block) =>
         new(new AttentionShape(Batch, Heads, Queries, Keys, HeadSize), Scale, Causal != 0, Padded != 0, block);
 }

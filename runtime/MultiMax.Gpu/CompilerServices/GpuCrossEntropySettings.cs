@@ -3,15 +3,15 @@ using System.ComponentModel;
 namespace MultiMax.Gpu.CompilerServices;
 
 /// <summary>
-/// What a generated fused-loss kernel is told about its call, passed by value: the shape, the settings, the weight of
+/// What a fused-loss kernel (<see cref="GpuCrossEntropyKernels"/>) is told about its call, passed by value: the shape, the settings, the weight of
 /// each counted token in the mean, and the tile size chosen for its pass (<see cref="GpuCrossEntropyRunner.Plan{T}"/>).
 /// Tiles are square: <see cref="Block"/> tokens by <see cref="Block"/> classes.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public readonly struct GpuCrossEntropyTiles
+public readonly struct GpuCrossEntropySettings
 {
     /// <summary>The settings of one call, with the tile size of one pass.</summary>
-    public GpuCrossEntropyTiles(CrossEntropyShape shape, bool hasBias, long ignoreIndex, int counted, int block)
+    public GpuCrossEntropySettings(CrossEntropyShape shape, bool hasBias, long ignoreIndex, int counted, int block)
     {
         Tokens = shape.Tokens;
         Dim = shape.Dim;
@@ -49,6 +49,6 @@ public readonly struct GpuCrossEntropyTiles
     /// <summary>Blocks of classes: the groups of the pass that writes the weight gradient.</summary>
     public int ClassBlocks => (int)(((long)Vocab + Block - 1) / Block);
 
-    internal GpuCrossEntropyTiles WithBlock(int block) =>
+    internal GpuCrossEntropySettings WithBlock(int block) =>
         new(new CrossEntropyShape(Tokens, Dim, Vocab), HasBias != 0, IgnoreIndex, Counted, block);
 }
