@@ -163,8 +163,8 @@ public sealed class GpuDevice : IDisposable
         // The shape and the host arrays first: nothing is allocated for a call the kernels would refuse.
         AttentionRunner.CheckShape(shape, nameof(shape));
         NormalizerArguments.CheckLength(query.Length, shape.QueryLength, nameof(query), "batch × heads × queries × headSize");
-        NormalizerArguments.CheckLength(key.Length, shape.KeyLength, nameof(key), "batch × heads × keys × headSize");
-        NormalizerArguments.CheckLength(value.Length, shape.KeyLength, nameof(value), "batch × heads × keys × headSize");
+        NormalizerArguments.CheckLength(key.Length, shape.KeyLength, nameof(key), "batch × kvHeads × keys × headSize");
+        NormalizerArguments.CheckLength(value.Length, shape.KeyLength, nameof(value), "batch × kvHeads × keys × headSize");
         AttentionRunner.CheckMask(keyPaddingMask?.Length ?? 0, shape, nameof(keyPaddingMask));
         using DeviceArray<T> q = new(Accelerator, query), k = new(Accelerator, key), v = new(Accelerator, value);
         using DeviceArray<T> output = new(Accelerator, shape.QueryLength), logSumExp = new(Accelerator, shape.LogSumExpLength);

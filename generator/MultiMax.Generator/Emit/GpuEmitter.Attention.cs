@@ -6,6 +6,7 @@ internal static partial class GpuEmitter
 {
     private const string AttentionKernels = "global::MultiMax.Gpu.CompilerServices.GpuAttentionKernels";
     private const string MaskView = "global::ILGPU.ArrayView<byte>";
+    private const string AttentionOptions = "global::MultiMax.Gpu.GpuAttentionOptions";
 
     /// <summary>
     /// <c>Attention</c> and <c>AttentionBackward</c>: the span operators <c>&lt;Name&gt;Attention</c>/<c>…Backward</c> on
@@ -17,7 +18,11 @@ internal static partial class GpuEmitter
         string parameters = spec.HasParameters ? $"{view} parameters, " : "";
         string parametersArgument = spec.HasParameters ? "parameters" : "default";
         string settings = $"{MaskView} keyPaddingMask = default, bool causal = false, {t}? scale = null";
+        string optionsType = $"{AttentionOptions}<{t}>";
+        string fromSettings = $"new {optionsType} {{ KeyPaddingMask = keyPaddingMask, Causal = causal, Scale = scale }}";
         string spanOperator = Identifiers.Escape(spec.MethodName + "Attention");
+        string forwardInputs = $"global::ILGPU.Runtime.AcceleratorStream stream, {view} query, {view} key, {view} value, {view} output, {view} logSumExp, global::MultiMax.AttentionShape shape, {parameters}";
+        string forwardCall = $"{AttentionKernels}.Forward{KernelTypeArguments(type)}(stream, query, key, value, output, logSumExp, shape, {parametersArgument}, ";
 
         writer.Line("/// <summary>");
         writer.Line($"/// Fused scaled-dot-product attention weighted by <see cref=\"{DeclarationCode.ForwardCref(spec)}\"/>, as <c>{spanOperator}</c> computes it");
@@ -25,18 +30,50 @@ internal static partial class GpuEmitter
         writer.Line("/// <c>p = SoftMax(σ(scale·query·keyᵀ))</c> over its visible keys. Tiles of queries, keys and values live in shared memory;");
         writer.Line("/// nothing of size queries × keys is ever allocated.");
         writer.Line("/// </summary>");
-        writer.Line("/// <param name=\"stream\">The stream to launch on; its accelerator holds the views.</param>");
-        DeclarationCode.WriteAttentionInputDocs(writer, spec, groupedHeads: false);
-        writer.Line("/// <param name=\"output\">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>");
-        writer.Line("/// <param name=\"logSumExp\">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key), for the backward.</param>");
+        WriteForwardAttentionDocs(writer, spec);
         DeclarationCode.WriteAttentionSettingDocs(writer, "a nonzero byte (ILGPU views hold no <c>bool</c>)");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, or an output overlaps an input; nothing is launched then.</exception>");
-        writer.Line($"public static void Attention(global::ILGPU.Runtime.AcceleratorStream stream, {view} query, {view} key, {view} value, {view} output, {view} logSumExp, global::MultiMax.AttentionShape shape, {parameters}{settings}) =>");
-        writer.Line($"    {AttentionKernels}.Forward{KernelTypeArguments(type)}(stream, query, key, value, output, logSumExp, shape, {parametersArgument}, keyPaddingMask, causal, scale);");
+        writer.Line($"public static void Attention({forwardInputs}{settings}) =>");
+        writer.Line($"    {forwardCall}{fromSettings});");
+        writer.Line();
+        writer.Line("/// <summary>The same attention with every option the GPU takes: a causal mask or sliding window and its alignment, key padding and the scale.</summary>");
+        WriteForwardAttentionDocs(writer, spec);
+        writer.Line("/// <param name=\"options\">The masks and the scale; the default is none and 1/√headSize.</param>");
+        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, or an output overlaps an input; nothing is launched then.</exception>");
+        writer.Line($"public static void Attention({forwardInputs}{optionsType} options) =>");
+        writer.Line($"    {forwardCall}options);");
+
+        string parameterGradients = spec.HasParameters ? $"{view} parameterGradients, " : "";
+        string backwardInputs = $"global::ILGPU.Runtime.AcceleratorStream stream, {view} query, {view} key, {view} value, {view} output, {view} logSumExp, {view} outputGradient, {view} queryGradient, {view} keyGradient, {view} valueGradient, global::MultiMax.AttentionShape shape, {parameters}{parameterGradients}";
+        string backwardCall = $"{AttentionKernels}.Backward{KernelTypeArguments(type)}(stream, query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, {parametersArgument}, {(spec.HasParameters ? "parameterGradients" : "default")}, ";
         writer.Line();
         writer.Line($"/// <summary>The backward pass of <c>Attention</c>: recomputes each tile's weights from <paramref name=\"logSumExp\"/>{(spec.HasParameters ? ", and overwrites <paramref name=\"parameterGradients\"/> (this waits for the stream)" : " (this waits for the stream)")}.</summary>");
+        WriteBackwardAttentionDocs(writer, spec);
+        DeclarationCode.WriteAttentionSettingDocs(writer, "a nonzero byte (ILGPU views hold no <c>bool</c>)");
+        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, or an output overlaps an input or another output; nothing is launched then.</exception>");
+        writer.Line($"public static void AttentionBackward({backwardInputs}{settings}) =>");
+        writer.Line($"    {backwardCall}{fromSettings});");
+        writer.Line();
+        writer.Line("/// <summary>The backward pass of the attention with every option the GPU takes; with grouped-query heads, dK and dV add up over each group's query heads in a fixed order.</summary>");
+        WriteBackwardAttentionDocs(writer, spec);
+        writer.Line("/// <param name=\"options\">The forward's masks and scale.</param>");
+        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, or an output overlaps an input or another output; nothing is launched then.</exception>");
+        writer.Line($"public static void AttentionBackward({backwardInputs}{optionsType} options) =>");
+        writer.Line($"    {backwardCall}options);");
+    }
+
+    private static void WriteForwardAttentionDocs(SourceWriter writer, NormalizerSpec spec)
+    {
         writer.Line("/// <param name=\"stream\">The stream to launch on; its accelerator holds the views.</param>");
-        DeclarationCode.WriteAttentionInputDocs(writer, spec, groupedHeads: false);
+        DeclarationCode.WriteAttentionInputDocs(writer, spec, groupedHeads: true);
+        writer.Line("/// <param name=\"output\">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>");
+        writer.Line("/// <param name=\"logSumExp\">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key), for the backward.</param>");
+    }
+
+    private static void WriteBackwardAttentionDocs(SourceWriter writer, NormalizerSpec spec)
+    {
+        writer.Line("/// <param name=\"stream\">The stream to launch on; its accelerator holds the views.</param>");
+        DeclarationCode.WriteAttentionInputDocs(writer, spec, groupedHeads: true);
         writer.Line("/// <param name=\"output\">The forward's output.</param>");
         writer.Line("/// <param name=\"logSumExp\">The forward's log-sum-exp.</param>");
         writer.Line("/// <param name=\"outputGradient\">The gradient of the loss with respect to <paramref name=\"output\"/>.</param>");
@@ -47,11 +84,5 @@ internal static partial class GpuEmitter
         {
             writer.Line("/// <param name=\"parameterGradients\">Overwritten with the parameter gradients, summed over every score; the same bits on every run.</param>");
         }
-
-        DeclarationCode.WriteAttentionSettingDocs(writer, "a nonzero byte (ILGPU views hold no <c>bool</c>)");
-        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, or an output overlaps an input or another output; nothing is launched then.</exception>");
-        string parameterGradients = spec.HasParameters ? $"{view} parameterGradients, " : "";
-        writer.Line($"public static void AttentionBackward(global::ILGPU.Runtime.AcceleratorStream stream, {view} query, {view} key, {view} value, {view} output, {view} logSumExp, {view} outputGradient, {view} queryGradient, {view} keyGradient, {view} valueGradient, global::MultiMax.AttentionShape shape, {parameters}{parameterGradients}{settings}) =>");
-        writer.Line($"    {AttentionKernels}.Backward{KernelTypeArguments(type)}(stream, query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, {parametersArgument}, {(spec.HasParameters ? "parameterGradients" : "default")}, keyPaddingMask, causal, scale);");
     }
 }

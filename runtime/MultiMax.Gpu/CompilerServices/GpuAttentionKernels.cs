@@ -24,13 +24,13 @@ public static class GpuAttentionKernels
     /// <exception cref="ArgumentException">A length does not fit the shape, or an output overlaps an input; nothing is launched then.</exception>
     public static void Forward<T, TElement, TModulator>(
         AcceleratorStream stream, ArrayView<T> query, ArrayView<T> key, ArrayView<T> value, ArrayView<T> output, ArrayView<T> logSumExp,
-        AttentionShape shape, ArrayView<T> parameters, ArrayView<byte> keyPaddingMask, bool causal, double? scale)
+        AttentionShape shape, ArrayView<T> parameters, GpuAttentionOptions<T> options)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TElement : struct, IGpuElement<T>
         where TModulator : struct, IGpuModulator<T>
     {
         ArgumentNullException.ThrowIfNull(stream);
-        GpuAttentionSettings settings = GpuAttentionRunner.CheckForward(query, key, value, output, logSumExp, shape, parameters, TModulator.ParameterCount, keyPaddingMask, causal, scale);
+        GpuAttentionSettings settings = GpuAttentionRunner.CheckForward(query, key, value, output, logSumExp, shape, parameters, TModulator.ParameterCount, options);
         if (shape.LogSumExpLength == 0)
         {
             return; // no query (with a head size of 0 the log-sum-exp still is written)
@@ -39,7 +39,7 @@ public static class GpuAttentionKernels
         var (launch, tiles) = GpuAttentionRunner.Plan<T>(stream.Accelerator, settings, GpuAttentionKernel.Forward, TModulator.ParameterCount);
         var forward = GpuNormalizerRunner.Load(stream.Accelerator, ForwardKernel<T, TElement, TModulator>, static accelerator =>
             accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<byte>, ArrayView<T>, GpuAttentionSettings>(ForwardKernel<T, TElement, TModulator>));
-        forward(stream, launch, query, key, value, output, logSumExp, keyPaddingMask, parameters, tiles);
+        forward(stream, launch, query, key, value, output, logSumExp, options.KeyPaddingMask, parameters, tiles);
     }
 
     /// <summary>
@@ -51,7 +51,7 @@ public static class GpuAttentionKernels
     public static void Backward<T, TElement, TModulator>(
         AcceleratorStream stream, ArrayView<T> query, ArrayView<T> key, ArrayView<T> value, ArrayView<T> output, ArrayView<T> logSumExp,
         ArrayView<T> outputGradient, ArrayView<T> queryGradient, ArrayView<T> keyGradient, ArrayView<T> valueGradient,
-        AttentionShape shape, ArrayView<T> parameters, ArrayView<T> parameterGradients, ArrayView<byte> keyPaddingMask, bool causal, double? scale)
+        AttentionShape shape, ArrayView<T> parameters, ArrayView<T> parameterGradients, GpuAttentionOptions<T> options)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TElement : struct, IGpuElement<T>
         where TModulator : struct, IGpuModulator<T>
@@ -59,7 +59,7 @@ public static class GpuAttentionKernels
         ArgumentNullException.ThrowIfNull(stream);
         GpuAttentionSettings settings = GpuAttentionRunner.CheckBackward(
             query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape,
-            parameters, parameterGradients, TModulator.ParameterCount, keyPaddingMask, causal, scale);
+            parameters, parameterGradients, TModulator.ParameterCount, options);
         Accelerator accelerator = stream.Accelerator;
         var (keyLaunch, keyTiles) = GpuAttentionRunner.Plan<T>(accelerator, settings, GpuAttentionKernel.KeysAndValues, TModulator.ParameterCount);
         var (queryLaunch, queryTiles) = GpuAttentionRunner.Plan<T>(accelerator, settings, GpuAttentionKernel.Queries, TModulator.ParameterCount);
@@ -75,10 +75,10 @@ public static class GpuAttentionKernels
                 QueriesKernel<T, TElement, TModulator>));
         using var scratch = new GpuAttentionScratch<T>(accelerator, settings, keyLaunch.GridDim.X, TModulator.ParameterCount);
         GpuAttentionRunner.OutputDots<T, TElement>(stream, outputGradient, output, scratch, shape.HeadSize);
-        keys(stream, keyLaunch, query, key, value, outputGradient, logSumExp, scratch.Delta, keyGradient, valueGradient, keyPaddingMask, parameters, scratch.Partials, keyTiles);
+        keys(stream, keyLaunch, query, key, value, outputGradient, logSumExp, scratch.Delta, keyGradient, valueGradient, options.KeyPaddingMask, parameters, scratch.Partials, keyTiles);
         if (shape.QueryLength > 0)
         {
-            queries(stream, queryLaunch, query, key, value, outputGradient, logSumExp, scratch.Delta, queryGradient, keyPaddingMask, parameters, queryTiles);
+            queries(stream, queryLaunch, query, key, value, outputGradient, logSumExp, scratch.Delta, queryGradient, options.KeyPaddingMask, parameters, queryTiles);
         }
 
         if (TModulator.ParameterCount > 0)
@@ -131,10 +131,10 @@ public static class GpuAttentionKernels
             rowSum[i] = 0;
         }
 
-        int visibleKeys = blockOf.VisibleKeys(tiles);
-        for (int firstKey = 0; firstKey < visibleKeys; firstKey += block)
+        int endKey = blockOf.EndVisibleKey(tiles);
+        for (int firstKey = blockOf.FirstVisibleKey(tiles); firstKey < endKey; firstKey += block)
         {
-            int keys = visibleKeys - firstKey < block ? visibleKeys - firstKey : block;
+            int keys = endKey - firstKey < block ? endKey - firstKey : block;
             if (!LoadKeyTile(key, value, keyPaddingMask, tiles, blockOf, firstKey, keys, keyTile, valueTile, stride))
             {
                 continue; // every key of the tile is padding: skipped, not computed and masked
@@ -229,11 +229,14 @@ public static class GpuAttentionKernels
     {
         int lane = Group.IdxX, lanes = Group.DimX, headSize = tiles.HeadSize, block = tiles.Block, stride = Stride(headSize);
         T scoreScale = TElement.FromDouble(tiles.Scale);
-        int head = Grid.IdxX / tiles.KeyBlocks;
+        int keyHead = Grid.IdxX / tiles.KeyBlocks;
         int firstKey = Grid.IdxX % tiles.KeyBlocks * block;
         // The one group of a call with no head has no key: it writes its parameter slot alone.
-        int keys = head >= tiles.HeadCount ? 0 : tiles.Keys - firstKey < block ? tiles.Keys - firstKey : block;
-        long keyStart = (long)head * tiles.Keys * headSize, paddingStart = tiles.Heads == 0 ? 0 : (long)(head / tiles.Heads) * tiles.Keys;
+        int keys = keyHead >= tiles.KeyHeadCount ? 0 : tiles.Keys - firstKey < block ? tiles.Keys - firstKey : block;
+        int batch = tiles.KeyValueHeads == 0 ? 0 : keyHead / tiles.KeyValueHeads;
+        long keyStart = (long)keyHead * tiles.Keys * headSize, paddingStart = (long)batch * tiles.Keys;
+        // The query heads that read this key/value head, one after another: dK and dV add up over them in a fixed order.
+        int firstHead = batch * tiles.Heads + (keyHead - batch * tiles.KeyValueHeads) * tiles.GroupSize;
         TModulator modulator = default;
         modulator.Load(parameters);
 
@@ -265,39 +268,44 @@ public static class GpuAttentionKernels
         }
 
         anyKey = Group.BarrierOr(anyKey);
-        // With a causal mask the first query that sees key j is query j.
-        for (int firstQuery = tiles.Causal != 0 ? firstKey : 0; anyKey && firstQuery < tiles.Queries; firstQuery += block)
+        // Only the queries whose causal mask and window reach the block's keys: from the first that sees its first key
+        // to the last that sees its last.
+        int startQuery = tiles.FirstQuery(firstKey), endQuery = tiles.EndQuery(firstKey + keys - 1);
+        for (int head = firstHead; anyKey && head < firstHead + tiles.GroupSize; head++)
         {
-            int queries = tiles.Queries - firstQuery < block ? tiles.Queries - firstQuery : block;
-            long queryStart = ((long)head * tiles.Queries + firstQuery) * headSize, rowStart = (long)head * tiles.Queries + firstQuery;
-            Group.Barrier(); // every lane is done with the previous block of queries
-            LoadQueryTile(query, outputGradient, logSumExp, delta, queryStart, rowStart, queries, headSize, stride, queryTile, outputGradientTile, rowLogSumExp, rowDelta);
-            Group.Barrier();
-
-            GpuTileProducts.Multiply(queryTile, keyTile, weights, headSize, block, stride);
-            GpuTileProducts.Multiply(outputGradientTile, valueTile, scoreGradients, headSize, block, stride);
-            // P and ds = σ′(s)·gσ of every (query, key) pair of the tile, in place of the products; masked pairs and queries
-            // with no visible key get 0.
-            for (int e = lane; e < queries * block; e += lanes)
+            for (int firstQuery = startQuery; firstQuery < endQuery; firstQuery += block)
             {
-                int i = e / block, j = e - i * block, qi = firstQuery + i, kj = firstKey + j;
-                (bool visible, T sv, T weight, T gs) = WeightGradient<T, TElement, TModulator>(
-                    modulator, tiles, keyPaddingMask, paddingStart, weights[e], scoreGradients[e], rowLogSumExp[i], rowDelta[i], scoreScale, qi, kj, j < keys);
-                T scoreGradient = T.Zero;
-                if (visible)
+                int queries = endQuery - firstQuery < block ? endQuery - firstQuery : block;
+                long queryStart = ((long)head * tiles.Queries + firstQuery) * headSize, rowStart = (long)head * tiles.Queries + firstQuery;
+                Group.Barrier(); // every lane is done with the previous block of queries
+                LoadQueryTile(query, outputGradient, logSumExp, delta, queryStart, rowStart, queries, headSize, stride, queryTile, outputGradientTile, rowLogSumExp, rowDelta);
+                Group.Barrier();
+
+                GpuTileProducts.Multiply(queryTile, keyTile, weights, headSize, block, stride);
+                GpuTileProducts.Multiply(outputGradientTile, valueTile, scoreGradients, headSize, block, stride);
+                // P and ds = σ′(s)·gσ of every (query, key) pair of the tile, in place of the products; masked pairs and queries
+                // with no visible key get 0.
+                for (int e = lane; e < queries * block; e += lanes)
                 {
-                    scoreGradient = modulator.FusedGradient(sv, gs);
+                    int i = e / block, j = e - i * block, qi = firstQuery + i, kj = firstKey + j;
+                    (bool visible, T sv, T weight, T gs) = WeightGradient<T, TElement, TModulator>(
+                        modulator, tiles, keyPaddingMask, paddingStart, weights[e], scoreGradients[e], rowLogSumExp[i], rowDelta[i], scoreScale, qi, kj, j < keys);
+                    T scoreGradient = T.Zero;
+                    if (visible)
+                    {
+                        scoreGradient = modulator.FusedGradient(sv, gs);
+                    }
+
+                    weights[e] = weight;
+                    scoreGradients[e] = scoreGradient;
                 }
 
-                weights[e] = weight;
-                scoreGradients[e] = scoreGradient;
+                Group.Barrier();
+
+                // dV += Pᵀ·dO and dK += scale·dsᵀ·Q.
+                GpuTileProducts.Accumulate(valueGradientTile, weights, transposed: true, outputGradientTile, keys, queries, headSize, block, stride);
+                GpuTileProducts.Accumulate(keyGradientTile, scoreGradients, transposed: true, queryTile, keys, queries, headSize, block, stride, scaled: true, factor: scoreScale);
             }
-
-            Group.Barrier();
-
-            // dV += Pᵀ·dO and dK += scale·dsᵀ·Q.
-            GpuTileProducts.Accumulate(valueGradientTile, weights, transposed: true, outputGradientTile, keys, queries, headSize, block, stride);
-            GpuTileProducts.Accumulate(keyGradientTile, scoreGradients, transposed: true, queryTile, keys, queries, headSize, block, stride, scaled: true, factor: scoreScale);
         }
 
         Group.Barrier();
@@ -348,10 +356,10 @@ public static class GpuAttentionKernels
             queryGradientTile[e] = T.Zero;
         }
 
-        int visibleKeys = blockOf.VisibleKeys(tiles);
-        for (int firstKey = 0; firstKey < visibleKeys; firstKey += block)
+        int endKey = blockOf.EndVisibleKey(tiles);
+        for (int firstKey = blockOf.FirstVisibleKey(tiles); firstKey < endKey; firstKey += block)
         {
-            int keys = visibleKeys - firstKey < block ? visibleKeys - firstKey : block;
+            int keys = endKey - firstKey < block ? endKey - firstKey : block;
             if (!LoadKeyTile(key, value, keyPaddingMask, tiles, blockOf, firstKey, keys, keyTile, valueTile, stride))
             {
                 continue; // every key of the tile is padding: skipped, not computed and masked
@@ -385,9 +393,9 @@ public static class GpuAttentionKernels
     /// <summary>Tile rows are an odd number of elements apart: lanes that read one column of consecutive rows hit distinct banks.</summary>
     private static int Stride(int headSize) => headSize | 1;
 
-    /// <summary>Whether key <paramref name="kj"/> is visible to query <paramref name="qi"/>: causally, and not padding.</summary>
+    /// <summary>Whether key <paramref name="kj"/> is visible to query <paramref name="qi"/>: in the causal mask and the window, and not padding.</summary>
     private static bool Visible(GpuAttentionSettings tiles, ArrayView<byte> keyPaddingMask, long paddingStart, int qi, int kj) =>
-        (tiles.Causal == 0 || kj <= qi) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0);
+        tiles.InBand(qi, kj) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0);
 
     /// <summary>
     /// Loads a tile of keys and values into shared memory, with zeros for padding keys' rows (a padding key is never
@@ -475,7 +483,7 @@ public static class GpuAttentionKernels
             Queries = tiles.Queries - FirstQuery < block ? tiles.Queries - FirstQuery : block;
             RowStart = (long)head * tiles.Queries + FirstQuery;
             QueryStart = RowStart * tiles.HeadSize;
-            KeyStart = (long)head * tiles.Keys * tiles.HeadSize;
+            KeyStart = (long)tiles.KeyHead(head) * tiles.Keys * tiles.HeadSize;
             PaddingStart = (long)(head / tiles.Heads) * tiles.Keys;
         }
 
@@ -491,14 +499,16 @@ public static class GpuAttentionKernels
         /// <summary>The block's first element of the query (and output) tensors.</summary>
         public long QueryStart { get; }
 
-        /// <summary>The head's first element of the key and value tensors.</summary>
+        /// <summary>The first element of the key and value tensors of the key/value head the block's head reads.</summary>
         public long KeyStart { get; }
 
         /// <summary>The sequence's first entry of the key padding mask.</summary>
         public long PaddingStart { get; }
 
-        /// <summary>The keys any query of the block sees: with a causal mask, none past its last query.</summary>
-        public int VisibleKeys(GpuAttentionSettings tiles) =>
-            tiles.Causal != 0 && FirstQuery + Queries < tiles.Keys ? FirstQuery + Queries : tiles.Keys;
+        /// <summary>The first key any query of the block may see: the window's left edge of its first query.</summary>
+        public int FirstVisibleKey(GpuAttentionSettings tiles) => tiles.FirstKey(FirstQuery);
+
+        /// <summary>One past the last key any query of the block may see: the causal mask's or window's right edge of its last query.</summary>
+        public int EndVisibleKey(GpuAttentionSettings tiles) => tiles.EndKey(FirstQuery + Queries - 1);
     }
 }

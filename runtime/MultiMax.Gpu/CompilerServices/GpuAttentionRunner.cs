@@ -22,10 +22,10 @@ public static class GpuAttentionRunner
     /// <summary>Checks a forward call's views and settings; returns them as the kernels see them.</summary>
     public static GpuAttentionSettings CheckForward<T>(
         ArrayView<T> query, ArrayView<T> key, ArrayView<T> value, ArrayView<T> output, ArrayView<T> logSumExp,
-        AttentionShape shape, ArrayView<T> parameters, int parameterCount, ArrayView<byte> keyPaddingMask, bool causal, double? scale)
-        where T : unmanaged
+        AttentionShape shape, ArrayView<T> parameters, int parameterCount, GpuAttentionOptions<T> options)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        GpuAttentionSettings settings = CheckCommon(query, key, value, output, logSumExp, shape, parameters, parameterCount, keyPaddingMask, causal, scale);
+        GpuAttentionSettings settings = CheckCommon(query, key, value, output, logSumExp, shape, parameters, parameterCount, options);
         GpuNormalizerRunner.CheckOutputsSeparate(
             [(query, "query"), (key, "key"), (value, "value"), (parameters, "parameters")], [(output, "output"), (logSumExp, "logSumExp")]);
         return settings;
@@ -35,11 +35,10 @@ public static class GpuAttentionRunner
     public static GpuAttentionSettings CheckBackward<T>(
         ArrayView<T> query, ArrayView<T> key, ArrayView<T> value, ArrayView<T> output, ArrayView<T> logSumExp,
         ArrayView<T> outputGradient, ArrayView<T> queryGradient, ArrayView<T> keyGradient, ArrayView<T> valueGradient,
-        AttentionShape shape, ArrayView<T> parameters, ArrayView<T> parameterGradients, int parameterCount,
-        ArrayView<byte> keyPaddingMask, bool causal, double? scale)
-        where T : unmanaged
+        AttentionShape shape, ArrayView<T> parameters, ArrayView<T> parameterGradients, int parameterCount, GpuAttentionOptions<T> options)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        GpuAttentionSettings settings = CheckCommon(query, key, value, output, logSumExp, shape, parameters, parameterCount, keyPaddingMask, causal, scale);
+        GpuAttentionSettings settings = CheckCommon(query, key, value, output, logSumExp, shape, parameters, parameterCount, options);
         AttentionRunner.CheckGradientLengths(shape, outputGradient.Length, queryGradient.Length, keyGradient.Length, valueGradient.Length,
             "outputGradient", "queryGradient", "keyGradient", "valueGradient");
         NormalizerArguments.CheckParameterCount(parameterCount, parameterGradients.Length, "parameterGradients");
@@ -71,7 +70,7 @@ public static class GpuAttentionRunner
         // The key pass writes the parameter sums, so it runs at least one group, even with no head (that group has no key).
         (KernelConfig launch, int block) = GpuTiles.Plan<T>(accelerator, settings.HeadSize, rowTiles, squareTiles, staticBytes,
             block => kernel == GpuAttentionKernel.KeysAndValues
-                ? Math.Max(1, settings.HeadCount * settings.WithBlock(block).KeyBlocks)
+                ? Math.Max(1, settings.KeyHeadCount * settings.WithBlock(block).KeyBlocks)
                 : settings.HeadCount * settings.WithBlock(block).QueryBlocks,
             "head size");
         return (launch, settings.WithBlock(block));
@@ -108,21 +107,16 @@ public static class GpuAttentionRunner
 
     private static GpuAttentionSettings CheckCommon<T>(
         ArrayView<T> query, ArrayView<T> key, ArrayView<T> value, ArrayView<T> output, ArrayView<T> logSumExp,
-        AttentionShape shape, ArrayView<T> parameters, int parameterCount, ArrayView<byte> keyPaddingMask, bool causal, double? scale)
-        where T : unmanaged
+        AttentionShape shape, ArrayView<T> parameters, int parameterCount, GpuAttentionOptions<T> options)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         AttentionRunner.CheckShape(shape, "shape");
-        if (shape.KeyValueHeads != shape.Heads)
-        {
-            throw new ArgumentException(
-                $"shape has {shape.KeyValueHeads} key/value heads for {shape.Heads} query heads; the GPU operator takes as many of each (grouped-query attention runs on the CPU span operators and through FusedAttention).", "shape");
-        }
-
         AttentionRunner.CheckLengths(shape, query.Length, key.Length, value.Length, output.Length, logSumExp.Length, "query", "key", "value", "output", "logSumExp");
-        AttentionRunner.CheckMask(keyPaddingMask.Length, shape, "keyPaddingMask");
+        AttentionRunner.CheckMask(options.KeyPaddingMask.Length, shape, "keyPaddingMask");
+        AttentionRunner.CheckAlignment(options.Alignment, "options.Alignment");
+        AttentionRunner.CheckWindow(options.Window, "options.Window");
         NormalizerArguments.CheckParameterCount(parameterCount, parameters.Length, "parameters");
-        double resolved = AttentionRunner.CheckScale(scale, shape, "scale");
-        return new GpuAttentionSettings(shape, resolved, causal, keyPaddingMask.Length > 0, block: 1);
+        double resolved = AttentionRunner.CheckScale(options.Scale is { } scale ? double.CreateTruncating(scale) : (double?)null, shape, "scale");
+        return new GpuAttentionSettings(shape, resolved, options.Causal, options.KeyPaddingMask.Length > 0, block: 1, options.Alignment, options.Window);
     }
-
 }

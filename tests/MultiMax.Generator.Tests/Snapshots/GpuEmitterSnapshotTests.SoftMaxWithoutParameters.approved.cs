@@ -44,8 +44,8 @@ namespace Demo
             /// </summary>
             /// <param name="stream">The stream to launch on; its accelerator holds the views.</param>
             /// <param name="query">[batch, heads, queries, headSize], row-major.</param>
-            /// <param name="key">[batch, heads, keys, headSize].</param>
-            /// <param name="value">[batch, heads, keys, headSize].</param>
+            /// <param name="key">[batch, kvHeads, keys, headSize], kvHeads = <c>shape.KeyValueHeads</c>.</param>
+            /// <param name="value">[batch, kvHeads, keys, headSize].</param>
             /// <param name="shape">The batch, head, query and key counts and the head size.</param>
             /// <param name="output">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>
             /// <param name="logSumExp">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key), for the backward.</param>
@@ -54,13 +54,26 @@ namespace Demo
             /// <param name="scale">The score scale; 1/√headSize when null. A score that comes out −∞ is masked, as a padding key is.</param>
             /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input; nothing is launched then.</exception>
             public static void Attention(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> query, global::ILGPU.ArrayView<float> key, global::ILGPU.ArrayView<float> value, global::ILGPU.ArrayView<float> output, global::ILGPU.ArrayView<float> logSumExp, global::MultiMax.AttentionShape shape, global::ILGPU.ArrayView<byte> keyPaddingMask = default, bool causal = false, float? scale = null) =>
-                global::MultiMax.Gpu.CompilerServices.GpuAttentionKernels.Forward<float, global::MultiMax.Gpu.CompilerServices.GpuSingle, FloatModulator>(stream, query, key, value, output, logSumExp, shape, default, keyPaddingMask, causal, scale);
+                global::MultiMax.Gpu.CompilerServices.GpuAttentionKernels.Forward<float, global::MultiMax.Gpu.CompilerServices.GpuSingle, FloatModulator>(stream, query, key, value, output, logSumExp, shape, default, new global::MultiMax.Gpu.GpuAttentionOptions<float> { KeyPaddingMask = keyPaddingMask, Causal = causal, Scale = scale });
+
+            /// <summary>The same attention with every option the GPU takes: a causal mask or sliding window and its alignment, key padding and the scale.</summary>
+            /// <param name="stream">The stream to launch on; its accelerator holds the views.</param>
+            /// <param name="query">[batch, heads, queries, headSize], row-major.</param>
+            /// <param name="key">[batch, kvHeads, keys, headSize], kvHeads = <c>shape.KeyValueHeads</c>.</param>
+            /// <param name="value">[batch, kvHeads, keys, headSize].</param>
+            /// <param name="shape">The batch, head, query and key counts and the head size.</param>
+            /// <param name="output">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>
+            /// <param name="logSumExp">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key), for the backward.</param>
+            /// <param name="options">The masks and the scale; the default is none and 1/√headSize.</param>
+            /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input; nothing is launched then.</exception>
+            public static void Attention(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> query, global::ILGPU.ArrayView<float> key, global::ILGPU.ArrayView<float> value, global::ILGPU.ArrayView<float> output, global::ILGPU.ArrayView<float> logSumExp, global::MultiMax.AttentionShape shape, global::MultiMax.Gpu.GpuAttentionOptions<float> options) =>
+                global::MultiMax.Gpu.CompilerServices.GpuAttentionKernels.Forward<float, global::MultiMax.Gpu.CompilerServices.GpuSingle, FloatModulator>(stream, query, key, value, output, logSumExp, shape, default, options);
 
             /// <summary>The backward pass of <c>Attention</c>: recomputes each tile's weights from <paramref name="logSumExp"/> (this waits for the stream).</summary>
             /// <param name="stream">The stream to launch on; its accelerator holds the views.</param>
             /// <param name="query">[batch, heads, queries, headSize], row-major.</param>
-            /// <param name="key">[batch, heads, keys, headSize].</param>
-            /// <param name="value">[batch, heads, keys, headSize].</param>
+            /// <param name="key">[batch, kvHeads, keys, headSize], kvHeads = <c>shape.KeyValueHeads</c>.</param>
+            /// <param name="value">[batch, kvHeads, keys, headSize].</param>
             /// <param name="shape">The batch, head, query and key counts and the head size.</param>
             /// <param name="output">The forward's output.</param>
             /// <param name="logSumExp">The forward's log-sum-exp.</param>
@@ -73,7 +86,24 @@ namespace Demo
             /// <param name="scale">The score scale; 1/√headSize when null. A score that comes out −∞ is masked, as a padding key is.</param>
             /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input or another output; nothing is launched then.</exception>
             public static void AttentionBackward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> query, global::ILGPU.ArrayView<float> key, global::ILGPU.ArrayView<float> value, global::ILGPU.ArrayView<float> output, global::ILGPU.ArrayView<float> logSumExp, global::ILGPU.ArrayView<float> outputGradient, global::ILGPU.ArrayView<float> queryGradient, global::ILGPU.ArrayView<float> keyGradient, global::ILGPU.ArrayView<float> valueGradient, global::MultiMax.AttentionShape shape, global::ILGPU.ArrayView<byte> keyPaddingMask = default, bool causal = false, float? scale = null) =>
-                global::MultiMax.Gpu.CompilerServices.GpuAttentionKernels.Backward<float, global::MultiMax.Gpu.CompilerServices.GpuSingle, FloatModulator>(stream, query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, default, default, keyPaddingMask, causal, scale);
+                global::MultiMax.Gpu.CompilerServices.GpuAttentionKernels.Backward<float, global::MultiMax.Gpu.CompilerServices.GpuSingle, FloatModulator>(stream, query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, default, default, new global::MultiMax.Gpu.GpuAttentionOptions<float> { KeyPaddingMask = keyPaddingMask, Causal = causal, Scale = scale });
+
+            /// <summary>The backward pass of the attention with every option the GPU takes; with grouped-query heads, dK and dV add up over each group's query heads in a fixed order.</summary>
+            /// <param name="stream">The stream to launch on; its accelerator holds the views.</param>
+            /// <param name="query">[batch, heads, queries, headSize], row-major.</param>
+            /// <param name="key">[batch, kvHeads, keys, headSize], kvHeads = <c>shape.KeyValueHeads</c>.</param>
+            /// <param name="value">[batch, kvHeads, keys, headSize].</param>
+            /// <param name="shape">The batch, head, query and key counts and the head size.</param>
+            /// <param name="output">The forward's output.</param>
+            /// <param name="logSumExp">The forward's log-sum-exp.</param>
+            /// <param name="outputGradient">The gradient of the loss with respect to <paramref name="output"/>.</param>
+            /// <param name="queryGradient">Receives the gradient with respect to <paramref name="query"/>.</param>
+            /// <param name="keyGradient">Receives the gradient with respect to <paramref name="key"/>.</param>
+            /// <param name="valueGradient">Receives the gradient with respect to <paramref name="value"/>.</param>
+            /// <param name="options">The forward's masks and scale.</param>
+            /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input or another output; nothing is launched then.</exception>
+            public static void AttentionBackward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> query, global::ILGPU.ArrayView<float> key, global::ILGPU.ArrayView<float> value, global::ILGPU.ArrayView<float> output, global::ILGPU.ArrayView<float> logSumExp, global::ILGPU.ArrayView<float> outputGradient, global::ILGPU.ArrayView<float> queryGradient, global::ILGPU.ArrayView<float> keyGradient, global::ILGPU.ArrayView<float> valueGradient, global::MultiMax.AttentionShape shape, global::MultiMax.Gpu.GpuAttentionOptions<float> options) =>
+                global::MultiMax.Gpu.CompilerServices.GpuAttentionKernels.Backward<float, global::MultiMax.Gpu.CompilerServices.GpuSingle, FloatModulator>(stream, query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, default, default, options);
 
             /// <summary>
             /// The fused output-layer loss with <see cref="Soft(global::System.ReadOnlySpan{float}, global::System.Span{float}, int)"/>'s σ, as <c>SoftCrossEntropy</c> computes it on spans:

@@ -196,21 +196,6 @@ public sealed class FusedAttentionTests : IDisposable
         Assert.Contains("AttentionShape.MaxHeadSize", e.Message);
     }
 
-    /// <summary>Grouped-query attention runs on the CPU operators: the GPU operator refuses it on the host, naming the shape.</summary>
-    [Fact]
-    public void GroupedKeyValueHeadsAreRefused()
-    {
-        var shape = new AttentionShape(1, 4, 3, 5, 16) { KeyValueHeads = 2 };
-        using var query = device.Accelerator.Allocate1D<float>(shape.QueryLength);
-        using var key = device.Accelerator.Allocate1D<float>(shape.KeyLength);
-        using var output = device.Accelerator.Allocate1D<float>(shape.QueryLength);
-        using var logSumExp = device.Accelerator.Allocate1D<float>(shape.LogSumExpLength);
-        var e = Assert.Throws<ArgumentException>(() =>
-            GpuNormalizers.SoftMaxGpu.Attention(device.Stream, query.View, key.View, key.View, output.View, logSumExp.View, shape));
-        Assert.Equal("shape", e.ParamName);
-        Assert.Contains("key/value heads", e.Message);
-    }
-
     [Fact]
     public void BadArgumentsThrowBeforeAnythingIsWritten()
     {

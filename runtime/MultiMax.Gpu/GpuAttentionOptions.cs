@@ -1,0 +1,41 @@
+using System.Numerics;
+using ILGPU;
+
+namespace MultiMax.Gpu;
+
+/// <summary>
+/// What a GPU fused attention call masks besides the scores themselves, as <see cref="AttentionOptions{T}"/> says it for
+/// the span operators: key padding, a causal mask, a sliding window and their alignment, and the scale. The default is
+/// none of them and the scale 1/√headSize. Grouped-query heads are the shape's (<see cref="AttentionShape.KeyValueHeads"/>).
+/// </summary>
+/// <remarks>
+/// Which keys query i sees: with a(i) = i (<see cref="CausalAlignment.TopLeft"/>) or i + keys − queries
+/// (<see cref="CausalAlignment.BottomRight"/>), a causal mask keeps j ≤ a(i) and a window (Left, Right) keeps
+/// a(i) − Left ≤ j ≤ a(i) + Right. Padding, causal mask and window combine by intersection; a query that sees no key
+/// gets output 0 and zero gradients.
+/// </remarks>
+/// <typeparam name="T">The element type of the call.</typeparam>
+public readonly struct GpuAttentionOptions<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>
+    /// Empty, or [batch, keys] with a nonzero byte (ILGPU views hold no <c>bool</c>) where a key is padding: it gets no
+    /// weight, and its key and value rows are never read.
+    /// </summary>
+    public ArrayView<byte> KeyPaddingMask { get; init; }
+
+    /// <summary>Whether query i sees only keys j ≤ a(i).</summary>
+    public bool Causal { get; init; }
+
+    /// <summary>Where query i sits among the keys for <see cref="Causal"/> and <see cref="Window"/>.</summary>
+    public CausalAlignment Alignment { get; init; }
+
+    /// <summary>
+    /// A sliding window: query i sees keys a(i) − Left ≤ j ≤ a(i) + Right; both non-negative. Null: no window. Tiles
+    /// outside every query's window are skipped, so its cost grows with the window.
+    /// </summary>
+    public (int Left, int Right)? Window { get; init; }
+
+    /// <summary>The score scale; 1/√headSize when null.</summary>
+    public T? Scale { get; init; }
+}
