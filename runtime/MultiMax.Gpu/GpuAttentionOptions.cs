@@ -4,9 +4,9 @@ using ILGPU;
 namespace MultiMax.Gpu;
 
 /// <summary>
-/// What a GPU fused attention call masks besides the scores themselves, as <see cref="AttentionOptions{T}"/> says it for
-/// the span operators: key padding, a causal mask, a sliding window and their alignment, and the scale. The default is
-/// none of them and the scale 1/√headSize. Grouped-query heads are the shape's (<see cref="AttentionShape.KeyValueHeads"/>).
+/// What a GPU fused attention call masks and adds besides the scores themselves, as <see cref="AttentionOptions{T}"/>
+/// says it for the span operators: key padding, a causal mask, a sliding window and their alignment, per-head sinks and
+/// the scale. The default is none of them and the scale 1/√headSize. Grouped-query heads are the shape's (<see cref="AttentionShape.KeyValueHeads"/>).
 /// </summary>
 /// <remarks>
 /// Which keys query i sees: with a(i) = i (<see cref="CausalAlignment.TopLeft"/>) or i + keys − queries
@@ -35,6 +35,12 @@ public readonly struct GpuAttentionOptions<T>
     /// outside every query's window are skipped, so its cost grows with the window.
     /// </summary>
     public (int Left, int Right)? Window { get; init; }
+
+    /// <summary>
+    /// Empty, or one logit per query head [heads] that joins every query's SoftMax denominator on σ's scale (never
+    /// passed through σ) and carries no value: attention sinks. A query that sees no key then gets log-sum-exp = its sink.
+    /// </summary>
+    public ArrayView<T> Sinks { get; init; }
 
     /// <summary>The score scale; 1/√headSize when null.</summary>
     public T? Scale { get; init; }

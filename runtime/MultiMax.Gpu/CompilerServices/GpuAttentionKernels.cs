@@ -38,20 +38,20 @@ public static class GpuAttentionKernels
 
         var (launch, tiles) = GpuAttentionRunner.Plan<T>(stream.Accelerator, settings, GpuAttentionKernel.Forward, TModulator.ParameterCount);
         var forward = GpuNormalizerRunner.Load(stream.Accelerator, ForwardKernel<T, TElement, TModulator>, static accelerator =>
-            accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<byte>, ArrayView<T>, GpuAttentionSettings>(ForwardKernel<T, TElement, TModulator>));
-        forward(stream, launch, query, key, value, output, logSumExp, options.KeyPaddingMask, parameters, tiles);
+            accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<byte>, ArrayView<T>, ArrayView<T>, GpuAttentionSettings>(ForwardKernel<T, TElement, TModulator>));
+        forward(stream, launch, query, key, value, output, logSumExp, options.KeyPaddingMask, parameters, options.Sinks, tiles);
     }
 
     /// <summary>
     /// The backward of <see cref="Forward"/>: recomputes each tile's weights from <paramref name="logSumExp"/>, writes the
     /// query, key and value gradients and, when σ has parameters, overwrites <paramref name="parameterGradients"/> with
-    /// their sums over every score. Waits for the stream.
+    /// their sums over every score; when not empty, <paramref name="sinkGradient"/> with the sinks'. Waits for the stream.
     /// </summary>
     /// <exception cref="ArgumentException">A length does not fit the shape, or an output overlaps an input or another output; nothing is launched then.</exception>
     public static void Backward<T, TElement, TModulator>(
         AcceleratorStream stream, ArrayView<T> query, ArrayView<T> key, ArrayView<T> value, ArrayView<T> output, ArrayView<T> logSumExp,
         ArrayView<T> outputGradient, ArrayView<T> queryGradient, ArrayView<T> keyGradient, ArrayView<T> valueGradient,
-        AttentionShape shape, ArrayView<T> parameters, ArrayView<T> parameterGradients, GpuAttentionOptions<T> options)
+        AttentionShape shape, ArrayView<T> parameters, ArrayView<T> parameterGradients, GpuAttentionOptions<T> options, ArrayView<T> sinkGradient)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TElement : struct, IGpuElement<T>
         where TModulator : struct, IGpuModulator<T>
@@ -59,7 +59,7 @@ public static class GpuAttentionKernels
         ArgumentNullException.ThrowIfNull(stream);
         GpuAttentionSettings settings = GpuAttentionRunner.CheckBackward(
             query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape,
-            parameters, parameterGradients, TModulator.ParameterCount, options);
+            parameters, parameterGradients, TModulator.ParameterCount, options, sinkGradient);
         Accelerator accelerator = stream.Accelerator;
         var (keyLaunch, keyTiles) = GpuAttentionRunner.Plan<T>(accelerator, settings, GpuAttentionKernel.KeysAndValues, TModulator.ParameterCount);
         var (queryLaunch, queryTiles) = GpuAttentionRunner.Plan<T>(accelerator, settings, GpuAttentionKernel.Queries, TModulator.ParameterCount);
@@ -86,6 +86,8 @@ public static class GpuAttentionKernels
             GpuNormalizerRunner.SumPartials<T, TElement>(stream, scratch.Partials, scratch.KeyGroups, parameterGradients);
         }
 
+        GpuAttentionRunner.SinkGradients<T, TElement>(stream, options.Sinks, logSumExp, scratch, settings, sinkGradient);
+
         // The scratch is freed when this method returns: wait for the kernels that use it.
         stream.Synchronize();
     }
@@ -97,7 +99,7 @@ public static class GpuAttentionKernels
     /// </summary>
     internal static void ForwardKernel<T, TElement, TModulator>(
         ArrayView<T> query, ArrayView<T> key, ArrayView<T> value, ArrayView<T> output, ArrayView<T> logSumExp, ArrayView<byte> keyPaddingMask,
-        ArrayView<T> parameters, GpuAttentionSettings tiles)
+        ArrayView<T> parameters, ArrayView<T> sinks, GpuAttentionSettings tiles)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TElement : struct, IGpuElement<T>
         where TModulator : struct, IGpuModulator<T>
@@ -125,10 +127,12 @@ public static class GpuAttentionKernels
             outputTile[e] = T.Zero;
         }
 
+        // A sink joins every denominator on σ's scale: the running maximum starts at it, and the sum at its exp(c − c) = 1.
+        T sink = sinks.Length == 0 ? T.NegativeInfinity : sinks[blockOf.Head % tiles.Heads];
         for (int i = lane; i < blockOf.Queries; i += lanes)
         {
-            rowMax[i] = T.NegativeInfinity;
-            rowSum[i] = 0;
+            rowMax[i] = sink;
+            rowSum[i] = sink == T.NegativeInfinity ? 0 : 1;
         }
 
         int endKey = blockOf.EndVisibleKey(tiles);
@@ -201,7 +205,7 @@ public static class GpuAttentionKernels
 
         Group.Barrier();
 
-        // O / l and L = m + log l; a query with no visible key gets O = 0 and L = −∞.
+        // O / l and L = m + log l; a query with no visible key gets O = 0 and L = −∞ (the sink with one: O is still 0).
         for (int e = lane; e < blockOf.Queries * headSize; e += lanes)
         {
             int i = e / headSize;
@@ -479,6 +483,7 @@ public static class GpuAttentionKernels
         public QueryBlock(GpuAttentionSettings tiles, int block)
         {
             int head = Grid.IdxX / tiles.QueryBlocks;
+            Head = head;
             FirstQuery = Grid.IdxX % tiles.QueryBlocks * block;
             Queries = tiles.Queries - FirstQuery < block ? tiles.Queries - FirstQuery : block;
             RowStart = (long)head * tiles.Queries + FirstQuery;
@@ -486,6 +491,9 @@ public static class GpuAttentionKernels
             KeyStart = (long)tiles.KeyHead(head) * tiles.Keys * tiles.HeadSize;
             PaddingStart = (long)(head / tiles.Heads) * tiles.Keys;
         }
+
+        /// <summary>The block's query head, over the batch.</summary>
+        public int Head { get; }
 
         /// <summary>The block's first query within its head.</summary>
         public int FirstQuery { get; }

@@ -27,7 +27,8 @@ public static class GpuAttentionRunner
     {
         GpuAttentionSettings settings = CheckCommon(query, key, value, output, logSumExp, shape, parameters, parameterCount, options);
         GpuNormalizerRunner.CheckOutputsSeparate(
-            [(query, "query"), (key, "key"), (value, "value"), (parameters, "parameters")], [(output, "output"), (logSumExp, "logSumExp")]);
+            [(query, "query"), (key, "key"), (value, "value"), (parameters, "parameters"), (options.Sinks, "options.Sinks")],
+            [(output, "output"), (logSumExp, "logSumExp")]);
         return settings;
     }
 
@@ -35,18 +36,25 @@ public static class GpuAttentionRunner
     public static GpuAttentionSettings CheckBackward<T>(
         ArrayView<T> query, ArrayView<T> key, ArrayView<T> value, ArrayView<T> output, ArrayView<T> logSumExp,
         ArrayView<T> outputGradient, ArrayView<T> queryGradient, ArrayView<T> keyGradient, ArrayView<T> valueGradient,
-        AttentionShape shape, ArrayView<T> parameters, ArrayView<T> parameterGradients, int parameterCount, GpuAttentionOptions<T> options)
+        AttentionShape shape, ArrayView<T> parameters, ArrayView<T> parameterGradients, int parameterCount, GpuAttentionOptions<T> options,
+        ArrayView<T> sinkGradient)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         GpuAttentionSettings settings = CheckCommon(query, key, value, output, logSumExp, shape, parameters, parameterCount, options);
+        if (sinkGradient.Length != 0 && sinkGradient.Length != options.Sinks.Length)
+        {
+            throw new ArgumentException(
+                $"sinkGradient has {sinkGradient.Length} entries but must be empty (not asked for) or as long as options.Sinks ({options.Sinks.Length}).", nameof(sinkGradient));
+        }
+
         AttentionRunner.CheckGradientLengths(shape, outputGradient.Length, queryGradient.Length, keyGradient.Length, valueGradient.Length,
             "outputGradient", "queryGradient", "keyGradient", "valueGradient");
         NormalizerArguments.CheckParameterCount(parameterCount, parameterGradients.Length, "parameterGradients");
 
         // Every output needs memory of its own: no input, and no other output, may share an element with it.
         GpuNormalizerRunner.CheckOutputsSeparate(
-            [(query, "query"), (key, "key"), (value, "value"), (output, "output"), (logSumExp, "logSumExp"), (outputGradient, "outputGradient"), (parameters, "parameters")],
-            [(queryGradient, "queryGradient"), (keyGradient, "keyGradient"), (valueGradient, "valueGradient"), (parameterGradients, "parameterGradients")]);
+            [(query, "query"), (key, "key"), (value, "value"), (output, "output"), (logSumExp, "logSumExp"), (outputGradient, "outputGradient"), (parameters, "parameters"), (options.Sinks, "options.Sinks")],
+            [(queryGradient, "queryGradient"), (keyGradient, "keyGradient"), (valueGradient, "valueGradient"), (parameterGradients, "parameterGradients"), (sinkGradient, "sinkGradient")]);
         return settings;
     }
 
@@ -105,6 +113,53 @@ public static class GpuAttentionRunner
         delta[query] = TElement.FromDouble(sum);
     }
 
+    /// <summary>
+    /// Overwrites <paramref name="sinkGradient"/> with dc_h = −Σ_(batch, i) exp(c_h − L_i)·D_i: one group per query head,
+    /// its lanes over the head's queries of every sequence in a fixed stride, summed in double and over the group in a
+    /// fixed tree, so the same bits on every run.
+    /// </summary>
+    internal static void SinkGradients<T, TElement>(
+        AcceleratorStream stream, ArrayView<T> sinks, ArrayView<T> logSumExp, GpuAttentionScratch<T> scratch, GpuAttentionSettings settings, ArrayView<T> sinkGradient)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TElement : struct, IGpuElement<T>
+    {
+        if (sinkGradient.Length == 0)
+        {
+            return;
+        }
+
+        var launch = GpuNormalizerRunner.Load(stream.Accelerator, SinkGradientKernel<T, TElement>,
+            static a => a.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, GpuAttentionSettings>(SinkGradientKernel<T, TElement>));
+        long rows = (long)settings.Batch * settings.Queries;
+        launch(stream, new KernelConfig(settings.Heads, GpuNormalizerRunner.Rows(stream.Accelerator, 1, (int)Math.Min(rows, int.MaxValue)).GroupDim.X),
+            sinks, logSumExp, scratch.Delta, sinkGradient, settings);
+    }
+
+    internal static void SinkGradientKernel<T, TElement>(ArrayView<T> sinks, ArrayView<T> logSumExp, ArrayView<T> delta, ArrayView<T> sinkGradient, GpuAttentionSettings settings)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TElement : struct, IGpuElement<T>
+    {
+        int head = Grid.IdxX;
+        T sink = sinks[head];
+        double sum = 0;
+        for (long row = Group.IdxX; row < (long)settings.Batch * settings.Queries; row += Group.DimX)
+        {
+            long batch = row / settings.Queries, query = row - batch * settings.Queries;
+            long index = (batch * settings.Heads + head) * settings.Queries + query;
+            T rowLogSumExp = logSumExp[index];
+            if (rowLogSumExp != T.NegativeInfinity)
+            {
+                sum -= TElement.ToDouble(TElement.Exp(sink - rowLogSumExp)) * TElement.ToDouble(delta[index]);
+            }
+        }
+
+        sum = GroupReduce.Sum(sum);
+        if (Group.IdxX == 0)
+        {
+            sinkGradient[head] = TElement.FromDouble(sum);
+        }
+    }
+
     private static GpuAttentionSettings CheckCommon<T>(
         ArrayView<T> query, ArrayView<T> key, ArrayView<T> value, ArrayView<T> output, ArrayView<T> logSumExp,
         AttentionShape shape, ArrayView<T> parameters, int parameterCount, GpuAttentionOptions<T> options)
@@ -115,6 +170,11 @@ public static class GpuAttentionRunner
         AttentionRunner.CheckMask(options.KeyPaddingMask.Length, shape, "keyPaddingMask");
         AttentionRunner.CheckAlignment(options.Alignment, "options.Alignment");
         AttentionRunner.CheckWindow(options.Window, "options.Window");
+        if (options.Sinks.Length != 0)
+        {
+            NormalizerArguments.CheckLength(options.Sinks.Length, shape.Heads, "options.Sinks", "heads (one sink per query head)");
+        }
+
         NormalizerArguments.CheckParameterCount(parameterCount, parameters.Length, "parameters");
         double resolved = AttentionRunner.CheckScale(options.Scale is { } scale ? double.CreateTruncating(scale) : (double?)null, shape, "scale");
         return new GpuAttentionSettings(shape, resolved, options.Causal, options.KeyPaddingMask.Length > 0, block: 1, options.Alignment, options.Window);

@@ -13,7 +13,7 @@ using BuiltIns = global::MultiMax.Normalizers;
 namespace MultiMax.Gpu.Tests.Attention;
 
 /// <summary>
-/// Grouped-query heads, bottom-right alignment and sliding windows through the generated <c>GpuAttentionOptions</c>
+/// Grouped-query heads, bottom-right alignment, sliding windows and sinks through the generated <c>GpuAttentionOptions</c>
 /// overloads, on ILGPU's CPU accelerator, against the CPU span operators with the same <see cref="AttentionOptions{T}"/>
 /// and, in double, against the materialized reference (<see cref="ReferenceAttention"/>): output, log-sum-exp and every
 /// gradient, float and double, with σ from terms, σ written as C#, and plain SoftMax.
@@ -21,15 +21,20 @@ namespace MultiMax.Gpu.Tests.Attention;
 public sealed class AttentionFeatureTests : IDisposable
 {
     /// <summary>A shape with its key/value heads, the masks, and whether keys are padded.</summary>
-    public sealed record Feature(int Batch, int Heads, int KeyValueHeads, int Queries, int Keys, bool Causal, CausalAlignment Alignment, (int Left, int Right)? Window, bool Padded)
+    public sealed record Feature(
+        int Batch, int Heads, int KeyValueHeads, int Queries, int Keys, bool Causal, CausalAlignment Alignment, (int Left, int Right)? Window, bool Padded,
+        bool Sinks = false)
     {
         public AttentionShape Shape => new(Batch, Heads, Queries, Keys, 16) { KeyValueHeads = KeyValueHeads };
 
         public override string ToString() =>
-            $"[{Batch}×{Heads}/{KeyValueHeads}, {Queries}q × {Keys}k{(Causal ? ", causal" : "")}, {Alignment}{(Window is { } w ? $", window {w}" : "")}{(Padded ? ", padded" : "")}]";
+            $"[{Batch}×{Heads}/{KeyValueHeads}, {Queries}q × {Keys}k{(Causal ? ", causal" : "")}, {Alignment}{(Window is { } w ? $", window {w}" : "")}{(Padded ? ", padded" : "")}{(Sinks ? ", sinks" : "")}]";
     }
 
-    /// <summary>Counts that cut the CPU accelerator's 8 × 8 tiles unevenly; groups of 2 and 4 query heads; queries both fewer and more than keys.</summary>
+    /// <summary>
+    /// Counts that cut the CPU accelerator's 8 × 8 tiles unevenly; groups of 2 and 4 query heads; queries both fewer and
+    /// more than keys (bottom right, the first queries then see nothing: with sinks their log-sum-exp is the sink).
+    /// </summary>
     public static readonly Feature[] Features =
     {
         new(2, 4, 2, 7, 11, false, CausalAlignment.TopLeft, null, false),
@@ -41,6 +46,9 @@ public sealed class AttentionFeatureTests : IDisposable
         new(1, 4, 2, 10, 25, true, CausalAlignment.BottomRight, (6, 0), true),
         new(1, 1, 1, 20, 20, false, CausalAlignment.TopLeft, (0, 0), false),
         new(1, 2, 2, 19, 12, false, CausalAlignment.BottomRight, (3, 9), false),
+        new(2, 2, 1, 9, 14, false, CausalAlignment.TopLeft, null, true, Sinks: true),
+        new(1, 2, 2, 13, 6, true, CausalAlignment.BottomRight, null, false, Sinks: true),
+        new(2, 4, 2, 10, 25, true, CausalAlignment.BottomRight, (6, 0), true, Sinks: true),
     };
 
     public static TheoryData<int> FeatureIndices()
@@ -61,27 +69,27 @@ public sealed class AttentionFeatureTests : IDisposable
     public void MultiMax2InDoubleMatchesTheCpuOperators(int index) =>
         Check(Features[index], new ParameterLayout(order: 2), v => v, v => v, 1e-12, referenceTolerance: 1e-10,
             (s, q, k, v, o, l, shape, p, options) => GpuNormalizers.MultiMax2Gpu.Attention(s, q, k, v, o, l, shape, p, options),
-            (s, q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options) => GpuNormalizers.MultiMax2Gpu.AttentionBackward(s, q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options),
+            (s, q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, sg) => GpuNormalizers.MultiMax2Gpu.AttentionBackward(s, q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, sg),
             (q, k, v, o, l, shape, p, options) => BuiltIns.MultiMax2Attention(q, k, v, o, l, shape, p, options),
-            (q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options) => BuiltIns.MultiMax2AttentionBackward(q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options));
+            (q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, sg) => BuiltIns.MultiMax2AttentionBackward(q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, sinkGradient: sg));
 
     [Theory]
     [MemberData(nameof(FeatureIndices))]
     public void MultiMax2InFloatMatchesTheCpuOperators(int index) =>
         Check(Features[index], new ParameterLayout(order: 2), TestData.ToFloat, TestData.ToDouble, 2e-5, referenceTolerance: null,
             (s, q, k, v, o, l, shape, p, options) => GpuNormalizers.MultiMax2Gpu.Attention(s, q, k, v, o, l, shape, p, options),
-            (s, q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options) => GpuNormalizers.MultiMax2Gpu.AttentionBackward(s, q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options),
+            (s, q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, sg) => GpuNormalizers.MultiMax2Gpu.AttentionBackward(s, q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, sg),
             (q, k, v, o, l, shape, p, options) => BuiltIns.MultiMax2Attention(q, k, v, o, l, shape, p, options),
-            (q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options) => BuiltIns.MultiMax2AttentionBackward(q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options));
+            (q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, sg) => BuiltIns.MultiMax2AttentionBackward(q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, sinkGradient: sg));
 
     [Theory]
     [MemberData(nameof(FeatureIndices))]
     public void SoftMaxInDoubleMatchesTheCpuOperators(int index) =>
         Check(Features[index], new ParameterLayout(), v => v, v => v, 1e-12, referenceTolerance: 1e-10,
             (s, q, k, v, o, l, shape, _, options) => GpuNormalizers.SoftMaxGpu.Attention(s, q, k, v, o, l, shape, options),
-            (s, q, k, v, o, l, g, dq, dk, dv, shape, _, _, options) => GpuNormalizers.SoftMaxGpu.AttentionBackward(s, q, k, v, o, l, g, dq, dk, dv, shape, options),
+            (s, q, k, v, o, l, g, dq, dk, dv, shape, _, _, options, sg) => GpuNormalizers.SoftMaxGpu.AttentionBackward(s, q, k, v, o, l, g, dq, dk, dv, shape, options, sg),
             (q, k, v, o, l, shape, _, options) => BuiltIns.SoftMaxAttention(q, k, v, o, l, shape, options),
-            (q, k, v, o, l, g, dq, dk, dv, shape, _, _, options) => BuiltIns.SoftMaxAttentionBackward(q, k, v, o, l, g, dq, dk, dv, shape, options));
+            (q, k, v, o, l, g, dq, dk, dv, shape, _, _, options, sg) => BuiltIns.SoftMaxAttentionBackward(q, k, v, o, l, g, dq, dk, dv, shape, options, sinkGradient: sg));
 
     [Theory]
     [MemberData(nameof(FeatureIndices))]
@@ -89,7 +97,7 @@ public sealed class AttentionFeatureTests : IDisposable
         Check(Features[index], ParameterLayout.Of(ExpressionModulators.SoftCap), TestData.ToFloat, TestData.ToDouble, 2e-5, referenceTolerance: null,
             Ops.CappedGpu.Attention, Ops.CappedGpu.AttentionBackward,
             (q, k, v, o, l, shape, p, options) => Ops.CappedAttention(q, k, v, o, l, shape, p, options),
-            (q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options) => Ops.CappedAttentionBackward(q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options));
+            (q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, sg) => Ops.CappedAttentionBackward(q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, sinkGradient: sg));
 
     /// <summary>With grouped heads dK and dV add up over each group's query heads in a fixed order: the same bits on every run.</summary>
     [Fact]
@@ -105,7 +113,29 @@ public sealed class AttentionFeatureTests : IDisposable
         Assert.Equal(first.ParameterGradients.Select(BitConverter.SingleToInt32Bits), again.ParameterGradients.Select(BitConverter.SingleToInt32Bits));
     }
 
-    /// <summary>A window with a negative side, or an alignment outside the enum, is refused on the host, naming the option.</summary>
+    /// <summary>A NaN sink makes its head's rows NaN and leaves the other heads alone, as on the CPU.</summary>
+    [Fact]
+    public void ANaNSinkGivesTheSameResultsAsTheCpuOperators()
+    {
+        Feature feature = Features[^3];
+        var layout = new ParameterLayout(order: 2);
+        Inputs<double> inputs = Inputs<double>.Draw(layout, feature, v => v);
+        inputs.Sinks![1] = double.NaN;
+        Results<double> gpu = RunGpu<double>(feature, inputs,
+            (s, q, k, v, o, l, shape, p, options) => GpuNormalizers.MultiMax2Gpu.Attention(s, q, k, v, o, l, shape, p, options),
+            (s, q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, sg) => GpuNormalizers.MultiMax2Gpu.AttentionBackward(s, q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, sg));
+        Results<double> cpu = RunCpu<double>(feature, inputs,
+            (q, k, v, o, l, shape, p, options) => BuiltIns.MultiMax2Attention(q, k, v, o, l, shape, p, options),
+            (q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, sg) => BuiltIns.MultiMax2AttentionBackward(q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, sinkGradient: sg));
+        Assert.Contains(gpu.LogSumExp, double.IsNaN);
+        Assert.Contains(gpu.LogSumExp, double.IsFinite);
+        Compare(cpu, gpu, 1e-12, "a NaN sink, GPU vs CPU");
+    }
+
+    /// <summary>
+    /// A window with a negative side, an alignment outside the enum, key/value heads that do not divide the heads, sinks
+    /// that are not one per head or that share memory with an output: refused on the host, naming the argument.
+    /// </summary>
     [Fact]
     public void BadOptionsAreRefusedBeforeAnythingIsWritten()
     {
@@ -124,6 +154,11 @@ public sealed class AttentionFeatureTests : IDisposable
         var heads = Assert.Throws<ArgumentOutOfRangeException>(() => GpuNormalizers.SoftMaxGpu.Attention(
             device.Stream, query.View, key.View, key.View, output.View, logSumExp.View, shape with { KeyValueHeads = 3 }, new GpuAttentionOptions<float>()));
         Assert.Equal("shape", heads.ParamName);
+        using var sinks = device.Accelerator.Allocate1D<float>(3);
+        var sinkCount = Assert.Throws<ArgumentException>(() => Run(new GpuAttentionOptions<float> { Sinks = sinks.View }));
+        Assert.Equal("options.Sinks", sinkCount.ParamName);
+        var sinkOverlap = Assert.Throws<ArgumentException>(() => Run(new GpuAttentionOptions<float> { Sinks = output.View.SubView(0, 2) }));
+        Assert.Equal("output", sinkOverlap.ParamName);
         Assert.All(output.GetAsArray1D(), value => Assert.Equal(7f, value));
     }
 
@@ -137,7 +172,7 @@ public sealed class AttentionFeatureTests : IDisposable
     private delegate void GpuBackward<T>(
         AcceleratorStream stream, ArrayView<T> query, ArrayView<T> key, ArrayView<T> value, ArrayView<T> output, ArrayView<T> logSumExp,
         ArrayView<T> outputGradient, ArrayView<T> queryGradient, ArrayView<T> keyGradient, ArrayView<T> valueGradient,
-        AttentionShape shape, ArrayView<T> parameters, ArrayView<T> parameterGradients, GpuAttentionOptions<T> options)
+        AttentionShape shape, ArrayView<T> parameters, ArrayView<T> parameterGradients, GpuAttentionOptions<T> options, ArrayView<T> sinkGradient)
         where T : unmanaged, IFloatingPointIeee754<T>;
 
     private delegate void CpuForward<T>(
@@ -148,15 +183,15 @@ public sealed class AttentionFeatureTests : IDisposable
     private delegate void CpuBackward<T>(
         ReadOnlySpan<T> query, ReadOnlySpan<T> key, ReadOnlySpan<T> value, ReadOnlySpan<T> output, ReadOnlySpan<T> logSumExp,
         ReadOnlySpan<T> outputGradient, Span<T> queryGradient, Span<T> keyGradient, Span<T> valueGradient,
-        AttentionShape shape, ReadOnlySpan<T> parameters, Span<T> parameterGradients, AttentionOptions<T> options)
+        AttentionShape shape, ReadOnlySpan<T> parameters, Span<T> parameterGradients, AttentionOptions<T> options, Span<T> sinkGradient)
         where T : unmanaged, IFloatingPointIeee754<T>;
 
     private static class MultiMax2Float
     {
         public static readonly GpuForward<float> Forward = (s, q, k, v, o, l, shape, p, options) => GpuNormalizers.MultiMax2Gpu.Attention(s, q, k, v, o, l, shape, p, options);
 
-        public static readonly GpuBackward<float> Backward = (s, q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options) =>
-            GpuNormalizers.MultiMax2Gpu.AttentionBackward(s, q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options);
+        public static readonly GpuBackward<float> Backward = (s, q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, sg) =>
+            GpuNormalizers.MultiMax2Gpu.AttentionBackward(s, q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, sg);
     }
 
     private void Check<T>(
@@ -171,12 +206,13 @@ public sealed class AttentionFeatureTests : IDisposable
         Compare(cpu.AsDouble(back), gpu.AsDouble(back), tolerance, what + " vs CPU");
         if (referenceTolerance is { } referenceClose)
         {
-            var options = new ReferenceAttentionOptions(inputs.Padding, feature.Causal, feature.Alignment, feature.Window);
+            double[]? sinks = inputs.Sinks is null ? null : back(inputs.Sinks);
+            var options = new ReferenceAttentionOptions(inputs.Padding, feature.Causal, feature.Alignment, feature.Window, Sinks: sinks);
             var reference = new ReferenceAttention(layout.Bind(back(inputs.Parameters)), feature.Shape, options, feature.Shape.DefaultScale);
             double[] q = back(inputs.Query), k = back(inputs.Key), v = back(inputs.Value);
             (double[] output, double[] logSumExp) = reference.Forward(q, k, v);
-            (double[] dq, double[] dk, double[] dv, double[] dp, _, _) = reference.Backward(q, k, v, back(inputs.OutputGradient), layout);
-            Compare(new Results<double>(output, logSumExp, dq, dk, dv, dp), gpu.AsDouble(back), referenceClose, what + " vs reference");
+            (double[] dq, double[] dk, double[] dv, double[] dp, _, double[] dc) = reference.Backward(q, k, v, back(inputs.OutputGradient), layout);
+            Compare(new Results<double>(output, logSumExp, dq, dk, dv, dp, dc), gpu.AsDouble(back), referenceClose, what + " vs reference");
         }
     }
 
@@ -189,6 +225,7 @@ public sealed class AttentionFeatureTests : IDisposable
         Close.All(expected.ValueGradient, actual.ValueGradient, tolerance * 5, tolerance * 50, what + ": dValue");
         double scale = 1 + expected.ParameterGradients.Select(Math.Abs).DefaultIfEmpty(0).Max();
         Close.All(expected.ParameterGradients, actual.ParameterGradients, tolerance * 20 * scale, tolerance * 50, what + ": parameter gradients");
+        Close.All(expected.SinkGradient, actual.SinkGradient, tolerance * 20, tolerance * 50, what + ": sink gradients");
     }
 
     private Results<T> RunGpu<T>(Feature feature, Inputs<T> inputs, GpuForward<T> forward, GpuBackward<T> backward)
@@ -214,6 +251,9 @@ public sealed class AttentionFeatureTests : IDisposable
         using var keyGradient = Upload(new T[shape.KeyLength]);
         using var valueGradient = Upload(new T[shape.KeyLength]);
         using var parameterGradients = Upload(new T[inputs.Parameters.Length]);
+        int sinkCount = inputs.Sinks?.Length ?? 0;
+        using var sinks = Upload(inputs.Sinks ?? []);
+        using var sinkGradient = Upload(new T[sinkCount]);
         using var mask = accelerator.Allocate1D<byte>(Math.Max(1, inputs.Padding?.Length ?? 0));
         ArrayView<byte> maskView = default;
         if (inputs.Padding is { Length: > 0 } padding)
@@ -222,14 +262,17 @@ public sealed class AttentionFeatureTests : IDisposable
             maskView.CopyFromCPU(padding.Select(padded => padded ? (byte)1 : (byte)0).ToArray());
         }
 
-        var options = new GpuAttentionOptions<T> { KeyPaddingMask = maskView, Causal = feature.Causal, Alignment = feature.Alignment, Window = feature.Window };
         ArrayView<T> View(MemoryBuffer1D<T, Stride1D.Dense> buffer, long length) => buffer.View.SubView(0, length);
+        var options = new GpuAttentionOptions<T>
+        {
+            KeyPaddingMask = maskView, Causal = feature.Causal, Alignment = feature.Alignment, Window = feature.Window, Sinks = View(sinks, sinkCount),
+        };
         forward(device.Stream, View(query, shape.QueryLength), View(key, shape.KeyLength), View(value, shape.KeyLength),
             View(output, shape.QueryLength), View(logSumExp, shape.LogSumExpLength), shape, View(parameters, inputs.Parameters.Length), options);
         backward(device.Stream, View(query, shape.QueryLength), View(key, shape.KeyLength), View(value, shape.KeyLength),
             View(output, shape.QueryLength), View(logSumExp, shape.LogSumExpLength), View(outputGradient, shape.QueryLength),
             View(queryGradient, shape.QueryLength), View(keyGradient, shape.KeyLength), View(valueGradient, shape.KeyLength), shape,
-            View(parameters, inputs.Parameters.Length), View(parameterGradients, inputs.Parameters.Length), options);
+            View(parameters, inputs.Parameters.Length), View(parameterGradients, inputs.Parameters.Length), options, View(sinkGradient, sinkCount));
         device.Stream.Synchronize();
 
         T[] Download(MemoryBuffer1D<T, Stride1D.Dense> buffer, long length)
@@ -241,7 +284,8 @@ public sealed class AttentionFeatureTests : IDisposable
 
         return new Results<T>(
             Download(output, shape.QueryLength), Download(logSumExp, shape.LogSumExpLength), Download(queryGradient, shape.QueryLength),
-            Download(keyGradient, shape.KeyLength), Download(valueGradient, shape.KeyLength), Download(parameterGradients, inputs.Parameters.Length));
+            Download(keyGradient, shape.KeyLength), Download(valueGradient, shape.KeyLength), Download(parameterGradients, inputs.Parameters.Length),
+            Download(sinkGradient, sinkCount));
     }
 
     private static Results<T> RunCpu<T>(Feature feature, Inputs<T> inputs, CpuForward<T> forward, CpuBackward<T> backward)
@@ -250,15 +294,18 @@ public sealed class AttentionFeatureTests : IDisposable
         AttentionShape shape = feature.Shape;
         var results = new Results<T>(
             new T[shape.QueryLength], new T[shape.LogSumExpLength], new T[shape.QueryLength], new T[shape.KeyLength], new T[shape.KeyLength],
-            new T[inputs.Parameters.Length]);
-        var options = new AttentionOptions<T> { KeyPaddingMask = inputs.Padding, Causal = feature.Causal, Alignment = feature.Alignment, Window = feature.Window };
+            new T[inputs.Parameters.Length], new T[inputs.Sinks?.Length ?? 0]);
+        var options = new AttentionOptions<T>
+        {
+            KeyPaddingMask = inputs.Padding, Causal = feature.Causal, Alignment = feature.Alignment, Window = feature.Window, Sinks = inputs.Sinks,
+        };
         forward(inputs.Query, inputs.Key, inputs.Value, results.Output, results.LogSumExp, shape, inputs.Parameters, options);
         backward(inputs.Query, inputs.Key, inputs.Value, results.Output, results.LogSumExp, inputs.OutputGradient,
-            results.QueryGradient, results.KeyGradient, results.ValueGradient, shape, inputs.Parameters, results.ParameterGradients, options);
+            results.QueryGradient, results.KeyGradient, results.ValueGradient, shape, inputs.Parameters, results.ParameterGradients, options, results.SinkGradient);
         return results;
     }
 
-    private sealed record Inputs<T>(T[] Query, T[] Key, T[] Value, T[] OutputGradient, T[] Parameters, bool[]? Padding)
+    private sealed record Inputs<T>(T[] Query, T[] Key, T[] Value, T[] OutputGradient, T[] Parameters, bool[]? Padding, T[]? Sinks)
     {
         public static Inputs<T> Draw(ParameterLayout layout, Feature feature, Func<double[], T[]> convert)
         {
@@ -268,13 +315,13 @@ public sealed class AttentionFeatureTests : IDisposable
             return new Inputs<T>(
                 convert(TestData.Normal(random, (int)shape.QueryLength, 1)), convert(TestData.Normal(random, (int)shape.KeyLength, 1)),
                 convert(TestData.Normal(random, (int)shape.KeyLength, 1)), convert(TestData.Normal(random, (int)shape.QueryLength, 1)),
-                convert(TestData.Parameters(random, layout)), padding);
+                convert(TestData.Parameters(random, layout)), padding, feature.Sinks ? convert(TestData.Normal(random, feature.Heads, 1)) : null);
         }
     }
 
-    private sealed record Results<T>(T[] Output, T[] LogSumExp, T[] QueryGradient, T[] KeyGradient, T[] ValueGradient, T[] ParameterGradients)
+    private sealed record Results<T>(T[] Output, T[] LogSumExp, T[] QueryGradient, T[] KeyGradient, T[] ValueGradient, T[] ParameterGradients, T[] SinkGradient)
     {
         public Results<double> AsDouble(Func<T[], double[]> back) =>
-            new(back(Output), back(LogSumExp), back(QueryGradient), back(KeyGradient), back(ValueGradient), back(ParameterGradients));
+            new(back(Output), back(LogSumExp), back(QueryGradient), back(KeyGradient), back(ValueGradient), back(ParameterGradients), back(SinkGradient));
     }
 }
