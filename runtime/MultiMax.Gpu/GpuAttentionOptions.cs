@@ -20,7 +20,7 @@ public readonly struct GpuAttentionOptions<T>
 {
     /// <summary>
     /// Empty, or [batch, keys] with a nonzero byte (ILGPU views hold no <c>bool</c>) where a key is padding: it gets no
-    /// weight, and its key and value rows are never read.
+    /// weight, and a NaN in its key and value rows reaches nothing.
     /// </summary>
     public ArrayView<byte> KeyPaddingMask { get; init; }
 

@@ -68,7 +68,7 @@ internal static partial class GpuEmitter
         writer.Line("/// <param name=\"stream\">The stream to launch on; its accelerator holds the views.</param>");
         DeclarationCode.WriteAttentionInputDocs(writer, spec, groupedHeads: true);
         writer.Line("/// <param name=\"output\">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>");
-        writer.Line("/// <param name=\"logSumExp\">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key), for the backward.</param>");
+        writer.Line("/// <param name=\"logSumExp\">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key, its head's sink with sinks), for the backward.</param>");
     }
 
     private static void WriteBackwardAttentionDocs(SourceWriter writer, NormalizerSpec spec)

@@ -19,7 +19,8 @@ public static class GpuAttentionKernels
 {
     /// <summary>
     /// The forward, asynchronously on <paramref name="stream"/>: <c>output = Σ_j p_j·value_j</c> with
-    /// <c>p = SoftMax(σ(scale·query·keyᵀ))</c> over each query's visible keys, and log Σ exp σ per query for the backward.
+    /// <c>p = SoftMax(σ(scale·query·keyᵀ))</c> over each query's visible keys (and its head's sink, in the denominator
+    /// only), and log Σ exp σ per query for the backward.
     /// </summary>
     /// <exception cref="ArgumentException">A length does not fit the shape, or an output overlaps an input; nothing is launched then.</exception>
     public static void Forward<T, TElement, TModulator>(
@@ -36,7 +37,7 @@ public static class GpuAttentionKernels
             return; // no query (with a head size of 0 the log-sum-exp still is written)
         }
 
-        var (launch, tiles) = GpuAttentionRunner.Plan<T>(stream.Accelerator, settings, GpuAttentionKernel.Forward, TModulator.ParameterCount);
+        var (launch, tiles) = GpuAttentionRunner.Plan<T>(stream.Accelerator, settings, GpuAttentionKernelKind.Forward, TModulator.ParameterCount);
         var forward = GpuNormalizerRunner.Load(stream.Accelerator, ForwardKernel<T, TElement, TModulator>, static accelerator =>
             accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<byte>, ArrayView<T>, ArrayView<T>, GpuAttentionSettings>(ForwardKernel<T, TElement, TModulator>));
         forward(stream, launch, query, key, value, output, logSumExp, options.KeyPaddingMask, parameters, options.Sinks, tiles);
@@ -61,18 +62,25 @@ public static class GpuAttentionKernels
             query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape,
             parameters, parameterGradients, TModulator.ParameterCount, options, sinkGradient);
         Accelerator accelerator = stream.Accelerator;
-        var (keyLaunch, keyTiles) = GpuAttentionRunner.Plan<T>(accelerator, settings, GpuAttentionKernel.KeysAndValues, TModulator.ParameterCount);
-        var (queryLaunch, queryTiles) = GpuAttentionRunner.Plan<T>(accelerator, settings, GpuAttentionKernel.Queries, TModulator.ParameterCount);
+        var (keyLaunch, keyTiles) = GpuAttentionRunner.Plan<T>(accelerator, settings, GpuAttentionKernelKind.KeysAndValues, TModulator.ParameterCount);
+        var (queryLaunch, queryTiles) = GpuAttentionRunner.Plan<T>(accelerator, settings, GpuAttentionKernelKind.Queries, TModulator.ParameterCount);
 
-        // Three passes and no atomics, so every gradient has the same bits on every run: D = rowsum(dO ∘ O) per query; one
-        // group per block of keys for dK, dV and its share of the parameter sums; one group per block of queries for dQ.
-        // Both kernels are compiled before the first launch: a failed compile writes nothing.
+        // No atomics, so every gradient has the same bits on every run: D = rowsum(dO ∘ O) per query; one group per (key/value
+        // head, block of keys) for dK, dV and its share of the parameter sums; one group per block of queries for dQ; then
+        // the parameter and sink sums in a fixed order. Every kernel is compiled before the first launch: a failed compile
+        // writes nothing.
         var keys = GpuNormalizerRunner.Load(accelerator, KeysKernel<T, TElement, TModulator>, static accelerator =>
             accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<byte>, ArrayView<T>, ArrayView<double>, GpuAttentionSettings>(
                 KeysKernel<T, TElement, TModulator>));
         var queries = GpuNormalizerRunner.Load(accelerator, QueriesKernel<T, TElement, TModulator>, static accelerator =>
             accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<byte>, ArrayView<T>, GpuAttentionSettings>(
                 QueriesKernel<T, TElement, TModulator>));
+        if (TModulator.ParameterCount > 0)
+        {
+            GpuNormalizerRunner.LoadSumPartials<T, TElement>(accelerator); // compiled now, launched last
+        }
+
+        var sinkGradients = sinkGradient.Length > 0 ? GpuAttentionRunner.LoadSinkGradients<T, TElement>(accelerator) : null;
         using var scratch = new GpuAttentionScratch<T>(accelerator, settings, keyLaunch.GridDim.X, TModulator.ParameterCount);
         GpuAttentionRunner.OutputDots<T, TElement>(stream, outputGradient, output, scratch, shape.HeadSize);
         keys(stream, keyLaunch, query, key, value, outputGradient, logSumExp, scratch.Delta, keyGradient, valueGradient, options.KeyPaddingMask, parameters, scratch.Partials, keyTiles);
@@ -86,7 +94,10 @@ public static class GpuAttentionKernels
             GpuNormalizerRunner.SumPartials<T, TElement>(stream, scratch.Partials, scratch.KeyGroups, parameterGradients);
         }
 
-        GpuAttentionRunner.SinkGradients<T, TElement>(stream, options.Sinks, logSumExp, scratch, settings, sinkGradient);
+        if (sinkGradients is not null)
+        {
+            GpuAttentionRunner.SinkGradients(stream, sinkGradients, options.Sinks, logSumExp, scratch.Delta, settings, sinkGradient);
+        }
 
         // The scratch is freed when this method returns: wait for the kernels that use it.
         stream.Synchronize();
@@ -94,8 +105,9 @@ public static class GpuAttentionKernels
 
     /// <summary>
     /// One group per (head, block of queries), streaming tiles of keys and values: σ(scale·q·kᵀ), a running maximum m and
-    /// sum l of exp(σ − m) per query — the online SoftMax over σ, not over the scores (σ need not be monotone) — and
-    /// O += P·V with earlier tiles rescaled by exp(m_old − m_new). Stores L = m + log l for the backward.
+    /// sum l of exp(σ − m) per query — the online SoftMax over σ, not over the scores (σ need not be monotone), started
+    /// at the head's sink when there is one — and O += P·V with earlier tiles rescaled by exp(m_old − m_new). Stores
+    /// L = m + log l for the backward.
     /// </summary>
     internal static void ForwardKernel<T, TElement, TModulator>(
         ArrayView<T> query, ArrayView<T> key, ArrayView<T> value, ArrayView<T> output, ArrayView<T> logSumExp, ArrayView<byte> keyPaddingMask,
@@ -104,7 +116,7 @@ public static class GpuAttentionKernels
         where TElement : struct, IGpuElement<T>
         where TModulator : struct, IGpuModulator<T>
     {
-        int lane = Group.IdxX, lanes = Group.DimX, headSize = tiles.HeadSize, block = tiles.Block, stride = Stride(headSize);
+        int lane = Group.IdxX, lanes = Group.DimX, headSize = tiles.HeadSize, block = tiles.Block, stride = GpuTiles.RowStride(headSize);
         T scoreScale = TElement.FromDouble(tiles.Scale);
         QueryBlock blockOf = new(tiles, block);
         TModulator modulator = default;
@@ -219,9 +231,10 @@ public static class GpuAttentionKernels
     }
 
     /// <summary>
-    /// One group per (head, block of keys), over every block of queries that sees it: P = exp(σ − L) and gσ = P·(dO·v − D)
-    /// recomputed per tile, ds = σ′(s)·gσ, dV += Pᵀ·dO and dK += scale·dsᵀ·Q in shared memory, and this group's share of
-    /// Σ gσ·∂σ/∂θ, summed per lane in double and over the group in a fixed order, in its own slot of partials.
+    /// One group per (key/value head, block of keys), over the query heads that read it, one after another, and every
+    /// block of their queries that sees the keys: P = exp(σ − L) and gσ = P·(dO·v − D) recomputed per tile, ds = σ′(s)·gσ,
+    /// dV += Pᵀ·dO and dK += scale·dsᵀ·Q in shared memory, and this group's share of Σ gσ·∂σ/∂θ, summed per lane in
+    /// double and over the group in a fixed order, in its own slot of partials.
     /// </summary>
     internal static void KeysKernel<T, TElement, TModulator>(
         ArrayView<T> query, ArrayView<T> key, ArrayView<T> value, ArrayView<T> outputGradient, ArrayView<T> logSumExp, ArrayView<T> delta,
@@ -231,7 +244,7 @@ public static class GpuAttentionKernels
         where TElement : struct, IGpuElement<T>
         where TModulator : struct, IGpuModulator<T>
     {
-        int lane = Group.IdxX, lanes = Group.DimX, headSize = tiles.HeadSize, block = tiles.Block, stride = Stride(headSize);
+        int lane = Group.IdxX, lanes = Group.DimX, headSize = tiles.HeadSize, block = tiles.Block, stride = GpuTiles.RowStride(headSize);
         T scoreScale = TElement.FromDouble(tiles.Scale);
         int keyHead = Grid.IdxX / tiles.KeyBlocks;
         int firstKey = Grid.IdxX % tiles.KeyBlocks * block;
@@ -337,7 +350,7 @@ public static class GpuAttentionKernels
         where TElement : struct, IGpuElement<T>
         where TModulator : struct, IGpuModulator<T>
     {
-        int lane = Group.IdxX, lanes = Group.DimX, headSize = tiles.HeadSize, block = tiles.Block, stride = Stride(headSize);
+        int lane = Group.IdxX, lanes = Group.DimX, headSize = tiles.HeadSize, block = tiles.Block, stride = GpuTiles.RowStride(headSize);
         T scoreScale = TElement.FromDouble(tiles.Scale);
         QueryBlock blockOf = new(tiles, block);
         TModulator modulator = default;
@@ -393,9 +406,6 @@ public static class GpuAttentionKernels
             queryGradient[blockOf.QueryStart + e] = queryGradientTile[e];
         }
     }
-
-    /// <summary>Tile rows are an odd number of elements apart: lanes that read one column of consecutive rows hit distinct banks.</summary>
-    private static int Stride(int headSize) => headSize | 1;
 
     /// <summary>Whether key <paramref name="kj"/> is visible to query <paramref name="qi"/>: in the causal mask and the window, and not padding.</summary>
     private static bool Visible(GpuAttentionSettings tiles, ArrayView<byte> keyPaddingMask, long paddingStart, int qi, int kj) =>

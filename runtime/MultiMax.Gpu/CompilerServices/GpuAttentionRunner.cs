@@ -8,7 +8,7 @@ using MultiMax.CompilerServices;
 namespace MultiMax.Gpu.CompilerServices;
 
 /// <summary>
-/// What generated <c>&lt;Name&gt;Gpu.Attention</c>/<c>AttentionBackward</c> call: argument checks on the host before
+/// What <see cref="GpuAttentionKernels"/>' host methods call: argument checks on the host before
 /// any launch (the CPU runner's rules and messages), the tile size and group shape of each pass on this accelerator,
 /// and the backward's D = rowsum(dO ∘ O).
 /// </summary>
@@ -44,7 +44,7 @@ public static class GpuAttentionRunner
         if (sinkGradient.Length != 0 && sinkGradient.Length != options.Sinks.Length)
         {
             throw new ArgumentException(
-                $"sinkGradient has {sinkGradient.Length} entries but must be empty (not asked for) or as long as options.Sinks ({options.Sinks.Length}).", nameof(sinkGradient));
+                $"sinkGradient has {NormalizerArguments.Count(sinkGradient.Length, "entry")} but must be empty (not asked for) or as long as options.Sinks ({options.Sinks.Length}).", nameof(sinkGradient));
         }
 
         AttentionRunner.CheckGradientLengths(shape, outputGradient.Length, queryGradient.Length, keyGradient.Length, valueGradient.Length,
@@ -63,21 +63,21 @@ public static class GpuAttentionRunner
     /// the pass's static shared memory (its per-query arrays and, in the key pass, one group reduction per parameter).
     /// Throws before anything is launched when even two queries and two keys do not fit (a head size in the thousands).
     /// </summary>
-    public static (KernelConfig Launch, GpuAttentionSettings Tiles) Plan<T>(Accelerator accelerator, GpuAttentionSettings settings, GpuAttentionKernel kernel, int parameterCount)
+    public static (KernelConfig Launch, GpuAttentionSettings Tiles) Plan<T>(Accelerator accelerator, GpuAttentionSettings settings, GpuAttentionKernelKind kernel, int parameterCount)
         where T : unmanaged
     {
         (int rowTiles, int squareTiles, int rowArrays) = kernel switch
         {
-            GpuAttentionKernel.Forward => (4, 1, 3),     // Q, K, V and O; σ, then P; m, l, rescale
-            GpuAttentionKernel.KeysAndValues => (6, 2, 2), // K, V, dK, dV, Q and dO; P and ds; L, D
+            GpuAttentionKernelKind.Forward => (4, 1, 3),     // Q, K, V and O; σ, then P; m, l, rescale
+            GpuAttentionKernelKind.KeysAndValues => (6, 2, 2), // K, V, dK, dV, Q and dO; P and ds; L, D
             _ => (5, 2, 2),                            // Q, dO, dQ, K and V; q·k then ds, and dO·v; L, D
         };
 
-        int reductions = kernel == GpuAttentionKernel.KeysAndValues ? parameterCount : 0;
+        int reductions = kernel == GpuAttentionKernelKind.KeysAndValues ? parameterCount : 0;
         int staticBytes = rowArrays * GpuTiles.RowArrayBytes + reductions * GroupReduce.SharedBytes;
         // The key pass writes the parameter sums, so it runs at least one group, even with no head (that group has no key).
         (KernelConfig launch, int block) = GpuTiles.Plan<T>(accelerator, settings.HeadSize, rowTiles, squareTiles, staticBytes,
-            block => kernel == GpuAttentionKernel.KeysAndValues
+            block => kernel == GpuAttentionKernelKind.KeysAndValues
                 ? Math.Max(1, settings.KeyHeadCount * settings.WithBlock(block).KeyBlocks)
                 : settings.HeadCount * settings.WithBlock(block).QueryBlocks,
             "head size");
@@ -114,25 +114,32 @@ public static class GpuAttentionRunner
     }
 
     /// <summary>
-    /// Overwrites <paramref name="sinkGradient"/> with dc_h = −Σ_(batch, i) exp(c_h − L_i)·D_i: one group per query head,
-    /// its lanes over the head's queries of every sequence in a fixed stride, summed in double and over the group in a
-    /// fixed tree, so the same bits on every run.
+    /// The kernel that overwrites a backward's sink gradients with dc_h = −Σ_(batch, i) exp(c_h − L_i)·D_i: one group per
+    /// query head, its lanes over the head's queries of every sequence in a fixed stride, summed in double and over the
+    /// group in a fixed tree, so the same bits on every run. Loaded before the backward's first launch, so that a failed
+    /// compile writes nothing.
     /// </summary>
-    internal static void SinkGradients<T, TElement>(
-        AcceleratorStream stream, ArrayView<T> sinks, ArrayView<T> logSumExp, GpuAttentionScratch<T> scratch, GpuAttentionSettings settings, ArrayView<T> sinkGradient)
+    internal static Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, GpuAttentionSettings> LoadSinkGradients<T, TElement>(Accelerator accelerator)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TElement : struct, IGpuElement<T>
+        where TElement : struct, IGpuElement<T> =>
+        GpuNormalizerRunner.Load(accelerator, SinkGradientKernel<T, TElement>,
+            static a => a.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, GpuAttentionSettings>(SinkGradientKernel<T, TElement>));
+
+    /// <summary>Runs <paramref name="launch"/> (<see cref="LoadSinkGradients"/>) over every query of every head; with no query, clears the gradients.</summary>
+    internal static void SinkGradients<T>(
+        AcceleratorStream stream, Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, GpuAttentionSettings> launch,
+        ArrayView<T> sinks, ArrayView<T> logSumExp, ArrayView<T> delta, GpuAttentionSettings settings, ArrayView<T> sinkGradient)
+        where T : unmanaged
     {
-        if (sinkGradient.Length == 0)
+        long rows = (long)settings.Batch * settings.Queries;
+        if (rows == 0)
         {
+            sinkGradient.MemSetToZero(stream); // no query adds to a sink
             return;
         }
 
-        var launch = GpuNormalizerRunner.Load(stream.Accelerator, SinkGradientKernel<T, TElement>,
-            static a => a.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, GpuAttentionSettings>(SinkGradientKernel<T, TElement>));
-        long rows = (long)settings.Batch * settings.Queries;
-        launch(stream, new KernelConfig(settings.Heads, GpuNormalizerRunner.Rows(stream.Accelerator, 1, (int)Math.Min(rows, int.MaxValue)).GroupDim.X),
-            sinks, logSumExp, scratch.Delta, sinkGradient, settings);
+        int lanes = GpuNormalizerRunner.Rows(stream.Accelerator, 1, (int)Math.Min(rows, int.MaxValue)).GroupDim.X;
+        launch(stream, new KernelConfig(settings.Heads, lanes), sinks, logSumExp, delta, sinkGradient, settings);
     }
 
     internal static void SinkGradientKernel<T, TElement>(ArrayView<T> sinks, ArrayView<T> logSumExp, ArrayView<T> delta, ArrayView<T> sinkGradient, GpuAttentionSettings settings)

@@ -37,7 +37,7 @@ public static class GpuCrossEntropyKernels
         }
 
         Accelerator accelerator = stream.Accelerator;
-        var (statisticsLaunch, statisticsTiles) = GpuCrossEntropyRunner.Plan<T>(accelerator, settings, GpuCrossEntropyKernel.Statistics, TModulator.ParameterCount);
+        var (statisticsLaunch, statisticsTiles) = GpuCrossEntropyRunner.Plan<T>(accelerator, settings, GpuCrossEntropyKernelKind.Statistics, TModulator.ParameterCount);
         using var scratch = new GpuCrossEntropyScratch<T>(accelerator, settings, 0, TModulator.ParameterCount);
         var statistics = LoadStatistics<T, TElement, TModulator>(accelerator);
         statistics(stream, statisticsLaunch, hidden, weight, bias, targets, parameters, scratch.RowMaxima, scratch.RowLogSums, scratch.Losses, statisticsTiles);
@@ -66,9 +66,9 @@ public static class GpuCrossEntropyKernels
         }
 
         Accelerator accelerator = stream.Accelerator;
-        var (statisticsLaunch, statisticsTiles) = GpuCrossEntropyRunner.Plan<T>(accelerator, settings, GpuCrossEntropyKernel.Statistics, TModulator.ParameterCount);
-        var (classLaunch, classTiles) = GpuCrossEntropyRunner.Plan<T>(accelerator, settings, GpuCrossEntropyKernel.Classes, TModulator.ParameterCount);
-        var (tokenLaunch, tokenTiles) = GpuCrossEntropyRunner.Plan<T>(accelerator, settings, GpuCrossEntropyKernel.Tokens, TModulator.ParameterCount);
+        var (statisticsLaunch, statisticsTiles) = GpuCrossEntropyRunner.Plan<T>(accelerator, settings, GpuCrossEntropyKernelKind.Statistics, TModulator.ParameterCount);
+        var (classLaunch, classTiles) = GpuCrossEntropyRunner.Plan<T>(accelerator, settings, GpuCrossEntropyKernelKind.Classes, TModulator.ParameterCount);
+        var (tokenLaunch, tokenTiles) = GpuCrossEntropyRunner.Plan<T>(accelerator, settings, GpuCrossEntropyKernelKind.Tokens, TModulator.ParameterCount);
 
         // Three passes and no atomics: per token max σ and log Σ (and its loss); one group per block of classes for dW, db
         // and its share of the parameter sums; one group per block of tokens for dh. The same bits on every run. Every
@@ -80,6 +80,11 @@ public static class GpuCrossEntropyKernels
         var tokens = GpuNormalizerRunner.Load(accelerator, TokensKernel<T, TElement, TModulator>, static accelerator =>
             accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<long>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, GpuCrossEntropySettings>(
                 TokensKernel<T, TElement, TModulator>));
+        if (TModulator.ParameterCount > 0)
+        {
+            GpuNormalizerRunner.LoadSumPartials<T, TElement>(accelerator); // compiled now, launched last
+        }
+
         using var scratch = new GpuCrossEntropyScratch<T>(accelerator, settings, classLaunch.GridDim.X, TModulator.ParameterCount);
         statistics(stream, statisticsLaunch, hidden, weight, bias, targets, parameters, scratch.RowMaxima, scratch.RowLogSums, scratch.Losses, statisticsTiles);
         classes(stream, classLaunch, hidden, weight, bias, targets, parameters, scratch.RowMaxima, scratch.RowLogSums, weightGradient, biasGradient, scratch.Partials, classTiles);
@@ -113,7 +118,7 @@ public static class GpuCrossEntropyKernels
         where TElement : struct, IGpuElement<T>
         where TModulator : struct, IGpuModulator<T>
     {
-        int lane = Group.IdxX, lanes = Group.DimX, dim = tiles.Dim, block = tiles.Block, stride = Stride(dim);
+        int lane = Group.IdxX, lanes = Group.DimX, dim = tiles.Dim, block = tiles.Block, stride = GpuTiles.RowStride(dim);
         int firstToken = Grid.IdxX * block;
         int tokens = tiles.Tokens - firstToken < block ? tiles.Tokens - firstToken : block;
         TModulator modulator = default;
@@ -224,7 +229,7 @@ public static class GpuCrossEntropyKernels
         where TElement : struct, IGpuElement<T>
         where TModulator : struct, IGpuModulator<T>
     {
-        int lane = Group.IdxX, lanes = Group.DimX, dim = tiles.Dim, block = tiles.Block, stride = Stride(dim);
+        int lane = Group.IdxX, lanes = Group.DimX, dim = tiles.Dim, block = tiles.Block, stride = GpuTiles.RowStride(dim);
         T tokenWeight = TokenWeight<T, TElement>(tiles);
         int firstClass = Grid.IdxX * block;
         int classes = tiles.Vocab - firstClass < block ? tiles.Vocab - firstClass : block;
@@ -310,7 +315,7 @@ public static class GpuCrossEntropyKernels
         where TElement : struct, IGpuElement<T>
         where TModulator : struct, IGpuModulator<T>
     {
-        int lane = Group.IdxX, lanes = Group.DimX, dim = tiles.Dim, block = tiles.Block, stride = Stride(dim);
+        int lane = Group.IdxX, lanes = Group.DimX, dim = tiles.Dim, block = tiles.Block, stride = GpuTiles.RowStride(dim);
         T tokenWeight = TokenWeight<T, TElement>(tiles);
         int firstToken = Grid.IdxX * block;
         int tokens = tiles.Tokens - firstToken < block ? tiles.Tokens - firstToken : block;
@@ -355,9 +360,6 @@ public static class GpuCrossEntropyKernels
             hiddenGradient[(long)firstToken * dim + e] = poisoned ? T.NaN : hiddenGradientTile[e];
         }
     }
-
-    /// <summary>Tile rows are an odd number of elements apart: lanes that read one column of consecutive rows hit distinct banks.</summary>
-    private static int Stride(int dim) => dim | 1;
 
     /// <summary>Each counted token's weight in the mean.</summary>
     private static T TokenWeight<T, TElement>(GpuCrossEntropySettings tiles)

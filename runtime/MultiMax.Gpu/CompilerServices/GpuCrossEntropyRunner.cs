@@ -7,7 +7,7 @@ using MultiMax.CompilerServices;
 namespace MultiMax.Gpu.CompilerServices;
 
 /// <summary>
-/// What generated <c>&lt;Name&gt;Gpu.CrossEntropy</c>/<c>CrossEntropyBackward</c> call: the CPU runner's argument checks
+/// What <see cref="GpuCrossEntropyKernels"/>' host methods call: the CPU runner's argument checks
 /// and messages before any launch (the targets are copied to the host for them: a target that is neither a class nor
 /// the ignore index is an exception, not a wrong loss), each pass's tiles, and the mean of the per-token losses.
 /// </summary>
@@ -51,15 +51,15 @@ public static class GpuCrossEntropyRunner
     /// The launch of one pass: one group per block of tokens (or of classes) and the tile size that fits beside the
     /// pass's static shared memory (its per-token arrays and, in the class pass, one group reduction per parameter).
     /// </summary>
-    public static (KernelConfig Launch, GpuCrossEntropySettings Tiles) Plan<T>(Accelerator accelerator, GpuCrossEntropySettings settings, GpuCrossEntropyKernel kernel, int parameterCount)
+    public static (KernelConfig Launch, GpuCrossEntropySettings Tiles) Plan<T>(Accelerator accelerator, GpuCrossEntropySettings settings, GpuCrossEntropyKernelKind kernel, int parameterCount)
         where T : unmanaged
     {
-        int rowTiles = kernel == GpuCrossEntropyKernel.Statistics ? 2 : 3; // h and W; or h, W and dW (dh)
-        int rowArrays = kernel == GpuCrossEntropyKernel.Tokens ? 3 : 4;    // m, log l (or l), target; σ at the target, or db
-        int reductions = kernel == GpuCrossEntropyKernel.Classes ? parameterCount : 0;
+        int rowTiles = kernel == GpuCrossEntropyKernelKind.Statistics ? 2 : 3; // h and W; or h, W and dW (dh)
+        int rowArrays = kernel == GpuCrossEntropyKernelKind.Tokens ? 3 : 4;    // m, log l (or l), target; σ at the target, or db
+        int reductions = kernel == GpuCrossEntropyKernelKind.Classes ? parameterCount : 0;
         int staticBytes = rowArrays * GpuTiles.RowArrayBytes + reductions * GroupReduce.SharedBytes;
         (KernelConfig launch, int block) = GpuTiles.Plan<T>(accelerator, settings.Dim, rowTiles, squareTiles: 1, staticBytes,
-            block => kernel == GpuCrossEntropyKernel.Classes ? settings.WithBlock(block).ClassBlocks : settings.WithBlock(block).TokenBlocks,
+            block => kernel == GpuCrossEntropyKernelKind.Classes ? settings.WithBlock(block).ClassBlocks : settings.WithBlock(block).TokenBlocks,
             "dim");
         return (launch, settings.WithBlock(block));
     }

@@ -11,8 +11,8 @@ using ILGPU.Runtime;
 namespace MultiMax.Gpu.CompilerServices;
 
 /// <summary>
-/// What generated <c>&lt;Name&gt;Gpu</c> classes call: argument checks on the host before any launch, the launch shape
-/// (one group per row), the per-accelerator kernel cache, and the final reduction of parameter gradients.
+/// What the runtime's GPU kernels' host methods share: argument checks on the host before any launch, the launch shape
+/// (one group per row), the per-accelerator kernel cache, and the final reductions of parameter gradients.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class GpuNormalizerRunner
@@ -168,9 +168,15 @@ public static class GpuNormalizerRunner
             return;
         }
 
-        var launch = Load(stream.Accelerator, SumPartialsKernel<T, TElement>, static a => a.LoadKernel<ArrayView<double>, ArrayView<T>, int>(SumPartialsKernel<T, TElement>));
-        launch(stream, new KernelConfig((int)sums.Length, Rows(stream.Accelerator, 1, groups).GroupDim.X), partials, sums, groups);
+        LoadSumPartials<T, TElement>(stream.Accelerator)(
+            stream, new KernelConfig((int)sums.Length, Rows(stream.Accelerator, 1, groups).GroupDim.X), partials, sums, groups);
     }
+
+    /// <summary>The kernel of <see cref="SumPartials{T, TElement}"/>, compiled for <paramref name="accelerator"/> (a fused backward loads it before its first launch).</summary>
+    internal static Action<AcceleratorStream, KernelConfig, ArrayView<double>, ArrayView<T>, int> LoadSumPartials<T, TElement>(Accelerator accelerator)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TElement : struct, IGpuElement<T> =>
+        Load(accelerator, SumPartialsKernel<T, TElement>, static a => a.LoadKernel<ArrayView<double>, ArrayView<T>, int>(SumPartialsKernel<T, TElement>));
 
     internal static void SumPartialsKernel<T, TElement>(ArrayView<double> partials, ArrayView<T> sums, int groups)
         where T : unmanaged, IFloatingPointIeee754<T>

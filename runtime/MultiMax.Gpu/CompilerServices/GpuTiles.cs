@@ -41,6 +41,12 @@ public static class GpuTiles
     public const int CpuGroupSize = 16;
 
     /// <summary>
+    /// The distance between the rows of a tile of rows <paramref name="width"/> long: the width or the next odd number, so
+    /// that lanes reading one column of consecutive rows hit distinct shared-memory banks.
+    /// </summary>
+    public static int RowStride(int width) => width | 1;
+
+    /// <summary>
     /// The tile size for <paramref name="rowTiles"/> tiles of rows of <paramref name="width"/> elements and
     /// <paramref name="squareTiles"/> square tiles beside <paramref name="staticBytes"/> of static shared memory, and the
     /// launch of <paramref name="groups"/>(block) groups with that much dynamic shared memory. Throws before anything is
@@ -52,7 +58,7 @@ public static class GpuTiles
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         int size = Interop.SizeOf<T>(), budget = (int)Math.Min(SharedLimit, accelerator.MaxSharedMemoryPerGroup) - staticBytes;
-        long Elements(int block) => (long)rowTiles * block * (width | 1) + (long)squareTiles * block * block; // rows of an odd stride
+        long Elements(int block) => (long)rowTiles * block * RowStride(width) + (long)squareTiles * block * block;
         int block = accelerator.AcceleratorType == AcceleratorType.CPU ? CpuMaxBlock : MaxBlock;
         while (block > 2 && Elements(block) * size > budget) // at least 2: the products give each lane 2 × 2 entries
         {

@@ -5,7 +5,7 @@ using ILGPU.Algorithms.ScanReduceOperations;
 namespace MultiMax.Gpu.CompilerServices;
 
 /// <summary>
-/// Group-wide sums and maxima for the generated kernels, called by every lane of a group whose size is a whole number
+/// Group-wide sums and maxima for the kernels and the σ structs generated for them, called by every lane of a group whose size is a whole number
 /// of warps (what <see cref="GpuNormalizerRunner.Rows"/> launches); every lane gets the same result.
 /// </summary>
 /// <remarks>

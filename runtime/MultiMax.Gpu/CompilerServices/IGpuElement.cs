@@ -21,7 +21,7 @@ public interface IGpuElement<T>
     /// <summary><c>XMath.Log</c>.</summary>
     static abstract T Log(T x);
 
-    /// <summary><c>XMath.Max</c>, which drops a NaN on CUDA: callers never pass one.</summary>
+    /// <summary><c>XMath.Max</c>, which drops a NaN on CUDA and keeps it on the CPU accelerator: callers track NaN themselves.</summary>
     static abstract T Max(T left, T right);
 
     /// <summary><see cref="GroupReduce.Sum(float)"/>: Σ over the group, the same in every lane.</summary>

@@ -5,8 +5,9 @@ namespace MultiMax.Gpu.CompilerServices;
 
 /// <summary>
 /// The modulator σ of one <see cref="NormalizerAttribute"/> declaration inside an ILGPU kernel, emitted by
-/// MultiMax.Generator as a small struct; the kernels that call it (<see cref="GpuRowKernels"/>) are the same for every
-/// σ and are written once, here in the runtime. ILGPU compiles a kernel once per modulator type, so each call below
+/// MultiMax.Generator as a small struct; the kernels that call it (<see cref="GpuRowKernels"/>,
+/// <see cref="GpuAttentionKernels"/>, <see cref="GpuCrossEntropyKernels"/>) are the same for every σ and are written
+/// once, here in the runtime. ILGPU compiles a kernel once per modulator type, so each call below
 /// is inlined into straight-line code with the declaration's constants folded in.
 /// </summary>
 /// <typeparam name="T">The element type, <see cref="float"/> or <see cref="double"/>.</typeparam>

@@ -53,7 +53,7 @@ namespace Demo
             /// <param name="shape">The batch, head, query and key counts and the head size.</param>
             /// <param name="parameters">σ's learnable parameters, in the layout of the row operator.</param>
             /// <param name="output">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>
-            /// <param name="logSumExp">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key), for the backward.</param>
+            /// <param name="logSumExp">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key, its head's sink with sinks), for the backward.</param>
             /// <param name="keyPaddingMask">Empty, or [batch, keys] with a nonzero byte (ILGPU views hold no <c>bool</c>) where a key is padding: it gets no weight, and its key and value rows are never read (a NaN there reaches nothing).</param>
             /// <param name="causal">Whether query i sees only keys j ≤ i.</param>
             /// <param name="scale">The score scale; 1/√headSize when null. A score that comes out −∞ is masked, as a padding key is.</param>
@@ -69,7 +69,7 @@ namespace Demo
             /// <param name="shape">The batch, head, query and key counts and the head size.</param>
             /// <param name="parameters">σ's learnable parameters, in the layout of the row operator.</param>
             /// <param name="output">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>
-            /// <param name="logSumExp">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key), for the backward.</param>
+            /// <param name="logSumExp">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key, its head's sink with sinks), for the backward.</param>
             /// <param name="options">The masks, sinks and scale; the default is none and 1/√headSize.</param>
             /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input; nothing is launched then.</exception>
             public static void Attention(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> query, global::ILGPU.ArrayView<double> key, global::ILGPU.ArrayView<double> value, global::ILGPU.ArrayView<double> output, global::ILGPU.ArrayView<double> logSumExp, global::MultiMax.AttentionShape shape, global::ILGPU.ArrayView<double> parameters, global::MultiMax.Gpu.GpuAttentionOptions<double> options) =>

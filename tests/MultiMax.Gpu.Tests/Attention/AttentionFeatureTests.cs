@@ -162,6 +162,62 @@ public sealed class AttentionFeatureTests : IDisposable
         Assert.All(output.GetAsArray1D(), value => Assert.Equal(7f, value));
     }
 
+    /// <summary>The backward refuses a sink gradient without sinks, or one that shares memory with them, before writing anything.</summary>
+    [Fact]
+    public void BadSinkGradientsAreRefusedBeforeAnythingIsWritten()
+    {
+        var shape = new AttentionShape(1, 2, 3, 4, 16);
+        Accelerator accelerator = device.Accelerator;
+        using var query = accelerator.Allocate1D<float>(shape.QueryLength);
+        using var key = accelerator.Allocate1D<float>(shape.KeyLength);
+        using var output = accelerator.Allocate1D<float>(shape.QueryLength);
+        using var logSumExp = accelerator.Allocate1D<float>(shape.LogSumExpLength);
+        using var queryGradient = accelerator.Allocate1D(Enumerable.Repeat(7f, (int)shape.QueryLength).ToArray());
+        using var keyGradient = accelerator.Allocate1D<float>(shape.KeyLength);
+        using var valueGradient = accelerator.Allocate1D<float>(shape.KeyLength);
+        using var sinks = accelerator.Allocate1D<float>(4);
+        void Run(GpuAttentionOptions<float> options, ArrayView<float> sinkGradient) => GpuNormalizers.SoftMaxGpu.AttentionBackward(
+            device.Stream, query.View, key.View, key.View, output.View, logSumExp.View, output.View, queryGradient.View, keyGradient.View, valueGradient.View,
+            shape, options, sinkGradient);
+
+        var without = Assert.Throws<ArgumentException>(() => Run(new GpuAttentionOptions<float>(), sinks.View.SubView(0, 2)));
+        Assert.Equal("sinkGradient", without.ParamName);
+        var shared = Assert.Throws<ArgumentException>(() => Run(new GpuAttentionOptions<float> { Sinks = sinks.View.SubView(0, 2) }, sinks.View.SubView(1, 2)));
+        Assert.Equal("sinkGradient", shared.ParamName);
+        Assert.All(queryGradient.GetAsArray1D(), value => Assert.Equal(7f, value));
+    }
+
+    /// <summary>With no query at all no score reaches a sink: its gradient is 0 (not left as it was).</summary>
+    [Fact]
+    public void WithNoQueryTheSinkGradientsAreZero()
+    {
+        var shape = new AttentionShape(2, 2, 0, 5, 16);
+        Accelerator accelerator = device.Accelerator;
+        using var buffer = accelerator.Allocate1D<double>(shape.KeyLength);
+        using var keyGradient = accelerator.Allocate1D<double>(shape.KeyLength);
+        using var valueGradient = accelerator.Allocate1D<double>(shape.KeyLength);
+        using var sinks = accelerator.Allocate1D(new[] { 0.5, -1.0 });
+        using var sinkGradient = accelerator.Allocate1D(new[] { 7.0, 7.0 });
+        ArrayView<double> none = buffer.View.SubView(0, 0);
+        GpuNormalizers.SoftMaxGpu.AttentionBackward(device.Stream, none, buffer.View, buffer.View, none, none, none, none, keyGradient.View, valueGradient.View,
+            shape, new GpuAttentionOptions<double> { Sinks = sinks.View }, sinkGradient.View);
+        Assert.Equal(new[] { 0.0, 0.0 }, sinkGradient.GetAsArray1D());
+    }
+
+    /// <summary>A window wider than any sequence, at the extremes of int, keeps every key: the same bits as no window.</summary>
+    [Fact]
+    public void AWindowAsWideAsIntAllowsKeepsEveryKey()
+    {
+        Feature unbounded = Features[2] with { Window = null }, widest = Features[2] with { Window = (int.MaxValue, int.MaxValue) };
+        var layout = new ParameterLayout(order: 2);
+        Inputs<float> inputs = Inputs<float>.Draw(layout, unbounded, TestData.ToFloat);
+        Results<float> plain = RunGpu(unbounded, inputs, MultiMax2Float.Forward, MultiMax2Float.Backward);
+        Results<float> wide = RunGpu(widest, inputs, MultiMax2Float.Forward, MultiMax2Float.Backward);
+        Assert.Equal(plain.Output.Select(BitConverter.SingleToInt32Bits), wide.Output.Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(plain.KeyGradient.Select(BitConverter.SingleToInt32Bits), wide.KeyGradient.Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(plain.QueryGradient.Select(BitConverter.SingleToInt32Bits), wide.QueryGradient.Select(BitConverter.SingleToInt32Bits));
+    }
+
     public void Dispose() => device.Dispose();
 
     private delegate void GpuForward<T>(

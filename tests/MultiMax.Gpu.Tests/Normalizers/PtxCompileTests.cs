@@ -57,6 +57,8 @@ public sealed class PtxCompileTests
         .Append(Runtime(nameof(GpuNormalizerRunner), GpuNormalizerRunner.SumPartialsKernel<double, GpuDouble>))
         .Append(Runtime(nameof(GpuAttentionRunner), GpuAttentionRunner.OutputDotsKernel<float, GpuSingle>))
         .Append(Runtime(nameof(GpuAttentionRunner), GpuAttentionRunner.OutputDotsKernel<double, GpuDouble>))
+        .Append(Runtime(nameof(GpuAttentionRunner), GpuAttentionRunner.SinkGradientKernel<float, GpuSingle>))
+        .Append(Runtime(nameof(GpuAttentionRunner), GpuAttentionRunner.SinkGradientKernel<double, GpuDouble>))
         .ToDictionary(kernel => kernel.Name, kernel => kernel.Method);
 
     public static IEnumerable<object[]> Kernels() => AllKernels.Keys.Select(name => new object[] { name });
@@ -93,6 +95,7 @@ public sealed class PtxCompileTests
         Assert.Contains("KitchenGpu.DoubleModulator.CrossEntropyTokensKernel", kernels);
         Assert.Contains("GpuNormalizerRunner.SumPartialsKernel<Single>", kernels);
         Assert.Contains("GpuAttentionRunner.OutputDotsKernel<Double>", kernels);
+        Assert.Contains("GpuAttentionRunner.SinkGradientKernel<Single>", kernels);
     }
 
     [Theory]

@@ -2,9 +2,9 @@ using System.ComponentModel;
 
 namespace MultiMax.Gpu.CompilerServices;
 
-/// <summary>The three kernels of the fused output-layer loss on a GPU, each with its own tiles in shared memory.</summary>
+/// <summary>Which of <see cref="GpuCrossEntropyKernels"/>' three kernels a plan is for: each has its own tiles in shared memory.</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public enum GpuCrossEntropyKernel
+public enum GpuCrossEntropyKernelKind
 {
     /// <summary>One group per block of tokens: each token's max of σ, log Σ exp(σ − max) and loss.</summary>
     Statistics,
