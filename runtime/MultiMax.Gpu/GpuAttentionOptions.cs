@@ -5,8 +5,8 @@ namespace MultiMax.Gpu;
 
 /// <summary>
 /// What a GPU fused attention call masks and adds besides the scores themselves, as <see cref="AttentionOptions{T}"/>
-/// says it for the span operators: key padding, a causal mask, a sliding window and their alignment, per-head sinks and
-/// the scale. The default is none of them and the scale 1/√headSize. Grouped-query heads are the shape's (<see cref="AttentionShape.KeyValueHeads"/>).
+/// says it for the span operators: key padding, a causal mask, a sliding window and their alignment, an additive bias,
+/// per-head sinks and the scale. The default is none of them and the scale 1/√headSize. Grouped-query heads are the shape's (<see cref="AttentionShape.KeyValueHeads"/>).
 /// </summary>
 /// <remarks>
 /// Which keys query i sees: with a(i) = i (<see cref="CausalAlignment.TopLeft"/>) or i + keys − queries
@@ -35,6 +35,15 @@ public readonly struct GpuAttentionOptions<T>
     /// outside every query's window are skipped, so its cost grows with the window.
     /// </summary>
     public (int Left, int Right)? Window { get; init; }
+
+    /// <summary>
+    /// Empty, or a bias in the shape <see cref="BiasShape"/> added to every scaled score before σ: σ(scale·q·k + bias).
+    /// A −∞ entry masks its score exactly.
+    /// </summary>
+    public ArrayView<T> Bias { get; init; }
+
+    /// <summary>The extents of <see cref="Bias"/>, each 1 (broadcast) or the call's; the default means [batch, heads, queries, keys].</summary>
+    public AttentionBiasShape BiasShape { get; init; }
 
     /// <summary>
     /// Empty, or one logit per query head [heads] that joins every query's SoftMax denominator on σ's scale (never

@@ -36,9 +36,9 @@ internal static partial class GpuEmitter
         writer.Line($"public static void Attention({forwardInputs}{settings}) =>");
         writer.Line($"    {forwardCall}{fromSettings});");
         writer.Line();
-        writer.Line("/// <summary>The same attention with every option the GPU takes: a causal mask or sliding window and its alignment, key padding, sinks and the scale.</summary>");
+        writer.Line("/// <summary>The same attention with every option the GPU takes: a causal mask or sliding window and its alignment, key padding, a bias, sinks and the scale.</summary>");
         WriteForwardAttentionDocs(writer, spec);
-        writer.Line("/// <param name=\"options\">The masks, sinks and scale; the default is none and 1/√headSize.</param>");
+        writer.Line("/// <param name=\"options\">The masks, bias, sinks and scale; the default is none and 1/√headSize.</param>");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, or an output overlaps an input; nothing is launched then.</exception>");
         writer.Line($"public static void Attention({forwardInputs}{optionsType} options) =>");
         writer.Line($"    {forwardCall}options);");
@@ -52,15 +52,16 @@ internal static partial class GpuEmitter
         DeclarationCode.WriteAttentionSettingDocs(writer, "a nonzero byte (ILGPU views hold no <c>bool</c>)");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, or an output overlaps an input or another output; nothing is launched then.</exception>");
         writer.Line($"public static void AttentionBackward({backwardInputs}{settings}) =>");
-        writer.Line($"    {backwardCall}{fromSettings}, default);");
+        writer.Line($"    {backwardCall}{fromSettings}, default, default);");
         writer.Line();
         writer.Line("/// <summary>The backward pass of the attention with every option the GPU takes; with grouped-query heads, dK and dV add up over each group's query heads in a fixed order.</summary>");
         WriteBackwardAttentionDocs(writer, spec);
-        writer.Line("/// <param name=\"options\">The forward's masks, sinks and scale.</param>");
+        writer.Line("/// <param name=\"options\">The forward's masks, bias, sinks and scale.</param>");
+        writer.Line("/// <param name=\"biasGradient\">Empty, or as long as the bias: overwritten with its gradient, in its own shape (summed over the extents it broadcasts); the same bits on every run.</param>");
         writer.Line("/// <param name=\"sinkGradient\">Empty, or [heads]: overwritten with the sinks' gradients −Σ_i exp(c − L_i)·D_i, summed over the batch; the same bits on every run.</param>");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, or an output overlaps an input or another output; nothing is launched then.</exception>");
-        writer.Line($"public static void AttentionBackward({backwardInputs}{optionsType} options, {view} sinkGradient = default) =>");
-        writer.Line($"    {backwardCall}options, sinkGradient);");
+        writer.Line($"public static void AttentionBackward({backwardInputs}{optionsType} options, {view} biasGradient = default, {view} sinkGradient = default) =>");
+        writer.Line($"    {backwardCall}options, biasGradient, sinkGradient);");
     }
 
     private static void WriteForwardAttentionDocs(SourceWriter writer, NormalizerSpec spec)

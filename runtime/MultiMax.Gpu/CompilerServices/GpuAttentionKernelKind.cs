@@ -14,4 +14,7 @@ public enum GpuAttentionKernelKind
 
     /// <summary>One group per block of queries, over every block of keys it sees: dQ.</summary>
     Queries,
+
+    /// <summary>One group per block of the bias's entries, over every score that adds to them: the bias gradient.</summary>
+    BiasGradient,
 }

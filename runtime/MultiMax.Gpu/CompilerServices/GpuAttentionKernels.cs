@@ -39,20 +39,22 @@ public static class GpuAttentionKernels
 
         var (launch, tiles) = GpuAttentionRunner.Plan<T>(stream.Accelerator, settings, GpuAttentionKernelKind.Forward, TModulator.ParameterCount);
         var forward = GpuNormalizerRunner.Load(stream.Accelerator, ForwardKernel<T, TElement, TModulator>, static accelerator =>
-            accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<byte>, ArrayView<T>, ArrayView<T>, GpuAttentionSettings>(ForwardKernel<T, TElement, TModulator>));
-        forward(stream, launch, query, key, value, output, logSumExp, options.KeyPaddingMask, parameters, options.Sinks, tiles);
+            accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<byte>, ArrayView<T>, ArrayView<T>, ArrayView<T>, GpuAttentionSettings>(ForwardKernel<T, TElement, TModulator>));
+        forward(stream, launch, query, key, value, output, logSumExp, options.KeyPaddingMask, parameters, options.Sinks, options.Bias, tiles);
     }
 
     /// <summary>
     /// The backward of <see cref="Forward"/>: recomputes each tile's weights from <paramref name="logSumExp"/>, writes the
     /// query, key and value gradients and, when σ has parameters, overwrites <paramref name="parameterGradients"/> with
-    /// their sums over every score; when not empty, <paramref name="sinkGradient"/> with the sinks'. Waits for the stream.
+    /// their sums over every score; when not empty, <paramref name="biasGradient"/> (in the bias's shape) and
+    /// <paramref name="sinkGradient"/> with the bias's and the sinks'. Waits for the stream.
     /// </summary>
     /// <exception cref="ArgumentException">A length does not fit the shape, or an output overlaps an input or another output; nothing is launched then.</exception>
     public static void Backward<T, TElement, TModulator>(
         AcceleratorStream stream, ArrayView<T> query, ArrayView<T> key, ArrayView<T> value, ArrayView<T> output, ArrayView<T> logSumExp,
         ArrayView<T> outputGradient, ArrayView<T> queryGradient, ArrayView<T> keyGradient, ArrayView<T> valueGradient,
-        AttentionShape shape, ArrayView<T> parameters, ArrayView<T> parameterGradients, GpuAttentionOptions<T> options, ArrayView<T> sinkGradient)
+        AttentionShape shape, ArrayView<T> parameters, ArrayView<T> parameterGradients, GpuAttentionOptions<T> options,
+        ArrayView<T> biasGradient, ArrayView<T> sinkGradient)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TElement : struct, IGpuElement<T>
         where TModulator : struct, IGpuModulator<T>
@@ -60,7 +62,7 @@ public static class GpuAttentionKernels
         ArgumentNullException.ThrowIfNull(stream);
         GpuAttentionSettings settings = GpuAttentionRunner.CheckBackward(
             query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape,
-            parameters, parameterGradients, TModulator.ParameterCount, options, sinkGradient);
+            parameters, parameterGradients, TModulator.ParameterCount, options, biasGradient, sinkGradient);
         Accelerator accelerator = stream.Accelerator;
         var (keyLaunch, keyTiles) = GpuAttentionRunner.Plan<T>(accelerator, settings, GpuAttentionKernelKind.KeysAndValues, TModulator.ParameterCount);
         var (queryLaunch, queryTiles) = GpuAttentionRunner.Plan<T>(accelerator, settings, GpuAttentionKernelKind.Queries, TModulator.ParameterCount);
@@ -70,10 +72,10 @@ public static class GpuAttentionKernels
         // the parameter and sink sums in a fixed order. Every kernel is compiled before the first launch: a failed compile
         // writes nothing.
         var keys = GpuNormalizerRunner.Load(accelerator, KeysKernel<T, TElement, TModulator>, static accelerator =>
-            accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<byte>, ArrayView<T>, ArrayView<double>, GpuAttentionSettings>(
+            accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<byte>, ArrayView<T>, ArrayView<T>, ArrayView<double>, GpuAttentionSettings>(
                 KeysKernel<T, TElement, TModulator>));
         var queries = GpuNormalizerRunner.Load(accelerator, QueriesKernel<T, TElement, TModulator>, static accelerator =>
-            accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<byte>, ArrayView<T>, GpuAttentionSettings>(
+            accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<byte>, ArrayView<T>, ArrayView<T>, GpuAttentionSettings>(
                 QueriesKernel<T, TElement, TModulator>));
         if (TModulator.ParameterCount > 0)
         {
@@ -81,17 +83,28 @@ public static class GpuAttentionKernels
         }
 
         var sinkGradients = sinkGradient.Length > 0 ? GpuAttentionRunner.LoadSinkGradients<T, TElement>(accelerator) : null;
+        var biasGradients = biasGradient.Length > 0
+            ? GpuNormalizerRunner.Load(accelerator, BiasGradientKernel<T, TElement, TModulator>, static accelerator =>
+                accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<byte>, ArrayView<T>, ArrayView<T>, ArrayView<T>, GpuAttentionSettings>(
+                    BiasGradientKernel<T, TElement, TModulator>))
+            : null;
         using var scratch = new GpuAttentionScratch<T>(accelerator, settings, keyLaunch.GridDim.X, TModulator.ParameterCount);
         GpuAttentionRunner.OutputDots<T, TElement>(stream, outputGradient, output, scratch, shape.HeadSize);
-        keys(stream, keyLaunch, query, key, value, outputGradient, logSumExp, scratch.Delta, keyGradient, valueGradient, options.KeyPaddingMask, parameters, scratch.Partials, keyTiles);
+        keys(stream, keyLaunch, query, key, value, outputGradient, logSumExp, scratch.Delta, keyGradient, valueGradient, options.KeyPaddingMask, parameters, options.Bias, scratch.Partials, keyTiles);
         if (shape.QueryLength > 0)
         {
-            queries(stream, queryLaunch, query, key, value, outputGradient, logSumExp, scratch.Delta, queryGradient, options.KeyPaddingMask, parameters, queryTiles);
+            queries(stream, queryLaunch, query, key, value, outputGradient, logSumExp, scratch.Delta, queryGradient, options.KeyPaddingMask, parameters, options.Bias, queryTiles);
         }
 
         if (TModulator.ParameterCount > 0)
         {
             GpuNormalizerRunner.SumPartials<T, TElement>(stream, scratch.Partials, scratch.KeyGroups, parameterGradients);
+        }
+
+        if (biasGradients is not null)
+        {
+            var (biasLaunch, biasTiles) = GpuAttentionRunner.Plan<T>(accelerator, settings, GpuAttentionKernelKind.BiasGradient, TModulator.ParameterCount);
+            biasGradients(stream, biasLaunch, query, key, value, outputGradient, logSumExp, scratch.Delta, options.KeyPaddingMask, parameters, options.Bias, biasGradient, biasTiles);
         }
 
         if (sinkGradients is not null)
@@ -111,7 +124,7 @@ public static class GpuAttentionKernels
     /// </summary>
     internal static void ForwardKernel<T, TElement, TModulator>(
         ArrayView<T> query, ArrayView<T> key, ArrayView<T> value, ArrayView<T> output, ArrayView<T> logSumExp, ArrayView<byte> keyPaddingMask,
-        ArrayView<T> parameters, ArrayView<T> sinks, GpuAttentionSettings tiles)
+        ArrayView<T> parameters, ArrayView<T> sinks, ArrayView<T> bias, GpuAttentionSettings tiles)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TElement : struct, IGpuElement<T>
         where TModulator : struct, IGpuModulator<T>
@@ -151,18 +164,18 @@ public static class GpuAttentionKernels
         for (int firstKey = blockOf.FirstVisibleKey(tiles); firstKey < endKey; firstKey += block)
         {
             int keys = endKey - firstKey < block ? endKey - firstKey : block;
-            if (!LoadKeyTile(key, value, keyPaddingMask, tiles, blockOf, firstKey, keys, keyTile, valueTile, stride))
+            if (!LoadKeyTile(key, value, keyPaddingMask, tiles, blockOf.PaddingStart, blockOf.KeyStart, firstKey, keys, keyTile, valueTile, stride))
             {
                 continue; // every key of the tile is padding: skipped, not computed and masked
             }
 
             GpuTileProducts.Multiply(queryTile, keyTile, weights, headSize, block, stride);
-            // σ(scale·q·kᵀ) of every visible (query, key) pair; masked pairs are −∞ and never reach σ, and so is a score
-            // that comes out −∞ itself (q·k overflowing), as the materialized formula masks it.
+            // σ(scale·q·kᵀ + bias) of every visible (query, key) pair; masked pairs are −∞ and never reach σ, and so is a
+            // score that comes out −∞ itself (q·k overflowing, or a −∞ bias entry), as the materialized formula masks it.
             for (int e = lane; e < blockOf.Queries * block; e += lanes)
             {
                 int i = e / block, j = e - i * block, qi = blockOf.FirstQuery + i, kj = firstKey + j;
-                T sv = scoreScale * weights[e];
+                T sv = Score(tiles, bias, blockOf.Head, qi, kj, scoreScale, weights[e], j < keys);
                 weights[e] = j < keys && sv != T.NegativeInfinity && Visible(tiles, keyPaddingMask, blockOf.PaddingStart, qi, kj) ? modulator.Sigma(sv) : T.NegativeInfinity;
             }
 
@@ -238,8 +251,8 @@ public static class GpuAttentionKernels
     /// </summary>
     internal static void KeysKernel<T, TElement, TModulator>(
         ArrayView<T> query, ArrayView<T> key, ArrayView<T> value, ArrayView<T> outputGradient, ArrayView<T> logSumExp, ArrayView<T> delta,
-        ArrayView<T> keyGradient, ArrayView<T> valueGradient, ArrayView<byte> keyPaddingMask, ArrayView<T> parameters, ArrayView<double> partials,
-        GpuAttentionSettings tiles)
+        ArrayView<T> keyGradient, ArrayView<T> valueGradient, ArrayView<byte> keyPaddingMask, ArrayView<T> parameters, ArrayView<T> bias,
+        ArrayView<double> partials, GpuAttentionSettings tiles)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TElement : struct, IGpuElement<T>
         where TModulator : struct, IGpuModulator<T>
@@ -306,7 +319,7 @@ public static class GpuAttentionKernels
                 {
                     int i = e / block, j = e - i * block, qi = firstQuery + i, kj = firstKey + j;
                     (bool visible, T sv, T weight, T gs) = WeightGradient<T, TElement, TModulator>(
-                        modulator, tiles, keyPaddingMask, paddingStart, weights[e], scoreGradients[e], rowLogSumExp[i], rowDelta[i], scoreScale, qi, kj, j < keys);
+                        modulator, tiles, keyPaddingMask, bias, paddingStart, head, weights[e], scoreGradients[e], rowLogSumExp[i], rowDelta[i], scoreScale, qi, kj, j < keys);
                     T scoreGradient = T.Zero;
                     if (visible)
                     {
@@ -345,7 +358,7 @@ public static class GpuAttentionKernels
     /// </summary>
     internal static void QueriesKernel<T, TElement, TModulator>(
         ArrayView<T> query, ArrayView<T> key, ArrayView<T> value, ArrayView<T> outputGradient, ArrayView<T> logSumExp, ArrayView<T> delta,
-        ArrayView<T> queryGradient, ArrayView<byte> keyPaddingMask, ArrayView<T> parameters, GpuAttentionSettings tiles)
+        ArrayView<T> queryGradient, ArrayView<byte> keyPaddingMask, ArrayView<T> parameters, ArrayView<T> bias, GpuAttentionSettings tiles)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TElement : struct, IGpuElement<T>
         where TModulator : struct, IGpuModulator<T>
@@ -377,7 +390,7 @@ public static class GpuAttentionKernels
         for (int firstKey = blockOf.FirstVisibleKey(tiles); firstKey < endKey; firstKey += block)
         {
             int keys = endKey - firstKey < block ? endKey - firstKey : block;
-            if (!LoadKeyTile(key, value, keyPaddingMask, tiles, blockOf, firstKey, keys, keyTile, valueTile, stride))
+            if (!LoadKeyTile(key, value, keyPaddingMask, tiles, blockOf.PaddingStart, blockOf.KeyStart, firstKey, keys, keyTile, valueTile, stride))
             {
                 continue; // every key of the tile is padding: skipped, not computed and masked
             }
@@ -390,7 +403,7 @@ public static class GpuAttentionKernels
             {
                 int i = e / block, j = e - i * block, qi = blockOf.FirstQuery + i, kj = firstKey + j;
                 (bool visible, T sv, _, T gs) = WeightGradient<T, TElement, TModulator>(
-                    modulator, tiles, keyPaddingMask, blockOf.PaddingStart, scoreGradients[e], outputDots[e], rowLogSumExp[i], rowDelta[i], scoreScale, qi, kj, j < keys);
+                    modulator, tiles, keyPaddingMask, bias, blockOf.PaddingStart, blockOf.Head, scoreGradients[e], outputDots[e], rowLogSumExp[i], rowDelta[i], scoreScale, qi, kj, j < keys);
                 scoreGradients[e] = visible ? modulator.FusedGradient(sv, gs) : T.Zero;
             }
 
@@ -407,6 +420,136 @@ public static class GpuAttentionKernels
         }
     }
 
+    /// <summary>
+    /// One group per block of the bias's entries (a (batch, head) of the bias, a block of its queries and one of its keys,
+    /// each a single entry where the bias broadcasts): over every (query head, query, key) whose score adds it — the
+    /// broadcast batches and heads one after another, and the broadcast queries and keys tile by tile — ds = σ′(s)·gσ
+    /// recomputed per tile and summed into the group's entries, each by one lane in a fixed order: no atomics, the same
+    /// bits on every run.
+    /// </summary>
+    internal static void BiasGradientKernel<T, TElement, TModulator>(
+        ArrayView<T> query, ArrayView<T> key, ArrayView<T> value, ArrayView<T> outputGradient, ArrayView<T> logSumExp, ArrayView<T> delta,
+        ArrayView<byte> keyPaddingMask, ArrayView<T> parameters, ArrayView<T> bias, ArrayView<T> biasGradient, GpuAttentionSettings tiles)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TElement : struct, IGpuElement<T>
+        where TModulator : struct, IGpuModulator<T>
+    {
+        int lane = Group.IdxX, lanes = Group.DimX, headSize = tiles.HeadSize, block = tiles.Block, stride = GpuTiles.RowStride(headSize);
+        T scoreScale = TElement.FromDouble(tiles.Scale);
+        AttentionBiasShape biasShape = tiles.BiasShape;
+        bool everyQuery = biasShape.Queries == 1, everyKey = biasShape.Keys == 1;
+        int group = Grid.IdxX;
+        int firstBiasKey = group % tiles.BiasKeyBlocks * block;
+        group /= tiles.BiasKeyBlocks;
+        int firstBiasQuery = group % tiles.BiasQueryBlocks * block;
+        group /= tiles.BiasQueryBlocks;
+        int biasHead = group % biasShape.Heads, biasBatch = group / biasShape.Heads;
+        int biasQueries = biasShape.Queries - firstBiasQuery < block ? biasShape.Queries - firstBiasQuery : block;
+        int biasKeys = biasShape.Keys - firstBiasKey < block ? biasShape.Keys - firstBiasKey : block;
+        TModulator modulator = default;
+        modulator.Load(parameters);
+
+        // Shared: a block of queries and their output gradients, a key and a value tile; q·k then ds, dO·v; the sums.
+        var shared = SharedMemory.GetDynamic<T>();
+        var queryTile = shared.SubView(0, block * stride);
+        var outputGradientTile = shared.SubView(block * stride, block * stride);
+        var keyTile = shared.SubView(2 * block * stride, block * stride);
+        var valueTile = shared.SubView(3 * block * stride, block * stride);
+        var scoreGradients = shared.SubView(4 * block * stride, block * block);
+        var outputDots = shared.SubView(4 * block * stride + block * block, block * block);
+        var sums = shared.SubView(4 * block * stride + 2 * block * block, block * block);
+        var rowLogSumExp = SharedMemory.Allocate<T>(GpuTiles.MaxBlock);
+        var rowDelta = SharedMemory.Allocate<T>(GpuTiles.MaxBlock);
+        for (int e = lane; e < block * block; e += lanes)
+        {
+            sums[e] = T.Zero;
+        }
+
+        // The batches and heads whose scores add to this entry: one, or all of them where the bias broadcasts.
+        int batches = biasShape.Batch == 1 ? tiles.Batch : 1, heads = biasShape.Heads == 1 ? tiles.Heads : 1;
+        for (int b = 0; b < batches; b++)
+        {
+            for (int h = 0; h < heads; h++)
+            {
+                int head = (biasShape.Batch == 1 ? b : biasBatch) * tiles.Heads + (biasShape.Heads == 1 ? h : biasHead);
+                long paddingStart = (long)(head / tiles.Heads) * tiles.Keys, keyStart = (long)tiles.KeyHead(head) * tiles.Keys * headSize;
+                int endQuery = everyQuery ? tiles.Queries : firstBiasQuery + biasQueries;
+                for (int firstQuery = everyQuery ? 0 : firstBiasQuery; firstQuery < endQuery; firstQuery += block)
+                {
+                    int queries = endQuery - firstQuery < block ? endQuery - firstQuery : block;
+                    long rowStart = (long)head * tiles.Queries + firstQuery;
+                    Group.Barrier(); // every lane is done with the previous block of queries
+                    LoadQueryTile(query, outputGradient, logSumExp, delta, rowStart * headSize, rowStart, queries, headSize, stride, queryTile, outputGradientTile, rowLogSumExp, rowDelta);
+                    int endKey = everyKey ? tiles.EndKey(firstQuery + queries - 1) : firstBiasKey + biasKeys;
+                    for (int firstKey = everyKey ? tiles.FirstKey(firstQuery) : firstBiasKey; firstKey < endKey; firstKey += block)
+                    {
+                        int keys = endKey - firstKey < block ? endKey - firstKey : block;
+                        if (!LoadKeyTile(key, value, keyPaddingMask, tiles, paddingStart, keyStart, firstKey, keys, keyTile, valueTile, stride))
+                        {
+                            continue; // every key of the tile is padding: every ds is 0
+                        }
+
+                        GpuTileProducts.Multiply(queryTile, keyTile, scoreGradients, headSize, block, stride);
+                        GpuTileProducts.Multiply(outputGradientTile, valueTile, outputDots, headSize, block, stride);
+                        for (int e = lane; e < queries * block; e += lanes)
+                        {
+                            int i = e / block, j = e - i * block;
+                            (bool visible, T sv, _, T gs) = WeightGradient<T, TElement, TModulator>(
+                                modulator, tiles, keyPaddingMask, bias, paddingStart, head, scoreGradients[e], outputDots[e], rowLogSumExp[i], rowDelta[i], scoreScale,
+                                firstQuery + i, firstKey + j, j < keys);
+                            scoreGradients[e] = visible ? modulator.FusedGradient(sv, gs) : T.Zero;
+                        }
+
+                        Group.Barrier();
+
+                        // Each entry of the group's block of the bias gradient adds its scores of the tile, by one lane, in order.
+                        for (int entry = lane; entry < block * block; entry += lanes)
+                        {
+                            int row = entry / block, column = entry - row * block;
+                            if (row >= (everyQuery ? 1 : queries) || column >= (everyKey ? 1 : keys))
+                            {
+                                continue;
+                            }
+
+                            T sum = sums[entry];
+                            for (int i = everyQuery ? 0 : row; i < (everyQuery ? queries : row + 1); i++)
+                            {
+                                for (int j = everyKey ? 0 : column; j < (everyKey ? keys : column + 1); j++)
+                                {
+                                    sum += scoreGradients[i * block + j];
+                                }
+                            }
+
+                            sums[entry] = sum;
+                        }
+
+                        Group.Barrier(); // the tiles are loaded afresh next
+                    }
+                }
+            }
+        }
+
+        Group.Barrier();
+        for (int entry = lane; entry < biasQueries * block; entry += lanes)
+        {
+            int row = entry / block, column = entry - row * block;
+            if (column < biasKeys)
+            {
+                long index = biasBatch * tiles.BiasBatchStride + biasHead * tiles.BiasHeadStride + (firstBiasQuery + row) * tiles.BiasQueryStride
+                    + (firstBiasKey + column) * tiles.BiasKeyStride;
+                biasGradient[index] = sums[entry];
+            }
+        }
+    }
+
+    /// <summary>The score scale·q·k, plus the bias entry of (head, qi, kj) when there is a bias and the pair is in the tile.</summary>
+    private static T Score<T>(GpuAttentionSettings tiles, ArrayView<T> bias, int head, int qi, int kj, T scoreScale, T product, bool inTile)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T score = scoreScale * product;
+        return tiles.HasBias != 0 && inTile ? score + bias[tiles.BiasIndex(head, qi, kj)] : score;
+    }
+
     /// <summary>Whether key <paramref name="kj"/> is visible to query <paramref name="qi"/>: in the causal mask and the window, and not padding.</summary>
     private static bool Visible(GpuAttentionSettings tiles, ArrayView<byte> keyPaddingMask, long paddingStart, int qi, int kj) =>
         tiles.InBand(qi, kj) && (tiles.Padded == 0 || keyPaddingMask[paddingStart + kj] == 0);
@@ -418,7 +561,7 @@ public static class GpuAttentionKernels
     /// it), when every key of the tile is padding: the tile is then skipped and nothing is loaded.
     /// </summary>
     private static bool LoadKeyTile<T>(
-        ArrayView<T> key, ArrayView<T> value, ArrayView<byte> keyPaddingMask, GpuAttentionSettings tiles, QueryBlock blockOf, int firstKey, int keys,
+        ArrayView<T> key, ArrayView<T> value, ArrayView<byte> keyPaddingMask, GpuAttentionSettings tiles, long paddingStart, long keyStart, int firstKey, int keys,
         ArrayView<T> keyTile, ArrayView<T> valueTile, int stride)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -426,7 +569,7 @@ public static class GpuAttentionKernels
         bool anyKey = tiles.Padded == 0;
         for (int j = lane; j < keys && !anyKey; j += lanes)
         {
-            anyKey = keyPaddingMask[blockOf.PaddingStart + firstKey + j] == 0;
+            anyKey = keyPaddingMask[paddingStart + firstKey + j] == 0;
         }
 
         if (!Group.BarrierOr(anyKey))
@@ -436,9 +579,9 @@ public static class GpuAttentionKernels
 
         for (int e = lane; e < keys * headSize; e += lanes)
         {
-            bool padding = tiles.Padded != 0 && keyPaddingMask[blockOf.PaddingStart + firstKey + e / headSize] != 0;
-            keyTile[e + e / headSize * (stride - headSize)] = padding ? T.Zero : key[blockOf.KeyStart + (long)firstKey * headSize + e];
-            valueTile[e + e / headSize * (stride - headSize)] = padding ? T.Zero : value[blockOf.KeyStart + (long)firstKey * headSize + e];
+            bool padding = tiles.Padded != 0 && keyPaddingMask[paddingStart + firstKey + e / headSize] != 0;
+            keyTile[e + e / headSize * (stride - headSize)] = padding ? T.Zero : key[keyStart + (long)firstKey * headSize + e];
+            valueTile[e + e / headSize * (stride - headSize)] = padding ? T.Zero : value[keyStart + (long)firstKey * headSize + e];
         }
 
         Group.Barrier();
@@ -470,13 +613,13 @@ public static class GpuAttentionKernels
     /// the score, P and gσ = P·(dO·v − D), the part of the backward both passes recompute; all 0 unless visible.
     /// </summary>
     private static (bool Visible, T Score, T Weight, T SigmaGradient) WeightGradient<T, TElement, TModulator>(
-        TModulator modulator, GpuAttentionSettings tiles, ArrayView<byte> keyPaddingMask, long paddingStart, T product, T outputDot,
-        T logSumExp, T delta, T scoreScale, int qi, int kj, bool inTile)
+        TModulator modulator, GpuAttentionSettings tiles, ArrayView<byte> keyPaddingMask, ArrayView<T> bias, long paddingStart, int head, T product,
+        T outputDot, T logSumExp, T delta, T scoreScale, int qi, int kj, bool inTile)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TElement : struct, IGpuElement<T>
         where TModulator : struct, IGpuModulator<T>
     {
-        T weight = T.Zero, gs = T.Zero, sv = scoreScale * product;
+        T weight = T.Zero, gs = T.Zero, sv = Score(tiles, bias, head, qi, kj, scoreScale, product, inTile);
         bool visible = inTile && sv != T.NegativeInfinity && logSumExp != T.NegativeInfinity && Visible(tiles, keyPaddingMask, paddingStart, qi, kj);
         if (visible)
         {

@@ -27,7 +27,7 @@ public static class GpuAttentionRunner
     {
         GpuAttentionSettings settings = CheckCommon(query, key, value, output, logSumExp, shape, parameters, parameterCount, options);
         GpuNormalizerRunner.CheckOutputsSeparate(
-            [(query, "query"), (key, "key"), (value, "value"), (parameters, "parameters"), (options.Sinks, "options.Sinks")],
+            [(query, "query"), (key, "key"), (value, "value"), (parameters, "parameters"), (options.Sinks, "options.Sinks"), (options.Bias, "options.Bias")],
             [(output, "output"), (logSumExp, "logSumExp")]);
         return settings;
     }
@@ -37,10 +37,16 @@ public static class GpuAttentionRunner
         ArrayView<T> query, ArrayView<T> key, ArrayView<T> value, ArrayView<T> output, ArrayView<T> logSumExp,
         ArrayView<T> outputGradient, ArrayView<T> queryGradient, ArrayView<T> keyGradient, ArrayView<T> valueGradient,
         AttentionShape shape, ArrayView<T> parameters, ArrayView<T> parameterGradients, int parameterCount, GpuAttentionOptions<T> options,
-        ArrayView<T> sinkGradient)
+        ArrayView<T> biasGradient, ArrayView<T> sinkGradient)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         GpuAttentionSettings settings = CheckCommon(query, key, value, output, logSumExp, shape, parameters, parameterCount, options);
+        if (biasGradient.Length != 0 && biasGradient.Length != options.Bias.Length)
+        {
+            throw new ArgumentException(
+                $"biasGradient has {NormalizerArguments.Count(biasGradient.Length, "entry")} but must be empty (not asked for) or as long as options.Bias ({options.Bias.Length}).", nameof(biasGradient));
+        }
+
         if (sinkGradient.Length != 0 && sinkGradient.Length != options.Sinks.Length)
         {
             throw new ArgumentException(
@@ -53,8 +59,8 @@ public static class GpuAttentionRunner
 
         // Every output needs memory of its own: no input, and no other output, may share an element with it.
         GpuNormalizerRunner.CheckOutputsSeparate(
-            [(query, "query"), (key, "key"), (value, "value"), (output, "output"), (logSumExp, "logSumExp"), (outputGradient, "outputGradient"), (parameters, "parameters"), (options.Sinks, "options.Sinks")],
-            [(queryGradient, "queryGradient"), (keyGradient, "keyGradient"), (valueGradient, "valueGradient"), (parameterGradients, "parameterGradients"), (sinkGradient, "sinkGradient")]);
+            [(query, "query"), (key, "key"), (value, "value"), (output, "output"), (logSumExp, "logSumExp"), (outputGradient, "outputGradient"), (parameters, "parameters"), (options.Sinks, "options.Sinks"), (options.Bias, "options.Bias")],
+            [(queryGradient, "queryGradient"), (keyGradient, "keyGradient"), (valueGradient, "valueGradient"), (parameterGradients, "parameterGradients"), (sinkGradient, "sinkGradient"), (biasGradient, "biasGradient")]);
         return settings;
     }
 
@@ -70,6 +76,7 @@ public static class GpuAttentionRunner
         {
             GpuAttentionKernelKind.Forward => (4, 1, 3),     // Q, K, V and O; σ, then P; m, l, rescale
             GpuAttentionKernelKind.KeysAndValues => (6, 2, 2), // K, V, dK, dV, Q and dO; P and ds; L, D
+            GpuAttentionKernelKind.BiasGradient => (4, 3, 2),  // Q, dO, K and V; q·k then ds, dO·v, and the sums; L, D
             _ => (5, 2, 2),                            // Q, dO, dQ, K and V; q·k then ds, and dO·v; L, D
         };
 
@@ -77,9 +84,12 @@ public static class GpuAttentionRunner
         int staticBytes = rowArrays * GpuTiles.RowArrayBytes + reductions * GroupReduce.SharedBytes;
         // The key pass writes the parameter sums, so it runs at least one group, even with no head (that group has no key).
         (KernelConfig launch, int block) = GpuTiles.Plan<T>(accelerator, settings.HeadSize, rowTiles, squareTiles, staticBytes,
-            block => kernel == GpuAttentionKernelKind.KeysAndValues
-                ? Math.Max(1, settings.KeyHeadCount * settings.WithBlock(block).KeyBlocks)
-                : settings.HeadCount * settings.WithBlock(block).QueryBlocks,
+            block => kernel switch
+            {
+                GpuAttentionKernelKind.KeysAndValues => Math.Max(1, settings.KeyHeadCount * settings.WithBlock(block).KeyBlocks),
+                GpuAttentionKernelKind.BiasGradient => settings.WithBlock(block).BiasGradientGroups,
+                _ => settings.HeadCount * settings.WithBlock(block).QueryBlocks,
+            },
             "head size");
         return (launch, settings.WithBlock(block));
     }
@@ -182,8 +192,24 @@ public static class GpuAttentionRunner
             NormalizerArguments.CheckLength(options.Sinks.Length, shape.Heads, "options.Sinks", "heads (one sink per query head)");
         }
 
+        AttentionBiasShape? biasShape = null;
+        if (options.Bias.Length != 0 || options.BiasShape != default)
+        {
+            AttentionBiasShape bias = options.BiasShape == default ? AttentionBiasShape.Full(shape) : options.BiasShape;
+            if (!Broadcasts(bias.Batch, shape.Batch) || !Broadcasts(bias.Heads, shape.Heads) || !Broadcasts(bias.Queries, shape.Queries) || !Broadcasts(bias.Keys, shape.Keys))
+            {
+                throw new ArgumentException(
+                    $"options.BiasShape is {bias}, but each extent must be 1 or the call's: batch {shape.Batch}, heads {shape.Heads}, queries {shape.Queries}, keys {shape.Keys}.", "options.BiasShape");
+            }
+
+            NormalizerArguments.CheckLength(options.Bias.Length, bias.Length, "options.Bias", "the product of options.BiasShape's extents");
+            biasShape = bias;
+        }
+
         NormalizerArguments.CheckParameterCount(parameterCount, parameters.Length, "parameters");
         double resolved = AttentionRunner.CheckScale(options.Scale is { } scale ? double.CreateTruncating(scale) : (double?)null, shape, "scale");
-        return new GpuAttentionSettings(shape, resolved, options.Causal, options.KeyPaddingMask.Length > 0, block: 1, options.Alignment, options.Window);
+        return new GpuAttentionSettings(shape, resolved, options.Causal, options.KeyPaddingMask.Length > 0, block: 1, options.Alignment, options.Window, biasShape);
+
+        static bool Broadcasts(int extent, int target) => extent == target || extent == 1;
     }
 }

@@ -19,7 +19,7 @@ public readonly struct GpuAttentionSettings
     /// <summary>The settings of one call, with the tile size of one pass.</summary>
     public GpuAttentionSettings(
         AttentionShape shape, double scale, bool causal, bool padded, int block,
-        CausalAlignment alignment = CausalAlignment.TopLeft, (int Left, int Right)? window = null)
+        CausalAlignment alignment = CausalAlignment.TopLeft, (int Left, int Right)? window = null, AttentionBiasShape? bias = null)
     {
         Batch = shape.Batch;
         Heads = shape.Heads;
@@ -35,6 +35,14 @@ public readonly struct GpuAttentionSettings
         Windowed = window is null ? 0 : 1;
         WindowLeft = window?.Left ?? 0;
         WindowRight = window?.Right ?? 0;
+        // The bias's strides over [batch, heads, queries, keys]: 0 along a broadcast extent, so it is never expanded.
+        HasBias = bias is null ? 0 : 1;
+        AttentionBiasShape biasShape = bias ?? default;
+        BiasKeyStride = biasShape.Keys == 1 ? 0 : 1;
+        BiasQueryStride = biasShape.Queries == 1 ? 0 : biasShape.Keys;
+        BiasHeadStride = biasShape.Heads == 1 ? 0 : (long)biasShape.Queries * biasShape.Keys;
+        BiasBatchStride = biasShape.Batch == 1 ? 0 : (long)biasShape.Heads * biasShape.Queries * biasShape.Keys;
+        BiasShape = biasShape;
     }
 
     /// <summary>Sequences.</summary>
@@ -78,6 +86,37 @@ public readonly struct GpuAttentionSettings
 
     /// <summary>Keys after a(i) the window keeps.</summary>
     public readonly int WindowRight;
+
+    /// <summary>1 when a bias is added to the scores.</summary>
+    public readonly int HasBias;
+
+    /// <summary>The bias's extents (1 where it broadcasts).</summary>
+    public readonly AttentionBiasShape BiasShape;
+
+    /// <summary>The bias's stride along the batch, 0 where it broadcasts.</summary>
+    public readonly long BiasBatchStride;
+
+    /// <summary>The bias's stride along the heads, 0 where it broadcasts.</summary>
+    public readonly long BiasHeadStride;
+
+    /// <summary>The bias's stride along the queries, 0 where it broadcasts.</summary>
+    public readonly long BiasQueryStride;
+
+    /// <summary>The bias's stride along the keys (1, or 0 where it broadcasts).</summary>
+    public readonly long BiasKeyStride;
+
+    /// <summary>Where the bias entry of query head <paramref name="head"/> (over the batch), query <paramref name="query"/> and key <paramref name="key"/> is.</summary>
+    public long BiasIndex(int head, int query, int key) =>
+        head / Heads * BiasBatchStride + head % Heads * BiasHeadStride + query * BiasQueryStride + key * BiasKeyStride;
+
+    /// <summary>Blocks of the bias's queries (1 where it broadcasts them), tiled like the scores.</summary>
+    public int BiasQueryBlocks => (int)(((long)BiasShape.Queries + Block - 1) / Block);
+
+    /// <summary>Blocks of the bias's keys (1 where it broadcasts them).</summary>
+    public int BiasKeyBlocks => (int)(((long)BiasShape.Keys + Block - 1) / Block);
+
+    /// <summary>The groups of the bias-gradient kernel: one per block of the bias's entries.</summary>
+    public long BiasGradientGroups => (long)BiasShape.Batch * BiasShape.Heads * BiasQueryBlocks * BiasKeyBlocks;
 
     /// <summary>Blocks of queries per head: the groups of a pass that walks query blocks.</summary>
     public int QueryBlocks => (int)(((long)Queries + Block - 1) / Block);

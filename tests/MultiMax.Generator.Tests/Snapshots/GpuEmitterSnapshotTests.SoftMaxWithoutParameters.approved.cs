@@ -56,7 +56,7 @@ namespace Demo
             public static void Attention(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> query, global::ILGPU.ArrayView<float> key, global::ILGPU.ArrayView<float> value, global::ILGPU.ArrayView<float> output, global::ILGPU.ArrayView<float> logSumExp, global::MultiMax.AttentionShape shape, global::ILGPU.ArrayView<byte> keyPaddingMask = default, bool causal = false, float? scale = null) =>
                 global::MultiMax.Gpu.CompilerServices.GpuAttentionKernels.Forward<float, global::MultiMax.Gpu.CompilerServices.GpuSingle, FloatModulator>(stream, query, key, value, output, logSumExp, shape, default, new global::MultiMax.Gpu.GpuAttentionOptions<float> { KeyPaddingMask = keyPaddingMask, Causal = causal, Scale = scale });
 
-            /// <summary>The same attention with every option the GPU takes: a causal mask or sliding window and its alignment, key padding, sinks and the scale.</summary>
+            /// <summary>The same attention with every option the GPU takes: a causal mask or sliding window and its alignment, key padding, a bias, sinks and the scale.</summary>
             /// <param name="stream">The stream to launch on; its accelerator holds the views.</param>
             /// <param name="query">[batch, heads, queries, headSize], row-major.</param>
             /// <param name="key">[batch, kvHeads, keys, headSize], kvHeads = <c>shape.KeyValueHeads</c>.</param>
@@ -64,7 +64,7 @@ namespace Demo
             /// <param name="shape">The batch, head, query and key counts and the head size.</param>
             /// <param name="output">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>
             /// <param name="logSumExp">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key, its head's sink with sinks), for the backward.</param>
-            /// <param name="options">The masks, sinks and scale; the default is none and 1/√headSize.</param>
+            /// <param name="options">The masks, bias, sinks and scale; the default is none and 1/√headSize.</param>
             /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input; nothing is launched then.</exception>
             public static void Attention(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> query, global::ILGPU.ArrayView<float> key, global::ILGPU.ArrayView<float> value, global::ILGPU.ArrayView<float> output, global::ILGPU.ArrayView<float> logSumExp, global::MultiMax.AttentionShape shape, global::MultiMax.Gpu.GpuAttentionOptions<float> options) =>
                 global::MultiMax.Gpu.CompilerServices.GpuAttentionKernels.Forward<float, global::MultiMax.Gpu.CompilerServices.GpuSingle, FloatModulator>(stream, query, key, value, output, logSumExp, shape, default, options);
@@ -86,7 +86,7 @@ namespace Demo
             /// <param name="scale">The score scale; 1/√headSize when null. A score that comes out −∞ is masked, as a padding key is.</param>
             /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input or another output; nothing is launched then.</exception>
             public static void AttentionBackward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> query, global::ILGPU.ArrayView<float> key, global::ILGPU.ArrayView<float> value, global::ILGPU.ArrayView<float> output, global::ILGPU.ArrayView<float> logSumExp, global::ILGPU.ArrayView<float> outputGradient, global::ILGPU.ArrayView<float> queryGradient, global::ILGPU.ArrayView<float> keyGradient, global::ILGPU.ArrayView<float> valueGradient, global::MultiMax.AttentionShape shape, global::ILGPU.ArrayView<byte> keyPaddingMask = default, bool causal = false, float? scale = null) =>
-                global::MultiMax.Gpu.CompilerServices.GpuAttentionKernels.Backward<float, global::MultiMax.Gpu.CompilerServices.GpuSingle, FloatModulator>(stream, query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, default, default, new global::MultiMax.Gpu.GpuAttentionOptions<float> { KeyPaddingMask = keyPaddingMask, Causal = causal, Scale = scale }, default);
+                global::MultiMax.Gpu.CompilerServices.GpuAttentionKernels.Backward<float, global::MultiMax.Gpu.CompilerServices.GpuSingle, FloatModulator>(stream, query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, default, default, new global::MultiMax.Gpu.GpuAttentionOptions<float> { KeyPaddingMask = keyPaddingMask, Causal = causal, Scale = scale }, default, default);
 
             /// <summary>The backward pass of the attention with every option the GPU takes; with grouped-query heads, dK and dV add up over each group's query heads in a fixed order.</summary>
             /// <param name="stream">The stream to launch on; its accelerator holds the views.</param>
@@ -100,11 +100,12 @@ namespace Demo
             /// <param name="queryGradient">Receives the gradient with respect to <paramref name="query"/>.</param>
             /// <param name="keyGradient">Receives the gradient with respect to <paramref name="key"/>.</param>
             /// <param name="valueGradient">Receives the gradient with respect to <paramref name="value"/>.</param>
-            /// <param name="options">The forward's masks, sinks and scale.</param>
+            /// <param name="options">The forward's masks, bias, sinks and scale.</param>
+            /// <param name="biasGradient">Empty, or as long as the bias: overwritten with its gradient, in its own shape (summed over the extents it broadcasts); the same bits on every run.</param>
             /// <param name="sinkGradient">Empty, or [heads]: overwritten with the sinks' gradients −Σ_i exp(c − L_i)·D_i, summed over the batch; the same bits on every run.</param>
             /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input or another output; nothing is launched then.</exception>
-            public static void AttentionBackward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> query, global::ILGPU.ArrayView<float> key, global::ILGPU.ArrayView<float> value, global::ILGPU.ArrayView<float> output, global::ILGPU.ArrayView<float> logSumExp, global::ILGPU.ArrayView<float> outputGradient, global::ILGPU.ArrayView<float> queryGradient, global::ILGPU.ArrayView<float> keyGradient, global::ILGPU.ArrayView<float> valueGradient, global::MultiMax.AttentionShape shape, global::MultiMax.Gpu.GpuAttentionOptions<float> options, global::ILGPU.ArrayView<float> sinkGradient = default) =>
-                global::MultiMax.Gpu.CompilerServices.GpuAttentionKernels.Backward<float, global::MultiMax.Gpu.CompilerServices.GpuSingle, FloatModulator>(stream, query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, default, default, options, sinkGradient);
+            public static void AttentionBackward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> query, global::ILGPU.ArrayView<float> key, global::ILGPU.ArrayView<float> value, global::ILGPU.ArrayView<float> output, global::ILGPU.ArrayView<float> logSumExp, global::ILGPU.ArrayView<float> outputGradient, global::ILGPU.ArrayView<float> queryGradient, global::ILGPU.ArrayView<float> keyGradient, global::ILGPU.ArrayView<float> valueGradient, global::MultiMax.AttentionShape shape, global::MultiMax.Gpu.GpuAttentionOptions<float> options, global::ILGPU.ArrayView<float> biasGradient = default, global::ILGPU.ArrayView<float> sinkGradient = default) =>
+                global::MultiMax.Gpu.CompilerServices.GpuAttentionKernels.Backward<float, global::MultiMax.Gpu.CompilerServices.GpuSingle, FloatModulator>(stream, query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, default, default, options, biasGradient, sinkGradient);
 
             /// <summary>
             /// The fused output-layer loss with <see cref="Soft(global::System.ReadOnlySpan{float}, global::System.Span{float}, int)"/>'s σ, as <c>SoftCrossEntropy</c> computes it on spans:

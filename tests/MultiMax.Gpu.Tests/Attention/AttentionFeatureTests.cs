@@ -13,7 +13,7 @@ using BuiltIns = global::MultiMax.Normalizers;
 namespace MultiMax.Gpu.Tests.Attention;
 
 /// <summary>
-/// Grouped-query heads, bottom-right alignment, sliding windows and sinks through the generated <c>GpuAttentionOptions</c>
+/// Grouped-query heads, bottom-right alignment, sliding windows, a bias broadcast every way and sinks through the generated <c>GpuAttentionOptions</c>
 /// overloads, on ILGPU's CPU accelerator, against the CPU span operators with the same <see cref="AttentionOptions{T}"/>
 /// and, in double, against the materialized reference (<see cref="ReferenceAttention"/>): output, log-sum-exp and every
 /// gradient, float and double, with σ from terms, σ written as C#, and plain SoftMax.
@@ -23,12 +23,32 @@ public sealed class AttentionFeatureTests : IDisposable
     /// <summary>A shape with its key/value heads, the masks, and whether keys are padded.</summary>
     public sealed record Feature(
         int Batch, int Heads, int KeyValueHeads, int Queries, int Keys, bool Causal, CausalAlignment Alignment, (int Left, int Right)? Window, bool Padded,
-        bool Sinks = false)
+        bool Sinks = false, BiasKind Bias = BiasKind.None)
     {
         public AttentionShape Shape => new(Batch, Heads, Queries, Keys, 16) { KeyValueHeads = KeyValueHeads };
 
+        /// <summary>The bias's extents (none: the default).</summary>
+        public AttentionBiasShape BiasShape => Bias switch
+        {
+            BiasKind.None => default,
+            BiasKind.SharedByBatch => new(1, Heads, Queries, Keys),
+            BiasKind.PerKey => new(Batch, 1, 1, Keys),
+            BiasKind.PerQuery => new(1, 1, Queries, 1),
+            _ => AttentionBiasShape.Full(Shape),
+        };
+
         public override string ToString() =>
-            $"[{Batch}×{Heads}/{KeyValueHeads}, {Queries}q × {Keys}k{(Causal ? ", causal" : "")}, {Alignment}{(Window is { } w ? $", window {w}" : "")}{(Padded ? ", padded" : "")}{(Sinks ? ", sinks" : "")}]";
+            $"[{Batch}×{Heads}/{KeyValueHeads}, {Queries}q × {Keys}k{(Causal ? ", causal" : "")}, {Alignment}{(Window is { } w ? $", window {w}" : "")}{(Padded ? ", padded" : "")}{(Sinks ? ", sinks" : "")}{(Bias == BiasKind.None ? "" : $", bias {Bias}")}]";
+    }
+
+    /// <summary>A bias of every broadcast: the full shape (with −∞ entries), shared by the batch, per key, per query.</summary>
+    public enum BiasKind
+    {
+        None,
+        Full,
+        SharedByBatch,
+        PerKey,
+        PerQuery,
     }
 
     /// <summary>
@@ -49,6 +69,10 @@ public sealed class AttentionFeatureTests : IDisposable
         new(2, 2, 1, 9, 14, false, CausalAlignment.TopLeft, null, true, Sinks: true),
         new(1, 2, 2, 13, 6, true, CausalAlignment.BottomRight, null, false, Sinks: true),
         new(2, 4, 2, 10, 25, true, CausalAlignment.BottomRight, (6, 0), true, Sinks: true),
+        new(2, 2, 2, 11, 13, false, CausalAlignment.TopLeft, null, false, Bias: BiasKind.Full),
+        new(2, 2, 1, 9, 18, true, CausalAlignment.TopLeft, null, true, Bias: BiasKind.SharedByBatch),
+        new(2, 2, 2, 5, 20, false, CausalAlignment.TopLeft, (4, 2), true, Bias: BiasKind.PerKey),
+        new(2, 2, 2, 19, 7, true, CausalAlignment.BottomRight, null, false, Sinks: true, Bias: BiasKind.PerQuery),
     };
 
     public static TheoryData<int> FeatureIndices()
@@ -69,27 +93,27 @@ public sealed class AttentionFeatureTests : IDisposable
     public void MultiMax2InDoubleMatchesTheCpuOperators(int index) =>
         Check(Features[index], new ParameterLayout(order: 2), v => v, v => v, 1e-12, referenceTolerance: 1e-10,
             (s, q, k, v, o, l, shape, p, options) => GpuNormalizers.MultiMax2Gpu.Attention(s, q, k, v, o, l, shape, p, options),
-            (s, q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, sg) => GpuNormalizers.MultiMax2Gpu.AttentionBackward(s, q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, sg),
+            (s, q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, bg, sg) => GpuNormalizers.MultiMax2Gpu.AttentionBackward(s, q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, bg, sg),
             (q, k, v, o, l, shape, p, options) => BuiltIns.MultiMax2Attention(q, k, v, o, l, shape, p, options),
-            (q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, sg) => BuiltIns.MultiMax2AttentionBackward(q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, sinkGradient: sg));
+            (q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, bg, sg) => BuiltIns.MultiMax2AttentionBackward(q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, bg, sg));
 
     [Theory]
     [MemberData(nameof(FeatureIndices))]
     public void MultiMax2InFloatMatchesTheCpuOperators(int index) =>
         Check(Features[index], new ParameterLayout(order: 2), TestData.ToFloat, TestData.ToDouble, 2e-5, referenceTolerance: null,
             (s, q, k, v, o, l, shape, p, options) => GpuNormalizers.MultiMax2Gpu.Attention(s, q, k, v, o, l, shape, p, options),
-            (s, q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, sg) => GpuNormalizers.MultiMax2Gpu.AttentionBackward(s, q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, sg),
+            (s, q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, bg, sg) => GpuNormalizers.MultiMax2Gpu.AttentionBackward(s, q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, bg, sg),
             (q, k, v, o, l, shape, p, options) => BuiltIns.MultiMax2Attention(q, k, v, o, l, shape, p, options),
-            (q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, sg) => BuiltIns.MultiMax2AttentionBackward(q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, sinkGradient: sg));
+            (q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, bg, sg) => BuiltIns.MultiMax2AttentionBackward(q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, bg, sg));
 
     [Theory]
     [MemberData(nameof(FeatureIndices))]
     public void SoftMaxInDoubleMatchesTheCpuOperators(int index) =>
         Check(Features[index], new ParameterLayout(), v => v, v => v, 1e-12, referenceTolerance: 1e-10,
             (s, q, k, v, o, l, shape, _, options) => GpuNormalizers.SoftMaxGpu.Attention(s, q, k, v, o, l, shape, options),
-            (s, q, k, v, o, l, g, dq, dk, dv, shape, _, _, options, sg) => GpuNormalizers.SoftMaxGpu.AttentionBackward(s, q, k, v, o, l, g, dq, dk, dv, shape, options, sg),
+            (s, q, k, v, o, l, g, dq, dk, dv, shape, _, _, options, bg, sg) => GpuNormalizers.SoftMaxGpu.AttentionBackward(s, q, k, v, o, l, g, dq, dk, dv, shape, options, bg, sg),
             (q, k, v, o, l, shape, _, options) => BuiltIns.SoftMaxAttention(q, k, v, o, l, shape, options),
-            (q, k, v, o, l, g, dq, dk, dv, shape, _, _, options, sg) => BuiltIns.SoftMaxAttentionBackward(q, k, v, o, l, g, dq, dk, dv, shape, options, sinkGradient: sg));
+            (q, k, v, o, l, g, dq, dk, dv, shape, _, _, options, bg, sg) => BuiltIns.SoftMaxAttentionBackward(q, k, v, o, l, g, dq, dk, dv, shape, options, bg, sg));
 
     [Theory]
     [MemberData(nameof(FeatureIndices))]
@@ -97,7 +121,7 @@ public sealed class AttentionFeatureTests : IDisposable
         Check(Features[index], ParameterLayout.Of(ExpressionModulators.SoftCap), TestData.ToFloat, TestData.ToDouble, 2e-5, referenceTolerance: null,
             Ops.CappedGpu.Attention, Ops.CappedGpu.AttentionBackward,
             (q, k, v, o, l, shape, p, options) => Ops.CappedAttention(q, k, v, o, l, shape, p, options),
-            (q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, sg) => Ops.CappedAttentionBackward(q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, sinkGradient: sg));
+            (q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, bg, sg) => Ops.CappedAttentionBackward(q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, bg, sg));
 
     /// <summary>With grouped heads dK and dV add up over each group's query heads in a fixed order: the same bits on every run.</summary>
     [Fact]
@@ -117,16 +141,16 @@ public sealed class AttentionFeatureTests : IDisposable
     [Fact]
     public void ANaNSinkGivesTheSameResultsAsTheCpuOperators()
     {
-        Feature feature = Features[^3];
+        Feature feature = Features.First(f => f.Sinks && f.Window is not null);
         var layout = new ParameterLayout(order: 2);
         Inputs<double> inputs = Inputs<double>.Draw(layout, feature, v => v);
         inputs.Sinks![1] = double.NaN;
         Results<double> gpu = RunGpu<double>(feature, inputs,
             (s, q, k, v, o, l, shape, p, options) => GpuNormalizers.MultiMax2Gpu.Attention(s, q, k, v, o, l, shape, p, options),
-            (s, q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, sg) => GpuNormalizers.MultiMax2Gpu.AttentionBackward(s, q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, sg));
+            (s, q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, bg, sg) => GpuNormalizers.MultiMax2Gpu.AttentionBackward(s, q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, bg, sg));
         Results<double> cpu = RunCpu<double>(feature, inputs,
             (q, k, v, o, l, shape, p, options) => BuiltIns.MultiMax2Attention(q, k, v, o, l, shape, p, options),
-            (q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, sg) => BuiltIns.MultiMax2AttentionBackward(q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, sinkGradient: sg));
+            (q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, bg, sg) => BuiltIns.MultiMax2AttentionBackward(q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, bg, sg));
         Assert.Contains(gpu.LogSumExp, double.IsNaN);
         Assert.Contains(gpu.LogSumExp, double.IsFinite);
         Compare(cpu, gpu, 1e-12, "a NaN sink, GPU vs CPU");
@@ -134,7 +158,8 @@ public sealed class AttentionFeatureTests : IDisposable
 
     /// <summary>
     /// A window with a negative side, an alignment outside the enum, key/value heads that do not divide the heads, sinks
-    /// that are not one per head or that share memory with an output: refused on the host, naming the argument.
+    /// that are not one per head or that share memory with an output, a bias whose shape does not broadcast or whose
+    /// length is not its shape's: refused on the host, naming the argument.
     /// </summary>
     [Fact]
     public void BadOptionsAreRefusedBeforeAnythingIsWritten()
@@ -159,10 +184,15 @@ public sealed class AttentionFeatureTests : IDisposable
         Assert.Equal("options.Sinks", sinkCount.ParamName);
         var sinkOverlap = Assert.Throws<ArgumentException>(() => Run(new GpuAttentionOptions<float> { Sinks = output.View.SubView(0, 2) }));
         Assert.Equal("output", sinkOverlap.ParamName);
+        using var bias = device.Accelerator.Allocate1D<float>(12);
+        var biasShape = Assert.Throws<ArgumentException>(() => Run(new GpuAttentionOptions<float> { Bias = bias.View, BiasShape = new(1, 2, 2, 3) }));
+        Assert.Equal("options.BiasShape", biasShape.ParamName);
+        var biasLength = Assert.Throws<ArgumentException>(() => Run(new GpuAttentionOptions<float> { Bias = bias.View.SubView(0, 5), BiasShape = new(1, 1, 3, 4) }));
+        Assert.Equal("options.Bias", biasLength.ParamName);
         Assert.All(output.GetAsArray1D(), value => Assert.Equal(7f, value));
     }
 
-    /// <summary>The backward refuses a sink gradient without sinks, or one that shares memory with them, before writing anything.</summary>
+    /// <summary>The backward refuses a sink or bias gradient without sinks or a bias, or one that shares memory with them, before writing anything.</summary>
     [Fact]
     public void BadSinkGradientsAreRefusedBeforeAnythingIsWritten()
     {
@@ -178,10 +208,14 @@ public sealed class AttentionFeatureTests : IDisposable
         using var sinks = accelerator.Allocate1D<float>(4);
         void Run(GpuAttentionOptions<float> options, ArrayView<float> sinkGradient) => GpuNormalizers.SoftMaxGpu.AttentionBackward(
             device.Stream, query.View, key.View, key.View, output.View, logSumExp.View, output.View, queryGradient.View, keyGradient.View, valueGradient.View,
-            shape, options, sinkGradient);
+            shape, options, default, sinkGradient);
 
         var without = Assert.Throws<ArgumentException>(() => Run(new GpuAttentionOptions<float>(), sinks.View.SubView(0, 2)));
         Assert.Equal("sinkGradient", without.ParamName);
+        var biasWithout = Assert.Throws<ArgumentException>(() => GpuNormalizers.SoftMaxGpu.AttentionBackward(
+            device.Stream, query.View, key.View, key.View, output.View, logSumExp.View, output.View, queryGradient.View, keyGradient.View, valueGradient.View,
+            shape, new GpuAttentionOptions<float>(), sinks.View, default));
+        Assert.Equal("biasGradient", biasWithout.ParamName);
         var shared = Assert.Throws<ArgumentException>(() => Run(new GpuAttentionOptions<float> { Sinks = sinks.View.SubView(0, 2) }, sinks.View.SubView(1, 2)));
         Assert.Equal("sinkGradient", shared.ParamName);
         Assert.All(queryGradient.GetAsArray1D(), value => Assert.Equal(7f, value));
@@ -200,7 +234,7 @@ public sealed class AttentionFeatureTests : IDisposable
         using var sinkGradient = accelerator.Allocate1D(new[] { 7.0, 7.0 });
         ArrayView<double> none = buffer.View.SubView(0, 0);
         GpuNormalizers.SoftMaxGpu.AttentionBackward(device.Stream, none, buffer.View, buffer.View, none, none, none, none, keyGradient.View, valueGradient.View,
-            shape, new GpuAttentionOptions<double> { Sinks = sinks.View }, sinkGradient.View);
+            shape, new GpuAttentionOptions<double> { Sinks = sinks.View }, default, sinkGradient.View);
         Assert.Equal(new[] { 0.0, 0.0 }, sinkGradient.GetAsArray1D());
     }
 
@@ -228,7 +262,7 @@ public sealed class AttentionFeatureTests : IDisposable
     private delegate void GpuBackward<T>(
         AcceleratorStream stream, ArrayView<T> query, ArrayView<T> key, ArrayView<T> value, ArrayView<T> output, ArrayView<T> logSumExp,
         ArrayView<T> outputGradient, ArrayView<T> queryGradient, ArrayView<T> keyGradient, ArrayView<T> valueGradient,
-        AttentionShape shape, ArrayView<T> parameters, ArrayView<T> parameterGradients, GpuAttentionOptions<T> options, ArrayView<T> sinkGradient)
+        AttentionShape shape, ArrayView<T> parameters, ArrayView<T> parameterGradients, GpuAttentionOptions<T> options, ArrayView<T> biasGradient, ArrayView<T> sinkGradient)
         where T : unmanaged, IFloatingPointIeee754<T>;
 
     private delegate void CpuForward<T>(
@@ -239,15 +273,15 @@ public sealed class AttentionFeatureTests : IDisposable
     private delegate void CpuBackward<T>(
         ReadOnlySpan<T> query, ReadOnlySpan<T> key, ReadOnlySpan<T> value, ReadOnlySpan<T> output, ReadOnlySpan<T> logSumExp,
         ReadOnlySpan<T> outputGradient, Span<T> queryGradient, Span<T> keyGradient, Span<T> valueGradient,
-        AttentionShape shape, ReadOnlySpan<T> parameters, Span<T> parameterGradients, AttentionOptions<T> options, Span<T> sinkGradient)
+        AttentionShape shape, ReadOnlySpan<T> parameters, Span<T> parameterGradients, AttentionOptions<T> options, Span<T> biasGradient, Span<T> sinkGradient)
         where T : unmanaged, IFloatingPointIeee754<T>;
 
     private static class MultiMax2Float
     {
         public static readonly GpuForward<float> Forward = (s, q, k, v, o, l, shape, p, options) => GpuNormalizers.MultiMax2Gpu.Attention(s, q, k, v, o, l, shape, p, options);
 
-        public static readonly GpuBackward<float> Backward = (s, q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, sg) =>
-            GpuNormalizers.MultiMax2Gpu.AttentionBackward(s, q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, sg);
+        public static readonly GpuBackward<float> Backward = (s, q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, bg, sg) =>
+            GpuNormalizers.MultiMax2Gpu.AttentionBackward(s, q, k, v, o, l, g, dq, dk, dv, shape, p, dp, options, bg, sg);
     }
 
     private void Check<T>(
@@ -263,12 +297,13 @@ public sealed class AttentionFeatureTests : IDisposable
         if (referenceTolerance is { } referenceClose)
         {
             double[]? sinks = inputs.Sinks is null ? null : back(inputs.Sinks);
-            var options = new ReferenceAttentionOptions(inputs.Padding, feature.Causal, feature.Alignment, feature.Window, Sinks: sinks);
+            double[]? biasValues = inputs.Bias is null ? null : back(inputs.Bias);
+            var options = new ReferenceAttentionOptions(inputs.Padding, feature.Causal, feature.Alignment, feature.Window, biasValues, feature.BiasShape, sinks);
             var reference = new ReferenceAttention(layout.Bind(back(inputs.Parameters)), feature.Shape, options, feature.Shape.DefaultScale);
             double[] q = back(inputs.Query), k = back(inputs.Key), v = back(inputs.Value);
             (double[] output, double[] logSumExp) = reference.Forward(q, k, v);
-            (double[] dq, double[] dk, double[] dv, double[] dp, _, double[] dc) = reference.Backward(q, k, v, back(inputs.OutputGradient), layout);
-            Compare(new Results<double>(output, logSumExp, dq, dk, dv, dp, dc), gpu.AsDouble(back), referenceClose, what + " vs reference");
+            (double[] dq, double[] dk, double[] dv, double[] dp, double[] db, double[] dc) = reference.Backward(q, k, v, back(inputs.OutputGradient), layout);
+            Compare(new Results<double>(output, logSumExp, dq, dk, dv, dp, dc, db), gpu.AsDouble(back), referenceClose, what + " vs reference");
         }
     }
 
@@ -282,6 +317,7 @@ public sealed class AttentionFeatureTests : IDisposable
         double scale = 1 + expected.ParameterGradients.Select(Math.Abs).DefaultIfEmpty(0).Max();
         Close.All(expected.ParameterGradients, actual.ParameterGradients, tolerance * 20 * scale, tolerance * 50, what + ": parameter gradients");
         Close.All(expected.SinkGradient, actual.SinkGradient, tolerance * 20, tolerance * 50, what + ": sink gradients");
+        Close.All(expected.BiasGradient, actual.BiasGradient, tolerance * 20, tolerance * 50, what + ": bias gradient");
     }
 
     private Results<T> RunGpu<T>(Feature feature, Inputs<T> inputs, GpuForward<T> forward, GpuBackward<T> backward)
@@ -307,9 +343,11 @@ public sealed class AttentionFeatureTests : IDisposable
         using var keyGradient = Upload(new T[shape.KeyLength]);
         using var valueGradient = Upload(new T[shape.KeyLength]);
         using var parameterGradients = Upload(new T[inputs.Parameters.Length]);
-        int sinkCount = inputs.Sinks?.Length ?? 0;
+        int sinkCount = inputs.Sinks?.Length ?? 0, biasCount = inputs.Bias?.Length ?? 0;
         using var sinks = Upload(inputs.Sinks ?? []);
         using var sinkGradient = Upload(new T[sinkCount]);
+        using var bias = Upload(inputs.Bias ?? []);
+        using var biasGradient = Upload(new T[biasCount]);
         using var mask = accelerator.Allocate1D<byte>(Math.Max(1, inputs.Padding?.Length ?? 0));
         ArrayView<byte> maskView = default;
         if (inputs.Padding is { Length: > 0 } padding)
@@ -322,13 +360,14 @@ public sealed class AttentionFeatureTests : IDisposable
         var options = new GpuAttentionOptions<T>
         {
             KeyPaddingMask = maskView, Causal = feature.Causal, Alignment = feature.Alignment, Window = feature.Window, Sinks = View(sinks, sinkCount),
+            Bias = View(bias, biasCount), BiasShape = feature.BiasShape,
         };
         forward(device.Stream, View(query, shape.QueryLength), View(key, shape.KeyLength), View(value, shape.KeyLength),
             View(output, shape.QueryLength), View(logSumExp, shape.LogSumExpLength), shape, View(parameters, inputs.Parameters.Length), options);
         backward(device.Stream, View(query, shape.QueryLength), View(key, shape.KeyLength), View(value, shape.KeyLength),
             View(output, shape.QueryLength), View(logSumExp, shape.LogSumExpLength), View(outputGradient, shape.QueryLength),
             View(queryGradient, shape.QueryLength), View(keyGradient, shape.KeyLength), View(valueGradient, shape.KeyLength), shape,
-            View(parameters, inputs.Parameters.Length), View(parameterGradients, inputs.Parameters.Length), options, View(sinkGradient, sinkCount));
+            View(parameters, inputs.Parameters.Length), View(parameterGradients, inputs.Parameters.Length), options, View(biasGradient, biasCount), View(sinkGradient, sinkCount));
         device.Stream.Synchronize();
 
         T[] Download(MemoryBuffer1D<T, Stride1D.Dense> buffer, long length)
@@ -341,7 +380,7 @@ public sealed class AttentionFeatureTests : IDisposable
         return new Results<T>(
             Download(output, shape.QueryLength), Download(logSumExp, shape.LogSumExpLength), Download(queryGradient, shape.QueryLength),
             Download(keyGradient, shape.KeyLength), Download(valueGradient, shape.KeyLength), Download(parameterGradients, inputs.Parameters.Length),
-            Download(sinkGradient, sinkCount));
+            Download(sinkGradient, sinkCount), Download(biasGradient, biasCount));
     }
 
     private static Results<T> RunCpu<T>(Feature feature, Inputs<T> inputs, CpuForward<T> forward, CpuBackward<T> backward)
@@ -350,18 +389,20 @@ public sealed class AttentionFeatureTests : IDisposable
         AttentionShape shape = feature.Shape;
         var results = new Results<T>(
             new T[shape.QueryLength], new T[shape.LogSumExpLength], new T[shape.QueryLength], new T[shape.KeyLength], new T[shape.KeyLength],
-            new T[inputs.Parameters.Length], new T[inputs.Sinks?.Length ?? 0]);
+            new T[inputs.Parameters.Length], new T[inputs.Sinks?.Length ?? 0], new T[inputs.Bias?.Length ?? 0]);
         var options = new AttentionOptions<T>
         {
             KeyPaddingMask = inputs.Padding, Causal = feature.Causal, Alignment = feature.Alignment, Window = feature.Window, Sinks = inputs.Sinks,
+            Bias = inputs.Bias, BiasShape = feature.BiasShape,
         };
         forward(inputs.Query, inputs.Key, inputs.Value, results.Output, results.LogSumExp, shape, inputs.Parameters, options);
         backward(inputs.Query, inputs.Key, inputs.Value, results.Output, results.LogSumExp, inputs.OutputGradient,
-            results.QueryGradient, results.KeyGradient, results.ValueGradient, shape, inputs.Parameters, results.ParameterGradients, options, results.SinkGradient);
+            results.QueryGradient, results.KeyGradient, results.ValueGradient, shape, inputs.Parameters, results.ParameterGradients, options, results.BiasGradient,
+            results.SinkGradient);
         return results;
     }
 
-    private sealed record Inputs<T>(T[] Query, T[] Key, T[] Value, T[] OutputGradient, T[] Parameters, bool[]? Padding, T[]? Sinks)
+    private sealed record Inputs<T>(T[] Query, T[] Key, T[] Value, T[] OutputGradient, T[] Parameters, bool[]? Padding, T[]? Sinks, T[]? Bias)
     {
         public static Inputs<T> Draw(ParameterLayout layout, Feature feature, Func<double[], T[]> convert)
         {
@@ -371,13 +412,33 @@ public sealed class AttentionFeatureTests : IDisposable
             return new Inputs<T>(
                 convert(TestData.Normal(random, (int)shape.QueryLength, 1)), convert(TestData.Normal(random, (int)shape.KeyLength, 1)),
                 convert(TestData.Normal(random, (int)shape.KeyLength, 1)), convert(TestData.Normal(random, (int)shape.QueryLength, 1)),
-                convert(TestData.Parameters(random, layout)), padding, feature.Sinks ? convert(TestData.Normal(random, feature.Heads, 1)) : null);
+                convert(TestData.Parameters(random, layout)), padding, feature.Sinks ? convert(TestData.Normal(random, feature.Heads, 1)) : null,
+                feature.Bias == BiasKind.None ? null : convert(DrawBias(random, feature)));
         }
     }
 
-    private sealed record Results<T>(T[] Output, T[] LogSumExp, T[] QueryGradient, T[] KeyGradient, T[] ValueGradient, T[] ParameterGradients, T[] SinkGradient)
+    /// <summary>A bias in the feature's shape; the full one gets −∞ entries (masked scores), one row entirely.</summary>
+    private static double[] DrawBias(Random random, Feature feature)
+    {
+        double[] bias = TestData.Normal(random, (int)feature.BiasShape.Length, 1);
+        if (feature.Bias == BiasKind.Full)
+        {
+            for (int i = 0; i < bias.Length; i += 5)
+            {
+                bias[i] = double.NegativeInfinity;
+            }
+
+            bias.AsSpan(0, feature.Keys).Fill(double.NegativeInfinity);
+        }
+
+        return bias;
+    }
+
+    private sealed record Results<T>(
+        T[] Output, T[] LogSumExp, T[] QueryGradient, T[] KeyGradient, T[] ValueGradient, T[] ParameterGradients, T[] SinkGradient, T[] BiasGradient)
     {
         public Results<double> AsDouble(Func<T[], double[]> back) =>
-            new(back(Output), back(LogSumExp), back(QueryGradient), back(KeyGradient), back(ValueGradient), back(ParameterGradients), back(SinkGradient));
+            new(back(Output), back(LogSumExp), back(QueryGradient), back(KeyGradient), back(ValueGradient), back(ParameterGradients), back(SinkGradient),
+                back(BiasGradient));
     }
 }

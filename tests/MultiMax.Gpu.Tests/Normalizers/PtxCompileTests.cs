@@ -40,6 +40,7 @@ public sealed class PtxCompileTests
         (typeof(GpuAttentionKernels), nameof(GpuAttentionKernels.ForwardKernel)),
         (typeof(GpuAttentionKernels), nameof(GpuAttentionKernels.KeysKernel)),
         (typeof(GpuAttentionKernels), nameof(GpuAttentionKernels.QueriesKernel)),
+        (typeof(GpuAttentionKernels), nameof(GpuAttentionKernels.BiasGradientKernel)),
         (typeof(GpuCrossEntropyKernels), nameof(GpuCrossEntropyKernels.StatisticsKernel)),
         (typeof(GpuCrossEntropyKernels), nameof(GpuCrossEntropyKernels.ClassesKernel)),
         (typeof(GpuCrossEntropyKernels), nameof(GpuCrossEntropyKernels.TokensKernel)),
@@ -87,6 +88,7 @@ public sealed class PtxCompileTests
         }
 
         Assert.Contains("CustomGpu.DoubleModulator.AttentionKeysKernel", kernels);
+        Assert.Contains("MultiMax2Gpu.FloatModulator.AttentionBiasGradientKernel", kernels);
         foreach (string kernel in new[] { "FloatModulator.CrossEntropyStatisticsKernel", "FloatModulator.CrossEntropyClassesKernel", "FloatModulator.CrossEntropyTokensKernel", "DoubleModulator.CrossEntropyClassesKernel" })
         {
             Assert.Contains($"MultiMax2Gpu.{kernel}", kernels);
