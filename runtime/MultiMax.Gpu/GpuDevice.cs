@@ -174,6 +174,63 @@ public sealed class GpuDevice : IDisposable
     }
 
     /// <summary>
+    /// Copies the inputs and <paramref name="options"/>' host spans (padding, bias, sinks) to the device, runs
+    /// <paramref name="attention"/> (a generated <c>&lt;Name&gt;Gpu.Attention</c> overload that takes
+    /// <see cref="GpuAttentionOptions{T}"/>) and returns the output, [batch, heads, queries, headSize]: grouped-query
+    /// heads (the shape's <see cref="AttentionShape.KeyValueHeads"/>), a causal mask or window at either alignment, a
+    /// bias and sinks, as the span operators take them.
+    /// </summary>
+    /// <exception cref="ArgumentException">A length does not fit the shape, or an option does not fit it (checked before anything is launched).</exception>
+    public T[] Attention<T>(
+        GpuAttentionWithParametersAndOptions<T> attention, T[] query, T[] key, T[] value, AttentionShape shape, T[] parameters, AttentionOptions<T> options)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(attention);
+        ArgumentNullException.ThrowIfNull(parameters);
+        using DeviceArray<T> learnable = new(Accelerator, parameters);
+        return Attention((stream, q, k, v, o, l, s, o2) => attention(stream, q, k, v, o, l, s, learnable.View, o2), query, key, value, shape, options);
+    }
+
+    /// <inheritdoc cref="Attention{T}(GpuAttentionWithParametersAndOptions{T}, T[], T[], T[], AttentionShape, T[], AttentionOptions{T})"/>
+    public T[] Attention<T>(GpuAttentionWithOptions<T> attention, T[] query, T[] key, T[] value, AttentionShape shape, AttentionOptions<T> options)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(attention);
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(value);
+
+        // The shape and the host arrays first: nothing is allocated for a call the kernels would refuse (the options'
+        // extents are the kernels' own checks, before they launch anything).
+        AttentionRunner.CheckShape(shape, nameof(shape));
+        NormalizerArguments.CheckLength(query.Length, shape.QueryLength, nameof(query), "batch × heads × queries × headSize");
+        NormalizerArguments.CheckLength(key.Length, shape.KeyLength, nameof(key), "batch × kvHeads × keys × headSize");
+        NormalizerArguments.CheckLength(value.Length, shape.KeyLength, nameof(value), "batch × kvHeads × keys × headSize");
+        AttentionRunner.CheckMask(options.KeyPaddingMask.Length, shape, "options.KeyPaddingMask");
+        using DeviceArray<T> q = new(Accelerator, query), k = new(Accelerator, key), v = new(Accelerator, value);
+        using DeviceArray<T> output = new(Accelerator, shape.QueryLength), logSumExp = new(Accelerator, shape.LogSumExpLength);
+        using DeviceArray<byte> mask = new(Accelerator, ToBytes(options.KeyPaddingMask));
+        using DeviceArray<T> bias = new(Accelerator, options.Bias.ToArray()), sinks = new(Accelerator, options.Sinks.ToArray());
+        attention(Stream, q.View, k.View, v.View, output.View, logSumExp.View, shape, new GpuAttentionOptions<T>
+        {
+            KeyPaddingMask = mask.View, Causal = options.Causal, Alignment = options.Alignment, Window = options.Window,
+            Bias = bias.View, BiasShape = options.BiasShape, Sinks = sinks.View, Scale = options.Scale,
+        });
+        return output.ToArray(Stream);
+
+        static byte[] ToBytes(ReadOnlySpan<bool> padding)
+        {
+            var bytes = new byte[padding.Length];
+            for (int i = 0; i < bytes.Length; i++)
+            {
+                bytes[i] = padding[i] ? (byte)1 : (byte)0;
+            }
+
+            return bytes;
+        }
+    }
+
+    /// <summary>
     /// Copies the inputs to the device and returns the mean loss of <paramref name="loss"/> (a generated
     /// <c>&lt;Name&gt;Gpu.CrossEntropy</c>) over the tokens whose target is not <paramref name="ignoreIndex"/>.
     /// </summary>

@@ -1,3 +1,4 @@
+using System.Linq;
 using System;
 using ILGPU.Runtime;
 using MultiMax.Tests.Support;
@@ -83,6 +84,33 @@ public sealed class GpuDeviceTests
         Assert.Equal(
             TestData.ToDouble(device.Attention(GpuNormalizers.SoftMaxGpu.Attention, q, k, v, shape)),
             TestData.ToDouble(device.Attention(GpuNormalizers.MultiMax2Gpu.Attention, q, k, v, shape, new float[8])));
+    }
+
+    /// <summary>Every option through the host helper: grouped heads, a bottom-right causal window, a bias shared by the batch, sinks.</summary>
+    [Fact]
+    public void AttentionWithOptionsCopiesEveryOptionIn()
+    {
+        using GpuDevice device = GpuDevice.CreateCpu();
+        var random = new Random(13);
+        var shape = new AttentionShape(2, 4, 5, 9, 16) { KeyValueHeads = 2 };
+        float[] q = TestData.ToFloat(TestData.Normal(random, (int)shape.QueryLength, 1));
+        float[] k = TestData.ToFloat(TestData.Normal(random, (int)shape.KeyLength, 1));
+        float[] v = TestData.ToFloat(TestData.Normal(random, (int)shape.KeyLength, 1));
+        float[] parameters = { 0.2f, -0.1f, 0.05f, 0.02f, -1f, 1f, -0.5f, 0.5f };
+        float[] bias = TestData.ToFloat(TestData.Normal(random, 4 * 5 * 9, 1));
+        float[] sinks = { 0.5f, -1f, 0f, 2f };
+        bool[] padding = Enumerable.Range(0, (int)shape.MaskLength).Select(i => i % 4 == 1).ToArray();
+        var options = new AttentionOptions<float>
+        {
+            KeyPaddingMask = padding, Causal = true, Alignment = CausalAlignment.BottomRight, Window = (3, 0),
+            Bias = bias, BiasShape = new AttentionBiasShape(1, 4, 5, 9), Sinks = sinks,
+        };
+        var expected = new float[shape.QueryLength];
+        MultiMax.Normalizers.MultiMax2Attention(q, k, v, expected, new float[shape.LogSumExpLength], shape, parameters, options);
+
+        float[] output = device.Attention(GpuNormalizers.MultiMax2Gpu.Attention, q, k, v, shape, parameters, options);
+
+        Close.All(TestData.ToDouble(expected), TestData.ToDouble(output), 1e-5, 1e-4, "MultiMax2 attention with every option through the host helper");
     }
 
     [Fact]
