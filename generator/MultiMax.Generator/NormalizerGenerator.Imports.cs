@@ -102,8 +102,7 @@ public sealed partial class NormalizerGenerator
                 // its own checks (it reports what fails at its declaration), one from a library must carry its backward.
                 bool implemented = method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(token) is MethodDeclarationSyntax declaration
                     ? ParseSource(method, declaration, normalizer, token).Spec is not null
-                    : source.GetMembers(method.Name + "Backward").OfType<IMethodSymbol>().Any(backward =>
-                        backward.Parameters.Select(p => p.Type.ToDisplayString()).SequenceEqual(GeneratedSignature(method, GeneratedMethod.Backward)));
+                    : source.GetMembers(method.Name + "Backward").OfType<IMethodSymbol>().Any(backward => HasGeneratedSignature(backward, method, GeneratedMethod.Backward));
                 if (!implemented)
                 {
                     continue;

@@ -38,7 +38,7 @@ public sealed partial class NormalizerGenerator
     /// <param name="Method">For a generated method, which: a user's overload of another signature can stand beside it.</param>
     private sealed record GeneratedMember(string Suffix, string Description, string? Backend, GeneratedMethod Method = GeneratedMethod.None);
 
-    /// <summary>The generated span methods, whose parameter types <see cref="GeneratedSignature"/> knows.</summary>
+    /// <summary>The generated span methods, whose parameter types <see cref="GeneratedSignatures"/> knows.</summary>
     private enum GeneratedMethod
     {
         None,
@@ -119,8 +119,7 @@ public sealed partial class NormalizerGenerator
                     continue;
                 }
 
-                if (generated != GeneratedMethod.None && member is IMethodSymbol other
-                    && !other.Parameters.Select(p => p.Type.ToDisplayString()).SequenceEqual(GeneratedSignature(method, generated)))
+                if (generated != GeneratedMethod.None && member is IMethodSymbol other && !HasGeneratedSignature(other, method, generated))
                 {
                     continue; // an overload of another signature: both can exist
                 }
@@ -132,33 +131,35 @@ public sealed partial class NormalizerGenerator
         return null;
     }
 
-    /// <summary>The parameter types of the generated method <paramref name="generated"/> for <paramref name="method"/>, as symbols display them.</summary>
-    private static IEnumerable<string> GeneratedSignature(IMethodSymbol method, GeneratedMethod generated)
+    /// <summary>
+    /// The parameter types of each overload of the generated method <paramref name="generated"/> for
+    /// <paramref name="method"/>, as symbols display them (<see cref="OperatorSignatures"/>, which the emitters print).
+    /// </summary>
+    private static IEnumerable<IEnumerable<string>> GeneratedSignatures(IMethodSymbol method, GeneratedMethod generated)
     {
         ITypeSymbol? element = SpanElement(method.Parameters.ElementAtOrDefault(0), "ReadOnlySpan");
         if (element is null)
         {
-            return Enumerable.Empty<string>();
+            return Enumerable.Empty<IEnumerable<string>>();
         }
 
         string t = element.ToDisplayString();
-        string readOnlySpan = $"System.ReadOnlySpan<{t}>", span = $"System.Span<{t}>";
         bool hasParameters = method.Parameters.Length == 4;
-        string[] parameters = hasParameters ? new[] { readOnlySpan } : new string[0];
-        string[] parameterGradients = hasParameters ? new[] { readOnlySpan, span } : new string[0];
-        string[] settings = { "System.ReadOnlySpan<bool>", "bool", t + "?" };
-        string[] lossInputs = { readOnlySpan, readOnlySpan, readOnlySpan, "System.ReadOnlySpan<long>", "MultiMax.CrossEntropyShape" };
-        return generated switch
+        Operand[][] overloads = generated switch
         {
-            GeneratedMethod.Backward => new[] { readOnlySpan, readOnlySpan, readOnlySpan, span, "int" }.Concat(parameterGradients),
-            GeneratedMethod.Attention => new[] { readOnlySpan, readOnlySpan, readOnlySpan, span, span, "MultiMax.AttentionShape" }
-                .Concat(parameters).Concat(settings),
-            GeneratedMethod.AttentionBackward => new[] { readOnlySpan, readOnlySpan, readOnlySpan, readOnlySpan, readOnlySpan, readOnlySpan, span, span, span, "MultiMax.AttentionShape" }
-                .Concat(parameterGradients).Concat(settings),
-            GeneratedMethod.CrossEntropy => lossInputs.Concat(parameters).Concat(new[] { "long" }),
-            _ => lossInputs.Concat(parameters).Concat(new[] { span, span, span }).Concat(hasParameters ? new[] { span } : new string[0]).Concat(new[] { "long" }),
+            GeneratedMethod.Backward => [OperatorSignatures.Backward(hasParameters)],
+            GeneratedMethod.Attention => [OperatorSignatures.Attention(hasParameters, options: false), OperatorSignatures.Attention(hasParameters, options: true)],
+            GeneratedMethod.AttentionBackward =>
+                [OperatorSignatures.AttentionBackward(hasParameters, options: false), OperatorSignatures.AttentionBackward(hasParameters, options: true)],
+            GeneratedMethod.CrossEntropy => [OperatorSignatures.CrossEntropy(hasParameters)],
+            _ => [OperatorSignatures.CrossEntropyBackward(hasParameters)],
         };
+        return overloads.Select(operands => OperatorSignatures.DisplayTypes(operands, t));
     }
+
+    /// <summary>Whether <paramref name="other"/> has the parameter types of one of the overloads the generator adds as <paramref name="generated"/>.</summary>
+    private static bool HasGeneratedSignature(IMethodSymbol other, IMethodSymbol method, GeneratedMethod generated) =>
+        GeneratedSignatures(method, generated).Any(signature => other.Parameters.Select(p => p.Type.ToDisplayString()).SequenceEqual(signature));
 
     /// <summary>
     /// The enclosing types, outermost first, as the generated file re-declares them: the keyword of the declaration,

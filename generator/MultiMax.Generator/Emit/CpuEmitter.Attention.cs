@@ -14,11 +14,8 @@ internal static partial class CpuEmitter
         string readOnlySpan = $"global::System.ReadOnlySpan<{t}>", span = $"global::System.Span<{t}>";
         string runner = "global::MultiMax.CompilerServices.AttentionRunner";
         string modulator = "global::MultiMax.Generated." + ModulatorName(spec);
-        string shape = "global::MultiMax.AttentionShape";
-        string mask = "global::System.ReadOnlySpan<bool> keyPaddingMask = default, bool causal = false, " + t + "? scale = null";
-        string options = $"global::MultiMax.AttentionOptions<{t}>";
-        string optionsFromSettings = $"new {options} {{ KeyPaddingMask = keyPaddingMask, Causal = causal, Scale = scale }}";
-        string parameters = spec.HasParameters ? $"{readOnlySpan} parameters, " : "";
+        string optionsFromSettings = $"new global::MultiMax.AttentionOptions<{t}> {{ KeyPaddingMask = keyPaddingMask, Causal = causal, Scale = scale }}";
+        string Declaration(Operand[] operands) => OperatorSignatures.Declaration(operands, Surface.Span, t);
         string parametersArgument = spec.HasParameters ? "parameters" : $"{readOnlySpan}.Empty";
         string accessibility = DeclarationCode.AccessibilityPrefix(spec);
         string forward = DeclarationCode.ForwardCref(spec);
@@ -36,7 +33,7 @@ internal static partial class CpuEmitter
         DeclarationCode.WriteAttentionSettingDocs(writer, "true");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, or an output overlaps an input; nothing is written then.</exception>");
         writer.Line(DeclarationCode.GeneratedCodeAttribute);
-        writer.Line($"{accessibility}static void {Identifiers.Escape(spec.MethodName + "Attention")}({readOnlySpan} query, {readOnlySpan} key, {readOnlySpan} value, {span} output, {span} logSumExp, {shape} shape, {parameters}{mask})");
+        writer.Line($"{accessibility}static void {Identifiers.Escape(spec.MethodName + "Attention")}({Declaration(OperatorSignatures.Attention(spec.HasParameters, options: false))})");
         writer.Line($"    => {runner}.Forward<{modulator}, {t}>(query, key, value, output, logSumExp, shape, {parametersArgument}, {optionsFromSettings}, optionsName: \"\");");
 
         writer.Line();
@@ -47,7 +44,7 @@ internal static partial class CpuEmitter
         writer.Line("/// <param name=\"options\">The masking, bias, sinks and scale.</param>");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, an option does not fit it, or an output overlaps an input; nothing is written then.</exception>");
         writer.Line(DeclarationCode.GeneratedCodeAttribute);
-        writer.Line($"{accessibility}static void {Identifiers.Escape(spec.MethodName + "Attention")}({readOnlySpan} query, {readOnlySpan} key, {readOnlySpan} value, {span} output, {span} logSumExp, {shape} shape, {parameters}{options} options)");
+        writer.Line($"{accessibility}static void {Identifiers.Escape(spec.MethodName + "Attention")}({Declaration(OperatorSignatures.Attention(spec.HasParameters, options: true))})");
         writer.Line($"    => {runner}.Forward<{modulator}, {t}>(query, key, value, output, logSumExp, shape, {parametersArgument}, options);");
 
         writer.Line();
@@ -58,8 +55,7 @@ internal static partial class CpuEmitter
         DeclarationCode.WriteAttentionSettingDocs(writer, "true");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, or an output overlaps an input or another output; nothing is written then.</exception>");
         writer.Line(DeclarationCode.GeneratedCodeAttribute);
-        string parameterGradients = spec.HasParameters ? $"{span} parameterGradients, " : "";
-        writer.Line($"{accessibility}static void {Identifiers.Escape(spec.MethodName + "AttentionBackward")}({readOnlySpan} query, {readOnlySpan} key, {readOnlySpan} value, {readOnlySpan} output, {readOnlySpan} logSumExp, {readOnlySpan} outputGradient, {span} queryGradient, {span} keyGradient, {span} valueGradient, {shape} shape, {parameters}{parameterGradients}{mask})");
+        writer.Line($"{accessibility}static void {Identifiers.Escape(spec.MethodName + "AttentionBackward")}({Declaration(OperatorSignatures.AttentionBackward(spec.HasParameters, options: false))})");
         string parameterGradientsArgument = spec.HasParameters ? "parameterGradients" : $"{span}.Empty";
         writer.Line($"    => {runner}.Backward<{modulator}, {t}>(query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, {parametersArgument}, {parameterGradientsArgument}, {optionsFromSettings}, default, default, optionsName: \"\");");
 
@@ -73,7 +69,7 @@ internal static partial class CpuEmitter
         writer.Line("/// <param name=\"sinkGradient\">Empty, or receives the sinks' gradient [heads]: −Σ P_sink·D over each head's queries, in a fixed order.</param>");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, an option does not fit it, or an output overlaps an input or another output; nothing is written then.</exception>");
         writer.Line(DeclarationCode.GeneratedCodeAttribute);
-        writer.Line($"{accessibility}static void {Identifiers.Escape(spec.MethodName + "AttentionBackward")}({readOnlySpan} query, {readOnlySpan} key, {readOnlySpan} value, {readOnlySpan} output, {readOnlySpan} logSumExp, {readOnlySpan} outputGradient, {span} queryGradient, {span} keyGradient, {span} valueGradient, {shape} shape, {parameters}{parameterGradients}{options} options, {span} biasGradient = default, {span} sinkGradient = default)");
+        writer.Line($"{accessibility}static void {Identifiers.Escape(spec.MethodName + "AttentionBackward")}({Declaration(OperatorSignatures.AttentionBackward(spec.HasParameters, options: true))})");
         writer.Line($"    => {runner}.Backward<{modulator}, {t}>(query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, {parametersArgument}, {parameterGradientsArgument}, options, biasGradient, sinkGradient);");
     }
 

@@ -14,8 +14,6 @@ internal static partial class CpuEmitter
         string readOnlySpan = $"global::System.ReadOnlySpan<{t}>", span = $"global::System.Span<{t}>";
         string runner = "global::MultiMax.CompilerServices.CrossEntropyRunner";
         string modulator = "global::MultiMax.Generated." + ModulatorName(spec);
-        string inputs = $"{readOnlySpan} hidden, {readOnlySpan} weight, {readOnlySpan} bias, global::System.ReadOnlySpan<long> targets, global::MultiMax.CrossEntropyShape shape"
-            + (spec.HasParameters ? $", {readOnlySpan} parameters" : "");
         string inputArguments = "hidden, weight, bias, targets, shape, " + (spec.HasParameters ? "parameters" : $"{readOnlySpan}.Empty");
         string accessibility = DeclarationCode.AccessibilityPrefix(spec);
         string name = Identifiers.Escape(spec.MethodName + "CrossEntropy");
@@ -30,7 +28,7 @@ internal static partial class CpuEmitter
         writer.Line("/// <returns>The mean loss; 0 when every target is ignored, NaN when a parameter σ reads is NaN.</returns>");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, or a target is neither a class nor the ignore index.</exception>");
         writer.Line(DeclarationCode.GeneratedCodeAttribute);
-        writer.Line($"{accessibility}static double {name}({inputs}, long ignoreIndex = -100)");
+        writer.Line($"{accessibility}static double {name}({OperatorSignatures.Declaration(OperatorSignatures.CrossEntropy(spec.HasParameters), Surface.Span, t)})");
         writer.Line($"    => {runner}.Loss<{modulator}, {t}>({inputArguments}, ignoreIndex);");
 
         writer.Line();
@@ -50,9 +48,8 @@ internal static partial class CpuEmitter
         writer.Line("/// <returns>The mean loss, as <c>" + name + "</c> returns it.</returns>");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, a target is neither a class nor the ignore index, or an output overlaps an input or another output; nothing is written then.</exception>");
         writer.Line(DeclarationCode.GeneratedCodeAttribute);
-        string gradients = $"{span} hiddenGradient, {span} weightGradient, {span} biasGradient" + (spec.HasParameters ? $", {span} parameterGradients" : "");
         string gradientArguments = "hiddenGradient, weightGradient, biasGradient, " + (spec.HasParameters ? "parameterGradients" : $"{span}.Empty");
-        writer.Line($"{accessibility}static double {Identifiers.Escape(spec.MethodName + "CrossEntropyBackward")}({inputs}, {gradients}, long ignoreIndex = -100)");
+        writer.Line($"{accessibility}static double {Identifiers.Escape(spec.MethodName + "CrossEntropyBackward")}({OperatorSignatures.Declaration(OperatorSignatures.CrossEntropyBackward(spec.HasParameters), Surface.Span, t)})");
         writer.Line($"    => {runner}.LossAndGradients<{modulator}, {t}>({inputArguments}, {gradientArguments}, ignoreIndex);");
     }
 }

@@ -86,8 +86,7 @@ internal static partial class CpuEmitter
 
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length or the row length is inconsistent, or an output overlaps an input; nothing is written then.</exception>");
         writer.Line(DeclarationCode.GeneratedCodeAttribute);
-        string backwardParameters = $"{readOnlySpan} x, {readOnlySpan} y, {readOnlySpan} dy, {span} dx, int rowLength"
-            + (spec.HasParameters ? $", {readOnlySpan} parameters, {span} parameterGradients" : "");
+        string backwardParameters = OperatorSignatures.Declaration(OperatorSignatures.Backward(spec.HasParameters), Surface.Span, t);
         writer.Line($"{DeclarationCode.AccessibilityPrefix(spec)}static void {Identifiers.Escape(spec.MethodName + "Backward")}({backwardParameters})");
         writer.Line(spec.HasParameters
             ? $"    => {runner}.Backward<{kernel}, {t}>(x, y, dy, dx, rowLength, parameters, parameterGradients);"

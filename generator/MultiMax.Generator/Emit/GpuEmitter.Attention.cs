@@ -5,8 +5,6 @@ namespace MultiMax.Generator.Emit;
 internal static partial class GpuEmitter
 {
     private const string AttentionKernels = "global::MultiMax.Gpu.CompilerServices.GpuAttentionKernels";
-    private const string MaskView = "global::ILGPU.ArrayView<byte>";
-    private const string AttentionOptions = "global::MultiMax.Gpu.GpuAttentionOptions";
 
     /// <summary>
     /// <c>Attention</c> and <c>AttentionBackward</c>: the span operators <c>&lt;Name&gt;Attention</c>/<c>…Backward</c> on
@@ -14,14 +12,11 @@ internal static partial class GpuEmitter
     /// </summary>
     private static void WriteAttentionHosts(SourceWriter writer, NormalizerSpec spec, ElementType type)
     {
-        string view = View(type), t = type.Keyword();
-        string parameters = spec.HasParameters ? $"{view} parameters, " : "";
+        string t = type.Keyword();
         string parametersArgument = spec.HasParameters ? "parameters" : "default";
-        string settings = $"{MaskView} keyPaddingMask = default, bool causal = false, {t}? scale = null";
-        string optionsType = $"{AttentionOptions}<{t}>";
-        string fromSettings = $"new {optionsType} {{ KeyPaddingMask = keyPaddingMask, Causal = causal, Scale = scale }}";
+        string fromSettings = $"new global::MultiMax.Gpu.GpuAttentionOptions<{t}> {{ KeyPaddingMask = keyPaddingMask, Causal = causal, Scale = scale }}";
+        string Declaration(Operand[] operands) => Stream + OperatorSignatures.Declaration(operands, Surface.Device, t);
         string spanOperator = Identifiers.Escape(spec.MethodName + "Attention");
-        string forwardInputs = $"global::ILGPU.Runtime.AcceleratorStream stream, {view} query, {view} key, {view} value, {view} output, {view} logSumExp, global::MultiMax.AttentionShape shape, {parameters}";
         string forwardCall = $"{AttentionKernels}.Forward{KernelTypeArguments(type)}(stream, query, key, value, output, logSumExp, shape, {parametersArgument}, ";
 
         writer.Line("/// <summary>");
@@ -33,25 +28,23 @@ internal static partial class GpuEmitter
         WriteForwardAttentionDocs(writer, spec);
         DeclarationCode.WriteAttentionSettingDocs(writer, "a nonzero byte (ILGPU views hold no <c>bool</c>)");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, or an output overlaps an input; nothing is launched then.</exception>");
-        writer.Line($"public static void Attention({forwardInputs}{settings}) =>");
+        writer.Line($"public static void Attention({Declaration(OperatorSignatures.Attention(spec.HasParameters, options: false))}) =>");
         writer.Line($"    {forwardCall}{fromSettings});");
         writer.Line();
         writer.Line("/// <summary>The same attention with every option the GPU takes: a causal mask or sliding window and its alignment, key padding, a bias, sinks and the scale.</summary>");
         WriteForwardAttentionDocs(writer, spec);
         writer.Line("/// <param name=\"options\">The masks, bias, sinks and scale; the default is none and 1/√headSize.</param>");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, or an output overlaps an input; nothing is launched then.</exception>");
-        writer.Line($"public static void Attention({forwardInputs}{optionsType} options) =>");
+        writer.Line($"public static void Attention({Declaration(OperatorSignatures.Attention(spec.HasParameters, options: true))}) =>");
         writer.Line($"    {forwardCall}options);");
 
-        string parameterGradients = spec.HasParameters ? $"{view} parameterGradients, " : "";
-        string backwardInputs = $"global::ILGPU.Runtime.AcceleratorStream stream, {view} query, {view} key, {view} value, {view} output, {view} logSumExp, {view} outputGradient, {view} queryGradient, {view} keyGradient, {view} valueGradient, global::MultiMax.AttentionShape shape, {parameters}{parameterGradients}";
         string backwardCall = $"{AttentionKernels}.Backward{KernelTypeArguments(type)}(stream, query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, {parametersArgument}, {(spec.HasParameters ? "parameterGradients" : "default")}, ";
         writer.Line();
         writer.Line($"/// <summary>The backward pass of <c>Attention</c>: recomputes each tile's weights from <paramref name=\"logSumExp\"/>{(spec.HasParameters ? ", and overwrites <paramref name=\"parameterGradients\"/> (this waits for the stream)" : " (this waits for the stream)")}.</summary>");
         WriteBackwardAttentionDocs(writer, spec);
         DeclarationCode.WriteAttentionSettingDocs(writer, "a nonzero byte (ILGPU views hold no <c>bool</c>)");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, or an output overlaps an input or another output; nothing is launched then.</exception>");
-        writer.Line($"public static void AttentionBackward({backwardInputs}{settings}) =>");
+        writer.Line($"public static void AttentionBackward({Declaration(OperatorSignatures.AttentionBackward(spec.HasParameters, options: false))}) =>");
         writer.Line($"    {backwardCall}{fromSettings}, default, default);");
         writer.Line();
         writer.Line("/// <summary>The backward pass of the attention with every option the GPU takes; with grouped-query heads, dK and dV add up over each group's query heads in a fixed order.</summary>");
@@ -60,7 +53,7 @@ internal static partial class GpuEmitter
         writer.Line("/// <param name=\"biasGradient\">Empty, or as long as the bias: overwritten with its gradient, in its own shape (summed over the extents it broadcasts); the same bits on every run.</param>");
         writer.Line("/// <param name=\"sinkGradient\">Empty, or [heads]: overwritten with the sinks' gradients −Σ_i exp(c − L_i)·D_i, summed over the batch; the same bits on every run.</param>");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, or an output overlaps an input or another output; nothing is launched then.</exception>");
-        writer.Line($"public static void AttentionBackward({backwardInputs}{optionsType} options, {view} biasGradient = default, {view} sinkGradient = default) =>");
+        writer.Line($"public static void AttentionBackward({Declaration(OperatorSignatures.AttentionBackward(spec.HasParameters, options: true))}) =>");
         writer.Line($"    {backwardCall}options, biasGradient, sinkGradient);");
     }
 

@@ -5,7 +5,6 @@ namespace MultiMax.Generator.Emit;
 internal static partial class GpuEmitter
 {
     private const string LossKernels = "global::MultiMax.Gpu.CompilerServices.GpuCrossEntropyKernels";
-    private const string TargetView = "global::ILGPU.ArrayView<long>";
 
     /// <summary>
     /// <c>CrossEntropy</c> and <c>CrossEntropyBackward</c>: the span operators <c>&lt;Name&gt;CrossEntropy</c>/<c>…Backward</c>
@@ -13,9 +12,7 @@ internal static partial class GpuEmitter
     /// </summary>
     private static void WriteCrossEntropyHosts(SourceWriter writer, NormalizerSpec spec, ElementType type)
     {
-        string view = View(type);
-        string inputs = $"global::ILGPU.Runtime.AcceleratorStream stream, {view} hidden, {view} weight, {view} bias, {TargetView} targets, global::MultiMax.CrossEntropyShape shape"
-            + (spec.HasParameters ? $", {view} parameters" : "");
+        string Declaration(Operand[] operands) => Stream + OperatorSignatures.Declaration(operands, Surface.Device, type.Keyword());
         string parametersArgument = spec.HasParameters ? "parameters" : "default";
         string spanOperator = Identifiers.Escape(spec.MethodName + "CrossEntropy");
 
@@ -29,7 +26,7 @@ internal static partial class GpuEmitter
         DeclarationCode.WriteCrossEntropyInputDocs(writer, spec);
         writer.Line("/// <returns>The mean loss; 0 when every target is ignored, NaN when a parameter σ reads is NaN.</returns>");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, or a target is neither a class nor the ignore index; nothing is launched then.</exception>");
-        writer.Line($"public static double CrossEntropy({inputs}, long ignoreIndex = -100) =>");
+        writer.Line($"public static double CrossEntropy({Declaration(OperatorSignatures.CrossEntropy(spec.HasParameters))}) =>");
         writer.Line($"    {LossKernels}.Loss{KernelTypeArguments(type)}(stream, hidden, weight, bias, targets, shape, {parametersArgument}, ignoreIndex);");
         writer.Line();
         writer.Line("/// <summary>");
@@ -48,9 +45,8 @@ internal static partial class GpuEmitter
 
         writer.Line("/// <returns>The mean loss, as <c>CrossEntropy</c> returns it.</returns>");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, a target is neither a class nor the ignore index, or an output overlaps an input or another output; nothing is launched then.</exception>");
-        string gradients = $"{view} hiddenGradient, {view} weightGradient, {view} biasGradient" + (spec.HasParameters ? $", {view} parameterGradients" : "");
         string parameterGradientsArgument = spec.HasParameters ? "parameterGradients" : "default";
-        writer.Line($"public static double CrossEntropyBackward({inputs}, {gradients}, long ignoreIndex = -100) =>");
+        writer.Line($"public static double CrossEntropyBackward({Declaration(OperatorSignatures.CrossEntropyBackward(spec.HasParameters))}) =>");
         writer.Line($"    {LossKernels}.Backward{KernelTypeArguments(type)}(stream, hidden, weight, bias, targets, shape, {parametersArgument}, hiddenGradient, weightGradient, biasGradient, {parameterGradientsArgument}, ignoreIndex);");
     }
 }

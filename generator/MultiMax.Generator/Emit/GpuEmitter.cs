@@ -56,6 +56,9 @@ internal static partial class GpuEmitter
 
     private static string View(ElementType type) => $"global::ILGPU.ArrayView<{type.Keyword()}>";
 
+    /// <summary>The stream every host method launches on, its first parameter.</summary>
+    private const string Stream = "global::ILGPU.Runtime.AcceleratorStream stream, ";
+
     private static string Suffix(ElementType type) => type == ElementType.Float ? "Float" : "Double";
 
     /// <summary>The runtime's <c>IGpuElement</c> for <paramref name="type"/>: XMath and the group reductions in that type.</summary>
@@ -70,8 +73,6 @@ internal static partial class GpuEmitter
 
     private static void WriteForwardHost(SourceWriter writer, NormalizerSpec spec, ElementType type)
     {
-        string view = View(type);
-        string parameters = spec.HasParameters ? $", {view} parameters" : "";
         writer.Line("/// <summary>Normalizes every row of <paramref name=\"x\"/> into <paramref name=\"y\"/>, asynchronously on <paramref name=\"stream\"/>.</summary>");
         writer.Line("/// <param name=\"stream\">The stream to launch on; its accelerator holds the views.</param>");
         writer.Line("/// <param name=\"x\">The scores, row after row; −∞ masks an entry.</param>");
@@ -83,21 +84,19 @@ internal static partial class GpuEmitter
         }
 
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A view length or the row length is inconsistent, or an output overlaps an input; nothing is launched then.</exception>");
-        writer.Line($"public static void Forward(global::ILGPU.Runtime.AcceleratorStream stream, {view} x, {view} y, int rowLength{parameters}) =>");
+        writer.Line($"public static void Forward({Stream}{OperatorSignatures.Declaration(OperatorSignatures.Forward(spec.HasParameters), Surface.Device, type.Keyword())}) =>");
         writer.Line($"    {RowKernels}.Forward{KernelTypeArguments(type)}(stream, x, y, rowLength, {(spec.HasParameters ? "parameters" : "default")}, {Output(spec)});");
     }
 
     private static void WriteBackwardHost(SourceWriter writer, NormalizerSpec spec, ElementType type)
     {
-        string view = View(type);
-        string parameters = spec.HasParameters ? $", {view} parameters, {view} parameterGradients" : "";
         writer.Line("/// <summary>The backward pass: writes <paramref name=\"dx\"/>" + (spec.HasParameters ? " and overwrites <paramref name=\"parameterGradients\"/> with the sums over all rows (this waits for the stream)" : "") + ".</summary>");
         writer.Line("/// <param name=\"stream\">The stream to launch on; its accelerator holds the views.</param>");
         DeclarationCode.WriteBackwardParameterDocs(writer, spec);
 
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A view length or the row length is inconsistent, or an output overlaps an input; nothing is launched then.</exception>");
         string parameterArguments = spec.HasParameters ? "parameters, parameterGradients" : "default, default";
-        writer.Line($"public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, {view} x, {view} y, {view} dy, {view} dx, int rowLength{parameters}) =>");
+        writer.Line($"public static void Backward({Stream}{OperatorSignatures.Declaration(OperatorSignatures.Backward(spec.HasParameters), Surface.Device, type.Keyword())}) =>");
         writer.Line($"    {RowKernels}.Backward{KernelTypeArguments(type)}(stream, x, y, dy, dx, rowLength, {parameterArguments}, {Output(spec)});");
     }
 }

@@ -152,6 +152,7 @@ public class DiagnosticTests
     [InlineData("BackwardSameSignature", "public static void SoftBackward(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c, Span<float> d, int e) { }", 0)]
     [InlineData("AttentionProperty", "public static int SoftAttention => 0;", 0)]
     [InlineData("AttentionSameSignature", "public static void SoftAttention(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> o, Span<float> l, MultiMax.AttentionShape s, ReadOnlySpan<bool> m, bool c, float? a) { }", 0)]
+    [InlineData("AttentionOptionsSameSignature", "public static void SoftAttention(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> o, Span<float> l, MultiMax.AttentionShape s, MultiMax.AttentionOptions<float> options) { }", 0)]
     [InlineData("AttentionBackwardClass", "public sealed class SoftAttentionBackward { }", 0)]
     [InlineData("ParametersProperty", "public static int SoftParameters => 0;", 0)]
     [InlineData("ModuleClass", "public sealed class SoftModule { }", 3)]
