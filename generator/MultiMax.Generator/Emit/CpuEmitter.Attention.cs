@@ -28,8 +28,7 @@ internal static partial class CpuEmitter
         writer.Line("/// declaration's output kind.");
         writer.Line("/// </summary>");
         DeclarationCode.WriteAttentionInputDocs(writer, spec, groupedHeads: true);
-        writer.Line("/// <param name=\"output\">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>");
-        writer.Line("/// <param name=\"logSumExp\">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key), for the backward.</param>");
+        DeclarationCode.WriteAttentionOutputDocs(writer, options: false);
         DeclarationCode.WriteAttentionSettingDocs(writer, "true");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, or an output overlaps an input; nothing is written then.</exception>");
         writer.Line(DeclarationCode.GeneratedCodeAttribute);
@@ -39,8 +38,7 @@ internal static partial class CpuEmitter
         writer.Line();
         writer.Line($"/// <summary>The same attention with every option: a causal mask or sliding window and its alignment, key padding, an additive bias and sinks (<see cref=\"global::MultiMax.AttentionOptions{{T}}\"/>).</summary>");
         DeclarationCode.WriteAttentionInputDocs(writer, spec, groupedHeads: true);
-        writer.Line("/// <param name=\"output\">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>");
-        writer.Line("/// <param name=\"logSumExp\">Receives [batch, heads, queries]: log(Σ exp σ + exp sink) per query, for the backward.</param>");
+        DeclarationCode.WriteAttentionOutputDocs(writer, options: true);
         writer.Line("/// <param name=\"options\">The masking, bias, sinks and scale.</param>");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, an option does not fit it, or an output overlaps an input; nothing is written then.</exception>");
         writer.Line(DeclarationCode.GeneratedCodeAttribute);
@@ -50,7 +48,7 @@ internal static partial class CpuEmitter
         writer.Line();
         writer.Line($"/// <summary>The backward pass of <c>{Identifiers.Escape(spec.MethodName + "Attention")}</c>: recomputes each tile's weights from <paramref name=\"logSumExp\"/>.</summary>");
         DeclarationCode.WriteAttentionInputDocs(writer, spec, groupedHeads: true);
-        WriteBackwardDocs(writer, spec);
+        DeclarationCode.WriteAttentionBackwardDocs(writer, spec);
 
         DeclarationCode.WriteAttentionSettingDocs(writer, "true");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, or an output overlaps an input or another output; nothing is written then.</exception>");
@@ -62,29 +60,13 @@ internal static partial class CpuEmitter
         writer.Line();
         writer.Line($"/// <summary>The backward pass of the attention with every option: also the bias's and the sinks' gradients, when asked for.</summary>");
         DeclarationCode.WriteAttentionInputDocs(writer, spec, groupedHeads: true);
-        WriteBackwardDocs(writer, spec);
+        DeclarationCode.WriteAttentionBackwardDocs(writer, spec);
 
         writer.Line("/// <param name=\"options\">The forward's masking, bias, sinks and scale.</param>");
-        writer.Line("/// <param name=\"biasGradient\">Empty, or receives the bias's gradient in its own shape, summed over its broadcast extents in a fixed order.</param>");
-        writer.Line("/// <param name=\"sinkGradient\">Empty, or receives the sinks' gradient [heads]: −Σ P_sink·D over each head's queries, in a fixed order.</param>");
+        DeclarationCode.WriteAttentionOptionGradientDocs(writer);
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, an option does not fit it, or an output overlaps an input or another output; nothing is written then.</exception>");
         writer.Line(DeclarationCode.GeneratedCodeAttribute);
         writer.Line($"{accessibility}static void {Identifiers.Escape(spec.MethodName + "AttentionBackward")}({Declaration(OperatorSignatures.AttentionBackward(spec.HasParameters, options: true))})");
         writer.Line($"    => {runner}.Backward<{modulator}, {t}>(query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, {parametersArgument}, {parameterGradientsArgument}, options, biasGradient, sinkGradient);");
-    }
-
-    /// <summary>The parameter docs both backward overloads share: the forward's results, the upstream gradient and what is written.</summary>
-    private static void WriteBackwardDocs(SourceWriter writer, NormalizerSpec spec)
-    {
-        writer.Line("/// <param name=\"output\">The forward's output.</param>");
-        writer.Line("/// <param name=\"logSumExp\">The forward's log-sum-exp.</param>");
-        writer.Line("/// <param name=\"outputGradient\">The gradient of the loss with respect to <paramref name=\"output\"/>.</param>");
-        writer.Line("/// <param name=\"queryGradient\">Receives the gradient with respect to <paramref name=\"query\"/>.</param>");
-        writer.Line("/// <param name=\"keyGradient\">Receives the gradient with respect to <paramref name=\"key\"/>, summed over each group's query heads in order.</param>");
-        writer.Line("/// <param name=\"valueGradient\">Receives the gradient with respect to <paramref name=\"value\"/>, likewise.</param>");
-        if (spec.HasParameters)
-        {
-            writer.Line("/// <param name=\"parameterGradients\">Overwritten with the parameter gradients, summed over every score; the same bits on every run.</param>");
-        }
     }
 }

@@ -37,13 +37,7 @@ internal static partial class CpuEmitter
         writer.Line("/// gradient of the loss). Parameter gradients are summed in double in a fixed order: the same bits on every run.");
         writer.Line("/// </summary>");
         DeclarationCode.WriteCrossEntropyInputDocs(writer, spec);
-        writer.Line("/// <param name=\"hiddenGradient\">Receives [tokens, dim]; an ignored token's row is 0.</param>");
-        writer.Line("/// <param name=\"weightGradient\">Receives [vocab, dim].</param>");
-        writer.Line("/// <param name=\"biasGradient\">Receives [vocab]; empty when <paramref name=\"bias\"/> is.</param>");
-        if (spec.HasParameters)
-        {
-            writer.Line("/// <param name=\"parameterGradients\">Overwritten with the gradients of σ's parameters.</param>");
-        }
+        DeclarationCode.WriteCrossEntropyGradientDocs(writer, spec);
 
         writer.Line("/// <returns>The mean loss, as <c>" + name + "</c> returns it.</returns>");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, a target is neither a class nor the ignore index, or an output overlaps an input or another output; nothing is written then.</exception>");

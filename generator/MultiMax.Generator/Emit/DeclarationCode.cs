@@ -168,6 +168,52 @@ internal static class DeclarationCode
         }
     }
 
+    /// <summary>
+    /// The docs of a fused attention forward's results: with <paramref name="options"/> the log-sum-exp counts the sinks an
+    /// options overload may be given.
+    /// </summary>
+    public static void WriteAttentionOutputDocs(SourceWriter writer, bool options)
+    {
+        writer.Line("/// <param name=\"output\">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>");
+        writer.Line(options
+            ? "/// <param name=\"logSumExp\">Receives [batch, heads, queries]: log(Σ exp σ + exp sink) per query (−∞ with no visible key and no sink), for the backward.</param>"
+            : "/// <param name=\"logSumExp\">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key), for the backward.</param>");
+    }
+
+    /// <summary>The parameter docs every fused attention backward shares: the forward's results, the upstream gradient and what is written.</summary>
+    public static void WriteAttentionBackwardDocs(SourceWriter writer, NormalizerSpec spec)
+    {
+        writer.Line("/// <param name=\"output\">The forward's output.</param>");
+        writer.Line("/// <param name=\"logSumExp\">The forward's log-sum-exp.</param>");
+        writer.Line("/// <param name=\"outputGradient\">The gradient of the loss with respect to <paramref name=\"output\"/>.</param>");
+        writer.Line("/// <param name=\"queryGradient\">Receives the gradient with respect to <paramref name=\"query\"/>.</param>");
+        writer.Line("/// <param name=\"keyGradient\">Receives the gradient with respect to <paramref name=\"key\"/>, summed over each group's query heads in order.</param>");
+        writer.Line("/// <param name=\"valueGradient\">Receives the gradient with respect to <paramref name=\"value\"/>, likewise.</param>");
+        if (spec.HasParameters)
+        {
+            writer.Line("/// <param name=\"parameterGradients\">Overwritten with the parameter gradients, summed over every score; the same bits on every run.</param>");
+        }
+    }
+
+    /// <summary>The parameter docs of the bias's and sinks' gradients, which an options backward writes when they are not empty.</summary>
+    public static void WriteAttentionOptionGradientDocs(SourceWriter writer)
+    {
+        writer.Line("/// <param name=\"biasGradient\">Empty, or receives the bias's gradient in its own shape, summed over its broadcast extents in a fixed order.</param>");
+        writer.Line("/// <param name=\"sinkGradient\">Empty, or receives the sinks' gradient [heads]: −Σ P_sink·D over each head's queries, in a fixed order.</param>");
+    }
+
+    /// <summary>The parameter docs of a fused loss's gradients, on spans or on device views alike.</summary>
+    public static void WriteCrossEntropyGradientDocs(SourceWriter writer, NormalizerSpec spec)
+    {
+        writer.Line("/// <param name=\"hiddenGradient\">Receives [tokens, dim]; an ignored token's row is 0.</param>");
+        writer.Line("/// <param name=\"weightGradient\">Receives [vocab, dim].</param>");
+        writer.Line("/// <param name=\"biasGradient\">Receives [vocab]; empty when <paramref name=\"bias\"/> is.</param>");
+        if (spec.HasParameters)
+        {
+            writer.Line("/// <param name=\"parameterGradients\">Overwritten with the gradients of σ's parameters.</param>");
+        }
+    }
+
     /// <summary>The parameter docs of a fused attention operator's settings; <paramref name="maskEntries"/> says how padding is marked.</summary>
     public static void WriteAttentionSettingDocs(SourceWriter writer, string maskEntries)
     {

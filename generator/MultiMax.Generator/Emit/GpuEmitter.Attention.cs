@@ -25,14 +25,14 @@ internal static partial class GpuEmitter
         writer.Line("/// <c>p = SoftMax(σ(scale·query·keyᵀ))</c> over its visible keys. Tiles of queries, keys and values live in shared memory;");
         writer.Line("/// nothing of size queries × keys is ever allocated.");
         writer.Line("/// </summary>");
-        WriteForwardAttentionDocs(writer, spec);
+        WriteForwardAttentionDocs(writer, spec, options: false);
         DeclarationCode.WriteAttentionSettingDocs(writer, "a nonzero byte (ILGPU views hold no <c>bool</c>)");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, or an output overlaps an input; nothing is launched then.</exception>");
         writer.Line($"public static void Attention({Declaration(OperatorSignatures.Attention(spec.HasParameters, options: false))}) =>");
         writer.Line($"    {forwardCall}{fromSettings});");
         writer.Line();
         writer.Line("/// <summary>The same attention with every option the GPU takes: a causal mask or sliding window and its alignment, key padding, a bias, sinks and the scale.</summary>");
-        WriteForwardAttentionDocs(writer, spec);
+        WriteForwardAttentionDocs(writer, spec, options: true);
         writer.Line("/// <param name=\"options\">The masks, bias, sinks and scale; the default is none and 1/√headSize.</param>");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, or an output overlaps an input; nothing is launched then.</exception>");
         writer.Line($"public static void Attention({Declaration(OperatorSignatures.Attention(spec.HasParameters, options: true))}) =>");
@@ -50,34 +50,23 @@ internal static partial class GpuEmitter
         writer.Line("/// <summary>The backward pass of the attention with every option the GPU takes; with grouped-query heads, dK and dV add up over each group's query heads in a fixed order.</summary>");
         WriteBackwardAttentionDocs(writer, spec);
         writer.Line("/// <param name=\"options\">The forward's masks, bias, sinks and scale.</param>");
-        writer.Line("/// <param name=\"biasGradient\">Empty, or as long as the bias: overwritten with its gradient, in its own shape (summed over the extents it broadcasts); the same bits on every run.</param>");
-        writer.Line("/// <param name=\"sinkGradient\">Empty, or [heads]: overwritten with the sinks' gradients −Σ_i exp(c − L_i)·D_i, summed over the batch; the same bits on every run.</param>");
+        DeclarationCode.WriteAttentionOptionGradientDocs(writer);
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, or an output overlaps an input or another output; nothing is launched then.</exception>");
         writer.Line($"public static void AttentionBackward({Declaration(OperatorSignatures.AttentionBackward(spec.HasParameters, options: true))}) =>");
         writer.Line($"    {backwardCall}options, biasGradient, sinkGradient);");
     }
 
-    private static void WriteForwardAttentionDocs(SourceWriter writer, NormalizerSpec spec)
+    private static void WriteForwardAttentionDocs(SourceWriter writer, NormalizerSpec spec, bool options)
     {
         writer.Line("/// <param name=\"stream\">The stream to launch on; its accelerator holds the views.</param>");
         DeclarationCode.WriteAttentionInputDocs(writer, spec, groupedHeads: true);
-        writer.Line("/// <param name=\"output\">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>");
-        writer.Line("/// <param name=\"logSumExp\">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key, its head's sink with sinks), for the backward.</param>");
+        DeclarationCode.WriteAttentionOutputDocs(writer, options);
     }
 
     private static void WriteBackwardAttentionDocs(SourceWriter writer, NormalizerSpec spec)
     {
         writer.Line("/// <param name=\"stream\">The stream to launch on; its accelerator holds the views.</param>");
         DeclarationCode.WriteAttentionInputDocs(writer, spec, groupedHeads: true);
-        writer.Line("/// <param name=\"output\">The forward's output.</param>");
-        writer.Line("/// <param name=\"logSumExp\">The forward's log-sum-exp.</param>");
-        writer.Line("/// <param name=\"outputGradient\">The gradient of the loss with respect to <paramref name=\"output\"/>.</param>");
-        writer.Line("/// <param name=\"queryGradient\">Receives the gradient with respect to <paramref name=\"query\"/>.</param>");
-        writer.Line("/// <param name=\"keyGradient\">Receives the gradient with respect to <paramref name=\"key\"/>.</param>");
-        writer.Line("/// <param name=\"valueGradient\">Receives the gradient with respect to <paramref name=\"value\"/>.</param>");
-        if (spec.HasParameters)
-        {
-            writer.Line("/// <param name=\"parameterGradients\">Overwritten with the parameter gradients, summed over every score; the same bits on every run.</param>");
-        }
+        DeclarationCode.WriteAttentionBackwardDocs(writer, spec);
     }
 }

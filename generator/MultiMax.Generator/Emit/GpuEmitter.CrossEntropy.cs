@@ -35,13 +35,7 @@ internal static partial class GpuEmitter
         writer.Line("/// </summary>");
         writer.Line("/// <param name=\"stream\">The stream to launch on; its accelerator holds the views.</param>");
         DeclarationCode.WriteCrossEntropyInputDocs(writer, spec);
-        writer.Line("/// <param name=\"hiddenGradient\">Receives [tokens, dim]; an ignored token's row is 0.</param>");
-        writer.Line("/// <param name=\"weightGradient\">Receives [vocab, dim].</param>");
-        writer.Line("/// <param name=\"biasGradient\">Receives [vocab]; empty when <paramref name=\"bias\"/> is.</param>");
-        if (spec.HasParameters)
-        {
-            writer.Line("/// <param name=\"parameterGradients\">Overwritten with the gradients of σ's parameters.</param>");
-        }
+        DeclarationCode.WriteCrossEntropyGradientDocs(writer, spec);
 
         writer.Line("/// <returns>The mean loss, as <c>CrossEntropy</c> returns it.</returns>");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A length does not fit the shape, a target is neither a class nor the ignore index, or an output overlaps an input or another output; nothing is launched then.</exception>");

@@ -54,7 +54,7 @@ namespace Demo
         /// <param name="shape">The batch, head, query and key counts and the head size.</param>
         /// <param name="parameters">σ's learnable parameters, in the layout of the row operator.</param>
         /// <param name="output">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>
-        /// <param name="logSumExp">Receives [batch, heads, queries]: log(Σ exp σ + exp sink) per query, for the backward.</param>
+        /// <param name="logSumExp">Receives [batch, heads, queries]: log(Σ exp σ + exp sink) per query (−∞ with no visible key and no sink), for the backward.</param>
         /// <param name="options">The masking, bias, sinks and scale.</param>
         /// <exception cref="global::System.ArgumentException">A length does not fit the shape, an option does not fit it, or an output overlaps an input; nothing is written then.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("MultiMax.Generator", "{version}")]

@@ -54,7 +54,7 @@ namespace Demo
             /// <param name="shape">The batch, head, query and key counts and the head size.</param>
             /// <param name="parameters">σ's learnable parameters, in the layout of the row operator.</param>
             /// <param name="output">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>
-            /// <param name="logSumExp">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key, its head's sink with sinks), for the backward.</param>
+            /// <param name="logSumExp">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key), for the backward.</param>
             /// <param name="keyPaddingMask">Empty, or [batch, keys] with a nonzero byte (ILGPU views hold no <c>bool</c>) where a key is padding: it gets no weight, and its key and value rows are never read (a NaN there reaches nothing).</param>
             /// <param name="causal">Whether query i sees only keys j ≤ i.</param>
             /// <param name="scale">The score scale; 1/√headSize when null. A score that comes out −∞ is masked, as a padding key is.</param>
@@ -70,7 +70,7 @@ namespace Demo
             /// <param name="shape">The batch, head, query and key counts and the head size.</param>
             /// <param name="parameters">σ's learnable parameters, in the layout of the row operator.</param>
             /// <param name="output">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>
-            /// <param name="logSumExp">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key, its head's sink with sinks), for the backward.</param>
+            /// <param name="logSumExp">Receives [batch, heads, queries]: log(Σ exp σ + exp sink) per query (−∞ with no visible key and no sink), for the backward.</param>
             /// <param name="options">The masks, bias, sinks and scale; the default is none and 1/√headSize.</param>
             /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input; nothing is launched then.</exception>
             public static void Attention(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> query, global::ILGPU.ArrayView<float> key, global::ILGPU.ArrayView<float> value, global::ILGPU.ArrayView<float> output, global::ILGPU.ArrayView<float> logSumExp, global::MultiMax.AttentionShape shape, global::ILGPU.ArrayView<float> parameters, global::MultiMax.Gpu.GpuAttentionOptions<float> options) =>
@@ -87,8 +87,8 @@ namespace Demo
             /// <param name="logSumExp">The forward's log-sum-exp.</param>
             /// <param name="outputGradient">The gradient of the loss with respect to <paramref name="output"/>.</param>
             /// <param name="queryGradient">Receives the gradient with respect to <paramref name="query"/>.</param>
-            /// <param name="keyGradient">Receives the gradient with respect to <paramref name="key"/>.</param>
-            /// <param name="valueGradient">Receives the gradient with respect to <paramref name="value"/>.</param>
+            /// <param name="keyGradient">Receives the gradient with respect to <paramref name="key"/>, summed over each group's query heads in order.</param>
+            /// <param name="valueGradient">Receives the gradient with respect to <paramref name="value"/>, likewise.</param>
             /// <param name="parameterGradients">Overwritten with the parameter gradients, summed over every score; the same bits on every run.</param>
             /// <param name="keyPaddingMask">Empty, or [batch, keys] with a nonzero byte (ILGPU views hold no <c>bool</c>) where a key is padding: it gets no weight, and its key and value rows are never read (a NaN there reaches nothing).</param>
             /// <param name="causal">Whether query i sees only keys j ≤ i.</param>
@@ -108,12 +108,12 @@ namespace Demo
             /// <param name="logSumExp">The forward's log-sum-exp.</param>
             /// <param name="outputGradient">The gradient of the loss with respect to <paramref name="output"/>.</param>
             /// <param name="queryGradient">Receives the gradient with respect to <paramref name="query"/>.</param>
-            /// <param name="keyGradient">Receives the gradient with respect to <paramref name="key"/>.</param>
-            /// <param name="valueGradient">Receives the gradient with respect to <paramref name="value"/>.</param>
+            /// <param name="keyGradient">Receives the gradient with respect to <paramref name="key"/>, summed over each group's query heads in order.</param>
+            /// <param name="valueGradient">Receives the gradient with respect to <paramref name="value"/>, likewise.</param>
             /// <param name="parameterGradients">Overwritten with the parameter gradients, summed over every score; the same bits on every run.</param>
             /// <param name="options">The forward's masks, bias, sinks and scale.</param>
-            /// <param name="biasGradient">Empty, or as long as the bias: overwritten with its gradient, in its own shape (summed over the extents it broadcasts); the same bits on every run.</param>
-            /// <param name="sinkGradient">Empty, or [heads]: overwritten with the sinks' gradients −Σ_i exp(c − L_i)·D_i, summed over the batch; the same bits on every run.</param>
+            /// <param name="biasGradient">Empty, or receives the bias's gradient in its own shape, summed over its broadcast extents in a fixed order.</param>
+            /// <param name="sinkGradient">Empty, or receives the sinks' gradient [heads]: −Σ P_sink·D over each head's queries, in a fixed order.</param>
             /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input or another output; nothing is launched then.</exception>
             public static void AttentionBackward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> query, global::ILGPU.ArrayView<float> key, global::ILGPU.ArrayView<float> value, global::ILGPU.ArrayView<float> output, global::ILGPU.ArrayView<float> logSumExp, global::ILGPU.ArrayView<float> outputGradient, global::ILGPU.ArrayView<float> queryGradient, global::ILGPU.ArrayView<float> keyGradient, global::ILGPU.ArrayView<float> valueGradient, global::MultiMax.AttentionShape shape, global::ILGPU.ArrayView<float> parameters, global::ILGPU.ArrayView<float> parameterGradients, global::MultiMax.Gpu.GpuAttentionOptions<float> options, global::ILGPU.ArrayView<float> biasGradient = default, global::ILGPU.ArrayView<float> sinkGradient = default) =>
                 global::MultiMax.Gpu.CompilerServices.GpuAttentionKernels.Backward<float, global::MultiMax.Gpu.CompilerServices.GpuSingle, FloatModulator>(stream, query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, parameters, parameterGradients, options, biasGradient, sinkGradient);

@@ -53,7 +53,7 @@ namespace Demo
             /// <param name="shape">The batch, head, query and key counts and the head size.</param>
             /// <param name="parameters">σ's learnable parameters, in the layout of the row operator.</param>
             /// <param name="output">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>
-            /// <param name="logSumExp">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key, its head's sink with sinks), for the backward.</param>
+            /// <param name="logSumExp">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key), for the backward.</param>
             /// <param name="keyPaddingMask">Empty, or [batch, keys] with a nonzero byte (ILGPU views hold no <c>bool</c>) where a key is padding: it gets no weight, and its key and value rows are never read (a NaN there reaches nothing).</param>
             /// <param name="causal">Whether query i sees only keys j ≤ i.</param>
             /// <param name="scale">The score scale; 1/√headSize when null. A score that comes out −∞ is masked, as a padding key is.</param>
@@ -69,7 +69,7 @@ namespace Demo
             /// <param name="shape">The batch, head, query and key counts and the head size.</param>
             /// <param name="parameters">σ's learnable parameters, in the layout of the row operator.</param>
             /// <param name="output">Receives [batch, heads, queries, headSize]; a query with no visible key gets 0.</param>
-            /// <param name="logSumExp">Receives [batch, heads, queries]: log Σ exp σ per query (−∞ with no visible key, its head's sink with sinks), for the backward.</param>
+            /// <param name="logSumExp">Receives [batch, heads, queries]: log(Σ exp σ + exp sink) per query (−∞ with no visible key and no sink), for the backward.</param>
             /// <param name="options">The masks, bias, sinks and scale; the default is none and 1/√headSize.</param>
             /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input; nothing is launched then.</exception>
             public static void Attention(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> query, global::ILGPU.ArrayView<double> key, global::ILGPU.ArrayView<double> value, global::ILGPU.ArrayView<double> output, global::ILGPU.ArrayView<double> logSumExp, global::MultiMax.AttentionShape shape, global::ILGPU.ArrayView<double> parameters, global::MultiMax.Gpu.GpuAttentionOptions<double> options) =>
@@ -86,8 +86,8 @@ namespace Demo
             /// <param name="logSumExp">The forward's log-sum-exp.</param>
             /// <param name="outputGradient">The gradient of the loss with respect to <paramref name="output"/>.</param>
             /// <param name="queryGradient">Receives the gradient with respect to <paramref name="query"/>.</param>
-            /// <param name="keyGradient">Receives the gradient with respect to <paramref name="key"/>.</param>
-            /// <param name="valueGradient">Receives the gradient with respect to <paramref name="value"/>.</param>
+            /// <param name="keyGradient">Receives the gradient with respect to <paramref name="key"/>, summed over each group's query heads in order.</param>
+            /// <param name="valueGradient">Receives the gradient with respect to <paramref name="value"/>, likewise.</param>
             /// <param name="parameterGradients">Overwritten with the parameter gradients, summed over every score; the same bits on every run.</param>
             /// <param name="keyPaddingMask">Empty, or [batch, keys] with a nonzero byte (ILGPU views hold no <c>bool</c>) where a key is padding: it gets no weight, and its key and value rows are never read (a NaN there reaches nothing).</param>
             /// <param name="causal">Whether query i sees only keys j ≤ i.</param>
@@ -107,12 +107,12 @@ namespace Demo
             /// <param name="logSumExp">The forward's log-sum-exp.</param>
             /// <param name="outputGradient">The gradient of the loss with respect to <paramref name="output"/>.</param>
             /// <param name="queryGradient">Receives the gradient with respect to <paramref name="query"/>.</param>
-            /// <param name="keyGradient">Receives the gradient with respect to <paramref name="key"/>.</param>
-            /// <param name="valueGradient">Receives the gradient with respect to <paramref name="value"/>.</param>
+            /// <param name="keyGradient">Receives the gradient with respect to <paramref name="key"/>, summed over each group's query heads in order.</param>
+            /// <param name="valueGradient">Receives the gradient with respect to <paramref name="value"/>, likewise.</param>
             /// <param name="parameterGradients">Overwritten with the parameter gradients, summed over every score; the same bits on every run.</param>
             /// <param name="options">The forward's masks, bias, sinks and scale.</param>
-            /// <param name="biasGradient">Empty, or as long as the bias: overwritten with its gradient, in its own shape (summed over the extents it broadcasts); the same bits on every run.</param>
-            /// <param name="sinkGradient">Empty, or [heads]: overwritten with the sinks' gradients −Σ_i exp(c − L_i)·D_i, summed over the batch; the same bits on every run.</param>
+            /// <param name="biasGradient">Empty, or receives the bias's gradient in its own shape, summed over its broadcast extents in a fixed order.</param>
+            /// <param name="sinkGradient">Empty, or receives the sinks' gradient [heads]: −Σ P_sink·D over each head's queries, in a fixed order.</param>
             /// <exception cref="global::System.ArgumentException">A length does not fit the shape, or an output overlaps an input or another output; nothing is launched then.</exception>
             public static void AttentionBackward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> query, global::ILGPU.ArrayView<double> key, global::ILGPU.ArrayView<double> value, global::ILGPU.ArrayView<double> output, global::ILGPU.ArrayView<double> logSumExp, global::ILGPU.ArrayView<double> outputGradient, global::ILGPU.ArrayView<double> queryGradient, global::ILGPU.ArrayView<double> keyGradient, global::ILGPU.ArrayView<double> valueGradient, global::MultiMax.AttentionShape shape, global::ILGPU.ArrayView<double> parameters, global::ILGPU.ArrayView<double> parameterGradients, global::MultiMax.Gpu.GpuAttentionOptions<double> options, global::ILGPU.ArrayView<double> biasGradient = default, global::ILGPU.ArrayView<double> sinkGradient = default) =>
                 global::MultiMax.Gpu.CompilerServices.GpuAttentionKernels.Backward<double, global::MultiMax.Gpu.CompilerServices.GpuDouble, DoubleModulator>(stream, query, key, value, output, logSumExp, outputGradient, queryGradient, keyGradient, valueGradient, shape, parameters, parameterGradients, options, biasGradient, sinkGradient);
