@@ -10,6 +10,7 @@ using MultiMax.Benchmarks;
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --attention-profile 1024 60 [batch heads headSize [bias]]   (a steady loop to run under perf)
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --attention-first-calls 200     (a fresh process's first attention calls)
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --model-shape-ratios 100 [vision]   (quick interleaved medians at the model shapes)
+// dotnet run -c Release --project tests/MultiMax.Benchmarks -- --ptx-report      (every GPU kernel's PTX instructions and shared memory, no GPU needed)
 //
 // The span benchmarks run out of process, as BenchmarkDotNet prefers. TorchBenchmarks run in this process: the
 // project BenchmarkDotNet generates for an out-of-process run does not import Directory.Build.targets, so its copy of
@@ -36,6 +37,12 @@ if (args is ["--attention-first-calls", ..])
 if (args is ["--model-shape-ratios", ..])
 {
     ModelShapeRatios.Run(args.Length > 1 ? int.Parse(args[1]) : 100, args.Length > 2 ? args[2] : null);
+    return;
+}
+
+if (args is ["--ptx-report", ..])
+{
+    PtxReport.Run();
     return;
 }
 
