@@ -156,16 +156,7 @@ public sealed class GpuDevice : IDisposable
         where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(attention);
-        ArgumentNullException.ThrowIfNull(query);
-        ArgumentNullException.ThrowIfNull(key);
-        ArgumentNullException.ThrowIfNull(value);
-
-        // The shape and the host arrays first: nothing is allocated for a call the kernels would refuse.
-        AttentionRunner.CheckShape(shape, nameof(shape));
-        NormalizerArguments.CheckLength(query.Length, shape.QueryLength, nameof(query), "batch × heads × queries × headSize");
-        NormalizerArguments.CheckLength(key.Length, shape.KeyLength, nameof(key), "batch × kvHeads × keys × headSize");
-        NormalizerArguments.CheckLength(value.Length, shape.KeyLength, nameof(value), "batch × kvHeads × keys × headSize");
-        AttentionRunner.CheckMask(keyPaddingMask?.Length ?? 0, shape, nameof(keyPaddingMask));
+        CheckAttentionInputs(query, key, value, shape, keyPaddingMask?.Length ?? 0, nameof(keyPaddingMask));
         using DeviceArray<T> q = new(Accelerator, query), k = new(Accelerator, key), v = new(Accelerator, value);
         using DeviceArray<T> output = new(Accelerator, shape.QueryLength), logSumExp = new(Accelerator, shape.LogSumExpLength);
         using DeviceArray<byte> mask = new(Accelerator, keyPaddingMask is null ? [] : Array.ConvertAll(keyPaddingMask, padded => padded ? (byte)1 : (byte)0));
@@ -196,17 +187,7 @@ public sealed class GpuDevice : IDisposable
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(attention);
-        ArgumentNullException.ThrowIfNull(query);
-        ArgumentNullException.ThrowIfNull(key);
-        ArgumentNullException.ThrowIfNull(value);
-
-        // The shape and the host arrays first: nothing is allocated for a call the kernels would refuse (the options'
-        // extents are the kernels' own checks, before they launch anything).
-        AttentionRunner.CheckShape(shape, nameof(shape));
-        NormalizerArguments.CheckLength(query.Length, shape.QueryLength, nameof(query), "batch × heads × queries × headSize");
-        NormalizerArguments.CheckLength(key.Length, shape.KeyLength, nameof(key), "batch × kvHeads × keys × headSize");
-        NormalizerArguments.CheckLength(value.Length, shape.KeyLength, nameof(value), "batch × kvHeads × keys × headSize");
-        AttentionRunner.CheckMask(options.KeyPaddingMask.Length, shape, "options.KeyPaddingMask");
+        CheckAttentionInputs(query, key, value, shape, options.KeyPaddingMask.Length, "options.KeyPaddingMask"); // the other options: the kernels' own checks
         using DeviceArray<T> q = new(Accelerator, query), k = new(Accelerator, key), v = new(Accelerator, value);
         using DeviceArray<T> output = new(Accelerator, shape.QueryLength), logSumExp = new(Accelerator, shape.LogSumExpLength);
         using DeviceArray<byte> mask = new(Accelerator, ToBytes(options.KeyPaddingMask));
@@ -265,6 +246,19 @@ public sealed class GpuDevice : IDisposable
     {
         Accelerator.Dispose();
         Context.Dispose();
+    }
+
+    /// <summary>The shape and the host arrays, checked before anything is allocated for a call the kernels would refuse.</summary>
+    private static void CheckAttentionInputs<T>(T[] query, T[] key, T[] value, AttentionShape shape, int maskLength, string maskName)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(value);
+        AttentionRunner.CheckShape(shape, nameof(shape));
+        NormalizerArguments.CheckLength(query.Length, shape.QueryLength, nameof(query), "batch × heads × queries × headSize");
+        NormalizerArguments.CheckLength(key.Length, shape.KeyLength, nameof(key), "batch × kvHeads × keys × headSize");
+        NormalizerArguments.CheckLength(value.Length, shape.KeyLength, nameof(value), "batch × kvHeads × keys × headSize");
+        AttentionRunner.CheckMask(maskLength, shape, maskName);
     }
 
     /// <summary>
