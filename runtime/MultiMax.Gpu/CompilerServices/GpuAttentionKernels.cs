@@ -9,8 +9,8 @@ namespace MultiMax.Gpu.CompilerServices;
 
 /// <summary>
 /// A declaration's fused attention on ILGPU, for every σ: the host methods that generated <c>&lt;Name&gt;Gpu</c>
-/// classes call (the checks of <see cref="GpuAttentionRunner"/> before any launch) and their three kernels, forward, key
-/// pass and query pass. σ comes in as a <c>TModulator</c> struct (<see cref="IGpuModulator{T}"/>). Tiles of queries,
+/// classes call (the checks of <see cref="GpuAttentionRunner"/> before any launch) and their kernels: forward, key pass,
+/// query pass and, with a bias gradient, the bias's. σ comes in as a <c>TModulator</c> struct (<see cref="IGpuModulator{T}"/>). Tiles of queries,
 /// keys and values live in shared memory; nothing of size queries × keys is ever allocated; no atomics, so every
 /// result has the same bits on every run.
 /// </summary>
@@ -19,8 +19,8 @@ public static class GpuAttentionKernels
 {
     /// <summary>
     /// The forward, asynchronously on <paramref name="stream"/>: <c>output = Σ_j p_j·value_j</c> with
-    /// <c>p = SoftMax(σ(scale·query·keyᵀ))</c> over each query's visible keys (and its head's sink, in the denominator
-    /// only), and log Σ exp σ per query for the backward.
+    /// <c>p = SoftMax(σ(scale·query·keyᵀ + bias))</c> over each query's visible keys (and its head's sink, in the
+    /// denominator only), and log Σ exp σ per query for the backward.
     /// </summary>
     /// <exception cref="ArgumentException">A length does not fit the shape, or an output overlaps an input; nothing is launched then.</exception>
     public static void Forward<T, TElement, TModulator>(
@@ -131,7 +131,7 @@ public static class GpuAttentionKernels
     {
         int lane = Group.IdxX, lanes = Group.DimX, headSize = tiles.HeadSize, block = tiles.Block, stride = GpuTiles.RowStride(headSize);
         T scoreScale = TElement.FromDouble(tiles.Scale);
-        QueryBlock blockOf = new(tiles, block);
+        QueryBlock blockOf = new(tiles);
         TModulator modulator = default;
         modulator.Load(parameters);
         bool poisoned = modulator.IsPoisoned;
@@ -365,7 +365,7 @@ public static class GpuAttentionKernels
     {
         int lane = Group.IdxX, lanes = Group.DimX, headSize = tiles.HeadSize, block = tiles.Block, stride = GpuTiles.RowStride(headSize);
         T scoreScale = TElement.FromDouble(tiles.Scale);
-        QueryBlock blockOf = new(tiles, block);
+        QueryBlock blockOf = new(tiles);
         TModulator modulator = default;
         modulator.Load(parameters);
 
@@ -633,8 +633,9 @@ public static class GpuAttentionKernels
     /// <summary>Where a query-block kernel's head, queries and keys start.</summary>
     private readonly struct QueryBlock
     {
-        public QueryBlock(GpuAttentionSettings tiles, int block)
+        public QueryBlock(GpuAttentionSettings tiles)
         {
+            int block = tiles.Block;
             int head = Grid.IdxX / tiles.QueryBlocks;
             Head = head;
             FirstQuery = Grid.IdxX % tiles.QueryBlocks * block;
