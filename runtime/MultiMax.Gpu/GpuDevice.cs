@@ -159,7 +159,7 @@ public sealed class GpuDevice : IDisposable
         CheckAttentionInputs(query, key, value, shape, keyPaddingMask?.Length ?? 0, nameof(keyPaddingMask));
         using DeviceArray<T> q = new(Accelerator, query), k = new(Accelerator, key), v = new(Accelerator, value);
         using DeviceArray<T> output = new(Accelerator, shape.QueryLength), logSumExp = new(Accelerator, shape.LogSumExpLength);
-        using DeviceArray<byte> mask = new(Accelerator, keyPaddingMask is null ? [] : Array.ConvertAll(keyPaddingMask, padded => padded ? (byte)1 : (byte)0));
+        using DeviceArray<byte> mask = new(Accelerator, PaddingBytes(keyPaddingMask));
         attention(Stream, q.View, k.View, v.View, output.View, logSumExp.View, shape, mask.View, causal, scale);
         return output.ToArray(Stream);
     }
@@ -190,7 +190,7 @@ public sealed class GpuDevice : IDisposable
         CheckAttentionInputs(query, key, value, shape, options.KeyPaddingMask.Length, "options.KeyPaddingMask"); // the other options: the kernels' own checks
         using DeviceArray<T> q = new(Accelerator, query), k = new(Accelerator, key), v = new(Accelerator, value);
         using DeviceArray<T> output = new(Accelerator, shape.QueryLength), logSumExp = new(Accelerator, shape.LogSumExpLength);
-        using DeviceArray<byte> mask = new(Accelerator, ToBytes(options.KeyPaddingMask));
+        using DeviceArray<byte> mask = new(Accelerator, PaddingBytes(options.KeyPaddingMask));
         using DeviceArray<T> bias = new(Accelerator, options.Bias.ToArray()), sinks = new(Accelerator, options.Sinks.ToArray());
         attention(Stream, q.View, k.View, v.View, output.View, logSumExp.View, shape, new GpuAttentionOptions<T>
         {
@@ -198,17 +198,6 @@ public sealed class GpuDevice : IDisposable
             Bias = bias.View, BiasShape = options.BiasShape, Sinks = sinks.View, Scale = options.Scale,
         });
         return output.ToArray(Stream);
-
-        static byte[] ToBytes(ReadOnlySpan<bool> padding)
-        {
-            var bytes = new byte[padding.Length];
-            for (int i = 0; i < bytes.Length; i++)
-            {
-                bytes[i] = padding[i] ? (byte)1 : (byte)0;
-            }
-
-            return bytes;
-        }
     }
 
     /// <summary>
@@ -246,6 +235,18 @@ public sealed class GpuDevice : IDisposable
     {
         Accelerator.Dispose();
         Context.Dispose();
+    }
+
+    /// <summary>A key padding mask as the kernels take it: a nonzero byte where a key is padding (ILGPU views hold no <c>bool</c>).</summary>
+    private static byte[] PaddingBytes(ReadOnlySpan<bool> padding)
+    {
+        var bytes = new byte[padding.Length];
+        for (int i = 0; i < bytes.Length; i++)
+        {
+            bytes[i] = padding[i] ? (byte)1 : (byte)0;
+        }
+
+        return bytes;
     }
 
     /// <summary>The shape and the host arrays, checked before anything is allocated for a call the kernels would refuse.</summary>

@@ -18,21 +18,11 @@ namespace MultiMax.Benchmarks;
 /// </summary>
 internal static class PtxReport
 {
-    /// <summary>The runtime's generic kernels (internal there: named, not referenced).</summary>
-    private static readonly (Type Kernels, string Name)[] Kernels =
-    [
-        (typeof(GpuRowKernels), "ForwardKernel"),
-        (typeof(GpuRowKernels), "BackwardKernel"),
-        (typeof(GpuRowKernels), "LogForwardKernel"),
-        (typeof(GpuRowKernels), "LogBackwardKernel"),
-        (typeof(GpuAttentionKernels), "ForwardKernel"),
-        (typeof(GpuAttentionKernels), "KeysKernel"),
-        (typeof(GpuAttentionKernels), "QueriesKernel"),
-        (typeof(GpuAttentionKernels), "BiasGradientKernel"),
-        (typeof(GpuCrossEntropyKernels), "StatisticsKernel"),
-        (typeof(GpuCrossEntropyKernels), "ClassesKernel"),
-        (typeof(GpuCrossEntropyKernels), "TokensKernel"),
-    ];
+    /// <summary>The runtime's kernels generic over a σ struct: every <c>…Kernel&lt;T, TElement, TModulator&gt;</c> of its three kernel classes.</summary>
+    private static readonly MethodInfo[] Kernels = new[] { typeof(GpuRowKernels), typeof(GpuAttentionKernels), typeof(GpuCrossEntropyKernels) }
+        .SelectMany(type => type.GetMethods(BindingFlags.Static | BindingFlags.NonPublic))
+        .Where(method => method.Name.EndsWith("Kernel", StringComparison.Ordinal) && method.GetGenericArguments().Length == 3)
+        .ToArray();
 
     public static void Run()
     {
@@ -44,11 +34,10 @@ internal static class PtxReport
             {
                 Type element = modulator.GetInterfaces().Single(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IGpuModulator<>)).GetGenericArguments()[0];
                 Type traits = element == typeof(float) ? typeof(GpuSingle) : typeof(GpuDouble);
-                foreach ((Type kernels, string name) in Kernels)
+                foreach (MethodInfo kernel in Kernels)
                 {
-                    MethodInfo method = kernels.GetMethod(name, BindingFlags.Static | BindingFlags.NonPublic)!.MakeGenericMethod(element, traits, modulator);
-                    (int instructions, int shared) = Compile(method);
-                    Console.WriteLine($"| {kernels.Name}.{name} | {gpuClass.Name}.{modulator.Name} | {instructions} | {shared} |");
+                    (int instructions, int shared) = Compile(kernel.MakeGenericMethod(element, traits, modulator));
+                    Console.WriteLine($"| {kernel.DeclaringType!.Name}.{kernel.Name} | {gpuClass.Name}.{modulator.Name} | {instructions} | {shared} |");
                 }
             }
         }

@@ -41,18 +41,8 @@ public static class GpuAttentionRunner
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         GpuAttentionSettings settings = CheckCommon(query, key, value, output, logSumExp, shape, parameters, parameterCount, options);
-        if (biasGradient.Length != 0 && biasGradient.Length != options.Bias.Length)
-        {
-            throw new ArgumentException(
-                $"biasGradient has {NormalizerArguments.Count(biasGradient.Length, "entry")} but must be empty (not asked for) or as long as options.Bias ({options.Bias.Length}).", nameof(biasGradient));
-        }
-
-        if (sinkGradient.Length != 0 && sinkGradient.Length != options.Sinks.Length)
-        {
-            throw new ArgumentException(
-                $"sinkGradient has {NormalizerArguments.Count(sinkGradient.Length, "entry")} but must be empty (not asked for) or as long as options.Sinks ({options.Sinks.Length}).", nameof(sinkGradient));
-        }
-
+        AttentionRunner.CheckOptionalGradient(biasGradient.Length, options.Bias.Length, nameof(biasGradient), "options.Bias");
+        AttentionRunner.CheckOptionalGradient(sinkGradient.Length, options.Sinks.Length, nameof(sinkGradient), "options.Sinks");
         AttentionRunner.CheckGradientLengths(shape, outputGradient.Length, queryGradient.Length, keyGradient.Length, valueGradient.Length,
             "outputGradient", "queryGradient", "keyGradient", "valueGradient");
         NormalizerArguments.CheckParameterCount(parameterCount, parameterGradients.Length, "parameterGradients");
@@ -187,29 +177,12 @@ public static class GpuAttentionRunner
         AttentionRunner.CheckMask(options.KeyPaddingMask.Length, shape, "keyPaddingMask");
         AttentionRunner.CheckAlignment(options.Alignment, "options.Alignment");
         AttentionRunner.CheckWindow(options.Window, "options.Window");
-        if (options.Sinks.Length != 0)
-        {
-            NormalizerArguments.CheckLength(options.Sinks.Length, shape.Heads, "options.Sinks", "heads (one sink per query head)");
-        }
-
-        AttentionBiasShape? biasShape = null;
-        if (options.Bias.Length != 0 || options.BiasShape != default)
-        {
-            AttentionBiasShape bias = options.BiasShape == default ? AttentionBiasShape.Full(shape) : options.BiasShape;
-            if (!Broadcasts(bias.Batch, shape.Batch) || !Broadcasts(bias.Heads, shape.Heads) || !Broadcasts(bias.Queries, shape.Queries) || !Broadcasts(bias.Keys, shape.Keys))
-            {
-                throw new ArgumentException(
-                    $"options.BiasShape is {bias}, but each extent must be 1 or the call's: batch {shape.Batch}, heads {shape.Heads}, queries {shape.Queries}, keys {shape.Keys}.", "options.BiasShape");
-            }
-
-            NormalizerArguments.CheckLength(options.Bias.Length, bias.Length, "options.Bias", "the product of options.BiasShape's extents");
-            biasShape = bias;
-        }
-
+        AttentionRunner.CheckSinks(options.Sinks.Length, shape, "options.Sinks");
+        AttentionBiasShape? biasShape = options.Bias.Length != 0 || options.BiasShape != default
+            ? AttentionRunner.CheckBias(shape, options.BiasShape, options.Bias.Length, "options.Bias", "options.BiasShape")
+            : null;
         NormalizerArguments.CheckParameterCount(parameterCount, parameters.Length, "parameters");
         double resolved = AttentionRunner.CheckScale(options.Scale is { } scale ? double.CreateTruncating(scale) : (double?)null, shape, "scale");
         return new GpuAttentionSettings(shape, resolved, options.Causal, options.KeyPaddingMask.Length > 0, block: 1, options.Alignment, options.Window, biasShape);
-
-        static bool Broadcasts(int extent, int target) => extent == target || extent == 1;
     }
 }

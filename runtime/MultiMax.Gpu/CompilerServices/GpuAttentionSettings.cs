@@ -35,14 +35,9 @@ public readonly struct GpuAttentionSettings
         Windowed = window is null ? 0 : 1;
         WindowLeft = window?.Left ?? 0;
         WindowRight = window?.Right ?? 0;
-        // The bias's strides over [batch, heads, queries, keys]: 0 along a broadcast extent, so it is never expanded.
         HasBias = bias is null ? 0 : 1;
-        AttentionBiasShape biasShape = bias ?? default;
-        BiasKeyStride = biasShape.Keys == 1 ? 0 : 1;
-        BiasQueryStride = biasShape.Queries == 1 ? 0 : biasShape.Keys;
-        BiasHeadStride = biasShape.Heads == 1 ? 0 : (long)biasShape.Queries * biasShape.Keys;
-        BiasBatchStride = biasShape.Batch == 1 ? 0 : (long)biasShape.Heads * biasShape.Queries * biasShape.Keys;
-        BiasShape = biasShape;
+        BiasShape = bias ?? default;
+        (BiasBatchStride, BiasHeadStride, BiasQueryStride, BiasKeyStride) = BiasShape.Strides;
     }
 
     /// <summary>Sequences.</summary>

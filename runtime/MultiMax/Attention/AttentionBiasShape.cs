@@ -15,6 +15,16 @@ public readonly record struct AttentionBiasShape(int Batch, int Heads, int Queri
     /// <summary>The entries of a bias of this shape.</summary>
     public long Length => (long)Batch * Heads * Queries * Keys;
 
+    /// <summary>
+    /// The bias's strides over <c>[batch, heads, queries, keys]</c>, in entries: 0 along a broadcast extent, so that the
+    /// bias is never expanded.
+    /// </summary>
+    internal (long Batch, long Heads, long Queries, long Keys) Strides => (
+        Batch == 1 ? 0 : (long)Heads * Queries * Keys,
+        Heads == 1 ? 0 : (long)Queries * Keys,
+        Queries == 1 ? 0 : Keys,
+        Keys == 1 ? 0 : 1);
+
     /// <summary>A bias with one entry per score of <paramref name="shape"/>: <c>[batch, heads, queries, keys]</c>.</summary>
     public static AttentionBiasShape Full(AttentionShape shape) => new(shape.Batch, shape.Heads, shape.Queries, shape.Keys);
 }

@@ -253,11 +253,7 @@ public static unsafe class AttentionRunner
         AttentionShape shape, T scale, bool poisoned, in AttentionOptions<T> options, AttentionBiasShape biasShape, bool* mask, T* bias, T* sinks)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        // The bias's strides over [batch, heads, queries, keys]: 0 along a broadcast extent, so it is never expanded.
-        long keyStride = biasShape.Keys == 1 ? 0 : 1;
-        long queryStride = biasShape.Queries == 1 ? 0 : biasShape.Keys;
-        long headStride = biasShape.Heads == 1 ? 0 : (long)biasShape.Queries * biasShape.Keys;
-        long batchStride = biasShape.Batch == 1 ? 0 : (long)biasShape.Heads * biasShape.Queries * biasShape.Keys;
+        (long batchStride, long headStride, long queryStride, long keyStride) = biasShape.Strides;
         return new AttentionProblem<T>
         {
             Shape = shape, Scale = scale, Poisoned = poisoned, Causal = options.Causal,
@@ -504,26 +500,41 @@ public static unsafe class AttentionRunner
         CheckAlignment(options.Alignment, names.Alignment);
         CheckWindow(options.Window, names.Window);
 
-        AttentionBiasShape bias = options.BiasShape == default ? AttentionBiasShape.Full(shape) : options.BiasShape;
-        if (!options.Bias.IsEmpty || options.BiasShape != default)
+        AttentionBiasShape bias = CheckBias(shape, options.BiasShape, options.Bias.Length, names.Bias, names.BiasShape);
+        CheckSinks(options.Sinks.Length, shape, names.Sinks);
+        return bias;
+    }
+
+    /// <summary>
+    /// Checks a bias of <paramref name="biasLength"/> entries in the shape <paramref name="given"/> (the default: none, or
+    /// the full one) against the call's; returns the bias's shape, the full one when not given. Shared with the GPU operators.
+    /// </summary>
+    internal static AttentionBiasShape CheckBias(AttentionShape shape, AttentionBiasShape given, long biasLength, string biasName, string biasShapeName)
+    {
+        AttentionBiasShape bias = given == default ? AttentionBiasShape.Full(shape) : given;
+        if (biasLength != 0 || given != default)
         {
             if (!Broadcasts(bias.Batch, shape.Batch) || !Broadcasts(bias.Heads, shape.Heads) || !Broadcasts(bias.Queries, shape.Queries) || !Broadcasts(bias.Keys, shape.Keys))
             {
                 throw new ArgumentException(
-                    $"{names.BiasShape} is {bias}, but each extent must be 1 or the call's: batch {shape.Batch}, heads {shape.Heads}, queries {shape.Queries}, keys {shape.Keys}.", names.BiasShape);
+                    $"{biasShapeName} is {bias}, but each extent must be 1 or the call's: batch {shape.Batch}, heads {shape.Heads}, queries {shape.Queries}, keys {shape.Keys}.", biasShapeName);
             }
 
-            NormalizerArguments.CheckLength(options.Bias.Length, bias.Length, names.Bias, $"the product of {names.BiasShape}'s extents");
-        }
-
-        if (!options.Sinks.IsEmpty)
-        {
-            NormalizerArguments.CheckLength(options.Sinks.Length, shape.Heads, names.Sinks, "heads (one sink per query head)");
+            NormalizerArguments.CheckLength(biasLength, bias.Length, biasName, $"the product of {biasShapeName}'s extents");
         }
 
         return bias;
 
         static bool Broadcasts(int extent, int target) => extent == target || extent == 1;
+    }
+
+    /// <summary>Checks sinks of <paramref name="length"/> entries: none, or one per query head. Shared with the GPU operators.</summary>
+    internal static void CheckSinks(long length, AttentionShape shape, string name)
+    {
+        if (length != 0)
+        {
+            NormalizerArguments.CheckLength(length, shape.Heads, name, "heads (one sink per query head)");
+        }
     }
 
     /// <summary>Refuses an alignment outside the enum. Shared with the Torch operator, which checks it on every path.</summary>
@@ -544,8 +555,8 @@ public static unsafe class AttentionRunner
         }
     }
 
-    /// <summary>A gradient output that is empty (not asked for) or as long as its input, which must be given.</summary>
-    private static void CheckOptionalGradient(int actual, int input, string name, string inputName)
+    /// <summary>A gradient output that is empty (not asked for) or as long as its input, which must be given. Shared with the GPU operators.</summary>
+    internal static void CheckOptionalGradient(long actual, long input, string name, string inputName)
     {
         if (actual != 0 && actual != input)
         {

@@ -30,21 +30,11 @@ public sealed class PtxCompileTests
     /// <summary>The generated <c>…Gpu</c> classes.</summary>
     private static readonly Type[] GpuClasses = GeneratedHosts.SelectMany(type => type.GetNestedTypes(BindingFlags.Public | BindingFlags.NonPublic)).ToArray();
 
-    /// <summary>The runtime's kernels that are generic over a modulator.</summary>
-    private static readonly (Type Kernels, string Name)[] GenericKernels =
-    [
-        (typeof(GpuRowKernels), nameof(GpuRowKernels.ForwardKernel)),
-        (typeof(GpuRowKernels), nameof(GpuRowKernels.BackwardKernel)),
-        (typeof(GpuRowKernels), nameof(GpuRowKernels.LogForwardKernel)),
-        (typeof(GpuRowKernels), nameof(GpuRowKernels.LogBackwardKernel)),
-        (typeof(GpuAttentionKernels), nameof(GpuAttentionKernels.ForwardKernel)),
-        (typeof(GpuAttentionKernels), nameof(GpuAttentionKernels.KeysKernel)),
-        (typeof(GpuAttentionKernels), nameof(GpuAttentionKernels.QueriesKernel)),
-        (typeof(GpuAttentionKernels), nameof(GpuAttentionKernels.BiasGradientKernel)),
-        (typeof(GpuCrossEntropyKernels), nameof(GpuCrossEntropyKernels.StatisticsKernel)),
-        (typeof(GpuCrossEntropyKernels), nameof(GpuCrossEntropyKernels.ClassesKernel)),
-        (typeof(GpuCrossEntropyKernels), nameof(GpuCrossEntropyKernels.TokensKernel)),
-    ];
+    /// <summary>The runtime's kernels generic over a σ struct: every <c>…Kernel&lt;T, TElement, TModulator&gt;</c> of its three kernel classes.</summary>
+    private static readonly MethodInfo[] GenericKernels = new[] { typeof(GpuRowKernels), typeof(GpuAttentionKernels), typeof(GpuCrossEntropyKernels) }
+        .SelectMany(type => type.GetMethods(BindingFlags.Static | BindingFlags.NonPublic))
+        .Where(method => method.Name.EndsWith("Kernel", StringComparison.Ordinal) && method.GetGenericArguments().Length == 3)
+        .ToArray();
 
     /// <summary>
     /// Every kernel by a readable name: the runtime's generic kernels over every generated σ struct, and the runtime's
@@ -137,11 +127,10 @@ public sealed class PtxCompileTests
         {
             Type element = modulator.GetInterfaces().Single(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IGpuModulator<>)).GetGenericArguments()[0];
             Type traits = element == typeof(float) ? typeof(GpuSingle) : typeof(GpuDouble);
-            foreach ((Type kernels, string kernel) in GenericKernels)
+            foreach (MethodInfo kernel in GenericKernels)
             {
-                MethodInfo method = kernels.GetMethod(kernel, BindingFlags.Static | BindingFlags.NonPublic)!.MakeGenericMethod(element, traits, modulator);
-                string prefix = kernels == typeof(GpuAttentionKernels) ? "Attention" : kernels == typeof(GpuCrossEntropyKernels) ? "CrossEntropy" : "";
-                yield return ($"{gpuClass.Name}.{modulator.Name}.{prefix}{kernel}", method);
+                string prefix = kernel.DeclaringType == typeof(GpuAttentionKernels) ? "Attention" : kernel.DeclaringType == typeof(GpuCrossEntropyKernels) ? "CrossEntropy" : "";
+                yield return ($"{gpuClass.Name}.{modulator.Name}.{prefix}{kernel.Name}", kernel.MakeGenericMethod(element, traits, modulator));
             }
         }
     }
