@@ -10,8 +10,8 @@ using MultiMax.Gpu.CompilerServices;
 namespace MultiMax.Gpu;
 
 /// <summary>
-/// An ILGPU context and accelerator to run generated <c>&lt;Name&gt;Gpu</c> kernels on: the first CUDA device when
-/// there is one, else ILGPU's CPU accelerator (an emulator: correct, slow). Dispose it to release both.
+/// An ILGPU context and accelerator to run generated <c>&lt;Name&gt;Gpu</c> kernels on: a CUDA device when there is
+/// one (ILGPU's preferred device), else ILGPU's CPU accelerator (an emulator: correct, slow). Dispose it to release both.
 /// </summary>
 /// <example>
 /// Host arrays in, host array out:
@@ -60,7 +60,7 @@ public sealed class GpuDevice : IDisposable
             : $"ILGPU CPU accelerator (a GPU emulated on the CPU: warps of {Accelerator.WarpSize}, up to {Accelerator.MaxNumThreadsPerGroup} threads per group)";
 
     /// <summary>
-    /// The first CUDA device, or the CPU accelerator where there is none (or when <paramref name="preferCpu"/>).
+    /// A CUDA device (ILGPU's preferred one), or the CPU accelerator where there is none (or when <paramref name="preferCpu"/>).
     /// OpenCL is left out: the drivers on common Linux distributions lack the generic address space ILGPU needs.
     /// </summary>
     public static GpuDevice Create(bool preferCpu = false)

@@ -28,7 +28,7 @@ var cpuProbabilities = new float[scores.Length];
 Normalizers.MultiMax2(scores, cpuProbabilities, rowLength, parameters);
 
 // 2. This program's own declaration, forward and backward on device views, against its CPU kernels.
-float[] sharpenParameters = { 0.4f, -0.3f };
+float[] sharpenParameters = { -0.4f, 0.3f };   // a < 0 and c > 0: small entries pushed down, large ones lifted
 float[] upstream = scores.Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
 (float[] y, float[] dx, float[] gradients) = SharpenOnDevice(device, scores, upstream, sharpenParameters);
 var (cpuY, cpuDx, cpuGradients) = (new float[scores.Length], new float[scores.Length], new float[sharpenParameters.Length]);

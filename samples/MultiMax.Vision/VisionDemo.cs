@@ -6,10 +6,10 @@ using System.Text;
 using MultiMax.Analysis;
 using MultiMax.Torch;
 using MultiMax.Training;
-using Progress = MultiMax.Training.Progress;
-using Text = MultiMax.Training.Text;
 using MultiMax.Vision.Data;
 using Spectre.Console;
+using Progress = MultiMax.Training.Progress;
+using Text = MultiMax.Training.Text;
 
 namespace MultiMax.Vision;
 
@@ -127,7 +127,7 @@ public static class VisionDemo
             $"Fashion-MNIST: {options.TrainSize} training images, {testCount} test images; {options.Patch} × {options.Patch} patches, {options.Layers} layers, " +
             $"width {options.Width}, {options.Heads} heads; {Text.Count(options.Epochs, "epoch")}, batch {options.BatchSize}; seeds {string.Join(", ", seeds)}.");
         text.AppendLine();
-        text.AppendLine("Mean ± standard deviation over the seeds. [CLS] rows: the [CLS] query's attention over [CLS] and the patches, mean over test images and heads, layer 1 / 2 / ….");
+        text.AppendLine("Mean ± standard deviation over the seeds. [CLS] rows: the [CLS] query's attention over [CLS] and the patches, mean over the first 1 000 test images and the heads, layer 1 / 2 / ….");
         text.AppendLine();
         text.AppendLine("| | SoftMax | MultiMax |");
         text.AppendLine("|---|---:|---:|");

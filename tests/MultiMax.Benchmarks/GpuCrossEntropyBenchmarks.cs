@@ -8,10 +8,11 @@ using MultiMax.Gpu;
 namespace MultiMax.Benchmarks;
 
 /// <summary>
-/// The generated fused output-layer loss on a GPU, MultiMax2 beside plain SoftMax, with a device-to-device copy of
-/// the hidden states and the weight in the same run; the throughput column turns each mean into achieved FLOP/s (the
-/// copy gets its bandwidth). On a CUDA device the shape is DESIGN's: 4096 tokens, dim 128, vocab 32 768; without one
-/// the class runs on ILGPU's CPU accelerator at a tiny shape, so that CI exercises the harness.
+/// The generated fused output-layer loss on a GPU, MultiMax2 beside plain SoftMax, with a device-to-device copy of the
+/// hidden states and the weight in the same run; the throughput column turns each mean into achieved FLOP/s (the copy
+/// gets its bandwidth). On a CUDA device the shape is that of <see cref="CrossEntropyBenchmarks"/> at its smaller
+/// vocabulary: 4096 tokens, dim 128, vocab 32 768; without one the class runs on ILGPU's CPU accelerator at a tiny
+/// shape, so that CI exercises the harness.
 /// </summary>
 [Config(typeof(FlopsConfig))]
 public class GpuCrossEntropyBenchmarks

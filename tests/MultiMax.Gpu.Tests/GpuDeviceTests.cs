@@ -1,12 +1,12 @@
-using System.Linq;
 using System;
+using System.Linq;
 using ILGPU.Runtime;
 using MultiMax.Tests.Support;
 using Xunit;
 
 namespace MultiMax.Gpu.Tests;
 
-/// <summary>Device setup with a CPU fallback, and the host-array helpers: the three-line path of the README.</summary>
+/// <summary>Device setup with a CPU fallback, and the host-array helpers: the three-line path of docs/gpu.md.</summary>
 public sealed class GpuDeviceTests
 {
     [Fact]

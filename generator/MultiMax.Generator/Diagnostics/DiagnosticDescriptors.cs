@@ -3,15 +3,16 @@ using Microsoft.CodeAnalysis;
 namespace MultiMax.Generator.Diagnostics;
 
 /// <summary>
-/// Every diagnostic MultiMax.Generator reports, with its title, message, description and help link (README's
-/// diagnostics table). Ids are stable: add new ones at the end, and to AnalyzerReleases.Unshipped.md.
+/// Every diagnostic MultiMax.Generator reports, with its title, message, description and help link (its own heading
+/// of docs/diagnostics.md, with a bad and a fixed example). Ids are stable: add new ones at the end, to
+/// AnalyzerReleases.Unshipped.md, and a heading to docs/diagnostics.md.
 /// </summary>
 internal static class DiagnosticDescriptors
 {
     private const string Category = "MultiMax.Declaration";
 
-    /// <summary>Where README's diagnostics table lives: every descriptor's help link.</summary>
-    public const string HelpLink = "https://github.com/multimax-net/MultiMax.NET/blob/main/README.md#diagnostics";
+    /// <summary>The diagnostics help page; each descriptor links to its id's heading on it.</summary>
+    public const string HelpPage = "https://github.com/multimax-net/MultiMax.NET/blob/main/docs/diagnostics.md";
 
     private const string Signature =
         "void Name(ReadOnlySpan<T> x, Span<T> y, int rowLength[, ReadOnlySpan<T> parameters]) with T float or double";
@@ -184,9 +185,12 @@ internal static class DiagnosticDescriptors
         "The learnable parameter '{0}' of the modulator '{1}' needs a default value that is a finite {2}: it is the parameter's initial value",
         "Every parameter of a modulator method after x is learnable; its default value initialises it (the TorchSharp module's parameter of the same name).");
 
+    /// <summary>The heading of <paramref name="id"/> on the help page: GitHub's anchor of "## MMX0001" is "mmx0001".</summary>
+    private static string HelpLinkFor(string id) => HelpPage + "#" + id.ToLowerInvariant();
+
     private static DiagnosticDescriptor Error(string id, string title, string message, string description) =>
-        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, description, HelpLink);
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, description, HelpLinkFor(id));
 
     private static DiagnosticDescriptor Warning(string id, string title, string message, string description) =>
-        new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, description, HelpLink);
+        new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, description, HelpLinkFor(id));
 }

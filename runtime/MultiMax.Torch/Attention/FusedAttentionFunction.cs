@@ -135,16 +135,16 @@ internal sealed class FusedAttentionFunction : autograd.SingleTensorFunction<Fus
     /// <summary>The span kernels' options of a call, over the contiguous bias and sinks (or none).</summary>
     private static AttentionOptions<T> Options<T>(Call call, Tensor? bias, Tensor? sinks)
         where T : unmanaged, IFloatingPointIeee754<T> => new()
-    {
-        KeyPaddingMask = call.Mask,
-        Causal = call.Masking.Causal,
-        Window = call.Masking.Window,
-        Alignment = call.Masking.Alignment,
-        Bias = Span<T>(bias),
-        BiasShape = call.BiasShape,
-        Sinks = Span<T>(sinks),
-        Scale = T.CreateTruncating(call.Scale),
-    };
+        {
+            KeyPaddingMask = call.Mask,
+            Causal = call.Masking.Causal,
+            Window = call.Masking.Window,
+            Alignment = call.Masking.Alignment,
+            Bias = Span<T>(bias),
+            BiasShape = call.BiasShape,
+            Sinks = Span<T>(sinks),
+            Scale = T.CreateTruncating(call.Scale),
+        };
 
     /// <summary>A saved optional input: null where <c>apply</c> got null (saved as an undefined tensor).</summary>
     private static Tensor? Present(Tensor? saved) => saved is null || saved.IsInvalid ? null : saved;

@@ -73,8 +73,14 @@ public static unsafe class AttentionRunner
             {
                 var problem = Problem(shape, scaleValue, TKernel.IsPoisoned(parameters), options, biasShape, maskPointer, biasPointer, sinksPointer) with
                 {
-                    Query = queryPointer, Key = keyPointer, Value = valuePointer, Output = outputPointer, LogSumExp = logSumExpPointer,
-                    Parameters = parametersPointer, ParameterCount = parameters.Length, KeysTransposed = keysTransposed,
+                    Query = queryPointer,
+                    Key = keyPointer,
+                    Value = valuePointer,
+                    Output = outputPointer,
+                    LogSumExp = logSumExpPointer,
+                    Parameters = parametersPointer,
+                    ParameterCount = parameters.Length,
+                    KeysTransposed = keysTransposed,
                 };
 
                 int heads = checked((int)shape.HeadCount), keyHeads = checked((int)shape.KeyHeadCount), blocks = problem.QueryBlocks;
@@ -187,10 +193,17 @@ public static unsafe class AttentionRunner
         {
             var problem = Problem(shape, scaleValue, poisoned, options, biasShape, maskPointer, biasPointer, sinksPointer) with
             {
-                Query = queryPointer, Key = keyPointer, Value = valuePointer, Output = outputPointer, LogSumExp = logSumExpPointer,
-                Parameters = parametersPointer, ParameterCount = parameterCount,
-                OutputGradient = outputGradientPointer, QueryGradient = queryGradientPointer,
-                KeyGradient = keyGradientPointer, ValueGradient = valueGradientPointer,
+                Query = queryPointer,
+                Key = keyPointer,
+                Value = valuePointer,
+                Output = outputPointer,
+                LogSumExp = logSumExpPointer,
+                Parameters = parametersPointer,
+                ParameterCount = parameterCount,
+                OutputGradient = outputGradientPointer,
+                QueryGradient = queryGradientPointer,
+                KeyGradient = keyGradientPointer,
+                ValueGradient = valueGradientPointer,
                 BiasGradient = biasGradient.IsEmpty ? null : biasGradientPointer,
             };
 

@@ -725,8 +725,8 @@ internal static unsafe class AttentionTiles<TKernel, T>
     /// </summary>
     /// <remarks>
     /// Float rows take 512-bit lanes where accelerated, with the exponential the generated kernels' wide path inlines
-    /// (about 10 % off a MultiMax2 forward+backward at n = 1024); the BCL's 512-bit exponential, a call here, was slower
-    /// than the 256-bit one, so double rows stay at <see cref="Vector{T}"/>'s width.
+    /// (docs/benchmarks.md); the BCL's 512-bit exponential, a call here, was slower than the 256-bit one, so double
+    /// rows stay at <see cref="Vector{T}"/>'s width.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double ExponentiateRow(ref T row, int length, T shift)

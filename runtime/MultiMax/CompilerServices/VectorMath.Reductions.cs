@@ -46,8 +46,8 @@ public static partial class VectorMath
     public static double MaxAcrossNative(Vector512<double> x) => Across<NativeMaximum, double>(x);
 
     /// <summary>
-    /// The sum of the lanes of <paramref name="x"/>, added pairwise. The BCL's <c>Vector512.Sum</c> takes about three
-    /// times the instructions on x86-64 (.NET 10), and a row kernel takes one per row.
+    /// The sum of the lanes of <paramref name="x"/>, added pairwise. The BCL's <c>Vector512.Sum</c> takes more
+    /// instructions on x86-64 (.NET 10; docs/benchmarks.md), and a row kernel takes one per row.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float SumAcross(Vector<float> x) => Across<Addition, float>(x);

@@ -14,7 +14,7 @@ public static partial class VectorMath
     /// <remarks>
     /// Written here rather than calling <see cref="Vector512.Exp(Vector512{float})"/>, which widens to double and is
     /// too large to be inlined into the generated kernels (compiled fully optimized, without the profile that lets
-    /// tiered code inline it): as a call it made the wide SoftMax row loop take 1.6× as long (ExpBenchmarks). The
+    /// tiered code inline it): as a call it slowed the wide SoftMax row loop (ExpBenchmarks; docs/benchmarks.md). The
     /// routine is <see cref="ExpOfClamped"/>, the same at every width, with the scaling by 2ⁿ one VSCALEFPS here.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -28,7 +28,7 @@ public static partial class VectorMath
 
     /// <summary>
     /// <see cref="Exp(Vector512{float})"/> for arguments that are at most 0 or NaN, as a row's σ − max σ always is: the
-    /// same bits there in 14 instructions instead of 17 (no upper clamp, and a NaN passes the lower one by itself).
+    /// same bits there in fewer instructions (no upper clamp, and a NaN passes the lower one by itself).
     /// Positive arguments are outside its domain.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

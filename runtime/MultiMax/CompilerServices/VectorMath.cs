@@ -13,9 +13,9 @@ namespace MultiMax.CompilerServices;
 /// double the BCL's through its fixed-width vectors) and the reductions across lanes (VectorMath.Reductions.cs).
 /// </summary>
 /// <remarks>
-/// Double goes through the BCL's fixed-width Exp because on .NET 10 it took 0.54–0.91× the time of
-/// <see cref="Vector.Exp(Vector{float})"/> on the very same registers (measured in single precision, on x86-64-v4,
-/// before the float exponential became our own). The width checks are JIT-time constants, so each call compiles to
+/// Double goes through the BCL's fixed-width Exp because on .NET 10 it took less time than
+/// <see cref="Vector.Exp(Vector{float})"/> on the very same registers (measured in single precision, before the float
+/// exponential became our own; docs/benchmarks.md). The width checks are JIT-time constants, so each call compiles to
 /// one direct call.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]

@@ -295,7 +295,7 @@ public class DiagnosticTests
     }
 
     [Fact]
-    public void EveryDescriptorHasADescriptionAndTheHelpLink()
+    public void EveryDescriptorHasADescriptionAndItsOwnHelpHeading()
     {
         IEnumerable<DiagnosticDescriptor> descriptors = typeof(MultiMax.Generator.Diagnostics.DiagnosticDescriptors)
             .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
@@ -304,7 +304,7 @@ public class DiagnosticTests
         Assert.All(descriptors, descriptor =>
         {
             Assert.False(string.IsNullOrWhiteSpace(descriptor.Description.ToString(CultureInfo.InvariantCulture)), descriptor.Id);
-            Assert.EndsWith("README.md#diagnostics", descriptor.HelpLinkUri);
+            Assert.Equal("https://github.com/multimax-net/MultiMax.NET/blob/main/docs/diagnostics.md#" + descriptor.Id.ToLowerInvariant(), descriptor.HelpLinkUri);
         });
         Assert.Equal(descriptors.Count(), descriptors.Select(d => d.Id).Distinct().Count());
     }

@@ -2,9 +2,9 @@ using System;
 using System.Linq;
 using ILGPU;
 using ILGPU.Runtime;
+using MultiMax.Gpu.Tests.Support;
 using MultiMax.Tests.Reference;
 using MultiMax.Tests.Support;
-using MultiMax.Gpu.Tests.Support;
 using Xunit;
 
 namespace MultiMax.Gpu.Tests.Attention;

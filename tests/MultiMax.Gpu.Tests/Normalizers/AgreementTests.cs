@@ -3,9 +3,9 @@ using System.Collections.Generic;
 using System.Linq;
 using ILGPU;
 using ILGPU.Runtime;
+using MultiMax.Gpu.Tests.Support;
 using MultiMax.Tests.Reference;
 using MultiMax.Tests.Support;
-using MultiMax.Gpu.Tests.Support;
 using Xunit;
 
 namespace MultiMax.Gpu.Tests.Normalizers;

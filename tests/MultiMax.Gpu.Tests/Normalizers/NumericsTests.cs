@@ -1,8 +1,8 @@
 using System;
 using System.Linq;
+using MultiMax.Gpu.Tests.Support;
 using MultiMax.Tests.Reference;
 using MultiMax.Tests.Support;
-using MultiMax.Gpu.Tests.Support;
 using Xunit;
 
 namespace MultiMax.Gpu.Tests.Normalizers;

@@ -379,13 +379,13 @@ public class AttentionFeaturesTests
 
     private static AttentionOptions<T> Options<T>(Case c, T[] bias, T[] sinks, bool[]? padding)
         where T : unmanaged, IFloatingPointIeee754<T> => new()
-    {
-        KeyPaddingMask = padding,
-        Causal = c.Causal,
-        Alignment = c.Alignment,
-        Window = c.Window,
-        Bias = c.Bias == BiasKind.None ? default : bias,
-        BiasShape = c.BiasShape,
-        Sinks = c.Sinks ? sinks : default,
-    };
+        {
+            KeyPaddingMask = padding,
+            Causal = c.Causal,
+            Alignment = c.Alignment,
+            Window = c.Window,
+            Bias = c.Bias == BiasKind.None ? default : bias,
+            BiasShape = c.BiasShape,
+            Sinks = c.Sinks ? sinks : default,
+        };
 }

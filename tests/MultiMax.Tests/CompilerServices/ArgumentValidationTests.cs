@@ -99,7 +99,7 @@ public class ArgumentValidationTests
 
     /// <summary>
     /// Parameters inside the output were accepted, and a threaded forward then read parameters that another block had
-    /// already overwritten (wrong rows in 4 of 30 runs): every output is checked against every input.
+    /// already overwritten (wrong rows in some runs): every output is checked against every input.
     /// </summary>
     [Fact]
     public void ForwardParametersMayNotLieInsideTheOutput()

@@ -8,8 +8,8 @@ namespace MultiMax.Tests.CompilerServices;
 
 /// <summary>
 /// Generated kernels are compiled fully optimized from their first call, so a service's first requests are as fast as
-/// its hundredth and every call gives the same bits (tier-0 code once rounded 1 ulp differently in ~20 of 40 000
-/// entries). The time of a first call is measured by tests/MultiMax.Benchmarks (FirstCallBenchmarks).
+/// its hundredth and every call gives the same bits (tier-0 code once rounded some entries differently). The time of a
+/// first call is measured by tests/MultiMax.Benchmarks (FirstCallBenchmarks).
 /// </summary>
 public class FirstCallTests
 {

@@ -3,9 +3,9 @@ using System;
 namespace MultiMax.Tests.Declarations;
 
 /// <summary>
-/// Modulators written as C# (DESIGN.md's expression form): logit soft-capping, a learnable temperature, a piecewise σ,
-/// a capped MultiMax, and one that calls every supported function. The methods are plain C# too, so the tests'
-/// reference evaluates exactly the expression the generator read.
+/// Modulators written as C# (the expression form of docs/attributes.md): logit soft-capping, a learnable temperature, a
+/// piecewise σ, a capped MultiMax, and one that calls every supported function. The methods are plain C# too, so the
+/// tests' reference evaluates exactly the expression the generator read.
 /// </summary>
 public static partial class Ops
 {

@@ -3,8 +3,8 @@ using System;
 namespace MultiMax.Tests.Declarations;
 
 /// <summary>
-/// The declaration shapes of DESIGN.md, plus a few that exercise folding: this test project consumes the generator
-/// exactly as a user's project does, so these are implemented at build time.
+/// The declaration shapes of docs/attributes.md, plus a few that exercise folding: this test project consumes the
+/// generator exactly as a user's project does, so these are implemented at build time.
 /// </summary>
 public static partial class Ops
 {

@@ -15,7 +15,7 @@ namespace MultiMax.Tests.Normalizers;
 public class NumericsTests
 {
     /// <summary>
-    /// Log-probabilities are (σ − max) − log Σ: the old σ − (max + log Σ) lost 3.5 (not 3.5e-6) at |c| = 1e8 in float,
+    /// Log-probabilities are (σ − max) − log Σ: the old σ − (max + log Σ) lost all of log Σ at |c| = 1e8 in float,
     /// because max + log Σ rounds log Σ away.
     /// </summary>
     [Theory]
@@ -200,7 +200,10 @@ public class NumericsTests
         Assert.Equal(expectedDp, dp);
     }
 
-    /// <summary>Sums over long rows go through double: one float row of 10⁷ entries once summed to 1 − 2.1·10⁻⁴.</summary>
+    /// <summary>
+    /// Sums over long rows go through double: summed in float alone, a row this long once missed 1 by far more than
+    /// the tolerance here.
+    /// </summary>
     [Fact]
     public void LongRowsSumToOne()
     {

@@ -5,8 +5,9 @@ using System.Linq;
 namespace MultiMax.Tests.Reference;
 
 /// <summary>
-/// DESIGN.md's parameter layout, written out for the tests: the Order-implied terms Below(1), Above(1), Below(2), …,
-/// then explicit terms; learnable coefficients in term order, then learnable thresholds, then scale and shift.
+/// The parameter layout of docs/attributes.md, written out for the tests: the Order-implied terms Below(1), Above(1),
+/// Below(2), …, then explicit terms; learnable coefficients in term order, then learnable thresholds, then scale and
+/// shift.
 /// </summary>
 public sealed class ParameterLayout
 {

@@ -15,8 +15,8 @@ public enum Side
 public sealed record Term(Side Side, int Power, double Coefficient, double Threshold);
 
 /// <summary>
-/// A plain, scalar, double-precision MultiMax written from DESIGN.md's formulas, independently of the generator:
-/// the yardstick every generated kernel is measured against. Clarity over speed.
+/// A plain, scalar, double-precision MultiMax written from the formulas in docs/attributes.md, independently of the
+/// generator: the yardstick every generated kernel is measured against. Clarity over speed.
 /// </summary>
 /// <remarks>
 /// σ is either the paper's terms (<paramref name="Terms"/>, <paramref name="Scale"/>, <paramref name="Shift"/>) or a
@@ -104,7 +104,7 @@ public sealed record ReferenceNormalizer(
             max = double.IsNaN(sigma[i]) || double.IsNaN(max) ? double.NaN : Math.Max(max, sigma[i]);
         }
 
-        // DESIGN.md: NaN or +∞ anywhere in a row makes that whole row NaN (a −∞ entry is a mask, not a value).
+        // docs/attributes.md: NaN or +∞ anywhere in a row makes that whole row NaN (a −∞ entry is a mask, not a value).
         foreach (double v in x)
         {
             if (double.IsNaN(v) || double.IsPositiveInfinity(v))
@@ -139,8 +139,8 @@ public sealed record ReferenceNormalizer(
     }
 
     /// <summary>
-    /// The analytic backward of DESIGN.md: dx per entry and the gradient of every term's coefficient and
-    /// threshold and of scale and shift, summed over all rows, as named values.
+    /// The analytic backward of the formulas in docs/attributes.md: dx per entry and the gradient of every term's
+    /// coefficient and threshold and of scale and shift, summed over all rows, as named values.
     /// </summary>
     /// <remarks>With a sink the same formulas hold: the sink's entry has no upstream gradient, so it adds nothing to the shared sum.</remarks>
     public (double[] Dx, ReferenceGradients Parameters) Backward(double[] x, double[] dy, int rowLength, double sink = double.NegativeInfinity)

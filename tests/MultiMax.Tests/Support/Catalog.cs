@@ -1,12 +1,12 @@
 using System.Collections.Generic;
 using System.Linq;
 using MultiMax.Tests.Declarations;
-using BuiltIns = global::MultiMax.Normalizers;
 using MultiMax.Tests.Reference;
+using BuiltIns = global::MultiMax.Normalizers;
 
 namespace MultiMax.Tests.Support;
 
-/// <summary>Every generated normalizer the tests run: the built-ins and the DESIGN.md declarations.</summary>
+/// <summary>Every generated normalizer the tests run: the built-ins and the docs/attributes.md declarations.</summary>
 public static class Catalog
 {
     public static readonly IReadOnlyList<Normalizer> All = new Normalizer[]

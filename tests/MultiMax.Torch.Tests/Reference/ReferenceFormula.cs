@@ -4,9 +4,9 @@ using static TorchSharp.torch;
 namespace MultiMax.Torch.Tests.Reference;
 
 /// <summary>
-/// The reference formula as plain torch ops, written from DESIGN.md and the authors' PyTorch code (not from the
-/// generator): σ(x) = x + Σ below a·relu(b − x)^p + Σ above c·relu(x − d)^p, then softmax(σ, −1). TorchSharp
-/// autograd of this is what the generated modules are checked against. It knows nothing of masks.
+/// The reference formula as plain torch ops, written from the formulas in docs/attributes.md and the authors' PyTorch
+/// code (not from the generator): σ(x) = x + Σ below a·relu(b − x)^p + Σ above c·relu(x − d)^p, then softmax(σ, −1).
+/// TorchSharp autograd of this is what the generated modules are checked against. It knows nothing of masks.
 /// </summary>
 public static class ReferenceFormula
 {

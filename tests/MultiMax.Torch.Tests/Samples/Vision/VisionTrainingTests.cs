@@ -57,7 +57,8 @@ public sealed class VisionTrainingTests : IDisposable
         Assert.True(result.StepLosses.TakeLast(6).Average() < 0.7 * result.StepLosses.Take(6).Average(),
             $"the loss should fall: {string.Join(", ", result.StepLosses)}");
         Assert.Equal(Tiny.Epochs, result.EpochAccuracy.Length);
-        // Chance is 50 %. With these data, model seeds 1 to 6 all reached 94 % or more after three epochs.
+        // Chance is 50 %; the bar sits well below what every model seed tried reaches on these data
+        // (docs/benchmarks.md).
         Assert.True(result.TestAccuracy >= 0.85, $"test accuracy per epoch: {string.Join(", ", result.EpochAccuracy)}");
         Assert.Equal(result.TestAccuracy, result.EpochAccuracy[^1]);
         Assert.Equal(Tiny.Layers, result.Cls.Length);
