@@ -3,7 +3,7 @@ using System;
 namespace MultiMax.Gpu.Tests.Support;
 
 /// <summary>
-/// The device the kernel tests run on: ILGPU's CPU accelerator, or, with <c>MULTIMAX_GPU_TESTS=cuda</c>, the first CUDA
+/// The device the kernel tests run on: ILGPU's CPU accelerator, or, with <c>MULTIMAX_GPU_TESTS=cuda</c>, ILGPU's preferred CUDA
 /// device (the tests then fail where there is none, rather than quietly testing the emulator).
 /// </summary>
 internal static class TestDevice
