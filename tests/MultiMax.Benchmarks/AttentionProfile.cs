@@ -9,21 +9,22 @@ namespace MultiMax.Benchmarks;
 /// <c>DOTNET_PerfMapEnabled=1 perf record -F 999 -- dotnet run -c Release --project tests/MultiMax.Benchmarks -- --attention-profile [n] [calls] [batch] [heads] [headSize]</c>,
 /// then <c>perf report --sort sym</c>. By default b1 h8 d64 float, as <see cref="AttentionBenchmarks"/>; the vision
 /// demo's shape is <c>50 200 128 4 16</c>. A last argument <c>bias</c> adds a bias [heads, n, n] shared by the batch
-/// and asks for its gradient, as <see cref="BiasAndSinkBenchmarks"/>.
+/// and asks for its gradient, as <see cref="BiasAndSinkBenchmarks"/>. An n written <c>8x4096</c> is 8 queries against 4 096
+/// keys: a decode step against a cache.
 /// </summary>
 public static class AttentionProfile
 {
-    public static void Run(int n, int calls, int batch = 1, int heads = 8, int headSize = 64, bool bias = false)
+    public static void Run(int n, int calls, int batch = 1, int heads = 8, int headSize = 64, bool bias = false, int? queries = null)
     {
-        var shape = new AttentionShape(batch, heads, n, n, headSize);
+        var shape = new AttentionShape(batch, heads, queries ?? n, n, headSize);
         var random = new Random(42);
-        float[] query = Values(random, (int)shape.QueryLength), key = Values(random, query.Length);
-        float[] value = Values(random, query.Length), outputGradient = Values(random, query.Length);
+        float[] query = Values(random, (int)shape.QueryLength), key = Values(random, (int)shape.KeyLength);
+        float[] value = Values(random, key.Length), outputGradient = Values(random, query.Length);
         float[] output = new float[query.Length], logSumExp = new float[shape.LogSumExpLength];
-        float[] queryGradient = new float[query.Length], keyGradient = new float[query.Length], valueGradient = new float[query.Length];
+        float[] queryGradient = new float[query.Length], keyGradient = new float[key.Length], valueGradient = new float[key.Length];
         float[] parameters = WorkingParameters.Span, parameterGradients = new float[8];
-        float[] biasValues = bias ? Values(random, heads * n * n) : [], biasGradient = new float[biasValues.Length];
-        var options = new AttentionOptions<float> { Bias = biasValues, BiasShape = bias ? new AttentionBiasShape(1, heads, n, n) : default };
+        float[] biasValues = bias ? Values(random, heads * shape.Queries * n) : [], biasGradient = new float[biasValues.Length];
+        var options = new AttentionOptions<float> { Bias = biasValues, BiasShape = bias ? new AttentionBiasShape(1, heads, shape.Queries, n) : default };
 
         var clock = Stopwatch.StartNew();
         var forward = new double[calls];
@@ -40,7 +41,7 @@ public static class AttentionProfile
         }
 
         Console.WriteLine(
-            $"b{batch} h{heads} n{n} d{headSize}: {calls} forward+backward calls, {clock.Elapsed.TotalMilliseconds / calls:F2} ms each (first calls included); " +
+            $"b{batch} h{heads} {(queries is { } q ? $"{q} x {n}" : $"n{n}")} d{headSize}: {calls} forward+backward calls, {clock.Elapsed.TotalMilliseconds / calls:F2} ms each (first calls included); " +
             $"medians: forward {Median(forward):F3} ms, backward {Median(backward):F3} ms");
     }
 

@@ -14,8 +14,11 @@ namespace MultiMax.Benchmarks;
 /// <remarks>Program.cs runs these in process, as <see cref="TorchBenchmarks"/>.</remarks>
 public class ModelShapeAttentionBenchmarks
 {
-    /// <summary>One model's attention call: batch, heads, queries, keys, head size, a causal mask, a padded tail.</summary>
-    public sealed record ModelShape(string Name, int Batch, int Heads, int Queries, int Keys, int HeadSize, bool Causal = false, bool Padded = false)
+    /// <summary>
+    /// One model's attention call: batch, heads, queries, keys, head size, a causal mask, a padded tail, and fewer
+    /// key/value heads than query heads (grouped-query attention).
+    /// </summary>
+    public sealed record ModelShape(string Name, int Batch, int Heads, int Queries, int Keys, int HeadSize, bool Causal = false, bool Padded = false, int? KeyValueHeads = null)
     {
         public override string ToString() => Name;
     }
@@ -31,7 +34,10 @@ public class ModelShapeAttentionBenchmarks
         new("DeiT-S b8 h6 n197 d64", 8, 6, 197, 197, 64),
         new("BERT-base b16 h12 n128 d64 padded", 16, 12, 128, 128, 64, Padded: true),
         new("GPT-2 b1 h12 n1024 d64 causal", 1, 12, 1024, 1024, 64, Causal: true),
+        new("GPT-2 b1 h12 n2048 d64 causal", 1, 12, 2048, 2048, 64, Causal: true),
         new("decode b1 h12 1 x 4096 d64", 1, 12, 1, 4096, 64),
+        new("decode b1 h12 8 x 4096 d64", 1, 12, 8, 4096, 64),
+        new("GQA decode b1 h32 kv8 1 x 4096 d128", 1, 32, 1, 4096, 128, KeyValueHeads: 8),
     };
 
     [ParamsSource(nameof(Shapes))]
@@ -43,8 +49,8 @@ public class ModelShapeAttentionBenchmarks
         manual_seed(42);
         ModelShape s = Shape;
         query = randn(s.Batch, s.Heads, s.Queries, s.HeadSize).requires_grad_(true);
-        key = randn(s.Batch, s.Heads, s.Keys, s.HeadSize).requires_grad_(true);
-        value = randn(s.Batch, s.Heads, s.Keys, s.HeadSize).requires_grad_(true);
+        key = randn(s.Batch, s.KeyValueHeads ?? s.Heads, s.Keys, s.HeadSize).requires_grad_(true);
+        value = randn(s.Batch, s.KeyValueHeads ?? s.Heads, s.Keys, s.HeadSize).requires_grad_(true);
         upstream = randn(s.Batch, s.Heads, s.Queries, s.HeadSize);
         if (s.Padded)
         {
@@ -84,7 +90,20 @@ public class ModelShapeAttentionBenchmarks
     [Benchmark(Description = "Fused MultiMax2 inference")]
     public void FusedMultiMaxInference() => AttentionCalls.Inference(() => FusedAttention.ScaledDotProduct(query, key, value, multiMax, padding, Shape.Causal));
 
-    private Tensor Sdpa() => nn.functional.scaled_dot_product_attention(query, key, value, keep, is_casual: Shape.Causal);
+    /// <summary>
+    /// TorchSharp's sdpa takes as many key/value heads as query heads, so grouped heads are repeated for it, as a
+    /// TorchSharp model must (the fused kernels read each key/value head in place).
+    /// </summary>
+    private Tensor Sdpa()
+    {
+        if (Shape.KeyValueHeads is not { } kvHeads || kvHeads == Shape.Heads)
+        {
+            return nn.functional.scaled_dot_product_attention(query, key, value, keep, is_casual: Shape.Causal);
+        }
+
+        using Tensor keys = key.repeat_interleave(Shape.Heads / kvHeads, dim: 1), values = value.repeat_interleave(Shape.Heads / kvHeads, dim: 1);
+        return nn.functional.scaled_dot_product_attention(query, keys, values, keep, is_casual: Shape.Causal);
+    }
 
     private void Backward(Tensor output) => AttentionCalls.Backward(output, upstream, multiMax, query, key, value);
 }

@@ -7,7 +7,7 @@ using MultiMax.Benchmarks;
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --filter '*FirstCall*'   (its own jobs: first calls in fresh processes, and warm)
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --attention-memory fused 4096   (peak memory, one process per measurement)
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --loss-memory fused 32768       (likewise, for the output-layer loss)
-// dotnet run -c Release --project tests/MultiMax.Benchmarks -- --attention-profile 1024 60 [batch heads headSize [bias]]   (a steady loop to run under perf)
+// dotnet run -c Release --project tests/MultiMax.Benchmarks -- --attention-profile 1024|8x4096 60 [batch heads headSize [bias]]   (a steady loop to run under perf)
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --attention-first-calls 200     (a fresh process's first attention calls)
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --model-shape-ratios 100 [vision]   (quick interleaved medians at the model shapes)
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --ptx-report      (every GPU kernel's PTX instructions and shared memory, no GPU needed)
@@ -24,7 +24,10 @@ if (args is ["--attention-memory", string path, ..])
 if (args is ["--attention-profile", ..])
 {
     int Argument(int index, int fallback) => args.Length > index ? int.Parse(args[index]) : fallback;
-    AttentionProfile.Run(Argument(1, 1024), Argument(2, 60), Argument(3, 1), Argument(4, 8), Argument(5, 64), args.Length > 6 && args[6] == "bias");
+    // n, or queries x keys ("8x4096": a decode step against a cache).
+    string[] extents = args.Length > 1 ? args[1].Split('x') : ["1024"];
+    AttentionProfile.Run(int.Parse(extents[^1]), Argument(2, 60), Argument(3, 1), Argument(4, 8), Argument(5, 64), args.Length > 6 && args[6] == "bias",
+        queries: extents.Length > 1 ? int.Parse(extents[0]) : null);
     return;
 }
 

@@ -39,6 +39,20 @@ internal sealed class FusedAttentionFunction : autograd.SingleTensorFunction<Fus
         && shape.LogSumExpLength < int.MaxValue / sizeof(double)
         && (bias is null || bias.numel() < int.MaxValue / sizeof(double));
 
+    /// <summary>Starts compiling the backward's loops for a call like <paramref name="call"/> in <paramref name="dtype"/> (see <see cref="AttentionWarmUp"/>).</summary>
+    public static void WarmUpBackward(Call call, ScalarType dtype, Tensor? parameters)
+    {
+        int parameterCount = parameters is null ? 0 : checked((int)parameters.numel());
+        if (dtype == ScalarType.Float32)
+        {
+            AttentionWarmUp.Backward(call.Normalizer.FloatAttention!, call, parameterCount);
+        }
+        else
+        {
+            AttentionWarmUp.Backward(call.Normalizer.DoubleAttention!, call, parameterCount);
+        }
+    }
+
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
     {
         Tensor query = (Tensor)vars[0], key = (Tensor)vars[1], value = (Tensor)vars[2];

@@ -534,8 +534,8 @@ internal static unsafe class AttentionTiles<TKernel, T>
 
     /// <summary>
     /// scale·A·Bᵀ of a tile for a few rows of A (queries, or dO), each entry a dot product of an A row with a key (or value)
-    /// row, four keys at a time (four independent chains of fused multiply-adds over the head size, then their lanes
-    /// added): a decode step reads each key once, where turning the keys first would read and write them all again.
+    /// row, four keys at a time (four independent chains of fused multiply-adds over the head size, then the lanes of
+    /// all four added at once): a decode step reads each key once, where turning the keys first would read and write them all again.
     /// Written at row stride <paramref name="width"/> into <paramref name="tile"/>; columns past the last key get 0.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -558,6 +558,12 @@ internal static unsafe class AttentionTiles<TKernel, T>
                     s1 = TileMath.Fma(qt, Vector.Load(k1 + t), s1);
                     s2 = TileMath.Fma(qt, Vector.Load(k2 + t), s2);
                     s3 = TileMath.Fma(qt, Vector.Load(k3 + t), s3);
+                }
+
+                if (vectorEnd == headSize)
+                {
+                    TileMath.StoreScaledSums(s0, s1, s2, s3, scale, ref row[j]);
+                    continue;
                 }
 
                 T d0 = Vector.Sum(s0), d1 = Vector.Sum(s1), d2 = Vector.Sum(s2), d3 = Vector.Sum(s3);

@@ -57,12 +57,12 @@ internal static class TileMath
 
     /// <summary>
     /// The product's columns from <paramref name="from"/> on, in as many whole vectors of <typeparamref name="TLanes"/>
-    /// as fit before <paramref name="n"/>; returns the first column left over. Rows go six at a time, then four, then
-    /// one: six rows by two vectors are twelve independent chains of multiply-adds (enough to cover a multiply-add's
-    /// latency on two pipes), and each pair of loaded B vectors feeds twelve of them rather than eight, with one
-    /// register for the broadcasts of A (16 in all at 256 bits). How the rows are grouped changes no bit: every entry is
-    /// the same chain whichever block computes it. A and B are walked by offsets from a fixed reference, never by a
-    /// moving one, so that no reference points past an operand's end after the last step.
+    /// as fit before <paramref name="n"/>; returns the first column left over. Rows go six at a time, then four, then two,
+    /// then one: six rows by two vectors are twelve independent chains of multiply-adds (enough to cover a multiply-add's
+    /// latency on two pipes), and each pair of loaded B vectors feeds twelve of them rather than eight, with one register
+    /// for the broadcasts of A (16 in all at 256 bits). How the rows are grouped changes no bit: every entry is the same
+    /// chain whichever block computes it. A and B are walked by offsets from a fixed reference, never by a moving one, so
+    /// that no reference points past an operand's end after the last step.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int MultiplyVectors<TLanes, TVector, T>(
@@ -89,6 +89,11 @@ internal static class TileMath
         for (; i + 4 <= m; i += 4)
         {
             FourRows<TLanes, TVector, T>(ref Unsafe.Add(ref a, i * operands.RowStride), ref b, ref Unsafe.Add(ref c, i * operands.CStride), operands);
+        }
+
+        for (; i + 2 <= m; i += 2)
+        {
+            TwoRows<TLanes, TVector, T>(ref Unsafe.Add(ref a, i * operands.RowStride), ref b, ref Unsafe.Add(ref c, i * operands.CStride), operands);
         }
 
         for (; i < m; i++)
@@ -247,6 +252,80 @@ internal static class TileMath
             Store<TLanes, TVector, T>(s1, ref c1, column, o);
             Store<TLanes, TVector, T>(s2, ref c2, column, o);
             Store<TLanes, TVector, T>(s3, ref c3, column, o);
+        }
+    }
+
+    /// <summary>
+    /// Rows a[0..2) of the product: four vectors of columns at a time (eight chains, each loaded B vector feeding both
+    /// rows: the last two of a decode step's eight P·V rows), then two, then one.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TwoRows<TLanes, TVector, T>(ref T a0, ref T b, ref T c0, in Operands<T> o)
+        where TLanes : ISimdLanes<TVector, T>
+        where TVector : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int width = TLanes.Count;
+        nint columnStride = o.ColumnStride, bStride = o.BStride;
+        ref T a1 = ref Unsafe.Add(ref a0, o.RowStride);
+        ref T c1 = ref Unsafe.Add(ref c0, o.CStride);
+        int column = o.From;
+        for (; column + 4 * width <= o.PairEnd; column += 4 * width)
+        {
+            TVector s00 = TLanes.Zero, s01 = TLanes.Zero, s02 = TLanes.Zero, s03 = TLanes.Zero;
+            TVector s10 = TLanes.Zero, s11 = TLanes.Zero, s12 = TLanes.Zero, s13 = TLanes.Zero;
+            ref T bColumn = ref Unsafe.Add(ref b, column);
+            nint at = 0, bt = 0;
+            for (int t = 0; t < o.K; t++, at += columnStride, bt += bStride)
+            {
+                TVector b0 = TLanes.Load(ref bColumn, (nuint)bt), b1 = TLanes.Load(ref bColumn, (nuint)(bt + width));
+                TVector b2 = TLanes.Load(ref bColumn, (nuint)(bt + 2 * width)), b3 = TLanes.Load(ref bColumn, (nuint)(bt + 3 * width));
+                TVector x = TLanes.Broadcast(Unsafe.Add(ref a0, at));
+                s00 = TLanes.MultiplyAdd(x, b0, s00); s01 = TLanes.MultiplyAdd(x, b1, s01);
+                s02 = TLanes.MultiplyAdd(x, b2, s02); s03 = TLanes.MultiplyAdd(x, b3, s03);
+                x = TLanes.Broadcast(Unsafe.Add(ref a1, at));
+                s10 = TLanes.MultiplyAdd(x, b0, s10); s11 = TLanes.MultiplyAdd(x, b1, s11);
+                s12 = TLanes.MultiplyAdd(x, b2, s12); s13 = TLanes.MultiplyAdd(x, b3, s13);
+            }
+
+            StorePair<TLanes, TVector, T>(s00, s01, ref c0, column, o);
+            StorePair<TLanes, TVector, T>(s02, s03, ref c0, column + 2 * width, o);
+            StorePair<TLanes, TVector, T>(s10, s11, ref c1, column, o);
+            StorePair<TLanes, TVector, T>(s12, s13, ref c1, column + 2 * width, o);
+        }
+
+        for (; column < o.PairEnd; column += 2 * width)
+        {
+            TVector s00 = TLanes.Zero, s01 = TLanes.Zero, s10 = TLanes.Zero, s11 = TLanes.Zero;
+            ref T bColumn = ref Unsafe.Add(ref b, column);
+            nint at = 0, bt = 0;
+            for (int t = 0; t < o.K; t++, at += columnStride, bt += bStride)
+            {
+                TVector b0 = TLanes.Load(ref bColumn, (nuint)bt), b1 = TLanes.Load(ref bColumn, (nuint)(bt + width));
+                TVector x = TLanes.Broadcast(Unsafe.Add(ref a0, at));
+                s00 = TLanes.MultiplyAdd(x, b0, s00); s01 = TLanes.MultiplyAdd(x, b1, s01);
+                x = TLanes.Broadcast(Unsafe.Add(ref a1, at));
+                s10 = TLanes.MultiplyAdd(x, b0, s10); s11 = TLanes.MultiplyAdd(x, b1, s11);
+            }
+
+            StorePair<TLanes, TVector, T>(s00, s01, ref c0, column, o);
+            StorePair<TLanes, TVector, T>(s10, s11, ref c1, column, o);
+        }
+
+        for (; column < o.VectorEnd; column += width)
+        {
+            TVector s0 = TLanes.Zero, s1 = TLanes.Zero;
+            ref T bColumn = ref Unsafe.Add(ref b, column);
+            nint at = 0, bt = 0;
+            for (int t = 0; t < o.K; t++, at += columnStride, bt += bStride)
+            {
+                TVector b0 = TLanes.Load(ref bColumn, (nuint)bt);
+                s0 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a0, at)), b0, s0);
+                s1 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref a1, at)), b0, s1);
+            }
+
+            Store<TLanes, TVector, T>(s0, ref c0, column, o);
+            Store<TLanes, TVector, T>(s1, ref c1, column, o);
         }
     }
 
@@ -412,6 +491,42 @@ internal static class TileMath
         }
 
         return (squareRows, squareColumns);
+    }
+
+    /// <summary>
+    /// <c>destination[r] = scale · Σ lanes of sums[r]</c> for the four registers a, b, c, d: four dot products finished at
+    /// once. With AVX the four registers are folded into one by horizontal additions (three, then the halves added),
+    /// a few instructions where four sums across lanes would take several each; elsewhere each register is summed alone.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreScaledSums<T>(Vector<T> a, Vector<T> b, Vector<T> c, Vector<T> d, T scale, ref T destination)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (Avx.IsSupported && Vector<T>.Count * Unsafe.SizeOf<T>() == 32 && typeof(T) == typeof(float))
+        {
+            // [a0..3, b0..3, c0..3, d0..3 | a4..7, b4..7, c4..7, d4..7], then the halves added: [Σa, Σb, Σc, Σd].
+            Vector256<float> folded = Avx.HorizontalAdd(
+                Avx.HorizontalAdd(a.As<T, float>().AsVector256(), b.As<T, float>().AsVector256()),
+                Avx.HorizontalAdd(c.As<T, float>().AsVector256(), d.As<T, float>().AsVector256()));
+            Vector128<float> sums = folded.GetLower() + folded.GetUpper();
+            (sums * Unsafe.As<T, float>(ref scale)).StoreUnsafe(ref Unsafe.As<T, float>(ref destination));
+            return;
+        }
+
+        if (Avx.IsSupported && Vector<T>.Count * Unsafe.SizeOf<T>() == 32 && typeof(T) == typeof(double))
+        {
+            // [a01, b01, a23, b23] and [c01, d01, c23, d23]; their low halves and their high halves, added.
+            Vector256<double> ab = Avx.HorizontalAdd(a.As<T, double>().AsVector256(), b.As<T, double>().AsVector256());
+            Vector256<double> cd = Avx.HorizontalAdd(c.As<T, double>().AsVector256(), d.As<T, double>().AsVector256());
+            Vector256<double> sums = Avx.Permute2x128(ab, cd, 0x20) + Avx.Permute2x128(ab, cd, 0x31);
+            (sums * Unsafe.As<T, double>(ref scale)).StoreUnsafe(ref Unsafe.As<T, double>(ref destination));
+            return;
+        }
+
+        destination = Vector.Sum(a) * scale;
+        Unsafe.Add(ref destination, 1) = Vector.Sum(b) * scale;
+        Unsafe.Add(ref destination, 2) = Vector.Sum(c) * scale;
+        Unsafe.Add(ref destination, 3) = Vector.Sum(d) * scale;
     }
 
     /// <summary>a·b + c in one rounding.</summary>
