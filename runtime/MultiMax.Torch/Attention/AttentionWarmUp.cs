@@ -12,7 +12,8 @@ namespace MultiMax.Torch;
 /// JIT: the forward's loops, then the backward's. The first forward that will be differentiated queues, once per
 /// declaration and element type, a backward of a tiny problem of the same kind on a pool thread, so that the backward's
 /// loops compile on another core meanwhile; the real backward then finds them compiled (or waits for the compilation
-/// under way, never compiling twice).
+/// under way, never compiling twice). A forward outside <c>no_grad</c> whose inputs require a gradient counts as one
+/// that will be differentiated, even if the caller never calls backward.
 /// </summary>
 internal static class AttentionWarmUp
 {
@@ -20,23 +21,28 @@ internal static class AttentionWarmUp
     private static readonly ConditionalWeakTable<object, object> Started = new();
 
     /// <summary>
-    /// Queues the warm-up of <paramref name="kernels"/>' backward for a call like <paramref name="call"/>, unless one
-    /// was queued before. The tiny problem has the call's head size, its query count up to one block (which decides
-    /// between the decode path and the tiles) and its mask settings, one batch, one head and no bias or sinks.
+    /// Up to this many queries, keys and head-size entries: a full block of 64 and a remainder of 3, so that the tile
+    /// products take their blocks of six, four, two and one rows. What the JIT compiles depends on the methods a call
+    /// reaches, not on how long their loops run.
     /// </summary>
-    public static void Backward<T>(AttentionKernels<T> kernels, FusedAttentionFunction.Call call, int parameterCount)
+    private const int TinyExtent = 67;
+
+    /// <summary>
+    /// Queues the warm-up of <paramref name="kernels"/>' backward for a call like <paramref name="call"/>, unless one
+    /// was queued before; returns whether it queued one. The tiny problem keeps the call's query count up to
+    /// <see cref="TinyExtent"/> (a few queries take the decode path, more the tiles), its key count and head size up
+    /// to the same, and its mask settings, with one batch, one head and no bias or sinks. A call with an empty extent
+    /// computes nothing, so it queues nothing and leaves the warm-up to a later call.
+    /// </summary>
+    public static bool Backward<T>(AttentionKernels<T> kernels, FusedAttentionFunction.Call call, int parameterCount)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!Started.TryAdd(kernels, kernels))
-        {
-            return;
-        }
-
         AttentionShape shape = call.Shape;
-        var tiny = new AttentionShape(Batch: 1, Heads: 1, Queries: Math.Min(shape.Queries, 64), Keys: Math.Min(shape.Keys, 64), HeadSize: shape.HeadSize);
-        if (tiny.Queries == 0 || tiny.Keys == 0)
+        var tiny = new AttentionShape(Batch: 1, Heads: 1, Queries: Math.Min(shape.Queries, TinyExtent), Keys: Math.Min(shape.Keys, TinyExtent),
+            HeadSize: Math.Min(shape.HeadSize, TinyExtent));
+        if (tiny.Queries == 0 || tiny.Keys == 0 || tiny.HeadSize == 0 || Started.TryGetValue(kernels, out _) || !Started.TryAdd(kernels, kernels))
         {
-            return;
+            return false;
         }
 
         ThreadPool.UnsafeQueueUserWorkItem(
@@ -54,6 +60,7 @@ internal static class AttentionWarmUp
             },
             (kernels, tiny, masking: call.Masking, parameterCount),
             preferLocal: false);
+        return true;
     }
 
     /// <summary>The tiny backward, on zeros: only its compilation matters, so its results are dropped.</summary>

@@ -91,7 +91,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
             // from the key rows; more share the keys turned once per call.
             if (problem.KeysTransposed is null)
             {
-                DotsWithRows(query, key + (long)firstKey * headSize, headSize, queries, keys, width, problem.Scale, scratch.Scores);
+                TileMath.DotsWithRows(query, key + (long)firstKey * headSize, headSize, queries, keys, width, problem.Scale, scratch.Scores);
             }
             else
             {
@@ -254,7 +254,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
                 // s (masked: the finite stand-in 0, which σ′ may read safely) and σ(s) (masked: −∞).
                 if (fromRows)
                 {
-                    DotsWithRows(queryBlockRows, keyBlock, headSize, queries, keys, width, problem.Scale, scratch.Scores);
+                    TileMath.DotsWithRows(queryBlockRows, keyBlock, headSize, queries, keys, width, problem.Scale, scratch.Scores);
                 }
                 else
                 {
@@ -296,7 +296,7 @@ internal static unsafe class AttentionTiles<TKernel, T>
                 if (fromRows)
                 {
                     // A padding key's value row is never read into a gradient: its dP column is 0 (P is 0 there too).
-                    DotsWithRows(outputGradientBlock, valueBlock, headSize, queries, keys, width, T.One, scratch.WeightGradients!);
+                    TileMath.DotsWithRows(outputGradientBlock, valueBlock, headSize, queries, keys, width, T.One, scratch.WeightGradients!);
                     ZeroColumns(ref weightGradients, queries, width, paddedColumns);
                 }
                 else
@@ -529,77 +529,6 @@ internal static unsafe class AttentionTiles<TKernel, T>
             {
                 scratch.TileRowMaximum[row] = TileMath.MaxAcross(maximum);
             }
-        }
-    }
-
-    /// <summary>
-    /// scale·A·Bᵀ of a tile for a few rows of A (queries, or dO), each entry a dot product of an A row with a key (or value)
-    /// row, four keys at a time (four independent chains of fused multiply-adds over the head size, then the lanes of
-    /// all four added at once): a decode step reads each key once, where turning the keys first would read and write them all again.
-    /// Written at row stride <paramref name="width"/> into <paramref name="tile"/>; columns past the last key get 0.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DotsWithRows(T* queryBlock, T* keyBlock, int headSize, int queries, int keys, int width, T scale, T[] tile)
-    {
-        int vectorEnd = headSize - headSize % Width;
-        for (int i = 0; i < queries; i++)
-        {
-            T* q = queryBlock + (long)i * headSize;
-            Span<T> row = tile.AsSpan(i * width, width);
-            int j = 0;
-            for (; j + 4 <= keys; j += 4)
-            {
-                T* k0 = keyBlock + (long)j * headSize, k1 = k0 + headSize, k2 = k1 + headSize, k3 = k2 + headSize;
-                Vector<T> s0 = Vector<T>.Zero, s1 = Vector<T>.Zero, s2 = Vector<T>.Zero, s3 = Vector<T>.Zero;
-                for (int t = 0; t < vectorEnd; t += Width)
-                {
-                    Vector<T> qt = Vector.Load(q + t);
-                    s0 = TileMath.Fma(qt, Vector.Load(k0 + t), s0);
-                    s1 = TileMath.Fma(qt, Vector.Load(k1 + t), s1);
-                    s2 = TileMath.Fma(qt, Vector.Load(k2 + t), s2);
-                    s3 = TileMath.Fma(qt, Vector.Load(k3 + t), s3);
-                }
-
-                if (vectorEnd == headSize)
-                {
-                    TileMath.StoreScaledSums(s0, s1, s2, s3, scale, ref row[j]);
-                    continue;
-                }
-
-                T d0 = Vector.Sum(s0), d1 = Vector.Sum(s1), d2 = Vector.Sum(s2), d3 = Vector.Sum(s3);
-                for (int t = vectorEnd; t < headSize; t++)
-                {
-                    d0 = T.FusedMultiplyAdd(q[t], k0[t], d0);
-                    d1 = T.FusedMultiplyAdd(q[t], k1[t], d1);
-                    d2 = T.FusedMultiplyAdd(q[t], k2[t], d2);
-                    d3 = T.FusedMultiplyAdd(q[t], k3[t], d3);
-                }
-
-                row[j] = d0 * scale;
-                row[j + 1] = d1 * scale;
-                row[j + 2] = d2 * scale;
-                row[j + 3] = d3 * scale;
-            }
-
-            for (; j < keys; j++)
-            {
-                T* k = keyBlock + (long)j * headSize;
-                Vector<T> s = Vector<T>.Zero;
-                for (int t = 0; t < vectorEnd; t += Width)
-                {
-                    s = TileMath.Fma(Vector.Load(q + t), Vector.Load(k + t), s);
-                }
-
-                T dot = Vector.Sum(s);
-                for (int t = vectorEnd; t < headSize; t++)
-                {
-                    dot = T.FusedMultiplyAdd(q[t], k[t], dot);
-                }
-
-                row[j] = dot * scale;
-            }
-
-            row[keys..].Clear();
         }
     }
 

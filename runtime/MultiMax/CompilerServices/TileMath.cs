@@ -1,3 +1,4 @@
+using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -494,9 +495,83 @@ internal static class TileMath
     }
 
     /// <summary>
+    /// scale·A·Bᵀ of a tile for a few rows of A (queries, or dO), each entry a dot product of an A row with a key (or value)
+    /// row, four keys at a time (four independent chains of fused multiply-adds over the head size, then the lanes of
+    /// all four added at once): a decode step reads each key once, where turning the keys first would read and write them all again.
+    /// Written at row stride <paramref name="width"/> into <paramref name="tile"/>; columns past the last key get 0.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void DotsWithRows<T>(T* queryBlock, T* keyBlock, int headSize, int queries, int keys, int width, T scale, T[] tile)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int lanes = Vector<T>.Count, vectorEnd = headSize - headSize % lanes;
+        for (int i = 0; i < queries; i++)
+        {
+            T* q = queryBlock + (long)i * headSize;
+            Span<T> row = tile.AsSpan(i * width, width);
+            int j = 0;
+            for (; j + 4 <= keys; j += 4)
+            {
+                T* k0 = keyBlock + (long)j * headSize, k1 = k0 + headSize, k2 = k1 + headSize, k3 = k2 + headSize;
+                Vector<T> s0 = Vector<T>.Zero, s1 = Vector<T>.Zero, s2 = Vector<T>.Zero, s3 = Vector<T>.Zero;
+                for (int t = 0; t < vectorEnd; t += lanes)
+                {
+                    Vector<T> qt = Vector.Load(q + t);
+                    s0 = Fma(qt, Vector.Load(k0 + t), s0);
+                    s1 = Fma(qt, Vector.Load(k1 + t), s1);
+                    s2 = Fma(qt, Vector.Load(k2 + t), s2);
+                    s3 = Fma(qt, Vector.Load(k3 + t), s3);
+                }
+
+                if (vectorEnd == headSize)
+                {
+                    StoreScaledSums(s0, s1, s2, s3, scale, ref row[j]);
+                    continue;
+                }
+
+                T d0 = Vector.Sum(s0), d1 = Vector.Sum(s1), d2 = Vector.Sum(s2), d3 = Vector.Sum(s3);
+                for (int t = vectorEnd; t < headSize; t++)
+                {
+                    d0 = T.FusedMultiplyAdd(q[t], k0[t], d0);
+                    d1 = T.FusedMultiplyAdd(q[t], k1[t], d1);
+                    d2 = T.FusedMultiplyAdd(q[t], k2[t], d2);
+                    d3 = T.FusedMultiplyAdd(q[t], k3[t], d3);
+                }
+
+                row[j] = d0 * scale;
+                row[j + 1] = d1 * scale;
+                row[j + 2] = d2 * scale;
+                row[j + 3] = d3 * scale;
+            }
+
+            for (; j < keys; j++)
+            {
+                T* k = keyBlock + (long)j * headSize;
+                Vector<T> s = Vector<T>.Zero;
+                for (int t = 0; t < vectorEnd; t += lanes)
+                {
+                    s = Fma(Vector.Load(q + t), Vector.Load(k + t), s);
+                }
+
+                T dot = Vector.Sum(s);
+                for (int t = vectorEnd; t < headSize; t++)
+                {
+                    dot = T.FusedMultiplyAdd(q[t], k[t], dot);
+                }
+
+                row[j] = dot * scale;
+            }
+
+            row[keys..].Clear();
+        }
+    }
+
+    /// <summary>
     /// <c>destination[r] = scale · Σ lanes of sums[r]</c> for the four registers a, b, c, d: four dot products finished at
     /// once. With AVX the four registers are folded into one by horizontal additions (three, then the halves added),
     /// a few instructions where four sums across lanes would take several each; elsewhere each register is summed alone.
+    /// Each register's lanes are added in the tree the BCL's 256-bit sum uses, so a score has the same bits whether its
+    /// key is finished in a group of four or alone (TileMathTests pins it).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreScaledSums<T>(Vector<T> a, Vector<T> b, Vector<T> c, Vector<T> d, T scale, ref T destination)

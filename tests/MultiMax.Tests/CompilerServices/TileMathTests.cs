@@ -9,8 +9,8 @@ using Xunit;
 namespace MultiMax.Tests.CompilerServices;
 
 /// <summary>
-/// The tile products against a plain triple loop in double: every register-blocked path (blocks of six and of four rows
-/// and single rows; four vectors in a single row, pairs, single vectors, scalar columns), A plain and transposed,
+/// The tile products against a plain triple loop in double: every register-blocked path (blocks of six, four and two
+/// rows and single rows; four vectors in a single row, pairs, single vectors, scalar columns), A plain and transposed,
 /// overwriting and accumulating; at each SIMD width on its own (512 bits are emulated where the hardware lacks them)
 /// and as the product mixes them.
 /// The transpose against the definition, in whole squares, ragged edges and padding.
@@ -20,7 +20,7 @@ public class TileMathTests
     public static TheoryData<int, int, int> Shapes()
     {
         var shapes = new TheoryData<int, int, int>();
-        foreach (int m in new[] { 1, 4, 5, 6, 7, 10, 12, 13, 64 })
+        foreach (int m in new[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 64 })
         {
             foreach (int n in new[] { 1, 7, 8, 16, 24, 31, 40, 48, 64, 67 })
             {
@@ -63,7 +63,7 @@ public class TileMathTests
     private static void SameBits<T>(Random random, T alpha)
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
-        const int M = 13, K = 37, N = 91;
+        const int M = 15, K = 37, N = 91; // rows in blocks of six, six, two and one
         T[] a = Values<T>(random, M * K), b = Values<T>(random, K * N);
         T[] dispatched = new T[M * N], native = new T[M * N], wide = new T[M * N];
         TileMath.Multiply(ref a[0], K, 1, ref b[0], N, ref dispatched[0], N, M, K, N, alpha, accumulate: false);
@@ -71,6 +71,78 @@ public class TileMathTests
         TileMath.Multiply<WideLanes<T>, Vector512<T>, T>(ref a[0], K, 1, ref b[0], N, ref wide[0], N, M, K, N, alpha, accumulate: false);
         Assert.Equal(native, dispatched);
         Assert.Equal(native, wide);
+    }
+
+    /// <summary>
+    /// A decode step's scores straight from the key rows: scale·q·k for each of a few queries and every key, against a
+    /// loop in double, with zeros past the last key; head sizes on and off the vector width.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 1, 16)]
+    [InlineData(1, 7, 64)]
+    [InlineData(3, 9, 16)]
+    [InlineData(8, 64, 64)]
+    [InlineData(2, 13, 5)]
+    [InlineData(5, 6, 19)]
+    public unsafe void DotsWithRowsMatchALoop(int queries, int keys, int headSize)
+    {
+        var random = new Random(StableSeed.Of("dots"));
+        double[] q = Values<double>(random, queries * headSize), k = Values<double>(random, keys * headSize);
+        int width = keys + 3;
+        float[] qf = q.Select(x => (float)x).ToArray(), kf = k.Select(x => (float)x).ToArray();
+        float[] tile = Enumerable.Repeat(float.NaN, queries * width).ToArray();
+        double[] tileD = Enumerable.Repeat(double.NaN, queries * width).ToArray();
+        fixed (float* qp = qf, kp = kf)
+        fixed (double* qd = q, kd = k)
+        {
+            TileMath.DotsWithRows(qp, kp, headSize, queries, keys, width, 0.5f, tile);
+            TileMath.DotsWithRows(qd, kd, headSize, queries, keys, width, 0.5, tileD);
+        }
+
+        for (int i = 0; i < queries; i++)
+        {
+            for (int j = 0; j < width; j++)
+            {
+                double expected = 0, expectedFromFloats = 0;
+                for (int t = 0; j < keys && t < headSize; t++)
+                {
+                    expected += q[i * headSize + t] * k[j * headSize + t];
+                    expectedFromFloats += (double)qf[i * headSize + t] * kf[j * headSize + t];
+                }
+
+                Assert.Equal(0.5 * expected, tileD[i * width + j], 1e-12);
+                Assert.Equal(0.5 * expectedFromFloats, tile[i * width + j], 1e-5);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A key's score has the same bits wherever the key falls: in a group of four, whose lanes are folded together, or
+    /// among the last one to three keys, each summed across its lanes alone (the BCL's sum adds them in the same tree).
+    /// Calls see the same keys in different groupings (a padded tail, a causal band), so a score must not depend on it.
+    /// </summary>
+    [Fact]
+    public unsafe void EachScoreHasTheSameBitsWhereverItsKeyFalls()
+    {
+        var random = new Random(StableSeed.Of("dot bits"));
+        const int HeadSize = 32, Keys = 9, Queries = 64;
+        float[] q = Values<float>(random, Queries * HeadSize), k = Values<float>(random, Keys * HeadSize);
+        float[] all = new float[Queries * (Keys + 3)];
+        fixed (float* qp = q, kp = k)
+        {
+            TileMath.DotsWithRows(qp, kp, HeadSize, Queries, Keys, Keys + 3, 0.125f, all);
+            for (int keys = 1; keys < Keys; keys++)
+            {
+                float[] some = new float[Queries * (keys + 3)];
+                TileMath.DotsWithRows(qp, kp, HeadSize, Queries, keys, keys + 3, 0.125f, some);
+                for (int i = 0; i < Queries; i++)
+                {
+                    Assert.Equal(
+                        all.Skip(i * (Keys + 3)).Take(keys).Select(BitConverter.SingleToInt32Bits),
+                        some.Skip(i * (keys + 3)).Take(keys).Select(BitConverter.SingleToInt32Bits));
+                }
+            }
+        }
     }
 
     [Theory]

@@ -34,6 +34,19 @@ public class AttentionWarmUpTests
     }
 
     [Fact]
+    public void ACallWithAnEmptyExtentLeavesTheWarmUpToALaterCall()
+    {
+        var kernels = new AttentionKernels<float>((q, k, v, o, l, shape, p, options) => { }, (q, k, v, o, l, dO, dq, dk, dv, shape, p, dp, options, db, dc) => { });
+        using var module = new TorchNormalizers.SoftMaxModule();
+        var masking = new AttentionMasking(false, null, CausalAlignment.TopLeft);
+        FusedAttentionFunction.Call Call(AttentionShape shape) => new(module, shape, null, masking, 1, HasParameters: false, default, BiasGradient: false);
+
+        Assert.False(AttentionWarmUp.Backward(kernels, Call(new AttentionShape(1, 1, 0, 10, 16)), parameterCount: 0));
+        Assert.False(AttentionWarmUp.Backward(kernels, Call(new AttentionShape(1, 1, 10, 10, 0)), parameterCount: 0));
+        Assert.True(AttentionWarmUp.Backward(kernels, Call(new AttentionShape(1, 1, 10, 10, 16)), parameterCount: 0));
+    }
+
+    [Fact]
     public void EachDeclarationsBackwardIsWarmedUpOnce()
     {
         int backwardCalls = 0;
@@ -51,12 +64,11 @@ public class AttentionWarmUpTests
         var call = new FusedAttentionFunction.Call(module, new AttentionShape(2, 3, 100, 200, 32), null,
             new AttentionMasking(false, null, CausalAlignment.TopLeft), 1, HasParameters: false, default, BiasGradient: false);
 
-        AttentionWarmUp.Backward(kernels, call, parameterCount: 0);
-        AttentionWarmUp.Backward(kernels, call, parameterCount: 0);
+        Assert.True(AttentionWarmUp.Backward(kernels, call, parameterCount: 0));
+        Assert.False(AttentionWarmUp.Backward(kernels, call, parameterCount: 0));
 
         Assert.True(ran.Wait(TimeSpan.FromSeconds(30)), "The warm-up never ran.");
-        Thread.Sleep(100);
         Assert.Equal(1, Volatile.Read(ref backwardCalls));
-        Assert.Equal(new AttentionShape(1, 1, 64, 64, 32), warmedUp);
+        Assert.Equal(new AttentionShape(1, 1, 67, 67, 32), warmedUp);
     }
 }
