@@ -297,9 +297,7 @@ public class DiagnosticTests
     [Fact]
     public void EveryDescriptorHasADescriptionAndItsOwnHelpHeading()
     {
-        IEnumerable<DiagnosticDescriptor> descriptors = typeof(MultiMax.Generator.Diagnostics.DiagnosticDescriptors)
-            .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
-            .Select(field => field.GetValue(null)).OfType<DiagnosticDescriptor>().ToList();
+        IReadOnlyList<DiagnosticDescriptor> descriptors = Descriptors.All;
         Assert.Equal(28, descriptors.Count());
         Assert.All(descriptors, descriptor =>
         {

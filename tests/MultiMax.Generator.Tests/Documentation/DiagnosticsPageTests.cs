@@ -2,10 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Reflection;
 using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
-using MultiMax.Generator.Diagnostics;
 using MultiMax.Generator.Tests.Infrastructure;
 using Xunit;
 
@@ -24,17 +22,17 @@ public class DiagnosticsPageTests
 
     private static readonly Lazy<IReadOnlyDictionary<string, string>> Sections = new(ReadSections);
 
-    public static TheoryData<string> Ids() => new(Descriptors().Select(descriptor => descriptor.Id));
+    public static TheoryData<string> Ids() => new(Descriptors.All.Select(descriptor => descriptor.Id));
 
     [Fact]
     public void EveryIdHasAHeadingAndEveryHeadingAnId() =>
-        Assert.Equal(Descriptors().Select(d => d.Id).Order(StringComparer.Ordinal), Sections.Value.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(Descriptors.All.Select(d => d.Id).Order(StringComparer.Ordinal), Sections.Value.Keys.Order(StringComparer.Ordinal));
 
     [Theory]
     [MemberData(nameof(Ids))]
     public void TheHelpLinkIsTheIdsHeading(string id)
     {
-        string anchor = new Uri(Descriptors().Single(d => d.Id == id).HelpLinkUri).Fragment.TrimStart('#');
+        string anchor = new Uri(Descriptors.All.Single(d => d.Id == id).HelpLinkUri).Fragment.TrimStart('#');
         Assert.Contains(anchor, Markdown.Anchors(File.ReadAllText(PagePath)));
         Assert.Equal(Markdown.Slug(id), anchor);
     }
@@ -62,10 +60,6 @@ public class DiagnosticsPageTests
     private const string ImplicitUsings = "global using System;";
 
     private static string PagePath => Path.Combine(RepositoryFiles.Root, "docs", "diagnostics.md");
-
-    private static IEnumerable<DiagnosticDescriptor> Descriptors() =>
-        typeof(DiagnosticDescriptors).GetFields(BindingFlags.Public | BindingFlags.Static)
-            .Select(field => field.GetValue(null)).OfType<DiagnosticDescriptor>();
 
     /// <summary>Each "## MMXnnnn" heading's text up to the next heading of that level.</summary>
     private static IReadOnlyDictionary<string, string> ReadSections() =>
