@@ -11,14 +11,15 @@ namespace MultiMax.Benchmarks;
 /// The first calls of fused attention in a fresh process, at the vision demo's shape (b128 h4, 50 tokens, d16, float
 /// forward+backward through <see cref="FusedAttention.ScaledDotProduct"/>), beside TorchSharp's
 /// <c>scaled_dot_product_attention</c>: a training run's first steps, or a service's first requests.
-/// <c>dotnet run -c Release --project tests/MultiMax.Benchmarks -- --attention-first-calls [calls]</c>; run it once per
+/// <c>dotnet run -c Release --project tests/MultiMax.Benchmarks -- --attention-first-calls [calls] [jit]</c>; run it once per
 /// measurement, since only a fresh process has first calls. The JIT's tiers show as the gap between calls 2–10 and the
 /// last calls (compare with <c>DOTNET_TieredCompilation=0</c>, where every method is optimized at once); call 1 also
-/// reports the time the JIT spent compiling during it, on any thread.
+/// reports the time the JIT spent compiling during it, on any thread, and with <c>jit</c> which methods that was
+/// (<see cref="JitTimeline"/>).
 /// </summary>
 public static class AttentionFirstCalls
 {
-    public static void Run(int calls)
+    public static void Run(int calls, bool jitTimeline)
     {
         manual_seed(42);
         using Tensor query = randn(128, 4, 50, 16).requires_grad_(), key = randn(128, 4, 50, 16).requires_grad_();
@@ -52,7 +53,17 @@ public static class AttentionFirstCalls
         }
 
         // The fused operator first, so that its first call is this process's first attention call of any kind.
-        Report("fused MultiMax2", Time(() => FusedAttention.ScaledDotProduct(query, key, value, multiMax)));
+        using JitTimeline? timeline = jitTimeline ? new JitTimeline() : null;
+        DateTime fusedStart = DateTime.UtcNow;
+        (double[] Times, double FirstCallJit, double FirstForward) fused = Time(() => FusedAttention.ScaledDotProduct(query, key, value, multiMax));
+        Report("fused MultiMax2", fused);
+        if (timeline is not null)
+        {
+            // Reading the events costs time on every thread: compare call times without it.
+            Console.WriteLine("the JIT during the fused operator's call 1, per thread, then its longest compilations:");
+            timeline.Print(fusedStart, fusedStart + TimeSpan.FromMilliseconds(fused.Times[0]), JitTimeline.CurrentThread(), top: 20);
+        }
+
         Report("torch sdpa (SoftMax)", Time(() => nn.functional.scaled_dot_product_attention(query, key, value)));
     }
 

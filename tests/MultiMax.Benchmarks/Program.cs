@@ -8,7 +8,7 @@ using MultiMax.Benchmarks;
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --attention-memory fused 4096   (peak memory, one process per measurement)
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --loss-memory fused 32768       (likewise, for the output-layer loss)
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --attention-profile 1024|8x4096 60 [batch heads headSize [bias]]   (a steady loop to run under perf)
-// dotnet run -c Release --project tests/MultiMax.Benchmarks -- --attention-first-calls 200     (a fresh process's first attention calls)
+// dotnet run -c Release --project tests/MultiMax.Benchmarks -- --attention-first-calls 200 [jit]     (a fresh process's first attention calls; jit: what its JIT compiled in call 1)
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --model-shape-ratios 100 [vision]   (quick interleaved medians at the model shapes)
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --ptx-report      (every GPU kernel's PTX instructions and shared memory, no GPU needed)
 //
@@ -33,7 +33,7 @@ if (args is ["--attention-profile", ..])
 
 if (args is ["--attention-first-calls", ..])
 {
-    AttentionFirstCalls.Run(args.Length > 1 ? int.Parse(args[1]) : 200);
+    AttentionFirstCalls.Run(args.Length > 1 ? int.Parse(args[1]) : 200, jitTimeline: args.Length > 2 && args[2] == "jit");
     return;
 }
 

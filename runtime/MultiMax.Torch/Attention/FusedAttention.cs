@@ -80,7 +80,7 @@ public static class FusedAttention
             var call = new FusedAttentionFunction.Call(fused, shape, Mask(keyPaddingMask), masking, scaleValue, parameters is not null,
                 fullBias is null ? default : new AttentionBiasShape(Fit(fullBias.shape[0]), Fit(fullBias.shape[1]), Fit(fullBias.shape[2]), Fit(fullBias.shape[3])),
                 BiasGradient: fullBias is { requires_grad: true });
-            if (is_grad_enabled() && WillBeDifferentiated(query, key, value, parameters, fullBias, headSinks))
+            if (WillBeDifferentiated(query, key, value, parameters, fullBias, headSinks))
             {
                 FusedAttentionFunction.WarmUpBackward(call, query.dtype, parameters);
             }
@@ -305,8 +305,8 @@ public static class FusedAttention
 
     private static string Extents(long[] extents) => $"[{string.Join(", ", extents)}]";
 
-    /// <summary>Whether autograd will take a gradient through any of these tensors.</summary>
-    private static bool WillBeDifferentiated(params Tensor?[] tensors) => Array.Exists(tensors, tensor => tensor is { requires_grad: true });
+    /// <summary>Whether autograd will take a gradient through any of these tensors: grad mode is on and one requires it.</summary>
+    internal static bool WillBeDifferentiated(params Tensor?[] tensors) => is_grad_enabled() && Array.Exists(tensors, tensor => tensor is { requires_grad: true });
 
     /// <summary>Whether <paramref name="value"/> stays finite in <paramref name="dtype"/> (query's floating-point dtype).</summary>
     private static bool FitsDtype(double value, ScalarType dtype) => dtype switch

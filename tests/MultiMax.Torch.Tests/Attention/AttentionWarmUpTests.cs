@@ -2,6 +2,7 @@ using System;
 using System.Threading;
 using MultiMax.Torch.CompilerServices;
 using Xunit;
+using static TorchSharp.torch;
 
 namespace MultiMax.Torch.Tests.Attention;
 
@@ -70,5 +71,21 @@ public class AttentionWarmUpTests
         Assert.True(ran.Wait(TimeSpan.FromSeconds(30)), "The warm-up never ran.");
         Assert.Equal(1, Volatile.Read(ref backwardCalls));
         Assert.Equal(new AttentionShape(1, 1, 67, 67, 32), warmedUp);
+    }
+
+    /// <summary>The test that decides whether a fused forward queues the warm-up: never under <c>no_grad</c>.</summary>
+    [Fact]
+    public void ACallCountsAsDifferentiatedOnlyWithGradModeOnAndAnInputRequiringGrad()
+    {
+        using Tensor plain = zeros(2), tracked = zeros(2).requires_grad_();
+
+        Assert.True(FusedAttention.WillBeDifferentiated(plain, tracked, null));
+        Assert.False(FusedAttention.WillBeDifferentiated(plain, null));
+        using (no_grad())
+        {
+            Assert.False(FusedAttention.WillBeDifferentiated(plain, tracked, null));
+        }
+
+        Assert.True(FusedAttention.WillBeDifferentiated(tracked));
     }
 }
