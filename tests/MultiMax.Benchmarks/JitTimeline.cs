@@ -13,7 +13,8 @@ namespace MultiMax.Benchmarks;
 /// (MethodJittingStarted, then MethodLoadVerbose) read in process. <see cref="AttentionFirstCalls"/> prints it for the
 /// first fused call when asked, to show where a fresh process's first call goes. A method's time runs from the start
 /// of its compilation to its code being published, so it includes waiting for another thread's compilation of an
-/// inlinee's class and any other thread's use of the core meanwhile.
+/// inlinee's class and any other thread's use of the core meanwhile; it is wall-clock time, not the JIT's CPU time.
+/// The listener's own methods compile on the thread that delivers the events, which is left out.
 /// </summary>
 public sealed partial class JitTimeline : EventListener
 {
@@ -24,6 +25,9 @@ public sealed partial class JitTimeline : EventListener
 
     private readonly ConcurrentDictionary<ulong, (DateTime Start, string Name)> compiling = new();
     private readonly ConcurrentQueue<Compilation> compiled = new();
+
+    /// <summary>The thread that delivers the events (and compiles this listener's own methods), once known.</summary>
+    private volatile int listenerThread = -1;
 
     /// <summary>One method's compilation: its name without namespaces or generic arguments, its thread, when, how long.</summary>
     public sealed record Compilation(string Method, int Thread, DateTime Start, double Milliseconds);
@@ -38,6 +42,7 @@ public sealed partial class JitTimeline : EventListener
 
     protected override void OnEventWritten(EventWrittenEventArgs e)
     {
+        listenerThread = CurrentThread();
         if (e.Payload is not { } payload)
         {
             return;
@@ -55,7 +60,7 @@ public sealed partial class JitTimeline : EventListener
 
     /// <summary>The compilations that started in [from, to), longest first.</summary>
     public IReadOnlyList<Compilation> Between(DateTime from, DateTime to) =>
-        compiled.Where(c => c.Start >= from && c.Start < to).OrderByDescending(c => c.Milliseconds).ToList();
+        compiled.Where(c => c.Start >= from && c.Start < to && c.Thread != listenerThread).OrderByDescending(c => c.Milliseconds).ToList();
 
     /// <summary>The threads' totals, then the <paramref name="top"/> longest compilations with their start after <paramref name="from"/>.</summary>
     public void Print(DateTime from, DateTime to, int callingThread, int top)
@@ -64,7 +69,7 @@ public sealed partial class JitTimeline : EventListener
         foreach (IGrouping<int, Compilation> thread in all.GroupBy(c => c.Thread).OrderByDescending(g => g.Sum(c => c.Milliseconds)))
         {
             string who = thread.Key == callingThread ? "calling thread" : $"thread {thread.Key}";
-            Console.WriteLine($"  {who,-16} {thread.Count(),4} methods, {thread.Sum(c => c.Milliseconds),6:F1} ms compiling");
+            Console.WriteLine($"  {who,-16} {thread.Count(),4} methods, {thread.Sum(c => c.Milliseconds),6:F1} ms from their compilations' starts to their code");
         }
 
         foreach (Compilation c in all.Take(top))
@@ -77,17 +82,28 @@ public sealed partial class JitTimeline : EventListener
     /// <summary>The operating system's id of the calling thread, as the events give it (-1 where it is not known here).</summary>
     public static int CurrentThread() => OperatingSystem.IsLinux() ? gettid() : OperatingSystem.IsWindows() ? GetCurrentThreadId() : -1;
 
-    /// <summary><c>Type:Method</c> without namespaces, generic arguments and a generated file-local type's prefix.</summary>
+    /// <summary><c>Type:Method</c> without namespaces, generic arguments and arities, and a generated file-local type's prefix.</summary>
     private static string ShortName(string name)
     {
-        string withoutArguments = FileLocalPrefix().Replace(GenericArguments().Replace(name, ""), "");
-        int colon = withoutArguments.IndexOf(':');
-        string type = withoutArguments[..colon];
-        return type[(type.LastIndexOf('.') + 1)..] + withoutArguments[colon..];
+        string previous;
+        do
+        {
+            previous = name;
+            name = InnermostBrackets().Replace(name, "");
+        }
+        while (name != previous);
+
+        name = FileLocalPrefix().Replace(Arity().Replace(name, ""), "");
+        int colon = name.IndexOf(':');
+        string type = name[..colon];
+        return type[(type.LastIndexOf('.') + 1)..] + name[colon..];
     }
 
-    [GeneratedRegex(@"\[[^\[\]]*(\[[^\[\]]*\])*[^\[\]]*\]")]
-    private static partial Regex GenericArguments();
+    [GeneratedRegex(@"\[[^\[\]]*\]")]
+    private static partial Regex InnermostBrackets();
+
+    [GeneratedRegex(@"`\d+")]
+    private static partial Regex Arity();
 
     [GeneratedRegex(@"<[^<>]*>[0-9A-F]+__")]
     private static partial Regex FileLocalPrefix();

@@ -33,7 +33,7 @@ if (args is ["--attention-profile", ..])
 
 if (args is ["--attention-first-calls", ..])
 {
-    AttentionFirstCalls.Run(args.Length > 1 ? int.Parse(args[1]) : 200, jitTimeline: args.Length > 2 && args[2] == "jit");
+    AttentionFirstCalls.Run(args.Length > 1 && int.TryParse(args[1], out int calls) ? calls : 200, jitTimeline: args.Contains("jit"));
     return;
 }
 

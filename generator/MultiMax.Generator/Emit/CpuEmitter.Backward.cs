@@ -97,7 +97,7 @@ internal static partial class CpuEmitter
                     // Masked entries evaluate σ' at 0 instead of −∞ (finite, and multiplied by gσ = 0); their dx is 0.
                     var xz = new Local("xz");
                     writer.Line($"var {xz} = {masked} ? 0 : {kernel.Element(x)};");
-                    dxs = $"{masked} ? 0 : {kernel.Scalars.WriteInputGradient(writer, xz, gs, gs, Total, "dxv", factored: true)}";
+                    dxs = $"{masked} ? 0 : {kernel.Scalars.WriteInputGradient(writer, xz, gs, gs, Total, "dxv")}";
                 }
 
                 writer.Line($"{kernel.Element(dx)} = {dxs};");
@@ -118,12 +118,10 @@ internal static partial class CpuEmitter
                 writer.Line();
             }
 
-            writer.Line(gradients.Any(g => g.Factored.Factor is not null)
-                ? "// Add this block's sums, each times its factor that does not depend on x."
-                : "// Add this block's sums.");
+            writer.Line("// Add this block's sums.");
             foreach (ParameterGradient gradient in gradients)
             {
-                writer.Line($"{kernel.Scalars.ScaledTotal(parameterGradients, gradient, Total(gradient))};");
+                writer.Line($"{parameterGradients}[{gradient.ParameterIndex}] += {Total(gradient)};");
             }
         }
     }
@@ -159,7 +157,7 @@ internal static partial class CpuEmitter
         // after: a NaN parameter would make σ' NaN there too.
         var xz = new Local("xz");
         writer.Line($"var {xz} = {kernel.Api}.ConditionalSelect({masked}, {kernel.Zero}, {xv});");
-        Local dx = kernel.Lanes.WriteInputGradient(writer, xz, gs, gsForSums, laneSum, "dxv", factored: true);
+        Local dx = kernel.Lanes.WriteInputGradient(writer, xz, gs, gsForSums, laneSum, "dxv");
         return $"{kernel.Api}.ConditionalSelect({masked}, {kernel.Zero}, {dx})";
     }
 

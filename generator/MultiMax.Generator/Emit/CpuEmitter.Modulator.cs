@@ -90,7 +90,7 @@ internal static partial class CpuEmitter
 
     /// <summary>
     /// ds = σ′(s)·gσ over a tile, in place over gσ, and gσ·∂σ/∂θ summed per parameter: lanes within a chunk in the
-    /// element type, then in double, each sum without its factor that does not depend on s, applied once at the end.
+    /// element type, then in double.
     /// </summary>
     private static void WriteTileDerivative(CpuKernelScope kernel)
     {
@@ -122,7 +122,7 @@ internal static partial class CpuEmitter
         {
             writer.Line($"var {sv} = {kernel.Load(s)};");
             writer.Line($"var {gv} = {kernel.Load(gradient)};");
-            Local dx = kernel.Lanes.WriteInputGradient(writer, sv, gv, gv, Lanes, "dsV", factored: true);
+            Local dx = kernel.Lanes.WriteInputGradient(writer, sv, gv, gv, Lanes, "dsV");
             writer.Line(kernel.Store(dx.Name, gradient));
         });
 
@@ -131,7 +131,7 @@ internal static partial class CpuEmitter
         {
             writer.Line($"{kernel.T} {ss} = {kernel.Element(s)};");
             writer.Line($"{kernel.T} {gs} = {kernel.Element(gradient)};");
-            Local dx = kernel.Scalars.WriteInputGradient(writer, ss, gs, gs, Total, "dsS", factored: true);
+            Local dx = kernel.Scalars.WriteInputGradient(writer, ss, gs, gs, Total, "dsS");
             writer.Line($"{kernel.Element(gradient)} = {dx};");
         }
 
@@ -140,7 +140,7 @@ internal static partial class CpuEmitter
             writer.Line();
             foreach (ParameterGradient g in gradients)
             {
-                writer.Line($"{kernel.Scalars.ScaledTotal(parameterGradients, g, Total(g))};");
+                writer.Line($"{parameterGradients}[{g.ParameterIndex}] += {Total(g)};");
             }
         }
     }

@@ -50,12 +50,6 @@ internal interface IDialect
     /// <summary><c>a·b + c</c>, in one rounding where the target has a fused multiply-add.</summary>
     string MultiplyAdd(string a, string b, string c);
 
-    /// <summary>
-    /// The statement (without its semicolon) adding <c>left·right</c> to <paramref name="accumulator"/>: one fused
-    /// multiply-add where the accumulator has the operands' type and the target has one.
-    /// </summary>
-    string Accumulate(Local accumulator, string left, string right);
-
     /// <summary>Whether the code has a prologue run once per call, where values that do not depend on x are computed (torch ops do not).</summary>
     bool HasCallPrologue { get; }
 }

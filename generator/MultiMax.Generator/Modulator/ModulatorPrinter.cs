@@ -38,12 +38,8 @@ internal sealed class ModulatorPrinter(ModulatorMath math, IDialect dialect)
     /// <param name="gsForSums">What the parameter sums take instead of gσ: gσ with lanes already summed zeroed.</param>
     /// <param name="accumulator">The local that sums each parameter's gradient.</param>
     /// <param name="name">The name to declare dx under.</param>
-    /// <param name="factored">
-    /// Whether the accumulators sum gσ·Summand of <see cref="ParameterGradient.Factored"/>, for a kernel that writes
-    /// its totals with <see cref="ScaledTotal"/>; otherwise they sum gσ·∂σ/∂θ itself.
-    /// </param>
     public Local WriteInputGradient(
-        SourceWriter writer, Local x, Local gs, Local gsForSums, Func<ParameterGradient, Local> accumulator, string name, bool factored = false)
+        SourceWriter writer, Local x, Local gs, Local gsForSums, Func<ParameterGradient, Local> accumulator, string name)
     {
         if (math.IsIdentity)
         {
@@ -55,32 +51,12 @@ internal sealed class ModulatorPrinter(ModulatorMath math, IDialect dialect)
         writer.Line($"{dialect.Declare(dx, Product(writer, code, gs, math.SigmaPrime))} // dx = σ'(x)·gσ{(math.NeedsZeroGuard ? ", exactly 0 where gσ is" : "")}");
         foreach (ParameterGradient gradient in math.Gradients)
         {
-            if (factored)
-            {
-                FactoredDerivative split = gradient.Factored;
-                string unscaled = split.Factor is null && !split.Negated ? "" : ", its factor applied to the total";
-                writer.Line($"{Accumulate(writer, code, accumulator(gradient), gsForSums, split.Summand)}; // gσ·∂σ/∂{ParameterName(gradient)}{unscaled}");
-                continue;
-            }
-
             // A negated derivative (a threshold above: d/dd max(x − d, 0) = −1) is subtracted, not negated first.
             (string operation, SigmaNode derivative) = gradient.Derivative.Kind == SigmaKind.Negate ? ("-=", gradient.Derivative[0]) : ("+=", gradient.Derivative);
             writer.Line($"{accumulator(gradient)} {operation} {Product(writer, code, gsForSums, derivative)}; // gσ·∂σ/∂{ParameterName(gradient)}");
         }
 
         return dx;
-    }
-
-    /// <summary>
-    /// The statement adding a parameter's summed gσ·Summand (<paramref name="total"/>, from
-    /// <see cref="WriteInputGradient"/> with <c>factored</c>) to <c><paramref name="gradients"/>[k]</c>, scaled by its factor
-    /// and sign: <c>parameterGradients[5] -= c1 * gradD1</c>. Its factor is an operand the call's prologue declared.
-    /// </summary>
-    public string ScaledTotal(Local gradients, ParameterGradient gradient, Local total)
-    {
-        FactoredDerivative split = gradient.Factored;
-        string scaled = split.Factor is null ? total.Name : $"{FactorOperand(split.Factor)} * {total}";
-        return $"{gradients}[{gradient.ParameterIndex}] {(split.Negated ? "-=" : "+=")} {scaled}";
     }
 
     /// <summary>
@@ -120,39 +96,6 @@ internal sealed class ModulatorPrinter(ModulatorMath math, IDialect dialect)
         return math.NeedsZeroGuard
             ? dialect.Select(dialect.Compare(SigmaComparison.Equal, g.Name, dialect.Constant(0)), dialect.ConstantLike(0, g), product)
             : product;
-    }
-
-    /// <summary>
-    /// <paramref name="accumulator"/> += g·summand, as one fused multiply-add where the dialect's accumulators take one:
-    /// g·r·…·r with r last for a power (left to right, as <see cref="Product(SourceWriter, SigmaCode, Local, SigmaNode)"/>).
-    /// A summand that may be infinite keeps its exact 0 where g is 0, so it is added as that product.
-    /// </summary>
-    private string Accumulate(SourceWriter writer, SigmaCode code, Local accumulator, Local g, SigmaNode summand)
-    {
-        if (summand.IsConstantValue(1))
-        {
-            return $"{accumulator} += {g}";
-        }
-
-        if (math.NeedsZeroGuard)
-        {
-            return $"{accumulator} += {Product(writer, code, g, summand)}";
-        }
-
-        if (summand is { Kind: SigmaKind.Power, Index: > 0 } power)
-        {
-            string r = code.Write(writer, power[0]);
-            return dialect.Accumulate(accumulator, SigmaCode.TimesPower(g.Name, r, power.Index - 1), r);
-        }
-
-        return dialect.Accumulate(accumulator, g.Name, code.Write(writer, summand));
-    }
-
-    /// <summary>A factor that does not depend on x, as an operand: its invariant's or parameter's symbol, a constant, or its definition.</summary>
-    private string FactorOperand(SigmaNode factor)
-    {
-        SigmaCode code = Code(new Local("x"), "");
-        return factor.IsOperation && math.Invariants.Of(factor) is null ? $"({code.Definition(factor)})" : code.Write(new SourceWriter(), factor);
     }
 
     private string ParameterName(ParameterGradient gradient) =>

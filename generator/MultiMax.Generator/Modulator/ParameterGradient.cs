@@ -9,7 +9,4 @@ internal sealed record ParameterGradient(string Name, int ParameterIndex, SigmaN
 {
     /// <summary>The conventional accumulator name, <c>grad</c> + <see cref="Name"/>.</summary>
     public string AccumulatorStem => "grad" + Name;
-
-    /// <summary><see cref="Derivative"/> with its factor that does not depend on x taken out, for kernels that scale their total once.</summary>
-    public FactoredDerivative Factored { get; } = FactoredDerivative.Of(Derivative);
 }

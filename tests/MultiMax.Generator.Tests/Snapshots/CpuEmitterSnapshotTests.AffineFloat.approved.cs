@@ -565,14 +565,15 @@ namespace MultiMax.Generated
                         var dσ8 = dσ7 * scaleV;
                         var dxv = gs * dσ8; // dx = σ'(x)·gσ
                         var dσ9 = Vector512.MaxNative(dσ1, zero);
-                        gradA0V = Vector512.FusedMultiplyAdd(gs, dσ9, gradA0V); // gσ·∂σ/∂a0
+                        gradA0V += gs * dσ9; // gσ·∂σ/∂a0
                         var dσ10 = Vector512.MaxNative(dσ5, zero);
-                        gradC1V = Vector512.FusedMultiplyAdd(gs, dσ10, gradC1V); // gσ·∂σ/∂c1
-                        gradB0V = Vector512.FusedMultiplyAdd(gs, dσ2, gradB0V); // gσ·∂σ/∂b0, its factor applied to the total
-                        gradD1V = Vector512.FusedMultiplyAdd(gs, dσ6, gradD1V); // gσ·∂σ/∂d1, its factor applied to the total
-                        var dσ11 = dσ7 * xz;
-                        gradScaleV = Vector512.FusedMultiplyAdd(gs, dσ11, gradScaleV); // gσ·∂σ/∂scale
-                        gradShiftV = Vector512.FusedMultiplyAdd(gs, dσ7, gradShiftV); // gσ·∂σ/∂shift
+                        gradC1V += gs * dσ10; // gσ·∂σ/∂c1
+                        gradB0V += gs * dσ3; // gσ·∂σ/∂b0
+                        var dσ11 = c1V * dσ6;
+                        gradD1V -= gs * dσ11; // gσ·∂σ/∂d1
+                        var dσ12 = dσ7 * xz;
+                        gradScaleV += gs * dσ12; // gσ·∂σ/∂scale
+                        gradShiftV += gs * dσ7; // gσ·∂σ/∂shift
                         Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
                     if (hasTail && chunkEnd == vectorEnd)
@@ -595,14 +596,15 @@ namespace MultiMax.Generated
                         var dσ8 = dσ7 * scaleV;
                         var dxv = gs * dσ8; // dx = σ'(x)·gσ
                         var dσ9 = Vector512.MaxNative(dσ1, zero);
-                        gradA0V = Vector512.FusedMultiplyAdd(gsNew, dσ9, gradA0V); // gσ·∂σ/∂a0
+                        gradA0V += gsNew * dσ9; // gσ·∂σ/∂a0
                         var dσ10 = Vector512.MaxNative(dσ5, zero);
-                        gradC1V = Vector512.FusedMultiplyAdd(gsNew, dσ10, gradC1V); // gσ·∂σ/∂c1
-                        gradB0V = Vector512.FusedMultiplyAdd(gsNew, dσ2, gradB0V); // gσ·∂σ/∂b0, its factor applied to the total
-                        gradD1V = Vector512.FusedMultiplyAdd(gsNew, dσ6, gradD1V); // gσ·∂σ/∂d1, its factor applied to the total
-                        var dσ11 = dσ7 * xz;
-                        gradScaleV = Vector512.FusedMultiplyAdd(gsNew, dσ11, gradScaleV); // gσ·∂σ/∂scale
-                        gradShiftV = Vector512.FusedMultiplyAdd(gsNew, dσ7, gradShiftV); // gσ·∂σ/∂shift
+                        gradC1V += gsNew * dσ10; // gσ·∂σ/∂c1
+                        gradB0V += gsNew * dσ3; // gσ·∂σ/∂b0
+                        var dσ11 = c1V * dσ6;
+                        gradD1V -= gsNew * dσ11; // gσ·∂σ/∂d1
+                        var dσ12 = dσ7 * xz;
+                        gradScaleV += gsNew * dσ12; // gσ·∂σ/∂scale
+                        gradShiftV += gsNew * dσ7; // gσ·∂σ/∂shift
                         Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
                     }
                     gradA0 += VectorMath.SumAcross(gradA0V);
@@ -621,11 +623,11 @@ namespace MultiMax.Generated
                 gradA0 = gradC1 = gradB0 = gradD1 = gradScale = gradShift = double.NaN;
             }
 
-            // Add this block's sums, each times its factor that does not depend on x.
+            // Add this block's sums.
             parameterGradients[0] += gradA0;
             parameterGradients[1] += gradC1;
-            parameterGradients[2] += a0 * gradB0;
-            parameterGradients[3] -= c1 * gradD1;
+            parameterGradients[2] += gradB0;
+            parameterGradients[3] += gradD1;
             parameterGradients[4] += gradScale;
             parameterGradients[5] += gradShift;
         }
@@ -714,14 +716,15 @@ namespace MultiMax.Generated
                         var dσ8 = dσ7 * scaleV;
                         var dxv = gs * dσ8; // dx = σ'(x)·gσ
                         var dσ9 = Vector.MaxNative(dσ1, zero);
-                        gradA0V = Vector.FusedMultiplyAdd(gs, dσ9, gradA0V); // gσ·∂σ/∂a0
+                        gradA0V += gs * dσ9; // gσ·∂σ/∂a0
                         var dσ10 = Vector.MaxNative(dσ5, zero);
-                        gradC1V = Vector.FusedMultiplyAdd(gs, dσ10, gradC1V); // gσ·∂σ/∂c1
-                        gradB0V = Vector.FusedMultiplyAdd(gs, dσ2, gradB0V); // gσ·∂σ/∂b0, its factor applied to the total
-                        gradD1V = Vector.FusedMultiplyAdd(gs, dσ6, gradD1V); // gσ·∂σ/∂d1, its factor applied to the total
-                        var dσ11 = dσ7 * xz;
-                        gradScaleV = Vector.FusedMultiplyAdd(gs, dσ11, gradScaleV); // gσ·∂σ/∂scale
-                        gradShiftV = Vector.FusedMultiplyAdd(gs, dσ7, gradShiftV); // gσ·∂σ/∂shift
+                        gradC1V += gs * dσ10; // gσ·∂σ/∂c1
+                        gradB0V += gs * dσ3; // gσ·∂σ/∂b0
+                        var dσ11 = c1V * dσ6;
+                        gradD1V -= gs * dσ11; // gσ·∂σ/∂d1
+                        var dσ12 = dσ7 * xz;
+                        gradScaleV += gs * dσ12; // gσ·∂σ/∂scale
+                        gradShiftV += gs * dσ7; // gσ·∂σ/∂shift
                         Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
                     if (hasTail && chunkEnd == vectorEnd)
@@ -744,14 +747,15 @@ namespace MultiMax.Generated
                         var dσ8 = dσ7 * scaleV;
                         var dxv = gs * dσ8; // dx = σ'(x)·gσ
                         var dσ9 = Vector.MaxNative(dσ1, zero);
-                        gradA0V = Vector.FusedMultiplyAdd(gsNew, dσ9, gradA0V); // gσ·∂σ/∂a0
+                        gradA0V += gsNew * dσ9; // gσ·∂σ/∂a0
                         var dσ10 = Vector.MaxNative(dσ5, zero);
-                        gradC1V = Vector.FusedMultiplyAdd(gsNew, dσ10, gradC1V); // gσ·∂σ/∂c1
-                        gradB0V = Vector.FusedMultiplyAdd(gsNew, dσ2, gradB0V); // gσ·∂σ/∂b0, its factor applied to the total
-                        gradD1V = Vector.FusedMultiplyAdd(gsNew, dσ6, gradD1V); // gσ·∂σ/∂d1, its factor applied to the total
-                        var dσ11 = dσ7 * xz;
-                        gradScaleV = Vector.FusedMultiplyAdd(gsNew, dσ11, gradScaleV); // gσ·∂σ/∂scale
-                        gradShiftV = Vector.FusedMultiplyAdd(gsNew, dσ7, gradShiftV); // gσ·∂σ/∂shift
+                        gradC1V += gsNew * dσ10; // gσ·∂σ/∂c1
+                        gradB0V += gsNew * dσ3; // gσ·∂σ/∂b0
+                        var dσ11 = c1V * dσ6;
+                        gradD1V -= gsNew * dσ11; // gσ·∂σ/∂d1
+                        var dσ12 = dσ7 * xz;
+                        gradScaleV += gsNew * dσ12; // gσ·∂σ/∂scale
+                        gradShiftV += gsNew * dσ7; // gσ·∂σ/∂shift
                         Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
                     }
                     gradA0 += VectorMath.SumAcross(gradA0V);
@@ -781,10 +785,11 @@ namespace MultiMax.Generated
                     gradA0 += gs * dσ9; // gσ·∂σ/∂a0
                     var dσ10 = float.MaxNative(dσ5, 0f);
                     gradC1 += gs * dσ10; // gσ·∂σ/∂c1
-                    gradB0 += gs * dσ2; // gσ·∂σ/∂b0, its factor applied to the total
-                    gradD1 += gs * dσ6; // gσ·∂σ/∂d1, its factor applied to the total
-                    var dσ11 = dσ7 * xz;
-                    gradScale += gs * dσ11; // gσ·∂σ/∂scale
+                    gradB0 += gs * dσ3; // gσ·∂σ/∂b0
+                    var dσ11 = c1 * dσ6;
+                    gradD1 -= gs * dσ11; // gσ·∂σ/∂d1
+                    var dσ12 = dσ7 * xz;
+                    gradScale += gs * dσ12; // gσ·∂σ/∂scale
                     gradShift += gs * dσ7; // gσ·∂σ/∂shift
                     Unsafe.Add(ref dxRow, i) = masked ? 0 : dxv;
                 }
@@ -796,11 +801,11 @@ namespace MultiMax.Generated
                 gradA0 = gradC1 = gradB0 = gradD1 = gradScale = gradShift = double.NaN;
             }
 
-            // Add this block's sums, each times its factor that does not depend on x.
+            // Add this block's sums.
             parameterGradients[0] += gradA0;
             parameterGradients[1] += gradC1;
-            parameterGradients[2] += a0 * gradB0;
-            parameterGradients[3] -= c1 * gradD1;
+            parameterGradients[2] += gradB0;
+            parameterGradients[3] += gradD1;
             parameterGradients[4] += gradScale;
             parameterGradients[5] += gradShift;
         }
@@ -912,14 +917,15 @@ namespace MultiMax.Generated
                     var dσ8 = dσ7 * scaleV;
                     var dsV = gv * dσ8; // dx = σ'(x)·gσ
                     var dσ9 = Vector.MaxNative(dσ1, zero);
-                    gradA0V = Vector.FusedMultiplyAdd(gv, dσ9, gradA0V); // gσ·∂σ/∂a0
+                    gradA0V += gv * dσ9; // gσ·∂σ/∂a0
                     var dσ10 = Vector.MaxNative(dσ5, zero);
-                    gradC1V = Vector.FusedMultiplyAdd(gv, dσ10, gradC1V); // gσ·∂σ/∂c1
-                    gradB0V = Vector.FusedMultiplyAdd(gv, dσ2, gradB0V); // gσ·∂σ/∂b0, its factor applied to the total
-                    gradD1V = Vector.FusedMultiplyAdd(gv, dσ6, gradD1V); // gσ·∂σ/∂d1, its factor applied to the total
-                    var dσ11 = dσ7 * sv;
-                    gradScaleV = Vector.FusedMultiplyAdd(gv, dσ11, gradScaleV); // gσ·∂σ/∂scale
-                    gradShiftV = Vector.FusedMultiplyAdd(gv, dσ7, gradShiftV); // gσ·∂σ/∂shift
+                    gradC1V += gv * dσ10; // gσ·∂σ/∂c1
+                    gradB0V += gv * dσ3; // gσ·∂σ/∂b0
+                    var dσ11 = c1V * dσ6;
+                    gradD1V -= gv * dσ11; // gσ·∂σ/∂d1
+                    var dσ12 = dσ7 * sv;
+                    gradScaleV += gv * dσ12; // gσ·∂σ/∂scale
+                    gradShiftV += gv * dσ7; // gσ·∂σ/∂shift
                     dsV.StoreUnsafe(ref gradientRow, (nuint)i);
                 }
                 gradA0 += VectorMath.SumAcross(gradA0V);
@@ -948,18 +954,19 @@ namespace MultiMax.Generated
                 gradA0 += gs * dσ9; // gσ·∂σ/∂a0
                 var dσ10 = float.MaxNative(dσ5, 0f);
                 gradC1 += gs * dσ10; // gσ·∂σ/∂c1
-                gradB0 += gs * dσ2; // gσ·∂σ/∂b0, its factor applied to the total
-                gradD1 += gs * dσ6; // gσ·∂σ/∂d1, its factor applied to the total
-                var dσ11 = dσ7 * ss;
-                gradScale += gs * dσ11; // gσ·∂σ/∂scale
+                gradB0 += gs * dσ3; // gσ·∂σ/∂b0
+                var dσ11 = c1 * dσ6;
+                gradD1 -= gs * dσ11; // gσ·∂σ/∂d1
+                var dσ12 = dσ7 * ss;
+                gradScale += gs * dσ12; // gσ·∂σ/∂scale
                 gradShift += gs * dσ7; // gσ·∂σ/∂shift
                 Unsafe.Add(ref gradientRow, i) = dsS;
             }
 
             parameterGradients[0] += gradA0;
             parameterGradients[1] += gradC1;
-            parameterGradients[2] += a0 * gradB0;
-            parameterGradients[3] -= c1 * gradD1;
+            parameterGradients[2] += gradB0;
+            parameterGradients[3] += gradD1;
             parameterGradients[4] += gradScale;
             parameterGradients[5] += gradShift;
         }

@@ -541,8 +541,9 @@ namespace MultiMax.Generated
                         var dσ7 = Vector512.MaxNative(xz, zero);
                         var dσ8 = Vector512.FusedMultiplyAdd(Vector512.Create(-1.5d) * dσ7, dσ7, dσ6);
                         var dxv = gs * dσ8; // dx = σ'(x)·gσ
-                        gradC1V = Vector512.FusedMultiplyAdd(gs * dσ5, dσ5, gradC1V); // gσ·∂σ/∂c1
-                        gradD1V = Vector512.FusedMultiplyAdd(gs, dσ5, gradD1V); // gσ·∂σ/∂d1, its factor applied to the total
+                        gradC1V += gs * dσ5 * dσ5; // gσ·∂σ/∂c1
+                        var dσ9 = inv0V * dσ5;
+                        gradD1V -= gs * dσ9; // gσ·∂σ/∂d1
                         Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
                     if (hasTail && chunkEnd == vectorEnd)
@@ -564,8 +565,9 @@ namespace MultiMax.Generated
                         var dσ7 = Vector512.MaxNative(xz, zero);
                         var dσ8 = Vector512.FusedMultiplyAdd(Vector512.Create(-1.5d) * dσ7, dσ7, dσ6);
                         var dxv = gs * dσ8; // dx = σ'(x)·gσ
-                        gradC1V = Vector512.FusedMultiplyAdd(gsNew * dσ5, dσ5, gradC1V); // gσ·∂σ/∂c1
-                        gradD1V = Vector512.FusedMultiplyAdd(gsNew, dσ5, gradD1V); // gσ·∂σ/∂d1, its factor applied to the total
+                        gradC1V += gsNew * dσ5 * dσ5; // gσ·∂σ/∂c1
+                        var dσ9 = inv0V * dσ5;
+                        gradD1V -= gsNew * dσ9; // gσ·∂σ/∂d1
                         Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
                     }
                     gradC1 += VectorMath.SumAcross(gradC1V);
@@ -580,9 +582,9 @@ namespace MultiMax.Generated
                 gradC1 = gradD1 = double.NaN;
             }
 
-            // Add this block's sums, each times its factor that does not depend on x.
+            // Add this block's sums.
             parameterGradients[0] += gradC1;
-            parameterGradients[1] -= inv0 * gradD1;
+            parameterGradients[1] += gradD1;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -662,8 +664,9 @@ namespace MultiMax.Generated
                         var dσ7 = Vector.MaxNative(xz, zero);
                         var dσ8 = Vector.FusedMultiplyAdd(new Vector<double>(-1.5d) * dσ7, dσ7, dσ6);
                         var dxv = gs * dσ8; // dx = σ'(x)·gσ
-                        gradC1V = Vector.FusedMultiplyAdd(gs * dσ5, dσ5, gradC1V); // gσ·∂σ/∂c1
-                        gradD1V = Vector.FusedMultiplyAdd(gs, dσ5, gradD1V); // gσ·∂σ/∂d1, its factor applied to the total
+                        gradC1V += gs * dσ5 * dσ5; // gσ·∂σ/∂c1
+                        var dσ9 = inv0V * dσ5;
+                        gradD1V -= gs * dσ9; // gσ·∂σ/∂d1
                         Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
                     if (hasTail && chunkEnd == vectorEnd)
@@ -685,8 +688,9 @@ namespace MultiMax.Generated
                         var dσ7 = Vector.MaxNative(xz, zero);
                         var dσ8 = Vector.FusedMultiplyAdd(new Vector<double>(-1.5d) * dσ7, dσ7, dσ6);
                         var dxv = gs * dσ8; // dx = σ'(x)·gσ
-                        gradC1V = Vector.FusedMultiplyAdd(gsNew * dσ5, dσ5, gradC1V); // gσ·∂σ/∂c1
-                        gradD1V = Vector.FusedMultiplyAdd(gsNew, dσ5, gradD1V); // gσ·∂σ/∂d1, its factor applied to the total
+                        gradC1V += gsNew * dσ5 * dσ5; // gσ·∂σ/∂c1
+                        var dσ9 = inv0V * dσ5;
+                        gradD1V -= gsNew * dσ9; // gσ·∂σ/∂d1
                         Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
                     }
                     gradC1 += VectorMath.SumAcross(gradC1V);
@@ -709,7 +713,8 @@ namespace MultiMax.Generated
                     var dσ8 = Math.FusedMultiplyAdd(-1.5d * dσ7, dσ7, dσ6);
                     var dxv = gs * dσ8; // dx = σ'(x)·gσ
                     gradC1 += gs * dσ5 * dσ5; // gσ·∂σ/∂c1
-                    gradD1 += gs * dσ5; // gσ·∂σ/∂d1, its factor applied to the total
+                    var dσ9 = inv0 * dσ5;
+                    gradD1 -= gs * dσ9; // gσ·∂σ/∂d1
                     Unsafe.Add(ref dxRow, i) = masked ? 0 : dxv;
                 }
             }
@@ -720,9 +725,9 @@ namespace MultiMax.Generated
                 gradC1 = gradD1 = double.NaN;
             }
 
-            // Add this block's sums, each times its factor that does not depend on x.
+            // Add this block's sums.
             parameterGradients[0] += gradC1;
-            parameterGradients[1] -= inv0 * gradD1;
+            parameterGradients[1] += gradD1;
         }
     }
 
@@ -815,8 +820,9 @@ namespace MultiMax.Generated
                     var dσ7 = Vector.MaxNative(sv, zero);
                     var dσ8 = Vector.FusedMultiplyAdd(new Vector<double>(-1.5d) * dσ7, dσ7, dσ6);
                     var dsV = gv * dσ8; // dx = σ'(x)·gσ
-                    gradC1V = Vector.FusedMultiplyAdd(gv * dσ5, dσ5, gradC1V); // gσ·∂σ/∂c1
-                    gradD1V = Vector.FusedMultiplyAdd(gv, dσ5, gradD1V); // gσ·∂σ/∂d1, its factor applied to the total
+                    gradC1V += gv * dσ5 * dσ5; // gσ·∂σ/∂c1
+                    var dσ9 = inv0V * dσ5;
+                    gradD1V -= gv * dσ9; // gσ·∂σ/∂d1
                     dsV.StoreUnsafe(ref gradientRow, (nuint)i);
                 }
                 gradC1 += VectorMath.SumAcross(gradC1V);
@@ -838,12 +844,13 @@ namespace MultiMax.Generated
                 var dσ8 = Math.FusedMultiplyAdd(-1.5d * dσ7, dσ7, dσ6);
                 var dsS = gs * dσ8; // dx = σ'(x)·gσ
                 gradC1 += gs * dσ5 * dσ5; // gσ·∂σ/∂c1
-                gradD1 += gs * dσ5; // gσ·∂σ/∂d1, its factor applied to the total
+                var dσ9 = inv0 * dσ5;
+                gradD1 -= gs * dσ9; // gσ·∂σ/∂d1
                 Unsafe.Add(ref gradientRow, i) = dsS;
             }
 
             parameterGradients[0] += gradC1;
-            parameterGradients[1] -= inv0 * gradD1;
+            parameterGradients[1] += gradD1;
         }
     }
 }

@@ -573,22 +573,26 @@ namespace MultiMax.Generated
                         var dxv = Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ18); // dx = σ'(x)·gσ, exactly 0 where gσ is
                         var dσ19 = dσ1 / Vector512.Create(20f);
                         var dσ20 = dσ9 * dσ19;
-                        gradθ0_aV += Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ20); // gσ·∂σ/∂a, its factor applied to the total
-                        var dσ21 = Vector512.ConditionalSelect(Vector512.LessThan(dσ0, Vector512.Create(0f)), Vector512.Create(0f), Vector512.Create(0.5f));
-                        var dσ22 = Vector512.ConditionalSelect(Vector512.GreaterThan(dσ0, Vector512.Create(0f)), Vector512.Create(1f), dσ21);
-                        var dσ23 = θ0_aV * dσ22;
-                        var dσ24 = dσ23 / Vector512.Create(20f);
-                        var dσ25 = dσ9 * dσ24;
-                        gradθ1_bV += Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ25); // gσ·∂σ/∂b, its factor applied to the total
-                        var dσ26 = dσ4 / Vector512.Create(20f);
-                        var dσ27 = dσ9 * dσ26;
-                        gradθ2_cV += Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ27); // gσ·∂σ/∂c, its factor applied to the total
-                        var dσ28 = Vector512.ConditionalSelect(Vector512.LessThan(dσ3, Vector512.Create(0f)), Vector512.Create(0f), Vector512.Create(-0.5f));
-                        var dσ29 = Vector512.ConditionalSelect(Vector512.GreaterThan(dσ3, Vector512.Create(0f)), Vector512.Create(-1f), dσ28);
-                        var dσ30 = θ2_cV * dσ29;
-                        var dσ31 = dσ30 / Vector512.Create(20f);
-                        var dσ32 = dσ9 * dσ31;
-                        gradθ3_dV += Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ32); // gσ·∂σ/∂d, its factor applied to the total
+                        var dσ21 = Vector512.Create(20f) * dσ20;
+                        gradθ0_aV += Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ21); // gσ·∂σ/∂a
+                        var dσ22 = Vector512.ConditionalSelect(Vector512.LessThan(dσ0, Vector512.Create(0f)), Vector512.Create(0f), Vector512.Create(0.5f));
+                        var dσ23 = Vector512.ConditionalSelect(Vector512.GreaterThan(dσ0, Vector512.Create(0f)), Vector512.Create(1f), dσ22);
+                        var dσ24 = θ0_aV * dσ23;
+                        var dσ25 = dσ24 / Vector512.Create(20f);
+                        var dσ26 = dσ9 * dσ25;
+                        var dσ27 = Vector512.Create(20f) * dσ26;
+                        gradθ1_bV += Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ27); // gσ·∂σ/∂b
+                        var dσ28 = dσ4 / Vector512.Create(20f);
+                        var dσ29 = dσ9 * dσ28;
+                        var dσ30 = Vector512.Create(20f) * dσ29;
+                        gradθ2_cV += Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ30); // gσ·∂σ/∂c
+                        var dσ31 = Vector512.ConditionalSelect(Vector512.LessThan(dσ3, Vector512.Create(0f)), Vector512.Create(0f), Vector512.Create(-0.5f));
+                        var dσ32 = Vector512.ConditionalSelect(Vector512.GreaterThan(dσ3, Vector512.Create(0f)), Vector512.Create(-1f), dσ31);
+                        var dσ33 = θ2_cV * dσ32;
+                        var dσ34 = dσ33 / Vector512.Create(20f);
+                        var dσ35 = dσ9 * dσ34;
+                        var dσ36 = Vector512.Create(20f) * dσ35;
+                        gradθ3_dV += Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ36); // gσ·∂σ/∂d
                         Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
                     if (hasTail && chunkEnd == vectorEnd)
@@ -622,22 +626,26 @@ namespace MultiMax.Generated
                         var dxv = Vector512.ConditionalSelect(Vector512.Equals(gs, Vector512.Create(0f)), Vector512.Create(0f), gs * dσ18); // dx = σ'(x)·gσ, exactly 0 where gσ is
                         var dσ19 = dσ1 / Vector512.Create(20f);
                         var dσ20 = dσ9 * dσ19;
-                        gradθ0_aV += Vector512.ConditionalSelect(Vector512.Equals(gsNew, Vector512.Create(0f)), Vector512.Create(0f), gsNew * dσ20); // gσ·∂σ/∂a, its factor applied to the total
-                        var dσ21 = Vector512.ConditionalSelect(Vector512.LessThan(dσ0, Vector512.Create(0f)), Vector512.Create(0f), Vector512.Create(0.5f));
-                        var dσ22 = Vector512.ConditionalSelect(Vector512.GreaterThan(dσ0, Vector512.Create(0f)), Vector512.Create(1f), dσ21);
-                        var dσ23 = θ0_aV * dσ22;
-                        var dσ24 = dσ23 / Vector512.Create(20f);
-                        var dσ25 = dσ9 * dσ24;
-                        gradθ1_bV += Vector512.ConditionalSelect(Vector512.Equals(gsNew, Vector512.Create(0f)), Vector512.Create(0f), gsNew * dσ25); // gσ·∂σ/∂b, its factor applied to the total
-                        var dσ26 = dσ4 / Vector512.Create(20f);
-                        var dσ27 = dσ9 * dσ26;
-                        gradθ2_cV += Vector512.ConditionalSelect(Vector512.Equals(gsNew, Vector512.Create(0f)), Vector512.Create(0f), gsNew * dσ27); // gσ·∂σ/∂c, its factor applied to the total
-                        var dσ28 = Vector512.ConditionalSelect(Vector512.LessThan(dσ3, Vector512.Create(0f)), Vector512.Create(0f), Vector512.Create(-0.5f));
-                        var dσ29 = Vector512.ConditionalSelect(Vector512.GreaterThan(dσ3, Vector512.Create(0f)), Vector512.Create(-1f), dσ28);
-                        var dσ30 = θ2_cV * dσ29;
-                        var dσ31 = dσ30 / Vector512.Create(20f);
-                        var dσ32 = dσ9 * dσ31;
-                        gradθ3_dV += Vector512.ConditionalSelect(Vector512.Equals(gsNew, Vector512.Create(0f)), Vector512.Create(0f), gsNew * dσ32); // gσ·∂σ/∂d, its factor applied to the total
+                        var dσ21 = Vector512.Create(20f) * dσ20;
+                        gradθ0_aV += Vector512.ConditionalSelect(Vector512.Equals(gsNew, Vector512.Create(0f)), Vector512.Create(0f), gsNew * dσ21); // gσ·∂σ/∂a
+                        var dσ22 = Vector512.ConditionalSelect(Vector512.LessThan(dσ0, Vector512.Create(0f)), Vector512.Create(0f), Vector512.Create(0.5f));
+                        var dσ23 = Vector512.ConditionalSelect(Vector512.GreaterThan(dσ0, Vector512.Create(0f)), Vector512.Create(1f), dσ22);
+                        var dσ24 = θ0_aV * dσ23;
+                        var dσ25 = dσ24 / Vector512.Create(20f);
+                        var dσ26 = dσ9 * dσ25;
+                        var dσ27 = Vector512.Create(20f) * dσ26;
+                        gradθ1_bV += Vector512.ConditionalSelect(Vector512.Equals(gsNew, Vector512.Create(0f)), Vector512.Create(0f), gsNew * dσ27); // gσ·∂σ/∂b
+                        var dσ28 = dσ4 / Vector512.Create(20f);
+                        var dσ29 = dσ9 * dσ28;
+                        var dσ30 = Vector512.Create(20f) * dσ29;
+                        gradθ2_cV += Vector512.ConditionalSelect(Vector512.Equals(gsNew, Vector512.Create(0f)), Vector512.Create(0f), gsNew * dσ30); // gσ·∂σ/∂c
+                        var dσ31 = Vector512.ConditionalSelect(Vector512.LessThan(dσ3, Vector512.Create(0f)), Vector512.Create(0f), Vector512.Create(-0.5f));
+                        var dσ32 = Vector512.ConditionalSelect(Vector512.GreaterThan(dσ3, Vector512.Create(0f)), Vector512.Create(-1f), dσ31);
+                        var dσ33 = θ2_cV * dσ32;
+                        var dσ34 = dσ33 / Vector512.Create(20f);
+                        var dσ35 = dσ9 * dσ34;
+                        var dσ36 = Vector512.Create(20f) * dσ35;
+                        gradθ3_dV += Vector512.ConditionalSelect(Vector512.Equals(gsNew, Vector512.Create(0f)), Vector512.Create(0f), gsNew * dσ36); // gσ·∂σ/∂d
                         Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
                     }
                     gradθ0_a += VectorMath.SumAcross(gradθ0_aV);
@@ -654,11 +662,11 @@ namespace MultiMax.Generated
                 gradθ0_a = gradθ1_b = gradθ2_c = gradθ3_d = double.NaN;
             }
 
-            // Add this block's sums, each times its factor that does not depend on x.
-            parameterGradients[0] += 20f * gradθ0_a;
-            parameterGradients[1] += 20f * gradθ1_b;
-            parameterGradients[2] += 20f * gradθ2_c;
-            parameterGradients[3] += 20f * gradθ3_d;
+            // Add this block's sums.
+            parameterGradients[0] += gradθ0_a;
+            parameterGradients[1] += gradθ1_b;
+            parameterGradients[2] += gradθ2_c;
+            parameterGradients[3] += gradθ3_d;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -752,22 +760,26 @@ namespace MultiMax.Generated
                         var dxv = Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ18); // dx = σ'(x)·gσ, exactly 0 where gσ is
                         var dσ19 = dσ1 / new Vector<float>(20f);
                         var dσ20 = dσ9 * dσ19;
-                        gradθ0_aV += Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ20); // gσ·∂σ/∂a, its factor applied to the total
-                        var dσ21 = Vector.ConditionalSelect(Vector.LessThan(dσ0, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(0.5f));
-                        var dσ22 = Vector.ConditionalSelect(Vector.GreaterThan(dσ0, new Vector<float>(0f)), new Vector<float>(1f), dσ21);
-                        var dσ23 = θ0_aV * dσ22;
-                        var dσ24 = dσ23 / new Vector<float>(20f);
-                        var dσ25 = dσ9 * dσ24;
-                        gradθ1_bV += Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ25); // gσ·∂σ/∂b, its factor applied to the total
-                        var dσ26 = dσ4 / new Vector<float>(20f);
-                        var dσ27 = dσ9 * dσ26;
-                        gradθ2_cV += Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ27); // gσ·∂σ/∂c, its factor applied to the total
-                        var dσ28 = Vector.ConditionalSelect(Vector.LessThan(dσ3, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(-0.5f));
-                        var dσ29 = Vector.ConditionalSelect(Vector.GreaterThan(dσ3, new Vector<float>(0f)), new Vector<float>(-1f), dσ28);
-                        var dσ30 = θ2_cV * dσ29;
-                        var dσ31 = dσ30 / new Vector<float>(20f);
-                        var dσ32 = dσ9 * dσ31;
-                        gradθ3_dV += Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ32); // gσ·∂σ/∂d, its factor applied to the total
+                        var dσ21 = new Vector<float>(20f) * dσ20;
+                        gradθ0_aV += Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ21); // gσ·∂σ/∂a
+                        var dσ22 = Vector.ConditionalSelect(Vector.LessThan(dσ0, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(0.5f));
+                        var dσ23 = Vector.ConditionalSelect(Vector.GreaterThan(dσ0, new Vector<float>(0f)), new Vector<float>(1f), dσ22);
+                        var dσ24 = θ0_aV * dσ23;
+                        var dσ25 = dσ24 / new Vector<float>(20f);
+                        var dσ26 = dσ9 * dσ25;
+                        var dσ27 = new Vector<float>(20f) * dσ26;
+                        gradθ1_bV += Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ27); // gσ·∂σ/∂b
+                        var dσ28 = dσ4 / new Vector<float>(20f);
+                        var dσ29 = dσ9 * dσ28;
+                        var dσ30 = new Vector<float>(20f) * dσ29;
+                        gradθ2_cV += Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ30); // gσ·∂σ/∂c
+                        var dσ31 = Vector.ConditionalSelect(Vector.LessThan(dσ3, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(-0.5f));
+                        var dσ32 = Vector.ConditionalSelect(Vector.GreaterThan(dσ3, new Vector<float>(0f)), new Vector<float>(-1f), dσ31);
+                        var dσ33 = θ2_cV * dσ32;
+                        var dσ34 = dσ33 / new Vector<float>(20f);
+                        var dσ35 = dσ9 * dσ34;
+                        var dσ36 = new Vector<float>(20f) * dσ35;
+                        gradθ3_dV += Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ36); // gσ·∂σ/∂d
                         Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
                     if (hasTail && chunkEnd == vectorEnd)
@@ -801,22 +813,26 @@ namespace MultiMax.Generated
                         var dxv = Vector.ConditionalSelect(Vector.Equals(gs, new Vector<float>(0f)), new Vector<float>(0f), gs * dσ18); // dx = σ'(x)·gσ, exactly 0 where gσ is
                         var dσ19 = dσ1 / new Vector<float>(20f);
                         var dσ20 = dσ9 * dσ19;
-                        gradθ0_aV += Vector.ConditionalSelect(Vector.Equals(gsNew, new Vector<float>(0f)), new Vector<float>(0f), gsNew * dσ20); // gσ·∂σ/∂a, its factor applied to the total
-                        var dσ21 = Vector.ConditionalSelect(Vector.LessThan(dσ0, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(0.5f));
-                        var dσ22 = Vector.ConditionalSelect(Vector.GreaterThan(dσ0, new Vector<float>(0f)), new Vector<float>(1f), dσ21);
-                        var dσ23 = θ0_aV * dσ22;
-                        var dσ24 = dσ23 / new Vector<float>(20f);
-                        var dσ25 = dσ9 * dσ24;
-                        gradθ1_bV += Vector.ConditionalSelect(Vector.Equals(gsNew, new Vector<float>(0f)), new Vector<float>(0f), gsNew * dσ25); // gσ·∂σ/∂b, its factor applied to the total
-                        var dσ26 = dσ4 / new Vector<float>(20f);
-                        var dσ27 = dσ9 * dσ26;
-                        gradθ2_cV += Vector.ConditionalSelect(Vector.Equals(gsNew, new Vector<float>(0f)), new Vector<float>(0f), gsNew * dσ27); // gσ·∂σ/∂c, its factor applied to the total
-                        var dσ28 = Vector.ConditionalSelect(Vector.LessThan(dσ3, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(-0.5f));
-                        var dσ29 = Vector.ConditionalSelect(Vector.GreaterThan(dσ3, new Vector<float>(0f)), new Vector<float>(-1f), dσ28);
-                        var dσ30 = θ2_cV * dσ29;
-                        var dσ31 = dσ30 / new Vector<float>(20f);
-                        var dσ32 = dσ9 * dσ31;
-                        gradθ3_dV += Vector.ConditionalSelect(Vector.Equals(gsNew, new Vector<float>(0f)), new Vector<float>(0f), gsNew * dσ32); // gσ·∂σ/∂d, its factor applied to the total
+                        var dσ21 = new Vector<float>(20f) * dσ20;
+                        gradθ0_aV += Vector.ConditionalSelect(Vector.Equals(gsNew, new Vector<float>(0f)), new Vector<float>(0f), gsNew * dσ21); // gσ·∂σ/∂a
+                        var dσ22 = Vector.ConditionalSelect(Vector.LessThan(dσ0, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(0.5f));
+                        var dσ23 = Vector.ConditionalSelect(Vector.GreaterThan(dσ0, new Vector<float>(0f)), new Vector<float>(1f), dσ22);
+                        var dσ24 = θ0_aV * dσ23;
+                        var dσ25 = dσ24 / new Vector<float>(20f);
+                        var dσ26 = dσ9 * dσ25;
+                        var dσ27 = new Vector<float>(20f) * dσ26;
+                        gradθ1_bV += Vector.ConditionalSelect(Vector.Equals(gsNew, new Vector<float>(0f)), new Vector<float>(0f), gsNew * dσ27); // gσ·∂σ/∂b
+                        var dσ28 = dσ4 / new Vector<float>(20f);
+                        var dσ29 = dσ9 * dσ28;
+                        var dσ30 = new Vector<float>(20f) * dσ29;
+                        gradθ2_cV += Vector.ConditionalSelect(Vector.Equals(gsNew, new Vector<float>(0f)), new Vector<float>(0f), gsNew * dσ30); // gσ·∂σ/∂c
+                        var dσ31 = Vector.ConditionalSelect(Vector.LessThan(dσ3, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(-0.5f));
+                        var dσ32 = Vector.ConditionalSelect(Vector.GreaterThan(dσ3, new Vector<float>(0f)), new Vector<float>(-1f), dσ31);
+                        var dσ33 = θ2_cV * dσ32;
+                        var dσ34 = dσ33 / new Vector<float>(20f);
+                        var dσ35 = dσ9 * dσ34;
+                        var dσ36 = new Vector<float>(20f) * dσ35;
+                        gradθ3_dV += Vector.ConditionalSelect(Vector.Equals(gsNew, new Vector<float>(0f)), new Vector<float>(0f), gsNew * dσ36); // gσ·∂σ/∂d
                         Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
                     }
                     gradθ0_a += VectorMath.SumAcross(gradθ0_aV);
@@ -852,22 +868,26 @@ namespace MultiMax.Generated
                     var dxv = gs == 0f ? 0f : gs * dσ18; // dx = σ'(x)·gσ, exactly 0 where gσ is
                     var dσ19 = dσ1 / 20f;
                     var dσ20 = dσ9 * dσ19;
-                    gradθ0_a += gs == 0f ? 0f : gs * dσ20; // gσ·∂σ/∂a, its factor applied to the total
-                    var dσ21 = dσ0 < 0f ? 0f : 0.5f;
-                    var dσ22 = dσ0 > 0f ? 1f : dσ21;
-                    var dσ23 = θ0_a * dσ22;
-                    var dσ24 = dσ23 / 20f;
-                    var dσ25 = dσ9 * dσ24;
-                    gradθ1_b += gs == 0f ? 0f : gs * dσ25; // gσ·∂σ/∂b, its factor applied to the total
-                    var dσ26 = dσ4 / 20f;
-                    var dσ27 = dσ9 * dσ26;
-                    gradθ2_c += gs == 0f ? 0f : gs * dσ27; // gσ·∂σ/∂c, its factor applied to the total
-                    var dσ28 = dσ3 < 0f ? 0f : -0.5f;
-                    var dσ29 = dσ3 > 0f ? -1f : dσ28;
-                    var dσ30 = θ2_c * dσ29;
-                    var dσ31 = dσ30 / 20f;
-                    var dσ32 = dσ9 * dσ31;
-                    gradθ3_d += gs == 0f ? 0f : gs * dσ32; // gσ·∂σ/∂d, its factor applied to the total
+                    var dσ21 = 20f * dσ20;
+                    gradθ0_a += gs == 0f ? 0f : gs * dσ21; // gσ·∂σ/∂a
+                    var dσ22 = dσ0 < 0f ? 0f : 0.5f;
+                    var dσ23 = dσ0 > 0f ? 1f : dσ22;
+                    var dσ24 = θ0_a * dσ23;
+                    var dσ25 = dσ24 / 20f;
+                    var dσ26 = dσ9 * dσ25;
+                    var dσ27 = 20f * dσ26;
+                    gradθ1_b += gs == 0f ? 0f : gs * dσ27; // gσ·∂σ/∂b
+                    var dσ28 = dσ4 / 20f;
+                    var dσ29 = dσ9 * dσ28;
+                    var dσ30 = 20f * dσ29;
+                    gradθ2_c += gs == 0f ? 0f : gs * dσ30; // gσ·∂σ/∂c
+                    var dσ31 = dσ3 < 0f ? 0f : -0.5f;
+                    var dσ32 = dσ3 > 0f ? -1f : dσ31;
+                    var dσ33 = θ2_c * dσ32;
+                    var dσ34 = dσ33 / 20f;
+                    var dσ35 = dσ9 * dσ34;
+                    var dσ36 = 20f * dσ35;
+                    gradθ3_d += gs == 0f ? 0f : gs * dσ36; // gσ·∂σ/∂d
                     Unsafe.Add(ref dxRow, i) = masked ? 0 : dxv;
                 }
             }
@@ -878,11 +898,11 @@ namespace MultiMax.Generated
                 gradθ0_a = gradθ1_b = gradθ2_c = gradθ3_d = double.NaN;
             }
 
-            // Add this block's sums, each times its factor that does not depend on x.
-            parameterGradients[0] += 20f * gradθ0_a;
-            parameterGradients[1] += 20f * gradθ1_b;
-            parameterGradients[2] += 20f * gradθ2_c;
-            parameterGradients[3] += 20f * gradθ3_d;
+            // Add this block's sums.
+            parameterGradients[0] += gradθ0_a;
+            parameterGradients[1] += gradθ1_b;
+            parameterGradients[2] += gradθ2_c;
+            parameterGradients[3] += gradθ3_d;
         }
     }
 
@@ -997,22 +1017,26 @@ namespace MultiMax.Generated
                     var dsV = Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ18); // dx = σ'(x)·gσ, exactly 0 where gσ is
                     var dσ19 = dσ1 / new Vector<float>(20f);
                     var dσ20 = dσ9 * dσ19;
-                    gradθ0_aV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ20); // gσ·∂σ/∂a, its factor applied to the total
-                    var dσ21 = Vector.ConditionalSelect(Vector.LessThan(dσ0, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(0.5f));
-                    var dσ22 = Vector.ConditionalSelect(Vector.GreaterThan(dσ0, new Vector<float>(0f)), new Vector<float>(1f), dσ21);
-                    var dσ23 = θ0_aV * dσ22;
-                    var dσ24 = dσ23 / new Vector<float>(20f);
-                    var dσ25 = dσ9 * dσ24;
-                    gradθ1_bV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ25); // gσ·∂σ/∂b, its factor applied to the total
-                    var dσ26 = dσ4 / new Vector<float>(20f);
-                    var dσ27 = dσ9 * dσ26;
-                    gradθ2_cV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ27); // gσ·∂σ/∂c, its factor applied to the total
-                    var dσ28 = Vector.ConditionalSelect(Vector.LessThan(dσ3, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(-0.5f));
-                    var dσ29 = Vector.ConditionalSelect(Vector.GreaterThan(dσ3, new Vector<float>(0f)), new Vector<float>(-1f), dσ28);
-                    var dσ30 = θ2_cV * dσ29;
-                    var dσ31 = dσ30 / new Vector<float>(20f);
-                    var dσ32 = dσ9 * dσ31;
-                    gradθ3_dV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ32); // gσ·∂σ/∂d, its factor applied to the total
+                    var dσ21 = new Vector<float>(20f) * dσ20;
+                    gradθ0_aV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ21); // gσ·∂σ/∂a
+                    var dσ22 = Vector.ConditionalSelect(Vector.LessThan(dσ0, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(0.5f));
+                    var dσ23 = Vector.ConditionalSelect(Vector.GreaterThan(dσ0, new Vector<float>(0f)), new Vector<float>(1f), dσ22);
+                    var dσ24 = θ0_aV * dσ23;
+                    var dσ25 = dσ24 / new Vector<float>(20f);
+                    var dσ26 = dσ9 * dσ25;
+                    var dσ27 = new Vector<float>(20f) * dσ26;
+                    gradθ1_bV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ27); // gσ·∂σ/∂b
+                    var dσ28 = dσ4 / new Vector<float>(20f);
+                    var dσ29 = dσ9 * dσ28;
+                    var dσ30 = new Vector<float>(20f) * dσ29;
+                    gradθ2_cV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ30); // gσ·∂σ/∂c
+                    var dσ31 = Vector.ConditionalSelect(Vector.LessThan(dσ3, new Vector<float>(0f)), new Vector<float>(0f), new Vector<float>(-0.5f));
+                    var dσ32 = Vector.ConditionalSelect(Vector.GreaterThan(dσ3, new Vector<float>(0f)), new Vector<float>(-1f), dσ31);
+                    var dσ33 = θ2_cV * dσ32;
+                    var dσ34 = dσ33 / new Vector<float>(20f);
+                    var dσ35 = dσ9 * dσ34;
+                    var dσ36 = new Vector<float>(20f) * dσ35;
+                    gradθ3_dV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ36); // gσ·∂σ/∂d
                     dsV.StoreUnsafe(ref gradientRow, (nuint)i);
                 }
                 gradθ0_a += VectorMath.SumAcross(gradθ0_aV);
@@ -1047,29 +1071,33 @@ namespace MultiMax.Generated
                 var dsS = gs == 0f ? 0f : gs * dσ18; // dx = σ'(x)·gσ, exactly 0 where gσ is
                 var dσ19 = dσ1 / 20f;
                 var dσ20 = dσ9 * dσ19;
-                gradθ0_a += gs == 0f ? 0f : gs * dσ20; // gσ·∂σ/∂a, its factor applied to the total
-                var dσ21 = dσ0 < 0f ? 0f : 0.5f;
-                var dσ22 = dσ0 > 0f ? 1f : dσ21;
-                var dσ23 = θ0_a * dσ22;
-                var dσ24 = dσ23 / 20f;
-                var dσ25 = dσ9 * dσ24;
-                gradθ1_b += gs == 0f ? 0f : gs * dσ25; // gσ·∂σ/∂b, its factor applied to the total
-                var dσ26 = dσ4 / 20f;
-                var dσ27 = dσ9 * dσ26;
-                gradθ2_c += gs == 0f ? 0f : gs * dσ27; // gσ·∂σ/∂c, its factor applied to the total
-                var dσ28 = dσ3 < 0f ? 0f : -0.5f;
-                var dσ29 = dσ3 > 0f ? -1f : dσ28;
-                var dσ30 = θ2_c * dσ29;
-                var dσ31 = dσ30 / 20f;
-                var dσ32 = dσ9 * dσ31;
-                gradθ3_d += gs == 0f ? 0f : gs * dσ32; // gσ·∂σ/∂d, its factor applied to the total
+                var dσ21 = 20f * dσ20;
+                gradθ0_a += gs == 0f ? 0f : gs * dσ21; // gσ·∂σ/∂a
+                var dσ22 = dσ0 < 0f ? 0f : 0.5f;
+                var dσ23 = dσ0 > 0f ? 1f : dσ22;
+                var dσ24 = θ0_a * dσ23;
+                var dσ25 = dσ24 / 20f;
+                var dσ26 = dσ9 * dσ25;
+                var dσ27 = 20f * dσ26;
+                gradθ1_b += gs == 0f ? 0f : gs * dσ27; // gσ·∂σ/∂b
+                var dσ28 = dσ4 / 20f;
+                var dσ29 = dσ9 * dσ28;
+                var dσ30 = 20f * dσ29;
+                gradθ2_c += gs == 0f ? 0f : gs * dσ30; // gσ·∂σ/∂c
+                var dσ31 = dσ3 < 0f ? 0f : -0.5f;
+                var dσ32 = dσ3 > 0f ? -1f : dσ31;
+                var dσ33 = θ2_c * dσ32;
+                var dσ34 = dσ33 / 20f;
+                var dσ35 = dσ9 * dσ34;
+                var dσ36 = 20f * dσ35;
+                gradθ3_d += gs == 0f ? 0f : gs * dσ36; // gσ·∂σ/∂d
                 Unsafe.Add(ref gradientRow, i) = dsS;
             }
 
-            parameterGradients[0] += 20f * gradθ0_a;
-            parameterGradients[1] += 20f * gradθ1_b;
-            parameterGradients[2] += 20f * gradθ2_c;
-            parameterGradients[3] += 20f * gradθ3_d;
+            parameterGradients[0] += gradθ0_a;
+            parameterGradients[1] += gradθ1_b;
+            parameterGradients[2] += gradθ2_c;
+            parameterGradients[3] += gradθ3_d;
         }
     }
 }

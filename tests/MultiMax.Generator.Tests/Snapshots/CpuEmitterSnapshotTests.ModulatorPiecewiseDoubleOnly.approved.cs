@@ -516,10 +516,10 @@ namespace MultiMax.Generated
                         var dxv = gs * dσ5; // dx = σ'(x)·gσ
                         var dσ6 = dσ0 * dσ0;
                         var dσ7 = Vector512.ConditionalSelect(Vector512.LessThan(xz, θ1_tV), dσ6, Vector512.Create(0d));
-                        gradθ0_aV = Vector512.FusedMultiplyAdd(gs, dσ7, gradθ0_aV); // gσ·∂σ/∂a
+                        gradθ0_aV += gs * dσ7; // gσ·∂σ/∂a
                         var dσ8 = dσ1 + dσ1;
                         var dσ9 = Vector512.ConditionalSelect(Vector512.LessThan(xz, θ1_tV), dσ8, Vector512.Create(0d));
-                        gradθ1_tV = Vector512.FusedMultiplyAdd(gs, dσ9, gradθ1_tV); // gσ·∂σ/∂t
+                        gradθ1_tV += gs * dσ9; // gσ·∂σ/∂t
                         Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
                     if (hasTail && chunkEnd == vectorEnd)
@@ -540,10 +540,10 @@ namespace MultiMax.Generated
                         var dxv = gs * dσ5; // dx = σ'(x)·gσ
                         var dσ6 = dσ0 * dσ0;
                         var dσ7 = Vector512.ConditionalSelect(Vector512.LessThan(xz, θ1_tV), dσ6, Vector512.Create(0d));
-                        gradθ0_aV = Vector512.FusedMultiplyAdd(gsNew, dσ7, gradθ0_aV); // gσ·∂σ/∂a
+                        gradθ0_aV += gsNew * dσ7; // gσ·∂σ/∂a
                         var dσ8 = dσ1 + dσ1;
                         var dσ9 = Vector512.ConditionalSelect(Vector512.LessThan(xz, θ1_tV), dσ8, Vector512.Create(0d));
-                        gradθ1_tV = Vector512.FusedMultiplyAdd(gsNew, dσ9, gradθ1_tV); // gσ·∂σ/∂t
+                        gradθ1_tV += gsNew * dσ9; // gσ·∂σ/∂t
                         Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
                     }
                     gradθ0_a += VectorMath.SumAcross(gradθ0_aV);
@@ -637,10 +637,10 @@ namespace MultiMax.Generated
                         var dxv = gs * dσ5; // dx = σ'(x)·gσ
                         var dσ6 = dσ0 * dσ0;
                         var dσ7 = Vector.ConditionalSelect(Vector.LessThan(xz, θ1_tV), dσ6, new Vector<double>(0d));
-                        gradθ0_aV = Vector.FusedMultiplyAdd(gs, dσ7, gradθ0_aV); // gσ·∂σ/∂a
+                        gradθ0_aV += gs * dσ7; // gσ·∂σ/∂a
                         var dσ8 = dσ1 + dσ1;
                         var dσ9 = Vector.ConditionalSelect(Vector.LessThan(xz, θ1_tV), dσ8, new Vector<double>(0d));
-                        gradθ1_tV = Vector.FusedMultiplyAdd(gs, dσ9, gradθ1_tV); // gσ·∂σ/∂t
+                        gradθ1_tV += gs * dσ9; // gσ·∂σ/∂t
                         Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
                     if (hasTail && chunkEnd == vectorEnd)
@@ -661,10 +661,10 @@ namespace MultiMax.Generated
                         var dxv = gs * dσ5; // dx = σ'(x)·gσ
                         var dσ6 = dσ0 * dσ0;
                         var dσ7 = Vector.ConditionalSelect(Vector.LessThan(xz, θ1_tV), dσ6, new Vector<double>(0d));
-                        gradθ0_aV = Vector.FusedMultiplyAdd(gsNew, dσ7, gradθ0_aV); // gσ·∂σ/∂a
+                        gradθ0_aV += gsNew * dσ7; // gσ·∂σ/∂a
                         var dσ8 = dσ1 + dσ1;
                         var dσ9 = Vector.ConditionalSelect(Vector.LessThan(xz, θ1_tV), dσ8, new Vector<double>(0d));
-                        gradθ1_tV = Vector.FusedMultiplyAdd(gsNew, dσ9, gradθ1_tV); // gσ·∂σ/∂t
+                        gradθ1_tV += gsNew * dσ9; // gσ·∂σ/∂t
                         Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
                     }
                     gradθ0_a += VectorMath.SumAcross(gradθ0_aV);
@@ -783,10 +783,10 @@ namespace MultiMax.Generated
                     var dsV = gv * dσ5; // dx = σ'(x)·gσ
                     var dσ6 = dσ0 * dσ0;
                     var dσ7 = Vector.ConditionalSelect(Vector.LessThan(sv, θ1_tV), dσ6, new Vector<double>(0d));
-                    gradθ0_aV = Vector.FusedMultiplyAdd(gv, dσ7, gradθ0_aV); // gσ·∂σ/∂a
+                    gradθ0_aV += gv * dσ7; // gσ·∂σ/∂a
                     var dσ8 = dσ1 + dσ1;
                     var dσ9 = Vector.ConditionalSelect(Vector.LessThan(sv, θ1_tV), dσ8, new Vector<double>(0d));
-                    gradθ1_tV = Vector.FusedMultiplyAdd(gv, dσ9, gradθ1_tV); // gσ·∂σ/∂t
+                    gradθ1_tV += gv * dσ9; // gσ·∂σ/∂t
                     dsV.StoreUnsafe(ref gradientRow, (nuint)i);
                 }
                 gradθ0_a += VectorMath.SumAcross(gradθ0_aV);

@@ -540,11 +540,12 @@ namespace MultiMax.Generated
                         var dσ6 = Vector512.FusedMultiplyAdd(c1V, dσ5, dσ3);
                         var dxv = gs * dσ6; // dx = σ'(x)·gσ
                         var dσ7 = Vector512.MaxNative(dσ0, zero);
-                        gradA0V = Vector512.FusedMultiplyAdd(gs, dσ7, gradA0V); // gσ·∂σ/∂a0
+                        gradA0V += gs * dσ7; // gσ·∂σ/∂a0
                         var dσ8 = Vector512.MaxNative(dσ4, zero);
-                        gradC1V = Vector512.FusedMultiplyAdd(gs, dσ8, gradC1V); // gσ·∂σ/∂c1
-                        gradB0V = Vector512.FusedMultiplyAdd(gs, dσ1, gradB0V); // gσ·∂σ/∂b0, its factor applied to the total
-                        gradD1V = Vector512.FusedMultiplyAdd(gs, dσ5, gradD1V); // gσ·∂σ/∂d1, its factor applied to the total
+                        gradC1V += gs * dσ8; // gσ·∂σ/∂c1
+                        gradB0V += gs * dσ2; // gσ·∂σ/∂b0
+                        var dσ9 = c1V * dσ5;
+                        gradD1V -= gs * dσ9; // gσ·∂σ/∂d1
                         Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
                     if (hasTail && chunkEnd == vectorEnd)
@@ -565,11 +566,12 @@ namespace MultiMax.Generated
                         var dσ6 = Vector512.FusedMultiplyAdd(c1V, dσ5, dσ3);
                         var dxv = gs * dσ6; // dx = σ'(x)·gσ
                         var dσ7 = Vector512.MaxNative(dσ0, zero);
-                        gradA0V = Vector512.FusedMultiplyAdd(gsNew, dσ7, gradA0V); // gσ·∂σ/∂a0
+                        gradA0V += gsNew * dσ7; // gσ·∂σ/∂a0
                         var dσ8 = Vector512.MaxNative(dσ4, zero);
-                        gradC1V = Vector512.FusedMultiplyAdd(gsNew, dσ8, gradC1V); // gσ·∂σ/∂c1
-                        gradB0V = Vector512.FusedMultiplyAdd(gsNew, dσ1, gradB0V); // gσ·∂σ/∂b0, its factor applied to the total
-                        gradD1V = Vector512.FusedMultiplyAdd(gsNew, dσ5, gradD1V); // gσ·∂σ/∂d1, its factor applied to the total
+                        gradC1V += gsNew * dσ8; // gσ·∂σ/∂c1
+                        gradB0V += gsNew * dσ2; // gσ·∂σ/∂b0
+                        var dσ9 = c1V * dσ5;
+                        gradD1V -= gsNew * dσ9; // gσ·∂σ/∂d1
                         Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
                     }
                     gradA0 += VectorMath.SumAcross(gradA0V);
@@ -586,11 +588,11 @@ namespace MultiMax.Generated
                 gradA0 = gradC1 = gradB0 = gradD1 = double.NaN;
             }
 
-            // Add this block's sums, each times its factor that does not depend on x.
+            // Add this block's sums.
             parameterGradients[0] += gradA0;
             parameterGradients[1] += gradC1;
-            parameterGradients[2] += a0 * gradB0;
-            parameterGradients[3] -= c1 * gradD1;
+            parameterGradients[2] += gradB0;
+            parameterGradients[3] += gradD1;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -671,11 +673,12 @@ namespace MultiMax.Generated
                         var dσ6 = Vector.FusedMultiplyAdd(c1V, dσ5, dσ3);
                         var dxv = gs * dσ6; // dx = σ'(x)·gσ
                         var dσ7 = Vector.MaxNative(dσ0, zero);
-                        gradA0V = Vector.FusedMultiplyAdd(gs, dσ7, gradA0V); // gσ·∂σ/∂a0
+                        gradA0V += gs * dσ7; // gσ·∂σ/∂a0
                         var dσ8 = Vector.MaxNative(dσ4, zero);
-                        gradC1V = Vector.FusedMultiplyAdd(gs, dσ8, gradC1V); // gσ·∂σ/∂c1
-                        gradB0V = Vector.FusedMultiplyAdd(gs, dσ1, gradB0V); // gσ·∂σ/∂b0, its factor applied to the total
-                        gradD1V = Vector.FusedMultiplyAdd(gs, dσ5, gradD1V); // gσ·∂σ/∂d1, its factor applied to the total
+                        gradC1V += gs * dσ8; // gσ·∂σ/∂c1
+                        gradB0V += gs * dσ2; // gσ·∂σ/∂b0
+                        var dσ9 = c1V * dσ5;
+                        gradD1V -= gs * dσ9; // gσ·∂σ/∂d1
                         Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
                     if (hasTail && chunkEnd == vectorEnd)
@@ -696,11 +699,12 @@ namespace MultiMax.Generated
                         var dσ6 = Vector.FusedMultiplyAdd(c1V, dσ5, dσ3);
                         var dxv = gs * dσ6; // dx = σ'(x)·gσ
                         var dσ7 = Vector.MaxNative(dσ0, zero);
-                        gradA0V = Vector.FusedMultiplyAdd(gsNew, dσ7, gradA0V); // gσ·∂σ/∂a0
+                        gradA0V += gsNew * dσ7; // gσ·∂σ/∂a0
                         var dσ8 = Vector.MaxNative(dσ4, zero);
-                        gradC1V = Vector.FusedMultiplyAdd(gsNew, dσ8, gradC1V); // gσ·∂σ/∂c1
-                        gradB0V = Vector.FusedMultiplyAdd(gsNew, dσ1, gradB0V); // gσ·∂σ/∂b0, its factor applied to the total
-                        gradD1V = Vector.FusedMultiplyAdd(gsNew, dσ5, gradD1V); // gσ·∂σ/∂d1, its factor applied to the total
+                        gradC1V += gsNew * dσ8; // gσ·∂σ/∂c1
+                        gradB0V += gsNew * dσ2; // gσ·∂σ/∂b0
+                        var dσ9 = c1V * dσ5;
+                        gradD1V -= gsNew * dσ9; // gσ·∂σ/∂d1
                         Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
                     }
                     gradA0 += VectorMath.SumAcross(gradA0V);
@@ -726,8 +730,9 @@ namespace MultiMax.Generated
                     gradA0 += gs * dσ7; // gσ·∂σ/∂a0
                     var dσ8 = float.MaxNative(dσ4, 0f);
                     gradC1 += gs * dσ8; // gσ·∂σ/∂c1
-                    gradB0 += gs * dσ1; // gσ·∂σ/∂b0, its factor applied to the total
-                    gradD1 += gs * dσ5; // gσ·∂σ/∂d1, its factor applied to the total
+                    gradB0 += gs * dσ2; // gσ·∂σ/∂b0
+                    var dσ9 = c1 * dσ5;
+                    gradD1 -= gs * dσ9; // gσ·∂σ/∂d1
                     Unsafe.Add(ref dxRow, i) = masked ? 0 : dxv;
                 }
             }
@@ -738,11 +743,11 @@ namespace MultiMax.Generated
                 gradA0 = gradC1 = gradB0 = gradD1 = double.NaN;
             }
 
-            // Add this block's sums, each times its factor that does not depend on x.
+            // Add this block's sums.
             parameterGradients[0] += gradA0;
             parameterGradients[1] += gradC1;
-            parameterGradients[2] += a0 * gradB0;
-            parameterGradients[3] -= c1 * gradD1;
+            parameterGradients[2] += gradB0;
+            parameterGradients[3] += gradD1;
         }
     }
 
@@ -838,11 +843,12 @@ namespace MultiMax.Generated
                     var dσ6 = Vector.FusedMultiplyAdd(c1V, dσ5, dσ3);
                     var dsV = gv * dσ6; // dx = σ'(x)·gσ
                     var dσ7 = Vector.MaxNative(dσ0, zero);
-                    gradA0V = Vector.FusedMultiplyAdd(gv, dσ7, gradA0V); // gσ·∂σ/∂a0
+                    gradA0V += gv * dσ7; // gσ·∂σ/∂a0
                     var dσ8 = Vector.MaxNative(dσ4, zero);
-                    gradC1V = Vector.FusedMultiplyAdd(gv, dσ8, gradC1V); // gσ·∂σ/∂c1
-                    gradB0V = Vector.FusedMultiplyAdd(gv, dσ1, gradB0V); // gσ·∂σ/∂b0, its factor applied to the total
-                    gradD1V = Vector.FusedMultiplyAdd(gv, dσ5, gradD1V); // gσ·∂σ/∂d1, its factor applied to the total
+                    gradC1V += gv * dσ8; // gσ·∂σ/∂c1
+                    gradB0V += gv * dσ2; // gσ·∂σ/∂b0
+                    var dσ9 = c1V * dσ5;
+                    gradD1V -= gv * dσ9; // gσ·∂σ/∂d1
                     dsV.StoreUnsafe(ref gradientRow, (nuint)i);
                 }
                 gradA0 += VectorMath.SumAcross(gradA0V);
@@ -867,15 +873,16 @@ namespace MultiMax.Generated
                 gradA0 += gs * dσ7; // gσ·∂σ/∂a0
                 var dσ8 = float.MaxNative(dσ4, 0f);
                 gradC1 += gs * dσ8; // gσ·∂σ/∂c1
-                gradB0 += gs * dσ1; // gσ·∂σ/∂b0, its factor applied to the total
-                gradD1 += gs * dσ5; // gσ·∂σ/∂d1, its factor applied to the total
+                gradB0 += gs * dσ2; // gσ·∂σ/∂b0
+                var dσ9 = c1 * dσ5;
+                gradD1 -= gs * dσ9; // gσ·∂σ/∂d1
                 Unsafe.Add(ref gradientRow, i) = dsS;
             }
 
             parameterGradients[0] += gradA0;
             parameterGradients[1] += gradC1;
-            parameterGradients[2] += a0 * gradB0;
-            parameterGradients[3] -= c1 * gradD1;
+            parameterGradients[2] += gradB0;
+            parameterGradients[3] += gradD1;
         }
     }
 }

@@ -605,15 +605,17 @@ namespace MultiMax.Generated
                         var dσ13 = Vector512.FusedMultiplyAdd(inv1V, dσ12, dσ10);
                         var dxv = gs * dσ13; // dx = σ'(x)·gσ
                         var dσ14 = Vector512.MaxNative(dσ0, zero);
-                        gradA0V = Vector512.FusedMultiplyAdd(gs, dσ14, gradA0V); // gσ·∂σ/∂a0
+                        gradA0V += gs * dσ14; // gσ·∂σ/∂a0
                         var dσ15 = Vector512.MaxNative(dσ4, zero);
-                        gradC1V = Vector512.FusedMultiplyAdd(gs, dσ15, gradC1V); // gσ·∂σ/∂c1
-                        gradA2V = Vector512.FusedMultiplyAdd(gs * dσ8, dσ8, gradA2V); // gσ·∂σ/∂a2
-                        gradC3V = Vector512.FusedMultiplyAdd(gs * dσ12, dσ12, gradC3V); // gσ·∂σ/∂c3
-                        gradB0V = Vector512.FusedMultiplyAdd(gs, dσ1, gradB0V); // gσ·∂σ/∂b0, its factor applied to the total
-                        gradD1V = Vector512.FusedMultiplyAdd(gs, dσ5, gradD1V); // gσ·∂σ/∂d1, its factor applied to the total
-                        gradB2V = Vector512.FusedMultiplyAdd(gs, dσ8, gradB2V); // gσ·∂σ/∂b2, its factor applied to the total
-                        gradD3V = Vector512.FusedMultiplyAdd(gs, dσ12, gradD3V); // gσ·∂σ/∂d3, its factor applied to the total
+                        gradC1V += gs * dσ15; // gσ·∂σ/∂c1
+                        gradA2V += gs * dσ8 * dσ8; // gσ·∂σ/∂a2
+                        gradC3V += gs * dσ12 * dσ12; // gσ·∂σ/∂c3
+                        gradB0V += gs * dσ2; // gσ·∂σ/∂b0
+                        var dσ16 = c1V * dσ5;
+                        gradD1V -= gs * dσ16; // gσ·∂σ/∂d1
+                        gradB2V += gs * dσ9; // gσ·∂σ/∂b2
+                        var dσ17 = inv1V * dσ12;
+                        gradD3V -= gs * dσ17; // gσ·∂σ/∂d3
                         Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
                     if (hasTail && chunkEnd == vectorEnd)
@@ -641,15 +643,17 @@ namespace MultiMax.Generated
                         var dσ13 = Vector512.FusedMultiplyAdd(inv1V, dσ12, dσ10);
                         var dxv = gs * dσ13; // dx = σ'(x)·gσ
                         var dσ14 = Vector512.MaxNative(dσ0, zero);
-                        gradA0V = Vector512.FusedMultiplyAdd(gsNew, dσ14, gradA0V); // gσ·∂σ/∂a0
+                        gradA0V += gsNew * dσ14; // gσ·∂σ/∂a0
                         var dσ15 = Vector512.MaxNative(dσ4, zero);
-                        gradC1V = Vector512.FusedMultiplyAdd(gsNew, dσ15, gradC1V); // gσ·∂σ/∂c1
-                        gradA2V = Vector512.FusedMultiplyAdd(gsNew * dσ8, dσ8, gradA2V); // gσ·∂σ/∂a2
-                        gradC3V = Vector512.FusedMultiplyAdd(gsNew * dσ12, dσ12, gradC3V); // gσ·∂σ/∂c3
-                        gradB0V = Vector512.FusedMultiplyAdd(gsNew, dσ1, gradB0V); // gσ·∂σ/∂b0, its factor applied to the total
-                        gradD1V = Vector512.FusedMultiplyAdd(gsNew, dσ5, gradD1V); // gσ·∂σ/∂d1, its factor applied to the total
-                        gradB2V = Vector512.FusedMultiplyAdd(gsNew, dσ8, gradB2V); // gσ·∂σ/∂b2, its factor applied to the total
-                        gradD3V = Vector512.FusedMultiplyAdd(gsNew, dσ12, gradD3V); // gσ·∂σ/∂d3, its factor applied to the total
+                        gradC1V += gsNew * dσ15; // gσ·∂σ/∂c1
+                        gradA2V += gsNew * dσ8 * dσ8; // gσ·∂σ/∂a2
+                        gradC3V += gsNew * dσ12 * dσ12; // gσ·∂σ/∂c3
+                        gradB0V += gsNew * dσ2; // gσ·∂σ/∂b0
+                        var dσ16 = c1V * dσ5;
+                        gradD1V -= gsNew * dσ16; // gσ·∂σ/∂d1
+                        gradB2V += gsNew * dσ9; // gσ·∂σ/∂b2
+                        var dσ17 = inv1V * dσ12;
+                        gradD3V -= gsNew * dσ17; // gσ·∂σ/∂d3
                         Vector512.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
                     }
                     gradA0 += VectorMath.SumAcross(gradA0V);
@@ -670,15 +674,15 @@ namespace MultiMax.Generated
                 gradA0 = gradC1 = gradA2 = gradC3 = gradB0 = gradD1 = gradB2 = gradD3 = double.NaN;
             }
 
-            // Add this block's sums, each times its factor that does not depend on x.
+            // Add this block's sums.
             parameterGradients[0] += gradA0;
             parameterGradients[1] += gradC1;
             parameterGradients[2] += gradA2;
             parameterGradients[3] += gradC3;
-            parameterGradients[4] += a0 * gradB0;
-            parameterGradients[5] -= c1 * gradD1;
-            parameterGradients[6] += inv0 * gradB2;
-            parameterGradients[7] -= inv1 * gradD3;
+            parameterGradients[4] += gradB0;
+            parameterGradients[5] += gradD1;
+            parameterGradients[6] += gradB2;
+            parameterGradients[7] += gradD3;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -778,15 +782,17 @@ namespace MultiMax.Generated
                         var dσ13 = Vector.FusedMultiplyAdd(inv1V, dσ12, dσ10);
                         var dxv = gs * dσ13; // dx = σ'(x)·gσ
                         var dσ14 = Vector.MaxNative(dσ0, zero);
-                        gradA0V = Vector.FusedMultiplyAdd(gs, dσ14, gradA0V); // gσ·∂σ/∂a0
+                        gradA0V += gs * dσ14; // gσ·∂σ/∂a0
                         var dσ15 = Vector.MaxNative(dσ4, zero);
-                        gradC1V = Vector.FusedMultiplyAdd(gs, dσ15, gradC1V); // gσ·∂σ/∂c1
-                        gradA2V = Vector.FusedMultiplyAdd(gs * dσ8, dσ8, gradA2V); // gσ·∂σ/∂a2
-                        gradC3V = Vector.FusedMultiplyAdd(gs * dσ12, dσ12, gradC3V); // gσ·∂σ/∂c3
-                        gradB0V = Vector.FusedMultiplyAdd(gs, dσ1, gradB0V); // gσ·∂σ/∂b0, its factor applied to the total
-                        gradD1V = Vector.FusedMultiplyAdd(gs, dσ5, gradD1V); // gσ·∂σ/∂d1, its factor applied to the total
-                        gradB2V = Vector.FusedMultiplyAdd(gs, dσ8, gradB2V); // gσ·∂σ/∂b2, its factor applied to the total
-                        gradD3V = Vector.FusedMultiplyAdd(gs, dσ12, gradD3V); // gσ·∂σ/∂d3, its factor applied to the total
+                        gradC1V += gs * dσ15; // gσ·∂σ/∂c1
+                        gradA2V += gs * dσ8 * dσ8; // gσ·∂σ/∂a2
+                        gradC3V += gs * dσ12 * dσ12; // gσ·∂σ/∂c3
+                        gradB0V += gs * dσ2; // gσ·∂σ/∂b0
+                        var dσ16 = c1V * dσ5;
+                        gradD1V -= gs * dσ16; // gσ·∂σ/∂d1
+                        gradB2V += gs * dσ9; // gσ·∂σ/∂b2
+                        var dσ17 = inv1V * dσ12;
+                        gradD3V -= gs * dσ17; // gσ·∂σ/∂d3
                         Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)i);
                     }
                     if (hasTail && chunkEnd == vectorEnd)
@@ -814,15 +820,17 @@ namespace MultiMax.Generated
                         var dσ13 = Vector.FusedMultiplyAdd(inv1V, dσ12, dσ10);
                         var dxv = gs * dσ13; // dx = σ'(x)·gσ
                         var dσ14 = Vector.MaxNative(dσ0, zero);
-                        gradA0V = Vector.FusedMultiplyAdd(gsNew, dσ14, gradA0V); // gσ·∂σ/∂a0
+                        gradA0V += gsNew * dσ14; // gσ·∂σ/∂a0
                         var dσ15 = Vector.MaxNative(dσ4, zero);
-                        gradC1V = Vector.FusedMultiplyAdd(gsNew, dσ15, gradC1V); // gσ·∂σ/∂c1
-                        gradA2V = Vector.FusedMultiplyAdd(gsNew * dσ8, dσ8, gradA2V); // gσ·∂σ/∂a2
-                        gradC3V = Vector.FusedMultiplyAdd(gsNew * dσ12, dσ12, gradC3V); // gσ·∂σ/∂c3
-                        gradB0V = Vector.FusedMultiplyAdd(gsNew, dσ1, gradB0V); // gσ·∂σ/∂b0, its factor applied to the total
-                        gradD1V = Vector.FusedMultiplyAdd(gsNew, dσ5, gradD1V); // gσ·∂σ/∂d1, its factor applied to the total
-                        gradB2V = Vector.FusedMultiplyAdd(gsNew, dσ8, gradB2V); // gσ·∂σ/∂b2, its factor applied to the total
-                        gradD3V = Vector.FusedMultiplyAdd(gsNew, dσ12, gradD3V); // gσ·∂σ/∂d3, its factor applied to the total
+                        gradC1V += gsNew * dσ15; // gσ·∂σ/∂c1
+                        gradA2V += gsNew * dσ8 * dσ8; // gσ·∂σ/∂a2
+                        gradC3V += gsNew * dσ12 * dσ12; // gσ·∂σ/∂c3
+                        gradB0V += gsNew * dσ2; // gσ·∂σ/∂b0
+                        var dσ16 = c1V * dσ5;
+                        gradD1V -= gsNew * dσ16; // gσ·∂σ/∂d1
+                        gradB2V += gsNew * dσ9; // gσ·∂σ/∂b2
+                        var dσ17 = inv1V * dσ12;
+                        gradD3V -= gsNew * dσ17; // gσ·∂σ/∂d3
                         Vector.ConditionalSelect(masked, zero, dxv).StoreUnsafe(ref dxRow, (nuint)tailStart);
                     }
                     gradA0 += VectorMath.SumAcross(gradA0V);
@@ -861,10 +869,12 @@ namespace MultiMax.Generated
                     gradC1 += gs * dσ15; // gσ·∂σ/∂c1
                     gradA2 += gs * dσ8 * dσ8; // gσ·∂σ/∂a2
                     gradC3 += gs * dσ12 * dσ12; // gσ·∂σ/∂c3
-                    gradB0 += gs * dσ1; // gσ·∂σ/∂b0, its factor applied to the total
-                    gradD1 += gs * dσ5; // gσ·∂σ/∂d1, its factor applied to the total
-                    gradB2 += gs * dσ8; // gσ·∂σ/∂b2, its factor applied to the total
-                    gradD3 += gs * dσ12; // gσ·∂σ/∂d3, its factor applied to the total
+                    gradB0 += gs * dσ2; // gσ·∂σ/∂b0
+                    var dσ16 = c1 * dσ5;
+                    gradD1 -= gs * dσ16; // gσ·∂σ/∂d1
+                    gradB2 += gs * dσ9; // gσ·∂σ/∂b2
+                    var dσ17 = inv1 * dσ12;
+                    gradD3 -= gs * dσ17; // gσ·∂σ/∂d3
                     Unsafe.Add(ref dxRow, i) = masked ? 0 : dxv;
                 }
             }
@@ -875,15 +885,15 @@ namespace MultiMax.Generated
                 gradA0 = gradC1 = gradA2 = gradC3 = gradB0 = gradD1 = gradB2 = gradD3 = double.NaN;
             }
 
-            // Add this block's sums, each times its factor that does not depend on x.
+            // Add this block's sums.
             parameterGradients[0] += gradA0;
             parameterGradients[1] += gradC1;
             parameterGradients[2] += gradA2;
             parameterGradients[3] += gradC3;
-            parameterGradients[4] += a0 * gradB0;
-            parameterGradients[5] -= c1 * gradD1;
-            parameterGradients[6] += inv0 * gradB2;
-            parameterGradients[7] -= inv1 * gradD3;
+            parameterGradients[4] += gradB0;
+            parameterGradients[5] += gradD1;
+            parameterGradients[6] += gradB2;
+            parameterGradients[7] += gradD3;
         }
     }
 
@@ -1022,15 +1032,17 @@ namespace MultiMax.Generated
                     var dσ13 = Vector.FusedMultiplyAdd(inv1V, dσ12, dσ10);
                     var dsV = gv * dσ13; // dx = σ'(x)·gσ
                     var dσ14 = Vector.MaxNative(dσ0, zero);
-                    gradA0V = Vector.FusedMultiplyAdd(gv, dσ14, gradA0V); // gσ·∂σ/∂a0
+                    gradA0V += gv * dσ14; // gσ·∂σ/∂a0
                     var dσ15 = Vector.MaxNative(dσ4, zero);
-                    gradC1V = Vector.FusedMultiplyAdd(gv, dσ15, gradC1V); // gσ·∂σ/∂c1
-                    gradA2V = Vector.FusedMultiplyAdd(gv * dσ8, dσ8, gradA2V); // gσ·∂σ/∂a2
-                    gradC3V = Vector.FusedMultiplyAdd(gv * dσ12, dσ12, gradC3V); // gσ·∂σ/∂c3
-                    gradB0V = Vector.FusedMultiplyAdd(gv, dσ1, gradB0V); // gσ·∂σ/∂b0, its factor applied to the total
-                    gradD1V = Vector.FusedMultiplyAdd(gv, dσ5, gradD1V); // gσ·∂σ/∂d1, its factor applied to the total
-                    gradB2V = Vector.FusedMultiplyAdd(gv, dσ8, gradB2V); // gσ·∂σ/∂b2, its factor applied to the total
-                    gradD3V = Vector.FusedMultiplyAdd(gv, dσ12, gradD3V); // gσ·∂σ/∂d3, its factor applied to the total
+                    gradC1V += gv * dσ15; // gσ·∂σ/∂c1
+                    gradA2V += gv * dσ8 * dσ8; // gσ·∂σ/∂a2
+                    gradC3V += gv * dσ12 * dσ12; // gσ·∂σ/∂c3
+                    gradB0V += gv * dσ2; // gσ·∂σ/∂b0
+                    var dσ16 = c1V * dσ5;
+                    gradD1V -= gv * dσ16; // gσ·∂σ/∂d1
+                    gradB2V += gv * dσ9; // gσ·∂σ/∂b2
+                    var dσ17 = inv1V * dσ12;
+                    gradD3V -= gv * dσ17; // gσ·∂σ/∂d3
                     dsV.StoreUnsafe(ref gradientRow, (nuint)i);
                 }
                 gradA0 += VectorMath.SumAcross(gradA0V);
@@ -1068,10 +1080,12 @@ namespace MultiMax.Generated
                 gradC1 += gs * dσ15; // gσ·∂σ/∂c1
                 gradA2 += gs * dσ8 * dσ8; // gσ·∂σ/∂a2
                 gradC3 += gs * dσ12 * dσ12; // gσ·∂σ/∂c3
-                gradB0 += gs * dσ1; // gσ·∂σ/∂b0, its factor applied to the total
-                gradD1 += gs * dσ5; // gσ·∂σ/∂d1, its factor applied to the total
-                gradB2 += gs * dσ8; // gσ·∂σ/∂b2, its factor applied to the total
-                gradD3 += gs * dσ12; // gσ·∂σ/∂d3, its factor applied to the total
+                gradB0 += gs * dσ2; // gσ·∂σ/∂b0
+                var dσ16 = c1 * dσ5;
+                gradD1 -= gs * dσ16; // gσ·∂σ/∂d1
+                gradB2 += gs * dσ9; // gσ·∂σ/∂b2
+                var dσ17 = inv1 * dσ12;
+                gradD3 -= gs * dσ17; // gσ·∂σ/∂d3
                 Unsafe.Add(ref gradientRow, i) = dsS;
             }
 
@@ -1079,10 +1093,10 @@ namespace MultiMax.Generated
             parameterGradients[1] += gradC1;
             parameterGradients[2] += gradA2;
             parameterGradients[3] += gradC3;
-            parameterGradients[4] += a0 * gradB0;
-            parameterGradients[5] -= c1 * gradD1;
-            parameterGradients[6] += inv0 * gradB2;
-            parameterGradients[7] -= inv1 * gradD3;
+            parameterGradients[4] += gradB0;
+            parameterGradients[5] += gradD1;
+            parameterGradients[6] += gradB2;
+            parameterGradients[7] += gradD3;
         }
     }
 }

@@ -11,6 +11,9 @@ public static partial class Ops
     [Normalizer(Order = 2)] // the paper's MultiMax
     public static partial void MultiMax2(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters);
 
+    [Normalizer(Order = 3)] // cubic terms: a threshold's gradient carries a coefficient times r²
+    public static partial void MultiMax3(ReadOnlySpan<float> x, Span<float> y, int rowLength, ReadOnlySpan<float> parameters);
+
     [Normalizer] // a custom modulator, constants folded
     [Below(1, Coefficient = 2.0, Threshold = -1.0)]
     [Above(2)] // learnable: 2 parameters

@@ -87,7 +87,7 @@ public class NumericsTests
         const int rowLength = 9;
         float[] x = { 0.5f, -1f, (float)huge, 2f, 0f, (float)huge, 1f, -0.25f, 3f };
         float[] dy = { 0.1f, -0.2f, 0.3f, 0.4f, -0.5f, 0.6f, 0.7f, -0.8f, 0.9f };
-        foreach (string name in new[] { "MultiMax2", "MultiMax1", "MultiMaxV2", "LogMultiMax2" })
+        foreach (string name in new[] { "MultiMax2", "MultiMax1", "MultiMaxV2", "LogMultiMax2", "Ops.MultiMax3" })
         {
             Normalizer normalizer = Catalog.Get(name);
             ParameterLayout layout = normalizer.Layout();

@@ -31,6 +31,8 @@ public static class Catalog
             BuiltIns.LogMultiMaxV2, BuiltIns.LogMultiMaxV2Backward, BuiltIns.LogMultiMaxV2, BuiltIns.LogMultiMaxV2Backward),
         new("Ops.MultiMax2", () => new ParameterLayout(order: 2),
             ForwardFloat: Ops.MultiMax2, BackwardFloat: Ops.MultiMax2Backward),
+        new("Ops.MultiMax3", () => new ParameterLayout(order: 3),
+            ForwardFloat: Ops.MultiMax3, BackwardFloat: Ops.MultiMax3Backward),
         new("Ops.Custom", () => new ParameterLayout().With(Side.Below, 1, 2.0, -1.0).With(Side.Above, 2),
             ForwardDouble: Ops.Custom, BackwardDouble: Ops.CustomBackward),
         new("Ops.Soft", () => new ParameterLayout(),

@@ -41,9 +41,6 @@ internal class ScalarDialect(ElementType type) : IDialect
 
     public virtual string MultiplyAdd(string a, string b, string c) => $"{type.MathClass()}.FusedMultiplyAdd({a}, {b}, {c})";
 
-    // An accumulator may be wider than its operands (the CPU's scalar sums are in double): the product is rounded, then added.
-    public string Accumulate(Local accumulator, string left, string right) => $"{accumulator} += {left} * {right}";
-
     public bool HasCallPrologue => true;
 
     private static string Operator(SigmaComparison comparison) => comparison switch

@@ -50,8 +50,6 @@ internal sealed class TorchDialect(Local parameters) : IDialect
 
     public string MultiplyAdd(string a, string b, string c) => $"{a} * {b} + {c}";
 
-    public string Accumulate(Local accumulator, string left, string right) => $"{accumulator} += {left} * {right}";
-
     /// <summary>The formula runs once per call as a whole: every value is an op of it, none is hoisted.</summary>
     public bool HasCallPrologue => false;
 }

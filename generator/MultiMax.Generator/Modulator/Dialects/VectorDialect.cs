@@ -51,7 +51,5 @@ internal sealed class VectorDialect(ElementType type, LaneWidth width, Local zer
 
     public string MultiplyAdd(string a, string b, string c) => $"{width.Api}.FusedMultiplyAdd({a}, {b}, {c})";
 
-    public string Accumulate(Local accumulator, string left, string right) => $"{accumulator} = {MultiplyAdd(left, right, accumulator.Name)}";
-
     public bool HasCallPrologue => true;
 }
