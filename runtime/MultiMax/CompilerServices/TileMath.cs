@@ -630,14 +630,18 @@ internal static class TileMath
         return VectorMath.Exp(x.As<T, double>()).As<double, T>();
     }
 
-    /// <summary><see cref="Exp{T}"/> for lanes that are at most 0 or NaN: the same bits, one clamp fewer.</summary>
+    /// <summary>
+    /// <see cref="Exp{T}"/> for the lanes of a tile row after its maximum (at most 0, or NaN), whose sum is at least 1:
+    /// one clamp fewer, and float results below the smallest normal number flushed to 0
+    /// (<see cref="VectorMath.ExpNonPositiveFlushed"/>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<T> ExpNonPositive<T>(Vector<T> x)
         where T : unmanaged
     {
         if (typeof(T) == typeof(float))
         {
-            return VectorMath.ExpNonPositive(x.As<T, float>()).As<float, T>();
+            return VectorMath.ExpNonPositiveFlushed(x.As<T, float>()).As<float, T>();
         }
 
         return VectorMath.ExpNonPositive(x.As<T, double>()).As<double, T>();

@@ -75,6 +75,23 @@ public static partial class VectorMath
         public static Vector<float> ScaleByPowerOfTwo(Vector<float> value, Vector<float> n) => ScaleByHalves(value, n);
     }
 
+    /// <summary><see cref="NativeSingleLanes"/> whose scaling flushes subnormal results to 0 (<see cref="ExpNonPositiveFlushed"/>).</summary>
+    private readonly struct FlushingSingleLanes : ISingleLanes<Vector<float>>
+    {
+        public static Vector<float> Create(float value) => new(value);
+
+        public static Vector<float> MultiplyAdd(Vector<float> a, Vector<float> b, Vector<float> c) => Vector.FusedMultiplyAdd(a, b, c);
+
+        public static Vector<float> Multiply(Vector<float> a, Vector<float> b) => a * b;
+
+        public static Vector<float> Add(Vector<float> a, Vector<float> b) => a + b;
+
+        public static Vector<float> Subtract(Vector<float> a, Vector<float> b) => a - b;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector<float> ScaleByPowerOfTwo(Vector<float> value, Vector<float> n) => ScaleFlushingSubnormals(value, n);
+    }
+
     private readonly struct WideSingleLanes : ISingleLanes<Vector512<float>>
     {
         public static Vector512<float> Create(float value) => Vector512.Create(value);

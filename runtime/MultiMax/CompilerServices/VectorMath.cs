@@ -86,6 +86,26 @@ public static partial class VectorMath
         return Exp(x);
     }
 
+    /// <summary>
+    /// <see cref="ExpNonPositive(Vector{float})"/> with the results below float's smallest normal number flushed to 0
+    /// (arguments below about −87.3), for sums that are at least 1 — a tile row's exponentials after its maximum, which
+    /// gives 1: no subnormal can change such a sum or a weight divided by it, and 2ⁿ is then one exponent field
+    /// (<see cref="ScaleFlushingSubnormals"/>) instead of two products. The same bits as
+    /// <see cref="ExpNonPositive(Vector{float})"/> wherever that result is normal; −∞ gives 0 and NaN stays NaN.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<float> ExpNonPositiveFlushed(Vector<float> x)
+    {
+        if (Avx.IsSupported && Vector<float>.Count == Vector256<float>.Count)
+        {
+            // VMAXPS returns its second operand when either is NaN: a NaN argument goes through the clamp.
+            Vector<float> clamped = Avx.Max(Vector256.Create(MinimumArgument), x.AsVector256()).AsVector();
+            return ExpOfClamped<FlushingSingleLanes, Vector<float>>(clamped);
+        }
+
+        return ExpNonPositive(x); // 512-bit lanes scale in one instruction already
+    }
+
     /// <summary>The double exponential, which has no cheaper form for non-positive arguments.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<double> ExpNonPositive(Vector<double> x) => Exp(x);
@@ -104,5 +124,17 @@ public static partial class VectorMath
         Vector<float> low = Vector.AsVectorSingle(Vector.ShiftLeft(half + bias, 23));
         Vector<float> high = Vector.AsVectorSingle(Vector.ShiftLeft(nInt - half + bias, 23));
         return value * low * high;
+    }
+
+    /// <summary>
+    /// <c>value·2ⁿ</c> for integral <paramref name="n"/> in [−150, 0], with 2ⁿ written as an exponent field: for
+    /// n ≥ −126 the product <see cref="ScaleByHalves(Vector{float}, Vector{float})"/> gives (one rounding, only where the result is subnormal), and 0
+    /// for n ≤ −127, where 2ⁿ is not a normal number.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector<float> ScaleFlushingSubnormals(Vector<float> value, Vector<float> n)
+    {
+        Vector<int> exponent = Vector.Max(Vector.ConvertToInt32Native(n) + new Vector<int>(127), Vector<int>.Zero);
+        return value * Vector.AsVectorSingle(Vector.ShiftLeft(exponent, 23));
     }
 }

@@ -213,6 +213,46 @@ public class VectorMathTests
     }
 
     /// <summary>
+    /// The tile rows' exponential is <see cref="VectorMath.ExpNonPositive(Vector{float})"/> bit for bit wherever that
+    /// result is at least the smallest normal number, and 0 below it (never a subnormal, never more than the smallest
+    /// normal); −∞ gives 0 and NaN stays NaN.
+    /// </summary>
+    [Fact]
+    public void ExpNonPositiveFlushedIsExpNonPositiveWhereverItIsNormal()
+    {
+        var random = new Random(StableSeed.Of("exp non-positive flushed"));
+        var arguments = new float[1 << 14];
+        for (int i = 0; i < arguments.Length; i++)
+        {
+            arguments[i] = i % 3 == 0 ? (float)(-110 * random.NextDouble()) : (float)(-8 * random.NextDouble());
+        }
+
+        float[] edges = { float.NegativeInfinity, float.MinValue, -1000f, -104f, -103.9f, -87.75f, -87.5f, -87.33f, -87.25f, -1e-30f, -0f, 0f, float.NaN };
+        edges.CopyTo(arguments, 0);
+        for (int i = 0; i + Vector<float>.Count <= arguments.Length; i += Vector<float>.Count)
+        {
+            var x = new Vector<float>(arguments, i);
+            Vector<float> exact = VectorMath.ExpNonPositive(x), flushed = VectorMath.ExpNonPositiveFlushed(x);
+            for (int lane = 0; lane < Vector<float>.Count; lane++)
+            {
+                string what = $"exp({x[lane]}) = {flushed[lane]}, ExpNonPositive gives {exact[lane]}";
+                if (float.IsNaN(exact[lane]) || float.IsNormal(exact[lane]) || exact[lane] == 0f)
+                {
+                    Assert.True(exact[lane].Equals(flushed[lane]), what);
+                }
+                else
+                {
+                    Assert.True(flushed[lane] == 0f || flushed[lane].Equals(exact[lane]), what);
+                }
+            }
+        }
+
+        Assert.True(float.IsNaN(VectorMath.ExpNonPositiveFlushed(new Vector<float>(float.NaN))[0]));
+        Assert.Equal(0f, VectorMath.ExpNonPositiveFlushed(new Vector<float>(float.NegativeInfinity))[0]);
+        Assert.Equal(0f, VectorMath.ExpNonPositiveFlushed(new Vector<float>(-90f))[0]);
+    }
+
+    /// <summary>
     /// The native maximum across lanes finds the largest lane wherever it is; with a NaN lane it gives NaN or another
     /// lane (the kernels rely on nothing more).
     /// </summary>
