@@ -87,10 +87,11 @@ public static partial class VectorMath
     }
 
     /// <summary>
-    /// <see cref="ExpNonPositive(Vector{float})"/> with the results below float's smallest normal number flushed to 0
-    /// (arguments below about −87.3), for sums that are at least 1 — a tile row's exponentials after its maximum, which
-    /// gives 1: no subnormal can change such a sum or a weight divided by it, and 2ⁿ is then one exponent field
-    /// (<see cref="ScaleFlushingSubnormals"/>) instead of two products. The same bits as
+    /// <see cref="ExpNonPositive(Vector{float})"/> for sums that are at least 1 — a tile row's exponentials after its
+    /// maximum, which gives 1 — where no subnormal result can change the sum or a weight divided by it: on 256-bit AVX
+    /// lanes 2ⁿ is one exponent field (<see cref="ScaleFlushingSubnormals"/>) instead of two products, and results below
+    /// float's smallest normal number (arguments below about −87.3) come out 0. Elsewhere it is
+    /// <see cref="ExpNonPositive(Vector{float})"/>, whose 512-bit lanes scale in one instruction. The same bits as
     /// <see cref="ExpNonPositive(Vector{float})"/> wherever that result is normal; −∞ gives 0 and NaN stays NaN.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -103,7 +104,7 @@ public static partial class VectorMath
             return ExpOfClamped<FlushingSingleLanes, Vector<float>>(clamped);
         }
 
-        return ExpNonPositive(x); // 512-bit lanes scale in one instruction already
+        return ExpNonPositive(x);
     }
 
     /// <summary>The double exponential, which has no cheaper form for non-positive arguments.</summary>
@@ -128,8 +129,8 @@ public static partial class VectorMath
 
     /// <summary>
     /// <c>value·2ⁿ</c> for integral <paramref name="n"/> in [−150, 0], with 2ⁿ written as an exponent field: for
-    /// n ≥ −126 the product <see cref="ScaleByHalves(Vector{float}, Vector{float})"/> gives (one rounding, only where the result is subnormal), and 0
-    /// for n ≤ −127, where 2ⁿ is not a normal number.
+    /// n ≥ −126 the product <see cref="ScaleByHalves(Vector{float}, Vector{float})"/> gives (one rounding, only where
+    /// the result is subnormal), and 0 for n ≤ −127, where 2ⁿ is not a normal number.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector<float> ScaleFlushingSubnormals(Vector<float> value, Vector<float> n)

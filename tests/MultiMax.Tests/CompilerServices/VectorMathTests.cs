@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using System.Numerics;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using MultiMax.CompilerServices;
 using MultiMax.Tests.Support;
 using Xunit;
@@ -214,8 +215,8 @@ public class VectorMathTests
 
     /// <summary>
     /// The tile rows' exponential is <see cref="VectorMath.ExpNonPositive(Vector{float})"/> bit for bit wherever that
-    /// result is at least the smallest normal number, and 0 below it (never a subnormal, never more than the smallest
-    /// normal); −∞ gives 0 and NaN stays NaN.
+    /// result is at least the smallest normal number, and below it 0 (on 256-bit AVX lanes) or that same result; −∞
+    /// gives 0 and NaN stays NaN.
     /// </summary>
     [Fact]
     public void ExpNonPositiveFlushedIsExpNonPositiveWhereverItIsNormal()
@@ -249,7 +250,10 @@ public class VectorMathTests
 
         Assert.True(float.IsNaN(VectorMath.ExpNonPositiveFlushed(new Vector<float>(float.NaN))[0]));
         Assert.Equal(0f, VectorMath.ExpNonPositiveFlushed(new Vector<float>(float.NegativeInfinity))[0]);
-        Assert.Equal(0f, VectorMath.ExpNonPositiveFlushed(new Vector<float>(-90f))[0]);
+        if (Avx.IsSupported && Vector<float>.Count == 8)
+        {
+            Assert.Equal(0f, VectorMath.ExpNonPositiveFlushed(new Vector<float>(-90f))[0]); // a subnormal exp, flushed
+        }
     }
 
     /// <summary>
