@@ -59,7 +59,9 @@ public static partial class VectorMath
         static abstract TVector ScaleByPowerOfTwo(TVector value, TVector n);
     }
 
-    private readonly struct NativeSingleLanes : ISingleLanes<Vector<float>>
+    /// <summary><see cref="Vector{T}"/>'s float lanes, scaling by 2ⁿ as <typeparamref name="TScaling"/> does.</summary>
+    private readonly struct NativeSingleLanes<TScaling> : ISingleLanes<Vector<float>>
+        where TScaling : IPowerOfTwoScaling
     {
         public static Vector<float> Create(float value) => new(value);
 
@@ -72,24 +74,27 @@ public static partial class VectorMath
         public static Vector<float> Subtract(Vector<float> a, Vector<float> b) => a - b;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector<float> ScaleByPowerOfTwo(Vector<float> value, Vector<float> n) => ScaleByHalves(value, n);
+        public static Vector<float> ScaleByPowerOfTwo(Vector<float> value, Vector<float> n) => TScaling.Scale(value, n);
     }
 
-    /// <summary><see cref="NativeSingleLanes"/> whose scaling flushes subnormal results to 0 (<see cref="ExpNonPositiveFlushed"/>).</summary>
-    private readonly struct FlushingSingleLanes : ISingleLanes<Vector<float>>
+    /// <summary>The one step in which <see cref="Vector{T}"/>'s exponentials differ: how <c>value·2ⁿ</c> is built.</summary>
+    private interface IPowerOfTwoScaling
     {
-        public static Vector<float> Create(float value) => new(value);
+        static abstract Vector<float> Scale(Vector<float> value, Vector<float> n);
+    }
 
-        public static Vector<float> MultiplyAdd(Vector<float> a, Vector<float> b, Vector<float> c) => Vector.FusedMultiplyAdd(a, b, c);
-
-        public static Vector<float> Multiply(Vector<float> a, Vector<float> b) => a * b;
-
-        public static Vector<float> Add(Vector<float> a, Vector<float> b) => a + b;
-
-        public static Vector<float> Subtract(Vector<float> a, Vector<float> b) => a - b;
-
+    /// <summary>Subnormal results kept (<see cref="ScaleByHalves(Vector{float}, Vector{float})"/>), as exp gives them.</summary>
+    private readonly struct KeepingSubnormals : IPowerOfTwoScaling
+    {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector<float> ScaleByPowerOfTwo(Vector<float> value, Vector<float> n) => ScaleFlushingSubnormals(value, n);
+        public static Vector<float> Scale(Vector<float> value, Vector<float> n) => ScaleByHalves(value, n);
+    }
+
+    /// <summary>Subnormal results flushed to 0 (<see cref="ScaleFlushingSubnormals"/>), for <see cref="ExpNonPositiveFlushed"/>.</summary>
+    private readonly struct FlushingSubnormals : IPowerOfTwoScaling
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector<float> Scale(Vector<float> value, Vector<float> n) => ScaleFlushingSubnormals(value, n);
     }
 
     private readonly struct WideSingleLanes : ISingleLanes<Vector512<float>>

@@ -38,7 +38,7 @@ public static partial class VectorMath
         Vector<float> clamped = Vector.MinNative(Vector.MaxNative(x, new Vector<float>(MinimumArgument)), new Vector<float>(MaximumArgument));
 
         // NaN in, NaN out: the clamp may have replaced it.
-        return Vector.ConditionalSelect(Vector.Equals(x, x), ExpOfClamped<NativeSingleLanes, Vector<float>>(clamped), x);
+        return Vector.ConditionalSelect(Vector.Equals(x, x), ExpOfClamped<NativeSingleLanes<KeepingSubnormals>, Vector<float>>(clamped), x);
     }
 
     /// <summary>e raised to each lane of <paramref name="x"/>.</summary>
@@ -80,7 +80,7 @@ public static partial class VectorMath
         {
             // VMAXPS returns its second operand when either is NaN: a NaN argument goes through the clamp.
             Vector<float> clamped = Avx.Max(Vector256.Create(MinimumArgument), x.AsVector256()).AsVector();
-            return ExpOfClamped<NativeSingleLanes, Vector<float>>(clamped);
+            return ExpOfClamped<NativeSingleLanes<KeepingSubnormals>, Vector<float>>(clamped);
         }
 
         return Exp(x);
@@ -101,7 +101,7 @@ public static partial class VectorMath
         {
             // VMAXPS returns its second operand when either is NaN: a NaN argument goes through the clamp.
             Vector<float> clamped = Avx.Max(Vector256.Create(MinimumArgument), x.AsVector256()).AsVector();
-            return ExpOfClamped<FlushingSingleLanes, Vector<float>>(clamped);
+            return ExpOfClamped<NativeSingleLanes<FlushingSubnormals>, Vector<float>>(clamped);
         }
 
         return ExpNonPositive(x);

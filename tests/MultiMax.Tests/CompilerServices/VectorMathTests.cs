@@ -184,15 +184,8 @@ public class VectorMathTests
     [Fact]
     public void ExpNonPositiveIsExpOnItsDomain()
     {
-        var random = new Random(StableSeed.Of("exp non-positive"));
-        var arguments = new float[1 << 14];
-        for (int i = 0; i < arguments.Length; i++)
-        {
-            arguments[i] = i % 3 == 0 ? (float)(-110 * random.NextDouble()) : (float)(-8 * random.NextDouble());
-        }
-
-        float[] edges = { float.NegativeInfinity, float.MinValue, -1000f, -104f, -103.9f, -87.5f, -1e-30f, -0f, 0f, float.NaN };
-        edges.CopyTo(arguments, 0);
+        float[] arguments = NonPositiveArguments("exp non-positive",
+            float.NegativeInfinity, float.MinValue, -1000f, -104f, -103.9f, -87.5f, -1e-30f, -0f, 0f, float.NaN);
         for (int i = 0; i < arguments.Length; i += Vector512<float>.Count)
         {
             var x = Vector512.Create(arguments, i);
@@ -221,15 +214,8 @@ public class VectorMathTests
     [Fact]
     public void ExpNonPositiveFlushedIsExpNonPositiveWhereverItIsNormal()
     {
-        var random = new Random(StableSeed.Of("exp non-positive flushed"));
-        var arguments = new float[1 << 14];
-        for (int i = 0; i < arguments.Length; i++)
-        {
-            arguments[i] = i % 3 == 0 ? (float)(-110 * random.NextDouble()) : (float)(-8 * random.NextDouble());
-        }
-
-        float[] edges = { float.NegativeInfinity, float.MinValue, -1000f, -104f, -103.9f, -87.75f, -87.5f, -87.33f, -87.25f, -1e-30f, -0f, 0f, float.NaN };
-        edges.CopyTo(arguments, 0);
+        float[] arguments = NonPositiveArguments("exp non-positive flushed",
+            float.NegativeInfinity, float.MinValue, -1000f, -104f, -103.9f, -87.75f, -87.5f, -87.33f, -87.25f, -1e-30f, -0f, 0f, float.NaN);
         for (int i = 0; i + Vector<float>.Count <= arguments.Length; i += Vector<float>.Count)
         {
             var x = new Vector<float>(arguments, i);
@@ -254,6 +240,23 @@ public class VectorMathTests
         {
             Assert.Equal(0f, VectorMath.ExpNonPositiveFlushed(new Vector<float>(-90f))[0]); // a subnormal exp, flushed
         }
+    }
+
+    /// <summary>
+    /// 2¹⁴ arguments of an exponential of σ − max σ: every third down to −110 (past where float's exp reaches 0), the
+    /// rest down to −8, and <paramref name="edges"/> first.
+    /// </summary>
+    private static float[] NonPositiveArguments(string seed, params float[] edges)
+    {
+        var random = new Random(StableSeed.Of(seed));
+        var arguments = new float[1 << 14];
+        for (int i = 0; i < arguments.Length; i++)
+        {
+            arguments[i] = i % 3 == 0 ? (float)(-110 * random.NextDouble()) : (float)(-8 * random.NextDouble());
+        }
+
+        edges.CopyTo(arguments, 0);
+        return arguments;
     }
 
     /// <summary>
