@@ -9,6 +9,7 @@ using MultiMax.Benchmarks;
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --loss-memory fused 32768       (likewise, for the output-layer loss)
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --attention-profile 1024|8x4096 60 [batch heads headSize [bias]]   (a steady loop to run under perf)
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --attention-first-calls 200 [jit]     (a fresh process's first attention calls; jit: what its JIT compiled in call 1)
+// dotnet run -c Release --project tests/MultiMax.Benchmarks -- --tile-jit-cost [Derivative,MaskedSigma,…]   (what each attention loop costs the JIT, alone, in that order)
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --model-shape-ratios 100 [vision]   (quick interleaved medians at the model shapes)
 // dotnet run -c Release --project tests/MultiMax.Benchmarks -- --ptx-report      (every GPU kernel's PTX instructions and shared memory, no GPU needed)
 //
@@ -34,6 +35,12 @@ if (args is ["--attention-profile", ..])
 if (args is ["--attention-first-calls", ..])
 {
     AttentionFirstCalls.Run(args.Length > 1 && int.TryParse(args[1], out int calls) ? calls : 200, jitTimeline: args.Contains("jit"));
+    return;
+}
+
+if (args is ["--tile-jit-cost", ..])
+{
+    TileJitCost.Run(args.Length > 1 ? args[1] : null);
     return;
 }
 

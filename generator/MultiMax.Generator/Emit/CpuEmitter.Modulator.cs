@@ -124,7 +124,7 @@ internal static partial class CpuEmitter
             writer.Line($"var {gv} = {kernel.Load(gradient)};");
             Local dx = kernel.Lanes.WriteInputGradient(writer, sv, gv, gv, Lanes, "dsV");
             writer.Line(kernel.Store(dx.Name, gradient));
-        });
+        }, sumsOutOfLine: true);
 
         writer.Line();
         using (writer.Block($"for (int {kernel.Index} = {kernel.VectorEnd}; {kernel.Index} < {s}.Length; {kernel.Index}++)"))

@@ -131,10 +131,11 @@ internal sealed class CpuKernelScope
     /// <summary>
     /// The vector loop over whole vectors, in chunks of <see cref="ChunkLength"/> entries: each chunk declares the lane
     /// sums of <paramref name="sums"/> at zero, runs <paramref name="body"/> per vector, and adds each lane sum to its
-    /// total in double. Where rows have a tail vector, the last chunk runs <paramref name="tail"/> for it (its new lanes
+    /// total in double (through a call with <paramref name="sumsOutOfLine"/>, where there are many sums and chunks are
+    /// long). Where rows have a tail vector, the last chunk runs <paramref name="tail"/> for it (its new lanes
     /// join that chunk's lane sums) before the sums are taken: a row of one chunk takes one sum across lanes per total.
     /// </summary>
-    public void WriteChunkedVectorLoop(IReadOnlyList<(Local Lanes, Local Total)> sums, Action body, Action? tail = null)
+    public void WriteChunkedVectorLoop(IReadOnlyList<(Local Lanes, Local Total)> sums, Action body, Action? tail = null, bool sumsOutOfLine = false)
     {
         // chunk + ChunkLength could overflow for a row near int.MaxValue entries; chunk + min(…) cannot.
         using (Writer.Block($"for (int {ChunkStart} = 0, {ChunkEnd}; {ChunkStart} < {VectorEnd}; {ChunkStart} = {ChunkEnd})"))
@@ -161,7 +162,7 @@ internal sealed class CpuKernelScope
 
             foreach ((Local lanes, Local total) in sums)
             {
-                Writer.Line($"{total} += VectorMath.SumAcross({lanes});");
+                Writer.Line(sumsOutOfLine ? $"VectorMath.AddAcross({lanes}, ref {total});" : $"{total} += VectorMath.SumAcross({lanes});");
             }
         }
     }

@@ -64,6 +64,18 @@ public static partial class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double SumAcross(Vector512<double> x) => Across<Addition, double>(x);
 
+    /// <summary>
+    /// <c>total += SumAcross(x)</c>, compiled once rather than inlined: the derivative of a modulator with parameters
+    /// takes one such sum per parameter per chunk of a tile, and every inlined copy of the reduction's tree of helpers
+    /// costs the JIT more, on a process's first attention backward, than the call costs at run time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void AddAcross(Vector<float> x, ref double total) => total += SumAcross(x);
+
+    /// <inheritdoc cref="AddAcross(Vector{float}, ref double)"/>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void AddAcross(Vector<double> x, ref double total) => total += SumAcross(x);
+
     /// <summary>One lane-wise step of a reduction, at every register width.</summary>
     private interface ILaneStep
     {

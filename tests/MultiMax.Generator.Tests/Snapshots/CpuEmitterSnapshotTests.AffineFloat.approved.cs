@@ -928,12 +928,12 @@ namespace MultiMax.Generated
                     gradShiftV += gv * dσ7; // gσ·∂σ/∂shift
                     dsV.StoreUnsafe(ref gradientRow, (nuint)i);
                 }
-                gradA0 += VectorMath.SumAcross(gradA0V);
-                gradC1 += VectorMath.SumAcross(gradC1V);
-                gradB0 += VectorMath.SumAcross(gradB0V);
-                gradD1 += VectorMath.SumAcross(gradD1V);
-                gradScale += VectorMath.SumAcross(gradScaleV);
-                gradShift += VectorMath.SumAcross(gradShiftV);
+                VectorMath.AddAcross(gradA0V, ref gradA0);
+                VectorMath.AddAcross(gradC1V, ref gradC1);
+                VectorMath.AddAcross(gradB0V, ref gradB0);
+                VectorMath.AddAcross(gradD1V, ref gradD1);
+                VectorMath.AddAcross(gradScaleV, ref gradScale);
+                VectorMath.AddAcross(gradShiftV, ref gradShift);
             }
 
             for (int i = vectorEnd; i < s.Length; i++)

@@ -825,8 +825,8 @@ namespace MultiMax.Generated
                     gradD1V -= gv * dσ9; // gσ·∂σ/∂d1
                     dsV.StoreUnsafe(ref gradientRow, (nuint)i);
                 }
-                gradC1 += VectorMath.SumAcross(gradC1V);
-                gradD1 += VectorMath.SumAcross(gradD1V);
+                VectorMath.AddAcross(gradC1V, ref gradC1);
+                VectorMath.AddAcross(gradD1V, ref gradD1);
             }
 
             for (int i = vectorEnd; i < s.Length; i++)

@@ -1039,10 +1039,10 @@ namespace MultiMax.Generated
                     gradθ3_dV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ36); // gσ·∂σ/∂d
                     dsV.StoreUnsafe(ref gradientRow, (nuint)i);
                 }
-                gradθ0_a += VectorMath.SumAcross(gradθ0_aV);
-                gradθ1_b += VectorMath.SumAcross(gradθ1_bV);
-                gradθ2_c += VectorMath.SumAcross(gradθ2_cV);
-                gradθ3_d += VectorMath.SumAcross(gradθ3_dV);
+                VectorMath.AddAcross(gradθ0_aV, ref gradθ0_a);
+                VectorMath.AddAcross(gradθ1_bV, ref gradθ1_b);
+                VectorMath.AddAcross(gradθ2_cV, ref gradθ2_c);
+                VectorMath.AddAcross(gradθ3_dV, ref gradθ3_d);
             }
 
             for (int i = vectorEnd; i < s.Length; i++)

@@ -789,8 +789,8 @@ namespace MultiMax.Generated
                     gradθ1_tV += gv * dσ9; // gσ·∂σ/∂t
                     dsV.StoreUnsafe(ref gradientRow, (nuint)i);
                 }
-                gradθ0_a += VectorMath.SumAcross(gradθ0_aV);
-                gradθ1_t += VectorMath.SumAcross(gradθ1_tV);
+                VectorMath.AddAcross(gradθ0_aV, ref gradθ0_a);
+                VectorMath.AddAcross(gradθ1_tV, ref gradθ1_t);
             }
 
             for (int i = vectorEnd; i < s.Length; i++)

@@ -716,7 +716,7 @@ namespace MultiMax.Generated
                     gradθ0_tauV += Vector.ConditionalSelect(Vector.Equals(gv, new Vector<float>(0f)), new Vector<float>(0f), gv * dσ2); // gσ·∂σ/∂tau
                     dsV.StoreUnsafe(ref gradientRow, (nuint)i);
                 }
-                gradθ0_tau += VectorMath.SumAcross(gradθ0_tauV);
+                VectorMath.AddAcross(gradθ0_tauV, ref gradθ0_tau);
             }
 
             for (int i = vectorEnd; i < s.Length; i++)

@@ -851,10 +851,10 @@ namespace MultiMax.Generated
                     gradD1V -= gv * dσ9; // gσ·∂σ/∂d1
                     dsV.StoreUnsafe(ref gradientRow, (nuint)i);
                 }
-                gradA0 += VectorMath.SumAcross(gradA0V);
-                gradC1 += VectorMath.SumAcross(gradC1V);
-                gradB0 += VectorMath.SumAcross(gradB0V);
-                gradD1 += VectorMath.SumAcross(gradD1V);
+                VectorMath.AddAcross(gradA0V, ref gradA0);
+                VectorMath.AddAcross(gradC1V, ref gradC1);
+                VectorMath.AddAcross(gradB0V, ref gradB0);
+                VectorMath.AddAcross(gradD1V, ref gradD1);
             }
 
             for (int i = vectorEnd; i < s.Length; i++)

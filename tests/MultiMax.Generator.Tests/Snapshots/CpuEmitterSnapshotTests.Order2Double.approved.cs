@@ -1045,14 +1045,14 @@ namespace MultiMax.Generated
                     gradD3V -= gv * dσ17; // gσ·∂σ/∂d3
                     dsV.StoreUnsafe(ref gradientRow, (nuint)i);
                 }
-                gradA0 += VectorMath.SumAcross(gradA0V);
-                gradC1 += VectorMath.SumAcross(gradC1V);
-                gradA2 += VectorMath.SumAcross(gradA2V);
-                gradC3 += VectorMath.SumAcross(gradC3V);
-                gradB0 += VectorMath.SumAcross(gradB0V);
-                gradD1 += VectorMath.SumAcross(gradD1V);
-                gradB2 += VectorMath.SumAcross(gradB2V);
-                gradD3 += VectorMath.SumAcross(gradD3V);
+                VectorMath.AddAcross(gradA0V, ref gradA0);
+                VectorMath.AddAcross(gradC1V, ref gradC1);
+                VectorMath.AddAcross(gradA2V, ref gradA2);
+                VectorMath.AddAcross(gradC3V, ref gradC3);
+                VectorMath.AddAcross(gradB0V, ref gradB0);
+                VectorMath.AddAcross(gradD1V, ref gradD1);
+                VectorMath.AddAcross(gradB2V, ref gradB2);
+                VectorMath.AddAcross(gradD3V, ref gradD3);
             }
 
             for (int i = vectorEnd; i < s.Length; i++)
