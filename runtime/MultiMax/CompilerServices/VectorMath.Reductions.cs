@@ -7,15 +7,20 @@ namespace MultiMax.CompilerServices;
 // Reductions across the lanes of one register, as a tree of lane-wise steps: the register is folded in halves down to
 // 128 bits and then within them, log₂ lanes steps in all, rather than a chain of scalar ones. Every row waits for its
 // maximum before its exponentials start, and for its sum before it is normalised.
+//
+// The tree is written once, generic over the step and the element type, and serves every width. Vector<T> at 256 bits
+// (x86-64 with AVX2, and with AVX-512 unless Vector<T> is widened) takes the same tree written out instead, with the
+// same steps in the same order, so the same bits: the generic tree costs the JIT about 10 ms the first time a method
+// inlines it (docs/benchmarks.md), and a fresh process's first attention call inlines it on its way.
 public static partial class VectorMath
 {
     /// <summary>The largest lane of <paramref name="x"/>, NaN if any lane is NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float MaxAcross(Vector<float> x) => Across<Maximum, float>(x);
+    public static float MaxAcross(Vector<float> x) => Vector<float>.Count == 8 ? MaxOf8(x.AsVector256()) : Across<Maximum, float>(x);
 
     /// <inheritdoc cref="MaxAcross(Vector{float})"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double MaxAcross(Vector<double> x) => Across<Maximum, double>(x);
+    public static double MaxAcross(Vector<double> x) => Vector<double>.Count == 4 ? MaxOf4(x.AsVector256()) : Across<Maximum, double>(x);
 
     /// <inheritdoc cref="MaxAcross(Vector{float})"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -31,11 +36,11 @@ public static partial class VectorMath
     /// use it because a NaN lane makes their row's sum of exponentials NaN anyway.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float MaxAcrossNative(Vector<float> x) => Across<NativeMaximum, float>(x);
+    public static float MaxAcrossNative(Vector<float> x) => Vector<float>.Count == 8 ? MaxNativeOf8(x.AsVector256()) : Across<NativeMaximum, float>(x);
 
     /// <inheritdoc cref="MaxAcrossNative(Vector{float})"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double MaxAcrossNative(Vector<double> x) => Across<NativeMaximum, double>(x);
+    public static double MaxAcrossNative(Vector<double> x) => Vector<double>.Count == 4 ? MaxNativeOf4(x.AsVector256()) : Across<NativeMaximum, double>(x);
 
     /// <inheritdoc cref="MaxAcrossNative(Vector{float})"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -50,11 +55,11 @@ public static partial class VectorMath
     /// instructions on x86-64 (.NET 10; docs/benchmarks.md), and a row kernel takes one per row.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float SumAcross(Vector<float> x) => Across<Addition, float>(x);
+    public static float SumAcross(Vector<float> x) => Vector<float>.Count == 8 ? SumOf8(x.AsVector256()) : Across<Addition, float>(x);
 
     /// <inheritdoc cref="SumAcross(Vector{float})"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double SumAcross(Vector<double> x) => Across<Addition, double>(x);
+    public static double SumAcross(Vector<double> x) => Vector<double>.Count == 4 ? SumOf4(x.AsVector256()) : Across<Addition, double>(x);
 
     /// <inheritdoc cref="SumAcross(Vector{float})"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -75,6 +80,53 @@ public static partial class VectorMath
     /// <inheritdoc cref="AddAcross(Vector{float}, ref double)"/>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static void AddAcross(Vector<double> x, ref double total) => total += SumAcross(x);
+
+    // The generic tree's steps for one 256-bit register, written out: its halves, then within 128 bits.
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float MaxOf8(Vector256<float> x)
+    {
+        Vector128<float> half = Vector128.Max(x.GetLower(), x.GetUpper());
+        half = Vector128.Max(half, Vector128.Shuffle(half, Vector128.Create(2, 3, 0, 1)));
+        return Vector128.Max(half, Vector128.Shuffle(half, Vector128.Create(1, 0, 3, 2))).ToScalar();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float MaxNativeOf8(Vector256<float> x)
+    {
+        Vector128<float> half = Vector128.MaxNative(x.GetLower(), x.GetUpper());
+        half = Vector128.MaxNative(half, Vector128.Shuffle(half, Vector128.Create(2, 3, 0, 1)));
+        return Vector128.MaxNative(half, Vector128.Shuffle(half, Vector128.Create(1, 0, 3, 2))).ToScalar();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float SumOf8(Vector256<float> x)
+    {
+        Vector128<float> half = x.GetLower() + x.GetUpper();
+        half += Vector128.Shuffle(half, Vector128.Create(2, 3, 0, 1));
+        return (half + Vector128.Shuffle(half, Vector128.Create(1, 0, 3, 2))).ToScalar();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double MaxOf4(Vector256<double> x)
+    {
+        Vector128<double> half = Vector128.Max(x.GetLower(), x.GetUpper());
+        return Vector128.Max(half, Vector128.Shuffle(half, Vector128.Create(1L, 0L))).ToScalar();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double MaxNativeOf4(Vector256<double> x)
+    {
+        Vector128<double> half = Vector128.MaxNative(x.GetLower(), x.GetUpper());
+        return Vector128.MaxNative(half, Vector128.Shuffle(half, Vector128.Create(1L, 0L))).ToScalar();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double SumOf4(Vector256<double> x)
+    {
+        Vector128<double> half = x.GetLower() + x.GetUpper();
+        return (half + Vector128.Shuffle(half, Vector128.Create(1L, 0L))).ToScalar();
+    }
 
     /// <summary>One lane-wise step of a reduction, at every register width.</summary>
     private interface ILaneStep

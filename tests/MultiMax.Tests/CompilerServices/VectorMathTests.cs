@@ -314,4 +314,39 @@ public class VectorMathTests
             Assert.True(float.IsNaN(sumAcross(values)));
         }
     }
+
+    /// <summary>
+    /// The sum across lanes takes one tree at every width, whichever code computes it: halves added lane-wise down to four
+    /// lanes (two for double), then lanes two apart, then neighbours. Written here in scalar code and compared bit for
+    /// bit on values whose sums round differently in other orders.
+    /// </summary>
+    [Fact]
+    public void SumAcrossAddsInOneTreeAtEveryWidth()
+    {
+        var random = new Random(20261207);
+        for (int round = 0; round < 200; round++)
+        {
+            float[] singles = Enumerable.Range(0, Vector512<float>.Count).Select(_ => (float)(random.NextDouble() - 0.5) * MathF.Pow(2, random.Next(-20, 20))).ToArray();
+            double[] doubles = Array.ConvertAll(singles, v => v * (1 + random.NextDouble() * 1e-9));
+            Assert.Equal(Tree(singles[..Vector<float>.Count]), VectorMath.SumAcross(new Vector<float>(singles)));
+            Assert.Equal(Tree(singles), VectorMath.SumAcross(Vector512.Create(singles)));
+            Assert.Equal(Tree(doubles[..Vector<double>.Count]), VectorMath.SumAcross(new Vector<double>(doubles)));
+            Assert.Equal(Tree(doubles[..Vector512<double>.Count]), VectorMath.SumAcross(Vector512.Create(doubles)));
+        }
+
+        static T Tree<T>(T[] lanes)
+            where T : IFloatingPointIeee754<T>
+        {
+            // 128 bits hold four floats or two doubles; fold the halves until one such register is left.
+            int last = 16 / System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+            T[] register = lanes;
+            while (register.Length > last)
+            {
+                int half = register.Length / 2;
+                register = Enumerable.Range(0, half).Select(lane => register[lane] + register[lane + half]).ToArray();
+            }
+
+            return last == 4 ? (register[0] + register[2]) + (register[1] + register[3]) : register[0] + register[1];
+        }
+    }
 }
