@@ -45,8 +45,11 @@ public static class TileJitCost
             Console.WriteLine($"no loop named {name}");
         }
 
+        // A loop's place in the order asked for; the loops not named keep reflection's order after them (OrderBy is stable).
+        int Rank(string name) => Array.IndexOf(first, name) is >= 0 and int at ? at : first.Length;
+
         double total = 0;
-        foreach ((string name, MethodBase method) in methods.OrderBy(m => Array.IndexOf(first, m.Name) is var at && at < 0 ? int.MaxValue : at))
+        foreach ((string name, MethodBase method) in methods.OrderBy(m => Rank(m.Name)))
         {
             long start = Stopwatch.GetTimestamp();
             RuntimeHelpers.PrepareMethod(method.MethodHandle, method.DeclaringType!.IsGenericType ? method.DeclaringType.GetGenericArguments().Select(t => t.TypeHandle).ToArray() : null);
