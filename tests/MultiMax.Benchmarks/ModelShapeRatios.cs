@@ -40,7 +40,6 @@ public static class ModelShapeRatios
     {
         var times = new double[paths.Length][];
         var processorTime = new double[paths.Length];
-        using var process = Process.GetCurrentProcess();
         for (int path = 0; path < paths.Length; path++)
         {
             times[path] = new double[calls];
@@ -54,19 +53,17 @@ public static class ModelShapeRatios
         {
             for (int path = 0; path < paths.Length; path++)
             {
-                process.Refresh();
-                TimeSpan processorStart = process.TotalProcessorTime;
+                TimeSpan processorStart = Environment.CpuUsage.TotalTime;
                 long start = Stopwatch.GetTimestamp();
                 paths[path]();
                 times[path][call] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-                process.Refresh();
-                processorTime[path] += (process.TotalProcessorTime - processorStart).TotalMilliseconds;
+                processorTime[path] += (Environment.CpuUsage.TotalTime - processorStart).TotalMilliseconds;
             }
         }
 
         double[] medians = times.Select(t => t.OrderBy(x => x).ElementAt(t.Length / 2)).ToArray();
         // Cores busy: the process's processor time over the calls' wall-clock time, every thread counted (the pool's,
-        // libtorch's, the GC's); below the core count where a path leaves cores idle.
+        // libtorch's, the GC's, and a thread spinning while it waits); below the core count where a path leaves cores idle.
         double[] cores = processorTime.Select((time, path) => time / times[path].Sum()).ToArray();
         Console.WriteLine($"{shape.Name,-36} | {mode,-9} | {medians[0],6:F2} ms | {medians[1],6:F2} ms | {medians[2],6:F2} ms | {medians[2] / medians[0],8:F2} | {medians[2] / medians[1],6:F2} | {cores[0],4:F2} / {cores[1]:F2} / {cores[2]:F2}");
     }
