@@ -69,22 +69,7 @@ public static partial class VectorMath
     /// through. Positive arguments are outside its domain.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<float> ExpNonPositive(Vector<float> x)
-    {
-        if (Vector<float>.Count == Vector512<float>.Count)
-        {
-            return ExpNonPositive(x.AsVector512()).AsVector();
-        }
-
-        if (Avx.IsSupported && Vector<float>.Count == Vector256<float>.Count)
-        {
-            // VMAXPS returns its second operand when either is NaN: a NaN argument goes through the clamp.
-            Vector<float> clamped = Avx.Max(Vector256.Create(MinimumArgument), x.AsVector256()).AsVector();
-            return ExpOfClamped<NativeSingleLanes<KeepingSubnormals>, Vector<float>>(clamped);
-        }
-
-        return Exp(x);
-    }
+    public static Vector<float> ExpNonPositive(Vector<float> x) => ExpNonPositive<KeepingSubnormals>(x);
 
     /// <summary>
     /// <see cref="ExpNonPositive(Vector{float})"/> for sums that are at least 1 — a tile row's exponentials after its
@@ -95,16 +80,30 @@ public static partial class VectorMath
     /// <see cref="ExpNonPositive(Vector{float})"/> wherever that result is normal; −∞ gives 0 and NaN stays NaN.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<float> ExpNonPositiveFlushed(Vector<float> x)
+    public static Vector<float> ExpNonPositiveFlushed(Vector<float> x) => ExpNonPositive<FlushingSubnormals>(x);
+
+    /// <summary>
+    /// The two exponentials above, which differ only in how their 256-bit AVX lanes build 2ⁿ
+    /// (<typeparamref name="TScaling"/>): 512-bit lanes scale in one instruction, and other widths take
+    /// <see cref="Exp(Vector{float})"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> ExpNonPositive<TScaling>(Vector<float> x)
+        where TScaling : IPowerOfTwoScaling
     {
+        if (Vector<float>.Count == Vector512<float>.Count)
+        {
+            return ExpNonPositive(x.AsVector512()).AsVector();
+        }
+
         if (Avx.IsSupported && Vector<float>.Count == Vector256<float>.Count)
         {
             // VMAXPS returns its second operand when either is NaN: a NaN argument goes through the clamp.
             Vector<float> clamped = Avx.Max(Vector256.Create(MinimumArgument), x.AsVector256()).AsVector();
-            return ExpOfClamped<NativeSingleLanes<FlushingSubnormals>, Vector<float>>(clamped);
+            return ExpOfClamped<NativeSingleLanes<TScaling>, Vector<float>>(clamped);
         }
 
-        return ExpNonPositive(x);
+        return Exp(x);
     }
 
     /// <summary>The double exponential, which has no cheaper form for non-positive arguments.</summary>
